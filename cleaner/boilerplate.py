@@ -1,0 +1,163 @@
+"""Strip boilerplate line by line: rules tag lines, then one decision step applies the tags.
+
+Tag, then decide (after allenai/dolma): the detectors say what they found and why; the
+decision applies guards (long prose lines are never dropped by a heuristic; a document is
+never emptied) and writes every removal, move to metadata, and overruled tag into the
+document, so the audit shows all of it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .dates import normalise_date
+from .document import Document
+from .rules import Rule, is_bullet, is_headline_like, is_sentence, load_rules, word_count
+from .stage import Stage
+
+TITLE_MAX_WORDS = 25
+
+
+@dataclass
+class Tag:
+    line: int  # 0-based index into the document's lines
+    rule: Rule
+    note: str | None = None
+    match: re.Match | None = None
+
+
+def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int) -> list[Tag]:
+    """Every (line, rule) hit, in rule order; nothing is removed here."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if not filled:
+        return []
+    tags: list[Tag] = []
+    for rule in rules:
+        if rule.structural == "bullet_headline":
+            for k, i in enumerate(filled):
+                if is_bullet(lines[i]):
+                    tags.append(Tag(i, rule))
+                    nxt = filled[k + 1] if k + 1 < len(filled) else None
+                    if nxt is not None and is_headline_like(lines[nxt], headline_max_words):
+                        tags.append(Tag(nxt, rule, f"headline after bullet line {i + 1}"))
+            continue
+        scope = {"any": filled, "first": filled[:1], "last": filled[-1:]}[rule.position]
+        for i in scope:
+            hit = rule.matches_line(lines[i])
+            if not hit:
+                continue
+            tags.append(Tag(i, rule, match=hit if isinstance(hit, re.Match) else None))
+            if rule.followed_by:
+                after = [j for j in filled if j > i][: rule.followed_by]
+                for j in after:
+                    if not is_headline_like(lines[j], headline_max_words):
+                        break
+                    tags.append(Tag(j, rule, f"listed after marker line {i + 1}"))
+    return tags
+
+
+def _entry(tag: Tag, text: str, **extra) -> dict:
+    return {"rule": tag.rule.id, "category": tag.rule.category, "line_no": tag.line + 1,
+            "text": text, **({"note": tag.note} if tag.note else {}), **extra}
+
+
+def _protected(line: str, min_words: int) -> bool:
+    return word_count(line) >= min_words and is_sentence(line)
+
+
+def _set_metadata(doc: Document, tag: Tag, value: str) -> None:
+    field = tag.rule.meta_field
+    if field == "date":
+        value = normalise_date(value) or value
+    if getattr(doc, field, None):
+        doc.meta.setdefault(f"{field}_also_in_text", value)
+        return
+    setattr(doc, field, value)
+    doc.meta[field] = f"text prefix (rule {tag.rule.id}, line {tag.line + 1})"
+
+
+def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: int,
+           max_removed_fraction: float) -> list[str]:
+    """Apply tags to the document; returns the lines that stay (metadata prefixes cut off)."""
+    chosen: dict[int, Tag] = {}
+    for tag in tags:
+        if tag.line in chosen:
+            continue  # the first rule (file order) that tags a line decides it
+        line = lines[tag.line]
+        # Only a drop loses text; a metadata move keeps the rest of the line.
+        if tag.rule.action == "drop" and not tag.rule.long_lines and _protected(line, protect_min_words):
+            doc.flags.append(_entry(tag, line.strip(), flag="kept_by_guard",
+                                    reason=f"long sentence line ({word_count(line)} words)"))
+            continue
+        if tag.rule.action == "flag":
+            doc.flags.append(_entry(tag, line.strip(), flag=tag.rule.category))
+            continue
+        chosen[tag.line] = tag
+
+    drops = {i: t for i, t in chosen.items() if t.rule.action == "drop"}
+    total = sum(len(line.strip()) for line in lines) or 1
+    dropped = sum(len(lines[i].strip()) for i in drops)
+    if drops and dropped / total > max_removed_fraction:
+        doc.flags.append({
+            "flag": "removal_over_limit",
+            "reason": f"rules would remove {dropped / total:.0%} of the text "
+                      f"(boilerplate.max_removed_fraction = {max_removed_fraction}); lines kept",
+            "would_remove": [_entry(t, lines[i].strip()) for i, t in sorted(drops.items())],
+        })
+        chosen = {i: t for i, t in chosen.items() if i not in drops}
+        drops = {}
+
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        tag = chosen.get(i)
+        if tag is None:
+            kept.append(line)
+        elif tag.rule.action == "drop":
+            doc.removed.append(_entry(tag, line.strip(), action="drop"))
+        else:  # metadata: the prefix moves to a field, the rest of the line stays
+            match = tag.match or tag.rule.regex.search(line)
+            value = match.group("value").strip()
+            _set_metadata(doc, tag, value)
+            doc.removed.append(_entry(tag, line[: match.end()].strip(), action="metadata",
+                                      field=tag.rule.meta_field, value=value))
+            rest = line[match.end():]
+            if rest.strip():
+                kept.append(rest)
+    return kept
+
+
+def join_lines(lines: list[str]) -> str:
+    """Lines back to text: trailing spaces gone, at most one blank line in a row."""
+    out: list[str] = []
+    for line in lines:
+        line = line.rstrip()
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+class StripBoilerplate(Stage):
+    name = "boilerplate"
+
+    def __init__(self, rule_files: list[str | Path], protect_min_words: int = 40,
+                 max_removed_fraction: float = 0.5, headline_max_words: int = 16):
+        self.rules = load_rules([Path(p) for p in rule_files])
+        self.protect_min_words = protect_min_words
+        self.max_removed_fraction = max_removed_fraction
+        self.headline_max_words = headline_max_words
+
+    def process(self, doc: Document) -> Document:
+        lines = doc.text.split("\n")
+        tags = tag_lines(lines, self.rules, self.headline_max_words)
+        kept = decide(doc, lines, tags, self.protect_min_words, self.max_removed_fraction)
+        doc.text = join_lines(kept)
+        if not doc.text:
+            return doc.reject("no text left (input has no text)")
+        if not doc.title:
+            first = doc.text.split("\n", 1)[0].strip()
+            if word_count(first) <= TITLE_MAX_WORDS:
+                doc.title = first
+                doc.meta["title"] = "first line of text"
+        return doc

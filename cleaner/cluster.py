@@ -1,0 +1,201 @@
+"""Group documents into records: exact copies, near-duplicates, then same-story articles.
+
+Leader clustering without chaining: documents are visited in canonical-preference order
+(earliest date, most complete body, least boilerplate, source priority, id), so the first
+document of a record is its canonical. Each later document is compared only with records'
+canonicals (LSH finds candidates, real Jaccard verifies) and joins the best match, or
+starts a new record. Because a document never matches a non-canonical member, chains
+A~B~C cannot glue different events together, and because the order is a total order on
+content and ids, the result does not depend on input order or worker count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+
+from .dates import days_between
+from .document import DUPLICATE, KEPT, Document
+from .signatures import jaccard
+
+EXACT, NEAR, STORY, CANONICAL = "exact", "near", "story", "canonical"
+
+
+@dataclass
+class Member:
+    doc: Document
+    relation: str
+    similarity: float
+    estimated: float | None = None
+    shared_terms: list[str] | None = None
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        row = {"id": self.doc.id, "source": self.doc.source, "relation": self.relation,
+               "similarity": round(self.similarity, 4),
+               "estimated": None if self.estimated is None else round(self.estimated, 4),
+               "date": self.doc.date, "reason": self.reason}
+        if self.shared_terms is not None:
+            row["shared_terms"] = self.shared_terms
+        return row
+
+
+@dataclass
+class Record:
+    members: list[Member] = field(default_factory=list)
+    why: str = ""
+
+    @property
+    def canonical(self) -> Document:
+        return self.members[0].doc
+
+    @property
+    def record_id(self) -> str:
+        # From the canonical's identity only: stable across runs and input order.
+        c = self.canonical
+        key = f"{c.id}\0{c.source}"
+        return "rec-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.canonical
+        return {"record_id": self.record_id, "canonical_id": c.id, "title": c.title,
+                "lang": c.lang, "date": c.date, "url": c.url, "size": len(self.members),
+                "why": self.why, "text": c.text, "members": [m.to_json() for m in self.members]}
+
+
+class SourcePriority:
+    """Rank of a document's source in canonical.source_priority (site name or path prefix)."""
+
+    def __init__(self, priority: list[str]):
+        self.priority = priority
+
+    def rank(self, doc: Document) -> int:
+        for i, entry in enumerate(self.priority):
+            if doc.site == entry or doc.source == entry or doc.source.startswith(entry.rstrip("/") + "/"):
+                return i
+        return len(self.priority)
+
+
+def preference_key(doc: Document, priority: SourcePriority) -> tuple:
+    return (doc.date is None, doc.date or "", -doc.work["words"], len(doc.removed),
+            priority.rank(doc), doc.id, doc.source, doc.line or 0)
+
+
+_WHY = ("earliest_date", "earliest_date", "most_complete_body", "least_boilerplate",
+        "source_priority", "lowest_id", "lowest_id", "lowest_id")
+
+
+def explain_choice(record: Record, priority: SourcePriority) -> str:
+    """Which preference rule made the canonical win over the runner-up, in words."""
+    if len(record.members) == 1:
+        return "only member"
+    c = record.canonical
+    r = min((m.doc for m in record.members[1:]), key=lambda d: preference_key(d, priority))
+    ck, rk = preference_key(c, priority), preference_key(r, priority)
+    step = next(i for i, (a, b) in enumerate(zip(ck, rk)) if a != b)
+    rule = _WHY[step]
+    detail = {
+        "earliest_date": f"dated {c.date}, runner-up {r.id} dated {r.date or 'unknown'}",
+        "most_complete_body": f"{c.work['words']} words, runner-up {r.id} has {r.work['words']}",
+        "least_boilerplate": f"{len(c.removed)} lines removed, runner-up {r.id} had {len(r.removed)}",
+        "source_priority": f"source ranks {priority.rank(c)} in canonical.source_priority, "
+                           f"runner-up {r.id} ranks {priority.rank(r)}",
+        "lowest_id": f"tie on date, length, clutter and source priority with {r.id}; lowest id wins",
+    }[rule]
+    return f"{rule}: {detail}"
+
+
+def _estimate(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean(a == b))
+
+
+class Clusterer:
+    """Feed documents in preference order; each joins a record's canonical or starts one."""
+
+    def __init__(self, cfg):
+        from datasketch import MinHash, MinHashLSH
+
+        self.cfg = cfg
+        num_perm, seed = cfg["minhash"]["num_perm"], cfg["minhash"]["seed"]
+        self._proto = MinHash(num_perm=num_perm, seed=seed)
+        self.near_lsh = MinHashLSH(threshold=cfg["near"]["lsh_threshold"], num_perm=num_perm)
+        self.story_lsh = MinHashLSH(threshold=cfg["story"]["lsh_threshold"], num_perm=num_perm)
+        self.exact: dict[str, int] = {}
+        self.records: list[Record] = []
+
+    def _mh(self, hashvalues: np.ndarray):
+        m = self._proto.copy()
+        m.hashvalues = hashvalues
+        return m
+
+    def _near(self, doc: Document) -> tuple[Member, int] | None:
+        best = None
+        threshold = self.cfg["near"]["threshold"]
+        for idx in sorted(self.near_lsh.query(self._mh(doc.work["near_mh"]))):
+            canon = self.records[idx].canonical
+            sim = jaccard(doc.work["near"], canon.work["near"])
+            if sim >= threshold and (best is None or sim > best[1]):
+                best = (idx, sim, _estimate(doc.work["near_mh"], canon.work["near_mh"]))
+        if best is None:
+            return None
+        idx, sim, est = best
+        return Member(doc, NEAR, sim, est, reason=f"shingle Jaccard {sim:.3f} >= near.threshold {threshold}"), idx
+
+    def _story(self, doc: Document) -> tuple[Member, int] | None:
+        cfg = self.cfg["story"]
+        best = None
+        for idx in sorted(self.story_lsh.query(self._mh(doc.work["story_mh"]))):
+            canon = self.records[idx].canonical
+            gap = days_between(doc.date, canon.date)
+            if gap is not None and gap > cfg["date_window_days"]:
+                continue
+            shared = sorted(set(doc.work["terms"]) & set(canon.work["terms"]))
+            sim = jaccard(doc.work["story"], canon.work["story"])
+            if sim >= cfg["threshold"] and len(shared) >= cfg["min_shared_terms"]:
+                if best is None or sim > best[1]:
+                    best = (idx, sim, shared, gap)
+        if best is None:
+            return None
+        idx, sim, shared, gap = best
+        est = _estimate(doc.work["story_mh"], self.records[idx].canonical.work["story_mh"])
+        when = "dates unknown" if gap is None else f"{gap} day(s) apart"
+        reason = (f"salient-term Jaccard {sim:.3f} >= story.threshold {cfg['threshold']}, "
+                  f"{len(shared)} shared terms, {when}")
+        return Member(doc, STORY, sim, est, shared, reason), idx
+
+    def add(self, doc: Document) -> None:
+        idx = self.exact.get(doc.work["exact"])
+        if idx is not None:
+            self.records[idx].members.append(
+                Member(doc, EXACT, 1.0, 1.0, reason="same words after normalisation"))
+            return
+        # Near before story: a copy is a copy even when it also tells the same story.
+        for tier in (self._near, self._story):
+            found = tier(doc)
+            if found is not None:
+                member, idx = found
+                self.records[idx].members.append(member)
+                return
+        idx = len(self.records)
+        self.records.append(Record([Member(doc, CANONICAL, 1.0, 1.0, reason="starts the record")]))
+        self.exact[doc.work["exact"]] = idx
+        self.near_lsh.insert(idx, self._mh(doc.work["near_mh"]))
+        self.story_lsh.insert(idx, self._mh(doc.work["story_mh"]))
+
+
+def cluster(docs: Iterable[Document], cfg) -> list[Record]:
+    """Records for the usable documents; sets status and record_id on each of them."""
+    priority = SourcePriority(cfg["canonical"]["source_priority"])
+    clusterer = Clusterer(cfg)
+    for doc in sorted((d for d in docs if d.ok), key=lambda d: preference_key(d, priority)):
+        clusterer.add(doc)
+    records = sorted(clusterer.records, key=lambda r: r.canonical.sort_key())
+    for record in records:
+        record.why = explain_choice(record, priority)
+        for member in record.members:
+            member.doc.record_id = record.record_id
+            member.doc.status = KEPT if member.relation == CANONICAL else DUPLICATE
+    return records

@@ -1,0 +1,198 @@
+"""Load and validate configuration: one TOML file, checked whole before any input is read.
+
+Every setting has one place (the SCHEMA below, mirrored by configs/default.toml), so a typo
+or an out-of-range value is reported with the file, the key and the problem instead of
+surfacing later as a wrong result.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+def _find_default() -> Path:
+    # A source checkout (editable install) keeps configs/ beside the package; a regular
+    # install puts a copy under <prefix>/share/cleaner (pyproject's data-files).
+    here = Path(__file__).resolve().parent.parent / "configs" / "default.toml"
+    if here.exists():
+        return here
+    return Path(sys.prefix) / "share" / "cleaner" / "configs" / "default.toml"
+
+
+DEFAULT_CONFIG = _find_default()
+
+
+class ConfigError(Exception):
+    """A configuration problem, already phrased for the user: file, key, reason."""
+
+    def __init__(self, file: str | Path, key: str, reason: str):
+        self.file, self.key, self.reason = str(file), key, reason
+        super().__init__(f"{file}: {key}: {reason}")
+
+
+@dataclass(frozen=True)
+class Spec:
+    kind: type | tuple[type, ...]
+    lo: float | None = None
+    hi: float | None = None
+    item: type | None = None  # element type for lists
+
+
+_PROB = Spec(float, 0.0, 1.0)
+SCHEMA: dict[str, dict[str, Spec]] = {
+    "read": {"extensions": Spec(list, item=str), "max_file_bytes": Spec(int, 1)},
+    "extract": {
+        "favor_precision": Spec(bool),
+        "include_tables": Spec(bool),
+        "include_comments": Spec(bool),
+    },
+    "boilerplate": {
+        "rule_files": Spec(list, item=str),
+        "protect_min_words": Spec(int, 1),
+        "max_removed_fraction": _PROB,
+        "headline_max_words": Spec(int, 1, 100),
+    },
+    "language": {"sample_chars": Spec(int, 50), "min_chars": Spec(int, 0), "seed": Spec(int, 0)},
+    "minhash": {"num_perm": Spec(int, 16, 1024), "seed": Spec(int, 0)},
+    "near": {
+        "word_ngram": Spec(int, 1, 20),
+        "char_ngram": Spec(int, 1, 20),
+        "threshold": _PROB,
+        "lsh_threshold": _PROB,
+    },
+    "story": {
+        "threshold": _PROB,
+        "lsh_threshold": _PROB,
+        "min_shared_terms": Spec(int, 1),
+        "date_window_days": Spec(int, 0),
+    },
+    "canonical": {"source_priority": Spec(list, item=str)},
+    "run": {"workers": Spec(int, 0, 256)},
+}
+
+
+@dataclass
+class Config:
+    """Validated settings plus where they came from (for the manifest and rule paths)."""
+
+    values: dict[str, dict[str, Any]]
+    path: Path
+
+    def __getitem__(self, section: str) -> dict[str, Any]:
+        return self.values[section]
+
+    def resolve(self, relative: str) -> Path:
+        return (self.path.parent / relative).resolve()
+
+    def fingerprint(self, extra: dict[str, str] | None = None) -> str:
+        """A hash of the settings and of every rule file's content, for the manifest."""
+        blob = json.dumps({"values": self.values, "files": extra or {}}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(path, "(file)", "no such file") from None
+    except OSError as exc:
+        raise ConfigError(path, "(file)", f"cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "(syntax)", f"not valid TOML: {exc}") from None
+
+
+def _check(path: Path, key: str, value: Any, spec: Spec) -> Any:
+    kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
+    if spec.kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    # bool is an int in Python; a threshold of `true` is a mistake, not 1.
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        names = " or ".join(k.__name__ for k in kinds)
+        raise ConfigError(path, key, f"must be {names}, got {type(value).__name__} {value!r}")
+    if spec.item is not None:
+        for i, item in enumerate(value):
+            if not isinstance(item, spec.item):
+                raise ConfigError(path, f"{key}[{i}]", f"must be {spec.item.__name__}, got {item!r}")
+    if spec.lo is not None and value < spec.lo:
+        raise ConfigError(path, key, f"must be at least {spec.lo}, got {value}")
+    if spec.hi is not None and value > spec.hi:
+        raise ConfigError(path, key, f"must be at most {spec.hi}, got {value}")
+    return value
+
+
+def _validate(path: Path, raw: dict[str, Any], base: dict[str, dict[str, Any]]) -> dict:
+    values = copy.deepcopy(base)
+    for section, body in raw.items():
+        if section not in SCHEMA:
+            raise ConfigError(path, section, f"unknown section (known: {', '.join(SCHEMA)})")
+        if not isinstance(body, dict):
+            raise ConfigError(path, section, "must be a table like [section]")
+        for key, value in body.items():
+            spec = SCHEMA[section].get(key)
+            if spec is None:
+                known = ", ".join(SCHEMA[section])
+                raise ConfigError(path, f"{section}.{key}", f"unknown key (known: {known})")
+            values.setdefault(section, {})[key] = _check(path, f"{section}.{key}", value, spec)
+    return values
+
+
+def _cross_checks(path: Path, values: dict[str, dict[str, Any]]) -> None:
+    for tier in ("near", "story"):
+        if values[tier]["lsh_threshold"] > values[tier]["threshold"]:
+            raise ConfigError(
+                path, f"{tier}.lsh_threshold",
+                f"must not exceed {tier}.threshold ({values[tier]['threshold']}): "
+                "LSH would drop pairs that verification accepts",
+            )
+        try:
+            from datasketch import MinHashLSH
+
+            MinHashLSH(threshold=values[tier]["lsh_threshold"], num_perm=values["minhash"]["num_perm"])
+        except ValueError as exc:
+            raise ConfigError(
+                path, f"{tier}.lsh_threshold",
+                f"{values[tier]['lsh_threshold']} cannot be used with minhash.num_perm "
+                f"{values['minhash']['num_perm']} ({exc}); lower it or raise num_perm",
+            ) from None
+    exts = values["read"]["extensions"]
+    for i, ext in enumerate(exts):
+        if not ext.startswith("."):
+            raise ConfigError(path, f"read.extensions[{i}]", f"must start with '.', got {ext!r}")
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Defaults from configs/default.toml, overlaid with `path` when given; validated."""
+    default_raw = _read_toml(DEFAULT_CONFIG)
+    values = _validate(DEFAULT_CONFIG, default_raw, {})
+    missing = [f"{s}.{k}" for s, keys in SCHEMA.items() for k in keys if k not in values.get(s, {})]
+    if missing:
+        raise ConfigError(DEFAULT_CONFIG, missing[0], "missing from the default configuration")
+    source = DEFAULT_CONFIG
+    if path is not None:
+        source = Path(path).resolve()
+        raw = _read_toml(source)
+        values = _validate(source, raw, values)
+        # Rule files named by a user config are relative to that file, default ones to theirs.
+        if "rule_files" not in raw.get("boilerplate", {}):
+            values["boilerplate"]["rule_files"] = [
+                str((DEFAULT_CONFIG.parent / p).resolve()) for p in values["boilerplate"]["rule_files"]
+            ]
+    _cross_checks(source, values)
+    return Config(values=values, path=source)
+
+
+def config_from_dict(overrides: dict[str, dict[str, Any]] | None = None) -> Config:
+    """Defaults overlaid with a dict (for the Python API); validated the same way."""
+    cfg = load_config()
+    if overrides:
+        values = _validate(Path("<dict>"), overrides, cfg.values)
+        _cross_checks(Path("<dict>"), values)
+        cfg = Config(values=values, path=cfg.path)
+    return cfg

@@ -1,0 +1,90 @@
+"""Write a run's four files into the output folder, each atomically (temp file + rename).
+
+A reader (or a rerun after a crash) sees either the previous complete file or the new
+complete file, never half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable
+
+from .config import Config
+from .pipeline import RunResult
+from .report import render_report
+
+DOCUMENTS, RECORDS, REPORT, MANIFEST = "documents.jsonl", "records.jsonl", "report.html", "manifest.json"
+PACKAGES = ("cleaner", "datasketch", "trafilatura", "lxml", "lxml_html_clean", "langdetect",
+            "click", "charset-normalizer", "numpy")
+
+
+def atomic_write(path: Path, chunks: Iterable[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def jsonl_lines(rows: Iterable[dict[str, Any]]) -> Iterable[str]:
+    for row in rows:
+        yield json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def file_hashes(cfg: Config) -> dict[str, str]:
+    files = [cfg.path] + [cfg.resolve(p) for p in cfg["boilerplate"]["rule_files"]]
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def build_manifest(result: RunResult, cfg: Config, input_path: str, workers: int) -> dict[str, Any]:
+    hashes = file_hashes(cfg)
+    langs: dict[str, int] = {}
+    for doc in result.documents:
+        if doc.ok:
+            langs[doc.lang or "und"] = langs.get(doc.lang or "und", 0) + 1
+    return {
+        "input": input_path,
+        "counts": result.counts(),
+        "languages": dict(sorted(langs.items())),
+        "rule_hits": result.rule_hits(),
+        "config_file": str(cfg.path),
+        "config_hash": cfg.fingerprint(hashes),
+        "config_files": hashes,
+        "config": cfg.values,
+        "packages": package_versions(),
+        "workers": workers,
+        "seconds_per_stage": result.timings,
+    }
+
+
+def write_outputs(result: RunResult, out_dir: Path, cfg: Config, input_path: str, workers: int) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = build_manifest(result, cfg, input_path, workers)
+    atomic_write(out_dir / DOCUMENTS, jsonl_lines(d.to_json() for d in result.documents))
+    atomic_write(out_dir / RECORDS, jsonl_lines(r.to_json() for r in result.records))
+    atomic_write(out_dir / REPORT, [render_report(result, manifest)])
+    # The manifest goes last: its presence marks a complete run.
+    atomic_write(out_dir / MANIFEST, [json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"])

@@ -1,0 +1,36 @@
+"""The per-document half of deduplication: keys and signatures, computed where text is.
+
+Clustering then needs only these (never the texts), so it can run on signatures alone.
+"""
+
+from __future__ import annotations
+
+from .document import Document
+from .features import salient_terms
+from .rules import word_count
+from .shingles import exact_key, shingles
+from .signatures import minhash, shingle_hashes
+from .stage import Stage
+
+
+class Sign(Stage):
+    name = "signatures"
+
+    def __init__(self, word_ngram: int = 5, char_ngram: int = 5, num_perm: int = 128, seed: int = 1):
+        self.word_ngram, self.char_ngram = word_ngram, char_ngram
+        self.num_perm, self.seed = num_perm, seed
+
+    def process(self, doc: Document) -> Document:
+        near = shingle_hashes(shingles(doc.text, self.word_ngram, self.char_ngram))
+        terms = sorted(salient_terms(doc.text))
+        story = shingle_hashes(terms)
+        doc.work.update(
+            exact=exact_key(doc.text),
+            near=near,
+            near_mh=minhash(near, self.num_perm, self.seed).hashvalues,
+            terms=terms,
+            story=story,
+            story_mh=minhash(story, self.num_perm, self.seed).hashvalues,
+            words=word_count(doc.text),
+        )
+        return doc

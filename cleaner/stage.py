@@ -1,0 +1,24 @@
+"""What a pipeline step is: a `process(doc)` for one document and a `run(docs)` over a stream.
+
+Modelled on datatrove's `run()` that takes and yields documents, kept smaller: a stage holds
+only its settings, so the same object runs in a loop, in worker processes (it pickles), or
+inside another engine that calls `process` per record. Rejected documents pass through
+untouched so that every input reaches the output.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from .document import Document
+
+
+class Stage:
+    name = "stage"
+
+    def process(self, doc: Document) -> Document:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def run(self, docs: Iterable[Document]) -> Iterator[Document]:
+        for doc in docs:
+            yield self.process(doc) if doc.ok else doc

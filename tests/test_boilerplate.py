@@ -1,0 +1,92 @@
+from cleaner.boilerplate import StripBoilerplate, decide, join_lines, tag_lines
+from cleaner.config import load_config
+from cleaner.document import REJECTED, Document
+from cleaner.rules import load_rules
+
+CFG = load_config()
+B = CFG["boilerplate"]
+STAGE = StripBoilerplate([CFG.resolve(p) for p in B["rule_files"]], B["protect_min_words"],
+                         B["max_removed_fraction"], B["headline_max_words"])
+PROSE = ("The port authority said loading resumed at the undamaged berths on Sunday morning, "
+         "while divers inspected the quay walls for cracks.")
+
+
+def strip(text, **kw):
+    return STAGE.process(Document(id="t", source="t.txt", text=text, **kw))
+
+
+def test_removed_lines_carry_rule_category_line_and_text():
+    doc = strip(f"Headline about the port\n{PROSE}\nBy continuing to browse our site you agree to our use of cookies.\n{PROSE}")
+    assert "cookies" not in doc.text
+    assert doc.removed == [{"rule": "consent.en", "category": "consent", "line_no": 3,
+                            "text": "By continuing to browse our site you agree to our use of cookies.",
+                            "action": "drop"}]
+
+
+def test_false_positive_sentences_stay():
+    bait = ["The regulator said the site's use of cookies broke the law.",
+            "Customers can call the consumer hotline on 0800 123 456, the regulator said.",
+            "The ruling was first reported by the Meridian News Agency on Tuesday.",
+            "Share prices fell 4% on Monday."]
+    doc = strip("A headline\n" + "\n".join(f"{b} {PROSE}" if i % 2 else b for i, b in enumerate(bait)))
+    for b in bait:
+        assert b in doc.text
+    assert doc.removed == []
+
+
+def test_metadata_prefix_moves_and_sentence_stays():
+    doc = strip(" date 2025-12-20 A missile strike on the port of Odesa kills seven\n" + PROSE)
+    assert doc.date == "2025-12-20"
+    assert doc.text.startswith("A missile strike on the port of Odesa kills seven")
+    assert doc.removed[0]["rule"] == "meta.date-prefix" and doc.removed[0]["value"] == "2025-12-20"
+    assert "meta.date-prefix" in doc.meta["date"]
+    assert doc.title == "A missile strike on the port of Odesa kills seven"
+
+
+def test_existing_date_is_not_overwritten():
+    doc = strip("Updated 2025-12-22 10:00\n" + PROSE, date="2025-12-20")
+    assert doc.date == "2025-12-20" and doc.meta["date_also_in_text"] == "2025-12-22"
+
+
+def test_marker_list_stops_at_prose():
+    doc = strip(f"Title\n{PROSE}\nRead more:\nFirst related headline\nSecond related headline?\n{PROSE}\nLast line of the story.")
+    assert [r["text"] for r in doc.removed] == ["Read more:", "First related headline", "Second related headline?"]
+    assert doc.text.count(PROSE) == 2 and "Last line of the story." in doc.text
+
+
+def test_bullet_headline_pairs():
+    doc = strip(f"Title\n{PROSE}\n-\nGrain exports resume after storm\n•\nAnother linked story\n{PROSE}")
+    assert [r["rule"] for r in doc.removed] == ["related.bullet-headline"] * 4
+    assert "Grain exports" not in doc.text
+
+
+def test_long_sentence_line_is_protected_and_the_overrule_is_recorded(tmp_path):
+    long_line = " ".join(["word"] * 45) + " photo credits."
+    path = tmp_path / "r.toml"
+    path.write_text("[[rule]]\nid = 'wide'\ncategory = 'credit'\naction = 'drop'\nany = ['photo credits']\n"
+                    "max_words = 100\nexamples.match = ['photo credits']\nexamples.no_match = ['x']\n")
+    rules = load_rules([path])
+    doc = Document(id="t", source="t.txt")
+    lines = ["Title", long_line]
+    tags = tag_lines(lines, rules, 16)
+    assert tags, "the credit rule tags the line"
+    kept = decide(doc, lines, tags, protect_min_words=40, max_removed_fraction=0.9)
+    assert kept == lines and doc.removed == []
+    assert doc.flags[0]["flag"] == "kept_by_guard"
+
+
+def test_document_is_flagged_not_emptied():
+    text = "Share this article\nPrint\nAdvertisement\nA short note."
+    doc = strip(text)
+    assert doc.status != REJECTED
+    assert doc.text == text and doc.removed == []
+    flag = doc.flags[0]
+    assert flag["flag"] == "removal_over_limit" and len(flag["would_remove"]) == 3
+
+
+def test_blank_lines_collapse():
+    assert join_lines(["a", "", "", "b  ", "", ""]) == "a\n\nb"
+
+
+def test_whitespace_only_text_is_rejected():
+    assert strip("  \n \n").status == REJECTED

@@ -1,0 +1,143 @@
+"""`cleaner run` and `cleaner clean` as a user calls them, and the output contract."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from cleaner import clean
+from cleaner.cli import main
+from conftest import RAW
+
+FILES = ("documents.jsonl", "records.jsonl", "report.html", "manifest.json")
+
+
+def run_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "cleaner", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "clean"
+    result = run_cli("run", str(RAW), "--out", str(out), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    assert "21 inputs" in result.stderr and "records" in result.stderr
+    return out
+
+
+def rows(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_run_writes_the_four_files(out):
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+
+
+def test_documents_contract(out):
+    docs = rows(out / "documents.jsonl")
+    assert [d["id"] for d in docs] == sorted(d["id"] for d in docs)
+    for d in docs:
+        assert {"id", "source", "status", "lang", "lang_prob", "title", "date", "url", "text", "removed", "record_id"} <= set(d)
+    wire = next(d for d in docs if d["id"] == "wires/odesa-strike-wire")
+    assert wire["source"] == "wires/odesa-strike-wire.txt" and wire["status"] == "kept"
+    assert {"rule", "category", "line_no", "text"} <= set(wire["removed"][0])
+    feed = next(d for d in docs if d["id"] == "feed-002")
+    assert feed["source"] == "feeds/agency-feed.jsonl" and feed["line"] == 2
+
+
+def test_records_contract(out):
+    docs = {d["id"]: d for d in rows(out / "documents.jsonl")}
+    records = rows(out / "records.jsonl")
+    members = [m["id"] for r in records for m in r["members"]]
+    assert sorted(members) == sorted(i for i, d in docs.items() if d["status"] != "rejected")
+    for r in records:
+        assert {"record_id", "canonical_id", "title", "lang", "date", "text", "members", "why"} <= set(r)
+        assert r["members"][0]["id"] == r["canonical_id"] and r["members"][0]["relation"] == "canonical"
+        assert all(m["relation"] in ("canonical", "exact", "near", "story") and 0 <= m["similarity"] <= 1 for m in r["members"])
+        assert all(docs[m["id"]]["record_id"] == r["record_id"] for m in r["members"])
+
+
+def test_manifest(out):
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"] == {"inputs": 21, "kept": 14, "duplicates": 7, "rejected": 0, "records": 14}
+    assert len(manifest["config_hash"]) == 64 and manifest["config"]["near"]["threshold"] == 0.8
+    assert manifest["packages"]["datasketch"] != "not installed"
+    assert {"extract", "boilerplate", "language", "signatures", "cluster"} <= set(manifest["seconds_per_stage"])
+    assert manifest["rule_hits"]["consent.en"] >= 1
+
+
+def test_report_lists_every_record(out):
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for r in rows(out / "records.jsonl"):
+        assert r["record_id"] in html
+    assert "<script" not in html and "http://" not in html and "https://" not in html.split("<details", 1)[0]
+
+
+def test_byte_identical_across_workers_and_hash_seeds(out, tmp_path):
+    other = tmp_path / "w2"
+    result = run_cli("run", str(RAW), "--out", str(other), "--workers", "2", "-q", env={"PYTHONHASHSEED": "123"})
+    assert result.returncode == 0 and result.stderr == ""
+    for name in ("documents.jsonl", "records.jsonl"):
+        assert (out / name).read_bytes() == (other / name).read_bytes(), name
+
+
+def test_rejected_inputs_are_listed_not_fatal(tmp_path):
+    src = tmp_path / "in"
+    shutil.copytree(RAW / "wires", src)
+    (src / "broken.jsonl").write_text('{"id": "ok", "text": "A short but real line of news text here."}\n{oops\n', encoding="utf-8")
+    (src / "image.png").write_bytes(b"\x89PNG\r\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(src), "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 0
+    docs = {d["id"]: d for d in rows(out / "documents.jsonl")}
+    assert docs["broken:2"]["status"] == "rejected" and "invalid JSON" in docs["broken:2"]["error"]
+    assert docs["image"]["status"] == "rejected" and docs["ok"]["status"] == "kept"
+    assert "rejected image.png" in result.output
+
+
+def test_usage_errors_are_one_line(tmp_path):
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "does not exist" in result.output
+    (tmp_path / "file").write_text("x")
+    result = CliRunner().invoke(main, ["run", str(RAW / "wires"), "--out", str(tmp_path / "file")])
+    assert result.exit_code == 2 and "not a folder" in result.output
+
+
+def test_clean_verb_marks_removed_lines():
+    result = CliRunner().invoke(main, ["clean", str(RAW / "wires" / "odesa-strike-wire.txt")])
+    assert result.exit_code == 0
+    assert "- [meta.date-prefix] line 1: date 2025-12-20" in result.output
+    assert "- [credit.slash-agency]" in result.output
+    assert "A missile strike on the port of Odesa" in result.output
+
+
+def test_api_returns_documents_and_records_without_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    items = [{"id": "w", "text": (RAW / "wires" / "odesa-strike-wire.txt").read_text(encoding="utf-8")},
+             {"id": "h", "html": (RAW / "syndicated" / "odesa-strike-partner.html").read_text(encoding="utf-8")},
+             {"id": "bad"}]
+    result = clean(items)
+    assert list(tmp_path.iterdir()) == []
+    assert [d["id"] for d in result.documents] == ["bad", "h", "w"]
+    assert result.counts == {"inputs": 3, "kept": 1, "duplicates": 1, "rejected": 1, "records": 1}
+    assert result.records[0]["canonical_id"] == "w" and result.records[0]["members"][1]["relation"] == "near"
+
+
+def test_report_escapes_document_strings():
+    from cleaner.report import render_report
+    from cleaner.pipeline import run_documents
+    from cleaner.read import read_dicts
+    from cleaner.config import load_config
+    from cleaner.output import build_manifest
+
+    cfg = load_config()
+    res = run_documents(read_dicts([{"id": "<img src=x onerror=alert(1)>", "title": "<script>alert(1)</script>",
+                                     "text": "Body with <b>tags</b> & ampersands that is long enough to keep."}]), cfg)
+    html = render_report(res, build_manifest(res, cfg, "<api>", 1))
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

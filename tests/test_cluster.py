@@ -1,0 +1,105 @@
+import json
+import random
+
+from cleaner import clean
+
+WORDS = [f"w{i}" for i in range(400)]
+STORY_A = ("Seven people were killed when missiles hit the port of Odesa at 03:40 on Saturday, governor "
+           "Mykola Derevianko said. The Sea Linnet and the Dunav Star were damaged and 23 people were hurt, "
+           "according to Iryna Lozynska of the Odesa Sea Port Authority. Andrii Voloshko said four Iskander "
+           "missiles were fired.")
+STORY_B = ("Russian missiles slammed into Odesa harbour overnight. Officials counted 23 injured. Governor "
+           "Mykola Derevianko confirmed seven deaths after the 03:40 attack, while Iryna Lozynska said the "
+           "Dunav Star and the Sea Linnet were hit. Air force spokesman Andrii Voloshko spoke of four Iskander missiles.")
+OTHER = ("A drone attack on an energy plant in Kharkiv killed two workers, mayor Taras Hnatenko said. "
+         "Nine people were wounded and 40,000 homes lost power, Hnatenko told Suspilne on Saturday.")
+
+
+def records_by_member(result):
+    return {m["id"]: r for r in result.records for m in r["members"]}
+
+
+def text(words):
+    return " ".join(words) + "."
+
+
+def test_exact_copies_join_with_similarity_one():
+    res = clean([{"id": "a", "text": STORY_A, "date": "2025-12-20"},
+                 {"id": "b", "text": STORY_A.upper().replace(",", ""), "date": "2025-12-21"}])
+    (rec,) = res.records
+    assert [(m["id"], m["relation"], m["similarity"]) for m in rec["members"]] == [("a", "canonical", 1.0), ("b", "exact", 1.0)]
+    statuses = {d["id"]: d["status"] for d in res.documents}
+    assert statuses == {"a": "kept", "b": "duplicate"}
+
+
+def test_near_duplicate_is_verified_and_estimated():
+    base = WORDS[:300]
+    edited = list(base)
+    edited[150] = "changed"
+    res = clean([{"id": "a", "text": text(base)}, {"id": "b", "text": text(edited)}])
+    (rec,) = res.records
+    near = rec["members"][1]
+    assert near["relation"] == "near"
+    assert 0.95 < near["similarity"] < 1.0 and 0.8 < near["estimated"] <= 1.0
+    assert "near.threshold" in near["reason"]
+
+
+def test_same_story_in_other_words_joins_with_shared_terms():
+    res = clean([{"id": "a", "text": STORY_A, "date": "2025-12-20"},
+                 {"id": "b", "text": STORY_B, "date": "2025-12-20"},
+                 {"id": "c", "text": OTHER, "date": "2025-12-20"}])
+    by = records_by_member(res)
+    assert by["a"] is by["b"] and by["c"] is not by["a"]
+    story = next(m for m in by["b"]["members"] if m["id"] == "b")
+    assert story["relation"] == "story"
+    assert {"derevianko", "odesa", "iskander", "23"} <= set(story["shared_terms"])
+
+
+def test_story_date_window():
+    res = clean([{"id": "a", "text": STORY_A, "date": "2025-12-20"},
+                 {"id": "b", "text": STORY_B, "date": "2025-12-26"}])
+    assert len(res.records) == 2
+    res = clean([{"id": "a", "text": STORY_A, "date": "2025-12-20"}, {"id": "b", "text": STORY_B, "date": "2025-12-26"}],
+                config={"story": {"date_window_days": 7}})
+    assert len(res.records) == 1
+
+
+def test_no_chaining_through_a_non_canonical_member():
+    a = WORDS[:100]
+    b = WORDS[:90] + WORDS[200:210]          # J(a, b) = 90/110
+    c = WORDS[300:310] + WORDS[10:90] + WORDS[200:210]  # J(b, c) = 90/110, J(a, c) = 80/120
+    cfg = {"near": {"word_ngram": 1, "threshold": 0.8, "lsh_threshold": 0.5}, "story": {"threshold": 1.0, "lsh_threshold": 0.9}}
+    res = clean([{"id": "a", "text": text(a), "date": "2025-01-01"},
+                 {"id": "b", "text": text(b), "date": "2025-01-02"},
+                 {"id": "c", "text": text(c), "date": "2025-01-03"}], config=cfg)
+    by = records_by_member(res)
+    assert by["a"] is by["b"]
+    assert by["c"] is not by["a"], "c matched only the non-canonical b: single linkage would chain it"
+
+
+def test_canonical_choice_rules_and_why():
+    long_copy = STORY_A + " " + "Extra closing sentence about the harbour."
+    res = clean([{"id": "late-long", "text": long_copy, "date": "2025-12-21"},
+                 {"id": "early", "text": STORY_A, "date": "2025-12-20"}])
+    rec = res.records[0]
+    assert rec["canonical_id"] == "early" and rec["why"].startswith("earliest_date")
+    res = clean([{"id": "short", "text": STORY_A, "date": "2025-12-20"},
+                 {"id": "long", "text": long_copy, "date": "2025-12-20"}])
+    assert res.records[0]["canonical_id"] == "long" and res.records[0]["why"].startswith("most_complete_body")
+    res = clean([{"id": "b", "text": STORY_A}, {"id": "a", "text": STORY_A}])
+    assert res.records[0]["canonical_id"] == "a" and res.records[0]["why"].startswith("lowest_id")
+    res = clean([{"id": "a", "text": STORY_A, "site": "Blog"}, {"id": "b", "text": STORY_A, "site": "Wire"}],
+                config={"canonical": {"source_priority": ["Wire"]}})
+    assert res.records[0]["canonical_id"] == "b" and res.records[0]["why"].startswith("source_priority")
+
+
+def test_output_independent_of_input_order():
+    items = [{"id": f"d{i}", "text": t, "date": "2025-12-20"}
+             for i, t in enumerate([STORY_A, STORY_B, OTHER, STORY_A + " Update.", text(WORDS[:50])])]
+    first = clean(items)
+    shuffled = list(items)
+    random.Random(3).shuffle(shuffled)
+    second = clean(shuffled)
+    assert json.dumps(first.records) == json.dumps(second.records)
+    assert json.dumps(first.documents) == json.dumps(second.documents)
+    assert all(r["record_id"].startswith("rec-") for r in first.records)

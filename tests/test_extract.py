@@ -1,0 +1,38 @@
+from cleaner.document import REJECTED, Document
+from cleaner.extract import Extract
+
+PAGE = """<html><head><title>Port strike | Example Daily</title>
+<meta name="date" content="2025-12-20"><link rel="canonical" href="https://daily.example/odesa">
+<meta property="og:site_name" content="Example Daily"></head>
+<body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><h1>Port strike leaves seven dead</h1>
+<p>A missile strike on the port killed seven people early on Saturday, the regional governor said in a statement.</p>
+<p>Twenty-three people were wounded and a grain terminal burned for several hours before firefighters put it out.</p>
+</article><footer>Contact | Imprint</footer></body></html>"""
+
+
+def test_html_gives_text_and_metadata():
+    doc = Extract().process(Document(id="d", source="d.html", html=PAGE))
+    assert doc.html is None
+    assert "A missile strike on the port killed seven people" in doc.text
+    assert "Twenty-three people were wounded" in doc.text
+    assert "Home" not in doc.text and "Imprint" not in doc.text
+    assert doc.title == "Port strike leaves seven dead"
+    assert doc.date == "2025-12-20" and doc.url == "https://daily.example/odesa"
+    assert doc.site == "Example Daily"
+    assert doc.meta["date"].startswith("html metadata")
+
+
+def test_input_metadata_wins_over_page_metadata():
+    doc = Extract().process(Document(id="d", source="<api>", html=PAGE, title="Given title", date="2025-12-21"))
+    assert doc.title == "Given title" and doc.date == "2025-12-21"
+
+
+def test_page_without_text_is_rejected():
+    doc = Extract().process(Document(id="d", source="d.html", html="<html><head><title>t</title></head><body><div></div></body></html>"))
+    assert doc.status == REJECTED and "no main text" in doc.error
+
+
+def test_plain_text_passes_through():
+    doc = Document(id="t", source="t.txt", text="plain")
+    assert Extract().process(doc).text == "plain"

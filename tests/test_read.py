@@ -1,0 +1,86 @@
+import json
+
+from cleaner.document import REJECTED
+from cleaner.read import decode_bytes, read_dicts, read_inputs
+
+EXTS = [".txt", ".html", ".htm", ".json", ".jsonl"]
+
+
+def read(root, exclude=None):
+    return list(read_inputs(root, EXTS, 10_000, exclude=exclude))
+
+
+def test_folder_is_read_recursively_in_stable_order(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.txt").write_text("Zed story", encoding="utf-8")
+    (tmp_path / "a.html").write_text("<html><body><p>x</p></body></html>", encoding="utf-8")
+    (tmp_path / ".hidden.txt").write_text("secret", encoding="utf-8")
+    docs = read(tmp_path)
+    assert [(d.id, d.source) for d in docs] == [("a", "a.html"), ("b/z", "b/z.txt")]
+    assert docs[0].html and not docs[0].text and docs[1].text == "Zed story"
+
+
+def test_unsupported_empty_and_large_files_are_rejected_with_reasons(tmp_path):
+    (tmp_path / "pic.png").write_bytes(b"\x89PNG")
+    (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
+    (tmp_path / "big.txt").write_text("x" * 20_000, encoding="utf-8")
+    docs = {d.id: d for d in read(tmp_path)}
+    assert all(d.status == REJECTED for d in docs.values())
+    assert "unsupported file type '.png'" in docs["pic"].error
+    assert docs["empty"].error == "empty file"
+    assert "too large" in docs["big"].error
+
+
+def test_jsonl_lines_each_become_a_document(tmp_path):
+    lines = [json.dumps({"id": "n1", "text": "One", "date": "2025-12-20T08:00:00Z", "url": "https://e.x/1"}),
+             "{not json",
+             json.dumps({"title": "no id", "html": "<p>x</p>"}),
+             "",
+             json.dumps({"id": "n4"}),
+             json.dumps([1, 2])]
+    (tmp_path / "feed.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    docs = read(tmp_path)
+    assert [d.id for d in docs] == ["n1", "feed:2", "feed:3", "n4", "feed:6"]
+    assert docs[0].date == "2025-12-20" and docs[0].url == "https://e.x/1" and docs[0].line == 1
+    assert docs[1].status == REJECTED and "line 2: invalid JSON" in docs[1].error
+    assert docs[2].html == "<p>x</p>"
+    assert "no non-empty 'text' or 'html'" in docs[3].error
+    assert "expected a JSON object" in docs[4].error
+
+
+def test_json_file_with_list_and_object(tmp_path):
+    (tmp_path / "one.json").write_text(json.dumps({"text": "Solo"}), encoding="utf-8")
+    (tmp_path / "many.json").write_text(json.dumps([{"text": "A"}, {"id": "x", "text": "B"}]), encoding="utf-8")
+    assert [d.id for d in read(tmp_path)] == ["many:1", "x", "one"]
+
+
+def test_non_utf8_encodings_are_decoded():
+    ru = "Новый участок метро открыли в пятницу, сообщили в департаменте транспорта города."
+    text, enc = decode_bytes(ru.encode("cp1251"))
+    assert text == ru and enc != "utf-8"
+    text, enc = decode_bytes("Hello".encode("utf-16"))
+    assert text == "Hello" and enc == "utf-16"
+
+
+def test_nul_bytes_and_crlf_are_cleaned(tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"Line one\r\nLine\x00 two\r\n")
+    assert read(tmp_path)[0].text == "Line one\nLine two\n"
+
+
+def test_output_folder_inside_input_is_not_read(tmp_path):
+    (tmp_path / "a.txt").write_text("story", encoding="utf-8")
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "clean" / "documents.jsonl").write_text('{"text": "old output"}', encoding="utf-8")
+    assert [d.id for d in read(tmp_path, exclude=tmp_path / "clean")] == ["a"]
+
+
+def test_single_file_input(tmp_path):
+    path = tmp_path / "one.txt"
+    path.write_text("story", encoding="utf-8")
+    assert [d.id for d in read(path)] == ["one"]
+
+
+def test_api_dicts():
+    docs = list(read_dicts([{"id": 7, "text": "x"}, {"text": "y"}, "nope"]))
+    assert [d.id for d in docs] == ["7", "item-2", "item-3"]
+    assert docs[2].status == REJECTED

@@ -1,0 +1,72 @@
+"""Every rule's own examples, and the rule-file validator."""
+
+import pytest
+
+from cleaner.boilerplate import tag_lines
+from cleaner.config import ConfigError, load_config
+from cleaner.rules import is_headline_like, load_rules, word_count
+
+CFG = load_config()
+RULES = load_rules([CFG.resolve(p) for p in CFG["boilerplate"]["rule_files"]])
+CASES = [(r, kind, ex) for r in RULES for kind in ("match", "no_match") for ex in r.examples[kind]]
+
+
+@pytest.mark.parametrize("rule,kind,example", CASES, ids=[f"{r.id}:{k}:{i}" for i, (r, k, _) in enumerate(CASES)])
+def test_rule_examples(rule, kind, example):
+    hit = any(t.rule is rule for t in tag_lines(example.split("\n"), [rule], CFG["boilerplate"]["headline_max_words"]))
+    assert hit == (kind == "match")
+
+
+def test_every_rule_has_both_kinds_of_example():
+    for rule in RULES:
+        assert rule.examples["match"] and rule.examples["no_match"], rule.id
+
+
+def test_categories_cover_at_least_four_languages():
+    by_category = {}
+    for rule in RULES:
+        by_category.setdefault(rule.category, set()).update(rule.languages)
+    for category in ("consent", "legal", "navigation", "related", "credit"):
+        assert len(by_category[category]) >= 4, category
+
+
+def rule_file(tmp_path, body):
+    path = tmp_path / "r.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+GOOD = "id = 'a'\ncategory = 'c'\naction = 'drop'\nany = ['x']\nexamples.match = ['x']\nexamples.no_match = ['y']\n"
+
+
+@pytest.mark.parametrize("body,key", [
+    ("[[rule]]\nid = 'a'\ncategory = 'c'\naction = 'drop'\nany = ['x']\n", "rule 'a'.examples"),
+    ("[[rule]]\nid = 'a'\ncategory = 'c'\naction = 'explode'\nany = ['x']\n", "rule 'a'.action"),
+    ("[[rule]]\nid = 'a'\ncategory = 'c'\naction = 'drop'\nexamples.match = ['x']\nexamples.no_match = ['y']\n", "rule 'a'"),
+    ("[[rule]]\n" + GOOD + "colour = 'red'\n", "rule 'a'.colour"),
+    ("[[rule]]\n" + GOOD + "[[rule]]\n" + GOOD, "rule 'a'.id"),
+    ("[[rule]]\n" + GOOD.replace("any = ['x']", "regex = '[a'"), "rule 'a'.regex"),
+    ("[[rule]]\n" + GOOD.replace("action = 'drop'", "action = 'metadata'\nfield = 'date'").replace("any = ['x']", "regex = '^d (?P<v>x)'"), "rule 'a'.regex"),
+    ("[[rule]]\n" + GOOD.replace("action = 'drop'", "action = 'metadata'\nfield = 'colour'"), "rule 'a'.field"),
+    ("[[rule]]\n" + GOOD + "max_words = 0\n", "rule 'a'.max_words"),
+    ("[[rule]]\nid = 'a'\n", "rule 'a'.category"),
+    ("rules = 1\n", "rules"),
+])
+def test_bad_rule_files_are_reported(tmp_path, body, key):
+    path = rule_file(tmp_path, body)
+    with pytest.raises(ConfigError) as err:
+        load_rules([path])
+    assert err.value.key == key
+    assert err.value.file == str(path)
+
+
+def test_word_count_handles_unspaced_scripts():
+    assert word_count("one two three") == 3
+    assert word_count("上海港集装箱年吞吐量") == 5
+    assert word_count("CHOOSE YOUR LANGUAGE | 中文 | English") == 5
+
+
+def test_headline_like():
+    assert is_headline_like("Explainer: what makes the Iskander so hard to stop?", 16)
+    assert not is_headline_like("The port reopened on Monday.", 16)
+    assert not is_headline_like(" ".join(["word"] * 20), 16)
