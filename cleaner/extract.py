@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 import warnings
 
 from .dates import normalise_date
@@ -11,6 +12,46 @@ from .stage import Stage
 
 # trafilatura logs every page it finds too short; the document's own status says it.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+
+EXTRACTION_RULE = "extract.trafilatura"
+_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "dt", "dd", "blockquote", "pre",
+           "figcaption", "caption", "nav", "header", "footer", "aside", "div", "section", "article",
+           "button", "label", "form", "main", "figure", "table", "ul", "ol", "dl"}
+
+
+def dropped_blocks(html: str, kept: str) -> list[dict]:
+    """The page's text blocks that extraction left out, for the audit trail.
+
+    trafilatura decides what the main content is but does not say what it dropped; this
+    lists every innermost block of visible text (with its source line) that is not in the
+    extracted text, so an HTML page's removals are as auditable as a text file's.
+    """
+    import lxml.html
+
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    for bad in tree.xpath("//script | //style | //noscript | //template | //head"):
+        bad.drop_tree()
+    # Each kept line accounts for one block with its text: a menu repeated in header and
+    # body, with only the body copy kept, still shows the header copy as dropped.
+    kept_lines = Counter(" ".join(line.split()) for line in kept.split("\n"))
+    kept_flat = " ".join(kept.split())
+    out = []
+    for el in tree.iter(*_BLOCKS):
+        if any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in el.iterdescendants()):
+            continue  # not innermost: its blocks are listed on their own
+        text = " ".join(el.text_content().split())
+        if not text:
+            continue
+        if kept_lines[text] > 0:
+            kept_lines[text] -= 1
+        elif len(text.split()) < 4 or text not in kept_flat:  # long blocks may be re-split
+            out.append({"rule": EXTRACTION_RULE, "category": "extraction", "line_no": el.sourceline,
+                        "text": text, "action": "drop",
+                        "note": "left out by HTML extraction; line_no is the HTML source line"})
+    return out
 
 
 class Extract(Stage):
@@ -41,6 +82,7 @@ class Extract(Stage):
         if not text or not text.strip():
             return doc.reject("HTML extraction found no main text")
         doc.text = text
+        doc.removed.extend(dropped_blocks(html, text))
         for name, attr in (("title", "title"), ("url", "url"), ("site", "sitename")):
             value = getattr(result, attr, None)
             if value and not getattr(doc, name):

@@ -36,3 +36,19 @@ def test_page_without_text_is_rejected():
 def test_plain_text_passes_through():
     doc = Document(id="t", source="t.txt", text="plain")
     assert Extract().process(doc).text == "plain"
+
+
+def test_what_extraction_leaves_out_is_audited_with_source_lines():
+    doc = Extract().process(Document(id="d", source="d.html", html=PAGE))
+    dropped = {r["text"]: r for r in doc.removed}
+    assert set(dropped) == {"Home World", "Contact | Imprint"}
+    assert dropped["Home World"]["rule"] == "extract.trafilatura"
+    assert dropped["Home World"]["line_no"] == 4 and dropped["Contact | Imprint"]["line_no"] == 8
+
+
+def test_a_repeated_block_kept_once_is_listed_once_as_dropped():
+    from cleaner.extract import dropped_blocks
+
+    html = "<html><body><nav>Pick a language</nav><article><p>Pick a language</p></article></body></html>"
+    assert [r["text"] for r in dropped_blocks(html, "Pick a language")] == ["Pick a language"]
+    assert dropped_blocks(html, "Pick a language\nPick a language") == []

@@ -57,10 +57,9 @@ def test_every_clutter_line_is_removed_with_a_rule(raw_docs, expectations):
         doc = raw_docs[doc_id]
         for line in lines:
             assert line not in doc.text, (doc_id, line)
-        # Clutter that reached the text (rather than being dropped by HTML extraction) is audited.
+        # Whether HTML extraction or a line rule removed it, the audit names it.
         removed = {r["text"] for r in doc.removed}
-        if not doc.source.endswith(".html"):
-            assert set(lines) <= removed, (doc_id, set(lines) - removed)
+        assert set(lines) <= removed, (doc_id, set(lines) - removed)
         assert all(r["rule"] and r["category"] and r["line_no"] >= 1 for r in doc.removed)
 
 
