@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .dates import normalise_date
 from .document import Document
-from .rules import Rule, is_bullet, is_headline_like, is_sentence, load_rules, word_count
+from .rules import Rule, is_bullet, is_headline_like, is_sentence, load_rules
+from .text import WORD, word_count
 from .stage import Stage
 
 TITLE_MAX_WORDS = 25
@@ -28,20 +29,64 @@ class Tag:
     match: re.Match | None = None
 
 
-def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int) -> list[Tag]:
-    """Every (line, rule) hit, in rule order; nothing is removed here."""
+def _bullet_headlines(lines: list[str], filled: list[int], rule: Rule, headline_max_words: int) -> list[Tag]:
+    tags = []
+    for k, i in enumerate(filled):
+        if is_bullet(lines[i]):
+            tags.append(Tag(i, rule))
+            nxt = filled[k + 1] if k + 1 < len(filled) else None
+            if nxt is not None and is_headline_like(lines[nxt], headline_max_words):
+                tags.append(Tag(nxt, rule, f"headline after bullet line {i + 1}"))
+    return tags
+
+
+def _headline_runs(lines: list[str], filled: list[int], rule: Rule, headline_max_words: int) -> list[Tag]:
+    """Runs of headline-like lines after the first paragraph: lists of links to other stories."""
+    tags, run = [], []
+    started = False  # the document's own title and standfirst are not a link list
+    for i in filled + [None]:
+        fits = i is not None and rule.min_words <= word_count(lines[i]) and is_headline_like(lines[i], headline_max_words)
+        if fits and started:
+            run.append(i)
+            continue
+        if len(run) >= rule.min_run:
+            tags.extend(Tag(j, rule, f"run of {len(run)} headline-like lines") for j in run)
+        run = []
+        if i is not None and not fits:
+            started = True
+    return tags
+
+
+def _link_dense(lines: list[str], filled: list[int], rule: Rule, density: dict[str, float]) -> list[Tag]:
+    tags = []
+    for i in filled[1:]:  # the first line is the title, often a link to the page itself
+        d = density.get(" ".join(lines[i].split()), 0.0)
+        if d >= rule.min_link_density and rule.min_words <= word_count(lines[i]) <= rule.max_words:
+            tags.append(Tag(i, rule, f"{d:.0%} of the line was link text on the page"))
+    return tags
+
+
+def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
+              link_density: dict[str, float] | None = None) -> list[Tag]:
+    """Every (line, rule) hit, in rule order; nothing is removed here.
+
+    `link_density` (from HTML extraction) maps a line's text to the share of it that was
+    link text on the page; without it, link-density rules find nothing.
+    """
     filled = [i for i, line in enumerate(lines) if line.strip()]
     if not filled:
         return []
+    position = {i: k for k, i in enumerate(filled)}
     tags: list[Tag] = []
     for rule in rules:
         if rule.structural == "bullet_headline":
-            for k, i in enumerate(filled):
-                if is_bullet(lines[i]):
-                    tags.append(Tag(i, rule))
-                    nxt = filled[k + 1] if k + 1 < len(filled) else None
-                    if nxt is not None and is_headline_like(lines[nxt], headline_max_words):
-                        tags.append(Tag(nxt, rule, f"headline after bullet line {i + 1}"))
+            tags.extend(_bullet_headlines(lines, filled, rule, headline_max_words))
+            continue
+        if rule.structural == "headline_run":
+            tags.extend(_headline_runs(lines, filled, rule, headline_max_words))
+            continue
+        if rule.structural == "link_dense":
+            tags.extend(_link_dense(lines, filled, rule, link_density or {}))
             continue
         scope = {"any": filled, "first": filled[:1], "last": filled[-1:]}[rule.position]
         for i in scope:
@@ -50,8 +95,8 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int) -> l
                 continue
             tags.append(Tag(i, rule, match=hit if isinstance(hit, re.Match) else None))
             if rule.followed_by:
-                after = [j for j in filled if j > i][: rule.followed_by]
-                for j in after:
+                k = position[i] + 1
+                for j in filled[k : k + rule.followed_by]:
                     if not is_headline_like(lines[j], headline_max_words):
                         break
                     tags.append(Tag(j, rule, f"listed after marker line {i + 1}"))
@@ -70,7 +115,11 @@ def _protected(line: str, min_words: int) -> bool:
 def _set_metadata(doc: Document, tag: Tag, value: str) -> None:
     field = tag.rule.meta_field
     if field == "date":
-        value = normalise_date(value) or value
+        parsed = normalise_date(value)
+        if parsed is None:  # a date a calendar does not have stays out of the date field
+            doc.meta.setdefault("date_unparsed", value)
+            return
+        value = parsed
     if getattr(doc, field, None):
         doc.meta.setdefault(f"{field}_also_in_text", value)
         return
@@ -150,11 +199,13 @@ class StripBoilerplate(Stage):
 
     def process(self, doc: Document) -> Document:
         lines = doc.text.split("\n")
-        tags = tag_lines(lines, self.rules, self.headline_max_words)
+        tags = tag_lines(lines, self.rules, self.headline_max_words, doc.work.get("link_density"))
         kept = decide(doc, lines, tags, self.protect_min_words, self.max_removed_fraction)
         doc.text = join_lines(kept)
         if not doc.text:
             return doc.reject("no text left (input has no text)")
+        if not WORD.search(doc.text):
+            return doc.reject("no words in the text (only symbols or punctuation)")
         if not doc.title:
             first = doc.text.split("\n", 1)[0].strip()
             if word_count(first) <= TITLE_MAX_WORDS:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from . import __version__
 from .config import Config, ConfigError, load_config
 
 EXIT_USAGE = 2
@@ -22,24 +23,58 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
-def _config(path: str | None) -> Config:
+def _setup(path: str | None) -> tuple[Config, list]:
+    """Configuration and stages, built (and so validated, rule files included) before any
+    input is read."""
+    from .pipeline import build_stages
+
     try:
         cfg = load_config(path)
-        from .pipeline import build_stages
-
-        build_stages(cfg)  # loads and validates the rule files before any input is read
-        return cfg
+        return cfg, build_stages(cfg)
     except ConfigError as exc:
         _fail(f"bad configuration: {exc}")
 
 
+def _check_out(input_path: Path, out_dir: Path) -> None:
+    """Refuse an output folder that would mix with the input."""
+    from .output import OUTPUTS
+
+    if out_dir.exists() and not out_dir.is_dir():
+        _fail(f"--out {out_dir} exists and is not a folder")
+    if not input_path.is_dir():
+        return
+    inp, out = input_path.resolve(), out_dir.resolve()
+    if out == inp:
+        _fail(f"--out {out_dir} is the input folder; choose a folder for the output alone")
+    if inp in out.parents and out.is_dir():
+        others = sorted(p for p in out.rglob("*") if p.is_file() and p.name not in OUTPUTS
+                        and not p.name.startswith("."))
+        if others:
+            _fail(f"--out {out_dir} lies inside the input and holds other files ({others[0].name}, ...), "
+                  "which would not be read; choose another folder")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="cleaner")
-def main() -> None:
+@click.version_option(version=__version__, prog_name="cleaner")
+def cli() -> None:
     """Turn a folder of raw news articles into clean, deduplicated records with provenance."""
 
 
-@main.command()
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: click's usage errors become the same one-line error as ours."""
+    try:
+        code = cli.main(args=argv, prog_name="cleaner", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        _fail(exc.format_message().replace("\n", " "))
+    except click.exceptions.Abort:
+        _fail("aborted")
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+@cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out_dir", default="clean", show_default=True, type=click.Path(path_type=Path),
               help="Output folder: documents.jsonl, records.jsonl, report.html, manifest.json.")
@@ -54,10 +89,9 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     from .pipeline import resolve_workers, run_documents
     from .read import read_inputs
 
-    cfg = _config(config_path)
+    cfg, stages = _setup(config_path)
     workers = resolve_workers(cfg["run"]["workers"] if workers is None else workers)
-    if out_dir.exists() and not out_dir.is_dir():
-        _fail(f"--out {out_dir} exists and is not a folder")
+    _check_out(input_path, out_dir)
     started = time.perf_counter()
 
     def progress(n: int) -> None:
@@ -66,7 +100,7 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
 
     docs = read_inputs(input_path, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"],
                        exclude=out_dir)
-    result = run_documents(docs, cfg, workers=workers, progress=progress)
+    result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages)
     try:
         write_outputs(result, out_dir, cfg, str(input_path), workers)
     except OSError as exc:
@@ -81,16 +115,16 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
             click.echo(f"  rejected {doc.source}: {doc.error}", err=True)
 
 
-@main.command("clean")
+@cli.command("clean")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Configuration file.")
 def clean_file(file: Path, config_path: Path | None) -> None:
     """Show FILE's cleaned text, with each removed line marked by the rule that removed it."""
-    from .pipeline import build_stages, process_one
+    from .pipeline import process_one
     from .read import read_file
 
-    cfg = _config(config_path)
-    stages = build_stages(cfg)[:3]  # extract, boilerplate, language: no clustering for one file
+    cfg, stages = _setup(config_path)
+    stages = stages[:3]  # extract, boilerplate, language: no clustering for one file
     for doc in read_file(file, Path(file.name), cfg["read"]["max_file_bytes"]):
         doc, _ = process_one(doc, stages)
         click.echo(f"# {doc.id} lang={doc.lang} title={doc.title!r} date={doc.date}")

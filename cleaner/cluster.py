@@ -12,6 +12,7 @@ content and ids, the result does not depend on input order or worker count.
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from .dates import days_between
 from .document import DUPLICATE, KEPT, Document
-from .signatures import jaccard
+from .signatures import as_minhash, jaccard
 
 EXACT, NEAR, STORY, CANONICAL = "exact", "near", "story", "canonical"
 
@@ -95,7 +96,7 @@ def explain_choice(record: Record, priority: SourcePriority) -> str:
     c = record.canonical
     r = min((m.doc for m in record.members[1:]), key=lambda d: preference_key(d, priority))
     ck, rk = preference_key(c, priority), preference_key(r, priority)
-    step = next(i for i, (a, b) in enumerate(zip(ck, rk)) if a != b)
+    step = next((i for i, (a, b) in enumerate(zip(ck, rk)) if a != b), len(_WHY) - 1)
     rule = _WHY[step]
     detail = {
         "earliest_date": f"dated {c.date}, runner-up {r.id} dated {r.date or 'unknown'}",
@@ -116,20 +117,15 @@ class Clusterer:
     """Feed documents in preference order; each joins a record's canonical or starts one."""
 
     def __init__(self, cfg):
-        from datasketch import MinHash, MinHashLSH
+        from datasketch import MinHashLSH
 
         self.cfg = cfg
         num_perm, seed = cfg["minhash"]["num_perm"], cfg["minhash"]["seed"]
-        self._proto = MinHash(num_perm=num_perm, seed=seed)
+        self._mh = partial(as_minhash, num_perm=num_perm, seed=seed)
         self.near_lsh = MinHashLSH(threshold=cfg["near"]["lsh_threshold"], num_perm=num_perm)
         self.story_lsh = MinHashLSH(threshold=cfg["story"]["lsh_threshold"], num_perm=num_perm)
         self.exact: dict[str, int] = {}
         self.records: list[Record] = []
-
-    def _mh(self, hashvalues: np.ndarray):
-        m = self._proto.copy()
-        m.hashvalues = hashvalues
-        return m
 
     def _near(self, doc: Document) -> tuple[Member, int] | None:
         best = None

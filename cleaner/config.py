@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import sys
 import tomllib
 from dataclasses import dataclass
@@ -58,8 +59,9 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "max_removed_fraction": _PROB,
         "headline_max_words": Spec(int, 1, 100),
     },
-    "language": {"sample_chars": Spec(int, 50), "min_chars": Spec(int, 0), "seed": Spec(int, 0)},
-    "minhash": {"num_perm": Spec(int, 16, 1024), "seed": Spec(int, 0)},
+    "language": {"sample_chars": Spec(int, 50), "min_chars": Spec(int, 0), "seed": Spec(int, 0, 2**32 - 1)},
+    # numpy's RandomState (datasketch's permutations) takes seeds below 2**32.
+    "minhash": {"num_perm": Spec(int, 16, 1024), "seed": Spec(int, 0, 2**32 - 1)},
     "near": {
         "word_ngram": Spec(int, 1, 20),
         "char_ngram": Spec(int, 1, 20),
@@ -90,20 +92,30 @@ class Config:
     def resolve(self, relative: str) -> Path:
         return (self.path.parent / relative).resolve()
 
-    def fingerprint(self, extra: dict[str, str] | None = None) -> str:
-        """A hash of the settings and of every rule file's content, for the manifest."""
-        blob = json.dumps({"values": self.values, "files": extra or {}}, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()
+    def rule_paths(self) -> list[Path]:
+        return [self.resolve(p) for p in self.values["boilerplate"]["rule_files"]]
+
+    def fingerprint(self) -> str:
+        """A hash of the settings, with rule files by content (not by where they lie)."""
+        values = copy.deepcopy(self.values)
+        values["boilerplate"]["rule_files"] = [
+            hashlib.sha256(p.read_bytes()).hexdigest() for p in self.rule_paths()
+        ]
+        return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(path, "(file)", "no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(path, "(file)", "is a folder, not a file") from None
     except OSError as exc:
         raise ConfigError(path, "(file)", f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, "(file)", "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "(syntax)", f"not valid TOML: {exc}") from None
 
@@ -116,6 +128,8 @@ def _check(path: Path, key: str, value: Any, spec: Spec) -> Any:
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
         names = " or ".join(k.__name__ for k in kinds)
         raise ConfigError(path, key, f"must be {names}, got {type(value).__name__} {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(path, key, f"must be a finite number, got {value}")
     if spec.item is not None:
         for i, item in enumerate(value):
             if not isinstance(item, spec.item):
@@ -169,7 +183,7 @@ def _cross_checks(path: Path, values: dict[str, dict[str, Any]]) -> None:
 
 def load_config(path: str | Path | None = None) -> Config:
     """Defaults from configs/default.toml, overlaid with `path` when given; validated."""
-    default_raw = _read_toml(DEFAULT_CONFIG)
+    default_raw = read_toml(DEFAULT_CONFIG)
     values = _validate(DEFAULT_CONFIG, default_raw, {})
     missing = [f"{s}.{k}" for s, keys in SCHEMA.items() for k in keys if k not in values.get(s, {})]
     if missing:
@@ -177,7 +191,7 @@ def load_config(path: str | Path | None = None) -> Config:
     source = DEFAULT_CONFIG
     if path is not None:
         source = Path(path).resolve()
-        raw = _read_toml(source)
+        raw = read_toml(source)
         values = _validate(source, raw, values)
         # Rule files named by a user config are relative to that file, default ones to theirs.
         if "rule_files" not in raw.get("boilerplate", {}):

@@ -67,9 +67,8 @@ class Document:
             "flags": self.flags,
             "meta": self.meta,
             "record_id": self.record_id,
+            "error": self.error,
         }
         if self.line is not None:
             row["line"] = self.line
-        if self.error is not None:
-            row["error"] = self.error
         return row

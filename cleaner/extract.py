@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 import warnings
+from dataclasses import dataclass
 
 from .dates import normalise_date
 from .document import Document
@@ -19,38 +21,86 @@ _BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "dt", "dd"
            "button", "label", "form", "main", "figure", "table", "ul", "ol", "dl"}
 
 
-def dropped_blocks(html: str, kept: str) -> list[dict]:
-    """The page's text blocks that extraction left out, for the audit trail.
+@dataclass(frozen=True)
+class Block:
+    text: str  # whitespace-collapsed visible text
+    line: int | None  # line in the HTML source
+    link_density: float  # share of the text inside links
 
-    trafilatura decides what the main content is but does not say what it dropped; this
-    lists every innermost block of visible text (with its source line) that is not in the
-    extracted text, so an HTML page's removals are as auditable as a text file's.
-    """
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+
+
+def _own_text(el, parts: list[str], in_link: bool, counts: list[int]) -> None:
+    """Text of `el` that no nested block owns; counts[0] += characters inside links."""
+    def add(text: str | None, linked: bool) -> None:
+        if text:
+            parts.append(text)
+            if linked:
+                counts[0] += len("".join(text.split()))
+
+    add(el.text, in_link)
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in _BLOCKS:
+            _own_text(child, parts, in_link or child.tag == "a", counts)
+        add(child.tail, in_link)
+
+
+def page_blocks(html: str) -> list[Block]:
+    """Every block of visible text on the page (text owned by no nested block), in order."""
     import lxml.html
 
     try:
-        tree = lxml.html.document_fromstring(html)
+        # lxml refuses a str that declares its encoding (XHTML pages do).
+        tree = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
     except (ValueError, lxml.etree.ParserError):
         return []
     for bad in tree.xpath("//script | //style | //noscript | //template | //head"):
         bad.drop_tree()
+    blocks = []
+    for el in tree.iter(*_BLOCKS, "body"):
+        parts: list[str] = []
+        linked = [0]
+        try:
+            _own_text(el, parts, el.tag == "a", linked)
+        except RecursionError:
+            continue
+        text = " ".join(" ".join(parts).split())
+        if text:
+            density = min(1.0, linked[0] / max(1, len(text.replace(" ", ""))))
+            blocks.append(Block(text, el.sourceline, round(density, 3)))
+    return blocks
+
+
+def _grams(words: list[str], n: int = 4) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def dropped_blocks(blocks: list[Block], kept: str) -> list[dict]:
+    """The page's text blocks that extraction left out, for the audit trail.
+
+    trafilatura decides what the main content is but does not say what it dropped; this
+    lists every block of visible text (with its source line) that is not in the extracted
+    text, so an HTML page's removals are as auditable as a text file's.
+    """
     # Each kept line accounts for one block with its text: a menu repeated in header and
     # body, with only the body copy kept, still shows the header copy as dropped.
     kept_lines = Counter(" ".join(line.split()) for line in kept.split("\n"))
-    kept_flat = " ".join(kept.split())
+    # Long blocks may be split or joined differently by extraction: they count as kept when
+    # nearly all their word 4-grams are in the text (a set lookup, not a substring scan,
+    # so a huge page stays linear).
+    kept_grams = _grams(kept.split())
     out = []
-    for el in tree.iter(*_BLOCKS):
-        if any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in el.iterdescendants()):
-            continue  # not innermost: its blocks are listed on their own
-        text = " ".join(el.text_content().split())
-        if not text:
+    for block in blocks:
+        if kept_lines[block.text] > 0:
+            kept_lines[block.text] -= 1
             continue
-        if kept_lines[text] > 0:
-            kept_lines[text] -= 1
-        elif len(text.split()) < 4 or text not in kept_flat:  # long blocks may be re-split
-            out.append({"rule": EXTRACTION_RULE, "category": "extraction", "line_no": el.sourceline,
-                        "text": text, "action": "drop",
-                        "note": "left out by HTML extraction; line_no is the HTML source line"})
+        grams = _grams(block.text.split())
+        if len(grams) >= 3 and sum(g in kept_grams for g in grams) >= 0.9 * len(grams):
+            continue
+        out.append({"rule": EXTRACTION_RULE, "category": "extraction", "line_no": block.line,
+                    "text": block.text, "action": "drop",
+                    "note": "left out by HTML extraction; line_no is the HTML source line"})
     return out
 
 
@@ -82,7 +132,10 @@ class Extract(Stage):
         if not text or not text.strip():
             return doc.reject("HTML extraction found no main text")
         doc.text = text
-        doc.removed.extend(dropped_blocks(html, text))
+        blocks = page_blocks(html)
+        doc.removed.extend(dropped_blocks(blocks, text))
+        # For the link-density rule: which kept lines were (mostly) links on the page.
+        doc.work["link_density"] = {b.text: b.link_density for b in blocks if b.link_density > 0}
         for name, attr in (("title", "title"), ("url", "url"), ("site", "sitename")):
             value = getattr(result, attr, None)
             if value and not getattr(doc, name):

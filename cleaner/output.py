@@ -19,6 +19,7 @@ from .pipeline import RunResult
 from .report import render_report
 
 DOCUMENTS, RECORDS, REPORT, MANIFEST = "documents.jsonl", "records.jsonl", "report.html", "manifest.json"
+OUTPUTS = (DOCUMENTS, RECORDS, REPORT, MANIFEST)
 PACKAGES = ("cleaner", "datasketch", "trafilatura", "lxml", "lxml_html_clean", "langdetect",
             "click", "charset-normalizer", "numpy")
 
@@ -55,12 +56,11 @@ def package_versions() -> dict[str, str]:
 
 
 def file_hashes(cfg: Config) -> dict[str, str]:
-    files = [cfg.path] + [cfg.resolve(p) for p in cfg["boilerplate"]["rule_files"]]
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    """Content hash of the config file and each rule file, keyed by its full path."""
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in [cfg.path, *cfg.rule_paths()]}
 
 
 def build_manifest(result: RunResult, cfg: Config, input_path: str, workers: int) -> dict[str, Any]:
-    hashes = file_hashes(cfg)
     langs: dict[str, int] = {}
     for doc in result.documents:
         if doc.ok:
@@ -71,8 +71,8 @@ def build_manifest(result: RunResult, cfg: Config, input_path: str, workers: int
         "languages": dict(sorted(langs.items())),
         "rule_hits": result.rule_hits(),
         "config_file": str(cfg.path),
-        "config_hash": cfg.fingerprint(hashes),
-        "config_files": hashes,
+        "config_hash": cfg.fingerprint(),
+        "config_files": file_hashes(cfg),
         "config": cfg.values,
         "packages": package_versions(),
         "workers": workers,
@@ -83,6 +83,9 @@ def build_manifest(result: RunResult, cfg: Config, input_path: str, workers: int
 def write_outputs(result: RunResult, out_dir: Path, cfg: Config, input_path: str, workers: int) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = build_manifest(result, cfg, input_path, workers)
+    # No manifest while the other files change: a reader never pairs an old manifest
+    # with new documents.
+    (out_dir / MANIFEST).unlink(missing_ok=True)
     atomic_write(out_dir / DOCUMENTS, jsonl_lines(d.to_json() for d in result.documents))
     atomic_write(out_dir / RECORDS, jsonl_lines(r.to_json() for r in result.records))
     atomic_write(out_dir / REPORT, [render_report(result, manifest)])

@@ -20,7 +20,7 @@ from .document import Document
 from .extract import Extract
 from .language import DetectLanguage
 from .sign import Sign
-from .stage import Stage
+from .stage import Stage, safe_process
 
 Progress = Callable[[int], None]
 
@@ -29,7 +29,7 @@ def build_stages(cfg: Config) -> list[Stage]:
     b, n = cfg["boilerplate"], cfg["near"]
     return [
         Extract(**cfg["extract"]),
-        StripBoilerplate([cfg.resolve(p) for p in b["rule_files"]], b["protect_min_words"],
+        StripBoilerplate(cfg.rule_paths(), b["protect_min_words"],
                          b["max_removed_fraction"], b["headline_max_words"]),
         DetectLanguage(**cfg["language"]),
         Sign(n["word_ngram"], n["char_ngram"], cfg["minhash"]["num_perm"], cfg["minhash"]["seed"]),
@@ -43,10 +43,7 @@ def process_one(doc: Document, stages: list[Stage]) -> tuple[Document, dict[str,
         if not doc.ok:
             break
         start = time.perf_counter()
-        try:
-            doc = stage.process(doc)
-        except Exception as exc:  # one bad document must not stop the run
-            doc.reject(f"{stage.name} failed: {type(exc).__name__}: {exc}")
+        doc = safe_process(stage, doc)
         timings[stage.name] = time.perf_counter() - start
     return doc, timings
 
@@ -79,16 +76,25 @@ def process_stream(docs: Iterable[Document], stages: list[Stage], workers: int =
         yield from pool.imap(_work, docs, chunksize=8)
 
 
-def make_ids_unique(docs: list[Document]) -> None:
-    """Inputs that would share an id (a.txt and a.html) get ids that name their source."""
+def _collisions(docs: list[Document]) -> list[tuple[str, list[Document]]]:
     groups: dict[str, list[Document]] = defaultdict(list)
     for doc in docs:
         groups[doc.id].append(doc)
-    for doc_id, group in groups.items():
-        if len(group) > 1:
-            for doc in group:
-                doc.id = f"{doc_id}@{doc.source}" + (f":{doc.line}" if doc.line else "")
-                doc.meta["id"] = f"renamed: id {doc_id!r} is shared by {len(group)} inputs"
+    return [(doc_id, group) for doc_id, group in groups.items() if len(group) > 1]
+
+
+def make_ids_unique(docs: list[Document]) -> None:
+    """Inputs that would share an id (a.txt and a.html) get ids that name their source."""
+    for doc_id, group in _collisions(docs):
+        for doc in group:
+            doc.id = f"{doc_id}@{doc.source}" + (f":{doc.line}" if doc.line else "")
+            doc.meta["id"] = f"renamed: id {doc_id!r} is shared by {len(group)} inputs"
+    # Still shared (the same id twice in API input): number them in content order, which
+    # is input-order independent; items that tie on content are interchangeable.
+    for doc_id, group in _collisions(docs):
+        group.sort(key=lambda d: (d.text, d.title or "", d.date or "", d.url or "", d.error or ""))
+        for k, doc in enumerate(group, 1):
+            doc.id = f"{doc_id}#{k}"
 
 
 @dataclass
@@ -109,8 +115,8 @@ class RunResult:
 
 
 def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
-                  progress: Progress | None = None) -> RunResult:
-    stages = build_stages(cfg)
+                  progress: Progress | None = None, stages: list[Stage] | None = None) -> RunResult:
+    stages = stages if stages is not None else build_stages(cfg)
     timings: Counter[str] = Counter()
     out: list[Document] = []
     start = time.perf_counter()

@@ -6,8 +6,10 @@ rejected here with a reason, so nothing disappears between raw/ and clean/.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -17,6 +19,7 @@ from .document import Document
 HTML_EXTS = {".html", ".htm"}
 RECORD_EXTS = {".json", ".jsonl"}
 TEXT_FIELDS = ("text", "html")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def decode_bytes(data: bytes) -> tuple[str | None, str]:
@@ -41,15 +44,28 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
     return str(best), best.encoding
 
 
-def _clean_controls(text: str) -> str:
-    # NUL and other C0 controls break JSON consumers and regexes; tabs and newlines stay.
+def scrub(text: str) -> str:
+    """Text any JSON writer accepts: no NUL, no lone surrogates, newlines only as \\n."""
     if "\x00" in text:
         text = text.replace("\x00", "")
+    # Lone surrogates (from JSON escapes or undecodable file names) cannot be written as
+    # UTF-8; each becomes U+FFFD.
+    text = _SURROGATE.sub("\ufffd", text)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def rel_name(rel: Path) -> str:
+    """A relative path as the posix string the output names it by."""
+    return scrub(rel.as_posix())
+
+
 def doc_id_for(rel: Path) -> str:
-    return rel.with_suffix("").as_posix()
+    return rel_name(rel.with_suffix(""))
+
+
+def _field(obj: dict, key: str) -> str | None:
+    value = obj.get(key)
+    return scrub(value) if isinstance(value, str) and value.strip() else None
 
 
 def from_record(obj: Any, default_id: str, source: str, line: int | None = None) -> Document:
@@ -57,52 +73,59 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
     doc = Document(id=default_id, source=source, line=line)
     if not isinstance(obj, dict):
         return doc.reject(f"expected a JSON object, got {type(obj).__name__}")
-    if obj.get("id") is not None:
-        doc.id = str(obj["id"])
-    body = {k: obj.get(k) for k in TEXT_FIELDS if isinstance(obj.get(k), str) and obj.get(k).strip()}
+    raw_id = obj.get("id")
+    if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip():
+        doc.id = scrub(str(raw_id))
+    elif raw_id is not None:
+        doc.meta["id"] = f"input id of type {type(raw_id).__name__} ignored"
+    body = {k: _field(obj, k) for k in TEXT_FIELDS if _field(obj, k)}
     if not body:
         return doc.reject("no non-empty 'text' or 'html' field")
-    doc.title = obj.get("title") if isinstance(obj.get("title"), str) else None
-    doc.url = obj.get("url") if isinstance(obj.get("url"), str) else None
-    doc.site = obj.get("site") if isinstance(obj.get("site"), str) else None
-    if obj.get("date") is not None:
-        doc.date = normalise_date(str(obj["date"]))
-        doc.meta["date"] = "input field 'date'" if doc.date else f"unparsed input date {obj['date']!r}"
-    if "html" in body and "text" not in body:
-        doc.html = _clean_controls(body["html"])
+    doc.title, doc.url, doc.site = _field(obj, "title"), _field(obj, "url"), _field(obj, "site")
+    raw_date = _field(obj, "date")
+    if raw_date:
+        doc.date = normalise_date(raw_date)
+        doc.meta["date"] = "input field 'date'" if doc.date else f"unparsed input date {raw_date[:40]!r}"
+    if "text" in body:
+        doc.text = body["text"]
     else:
-        doc.text = _clean_controls(body["text"])
+        doc.html = body["html"]
     return doc
 
 
+def _parse_json(text: str) -> tuple[Any, str | None]:
+    try:
+        return json.loads(text), None
+    except (ValueError, RecursionError) as exc:  # ValueError covers JSONDecodeError and huge ints
+        return None, f"invalid JSON: {str(exc)[:200] or type(exc).__name__}"
+
+
 def _read_records(path: Path, rel: Path, text: str) -> Iterator[Document]:
-    source = rel.as_posix()
+    source, stem = rel_name(rel), doc_id_for(rel)
     if path.suffix.lower() == ".json":
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield Document(id=doc_id_for(rel), source=source).reject(f"invalid JSON: {exc}")
+        obj, error = _parse_json(text)
+        if error:
+            yield Document(id=stem, source=source).reject(error)
             return
         items = obj if isinstance(obj, list) else [obj]
+        if not items:
+            yield Document(id=stem, source=source).reject("empty JSON list")
         for i, item in enumerate(items, 1):
-            default = doc_id_for(rel) if len(items) == 1 else f"{doc_id_for(rel)}:{i}"
-            yield from_record(item, default, source, line=None if len(items) == 1 else i)
+            single = len(items) == 1
+            yield from_record(item, stem if single else f"{stem}:{i}", source, line=None if single else i)
         return
     for n, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
-        default = f"{doc_id_for(rel)}:{n}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Document(id=default, source=source, line=n).reject(f"line {n}: invalid JSON: {exc}")
+        obj, error = _parse_json(line)
+        if error:
+            yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: {error}")
             continue
-        yield from_record(obj, default, source, line=n)
+        yield from_record(obj, f"{stem}:{n}", source, line=n)
 
 
 def read_file(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
-    source = rel.as_posix()
-    base = Document(id=doc_id_for(rel), source=source)
+    base = Document(id=doc_id_for(rel), source=rel_name(rel))
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -116,7 +139,7 @@ def read_file(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
     if text is None:
         yield base.reject(encoding)
         return
-    text = _clean_controls(text)
+    text = scrub(text)
     if encoding != "utf-8":
         base.meta["encoding"] = encoding
     ext = path.suffix.lower()
@@ -157,7 +180,7 @@ def read_inputs(root: str | Path, extensions: Iterable[str], max_bytes: int,
     exts = {e.lower() for e in extensions}
     for path, rel in list_inputs(root, exclude):
         if path.suffix.lower() not in exts:
-            yield Document(id=doc_id_for(rel), source=rel.as_posix()).reject(
+            yield Document(id=doc_id_for(rel), source=rel_name(rel)).reject(
                 f"unsupported file type {path.suffix or '(none)'!r} (read.extensions: {', '.join(sorted(exts))})"
             )
             continue
@@ -165,9 +188,13 @@ def read_inputs(root: str | Path, extensions: Iterable[str], max_bytes: int,
 
 
 def read_dicts(items: Iterable[Any]) -> Iterator[Document]:
-    """Documents from API dicts: {"id", "text" or "html", "title", "date", "url", "site"}."""
-    for n, item in enumerate(items, 1):
-        doc = from_record(item, f"item-{n}", "<api>")
-        # A position only identifies items that bring no id of their own.
-        doc.line = n if doc.id == f"item-{n}" else None
+    """Documents from API dicts: {"id", "text" or "html", "title", "date", "url", "site"}.
+
+    An item without an id gets one from its content, so ids do not depend on its position.
+    """
+    for item in items:
+        doc = from_record(item, "item", "<api>")
+        if doc.id == "item":
+            body = json.dumps(item, sort_keys=True, ensure_ascii=False, default=str) if isinstance(item, dict) else repr(item)
+            doc.id = "item-" + hashlib.sha1(scrub(body).encode("utf-8")).hexdigest()[:12]
         yield doc

@@ -8,22 +8,22 @@ tag being lost from the audit.
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError
+from .config import ConfigError, read_toml
+from .text import word_count
 
 ACTIONS = ("drop", "metadata", "flag")
 POSITIONS = ("any", "first", "last")
-STRUCTURAL = ("bullet_headline",)
+STRUCTURAL = ("bullet_headline", "headline_run", "link_dense")
 METADATA_FIELDS = ("date", "author", "title", "site", "url")
 RULE_KEYS = {
     "id", "category", "languages", "action", "description", "any", "all", "none", "equals",
-    "regex", "position", "max_words", "followed_by", "field", "structural", "long_lines",
-    "examples",
+    "regex", "position", "max_words", "min_words", "followed_by", "field", "structural", "long_lines",
+    "min_run", "min_link_density", "examples",
 }
 DEFAULT_MAX_WORDS = 60
 # Regexes never see lines longer than this: a pathological line cannot make a rule hang.
@@ -31,21 +31,12 @@ MAX_MATCH_CHARS = 2000
 
 _SENTENCE_END = tuple(".!?…。！？\"”»'’)")
 _BULLETS = set("-–—•*·▪►>|")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _EDGE_PUNCT = " \t\u00a0:：;|·•-–—*>»«\"'()[]"
 
 
 def fold(text: str) -> str:
     """The form phrases are compared in: NFKC, case-folded, single spaces."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-def word_count(line: str) -> int:
-    # Unspaced scripts have no word breaks; two characters per word approximates length.
-    cjk = len(_CJK.findall(line))
-    spaced = len(_WORD.findall(_CJK.sub(" ", line))) if cjk else len(_WORD.findall(line))
-    return spaced + (cjk + 1) // 2
 
 
 def is_sentence(line: str) -> bool:
@@ -81,7 +72,10 @@ class Rule:
     regex: re.Pattern | None = None
     position: str = "any"
     max_words: int = DEFAULT_MAX_WORDS
+    min_words: int = 0
     followed_by: int = 0
+    min_run: int = 3  # headline_run: this many headline-like lines in a row
+    min_link_density: float = 0.8  # link_dense: share of the line's text inside links
     meta_field: str | None = None  # TOML key 'field'
     structural: str | None = None
     long_lines: bool = False
@@ -89,7 +83,7 @@ class Rule:
 
     def matches_line(self, line: str) -> re.Match | bool:
         """Does this line-rule tag `line`? (Structural rules look at neighbours instead.)"""
-        if len(line) > MAX_MATCH_CHARS or word_count(line) > self.max_words:
+        if len(line) > MAX_MATCH_CHARS or not self.min_words <= word_count(line) <= self.max_words:
             return False
         folded = fold(line)
         if self.equals and folded.strip(_EDGE_PUNCT) not in self.equals:
@@ -149,12 +143,17 @@ def _build(path: Path, index: int, raw: Any) -> Rule:
     if position not in POSITIONS:
         _fail(path, f"{where}.position", f"must be one of {', '.join(POSITIONS)}, got {position!r}")
     rule.position = position
-    for key, lo in (("max_words", 1), ("followed_by", 0)):
+    for key, lo in (("max_words", 1), ("min_words", 0), ("followed_by", 0), ("min_run", 2)):
         if key in raw:
             value = raw[key]
             if not isinstance(value, int) or isinstance(value, bool) or value < lo:
                 _fail(path, f"{where}.{key}", f"must be a whole number >= {lo}, got {value!r}")
             setattr(rule, key, value)
+    if "min_link_density" in raw:
+        value = raw["min_link_density"]
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= 1:
+            _fail(path, f"{where}.min_link_density", f"must be a number in (0, 1], got {value!r}")
+        rule.min_link_density = float(value)
     if "long_lines" in raw:
         if not isinstance(raw["long_lines"], bool):
             _fail(path, f"{where}.long_lines", "must be true or false")
@@ -186,16 +185,12 @@ def load_rules(paths: list[Path]) -> list[Rule]:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for path in paths:
-        try:
-            with open(path, "rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError:
-            raise ConfigError(path, "(file)", "rule file not found (boilerplate.rule_files)") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(path, "(syntax)", f"not valid TOML: {exc}") from None
+        data = read_toml(path)
         extra = set(data) - {"rule"}
         if extra:
             _fail(path, sorted(extra)[0], "unknown top-level key (rules are [[rule]] tables)")
+        if not isinstance(data.get("rule", []), list):
+            _fail(path, "rule", "must be an array of tables ([[rule]])")
         for i, raw in enumerate(data.get("rule", [])):
             rule = _build(path, i, raw)
             if rule.id in seen:

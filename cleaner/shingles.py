@@ -3,22 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-# Scripts written without spaces between words: Chinese, Japanese kana, Thai, Lao, Khmer, Myanmar.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
-
-
-def tokens(text: str) -> list[str]:
-    """Case-folded word tokens; punctuation and spacing differences vanish."""
-    return _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
-
-
-def is_unspaced(text: str) -> bool:
-    letters = sum(ch.isalpha() for ch in text[:5000]) or 1
-    return len(_UNSPACED.findall(text[:5000])) / letters > 0.3
+from .text import is_unspaced, tokens
 
 
 def exact_key(text: str) -> str:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from .document import Document
 from .features import salient_terms
-from .rules import word_count
 from .shingles import exact_key, shingles
 from .signatures import minhash, shingle_hashes
 from .stage import Stage
+from .text import word_count
 
 
 class Sign(Stage):

@@ -21,4 +21,15 @@ class Stage:
 
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:
-            yield self.process(doc) if doc.ok else doc
+            yield safe_process(self, doc)
+
+
+def safe_process(stage: Stage, doc: Document) -> Document:
+    """`stage.process(doc)`, with any failure turned into a rejection: one bad document
+    must not stop the run."""
+    if not doc.ok:
+        return doc
+    try:
+        return stage.process(doc)
+    except Exception as exc:
+        return doc.reject(f"{stage.name} failed: {type(exc).__name__}: {str(exc)[:300]}")

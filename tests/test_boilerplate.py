@@ -5,7 +5,7 @@ from cleaner.rules import load_rules
 
 CFG = load_config()
 B = CFG["boilerplate"]
-STAGE = StripBoilerplate([CFG.resolve(p) for p in B["rule_files"]], B["protect_min_words"],
+STAGE = StripBoilerplate(CFG.rule_paths(), B["protect_min_words"],
                          B["max_removed_fraction"], B["headline_max_words"])
 PROSE = ("The port authority said loading resumed at the undamaged berths on Sunday morning, "
          "while divers inspected the quay walls for cracks.")
@@ -90,3 +90,21 @@ def test_blank_lines_collapse():
 
 def test_whitespace_only_text_is_rejected():
     assert strip("  \n \n").status == REJECTED
+
+
+def test_impossible_date_prefix_is_not_a_date():
+    doc = strip("Updated 2025-13-45 10:00\n" + PROSE)
+    assert doc.date is None and doc.meta["date_unparsed"] == "2025-13-45"
+    assert doc.text == PROSE
+
+
+def test_text_without_words_is_rejected():
+    assert "no words" in strip("🔥🔥🔥 !!!\n*** --- ???").error
+
+
+def test_overlong_lines_never_reach_a_regex():
+    from cleaner.rules import MAX_MATCH_CHARS
+
+    rule = next(r for r in STAGE.rules if r.id == "credit.slash-agency")
+    line = "x" * MAX_MATCH_CHARS + " /Reuters"
+    assert rule.regex.search(line) and not rule.matches_line(line)

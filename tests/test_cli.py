@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cleaner import clean
-from cleaner.cli import main
+from cleaner.cli import cli as main
 from conftest import RAW
 
 FILES = ("documents.jsonl", "records.jsonl", "report.html", "manifest.json")
@@ -141,3 +141,41 @@ def test_report_escapes_document_strings():
     html = render_report(res, build_manifest(res, cfg, "<api>", 1))
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_usage_errors_print_one_line_via_the_entry_point(tmp_path):
+    for args in (["run", str(tmp_path / "missing")], ["run", str(RAW), "--bogus"], ["explode"]):
+        result = run_cli(*args)
+        assert result.returncode == 2
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("cleaner: error:"), result.stderr
+
+
+def test_out_must_not_mix_with_input(tmp_path):
+    src = tmp_path / "in"
+    shutil.copytree(RAW / "wires", src / "wires")
+    assert "is the input folder" in run_cli("run", str(src), "--out", str(src)).stderr
+    refused = run_cli("run", str(src), "--out", str(src / "wires"))
+    assert refused.returncode == 2 and "holds other files" in refused.stderr
+    # an output folder inside the input, holding only a previous run's files, is skipped on rerun
+    for _ in range(2):
+        assert run_cli("run", str(src), "--out", str(src / "clean"), "-q").returncode == 0
+    assert len(rows(src / "clean" / "documents.jsonl")) == 1
+
+
+def test_same_stem_inputs_keep_distinct_ids(tmp_path):
+    (tmp_path / "a.txt").write_text("A plain text story about the harbour reopening after repairs.", encoding="utf-8")
+    (tmp_path / "a.html").write_text("<html><body><article><p>An HTML story about a different topic, the city budget vote.</p>"
+                                     "</article></body></html>", encoding="utf-8")
+    assert run_cli("run", str(tmp_path), "--out", str(tmp_path / "o"), "-q").returncode == 0
+    docs = rows(tmp_path / "o" / "documents.jsonl")
+    assert sorted(d["id"] for d in docs) == ["a@a.html", "a@a.txt"]
+    assert all("renamed" in d["meta"]["id"] for d in docs)
+
+
+def test_api_duplicate_ids_do_not_crash_and_stay_order_independent():
+    a = {"id": "x", "text": "The harbour reopened on Monday after three weeks of repairs to the quay walls."}
+    b = {"id": "x", "text": "The council voted on Tuesday to raise the budget for school buildings by a tenth."}
+    first, second = clean([a, b, a]), clean([a, a, b])
+    assert sorted(d["id"] for d in first.documents) == ["x@<api>#1", "x@<api>#2", "x@<api>#3"]
+    assert first.documents == second.documents and first.records == second.records
+    assert len({r["record_id"] for r in first.records}) == len(first.records) == 2

@@ -1,7 +1,7 @@
 import pytest
 from click.testing import CliRunner
 
-from cleaner.cli import main
+from cleaner.cli import cli as main
 from cleaner.config import DEFAULT_CONFIG, SCHEMA, ConfigError, config_from_dict, load_config
 
 
@@ -78,3 +78,26 @@ def test_cli_reports_bad_rule_file(tmp_path):
                                        "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "rules.toml" in result.output and "regex" in result.output and "does not compile" in result.output
+
+
+@pytest.mark.parametrize("text,key", [
+    ("[near]\nthreshold = nan\n", "near.threshold"),
+    ("[minhash]\nseed = 5000000000\n", "minhash.seed"),
+])
+def test_non_finite_and_oversized_values(tmp_path, text, key):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert err.value.key == key
+
+
+def test_unreadable_config_and_rule_files(tmp_path):
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes("[near]\n# caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(bad)
+    from cleaner.rules import load_rules
+
+    with pytest.raises(ConfigError, match="is a folder"):
+        load_rules([tmp_path])
+    with pytest.raises(ConfigError, match="array of tables"):
+        load_rules([write(tmp_path, "rule = 5\n", "r.toml")])

@@ -47,8 +47,25 @@ def test_what_extraction_leaves_out_is_audited_with_source_lines():
 
 
 def test_a_repeated_block_kept_once_is_listed_once_as_dropped():
-    from cleaner.extract import dropped_blocks
+    from cleaner.extract import dropped_blocks, page_blocks
 
-    html = "<html><body><nav>Pick a language</nav><article><p>Pick a language</p></article></body></html>"
-    assert [r["text"] for r in dropped_blocks(html, "Pick a language")] == ["Pick a language"]
-    assert dropped_blocks(html, "Pick a language\nPick a language") == []
+    blocks = page_blocks("<html><body><nav>Pick a language</nav><article><p>Pick a language</p></article></body></html>")
+    assert [r["text"] for r in dropped_blocks(blocks, "Pick a language")] == ["Pick a language"]
+    assert dropped_blocks(blocks, "Pick a language\nPick a language") == []
+
+
+def test_link_density_of_blocks():
+    from cleaner.extract import page_blocks
+
+    blocks = page_blocks("<html><body><p><a href='/x'>Grain exports resume</a></p>"
+                         "<p>Officials said <a href='/y'>more</a> ships sailed.</p></body></html>")
+    assert [b.link_density for b in blocks] == [1.0, 0.138]
+
+
+def test_xhtml_declaration_and_mixed_content_are_audited():
+    from cleaner.extract import dropped_blocks, page_blocks
+
+    html = ('<?xml version="1.0" encoding="utf-8"?>\n<html><body><span>Subscribe now</span>'
+            "<div>We use cookies on this site<div>Home</div></div><article><p>Story text.</p></article></body></html>")
+    texts = [r["text"] for r in dropped_blocks(page_blocks(html), "Story text.")]
+    assert texts == ["Subscribe now", "We use cookies on this site", "Home"]

@@ -82,5 +82,31 @@ def test_single_file_input(tmp_path):
 
 def test_api_dicts():
     docs = list(read_dicts([{"id": 7, "text": "x"}, {"text": "y"}, "nope"]))
-    assert [d.id for d in docs] == ["7", "item-2", "item-3"]
+    assert docs[0].id == "7"
+    assert docs[1].id.startswith("item-") and docs[2].id.startswith("item-")
     assert docs[2].status == REJECTED
+    # default ids come from content, not position
+    again = list(read_dicts(["nope", {"text": "y"}]))
+    assert [d.id for d in again] == [docs[2].id, docs[1].id]
+
+
+def test_hostile_json_is_rejected_not_raised(tmp_path):
+    (tmp_path / "deep.json").write_text("[" * 9_000, encoding="utf-8")
+    (tmp_path / "bigint.jsonl").write_text('{"text": "x", "date": ' + "9" * 5000 + "}\n", encoding="utf-8")
+    (tmp_path / "empty.json").write_text("[]", encoding="utf-8")
+    (tmp_path / "surrogate.jsonl").write_text('{"id": "s\\ud800", "text": "bad \\ud800 char"}\n', encoding="utf-8")
+    docs = {d.id: d for d in read(tmp_path)}
+    assert "invalid JSON" in docs["deep"].error
+    assert "invalid JSON" in docs["bigint:1"].error
+    assert docs["empty"].error == "empty JSON list"
+    assert docs["s\ufffd"].text == "bad \ufffd char"
+    json.dumps([d.to_json() for d in docs.values()], ensure_ascii=False).encode("utf-8")
+
+
+def test_undecodable_file_name(tmp_path):
+    import os
+
+    name = os.fsdecode(b"caf\xe9.txt")
+    (tmp_path / name).write_text("A story about a cafe.", encoding="utf-8")
+    (doc,) = read(tmp_path)
+    assert doc.id == "caf\ufffd" and doc.source == "caf\ufffd.txt"

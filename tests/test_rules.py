@@ -4,10 +4,11 @@ import pytest
 
 from cleaner.boilerplate import tag_lines
 from cleaner.config import ConfigError, load_config
-from cleaner.rules import is_headline_like, load_rules, word_count
+from cleaner.rules import is_headline_like, load_rules
+from cleaner.text import word_count
 
 CFG = load_config()
-RULES = load_rules([CFG.resolve(p) for p in CFG["boilerplate"]["rule_files"]])
+RULES = load_rules(CFG.rule_paths())
 CASES = [(r, kind, ex) for r in RULES for kind in ("match", "no_match") for ex in r.examples[kind]]
 
 

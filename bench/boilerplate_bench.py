@@ -1,0 +1,168 @@
+"""Boilerplate benchmark: cleaner's extraction + rules against trafilatura alone.
+
+Reads the public sets in ../shared/data (beside the checkout); skips a set that is absent.
+
+    python3 bench/boilerplate_bench.py [--data ../shared/data] [--json bench/results/boilerplate.json]
+
+- aeb/: token 4-gram shingle precision/recall/F1 against the gold article body
+  (multisets, summed TP/FP/FN over documents, as in scrapinghub's benchmark).
+- trafilatura-eval/: share of "with" snippets found and "without" snippets still present.
+Both are reported for trafilatura alone (its defaults, `trafilatura.extract`), and for
+cleaner (its extract settings, then its line rules), overall, per language and per
+rule category.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cleaner.config import load_config  # noqa: E402
+from cleaner.document import Document  # noqa: E402
+from cleaner.pipeline import build_stages, process_one  # noqa: E402
+
+
+def flat(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def shingles(text: str, n: int = 4) -> Counter:
+    toks = (text or "").split()
+    return Counter(tuple(toks[i : i + n]) for i in range(max(0, len(toks) - n + 1)))
+
+
+class Systems:
+    """trafilatura alone, and cleaner (extract + boilerplate + language) on one page."""
+
+    def __init__(self, config: str | None):
+        import trafilatura
+
+        self.trafilatura = trafilatura
+        self.stages = build_stages(load_config(config))[:3]
+
+    def baseline(self, html: str) -> str:
+        return self.trafilatura.extract(html) or ""
+
+    def cleaner(self, html: str, doc_id: str) -> Document:
+        doc, _ = process_one(Document(id=doc_id, source=doc_id, html=html), self.stages)
+        return doc
+
+
+def bench_aeb(data: Path, systems: Systems) -> dict | None:
+    root = data / "aeb"
+    if not (root / "ground-truth.json").exists():
+        return None
+    gold = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
+    totals = {"trafilatura": Counter(), "cleaner": Counter()}
+    for doc_id, truth in sorted(gold.items()):
+        path = root / "html" / f"{doc_id}.html.gz"
+        if not path.exists():
+            continue
+        html = gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")
+        g = shingles(truth.get("articleBody", ""))
+        doc = systems.cleaner(html, doc_id)
+        for name, text in (("trafilatura", systems.baseline(html)), ("cleaner", doc.text if doc.ok else "")):
+            p = shingles(text)
+            tp = sum((p & g).values())
+            totals[name].update(tp=tp, fp=sum(p.values()) - tp, fn=sum(g.values()) - tp, docs=1)
+    out = {}
+    for name, t in totals.items():
+        prec = t["tp"] / max(1, t["tp"] + t["fp"])
+        rec = t["tp"] / max(1, t["tp"] + t["fn"])
+        out[name] = {"docs": t["docs"], "precision": round(prec, 4), "recall": round(rec, 4),
+                     "f1": round(2 * prec * rec / max(1e-9, prec + rec), 4)}
+    return out
+
+
+def _load_eval_page(root: Path, name: str) -> str | None:
+    for folder in ("cache", "eval"):
+        path = root / folder / f"{name}.gz"
+        if path.exists():
+            return gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")
+    return None
+
+
+def bench_trafilatura_eval(data: Path, systems: Systems) -> dict | None:
+    root = data / "trafilatura-eval"
+    if not (root / "evaldata.json").exists():
+        return None
+    evaldata = json.loads((root / "evaldata.json").read_text(encoding="utf-8"))
+    # per system and language: with found / with total, without present / without total
+    counts = defaultdict(Counter)
+    categories = Counter()  # rule category -> "without" snippets it removed (present in baseline, gone in cleaner)
+    lines_by_category = Counter()
+    lost_with = Counter()
+    pages = 0
+    for url, item in sorted(evaldata.items()):
+        html = _load_eval_page(root, item["file"])
+        if html is None:
+            continue
+        pages += 1
+        base = flat(systems.baseline(html))
+        doc = systems.cleaner(html, item["file"])
+        ours = flat(doc.text) if doc.ok else ""
+        lang = doc.lang or "und"
+        for name, text in (("trafilatura", base), ("cleaner", ours)):
+            for key in (name, f"{name}:{lang}"):
+                c = counts[key]
+                c["with_total"] += len(item.get("with", []))
+                c["with_found"] += sum(flat(s) in text for s in item.get("with", []))
+                c["without_total"] += len(item.get("without", []))
+                c["without_present"] += sum(flat(s) in text for s in item.get("without", []))
+        for r in doc.removed:
+            lines_by_category[r["category"]] += 1
+        for snippet in item.get("without", []):
+            s = flat(snippet)
+            if s in base and s not in ours:
+                hit = next((r for r in doc.removed if s in flat(r["text"])), None)
+                categories[hit["category"] if hit else "extraction settings"] += 1
+        for snippet in item.get("with", []):
+            s = flat(snippet)
+            if s in base and s not in ours:
+                hit = next((r for r in doc.removed if s in flat(r["text"])), None)
+                lost_with[hit["rule"] if hit else "extraction settings"] += 1
+    table = {}
+    for key, c in sorted(counts.items()):
+        table[key] = {"with_found": round(c["with_found"] / max(1, c["with_total"]), 4),
+                      "without_present": round(c["without_present"] / max(1, c["without_total"]), 4),
+                      "with_total": c["with_total"], "without_total": c["without_total"]}
+    return {"pages": pages, "by_system": table, "without_removed_by_category": dict(categories.most_common()),
+            "with_lost_by_rule": dict(lost_with.most_common()), "lines_removed_by_category": dict(lines_by_category.most_common())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--config", default=None, help="cleaner configuration (default: configs/default.toml)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    if not args.data.exists():
+        print(f"skipped: no benchmark data at {args.data}")
+        return
+    systems = Systems(args.config)
+    results = {}
+    for name, fn in (("aeb", bench_aeb), ("trafilatura-eval", bench_trafilatura_eval)):
+        start = time.perf_counter()
+        res = fn(args.data, systems)
+        if res is None:
+            print(f"{name}: skipped (not in {args.data})")
+            continue
+        res["seconds"] = round(time.perf_counter() - start, 1)
+        results[name] = res
+        print(f"== {name}")
+        print(json.dumps(res, indent=1, ensure_ascii=False))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

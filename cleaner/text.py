@@ -1,0 +1,30 @@
+"""What a word is, for every module that counts or compares words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# Scripts written without spaces between words: Chinese, Japanese kana, Thai, Lao, Myanmar, Khmer.
+# (Korean Hangul is written with spaces, so it counts like any spaced script.)
+UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+
+
+def tokens(text: str) -> list[str]:
+    """Case-folded word tokens; punctuation and spacing differences vanish."""
+    return WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def word_count(line: str) -> int:
+    # Unspaced scripts have no word breaks; two characters per word approximates length.
+    unspaced = len(UNSPACED.findall(line))
+    if not unspaced:
+        return len(WORD.findall(line))
+    return len(WORD.findall(UNSPACED.sub(" ", line))) + (unspaced + 1) // 2
+
+
+def is_unspaced(text: str) -> bool:
+    sample = text[:5000]
+    letters = sum(ch.isalpha() for ch in sample) or 1
+    return len(UNSPACED.findall(sample)) / letters > 0.3
