@@ -46,7 +46,7 @@ class Systems:
         import trafilatura
 
         self.trafilatura = trafilatura
-        self.stages = build_stages(load_config(config))[:3]
+        self.stages = build_stages(load_config(config)).per_document
 
     def baseline(self, html: str) -> str:
         return self.trafilatura.extract(html) or ""

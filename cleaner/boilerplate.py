@@ -58,11 +58,20 @@ def _headline_runs(lines: list[str], filled: list[int], rule: Rule, headline_max
 
 
 def _link_dense(lines: list[str], filled: list[int], rule: Rule, density: dict[str, float]) -> list[Tag]:
-    tags = []
-    for i in filled[1:]:  # the first line is the title, often a link to the page itself
-        d = density.get(" ".join(lines[i].split()), 0.0)
-        if d >= rule.min_link_density and rule.min_words <= word_count(lines[i]) <= rule.max_words:
-            tags.append(Tag(i, rule, f"{d:.0%} of the line was link text on the page"))
+    """Runs of lines that were (almost) all link text on the page: lists of other stories.
+
+    A single linked line inside prose is usually the article's own subheading or call to
+    action, so only runs of `min_run` or more count.
+    """
+    tags, run = [], []
+    for i in filled[1:] + [None]:  # the first line is the title, often a link to the page itself
+        d = density.get(" ".join(lines[i].split()), 0.0) if i is not None else 0.0
+        if i is not None and d >= rule.min_link_density and rule.min_words <= word_count(lines[i]) <= rule.max_words:
+            run.append((i, d))
+            continue
+        if len(run) >= rule.min_run:
+            tags.extend(Tag(j, rule, f"{dj:.0%} link text, in a run of {len(run)} linked lines") for j, dj in run)
+        run = []
     return tags
 
 
@@ -93,14 +102,30 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
             hit = rule.matches_line(lines[i])
             if not hit:
                 continue
-            tags.append(Tag(i, rule, match=hit if isinstance(hit, re.Match) else None))
-            if rule.followed_by:
+            match = hit if isinstance(hit, re.Match) else None
+            tags.append(Tag(i, rule, match=match))
+            # "Read more: <headline>" names its one link itself; only a bare marker heads a list.
+            if rule.followed_by and not (match and word_count(lines[i][match.end():]) >= 2):
                 k = position[i] + 1
                 for j in filled[k : k + rule.followed_by]:
                     if not is_headline_like(lines[j], headline_max_words):
                         break
                     tags.append(Tag(j, rule, f"listed after marker line {i + 1}"))
     return tags
+
+
+def example_hits(rule: Rule, example: str, headline_max_words: int) -> bool:
+    """Does `rule` tag any line of one of its own examples? (Link-density examples are HTML.)"""
+    density = None
+    if rule.structural == "link_dense":
+        from .extract import page_blocks
+
+        blocks = page_blocks(example)
+        lines = [b.text for b in blocks]
+        density = {b.text: b.link_density for b in blocks}
+    else:
+        lines = example.split("\n")
+    return any(t.rule is rule for t in tag_lines(lines, [rule], headline_max_words, density))
 
 
 def _entry(tag: Tag, text: str, **extra) -> dict:
@@ -128,8 +153,9 @@ def _set_metadata(doc: Document, tag: Tag, value: str) -> None:
 
 
 def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: int,
-           max_removed_fraction: float) -> list[str]:
-    """Apply tags to the document; returns the lines that stay (metadata prefixes cut off)."""
+           max_removed_fraction: float) -> list[tuple[int, str]]:
+    """Apply tags to the document; returns (line number, line) for the lines that stay,
+    metadata prefixes cut off."""
     chosen: dict[int, Tag] = {}
     for tag in tags:
         if tag.line in chosen:
@@ -158,11 +184,11 @@ def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: 
         chosen = {i: t for i, t in chosen.items() if i not in drops}
         drops = {}
 
-    kept: list[str] = []
+    kept: list[tuple[int, str]] = []
     for i, line in enumerate(lines):
         tag = chosen.get(i)
         if tag is None:
-            kept.append(line)
+            kept.append((i + 1, line))
         elif tag.rule.action == "drop":
             doc.removed.append(_entry(tag, line.strip(), action="drop"))
         else:  # metadata: the prefix moves to a field, the rest of the line stays
@@ -173,18 +199,21 @@ def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: 
                                       field=tag.rule.meta_field, value=value))
             rest = line[match.end():]
             if rest.strip():
-                kept.append(rest)
+                kept.append((i + 1, rest))
     return kept
 
 
-def join_lines(lines: list[str]) -> str:
-    """Lines back to text: trailing spaces gone, at most one blank line in a row."""
-    out: list[str] = []
-    for line in lines:
+def join_lines(numbered: list[tuple[int, str]]) -> tuple[str, list[int]]:
+    """Numbered lines back to text (trailing spaces gone, at most one blank line in a row),
+    with the original line number of each line of the result."""
+    out: list[tuple[int, str]] = []
+    for n, line in numbered:
         line = line.rstrip()
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip("\n")
+        if line or (out and out[-1][1]):
+            out.append((n, line))
+    while out and not out[-1][1]:
+        out.pop()
+    return "\n".join(line for _, line in out), [n for n, _ in out]
 
 
 class StripBoilerplate(Stage):
@@ -201,7 +230,7 @@ class StripBoilerplate(Stage):
         lines = doc.text.split("\n")
         tags = tag_lines(lines, self.rules, self.headline_max_words, doc.work.get("link_density"))
         kept = decide(doc, lines, tags, self.protect_min_words, self.max_removed_fraction)
-        doc.text = join_lines(kept)
+        doc.text, doc.work["line_no"] = join_lines(kept)
         if not doc.text:
             return doc.reject("no text left (input has no text)")
         if not WORD.search(doc.text):

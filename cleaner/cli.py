@@ -23,7 +23,7 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
-def _setup(path: str | None) -> tuple[Config, list]:
+def _setup(path: str | None):
     """Configuration and stages, built (and so validated, rule files included) before any
     input is read."""
     from .pipeline import build_stages
@@ -124,7 +124,7 @@ def clean_file(file: Path, config_path: Path | None) -> None:
     from .read import read_file
 
     cfg, stages = _setup(config_path)
-    stages = stages[:3]  # extract, boilerplate, language: no clustering for one file
+    stages = stages.per_document  # one file: no templates, no clustering
     for doc in read_file(file, Path(file.name), cfg["read"]["max_file_bytes"]):
         doc, _ = process_one(doc, stages)
         click.echo(f"# {doc.id} lang={doc.lang} title={doc.title!r} date={doc.date}")

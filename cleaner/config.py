@@ -59,6 +59,12 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "max_removed_fraction": _PROB,
         "headline_max_words": Spec(int, 1, 100),
     },
+    "templates": {
+        "enabled": Spec(bool),
+        "min_docs": Spec(int, 2),
+        "min_share": Spec(float, 0.0, 1.0),
+        "max_words": Spec(int, 1),
+    },
     "language": {"sample_chars": Spec(int, 50), "min_chars": Spec(int, 0), "seed": Spec(int, 0, 2**32 - 1)},
     # numpy's RandomState (datasketch's permutations) takes seeds below 2**32.
     "minhash": {"num_perm": Spec(int, 16, 1024), "seed": Spec(int, 0, 2**32 - 1)},

@@ -21,19 +21,33 @@ from .extract import Extract
 from .language import DetectLanguage
 from .sign import Sign
 from .stage import Stage, safe_process
+from .templates import Templates
 
 Progress = Callable[[int], None]
 
 
-def build_stages(cfg: Config) -> list[Stage]:
+@dataclass
+class Stages:
+    """The pipeline's steps, built (and so validated) from one configuration."""
+
+    per_document: list[Stage]  # extract, boilerplate, language: anywhere, in any process
+    templates: Templates  # corpus-level: needs all documents of a source
+    sign: Sign  # per document again, on the final text
+
+
+def build_stages(cfg: Config) -> Stages:
     b, n = cfg["boilerplate"], cfg["near"]
-    return [
-        Extract(**cfg["extract"]),
-        StripBoilerplate(cfg.rule_paths(), b["protect_min_words"],
-                         b["max_removed_fraction"], b["headline_max_words"]),
-        DetectLanguage(**cfg["language"]),
-        Sign(n["word_ngram"], n["char_ngram"], cfg["minhash"]["num_perm"], cfg["minhash"]["seed"]),
-    ]
+    return Stages(
+        per_document=[
+            Extract(**cfg["extract"]),
+            StripBoilerplate(cfg.rule_paths(), b["protect_min_words"],
+                             b["max_removed_fraction"], b["headline_max_words"]),
+            DetectLanguage(**cfg["language"]),
+        ],
+        templates=Templates(**cfg["templates"], protect_min_words=b["protect_min_words"],
+                            max_removed_fraction=b["max_removed_fraction"]),
+        sign=Sign(n["word_ngram"], n["char_ngram"], cfg["minhash"]["num_perm"], cfg["minhash"]["seed"]),
+    )
 
 
 def process_one(doc: Document, stages: list[Stage]) -> tuple[Document, dict[str, float]]:
@@ -114,18 +128,27 @@ class RunResult:
         return dict(sorted(hits.items()))
 
 
+def _timed(timings: Counter, name: str, fn, *args):
+    start = time.perf_counter()
+    result = fn(*args)
+    timings[name] += time.perf_counter() - start
+    return result
+
+
 def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
-                  progress: Progress | None = None, stages: list[Stage] | None = None) -> RunResult:
+                  progress: Progress | None = None, stages: Stages | None = None) -> RunResult:
     stages = stages if stages is not None else build_stages(cfg)
     timings: Counter[str] = Counter()
     out: list[Document] = []
     start = time.perf_counter()
-    for doc, spent in process_stream(docs, stages, workers):
+    for doc, spent in process_stream(docs, stages.per_document, workers):
         timings.update(spent)
         out.append(doc)
         if progress is not None:
             progress(len(out))
     timings["per_document_wall"] = time.perf_counter() - start
+    out = _timed(timings, stages.templates.name, stages.templates.run, out)
+    out = _timed(timings, stages.sign.name, lambda: [safe_process(stages.sign, d) for d in out])
     make_ids_unique(out)
     start = time.perf_counter()
     records = cluster(out, cfg)

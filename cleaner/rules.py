@@ -30,7 +30,7 @@ DEFAULT_MAX_WORDS = 60
 MAX_MATCH_CHARS = 2000
 
 _SENTENCE_END = tuple(".!?…。！？\"”»'’)")
-_BULLETS = set("-–—•*·▪►>|")
+_BULLETS = set("-–—•*·▪►>»")
 _EDGE_PUNCT = " \t\u00a0:：;|·•-–—*>»«\"'()[]"
 
 
@@ -53,8 +53,9 @@ def is_headline_like(line: str, max_words: int) -> bool:
 
 
 def is_bullet(line: str) -> bool:
+    """A lone list marker ("-", "•", "»"); table rules like |---|---| are not bullets."""
     stripped = line.strip()
-    return bool(stripped) and set(stripped) <= _BULLETS
+    return 0 < len(stripped) <= 3 and set(stripped) <= _BULLETS
 
 
 @dataclass

@@ -71,7 +71,7 @@ def test_long_sentence_line_is_protected_and_the_overrule_is_recorded(tmp_path):
     tags = tag_lines(lines, rules, 16)
     assert tags, "the credit rule tags the line"
     kept = decide(doc, lines, tags, protect_min_words=40, max_removed_fraction=0.9)
-    assert kept == lines and doc.removed == []
+    assert [line for _, line in kept] == lines and doc.removed == []
     assert doc.flags[0]["flag"] == "kept_by_guard"
 
 
@@ -84,8 +84,8 @@ def test_document_is_flagged_not_emptied():
     assert flag["flag"] == "removal_over_limit" and len(flag["would_remove"]) == 3
 
 
-def test_blank_lines_collapse():
-    assert join_lines(["a", "", "", "b  ", "", ""]) == "a\n\nb"
+def test_blank_lines_collapse_and_line_numbers_follow():
+    assert join_lines(list(enumerate(["", "a", "", "", "b  ", "", ""], 1))) == ("a\n\nb", [2, 3, 5])
 
 
 def test_whitespace_only_text_is_rejected():
