@@ -40,20 +40,37 @@ def _bullet_headlines(lines: list[str], filled: list[int], rule: Rule, headline_
     return tags
 
 
+_LIST_ITEM = re.compile(r"^\s*([-*•–—|>]|\[?\d+[.)\]])")
+
+
+def _is_paragraph(line: str) -> bool:
+    return is_sentence(line) and word_count(line) >= 12
+
+
 def _headline_runs(lines: list[str], filled: list[int], rule: Rule, headline_max_words: int) -> list[Tag]:
-    """Runs of headline-like lines after the first paragraph: lists of links to other stories."""
-    tags, run = [], []
-    started = False  # the document's own title and standfirst are not a link list
-    for i in filled + [None]:
-        fits = i is not None and rule.min_words <= word_count(lines[i]) and is_headline_like(lines[i], headline_max_words)
-        if fits and started:
-            run.append(i)
+    """Runs of headline-like lines between two prose paragraphs: lists of other stories.
+
+    Lists that are content (steps, ingredients, table rows) are usually marked as list
+    items or do not sit between two paragraphs, so both are required.
+    """
+    def fits(i: int) -> bool:
+        line = lines[i]
+        return (rule.min_words <= word_count(line) and is_headline_like(line, headline_max_words)
+                and not _LIST_ITEM.match(line) and line.strip()[0].isupper())
+
+    tags, k = [], 1
+    while k < len(filled):
+        if not fits(filled[k]):
+            k += 1
             continue
-        if len(run) >= rule.min_run:
-            tags.extend(Tag(j, rule, f"run of {len(run)} headline-like lines") for j in run)
-        run = []
-        if i is not None and not fits:
-            started = True
+        end = k
+        while end < len(filled) and fits(filled[end]):
+            end += 1
+        run = filled[k:end]
+        if (len(run) >= rule.min_run and _is_paragraph(lines[filled[k - 1]])
+                and end < len(filled) and _is_paragraph(lines[filled[end]])):
+            tags.extend(Tag(j, rule, f"run of {len(run)} headline-like lines between paragraphs") for j in run)
+        k = end
     return tags
 
 

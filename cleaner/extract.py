@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections import Counter
 import warnings
 from dataclasses import dataclass
@@ -131,7 +132,8 @@ class Extract(Stage):
         text = getattr(result, "text", None) if result is not None else None
         if not text or not text.strip():
             return doc.reject("HTML extraction found no main text")
-        doc.text = text
+        # Entities in the page (&#x9bc;) can decompose characters again: back to NFC, like all text.
+        doc.text = unicodedata.normalize("NFC", text)
         blocks = page_blocks(html)
         doc.removed.extend(dropped_blocks(blocks, text))
         # For the link-density rule: which kept lines were (mostly) links on the page.

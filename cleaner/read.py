@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -45,13 +46,15 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
 
 
 def scrub(text: str) -> str:
-    """Text any JSON writer accepts: no NUL, no lone surrogates, newlines only as \\n."""
+    """Text any JSON writer accepts: no NUL, no lone surrogates, newlines only as \\n, NFC."""
     if "\x00" in text:
         text = text.replace("\x00", "")
     # Lone surrogates (from JSON escapes or undecodable file names) cannot be written as
     # UTF-8; each becomes U+FFFD.
     text = _SURROGATE.sub("\ufffd", text)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # One Unicode form (NFC) for everything: the same word typed with combining marks or
+    # precomposed must compare equal in rules, shingles and exact keys.
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def rel_name(rel: Path) -> str:

@@ -110,3 +110,8 @@ def test_undecodable_file_name(tmp_path):
     (tmp_path / name).write_text("A story about a cafe.", encoding="utf-8")
     (doc,) = read(tmp_path)
     assert doc.id == "caf\ufffd" and doc.source == "caf\ufffd.txt"
+
+
+def test_text_is_nfc_normalised(tmp_path):
+    (tmp_path / "a.txt").write_text("Cafe\u0301 in Ko\u0308ln", encoding="utf-8")
+    assert read(tmp_path)[0].text == "Café in Köln"
