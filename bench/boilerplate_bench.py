@@ -7,8 +7,9 @@ Reads the public sets in ../shared/data (beside the checkout); skips a set that 
 - aeb/: token 4-gram shingle precision/recall/F1 against the gold article body
   (multisets, summed TP/FP/FN over documents, as in scrapinghub's benchmark).
 - trafilatura-eval/: share of "with" snippets found and "without" snippets still present.
-Both are reported for trafilatura alone (its defaults, `trafilatura.extract`), and for
-cleaner (its extract settings, then its line rules), overall, per language and per
+Reported for trafilatura alone (its defaults, `trafilatura.extract`), for cleaner's
+extraction alone (trafilatura with cleaner's settings, no rules), and for cleaner (its
+extraction, then its line rules), overall, per language (as cleaner detects it) and per
 rule category.
 """
 
@@ -51,9 +52,12 @@ class Systems:
     def baseline(self, html: str) -> str:
         return self.trafilatura.extract(html) or ""
 
-    def cleaner(self, html: str, doc_id: str) -> Document:
-        doc, _ = process_one(Document(id=doc_id, source=doc_id, html=html), self.stages)
-        return doc
+    def cleaner(self, html: str, doc_id: str) -> tuple[str, Document]:
+        """(text after cleaner's extraction alone, document after extraction + rules + language)."""
+        doc, _ = process_one(Document(id=doc_id, source=doc_id, html=html), self.stages[:1])
+        extracted = doc.text if doc.ok else ""
+        doc, _ = process_one(doc, self.stages[1:])
+        return extracted, doc
 
 
 def bench_aeb(data: Path, systems: Systems) -> dict | None:
@@ -61,15 +65,16 @@ def bench_aeb(data: Path, systems: Systems) -> dict | None:
     if not (root / "ground-truth.json").exists():
         return None
     gold = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
-    totals = {"trafilatura": Counter(), "cleaner": Counter()}
+    totals = {"trafilatura": Counter(), "cleaner-extract-only": Counter(), "cleaner": Counter()}
     for doc_id, truth in sorted(gold.items()):
         path = root / "html" / f"{doc_id}.html.gz"
         if not path.exists():
             continue
         html = gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")
         g = shingles(truth.get("articleBody", ""))
-        doc = systems.cleaner(html, doc_id)
-        for name, text in (("trafilatura", systems.baseline(html)), ("cleaner", doc.text if doc.ok else "")):
+        extracted, doc = systems.cleaner(html, doc_id)
+        for name, text in (("trafilatura", systems.baseline(html)), ("cleaner-extract-only", extracted),
+                           ("cleaner", doc.text if doc.ok else "")):
             p = shingles(text)
             tp = sum((p & g).values())
             totals[name].update(tp=tp, fp=sum(p.values()) - tp, fn=sum(g.values()) - tp, docs=1)
@@ -107,10 +112,10 @@ def bench_trafilatura_eval(data: Path, systems: Systems) -> dict | None:
             continue
         pages += 1
         base = flat(systems.baseline(html))
-        doc = systems.cleaner(html, item["file"])
+        extracted, doc = systems.cleaner(html, item["file"])
         ours = flat(doc.text) if doc.ok else ""
         lang = doc.lang or "und"
-        for name, text in (("trafilatura", base), ("cleaner", ours)):
+        for name, text in (("trafilatura", base), ("cleaner-extract-only", flat(extracted)), ("cleaner", ours)):
             for key in (name, f"{name}:{lang}"):
                 c = counts[key]
                 c["with_total"] += len(item.get("with", []))

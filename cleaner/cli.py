@@ -14,6 +14,7 @@ import click
 
 from . import __version__
 from .config import Config, ConfigError, load_config
+from .extract import EXTRACTION_RULE
 
 EXIT_USAGE = 2
 
@@ -115,24 +116,54 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
             click.echo(f"  rejected {doc.source}: {doc.error}", err=True)
 
 
+def render_marked(lines: list[str], doc) -> list[str]:
+    """The extracted text line by line: kept lines indented, removed ones marked with their rule."""
+    by_line: dict[int, dict] = {}
+    for entry in doc.removed:
+        if entry["rule"] != EXTRACTION_RULE:
+            by_line.setdefault(entry["line_no"], entry)
+    out = []
+    for n, line in enumerate(lines, 1):
+        entry = by_line.get(n)
+        if entry is None:
+            out.append(f"  {line}")
+        elif entry.get("action") == "metadata":
+            out.append(f"~ {line}    <- {entry['rule']}: {entry['text']!r} moved to {entry['field']}")
+        else:
+            out.append(f"- {line}    <- {entry['rule']}")
+    return out
+
+
 @cli.command("clean")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Configuration file.")
 def clean_file(file: Path, config_path: Path | None) -> None:
-    """Show FILE's cleaned text, with each removed line marked by the rule that removed it."""
+    """Show FILE's text with every removed line marked by the rule that removed it.
+
+    Lines starting with two spaces stay, '-' lines are removed (rule after the arrow),
+    '~' lines had a metadata prefix moved into a field. For HTML, the blocks that
+    extraction left out are listed first, with their line in the HTML source.
+    """
     from .pipeline import process_one
     from .read import read_file
 
     cfg, stages = _setup(config_path)
-    stages = stages.per_document  # one file: no templates, no clustering
+    extract, rest = stages.per_document[0], stages.per_document[1:]  # one file: no templates, no clustering
     for doc in read_file(file, Path(file.name), cfg["read"]["max_file_bytes"]):
-        doc, _ = process_one(doc, stages)
-        click.echo(f"# {doc.id} lang={doc.lang} title={doc.title!r} date={doc.date}")
+        doc, _ = process_one(doc, [extract])
+        lines = doc.text.split("\n")
+        doc, _ = process_one(doc, rest)
+        click.echo(f"# {doc.id}: lang={doc.lang} title={doc.title!r} date={doc.date}")
         if not doc.ok:
             click.echo(f"# rejected: {doc.error}")
             continue
-        for r in doc.removed:
-            click.echo(f"- [{r['rule']}] line {r['line_no']}: {r['text']}")
-        for f in doc.flags:
-            click.echo(f"! [{f.get('rule', f['flag'])}] {f.get('reason', f.get('text', ''))}")
-        click.echo(doc.text)
+        dropped = [r for r in doc.removed if r["rule"] == EXTRACTION_RULE]
+        if dropped:
+            click.echo(f"# left out by HTML extraction ({len(dropped)} blocks):")
+            for r in dropped:
+                click.echo(f"x {r['text']}    <- {r['rule']} (HTML line {r['line_no']})")
+            click.echo("# extracted text:")
+        for line in render_marked(lines, doc):
+            click.echo(line)
+        for flag in doc.flags:
+            click.echo(f"! {flag['flag']}: {flag.get('reason', flag.get('text', ''))}")

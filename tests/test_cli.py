@@ -111,9 +111,17 @@ def test_usage_errors_are_one_line(tmp_path):
 def test_clean_verb_marks_removed_lines():
     result = CliRunner().invoke(main, ["clean", str(RAW / "wires" / "odesa-strike-wire.txt")])
     assert result.exit_code == 0
-    assert "- [meta.date-prefix] line 1: date 2025-12-20" in result.output
-    assert "- [credit.slash-agency]" in result.output
-    assert "A missile strike on the port of Odesa" in result.output
+    lines = result.output.splitlines()
+    assert lines[1].startswith("~  date 2025-12-20 A missile strike") and "meta.date-prefix" in lines[1]
+    assert any(l.startswith("- Firefighters work") and l.endswith("<- credit.slash-agency") for l in lines)
+    assert any(l.startswith("  ODESA, Ukraine") for l in lines)
+
+
+def test_clean_verb_on_html_lists_extraction_drops_with_source_lines():
+    result = CliRunner().invoke(main, ["clean", str(RAW / "syndicated" / "odesa-strike-partner.html")])
+    assert result.exit_code == 0
+    assert "x Subscribe to our newsletter    <- extract.trafilatura (HTML line 57)" in result.output
+    assert "- CHOOSE YOUR LANGUAGE | English | Español | Français | Deutsch    <- nav.language-picker" in result.output
 
 
 def test_api_returns_documents_and_records_without_files(tmp_path, monkeypatch):
