@@ -18,9 +18,9 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .dates import days_between
 from .document import DUPLICATE, KEPT, Document
 from .signatures import as_minhash, jaccard
+from .stories import link_stories, term_jaccard
 
 EXACT, NEAR, STORY, CANONICAL = "exact", "near", "story", "canonical"
 
@@ -114,7 +114,8 @@ def _estimate(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class Clusterer:
-    """Feed documents in preference order; each joins a record's canonical or starts one."""
+    """Copy groups: feed documents in preference order; each joins the group whose canonical
+    it copies (exact, or near-duplicate verified on real shingle Jaccard) or starts one."""
 
     def __init__(self, cfg):
         from datasketch import MinHashLSH
@@ -123,7 +124,6 @@ class Clusterer:
         num_perm, seed = cfg["minhash"]["num_perm"], cfg["minhash"]["seed"]
         self._mh = partial(as_minhash, num_perm=num_perm, seed=seed)
         self.near_lsh = MinHashLSH(threshold=cfg["near"]["lsh_threshold"], num_perm=num_perm)
-        self.story_lsh = MinHashLSH(threshold=cfg["story"]["lsh_threshold"], num_perm=num_perm)
         self.exact: dict[str, int] = {}
         self.records: list[Record] = []
 
@@ -140,46 +140,47 @@ class Clusterer:
         idx, sim, est = best
         return Member(doc, NEAR, sim, est, reason=f"shingle Jaccard {sim:.3f} >= near.threshold {threshold}"), idx
 
-    def _story(self, doc: Document) -> tuple[Member, int] | None:
-        cfg = self.cfg["story"]
-        best = None
-        for idx in sorted(self.story_lsh.query(self._mh(doc.work["story_mh"]))):
-            canon = self.records[idx].canonical
-            gap = days_between(doc.date, canon.date)
-            if gap is not None and gap > cfg["date_window_days"]:
-                continue
-            shared = sorted(set(doc.work["terms"]) & set(canon.work["terms"]))
-            sim = jaccard(doc.work["story"], canon.work["story"])
-            if sim >= cfg["threshold"] and len(shared) >= cfg["min_shared_terms"]:
-                if best is None or sim > best[1]:
-                    best = (idx, sim, shared, gap)
-        if best is None:
-            return None
-        idx, sim, shared, gap = best
-        est = _estimate(doc.work["story_mh"], self.records[idx].canonical.work["story_mh"])
-        when = "dates unknown" if gap is None else f"{gap} day(s) apart"
-        reason = (f"salient-term Jaccard {sim:.3f} >= story.threshold {cfg['threshold']}, "
-                  f"{len(shared)} shared terms, {when}")
-        return Member(doc, STORY, sim, est, shared, reason), idx
-
     def add(self, doc: Document) -> None:
         idx = self.exact.get(doc.work["exact"])
         if idx is not None:
             self.records[idx].members.append(
                 Member(doc, EXACT, 1.0, 1.0, reason="same words after normalisation"))
             return
-        # Near before story: a copy is a copy even when it also tells the same story.
-        for tier in (self._near, self._story):
-            found = tier(doc)
-            if found is not None:
-                member, idx = found
-                self.records[idx].members.append(member)
-                return
+        found = self._near(doc)
+        if found is not None:
+            member, idx = found
+            self.records[idx].members.append(member)
+            return
         idx = len(self.records)
         self.records.append(Record([Member(doc, CANONICAL, 1.0, 1.0, reason="starts the record")]))
         self.exact[doc.work["exact"]] = idx
         self.near_lsh.insert(idx, self._mh(doc.work["near_mh"]))
-        self.story_lsh.insert(idx, self._mh(doc.work["story_mh"]))
+
+
+def _merge_stories(groups: list[Record], cfg) -> list[Record]:
+    """Join copy groups that tell the same story into one record (see stories.py)."""
+    reps = [g.canonical for g in groups]
+    clusters, edges = link_stories(reps, cfg)
+    threshold = cfg["story"]["threshold"]
+    records = []
+    for cluster_ in clusters:
+        # Groups are in preference order of their canonicals: the first one's canonical wins.
+        head = groups[cluster_[0]]
+        record = Record(list(head.members))
+        canon_terms = frozenset(head.canonical.work["terms"])
+        for g in cluster_[1:]:
+            group = groups[g]
+            avg = sum(edges.get((min(g, h), max(g, h)), 0.0) for h in cluster_ if h != g) / (len(cluster_) - 1)
+            for m in group.members:
+                terms = frozenset(m.doc.work["terms"])
+                via = "" if m.relation == CANONICAL else f"; {m.relation} copy of {group.canonical.id}"
+                record.members.append(Member(
+                    m.doc, STORY, term_jaccard(terms, canon_terms), None, sorted(terms & canon_terms),
+                    reason=(f"same story: average salient-term Jaccard {avg:.3f} to the other "
+                            f"{len(cluster_) - 1} group(s) of the record, merged at >= story.threshold "
+                            f"{threshold}{via}")))
+        records.append(record)
+    return records
 
 
 def cluster(docs: Iterable[Document], cfg) -> list[Record]:
@@ -188,7 +189,8 @@ def cluster(docs: Iterable[Document], cfg) -> list[Record]:
     clusterer = Clusterer(cfg)
     for doc in sorted((d for d in docs if d.ok), key=lambda d: preference_key(d, priority)):
         clusterer.add(doc)
-    records = sorted(clusterer.records, key=lambda r: r.canonical.sort_key())
+    records = _merge_stories(clusterer.records, cfg)
+    records.sort(key=lambda r: r.canonical.sort_key())
     for record in records:
         record.why = explain_choice(record, priority)
         for member in record.members:

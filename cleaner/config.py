@@ -76,7 +76,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
     },
     "story": {
         "threshold": _PROB,
-        "lsh_threshold": _PROB,
+        "max_term_docs": Spec(int, 2),
         "min_shared_terms": Spec(int, 1),
         "date_window_days": Spec(int, 0),
     },
@@ -164,7 +164,7 @@ def _validate(path: Path, raw: dict[str, Any], base: dict[str, dict[str, Any]]) 
 
 
 def _cross_checks(path: Path, values: dict[str, dict[str, Any]]) -> None:
-    for tier in ("near", "story"):
+    for tier in ("near",):
         if values[tier]["lsh_threshold"] > values[tier]["threshold"]:
             raise ConfigError(
                 path, f"{tier}.lsh_threshold",

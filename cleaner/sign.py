@@ -22,15 +22,11 @@ class Sign(Stage):
 
     def process(self, doc: Document) -> Document:
         near = shingle_hashes(shingles(doc.text, self.word_ngram, self.char_ngram))
-        terms = sorted(salient_terms(doc.text))
-        story = shingle_hashes(terms)
         doc.work.update(
             exact=exact_key(doc.text),
             near=near,
             near_mh=minhash(near, self.num_perm, self.seed).hashvalues,
-            terms=terms,
-            story=story,
-            story_mh=minhash(story, self.num_perm, self.seed).hashvalues,
+            terms=sorted(salient_terms(doc.text)),
             words=word_count(doc.text),
         )
         return doc

@@ -68,7 +68,7 @@ def test_no_chaining_through_a_non_canonical_member():
     a = WORDS[:100]
     b = WORDS[:90] + WORDS[200:210]          # J(a, b) = 90/110
     c = WORDS[300:310] + WORDS[10:90] + WORDS[200:210]  # J(b, c) = 90/110, J(a, c) = 80/120
-    cfg = {"near": {"word_ngram": 1, "threshold": 0.8, "lsh_threshold": 0.5}, "story": {"threshold": 1.0, "lsh_threshold": 0.9}}
+    cfg = {"near": {"word_ngram": 1, "threshold": 0.8, "lsh_threshold": 0.5}, "story": {"threshold": 1.0}}
     res = clean([{"id": "a", "text": text(a), "date": "2025-01-01"},
                  {"id": "b", "text": text(b), "date": "2025-01-02"},
                  {"id": "c", "text": text(c), "date": "2025-01-03"}], config=cfg)
@@ -103,3 +103,28 @@ def test_output_independent_of_input_order():
     assert json.dumps(first.records) == json.dumps(second.records)
     assert json.dumps(first.documents) == json.dumps(second.documents)
     assert all(r["record_id"].startswith("rec-") for r in first.records)
+
+
+def test_average_linkage_does_not_chain():
+    from cleaner.stories import average_linkage
+
+    # a~b and b~c are strong, a and c share nothing: single linkage would give {a, b, c}
+    edges = {(0, 1): 0.3, (1, 2): 0.25}
+    assert average_linkage(3, edges, 0.2) == [[0, 1], [2]]
+    # with a-c similar too, the three belong together
+    assert average_linkage(3, {**edges, (0, 2): 0.2}, 0.2) == [[0, 1, 2]]
+
+
+def test_average_linkage_is_independent_of_edge_order():
+    from cleaner.stories import average_linkage
+
+    edges = {(0, 1): 0.5, (2, 3): 0.5, (1, 2): 0.3, (0, 3): 0.3, (4, 5): 0.12}
+    shuffled = dict(sorted(edges.items(), key=lambda kv: -kv[0][1]))
+    assert average_linkage(6, edges, 0.2) == average_linkage(6, shuffled, 0.2) == [[0, 1, 2, 3], [4], [5]]
+
+
+def test_numbers_alone_never_link_stories():
+    a = "Officials said 14 stations and 20 trains were added in 2022 at a cost of 40 million."
+    b = "The report counted 14 schools, 20 clinics and 40 wells built in 2022 across the region."
+    res = clean([{"id": "a", "text": a}, {"id": "b", "text": b}], config={"story": {"threshold": 0.05}})
+    assert len(res.records) == 2

@@ -35,7 +35,7 @@ def test_override_keeps_other_defaults(tmp_path):
     ("[near]\nlsh_threshold = 0.9\nthreshold = 0.8\n", "near.lsh_threshold", "must not exceed"),
     ("[read]\nextensions = ['txt']\n", "read.extensions[0]", "must start with '.'"),
     ("[near\n", "(syntax)", "not valid TOML"),
-    ("[story]\nlsh_threshold = 0.99\nthreshold = 1.0\n", "story.lsh_threshold", "cannot be used with minhash.num_perm"),
+    ("[near]\nlsh_threshold = 0.99\nthreshold = 1.0\n", "near.lsh_threshold", "cannot be used with minhash.num_perm"),
 ])
 def test_bad_values_name_file_key_and_reason(tmp_path, text, key, words):
     path = write(tmp_path, text)
