@@ -120,7 +120,9 @@ def test_average_linkage_is_independent_of_edge_order():
 
     edges = {(0, 1): 0.5, (2, 3): 0.5, (1, 2): 0.3, (0, 3): 0.3, (4, 5): 0.12}
     shuffled = dict(sorted(edges.items(), key=lambda kv: -kv[0][1]))
-    assert average_linkage(6, edges, 0.2) == average_linkage(6, shuffled, 0.2) == [[0, 1, 2, 3], [4], [5]]
+    # {0,1} and {2,3} average (0.3 + 0.3 + 0 + 0) / 4 = 0.15 across: below 0.2, they stay apart
+    assert average_linkage(6, edges, 0.2) == average_linkage(6, shuffled, 0.2) == [[0, 1], [2, 3], [4], [5]]
+    assert average_linkage(6, edges, 0.15) == [[0, 1, 2, 3], [4], [5]]
 
 
 def test_numbers_alone_never_link_stories():
