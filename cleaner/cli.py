@@ -167,3 +167,24 @@ def clean_file(file: Path, config_path: Path | None) -> None:
             click.echo(line)
         for flag in doc.flags:
             click.echo(f"! {flag['flag']}: {flag.get('reason', flag.get('text', ''))}")
+
+
+@cli.command("eval")
+@click.argument("out_dir", metavar="OUT", type=click.Path(path_type=Path))
+@click.argument("gold", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def eval_run(out_dir: Path, gold: Path, as_json: bool) -> None:
+    """Score a run's records (OUT/documents.jsonl) against GOLD (CSV or JSONL: id -> label).
+
+    Prints the adjusted Rand index, B-cubed and pairwise precision/recall/F1 over the
+    documents in GOLD.
+    """
+    import json
+
+    from .evaluate import EvalError, format_table, load_gold, load_predicted, score
+
+    try:
+        result = score(load_predicted(out_dir), load_gold(gold))
+    except EvalError as exc:
+        _fail(str(exc))
+    click.echo(json.dumps(result, indent=2) if as_json else format_table(result))

@@ -65,7 +65,7 @@ def test_records_contract(out):
 def test_manifest(out):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"] == {"inputs": 21, "kept": 14, "duplicates": 7, "rejected": 0, "records": 14}
-    assert len(manifest["config_hash"]) == 64 and manifest["config"]["near"]["threshold"] == 0.8
+    assert len(manifest["config_hash"]) == 64 and manifest["config"]["near"]["threshold"] == 0.3
     assert manifest["packages"]["datasketch"] != "not installed"
     assert {"extract", "boilerplate", "language", "signatures", "cluster"} <= set(manifest["seconds_per_stage"])
     assert manifest["rule_hits"]["consent.en"] >= 1
@@ -187,3 +187,16 @@ def test_api_duplicate_ids_do_not_crash_and_stay_order_independent():
     assert sorted(d["id"] for d in first.documents) == ["x@<api>#1", "x@<api>#2", "x@<api>#3"]
     assert first.documents == second.documents and first.records == second.records
     assert len({r["record_id"] for r in first.records}) == len(first.records) == 2
+
+
+def test_eval_verb_scores_the_sample_run(out):
+    result = CliRunner().invoke(main, ["eval", str(out), str(RAW.parent / "tests" / "data" / "raw_gold.csv"), "--json"])
+    assert result.exit_code == 0
+    scores = json.loads(result.output)
+    assert scores["documents"] == 21 and scores["ari"] == 1.0 and scores["pairwise"]["f1"] == 1.0
+
+
+def test_eval_verb_errors_are_one_line(tmp_path):
+    result = run_cli("eval", str(tmp_path), str(RAW.parent / "tests" / "data" / "raw_gold.csv"))
+    assert result.returncode == 2 and "not a cleaner run's output" in result.stderr
+    assert result.stderr.count("\n") == 1

@@ -1,0 +1,111 @@
+"""Synthetic multilingual news with clutter and near copies, for benchmarks.
+
+Base articles are made of real sentences from ../shared/data/lingua-sentences (public,
+Leipzig corpora) when present, else of generated pseudo-words; copies are the base with a
+share of words replaced, clutter lines added or dropped, or the end cut off. Every item
+carries its gold label (the base it comes from) and how it was made.
+
+    python3 bench/generate.py 1000 --out /tmp/synthetic.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data" / "lingua-sentences"
+LANGS = ("en", "de", "fr", "es", "it", "ru", "uk", "pl", "zh")
+EDIT_LEVELS = (0.0, 0.02, 0.05, 0.10, 0.20)
+
+CLUTTER = {
+    "en": ["By continuing to browse our site you agree to our use of cookies.", "Read more:",
+           "Subscribe to our newsletter", "© 2025 Example Media. All rights reserved."],
+    "de": ["Wenn Sie die Seite weiter nutzen, stimmen Sie der Verwendung von Cookies zu.", "Lesen Sie auch:",
+           "Newsletter abonnieren", "Alle Rechte vorbehalten."],
+    "fr": ["En poursuivant votre navigation sur ce site, vous acceptez l'utilisation de cookies.", "Lire aussi :",
+           "Inscrivez-vous à notre newsletter", "Tous droits réservés"],
+    "es": ["Al continuar navegando, acepta el uso de cookies.", "Lea también:", "Suscríbete a nuestro boletín",
+           "Todos los derechos reservados"],
+    "it": ["Proseguendo la navigazione accetti l'uso dei cookie.", "Leggi anche:", "Riproduzione riservata"],
+    "ru": ["Продолжая использовать сайт, вы соглашаетесь с использованием файлов cookie.", "Читайте также:",
+           "Все права защищены"],
+    "uk": ["Продовжуючи користуватися сайтом, ви погоджуєтеся з використанням файлів cookie.", "Читайте також:",
+           "Підписуйтесь на наш Telegram-канал"],
+    "pl": ["Czytaj także:", "Wszelkie prawa zastrzeżone"],
+    "zh": ["继续浏览本网站即表示您同意我们使用Cookie。", "相关阅读", "互联网新闻信息许可证：31120170001"],
+}
+
+
+def load_sentences(lang: str, data: Path = DATA) -> list[str]:
+    path = data / f"{lang}.txt"
+    if path.exists():
+        return [s.strip() for s in path.read_text(encoding="utf-8").splitlines() if len(s.split()) >= 5 or lang == "zh"]
+    rng = random.Random(lang)
+    syll = ["ka", "lo", "mi", "ne", "ru", "ta", "ve", "so", "pi", "da"]
+    return [" ".join("".join(rng.choice(syll) for _ in range(rng.randint(1, 3))) for _ in range(12)).capitalize() + "."
+            for _ in range(500)]
+
+
+def _edit(words: list[str], share: float, vocab: list[str], rng: random.Random) -> list[str]:
+    words = list(words)
+    for i in rng.sample(range(len(words)), int(round(share * len(words)))):
+        words[i] = rng.choice(vocab)
+    return words
+
+
+def generate(n: int, seed: int = 0, copy_share: float = 0.4, sentences: int = 20,
+             langs: tuple[str, ...] = LANGS, data: Path = DATA) -> list[dict]:
+    """n items: bases, and copies of some of them (each with `gold` and `made`)."""
+    rng = random.Random(seed)
+    pools = {lang: load_sentences(lang, data) for lang in langs}
+    vocab = {lang: sorted({w for s in pool[:300] for w in s.split()}) for lang, pool in pools.items()}
+    items: list[dict] = []
+    n_bases = max(1, int(round(n * (1 - copy_share))))
+    bases = []
+    for b in range(n_bases):
+        lang = langs[b % len(langs)]
+        body = rng.sample(pools[lang], min(sentences, len(pools[lang])))
+        bases.append((f"base-{b:06d}", lang, body))
+        lines = [body[0][:80]] + [" ".join(body[i : i + 3]) for i in range(1, len(body), 3)]
+        if rng.random() < 0.5:
+            lines.insert(rng.randint(1, len(lines)), rng.choice(CLUTTER[lang]))
+        items.append({"id": f"base-{b:06d}", "text": "\n".join(lines), "gold": f"base-{b:06d}", "lang": lang,
+                      "made": "base"})
+    k = 0
+    while len(items) < n:
+        base_id, lang, body = bases[k % n_bases]
+        kind = ("edit", "edit", "edit", "clutter", "truncate")[k % 5]
+        level = EDIT_LEVELS[(k // 5) % len(EDIT_LEVELS)] if kind == "edit" else 0.0
+        lines = [body[0][:80]] + [" ".join(body[i : i + 3]) for i in range(1, len(body), 3)]
+        if kind == "edit":
+            sep = "" if lang == "zh" else " "
+            lines = [sep.join(_edit(list(l) if lang == "zh" else l.split(), level, vocab[lang] if lang != "zh" else list("的一是在不了有和人这中大为上个国我以要他"), rng))
+                     for l in lines]
+        elif kind == "clutter":
+            for c in rng.sample(CLUTTER[lang], min(2, len(CLUTTER[lang]))):
+                lines.insert(rng.randint(1, len(lines)), c)
+        else:
+            lines = lines[: max(2, int(len(lines) * 0.8))]
+        made = f"edit {level:.0%}" if kind == "edit" else kind
+        items.append({"id": f"{base_id}-copy{k:06d}", "text": "\n".join(lines), "gold": base_id, "lang": lang,
+                      "made": made})
+        k += 1
+    return items
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("n", type=int)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    with open(args.out, "w", encoding="utf-8") as fh:
+        for item in generate(args.n, args.seed):
+            fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
