@@ -134,7 +134,8 @@ def bench_synthetic(data: Path, n: int = 1500) -> dict:
 
 
 def bench_scale(n: int) -> dict:
-    """Cluster n synthetic documents' signatures: ~15% near copies, story terms from a Zipf-like pool."""
+    """Cluster n synthetic documents' signatures, shaped like a day of news: stories of 1-6
+    articles sharing a dozen names, 15% near copies, and a few common terms everywhere."""
     import numpy as np
 
     from cleaner.document import Document
@@ -143,29 +144,34 @@ def bench_scale(n: int) -> dict:
     rng = random.Random(7)
     cfg = config_from_dict()
     num_perm, seed = cfg["minhash"]["num_perm"], cfg["minhash"]["seed"]
-    names = [f"name{i}" for i in range(200_000)]
-    docs = []
+    common = [f"common{i}" for i in range(2000)]
+    docs, story_terms = [], []
     start = time.perf_counter()
     for i in range(n):
-        if i and rng.random() < 0.15:
+        if i and rng.random() < 0.15:  # a near copy of an earlier article: 5% of shingles changed
             src = docs[rng.randrange(len(docs))]
             sh = src.work["near"].copy()
-            sh[: max(1, len(sh) // 20)] = np.array(rng.sample(range(2**31), max(1, len(sh) // 20)), dtype=np.uint32)
+            k = max(1, len(sh) // 20)
+            sh[:k] = np.array(rng.sample(range(2**31), k), dtype=np.uint32)
             terms = src.work["terms"]
         else:
+            if not story_terms or rng.random() < 0.35:  # a new story
+                story_terms.append([f"s{len(story_terms)}n{j}" for j in range(15)])
+            names = rng.sample(story_terms[rng.randrange(max(0, len(story_terms) - 50), len(story_terms))], 10)
+            popular = [common[min(len(common) - 1, int(rng.paretovariate(1.2)) - 1)] for _ in range(5)]
+            terms = sorted(set(names + popular))
             sh = np.array(rng.sample(range(2**31), 300), dtype=np.uint32)
-            terms = sorted({names[min(len(names) - 1, int(rng.paretovariate(1.1)) * 7 + rng.randrange(7))]
-                            for _ in range(25)})
         sh = np.unique(sh)
         doc = Document(id=f"d{i:07d}", source="<bench>")
-        doc.status = "pending"
         doc.work.update(exact=str(i), near=sh, near_mh=minhash(sh, num_perm, seed).hashvalues, terms=terms, words=300)
         docs.append(doc)
     signing = time.perf_counter() - start
+    timings = {}
     start = time.perf_counter()
-    records = cluster(docs, cfg)
+    records = cluster(docs, cfg, timings=timings)
     return {"documents": n, "records": len(records), "seconds_signatures": round(signing, 1),
-            "seconds_clustering": round(time.perf_counter() - start, 1)}
+            "seconds_clustering": round(time.perf_counter() - start, 1),
+            "seconds_by_step": {k: round(v, 1) for k, v in timings.items()}}
 
 
 def main() -> None:

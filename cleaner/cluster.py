@@ -12,6 +12,7 @@ content and ids, the result does not depend on input order or worker count.
 from __future__ import annotations
 
 import hashlib
+import time
 from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -183,13 +184,20 @@ def _merge_stories(groups: list[Record], cfg) -> list[Record]:
     return records
 
 
-def cluster(docs: Iterable[Document], cfg) -> list[Record]:
-    """Records for the usable documents; sets status and record_id on each of them."""
+def cluster(docs: Iterable[Document], cfg, timings: dict[str, float] | None = None) -> list[Record]:
+    """Records for the usable documents; sets status and record_id on each of them.
+
+    `timings`, when given, receives seconds per step (copies, stories)."""
+    timings = timings if timings is not None else {}
     priority = SourcePriority(cfg["canonical"]["source_priority"])
+    start = time.perf_counter()
     clusterer = Clusterer(cfg)
     for doc in sorted((d for d in docs if d.ok), key=lambda d: preference_key(d, priority)):
         clusterer.add(doc)
+    timings["copies"] = time.perf_counter() - start
+    start = time.perf_counter()
     records = _merge_stories(clusterer.records, cfg)
+    timings["stories"] = time.perf_counter() - start
     records.sort(key=lambda r: r.canonical.sort_key())
     for record in records:
         record.why = explain_choice(record, priority)

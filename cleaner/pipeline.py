@@ -151,8 +151,10 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
     out = _timed(timings, stages.sign.name, lambda: [safe_process(stages.sign, d) for d in out])
     make_ids_unique(out)
     start = time.perf_counter()
-    records = cluster(out, cfg)
+    steps: dict[str, float] = {}
+    records = cluster(out, cfg, timings=steps)
     timings["cluster"] = time.perf_counter() - start
+    timings.update({f"cluster.{k}": v for k, v in steps.items()})
     for doc in out:
         doc.work.clear()
     out.sort(key=Document.sort_key)
