@@ -101,11 +101,13 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
 
     docs = read_inputs(input_path, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"],
                        exclude=out_dir)
-    result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages)
+    result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=True)
     try:
         write_outputs(result, out_dir, cfg, str(input_path), workers)
     except OSError as exc:
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
+    finally:
+        result.close()
     if not quiet:
         c = result.counts()
         click.echo(

@@ -61,11 +61,13 @@ class Record:
         key = f"{c.id}\0{c.source}"
         return "rec-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, text: str | None = None) -> dict[str, Any]:
+        """The records.jsonl row; `text` replaces the canonical's (a spooled run's is on disk)."""
         c = self.canonical
         return {"record_id": self.record_id, "canonical_id": c.id, "title": c.title,
                 "lang": c.lang, "date": c.date, "url": c.url, "size": len(self.members),
-                "why": self.why, "text": c.text, "members": [m.to_json() for m in self.members]}
+                "why": self.why, "text": c.text if text is None else text,
+                "members": [m.to_json() for m in self.members]}
 
 
 class SourcePriority:
@@ -81,8 +83,12 @@ class SourcePriority:
         return len(self.priority)
 
 
+def removed_count(doc: Document) -> int:
+    return doc.work.get("removed_count", len(doc.removed))
+
+
 def preference_key(doc: Document, priority: SourcePriority) -> tuple:
-    return (doc.date is None, doc.date or "", -doc.work["words"], len(doc.removed),
+    return (doc.date is None, doc.date or "", -doc.work["words"], removed_count(doc),
             priority.rank(doc), doc.id, doc.source, doc.line or 0)
 
 
@@ -102,7 +108,7 @@ def explain_choice(record: Record, priority: SourcePriority) -> str:
     detail = {
         "earliest_date": f"dated {c.date}, runner-up {r.id} dated {r.date or 'unknown'}",
         "most_complete_body": f"{c.work['words']} words, runner-up {r.id} has {r.work['words']}",
-        "least_boilerplate": f"{len(c.removed)} lines removed, runner-up {r.id} had {len(r.removed)}",
+        "least_boilerplate": f"{removed_count(c)} lines removed, runner-up {r.id} had {removed_count(r)}",
         "source_priority": f"source ranks {priority.rank(c)} in canonical.source_priority, "
                            f"runner-up {r.id} ranks {priority.rank(r)}",
         "lowest_id": f"tie on date, length, clutter and source priority with {r.id}; lowest id wins",

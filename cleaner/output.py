@@ -86,8 +86,8 @@ def write_outputs(result: RunResult, out_dir: Path, cfg: Config, input_path: str
     # No manifest while the other files change: a reader never pairs an old manifest
     # with new documents.
     (out_dir / MANIFEST).unlink(missing_ok=True)
-    atomic_write(out_dir / DOCUMENTS, jsonl_lines(d.to_json() for d in result.documents))
-    atomic_write(out_dir / RECORDS, jsonl_lines(r.to_json() for r in result.records))
-    atomic_write(out_dir / REPORT, [render_report(result, manifest)])
+    atomic_write(out_dir / DOCUMENTS, jsonl_lines(result.full(d).to_json() for d in result.documents))
+    atomic_write(out_dir / RECORDS, jsonl_lines(r.to_json(result.full(r.canonical).text) for r in result.records))
+    atomic_write(out_dir / REPORT, render_report(result, manifest))
     # The manifest goes last: its presence marks a complete run.
     atomic_write(out_dir / MANIFEST, [json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from .document import Document
 from .extract import Extract
 from .language import DetectLanguage
 from .sign import Sign
+from .spool import Spool
 from .stage import Stage, safe_process
 from .templates import Templates
 
@@ -97,6 +99,13 @@ def _collisions(docs: list[Document]) -> list[tuple[str, list[Document]]]:
     return [(doc_id, group) for doc_id, group in groups.items() if len(group) > 1]
 
 
+def _timed(timings: Counter, name: str, fn, *args):
+    start = time.perf_counter()
+    result = fn(*args)
+    timings[name] += time.perf_counter() - start
+    return result
+
+
 def make_ids_unique(docs: list[Document]) -> None:
     """Inputs that would share an id (a.txt and a.html) get ids that name their source."""
     for doc_id, group in _collisions(docs):
@@ -106,16 +115,34 @@ def make_ids_unique(docs: list[Document]) -> None:
     # Still shared (the same id twice in API input): number them in content order, which
     # is input-order independent; items that tie on content are interchangeable.
     for doc_id, group in _collisions(docs):
-        group.sort(key=lambda d: (d.text, d.title or "", d.date or "", d.url or "", d.error or ""))
+        group.sort(key=lambda d: (d.work.get("exact", ""), d.title or "", d.date or "", d.url or "", d.error or ""))
         for k, doc in enumerate(group, 1):
             doc.id = f"{doc_id}#{k}"
 
 
 @dataclass
 class RunResult:
+    """Documents (sorted by id) and records of a run.
+
+    A spooled run (the CLI's) keeps only signatures and metadata in memory: `full(doc)`
+    gives back a document with its text and audit trail, read from the spool."""
+
     documents: list[Document]
     records: list[Record]
     timings: dict[str, float] = field(default_factory=dict)
+    hits: Counter = field(default_factory=Counter)
+    spool: Spool | None = None
+    templates: Templates | None = None
+
+    def full(self, doc: Document) -> Document:
+        if self.spool is None or "spool" not in doc.work:
+            return doc
+        full = self.spool.get(doc.work["spool"])
+        if self.templates is not None:
+            full = self.templates.apply(full)
+        full.id, full.status, full.record_id, full.meta, full.error = doc.id, doc.status, doc.record_id, doc.meta, doc.error
+        full.work = {}
+        return full
 
     def counts(self) -> dict[str, int]:
         status = Counter(d.status for d in self.documents)
@@ -124,31 +151,56 @@ class RunResult:
                 "records": len(self.records)}
 
     def rule_hits(self) -> dict[str, int]:
-        hits = Counter(r["rule"] for d in self.documents for r in d.removed)
-        return dict(sorted(hits.items()))
+        return dict(sorted(self.hits.items()))
+
+    def close(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
 
 
-def _timed(timings: Counter, name: str, fn, *args):
-    start = time.perf_counter()
-    result = fn(*args)
-    timings[name] += time.perf_counter() - start
-    return result
+def _slim(doc: Document, offset: int) -> None:
+    """Keep what clustering and the summary need; the rest stays on the spool."""
+    doc.work["removed_count"] = len(doc.removed)
+    doc.work["spool"] = offset
+    doc.work.pop("line_no", None)
+    doc.work.pop("link_density", None)
+    if "terms" in doc.work:
+        doc.work["terms"] = tuple(sys.intern(t) for t in doc.work["terms"])  # names repeat across stories
+    doc.text, doc.removed, doc.flags = "", [], []
 
 
 def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
-                  progress: Progress | None = None, stages: Stages | None = None) -> RunResult:
+                  progress: Progress | None = None, stages: Stages | None = None,
+                  spool: bool = False, spool_dir: str | None = None) -> RunResult:
+    """The whole pipeline over a stream of documents.
+
+    With `spool`, documents go to a temporary file after the per-document stages and
+    memory holds signatures only (call `close()` on the result when done with it)."""
     stages = stages if stages is not None else build_stages(cfg)
+    templates = stages.templates
+    templates.reset()
+    holder = Spool(spool_dir) if spool else None
     timings: Counter[str] = Counter()
-    out: list[Document] = []
+    passed: list = []
     start = time.perf_counter()
     for doc, spent in process_stream(docs, stages.per_document, workers):
         timings.update(spent)
-        out.append(doc)
+        templates.observe(doc)
+        passed.append(holder.append(doc) if holder else doc)
         if progress is not None:
-            progress(len(out))
+            progress(len(passed))
     timings["per_document_wall"] = time.perf_counter() - start
-    out = _timed(timings, stages.templates.name, stages.templates.run, out)
-    out = _timed(timings, stages.sign.name, lambda: [safe_process(stages.sign, d) for d in out])
+    templates.decide()
+    out: list[Document] = []
+    hits: Counter[str] = Counter()
+    second = iter(holder) if holder else ((None, d) for d in passed)
+    for offset, doc in second:
+        doc = _timed(timings, templates.name, templates.apply, doc)
+        doc = _timed(timings, stages.sign.name, safe_process, stages.sign, doc)
+        hits.update(r["rule"] for r in doc.removed)
+        if holder:
+            _slim(doc, offset)
+        out.append(doc)
     make_ids_unique(out)
     start = time.perf_counter()
     steps: dict[str, float] = {}
@@ -156,6 +208,7 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
     timings["cluster"] = time.perf_counter() - start
     timings.update({f"cluster.{k}": v for k, v in steps.items()})
     for doc in out:
-        doc.work.clear()
+        doc.work = {"spool": doc.work["spool"]} if holder else {}
     out.sort(key=Document.sort_key)
-    return RunResult(out, records, {k: round(v, 4) for k, v in sorted(timings.items())})
+    return RunResult(out, records, {k: round(v, 4) for k, v in sorted(timings.items())}, hits,
+                     holder, templates if holder else None)

@@ -7,7 +7,7 @@ Every string that comes from a document passes through `esc`, so a title holding
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import Any, Iterator
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;max-width:75em;color:#222}
@@ -37,12 +37,13 @@ def _removed(doc) -> str:
     return f"<p>Removed lines:</p><ul>{items}</ul>"
 
 
-def _record(record) -> str:
+def _record(record, full) -> str:
     rows = [[m.doc.id, m.doc.source, m.relation, f"{m.similarity:.3f}", m.doc.date or "",
              m.doc.lang or "", ", ".join(m.shared_terms or []), m.reason] for m in record.members]
     members = _table(["id", "source", "relation", "similarity", "date", "lang", "shared terms", "reason"], rows)
-    c = record.canonical
-    removed = "".join(_removed(m.doc) and f"<h4>{esc(m.doc.id)}</h4>{_removed(m.doc)}" for m in record.members)
+    docs = [full(m.doc) for m in record.members]
+    c = docs[0]
+    removed = "".join(f"<h4>{esc(d.id)}</h4>{_removed(d)}" for d in docs if d.removed)
     return (
         f"<details id='{esc(record.record_id)}'><summary><b>{esc(c.title or c.id)}</b> "
         f"— {len(record.members)} member(s), {esc(c.lang)}, {esc(c.date or 'undated')} "
@@ -52,10 +53,11 @@ def _record(record) -> str:
     )
 
 
-def render_report(result, manifest: dict[str, Any]) -> str:
+def render_report(result, manifest: dict[str, Any]) -> Iterator[str]:
+    """The page in chunks (a large run's report is written without holding it whole)."""
     counts = manifest["counts"]
     rejected = [[d.id, d.source, d.error] for d in result.documents if not d.ok]
-    parts = [
+    yield from [
         "<!doctype html><html><head><meta charset='utf-8'>",
         "<title>cleaner report</title>",
         f"<style>{_CSS}</style></head><body>",
@@ -65,7 +67,7 @@ def render_report(result, manifest: dict[str, Any]) -> str:
         "<h2>Rule hits</h2>", _table(["rule", "lines"], list(manifest["rule_hits"].items())),
         f"<h2>Rejected inputs ({len(rejected)})</h2>", _table(["id", "source", "reason"], rejected),
         f"<h2>Records ({len(result.records)})</h2>",
-        *(_record(r) for r in result.records),
-        "</body></html>\n",
     ]
-    return "".join(parts)
+    for record in result.records:
+        yield _record(record, result.full)
+    yield "</body></html>\n"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
+
+from .signatures import shingle_values, token_values
 from .text import is_unspaced, tokens
 
 
@@ -23,3 +26,12 @@ def shingles(text: str, word_n: int, char_n: int) -> set[str]:
     n = word_n
     grams = {" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1)}
     return grams or ({" ".join(toks)} if toks else set())
+
+
+def shingle_set(text: str, word_n: int, char_n: int) -> np.ndarray:
+    """The values (signatures.py scheme) of `shingles(text, word_n, char_n)`, computed fast:
+    word n-grams, or character n-grams for unspaced scripts."""
+    toks = tokens(text)
+    if is_unspaced(text):
+        return shingle_values(token_values(list("".join(toks))), char_n)
+    return shingle_values(token_values(toks), word_n)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from .document import Document
 from .features import salient_terms
-from .shingles import exact_key, shingles
-from .signatures import minhash, shingle_hashes
+from .shingles import exact_key, shingle_set
+from .signatures import minhash_values
 from .stage import Stage
 from .text import word_count
 
@@ -21,11 +21,11 @@ class Sign(Stage):
         self.num_perm, self.seed = num_perm, seed
 
     def process(self, doc: Document) -> Document:
-        near = shingle_hashes(shingles(doc.text, self.word_ngram, self.char_ngram))
+        near = shingle_set(doc.text, self.word_ngram, self.char_ngram)
         doc.work.update(
             exact=exact_key(doc.text),
             near=near,
-            near_mh=minhash(near, self.num_perm, self.seed).hashvalues,
+            near_mh=minhash_values(near, self.num_perm, self.seed),
             terms=sorted(salient_terms(doc.text)),
             words=word_count(doc.text),
         )

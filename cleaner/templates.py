@@ -13,10 +13,13 @@ emptied).
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
-from collections import Counter, defaultdict
-from typing import Iterable
+from array import array
+from collections import Counter
 from urllib.parse import urlsplit
+
+import numpy as np
 
 from .boilerplate import join_lines
 from .document import Document
@@ -39,51 +42,73 @@ def source_key(doc: Document) -> str:
     return f"folder:{posixpath.dirname(doc.source)}"
 
 
+def _line_key(source: str, line: str) -> int:
+    # Stable across processes and runs (Python's hash() is salted per process).
+    return int.from_bytes(hashlib.blake2b(f"{source}\0{fold(line)}".encode("utf-8"), digest_size=8).digest(), "little")
+
+
 class Templates:
+    """Streaming in two passes: `observe` every document, `decide` once, `apply` to each.
+
+    Memory is 12 bytes per (document, distinct line) observed, not the texts."""
+
     name = "templates"
 
     def __init__(self, enabled: bool = True, min_docs: int = 3, min_share: float = 0.5,
                  max_words: int = 60, protect_min_words: int = 40, max_removed_fraction: float = 0.5):
         self.enabled, self.min_docs, self.min_share, self.max_words = enabled, min_docs, min_share, max_words
         self.protect_min_words, self.max_removed_fraction = protect_min_words, max_removed_fraction
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget what earlier runs observed."""
+        self._sources: dict[str, int] = {}  # source key -> index
+        self._docs_per_source: Counter[int] = Counter()
+        self._keys = array("Q")  # one entry per (document, distinct candidate line)
+        self._key_source = array("I")
+        self.table: dict[int, tuple[int, int]] = {}  # template line key -> (docs printing it, docs of source)
 
     def _candidate(self, line: str) -> bool:
         words = word_count(line)
         return 0 < words <= self.max_words and not (words >= self.protect_min_words and is_sentence(line))
 
-    def find(self, docs: Iterable[Document]) -> dict[str, tuple[int, dict[str, int]]]:
-        """source -> (its documents, {folded template line: documents printing it})."""
-        by_source: dict[str, list[Document]] = defaultdict(list)
-        for doc in docs:
-            if doc.ok:
-                by_source[source_key(doc)].append(doc)
-        found: dict[str, tuple[int, dict[str, int]]] = {}
-        for source, group in by_source.items():
-            if len(group) < self.min_docs:
-                continue
-            counts: Counter[str] = Counter()
-            for doc in group:
-                counts.update({fold(line) for line in doc.text.split("\n") if self._candidate(line)})
-            need = max(self.min_docs, self.min_share * len(group))
-            lines = {line: n for line, n in counts.items() if n >= need}
-            if lines:
-                found[source] = (len(group), lines)
-        return found
+    def observe(self, doc: Document) -> None:
+        if not (self.enabled and doc.ok):
+            return
+        source = source_key(doc)
+        sid = self._sources.setdefault(source, len(self._sources))
+        self._docs_per_source[sid] += 1
+        keys = {_line_key(source, line) for line in doc.text.split("\n") if self._candidate(line)}
+        self._keys.extend(sorted(keys))
+        self._key_source.extend([sid] * len(keys))
 
-    def apply(self, doc: Document, found: dict[str, tuple[int, dict[str, int]]]) -> Document:
-        if not doc.ok or source_key(doc) not in found:
+    def decide(self) -> None:
+        """Which observed lines are templates: printed by enough documents of their source."""
+        if not self._keys:
+            return
+        keys = np.frombuffer(self._keys, dtype=np.uint64)
+        sources = np.frombuffer(self._key_source, dtype=np.uint32)
+        uniq, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        for key, at, n in zip(uniq.tolist(), first.tolist(), counts.tolist()):
+            docs = self._docs_per_source[int(sources[at])]
+            if docs >= self.min_docs and n >= max(self.min_docs, self.min_share * docs):
+                self.table[key] = (n, docs)
+        self._keys, self._key_source = array("Q"), array("I")
+
+    def apply(self, doc: Document) -> Document:
+        if not (self.table and doc.ok):
             return doc
-        n_docs, table = found[source_key(doc)]
+        source = source_key(doc)
         lines = doc.text.split("\n")
         numbers = doc.work.get("line_no") or list(range(1, len(lines) + 1))
-        hits = [i for i, line in enumerate(lines) if line.strip() and fold(line) in table]
+        found = {i: self.table.get(_line_key(source, line)) for i, line in enumerate(lines) if line.strip()}
+        hits = [i for i, seen in found.items() if seen is not None]
         if not hits:
             return doc
         total = sum(len(line.strip()) for line in lines) or 1
         share = sum(len(lines[i].strip()) for i in hits) / total
         entries = [{"rule": RULE_ID, "category": CATEGORY, "line_no": numbers[i], "text": lines[i].strip(),
-                    "action": "drop",
-                    "note": f"in {table[fold(lines[i])]} of {n_docs} documents from {source_key(doc)}"}
+                    "action": "drop", "note": f"in {found[i][0]} of {found[i][1]} documents from {source}"}
                    for i in hits]
         if share > self.max_removed_fraction:
             doc.flags.append({"flag": "removal_over_limit", "would_remove": entries,
@@ -97,7 +122,9 @@ class Templates:
         return doc
 
     def run(self, docs: list[Document]) -> list[Document]:
-        if not self.enabled:
-            return docs
-        found = self.find(docs)
-        return [self.apply(doc, found) for doc in docs]
+        """Both passes over documents held in memory."""
+        self.reset()
+        for doc in docs:
+            self.observe(doc)
+        self.decide()
+        return [self.apply(doc) for doc in docs]

@@ -146,7 +146,7 @@ def test_report_escapes_document_strings():
     cfg = load_config()
     res = run_documents(read_dicts([{"id": "<img src=x onerror=alert(1)>", "title": "<script>alert(1)</script>",
                                      "text": "Body with <b>tags</b> & ampersands that is long enough to keep."}]), cfg)
-    html = render_report(res, build_manifest(res, cfg, "<api>", 1))
+    html = "".join(render_report(res, build_manifest(res, cfg, "<api>", 1)))
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 

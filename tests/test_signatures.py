@@ -2,16 +2,30 @@ import numpy as np
 from datasketch import MinHash
 
 from cleaner.features import salient_terms
-from cleaner.shingles import exact_key, is_unspaced, shingles
-from cleaner.signatures import jaccard, minhash, shingle_hashes
+from cleaner.shingles import exact_key, is_unspaced, shingle_set, shingles
+from cleaner.signatures import POSITION_CONSTANTS, fmix32, hash32, jaccard, minhash_values
 
 
-def test_minhash_equals_datasketch_for_same_shingles():
-    sh = shingles("Russian missiles hit the port of Odesa early on Saturday, killing seven people.", 5, 5)
-    ours = minhash(shingle_hashes(sh), 128, 1)
-    ref = MinHash(num_perm=128, seed=1)
-    ref.update_batch([s.encode("utf-8") for s in sh])
-    assert np.array_equal(ours.hashvalues, ref.hashvalues)
+TEXT = "Russian missiles hit the port of Odesa early on Saturday, killing seven people, the governor said."
+
+
+def test_signature_equals_datasketch_over_the_same_shingle_values():
+    values = shingle_set(TEXT, 3, 3)
+    ref = MinHash(num_perm=128, seed=1, hashfunc=int)
+    ref.update_batch([int(v) for v in values])
+    assert np.array_equal(minhash_values(values, 128, 1), ref.hashvalues)
+    empty = MinHash(num_perm=64, seed=3)
+    assert np.array_equal(minhash_values(np.empty(0, dtype=np.uint32), 64, 3), empty.hashvalues)
+
+
+def test_shingle_values_follow_the_documented_scheme():
+    values = shingle_set("alpha beta gamma", 3, 3)
+    by_hand = (hash32("alpha") * int(POSITION_CONSTANTS[0]) + hash32("beta") * int(POSITION_CONSTANTS[1])
+               + hash32("gamma") * int(POSITION_CONSTANTS[2])) % 2**32
+    assert values.tolist() == [int(fmix32(np.array([by_hand], dtype=np.uint32))[0])]
+    # one value per distinct shingle, and order inside a shingle matters
+    assert len(shingle_set(TEXT, 3, 3)) == len(shingles(TEXT, 3, 3))
+    assert shingle_set("a b", 2, 2).tolist() != shingle_set("b a", 2, 2).tolist()
 
 
 def test_exact_key_ignores_case_punctuation_and_spacing():
@@ -28,7 +42,7 @@ def test_word_and_character_shingles():
 
 
 def test_exact_jaccard():
-    a, b = shingle_hashes({"x", "y", "z"}), shingle_hashes({"y", "z", "w"})
+    a, b = shingle_set("x y z", 1, 1), shingle_set("y z w", 1, 1)
     assert jaccard(a, b) == 0.5 and jaccard(a, a) == 1.0
 
 

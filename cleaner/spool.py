@@ -1,0 +1,51 @@
+"""A temporary file of documents, so that a run's memory holds signatures, not texts.
+
+Documents are pickled one after another; each append returns the offset to read it back.
+The file lives in a private temporary folder and is deleted on close.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from typing import Iterator
+
+from .document import Document
+
+
+class Spool:
+    def __init__(self, folder: str | None = None):
+        self._dir = tempfile.TemporaryDirectory(prefix="cleaner-spool-", dir=folder)
+        self.path = os.path.join(self._dir.name, "documents.pickle")
+        self._fh = open(self.path, "w+b")
+        self.count = 0
+
+    def append(self, doc: Document) -> int:
+        self._fh.seek(0, os.SEEK_END)
+        offset = self._fh.tell()
+        pickle.dump(doc, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+        return offset
+
+    def get(self, offset: int) -> Document:
+        self._fh.seek(offset)
+        return pickle.load(self._fh)
+
+    def __iter__(self) -> Iterator[tuple[int, Document]]:
+        self._fh.flush()
+        with open(self.path, "rb") as fh:
+            for _ in range(self.count):
+                offset = fh.tell()
+                yield offset, pickle.load(fh)
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+        self._dir.cleanup()
+
+    def __enter__(self) -> "Spool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

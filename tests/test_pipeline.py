@@ -1,0 +1,39 @@
+"""The pipeline's modes give the same output: in memory or spooled, 1 or 2 workers."""
+
+import json
+
+from cleaner.config import load_config
+from cleaner.pipeline import run_documents
+from cleaner.read import read_inputs
+from conftest import RAW
+
+
+def rows(result):
+    docs = [json.dumps(result.full(d).to_json(), ensure_ascii=False) for d in result.documents]
+    recs = [json.dumps(r.to_json(result.full(r.canonical).text), ensure_ascii=False) for r in result.records]
+    return docs, recs, result.rule_hits()
+
+
+def run(**kw):
+    cfg = load_config()
+    return run_documents(read_inputs(RAW, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"]), cfg, **kw)
+
+
+def test_spooled_run_equals_in_memory_run(tmp_path):
+    memory = run()
+    spooled = run(spool=True, spool_dir=str(tmp_path))
+    try:
+        assert rows(spooled) == rows(memory)
+        assert all(d.text == "" and set(d.work) == {"spool"} for d in spooled.documents if d.ok)
+        assert list(tmp_path.iterdir()), "the spool lives in the given folder"
+    finally:
+        spooled.close()
+    assert not list(tmp_path.iterdir()), "closing removes the spool"
+
+
+def test_two_workers_equal_one(tmp_path):
+    one, two = run(workers=1), run(workers=2, spool=True, spool_dir=str(tmp_path))
+    try:
+        assert rows(one) == rows(two)
+    finally:
+        two.close()
