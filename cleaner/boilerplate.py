@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .dates import normalise_date
 from .document import Document
-from .rules import Rule, is_bullet, is_headline_like, is_sentence, load_rules
+from .rules import MAX_MATCH_CHARS, Rule, fold, is_bullet, is_headline_like, is_sentence, load_rules
 from .text import WORD, word_count
 from .stage import Stage
 
@@ -103,6 +103,7 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
     if not filled:
         return []
     position = {i: k for k, i in enumerate(filled)}
+    info: dict[int, tuple[int, str]] = {}  # line -> (word count, folded): once per line, not per rule
     tags: list[Tag] = []
     for rule in rules:
         if rule.structural == "bullet_headline":
@@ -116,7 +117,9 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
             continue
         scope = {"any": filled, "first": filled[:1], "last": filled[-1:]}[rule.position]
         for i in scope:
-            hit = rule.matches_line(lines[i])
+            if i not in info:
+                info[i] = (word_count(lines[i]), fold(lines[i])) if len(lines[i]) <= MAX_MATCH_CHARS else (0, "")
+            hit = rule.matches_line(lines[i], *info[i])
             if not hit:
                 continue
             match = hit if isinstance(hit, re.Match) else None

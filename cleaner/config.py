@@ -65,7 +65,8 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "min_share": Spec(float, 0.0, 1.0),
         "max_words": Spec(int, 1),
     },
-    "language": {"sample_chars": Spec(int, 50), "min_chars": Spec(int, 0), "seed": Spec(int, 0, 2**32 - 1)},
+    "language": {"sample_chars": Spec(int, 50), "min_chars": Spec(int, 0), "seed": Spec(int, 0, 2**32 - 1),
+                 "trials": Spec(int, 1, 20)},
     # numpy's RandomState (datasketch's permutations) takes seeds below 2**32.
     "minhash": {"num_perm": Spec(int, 16, 1024), "seed": Spec(int, 0, 2**32 - 1)},
     "near": {

@@ -183,7 +183,8 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
     timings: Counter[str] = Counter()
     passed: list = []
     start = time.perf_counter()
-    for doc, spent in process_stream(docs, stages.per_document, workers):
+    # Signing runs in the workers too; the few documents that templates change are re-signed.
+    for doc, spent in process_stream(docs, stages.per_document + [stages.sign], workers):
         timings.update(spent)
         templates.observe(doc)
         passed.append(holder.append(doc) if holder else doc)
@@ -195,8 +196,10 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
     hits: Counter[str] = Counter()
     second = iter(holder) if holder else ((None, d) for d in passed)
     for offset, doc in second:
+        text = doc.text
         doc = _timed(timings, templates.name, templates.apply, doc)
-        doc = _timed(timings, stages.sign.name, safe_process, stages.sign, doc)
+        if doc.text is not text:
+            doc = _timed(timings, stages.sign.name, safe_process, stages.sign, doc)
         hits.update(r["rule"] for r in doc.removed)
         if holder:
             _slim(doc, offset)

@@ -82,11 +82,17 @@ class Rule:
     long_lines: bool = False
     examples: dict[str, list[str]] = field(default_factory=dict)
 
-    def matches_line(self, line: str) -> re.Match | bool:
-        """Does this line-rule tag `line`? (Structural rules look at neighbours instead.)"""
-        if len(line) > MAX_MATCH_CHARS or not self.min_words <= word_count(line) <= self.max_words:
+    def matches_line(self, line: str, words: int | None = None, folded: str | None = None) -> re.Match | bool:
+        """Does this line-rule tag `line`? (Structural rules look at neighbours instead.)
+
+        `words` and `folded` (word_count and fold of the line) may be passed in, computed
+        once per line rather than once per rule."""
+        if len(line) > MAX_MATCH_CHARS:
             return False
-        folded = fold(line)
+        words = word_count(line) if words is None else words
+        if not self.min_words <= words <= self.max_words:
+            return False
+        folded = fold(line) if folded is None else folded
         if self.equals and folded.strip(_EDGE_PUNCT) not in self.equals:
             return False
         if self.any and not any(p in folded for p in self.any):

@@ -10,9 +10,10 @@ from .signatures import shingle_values, token_values
 from .text import is_unspaced, tokens
 
 
-def exact_key(text: str) -> str:
+def exact_key(text: str, toks: list[str] | None = None) -> str:
     """Same key <=> same words in the same order, ignoring case, punctuation and spacing."""
-    return hashlib.sha1(" ".join(tokens(text)).encode("utf-8")).hexdigest()
+    toks = tokens(text) if toks is None else toks
+    return hashlib.sha1(" ".join(toks).encode("utf-8")).hexdigest()
 
 
 def shingles(text: str, word_n: int, char_n: int) -> set[str]:
@@ -28,10 +29,10 @@ def shingles(text: str, word_n: int, char_n: int) -> set[str]:
     return grams or ({" ".join(toks)} if toks else set())
 
 
-def shingle_set(text: str, word_n: int, char_n: int) -> np.ndarray:
+def shingle_set(text: str, word_n: int, char_n: int, toks: list[str] | None = None) -> np.ndarray:
     """The values (signatures.py scheme) of `shingles(text, word_n, char_n)`, computed fast:
     word n-grams, or character n-grams for unspaced scripts."""
-    toks = tokens(text)
+    toks = tokens(text) if toks is None else toks
     if is_unspaced(text):
         return shingle_values(token_values(list("".join(toks))), char_n)
     return shingle_values(token_values(toks), word_n)

@@ -10,7 +10,7 @@ from .features import salient_terms
 from .shingles import exact_key, shingle_set
 from .signatures import minhash_values
 from .stage import Stage
-from .text import word_count
+from .text import tokens, word_count
 
 
 class Sign(Stage):
@@ -21,9 +21,10 @@ class Sign(Stage):
         self.num_perm, self.seed = num_perm, seed
 
     def process(self, doc: Document) -> Document:
-        near = shingle_set(doc.text, self.word_ngram, self.char_ngram)
+        toks = tokens(doc.text)  # once, for the exact key and the shingles
+        near = shingle_set(doc.text, self.word_ngram, self.char_ngram, toks)
         doc.work.update(
-            exact=exact_key(doc.text),
+            exact=exact_key(doc.text, toks),
             near=near,
             near_mh=minhash_values(near, self.num_perm, self.seed),
             terms=sorted(salient_terms(doc.text)),

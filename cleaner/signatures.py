@@ -48,13 +48,12 @@ def token_values(tokens: list[str]) -> np.ndarray:
     cache = _TOKEN_CACHE
     if len(cache) > _TOKEN_CACHE_MAX:
         cache.clear()  # bounded memory; a cleared cache only costs time
-    out = np.empty(len(tokens), dtype=np.uint32)
-    for i, tok in enumerate(tokens):
-        value = cache.get(tok)
-        if value is None:
-            value = cache[tok] = hash32(tok)
-        out[i] = value
-    return out
+    values = list(map(cache.get, tokens))  # C-level loop: most tokens are cached
+    if None in values:  # new tokens: hash them once
+        for i, value in enumerate(values):
+            if value is None:
+                values[i] = cache[tokens[i]] = hash32(tokens[i])
+    return np.array(values, dtype=np.uint32)
 
 
 def shingle_values(values: np.ndarray, n: int) -> np.ndarray:

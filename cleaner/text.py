@@ -12,8 +12,10 @@ UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0eff\u1
 
 
 def tokens(text: str) -> list[str]:
-    """Case-folded word tokens; punctuation and spacing differences vanish."""
-    return WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    """Case-folded word tokens (NFKC); punctuation and spacing differences vanish."""
+    if not unicodedata.is_normalized("NFKC", text):  # most text already is: skip the copy
+        text = unicodedata.normalize("NFKC", text)
+    return WORD.findall(text.casefold())
 
 
 def word_count(line: str) -> int:
@@ -24,7 +26,12 @@ def word_count(line: str) -> int:
     return len(WORD.findall(UNSPACED.sub(" ", line))) + (unspaced + 1) // 2
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 def is_unspaced(text: str) -> bool:
     sample = text[:5000]
-    letters = sum(ch.isalpha() for ch in sample) or 1
+    if not UNSPACED.search(sample):  # the common case, decided by one C-level scan
+        return False
+    letters = len(_LETTER.findall(sample)) or 1
     return len(UNSPACED.findall(sample)) / letters > 0.3

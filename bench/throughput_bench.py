@@ -1,0 +1,245 @@
+"""Throughput and memory benchmark (#5).
+
+    python3 bench/throughput_bench.py [--only signatures,language,pipeline,memory]
+                                      [--docs 2000] [--memory 10000,50000,200000]
+                                      [--json bench/results/throughput.json]
+
+- signatures: docs/s of MinHash signatures over word 3-gram shingles of ~500-word articles:
+  datasketch per-shingle `update`, datasketch `MinHash.bulk`, cleaner, and rensa when
+  installed (`pip install rensa`), all from text, one core.
+- language: langdetect accuracy on ../shared/data/lingua-sentences for the languages it
+  supports, as cleaner calls it; docs/s on whole ~3 KB articles vs cleaner's sample.
+- pipeline: `cleaner run` on N generated articles (bench/generate.py) with 1 and 2
+  workers: docs/s, seconds per stage, peak RSS; and a naive pipeline in the same run
+  (langdetect on the whole text, datasketch per-shingle updates, MinHashLSH).
+- memory: peak RSS of `cleaner run --workers 2` at each size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from generate import DATA, generate  # noqa: E402
+
+# Runs `cleaner run` and prints peak RSS (MiB) of itself and of its worker processes.
+_RUNNER = """
+import resource, sys
+from cleaner.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+kids_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(f"RSS {self_mb:.0f} {kids_mb:.0f}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def articles(n: int, seed: int = 0) -> list[dict]:
+    """~3 KB multilingual articles with clutter and near copies."""
+    return generate(n, seed=seed, sentences=30)
+
+
+def bench_signatures(n: int = 2000) -> dict:
+    import numpy as np
+    from datasketch import MinHash
+
+    from cleaner.shingles import shingle_set, shingles
+    from cleaner.signatures import minhash_values
+
+    texts = [a["text"] for a in articles(n, seed=3) if a["lang"] != "zh"]
+    results = {}
+
+    def timed(name, fn):
+        start = time.perf_counter()
+        fn()
+        results[name] = round(len(texts) / (time.perf_counter() - start), 1)
+
+    def per_shingle():
+        for t in texts:
+            m = MinHash(num_perm=128, seed=1)
+            for s in shingles(t, 3, 3):
+                m.update(s.encode("utf-8"))
+
+    def bulk():
+        MinHash.bulk([[s.encode("utf-8") for s in shingles(t, 3, 3)] for t in texts], num_perm=128, seed=1)
+
+    def ours():
+        for t in texts:
+            minhash_values(shingle_set(t, 3, 3), 128, 1)
+
+    timed("datasketch update (per shingle)", per_shingle)
+    timed("datasketch MinHash.bulk", bulk)
+    timed("cleaner", ours)
+    try:
+        from rensa import RMinHash
+
+        def rensa():
+            for t in texts:
+                m = RMinHash(num_perm=128, seed=1)
+                m.update(list(shingles(t, 3, 3)))
+                m.digest()
+
+        timed("rensa", rensa)
+    except ImportError:
+        results["rensa"] = "not installed (pip install rensa)"
+    base = results["datasketch update (per shingle)"]
+    words = np.mean([len(t.split()) for t in texts])
+    return {"documents": len(texts), "mean_words": round(float(words)), "docs_per_s": results,
+            "cleaner_vs_datasketch_update": round(results["cleaner"] / base, 1),
+            "cleaner_vs_rensa": (round(results["cleaner"] / results["rensa"], 2)
+                                 if isinstance(results.get("rensa"), float) else None)}
+
+
+def bench_language(per_language: int = 200) -> dict | None:
+    if not DATA.exists():
+        return None
+    from langdetect import detector_factory
+
+    from cleaner.document import Document
+    from cleaner.language import DetectLanguage
+
+    from cleaner.config import load_config
+
+    detector_factory.init_factory()
+    supported = {c.split("-")[0] for c in detector_factory._factory.get_lang_list()}
+    settings = load_config()["language"]
+    stage = DetectLanguage(**settings)
+    right = total = 0
+    by_lang = {}
+    for path in sorted(DATA.glob("*.txt")):
+        lang = {"nb": "no"}.get(path.stem, path.stem)  # langdetect calls Norwegian Bokmål "no"
+        if lang not in supported:
+            continue
+        lines = [s for s in path.read_text(encoding="utf-8").splitlines() if s.strip()][:per_language]
+        ok = sum(stage.process(Document(id="s", source="s", text=s)).lang == lang for s in lines)
+        by_lang[lang] = round(ok / len(lines), 3)
+        right, total = right + ok, total + len(lines)
+    texts = [a["text"] for a in articles(300, seed=5)]
+    speed = {}
+    for name, chars in (("whole text", 10**9), (f"first {settings['sample_chars']} characters (default)", settings["sample_chars"])):
+        det = DetectLanguage(**{**settings, "sample_chars": chars})
+        start = time.perf_counter()
+        for t in texts:
+            det.process(Document(id="x", source="x", text=t))
+        speed[name] = round(len(texts) / (time.perf_counter() - start), 1)
+    return {"languages": len(by_lang), "sentences": total, "accuracy": round(right / total, 4),
+            "worst": dict(sorted(by_lang.items(), key=lambda kv: kv[1])[:8]),
+            "docs_per_s_on_3kb_articles": speed}
+
+
+def _write_input(n: int, folder: Path) -> Path:
+    path = folder / "input.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for a in articles(n):
+            fh.write(json.dumps({"id": a["id"], "text": a["text"]}, ensure_ascii=False) + "\n")
+    return path
+
+
+def run_cleaner(inp: Path, out: Path, workers: int) -> dict:
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", _RUNNER, "run", str(inp), "--out", str(out), "-q",
+                           "--workers", str(workers)], capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr)
+    rss = [line for line in proc.stderr.splitlines() if line.startswith("RSS ")][-1].split()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    n = manifest["counts"]["inputs"]
+    return {"documents": n, "seconds": round(seconds, 1), "docs_per_s": round(n / seconds, 1),
+            "peak_rss_mib": {"main": int(rss[1]), "largest_worker": int(rss[2])},
+            "seconds_per_stage": manifest["seconds_per_stage"]}
+
+
+def naive(items: list[dict]) -> dict:
+    """The pipeline a first version would write: whole-text langdetect, per-shingle MinHash."""
+    from datasketch import MinHash, MinHashLSH
+    from langdetect import DetectorFactory, detect
+
+    from cleaner.shingles import shingles
+
+    DetectorFactory.seed = 0
+    lsh = MinHashLSH(threshold=0.8, num_perm=128)
+    start = time.perf_counter()
+    for item in items:
+        detect(item["text"])
+        m = MinHash(num_perm=128, seed=1)
+        for s in shingles(item["text"], 5, 5):
+            m.update(s.encode("utf-8"))
+        lsh.query(m)
+        lsh.insert(item["id"], m)
+    seconds = time.perf_counter() - start
+    return {"documents": len(items), "seconds": round(seconds, 1), "docs_per_s": round(len(items) / seconds, 1)}
+
+
+def bench_pipeline(n: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        inp = _write_input(n, tmp)
+        one = run_cleaner(inp, tmp / "w1", 1)
+        two = run_cleaner(inp, tmp / "w2", 2)
+        same = all((tmp / "w1" / f).read_bytes() == (tmp / "w2" / f).read_bytes()
+                   for f in ("documents.jsonl", "records.jsonl"))
+        base = naive([json.loads(line) for line in inp.read_text(encoding="utf-8").splitlines()])
+    return {"workers_1": one, "workers_2": two, "naive_1_process": base,
+            "speedup_2_workers_vs_1": round(two["docs_per_s"] / one["docs_per_s"], 2),
+            "speedup_2_workers_vs_naive": round(two["docs_per_s"] / base["docs_per_s"], 2),
+            "outputs_identical_1_vs_2_workers": same}
+
+
+def bench_memory(sizes: list[int]) -> dict:
+    out = {}
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            inp = _write_input(n, tmp)
+            res = run_cleaner(inp, tmp / "out", 2)
+            res["input_mib"] = round(inp.stat().st_size / 2**20, 1)
+            out[str(n)] = res
+            print(f"  memory {n}: {res['peak_rss_mib']} MiB, {res['docs_per_s']} docs/s", file=sys.stderr, flush=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="signatures,language,pipeline,memory")
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--memory", default="10000,50000,200000")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    results = {}
+    for name in args.only.split(","):
+        start = time.perf_counter()
+        if name == "signatures":
+            res = bench_signatures()
+        elif name == "language":
+            res = bench_language()
+        elif name == "pipeline":
+            res = bench_pipeline(args.docs)
+        else:
+            res = bench_memory([int(x) for x in args.memory.split(",")])
+        if res is None:
+            print(f"{name}: skipped (no data)")
+            continue
+        results[name] = {**res, "bench_seconds": round(time.perf_counter() - start, 1)}
+        print(f"== {name}\n{json.dumps(results[name], indent=1)}", flush=True)
+        if args.json:  # written after each section: a long run keeps what it measured
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
