@@ -139,7 +139,7 @@ def bench_scale(n: int) -> dict:
     import numpy as np
 
     from cleaner.document import Document
-    from cleaner.signatures import minhash_values
+    from cleaner.signatures import minhash_values, token_values
 
     rng = random.Random(7)
     cfg = config_from_dict()
@@ -163,7 +163,8 @@ def bench_scale(n: int) -> dict:
             sh = np.array(rng.sample(range(2**31), 300), dtype=np.uint32)
         sh = np.unique(sh)
         doc = Document(id=f"d{i:07d}", source="<bench>")
-        doc.work.update(exact=str(i), near=sh, near_mh=minhash_values(sh, num_perm, seed), terms=terms, words=300)
+        doc.work.update(exact=str(i), near=sh, near_mh=minhash_values(sh, num_perm, seed), terms=terms, words=300,
+                        story_mh=minhash_values(np.unique(token_values(terms)), num_perm, seed))
         docs.append(doc)
     signing = time.perf_counter() - start
     timings = {}

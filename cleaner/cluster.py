@@ -182,7 +182,8 @@ def _merge_stories(groups: list[Record], cfg) -> list[Record]:
                 terms = frozenset(m.doc.work["terms"])
                 via = "" if m.relation == CANONICAL else f"; {m.relation} copy of {group.canonical.id}"
                 record.members.append(Member(
-                    m.doc, STORY, term_jaccard(terms, canon_terms), None, sorted(terms & canon_terms),
+                    m.doc, STORY, term_jaccard(terms, canon_terms),
+                    _estimate(m.doc.work["story_mh"], head.canonical.work["story_mh"]), sorted(terms & canon_terms),
                     reason=(f"same story: average salient-term Jaccard {avg:.3f} to the other "
                             f"{len(cluster_) - 1} group(s) of the record, merged at >= story.threshold "
                             f"{threshold}{via}")))

@@ -104,30 +104,58 @@ def _parse_json(text: str) -> tuple[Any, str | None]:
 
 
 def _read_records(path: Path, rel: Path, text: str) -> Iterator[Document]:
+    """A .json file: one object, or a list of objects."""
     source, stem = rel_name(rel), doc_id_for(rel)
-    if path.suffix.lower() == ".json":
-        obj, error = _parse_json(text)
-        if error:
-            yield Document(id=stem, source=source).reject(error)
-            return
-        items = obj if isinstance(obj, list) else [obj]
-        if not items:
-            yield Document(id=stem, source=source).reject("empty JSON list")
-        for i, item in enumerate(items, 1):
-            single = len(items) == 1
-            yield from_record(item, stem if single else f"{stem}:{i}", source, line=None if single else i)
+    obj, error = _parse_json(text)
+    if error:
+        yield Document(id=stem, source=source).reject(error)
         return
-    for n, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        obj, error = _parse_json(line)
-        if error:
-            yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: {error}")
-            continue
-        yield from_record(obj, f"{stem}:{n}", source, line=n)
+    items = obj if isinstance(obj, list) else [obj]
+    if not items:
+        yield Document(id=stem, source=source).reject("empty JSON list")
+    for i, item in enumerate(items, 1):
+        single = len(items) == 1
+        yield from_record(item, stem if single else f"{stem}:{i}", source, line=None if single else i)
+
+
+def _stream_jsonl(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
+    """A JSONL file line by line: a feed of any size, with the size limit per record.
+
+    JSON text is UTF-8 (RFC 8259), so a line that is not is rejected, not guessed at."""
+    source, stem = rel_name(rel), doc_id_for(rel)
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        yield Document(id=stem, source=source).reject(f"cannot read file: {exc.strerror or exc}")
+        return
+    with fh:
+        seen_any = False
+        for n, raw in enumerate(fh, 1):
+            if len(raw) > max_bytes:
+                yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
+                    f"line {n}: record too large: {len(raw)} bytes (read.max_file_bytes = {max_bytes})")
+                continue
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: not UTF-8 ({exc.reason})")
+                continue
+            if not line.strip():
+                continue
+            seen_any = True
+            obj, error = _parse_json(line)
+            if error:
+                yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: {error}")
+                continue
+            yield from_record(obj, f"{stem}:{n}", source, line=n)
+        if not seen_any:
+            yield Document(id=stem, source=source).reject("empty file")
 
 
 def read_file(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
+    if path.suffix.lower() == ".jsonl":
+        yield from _stream_jsonl(path, rel, max_bytes)
+        return
     base = Document(id=doc_id_for(rel), source=rel_name(rel))
     try:
         size = path.stat().st_size

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from itertools import combinations
+
+import numpy as np
 
 from .dates import days_between
 from .document import Document
@@ -32,25 +33,32 @@ def term_jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 def candidate_edges(docs: list[Document], min_shared: int, max_term_docs: int,
                     window_days: int) -> dict[tuple[int, int], float]:
-    """(i, j) -> term Jaccard for every pair that shares at least `min_shared` terms."""
+    """(i, j) -> term Jaccard for every pair that shares at least `min_shared` names.
+
+    Pairs are counted as int64 codes in numpy (8 bytes a pair), not in a dict of tuples:
+    a corpus where many documents share names must not run out of memory here."""
     terms = [frozenset(d.work["terms"]) for d in docs]
     postings: dict[str, list[int]] = defaultdict(list)
     for i, ts in enumerate(terms):
         for t in ts:
-            postings[t].append(i)
-    # Only names count towards min_shared: numbers ("20", "2025") coincide across unrelated
-    # stories too often to link them on their own.
-    shared: dict[tuple[int, int], int] = defaultdict(int)
+            # Only names propose pairs: numbers ("20", "2025") coincide across unrelated
+            # stories too often to link them on their own (they still count in the Jaccard).
+            if not t[0].isdigit():
+                postings[t].append(i)
+    n = len(docs)
+    chunks = []
     for t in sorted(postings):
         ids = postings[t]
-        if len(ids) <= max_term_docs:
-            name = not t[0].isdigit()
-            for pair in combinations(ids, 2):
-                shared[pair] += name
+        if 1 < len(ids) <= max_term_docs:
+            a = np.array(ids, dtype=np.int64)
+            i, j = np.triu_indices(len(a), k=1)
+            chunks.append(a[i] * n + a[j])
+    if not chunks:
+        return {}
+    codes, shared = np.unique(np.concatenate(chunks), return_counts=True)
     edges = {}
-    for (i, j), n in sorted(shared.items()):
-        if n < min_shared:
-            continue
+    for code in codes[shared >= min_shared].tolist():
+        i, j = divmod(code, n)
         gap = days_between(docs[i].date, docs[j].date)
         if gap is not None and gap > window_days:
             continue

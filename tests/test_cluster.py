@@ -52,6 +52,7 @@ def test_same_story_in_other_words_joins_with_shared_terms():
     assert by["a"] is by["b"] and by["c"] is not by["a"]
     story = next(m for m in by["b"]["members"] if m["id"] == "b")
     assert story["relation"] == "story"
+    assert 0 < story["estimated"] <= 1 and abs(story["estimated"] - story["similarity"]) < 0.25
     assert {"derevianko", "odesa", "iskander", "23"} <= set(story["shared_terms"])
 
 

@@ -115,3 +115,16 @@ def test_undecodable_file_name(tmp_path):
 def test_text_is_nfc_normalised(tmp_path):
     (tmp_path / "a.txt").write_text("Cafe\u0301 in Ko\u0308ln", encoding="utf-8")
     assert read(tmp_path)[0].text == "Café in Köln"
+
+
+def test_jsonl_is_streamed_with_the_limit_per_record(tmp_path):
+    rows = [json.dumps({"id": f"n{i}", "text": "x" * 3000}) for i in range(10)]  # 30 KB file, 10 KB limit
+    rows.append(json.dumps({"id": "huge", "text": "y" * 20_000}))
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(("\n".join(rows) + "\n").encode("utf-8") + b'{"id": "latin", "text": "caf\xe9"}\n')
+    docs = read(tmp_path)
+    assert [d.id for d in docs if d.ok] == [f"n{i}" for i in range(10)]
+    assert "record too large" in docs[10].error and docs[10].id == "feed:11"
+    assert "not UTF-8" in docs[11].error
+    (tmp_path / "feed.jsonl").write_text("\n\n", encoding="utf-8")
+    assert read(tmp_path)[0].error == "empty file"
