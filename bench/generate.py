@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,23 @@ def load_sentences(lang: str, data: Path = DATA) -> list[str]:
             for _ in range(500)]
 
 
+_CAPITAL_INSIDE = re.compile(r"(?<=[^.!?]\s)([A-ZÀ-ÞА-ЯЁІЇЄ])(?=\w)")
+
+
+def _own_names(lines: list[str], names: list[str], rng: random.Random) -> list[str]:
+    """Lower-case the names the source sentences bring (shared across unrelated articles
+    drawn from one sentence pool) and put the article's own names in instead, so that
+    articles relate like news: copies and same-story pieces share names, others do not."""
+    out = []
+    for line in lines:
+        line = _CAPITAL_INSIDE.sub(lambda m: m.group(1).lower(), line)
+        words = line.split(" ")
+        for name in rng.sample(names, min(2, len(names))):
+            words.insert(rng.randint(1, max(1, len(words) - 1)), name)
+        out.append(" ".join(words))
+    return out
+
+
 def _edit(words: list[str], share: float, vocab: list[str], rng: random.Random) -> list[str]:
     words = list(words)
     for i in rng.sample(range(len(words)), int(round(share * len(words)))):
@@ -68,6 +86,9 @@ def generate(n: int, seed: int = 0, copy_share: float = 0.4, sentences: int = 20
     for b in range(n_bases):
         lang = langs[b % len(langs)]
         body = rng.sample(pools[lang], min(sentences, len(pools[lang])))
+        if lang != "zh":
+            names = [f"{rng.choice('BDKLMNPRSTV')}{rng.choice('aeiou')}{b:x}{rng.choice('dnrst')}" for _ in range(6)]
+            body = _own_names(body, names, rng)
         bases.append((f"base-{b:06d}", lang, body))
         lines = [body[0][:80]] + [" ".join(body[i : i + 3]) for i in range(1, len(body), 3)]
         if rng.random() < 0.5:

@@ -35,8 +35,8 @@ def candidate_edges(docs: list[Document], min_shared: int, max_term_docs: int,
                     window_days: int) -> dict[tuple[int, int], float]:
     """(i, j) -> term Jaccard for every pair that shares at least `min_shared` names.
 
-    Pairs are counted as int64 codes in numpy (8 bytes a pair), not in a dict of tuples:
-    a corpus where many documents share names must not run out of memory here."""
+    Counted one document at a time (a row of the co-occurrence matrix): memory stays at
+    one row plus the edges kept, whatever the number of pairs sharing a single name."""
     terms = [frozenset(d.work["terms"]) for d in docs]
     postings: dict[str, list[int]] = defaultdict(list)
     for i, ts in enumerate(terms):
@@ -45,24 +45,21 @@ def candidate_edges(docs: list[Document], min_shared: int, max_term_docs: int,
             # stories too often to link them on their own (they still count in the Jaccard).
             if not t[0].isdigit():
                 postings[t].append(i)
-    n = len(docs)
-    chunks = []
-    for t in sorted(postings):
-        ids = postings[t]
-        if 1 < len(ids) <= max_term_docs:
-            a = np.array(ids, dtype=np.int64)
-            i, j = np.triu_indices(len(a), k=1)
-            chunks.append(a[i] * n + a[j])
-    if not chunks:
-        return {}
-    codes, shared = np.unique(np.concatenate(chunks), return_counts=True)
+    arrays = {t: np.array(ids, dtype=np.int64) for t, ids in postings.items() if 1 < len(ids) <= max_term_docs}
     edges = {}
-    for code in codes[shared >= min_shared].tolist():
-        i, j = divmod(code, n)
-        gap = days_between(docs[i].date, docs[j].date)
-        if gap is not None and gap > window_days:
+    for i, ts in enumerate(terms):
+        lists = [arrays[t] for t in ts if t in arrays]
+        if len(lists) < min_shared:
             continue
-        edges[(i, j)] = term_jaccard(terms[i], terms[j])
+        cand = np.concatenate(lists)
+        cand = cand[cand > i]
+        if not len(cand):
+            continue
+        others, shared = np.unique(cand, return_counts=True)
+        for j in others[shared >= min_shared].tolist():
+            gap = days_between(docs[i].date, docs[j].date)
+            if gap is None or gap <= window_days:
+                edges[(i, j)] = term_jaccard(ts, terms[j])
     return edges
 
 
