@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import numpy as np
 
 from .document import DUPLICATE, KEPT, Document
-from .signatures import as_minhash, jaccard
+from .signatures import jaccard
 from .stories import link_stories, term_jaccard
 
 EXACT, NEAR, STORY, CANONICAL = "exact", "near", "story", "canonical"
@@ -116,8 +115,58 @@ def explain_choice(record: Record, priority: SourcePriority) -> str:
     return f"{rule}: {detail}"
 
 
+class BandIndex:
+    """MinHash LSH by banding, with the bands datasketch's MinHashLSH would pick for the
+    same threshold and num_perm, kept in plain dicts of integers.
+
+    datasketch's MinHashLSH holds about 15 KB per indexed signature (a bytes key and a set
+    per band, and a copy of the keys per document); this holds under 3 KB, which is what
+    keeps 200,000 documents in bounded memory. Candidates are verified on the real
+    Jaccard anyway, so a rare 64-bit key collision costs a comparison, never a result."""
+
+    def __init__(self, threshold: float, num_perm: int):
+        from datasketch.lsh import _optimal_param
+
+        self.bands, self.rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+        self.tables: list[dict[int, int | list[int]]] = [{} for _ in range(self.bands)]
+
+    def _keys(self, hashvalues: np.ndarray) -> list[int]:
+        bands = hashvalues[: self.bands * self.rows].astype(np.uint64).reshape(self.bands, self.rows)
+        keys = bands[:, 0].copy()
+        with np.errstate(over="ignore"):
+            for k in range(1, self.rows):
+                keys = (keys * np.uint64(0x100000001B3)) ^ bands[:, k]
+        return keys.tolist()
+
+    def insert(self, idx: int, hashvalues: np.ndarray) -> None:
+        for table, key in zip(self.tables, self._keys(hashvalues)):
+            held = table.get(key)
+            if held is None:
+                table[key] = idx
+            elif isinstance(held, list):
+                held.append(idx)
+            else:
+                table[key] = [held, idx]
+
+    def query(self, hashvalues: np.ndarray) -> set[int]:
+        found: set[int] = set()
+        for table, key in zip(self.tables, self._keys(hashvalues)):
+            held = table.get(key)
+            if isinstance(held, list):
+                found.update(held)
+            elif held is not None:
+                found.add(held)
+        return found
+
+
 def _estimate(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(a == b))
+
+
+def _drop_shingles(doc: Document) -> None:
+    # Only canonicals are compared again; a member's shingles would only take memory.
+    doc.work.pop("near", None)
+    doc.work.pop("near_mh", None)
 
 
 class Clusterer:
@@ -125,19 +174,15 @@ class Clusterer:
     it copies (exact, or near-duplicate verified on real shingle Jaccard) or starts one."""
 
     def __init__(self, cfg):
-        from datasketch import MinHashLSH
-
         self.cfg = cfg
-        num_perm, seed = cfg["minhash"]["num_perm"], cfg["minhash"]["seed"]
-        self._mh = partial(as_minhash, num_perm=num_perm, seed=seed)
-        self.near_lsh = MinHashLSH(threshold=cfg["near"]["lsh_threshold"], num_perm=num_perm)
+        self.near_lsh = BandIndex(cfg["near"]["lsh_threshold"], cfg["minhash"]["num_perm"])
         self.exact: dict[str, int] = {}
         self.records: list[Record] = []
 
     def _near(self, doc: Document) -> tuple[Member, int] | None:
         best = None
         threshold = self.cfg["near"]["threshold"]
-        for idx in sorted(self.near_lsh.query(self._mh(doc.work["near_mh"]))):
+        for idx in sorted(self.near_lsh.query(doc.work["near_mh"])):
             canon = self.records[idx].canonical
             sim = jaccard(doc.work["near"], canon.work["near"])
             if sim >= threshold and (best is None or sim > best[1]):
@@ -152,16 +197,18 @@ class Clusterer:
         if idx is not None:
             self.records[idx].members.append(
                 Member(doc, EXACT, 1.0, 1.0, reason="same words after normalisation"))
+            _drop_shingles(doc)
             return
         found = self._near(doc)
         if found is not None:
             member, idx = found
             self.records[idx].members.append(member)
+            _drop_shingles(doc)
             return
         idx = len(self.records)
         self.records.append(Record([Member(doc, CANONICAL, 1.0, 1.0, reason="starts the record")]))
         self.exact[doc.work["exact"]] = idx
-        self.near_lsh.insert(idx, self._mh(doc.work["near_mh"]))
+        self.near_lsh.insert(idx, doc.work["near_mh"])
 
 
 def _merge_stories(groups: list[Record], cfg) -> list[Record]:

@@ -12,7 +12,7 @@ from .features import salient_terms
 from .shingles import exact_key, shingle_set
 from .signatures import minhash_values, token_values
 from .stage import Stage
-from .text import tokens, word_count
+from .text import is_unspaced, tokens, word_count
 
 
 class Sign(Stage):
@@ -33,6 +33,6 @@ class Sign(Stage):
             terms=terms,
             # MinHash of the terms: the estimate story members report beside the exact Jaccard.
             story_mh=minhash_values(np.unique(token_values(terms)), self.num_perm, self.seed),
-            words=word_count(doc.text),
+            words=word_count(doc.text) if is_unspaced(doc.text) else len(toks),
         )
         return doc

@@ -89,13 +89,6 @@ def minhash_values(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
         return np.minimum(proto.hashvalues, (mixed * a + b).min(axis=0))
 
 
-def as_minhash(hashvalues: np.ndarray, num_perm: int, seed: int):
-    """A datasketch MinHash holding already computed hash values (for MinHashLSH)."""
-    m = _prototype(num_perm, seed).copy()
-    m.hashvalues = hashvalues
-    return m
-
-
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Exact Jaccard of two sorted unique hash arrays."""
     if not len(a) and not len(b):

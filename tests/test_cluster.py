@@ -131,3 +131,29 @@ def test_numbers_alone_never_link_stories():
     b = "The report counted 14 schools, 20 clinics and 40 wells built in 2022 across the region."
     res = clean([{"id": "a", "text": a}, {"id": "b", "text": b}], config={"story": {"threshold": 0.05}})
     assert len(res.records) == 2
+
+
+def test_band_index_finds_what_datasketch_lsh_finds():
+    import numpy as np
+    from datasketch import MinHash, MinHashLSH
+
+    from cleaner.cluster import BandIndex
+    from cleaner.shingles import shingle_set
+    from cleaner.signatures import minhash_values
+
+    rng = random.Random(5)
+    base = [f"w{rng.randrange(3000)}" for _ in range(300)]
+    texts = []
+    for k in range(60):
+        words = list(base) if k % 3 == 0 else [f"w{rng.randrange(3000)}" for _ in range(300)]
+        for i in rng.sample(range(300), k % 40):
+            words[i] = f"x{rng.randrange(10**6)}"
+        texts.append(" ".join(words))
+    sigs = [minhash_values(shingle_set(t, 3, 3), 128, 1) for t in texts]
+    ours, theirs = BandIndex(0.2, 128), MinHashLSH(threshold=0.2, num_perm=128)
+    for i, hv in enumerate(sigs):
+        ours.insert(i, hv)
+        theirs.insert(i, MinHash(num_perm=128, seed=1, hashvalues=hv, scheme="affine32"))
+    for hv in sigs:
+        assert ours.query(hv) == set(theirs.query(MinHash(num_perm=128, seed=1, hashvalues=hv, scheme="affine32")))
+    assert len(ours.query(sigs[0])) > 1  # the edited copies of the base are candidates
