@@ -173,8 +173,8 @@ class Clusterer:
     """Copy groups: feed documents in preference order; each joins the group whose canonical
     it copies (exact, or near-duplicate verified on real shingle Jaccard) or starts one."""
 
-    def __init__(self, cfg):
-        self.cfg = cfg
+    def __init__(self, cfg, free: bool = False):
+        self.cfg, self.free = cfg, free
         self.near_lsh = BandIndex(cfg["near"]["lsh_threshold"], cfg["minhash"]["num_perm"])
         self.exact: dict[str, int] = {}
         self.records: list[Record] = []
@@ -197,13 +197,15 @@ class Clusterer:
         if idx is not None:
             self.records[idx].members.append(
                 Member(doc, EXACT, 1.0, 1.0, reason="same words after normalisation"))
-            _drop_shingles(doc)
+            if self.free:
+                _drop_shingles(doc)
             return
         found = self._near(doc)
         if found is not None:
             member, idx = found
             self.records[idx].members.append(member)
-            _drop_shingles(doc)
+            if self.free:
+                _drop_shingles(doc)
             return
         idx = len(self.records)
         self.records.append(Record([Member(doc, CANONICAL, 1.0, 1.0, reason="starts the record")]))
@@ -238,17 +240,24 @@ def _merge_stories(groups: list[Record], cfg) -> list[Record]:
     return records
 
 
-def cluster(docs: Iterable[Document], cfg, timings: dict[str, float] | None = None) -> list[Record]:
+def cluster(docs: Iterable[Document], cfg, timings: dict[str, float] | None = None,
+            free: bool = False) -> list[Record]:
     """Records for the usable documents; sets status and record_id on each of them.
 
-    `timings`, when given, receives seconds per step (copies, stories)."""
+    `timings`, when given, receives seconds per step (copies, stories). With `free`,
+    shingles are dropped from the documents as soon as they are no longer needed (a large
+    run's memory); without, the documents can be clustered again (benchmarks, sweeps)."""
     timings = timings if timings is not None else {}
     priority = SourcePriority(cfg["canonical"]["source_priority"])
     start = time.perf_counter()
-    clusterer = Clusterer(cfg)
-    for doc in sorted((d for d in docs if d.ok), key=lambda d: preference_key(d, priority)):
+    clusterer = Clusterer(cfg, free)
+    usable = sorted((d for d in docs if d.ok), key=lambda d: preference_key(d, priority))
+    for doc in usable:
         clusterer.add(doc)
     timings["copies"] = time.perf_counter() - start
+    if free:
+        for doc in usable:
+            _drop_shingles(doc)  # copy groups are settled; the story tier needs terms only
     start = time.perf_counter()
     records = _merge_stories(clusterer.records, cfg)
     timings["stories"] = time.perf_counter() - start

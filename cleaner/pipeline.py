@@ -87,6 +87,8 @@ def process_stream(docs: Iterable[Document], stages: list[Stage], workers: int =
         for doc in docs:
             yield process_one(doc, stages)
         return
+    for stage in stages:
+        stage.warm()
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     with ctx.Pool(workers, initializer=_init_worker, initargs=(stages,)) as pool:
         yield from pool.imap(_work, docs, chunksize=8)
@@ -207,7 +209,7 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
     make_ids_unique(out)
     start = time.perf_counter()
     steps: dict[str, float] = {}
-    records = cluster(out, cfg, timings=steps)
+    records = cluster(out, cfg, timings=steps, free=True)
     timings["cluster"] = time.perf_counter() - start
     timings.update({f"cluster.{k}": v for k, v in steps.items()})
     for doc in out:

@@ -18,6 +18,7 @@ Pairs with no edge count as similarity 0 in the averages.
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections import defaultdict
 
 import numpy as np
@@ -37,15 +38,16 @@ def candidate_edges(docs: list[Document], min_shared: int, max_term_docs: int,
 
     Counted one document at a time (a row of the co-occurrence matrix): memory stays at
     one row plus the edges kept, whatever the number of pairs sharing a single name."""
-    terms = [frozenset(d.work["terms"]) for d in docs]
-    postings: dict[str, list[int]] = defaultdict(list)
+    terms = [d.work["terms"] for d in docs]  # sorted tuples; sets are built per row only
+    postings: dict[str, array] = defaultdict(lambda: array("I"))
     for i, ts in enumerate(terms):
         for t in ts:
             # Only names propose pairs: numbers ("20", "2025") coincide across unrelated
             # stories too often to link them on their own (they still count in the Jaccard).
             if not t[0].isdigit():
                 postings[t].append(i)
-    arrays = {t: np.array(ids, dtype=np.int64) for t, ids in postings.items() if 1 < len(ids) <= max_term_docs}
+    arrays = {t: np.frombuffer(ids, dtype=np.uint32) for t, ids in postings.items() if 1 < len(ids) <= max_term_docs}
+    del postings
     edges = {}
     for i, ts in enumerate(terms):
         lists = [arrays[t] for t in ts if t in arrays]
@@ -56,10 +58,12 @@ def candidate_edges(docs: list[Document], min_shared: int, max_term_docs: int,
         if not len(cand):
             continue
         others, shared = np.unique(cand, return_counts=True)
+        mine = None
         for j in others[shared >= min_shared].tolist():
             gap = days_between(docs[i].date, docs[j].date)
             if gap is None or gap <= window_days:
-                edges[(i, j)] = term_jaccard(ts, terms[j])
+                mine = mine or frozenset(ts)
+                edges[(i, j)] = term_jaccard(mine, frozenset(terms[j]))
     return edges
 
 
