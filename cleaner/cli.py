@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import Config, ConfigError, load_config
+from .config import ConfigError, load_config
 from .extract import EXTRACTION_RULE
 
 EXIT_USAGE = 2

@@ -19,11 +19,6 @@ class DetectLanguage(Stage):
     def __init__(self, sample_chars: int = 500, min_chars: int = 5, seed: int = 0, trials: int = 3):
         self.sample_chars, self.min_chars, self.seed, self.trials = sample_chars, min_chars, seed, trials
 
-    def warm(self) -> None:
-        from langdetect import detector_factory
-
-        detector_factory.init_factory()  # 0.6 s of profile loading, shared by forked workers
-
     def _detector(self, text: str):
         from langdetect import DetectorFactory, detector_factory
 

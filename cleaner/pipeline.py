@@ -87,8 +87,6 @@ def process_stream(docs: Iterable[Document], stages: list[Stage], workers: int =
         for doc in docs:
             yield process_one(doc, stages)
         return
-    for stage in stages:
-        stage.warm()
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     with ctx.Pool(workers, initializer=_init_worker, initargs=(stages,)) as pool:
         yield from pool.imap(_work, docs, chunksize=8)

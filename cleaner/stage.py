@@ -19,9 +19,6 @@ class Stage:
     def process(self, doc: Document) -> Document:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def warm(self) -> None:
-        """Load what every call needs, once, before worker processes are forked from us."""
-
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:
             yield safe_process(self, doc)

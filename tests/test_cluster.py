@@ -134,7 +134,6 @@ def test_numbers_alone_never_link_stories():
 
 
 def test_band_index_finds_what_datasketch_lsh_finds():
-    import numpy as np
     from datasketch import MinHash, MinHashLSH
 
     from cleaner.cluster import BandIndex

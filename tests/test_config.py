@@ -70,7 +70,7 @@ def test_cli_reports_config_error_in_one_line(tmp_path):
 
 
 def test_cli_reports_bad_rule_file(tmp_path):
-    rules = write(tmp_path, "[[rule]]\nid = 'x'\ncategory = 'c'\naction = 'drop'\nregex = '('\n"
+    write(tmp_path, "[[rule]]\nid = 'x'\ncategory = 'c'\naction = 'drop'\nregex = '('\n"
                             "examples.match = ['a']\nexamples.no_match = ['b']\n", "rules.toml")
     cfg = write(tmp_path, "[boilerplate]\nrule_files = ['rules.toml']\n")
     (tmp_path / "in").mkdir()
