@@ -7,11 +7,13 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import pickle
 import os
 import sys
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Callable, Iterable, Iterator
 
 from .boilerplate import StripBoilerplate
@@ -23,6 +25,7 @@ from .language import DetectLanguage
 from .sign import Sign
 from .spool import Spool
 from .stage import Stage, safe_process
+from .templates import RULE_ID as TEMPLATE_RULE
 from .templates import Templates
 
 Progress = Callable[[int], None]
@@ -65,15 +68,29 @@ def process_one(doc: Document, stages: list[Stage]) -> tuple[Document, dict[str,
 
 
 _worker_stages: list[Stage] | None = None
+_worker_finish: Callable | None = None
 
 
-def _init_worker(stages: list[Stage]) -> None:
-    global _worker_stages
-    _worker_stages = stages
+def _init_worker(stages: list[Stage], finish: Callable | None) -> None:
+    global _worker_stages, _worker_finish
+    _worker_stages, _worker_finish = stages, finish
 
 
-def _work(doc: Document) -> tuple[Document, dict[str, float]]:
-    return process_one(doc, _worker_stages)
+def _work(doc: Document) -> tuple:
+    doc, spent = process_one(doc, _worker_stages)
+    return (_worker_finish(doc) if _worker_finish else doc), spent
+
+
+def pack(doc: Document, templates: Templates) -> tuple[bytes, Document]:
+    """A processed document as (pickled whole, for the spool; slim copy, for memory).
+
+    Done where the document was processed, so the main process never holds a whole one:
+    only signatures, metadata, the rule ids it removed and its template line keys."""
+    blob = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+    work = {k: v for k, v in doc.work.items() if k not in ("line_no", "link_density")}
+    work.update(removed_count=len(doc.removed), hits=[r["rule"] for r in doc.removed],
+                template_keys=templates.line_keys(doc))
+    return blob, replace(doc, text="", html=None, removed=[], flags=[], work=work)
 
 
 def resolve_workers(requested: int) -> int:
@@ -81,14 +98,16 @@ def resolve_workers(requested: int) -> int:
 
 
 def process_stream(docs: Iterable[Document], stages: list[Stage], workers: int = 1,
-                   ) -> Iterator[tuple[Document, dict[str, float]]]:
-    """Per-document stages over a stream, in input order, in `workers` processes."""
+                   finish: Callable | None = None) -> Iterator[tuple]:
+    """Per-document stages over a stream, in input order, in `workers` processes;
+    `finish` (picklable) turns each processed document into what is sent back."""
     if workers <= 1:
         for doc in docs:
-            yield process_one(doc, stages)
+            doc, spent = process_one(doc, stages)
+            yield (finish(doc) if finish else doc), spent
         return
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(stages,)) as pool:
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(stages, finish)) as pool:
         yield from pool.imap(_work, docs, chunksize=8)
 
 
@@ -158,15 +177,64 @@ class RunResult:
             self.spool.close()
 
 
-def _slim(doc: Document, offset: int) -> None:
-    """Keep what clustering and the summary need; the rest stays on the spool."""
-    doc.work["removed_count"] = len(doc.removed)
-    doc.work["spool"] = offset
-    doc.work.pop("line_no", None)
-    doc.work.pop("link_density", None)
-    if "terms" in doc.work:
-        doc.work["terms"] = tuple(sys.intern(t) for t in doc.work["terms"])  # names repeat across stories
-    doc.text, doc.removed, doc.flags = "", [], []
+def _in_memory(docs, stages: Stages, workers: int, timings: Counter, hits: Counter,
+               progress: Progress | None) -> list[Document]:
+    """Both passes with whole documents in memory (the Python API)."""
+    templates = stages.templates
+    passed = []
+    for doc, spent in process_stream(docs, stages.per_document + [stages.sign], workers):
+        timings.update(spent)
+        templates.observe(doc)
+        passed.append(doc)
+        if progress is not None:
+            progress(len(passed))
+    templates.decide()
+    out = []
+    for doc in passed:
+        text = doc.text
+        doc = _timed(timings, templates.name, templates.apply, doc)
+        if doc.text is not text:  # templates removed lines: sign the final text
+            doc = _timed(timings, stages.sign.name, safe_process, stages.sign, doc)
+        hits.update(r["rule"] for r in doc.removed)
+        out.append(doc)
+    return out
+
+
+def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter,
+             progress: Progress | None, holder: Spool) -> list[Document]:
+    """Both passes with whole documents on the spool and slim ones in memory."""
+    templates = stages.templates
+    out = []
+    finish = partial(pack, templates=templates)
+    for (blob, slim), spent in process_stream(docs, stages.per_document + [stages.sign], workers, finish):
+        timings.update(spent)
+        slim.work["spool"] = holder.append_bytes(blob)
+        hits.update(slim.work.pop("hits"))
+        if "terms" in slim.work:  # names repeat across stories: one string each
+            slim.work["terms"] = tuple(sys.intern(t) for t in slim.work["terms"])
+        templates.observe_keys(slim, slim.work["template_keys"])
+        out.append(slim)
+        if progress is not None:
+            progress(len(out))
+    templates.decide()
+    for slim in out:
+        keys = slim.work.pop("template_keys")
+        if not templates.touches(slim, keys):
+            continue
+        # Templates act on this one: redo its tail on the whole document, keep it slim.
+        full = holder.get(slim.work["spool"])
+        text = full.text
+        full = _timed(timings, templates.name, templates.apply, full)
+        if full.text is not text:
+            full = _timed(timings, stages.sign.name, safe_process, stages.sign, full)
+            hits.update(r["rule"] for r in full.removed if r["rule"] == TEMPLATE_RULE)
+            for key in ("exact", "near", "near_mh", "story_mh", "terms", "words"):
+                if key in full.work:
+                    slim.work[key] = full.work[key]
+            slim.work["removed_count"] = len(full.removed)
+        if not full.ok:
+            slim.reject(full.error)
+    return out
 
 
 def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
@@ -174,36 +242,20 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
                   spool: bool = False, spool_dir: str | None = None) -> RunResult:
     """The whole pipeline over a stream of documents.
 
-    With `spool`, documents go to a temporary file after the per-document stages and
+    With `spool`, whole documents go to a temporary file as the workers finish them and
     memory holds signatures only (call `close()` on the result when done with it)."""
     stages = stages if stages is not None else build_stages(cfg)
-    templates = stages.templates
-    templates.reset()
+    stages.templates.reset()
     holder = Spool(spool_dir) if spool else None
     timings: Counter[str] = Counter()
-    passed: list = []
+    hits: Counter[str] = Counter()
     start = time.perf_counter()
     # Signing runs in the workers too; the few documents that templates change are re-signed.
-    for doc, spent in process_stream(docs, stages.per_document + [stages.sign], workers):
-        timings.update(spent)
-        templates.observe(doc)
-        passed.append(holder.append(doc) if holder else doc)
-        if progress is not None:
-            progress(len(passed))
+    if holder:
+        out = _spooled(docs, stages, workers, timings, hits, progress, holder)
+    else:
+        out = _in_memory(docs, stages, workers, timings, hits, progress)
     timings["per_document_wall"] = time.perf_counter() - start
-    templates.decide()
-    out: list[Document] = []
-    hits: Counter[str] = Counter()
-    second = iter(holder) if holder else ((None, d) for d in passed)
-    for offset, doc in second:
-        text = doc.text
-        doc = _timed(timings, templates.name, templates.apply, doc)
-        if doc.text is not text:
-            doc = _timed(timings, stages.sign.name, safe_process, stages.sign, doc)
-        hits.update(r["rule"] for r in doc.removed)
-        if holder:
-            _slim(doc, offset)
-        out.append(doc)
     make_ids_unique(out)
     start = time.perf_counter()
     steps: dict[str, float] = {}
@@ -214,4 +266,4 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
         doc.work = {"spool": doc.work["spool"]} if holder else {}
     out.sort(key=Document.sort_key)
     return RunResult(out, records, {k: round(v, 4) for k, v in sorted(timings.items())}, hits,
-                     holder, templates if holder else None)
+                     holder, stages.templates if holder else None)

@@ -22,9 +22,13 @@ class Spool:
         self.count = 0
 
     def append(self, doc: Document) -> int:
+        return self.append_bytes(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def append_bytes(self, blob: bytes) -> int:
+        """Append an already pickled document (pickled where it was processed)."""
         self._fh.seek(0, os.SEEK_END)
         offset = self._fh.tell()
-        pickle.dump(doc, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self._fh.write(blob)
         self.count += 1
         return offset
 

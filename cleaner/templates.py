@@ -72,15 +72,28 @@ class Templates:
         words = word_count(line)
         return 0 < words <= self.max_words and not (words >= self.protect_min_words and is_sentence(line))
 
-    def observe(self, doc: Document) -> None:
+    def line_keys(self, doc: Document) -> list[int]:
+        """Keys of the document's candidate lines (computed where the text is)."""
+        if not (self.enabled and doc.ok):
+            return []
+        source = source_key(doc)
+        return sorted({_line_key(source, line) for line in doc.text.split("\n") if self._candidate(line)})
+
+    def observe_keys(self, doc: Document, keys: list[int]) -> None:
+        """Count a document (its metadata suffices) with its `line_keys`."""
         if not (self.enabled and doc.ok):
             return
-        source = source_key(doc)
-        sid = self._sources.setdefault(source, len(self._sources))
+        sid = self._sources.setdefault(source_key(doc), len(self._sources))
         self._docs_per_source[sid] += 1
-        keys = {_line_key(source, line) for line in doc.text.split("\n") if self._candidate(line)}
-        self._keys.extend(sorted(keys))
+        self._keys.extend(keys)
         self._key_source.extend([sid] * len(keys))
+
+    def observe(self, doc: Document) -> None:
+        self.observe_keys(doc, self.line_keys(doc))
+
+    def touches(self, doc: Document, keys: list[int]) -> bool:
+        """Would `apply` remove anything from a document with these line keys?"""
+        return bool(self.table) and doc.ok and any(k in self.table for k in keys)
 
     def decide(self) -> None:
         """Which observed lines are templates: printed by enough documents of their source."""

@@ -37,3 +37,27 @@ def test_two_workers_equal_one(tmp_path):
         assert rows(one) == rows(two)
     finally:
         two.close()
+
+
+def test_spooled_run_applies_templates_like_in_memory(tmp_path):
+    from cleaner.read import read_inputs as read
+
+    src = tmp_path / "in" / "site"
+    src.mkdir(parents=True)
+    (tmp_path / "spool").mkdir()
+    footer = "Kontakt zur Lokalredaktion und Leserservice unter der bekannten Nummer"
+    for i, story in enumerate(["The harbour reopened on Monday after three weeks of repairs to the quay walls.",
+                               "The council voted on Tuesday to raise the school building budget by a tenth.",
+                               "A new tram line will link the station with the university from next spring.",
+                               "Firefighters put out a blaze at a timber yard on the edge of town overnight."]):
+        (src / f"s{i}.txt").write_text(f"Headline {i}\n{story}\n{footer}\n", encoding="utf-8")
+    cfg = load_config()
+    memory = run_documents(read(tmp_path / "in", cfg["read"]["extensions"], 10**6), cfg)
+    spooled = run_documents(read(tmp_path / "in", cfg["read"]["extensions"], 10**6), cfg, workers=2,
+                            spool=True, spool_dir=str(tmp_path / "spool"))
+    try:
+        assert rows(spooled) == rows(memory)
+        assert spooled.rule_hits()["template.repeated-line"] == 4
+        assert all(footer not in spooled.full(d).text for d in spooled.documents)
+    finally:
+        spooled.close()
