@@ -25,7 +25,7 @@ from .stories import link_stories, term_jaccard
 EXACT, NEAR, STORY, CANONICAL = "exact", "near", "story", "canonical"
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
     doc: Document
     relation: str

@@ -12,7 +12,7 @@ from typing import Any
 KEPT, DUPLICATE, REJECTED, PENDING = "kept", "duplicate", "rejected", "pending"
 
 
-@dataclass
+@dataclass(slots=True)
 class Document:
     id: str
     source: str  # path relative to the input folder (or "<api>" for the Python API)
