@@ -1,7 +1,7 @@
 """A temporary file of documents, so that a run's memory holds signatures, not texts.
 
-Documents are pickled one after another; each append returns the offset to read it back.
-The file lives in a private temporary folder and is deleted on close.
+Pickled documents are appended one after another; each append returns the offset to read
+it back. The file lives in a private temporary folder and is deleted on close.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
-from typing import Iterator
 
 from .document import Document
 
@@ -19,29 +18,17 @@ class Spool:
         self._dir = tempfile.TemporaryDirectory(prefix="cleaner-spool-", dir=folder)
         self.path = os.path.join(self._dir.name, "documents.pickle")
         self._fh = open(self.path, "w+b")
-        self.count = 0
-
-    def append(self, doc: Document) -> int:
-        return self.append_bytes(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
 
     def append_bytes(self, blob: bytes) -> int:
-        """Append an already pickled document (pickled where it was processed)."""
+        """Append a pickled document (pickled where it was processed); returns its offset."""
         self._fh.seek(0, os.SEEK_END)
         offset = self._fh.tell()
         self._fh.write(blob)
-        self.count += 1
         return offset
 
     def get(self, offset: int) -> Document:
         self._fh.seek(offset)
         return pickle.load(self._fh)
-
-    def __iter__(self) -> Iterator[tuple[int, Document]]:
-        self._fh.flush()
-        with open(self.path, "rb") as fh:
-            for _ in range(self.count):
-                offset = fh.tell()
-                yield offset, pickle.load(fh)
 
     def close(self) -> None:
         if not self._fh.closed:
