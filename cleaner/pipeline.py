@@ -7,8 +7,8 @@
 from __future__ import annotations
 
 import multiprocessing as mp
-import pickle
 import os
+import pickle
 import sys
 import time
 from collections import Counter, defaultdict
@@ -177,6 +177,15 @@ class RunResult:
             self.spool.close()
 
 
+def _apply_templates(doc: Document, stages: Stages, timings: Counter) -> Document:
+    """Template removal on a whole document; one whose text changed is signed again."""
+    text = doc.text
+    doc = _timed(timings, stages.templates.name, stages.templates.apply, doc)
+    if doc.text is not text:
+        doc = _timed(timings, stages.sign.name, safe_process, stages.sign, doc)
+    return doc
+
+
 def _in_memory(docs, stages: Stages, workers: int, timings: Counter, hits: Counter,
                progress: Progress | None) -> list[Document]:
     """Both passes with whole documents in memory (the Python API)."""
@@ -191,10 +200,7 @@ def _in_memory(docs, stages: Stages, workers: int, timings: Counter, hits: Count
     templates.decide()
     out = []
     for doc in passed:
-        text = doc.text
-        doc = _timed(timings, templates.name, templates.apply, doc)
-        if doc.text is not text:  # templates removed lines: sign the final text
-            doc = _timed(timings, stages.sign.name, safe_process, stages.sign, doc)
+        doc = _apply_templates(doc, stages, timings)
         hits.update(r["rule"] for r in doc.removed)
         out.append(doc)
     return out
@@ -222,11 +228,9 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
         if not templates.touches(slim, keys):
             continue
         # Templates act on this one: redo its tail on the whole document, keep it slim.
-        full = holder.get(slim.work["spool"])
-        text = full.text
-        full = _timed(timings, templates.name, templates.apply, full)
-        if full.text is not text:
-            full = _timed(timings, stages.sign.name, safe_process, stages.sign, full)
+        before = slim.work["removed_count"]
+        full = _apply_templates(holder.get(slim.work["spool"]), stages, timings)
+        if len(full.removed) != before:
             hits.update(r["rule"] for r in full.removed if r["rule"] == TEMPLATE_RULE)
             for key in ("exact", "near", "near_mh", "story_mh", "terms", "words"):
                 if key in full.work:
