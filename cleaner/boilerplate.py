@@ -118,8 +118,11 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
         scope = {"any": filled, "first": filled[:1], "last": filled[-1:]}[rule.position]
         for i in scope:
             if i not in info:
-                info[i] = (word_count(lines[i]), fold(lines[i])) if len(lines[i]) <= MAX_MATCH_CHARS else (0, "")
-            hit = rule.matches_line(lines[i], *info[i])
+                info[i] = (word_count(lines[i]), fold(lines[i])) if len(lines[i]) <= MAX_MATCH_CHARS else (-1, "")
+            words, folded = info[i]
+            if not rule.min_words <= words <= rule.max_words:  # most lines, most rules: no call
+                continue
+            hit = rule.matches_line(lines[i], words, folded)
             if not hit:
                 continue
             match = hit if isinstance(hit, re.Match) else None

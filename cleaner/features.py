@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import filterfalse
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 # Numbers keep their inner separators ("03:40", "12,000", "2025-12-20") so they stay one term.
@@ -20,18 +21,17 @@ _NOT_ALNUM = re.compile(r"[^\w]|_")
 _STOP = {"i", "the", "a", "an", "and", "but", "in", "on", "at", "of", "mr", "mrs", "ms", "dr"}
 
 
+# One scan: sentence breaks and words, in order (a break is whitespace; a word never is).
+_TOKENS = re.compile(_SENTENCE.pattern + "|" + _WORD.pattern, re.UNICODE)
+
+
 def salient_terms(text: str) -> set[str]:
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    numbers: set[str] = set()
-    names: set[str] = set()
+    toks = _TOKENS.findall(text)
     has_digit = _DIGIT.search
-    for sentence in _SENTENCE.split(text):
-        words = _WORD.findall(sentence)
-        if not words:
-            continue
-        numbered = [w for w in words if has_digit(w)]
-        numbers.update(_NOT_ALNUM.sub("", w).casefold() for w in numbered)
-        # A sentence-initial capital says nothing; the same name mid-sentence does.
-        names.update(w.casefold() for w in words[1:] if w[0].isupper() and not has_digit(w))
+    numbers = {_NOT_ALNUM.sub("", w).casefold() for w in filterfalse(str.isalpha, toks) if has_digit(w)}
+    # A sentence-initial capital says nothing; the same name mid-sentence does.
+    names = {w.casefold() for prev, w in zip(["\n", *toks], toks)
+             if w[0].isupper() and not prev[0].isspace() and not has_digit(w)}
     return {t for t in names if t not in _STOP and len(t) > 1} | numbers

@@ -6,18 +6,20 @@ import hashlib
 
 import numpy as np
 
-from .signatures import shingle_values, token_values
+from .signatures import low32, shingle_values, token_hashes
 from .text import is_unspaced, tokens
 
 
-def exact_key(text: str, toks: list[str] | None = None) -> str:
-    """Same key <=> same words in the same order, ignoring case, punctuation and spacing."""
-    toks = tokens(text) if toks is None else toks
-    return hashlib.sha1(" ".join(toks).encode("utf-8")).hexdigest()
+def exact_key(text: str, values: np.ndarray | None = None) -> str:
+    """Same key <=> same words in the same order, ignoring case, punctuation and spacing
+    (64-bit token values: a collision needs two distinct words with equal values)."""
+    values = token_hashes(text) if values is None else values
+    return hashlib.sha1(values.astype("<u8").tobytes()).hexdigest()
 
 
 def shingles(text: str, word_n: int, char_n: int) -> set[str]:
-    """Word n-grams, or character n-grams for unspaced scripts; a short text is one shingle."""
+    """Word n-grams, or character n-grams for unspaced scripts; a short text is one shingle.
+    The readable form of `shingle_set` (reports and explanations use it)."""
     toks = tokens(text)
     if is_unspaced(text):
         joined = "".join(toks)
@@ -29,10 +31,12 @@ def shingles(text: str, word_n: int, char_n: int) -> set[str]:
     return grams or ({" ".join(toks)} if toks else set())
 
 
-def shingle_set(text: str, word_n: int, char_n: int, toks: list[str] | None = None) -> np.ndarray:
-    """The values (signatures.py scheme) of `shingles(text, word_n, char_n)`, computed fast:
-    word n-grams, or character n-grams for unspaced scripts."""
-    toks = tokens(text) if toks is None else toks
-    if is_unspaced(text):
-        return shingle_values(token_values(list("".join(toks))), char_n)
-    return shingle_values(token_values(toks), word_n)
+def shingle_set(text: str, word_n: int, char_n: int, values: np.ndarray | None = None,
+                unspaced: bool | None = None) -> np.ndarray:
+    """The values (signatures.py scheme) of `shingles(text, word_n, char_n)`, computed fast.
+    `values` are the text's word token values when the caller already has them."""
+    unspaced = is_unspaced(text) if unspaced is None else unspaced
+    if unspaced:
+        return shingle_values(low32(token_hashes(text, chars=True)), char_n)
+    values = token_hashes(text) if values is None else values
+    return shingle_values(low32(values), word_n)

@@ -5,14 +5,12 @@ Clustering then needs only these (never the texts), so it can run on signatures 
 
 from __future__ import annotations
 
-import numpy as np
-
 from .document import Document
 from .features import salient_terms
 from .shingles import exact_key, shingle_set
-from .signatures import minhash_values, token_values
+from .signatures import low32, minhash_values, string_hashes, token_hashes, unique_sorted
 from .stage import Stage
-from .text import is_unspaced, tokens, word_count
+from .text import is_unspaced, word_count
 
 
 class Sign(Stage):
@@ -23,16 +21,17 @@ class Sign(Stage):
         self.num_perm, self.seed = num_perm, seed
 
     def process(self, doc: Document) -> Document:
-        toks = tokens(doc.text)  # once, for the exact key and the shingles
+        values = token_hashes(doc.text)  # once, for the exact key, the shingles and the count
+        unspaced = is_unspaced(doc.text)
         terms = sorted(salient_terms(doc.text))
-        near = shingle_set(doc.text, self.word_ngram, self.char_ngram, toks)
+        near = shingle_set(doc.text, self.word_ngram, self.char_ngram, values, unspaced)
         doc.work.update(
-            exact=exact_key(doc.text, toks),
+            exact=exact_key(doc.text, values),
             near=near,
             near_mh=minhash_values(near, self.num_perm, self.seed),
             terms=terms,
             # MinHash of the terms: the estimate story members report beside the exact Jaccard.
-            story_mh=minhash_values(np.unique(token_values(terms)), self.num_perm, self.seed),
-            words=word_count(doc.text) if is_unspaced(doc.text) else len(toks),
+            story_mh=minhash_values(unique_sorted(low32(string_hashes(terms))), self.num_perm, self.seed),
+            words=word_count(doc.text) if unspaced else len(values),
         )
         return doc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Scripts written without spaces between words: Chinese, Japanese kana, Thai, Lao, Myanmar, Khmer.
@@ -18,11 +19,12 @@ def tokens(text: str) -> list[str]:
     return WORD.findall(text.casefold())
 
 
+@lru_cache(maxsize=4096)  # rules, guards and templates ask about the same lines many times
 def word_count(line: str) -> int:
+    if not UNSPACED.search(line):
+        return len(WORD.findall(line))
     # Unspaced scripts have no word breaks; two characters per word approximates length.
     unspaced = len(UNSPACED.findall(line))
-    if not unspaced:
-        return len(WORD.findall(line))
     return len(WORD.findall(UNSPACED.sub(" ", line))) + (unspaced + 1) // 2
 
 

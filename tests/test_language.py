@@ -45,3 +45,65 @@ def test_only_a_sample_is_read():
     text = SAMPLES["de"] + " " + SAMPLES["en"] * 40
     doc = DetectLanguage(sample_chars=len(SAMPLES["de"])).process(Document(id="x", source="x", text=text))
     assert doc.lang == "de"
+
+
+def _probabilities(cls, text: str, trials: int = 3):
+    from langdetect import DetectorFactory, detector_factory
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+    detector_factory.init_factory()
+    detector = cls(detector_factory._factory)
+    detector.n_trial = trials
+    detector.append(text)
+    try:
+        return [(c.lang, c.prob) for c in detector.get_probabilities()]
+    except LangDetectException as exc:
+        return str(exc)
+
+
+MIXED = [
+    *SAMPLES.values(),
+    "Hà Nội là thủ đô của Việt Nam, nơi có nhiều hồ nước đẹp.",  # Vietnamese marks: normalize_vi
+    "東京の気温は午後に三十度を超え、ソウルでも暑い一日になった。",  # kana and kanji
+    "서울시는 월요일 새 예산안을 발표했다.",
+    "NATO and the EU met in BRUSSELS; AFP reported it first.",  # capital words are skipped
+    "Visit https://example.org/news?id=7 or write to desk@example.org  now.",
+    "Η Αθήνα ανακοίνωσε νέα μέτρα για τις μεταφορές.  Ψ  ",
+    "Şimdi ţară — “quoted”… ½ ¾ ‰ ― ʻokina ȘȚ",
+]
+
+
+@pytest.mark.parametrize("text", MIXED)
+def test_fast_detector_gives_langdetects_exact_probabilities(text):
+    from langdetect.detector import Detector
+
+    from cleaner.langdetect_fast import FastDetector
+
+    assert _probabilities(FastDetector, text) == _probabilities(Detector, text)
+
+
+def test_fast_detector_matches_on_the_sample_corpus():
+    from pathlib import Path
+
+    from langdetect.detector import Detector
+
+    from cleaner.langdetect_fast import FastDetector
+
+    for path in sorted(p for p in Path(__file__).parents[1].joinpath("raw").rglob("*") if p.is_file()):
+        text = path.read_bytes().decode("utf-8", "replace")[:700]
+        assert _probabilities(FastDetector, text, 2) == _probabilities(Detector, text, 2), path.name
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=120)
+       | st.text(alphabet="aAbBéÉ  .,-ŞşțȚ日本カタかなＡ한글ⅫΣσ", max_size=80))
+def test_fast_detector_matches_langdetect_on_any_text(text):
+    from langdetect.detector import Detector
+
+    from cleaner.langdetect_fast import FastDetector
+
+    assert _probabilities(FastDetector, text, 1) == _probabilities(Detector, text, 1)

@@ -3,7 +3,8 @@ from datasketch import MinHash
 
 from cleaner.features import salient_terms
 from cleaner.shingles import exact_key, is_unspaced, shingle_set, shingles
-from cleaner.signatures import POSITION_CONSTANTS, fmix32, hash32, jaccard, minhash_values
+from cleaner.signatures import POLY_BASE, POSITION_CONSTANTS, fmix32, jaccard, minhash_values, string_hashes, token_hashes
+from cleaner.text import tokens
 
 
 TEXT = "Russian missiles hit the port of Odesa early on Saturday, killing seven people, the governor said."
@@ -18,14 +19,35 @@ def test_signature_equals_datasketch_over_the_same_shingle_values():
     assert np.array_equal(minhash_values(np.empty(0, dtype=np.uint32), 64, 3), empty.hashvalues)
 
 
+def _fmix64(h: int) -> int:
+    m = 2**64 - 1
+    h ^= h >> 33
+    h = (h * 0xFF51AFD7ED558CCD) & m
+    h ^= h >> 33
+    h = (h * 0xC4CEB9FE1A85EC53) & m
+    return h ^ (h >> 33)
+
+
+def _token_value(token: str) -> int:
+    # The documented scheme, in plain Python: polynomial over code points, then fmix64.
+    return _fmix64(sum(ord(c) * pow(POLY_BASE, j, 2**64) for j, c in enumerate(token)) % 2**64)
+
+
 def test_shingle_values_follow_the_documented_scheme():
-    values = shingle_set("alpha beta gamma", 3, 3)
-    by_hand = (hash32("alpha") * int(POSITION_CONSTANTS[0]) + hash32("beta") * int(POSITION_CONSTANTS[1])
-               + hash32("gamma") * int(POSITION_CONSTANTS[2])) % 2**32
+    values = shingle_set("Alpha, beta GAMMA", 3, 3)
+    low = [_token_value(t) & 0xFFFFFFFF for t in ("alpha", "beta", "gamma")]
+    by_hand = sum(v * int(c) for v, c in zip(low, POSITION_CONSTANTS)) % 2**32
     assert values.tolist() == [int(fmix32(np.array([by_hand], dtype=np.uint32))[0])]
     # one value per distinct shingle, and order inside a shingle matters
     assert len(shingle_set(TEXT, 3, 3)) == len(shingles(TEXT, 3, 3))
     assert shingle_set("a b", 2, 2).tolist() != shingle_set("b a", 2, 2).tolist()
+
+
+def test_token_values_match_the_scheme_for_long_tokens_and_every_script():
+    text = "Straße ΣΊΣΥΦΟΣ naïve ﬁne 12,000 Київ 東京 " + "x" * 9000  # a token longer than a power block
+    assert token_hashes(text).tolist() == [_token_value(t) for t in tokens(text)]
+    assert string_hashes(["київ", "", "x"]).tolist() == [_token_value("київ"), _token_value("x")]
+    assert token_hashes("上海港", chars=True).tolist() == [_token_value(c) for c in "上海港"]
 
 
 def test_exact_key_ignores_case_punctuation_and_spacing():
@@ -50,3 +72,29 @@ def test_salient_terms_are_names_and_numbers():
     terms = salient_terms("Seven people died in Odesa on Saturday. Governor Mykola Derevianko said 23 were hurt at 03:40.")
     assert {"odesa", "saturday", "mykola", "derevianko", "23", "0340"} <= terms
     assert "seven" not in terms and "governor" not in terms  # sentence-initial capital only
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_TEXTS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS)
+def test_vectorised_token_values_equal_per_token_values(text):
+    assert token_hashes(text).tolist() == string_hashes(tokens(text)).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXTS, st.integers(1, 6))
+def test_one_shingle_value_per_distinct_shingle(text, n):
+    values = shingle_set(text, n, n)
+    assert len(values) == len(np.unique(values))
+    assert len(values) <= max(1, len(shingles(text, n, n)))
+    assert (len(values) == 0) == (len(shingles(text, n, n)) == 0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_TEXTS)
+def test_exact_key_ignores_spacing_and_punctuation_around_words(text):
+    assert exact_key(text) == exact_key(" " + text + " .")
