@@ -32,14 +32,17 @@ sys.path.insert(0, str(ROOT / "bench"))
 from generate import DATA, generate  # noqa: E402
 
 # Runs `cleaner run` and prints peak RSS (MiB) of itself and of its worker processes.
+# The main process's peak is VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so
+# it would report the size of the (large) benchmark process that started this one.
 _RUNNER = """
-import resource, sys
+import re, resource, sys
 from cleaner.cli import main
 try:
     main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+with open("/proc/self/status") as fh:
+    self_mb = int(re.search(r"VmHWM:\\s+(\\d+)", fh.read()).group(1)) / 1024
 kids_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(f"RSS {self_mb:.0f} {kids_mb:.0f}", file=sys.stderr)
 sys.exit(code)
@@ -64,9 +67,12 @@ def bench_signatures(n: int = 2000) -> dict:
     def timed(name, per_text=None, batch=None):
         run = batch or (lambda batch_texts: [per_text(t) for t in batch_texts])
         run(texts[:5])  # warm up: imports, permutations, lookup tables, for every system alike
-        start = time.perf_counter()
-        run(texts)
-        results[name] = round(len(texts) / (time.perf_counter() - start), 1)
+        best = float("inf")
+        for _ in range(3):  # best of three: a shared machine's noise only ever slows a run down
+            start = time.perf_counter()
+            run(texts)
+            best = min(best, time.perf_counter() - start)
+        results[name] = round(len(texts) / best, 1)
 
     def per_shingle(t):
         m = MinHash(num_perm=128, seed=1)

@@ -1,7 +1,8 @@
 """Command line: `cleaner run INPUT --out DIR`, `cleaner clean FILE`.
 
 Usage and configuration problems end with one line on stderr and exit code 2; a run that
-completes exits 0 even when some inputs were rejected (they are listed in the output).
+completes exits 0 even when some inputs were rejected (they are listed in the output),
+or 1 with --strict.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .config import ConfigError, load_config
 from .extract import EXTRACTION_RULE
 
 EXIT_USAGE = 2
+EXIT_REJECTED = 1  # --strict: the run completed, and some inputs were rejected
 
 
 def _fail(message: str) -> None:
@@ -49,7 +51,7 @@ def _check_out(input_path: Path, out_dir: Path) -> None:
         _fail(f"--out {out_dir} is the input folder; choose a folder for the output alone")
     if inp in out.parents and out.is_dir():
         others = sorted(p for p in out.rglob("*") if p.is_file() and p.name not in OUTPUTS
-                        and not p.name.startswith("."))
+                        and not any(part.startswith(".") for part in p.relative_to(out).parts))
         if others:
             _fail(f"--out {out_dir} lies inside the input and holds other files ({others[0].name}, ...), "
                   "which would not be read; choose another folder")
@@ -84,16 +86,33 @@ def main(argv: list[str] | None = None) -> None:
 @click.option("--workers", type=click.IntRange(min=0), default=None,
               help="Worker processes for per-document stages (0 = all cores; default: run.workers).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
-def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int | None, quiet: bool) -> None:
+@click.option("--resume", is_flag=True,
+              help="Continue a run into the same --out that was interrupted (killed, crashed, out of "
+                   "disk): inputs it finished are not processed again.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 when any input was rejected.")
+def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int | None, quiet: bool,
+        resume: bool, strict: bool) -> None:
     """Clean, detect language and cluster every document under INPUT (a folder or a file)."""
     from .output import write_outputs
     from .pipeline import resolve_workers, run_documents
     from .read import read_inputs
+    from .spool import PARTIAL_DIR, Checkpoint, ResumeError
 
     cfg, stages = _setup(config_path)
     workers = resolve_workers(cfg["run"]["workers"] if workers is None else workers)
     _check_out(input_path, out_dir)
     started = time.perf_counter()
+    try:
+        checkpoint = Checkpoint(out_dir, f"{cfg.fingerprint()} {__version__}", resume)
+    except ResumeError as exc:
+        _fail(f"cannot resume: {exc}")
+    except OSError as exc:
+        _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
+    if not quiet and checkpoint.discarded:
+        click.echo(f"cleaner: note: an interrupted run's partial results in {out_dir}/{PARTIAL_DIR} "
+                   "were discarded (--resume continues one)", err=True)
+    if not quiet and resume:
+        click.echo(f"cleaner: resuming: {len(checkpoint.done)} documents already processed", err=True)
 
     def progress(n: int) -> None:
         if not quiet and n % 100 == 0:
@@ -101,21 +120,31 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
 
     docs = read_inputs(input_path, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"],
                        exclude=out_dir)
-    result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=True)
+    try:
+        result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=checkpoint)
+    except BaseException:
+        checkpoint.close(keep=True)  # Ctrl-C or a crash: --resume picks up from here
+        raise
+    written = False
     try:
         write_outputs(result, out_dir, cfg, str(input_path), workers)
+        written = True
     except OSError as exc:
-        _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
+        _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")
     finally:
-        result.close()
+        result.close(keep=not written)
+    c = result.counts()
     if not quiet:
-        c = result.counts()
         click.echo(
             f"{c['inputs']} inputs: {c['kept']} kept, {c['duplicates']} duplicates, "
             f"{c['rejected']} rejected -> {c['records']} records in {out_dir}/ "
-            f"({time.perf_counter() - started:.1f}s, {workers} worker(s))", err=True)
+            f"({time.perf_counter() - started:.1f}s, {workers} worker(s)"
+            + (f", {result.resumed} resumed" if resume else "") + ")", err=True)
         for doc in [d for d in result.documents if not d.ok][:20]:
             click.echo(f"  rejected {doc.source}: {doc.error}", err=True)
+    if strict and c["rejected"]:
+        click.echo(f"cleaner: --strict: {c['rejected']} input(s) rejected", err=True)
+        sys.exit(EXIT_REJECTED)
 
 
 def render_marked(lines: list[str], doc) -> list[str]:

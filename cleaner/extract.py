@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from html import unescape
 import unicodedata
 from collections import Counter
 import warnings
@@ -17,9 +18,18 @@ from .stage import Stage
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 EXTRACTION_RULE = "extract.trafilatura"
+# libxml2 stops building the tree this deep (without XML_PARSE_HUGE), so trafilatura never
+# sees text below it; such pages get their tags stripped instead, with a flag.
+PARSER_MAX_DEPTH = 255
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)[^>]*?(/?)>")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_INVISIBLE = re.compile(r"<(script|style|template|noscript)\b.*?</\1\s*>", re.S | re.I)
 _BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "dt", "dd", "blockquote", "pre",
            "figcaption", "caption", "nav", "header", "footer", "aside", "div", "section", "article",
            "button", "label", "form", "main", "figure", "table", "ul", "ol", "dl"}
+
+
+_BREAKS = _BLOCKS | {"br", "hr", "tr"}
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,28 @@ def dropped_blocks(blocks: list[Block], kept: str) -> list[dict]:
     return out
 
 
+def nesting_depth(html: str, stop: int = PARSER_MAX_DEPTH + 1) -> int:
+    """How deep elements nest (counted up to `stop`), by open and close tags."""
+    depth = deepest = 0
+    for match in _TAG.finditer(html):
+        closing, name, self_closing = match.groups()
+        if closing:
+            depth = max(0, depth - 1)
+        elif not self_closing and name.lower() not in _VOID:
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest >= stop:
+                break
+    return deepest
+
+
+def strip_tags(html: str) -> str:
+    """Visible text of markup no parser can hold: tags out, one line per block."""
+    html = _INVISIBLE.sub(" ", html)
+    text = unescape(_TAG.sub(lambda m: "\n" if m.group(2).lower() in _BREAKS else "", html))
+    return unicodedata.normalize("NFC", "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip()))
+
+
 class Extract(Stage):
     """HTML -> text (paragraphs one per line), title, date, url and site name."""
 
@@ -131,7 +163,17 @@ class Extract(Stage):
             return doc.reject(f"HTML extraction failed: {type(exc).__name__}: {exc}")
         text = getattr(result, "text", None) if result is not None else None
         if not text or not text.strip():
-            return doc.reject("HTML extraction found no main text")
+            depth = nesting_depth(html)
+            if depth <= PARSER_MAX_DEPTH:
+                return doc.reject("HTML extraction found no main text")
+            text = strip_tags(html)
+            if not text:
+                return doc.reject(f"HTML nested {depth}+ levels deep holds no text")
+            doc.text = text
+            doc.flags.append({"flag": "extraction_fallback", "rule": "extract.too-deep",
+                              "reason": f"HTML nested {depth}+ levels deep, beyond the parser's {PARSER_MAX_DEPTH}: "
+                                      "tags stripped instead of trafilatura's extraction, so page clutter may remain"})
+            return doc
         # Entities in the page (&#x9bc;) can decompose characters again: back to NFC, like all text.
         doc.text = unicodedata.normalize("NFC", text)
         blocks = page_blocks(html)

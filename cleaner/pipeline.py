@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing as mp
 import os
 import pickle
@@ -152,6 +154,7 @@ class RunResult:
     hits: Counter = field(default_factory=Counter)
     spool: Spool | None = None
     templates: Templates | None = None
+    resumed: int = 0  # documents taken from an interrupted run's checkpoint
 
     def full(self, doc: Document) -> Document:
         if self.spool is None or "spool" not in doc.work:
@@ -172,9 +175,10 @@ class RunResult:
     def rule_hits(self) -> dict[str, int]:
         return dict(sorted(self.hits.items()))
 
-    def close(self) -> None:
+    def close(self, keep: bool = False) -> None:
+        """Release the spool; `keep` leaves a checkpoint in place for --resume."""
         if self.spool is not None:
-            self.spool.close()
+            self.spool.close(keep=keep)
 
 
 def _apply_templates(doc: Document, stages: Stages, timings: Counter) -> Document:
@@ -206,15 +210,43 @@ def _in_memory(docs, stages: Stages, workers: int, timings: Counter, hits: Count
     return out
 
 
+def input_key(doc: Document) -> str:
+    """What an input is, for resuming: where it comes from and everything read from it."""
+    raw = json.dumps([doc.to_json(), doc.html], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter,
-             progress: Progress | None, holder: Spool) -> list[Document]:
-    """Both passes with whole documents on the spool and slim ones in memory."""
+             progress: Progress | None, holder: Spool) -> tuple[list[Document], int]:
+    """Both passes with whole documents on the spool and slim ones in memory. Inputs a
+    checkpoint already holds (an interrupted run's) are taken from it, not processed."""
     templates = stages.templates
+    done = getattr(holder, "done", None)
+    reused: list[Document] = []
+
+    def todo() -> Iterator[Document]:
+        for doc in docs:
+            if done is not None:
+                key = input_key(doc)
+                if key in done:
+                    offset, slim = done.pop(key)  # popped: an input listed twice is processed twice
+                    slim.work["spool"] = offset
+                    reused.append(slim)
+                    continue
+                doc.work["input_key"] = key
+            yield doc
+
+    def received() -> Iterator[Document]:
+        finish = partial(pack, templates=templates)
+        for (blob, slim), spent in process_stream(todo(), stages.per_document + [stages.sign], workers, finish):
+            timings.update(spent)
+            key = slim.work.pop("input_key", None)
+            slim.work["spool"] = holder.append_bytes(blob, (key, slim) if key else None)
+            yield slim
+        yield from reused
+
     out = []
-    finish = partial(pack, templates=templates)
-    for (blob, slim), spent in process_stream(docs, stages.per_document + [stages.sign], workers, finish):
-        timings.update(spent)
-        slim.work["spool"] = holder.append_bytes(blob)
+    for slim in received():
         hits.update(slim.work.pop("hits"))
         if "terms" in slim.work:  # names repeat across stories: one string each
             slim.work["terms"] = tuple(sys.intern(t) for t in slim.work["terms"])
@@ -238,25 +270,27 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
             slim.work["removed_count"] = len(full.removed)
         if not full.ok:
             slim.reject(full.error)
-    return out
+    return out, len(reused)
 
 
 def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
                   progress: Progress | None = None, stages: Stages | None = None,
-                  spool: bool = False, spool_dir: str | None = None) -> RunResult:
+                  spool: bool | Spool = False, spool_dir: str | None = None) -> RunResult:
     """The whole pipeline over a stream of documents.
 
-    With `spool`, whole documents go to a temporary file as the workers finish them and
-    memory holds signatures only (call `close()` on the result when done with it)."""
+    With `spool`, whole documents go to a temporary file (or the given Spool, such as a
+    resumable Checkpoint) as the workers finish them and memory holds signatures only
+    (call `close()` on the result when done with it)."""
     stages = stages if stages is not None else build_stages(cfg)
     stages.templates.reset()
-    holder = Spool(spool_dir) if spool else None
+    holder = spool if isinstance(spool, Spool) else (Spool(spool_dir) if spool else None)
+    resumed = 0
     timings: Counter[str] = Counter()
     hits: Counter[str] = Counter()
     start = time.perf_counter()
     # Signing runs in the workers too; the few documents that templates change are re-signed.
     if holder:
-        out = _spooled(docs, stages, workers, timings, hits, progress, holder)
+        out, resumed = _spooled(docs, stages, workers, timings, hits, progress, holder)
     else:
         out = _in_memory(docs, stages, workers, timings, hits, progress)
     timings["per_document_wall"] = time.perf_counter() - start
@@ -270,4 +304,4 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
         doc.work = {"spool": doc.work["spool"]} if holder else {}
     out.sort(key=Document.sort_key)
     return RunResult(out, records, {k: round(v, 4) for k, v in sorted(timings.items())}, hits,
-                     holder, stages.templates if holder else None)
+                     holder, stages.templates if holder else None, resumed)

@@ -6,11 +6,13 @@ rejected here with a reason, so nothing disappears between raw/ and clean/.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
 import re
 import unicodedata
+import zlib
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -20,6 +22,9 @@ from .document import Document
 HTML_EXTS = {".html", ".htm"}
 RECORD_EXTS = {".json", ".jsonl"}
 TEXT_FIELDS = ("text", "html")
+GZIP = ".gz"
+# What a broken or truncated .gz raises while it is being read.
+_GZIP_ERRORS = (OSError, EOFError, zlib.error)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -62,8 +67,37 @@ def rel_name(rel: Path) -> str:
     return scrub(rel.as_posix())
 
 
+def logical(rel: Path) -> Path:
+    """The name an input is read as: "feed.jsonl.gz" is read as "feed.jsonl"."""
+    return rel.with_suffix("") if rel.suffix.lower() == GZIP else rel
+
+
 def doc_id_for(rel: Path) -> str:
-    return rel_name(rel.with_suffix(""))
+    return rel_name(logical(rel).with_suffix(""))
+
+
+def _open(path: Path):
+    return gzip.open(path, "rb") if path.suffix.lower() == GZIP else open(path, "rb")
+
+
+def _read_limited(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes (decompressed for .gz), or ValueError past max_bytes: a small
+    .gz can hold gigabytes."""
+    if path.stat().st_size > max_bytes:
+        raise ValueError(f"file too large: {path.stat().st_size} bytes (read.max_file_bytes = {max_bytes})")
+    with _open(path) as fh:
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"file too large: over {max_bytes} bytes once decompressed (read.max_file_bytes)")
+    return data
+
+
+def _unreadable(path: Path, exc: BaseException) -> str:
+    if path.is_symlink() and not path.exists():
+        return f"broken symlink (points to {os.readlink(path)})"
+    if path.suffix.lower() == GZIP and not isinstance(exc, PermissionError):
+        return f"not a readable gzip file: {exc}"
+    return f"cannot read file: {getattr(exc, 'strerror', None) or exc}"
 
 
 def _field(obj: dict, key: str) -> str | None:
@@ -118,19 +152,33 @@ def _read_records(path: Path, rel: Path, text: str) -> Iterator[Document]:
         yield from_record(item, stem if single else f"{stem}:{i}", source, line=None if single else i)
 
 
+def _numbered_lines(fh) -> Iterator[tuple[int, bytes | None, BaseException | None]]:
+    n = 0
+    try:
+        for n, raw in enumerate(fh, 1):
+            yield n, raw, None
+    except _GZIP_ERRORS as exc:
+        yield n + 1, None, exc
+
+
 def _stream_jsonl(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
     """A JSONL file line by line: a feed of any size, with the size limit per record.
 
     JSON text is UTF-8 (RFC 8259), so a line that is not is rejected, not guessed at."""
     source, stem = rel_name(rel), doc_id_for(rel)
     try:
-        fh = open(path, "rb")
+        fh = _open(path)
     except OSError as exc:
-        yield Document(id=stem, source=source).reject(f"cannot read file: {exc.strerror or exc}")
+        yield Document(id=stem, source=source).reject(_unreadable(path, exc))
         return
     with fh:
         seen_any = False
-        for n, raw in enumerate(fh, 1):
+        for n, raw, error in _numbered_lines(fh):
+            if error is not None:  # the stream broke (a truncated .gz): what came before stands
+                yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
+                    f"line {n}: {_unreadable(path, error)}")
+                seen_any = True
+                break
             if len(raw) > max_bytes:
                 yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
                     f"line {n}: record too large: {len(raw)} bytes (read.max_file_bytes = {max_bytes})")
@@ -153,18 +201,21 @@ def _stream_jsonl(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
 
 
 def read_file(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
-    if path.suffix.lower() == ".jsonl":
+    ext = logical(rel).suffix.lower()
+    base = Document(id=doc_id_for(rel), source=rel_name(rel))
+    if not path.is_file() and path.exists():  # a FIFO or device would block the run or never end
+        yield base.reject("not a regular file")
+        return
+    if ext == ".jsonl":
         yield from _stream_jsonl(path, rel, max_bytes)
         return
-    base = Document(id=doc_id_for(rel), source=rel_name(rel))
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            yield base.reject(f"file too large: {size} bytes (read.max_file_bytes = {max_bytes})")
-            return
-        data = path.read_bytes()
-    except OSError as exc:
-        yield base.reject(f"cannot read file: {exc.strerror or exc}")
+        data = _read_limited(path, max_bytes)
+    except ValueError as exc:
+        yield base.reject(str(exc))
+        return
+    except _GZIP_ERRORS as exc:
+        yield base.reject(_unreadable(path, exc))
         return
     text, encoding = decode_bytes(data)
     if text is None:
@@ -173,7 +224,6 @@ def read_file(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
     text = scrub(text)
     if encoding != "utf-8":
         base.meta["encoding"] = encoding
-    ext = path.suffix.lower()
     if ext in RECORD_EXTS:
         yield from _read_records(path, rel, text)
     elif ext in HTML_EXTS:
@@ -184,35 +234,69 @@ def read_file(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
         yield base
 
 
-def list_inputs(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, Path]]:
-    """(path, path relative to root) for every non-hidden file, in a stable order.
+def list_inputs(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, Path, str | None]]:
+    """(path, path relative to root, problem or None) for every non-hidden file, in a
+    stable order; folders that cannot be listed and symlinks that lead back into folders
+    already read come with the problem, so they are reported, not skipped in silence.
 
     `exclude` (the output folder, when it lies inside the input) is never read: a rerun
     must not take the previous run's output for input.
     """
     if root.is_file():
-        yield root, Path(root.name)
+        yield root, Path(root.name), None
         return
-    skip = exclude.resolve() if exclude is not None else None
-    for dirpath, dirnames, filenames in os.walk(root):
+    skip = os.path.realpath(exclude) if exclude is not None else None
+    seen = {os.path.realpath(root)}
+    errors: list[OSError] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=errors.append):
+        yield from _folder_errors(root, errors)
+        keep = []
         # Hidden files and folders (.git, .DS_Store) are not inputs; sorting makes the
         # walk independent of the file system's order.
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and (Path(dirpath) / d).resolve() != skip)
+        # Real folders before symlinks, so a folder is read under its own name.
+        names = sorted((d for d in dirnames if not d.startswith(".")),
+                       key=lambda d: (os.path.islink(os.path.join(dirpath, d)), d))
+        for name in names:
+            path = Path(dirpath) / name
+            real = os.path.realpath(path)
+            if real == skip:
+                continue
+            if real in seen:  # a symlink loop, or a second way into a folder: read it once
+                what = "symlink to a folder" if path.is_symlink() else "folder"
+                yield path, path.relative_to(root), f"{what} already read ({real}): not read twice"
+                continue
+            seen.add(real)
+            keep.append(name)
+        dirnames[:] = keep
         for name in sorted(filenames):
             if not name.startswith("."):
                 path = Path(dirpath) / name
-                yield path, path.relative_to(root)
+                yield path, path.relative_to(root), None
+    yield from _folder_errors(root, errors)
+
+
+def _folder_errors(root: Path, errors: list[OSError]) -> Iterator[tuple[Path, Path, str]]:
+    for exc in errors:
+        path = Path(exc.filename or root)
+        rel = path.relative_to(root) if path != root else Path(path.name or ".")
+        yield path, rel, f"cannot read folder: {exc.strerror or exc}"
+    errors.clear()
 
 
 def read_inputs(root: str | Path, extensions: Iterable[str], max_bytes: int,
                 exclude: Path | None = None) -> Iterator[Document]:
     root = Path(root)
     exts = {e.lower() for e in extensions}
-    for path, rel in list_inputs(root, exclude):
-        if path.suffix.lower() not in exts:
+    for path, rel, problem in list_inputs(root, exclude):
+        if problem:
+            yield Document(id=doc_id_for(rel), source=rel_name(rel)).reject(problem)
+            continue
+        ext = logical(rel).suffix.lower()
+        if ext not in exts:
+            shown = "".join(rel.suffixes[-2:]) if rel.suffix.lower() == GZIP else path.suffix
             yield Document(id=doc_id_for(rel), source=rel_name(rel)).reject(
-                f"unsupported file type {path.suffix or '(none)'!r} (read.extensions: {', '.join(sorted(exts))})"
+                f"unsupported file type {shown or '(none)'!r} (read.extensions: {', '.join(sorted(exts))}, "
+                "also gzipped as .gz)"
             )
             continue
         yield from read_file(path, rel, max_bytes)

@@ -1,42 +1,133 @@
-"""A temporary file of documents, so that a run's memory holds signatures, not texts.
+"""Processed documents on disk, so a run's memory holds signatures, not texts; and, in the
+output folder, a checkpoint an interrupted run resumes from.
 
-Pickled documents are appended one after another; each append returns the offset to read
-it back. The file lives in a private temporary folder and is deleted on close.
+The file is a sequence of frames: an 8-byte little-endian length, then that many bytes of
+pickle. A document frame holds a processed document (pickled where it was processed); in
+a checkpoint, an entry frame follows it with (input key, document offset, slim copy). A
+run killed in the middle of a write leaves at most one incomplete frame at the end, which
+reopening cuts off; a document whose entry frame is missing is simply processed again.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
+import shutil
+import struct
 import tempfile
+from pathlib import Path
+from typing import Any
 
 from .document import Document
+
+_LENGTH = struct.Struct("<Q")
+PARTIAL_DIR = ".cleaner-partial"  # inside --out; hidden, so never read as input
+
+
+class ResumeError(Exception):
+    """The checkpoint in the output folder cannot serve this run."""
 
 
 class Spool:
     def __init__(self, folder: str | None = None):
         self._dir = tempfile.TemporaryDirectory(prefix="cleaner-spool-", dir=folder)
-        self.path = os.path.join(self._dir.name, "documents.pickle")
-        self._fh = open(self.path, "w+b")
+        self._open(Path(self._dir.name) / "documents.spool")
 
-    def append_bytes(self, blob: bytes) -> int:
-        """Append a pickled document (pickled where it was processed); returns its offset."""
+    def _open(self, path: Path) -> None:
+        self.path = path
+        self._fh = open(path, "a+b")
+
+    def _frame(self, payload: bytes) -> int:
         self._fh.seek(0, os.SEEK_END)
         offset = self._fh.tell()
-        self._fh.write(blob)
+        self._fh.write(_LENGTH.pack(len(payload)) + payload)
         return offset
+
+    def append_bytes(self, blob: bytes, entry: tuple | None = None) -> int:
+        """Append a pickled document (pickled where it was processed); returns its offset."""
+        return self._frame(blob)
 
     def get(self, offset: int) -> Document:
         self._fh.seek(offset)
-        return pickle.load(self._fh)
+        (size,) = _LENGTH.unpack(self._fh.read(_LENGTH.size))
+        return pickle.loads(self._fh.read(size))
 
-    def close(self) -> None:
+    def close(self, keep: bool = False) -> None:
         if not self._fh.closed:
             self._fh.close()
         self._dir.cleanup()
 
-    def __enter__(self) -> "Spool":
+    def __enter__(self) -> Spool:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class Checkpoint(Spool):
+    """A spool in OUT/.cleaner-partial/ that survives the run being killed.
+
+    `done` maps the key of every input finished by an earlier, interrupted run (same
+    configuration and cleaner version) to (document offset, slim copy)."""
+
+    def __init__(self, out_dir: Path, fingerprint: str, resume: bool):
+        self.folder = Path(out_dir) / PARTIAL_DIR
+        meta_path = self.folder / "meta.json"
+        self.discarded = False
+        self.done: dict[str, tuple[int, Any]] = {}
+        if resume and meta_path.exists():
+            try:
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ResumeError(f"unreadable checkpoint {meta_path}: {exc}") from exc
+            if meta.get("fingerprint") != fingerprint:
+                raise ResumeError(
+                    f"the interrupted run in {out_dir} used another configuration or cleaner version; "
+                    "run without --resume to start over")
+        elif self.folder.exists():
+            self.discarded = not resume
+            shutil.rmtree(self.folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        meta_path.write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
+        self._open(self.folder / "documents.spool")
+        self._load()
+
+    def _load(self) -> None:
+        """Read back complete frames; cut an incomplete tail off."""
+        fh, end, good = self._fh, os.fstat(self._fh.fileno()).st_size, 0
+        fh.seek(0)
+        pending: int | None = None  # offset of a document frame waiting for its entry
+        while good + _LENGTH.size <= end:
+            (size,) = _LENGTH.unpack(fh.read(_LENGTH.size))
+            if good + _LENGTH.size + size > end:
+                break
+            payload = fh.read(size)
+            if pending is None:
+                pending = good
+            else:
+                try:
+                    key, offset, slim = pickle.loads(payload)
+                except Exception:  # noqa: BLE001 - a damaged frame: what follows is not trusted
+                    break
+                self.done[key] = (offset, slim)
+                pending = None
+            good += _LENGTH.size + size
+        if pending is not None:  # a document without its entry: processed again
+            good = pending
+        fh.truncate(good)
+
+    def append_bytes(self, blob: bytes, entry: tuple | None = None) -> int:
+        offset = self._frame(blob)
+        if entry is not None:
+            key, slim = entry
+            self._frame(pickle.dumps((key, offset, slim), protocol=pickle.HIGHEST_PROTOCOL))
+            self._fh.flush()  # in the OS's hands: a SIGKILL no longer loses it
+        return offset
+
+    def close(self, keep: bool = False) -> None:
+        """Remove the checkpoint (the run's outputs are written), or keep it to resume."""
+        if not self._fh.closed:
+            self._fh.close()
+        if not keep:
+            shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,0 +1,298 @@
+"""Hostile input and failure (issue #6): every bad file is accounted for, nothing crashes,
+a killed run leaves complete output or none, and --resume finishes it."""
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cleaner.read import read_file, read_inputs
+from conftest import RAW
+
+EXTS = [".txt", ".html", ".htm", ".json", ".jsonl"]
+RU = "Городской совет утвердил бюджет в понедельник после долгих споров о школах, дорогах и больницах."
+ZH = "市议会周一在就学校和道路问题进行长时间辩论后批准了新的年度预算，预算将用于修建新的学校和医院。"
+JA = "東京都議会は月曜日、学校と道路をめぐる長い議論の末に新しい予算案を可決した。予算は病院の建設にも使われる。"
+FR = "Le conseil municipal a adopté le budget lundi après un long débat sur les écoles et les routes de la région."
+DE = "Der Stadtrat hat am Montag nach einer langen Debatte über Schulen und Straßen den neuen Haushalt beschlossen."
+EN = "The city council approved the new budget on Monday after a long debate about schools, roads and hospitals."
+
+
+def run_cli(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "cleaner", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def rows(path):
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile") / "in"
+    root.mkdir()
+    w = lambda name, data: (root / name).write_bytes(data)  # noqa: E731
+    w("empty.txt", b"")
+    w("blank.txt", b"  \n\t\n   ")
+    w("binary.txt", bytes(range(256)) * 64)
+    w("nul.txt", EN.encode().replace(b" ", b" \x00", 3))
+    w("latin1.txt", (FR + "\n") .encode("latin-1"))
+    w("cp1251.txt", (RU + "\n" + RU.replace("бюджет", "план")).encode("cp1251"))
+    w("utf16.txt", (DE + "\n").encode("utf-16"))
+    w("gb18030.txt", (ZH + "\n" + ZH[::-1]).encode("gb18030"))
+    w("shiftjis.txt", (JA + "\n" + JA).encode("shift_jis"))
+    # 10 MB on one line: a wall of text with no line break.
+    w("one-line.txt", (" ".join([EN] * 100_000)).encode()[: 10_500_000])
+    w("deep.html", b"<html><body>" + b"<div>" * 50_000 + EN.encode() + b"</div>" * 50_000 + b"</body></html>")
+    w("broken.html", b"<html><body><p>" + EN.encode() + b"<div><table><tr><td>unclosed <b><i>" + b"<p" * 200)
+    w("feed.jsonl.gz", gzip.compress(b'{"id": "g1", "text": "' + EN.encode() + b'"}\n{broken json\n'
+                                     b'{"id": "g2", "text": "' + DE.encode() + b'"}\n'))
+    w("page.html.gz", gzip.compress(b"<html><body><article><p>" + FR.encode() + b"</p></article></body></html>"))
+    whole = gzip.compress(" ".join(f"{RU} {i * 7919}" for i in range(300)).encode())
+    w("truncated.txt.gz", whole[: len(whole) // 2])
+    w("not-gzip.txt.gz", b"plain bytes, not gzip")
+    w("bad.jsonl", b'{"id": "ok1", "text": "' + EN.encode() + b'"}\n[1, 2\n"a string"\n\xff\xfe\n{"text": ""}\n')
+    w("name with spaces.txt", (EN + " Spaces in the name.").encode())
+    w("новости дня.txt", RU.encode())
+    w("日本 記事.txt", JA.encode())
+    w("image.png", b"\x89PNG\r\n\x1a\n")
+    (root / "sub").mkdir()
+    w("sub/inner.txt", (DE + " Unterordner.").encode())
+    os.symlink(".", root / "sub" / "loop")  # a loop: sub/loop/loop/...
+    os.symlink("sub", root / "again")  # a second way into sub/
+    os.symlink("missing.txt", root / "dangling.txt")
+    os.mkfifo(root / "pipe.txt")  # reading a FIFO would block the run forever
+    out = root.parent / "out"
+    result = run_cli("run", str(root), "--out", str(out), "--workers", "2")
+    return root, out, result
+
+
+def test_run_completes_without_traceback(hostile):
+    _, out, result = hostile
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert (out / "manifest.json").exists()
+
+
+def test_every_input_is_accounted_for(hostile):
+    root, out, _ = hostile
+    sources = {d["source"] for d in rows(out / "documents.jsonl")}
+    names = {p.relative_to(root).as_posix() for p in root.rglob("*")
+             if (p.is_file() or p.is_symlink() or p.is_fifo()) and "loop" not in p.parts}
+    names -= {"sub/loop"}  # listed as the symlink itself, below
+    assert names <= sources, names - sources
+    assert {"again", "sub/loop"} <= sources
+
+
+@pytest.mark.parametrize("source, reason", [
+    ("empty.txt", "empty file"),
+    ("blank.txt", "empty file"),
+    ("binary.txt", "binary"),
+    ("truncated.txt.gz", "gzip"),
+    ("not-gzip.txt.gz", "not a readable gzip file"),
+    ("image.png", "unsupported file type '.png'"),
+    ("sub/loop", "symlink to a folder already read"),
+    ("again", "symlink to a folder already read"),
+    ("dangling.txt", "broken symlink"),
+    ("pipe.txt", "not a regular file"),
+])
+def test_bad_inputs_are_rejected_with_a_reason(hostile, source, reason):
+    _, out, _ = hostile
+    docs = [d for d in rows(out / "documents.jsonl") if d["source"] == source]
+    assert docs and all(d["status"] == "rejected" and reason in d["error"] for d in docs), docs
+
+
+@pytest.mark.parametrize("source, lang, encoding", [
+    ("cp1251.txt", "ru", "cp1251"),
+    ("gb18030.txt", "zh", "gb18030"),
+    ("shiftjis.txt", "ja", "cp932"),  # Microsoft's Shift-JIS, a superset
+    ("latin1.txt", "fr", None),
+    ("utf16.txt", "de", "utf-16"),
+    ("nul.txt", "en", None),
+    ("новости дня.txt", "ru", None),
+    ("日本 記事.txt", "ja", None),
+    ("name with spaces.txt", "en", None),
+    ("page.html.gz", "fr", None),
+    ("one-line.txt", "en", None),
+    ("deep.html", "en", None),
+    ("broken.html", "en", None),
+])
+def test_readable_inputs_are_read_in_their_language(hostile, source, lang, encoding):
+    _, out, _ = hostile
+    (doc,) = [d for d in rows(out / "documents.jsonl") if d["source"] == source]
+    assert doc["status"] != "rejected", doc["error"]
+    assert doc["lang"] == lang
+    assert "\x00" not in doc["text"]
+    if encoding:
+        assert doc["meta"]["encoding"] == encoding
+
+
+def test_html_too_deep_for_the_parser_keeps_its_text_with_a_flag(hostile):
+    _, out, _ = hostile
+    (doc,) = [d for d in rows(out / "documents.jsonl") if d["source"] == "deep.html"]
+    assert EN in doc["text"]
+    assert [f["rule"] for f in doc["flags"]] == ["extract.too-deep"]
+
+
+def test_one_line_file_keeps_its_text(hostile):
+    _, out, _ = hostile
+    (doc,) = [d for d in rows(out / "documents.jsonl") if d["source"] == "one-line.txt"]
+    assert len(doc["text"]) > 10_000_000
+
+
+def test_jsonl_lines_each_accounted_for_gzipped_or_not(hostile):
+    _, out, _ = hostile
+    docs = rows(out / "documents.jsonl")
+    feed = {d["id"]: d for d in docs if d["source"] == "feed.jsonl.gz"}
+    assert feed["g1"]["lang"] == "en" and feed["g2"]["lang"] == "de"
+    assert "invalid JSON" in feed["feed:2"]["error"]
+    bad = {d.get("line"): d for d in docs if d["source"] == "bad.jsonl"}
+    assert bad[1]["status"] != "rejected"
+    assert "invalid JSON" in bad[2]["error"] and "expected a JSON object" in bad[3]["error"]
+    assert "not UTF-8" in bad[4]["error"] and "no non-empty" in bad[5]["error"]
+
+
+def test_strict_turns_rejections_into_exit_1(hostile, tmp_path):
+    root, _, _ = hostile
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "a.txt").write_text(EN, encoding="utf-8")
+    assert run_cli("run", str(good), "--out", str(tmp_path / "o1"), "--strict", "-q").returncode == 0
+    result = run_cli("run", str(root / "sub"), "--out", str(tmp_path / "o2"), "--strict", "-q")
+    assert result.returncode == 1 and "rejected" in result.stderr
+    assert (tmp_path / "o2" / "manifest.json").exists()  # the output is still written
+
+
+def test_unreadable_file_and_folder(tmp_path, monkeypatch):
+    import cleaner.read as read
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "locked.txt").write_text(EN, encoding="utf-8")
+    (tmp_path / "in" / "ok.txt").write_text(DE, encoding="utf-8")
+    (tmp_path / "in" / "closed").mkdir()
+    real_read, real_walk = read._read_limited, os.walk
+
+    def no_permission(path, max_bytes):
+        if path.name == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        return real_read(path, max_bytes)
+
+    def walk(top, **kw):  # as os.walk reports a folder it may not list
+        for dirpath, dirnames, filenames in real_walk(top, **kw):
+            if Path(dirpath).name == "closed":
+                kw["onerror"](PermissionError(13, "Permission denied", str(dirpath)))
+                continue
+            yield dirpath, dirnames, filenames
+
+    monkeypatch.setattr(read, "_read_limited", no_permission)
+    monkeypatch.setattr(read.os, "walk", walk)
+    docs = {d.source: d for d in read_inputs(tmp_path / "in", EXTS, 10**6)}
+    assert docs["locked.txt"].error == "cannot read file: Permission denied"
+    assert docs["closed"].error == "cannot read folder: Permission denied"
+    assert docs["ok.txt"].ok
+
+
+def test_decompressed_size_is_limited(tmp_path):
+    bomb = tmp_path / "bomb.txt.gz"
+    bomb.write_bytes(gzip.compress(b"a " * 2_000_000))  # 4 MB from a few KB
+    (doc,) = read_file(bomb, Path(bomb.name), max_bytes=1_000_000)
+    assert "once decompressed" in doc.error and doc.id == "bomb"
+
+
+# ---- crash safety and --resume, with a real process killed by SIGKILL ----
+
+def _corpus(folder: Path, n: int) -> Path:
+    """n distinct articles from raw/'s text files, as one JSONL feed."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(RAW.rglob("*.txt"))]
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "feed.jsonl", "w", encoding="utf-8") as fh:
+        for i in range(n):
+            text = texts[i % len(texts)] + f"\n\nUpdate {i}: the desk added note number {i * 7919 % 10007}."
+            fh.write(json.dumps({"id": f"a{i}", "text": text}, ensure_ascii=False) + "\n")
+    return folder
+
+
+def _kill_when_checkpointed(args, spool: Path, min_bytes: int) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "cleaner", *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if spool.exists() and spool.stat().st_size >= min_bytes:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be killed; use a larger corpus"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+def test_sigkill_then_resume_gives_the_same_output(tmp_path):
+    inp = _corpus(tmp_path / "in", 1200)
+    reference = tmp_path / "reference"
+    assert run_cli("run", str(inp), "--out", str(reference), "--workers", "2", "-q").returncode == 0
+
+    out = tmp_path / "out"
+    spool = out / ".cleaner-partial" / "documents.spool"
+    _kill_when_checkpointed(["run", str(inp), "--out", str(out), "--workers", "2"], spool, 400_000)
+    assert not (out / "manifest.json").exists()  # no complete output, and no half-written file
+    assert not (out / "documents.jsonl").exists()
+
+    result = run_cli("run", str(inp), "--out", str(out), "--workers", "1", "--resume")
+    assert result.returncode == 0, result.stderr
+    resumed = int(result.stderr.split(" resumed)")[0].rsplit(" ", 1)[1])
+    assert 0 < resumed < 1200
+    for name in ("documents.jsonl", "records.jsonl"):
+        assert (out / name).read_bytes() == (reference / name).read_bytes(), name
+    assert not (out / ".cleaner-partial").exists()  # a finished run cleans up its checkpoint
+
+
+def test_sigkill_leaves_the_previous_complete_output(tmp_path):
+    inp = _corpus(tmp_path / "in", 1200)
+    out = tmp_path / "out"
+    small = _corpus(tmp_path / "small", 30)
+    assert run_cli("run", str(small), "--out", str(out), "-q").returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    _kill_when_checkpointed(["run", str(inp), "--out", str(out)], out / ".cleaner-partial" / "documents.spool",
+                            100_000)
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == before  # the killed run never touched the complete output
+    # A new run without --resume starts over, and says that it discarded the partial work.
+    result = run_cli("run", str(small), "--out", str(out))
+    assert result.returncode == 0 and "discarded" in result.stderr
+    assert (out / "documents.jsonl").read_bytes() == before["documents.jsonl"]
+
+
+def test_resume_refuses_another_configuration(tmp_path):
+    inp = _corpus(tmp_path / "in", 1200)
+    out = tmp_path / "out"
+    _kill_when_checkpointed(["run", str(inp), "--out", str(out)], out / ".cleaner-partial" / "documents.spool",
+                            100_000)
+    cfg = tmp_path / "other.toml"
+    cfg.write_text("[near]\nthreshold = 0.5\n", encoding="utf-8")
+    result = run_cli("run", str(inp), "--out", str(out), "--resume", "--config", str(cfg))
+    assert result.returncode == 2 and "cannot resume" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cut_off_checkpoint_is_repaired(tmp_path):
+    from cleaner.document import Document
+    from cleaner.spool import Checkpoint
+
+    cp = Checkpoint(tmp_path, "fp", resume=False)
+    for i in range(3):
+        doc = Document(id=f"d{i}", source="s", text="x" * 100)
+        import pickle
+        cp.append_bytes(pickle.dumps(doc), (f"k{i}", doc))
+    cp.close(keep=True)
+    spool = tmp_path / ".cleaner-partial" / "documents.spool"
+    spool.write_bytes(spool.read_bytes()[:-5])  # killed in the middle of the last frame
+    again = Checkpoint(tmp_path, "fp", resume=True)
+    assert sorted(again.done) == ["k0", "k1"]
+    assert again.get(again.done["k1"][0]).id == "d1"
+    again.close()
+    assert not (tmp_path / ".cleaner-partial").exists()
