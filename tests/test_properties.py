@@ -1,0 +1,139 @@
+"""Property-based tests (hypothesis): the rule engine and record building keep their
+promises on any input, not only on the examples we thought of."""
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cleaner.api import clean, get_config
+from cleaner.boilerplate import StripBoilerplate, tag_lines
+from cleaner.document import Document
+from cleaner.rules import is_sentence
+from cleaner.text import word_count
+
+CFG = get_config(None)
+B = CFG["boilerplate"]
+STRIP = StripBoilerplate(CFG.rule_paths(), B["protect_min_words"], B["max_removed_fraction"],
+                         B["headline_max_words"])
+# Lines the rules are written for (their own examples), mixed with arbitrary text.
+EXAMPLE_LINES = sorted({line for rule in STRIP.rules if rule.structural != "link_dense"
+                        for kind in ("match", "no_match") for ex in rule.examples[kind]
+                        for line in ex.split("\n") if line.strip()})
+PROSE = ("The council voted on Monday to approve the budget for schools, roads and the new hospital "
+         "in the north of the city, after months of debate between the parties.")
+LINE = st.one_of(st.sampled_from(EXAMPLE_LINES), st.just(PROSE), st.just(""),
+                 st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=80))
+PAGE = st.lists(LINE, min_size=1, max_size=14).map("\n".join)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _strip(text: str) -> Document:
+    return STRIP.process(Document(id="p", source="p", text=text))
+
+
+@SETTINGS
+@given(PAGE)
+def test_every_line_is_kept_or_listed_as_removed(text):
+    doc = _strip(text)
+    lines = text.split("\n")
+    kept = set(doc.work.get("line_no", [])) if doc.ok else set()
+    removed = {r["line_no"] for r in doc.removed}
+    for n, line in enumerate(lines, 1):
+        if line.strip() and doc.ok:
+            assert n in kept or n in removed, (n, line)
+    for r in doc.removed:  # what the audit names is what the input said, at that line
+        assert r["text"] and r["text"] in lines[r["line_no"] - 1]
+        assert r["rule"] and r["category"]
+
+
+@SETTINGS
+@given(PAGE)
+def test_guards_hold(text):
+    doc = _strip(text)
+    lines = text.split("\n")
+    rules = {r.id: r for r in STRIP.rules}
+    dropped = [r for r in doc.removed if r["action"] == "drop"]
+    for r in dropped:  # a long prose sentence is never dropped by a heuristic
+        line = lines[r["line_no"] - 1]
+        if not rules[r["rule"]].long_lines:
+            assert not (word_count(line) >= B["protect_min_words"] and is_sentence(line))
+    total = sum(len(line.strip()) for line in lines) or 1
+    assert sum(len(r["text"]) for r in dropped) / total <= B["max_removed_fraction"] + 1e-9
+
+
+@SETTINGS
+@given(PAGE)
+def test_tagging_is_deterministic_and_in_range(text):
+    lines = text.split("\n")
+    first = [(t.line, t.rule.id) for t in tag_lines(lines, STRIP.rules, B["headline_max_words"])]
+    again = [(t.line, t.rule.id) for t in tag_lines(lines, STRIP.rules, B["headline_max_words"])]
+    assert first == again
+    assert all(0 <= i < len(lines) and lines[i].strip() for i, _ in first)
+
+
+# ---- record building ----
+
+BASE = [
+    "Firefighters in Porto contained a warehouse blaze on Tuesday night after six hours of work by forty crews.",
+    "The regional parliament of Saxony approved a new water law on Friday with a narrow majority of two votes.",
+    "Heavy snow closed the mountain pass near Innsbruck for the second day, stranding three hundred trucks.",
+]
+
+
+def _variant(args) -> str:
+    base, kind, k = args
+    words = BASE[base].split()
+    if kind == "copy":
+        return BASE[base]
+    if kind == "drop":
+        return " ".join(w for i, w in enumerate(words) if i != k % len(words))
+    if kind == "upper":
+        return BASE[base].upper()
+    return " ".join(words[k % len(words):] + words[: k % len(words)])  # rotated: a different text
+
+
+ITEMS = st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["copy", "drop", "upper", "rotate"]),
+                           st.integers(0, 30)).map(_variant), min_size=1, max_size=9)
+
+
+def _run(texts: list[str]):
+    return clean([{"id": f"d{i}", "text": t} for i, t in enumerate(texts)], CFG)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ITEMS)
+def test_every_document_is_in_exactly_one_record(texts):
+    result = _run(texts)
+    docs = {d["id"]: d for d in result.documents}
+    assert len(docs) == len(texts)
+    members = [m["id"] for r in result.records for m in r["members"]]
+    assert len(members) == len(set(members))
+    assert set(members) == {i for i, d in docs.items() if d["status"] != "rejected"}
+    for record in result.records:
+        ids = [m["id"] for m in record["members"]]
+        assert record["canonical_id"] in ids and record["size"] == len(ids)
+        assert all(docs[i]["record_id"] == record["record_id"] for i in ids)
+        assert all(m["relation"] and m["reason"] for m in record["members"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ITEMS)
+def test_exact_copies_share_a_record(texts):
+    result = _run(texts)
+    by_id = {d["id"]: d for d in result.documents}
+    for i, a in enumerate(texts):
+        for j, b in enumerate(texts):
+            if a.casefold() == b.casefold():
+                assert by_id[f"d{i}"]["record_id"] == by_id[f"d{j}"]["record_id"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ITEMS, st.randoms(use_true_random=False))
+def test_records_do_not_depend_on_input_order(texts, rnd):
+    items = [{"id": f"d{i}", "text": t} for i, t in enumerate(texts)]
+    shuffled = items[:]
+    rnd.shuffle(shuffled)
+    a, b = clean(items, CFG), clean(shuffled, CFG)
+    assert json.dumps(a.documents) == json.dumps(b.documents)
+    assert json.dumps(a.records) == json.dumps(b.records)
