@@ -173,18 +173,24 @@ class Clusterer:
     """Copy groups: feed documents in preference order; each joins the group whose canonical
     it copies (exact, or near-duplicate verified on real shingle Jaccard) or starts one."""
 
-    def __init__(self, cfg, free: bool = False):
-        self.cfg, self.free = cfg, free
+    def __init__(self, cfg, free: bool = False, store=None):
+        self.cfg, self.free, self.store = cfg, free, store
         self.near_lsh = BandIndex(cfg["near"]["lsh_threshold"], cfg["minhash"]["num_perm"])
         self.exact: dict[str, int] = {}
         self.records: list[Record] = []
 
+    def _shingles(self, doc: Document) -> np.ndarray:
+        values = doc.work["near"]
+        return values if isinstance(values, np.ndarray) else self.store.get_array(values)
+
     def _near(self, doc: Document) -> tuple[Member, int] | None:
         best = None
         threshold = self.cfg["near"]["threshold"]
+        mine = None
         for idx in sorted(self.near_lsh.query(doc.work["near_mh"])):
             canon = self.records[idx].canonical
-            sim = jaccard(doc.work["near"], canon.work["near"])
+            mine = self._shingles(doc) if mine is None else mine
+            sim = jaccard(mine, self._shingles(canon))
             if sim >= threshold and (best is None or sim > best[1]):
                 best = (idx, sim, _estimate(doc.work["near_mh"], canon.work["near_mh"]))
         if best is None:
@@ -241,16 +247,17 @@ def _merge_stories(groups: list[Record], cfg) -> list[Record]:
 
 
 def cluster(docs: Iterable[Document], cfg, timings: dict[str, float] | None = None,
-            free: bool = False) -> list[Record]:
+            free: bool = False, store=None) -> list[Record]:
     """Records for the usable documents; sets status and record_id on each of them.
 
     `timings`, when given, receives seconds per step (copies, stories). With `free`,
     shingles are dropped from the documents as soon as they are no longer needed (a large
-    run's memory); without, the documents can be clustered again (benchmarks, sweeps)."""
+    run's memory); without, the documents can be clustered again (benchmarks, sweeps).
+    `store` resolves shingles a spooled run keeps on disk (Spool.get_array)."""
     timings = timings if timings is not None else {}
     priority = SourcePriority(cfg["canonical"]["source_priority"])
     start = time.perf_counter()
-    clusterer = Clusterer(cfg, free)
+    clusterer = Clusterer(cfg, free, store)
     usable = sorted((d for d in docs if d.ok), key=lambda d: preference_key(d, priority))
     for doc in usable:
         clusterer.add(doc)

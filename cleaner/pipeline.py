@@ -245,8 +245,13 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
             yield slim
         yield from reused
 
+    def stored(slim: Document) -> Document:
+        if "near" in slim.work:
+            slim.work["near"] = holder.put_array(slim.work["near"])
+        return slim
+
     out = []
-    for slim in received():
+    for slim in map(stored, received()):
         hits.update(slim.work.pop("hits"))
         if "terms" in slim.work:  # names repeat across stories: one string each
             slim.work["terms"] = tuple(sys.intern(t) for t in slim.work["terms"])
@@ -267,6 +272,7 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
             for key in ("exact", "near", "near_mh", "story_mh", "terms", "words"):
                 if key in full.work:
                     slim.work[key] = full.work[key]
+            stored(slim)
             slim.work["removed_count"] = len(full.removed)
         if not full.ok:
             slim.reject(full.error)
@@ -297,7 +303,7 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
     make_ids_unique(out)
     start = time.perf_counter()
     steps: dict[str, float] = {}
-    records = cluster(out, cfg, timings=steps, free=True)
+    records = cluster(out, cfg, timings=steps, free=True, store=holder)
     timings["cluster"] = time.perf_counter() - start
     timings.update({f"cluster.{k}": v for k, v in steps.items()})
     for doc in out:

@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .document import Document
 
 _LENGTH = struct.Struct("<Q")
@@ -37,6 +39,27 @@ class Spool:
     def _open(self, path: Path) -> None:
         self.path = path
         self._fh = open(path, "a+b")
+        # Shingle arrays, raw: only the copy tier reads them, a few at a time, so they
+        # wait here instead of in memory (~2.7 KB a document). Rebuilt by every run.
+        self._arrays = os.open(path.with_suffix(".arrays"), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._arrays_end = 0
+
+    def put_array(self, values: np.ndarray) -> tuple[int, int]:
+        """Store a uint32 array; returns the reference `get_array` takes."""
+        data = np.ascontiguousarray(values, dtype=np.uint32).tobytes()
+        offset = self._arrays_end
+        os.pwrite(self._arrays, data, offset)
+        self._arrays_end += len(data)
+        return offset, len(values)
+
+    def get_array(self, ref: tuple[int, int]) -> np.ndarray:
+        offset, count = ref
+        return np.frombuffer(os.pread(self._arrays, count * 4, offset), dtype=np.uint32)
+
+    def _close_files(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+            os.close(self._arrays)
 
     def _frame(self, payload: bytes) -> int:
         self._fh.seek(0, os.SEEK_END)
@@ -54,8 +77,7 @@ class Spool:
         return pickle.loads(self._fh.read(size))
 
     def close(self, keep: bool = False) -> None:
-        if not self._fh.closed:
-            self._fh.close()
+        self._close_files()
         self._dir.cleanup()
 
     def __enter__(self) -> Spool:
@@ -127,7 +149,6 @@ class Checkpoint(Spool):
 
     def close(self, keep: bool = False) -> None:
         """Remove the checkpoint (the run's outputs are written), or keep it to resume."""
-        if not self._fh.closed:
-            self._fh.close()
+        self._close_files()
         if not keep:
             shutil.rmtree(self.folder, ignore_errors=True)
