@@ -1,4 +1,5 @@
-"""Command line: `cleaner run INPUT --out DIR`, `cleaner clean FILE`.
+"""Command line: `cleaner run INPUT --out DIR`; `clean FILE`; and, over a finished run's
+folder, `report OUT`, `show OUT ID`, `explain OUT A B`, `eval OUT GOLD`.
 
 Usage and configuration problems end with one line on stderr and exit code 2; a run that
 completes exits 0 even when some inputs were rejected (they are listed in the output),
@@ -114,9 +115,11 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     if not quiet and resume:
         click.echo(f"cleaner: resuming: {len(checkpoint.done)} documents already processed", err=True)
 
-    def progress(n: int) -> None:
-        if not quiet and n % 100 == 0:
-            click.echo(f"  {n} documents processed", err=True)
+    progress = None
+    if not quiet:
+        from .progress import ProgressBar, count_inputs
+
+        progress = ProgressBar(count_inputs(input_path, exclude=out_dir))
 
     docs = read_inputs(input_path, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"],
                        exclude=out_dir)
@@ -125,6 +128,8 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     except BaseException:
         checkpoint.close(keep=True)  # Ctrl-C or a crash: --resume picks up from here
         raise
+    if progress is not None:
+        progress.close()
     written = False
     try:
         write_outputs(result, out_dir, cfg, str(input_path), workers)
@@ -219,3 +224,123 @@ def eval_run(out_dir: Path, gold: Path, as_json: bool) -> None:
     except EvalError as exc:
         _fail(str(exc))
     click.echo(json.dumps(result, indent=2) if as_json else format_table(result))
+
+
+def _open_run(out_dir: Path):
+    from .runs import Run, RunError
+
+    try:
+        return Run(out_dir)
+    except RunError as exc:
+        _fail(str(exc))
+
+
+def _table(rows: list[tuple], head: tuple) -> list[str]:
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))] + [fmt.format(*map(str, r)) for r in rows]
+    return [line.rstrip() for line in lines]
+
+
+@cli.command("report")
+@click.argument("out_dir", metavar="OUT", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def report_run(out_dir: Path, as_json: bool) -> None:
+    """Summary of a finished run in OUT: counts, rejections, languages, rule hits, record sizes."""
+    import json
+
+    from .runs import RunError
+
+    try:
+        summary = _open_run(out_dir).summary()
+    except RunError as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        return
+    c = summary["counts"]
+    out = [f"run of {summary['input']}: {c['inputs']} inputs, {c['kept']} kept, {c['duplicates']} duplicates, "
+           f"{c['rejected']} rejected -> {c['records']} records", ""]
+    sections = [
+        ("languages", ("lang", "documents"), summary["languages"].items()),
+        ("rejected inputs by reason", ("reason", "inputs"), summary["rejected_by_reason"].items()),
+        ("removed lines by category", ("category", "lines"), summary["removed_lines_by_category"].items()),
+        ("record sizes", ("members", "records"), summary["record_sizes"].items()),
+        ("largest records", ("record", "size", "title"),
+         [(r["record_id"], r["size"], (r["title"] or "")[:60]) for r in summary["largest_records"]]),
+    ]
+    for title, head, rows in sections:
+        rows = list(rows)
+        if rows:
+            out += [title + ":"] + ["  " + line for line in _table(rows, head)] + [""]
+    click.echo("\n".join(out).rstrip())
+
+
+def _show_document(row: dict) -> list[str]:
+    out = [f"document {row['id']}  ({row['source']}{', line ' + str(row['line']) if row.get('line') else ''})",
+           f"  status:   {row['status']}" + (f" ({row['error']})" if row["error"] else ""),
+           f"  record:   {row['record_id'] or '-'}",
+           f"  language: {row['lang']} ({row['lang_prob']}): {row['lang_reason']}",
+           f"  title:    {row['title']}", f"  date:     {row['date']}", f"  url:      {row['url']}"]
+    out += [f"  {field} from: {how}" for field, how in sorted(row["meta"].items())]
+    out += ["", "text:"] + ["  " + line for line in (row["text"] or "").split("\n")]
+    if row["removed"]:
+        out += ["", "removed (rule: line, text):"]
+        out += [f"  - {r['rule']}: line {r['line_no']}: {r['text']}" for r in row["removed"]]
+    if row["flags"]:
+        out += ["", "flags:"] + [f"  ! {f.get('flag')}: {f.get('reason') or f.get('text') or ''}" for f in row["flags"]]
+    return out
+
+
+def _show_record(row: dict) -> list[str]:
+    out = [f"record {row['record_id']}: {row['size']} member(s), lang {row['lang']}, date {row['date']}",
+           f"  title:     {row['title']}", f"  canonical: {row['canonical_id']}: {row['why']}", "", "members:"]
+    out += ["  " + line for line in _table(
+        [(m["id"], m["relation"], m["similarity"], m["reason"]) for m in row["members"]],
+        ("id", "relation", "similarity", "reason"))]
+    shared = [(m["id"], ", ".join(m["shared_terms"])) for m in row["members"] if m.get("shared_terms")]
+    if shared:
+        out += ["", "shared terms with the canonical:"] + [f"  {i}: {t}" for i, t in shared]
+    out += ["", "canonical text:"] + ["  " + line for line in (row["text"] or "").split("\n")]
+    return out
+
+
+@cli.command("show")
+@click.argument("out_dir", metavar="OUT", type=click.Path(path_type=Path))
+@click.argument("some_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the row as JSON.")
+def show(out_dir: Path, some_id: str, as_json: bool) -> None:
+    """One record (ID = record_id, rec-...) or document (ID as in documents.jsonl) of the
+    run in OUT, with its provenance."""
+    import json
+
+    from .runs import RunError
+
+    try:
+        kind, row = _open_run(out_dir).find(some_id)
+    except RunError as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
+        return
+    click.echo("\n".join(_show_record(row) if kind == "record" else _show_document(row)))
+
+
+@cli.command("explain")
+@click.argument("out_dir", metavar="OUT", type=click.Path(path_type=Path))
+@click.argument("doc_a", metavar="DOC_A")
+@click.argument("doc_b", metavar="DOC_B")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+def explain_pair(out_dir: Path, doc_a: str, doc_b: str, as_json: bool) -> None:
+    """Why two documents of the run in OUT were or were not merged: each tier's similarity
+    against its threshold, shared shingles and terms, and where each one landed."""
+    import json
+
+    from .explain import explain, format_explanation
+    from .runs import RunError
+
+    try:
+        result = explain(_open_run(out_dir), doc_a, doc_b)
+    except RunError as exc:
+        _fail(str(exc))
+    click.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else format_explanation(result))

@@ -163,6 +163,12 @@ def _estimate(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(a == b))
 
 
+def array_of(doc: Document, key: str, store=None) -> np.ndarray:
+    """A signature or shingle array, from memory or (a spooled run's) from disk."""
+    value = doc.work[key]
+    return value if isinstance(value, np.ndarray) else store.get_array(value)
+
+
 def _drop_shingles(doc: Document) -> None:
     # Only canonicals are compared again; a member's shingles would only take memory.
     doc.work.pop("near", None)
@@ -179,20 +185,20 @@ class Clusterer:
         self.exact: dict[str, int] = {}
         self.records: list[Record] = []
 
-    def _shingles(self, doc: Document) -> np.ndarray:
-        values = doc.work["near"]
-        return values if isinstance(values, np.ndarray) else self.store.get_array(values)
+    def _shingles(self, doc: Document, key: str = "near") -> np.ndarray:
+        return array_of(doc, key, self.store)
 
     def _near(self, doc: Document) -> tuple[Member, int] | None:
         best = None
         threshold = self.cfg["near"]["threshold"]
         mine = None
-        for idx in sorted(self.near_lsh.query(doc.work["near_mh"])):
+        signature = self._shingles(doc, "near_mh")
+        for idx in sorted(self.near_lsh.query(signature)):
             canon = self.records[idx].canonical
             mine = self._shingles(doc) if mine is None else mine
             sim = jaccard(mine, self._shingles(canon))
             if sim >= threshold and (best is None or sim > best[1]):
-                best = (idx, sim, _estimate(doc.work["near_mh"], canon.work["near_mh"]))
+                best = (idx, sim, _estimate(signature, self._shingles(canon, "near_mh")))
         if best is None:
             return None
         idx, sim, est = best
@@ -216,10 +222,10 @@ class Clusterer:
         idx = len(self.records)
         self.records.append(Record([Member(doc, CANONICAL, 1.0, 1.0, reason="starts the record")]))
         self.exact[doc.work["exact"]] = idx
-        self.near_lsh.insert(idx, doc.work["near_mh"])
+        self.near_lsh.insert(idx, self._shingles(doc, "near_mh"))
 
 
-def _merge_stories(groups: list[Record], cfg) -> list[Record]:
+def _merge_stories(groups: list[Record], cfg, store=None) -> list[Record]:
     """Join copy groups that tell the same story into one record (see stories.py)."""
     reps = [g.canonical for g in groups]
     clusters, edges = link_stories(reps, cfg)
@@ -238,7 +244,8 @@ def _merge_stories(groups: list[Record], cfg) -> list[Record]:
                 via = "" if m.relation == CANONICAL else f"; {m.relation} copy of {group.canonical.id}"
                 record.members.append(Member(
                     m.doc, STORY, term_jaccard(terms, canon_terms),
-                    _estimate(m.doc.work["story_mh"], head.canonical.work["story_mh"]), sorted(terms & canon_terms),
+                    _estimate(array_of(m.doc, "story_mh", store), array_of(head.canonical, "story_mh", store)),
+                    sorted(terms & canon_terms),
                     reason=(f"same story: average salient-term Jaccard {avg:.3f} to the other "
                             f"{len(cluster_) - 1} group(s) of the record, merged at >= story.threshold "
                             f"{threshold}{via}")))
@@ -266,7 +273,7 @@ def cluster(docs: Iterable[Document], cfg, timings: dict[str, float] | None = No
         for doc in usable:
             _drop_shingles(doc)  # copy groups are settled; the story tier needs terms only
     start = time.perf_counter()
-    records = _merge_stories(clusterer.records, cfg)
+    records = _merge_stories(clusterer.records, cfg, store)
     timings["stories"] = time.perf_counter() - start
     records.sort(key=lambda r: r.canonical.sort_key())
     for record in records:

@@ -246,8 +246,9 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
         yield from reused
 
     def stored(slim: Document) -> Document:
-        if "near" in slim.work:
-            slim.work["near"] = holder.put_array(slim.work["near"])
+        for key in ("near", "near_mh", "story_mh"):  # read back by the clustering tiers
+            if key in slim.work:
+                slim.work[key] = holder.put_array(slim.work[key])
         return slim
 
     out = []

@@ -200,3 +200,85 @@ def test_eval_verb_errors_are_one_line(tmp_path):
     result = run_cli("eval", str(tmp_path), str(RAW.parent / "tests" / "data" / "raw_gold.csv"))
     assert result.returncode == 2 and "not a cleaner run's output" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+# ---- exploring a run: report, show, explain (issue #7) ----
+
+def test_report_verb_summarises_the_run(out):
+    result = run_cli("report", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "21 inputs, 14 kept, 7 duplicates, 0 rejected -> 14 records" in result.stdout
+    for section in ("languages:", "removed lines by category:", "record sizes:", "largest records:"):
+        assert section in result.stdout
+    data = json.loads(run_cli("report", str(out), "--json").stdout)
+    assert data["counts"]["inputs"] == 21 and data["record_sizes"]["3-5"] == 1
+    assert data["removed_lines_by_category"]["consent"] >= 1
+    assert data["largest_records"][0]["size"] == 5
+
+
+def test_show_verb_prints_a_record_and_a_document_with_provenance(out):
+    rec = rows(out / "records.jsonl")
+    big = max(rec, key=lambda r: r["size"])
+    shown = run_cli("show", str(out), big["record_id"]).stdout
+    assert "syndicated/odesa-strike-partner" in shown and "near" in shown and "shared terms" in shown
+    doc = run_cli("show", str(out), "wires/odesa-strike-wire").stdout
+    assert "removed (rule: line, text):" in doc and "meta.date-prefix" in doc and big["record_id"] in doc
+    row = json.loads(run_cli("show", str(out), "wires/odesa-strike-wire", "--json").stdout)
+    assert row["record_id"] == big["record_id"]
+
+
+def test_explain_verb_gives_each_tier_against_its_threshold(out):
+    near = json.loads(run_cli("explain", str(out), "wires/odesa-strike-wire", "syndicated/odesa-strike-partner",
+                              "--json").stdout)
+    assert near["merged"] and near["tiers"]["near"]["passes"] and near["tiers"]["near"]["shared"] > 100
+    story = run_cli("explain", str(out), "wires/odesa-strike-wire", "outlets/odesa-strike-daily").stdout
+    assert "relation: story" in story and "near:  0.0" in story and "shared terms:" in story
+    apart = json.loads(run_cli("explain", str(out), "wires/odesa-strike-wire", "outlets/kharkiv-strike",
+                               "--json").stdout)
+    assert not apart["merged"] and apart["verdict"].startswith("not merged")
+    assert apart["tiers"]["story"]["similarity"] < apart["tiers"]["story"]["threshold"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("show", "{out}", "no-such-id"), "no record or document with id 'no-such-id'"),
+    (("show", "{out}", "rec-0000"), "no record or document with id 'rec-0000'"),
+    (("explain", "{out}", "wires/odesa-strike-wire", "nope"), "no document with id 'nope'"),
+    (("explain", "{out}", "wires/odesa-strike-wire", "wires/odesa-strike-wire"), "two different"),
+    (("report", "{raw}"), "is not a cleaner output folder"),
+    (("show", "{raw}", "x"), "is not a cleaner output folder"),
+    (("explain", "{missing}", "a", "b"), "is not a folder"),
+])
+def test_exploring_verbs_fail_in_one_line(out, args, message):
+    args = [a.format(out=out, raw=RAW, missing=out / "missing") for a in args]
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_progress_bar_on_a_terminal_and_quiet_without(tmp_path):
+    import io
+
+    from cleaner.progress import ProgressBar, count_inputs
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "feed.jsonl").write_text('{"text": "a"}\n' * 1500, encoding="utf-8")
+    (tmp_path / "in" / "b.txt").write_text("b", encoding="utf-8")
+    assert count_inputs(tmp_path / "in") == 1501
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty = Tty()
+    bar = ProgressBar(1501, tty, every=0)
+    for n in range(1, 1502):
+        bar(n)
+    bar.close()
+    assert "\r  [" in tty.getvalue() and "1501/1501 documents" in tty.getvalue()
+    log = io.StringIO()
+    bar = ProgressBar(1501, log)
+    for n in range(1, 1502):
+        bar(n)
+    assert len(log.getvalue().splitlines()) == 10  # a line per 10% in a log
+    quiet = run_cli("run", str(tmp_path / "in"), "--out", str(tmp_path / "o"), "-q")
+    assert quiet.returncode == 0 and quiet.stderr == ""

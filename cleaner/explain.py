@@ -1,0 +1,130 @@
+"""`cleaner explain OUT A B`: why two documents were, or were not, merged.
+
+Each tier's similarity is computed again from the two cleaned texts in documents.jsonl
+with the run's own settings (from its manifest), and set against that tier's threshold;
+then the record each document landed in says how the run actually decided (copy groups
+compare against their canonical; stories are merged by average linkage over groups, so a
+pair can end up together, or apart, for reasons beyond the pair itself).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .dates import days_between
+from .document import Document
+from .runs import Run, RunError
+from .shingles import shingles
+from .sign import Sign
+from .signatures import jaccard
+from .stories import term_jaccard
+
+SHOWN = 12  # shared shingles and terms listed
+
+
+def _signed(row: dict[str, Any], cfg: dict[str, Any]) -> Document:
+    near, mh = cfg["near"], cfg["minhash"]
+    doc = Document(id=row["id"], source=row["source"], text=row["text"] or "", date=row["date"])
+    return Sign(near["word_ngram"], near["char_ngram"], mh["num_perm"], mh["seed"]).process(doc)
+
+
+def _membership(run: Run, doc_id: str, record_id: str | None) -> dict[str, Any] | None:
+    if record_id is None:
+        return None
+    record = run.record(record_id)
+    member = next(m for m in record["members"] if m["id"] == doc_id)
+    return {"record_id": record_id, "canonical_id": record["canonical_id"], "relation": member["relation"],
+            "similarity": member["similarity"], "reason": member["reason"]}
+
+
+def explain(run: Run, a_id: str, b_id: str) -> dict[str, Any]:
+    if a_id == b_id:
+        raise RunError("give two different document ids")
+    rows = [run.document(a_id), run.document(b_id)]
+    for row in rows:
+        if row["status"] == "rejected":
+            return {"a": a_id, "b": b_id, "merged": False,
+                    "verdict": f"{row['id']} was rejected ({row['error']}), so it is in no record"}
+    cfg = run.manifest["config"]
+    a, b = (_signed(r, cfg) for r in rows)
+    near_cfg, story_cfg = cfg["near"], cfg["story"]
+    near_sim = jaccard(a.work["near"], b.work["near"])
+    shared_shingles = sorted(shingles(a.text, near_cfg["word_ngram"], near_cfg["char_ngram"])
+                             & shingles(b.text, near_cfg["word_ngram"], near_cfg["char_ngram"]))
+    terms_a, terms_b = frozenset(a.work["terms"]), frozenset(b.work["terms"])
+    shared_terms = sorted(terms_a & terms_b)
+    shared_names = [t for t in shared_terms if not t[0].isdigit()]
+    gap = days_between(a.date, b.date)
+    story_sim = term_jaccard(terms_a, terms_b)
+    tiers = {
+        "exact": {"same": a.work["exact"] == b.work["exact"],
+                  "rule": "same words in the same order, ignoring case, punctuation and spacing"},
+        "near": {"similarity": round(near_sim, 4), "threshold": near_cfg["threshold"],
+                 "passes": near_sim >= near_cfg["threshold"],
+                 "measure": f"Jaccard of word {near_cfg['word_ngram']}-gram shingles",
+                 "shared": len(shared_shingles), "shared_examples": shared_shingles[:SHOWN]},
+        "story": {"similarity": round(story_sim, 4), "threshold": story_cfg["threshold"],
+                  "passes": story_sim >= story_cfg["threshold"],
+                  "measure": "Jaccard of salient terms (names, numbers)",
+                  "shared_terms": shared_terms[:SHOWN * 2], "shared_names": len(shared_names),
+                  "min_shared_names": story_cfg["min_shared_terms"],
+                  "days_apart": gap, "date_window_days": story_cfg["date_window_days"]},
+    }
+    where = [_membership(run, r["id"], r["record_id"]) for r in rows]
+    merged = where[0] is not None and where[1] is not None and where[0]["record_id"] == where[1]["record_id"]
+    return {"a": a_id, "b": b_id, "merged": merged, "records": {a_id: where[0], b_id: where[1]},
+            "tiers": tiers, "verdict": _verdict(merged, tiers, where, a_id, b_id)}
+
+
+def _verdict(merged: bool, tiers: dict, where: list, a_id: str, b_id: str) -> str:
+    near, story = tiers["near"], tiers["story"]
+    if merged:
+        rel = {w["relation"] for w in where} - {"canonical"}
+        return (f"merged into {where[0]['record_id']} (canonical {where[0]['canonical_id']}; "
+                f"relation{'s' if len(rel) > 1 else ''}: {', '.join(sorted(rel)) or 'canonical'})")
+    if tiers["exact"]["same"]:
+        return "same words, yet in different records: this should not happen; please report it"
+    reasons = []
+    if not near["passes"]:
+        reasons.append(f"near: shingle Jaccard {near['similarity']} < {near['threshold']}")
+    else:
+        reasons.append(f"near: Jaccard {near['similarity']} passes, but copies are compared with their "
+                       "group's canonical, not with each other")
+    if story["shared_names"] < story["min_shared_names"]:
+        reasons.append(f"story: {story['shared_names']} shared name(s) < {story['min_shared_names']} needed "
+                       "to be compared at all")
+    elif story["days_apart"] is not None and story["days_apart"] > story["date_window_days"]:
+        reasons.append(f"story: dated {story['days_apart']} days apart > {story['date_window_days']}")
+    elif not story["passes"]:
+        reasons.append(f"story: term Jaccard {story['similarity']} < {story['threshold']}")
+    else:
+        reasons.append(f"story: term Jaccard {story['similarity']} passes for the pair, but records merge "
+                       "on the average over all their members (average linkage), which stayed below "
+                       f"{story['threshold']}")
+    return f"not merged ({a_id} and {b_id} are in different records): " + "; ".join(reasons)
+
+
+def format_explanation(result: dict[str, Any]) -> str:
+    lines = [f"{result['a']}  vs  {result['b']}", f"  verdict: {result['verdict']}"]
+    if "tiers" not in result:
+        return "\n".join(lines)
+    t = result["tiers"]
+    lines.append(f"  exact: {'same' if t['exact']['same'] else 'different'} ({t['exact']['rule']})")
+    n = t["near"]
+    lines.append(f"  near:  {n['similarity']:.4f} vs threshold {n['threshold']} "
+                 f"({'passes' if n['passes'] else 'below'}; {n['measure']}; {n['shared']} shared)")
+    for s in n["shared_examples"]:
+        lines.append(f"         = {s}")
+    s = t["story"]
+    lines.append(f"  story: {s['similarity']:.4f} vs threshold {s['threshold']} "
+                 f"({'passes' if s['passes'] else 'below'}; {s['measure']}; "
+                 f"{s['shared_names']} shared names, {s['min_shared_names']} needed; "
+                 f"days apart: {'unknown' if s['days_apart'] is None else s['days_apart']}, "
+                 f"window {s['date_window_days']})")
+    if s["shared_terms"]:
+        lines.append(f"         shared terms: {', '.join(s['shared_terms'])}")
+    for doc_id, where in result["records"].items():
+        if where:
+            lines.append(f"  {doc_id}: {where['relation']} in {where['record_id']} "
+                         f"(canonical {where['canonical_id']}): {where['reason']}")
+    return "\n".join(lines)
