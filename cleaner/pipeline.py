@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Callable, Iterable, Iterator
 
+import numpy as np
+
 from .boilerplate import StripBoilerplate
 from .cluster import Record, cluster
 from .config import Config
@@ -83,16 +85,35 @@ def _work(doc: Document) -> tuple:
     return (_worker_finish(doc) if _worker_finish else doc), spent
 
 
+ARRAY_KEYS = ("near", "near_mh", "story_mh")  # kept on disk beside the spool until clustering
+
+
 def pack(doc: Document, templates: Templates) -> tuple[bytes, Document]:
     """A processed document as (pickled whole, for the spool; slim copy, for memory).
 
     Done where the document was processed, so the main process never holds a whole one:
-    only signatures, metadata, the rule ids it removed and its template line keys."""
+    only signatures, metadata, the rule ids it removed and its template line keys. Arrays
+    travel as raw bytes: unpickling numpy objects was a third of the main process's time."""
     blob = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
     work = {k: v for k, v in doc.work.items() if k not in ("line_no", "link_density")}
+    for key in ARRAY_KEYS:
+        if key in work:
+            work[key] = work[key].astype(np.uint32).tobytes()
     work.update(removed_count=len(doc.removed), hits=[r["rule"] for r in doc.removed],
                 template_keys=templates.line_keys(doc))
     return blob, replace(doc, text="", html=None, removed=[], flags=[], work=work)
+
+
+class InputKey(Stage):
+    """Records what each input was before any stage changes it (`input_key`), so a
+    checkpoint can name it; runs in the workers, off the main process."""
+
+    name = "input_key"
+
+    def process(self, doc: Document) -> Document:
+        if "input_key" not in doc.work:
+            doc.work["input_key"] = input_key(doc)
+        return doc
 
 
 def resolve_workers(requested: int) -> int:
@@ -226,7 +247,7 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
 
     def todo() -> Iterator[Document]:
         for doc in docs:
-            if done is not None:
+            if done:  # resuming: look each input up here; otherwise workers key them
                 key = input_key(doc)
                 if key in done:
                     offset, slim = done.pop(key)  # popped: an input listed twice is processed twice
@@ -238,7 +259,9 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
 
     def received() -> Iterator[Document]:
         finish = partial(pack, templates=templates)
-        for (blob, slim), spent in process_stream(todo(), stages.per_document + [stages.sign], workers, finish):
+        keyed = [InputKey()] if done is not None else []
+        for (blob, slim), spent in process_stream(todo(), keyed + stages.per_document + [stages.sign], workers,
+                                                  finish):
             timings.update(spent)
             key = slim.work.pop("input_key", None)
             slim.work["spool"] = holder.append_bytes(blob, (key, slim) if key else None)
@@ -246,9 +269,9 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
         yield from reused
 
     def stored(slim: Document) -> Document:
-        for key in ("near", "near_mh", "story_mh"):  # read back by the clustering tiers
-            if key in slim.work:
-                slim.work[key] = holder.put_array(slim.work[key])
+        keys = [k for k in ARRAY_KEYS if k in slim.work]
+        for key, ref in zip(keys, holder.put_arrays([slim.work[k] for k in keys])):
+            slim.work[key] = ref
         return slim
 
     out = []

@@ -44,13 +44,18 @@ class Spool:
         self._arrays = os.open(path.with_suffix(".arrays"), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         self._arrays_end = 0
 
-    def put_array(self, values: np.ndarray) -> tuple[int, int]:
-        """Store a uint32 array; returns the reference `get_array` takes."""
-        data = np.ascontiguousarray(values, dtype=np.uint32).tobytes()
-        offset = self._arrays_end
-        os.pwrite(self._arrays, data, offset)
-        self._arrays_end += len(data)
-        return offset, len(values)
+    def put_arrays(self, arrays: list[np.ndarray | bytes]) -> list[tuple[int, int]]:
+        """Store uint32 arrays (or their raw bytes) in one write; returns the references
+        `get_array` takes."""
+        chunks = [a if isinstance(a, bytes) else np.ascontiguousarray(a, dtype=np.uint32).tobytes()
+                  for a in arrays]
+        refs, offset = [], self._arrays_end
+        for chunk in chunks:
+            refs.append((offset, len(chunk) // 4))
+            offset += len(chunk)
+        os.pwrite(self._arrays, b"".join(chunks), self._arrays_end)
+        self._arrays_end = offset
+        return refs
 
     def get_array(self, ref: tuple[int, int]) -> np.ndarray:
         offset, count = ref
