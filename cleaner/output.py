@@ -20,6 +20,8 @@ from .report import render_report
 
 DOCUMENTS, RECORDS, REPORT, MANIFEST = "documents.jsonl", "records.jsonl", "report.html", "manifest.json"
 OUTPUTS = (DOCUMENTS, RECORDS, REPORT, MANIFEST)
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 PACKAGES = ("cleaner", "datasketch", "trafilatura", "lxml", "lxml_html_clean", "langdetect",
             "click", "charset-normalizer", "numpy")
 
@@ -28,6 +30,7 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are for sharing, like any new file
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             for chunk in chunks:
                 fh.write(chunk)

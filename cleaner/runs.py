@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .output import DOCUMENTS, MANIFEST, RECORDS
+from .report import SIZE_BINS, reason_kind, size_bin
 
 
 class RunError(Exception):
@@ -83,14 +84,14 @@ class Run:
         rules: Counter[str] = Counter()
         for doc in self.documents():
             if doc["status"] == "rejected":
-                reasons[_reason_kind(doc["error"] or "")] += 1
+                reasons[reason_kind(doc["error"] or "")] += 1
             for entry in doc["removed"]:
                 categories[entry["category"]] += 1
                 rules[entry["rule"]] += 1
         sizes: Counter[str] = Counter()
         largest: list[tuple[int, str, str]] = []
         for rec in self.records():
-            sizes[_size_bin(rec["size"])] += 1
+            sizes[size_bin(rec["size"])] += 1
             largest.append((rec["size"], rec["record_id"], rec["title"] or rec["canonical_id"]))
         largest.sort(key=lambda t: (-t[0], t[1]))
         m = self.manifest
@@ -102,19 +103,3 @@ class Run:
             "record_sizes": {b: sizes[b] for b in SIZE_BINS if sizes[b]},
             "largest_records": [{"record_id": r, "size": s, "title": t} for s, r, t in largest[:10]],
         }
-
-
-SIZE_BINS = ("1", "2", "3-5", "6-10", "11-50", "51+")
-
-
-def _size_bin(size: int) -> str:
-    for label, top in zip(SIZE_BINS, (1, 2, 5, 10, 50)):
-        if size <= top:
-            return label
-    return SIZE_BINS[-1]
-
-
-def _reason_kind(error: str) -> str:
-    # "line 7: invalid JSON: ..." and "file too large: 123 bytes" group by their kind.
-    kind = error.split(": ", 1)[1] if error.startswith("line ") and ": " in error else error
-    return kind.split(":", 1)[0].split(" (", 1)[0][:80]

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,9 @@ def rows(path):
 
 def test_run_writes_the_four_files(out):
     assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert all((out / f).stat().st_mode & 0o777 == 0o666 & ~umask for f in FILES)  # not mkstemp's 0600
 
 
 def test_documents_contract(out):
@@ -75,7 +79,9 @@ def test_report_lists_every_record(out):
     html = (out / "report.html").read_text(encoding="utf-8")
     for r in rows(out / "records.jsonl"):
         assert r["record_id"] in html
-    assert "<script" not in html and "http://" not in html and "https://" not in html.split("<details", 1)[0]
+    # Self-contained: only the inline script and the JSON data block; nothing loaded from elsewhere.
+    assert re.findall(r"<script[^>]*>", html) == ["<script type='application/json' id='records-data'>", "<script>"]
+    assert not re.search(r"""\b(src|href)\s*=\s*["']?\s*(https?:|//)""", html)
 
 
 def test_byte_identical_across_workers_and_hash_seeds(out, tmp_path):
