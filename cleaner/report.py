@@ -26,8 +26,9 @@ SIZE_BINS = ("1", "2", "3-5", "6-10", "11-50", "51+")  # as in `cleaner report`
 LARGEST = 10
 REJECTED_ROWS = 1000  # documents.jsonl lists every rejected input; the page shows the first ones
 
-_JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
-                               "\u2028": "\\u2028", "\u2029": "\\u2029"})
+# str.replace per character, not str.translate: translate with a dict costs ~20 ns a
+# character, three quarters of a 10,000-record report's time.
+_JSON_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 _REMOVED_KEYS = ("rule", "category", "line_no", "action", "text", "note", "field")
 
 
@@ -37,7 +38,11 @@ def esc(value: Any) -> str:
 
 def script_json(value: Any) -> str:
     """JSON that is inert inside a <script> block (and valid JSON still)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).translate(_JSON_ESCAPES)
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for char, escaped in _JSON_ESCAPES:
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
 
 
 def _table(head: list[str], rows: list[list[Any]], cls: str = "") -> str:

@@ -296,3 +296,38 @@ def test_cut_off_checkpoint_is_repaired(tmp_path):
     assert again.get(again.done["k1"][0]).id == "d1"
     again.close()
     assert not (tmp_path / ".cleaner-partial").exists()
+
+
+# ---- determinism and confinement ----
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_input_file_order_does_not_matter_and_nothing_is_written_outside_out(tmp_path):
+    import shutil
+
+    files = [p for p in sorted(RAW.rglob("*")) if p.is_file()]
+    copies = {}
+    for name, order in (("forward", files), ("backward", files[::-1])):  # directory order differs
+        root = tmp_path / name / "raw"
+        for p in order:
+            target = root / p.relative_to(RAW)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, target)
+        copies[name] = root
+    scratch = tmp_path / "scratch"  # the temporary folder, home and working directory of the run
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch), "HOME": str(scratch), "PYTHONHASHSEED": "7"}
+    before = _snapshot(copies["backward"])
+    for name, root in copies.items():
+        result = subprocess.run([sys.executable, "-m", "cleaner", "run", str(root), "--out", str(root.parent / "out"),
+                                 "--workers", "2", "-q"], capture_output=True, text=True, env=env, cwd=scratch)
+        assert result.returncode == 0, result.stderr
+    assert _snapshot(copies["backward"]) == before  # the input is never written to
+    assert [p for p in scratch.rglob("*") if p.is_file() and "__pycache__" not in p.parts] == []
+    for name in ("documents.jsonl", "records.jsonl"):  # report.html names the input folder
+        a = (copies["forward"].parent / "out" / name).read_bytes()
+        assert a == (copies["backward"].parent / "out" / name).read_bytes(), name
+    assert sorted(p.name for p in (copies["forward"].parent / "out").iterdir()) == sorted(
+        ["documents.jsonl", "records.jsonl", "report.html", "manifest.json"])
