@@ -97,14 +97,20 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     from .output import write_outputs
     from .pipeline import resolve_workers, run_documents
     from .read import read_inputs
-    from .spool import PARTIAL_DIR, Checkpoint, ResumeError
+    from .spool import PARTIAL_DIR, Checkpoint, OutputBusy, ResumeError
 
     cfg, stages = _setup(config_path)
     workers = resolve_workers(cfg["run"]["workers"] if workers is None else workers)
     _check_out(input_path, out_dir)
     started = time.perf_counter()
+    from .output import package_versions
+
     try:
-        checkpoint = Checkpoint(out_dir, f"{cfg.fingerprint()} {__version__}", resume)
+        # Per-document results are reused only by the same settings and the same code.
+        fingerprint = f"{cfg.fingerprint()} {sorted(package_versions().items())}"
+        checkpoint = Checkpoint(out_dir, fingerprint, resume)
+    except OutputBusy as exc:
+        _fail(str(exc))
     except ResumeError as exc:
         _fail(f"cannot resume: {exc}")
     except OSError as exc:
@@ -125,11 +131,15 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
                        exclude=out_dir)
     try:
         result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=checkpoint)
+    except OSError as exc:  # a full disk, most likely: what is done stays done
+        checkpoint.close(keep=True)
+        _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")
     except BaseException:
         checkpoint.close(keep=True)  # Ctrl-C or a crash: --resume picks up from here
         raise
-    if progress is not None:
-        progress.close()
+    finally:
+        if progress is not None:
+            progress.close()
     written = False
     try:
         write_outputs(result, out_dir, cfg, str(input_path), workers)

@@ -32,7 +32,9 @@ def _membership(run: Run, doc_id: str, record_id: str | None) -> dict[str, Any] 
     if record_id is None:
         return None
     record = run.record(record_id)
-    member = next(m for m in record["members"] if m["id"] == doc_id)
+    member = next((m for m in record["members"] if m["id"] == doc_id), None)
+    if member is None:
+        raise RunError(f"{doc_id} names record {record_id}, which does not list it: the output files disagree")
     return {"record_id": record_id, "canonical_id": record["canonical_id"], "relation": member["relation"],
             "similarity": member["similarity"], "reason": member["reason"]}
 

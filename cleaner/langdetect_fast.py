@@ -18,20 +18,24 @@ from langdetect.utils.ngram import NGram
 
 _SPACES = re.compile(" {2,}")
 _LATIN = re.compile("[A-z]")  # langdetect's test: 'A' <= ch <= 'z'
-# Characters from U+0300 up, except the Latin Extended Additional block (U+1E00-U+1EFF).
-_NON_LATIN = re.compile("[\u0300-\u1dff\u1f00-\U0010ffff]")
+# Characters from U+0300 up. langdetect means to leave out Latin Extended Additional
+# (U+1E00-U+1EFF), but compares a block number with a block name, so it never does:
+# identical answers mean counting them too.
+_NON_LATIN = re.compile("[\u0300-\U0010ffff]")
 
 
 class _Normalise(dict):
     """str.translate table of NGram.normalize, filled on first sight of each character."""
 
     def __missing__(self, code: int) -> str:
-        self[code] = value = NGram.normalize(chr(code))
+        value = NGram.normalize(chr(code))
+        if len(self) < 100_000:  # hostile text could name every code point: bounded
+            self[code] = value
         return value
 
 
 _NORMALISE = _Normalise()
-_ROWS: dict[str, np.ndarray] = {}
+_ROWS: dict[int, dict[str, np.ndarray]] = {}
 
 
 class FastDetector(Detector):
@@ -88,12 +92,13 @@ class FastDetector(Detector):
         return np.array(super()._init_probability())
 
     def _update_lang_prob(self, prob: np.ndarray, word: str, alpha: float) -> bool:
-        row = _ROWS.get(word)
+        rows = _ROWS.setdefault(id(self.word_lang_prob_map), {})  # per profile set
+        row = rows.get(word)
         if row is None:
             if word is None or word not in self.word_lang_prob_map:
                 return False
-            # Only the n-grams met get a row: a few MB, not the 87k-row profile matrix.
-            row = _ROWS[word] = np.array(self.word_lang_prob_map[word])
+            # Only the n-grams met get a row (at most the 87,598 of langdetect's profiles, ~48 MB).
+            row = rows[word] = np.array(self.word_lang_prob_map[word])
         prob *= alpha / self.BASE_FREQ + row
         return True
 

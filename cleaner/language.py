@@ -50,7 +50,7 @@ class DetectLanguage(Stage):
             return doc
         best = candidates[0]
         doc.lang = _CODES.get(best.lang, best.lang)
-        doc.lang_prob = round(best.prob, 4)
+        doc.lang_prob = round(float(best.prob), 4)  # Python's rounding, not numpy's
         others = ", ".join(f"{c.lang} {c.prob:.2f}" for c in candidates[1:3])
         doc.lang_reason = (
             f"langdetect on the first {min(len(doc.text), self.sample_chars)} characters of the cleaned text"

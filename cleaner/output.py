@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
@@ -20,17 +20,16 @@ from .report import render_report
 
 DOCUMENTS, RECORDS, REPORT, MANIFEST = "documents.jsonl", "records.jsonl", "report.html", "manifest.json"
 OUTPUTS = (DOCUMENTS, RECORDS, REPORT, MANIFEST)
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 PACKAGES = ("cleaner", "datasketch", "trafilatura", "lxml", "lxml_html_clean", "langdetect",
             "click", "charset-normalizer", "numpy")
 
 
 def atomic_write(path: Path, chunks: Iterable[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # Not mkstemp: it makes files 0600, and outputs are for sharing (mode 0666 less umask).
+    tmp = str(path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are for sharing, like any new file
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             for chunk in chunks:
                 fh.write(chunk)

@@ -89,12 +89,15 @@ def _work(doc: Document) -> tuple:
 ARRAY_KEYS = ("near", "near_mh", "story_mh")  # kept on disk beside the spool until clustering
 
 
-def pack(doc: Document, templates: Templates) -> tuple[bytes, Document]:
+def pack(doc: Document, templates: Templates, keyed: bool = False) -> tuple[bytes, Document]:
     """A processed document as (pickled whole, for the spool; slim copy, for memory).
 
     Done where the document was processed, so the main process never holds a whole one:
     only signatures, metadata, the rule ids it removed and its template line keys. Arrays
     travel as raw bytes: unpickling numpy objects was a third of the main process's time."""
+    if keyed and "input_key" not in doc.work:
+        # Rejected while read, so no stage (InputKey included) ran: it is still as read.
+        doc.work["input_key"] = input_key(doc)
     blob = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
     work = {k: v for k, v in doc.work.items() if k not in ("line_no", "link_density")}
     for key in ARRAY_KEYS:
@@ -259,7 +262,7 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
             yield doc
 
     def received() -> Iterator[Document]:
-        finish = partial(pack, templates=templates)
+        finish = partial(pack, templates=templates, keyed=done is not None)
         keyed = [InputKey()] if done is not None else []
         for (blob, slim), spent in process_stream(todo(), keyed + stages.per_document + [stages.sign], workers,
                                                   finish):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 import time
 from pathlib import Path
@@ -18,6 +20,8 @@ def count_inputs(root: Path, exclude: Path | None = None) -> int:
     for path, rel, problem in list_inputs(Path(root), exclude):
         if problem is None and logical(rel).suffix.lower() == ".jsonl" and rel.suffix.lower() != GZIP:
             try:
+                if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO named *.jsonl would block
+                    raise OSError("not a regular file")
                 with open(path, "rb") as fh:
                     total += sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b"")) or 1
                 continue

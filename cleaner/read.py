@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import unicodedata
 import zlib
 from pathlib import Path
@@ -93,7 +94,7 @@ def _read_limited(path: Path, max_bytes: int) -> bytes:
 
 
 def _unreadable(path: Path, exc: BaseException) -> str:
-    if path.is_symlink() and not path.exists():
+    if isinstance(exc, FileNotFoundError) and os.path.islink(path):
         return f"broken symlink (points to {os.readlink(path)})"
     if path.suffix.lower() == GZIP and not isinstance(exc, PermissionError):
         return f"not a readable gzip file: {exc}"
@@ -152,10 +153,20 @@ def _read_records(path: Path, rel: Path, text: str) -> Iterator[Document]:
         yield from_record(item, stem if single else f"{stem}:{i}", source, line=None if single else i)
 
 
-def _numbered_lines(fh) -> Iterator[tuple[int, bytes | None, BaseException | None]]:
+def _numbered_lines(fh, max_bytes: int) -> Iterator[tuple[int, bytes | None, BaseException | None]]:
+    """Lines, each read at most max_bytes + 1 bytes at a time: one endless line (a small
+    .gz can decompress to gigabytes without a newline) never sits in memory whole; its
+    overflow is skipped and the line comes back as an over-long stub."""
     n = 0
     try:
-        for n, raw in enumerate(fh, 1):
+        while True:
+            raw = fh.readline(max_bytes + 1)
+            if not raw:
+                return
+            n += 1
+            if len(raw) > max_bytes and not raw.endswith(b"\n"):
+                while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass
             yield n, raw, None
     except _GZIP_ERRORS as exc:
         yield n + 1, None, exc
@@ -173,7 +184,7 @@ def _stream_jsonl(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
         return
     with fh:
         seen_any = False
-        for n, raw, error in _numbered_lines(fh):
+        for n, raw, error in _numbered_lines(fh, max_bytes):
             if error is not None:  # the stream broke (a truncated .gz): what came before stands
                 yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
                     f"line {n}: {_unreadable(path, error)}")
@@ -181,7 +192,7 @@ def _stream_jsonl(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
                 break
             if len(raw) > max_bytes:
                 yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
-                    f"line {n}: record too large: {len(raw)} bytes (read.max_file_bytes = {max_bytes})")
+                    f"line {n}: record too large: over {max_bytes} bytes (read.max_file_bytes)")
                 continue
             try:
                 line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
@@ -203,7 +214,12 @@ def _stream_jsonl(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
 def read_file(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
     ext = logical(rel).suffix.lower()
     base = Document(id=doc_id_for(rel), source=rel_name(rel))
-    if not path.is_file() and path.exists():  # a FIFO or device would block the run or never end
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        yield base.reject(_unreadable(path, exc))
+        return
+    if not stat.S_ISREG(mode):  # a FIFO or device would block the run or never end
         yield base.reject("not a regular file")
         return
     if ext == ".jsonl":
@@ -262,7 +278,7 @@ def list_inputs(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path,
             if real == skip:
                 continue
             if real in seen:  # a symlink loop, or a second way into a folder: read it once
-                what = "symlink to a folder" if path.is_symlink() else "folder"
+                what = "symlink to a folder" if os.path.islink(path) else "folder"
                 yield path, path.relative_to(root), f"{what} already read ({real}): not read twice"
                 continue
             seen.add(real)

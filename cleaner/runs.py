@@ -31,8 +31,12 @@ class Run:
                            "a run writes it last, so the run there did not finish)")
         try:
             self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError covers undecodable bytes too
             raise RunError(f"unreadable {manifest}: {exc}") from exc
+        missing = [k for k in ("counts", "languages", "config") if not isinstance(self.manifest, dict)
+                   or k not in self.manifest]
+        if missing:
+            raise RunError(f"{manifest} lacks {', '.join(missing)}: not a manifest cleaner wrote")
 
     def _rows(self, name: str) -> Iterator[dict[str, Any]]:
         path = self.dir / name
@@ -40,9 +44,14 @@ class Run:
             with open(path, encoding="utf-8") as fh:
                 for n, line in enumerate(fh, 1):
                     try:
-                        yield json.loads(line)
+                        row = json.loads(line)
                     except ValueError as exc:
                         raise RunError(f"{path} line {n} is not JSON: {exc}") from exc
+                    if not isinstance(row, dict):
+                        raise RunError(f"{path} line {n} is not a JSON object")
+                    yield row
+        except UnicodeDecodeError as exc:
+            raise RunError(f"{path} is not UTF-8: {exc.reason}") from exc
         except OSError as exc:
             raise RunError(f"cannot read {path}: {exc.strerror or exc}") from exc
 

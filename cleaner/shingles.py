@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 
-from .signatures import low32, shingle_values, token_hashes
+from .signatures import low32, shingle_values, token_hashes, word_digest
 from .text import is_unspaced, tokens
 
 
-def exact_key(text: str, values: np.ndarray | None = None) -> str:
-    """Same key <=> same words in the same order, ignoring case, punctuation and spacing
-    (64-bit token values: a collision needs two distinct words with equal values)."""
-    values = token_hashes(text) if values is None else values
-    return hashlib.sha1(values.astype("<u8").tobytes()).hexdigest()
+def exact_key(text: str) -> str:
+    """Same key <=> same words in the same order, ignoring case, punctuation and spacing."""
+    return word_digest(text)
 
 
 def shingles(text: str, word_n: int, char_n: int) -> set[str]:

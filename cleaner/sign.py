@@ -26,7 +26,7 @@ class Sign(Stage):
         terms = sorted(salient_terms(doc.text))
         near = shingle_set(doc.text, self.word_ngram, self.char_ngram, values, unspaced)
         doc.work.update(
-            exact=exact_key(doc.text, values),
+            exact=exact_key(doc.text),
             near=near,
             near_mh=minhash_values(near, self.num_perm, self.seed),
             terms=terms,

@@ -18,6 +18,7 @@ per-token lookup costs ~0.25 µs a token; this costs a few numpy operations a do
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
@@ -102,17 +103,37 @@ def _normalised(text: str) -> str:
     return text.casefold()
 
 
-def token_hashes(text: str, chars: bool = False) -> np.ndarray:
-    """64-bit values of `text.tokens(text)`, in order; with chars=True, of each word
-    character instead (unspaced scripts)."""
+@lru_cache(maxsize=2)  # the exact key and the token values scan the same text one after the other
+def _scan(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Code points of the normalised text, and word-character flags padded with False."""
     cps = _codepoints(_normalised(text))
     flags = np.zeros(len(cps) + 2, dtype=bool)
     flags[1:-1] = _word_chars()[cps]
+    return cps, flags
+
+
+def token_hashes(text: str, chars: bool = False) -> np.ndarray:
+    """64-bit values of `text.tokens(text)`, in order; with chars=True, of each word
+    character instead (unspaced scripts)."""
+    cps, flags = _scan(text)
     word = cps[flags[1:-1]]
     if chars:
         return span_values(word, np.ones(len(word), dtype=np.int64))
     edges = np.flatnonzero(flags[1:] != flags[:-1])  # token starts and ends, alternating
     return span_values(word, edges[1::2] - edges[::2])
+
+
+def word_digest(text: str) -> str:
+    """SHA-1 of the tokens themselves (code points, 0 between tokens): equal exactly when
+    the token sequences are. Not built from token values: a polynomial hash mod 2^64 has
+    colliding strings (Thue-Morse words), and the exact tier merges without checking."""
+    cps, flags = _scan(text)
+    inside = flags[1:-1]
+    keep = inside | flags[:-2]  # word characters, and the first character after each token
+    stream = np.where(inside, cps, 0)[keep]
+    if len(stream) and stream[-1] == 0:  # text after the last token
+        stream = stream[:-1]
+    return hashlib.sha1(stream.astype("<u4").tobytes()).hexdigest()
 
 
 def string_hashes(strings: list[str]) -> np.ndarray:

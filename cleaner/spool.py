@@ -1,15 +1,18 @@
 """Processed documents on disk, so a run's memory holds signatures, not texts; and, in the
 output folder, a checkpoint an interrupted run resumes from.
 
-The file is a sequence of frames: an 8-byte little-endian length, then that many bytes of
-pickle. A document frame holds a processed document (pickled where it was processed); in
-a checkpoint, an entry frame follows it with (input key, document offset, slim copy). A
-run killed in the middle of a write leaves at most one incomplete frame at the end, which
-reopening cuts off; a document whose entry frame is missing is simply processed again.
+The file is a sequence of frames: an 8-byte little-endian length, a tag byte (D or E),
+then pickle. A document frame (D) holds a processed document (pickled where it was
+processed); in a checkpoint, an entry frame (E) follows it with (input key, document
+offset, slim copy). A run killed in the middle of a write leaves at most one incomplete
+frame at the end, which reopening cuts off; a document whose entry is missing is simply
+processed again. Resuming unpickles the checkpoint: it is as trusted as the output folder
+it lies in.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pickle
@@ -25,10 +28,28 @@ from .document import Document
 
 _LENGTH = struct.Struct("<Q")
 PARTIAL_DIR = ".cleaner-partial"  # inside --out; hidden, so never read as input
+LOCK_FILE = ".cleaner-lock"  # held by the run writing into --out
+
+
+def _lock(path: Path) -> int:
+    """An exclusive lock on the output folder for this process's lifetime (released by the
+    OS even after SIGKILL); a second run into the same folder stops instead of deleting
+    the first one's checkpoint."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise OutputBusy(f"another cleaner run is writing into {path.parent}") from None
+    return fd
 
 
 class ResumeError(Exception):
     """The checkpoint in the output folder cannot serve this run."""
+
+
+class OutputBusy(ResumeError):
+    """Another run holds the output folder."""
 
 
 class Spool:
@@ -62,14 +83,19 @@ class Spool:
         return np.frombuffer(os.pread(self._arrays, count * 4, offset), dtype=np.uint32)
 
     def _close_files(self) -> None:
-        if not self._fh.closed:
-            self._fh.close()
+        if self._fh.closed:
+            return
+        try:
+            self._fh.close()  # flushes; may fail on a full disk, a torn tail is repaired on resume
+        except OSError:
+            pass
+        finally:
             os.close(self._arrays)
 
-    def _frame(self, payload: bytes) -> int:
+    def _frame(self, payload: bytes, tag: bytes = b"D") -> int:
         self._fh.seek(0, os.SEEK_END)
         offset = self._fh.tell()
-        self._fh.write(_LENGTH.pack(len(payload)) + payload)
+        self._fh.write(_LENGTH.pack(len(payload) + 1) + tag + payload)
         return offset
 
     def append_bytes(self, blob: bytes, entry: tuple | None = None) -> int:
@@ -79,7 +105,7 @@ class Spool:
     def get(self, offset: int) -> Document:
         self._fh.seek(offset)
         (size,) = _LENGTH.unpack(self._fh.read(_LENGTH.size))
-        return pickle.loads(self._fh.read(size))
+        return pickle.loads(self._fh.read(size)[1:])
 
     def close(self, keep: bool = False) -> None:
         self._close_files()
@@ -103,6 +129,9 @@ class Checkpoint(Spool):
         meta_path = self.folder / "meta.json"
         self.discarded = False
         self.done: dict[str, tuple[int, Any]] = {}
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_path = Path(out_dir) / LOCK_FILE
+        self._lock = _lock(self._lock_path)
         if resume and meta_path.exists():
             try:
                 meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -110,13 +139,16 @@ class Checkpoint(Spool):
                 raise ResumeError(f"unreadable checkpoint {meta_path}: {exc}") from exc
             if meta.get("fingerprint") != fingerprint:
                 raise ResumeError(
-                    f"the interrupted run in {out_dir} used another configuration or cleaner version; "
-                    "run without --resume to start over")
-        elif self.folder.exists():
-            self.discarded = not resume
-            shutil.rmtree(self.folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        meta_path.write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
+                    f"the interrupted run in {out_dir} used another configuration, cleaner or "
+                    "package version; run without --resume to start over")
+        else:
+            if self.folder.exists():
+                self.discarded = True
+                shutil.rmtree(self.folder)
+            self.folder.mkdir()
+            tmp = meta_path.with_suffix(".tmp")  # written once, whole: a kill never leaves half of it
+            tmp.write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
+            os.replace(tmp, meta_path)
         self._open(self.folder / "documents.spool")
         self._load()
 
@@ -127,18 +159,20 @@ class Checkpoint(Spool):
         pending: int | None = None  # offset of a document frame waiting for its entry
         while good + _LENGTH.size <= end:
             (size,) = _LENGTH.unpack(fh.read(_LENGTH.size))
-            if good + _LENGTH.size + size > end:
+            if size < 1 or good + _LENGTH.size + size > end:
                 break
             payload = fh.read(size)
-            if pending is None:
+            if payload[:1] == b"D":
                 pending = good
-            else:
+            elif payload[:1] == b"E" and pending is not None:
                 try:
-                    key, offset, slim = pickle.loads(payload)
+                    key, offset, slim = pickle.loads(payload[1:])
                 except Exception:  # noqa: BLE001 - a damaged frame: what follows is not trusted
                     break
                 self.done[key] = (offset, slim)
                 pending = None
+            else:
+                break
             good += _LENGTH.size + size
         if pending is not None:  # a document without its entry: processed again
             good = pending
@@ -148,7 +182,7 @@ class Checkpoint(Spool):
         offset = self._frame(blob)
         if entry is not None:
             key, slim = entry
-            self._frame(pickle.dumps((key, offset, slim), protocol=pickle.HIGHEST_PROTOCOL))
+            self._frame(pickle.dumps((key, offset, slim), protocol=pickle.HIGHEST_PROTOCOL), b"E")
             self._fh.flush()  # in the OS's hands: a SIGKILL no longer loses it
         return offset
 
@@ -157,3 +191,5 @@ class Checkpoint(Spool):
         self._close_files()
         if not keep:
             shutil.rmtree(self.folder, ignore_errors=True)
+        self._lock_path.unlink(missing_ok=True)
+        os.close(self._lock)

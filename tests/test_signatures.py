@@ -50,6 +50,15 @@ def test_token_values_match_the_scheme_for_long_tokens_and_every_script():
     assert token_hashes("上海港", chars=True).tolist() == [_token_value(c) for c in "上海港"]
 
 
+def test_exact_key_compares_the_words_themselves_not_their_hashes():
+    # Thue-Morse words collide under any polynomial hash mod 2^64 (so their token values
+    # are equal); the exact tier merges without checking, so its key must not.
+    a = "".join("ab"[bin(i).count("1") % 2] for i in range(2048))
+    b = a.translate(str.maketrans("ab", "ba"))
+    assert exact_key(a) != exact_key(b)
+    assert exact_key("ab c") != exact_key("a bc") and exact_key("") == exact_key("!!")
+
+
 def test_exact_key_ignores_case_punctuation_and_spacing():
     assert exact_key("Seven  killed, 23 hurt.") == exact_key("seven killed 23 hurt")
     assert exact_key("Seven killed") != exact_key("Eight killed")
