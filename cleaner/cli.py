@@ -128,7 +128,7 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
         progress = ProgressBar(count_inputs(input_path, exclude=out_dir))
 
     docs = read_inputs(input_path, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"],
-                       exclude=out_dir)
+                       exclude=out_dir, defer=True)  # JSONL lines are parsed in the workers
     try:
         result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=checkpoint)
     except OSError as exc:  # a full disk, most likely: what is done stays done

@@ -27,6 +27,7 @@ from .document import Document
 from .extract import Extract
 from .language import DetectLanguage
 from .sign import Sign
+from .read import parse_deferred
 from .spool import Spool
 from .stage import Stage, safe_process
 from .templates import RULE_ID as TEMPLATE_RULE
@@ -63,6 +64,12 @@ def build_stages(cfg: Config) -> Stages:
 def process_one(doc: Document, stages: list[Stage]) -> tuple[Document, dict[str, float]]:
     """All per-document stages on one document, with the time each took."""
     timings: dict[str, float] = {}
+    if "raw" in doc.work:  # a JSONL line the reader left unparsed
+        start = _CLOCK()
+        if "input_key" not in doc.work and any(isinstance(s, InputKey) for s in stages):
+            doc.work["input_key"] = input_key(doc)
+        doc = parse_deferred(doc)
+        timings["read"] = _CLOCK() - start
     for stage in stages:
         if not doc.ok:
             break
@@ -134,6 +141,9 @@ def process_stream(docs: Iterable[Document], stages: list[Stage], workers: int =
             yield (finish(doc) if finish else doc), spent
         return
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    if ctx.get_start_method() == "fork":
+        for stage in stages:
+            stage.prepare()
     with ctx.Pool(workers, initializer=_init_worker, initargs=(stages, finish)) as pool:
         yield from pool.imap(_work, docs, chunksize=8)
 
@@ -236,8 +246,12 @@ def _in_memory(docs, stages: Stages, workers: int, timings: Counter, hits: Count
 
 
 def input_key(doc: Document) -> str:
-    """What an input is, for resuming: where it comes from and everything read from it."""
-    raw = json.dumps([doc.to_json(), doc.html], ensure_ascii=False, sort_keys=True)
+    """What an input is, for resuming: where it comes from and everything read from it
+    (for a JSONL line not parsed yet, the line itself)."""
+    if "raw" in doc.work:
+        raw = json.dumps([doc.source, doc.line, doc.work["raw"]], ensure_ascii=False)
+    else:
+        raw = json.dumps([doc.to_json(), doc.html], ensure_ascii=False, sort_keys=True)
     return hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 

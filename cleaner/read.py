@@ -172,10 +172,12 @@ def _numbered_lines(fh, max_bytes: int) -> Iterator[tuple[int, bytes | None, Bas
         yield n + 1, None, exc
 
 
-def _stream_jsonl(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
+def _stream_jsonl(path: Path, rel: Path, max_bytes: int, defer: bool = False) -> Iterator[Document]:
     """A JSONL file line by line: a feed of any size, with the size limit per record.
 
-    JSON text is UTF-8 (RFC 8259), so a line that is not is rejected, not guessed at."""
+    JSON text is UTF-8 (RFC 8259), so a line that is not is rejected, not guessed at.
+    With `defer`, each line is handed on unparsed (`parse_deferred` parses it where the
+    document is processed: in a worker process, off the reading process)."""
     source, stem = rel_name(rel), doc_id_for(rel)
     try:
         fh = _open(path)
@@ -202,6 +204,11 @@ def _stream_jsonl(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
             if not line.strip():
                 continue
             seen_any = True
+            if defer:
+                pending = Document(id=f"{stem}:{n}", source=source, line=n)
+                pending.work["raw"] = line
+                yield pending
+                continue
             obj, error = _parse_json(line)
             if error:
                 yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: {error}")
@@ -211,7 +218,20 @@ def _stream_jsonl(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
             yield Document(id=stem, source=source).reject("empty file")
 
 
-def read_file(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
+def parse_deferred(doc: Document) -> Document:
+    """A JSONL line `_stream_jsonl` handed on unparsed, parsed now; other documents as they are."""
+    line = doc.work.pop("raw", None)
+    if line is None:
+        return doc
+    obj, error = _parse_json(line)
+    if error:
+        return doc.reject(f"line {doc.line}: {error}")
+    parsed = from_record(obj, doc.id, doc.source, line=doc.line)
+    parsed.work = doc.work
+    return parsed
+
+
+def read_file(path: Path, rel: Path, max_bytes: int, defer: bool = False) -> Iterator[Document]:
     ext = logical(rel).suffix.lower()
     base = Document(id=doc_id_for(rel), source=rel_name(rel))
     try:
@@ -223,7 +243,7 @@ def read_file(path: Path, rel: Path, max_bytes: int) -> Iterator[Document]:
         yield base.reject("not a regular file")
         return
     if ext == ".jsonl":
-        yield from _stream_jsonl(path, rel, max_bytes)
+        yield from _stream_jsonl(path, rel, max_bytes, defer)
         return
     try:
         data = _read_limited(path, max_bytes)
@@ -300,7 +320,7 @@ def _folder_errors(root: Path, errors: list[OSError]) -> Iterator[tuple[Path, Pa
 
 
 def read_inputs(root: str | Path, extensions: Iterable[str], max_bytes: int,
-                exclude: Path | None = None) -> Iterator[Document]:
+                exclude: Path | None = None, defer: bool = False) -> Iterator[Document]:
     root = Path(root)
     exts = {e.lower() for e in extensions}
     for path, rel, problem in list_inputs(root, exclude):
@@ -315,7 +335,7 @@ def read_inputs(root: str | Path, extensions: Iterable[str], max_bytes: int,
                 "also gzipped as .gz)"
             )
             continue
-        yield from read_file(path, rel, max_bytes)
+        yield from read_file(path, rel, max_bytes, defer)
 
 
 def read_dicts(items: Iterable[Any]) -> Iterator[Document]:

@@ -20,6 +20,9 @@ class Sign(Stage):
         self.word_ngram, self.char_ngram = word_ngram, char_ngram
         self.num_perm, self.seed = num_perm, seed
 
+    def prepare(self) -> None:
+        token_hashes("")  # builds the word-character table (~0.2 s)
+
     def process(self, doc: Document) -> Document:
         values = token_hashes(doc.text)  # once, for the exact key, the shingles and the count
         unspaced = is_unspaced(doc.text)

@@ -103,9 +103,12 @@ class Spool:
         return self._frame(blob)
 
     def get(self, offset: int) -> Document:
-        self._fh.seek(offset)
-        (size,) = _LENGTH.unpack(self._fh.read(_LENGTH.size))
-        return pickle.loads(self._fh.read(size)[1:])
+        # pread, not seek + read: a forked process (output.py writes the report in one)
+        # shares the file offset, never the position of a pread.
+        self._fh.flush()
+        fd = self._fh.fileno()
+        (size,) = _LENGTH.unpack(os.pread(fd, _LENGTH.size, offset))
+        return pickle.loads(os.pread(fd, size, offset + _LENGTH.size)[1:])
 
     def close(self, keep: bool = False) -> None:
         self._close_files()

@@ -19,6 +19,10 @@ class Stage:
     def process(self, doc: Document) -> Document:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def prepare(self) -> None:
+        """Load what processing needs (models, tables) now: called before worker processes
+        fork, so they share one copy instead of each loading its own."""
+
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:
             yield safe_process(self, doc)
