@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing as mp
 import os
-import sys
-from functools import partial
 import secrets
 from importlib import metadata
 from pathlib import Path
@@ -85,39 +82,17 @@ def build_manifest(result: RunResult, cfg: Config, input_path: str, workers: int
     }
 
 
-def _start(task) -> mp.process.BaseProcess | None:
-    """`task` in a forked process (it shares the run's memory), or None where fork is missing."""
-    if "fork" not in mp.get_all_start_methods():
-        return None
-    proc = mp.get_context("fork").Process(target=_run_quietly, args=(task,), daemon=True)
-    proc.start()
-    return proc
-
-
-def _run_quietly(task) -> None:
-    try:
-        task()
-    except BaseException as exc:  # noqa: BLE001 - reported by the exit code and one line
-        sys.stderr.write(f"cleaner: error: {type(exc).__name__}: {exc}\n")
-        os._exit(1)
-
-
 def write_outputs(result: RunResult, out_dir: Path, cfg: Config, input_path: str, workers: int) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = build_manifest(result, cfg, input_path, workers)
     # No manifest while the other files change: a reader never pairs an old manifest
     # with new documents.
     (out_dir / MANIFEST).unlink(missing_ok=True)
-    write_report = partial(atomic_write, out_dir / REPORT, render_report(result, manifest))
-    # With cores to spare (workers > 1), the report is written beside the two JSONL files.
-    background = _start(write_report) if workers > 1 else None
     atomic_write(out_dir / DOCUMENTS, jsonl_lines(result.full(d).to_json() for d in result.documents))
     atomic_write(out_dir / RECORDS, jsonl_lines(r.to_json(result.full(r.canonical).text) for r in result.records))
-    if background is None:
-        write_report()
-    else:
-        background.join()
-        if background.exitcode != 0:
-            raise OSError(f"writing {REPORT} failed (exit code {background.exitcode})")
+    # Not in a forked process beside the two files above, though it would save ~0.5 s on
+    # 10,000 documents: the child touches every document's reference count, so copy-on-write
+    # duplicates most of the main process's memory (measured: +412 MiB at 50,000 documents).
+    atomic_write(out_dir / REPORT, render_report(result, manifest))
     # The manifest goes last: its presence marks a complete run.
     atomic_write(out_dir / MANIFEST, [json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"])

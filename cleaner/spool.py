@@ -103,8 +103,8 @@ class Spool:
         return self._frame(blob)
 
     def get(self, offset: int) -> Document:
-        # pread, not seek + read: a forked process (output.py writes the report in one)
-        # shares the file offset, never the position of a pread.
+        # pread, not seek + read: a forked process shares the file offset, so a seek in
+        # one would move the other's reads; a pread has no position to share.
         self._fh.flush()
         fd = self._fh.fileno()
         (size,) = _LENGTH.unpack(os.pread(fd, _LENGTH.size, offset))
