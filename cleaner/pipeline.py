@@ -64,12 +64,6 @@ def build_stages(cfg: Config) -> Stages:
 def process_one(doc: Document, stages: list[Stage]) -> tuple[Document, dict[str, float]]:
     """All per-document stages on one document, with the time each took."""
     timings: dict[str, float] = {}
-    if "raw" in doc.work:  # a JSONL line the reader left unparsed
-        start = _CLOCK()
-        if "input_key" not in doc.work and any(isinstance(s, InputKey) for s in stages):
-            doc.work["input_key"] = input_key(doc)
-        doc = parse_deferred(doc)
-        timings["read"] = _CLOCK() - start
     for stage in stages:
         if not doc.ok:
             break
@@ -113,6 +107,16 @@ def pack(doc: Document, templates: Templates, keyed: bool = False) -> tuple[byte
     work.update(removed_count=len(doc.removed), hits=[r["rule"] for r in doc.removed],
                 template_keys=templates.line_keys(doc))
     return blob, replace(doc, text="", html=None, removed=[], flags=[], work=work)
+
+
+class ParseDeferred(Stage):
+    """JSONL lines the reader handed on unparsed (read_inputs(defer=True)), parsed here,
+    in the worker processes; other documents pass unchanged."""
+
+    name = "read"
+
+    def process(self, doc: Document) -> Document:
+        return parse_deferred(doc)
 
 
 class InputKey(Stage):
@@ -230,7 +234,7 @@ def _in_memory(docs, stages: Stages, workers: int, timings: Counter, hits: Count
     """Both passes with whole documents in memory (the Python API)."""
     templates = stages.templates
     passed = []
-    for doc, spent in process_stream(docs, stages.per_document + [stages.sign], workers):
+    for doc, spent in process_stream(docs, [ParseDeferred(), *stages.per_document, stages.sign], workers):
         timings.update(spent)
         templates.observe(doc)
         passed.append(doc)
@@ -277,9 +281,9 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
 
     def received() -> Iterator[Document]:
         finish = partial(pack, templates=templates, keyed=done is not None)
-        keyed = [InputKey()] if done is not None else []
-        for (blob, slim), spent in process_stream(todo(), keyed + stages.per_document + [stages.sign], workers,
-                                                  finish):
+        # The key first: it names the input as read, before parsing or any stage changes it.
+        steps = ([InputKey()] if done is not None else []) + [ParseDeferred(), *stages.per_document, stages.sign]
+        for (blob, slim), spent in process_stream(todo(), steps, workers, finish):
             timings.update(spent)
             key = slim.work.pop("input_key", None)
             slim.work["spool"] = holder.append_bytes(blob, (key, slim) if key else None)
