@@ -81,11 +81,29 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POWERS["low"], _POWERS["high"]
 
 
+CHUNK_CHARS = 1 << 20  # strings hashed a batch at a time: temporaries stay ~40 MB, whatever the text
+
+
 def span_values(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """64-bit values of consecutive strings: `chars` holds their code points end to end,
     `lengths` their lengths (each >= 1)."""
     if not len(lengths):
         return np.empty(0, dtype=np.uint64)
+    ends = np.cumsum(lengths)
+    if ends[-1] <= CHUNK_CHARS:
+        return _span_batch(chars, lengths)
+    # Cut between strings at about every CHUNK_CHARS characters (a longer string is one batch).
+    cuts = np.unique(np.searchsorted(ends, np.arange(CHUNK_CHARS, ends[-1], CHUNK_CHARS), side="right"))
+    out, start, pos = [], 0, 0
+    for stop in [*cuts.tolist(), len(lengths)]:
+        if stop > start:
+            size = int(ends[stop - 1]) - pos
+            out.append(_span_batch(chars[pos:pos + size], lengths[start:stop]))
+            start, pos = stop, pos + size
+    return np.concatenate(out)
+
+
+def _span_batch(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     first = np.zeros(len(lengths), dtype=np.int64)
     np.cumsum(lengths[:-1], out=first[1:])
     # Offset of every character inside its string, without a Python loop.

@@ -107,3 +107,13 @@ def test_one_shingle_value_per_distinct_shingle(text, n):
 @given(_TEXTS)
 def test_exact_key_ignores_spacing_and_punctuation_around_words(text):
     assert exact_key(text) == exact_key(" " + text + " .")
+
+
+def test_long_texts_are_hashed_in_batches_with_the_same_values(monkeypatch):
+    import cleaner.signatures as sig
+
+    text = " ".join(f"word{i % 997} Straße{i % 13}" for i in range(4000)) + " " + "z" * 300
+    whole = token_hashes(text)
+    sig._scan.cache_clear()
+    monkeypatch.setattr(sig, "CHUNK_CHARS", 50)  # many batches, and a token longer than one
+    assert token_hashes(text).tolist() == whole.tolist() == string_hashes(tokens(text)).tolist()
