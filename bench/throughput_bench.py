@@ -183,15 +183,26 @@ def naive(items: list[dict]) -> dict:
     return {"documents": len(items), "seconds": round(seconds, 1), "docs_per_s": round(len(items) / seconds, 1)}
 
 
-def bench_pipeline(n: int) -> dict:
+def _best(runs: list[dict]) -> dict:
+    best = min(runs, key=lambda r: r["seconds"])
+    return {**best, "runs_seconds": [r["seconds"] for r in runs]} if len(runs) > 1 else best
+
+
+def bench_pipeline(n: int, repeat: int = 1) -> dict:
+    """Each system `repeat` times, alternating, the fastest run kept: a shared machine's
+    noise only ever slows a run down (single runs moved the 2-vs-1 ratio by +-0.1)."""
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         inp = _write_input(n, tmp)
-        one = run_cleaner(inp, tmp / "w1", 1)
-        two = run_cleaner(inp, tmp / "w2", 2)
+        items = [json.loads(line) for line in inp.read_text(encoding="utf-8").splitlines()]
+        ones, twos, bases = [], [], []
+        for _ in range(repeat):
+            ones.append(run_cleaner(inp, tmp / "w1", 1))
+            twos.append(run_cleaner(inp, tmp / "w2", 2))
+            bases.append(naive(items))
+        one, two, base = _best(ones), _best(twos), _best(bases)
         same = all((tmp / "w1" / f).read_bytes() == (tmp / "w2" / f).read_bytes()
                    for f in ("documents.jsonl", "records.jsonl"))
-        base = naive([json.loads(line) for line in inp.read_text(encoding="utf-8").splitlines()])
     return {"workers_1": one, "workers_2": two, "naive_1_process": base,
             "speedup_2_workers_vs_1": round(two["docs_per_s"] / one["docs_per_s"], 2),
             "speedup_2_workers_vs_naive": round(two["docs_per_s"] / base["docs_per_s"], 2),
@@ -217,6 +228,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--memory", default="10000,50000,200000")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--repeat", type=int, default=1, help="pipeline: runs per system, fastest kept")
     args = parser.parse_args()
     results = {}
     for name in args.only.split(","):
@@ -226,7 +238,7 @@ def main() -> None:
         elif name == "language":
             res = bench_language()
         elif name == "pipeline":
-            res = bench_pipeline(args.docs)
+            res = bench_pipeline(args.docs, args.repeat)
         else:
             res = bench_memory([int(x) for x in args.memory.split(",")])
         if res is None:
