@@ -188,11 +188,10 @@ class Clusterer:
     def _shingles(self, doc: Document, key: str = "near") -> np.ndarray:
         return array_of(doc, key, self.store)
 
-    def _near(self, doc: Document) -> tuple[Member, int] | None:
+    def _near(self, doc: Document, signature: np.ndarray) -> tuple[Member, int] | None:
         best = None
         threshold = self.cfg["near"]["threshold"]
         mine = None
-        signature = self._shingles(doc, "near_mh")
         for idx in sorted(self.near_lsh.query(signature)):
             canon = self.records[idx].canonical
             mine = self._shingles(doc) if mine is None else mine
@@ -212,7 +211,8 @@ class Clusterer:
             if self.free:
                 _drop_shingles(doc)
             return
-        found = self._near(doc)
+        signature = self._shingles(doc, "near_mh")  # read once: queried, then maybe indexed
+        found = self._near(doc, signature)
         if found is not None:
             member, idx = found
             self.records[idx].members.append(member)
@@ -222,7 +222,7 @@ class Clusterer:
         idx = len(self.records)
         self.records.append(Record([Member(doc, CANONICAL, 1.0, 1.0, reason="starts the record")]))
         self.exact[doc.work["exact"]] = idx
-        self.near_lsh.insert(idx, self._shingles(doc, "near_mh"))
+        self.near_lsh.insert(idx, signature)
 
 
 def _merge_stories(groups: list[Record], cfg, store=None) -> list[Record]:
@@ -236,6 +236,7 @@ def _merge_stories(groups: list[Record], cfg, store=None) -> list[Record]:
         head = groups[cluster_[0]]
         record = Record(list(head.members))
         canon_terms = frozenset(head.canonical.work["terms"])
+        canon_mh = array_of(head.canonical, "story_mh", store) if len(cluster_) > 1 else None
         for g in cluster_[1:]:
             group = groups[g]
             avg = sum(edges.get((min(g, h), max(g, h)), 0.0) for h in cluster_ if h != g) / (len(cluster_) - 1)
@@ -244,7 +245,7 @@ def _merge_stories(groups: list[Record], cfg, store=None) -> list[Record]:
                 via = "" if m.relation == CANONICAL else f"; {m.relation} copy of {group.canonical.id}"
                 record.members.append(Member(
                     m.doc, STORY, term_jaccard(terms, canon_terms),
-                    _estimate(array_of(m.doc, "story_mh", store), array_of(head.canonical, "story_mh", store)),
+                    _estimate(array_of(m.doc, "story_mh", store), canon_mh),
                     sorted(terms & canon_terms),
                     reason=(f"same story: average salient-term Jaccard {avg:.3f} to the other "
                             f"{len(cluster_) - 1} group(s) of the record, merged at >= story.threshold "

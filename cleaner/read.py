@@ -84,8 +84,9 @@ def _open(path: Path):
 def _read_limited(path: Path, max_bytes: int) -> bytes:
     """The file's bytes (decompressed for .gz), or ValueError past max_bytes: a small
     .gz can hold gigabytes."""
-    if path.stat().st_size > max_bytes:
-        raise ValueError(f"file too large: {path.stat().st_size} bytes (read.max_file_bytes = {max_bytes})")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ValueError(f"file too large: {size} bytes (read.max_file_bytes = {max_bytes})")
     with _open(path) as fh:
         data = fh.read(max_bytes + 1)
     if len(data) > max_bytes:
