@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .document import DUPLICATE, KEPT, Document
+from .document import DUPLICATE, KEPT, Document, dump
 from .signatures import jaccard
 from .stories import link_stories, term_jaccard
 
@@ -67,6 +67,14 @@ class Record:
                 "lang": c.lang, "date": c.date, "url": c.url, "size": len(self.members),
                 "why": self.why, "text": c.text if text is None else text,
                 "members": [m.to_json() for m in self.members]}
+
+    def json_line(self, text: str) -> str:
+        """`dump(self.to_json(...))` and a newline, with `text` the canonical's text
+        already encoded (Document.json_parts)."""
+        row = self.to_json("")
+        del row["text"]
+        members = row.pop("members")
+        return f'{dump(row)[:-1]}, "text": {text}, "members": {dump(members)}}}\n'
 
 
 class SourcePriority:

@@ -6,10 +6,18 @@ something are recorded next to what they removed, so the output can always be au
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 KEPT, DUPLICATE, REJECTED, PENDING = "kept", "duplicate", "rejected", "pending"
+# documents.jsonl fields no decision after the per-document stages changes, in row order.
+_BEFORE_TEXT = ("lang", "lang_prob", "lang_reason", "title", "date", "url", "site", "author")
+
+
+def dump(value: Any) -> str:
+    """JSON as every output row is written (UTF-8 kept, default separators)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(slots=True)
@@ -72,3 +80,19 @@ class Document:
         if self.line is not None:
             row["line"] = self.line
         return row
+
+    def json_parts(self) -> tuple[str, str, str]:
+        """The middle of the documents.jsonl row, encoded: (fields before the text, the
+        text, fields after it). None of it changes after the per-document stages, so the
+        workers encode it, in parallel, and writing only splices it in."""
+        before = dump({k: getattr(self, k) for k in _BEFORE_TEXT})[1:-1] + ', "text": '
+        return before, dump(self.text), ", " + dump({"removed": self.removed, "flags": self.flags})[1:-1]
+
+    def json_line(self, parts: tuple[str, str, str] | None = None) -> str:
+        """`dump(self.to_json())` and a newline, built around `parts` (json_parts())."""
+        before, text, after = parts or self.json_parts()
+        tail = {"meta": self.meta, "record_id": self.record_id, "error": self.error}
+        if self.line is not None:
+            tail["line"] = self.line
+        head = dump({"id": self.id, "source": self.source, "status": self.status})[:-1]
+        return f"{head}, {before}{text}{after}, {dump(tail)[1:]}\n"

@@ -10,7 +10,6 @@ import hashlib
 import json
 import multiprocessing as mp
 import os
-import pickle
 import sys
 import time
 from collections import Counter, defaultdict
@@ -90,23 +89,31 @@ def _work(doc: Document) -> tuple:
 ARRAY_KEYS = ("near", "near_mh", "story_mh")  # kept on disk beside the spool until clustering
 
 
-def pack(doc: Document, templates: Templates, keyed: bool = False) -> tuple[bytes, Document]:
-    """A processed document as (pickled whole, for the spool; slim copy, for memory).
+def pack(doc: Document, templates: Templates, spool: Spool, keyed: bool = False) -> Document:
+    """Store a processed document on the spool; return the slim copy memory keeps.
 
-    Done where the document was processed, so the main process never holds a whole one:
-    only signatures, metadata, the rule ids it removed and its template line keys. Arrays
-    travel as raw bytes: unpickling numpy objects was a third of the main process's time."""
-    if keyed and "input_key" not in doc.work:
+    Done where the document was processed (each worker writes its own spool segment), so
+    the main process never holds or passes on a whole one: only signatures, metadata, the
+    rule ids it removed and its template line keys. With `keyed` (a checkpoint), the entry
+    that lets a resumed run skip this input goes in the same write."""
+    key = doc.work.pop("input_key", None)
+    if keyed and key is None:
         # Rejected while read, so no stage (InputKey included) ran: it is still as read.
-        doc.work["input_key"] = input_key(doc)
-    blob = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+        key = input_key(doc)
     work = {k: v for k, v in doc.work.items() if k not in ("line_no", "link_density")}
-    for key in ARRAY_KEYS:
-        if key in work:
-            work[key] = work[key].astype(np.uint32).tobytes()
+    arrays = [k for k in ARRAY_KEYS if k in work]
+    for name in arrays:  # raw bytes: unpickling numpy objects costs far more
+        work[name] = work[name].astype(np.uint32).tobytes()
     work.update(removed_count=len(doc.removed), hits=[r["rule"] for r in doc.removed],
                 template_keys=templates.line_keys(doc))
-    return blob, replace(doc, text="", html=None, removed=[], flags=[], work=work)
+    slim = replace(doc, text="", html=None, removed=[], flags=[], work=work)
+    # The entry's slim copy keeps its arrays as bytes: a checkpoint must not point into
+    # arrays files, which every run rebuilds.
+    work["spool"] = spool.put(doc, (key, slim) if keyed else None)
+    slim.work = work = dict(work)
+    for name, ref in zip(arrays, spool.put_arrays([work[k] for k in arrays])):
+        work[name] = ref
+    return slim
 
 
 class ParseDeferred(Stage):
@@ -192,18 +199,30 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     hits: Counter = field(default_factory=Counter)
     spool: Spool | None = None
-    templates: Templates | None = None
     resumed: int = 0  # documents taken from an interrupted run's checkpoint
 
     def full(self, doc: Document) -> Document:
         if self.spool is None or "spool" not in doc.work:
             return doc
         full = self.spool.get(doc.work["spool"])
-        if self.templates is not None:
-            full = self.templates.apply(full)
         full.id, full.status, full.record_id, full.meta, full.error = doc.id, doc.status, doc.record_id, doc.meta, doc.error
         full.work = {}
         return full
+
+    def _parts(self, doc: Document) -> tuple[str, str, str]:
+        if self.spool is None or "spool" not in doc.work:
+            return doc.json_parts()
+        return self.spool.get_parts(doc.work["spool"])
+
+    def document_lines(self) -> Iterator[str]:
+        """documents.jsonl, line by line (each `dump(full(doc).to_json())`)."""
+        for doc in self.documents:
+            yield doc.json_line(self._parts(doc))
+
+    def record_lines(self) -> Iterator[str]:
+        """records.jsonl, line by line."""
+        for record in self.records:
+            yield record.json_line(self._parts(record.canonical)[1])
 
     def counts(self) -> dict[str, int]:
         status = Counter(d.status for d in self.documents)
@@ -272,23 +291,12 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
             if done:  # resuming: look each input up here; otherwise workers key them
                 key = input_key(doc)
                 if key in done:
-                    offset, slim = done.pop(key)  # popped: an input listed twice is processed twice
-                    slim.work["spool"] = offset
+                    ref, slim = done.pop(key)  # popped: an input listed twice is processed twice
+                    slim.work["spool"] = ref
                     reused.append(slim)
                     continue
                 doc.work["input_key"] = key
             yield doc
-
-    def received() -> Iterator[Document]:
-        finish = partial(pack, templates=templates, keyed=done is not None)
-        # The key first: it names the input as read, before parsing or any stage changes it.
-        steps = ([InputKey()] if done is not None else []) + [ParseDeferred(), *stages.per_document, stages.sign]
-        for (blob, slim), spent in process_stream(todo(), steps, workers, finish):
-            timings.update(spent)
-            key = slim.work.pop("input_key", None)
-            slim.work["spool"] = holder.append_bytes(blob, (key, slim) if key else None)
-            yield slim
-        yield from reused
 
     def stored(slim: Document) -> Document:
         keys = [k for k in ARRAY_KEYS if k in slim.work]
@@ -296,11 +304,20 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
             slim.work[key] = ref
         return slim
 
+    def received() -> Iterator[Document]:
+        finish = partial(pack, templates=templates, spool=holder, keyed=done is not None)
+        # The key first: it names the input as read, before parsing or any stage changes it.
+        steps = ([InputKey()] if done is not None else []) + [ParseDeferred(), *stages.per_document, stages.sign]
+        for slim, spent in process_stream(todo(), steps, workers, finish):
+            timings.update(spent)
+            yield slim
+        yield from map(stored, reused)
+
     out = []
-    for slim in map(stored, received()):
+    for slim in received():
         hits.update(slim.work.pop("hits"))
         if "terms" in slim.work:  # names repeat across stories: one string each
-            slim.work["terms"] = tuple(sys.intern(t) for t in slim.work["terms"])
+            slim.work["terms"] = tuple(map(sys.intern, slim.work["terms"]))
         templates.observe_keys(slim, slim.work["template_keys"])
         out.append(slim)
         if progress is not None:
@@ -322,6 +339,8 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
             slim.work["removed_count"] = len(full.removed)
         if not full.ok:
             slim.reject(full.error)
+        # Stored again, as written out: what templates removed or flagged (lines kept).
+        slim.work["spool"] = holder.put(full)
     return out, len(reused)
 
 
@@ -356,4 +375,4 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
         doc.work = {"spool": doc.work["spool"]} if holder else {}
     out.sort(key=Document.sort_key)
     return RunResult(out, records, {k: round(v, 4) for k, v in sorted(timings.items())}, hits,
-                     holder, stages.templates if holder else None, resumed)
+                     holder, resumed)

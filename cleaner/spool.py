@@ -1,14 +1,15 @@
 """Processed documents on disk, so a run's memory holds signatures, not texts; and, in the
 output folder, a checkpoint an interrupted run resumes from.
 
-The file is a sequence of frames: an 8-byte little-endian length, a tag byte (D or E),
-then pickle. A document frame (D) holds a processed document (pickled where it was
-processed); in a checkpoint, an entry frame (E) follows it with (input key, document
-offset, slim copy). A run killed in the middle of a write leaves at most one incomplete
-frame at the end, which reopening cuts off; a document whose entry is missing is simply
+A spool is a folder of segments, one per process that processed documents (the workers
+write their own, so whole documents never pass through the main process). A segment's
+`.spool` file is a sequence of frames: an 8-byte little-endian length, a tag byte (D, J
+or E), then pickle. A document frame (D) holds a processed document; a J frame follows
+with its documents.jsonl row parts, encoded; in a checkpoint, an entry frame (E) comes
+next, in the same write, with (input key, document reference, slim copy). A run killed in the middle of a write leaves at most one incomplete frame at the
+end of a segment, which reopening cuts off; a document whose entry is missing is simply
 processed again. Resuming unpickles the checkpoint: it is as trusted as the output folder
-it lies in.
-"""
+it lies in."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ import json
 import os
 import pickle
 import shutil
+import secrets
 import struct
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -52,67 +55,132 @@ class OutputBusy(ResumeError):
     """Another run holds the output folder."""
 
 
-class Spool:
-    def __init__(self, folder: str | None = None):
-        self._dir = tempfile.TemporaryDirectory(prefix="cleaner-spool-", dir=folder)
-        self._open(Path(self._dir.name) / "documents.spool")
+def _frame(payload: bytes, tag: bytes) -> bytes:
+    return _LENGTH.pack(len(payload) + 1) + tag + payload
 
-    def _open(self, path: Path) -> None:
-        self.path = path
-        self._fh = open(path, "a+b")
-        # Shingle arrays, raw: only the copy tier reads them, a few at a time, so they
-        # wait here instead of in memory (~2.7 KB a document). Rebuilt by every run.
-        self._arrays = os.open(path.with_suffix(".arrays"), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-        self._arrays_end = 0
 
-    def put_arrays(self, arrays: list[np.ndarray | bytes]) -> list[tuple[int, int]]:
-        """Store uint32 arrays (or their raw bytes) in one write; returns the references
-        `get_array` takes."""
-        chunks = [a if isinstance(a, bytes) else np.ascontiguousarray(a, dtype=np.uint32).tobytes()
-                  for a in arrays]
-        refs, offset = [], self._arrays_end
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+class _Segment:
+    """One process's own pair of files in a spool: documents (frames) and arrays (raw
+    uint32). Each worker appends to its own, so documents never travel back through the
+    main process; a reference names the segment and the offset."""
+
+    def __init__(self, folder: Path):
+        self.id = secrets.randbits(48)  # random, not the pid: a recycled pid must not reopen a file
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND
+        self.docs = os.open(folder / f"{self.id}.spool", flags, 0o600)
+        self.arrays = os.open(folder / f"{self.id}.arrays", flags, 0o600)
+        self.docs_end = self.arrays_end = 0
+
+    def put(self, blob: bytes, parts: bytes, entry: tuple | None) -> tuple[int, int, int]:
+        ref = (self.id, self.docs_end, self.docs_end + _LENGTH.size + 1 + len(blob))
+        data = _frame(blob, b"D") + _frame(parts, b"J")
+        if entry is not None:
+            key, slim = entry
+            data += _frame(pickle.dumps((key, ref, slim), protocol=pickle.HIGHEST_PROTOCOL), b"E")
+        # One unbuffered write: once it returns, a SIGKILL of this process loses nothing.
+        _write_all(self.docs, data)
+        self.docs_end += len(data)
+        return ref
+
+    def put_arrays(self, chunks: list[bytes]) -> list[tuple[int, int, int]]:
+        refs, offset = [], self.arrays_end
         for chunk in chunks:
-            refs.append((offset, len(chunk) // 4))
+            refs.append((self.id, offset, len(chunk) // 4))
             offset += len(chunk)
-        os.pwrite(self._arrays, b"".join(chunks), self._arrays_end)
-        self._arrays_end = offset
+        _write_all(self.arrays, b"".join(chunks))
+        self.arrays_end = offset
         return refs
 
-    def get_array(self, ref: tuple[int, int]) -> np.ndarray:
-        offset, count = ref
-        return np.frombuffer(os.pread(self._arrays, count * 4, offset), dtype=np.uint32)
+    def close(self) -> None:
+        os.close(self.docs)
+        os.close(self.arrays)
+
+
+class Spool:
+    """Processed documents in a folder of segments, one per writing process.
+
+    Picklable (as its folder), so worker processes, forked or spawned, write to it."""
+
+    def __init__(self, folder: str | None = None):
+        self._dir = tempfile.TemporaryDirectory(prefix="cleaner-spool-", dir=folder)
+        self._setup(Path(self._dir.name))
+
+    def _setup(self, folder: Path) -> None:
+        self.folder = folder
+        self._segment: _Segment | None = None
+        self._segment_pid = 0
+        self._readers: dict[tuple[int, str], int] = {}
+
+    def __getstate__(self) -> dict:
+        return {"folder": self.folder}
+
+    def __setstate__(self, state: dict) -> None:
+        self._dir = None  # a worker's copy: the folder belongs to the process that made it
+        self._setup(state["folder"])
+
+    def _own(self) -> _Segment:
+        if self._segment is None or self._segment_pid != os.getpid():  # a forked copy makes its own
+            self._segment, self._segment_pid = _Segment(self.folder), os.getpid()
+        return self._segment
+
+    def put(self, doc: Document, entry: tuple | None = None) -> tuple[int, int, int]:
+        """Append a processed document (its `work` left out) with its encoded row parts
+        (Document.json_parts) and, in a checkpoint, its entry (input key, slim copy);
+        returns the reference `get` and `get_parts` take."""
+        blob = pickle.dumps(replace(doc, work={"line_no": doc.work["line_no"]} if "line_no" in doc.work else {}),
+                            protocol=pickle.HIGHEST_PROTOCOL)
+        parts = pickle.dumps(doc.json_parts(), protocol=pickle.HIGHEST_PROTOCOL)
+        return self._own().put(blob, parts, entry)
+
+    def put_arrays(self, arrays: list[np.ndarray | bytes]) -> list[tuple[int, int, int]]:
+        """Store uint32 arrays (or their raw bytes) in one write; returns the references
+        `get_array` takes. Shingle arrays wait here instead of in memory (~2.7 KB a
+        document): only the copy tier reads them, a few at a time."""
+        return self._own().put_arrays([a if isinstance(a, bytes) else
+                                       np.ascontiguousarray(a, dtype=np.uint32).tobytes() for a in arrays])
+
+    def _reader(self, segment: int, suffix: str) -> int:
+        fd = self._readers.get((segment, suffix))
+        if fd is None:
+            fd = self._readers[(segment, suffix)] = os.open(self.folder / f"{segment}.{suffix}", os.O_RDONLY)
+        return fd
+
+    def _payload(self, segment: int, offset: int) -> bytes:
+        # pread: no file position, so nothing shared with forked processes to move.
+        fd = self._reader(segment, "spool")
+        (size,) = _LENGTH.unpack(os.pread(fd, _LENGTH.size, offset))
+        return os.pread(fd, size, offset + _LENGTH.size)[1:]
+
+    def get(self, ref: tuple[int, int, int]) -> Document:
+        """The document as stored; its `work` holds only what template removal needs."""
+        return pickle.loads(self._payload(ref[0], ref[1]))
+
+    def get_parts(self, ref: tuple[int, int, int]) -> tuple[str, str, str]:
+        """The document's encoded row parts (Document.json_parts), without unpickling it."""
+        return pickle.loads(self._payload(ref[0], ref[2]))
+
+    def get_array(self, ref: tuple[int, int, int]) -> np.ndarray:
+        segment, offset, count = ref
+        return np.frombuffer(os.pread(self._reader(segment, "arrays"), count * 4, offset), dtype=np.uint32)
 
     def _close_files(self) -> None:
-        if self._fh.closed:
-            return
-        try:
-            self._fh.close()  # flushes; may fail on a full disk, a torn tail is repaired on resume
-        except OSError:
-            pass
-        finally:
-            os.close(self._arrays)
-
-    def _frame(self, payload: bytes, tag: bytes = b"D") -> int:
-        self._fh.seek(0, os.SEEK_END)
-        offset = self._fh.tell()
-        self._fh.write(_LENGTH.pack(len(payload) + 1) + tag + payload)
-        return offset
-
-    def append_bytes(self, blob: bytes, entry: tuple | None = None) -> int:
-        """Append a pickled document (pickled where it was processed); returns its offset."""
-        return self._frame(blob)
-
-    def get(self, offset: int) -> Document:
-        # pread, not seek + read: a forked process shares the file offset, so a seek in
-        # one would move the other's reads; a pread has no position to share.
-        self._fh.flush()
-        fd = self._fh.fileno()
-        (size,) = _LENGTH.unpack(os.pread(fd, _LENGTH.size, offset))
-        return pickle.loads(os.pread(fd, size, offset + _LENGTH.size)[1:])
+        for fd in self._readers.values():
+            os.close(fd)
+        self._readers.clear()
+        if self._segment is not None and self._segment_pid == os.getpid():
+            self._segment.close()
+        self._segment = None
 
     def close(self, keep: bool = False) -> None:
         self._close_files()
-        self._dir.cleanup()
+        if self._dir is not None:
+            self._dir.cleanup()
 
     def __enter__(self) -> Spool:
         return self
@@ -125,16 +193,17 @@ class Checkpoint(Spool):
     """A spool in OUT/.cleaner-partial/ that survives the run being killed.
 
     `done` maps the key of every input finished by an earlier, interrupted run (same
-    configuration and cleaner version) to (document offset, slim copy)."""
+    configuration and cleaner version) to (document reference, slim copy)."""
 
     def __init__(self, out_dir: Path, fingerprint: str, resume: bool):
-        self.folder = Path(out_dir) / PARTIAL_DIR
-        meta_path = self.folder / "meta.json"
+        folder = Path(out_dir) / PARTIAL_DIR
+        meta_path = folder / "meta.json"
         self.discarded = False
-        self.done: dict[str, tuple[int, Any]] = {}
-        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        self.done: dict[str, tuple[Any, Any]] = {}
+        folder.parent.mkdir(parents=True, exist_ok=True)
         self._lock_path = Path(out_dir) / LOCK_FILE
         self._lock = _lock(self._lock_path)
+        self._dir = None
         if resume and meta_path.exists():
             try:
                 meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -145,49 +214,48 @@ class Checkpoint(Spool):
                     f"the interrupted run in {out_dir} used another configuration, cleaner or "
                     "package version; run without --resume to start over")
         else:
-            if self.folder.exists():
+            if folder.exists():
                 self.discarded = True
-                shutil.rmtree(self.folder)
-            self.folder.mkdir()
+                shutil.rmtree(folder)
+            folder.mkdir()
             tmp = meta_path.with_suffix(".tmp")  # written once, whole: a kill never leaves half of it
             tmp.write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
             os.replace(tmp, meta_path)
-        self._open(self.folder / "documents.spool")
-        self._load()
+        self._setup(folder)
+        for path in sorted(folder.glob("*.spool")):
+            if path.stem.isdigit():
+                self._load(path, int(path.stem))
+        # Arrays are rebuilt from the slim copies by every run.
+        for path in folder.glob("*.arrays"):
+            path.unlink()
 
-    def _load(self) -> None:
-        """Read back complete frames; cut an incomplete tail off."""
-        fh, end, good = self._fh, os.fstat(self._fh.fileno()).st_size, 0
-        fh.seek(0)
-        pending: int | None = None  # offset of a document frame waiting for its entry
-        while good + _LENGTH.size <= end:
-            (size,) = _LENGTH.unpack(fh.read(_LENGTH.size))
-            if size < 1 or good + _LENGTH.size + size > end:
-                break
-            payload = fh.read(size)
-            if payload[:1] == b"D":
-                pending = good
-            elif payload[:1] == b"E" and pending is not None:
-                try:
-                    key, offset, slim = pickle.loads(payload[1:])
-                except Exception:  # noqa: BLE001 - a damaged frame: what follows is not trusted
+    def _load(self, path: Path, segment: int) -> None:
+        """Read back one segment's complete frames; cut an incomplete tail off."""
+        with open(path, "r+b") as fh:
+            end, good = os.fstat(fh.fileno()).st_size, 0
+            pending: int | None = None  # offset of a document frame waiting for its entry
+            while good + _LENGTH.size <= end:
+                (size,) = _LENGTH.unpack(fh.read(_LENGTH.size))
+                if size < 1 or good + _LENGTH.size + size > end:
                     break
-                self.done[key] = (offset, slim)
-                pending = None
-            else:
-                break
-            good += _LENGTH.size + size
-        if pending is not None:  # a document without its entry: processed again
-            good = pending
-        fh.truncate(good)
-
-    def append_bytes(self, blob: bytes, entry: tuple | None = None) -> int:
-        offset = self._frame(blob)
-        if entry is not None:
-            key, slim = entry
-            self._frame(pickle.dumps((key, offset, slim), protocol=pickle.HIGHEST_PROTOCOL), b"E")
-            self._fh.flush()  # in the OS's hands: a SIGKILL no longer loses it
-        return offset
+                payload = fh.read(size)
+                if payload[:1] == b"D":
+                    pending = good
+                elif payload[:1] == b"J" and pending is not None:
+                    pass
+                elif payload[:1] == b"E" and pending is not None:
+                    try:
+                        key, ref, slim = pickle.loads(payload[1:])
+                    except Exception:  # noqa: BLE001 - a damaged frame: what follows is not trusted
+                        break
+                    self.done[key] = (ref, slim)
+                    pending = None
+                else:
+                    break
+                good += _LENGTH.size + size
+            if pending is not None:  # a document without its entry: processed again
+                good = pending
+            fh.truncate(good)
 
     def close(self, keep: bool = False) -> None:
         """Remove the checkpoint (the run's outputs are written), or keep it to resume."""

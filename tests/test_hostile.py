@@ -224,11 +224,12 @@ def _corpus(folder: Path, n: int) -> Path:
 
 
 def _kill_when_checkpointed(args, spool: Path, min_bytes: int) -> None:
+    """Run, and SIGKILL once the checkpoint's segments in `spool` hold `min_bytes`."""
     proc = subprocess.Popen([sys.executable, "-m", "cleaner", *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
-        if spool.exists() and spool.stat().st_size >= min_bytes:
+        if sum(p.stat().st_size for p in spool.glob("*.spool")) >= min_bytes:
             break
         time.sleep(0.02)
     assert proc.poll() is None, "the run finished before it could be killed; use a larger corpus"
@@ -242,7 +243,7 @@ def test_sigkill_then_resume_gives_the_same_output(tmp_path):
     assert run_cli("run", str(inp), "--out", str(reference), "--workers", "2", "-q").returncode == 0
 
     out = tmp_path / "out"
-    spool = out / ".cleaner-partial" / "documents.spool"
+    spool = out / ".cleaner-partial"
     _kill_when_checkpointed(["run", str(inp), "--out", str(out), "--workers", "2"], spool, 400_000)
     assert not (out / "manifest.json").exists()  # no complete output, and no half-written file
     assert not (out / "documents.jsonl").exists()
@@ -262,7 +263,7 @@ def test_sigkill_leaves_the_previous_complete_output(tmp_path):
     small = _corpus(tmp_path / "small", 30)
     assert run_cli("run", str(small), "--out", str(out), "-q").returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and not p.name.startswith(".")}
-    _kill_when_checkpointed(["run", str(inp), "--out", str(out)], out / ".cleaner-partial" / "documents.spool",
+    _kill_when_checkpointed(["run", str(inp), "--out", str(out)], out / ".cleaner-partial",
                             100_000)
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and not p.name.startswith(".")}
     assert after == before  # the killed run never touched the complete output
@@ -275,7 +276,7 @@ def test_sigkill_leaves_the_previous_complete_output(tmp_path):
 def test_resume_refuses_another_configuration(tmp_path):
     inp = _corpus(tmp_path / "in", 1200)
     out = tmp_path / "out"
-    _kill_when_checkpointed(["run", str(inp), "--out", str(out)], out / ".cleaner-partial" / "documents.spool",
+    _kill_when_checkpointed(["run", str(inp), "--out", str(out)], out / ".cleaner-partial",
                             100_000)
     cfg = tmp_path / "other.toml"
     cfg.write_text("[near]\nthreshold = 0.5\n", encoding="utf-8")
@@ -291,10 +292,9 @@ def test_cut_off_checkpoint_is_repaired(tmp_path):
     cp = Checkpoint(tmp_path, "fp", resume=False)
     for i in range(3):
         doc = Document(id=f"d{i}", source="s", text="x" * 100)
-        import pickle
-        cp.append_bytes(pickle.dumps(doc), (f"k{i}", doc))
+        cp.put(doc, (f"k{i}", doc))
     cp.close(keep=True)
-    spool = tmp_path / ".cleaner-partial" / "documents.spool"
+    (spool,) = (tmp_path / ".cleaner-partial").glob("*.spool")
     spool.write_bytes(spool.read_bytes()[:-5])  # killed in the middle of the last frame
     again = Checkpoint(tmp_path, "fp", resume=True)
     assert sorted(again.done) == ["k0", "k1"]

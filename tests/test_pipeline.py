@@ -9,8 +9,11 @@ from conftest import RAW
 
 
 def rows(result):
-    docs = [json.dumps(result.full(d).to_json(), ensure_ascii=False) for d in result.documents]
-    recs = [json.dumps(r.to_json(result.full(r.canonical).text), ensure_ascii=False) for r in result.records]
+    docs = [json.dumps(result.full(d).to_json(), ensure_ascii=False) + "\n" for d in result.documents]
+    recs = [json.dumps(r.to_json(result.full(r.canonical).text), ensure_ascii=False) + "\n" for r in result.records]
+    # What the CLI writes: rows spliced from parts the workers encoded.
+    assert list(result.document_lines()) == docs
+    assert list(result.record_lines()) == recs
     return docs, recs, result.rule_hits()
 
 
@@ -35,6 +38,10 @@ def test_two_workers_equal_one(tmp_path):
     one, two = run(workers=1), run(workers=2, spool=True, spool_dir=str(tmp_path))
     try:
         assert rows(one) == rows(two)
+        # Each worker stored the documents it processed in its own segment: whole
+        # documents never went through the main process.
+        (folder,) = tmp_path.iterdir()
+        assert len(list(folder.glob("*.spool"))) == 2
     finally:
         two.close()
 
@@ -59,5 +66,31 @@ def test_spooled_run_applies_templates_like_in_memory(tmp_path):
         assert rows(spooled) == rows(memory)
         assert spooled.rule_hits()["template.repeated-line"] == 4
         assert all(footer not in spooled.full(d).text for d in spooled.documents)
+    finally:
+        spooled.close()
+
+
+def test_template_flag_without_removal_reaches_the_spooled_output(tmp_path):
+    # Template lines over max_removed_fraction of a text are kept, and the document is
+    # flagged: the spooled run must write that flag, though its text did not change.
+    from cleaner.read import read_inputs as read
+
+    src = tmp_path / "in" / "site"
+    src.mkdir(parents=True)
+    (tmp_path / "spool").mkdir()
+    footer = ["Kontakt zur Lokalredaktion und Leserservice unter der bekannten Nummer",
+              "Alle Rechte vorbehalten, Nachdruck nur mit schriftlicher Genehmigung des Verlags",
+              "Folgen Sie uns auch in den sozialen Netzwerken und abonnieren Sie den Newsletter"]
+    for i, story in enumerate(["Hafen wieder offen.", "Rat stimmt zu.", "Neue Tramlinie.", "Brand gelöscht."]):
+        (src / f"s{i}.txt").write_text("\n".join([story, *footer]) + "\n", encoding="utf-8")
+    cfg = load_config()
+    memory = run_documents(read(tmp_path / "in", cfg["read"]["extensions"], 10**6), cfg)
+    spooled = run_documents(read(tmp_path / "in", cfg["read"]["extensions"], 10**6), cfg, workers=2,
+                            spool=True, spool_dir=str(tmp_path / "spool"))
+    try:
+        assert rows(spooled) == rows(memory)
+        flagged = [d for d in spooled.documents
+                   if any(f["flag"] == "removal_over_limit" for f in spooled.full(d).flags)]
+        assert len(flagged) == 4
     finally:
         spooled.close()
