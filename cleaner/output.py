@@ -42,11 +42,6 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
         raise
 
 
-def jsonl_lines(rows: Iterable[dict[str, Any]]) -> Iterable[str]:
-    for row in rows:
-        yield json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n"
-
-
 def package_versions() -> dict[str, str]:
     versions = {}
     for name in PACKAGES:
