@@ -68,13 +68,14 @@ class Record:
                 "why": self.why, "text": c.text if text is None else text,
                 "members": [m.to_json() for m in self.members]}
 
-    def json_line(self, text: str) -> str:
-        """`dump(self.to_json(...))` and a newline, with `text` the canonical's text
-        already encoded (Document.json_parts)."""
+    def json_line(self, text: bytes) -> bytes:
+        """`dump(self.to_json(...))` and a newline, in UTF-8, with `text` the canonical's
+        text already encoded (Document.json_parts)."""
         row = self.to_json("")
         del row["text"]
         members = row.pop("members")
-        return f'{dump(row)[:-1]}, "text": {text}, "members": {dump(members)}}}\n'
+        return b"".join(((dump(row)[:-1] + ', "text": ').encode("utf-8"), text,
+                         (', "members": ' + dump(members) + "}\n").encode("utf-8")))
 
 
 class SourcePriority:

@@ -81,18 +81,20 @@ class Document:
             row["line"] = self.line
         return row
 
-    def json_parts(self) -> tuple[str, str, str]:
-        """The middle of the documents.jsonl row, encoded: (fields before the text, the
-        text, fields after it). None of it changes after the per-document stages, so the
-        workers encode it, in parallel, and writing only splices it in."""
+    def json_parts(self) -> tuple[bytes, bytes, bytes]:
+        """The middle of the documents.jsonl row, encoded as written (UTF-8): (fields
+        before the text, the text, fields after it). None of it changes after the
+        per-document stages, so the workers encode it, in parallel, and writing only
+        splices it in."""
         before = dump({k: getattr(self, k) for k in _BEFORE_TEXT})[1:-1] + ', "text": '
-        return before, dump(self.text), ", " + dump({"removed": self.removed, "flags": self.flags})[1:-1]
+        after = ", " + dump({"removed": self.removed, "flags": self.flags})[1:-1]
+        return before.encode("utf-8"), dump(self.text).encode("utf-8"), after.encode("utf-8")
 
-    def json_line(self, parts: tuple[str, str, str] | None = None) -> str:
-        """`dump(self.to_json())` and a newline, built around `parts` (json_parts())."""
+    def json_line(self, parts: tuple[bytes, bytes, bytes] | None = None) -> bytes:
+        """`dump(self.to_json())` and a newline, in UTF-8, built around `parts` (json_parts())."""
         before, text, after = parts or self.json_parts()
         tail = {"meta": self.meta, "record_id": self.record_id, "error": self.error}
         if self.line is not None:
             tail["line"] = self.line
-        head = dump({"id": self.id, "source": self.source, "status": self.status})[:-1]
-        return f"{head}, {before}{text}{after}, {dump(tail)[1:]}\n"
+        head = dump({"id": self.id, "source": self.source, "status": self.status})[:-1] + ", "
+        return b"".join((head.encode("utf-8"), before, text, after, b", ", dump(tail)[1:].encode("utf-8"), b"\n"))

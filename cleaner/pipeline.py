@@ -209,17 +209,17 @@ class RunResult:
         full.work = {}
         return full
 
-    def _parts(self, doc: Document) -> tuple[str, str, str]:
+    def _parts(self, doc: Document) -> tuple[bytes, bytes, bytes]:
         if self.spool is None or "spool" not in doc.work:
             return doc.json_parts()
         return self.spool.get_parts(doc.work["spool"])
 
-    def document_lines(self) -> Iterator[str]:
-        """documents.jsonl, line by line (each `dump(full(doc).to_json())`)."""
+    def document_lines(self) -> Iterator[bytes]:
+        """documents.jsonl, line by line (each `dump(full(doc).to_json())`, in UTF-8)."""
         for doc in self.documents:
             yield doc.json_line(self._parts(doc))
 
-    def record_lines(self) -> Iterator[str]:
+    def record_lines(self) -> Iterator[bytes]:
         """records.jsonl, line by line."""
         for record in self.records:
             yield record.json_line(self._parts(record.canonical)[1])

@@ -161,7 +161,7 @@ class Spool:
         """The document as stored; its `work` holds only what template removal needs."""
         return pickle.loads(self._payload(ref[0], ref[1]))
 
-    def get_parts(self, ref: tuple[int, int, int]) -> tuple[str, str, str]:
+    def get_parts(self, ref: tuple[int, int, int]) -> tuple[bytes, bytes, bytes]:
         """The document's encoded row parts (Document.json_parts), without unpickling it."""
         return pickle.loads(self._payload(ref[0], ref[2]))
 

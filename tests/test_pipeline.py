@@ -12,8 +12,8 @@ def rows(result):
     docs = [json.dumps(result.full(d).to_json(), ensure_ascii=False) + "\n" for d in result.documents]
     recs = [json.dumps(r.to_json(result.full(r.canonical).text), ensure_ascii=False) + "\n" for r in result.records]
     # What the CLI writes: rows spliced from parts the workers encoded.
-    assert list(result.document_lines()) == docs
-    assert list(result.record_lines()) == recs
+    assert list(result.document_lines()) == [d.encode("utf-8") for d in docs]
+    assert list(result.record_lines()) == [r.encode("utf-8") for r in recs]
     return docs, recs, result.rule_hits()
 
 

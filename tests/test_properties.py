@@ -156,4 +156,4 @@ def test_spliced_row_equals_the_row_dumped_whole(doc):
     # later. The line must be exactly what dumping the whole row gives.
     parts = doc.json_parts()
     doc.id, doc.status, doc.record_id = doc.id + "-renamed", "kept", "rec-1"
-    assert doc.json_line(parts) == json.dumps(doc.to_json(), ensure_ascii=False) + "\n"
+    assert doc.json_line(parts) == (json.dumps(doc.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
