@@ -107,10 +107,9 @@ def pack(doc: Document, templates: Templates, spool: Spool, keyed: bool = False)
     work.update(removed_count=len(doc.removed), hits=[r["rule"] for r in doc.removed],
                 template_keys=templates.line_keys(doc))
     slim = replace(doc, text="", html=None, removed=[], flags=[], work=work)
-    # The entry's slim copy keeps its arrays as bytes: a checkpoint must not point into
-    # arrays files, which every run rebuilds.
+    # The entry's slim copy, pickled by put(), keeps its arrays as bytes: a checkpoint
+    # must not point into arrays files, which every run rebuilds.
     work["spool"] = spool.put(doc, (key, slim) if keyed else None)
-    slim.work = work = dict(work)
     for name, ref in zip(arrays, spool.put_arrays([work[k] for k in arrays])):
         work[name] = ref
     return slim

@@ -46,22 +46,30 @@ def test_two_workers_equal_one(tmp_path):
         two.close()
 
 
-def test_spooled_run_applies_templates_like_in_memory(tmp_path):
+def _site_runs(tmp_path, texts):
+    """One source's documents run in memory and spooled with 2 workers."""
     from cleaner.read import read_inputs as read
 
     src = tmp_path / "in" / "site"
     src.mkdir(parents=True)
     (tmp_path / "spool").mkdir()
-    footer = "Kontakt zur Lokalredaktion und Leserservice unter der bekannten Nummer"
-    for i, story in enumerate(["The harbour reopened on Monday after three weeks of repairs to the quay walls.",
-                               "The council voted on Tuesday to raise the school building budget by a tenth.",
-                               "A new tram line will link the station with the university from next spring.",
-                               "Firefighters put out a blaze at a timber yard on the edge of town overnight."]):
-        (src / f"s{i}.txt").write_text(f"Headline {i}\n{story}\n{footer}\n", encoding="utf-8")
+    for i, text in enumerate(texts):
+        (src / f"s{i}.txt").write_text(text, encoding="utf-8")
     cfg = load_config()
     memory = run_documents(read(tmp_path / "in", cfg["read"]["extensions"], 10**6), cfg)
     spooled = run_documents(read(tmp_path / "in", cfg["read"]["extensions"], 10**6), cfg, workers=2,
                             spool=True, spool_dir=str(tmp_path / "spool"))
+    return memory, spooled
+
+
+def test_spooled_run_applies_templates_like_in_memory(tmp_path):
+    footer = "Kontakt zur Lokalredaktion und Leserservice unter der bekannten Nummer"
+    memory, spooled = _site_runs(tmp_path, [
+        f"Headline {i}\n{story}\n{footer}\n" for i, story in enumerate([
+            "The harbour reopened on Monday after three weeks of repairs to the quay walls.",
+            "The council voted on Tuesday to raise the school building budget by a tenth.",
+            "A new tram line will link the station with the university from next spring.",
+            "Firefighters put out a blaze at a timber yard on the edge of town overnight."])])
     try:
         assert rows(spooled) == rows(memory)
         assert spooled.rule_hits()["template.repeated-line"] == 4
@@ -73,20 +81,11 @@ def test_spooled_run_applies_templates_like_in_memory(tmp_path):
 def test_template_flag_without_removal_reaches_the_spooled_output(tmp_path):
     # Template lines over max_removed_fraction of a text are kept, and the document is
     # flagged: the spooled run must write that flag, though its text did not change.
-    from cleaner.read import read_inputs as read
-
-    src = tmp_path / "in" / "site"
-    src.mkdir(parents=True)
-    (tmp_path / "spool").mkdir()
     footer = ["Kontakt zur Lokalredaktion und Leserservice unter der bekannten Nummer",
               "Alle Rechte vorbehalten, Nachdruck nur mit schriftlicher Genehmigung des Verlags",
               "Folgen Sie uns auch in den sozialen Netzwerken und abonnieren Sie den Newsletter"]
-    for i, story in enumerate(["Hafen wieder offen.", "Rat stimmt zu.", "Neue Tramlinie.", "Brand gelöscht."]):
-        (src / f"s{i}.txt").write_text("\n".join([story, *footer]) + "\n", encoding="utf-8")
-    cfg = load_config()
-    memory = run_documents(read(tmp_path / "in", cfg["read"]["extensions"], 10**6), cfg)
-    spooled = run_documents(read(tmp_path / "in", cfg["read"]["extensions"], 10**6), cfg, workers=2,
-                            spool=True, spool_dir=str(tmp_path / "spool"))
+    memory, spooled = _site_runs(tmp_path, ["\n".join([story, *footer]) + "\n" for story in
+                                            ["Hafen wieder offen.", "Rat stimmt zu.", "Neue Tramlinie.", "Brand gelöscht."]])
     try:
         assert rows(spooled) == rows(memory)
         flagged = [d for d in spooled.documents
