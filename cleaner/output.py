@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import secrets
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
@@ -40,30 +40,39 @@ def _write_temp(path: Path, chunks: Iterable[str | bytes]) -> str:
     return tmp
 
 
-def _commit(tmp: str, path: Path) -> None:
+def _fsync(tmp: str) -> None:
+    fd = os.open(tmp, os.O_RDONLY)
     try:
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_writes(files: Iterable[tuple[Path, Iterable[str | bytes]]]) -> None:
+    """Write each (path, chunks) (str as UTF-8, or bytes) to a temporary file, then rename
+    them all into place, in order, once every one is on disk. Each file is fsynced in a
+    thread while the next one is written (fsync releases the GIL). If any fails, none
+    is renamed and the temporary files are removed."""
+    staged: list[tuple[str, Path, Future]] = []
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="cleaner-sync") as syncer:
+            for path, chunks in files:
+                tmp = _write_temp(path, chunks)
+                staged.append((tmp, path, syncer.submit(_fsync, tmp)))
+            for _, _, synced in staged:
+                synced.result()
+        for tmp, path, _ in staged:
+            os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        for tmp, _, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
         raise
 
 
-def atomic_write(path: Path, chunks: Iterable[str | bytes], syncer: Executor | None = None) -> Future | None:
-    """Write `chunks` (str as UTF-8, or bytes) to a temporary file, then fsync it and
-    rename it over `path`. With `syncer` (one thread), the fsync and rename run there, in
-    the order submitted, while the caller writes the next file; the returned future
-    raises what they raised."""
-    tmp = _write_temp(path, chunks)
-    if syncer is None:
-        _commit(tmp, path)
-        return None
-    return syncer.submit(_commit, tmp, path)
+def atomic_write(path: Path, chunks: Iterable[str | bytes]) -> None:
+    """One file, written whole or not at all: a reader sees the old file or the new one."""
+    atomic_writes([(path, chunks)])
 
 
 def package_versions() -> dict[str, str]:
@@ -107,15 +116,11 @@ def write_outputs(result: RunResult, out_dir: Path, cfg: Config, input_path: str
     # No manifest while the other files change: a reader never pairs an old manifest
     # with new documents.
     (out_dir / MANIFEST).unlink(missing_ok=True)
-    # fsync releases the GIL: each file is flushed to disk while the next one is written.
-    with ThreadPoolExecutor(1, thread_name_prefix="cleaner-sync") as syncer:
-        pending = [atomic_write(out_dir / DOCUMENTS, result.document_lines(), syncer),
-                   atomic_write(out_dir / RECORDS, result.record_lines(), syncer),
+    atomic_writes([(out_dir / DOCUMENTS, result.document_lines()),
+                   (out_dir / RECORDS, result.record_lines()),
                    # Not in a forked process: the child touches every document's reference
                    # count, so copy-on-write duplicates most of the main process's memory
                    # (measured: +412 MiB at 50,000 documents).
-                   atomic_write(out_dir / REPORT, render_report(result, manifest), syncer)]
-        for future in pending:
-            future.result()
+                   (out_dir / REPORT, render_report(result, manifest))])
     # The manifest goes last: its presence marks a complete run.
     atomic_write(out_dir / MANIFEST, [json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"])

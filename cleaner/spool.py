@@ -74,8 +74,22 @@ class _Segment:
         self.id = secrets.randbits(48)  # random, not the pid: a recycled pid must not reopen a file
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND
         self.docs = os.open(folder / f"{self.id}.spool", flags, 0o600)
-        self.arrays = os.open(folder / f"{self.id}.arrays", flags, 0o600)
+        try:
+            self.arrays = os.open(folder / f"{self.id}.arrays", flags, 0o600)
+        except OSError:
+            os.close(self.docs)
+            raise
         self.docs_end = self.arrays_end = 0
+
+    @staticmethod
+    def _append(fd: int, data: bytes, end: int) -> None:
+        try:
+            _write_all(fd, data)
+        except OSError:
+            # A part written (disk full): cut it off, so the offsets handed out before
+            # stay right and a resumed run reads whole frames.
+            os.ftruncate(fd, end)
+            raise
 
     def put(self, blob: bytes, parts: bytes, entry: tuple | None) -> tuple[int, int, int]:
         ref = (self.id, self.docs_end, self.docs_end + _LENGTH.size + 1 + len(blob))
@@ -84,7 +98,7 @@ class _Segment:
             key, slim = entry
             data += _frame(pickle.dumps((key, ref, slim), protocol=pickle.HIGHEST_PROTOCOL), b"E")
         # One unbuffered write: once it returns, a SIGKILL of this process loses nothing.
-        _write_all(self.docs, data)
+        self._append(self.docs, data, self.docs_end)
         self.docs_end += len(data)
         return ref
 
@@ -93,7 +107,7 @@ class _Segment:
         for chunk in chunks:
             refs.append((self.id, offset, len(chunk) // 4))
             offset += len(chunk)
-        _write_all(self.arrays, b"".join(chunks))
+        self._append(self.arrays, b"".join(chunks), self.arrays_end)
         self.arrays_end = offset
         return refs
 

@@ -358,3 +358,45 @@ def test_endless_line_in_a_gzipped_feed_is_bounded(tmp_path):
     docs = list(read_file(feed, Path(feed.name), max_bytes=100_000))
     assert "record too large" in docs[0].error and docs[0].line == 1
     assert docs[1].id == "ok" and docs[1].ok
+
+
+def test_outputs_are_renamed_only_once_all_are_written(tmp_path):
+    from cleaner.output import atomic_writes
+
+    (tmp_path / "a").write_text("old a", encoding="utf-8")
+    (tmp_path / "b").write_text("old b", encoding="utf-8")
+
+    def failing():
+        yield "new b, first part"
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        atomic_writes([(tmp_path / "a", ["new a"]), (tmp_path / "b", failing())])
+    # Not a new documents.jsonl beside an old records.jsonl: neither file changed.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]  # no temporary file left
+    assert (tmp_path / "a").read_text(encoding="utf-8") == "old a"
+    assert (tmp_path / "b").read_text(encoding="utf-8") == "old b"
+
+
+def test_a_failed_spool_write_leaves_no_partial_frame(tmp_path, monkeypatch):
+    import cleaner.spool as spool_module
+    from cleaner.document import Document
+
+    spool = spool_module.Spool(str(tmp_path))
+    try:
+        first = spool.put(Document(id="d0", source="s", text="first"))
+        real = spool_module._write_all
+
+        def disk_full(fd, data):
+            os.write(fd, data[: len(data) // 2])
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(spool_module, "_write_all", disk_full)
+        with pytest.raises(OSError):
+            spool.put(Document(id="d1", source="s", text="second"))
+        monkeypatch.setattr(spool_module, "_write_all", real)
+        third = spool.put(Document(id="d2", source="s", text="third"))
+        assert [spool.get(first).id, spool.get(third).id] == ["d0", "d2"]
+        assert spool.get_parts(third)[1] == b'"third"'
+    finally:
+        spool.close()
