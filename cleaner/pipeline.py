@@ -101,17 +101,23 @@ def pack(doc: Document, templates: Templates, spool: Spool, keyed: bool = False)
         # Rejected while read, so no stage (InputKey included) ran: it is still as read.
         key = input_key(doc)
     work = {k: v for k, v in doc.work.items() if k not in ("line_no", "link_density")}
-    arrays = [k for k in ARRAY_KEYS if k in work]
-    for name in arrays:  # raw bytes: unpickling numpy objects costs far more
-        work[name] = work[name].astype(np.uint32).tobytes()
+    for name in ARRAY_KEYS:  # raw bytes: unpickling numpy objects costs far more
+        if name in work:
+            work[name] = work[name].astype(np.uint32).tobytes()
     work.update(removed_count=len(doc.removed), hits=[r["rule"] for r in doc.removed],
                 template_keys=templates.line_keys(doc))
     slim = replace(doc, text="", html=None, removed=[], flags=[], work=work)
     # The entry's slim copy, pickled by put(), keeps its arrays as bytes: a checkpoint
     # must not point into arrays files, which every run rebuilds.
     work["spool"] = spool.put(doc, (key, slim) if keyed else None)
-    for name, ref in zip(arrays, spool.put_arrays([work[k] for k in arrays])):
-        work[name] = ref
+    return store_arrays(slim, spool)
+
+
+def store_arrays(slim: Document, spool: Spool) -> Document:
+    """Move a slim document's shingle and MinHash arrays to the spool, keeping references."""
+    keys = [k for k in ARRAY_KEYS if k in slim.work]
+    for key, ref in zip(keys, spool.put_arrays([slim.work[k] for k in keys])):
+        slim.work[key] = ref
     return slim
 
 
@@ -297,12 +303,6 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
                 doc.work["input_key"] = key
             yield doc
 
-    def stored(slim: Document) -> Document:
-        keys = [k for k in ARRAY_KEYS if k in slim.work]
-        for key, ref in zip(keys, holder.put_arrays([slim.work[k] for k in keys])):
-            slim.work[key] = ref
-        return slim
-
     def received() -> Iterator[Document]:
         finish = partial(pack, templates=templates, spool=holder, keyed=done is not None)
         # The key first: it names the input as read, before parsing or any stage changes it.
@@ -310,7 +310,7 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
         for slim, spent in process_stream(todo(), steps, workers, finish):
             timings.update(spent)
             yield slim
-        yield from map(stored, reused)
+        yield from (store_arrays(slim, holder) for slim in reused)
 
     out = []
     for slim in received():
@@ -334,7 +334,7 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
             for key in ("exact", "near", "near_mh", "story_mh", "terms", "words"):
                 if key in full.work:
                     slim.work[key] = full.work[key]
-            stored(slim)
+            store_arrays(slim, holder)
             slim.work["removed_count"] = len(full.removed)
         if not full.ok:
             slim.reject(full.error)

@@ -6,10 +6,10 @@ write their own, so whole documents never pass through the main process). A segm
 `.spool` file is a sequence of frames: an 8-byte little-endian length, a tag byte (D, J
 or E), then pickle. A document frame (D) holds a processed document; a J frame follows
 with its documents.jsonl row parts, encoded; in a checkpoint, an entry frame (E) comes
-next, in the same write, with (input key, document reference, slim copy). A run killed in the middle of a write leaves at most one incomplete frame at the
-end of a segment, which reopening cuts off; a document whose entry is missing is simply
-processed again. Resuming unpickles the checkpoint: it is as trusted as the output folder
-it lies in."""
+next, in the same write, with (input key, document reference, slim copy). A run killed
+in the middle of a write leaves at most one incomplete frame at the end of a segment,
+which reopening cuts off; a document whose entry is missing is simply processed again.
+Resuming unpickles the checkpoint: it is as trusted as the output folder it lies in."""
 
 from __future__ import annotations
 
