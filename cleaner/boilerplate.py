@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .dates import normalise_date
 from .document import Document
-from .rules import MAX_MATCH_CHARS, Rule, fold, is_bullet, is_headline_like, is_sentence, load_rules
+from .rules import MAX_MATCH_CHARS, STATEMENT_END, Rule, fold, is_bullet, is_headline_like, is_sentence, load_rules
 from .text import WORD, word_count
 from .stage import Stage
 
@@ -27,15 +27,60 @@ class Tag:
     rule: Rule
     note: str | None = None
     match: re.Match | None = None
+    # Part of a run of separator+headline pairs: the run is the evidence, so decide's guards
+    # (long sentence lines, max_removed_fraction) do not keep the line.
+    in_run: bool = False
 
 
-def _bullet_headlines(lines: list[str], filled: list[int], rule: Rule, headline_max_words: int) -> list[Tag]:
+_INNER_BREAK = re.compile(r"[.!?…]\s+\w")
+
+
+def _title_like(line: str, headline_max_words: int) -> bool:
+    """A headline, short or long: one sentence that does not end in a full stop."""
+    stripped = line.strip()
+    return is_headline_like(stripped, headline_max_words) or (
+        bool(stripped) and not stripped.endswith(STATEMENT_END) and not _INNER_BREAK.search(stripped[:-1]))
+
+
+def _bullet_headlines(lines: list[str], filled: list[int], rule: Rule, headline_max_words: int,
+                      tagged: set[int]) -> list[Tag]:
+    """Separator lines ("-", "•") and the headline after each: links to other stories.
+
+    A lone pair drops its headline only if it is headline-like. A run of `rule.min_run` or
+    more pairs (blank lines between them do not count) is a list of links, and then every
+    item goes, however long or however it ends, when both hold:
+    - at least half of the items are titles: headline-like, or one long sentence that does
+      not end like a statement ("... What do we know about the National Guard?"); a list
+      the article writes out (key points, a newsletter's items) is made of statements;
+    - the line before the run is not the article's own prose introducing it with a colon
+      ("The plan has three parts:"); a colon line an earlier rule tagged ("Read more:")
+      is clutter, and counts for the run, not against it.
+    Otherwise each pair falls back to the lone-pair test.
+    """
+    pairs = [k for k in range(len(filled) - 1)
+             if is_bullet(lines[filled[k]]) and not is_bullet(lines[filled[k + 1]])]
+    runs: list[list[int]] = []  # each run: the filled-positions of its separators
+    for k in pairs:
+        if runs and runs[-1][-1] + 2 == k:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    in_run: dict[int, int] = {}  # separator position -> pairs in its run
+    for run in runs:
+        titles = sum(_title_like(lines[filled[k + 1]], headline_max_words) for k in run)
+        intro = filled[run[0] - 1] if run[0] > 0 else None
+        introduced = intro is not None and intro not in tagged and lines[intro].rstrip().endswith((":", "："))
+        if len(run) >= rule.min_run and 2 * titles >= len(run) and not introduced:
+            in_run.update((k, len(run)) for k in run)
     tags = []
     for k, i in enumerate(filled):
         if is_bullet(lines[i]):
-            tags.append(Tag(i, rule))
+            tags.append(Tag(i, rule, in_run=k in in_run))
             nxt = filled[k + 1] if k + 1 < len(filled) else None
-            if nxt is not None and is_headline_like(lines[nxt], headline_max_words):
+            if k in in_run:
+                tags.append(Tag(nxt, rule, f"headline after bullet line {i + 1}, in a run of {in_run[k]} pairs",
+                                in_run=True))
+            elif nxt is not None and is_headline_like(lines[nxt], headline_max_words):
                 tags.append(Tag(nxt, rule, f"headline after bullet line {i + 1}"))
     return tags
 
@@ -107,7 +152,7 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
     tags: list[Tag] = []
     for rule in rules:
         if rule.structural == "bullet_headline":
-            tags.extend(_bullet_headlines(lines, filled, rule, headline_max_words))
+            tags.extend(_bullet_headlines(lines, filled, rule, headline_max_words, {t.line for t in tags}))
             continue
         if rule.structural == "headline_run":
             tags.extend(_headline_runs(lines, filled, rule, headline_max_words))
@@ -179,13 +224,17 @@ def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: 
            max_removed_fraction: float) -> list[tuple[int, str]]:
     """Apply tags to the document; returns (line number, line) for the lines that stay,
     metadata prefixes cut off."""
+    # A line in a run of separator+headline pairs is exempt from the guards whichever rule
+    # tagged it first (a "Read more:" marker may have claimed the run's first lines).
+    run_lines = {t.line for t in tags if t.in_run}
     chosen: dict[int, Tag] = {}
     for tag in tags:
         if tag.line in chosen:
             continue  # the first rule (file order) that tags a line decides it
         line = lines[tag.line]
         # Only a drop loses text; a metadata move keeps the rest of the line.
-        if tag.rule.action == "drop" and not tag.rule.long_lines and _protected(line, protect_min_words):
+        if (tag.rule.action == "drop" and not tag.rule.long_lines and tag.line not in run_lines
+                and _protected(line, protect_min_words)):
             doc.flags.append(_entry(tag, line.strip(), flag="kept_by_guard",
                                     reason=f"long sentence line ({word_count(line)} words)"))
             continue
@@ -194,8 +243,14 @@ def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: 
             continue
         chosen[tag.line] = tag
 
-    drops = {i: t for i, t in chosen.items() if t.rule.action == "drop"}
-    total = sum(len(line.strip()) for line in lines) or 1
+    # Run lines go whatever share of the text they are; the share limit judges the other
+    # drops against the text the run leaves. Only if the run is all the text does the
+    # limit apply to it too (a document is never emptied).
+    runs = {i for i, t in chosen.items() if i in run_lines and t.rule.action == "drop"}
+    if all(i in runs for i, line in enumerate(lines) if line.strip()):
+        runs = set()
+    drops = {i: t for i, t in chosen.items() if t.rule.action == "drop" and i not in runs}
+    total = sum(len(line.strip()) for i, line in enumerate(lines) if i not in runs) or 1
     dropped = sum(len(lines[i].strip()) for i in drops)
     if drops and dropped / total > max_removed_fraction:
         doc.flags.append({
@@ -205,7 +260,6 @@ def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: 
             "would_remove": [_entry(t, lines[i].strip()) for i, t in sorted(drops.items())],
         })
         chosen = {i: t for i, t in chosen.items() if i not in drops}
-        drops = {}
 
     kept: list[tuple[int, str]] = []
     for i, line in enumerate(lines):

@@ -308,9 +308,13 @@ def _show_record(row: dict) -> list[str]:
     out += ["  " + line for line in _table(
         [(m["id"], m["relation"], m["similarity"], m["reason"]) for m in row["members"]],
         ("id", "relation", "similarity", "reason"))]
-    shared = [(m["id"], ", ".join(m["shared_terms"])) for m in row["members"] if m.get("shared_terms")]
+    shared = [m for m in row["members"] if m.get("shared_terms")]
     if shared:
-        out += ["", "shared terms with the canonical:"] + [f"  {i}: {t}" for i, t in shared]
+        out += ["", "shared terms with the canonical (weight: where it came from):"]
+        for m in shared:
+            evidence = m.get("term_evidence") or []
+            out.append(f"  {m['id']}: " + ", ".join(m["shared_terms"]))
+            out += [f"      {e.get('term')}  {e.get('weight')}: {e.get('from')}" for e in evidence if isinstance(e, dict)]
     out += ["", "canonical text:"] + ["  " + line for line in (row["text"] or "").split("\n")]
     return out
 

@@ -20,7 +20,8 @@ import numpy as np
 
 from .document import DUPLICATE, KEPT, Document, dump
 from .signatures import jaccard
-from .stories import link_stories, term_jaccard
+from .stories import doc_weights, link_stories
+from .term_weights import TermWeights, doc_terms, shared_evidence, similarity
 
 EXACT, NEAR, STORY, CANONICAL = "exact", "near", "story", "canonical"
 
@@ -32,6 +33,7 @@ class Member:
     similarity: float
     estimated: float | None = None
     shared_terms: list[str] | None = None
+    evidence: list[dict[str, Any]] | None = None  # the heaviest shared terms: weight and why
     reason: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -41,6 +43,8 @@ class Member:
                "date": self.doc.date, "reason": self.reason}
         if self.shared_terms is not None:
             row["shared_terms"] = self.shared_terms
+        if self.evidence is not None:
+            row["term_evidence"] = self.evidence
         return row
 
 
@@ -237,26 +241,29 @@ class Clusterer:
 def _merge_stories(groups: list[Record], cfg, store=None) -> list[Record]:
     """Join copy groups that tell the same story into one record (see stories.py)."""
     reps = [g.canonical for g in groups]
-    clusters, edges = link_stories(reps, cfg)
+    weigh = TermWeights(cfg["story"]).observe(reps)
+    weights = doc_weights(reps, weigh)
+    clusters, edges = link_stories(reps, cfg, weights)
     threshold = cfg["story"]["threshold"]
     records = []
     for cluster_ in clusters:
         # Groups are in preference order of their canonicals: the first one's canonical wins.
         head = groups[cluster_[0]]
         record = Record(list(head.members))
-        canon_terms = frozenset(head.canonical.work["terms"])
-        canon_mh = array_of(head.canonical, "story_mh", store) if len(cluster_) > 1 else None
+        canon = head.canonical
+        canon_w = weights[cluster_[0]]
+        canon_mh = array_of(canon, "story_mh", store) if len(cluster_) > 1 else None
         for g in cluster_[1:]:
             group = groups[g]
             avg = sum(edges.get((min(g, h), max(g, h)), 0.0) for h in cluster_ if h != g) / (len(cluster_) - 1)
             for m in group.members:
-                terms = frozenset(m.doc.work["terms"])
+                mine = weights[g] if m.doc is group.canonical else doc_terms(m.doc, weigh)
+                shared, evidence = shared_evidence(weigh, m.doc, mine, canon, canon_w)
                 via = "" if m.relation == CANONICAL else f"; {m.relation} copy of {group.canonical.id}"
                 record.members.append(Member(
-                    m.doc, STORY, term_jaccard(terms, canon_terms),
-                    _estimate(array_of(m.doc, "story_mh", store), canon_mh),
-                    sorted(terms & canon_terms),
-                    reason=(f"same story: average salient-term Jaccard {avg:.3f} to the other "
+                    m.doc, STORY, similarity(mine, canon_w),
+                    _estimate(array_of(m.doc, "story_mh", store), canon_mh), shared, evidence,
+                    reason=(f"same story: average weighted term Jaccard {avg:.3f} to the other "
                             f"{len(cluster_) - 1} group(s) of the record, merged at >= story.threshold "
                             f"{threshold}{via}")))
         records.append(record)

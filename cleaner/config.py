@@ -80,6 +80,13 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "max_term_docs": Spec(int, 2),
         "min_shared_terms": Spec(int, 1),
         "date_window_days": Spec(int, 0),
+        "min_shared_lead_names": Spec(int, 0),
+        "rarity_base": Spec(float, 1.0, 20.0),
+        "lead_words": Spec(int, 0),
+        "lead_boost": Spec(float, 1.0, 10.0),
+        "date_weight": Spec(float, 0.0),
+        "corpus_docs": Spec(int, 1),
+
     },
     "canonical": {"source_priority": Spec(list, item=str)},
     "run": {"workers": Spec(int, 0, 256)},

@@ -32,3 +32,21 @@ def days_between(a: str | None, b: str | None) -> int | None:
     if not a or not b:
         return None
     return abs((date.fromisoformat(a) - date.fromisoformat(b)).days)
+
+
+def _day_of_year(month_day: str) -> int:
+    return date.fromisoformat("2000-" + month_day).timetuple().tm_yday  # 2000: a leap year
+
+
+def story_gap(a_date: str | None, a_dateline: str | None, b_date: str | None, b_dateline: str | None) -> int | None:
+    """Days between two reports: from their dates when both have one, else from the day
+    and month they give (a date's, or a dateline's without a year), the short way round
+    the calendar; None when either gives neither."""
+    if a_date and b_date:
+        return days_between(a_date, b_date)
+    a = a_date[5:] if a_date else a_dateline
+    b = b_date[5:] if b_date else b_dateline
+    if not a or not b:
+        return None
+    gap = abs(_day_of_year(a) - _day_of_year(b))
+    return min(gap, 366 - gap)

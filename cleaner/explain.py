@@ -11,21 +11,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from .dates import days_between
+from .dates import story_gap
 from .document import Document
 from .runs import Run, RunError
 from .shingles import shingles
 from .sign import Sign
 from .signatures import jaccard
-from .stories import term_jaccard
+from .config import config_from_dict
+from .features import is_name
+from .term_weights import TermWeights, doc_terms, shared_evidence, similarity
 
 SHOWN = 12  # shared shingles and terms listed
 
 
-def _signed(row: dict[str, Any], cfg: dict[str, Any]) -> Document:
-    near, mh = cfg["near"], cfg["minhash"]
-    doc = Document(id=row["id"], source=row["source"], text=row["text"] or "", date=row["date"])
-    return Sign(near["word_ngram"], near["char_ngram"], mh["num_perm"], mh["seed"]).process(doc)
+def _signed(row: dict[str, Any], cfg) -> Document:
+    doc = Document(id=row["id"], source=row["source"], text=row["text"] or "", date=row["date"],
+                   title=row.get("title"), lang=row.get("lang"))
+    return Sign.from_config(cfg).process(doc)
+
+
+def _settings(manifest: dict[str, Any]):
+    """The run's settings; keys an older cleaner did not write take today's defaults."""
+    saved = manifest.get("config") or {}
+    known = config_from_dict().values
+    merged = {s: {k: v for k, v in (saved.get(s) or {}).items() if k in known[s]} for s in known}
+    merged["boilerplate"].pop("rule_files", None)  # rules do not matter here, and paths may be gone
+    try:
+        return config_from_dict(merged)
+    except Exception as exc:  # a hand-edited manifest
+        raise RunError(f"the run's manifest has settings this cleaner cannot use: {exc}") from None
 
 
 def _membership(run: Run, doc_id: str, record_id: str | None) -> dict[str, Any] | None:
@@ -47,17 +61,19 @@ def explain(run: Run, a_id: str, b_id: str) -> dict[str, Any]:
         if row["status"] == "rejected":
             return {"a": a_id, "b": b_id, "merged": False,
                     "verdict": f"{row['id']} was rejected ({row['error']}), so it is in no record"}
-    cfg = run.manifest["config"]
+    cfg = _settings(run.manifest)
     a, b = (_signed(r, cfg) for r in rows)
     near_cfg, story_cfg = cfg["near"], cfg["story"]
     near_sim = jaccard(a.work["near"], b.work["near"])
     shared_shingles = sorted(shingles(a.text, near_cfg["word_ngram"], near_cfg["char_ngram"])
                              & shingles(b.text, near_cfg["word_ngram"], near_cfg["char_ngram"]))
-    terms_a, terms_b = frozenset(a.work["terms"]), frozenset(b.work["terms"])
-    shared_terms = sorted(terms_a & terms_b)
-    shared_names = [t for t in shared_terms if not t[0].isdigit()]
-    gap = days_between(a.date, b.date)
-    story_sim = term_jaccard(terms_a, terms_b)
+    weigh = TermWeights(story_cfg)
+    ta, tb = doc_terms(a, weigh), doc_terms(b, weigh)
+    shared_terms, evidence = shared_evidence(weigh, a, ta, b, tb)
+    shared_names = [t for t in shared_terms if is_name(t)]
+    lead_names = sorted(set(a.work["lead"]) & set(b.work["lead"]) & set(shared_names))
+    gap = story_gap(a.date, a.work.get("dateline"), b.date, b.work.get("dateline"))
+    story_sim = similarity(ta, tb)
     tiers = {
         "exact": {"same": a.work["exact"] == b.work["exact"],
                   "rule": "same words in the same order, ignoring case, punctuation and spacing"},
@@ -67,9 +83,12 @@ def explain(run: Run, a_id: str, b_id: str) -> dict[str, Any]:
                  "shared": len(shared_shingles), "shared_examples": shared_shingles[:SHOWN]},
         "story": {"similarity": round(story_sim, 4), "threshold": story_cfg["threshold"],
                   "passes": story_sim >= story_cfg["threshold"],
-                  "measure": "Jaccard of salient terms (names, numbers)",
-                  "shared_terms": shared_terms[:SHOWN * 2], "shared_names": len(shared_names),
+                  "measure": "weighted Jaccard of salient terms (names, numbers, dates; weight by rarity "
+                             "in general language and title/lead)",
+                  "shared_terms": shared_terms[:SHOWN * 2], "evidence": evidence,
+                  "shared_names": len(shared_names),
                   "min_shared_names": story_cfg["min_shared_terms"],
+                  "shared_lead_names": lead_names, "min_shared_lead_names": story_cfg["min_shared_lead_names"],
                   "days_apart": gap, "date_window_days": story_cfg["date_window_days"]},
     }
     where = [_membership(run, r["id"], r["record_id"]) for r in rows]
@@ -95,12 +114,15 @@ def _verdict(merged: bool, tiers: dict, where: list, a_id: str, b_id: str) -> st
     if story["shared_names"] < story["min_shared_names"]:
         reasons.append(f"story: {story['shared_names']} shared name(s) < {story['min_shared_names']} needed "
                        "to be compared at all")
+    elif len(story["shared_lead_names"]) < story["min_shared_lead_names"]:
+        reasons.append(f"story: {len(story['shared_lead_names'])} name(s) in both titles or leads < "
+                       f"{story['min_shared_lead_names']} needed to be compared at all")
     elif story["days_apart"] is not None and story["days_apart"] > story["date_window_days"]:
         reasons.append(f"story: dated {story['days_apart']} days apart > {story['date_window_days']}")
     elif not story["passes"]:
-        reasons.append(f"story: term Jaccard {story['similarity']} < {story['threshold']}")
+        reasons.append(f"story: weighted term Jaccard {story['similarity']} < {story['threshold']}")
     else:
-        reasons.append(f"story: term Jaccard {story['similarity']} passes for the pair, but records merge "
+        reasons.append(f"story: weighted term Jaccard {story['similarity']} passes for the pair, but records merge "
                        "on the average over all their members (average linkage), which stayed below "
                        f"{story['threshold']}")
     return f"not merged ({a_id} and {b_id} are in different records): " + "; ".join(reasons)
@@ -121,10 +143,14 @@ def format_explanation(result: dict[str, Any]) -> str:
     lines.append(f"  story: {s['similarity']:.4f} vs threshold {s['threshold']} "
                  f"({'passes' if s['passes'] else 'below'}; {s['measure']}; "
                  f"{s['shared_names']} shared names, {s['min_shared_names']} needed; "
+                 f"{len(s['shared_lead_names'])} in both leads, {s['min_shared_lead_names']} needed; "
                  f"days apart: {'unknown' if s['days_apart'] is None else s['days_apart']}, "
                  f"window {s['date_window_days']})")
-    if s["shared_terms"]:
-        lines.append(f"         shared terms: {', '.join(s['shared_terms'])}")
+    for e in s["evidence"]:
+        lines.append(f"         {e['term']:<20} weight {e['weight']:>6.1f}  ({e['from']})")
+    if len(s["shared_terms"]) > len(s["evidence"]):
+        lines.append(f"         and {len(s['shared_terms']) - len(s['evidence'])} lighter shared term(s): "
+                     + ", ".join(s["shared_terms"][len(s["evidence"]):]))
     for doc_id, where in result["records"].items():
         if where:
             lines.append(f"  {doc_id}: {where['relation']} in {where['record_id']} "

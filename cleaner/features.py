@@ -1,37 +1,149 @@
 """Salient terms for the same-story tier: names, numbers and dates an event is told by.
 
 Outlets retell an event in their own words, so their word n-grams barely overlap; what
-they share is who, where, when and how many. Terms: capitalised words not at a sentence
-start (or also seen capitalised mid-sentence), and numbers (digits kept, separators
-dropped). Unspaced scripts have no case, so only their numbers and Latin names count.
+they share is who, where, when and how many. Terms:
+- names: capitalised words not at a sentence start, possessives folded ("Odesa's" is
+  "odesa");
+- numbers: digits kept, separators dropped;
+- dates: a day written with a month name ("Dec 20", "20. Dezember", "20 декабря") becomes
+  "@12-20"; a weekday ("on Saturday") becomes the date it names, counted back from the
+  document's own date (the last such weekday on or before it), when the document has one.
+Unspaced scripts have no case, so only their numbers, dates and Latin names count.
+
+Each term also says whether it appears in the title or the lead (the first `lead_words`
+words): the story tier weighs those more, since that is where a report says what happened.
+And each term names the one line it appears in (a CRC-32 of that line), or 0 if it appears
+in several: a term two documents share only inside one identical line is shared wording,
+which the copy tiers judge, not two outlets telling the same facts (stories.py).
+Month and weekday names come from Babel's locale data (CLDR), so every language it knows
+is covered the same way, with no list kept by hand.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from itertools import filterfalse
+import zlib
+from array import array
+from datetime import date, timedelta
+from functools import lru_cache
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 # Numbers keep their inner separators ("03:40", "12,000", "2025-12-20") so they stay one term.
 _WORD = re.compile(r"\d+(?:[.,:/-]\d+)*|[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 _DIGIT = re.compile(r"\d")
 _NOT_ALNUM = re.compile(r"[^\w]|_")
+_POSSESSIVE = re.compile(r"['’]s?$")
 # Capitalised only by grammar or convention, not a name.
 _STOP = {"i", "the", "a", "an", "and", "but", "in", "on", "at", "of", "mr", "mrs", "ms", "dr"}
-
+DATE_PREFIX = "@"
 
 # One scan: sentence breaks and words, in order (a break is whitespace; a word never is).
 _TOKENS = re.compile(_SENTENCE.pattern + "|" + _WORD.pattern, re.UNICODE)
+# Languages whose month and weekday names are read (Babel locale ids): the languages cleaner
+# detects most in news; names shared by two languages must agree, which they do.
+_DATE_LOCALES = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "sk", "sv", "da", "nb", "fi",
+                 "ro", "hu", "tr", "ru", "uk", "bg", "el", "hr", "sl", "lt", "lv", "et", "ca")
 
 
-def salient_terms(text: str) -> set[str]:
+@lru_cache(maxsize=1)
+def calendar_words() -> tuple[dict[str, int], dict[str, int]]:
+    """Month names -> 1..12 and weekday names -> 0..6 (Monday 0), case-folded, in every
+    form Babel lists (wide and abbreviated, format and stand-alone)."""
+    from babel.dates import get_day_names, get_month_names
+
+    months: dict[str, int] = {}
+    days: dict[str, int] = {}
+    for loc in _DATE_LOCALES:
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for num, name in get_month_names(width, context, loc).items():
+                    key = name.casefold().rstrip(".")
+                    if len(key) >= 3 and not (width == "abbreviated" and key in days):
+                        months.setdefault(key, num)
+                for num, name in get_day_names(width, context, loc).items():
+                    key = name.casefold().rstrip(".")
+                    if width == "wide" and len(key) >= 4:
+                        days.setdefault(key, num)
+    # "May" and "mar" are also ordinary words; only a day number next to them makes a date,
+    # and a weekday is only ever a full name, so the ambiguity costs nothing.
+    return months, days
+
+
+def _day(tok: str | None) -> int | None:
+    return int(tok) if tok is not None and tok.isdigit() and len(tok) <= 2 and 1 <= int(tok) <= 31 else None
+
+
+def _date_term(month: int, day: int) -> str | None:
+    try:
+        date(2000, month, day)  # a leap year: 29 February exists
+    except ValueError:
+        return None
+    return f"{DATE_PREFIX}{month:02d}-{day:02d}"
+
+
+def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
+                  title: str | None = None) -> tuple[list[str], list[str], bytes, str | None]:
+    """(sorted terms, sorted terms of the title and lead, each term's only line as an
+    array("I") of CRC-32s in bytes (0 where it is on several lines), and the dateline: the
+    first day written with a month name in the lead, as "MM-DD", or None)."""
+    if title and not text.startswith(title):
+        text = title + "\n" + text
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    toks = _TOKENS.findall(text)
-    has_digit = _DIGIT.search
-    numbers = {_NOT_ALNUM.sub("", w).casefold() for w in filterfalse(str.isalpha, toks) if has_digit(w)}
-    # A sentence-initial capital says nothing; the same name mid-sentence does.
-    names = {w.casefold() for prev, w in zip(["\n", *toks], toks)
-             if w[0].isupper() and not prev[0].isspace() and not has_digit(w)}
-    return {t for t in names if t not in _STOP and len(t) > 1} | numbers
+    months, days = calendar_words()
+    anchor = date.fromisoformat(doc_date) if doc_date else None
+    toks = [t for t in _TOKENS.findall(text)]
+    terms: dict[str, bool] = {}  # term -> seen in the lead
+    line_of: dict[str, int] = {}  # term -> index of its only line, or -1
+    lines = text.split("\n")
+    words = 0
+    line = 0
+    dateline = None
+    prev = "\n"
+    # The two words before, across sentence breaks ("20. Dezember": "20." ends one).
+    last_word = before_last = None
+    for k, w in enumerate(toks):
+        if w[0].isspace():
+            prev = w
+            line += w.count("\n")
+            continue
+        words += 1
+        lead = words <= lead_words
+        term = None
+        folded = w.casefold()
+        month = months.get(folded)
+        if month is not None:
+            # "Dec 20" or "20 December" / "20. Dezember" (the dot is not a token).
+            nxt = toks[k + 1] if k + 1 < len(toks) else None
+            # "Dec 20", "20 December", or with a short word between ("20 de diciembre").
+            day = _day(nxt) or _day(last_word) or (_day(before_last) if last_word and len(last_word) <= 3 else None)
+            term = _date_term(month, day) if day else None
+            if term and lead and dateline is None:
+                dateline = term[len(DATE_PREFIX):]
+        elif folded in days:
+            if anchor is not None:
+                when = anchor - timedelta(days=(anchor.weekday() - days[folded]) % 7)
+                term = _date_term(when.month, when.day)
+        elif _DIGIT.search(w):
+            if not w.isalpha():
+                term = _NOT_ALNUM.sub("", w).casefold()
+        elif w[0].isupper() and not prev[0].isspace():
+            # A sentence-initial capital says nothing; the same name mid-sentence does.
+            name = _POSSESSIVE.sub("", folded)
+            if name not in _STOP and len(name) > 1:
+                term = name
+        if term:
+            terms[term] = terms.get(term, False) or lead
+            line_of[term] = line if line_of.get(term, line) == line else -1
+        prev, last_word, before_last = w, w, last_word
+    ordered = sorted(terms)
+    crc = {i: zlib.crc32(lines[i].strip().casefold().encode("utf-8")) or 1 for i in set(line_of.values()) if i >= 0}
+    only_line = array("I", (crc[line_of[t]] if line_of[t] >= 0 else 0 for t in ordered))
+    return ordered, sorted(t for t, lead in terms.items() if lead), only_line.tobytes(), dateline
+
+
+def is_name(term: str) -> bool:
+    """Names propose story candidates; numbers and dates coincide across unrelated stories
+    too often to link them on their own (they still count in the similarity)."""
+    return not term[0].isdigit() and not term.startswith(DATE_PREFIX)

@@ -46,7 +46,7 @@ class Stages:
 
 
 def build_stages(cfg: Config) -> Stages:
-    b, n = cfg["boilerplate"], cfg["near"]
+    b = cfg["boilerplate"]
     return Stages(
         per_document=[
             Extract(**cfg["extract"]),
@@ -56,7 +56,7 @@ def build_stages(cfg: Config) -> Stages:
         ],
         templates=Templates(**cfg["templates"], protect_min_words=b["protect_min_words"],
                             max_removed_fraction=b["max_removed_fraction"]),
-        sign=Sign(n["word_ngram"], n["char_ngram"], cfg["minhash"]["num_perm"], cfg["minhash"]["seed"]),
+        sign=Sign.from_config(cfg),
     )
 
 
@@ -317,6 +317,7 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
         hits.update(slim.work.pop("hits"))
         if "terms" in slim.work:  # names repeat across stories: one string each
             slim.work["terms"] = tuple(map(sys.intern, slim.work["terms"]))
+            slim.work["lead"] = tuple(map(sys.intern, slim.work["lead"]))
         templates.observe_keys(slim, slim.work["template_keys"])
         out.append(slim)
         if progress is not None:
@@ -331,7 +332,7 @@ def _spooled(docs, stages: Stages, workers: int, timings: Counter, hits: Counter
         full = _apply_templates(holder.get(slim.work["spool"]), stages, timings)
         if len(full.removed) != before:
             hits.update(r["rule"] for r in full.removed if r["rule"] == TEMPLATE_RULE)
-            for key in ("exact", "near", "near_mh", "story_mh", "terms", "words"):
+            for key in ("exact", "near", "near_mh", "story_mh", "terms", "lead", "term_lines", "dateline", "words"):
                 if key in full.work:
                     slim.work[key] = full.work[key]
             store_arrays(slim, holder)

@@ -79,6 +79,8 @@ def _member(member, doc, with_text: bool) -> dict[str, Any]:
            "chars": len(doc.text), "text": doc.text if with_text else None}
     if member.shared_terms is not None:
         row["terms"] = member.shared_terms
+    if member.evidence is not None:
+        row["evidence"] = member.evidence
     return row
 
 
@@ -343,6 +345,7 @@ function memberNode(m, canon) {
     el("p", null, `Title: ${m.title || "(none)"}`, m.url ? el("span", null, " · URL: ", el("code", null, m.url)) : null),
     el("p", {className: "why"}, `Why: ${m.reason}`),
     m.terms ? el("p", null, "Shared terms: ", m.terms.join(", ")) : null,
+    m.evidence ? el("ul", null, ...m.evidence.map((e) => el("li", null, e.term + " (weight " + e.weight + "): " + e.from))) : null,
     m.flags.length ? el("ul", null, m.flags.map(flagNode)) : null,
     m.removed.length ? removedTable(m.removed) : el("p", {className: "muted"}, "No lines removed."),
     fold(`Text (${m.chars} characters)`, () => m.text === null ? omitted(m) : el("div", {className: "text"}, m.text)),

@@ -44,12 +44,12 @@ def is_sentence(line: str) -> bool:
 
 
 # Headlines may ask or exclaim ("What makes the Iskander so hard to stop?"), never end in a full stop.
-_STATEMENT_END = tuple(".。,;:")
+STATEMENT_END = tuple(".。,;:")
 
 
 def is_headline_like(line: str, max_words: int) -> bool:
     stripped = line.strip()
-    return bool(stripped) and word_count(stripped) <= max_words and not stripped.endswith(_STATEMENT_END)
+    return bool(stripped) and word_count(stripped) <= max_words and not stripped.endswith(STATEMENT_END)
 
 
 def is_bullet(line: str) -> bool:
@@ -75,7 +75,7 @@ class Rule:
     max_words: int = DEFAULT_MAX_WORDS
     min_words: int = 0
     followed_by: int = 0
-    min_run: int = 3  # headline_run: this many headline-like lines in a row
+    min_run: int = 3  # headline_run: this many headline-like lines in a row; bullet_headline: pairs in a run
     min_link_density: float = 0.8  # link_dense: share of the line's text inside links
     meta_field: str | None = None  # TOML key 'field'
     structural: str | None = None

@@ -1,8 +1,10 @@
 """Same-story linkage: average-linkage clustering of copy groups on their salient terms.
 
-Outlets that retell one event share its names and numbers, not its sentences. Pairwise,
-that signal is weak (on ECB+ half of the same-event pairs have a term Jaccard below 0.2,
-and a tenth of different-event pairs of the same topic above 0.13), so neither a pairwise
+Outlets that retell one event share its names, numbers and dates, not its sentences.
+Similarity is the weighted Jaccard of two documents' terms, each term weighed by its
+rarity in general language and its place (title/lead) (term_weights.py): two reports that
+share only "Russia", "Ukraine" and "President" share little. Pairwise, that signal is
+still weak (see BENCHMARKS.md for its distribution on ECB+), so neither a pairwise
 threshold nor single linkage separates events: single linkage chains them. Average
 linkage merges two groups only when their *average* similarity over all cross pairs
 reaches `story.threshold`; one far-off document pulls that average down, so a chain
@@ -11,7 +13,9 @@ A~B~C cannot glue two events together (the cluster-level criterion of issue #4).
 Candidates come from an inverted index on the terms (exact, unlike MinHash LSH at a
 Jaccard of 0.1, which would need nearly every band); terms printed by more than
 `story.max_term_docs` documents are too common to propose pairs, but still count
-in the similarity (the cost of a term is the square of its document count). Pairs dated further apart than `story.date_window_days` get no edge.
+in the similarity (the cost of a term is the square of its document count). Pairs dated
+further apart than `story.date_window_days` get no edge; a dateline without a year
+("ODESA, Dec 20") stands in for a missing date, by day and month.
 Pairs with no edge count as similarity 0 in the averages.
 """
 
@@ -24,29 +28,29 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .dates import days_between
+from .dates import story_gap
 from .document import Document
+from .features import is_name
+from .term_weights import DocTerms, TermWeights, doc_terms, similarity
 
 
-def term_jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    inter = len(a & b)
-    return inter / (len(a) + len(b) - inter) if inter else 0.0
+def doc_weights(docs: list[Document], weigh: TermWeights) -> list[DocTerms]:
+    return [doc_terms(d, weigh) for d in docs]
 
 
-def candidate_edges(docs: list[Document], min_shared: int, max_term_docs: int,
-                    window_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (i < j) that share at least `min_shared` names, with their term Jaccard, as
-    three arrays (16 bytes a pair: a dict of pairs took ~200).
+def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: int,
+                    max_term_docs: int, window_days: int, min_lead: int = 0
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (i < j) that share at least `min_shared` names, with their weighted term
+    Jaccard, as three arrays (16 bytes a pair: a dict of pairs took ~200).
 
     Counted one document at a time (a row of the co-occurrence matrix): memory stays at
     one row plus the edges kept, whatever the number of pairs sharing a single name."""
-    terms = [d.work["terms"] for d in docs]  # sorted tuples; sets are built per row only
+    terms = [d.work["terms"] for d in docs]
     postings: dict[str, array] = defaultdict(lambda: array("I"))
     for i, ts in enumerate(terms):
         for t in ts:
-            # Only names propose pairs: numbers ("20", "2025") coincide across unrelated
-            # stories too often to link them on their own (they still count in the Jaccard).
-            if not t[0].isdigit():
+            if is_name(t):
                 postings[t].append(i)
     arrays = {t: np.frombuffer(ids, dtype=np.uint32) for t, ids in postings.items() if 1 < len(ids) <= max_term_docs}
     del postings
@@ -60,14 +64,17 @@ def candidate_edges(docs: list[Document], min_shared: int, max_term_docs: int,
         if not len(cand):
             continue
         others, shared = np.unique(cand, return_counts=True)
-        mine = None
+        mine = weights[i]
+        my_lead = {t for t in docs[i].work.get("lead", ()) if is_name(t)}
         for j in others[shared >= min_shared].tolist():
-            gap = days_between(docs[i].date, docs[j].date)
+            # Two reports of one event both say early on who or where (story.min_shared_lead_names).
+            if min_lead and len(my_lead.intersection(docs[j].work.get("lead", ()))) < min_lead:
+                continue
+            gap = story_gap(docs[i].date, docs[i].work.get("dateline"), docs[j].date, docs[j].work.get("dateline"))
             if gap is None or gap <= window_days:
-                mine = mine or frozenset(ts)
                 left.append(i)
                 right.append(j)
-                sims.append(term_jaccard(mine, frozenset(terms[j])))
+                sims.append(similarity(mine, weights[j]))
     return (np.frombuffer(left, dtype=np.uint32), np.frombuffer(right, dtype=np.uint32),
             np.frombuffer(sims, dtype=np.float64))
 
@@ -107,7 +114,8 @@ def average_linkage(nodes: int | Iterable[int], edges: dict[tuple[int, int], flo
     return [sorted(m) for _, m in sorted(members.items())]
 
 
-def link_stories(reps: list[Document], cfg) -> tuple[list[list[int]], dict[tuple[int, int], float]]:
+def link_stories(reps: list[Document], cfg, weights: list[DocTerms] | None = None
+                 ) -> tuple[list[list[int]], dict[tuple[int, int], float]]:
     """Story clusters over the representatives (indices into `reps`), and the edges that
     lie inside them.
 
@@ -123,8 +131,10 @@ def link_stories(reps: list[Document], cfg) -> tuple[list[list[int]], dict[tuple
     story = cfg["story"]
     threshold = story["threshold"]
     n = len(reps)
-    left, right, sims = candidate_edges(reps, story["min_shared_terms"], story["max_term_docs"],
-                                        story["date_window_days"])
+    if weights is None:
+        weights = doc_weights(reps, TermWeights(story).observe(reps))
+    left, right, sims = candidate_edges(reps, weights, story["min_shared_terms"], story["max_term_docs"],
+                                        story["date_window_days"], story["min_shared_lead_names"])
     strong = sims >= threshold
     graph = coo_matrix((np.ones(int(strong.sum()), dtype=np.int8), (left[strong], right[strong])), shape=(n, n))
     _, label = connected_components(graph, directed=False)

@@ -238,7 +238,10 @@ def test_explain_verb_gives_each_tier_against_its_threshold(out):
                               "--json").stdout)
     assert near["merged"] and near["tiers"]["near"]["passes"] and near["tiers"]["near"]["shared"] > 100
     story = run_cli("explain", str(out), "wires/odesa-strike-wire", "outlets/odesa-strike-daily").stdout
-    assert "relation: story" in story and "near:  0.0" in story and "shared terms:" in story
+    assert "relation: story" in story and "near:  0.0" in story
+    # Each shared term with its weight and where the weight came from.
+    assert re.search(r"odesa +weight +[\d.]+ +\(rarity: zipf [\d.]+ in en; title/lead x2\)", story)
+    assert re.search(r"@12-20 +weight .*date in the text", story)
     apart = json.loads(run_cli("explain", str(out), "wires/odesa-strike-wire", "outlets/kharkiv-strike",
                                "--json").stdout)
     assert not apart["merged"] and apart["verdict"].startswith("not merged")

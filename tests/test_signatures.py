@@ -77,10 +77,14 @@ def test_exact_jaccard():
     assert jaccard(a, b) == 0.5 and jaccard(a, a) == 1.0
 
 
-def test_salient_terms_are_names_and_numbers():
-    terms = salient_terms("Seven people died in Odesa on Saturday. Governor Mykola Derevianko said 23 were hurt at 03:40.")
-    assert {"odesa", "saturday", "mykola", "derevianko", "23", "0340"} <= terms
+def test_salient_terms_are_names_numbers_and_dates():
+    text = "Seven people died in Odesa on Saturday. Governor Mykola Derevianko said 23 were hurt at 03:40."
+    terms, _, _, _ = salient_terms(text)
+    assert {"odesa", "mykola", "derevianko", "23", "0340"} <= set(terms)
     assert "seven" not in terms and "governor" not in terms  # sentence-initial capital only
+    assert "saturday" not in terms  # a weekday is a date, not a name...
+    dated, _, _, _ = salient_terms(text, "2025-12-21")
+    assert "@12-20" in dated  # ...counted back from the document's date (a Sunday)
 
 
 from hypothesis import given, settings, strategies as st  # noqa: E402

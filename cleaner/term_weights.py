@@ -1,0 +1,186 @@
+"""How much a shared term says that two reports tell the same event.
+
+A country, a capital or a president's name is shared by every report of a region's news;
+a port, a village or a victim's name is shared only by reports of one event. So a term
+weighs by how rare it is in general language: weight = (base - zipf)^2, where zipf is the
+word's frequency on the Zipf scale (log10 of uses per billion words) from `wordfreq`, in
+the document's language (English for languages wordfreq lacks). `wordfreq` is measured
+on large multilingual corpora and ships its tables in the wheel, which is why we use it
+rather than counting words ourselves. Terms in the title or lead count `lead_boost`
+times; a date written in the text counts `date_weight` (a day and month alone are
+specific only within a few weeks' news, so a fixed, moderate weight).
+
+General language does not know a run's own common names: a source's name in every
+article, a word mangled by a bad encoding. So, once a run is large enough to say, a
+term's weight also falls with the share of the run's documents that print it:
+factor = 1 - a * (1 - log(N/df) / log(N/2)), with a = N / (N + story.corpus_docs), so a
+run of a few hundred documents (where a topic's own names fill a large share) barely
+uses it, and a run of many thousands mostly does. Not for dates: news of one day share
+them.
+
+Computed in the main process, at clustering time, for the copy groups' canonicals only:
+the tables load once, lazily, per language met, and never in the workers.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .features import DATE_PREFIX
+
+
+@lru_cache(maxsize=1)
+def _languages() -> frozenset[str]:
+    import wordfreq
+
+    return frozenset(wordfreq.available_languages("best"))
+
+
+@lru_cache(maxsize=None)
+def _table(lang: str) -> dict[str, float]:
+    import wordfreq
+
+    return wordfreq.get_frequency_dict(lang, wordlist="best")
+
+
+@lru_cache(maxsize=500_000)
+def zipf(term: str, lang: str | None) -> float:
+    """The term's Zipf frequency; 0 for a word the table does not hold."""
+    import wordfreq
+
+    if any(c.isdigit() for c in term):
+        # wordfreq estimates numbers by their shape (years, small counts); its tokeniser
+        # for English handles any digits, where Chinese or Japanese would need extra packages.
+        return wordfreq.zipf_frequency(term, "en", wordlist="best")
+    freq = _table(lang if lang in _languages() else "en").get(term, 0.0)
+    return math.log10(freq) + 9.0 if freq > 0 else 0.0
+
+
+class TermWeights:
+    def __init__(self, story_cfg):
+        self.base = story_cfg["rarity_base"]
+        self.lead_boost = story_cfg["lead_boost"]
+        self.date_weight = story_cfg["date_weight"]
+        self.corpus_docs = story_cfg["corpus_docs"]
+        self.df: dict[str, int] = {}
+        self.n = 0
+        # Names recur across a run's documents: each (term, language) is weighed once.
+        self._weights: dict[tuple[str, str | None], float] = {}
+        self._sources: dict[tuple[str, str | None, bool], str] = {}
+
+    def observe(self, docs) -> "TermWeights":
+        """Count, over the corpus the tier clusters, how many documents print each term."""
+        df: dict[str, int] = {}
+        for d in docs:
+            for t in d.work["terms"]:
+                df[t] = df.get(t, 0) + 1
+        self.df, self.n = df, len(docs)
+        self._weights.clear()
+        self._sources.clear()
+        return self
+
+    def corpus_factor(self, term: str) -> float:
+        df = self.df.get(term, 0)
+        if self.n < 3 or df <= 2 or term.startswith(DATE_PREFIX):
+            return 1.0
+        share = self.n / (self.n + self.corpus_docs)
+        return 1.0 - share * (1.0 - math.log(self.n / df) / math.log(self.n / 2))
+
+    def base_weight(self, term: str, lang: str | None) -> float:
+        key = (term, lang)
+        weight = self._weights.get(key)
+        if weight is None:
+            if term.startswith(DATE_PREFIX):
+                weight = self.date_weight
+            else:
+                weight = max(0.0, self.base - zipf(term, lang)) ** 2 * self.corpus_factor(term)
+            self._weights[key] = weight
+        return weight
+
+    def of(self, terms, lead, lang: str | None) -> dict[str, float]:
+        """Each term's weight in one document."""
+        lead = set(lead)
+        return {t: self.base_weight(t, lang) * (self.lead_boost if t in lead else 1.0) for t in terms}
+
+    def source(self, term: str, lang: str | None, in_lead: bool) -> str:
+        """Where a weight came from, in words (explain, report)."""
+        key = (term, lang, in_lead)
+        if key not in self._sources:
+            self._sources[key] = self._source(term, lang, in_lead)
+        return self._sources[key]
+
+    def _source(self, term: str, lang: str | None, in_lead: bool) -> str:
+        if term.startswith(DATE_PREFIX):
+            why = f"date in the text (story.date_weight {self.date_weight:g})"
+        else:
+            why = f"rarity: zipf {zipf(term, lang):.2f} in {lang if lang in _languages() else 'en'}"
+            factor = self.corpus_factor(term)
+            if factor < 1.0:
+                why += f"; corpus: in {self.df[term]} of {self.n} documents x{factor:.2f}"
+        return why + (f"; title/lead x{self.lead_boost:g}" if in_lead else "")
+
+
+@dataclass(slots=True)
+class DocTerms:
+    """One document's story features as the tier compares them."""
+
+    weights: dict[str, float]  # term -> weight in this document
+    lines: dict[str, int]  # term -> CRC-32 of the one line it is on (terms on several lines absent)
+    total: float
+
+
+def doc_terms(doc, weigh: TermWeights) -> DocTerms:
+    terms = doc.work["terms"]
+    weights = weigh.of(terms, doc.work.get("lead", ()), doc.lang)
+    only = array("I")
+    only.frombytes(doc.work.get("term_lines", b""))
+    lines = {t: c for t, c in zip(terms, only) if c}
+    return DocTerms(weights, lines, sum(weights.values()))
+
+
+def verbatim(a: DocTerms, b: DocTerms, term: str) -> bool:
+    """The term is on one line in each document, and it is the same line word for word."""
+    line = a.lines.get(term)
+    return line is not None and line == b.lines.get(term)
+
+
+def similarity(a: DocTerms, b: DocTerms) -> float:
+    """Weighted Jaccard: the sum of the smaller weights of shared terms over the sum of the
+    larger ones of all terms. Terms shared only inside one identical line are left out on
+    both sides: shared wording is for the copy tiers to judge (a sentence two unrelated
+    texts both quote is not two reports of one event)."""
+    if len(a.weights) > len(b.weights):
+        a, b = b, a
+    shared = 0.0
+    dropped = 0.0
+    for t, w in a.weights.items():
+        other = b.weights.get(t)
+        if other is not None:
+            if verbatim(a, b, t):
+                dropped += w + other
+            else:
+                shared += min(w, other)
+    if not shared:
+        return 0.0
+    return shared / (a.total + b.total - dropped - shared)
+
+
+EVIDENCE_SHOWN = 12  # shared terms listed with their weight and its source
+
+
+def shared_evidence(weigh: TermWeights, a, ta: DocTerms, b, tb: DocTerms) -> tuple[list[str], list[dict]]:
+    """The terms documents a and b share, heaviest first, and for the heaviest: the weight
+    they count with (the smaller of the two sides) and where it came from."""
+    wa, wb = ta.weights, tb.weights
+    shared = sorted((t for t in wa if t in wb), key=lambda t: (verbatim(ta, tb, t), -min(wa[t], wb[t]), t))
+    evidence = []
+    for t in shared[:EVIDENCE_SHOWN]:
+        doc = a if wa[t] <= wb[t] else b
+        why = weigh.source(t, doc.lang, t in doc.work.get("lead", ()))
+        if verbatim(ta, tb, t):
+            why = "not counted: only inside one line both texts print word for word (" + why + ")"
+        evidence.append({"term": t, "weight": round(min(wa[t], wb[t]), 2), "from": why})
+    return shared, evidence
