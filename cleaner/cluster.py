@@ -241,7 +241,7 @@ class Clusterer:
 def _merge_stories(groups: list[Record], cfg, store=None) -> list[Record]:
     """Join copy groups that tell the same story into one record (see stories.py)."""
     reps = [g.canonical for g in groups]
-    weigh = TermWeights(cfg["story"]).observe(reps)
+    weigh = TermWeights(cfg["story"]).observe(reps, also=[m.doc for g in groups for m in g.members[1:]])
     weights = doc_weights(reps, weigh)
     clusters, edges = link_stories(reps, cfg, weights)
     threshold = cfg["story"]["threshold"]

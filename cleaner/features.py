@@ -37,6 +37,7 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 # Capitalised only by grammar or convention, not a name.
 _STOP = {"i", "the", "a", "an", "and", "but", "in", "on", "at", "of", "mr", "mrs", "ms", "dr"}
 DATE_PREFIX = "@"
+DATELINE_WORDS = 5  # a dateline's month name stands among the first words of its line
 
 # One scan: sentence breaks and words, in order (a break is whitespace; a word never is).
 _TOKENS = re.compile(_SENTENCE.pattern + "|" + _WORD.pattern, re.UNICODE)
@@ -99,6 +100,7 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
     lines = text.split("\n")
     words = 0
     line = 0
+    in_line = 0  # words so far on this line
     dateline = None
     prev = "\n"
     # The two words before, across sentence breaks ("20. Dezember": "20." ends one).
@@ -106,9 +108,12 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
     for k, w in enumerate(toks):
         if w[0].isspace():
             prev = w
-            line += w.count("\n")
+            if "\n" in w:
+                line += w.count("\n")
+                in_line = 0
             continue
         words += 1
+        in_line += 1
         lead = words <= lead_words
         term = None
         folded = w.casefold()
@@ -119,7 +124,9 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
             # "Dec 20", "20 December", or with a short word between ("20 de diciembre").
             day = _day(nxt) or _day(last_word) or (_day(before_last) if last_word and len(last_word) <= 3 else None)
             term = _date_term(month, day) if day else None
-            if term and lead and dateline is None:
+            # A dateline opens a line of the lead ("ODESA, Dec 20 -", "May 3, 2013"); a date
+            # inside a sentence may be any day the story mentions.
+            if term and lead and in_line <= DATELINE_WORDS and dateline is None:
                 dateline = term[len(DATE_PREFIX):]
         elif folded in days:
             if anchor is not None:

@@ -33,10 +33,15 @@ from .features import DATE_PREFIX
 
 
 @lru_cache(maxsize=1)
-def _languages() -> frozenset[str]:
+def _languages() -> dict[str, str]:
+    """wordfreq's languages and the file of each one's "best" list."""
     import wordfreq
 
-    return frozenset(wordfreq.available_languages("best"))
+    return dict(wordfreq.available_languages("best"))
+
+
+def table_language(lang: str | None) -> str:
+    return lang if lang in _languages() else "en"
 
 
 @lru_cache(maxsize=None)
@@ -46,17 +51,54 @@ def _table(lang: str) -> dict[str, float]:
     return wordfreq.get_frequency_dict(lang, wordlist="best")
 
 
-@lru_cache(maxsize=500_000)
-def zipf(term: str, lang: str | None) -> float:
-    """The term's Zipf frequency; 0 for a word the table does not hold."""
+def _number_zipf(term: str) -> float:
     import wordfreq
 
+    # wordfreq estimates numbers by their shape (years, small counts); its tokeniser for
+    # English handles any digits, where Chinese or Japanese would need extra packages.
+    return wordfreq.zipf_frequency(term, "en", wordlist="best")
+
+
+@lru_cache(maxsize=500_000)
+def zipf(term: str, lang: str | None) -> float:
+    """The term's Zipf frequency; 0 for a word the table does not hold. Loads the whole
+    table of the language (~0.3 s, ~35 MB for English): for a few documents (explain,
+    tests); a run looks its terms up in one pass instead (zipf_of)."""
     if any(c.isdigit() for c in term):
-        # wordfreq estimates numbers by their shape (years, small counts); its tokeniser
-        # for English handles any digits, where Chinese or Japanese would need extra packages.
-        return wordfreq.zipf_frequency(term, "en", wordlist="best")
-    freq = _table(lang if lang in _languages() else "en").get(term, 0.0)
+        return _number_zipf(term)
+    freq = _table(table_language(lang)).get(term, 0.0)
     return math.log10(freq) + 9.0 if freq > 0 else 0.0
+
+
+def zipf_of(words: set[str], lang: str) -> dict[str, float]:
+    """Zipf frequencies of `words` (no digits) in wordfreq's list for `lang`, read in one
+    pass that keeps only these: a run needs a few thousand of a list's 300,000 words, so
+    it neither builds nor keeps the whole table (3x faster, and ~35 MB less a language)."""
+    import wordfreq
+
+    found = dict.fromkeys(words, 0.0)
+    # The list is a list of buckets: bucket i holds the words of frequency 10^(-i/100).
+    for index, bucket in enumerate(wordfreq.read_cBpack(_languages()[lang])):
+        for word in words.intersection(bucket):
+            found[word] = 9.0 - index / 100
+    return found
+
+
+def numbers_zipf(numbers: set[str]) -> dict[str, float]:
+    """wordfreq's estimate for number terms, as `zipf_frequency(term, "en")` gives it for a
+    single token (digits pooled by shape, then spread by a digit and year distribution),
+    without building the English table."""
+    from wordfreq.numbers import digit_freq, smash_numbers
+
+    shapes = {n: smash_numbers(n) for n in numbers}
+    pooled = zipf_of(set(shapes.values()), "en") if shapes else {}
+    out = {}
+    for n, shape in shapes.items():
+        z = pooled[shape]
+        if z and shape != n:
+            z += math.log10(digit_freq(n))
+        out[n] = round(max(z, 0.0), 2)
+    return out
 
 
 class TermWeights:
@@ -70,17 +112,38 @@ class TermWeights:
         # Names recur across a run's documents: each (term, language) is weighed once.
         self._weights: dict[tuple[str, str | None], float] = {}
         self._sources: dict[tuple[str, str | None, bool], str] = {}
+        self._zipf: dict[str, dict[str, float]] = {}  # language -> name -> zipf (observe)
+        self._numbers: dict[str, float] = {}
 
-    def observe(self, docs) -> "TermWeights":
-        """Count, over the corpus the tier clusters, how many documents print each term."""
+    def observe(self, docs, also=()) -> "TermWeights":
+        """Count, over the corpus the tier clusters, how many documents print each term;
+        and look up the rarity of every name `docs` and `also` print, per language, in
+        one pass over each language's list."""
         df: dict[str, int] = {}
         for d in docs:
             for t in d.work["terms"]:
                 df[t] = df.get(t, 0) + 1
         self.df, self.n = df, len(docs)
+        wanted: dict[str, set[str]] = {}
+        numbers: set[str] = set()
+        for d in (*docs, *also):
+            words = wanted.setdefault(table_language(d.lang), set())
+            for t in d.work["terms"]:
+                if any(map(str.isdigit, t)):
+                    numbers.add(t)
+                elif not t.startswith(DATE_PREFIX):
+                    words.add(t)
+        self._zipf = {lang: zipf_of(words, lang) for lang, words in sorted(wanted.items())}
+        self._numbers = numbers_zipf(numbers)
         self._weights.clear()
         self._sources.clear()
         return self
+
+    def zipf(self, term: str, lang: str | None) -> float:
+        known = self._numbers.get(term)
+        if known is None:
+            known = self._zipf.get(table_language(lang), {}).get(term)
+        return zipf(term, lang) if known is None else known
 
     def corpus_factor(self, term: str) -> float:
         df = self.df.get(term, 0)
@@ -96,7 +159,7 @@ class TermWeights:
             if term.startswith(DATE_PREFIX):
                 weight = self.date_weight
             else:
-                weight = max(0.0, self.base - zipf(term, lang)) ** 2 * self.corpus_factor(term)
+                weight = max(0.0, self.base - self.zipf(term, lang)) ** 2 * self.corpus_factor(term)
             self._weights[key] = weight
         return weight
 
@@ -116,7 +179,7 @@ class TermWeights:
         if term.startswith(DATE_PREFIX):
             why = f"date in the text (story.date_weight {self.date_weight:g})"
         else:
-            why = f"rarity: zipf {zipf(term, lang):.2f} in {lang if lang in _languages() else 'en'}"
+            why = f"rarity: zipf {self.zipf(term, lang):.2f} in {table_language(lang)}"
             factor = self.corpus_factor(term)
             if factor < 1.0:
                 why += f"; corpus: in {self.df[term]} of {self.n} documents x{factor:.2f}"

@@ -80,6 +80,9 @@ def test_summary_matches_the_manifest(raw_page):
     assert {"rule": "legal.copyright", "category": "legal", "line_no": 12, "action": "drop",
             "text": "© 2025 Meridian News Agency. All rights reserved."} in odesa["members"][0]["removed"]
     assert "odesa" in odesa["members"][2]["terms"]
+    # Each shared term's weight and where it came from (issue #12).
+    evidence = {e["term"]: e for e in odesa["members"][2]["evidence"]}
+    assert evidence["odesa"]["weight"] > 0 and "rarity: zipf" in evidence["odesa"]["from"]
 
 
 def test_document_strings_are_inert(cfg):

@@ -136,6 +136,11 @@ def test_search_open_a_record_and_diff_a_near_member(driver, raw_report, tmp_pat
     assert {m["relation"] for m in odesa["members"]} == {"canonical", "near", "story"}
     assert "meta.date-prefix" in text and "credit.slash-agency" in text  # rule ids of the canonical
 
+    story = member(record, odesa["members"][2]["id"])
+    open_details(driver, story)
+    heaviest = odesa["members"][2]["term_evidence"][0]
+    assert f"{heaviest['term']} (weight {heaviest['weight']:g}): {heaviest['from']}" in story.text
+
     canonical = member(record, "wires/odesa-strike-wire")
     open_details(driver, canonical)
     removed = [e.text for e in canonical.find_elements("css selector", ".removed")]

@@ -1,0 +1,25 @@
+"""The benchmarks still run: each part of bench/cluster_bench.py on a tiny sample (--smoke).
+
+Parts that need ../shared/data are skipped by the bench itself when it is absent, so this
+also checks that they skip cleanly."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_cluster_bench_smoke(tmp_path):
+    out = tmp_path / "cluster.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "cluster_bench.py"), "--smoke", "--json", str(out)],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert results["scale"]["documents"] == 2000  # needs no data
+    for part in ("ecb", "chance", "synthetic", "ablations"):
+        assert part in results or f"{part}: skipped" in proc.stdout
+    if "ecb" in results:
+        assert {"tune", "validate"} <= results["ecb"].keys()
+        assert results["ecb"]["urls_moved_to_url_field"] > 0  # the URL never stays in the text
