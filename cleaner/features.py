@@ -15,18 +15,22 @@ words): the story tier weighs those more, since that is where a report says what
 And each term names the one line it appears in (a CRC-32 of that line), or 0 if it appears
 in several: a term two documents share only inside one identical line is shared wording,
 which the copy tiers judge, not two outlets telling the same facts (stories.py).
-Month and weekday names come from Babel's locale data (CLDR), so every language it knows
-is covered the same way, with no list kept by hand.
+Month and weekday names come from Babel's locale data (CLDR), shipped as data
+(calendar_names.py), so every language listed there is covered the same way, with no list
+kept by hand.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 import zlib
 from array import array
 from datetime import date, timedelta
 from functools import lru_cache
+
+from .calendar_names import PATH as CALENDAR
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 # Numbers keep their inner separators ("03:40", "12,000", "2025-12-20") so they stay one term.
@@ -41,34 +45,14 @@ DATELINE_WORDS = 5  # a dateline's month name stands among the first words of it
 
 # One scan: sentence breaks and words, in order (a break is whitespace; a word never is).
 _TOKENS = re.compile(_SENTENCE.pattern + "|" + _WORD.pattern, re.UNICODE)
-# Languages whose month and weekday names are read (Babel locale ids): the languages cleaner
-# detects most in news; names shared by two languages must agree, which they do.
-_DATE_LOCALES = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "sk", "sv", "da", "nb", "fi",
-                 "ro", "hu", "tr", "ru", "uk", "bg", "el", "hr", "sl", "lt", "lv", "et", "ca")
-
 
 @lru_cache(maxsize=1)
 def calendar_words() -> tuple[dict[str, int], dict[str, int]]:
-    """Month names -> 1..12 and weekday names -> 0..6 (Monday 0), case-folded, in every
-    form Babel lists (wide and abbreviated, format and stand-alone)."""
-    from babel.dates import get_day_names, get_month_names
-
-    months: dict[str, int] = {}
-    days: dict[str, int] = {}
-    for loc in _DATE_LOCALES:
-        for width in ("wide", "abbreviated"):
-            for context in ("format", "stand-alone"):
-                for num, name in get_month_names(width, context, loc).items():
-                    key = name.casefold().rstrip(".")
-                    if len(key) >= 3 and not (width == "abbreviated" and key in days):
-                        months.setdefault(key, num)
-                for num, name in get_day_names(width, context, loc).items():
-                    key = name.casefold().rstrip(".")
-                    if width == "wide" and len(key) >= 4:
-                        days.setdefault(key, num)
-    # "May" and "mar" are also ordinary words; only a day number next to them makes a date,
-    # and a weekday is only ever a full name, so the ambiguity costs nothing.
-    return months, days
+    """Month names -> 1..12 and weekday names -> 0..6 (Monday 0), case-folded
+    (calendar_names.py). "May" and "mar" are also ordinary words: only a day number next
+    to them makes a date, and a weekday is only ever a full name."""
+    table = json.loads(CALENDAR.read_text(encoding="utf-8"))
+    return table["months"], table["days"]
 
 
 def _day(tok: str | None) -> int | None:

@@ -133,3 +133,12 @@ def test_terms_are_well_formed_for_any_text(text, date):
     assert terms == sorted(set(terms)) and set(lead) <= set(terms)
     assert len(lines) == 4 * len(terms)  # one CRC per term
     assert dateline is None or dateline in {t[1:] for t in terms if t.startswith("@")}
+
+
+def test_shipped_calendar_names_match_babel():
+    babel = pytest.importorskip("babel")  # noqa: F841 - the test extra installs it
+    import json
+
+    from cleaner.calendar_names import PATH, build
+
+    assert json.loads(PATH.read_text(encoding="utf-8")) == build(), "rebuild: python3 -m cleaner.calendar_names"
