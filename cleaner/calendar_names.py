@@ -19,27 +19,31 @@ LOCALES = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "sk", "sv", "da
            "ro", "hu", "tr", "ru", "uk", "bg", "el", "hr", "sl", "lt", "lv", "et", "ca")
 
 
-def build() -> dict[str, dict[str, int]]:
-    """Month names -> 1..12 and weekday names -> 0..6 (Monday 0), case-folded, in every
-    form Babel lists (wide and abbreviated months, format and stand-alone; wide days)."""
+def build() -> dict[str, dict[str, dict[str, int]]]:
+    """Per language: month names -> 1..12 and weekday names -> 0..6 (Monday 0), case-folded,
+    in every form Babel lists (wide and abbreviated months, format and stand-alone; wide
+    days). Per language, because one language's short month ("set", "out") is another's
+    ordinary word."""
     from babel.dates import get_day_names, get_month_names
 
-    months: dict[str, int] = {}
-    days: dict[str, int] = {}
+    table: dict[str, dict[str, dict[str, int]]] = {"months": {}, "days": {}}
     for loc in LOCALES:
+        days: dict[str, int] = {}
+        months: dict[str, int] = {}
         for context in ("format", "stand-alone"):
             for num, name in get_day_names("wide", context, loc).items():
                 key = name.casefold().rstrip(".")
                 if len(key) >= 4:
                     days.setdefault(key, num)
-    for loc in LOCALES:
         for width in ("wide", "abbreviated"):
             for context in ("format", "stand-alone"):
                 for num, name in get_month_names(width, context, loc).items():
                     key = name.casefold().rstrip(".")
                     if len(key) >= 3 and key not in days:
                         months.setdefault(key, num)
-    return {"months": dict(sorted(months.items())), "days": dict(sorted(days.items()))}
+        table["months"][loc] = dict(sorted(months.items()))
+        table["days"][loc] = dict(sorted(days.items()))
+    return table
 
 
 def main() -> None:

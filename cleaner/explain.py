@@ -86,6 +86,10 @@ def explain(run: Run, a_id: str, b_id: str) -> dict[str, Any]:
                   "measure": "weighted Jaccard of salient terms (names, numbers, dates; weight by rarity "
                              "in general language and title/lead)",
                   "shared_terms": shared_terms[:SHOWN * 2], "evidence": evidence,
+                  # Clustering also weighs terms down by how many of the run's documents
+                  # print them; two documents alone cannot say that (records.jsonl's
+                  # term_evidence of a story member shows the run's own weights).
+                  "corpus_frequency": "not applied: explain sees two documents, not the run",
                   "shared_names": len(shared_names),
                   "min_shared_names": story_cfg["min_shared_terms"],
                   "shared_lead_names": lead_names, "min_shared_lead_names": story_cfg["min_shared_lead_names"],
@@ -146,6 +150,8 @@ def format_explanation(result: dict[str, Any]) -> str:
                  f"{len(s['shared_lead_names'])} in both leads, {s['min_shared_lead_names']} needed; "
                  f"days apart: {'unknown' if s['days_apart'] is None else s['days_apart']}, "
                  f"window {s['date_window_days']})")
+    lines.append(f"         (weights from general language, title/lead and dates; corpus frequency "
+                 f"{s['corpus_frequency']})")
     for e in s["evidence"]:
         lines.append(f"         {e['term']:<20} weight {e['weight']:>6.1f}  ({e['from']})")
     if len(s["shared_terms"]) > len(s["evidence"]):

@@ -46,17 +46,36 @@ DATELINE_WORDS = 5  # a dateline's month name stands among the first words of it
 # One scan: sentence breaks and words, in order (a break is whitespace; a word never is).
 _TOKENS = re.compile(_SENTENCE.pattern + "|" + _WORD.pattern, re.UNICODE)
 
+@lru_cache(maxsize=None)
+def calendar_words(lang: str | None = None) -> tuple[dict[str, int], dict[str, int]]:
+    """Month names -> 1..12 and weekday names -> 0..6 (Monday 0), case-folded, of the
+    document's language (calendar_names.py), or of every listed language when it is not
+    listed. "May" and "mar" are also ordinary words: only a day number next to them makes
+    a date, and a weekday is only ever a full name."""
+    table = _calendar()
+    if lang in table["months"]:
+        return table["months"][lang], table["days"][lang]
+    months: dict[str, int] = {}
+    days: dict[str, int] = {}
+    for loc in sorted(table["months"]):
+        for name, num in table["months"][loc].items():
+            months.setdefault(name, num)
+        for name, num in table["days"][loc].items():
+            days.setdefault(name, num)
+    return months, days
+
+
 @lru_cache(maxsize=1)
-def calendar_words() -> tuple[dict[str, int], dict[str, int]]:
-    """Month names -> 1..12 and weekday names -> 0..6 (Monday 0), case-folded
-    (calendar_names.py). "May" and "mar" are also ordinary words: only a day number next
-    to them makes a date, and a weekday is only ever a full name."""
-    table = json.loads(CALENDAR.read_text(encoding="utf-8"))
-    return table["months"], table["days"]
+def _calendar() -> dict[str, dict[str, dict[str, int]]]:
+    return json.loads(CALENDAR.read_text(encoding="utf-8"))
 
 
 def _day(tok: str | None) -> int | None:
-    return int(tok) if tok is not None and tok.isdigit() and len(tok) <= 2 and 1 <= int(tok) <= 31 else None
+    return int(tok) if tok is not None and tok.isascii() and tok.isdigit() and len(tok) <= 2 and 1 <= int(tok) <= 31 else None
+
+
+# Short words that may stand between a day and its month ("20 de diciembre", "3 of May").
+_DAY_MONTH_LINKS = {"de", "di", "del", "of", "da", "van"}
 
 
 def _date_term(month: int, day: int) -> str | None:
@@ -68,7 +87,8 @@ def _date_term(month: int, day: int) -> str | None:
 
 
 def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
-                  title: str | None = None) -> tuple[list[str], list[str], bytes, str | None]:
+                  title: str | None = None, lang: str | None = None
+                  ) -> tuple[list[str], list[str], bytes, str | None]:
     """(sorted terms, sorted terms of the title and lead, each term's only line as an
     array("I") of CRC-32s in bytes (0 where it is on several lines), and the dateline: the
     first day written with a month name in the lead, as "MM-DD", or None)."""
@@ -76,7 +96,7 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
         text = title + "\n" + text
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    months, days = calendar_words()
+    months, days = calendar_words(lang)
     anchor = date.fromisoformat(doc_date) if doc_date else None
     toks = [t for t in _TOKENS.findall(text)]
     terms: dict[str, bool] = {}  # term -> seen in the lead
@@ -105,8 +125,11 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
         if month is not None:
             # "Dec 20" or "20 December" / "20. Dezember" (the dot is not a token).
             nxt = toks[k + 1] if k + 1 < len(toks) else None
-            # "Dec 20", "20 December", or with a short word between ("20 de diciembre").
-            day = _day(nxt) or _day(last_word) or (_day(before_last) if last_word and len(last_word) <= 3 else None)
+            if nxt is not None and nxt == " " and k + 2 < len(toks):
+                nxt = toks[k + 2]  # "Dec. 20": the dot read as a sentence end
+            # "Dec 20", "20 December", or with a link word between ("20 de diciembre").
+            day = _day(nxt) or _day(last_word) or (
+                _day(before_last) if last_word and last_word.casefold() in _DAY_MONTH_LINKS else None)
             term = _date_term(month, day) if day else None
             # A dateline opens a line of the lead ("ODESA, Dec 20 -", "May 3, 2013"); a date
             # inside a sentence may be any day the story mentions.
@@ -114,8 +137,11 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
                 dateline = term[len(DATE_PREFIX):]
         elif folded in days:
             if anchor is not None:
-                when = anchor - timedelta(days=(anchor.weekday() - days[folded]) % 7)
-                term = _date_term(when.month, when.day)
+                try:
+                    when = anchor - timedelta(days=(anchor.weekday() - days[folded]) % 7)
+                except OverflowError:  # a placeholder date such as 0001-01-01
+                    when = None
+                term = _date_term(when.month, when.day) if when else None
         elif _DIGIT.search(w):
             if not w.isalpha():
                 term = _NOT_ALNUM.sub("", w).casefold()

@@ -29,12 +29,13 @@ class Sign(Stage):
 
     def prepare(self) -> None:
         token_hashes("")  # builds the word-character table (~0.2 s)
-        calendar_words()  # month and weekday names from Babel (~0.1 s)
+        calendar_words()  # month and weekday names (cleaner/calendar.json)
 
     def process(self, doc: Document) -> Document:
         values = token_hashes(doc.text)  # once, for the exact key, the shingles and the count
         unspaced = is_unspaced(doc.text)
-        terms, lead, term_lines, dateline = salient_terms(doc.text, doc.date, self.lead_words, doc.title)
+        terms, lead, term_lines, dateline = salient_terms(doc.text, doc.date, self.lead_words, doc.title,
+                                                               doc.lang)
         near = shingle_set(doc.text, self.word_ngram, self.char_ngram, values, unspaced)
         doc.work.update(
             exact=exact_key(doc.text),

@@ -18,8 +18,8 @@ run of a few hundred documents (where a topic's own names fill a large share) ba
 uses it, and a run of many thousands mostly does. Not for dates: news of one day share
 them.
 
-Computed in the main process, at clustering time, for the copy groups' canonicals only:
-the tables load once, lazily, per language met, and never in the workers.
+Computed in the main process, at clustering time: `observe` reads each language's list
+once, streamed, keeping only the run's own terms; the workers never load it.
 """
 
 from __future__ import annotations

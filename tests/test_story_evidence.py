@@ -142,3 +142,20 @@ def test_shipped_calendar_names_match_babel():
     from cleaner.calendar_names import PATH, build
 
     assert json.loads(PATH.read_text(encoding="utf-8")) == build(), "rebuild: python3 -m cleaner.calendar_names"
+
+
+def test_month_names_are_read_in_the_documents_language():
+    # Short months of other languages are ordinary words here ("out", "set", "sie").
+    for text, lang in (("Only 3 out of 10 voters came.", "en"), ("He set 3 records in a year.", "en"),
+                       ("Als sie 14 war, zog sie nach Kiel.", "de"), ("Ele tem 30 anos e mora em Faro.", "pt")):
+        terms, _, _, dateline = salient_terms(text, lang=lang)
+        assert not [t for t in terms if t.startswith("@")] and dateline is None, text
+    # AP style: the dot after "Dec" is not a sentence end.
+    terms, _, _, dateline = salient_terms("Dec. 20 (Wire) - The talks ended.", lang="en")
+    assert "@12-20" in terms and dateline == "12-20"
+
+
+def test_odd_dates_and_digits_reject_nothing():
+    doc = signed("The court met on Sunday in Vylkove.", date="0001-01-01")
+    assert doc.ok and not [t for t in doc.work["terms"] if t.startswith("@")]
+    assert signed("Dec ፩ Vylkove and Reni signed.").ok  # a digit int() cannot read
