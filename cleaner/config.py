@@ -189,6 +189,11 @@ def _cross_checks(path: Path, values: dict[str, dict[str, Any]]) -> None:
                 f"{values[tier]['lsh_threshold']} cannot be used with minhash.num_perm "
                 f"{values['minhash']['num_perm']} ({exc}); lower it or raise num_perm",
             ) from None
+    story = values["story"]
+    if story["min_shared_lead_names"] > 0 and story["lead_words"] == 0:
+        raise ConfigError(path, "story.lead_words",
+                          "is 0, so no name is ever in a lead and story.min_shared_lead_names "
+                          f"({story['min_shared_lead_names']}) would link nothing; raise it or set that to 0")
     exts = values["read"]["extensions"]
     for i, ext in enumerate(exts):
         if not ext.startswith("."):

@@ -135,17 +135,19 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
             # inside a sentence may be any day the story mentions.
             if term and lead and in_line <= DATELINE_WORDS and dateline is None:
                 dateline = term[len(DATE_PREFIX):]
-        elif folded in days:
-            if anchor is not None:
-                try:
-                    when = anchor - timedelta(days=(anchor.weekday() - days[folded]) % 7)
-                except OverflowError:  # a placeholder date such as 0001-01-01
-                    when = None
-                term = _date_term(when.month, when.day) if when else None
+        elif folded in days and anchor is not None:
+            try:
+                when = anchor - timedelta(days=(anchor.weekday() - days[folded]) % 7)
+            except OverflowError:  # a placeholder date such as 0001-01-01
+                when = None
+            term = _date_term(when.month, when.day) if when else None
+        if term is not None or folded in days:
+            pass  # a date; a weekday is never a name
         elif _DIGIT.search(w):
             if not w.isalpha():
                 term = _NOT_ALNUM.sub("", w).casefold()
         elif w[0].isupper() and not prev[0].isspace():
+            # A month without a day may be a name ("Theresa May", "Jan Novak").
             # A sentence-initial capital says nothing; the same name mid-sentence does.
             name = _POSSESSIVE.sub("", folded)
             if name not in _STOP and len(name) > 1:

@@ -45,11 +45,13 @@ def is_sentence(line: str) -> bool:
 
 # Headlines may ask or exclaim ("What makes the Iskander so hard to stop?"), never end in a full stop.
 STATEMENT_END = tuple(".。,;:")
+CLOSING = "\"'”’»)]」』"
 
 
 def is_headline_like(line: str, max_words: int) -> bool:
     stripped = line.strip()
-    return bool(stripped) and word_count(stripped) <= max_words and not stripped.endswith(STATEMENT_END)
+    bare = stripped.rstrip(CLOSING)  # a quoted statement ends in its full stop, inside the quote
+    return bool(bare) and word_count(stripped) <= max_words and not bare.endswith(STATEMENT_END)
 
 
 def is_bullet(line: str) -> bool:

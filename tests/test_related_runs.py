@@ -139,6 +139,15 @@ def test_a_list_of_sentences_in_the_article_stays(lang, items):
     assert {r["text"] for r in doc.removed} == {"-"}  # only the bare separators, as before
 
 
+def test_a_list_of_quoted_statements_stays():
+    items = ["“The lanes are empty for most of the day, and the buses were on time before.”",
+             "“We will wait for the winter figures before we judge the scheme.”"]
+    first, last = PROSE["en"]
+    doc = run(f"Headline\n{first}\n{pairs('-', items)}\n{last}")
+    for item in items:
+        assert item in doc.text
+
+
 def test_newsletter_items_of_several_sentences_stay():
     items = ["The port reopened on Monday. Officials said the quay walls were safe after the inspection.",
              "Ferry operators raised fares. They blamed the price of fuel and the new harbour fees.",

@@ -159,3 +159,17 @@ def test_odd_dates_and_digits_reject_nothing():
     doc = signed("The court met on Sunday in Vylkove.", date="0001-01-01")
     assert doc.ok and not [t for t in doc.work["terms"] if t.startswith("@")]
     assert signed("Dec ፩ Vylkove and Reni signed.").ok  # a digit int() cannot read
+
+
+def test_a_month_without_a_day_is_still_a_name():
+    terms, _, _, _ = salient_terms("Officials said Theresa May met Jan Novak in Brno.", lang="en")
+    assert {"may", "novak", "brno"} <= set(terms)
+    assert not [t for t in terms if t.startswith("@")]
+
+
+def test_a_lead_gate_without_a_lead_is_refused():
+    from cleaner.config import ConfigError
+
+    with pytest.raises(ConfigError, match="story.lead_words"):
+        config_from_dict({"story": {"lead_words": 0}})
+    assert config_from_dict({"story": {"lead_words": 0, "min_shared_lead_names": 0}})
