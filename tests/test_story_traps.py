@@ -136,7 +136,7 @@ def trap_scores(trap) -> tuple[list[float], list[float]]:
 
 
 # Traps whose different events already score below MARGIN x threshold pair by pair. None do
-# yet (measured 2026-12-02: 0.10 to 0.41; retellings 0.27 to 0.81): records keep some apart
+# yet (measured 2026-12-02: up to 0.10-0.38 per trap; retellings 0.29 to 0.83): records keep some apart
 # only through the date window and average linkage.
 SCORED_APART: set[str] = set()
 
