@@ -3,6 +3,7 @@
 Reads the public sets in ../shared/data (beside the checkout); skips a set that is absent.
 
     python3 bench/boilerplate_bench.py [--data ../shared/data] [--json bench/results/boilerplate.json]
+                                       [--smoke]    # the first 10 pages of each set: checks it runs
 
 - aeb/: token 4-gram shingle precision/recall/F1 against the gold article body
   (multisets, summed TP/FP/FN over documents, as in scrapinghub's benchmark).
@@ -60,13 +61,13 @@ class Systems:
         return extracted, doc
 
 
-def bench_aeb(data: Path, systems: Systems) -> dict | None:
+def bench_aeb(data: Path, systems: Systems, limit: int | None = None) -> dict | None:
     root = data / "aeb"
     if not (root / "ground-truth.json").exists():
         return None
     gold = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
     totals = {"trafilatura": Counter(), "cleaner-extract-only": Counter(), "cleaner": Counter()}
-    for doc_id, truth in sorted(gold.items()):
+    for doc_id, truth in sorted(gold.items())[:limit]:
         path = root / "html" / f"{doc_id}.html.gz"
         if not path.exists():
             continue
@@ -95,7 +96,7 @@ def _load_eval_page(root: Path, name: str) -> str | None:
     return None
 
 
-def bench_trafilatura_eval(data: Path, systems: Systems) -> dict | None:
+def bench_trafilatura_eval(data: Path, systems: Systems, limit: int | None = None) -> dict | None:
     root = data / "trafilatura-eval"
     if not (root / "evaldata.json").exists():
         return None
@@ -106,7 +107,7 @@ def bench_trafilatura_eval(data: Path, systems: Systems) -> dict | None:
     lines_by_category = Counter()
     lost_with = Counter()
     pages = 0
-    for url, item in sorted(evaldata.items()):
+    for url, item in sorted(evaldata.items())[:limit]:
         html = _load_eval_page(root, item["file"])
         if html is None:
             continue
@@ -148,6 +149,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--config", default=None, help="cleaner configuration (default: configs/default.toml)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--smoke", action="store_true", help="the first 10 pages of each set (under a minute)")
     args = parser.parse_args()
     if not args.data.exists():
         print(f"skipped: no benchmark data at {args.data}")
@@ -156,7 +158,7 @@ def main() -> None:
     results = {}
     for name, fn in (("aeb", bench_aeb), ("trafilatura-eval", bench_trafilatura_eval)):
         start = time.perf_counter()
-        res = fn(args.data, systems)
+        res = fn(args.data, systems, 10 if args.smoke else None)
         if res is None:
             print(f"{name}: skipped (not in {args.data})")
             continue

@@ -1,4 +1,5 @@
-"""The benchmarks still run: each part of bench/cluster_bench.py on a tiny sample (--smoke).
+"""The benchmarks still run: each part of bench/cluster_bench.py and
+bench/boilerplate_bench.py on a tiny sample (--smoke).
 
 Parts that need ../shared/data are skipped by the bench itself when it is absent, so this
 also checks that they skip cleanly."""
@@ -23,3 +24,17 @@ def test_cluster_bench_smoke(tmp_path):
     if "ecb" in results:
         assert {"tune", "validate"} <= results["ecb"].keys()
         assert results["ecb"]["urls_moved_to_url_field"] > 0  # the URL never stays in the text
+
+
+def test_boilerplate_bench_smoke(tmp_path):
+    out = tmp_path / "boilerplate.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "boilerplate_bench.py"), "--smoke", "--json", str(out)],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    if "skipped: no benchmark data" in proc.stdout:
+        return
+    results = json.loads(out.read_text(encoding="utf-8"))
+    for part in ("aeb", "trafilatura-eval"):
+        assert part in results or f"{part}: skipped" in proc.stdout
+    if "aeb" in results:
+        assert results["aeb"]["cleaner"]["docs"] == 10
