@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .dates import normalise_date
 from .document import Document
-from .rules import CLOSING, MAX_MATCH_CHARS, STATEMENT_END, Rule, fold, is_bullet, is_headline_like, is_sentence, load_rules
+from .rules import (MAX_MATCH_CHARS, Rule, ends_like_statement, fold, is_bullet, is_headline_like, is_sentence,
+                    load_rules)
 from .text import WORD, word_count
 from .stage import Stage
 
@@ -36,11 +37,10 @@ _INNER_BREAK = re.compile(r"[.!?…]\s+\w")
 
 
 def _title_like(line: str, headline_max_words: int) -> bool:
-    """A headline, short or long: one sentence that does not end in a full stop."""
-    stripped = line.strip()
-    bare = stripped.rstrip(CLOSING)  # a quoted statement ends in its full stop
-    return is_headline_like(bare, headline_max_words) or (
-        bool(bare) and not bare.endswith(STATEMENT_END) and not _INNER_BREAK.search(bare[:-1]))
+    """A headline, short or long: headline-like, or one long sentence that does not end
+    in a full stop."""
+    return not ends_like_statement(line) and (
+        word_count(line.strip()) <= headline_max_words or not _INNER_BREAK.search(line.strip()[:-1]))
 
 
 def _bullet_headlines(lines: list[str], filled: list[int], rule: Rule, headline_max_words: int,

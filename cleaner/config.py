@@ -86,7 +86,6 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "lead_boost": Spec(float, 1.0, 10.0),
         "date_weight": Spec(float, 0.0),
         "corpus_docs": Spec(int, 1),
-
     },
     "canonical": {"source_priority": Spec(list, item=str)},
     "run": {"workers": Spec(int, 0, 256)},

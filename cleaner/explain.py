@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from .config import config_from_dict
 from .dates import story_gap
 from .document import Document
+from .features import is_name
 from .runs import Run, RunError
 from .shingles import shingles
 from .sign import Sign
 from .signatures import jaccard
-from .config import config_from_dict
-from .features import is_name
 from .term_weights import TermWeights, doc_terms, shared_evidence, similarity
 
 SHOWN = 12  # shared shingles and terms listed

@@ -98,7 +98,7 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
         text = unicodedata.normalize("NFKC", text)
     months, days = calendar_words(lang)
     anchor = date.fromisoformat(doc_date) if doc_date else None
-    toks = [t for t in _TOKENS.findall(text)]
+    toks = _TOKENS.findall(text)
     terms: dict[str, bool] = {}  # term -> seen in the lead
     line_of: dict[str, int] = {}  # term -> index of its only line, or -1
     lines = text.split("\n")
@@ -160,6 +160,11 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
     crc = {i: zlib.crc32(lines[i].strip().casefold().encode("utf-8")) or 1 for i in set(line_of.values()) if i >= 0}
     only_line = array("I", (crc[line_of[t]] if line_of[t] >= 0 else 0 for t in ordered))
     return ordered, sorted(t for t, lead in terms.items() if lead), only_line.tobytes(), dateline
+
+
+def is_number(term: str) -> bool:
+    """A number term ("2025", "0340", "ie6"): names never hold digits."""
+    return any(c.isdigit() for c in term)
 
 
 def is_name(term: str) -> bool:

@@ -48,10 +48,15 @@ STATEMENT_END = tuple(".。,;:")
 CLOSING = "\"'”’»)]」』"
 
 
+def ends_like_statement(line: str) -> bool:
+    """Empty, or ends in a full stop or the like; a quoted statement ends in its full stop
+    inside the quote, so closing quotes and brackets are looked past."""
+    bare = line.strip().rstrip(CLOSING)
+    return not bare or bare.endswith(STATEMENT_END)
+
+
 def is_headline_like(line: str, max_words: int) -> bool:
-    stripped = line.strip()
-    bare = stripped.rstrip(CLOSING)  # a quoted statement ends in its full stop, inside the quote
-    return bool(bare) and word_count(stripped) <= max_words and not bare.endswith(STATEMENT_END)
+    return not ends_like_statement(line) and word_count(line.strip()) <= max_words
 
 
 def is_bullet(line: str) -> bool:

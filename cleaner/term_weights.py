@@ -29,7 +29,7 @@ from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .features import DATE_PREFIX
+from .features import DATE_PREFIX, is_number
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +64,7 @@ def zipf(term: str, lang: str | None) -> float:
     """The term's Zipf frequency; 0 for a word the table does not hold. Loads the whole
     table of the language (~0.3 s, ~35 MB for English): for a few documents (explain,
     tests); a run looks its terms up in one pass instead (zipf_of)."""
-    if any(c.isdigit() for c in term):
+    if is_number(term):
         return _number_zipf(term)
     freq = _table(table_language(lang)).get(term, 0.0)
     return math.log10(freq) + 9.0 if freq > 0 else 0.0
@@ -95,14 +95,19 @@ def zipf_of(words: set[str], lang: str) -> dict[str, float]:
     return found
 
 
-def numbers_zipf(numbers: set[str]) -> dict[str, float]:
-    """wordfreq's estimate for number terms, as `zipf_frequency(term, "en")` gives it for a
-    single token (digits pooled by shape, then spread by a digit and year distribution),
-    without building the English table."""
-    from wordfreq.numbers import digit_freq, smash_numbers
+def number_shapes(numbers: set[str]) -> dict[str, str]:
+    """Each number term's shape in wordfreq's English list (digits pooled: "2025" is "0000")."""
+    from wordfreq.numbers import smash_numbers
 
-    shapes = {n: smash_numbers(n) for n in numbers}
-    pooled = zipf_of(set(shapes.values()), "en") if shapes else {}
+    return {n: smash_numbers(n) for n in numbers}
+
+
+def numbers_zipf(shapes: dict[str, str], pooled: dict[str, float]) -> dict[str, float]:
+    """wordfreq's estimate for number terms, as `zipf_frequency(term, "en")` gives it for a
+    single token: the zipf of its shape in the English list (`pooled`), spread by wordfreq's
+    digit and year distribution; without building the English table."""
+    from wordfreq.numbers import digit_freq
+
     out = {}
     for n, shape in shapes.items():
         z = pooled[shape]
@@ -140,12 +145,16 @@ class TermWeights:
         for d in (*docs, *also):
             words = wanted.setdefault(table_language(d.lang), set())
             for t in d.work["terms"]:
-                if any(map(str.isdigit, t)):
+                if is_number(t):
                     numbers.add(t)
                 elif not t.startswith(DATE_PREFIX):
                     words.add(t)
+        # Number shapes are looked up in the English list, in the same pass as English names.
+        shapes = number_shapes(numbers)
+        if shapes:
+            wanted.setdefault("en", set()).update(shapes.values())
         self._zipf = {lang: zipf_of(words, lang) for lang, words in sorted(wanted.items())}
-        self._numbers = numbers_zipf(numbers)
+        self._numbers = numbers_zipf(shapes, self._zipf.get("en", {}))
         self._weights.clear()
         self._sources.clear()
         return self

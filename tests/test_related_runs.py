@@ -139,21 +139,18 @@ def test_a_list_of_sentences_in_the_article_stays(lang, items):
     assert {r["text"] for r in doc.removed} == {"-"}  # only the bare separators, as before
 
 
-def test_a_list_of_quoted_statements_stays():
-    items = ["“The lanes are empty for most of the day, and the buses were on time before.”",
-             "“We will wait for the winter figures before we judge the scheme.”"]
+@pytest.mark.parametrize("sep,items", [
+    # Quoted statements: the full stop sits inside the closing quote.
+    ("-", ["“The lanes are empty for most of the day, and the buses were on time before.”",
+           "“We will wait for the winter figures before we judge the scheme.”"]),
+    # A newsletter's items: several sentences each.
+    ("•", ["The port reopened on Monday. Officials said the quay walls were safe after the inspection.",
+           "Ferry operators raised fares. They blamed the price of fuel and the new harbour fees.",
+           "A new tram line opened in the east. It links the station with the university campus."]),
+], ids=["quoted-statements", "newsletter-items"])
+def test_items_the_article_writes_out_stay(sep, items):
     first, last = PROSE["en"]
-    doc = run(f"Headline\n{first}\n{pairs('-', items)}\n{last}")
-    for item in items:
-        assert item in doc.text
-
-
-def test_newsletter_items_of_several_sentences_stay():
-    items = ["The port reopened on Monday. Officials said the quay walls were safe after the inspection.",
-             "Ferry operators raised fares. They blamed the price of fuel and the new harbour fees.",
-             "A new tram line opened in the east. It links the station with the university campus."]
-    first, last = PROSE["en"]
-    doc = run(f"Headline\n{first}\n{pairs('•', items)}\n{last}")
+    doc = run(f"Headline\n{first}\n{pairs(sep, items)}\n{last}")
     for item in items:
         assert item in doc.text
 
