@@ -270,21 +270,25 @@ def bench_chance(data: Path, n: int = 3000, seed: int = 11) -> dict | None:
             "records_with_story_links": sum(any(x.relation == "story" for x in r.members) for r in records)}
 
 
-def bench_synthetic(data: Path, n: int = 1500) -> dict:
+NEAR_SETTINGS = ((5, 0.8), (5, 0.5), (3, 0.8), (3, 0.5), (3, 0.3), (2, 0.4), (1, 0.7))
+
+
+def _synthetic_seed(data: Path, n: int, seed: int) -> dict:
+    """Pairwise precision/recall and recall per kind of copy, for each near-tier setting,
+    on one seed of bench/generate.py (the story tier switched off)."""
     from generate import generate
 
-    items = generate(n, seed=1, data=data / "lingua-sentences")
+    items = generate(n, seed=seed, data=data / "lingua-sentences")
     gold = {i["id"]: i["gold"] for i in items}
     made = {i["id"]: i["made"] for i in items}
     base_cfg = config_from_dict({"story": {"threshold": 1.0}})
     docs = prepare([{"id": i["id"], "text": i["text"]} for i in items], base_cfg)
     results = {}
-    for ngram, threshold in ((5, 0.8), (5, 0.5), (3, 0.8), (3, 0.5), (3, 0.3), (2, 0.4), (1, 0.7)):
+    for ngram, threshold in NEAR_SETTINGS:
         cfg = config_from_dict({"near": {"word_ngram": ngram, "threshold": threshold,
                                          "lsh_threshold": round(max(0.1, threshold - 0.2), 2)},
                                 "story": {"threshold": 1.0}})
-        records = cluster(signed(docs, cfg), cfg)
-        pred = predicted(records)
+        pred = predicted(cluster(signed(docs, cfg), cfg))
         per_level = {}
         for level in sorted(set(made.values())):
             copies = [i for i, m in made.items() if m == level and m != "base"]
@@ -293,8 +297,21 @@ def bench_synthetic(data: Path, n: int = 1500) -> dict:
         s = score(pred, gold)
         results[f"word {ngram}-grams, J >= {threshold}"] = {
             "pairwise_precision": s["pairwise"]["precision"], "pairwise_recall": s["pairwise"]["recall"],
-            "recall_by_kind": per_level}
+            "pairwise_f1": s["pairwise"]["f1"], "recall_by_kind": per_level}
     return {"documents": len(items), "kinds": dict(Counter(made.values())), "configs": results}
+
+
+def bench_synthetic(data: Path, n: int = 1500) -> dict:
+    """Near-tier settings chosen on seed 1 of the generator (best pairwise F1, the first of
+    equals), reported on seed 2: a fresh draw of bases, copies and clutter."""
+    tune = _synthetic_seed(data, n, 1)
+    report = _synthetic_seed(data, n, 2)
+    best = max(tune["configs"], key=lambda k: (tune["configs"][k]["pairwise_f1"], -list(tune["configs"]).index(k)))
+    near = config_from_dict()["near"]
+    shipped = f"word {near['word_ngram']}-grams, J >= {near['threshold']}"
+    return {"split": "settings chosen on seed 1 (in-sample), reported on seed 2 (held-out draw)",
+            "chosen_on_seed_1": best, "shipped_in_default_toml": shipped,
+            "seed_1": tune, "seed_2": report}
 
 
 def _letters(k: int) -> str:

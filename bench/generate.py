@@ -21,23 +21,42 @@ DATA = ROOT.parent / "shared" / "data" / "lingua-sentences"
 LANGS = ("en", "de", "fr", "es", "it", "ru", "uk", "pl", "zh")
 EDIT_LEVELS = (0.0, 0.02, 0.05, 0.10, 0.20)
 
+# Clutter a copy gains or loses, written for this generator and kept apart from the rule
+# files' examples (tests/test_benches.py checks): the near tier must find copies whatever
+# clutter they carry, not because the boilerplate rules happen to know these exact lines.
+# {site} and {year} vary per item, so no two outlets print quite the same line.
 CLUTTER = {
-    "en": ["By continuing to browse our site you agree to our use of cookies.", "Read more:",
-           "Subscribe to our newsletter", "© 2025 Example Media. All rights reserved."],
-    "de": ["Wenn Sie die Seite weiter nutzen, stimmen Sie der Verwendung von Cookies zu.", "Lesen Sie auch:",
-           "Newsletter abonnieren", "Alle Rechte vorbehalten."],
-    "fr": ["En poursuivant votre navigation sur ce site, vous acceptez l'utilisation de cookies.", "Lire aussi :",
-           "Inscrivez-vous à notre newsletter", "Tous droits réservés"],
-    "es": ["Al continuar navegando, acepta el uso de cookies.", "Lea también:", "Suscríbete a nuestro boletín",
-           "Todos los derechos reservados"],
-    "it": ["Proseguendo la navigazione accetti l'uso dei cookie.", "Leggi anche:", "Riproduzione riservata"],
-    "ru": ["Продолжая использовать сайт, вы соглашаетесь с использованием файлов cookie.", "Читайте также:",
-           "Все права защищены"],
-    "uk": ["Продовжуючи користуватися сайтом, ви погоджуєтеся з використанням файлів cookie.", "Читайте також:",
-           "Підписуйтесь на наш Telegram-канал"],
-    "pl": ["Czytaj także:", "Wszelkie prawa zastrzeżone"],
-    "zh": ["继续浏览本网站即表示您同意我们使用Cookie。", "相关阅读", "互联网新闻信息许可证：31120170001"],
+    "en": ["Get the {site} evening digest in your inbox every weekday", "More stories from {site}",
+           "This page uses cookies to measure traffic. Carry on reading and we assume you accept.",
+           "Copyright {year} {site} Ltd, reproduction prohibited", "Share on social media"],
+    "de": ["Den {site}-Morgenbrief jeden Tag gratis per E-Mail", "Weitere Artikel von {site}",
+           "Diese Seite setzt Cookies ein, um Zugriffe zu messen. Wer weiterliest, akzeptiert das.",
+           "Copyright {year} {site} GmbH, Nachdruck untersagt"],
+    "fr": ["Recevez chaque soir la lettre de {site}", "Plus d'articles de {site}",
+           "Ce site dépose des cookies pour mesurer l'audience ; poursuivre la lecture vaut accord.",
+           "Copyright {year} {site}, reproduction interdite"],
+    "es": ["Recibe cada mañana el resumen de {site}", "Más noticias de {site}",
+           "Esta página usa cookies para medir visitas; si sigue leyendo, las acepta.",
+           "Copyright {year} {site}, prohibida su reproducción"],
+    "it": ["Ricevi ogni sera la newsletter di {site}", "Altre notizie da {site}",
+           "Questa pagina usa cookie per misurare le visite; continuando a leggere li accetti.",
+           "Copyright {year} {site}, vietata la riproduzione"],
+    "ru": ["Получайте вечернюю рассылку {site} каждый день", "Другие материалы {site}",
+           "Сайт использует cookie для подсчёта посещений; продолжая чтение, вы с этим согласны.",
+           "Copyright {year} {site}, перепечатка запрещена"],
+    "uk": ["Отримуйте вечірню розсилку {site} щодня", "Інші матеріали {site}",
+           "Сайт використовує cookie для підрахунку відвідувань; читаючи далі, ви погоджуєтеся.",
+           "Copyright {year} {site}, передрук заборонено"],
+    "pl": ["Codzienny biuletyn {site} prosto na twoją skrzynkę", "Więcej artykułów z {site}",
+           "Copyright {year} {site}, przedruk zabroniony"],
+    "zh": ["订阅{site}每日早报", "更多{site}新闻", "版权所有 {year} {site} 未经许可不得转载"],
 }
+SITES = ("Harbourline", "Morgenpost Nord", "Le Veilleur", "Diario del Valle", "Gazzetta Alpina",
+         "Вечерний курьер", "Ранковий вісник", "Kurier Pomorski", "东方晨报")
+
+
+def clutter_line(lang: str, rng: random.Random) -> str:
+    return rng.choice(CLUTTER[lang]).format(site=rng.choice(SITES), year=rng.randint(2015, 2026))
 
 
 def load_sentences(lang: str, data: Path = DATA) -> list[str]:
@@ -92,7 +111,7 @@ def generate(n: int, seed: int = 0, copy_share: float = 0.4, sentences: int = 20
         bases.append((f"base-{b:06d}", lang, body))
         lines = [body[0][:80]] + [" ".join(body[i : i + 3]) for i in range(1, len(body), 3)]
         if rng.random() < 0.5:
-            lines.insert(rng.randint(1, len(lines)), rng.choice(CLUTTER[lang]))
+            lines.insert(rng.randint(1, len(lines)), clutter_line(lang, rng))
         items.append({"id": f"base-{b:06d}", "text": "\n".join(lines), "gold": f"base-{b:06d}", "lang": lang,
                       "made": "base"})
     k = 0
@@ -106,8 +125,8 @@ def generate(n: int, seed: int = 0, copy_share: float = 0.4, sentences: int = 20
             lines = [sep.join(_edit(list(l) if lang == "zh" else l.split(), level, vocab[lang] if lang != "zh" else list("的一是在不了有和人这中大为上个国我以要他"), rng))
                      for l in lines]
         elif kind == "clutter":
-            for c in rng.sample(CLUTTER[lang], min(2, len(CLUTTER[lang]))):
-                lines.insert(rng.randint(1, len(lines)), c)
+            for _ in range(2):
+                lines.insert(rng.randint(1, len(lines)), clutter_line(lang, rng))
         else:
             lines = lines[: max(2, int(len(lines) * 0.8))]
         made = f"edit {level:.0%}" if kind == "edit" else kind

@@ -6,7 +6,8 @@ Lines are counted per source only: the same paragraph under stories of *differen
 sources is syndication (shared copy), which the clustering tiers handle, not boilerplate.
 
 This is a corpus stage: it needs every document of a source before it can decide, so it
-runs between the per-document stages and signing. Like the line rules, it tags first and
+runs after the per-document stages (signing included, in the workers); the few documents
+it changes are signed again (pipeline.py). Like the line rules, it tags first and
 decides after, under the same guards (long sentence lines stay; a document is never
 emptied).
 """

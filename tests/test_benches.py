@@ -38,3 +38,24 @@ def test_boilerplate_bench_smoke(tmp_path):
         assert part in results or f"{part}: skipped" in proc.stdout
     if "aeb" in results:
         assert results["aeb"]["cleaner"]["docs"] == 10
+
+
+def test_generator_clutter_is_not_the_rule_examples():
+    """bench/generate.py's clutter is written apart from the rules: a copy's clutter must
+    not be stripped just because a rule lists that very line as its example (#14)."""
+    import random
+    import tomllib
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import CLUTTER, clutter_line
+
+    examples = []
+    for path in sorted((ROOT / "configs" / "rules").glob("*.toml")):
+        for rule in tomllib.loads(path.read_text(encoding="utf-8")).get("rule", []):
+            examples += [e.casefold() for e in rule.get("examples", {}).get("match", [])]
+    rng = random.Random(0)
+    assert len(examples) > 100
+    lines = {clutter_line(lang, rng).casefold() for lang in CLUTTER for _ in range(200)}
+    overlaps = [(line, ex) for line in lines for ex in examples
+                if line in ex or (len(ex) >= 12 and ex in line)]
+    assert not overlaps, overlaps[:5]
