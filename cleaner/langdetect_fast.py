@@ -36,6 +36,46 @@ class _Normalise(dict):
 
 _NORMALISE = _Normalise()
 _ROWS: dict[int, dict[str, np.ndarray]] = {}
+_WORDS: dict[int, dict[str, tuple[tuple[str, ...], int]]] = {}  # per profile set: word -> its n-grams
+_MAX_WORDS = 200_000  # ~40 MB at most: n-gram strings are shared with the profile's keys
+_CANON: dict[int, dict[str, str]] = {}
+
+
+def _canonical(known: dict) -> dict[str, str]:
+    """The profile's n-grams, each mapped to itself: a membership test that also hands back
+    one shared string object, so the word cache holds pointers, not copies."""
+    canon = _CANON.get(id(known))
+    if canon is None:
+        canon = _CANON[id(known)] = {g: g for g in known}
+    return canon
+
+
+def _word_grams(word: str, canon: dict[str, str]) -> tuple[tuple[str, ...], int]:
+    """The n-grams langdetect takes from " word ", in its order, and how many of them come
+    from the closing space (dropped when nothing follows the word).
+
+    At each character: the character, the last two and the last three characters since the
+    space before the word; none at all where an upper-case letter follows another (an
+    acronym's tail)."""
+    padded = " " + word + " "
+    out: list[str] = []
+    append = out.append
+    upper_before = False
+    for k in range(1, len(padded)):
+        ch = padded[k]
+        upper = ch.isupper()
+        if upper and upper_before:
+            continue
+        upper_before = upper
+        if ch != " " and (g := canon.get(ch)) is not None:
+            append(g)
+        if (g := canon.get(padded[k - 1:k + 1])) is not None:
+            append(g)
+        if k > 1 and (g := canon.get(padded[k - 2:k + 1])) is not None:
+            append(g)
+    k = len(padded) - 1
+    tail = (padded[k - 1:] in canon) + (k > 1 and padded[k - 2:] in canon)
+    return tuple(out), tail
 
 
 class FastDetector(Detector):
@@ -52,38 +92,27 @@ class FastDetector(Detector):
             self.text = _LATIN.sub("", self.text)
 
     def _extract_ngrams(self) -> list[str]:
-        # NGram.add_char's state machine, inlined: `grams` is the last (up to) three
-        # normalised characters since the last space, with the space itself.
+        # NGram.add_char's state machine restarts at every space, so a word's n-grams
+        # depend on the word alone: computed once per distinct word (news repeats its
+        # words), then copied. Same list, same order as langdetect's loop (tested).
         known = self.word_lang_prob_map
+        cache = _WORDS.get(id(known))
+        if cache is None or len(cache) > _MAX_WORDS:
+            cache = _WORDS[id(known)] = {}  # a bound: hostile text could be all distinct words
+        canon = _canonical(known)
         result: list[str] = []
-        append = result.append
-        grams, capital = " ", False
-        for ch in self.text.translate(_NORMALISE):
-            last = grams[-1]
-            if last == " ":
-                capital = False
-                if ch == " ":
-                    grams = " "
-                    continue
-                grams = " " + ch
-            elif len(grams) >= 3:
-                grams = grams[1:] + ch
-            else:
-                grams += ch
-            if ch.isupper():
-                if last.isupper():
-                    capital = True
-            else:
-                capital = False
-            if capital:
-                continue
-            if ch != " " and ch in known:
-                append(ch)
-            if len(grams) >= 2:
-                if grams[-2:] in known:
-                    append(grams[-2:])
-                if len(grams) == 3 and grams in known:
-                    append(grams)
+        extend = result.extend
+        words = self.text.translate(_NORMALISE).split(" ")
+        last = len(words) - 1
+        for index, word in enumerate(words):
+            if not word:
+                continue  # a second space in a row resets the machine and adds nothing
+            hit = cache.get(word)
+            if hit is None:
+                hit = cache[word] = _word_grams(word, canon)
+            grams, tail = hit
+            # The space after a word adds its last n-grams; the text's last word has none.
+            extend(grams if index < last else grams[: len(grams) - tail])
         return result
 
     # Probabilities as a numpy vector: the same IEEE operations element by element (no
@@ -101,6 +130,40 @@ class FastDetector(Detector):
             row = rows[word] = np.array(self.word_lang_prob_map[word])
         prob *= alpha / self.BASE_FREQ + row
         return True
+
+    def _detect_block(self) -> None:
+        # langdetect's loop with its method calls inlined: the same random draws
+        # (random.choice(seq) is seq[_randbelow(len(seq))]), the same operations in the same
+        # order, so the same probabilities; about half the Python overhead per draw.
+        from langdetect.lang_detect_exception import ErrorCode, LangDetectException
+
+        self.cleaning_text()
+        ngrams = self._extract_ngrams()
+        if not ngrams:
+            raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+        known = self.word_lang_prob_map
+        rows = _ROWS.setdefault(id(known), {})
+        langprob = np.zeros(len(self.langlist))
+        rand = self.random
+        rand.seed(self.seed)
+        below, count = rand._randbelow, len(ngrams)
+        for _ in range(self.n_trial):
+            prob = self._init_probability()
+            weight = (self.alpha + rand.gauss(0.0, 1.0) * self.ALPHA_WIDTH) / self.BASE_FREQ
+            i = 0
+            while True:
+                word = ngrams[below(count)]  # every n-gram is in the profile (_extract_ngrams)
+                row = rows.get(word)
+                if row is None:
+                    row = rows[word] = np.array(known[word])
+                prob *= weight + row
+                if i % 5 == 0:
+                    prob /= sum(prob.tolist())
+                    if max(0.0, float(prob.max())) > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
+                        break
+                i += 1
+            langprob += prob / self.n_trial
+        self.langprob = langprob.tolist()
 
     def _normalize_prob(self, prob: np.ndarray) -> float:
         prob /= sum(prob.tolist())  # Python's sum, as langdetect: numpy's sums in another order

@@ -59,3 +59,14 @@ def test_generator_clutter_is_not_the_rule_examples():
     overlaps = [(line, ex) for line in lines for ex in examples
                 if line in ex or (len(ex) >= 12 and ex in line)]
     assert not overlaps, overlaps[:5]
+
+
+def test_language_bench_smoke(tmp_path):
+    out = tmp_path / "language.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "language_bench.py"), "--smoke", "--json", str(out)],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    if "skipped" in proc.stdout:
+        return
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert {"tune", "held-out", "3-sentence snippets (held-out)"} <= results.keys()

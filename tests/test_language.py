@@ -1,6 +1,7 @@
 import pytest
 
 from cleaner.language import DetectLanguage
+from cleaner.document import Document
 
 SAMPLES = {
     "en": "The city council approved the budget on Monday after a long debate about schools and roads.",
@@ -108,3 +109,37 @@ def test_fast_detector_matches_langdetect_on_any_text(text):
     from cleaner.langdetect_fast import FastDetector
 
     assert _probabilities(FastDetector, text, 1) == _probabilities(Detector, text, 1)
+
+
+SCRIPT_CASES = [
+    ("el", "Η βιβλιοθήκη του λιμανιού ανοίγει ξανά τη Δευτέρα μετά από δύο χρόνια εργασιών."),
+    ("he", "הספרייה של הנמל נפתחת מחדש ביום שני אחרי שנתיים של עבודות."),
+    ("ko", "항구 도서관이 2년간의 공사를 마치고 월요일에 다시 문을 연다."),
+    ("hy", "Նավահանգստի գրադարանը վերաբացվում է երկուշաբթի օրը՝ երկու տարվա աշխատանքներից հետո։"),
+    ("ka", "ნავსადგურის ბიბლიოთეკა ორწლიანი სამუშაოების შემდეგ ორშაბათს ხელახლა იხსნება."),
+    ("ja", "港の図書館は二年間の工事を終えて、月曜日に再開します。"),
+    ("th", "ห้องสมุดท่าเรือจะเปิดอีกครั้งในวันจันทร์หลังจากปรับปรุงมาสองปี"),
+]
+
+
+@pytest.mark.parametrize("lang,text", SCRIPT_CASES, ids=[c[0] for c in SCRIPT_CASES])
+def test_a_script_one_language_writes_decides_without_langdetect(lang, text):
+    doc = DetectLanguage().process(Document(id="x", source="x", text=text))
+    assert doc.lang == lang
+    assert doc.lang_prob is None  # no probability was computed
+    assert doc.lang_reason.startswith("script:") and "langdetect not asked" in doc.lang_reason
+
+
+def test_shared_scripts_and_stray_letters_still_go_to_langdetect():
+    stage = DetectLanguage()
+    for lang, text in (("ru", "Библиотека порта снова открывается в понедельник после двух лет работ."),
+                       ("en", "The port library reopens on Monday after two years of works, said the mayor "
+                              "(in Greek: βιβλιοθήκη).")):
+        doc = stage.process(Document(id="x", source="x", text=text))
+        assert doc.lang == lang and doc.lang_reason.startswith("langdetect"), doc.lang_reason
+        assert doc.lang_prob is not None
+
+
+def test_script_shortcut_can_be_switched_off_for_measurement():
+    doc = DetectLanguage(by_script=False).process(Document(id="x", source="x", text=SCRIPT_CASES[0][1]))
+    assert doc.lang == "el" and doc.lang_reason.startswith("langdetect")
