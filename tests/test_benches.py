@@ -1,5 +1,5 @@
-"""The benchmarks still run: each part of bench/cluster_bench.py and
-bench/boilerplate_bench.py on a tiny sample (--smoke).
+"""The benchmarks still run: each part of bench/cluster_bench.py,
+bench/boilerplate_bench.py and bench/throughput_bench.py on a tiny sample (--smoke).
 
 Parts that need ../shared/data are skipped by the bench itself when it is absent, so this
 also checks that they skip cleanly."""
@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+REFERENCES = ("strong", "rensa", "datatrove", "naive (per-shingle update)")
 
 
 def test_cluster_bench_smoke(tmp_path):
@@ -38,3 +41,37 @@ def test_boilerplate_bench_smoke(tmp_path):
         assert part in results or f"{part}: skipped" in proc.stdout
     if "aeb" in results:
         assert results["aeb"]["cleaner"]["docs"] == 10
+
+
+def test_throughput_bench_smoke(tmp_path):
+    out = tmp_path / "throughput.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "throughput_bench.py"), "--smoke", "--json", str(out)],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert {"signatures", "pipeline", "memory"} <= results.keys()  # these need no data
+    # The subprocess ran this checkout's package, not whichever one is installed.
+    assert results["pipeline"]["workers_1"]["package"].startswith(str(ROOT))
+    if "references: skipped" in proc.stdout:
+        return
+    refs = results["references"]
+    for name in REFERENCES:  # measured, or skipped with a reason (rensa/datatrove are optional)
+        assert name in refs["systems"] or name in refs["skipped"], name
+    for name in ("cleaner, 1 worker", "cleaner, 2 workers", "strong"):
+        assert refs["systems"][name]["copy_recall"] > 0.9
+        assert refs["systems"][name]["docs_per_s"] > 0
+
+
+@pytest.mark.parametrize("module", ["rensa", "datatrove"])
+def test_missing_reference_is_skipped_not_raised(monkeypatch, module):
+    """The bench must run where the optional references are not installed."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import dedup_refs
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, module, None)  # None in sys.modules: import raises ImportError
+    res = getattr(dedup_refs, module)([{"id": "a", "text": "one two three four five six"}])
+    assert "skipped" in res and "pip install" in res["skipped"]
