@@ -284,7 +284,7 @@ def bench_references(data: Path, n: int, repeat: int = 1) -> dict | None:
             systems["strong, dedup only"] = {"docs_per_s": round(n / dedup, 1), "seconds": round(dedup, 2),
                                              "does": DOES["strong, dedup only"]}
         if name.startswith("cleaner"):
-            systems[name]["package"] = best["package"]
+            systems[name].update({k: best[k] for k in ("package", "peak_rss_mib", "seconds_per_stage")})
     top = systems["cleaner, 2 workers"]["docs_per_s"]
     for res in systems.values():
         res["cleaner_2_workers_over_system"] = round(top / res["docs_per_s"], 2)
