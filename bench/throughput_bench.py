@@ -1,17 +1,28 @@
-"""Throughput and memory benchmark (#5).
+"""Throughput and memory benchmark (#5), and cleaner against the strongest references (#14).
 
-    python3 bench/throughput_bench.py [--only signatures,language,pipeline,memory]
-                                      [--docs 2000] [--memory 10000,50000,200000]
-                                      [--json bench/results/throughput.json]
+    python3 bench/throughput_bench.py [--only signatures,language,pipeline,references,memory]
+                                      [--docs 2000] [--refs-docs 3000] [--repeat 1]
+                                      [--memory 10000,50000,200000] [--data ../shared/data]
+                                      [--json bench/results/throughput.json] [--smoke]
+
+The references rensa and datatrove are optional, never cleaner dependencies:
+    python3 -m pip install -e '.[bench]'     # rensa, datatrove, xxhash<4, tokenizers
+A reference that is not installed (or fails) is reported as skipped, with the reason.
 
 - signatures: docs/s of MinHash signatures over word 3-gram shingles of ~500-word articles:
   datasketch per-shingle `update`, datasketch `MinHash.bulk`, cleaner, and rensa when
-  installed (`pip install rensa`), all from text, one core.
+  installed, all from text, one core.
 - language: langdetect accuracy on ../shared/data/lingua-sentences for the languages it
   supports, as cleaner calls it; docs/s on whole ~3 KB articles vs cleaner's sample.
 - pipeline: `cleaner run` on N generated articles (bench/generate.py) with 1 and 2
-  workers: docs/s, seconds per stage, peak RSS; and a naive pipeline in the same run
-  (langdetect on the whole text, datasketch per-shingle updates, MinHashLSH).
+  workers: docs/s, seconds per stage, peak RSS; and the naive pipeline in the same run
+  (bench/dedup_refs.py: langdetect on the whole text, per-shingle updates, MinHashLSH).
+- references: on --refs-docs documents of 25 lingua sentences (6 languages, 30% near
+  copies with one line replaced: cluster_bench.chance_items, seed 12), in one run:
+  `cleaner run` with 1 and 2 workers, the strong reference, rensa, datatrove's MinHash
+  steps and the naive pipeline (bench/dedup_refs.py says what each does): docs/s, the
+  ratio cleaner (2 workers) / system, and the known copies each one found. Nothing here
+  is tuned on these documents (throughput settings were set in #5 on generated articles).
 - memory: peak RSS of `cleaner run --workers 2` at each size.
 """
 
@@ -19,6 +30,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -29,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from dedup_refs import naive  # noqa: E402
 from generate import DATA, generate  # noqa: E402
 
 # Runs `cleaner run` and prints peak RSS (MiB) of itself and of its worker processes.
@@ -36,6 +50,8 @@ from generate import DATA, generate  # noqa: E402
 # it would report the size of the (large) benchmark process that started this one.
 _RUNNER = """
 import re, resource, sys
+import cleaner
+print(f"CLEANER {cleaner.__file__}", file=sys.stderr)  # proves which checkout ran
 from cleaner.cli import main
 try:
     main(sys.argv[1:])
@@ -102,7 +118,7 @@ def bench_signatures(n: int = 2000) -> dict:
                                  if isinstance(results.get("rensa"), float) else None)}
 
 
-def bench_language(per_language: int = 200) -> dict | None:
+def bench_language(per_language: int = 200, n_articles: int = 300) -> dict | None:
     if not DATA.exists():
         return None
     from langdetect import detector_factory
@@ -126,7 +142,7 @@ def bench_language(per_language: int = 200) -> dict | None:
         ok = sum(stage.process(Document(id="s", source="s", text=s)).lang == lang for s in lines)
         by_lang[lang] = round(ok / len(lines), 3)
         right, total = right + ok, total + len(lines)
-    texts = [a["text"] for a in articles(300, seed=5)]
+    texts = [a["text"] for a in articles(n_articles, seed=5)]
     speed = {}
     for name, chars in (("whole text", 10**9), (f"first {settings['sample_chars']} characters (default)", settings["sample_chars"])):
         det = DetectLanguage(**{**settings, "sample_chars": chars})
@@ -147,40 +163,31 @@ def _write_input(n: int, folder: Path) -> Path:
     return path
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_cleaner(inp: Path, out: Path, workers: int) -> dict:
+    cpu = _children_cpu()  # waited-for descendants: the run and its (reaped) workers
     start = time.perf_counter()
+    # PYTHONPATH: the package may be installed editable from another checkout; this one runs.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run([sys.executable, "-c", _RUNNER, "run", str(inp), "--out", str(out), "-q",
-                           "--workers", str(workers)], capture_output=True, text=True, cwd=ROOT)
+                           "--workers", str(workers)], capture_output=True, text=True, cwd=ROOT, env=env)
     seconds = time.perf_counter() - start
+    cpu = _children_cpu() - cpu
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr)
     rss = [line for line in proc.stderr.splitlines() if line.startswith("RSS ")][-1].split()
+    package = [line for line in proc.stderr.splitlines() if line.startswith("CLEANER ")][-1].split(" ", 1)[1]
+    if not package.startswith(str(ROOT)):
+        raise RuntimeError(f"cleaner run imported {package}, not this checkout ({ROOT})")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     n = manifest["counts"]["inputs"]
     return {"documents": n, "seconds": round(seconds, 1), "docs_per_s": round(n / seconds, 1),
             "peak_rss_mib": {"main": int(rss[1]), "largest_worker": int(rss[2])},
-            "seconds_per_stage": manifest["seconds_per_stage"]}
-
-
-def naive(items: list[dict]) -> dict:
-    """The pipeline a first version would write: whole-text langdetect, per-shingle MinHash."""
-    from datasketch import MinHash, MinHashLSH
-    from langdetect import DetectorFactory, detect
-
-    from cleaner.shingles import shingles
-
-    DetectorFactory.seed = 0
-    lsh = MinHashLSH(threshold=0.8, num_perm=128)
-    start = time.perf_counter()
-    for item in items:
-        detect(item["text"])
-        m = MinHash(num_perm=128, seed=1)
-        for s in shingles(item["text"], 5, 5):
-            m.update(s.encode("utf-8"))
-        lsh.query(m)
-        lsh.insert(item["id"], m)
-    seconds = time.perf_counter() - start
-    return {"documents": len(items), "seconds": round(seconds, 1), "docs_per_s": round(len(items) / seconds, 1)}
+            "seconds_per_stage": manifest["seconds_per_stage"], "package": package, "cpu_seconds": round(cpu, 2)}
 
 
 def _best(runs: list[dict]) -> dict:
@@ -199,7 +206,7 @@ def bench_pipeline(n: int, repeat: int = 1) -> dict:
         for _ in range(repeat):
             ones.append(run_cleaner(inp, tmp / "w1", 1))
             twos.append(run_cleaner(inp, tmp / "w2", 2))
-            bases.append(naive(items))
+            bases.append({k: v for k, v in naive(items).items() if k != "roots"})
         one, two, base = _best(ones), _best(twos), _best(bases)
         same = all((tmp / "w1" / f).read_bytes() == (tmp / "w2" / f).read_bytes()
                    for f in ("documents.jsonl", "records.jsonl"))
@@ -213,6 +220,91 @@ def bench_pipeline(n: int, repeat: int = 1) -> dict:
             # Rounds run back to back: the ratio within a round shares the machine's mood.
             "speedup_2_workers_vs_1_per_round": [round(a["seconds"] / b["seconds"], 2) for a, b in zip(ones, twos)],
             "outputs_identical_1_vs_2_workers": same}
+
+
+# What each system does and does not do, next to its figures (#14).
+DOES = {
+    "cleaner": "reads JSONL; extracts, strips boilerplate by rules, detects language (langdetect, first 500 "
+               "characters), exact and near copies (word 3-grams, LSH then exact Jaccard >= 0.3), same-story "
+               "records; writes documents, records, report.html and manifest. Time includes process start-up.",
+    "strong": "langdetect (first 1,000 characters), datasketch MinHash.bulk on word 5-grams, MinHashLSH (16x8), "
+              "union-find over unverified candidates; one process, texts in memory, no output. Dedup only: no "
+              "extraction, boilerplate, stories.",
+    "strong, dedup only": "the strong reference's run less its langdetect time (same run, derived).",
+    "rensa": "rensa 0.5 (Rust) RMinHash.from_token_sets on the same word 5-grams, RMinHashLSH (16x8), union-find; "
+             "texts in memory. Dedup only, no language detection.",
+    "datatrove": "datatrove's 4 MinHash steps (signatures, buckets, cluster, filter; 5-grams, 14x8), "
+                 "LocalPipelineExecutor with 1 worker, files in a temp folder; whitespace words instead of its "
+                 "spaCy default. Dedup only, no language detection.",
+    "naive (per-shingle update)": "langdetect on the whole text, datasketch MinHash.update once per 5-gram, "
+                                  "MinHashLSH (16x8): the slowest way to call datasketch, not a fair baseline.",
+}
+
+
+def _cleaner_roots(out: Path, items: list[dict]) -> list[str]:
+    record = {}
+    with open(out / "documents.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            record[row["id"]] = row["record_id"] or row["id"]
+    return [record[i["id"]] for i in items]
+
+
+def bench_references(data: Path, n: int, repeat: int = 1) -> dict | None:
+    """cleaner and every reference on the same documents, `repeat` rounds, fastest kept."""
+    if not (data / "lingua-sentences").exists():
+        return None
+    import dedup_refs
+    from cluster_bench import chance_items
+
+    items, copies = chance_items(data, n, seed=12)
+    refs = {"strong": dedup_refs.strong, "rensa": dedup_refs.rensa, "datatrove": dedup_refs.datatrove,
+            "naive (per-shingle update)": dedup_refs.naive}
+    skipped = {}
+    for name, fn in refs.items():  # warm-up: imports, langdetect's profiles, scipy; not timed
+        res = fn(items[:10])
+        if "skipped" in res:
+            skipped[name] = res["skipped"]
+            print(f"  {name}: skipped: {res['skipped']}", file=sys.stderr, flush=True)
+    runs: dict[str, list[dict]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        inp = tmp / "input.jsonl"
+        inp.write_text("".join(json.dumps({"id": i["id"], "text": i["text"]}, ensure_ascii=False) + "\n"
+                               for i in items), encoding="utf-8")
+        for _ in range(repeat):  # systems alternate within a round: each round shares the machine's mood
+            for workers in (1, 2):
+                res = run_cleaner(inp, tmp / f"w{workers}", workers)
+                runs.setdefault(f"cleaner, {workers} worker{'s' * (workers > 1)}", []).append(
+                    {**res, "roots": _cleaner_roots(tmp / f"w{workers}", items)})
+            for name, fn in refs.items():
+                if name not in skipped:
+                    cpu = time.process_time()  # all threads of this process (datatrove runs in it: 1 worker)
+                    res = fn(items)
+                    runs.setdefault(name, []).append({**res, "cpu_seconds": time.process_time() - cpu})
+    systems = {}
+    for name, rounds in runs.items():
+        best = min(rounds, key=lambda r: r["seconds"])
+        systems[name] = {"docs_per_s": round(n / best["seconds"], 1), "seconds": round(best["seconds"], 2),
+                         "runs_seconds": [round(r["seconds"], 2) for r in rounds],
+                         # CPU seconds (user + system, all processes): what a busy machine's wait does not inflate.
+                         "cpu_seconds": round(min(r["cpu_seconds"] for r in rounds), 2),
+                         **dedup_refs.copy_scores(items, copies, best["roots"]),
+                         "does": DOES["cleaner" if name.startswith("cleaner") else name]}
+        if name == "strong":
+            dedup = best["seconds"] - best["langdetect_seconds"]
+            systems["strong, dedup only"] = {"docs_per_s": round(n / dedup, 1), "seconds": round(dedup, 2),
+                                             "does": DOES["strong, dedup only"]}
+        if name.startswith("cleaner"):
+            systems[name].update({k: best[k] for k in ("package", "peak_rss_mib", "seconds_per_stage")})
+    top = systems["cleaner, 2 workers"]["docs_per_s"]
+    for res in systems.values():
+        res["cleaner_2_workers_over_system"] = round(top / res["docs_per_s"], 2)
+        if "cpu_seconds" in res:  # > 1: the system needs more CPU per document than cleaner (1 worker)
+            res["system_cpu_over_cleaner_1_worker_cpu"] = round(
+                res["cpu_seconds"] / systems["cleaner, 1 worker"]["cpu_seconds"], 2)
+    return {"documents": n, "copies": len(copies), "seed": 12, "repeat": repeat, "systems": systems,
+            "skipped": skipped}
 
 
 def bench_memory(sizes: list[int]) -> dict:
@@ -230,30 +322,38 @@ def bench_memory(sizes: list[int]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="signatures,language,pipeline,memory")
+    parser.add_argument("--only", default="signatures,language,pipeline,references,memory")
     parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--refs-docs", type=int, default=3000, help="references: documents")
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--memory", default="10000,50000,200000")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--repeat", type=int, default=1, help="pipeline: runs per system, fastest kept")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench runs (under a minute)")
     args = parser.parse_args()
     if args.smoke:
-        args.docs, args.memory, args.repeat = 200, "500", 1
-    results = {}
+        args.docs, args.memory, args.repeat, args.refs_docs = 60, "100", 1, 60
+    # Parts not run this time keep their last figures in --json (each part says when it was measured).
+    results = json.loads(args.json.read_text(encoding="utf-8")) if args.json and args.json.exists() else {}
     for name in args.only.split(","):
         start = time.perf_counter()
         if name == "signatures":
-            res = bench_signatures(200 if args.smoke else 2000)
+            res = bench_signatures(40 if args.smoke else 2000)
         elif name == "language":
-            res = bench_language(20 if args.smoke else 200)
+            res = bench_language(5, 30) if args.smoke else bench_language()
         elif name == "pipeline":
             res = bench_pipeline(args.docs, args.repeat)
-        else:
+        elif name == "references":
+            res = bench_references(args.data, args.refs_docs, args.repeat)
+        elif name == "memory":
             res = bench_memory([int(x) for x in args.memory.split(",")])
+        else:
+            parser.error(f"unknown part {name!r}")
         if res is None:
-            print(f"{name}: skipped (no data)")
+            print(f"{name}: skipped (no data under {args.data})")
             continue
-        results[name] = {**res, "bench_seconds": round(time.perf_counter() - start, 1)}
+        results[name] = {**res, "bench_seconds": round(time.perf_counter() - start, 1),
+                         "measured_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime())}
         print(f"== {name}\n{json.dumps(results[name], indent=1)}", flush=True)
         if args.json:  # written after each section: a long run keeps what it measured
             args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
-"""The benchmarks still run: each part of bench/cluster_bench.py and
-bench/boilerplate_bench.py on a tiny sample (--smoke).
+"""The benchmarks still run: each part of bench/cluster_bench.py,
+bench/boilerplate_bench.py, bench/throughput_bench.py and bench/language_bench.py on a
+tiny sample (--smoke).
 
 Parts that need ../shared/data are skipped by the bench itself when it is absent, so this
 also checks that they skip cleanly."""
@@ -9,15 +10,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+REFERENCES = ("strong", "rensa", "datatrove", "naive (per-shingle update)")
+
+
+def _smoke(bench: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    """Runs bench/<bench>.py --smoke from elsewhere (the bench must find its own paths);
+    its output, and the JSON it wrote ({} when it wrote none)."""
+    out = tmp_path / f"{bench}.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / f"{bench}.py"), "--smoke", "--json", str(out)],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc, json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
 
 
 def test_cluster_bench_smoke(tmp_path):
-    out = tmp_path / "cluster.json"
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "cluster_bench.py"), "--smoke", "--json", str(out)],
-                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    results = json.loads(out.read_text(encoding="utf-8"))
+    proc, results = _smoke("cluster_bench", tmp_path)
     assert results["scale"]["documents"] == 2000  # needs no data
     for part in ("ecb", "chance", "synthetic", "ablations"):
         assert part in results or f"{part}: skipped" in proc.stdout
@@ -27,13 +37,9 @@ def test_cluster_bench_smoke(tmp_path):
 
 
 def test_boilerplate_bench_smoke(tmp_path):
-    out = tmp_path / "boilerplate.json"
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "boilerplate_bench.py"), "--smoke", "--json", str(out)],
-                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc, results = _smoke("boilerplate_bench", tmp_path)
     if "skipped: no benchmark data" in proc.stdout:
         return
-    results = json.loads(out.read_text(encoding="utf-8"))
     for part in ("aeb", "trafilatura-eval"):
         assert part in results or f"{part}: skipped" in proc.stdout
     if "aeb" in results:
@@ -62,11 +68,37 @@ def test_generator_clutter_is_not_the_rule_examples():
 
 
 def test_language_bench_smoke(tmp_path):
-    out = tmp_path / "language.json"
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "language_bench.py"), "--smoke", "--json", str(out)],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc, results = _smoke("language_bench", tmp_path)
     if "skipped" in proc.stdout:
         return
-    results = json.loads(out.read_text(encoding="utf-8"))
     assert {"tune", "held-out", "3-sentence snippets (held-out)"} <= results.keys()
+
+
+def test_throughput_bench_smoke(tmp_path):
+    proc, results = _smoke("throughput_bench", tmp_path)
+    assert {"signatures", "pipeline", "memory"} <= results.keys()  # these need no data
+    # The subprocess ran this checkout's package, not whichever one is installed.
+    assert results["pipeline"]["workers_1"]["package"].startswith(str(ROOT))
+    if "references: skipped" in proc.stdout:
+        return
+    refs = results["references"]
+    for name in REFERENCES:  # measured, or skipped with a reason (rensa/datatrove are optional)
+        assert name in refs["systems"] or name in refs["skipped"], name
+    for name in ("cleaner, 1 worker", "cleaner, 2 workers", "strong"):
+        assert refs["systems"][name]["copy_recall"] > 0.9
+        assert refs["systems"][name]["docs_per_s"] > 0
+
+
+@pytest.mark.parametrize("module", ["rensa", "datatrove"])
+def test_missing_reference_is_skipped_not_raised(monkeypatch, module):
+    """The bench must run where the optional references are not installed."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import dedup_refs
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, module, None)  # None in sys.modules: import raises ImportError
+    res = getattr(dedup_refs, module)([{"id": "a", "text": "one two three four five six"}])
+    assert "skipped" in res and "pip install" in res["skipped"]
