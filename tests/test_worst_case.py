@@ -1,0 +1,119 @@
+"""Worst case per document (issue #13): no line, page or text costs more than a bounded
+time and memory, whatever its shape.
+
+Timing bounds are generous (a 2-core machine shared with other work): they separate
+milliseconds from the seconds-to-minutes a backtracking pattern or a quadratic parse takes."""
+
+import re
+import time
+
+import pytest
+
+from cleaner.config import ConfigError, load_config
+from cleaner.rules import MAX_MATCH_CHARS, load_rules
+
+CFG = load_config()
+RULES = load_rules(CFG.rule_paths())
+REGEX_RULES = [r for r in RULES if r.regex is not None]
+LINE_BOUND = 0.05  # seconds for one regex search over one line, at most
+WHITESPACE = (" ", "\t", "\u00a0", " \u3000")
+SEPARATORS = (":", "：", "/", "-", ".", ",", "|", "(", ")", "+", "&", "'", "1", " 1", "1:")
+
+
+def _fragments(rule) -> list[str]:
+    """Pieces of the rule's own examples: the words its regex looks for, and the marks
+    around them."""
+    words, marks = set(), set()
+    for example in rule.examples["match"]:
+        words.update(example.split()[:2])
+        marks.update(ch for ch in example if not ch.isalnum() and not ch.isspace())
+    # The words the patterns start from come first in examples; a dozen keeps this test quick.
+    return sorted(words)[:12], sorted(marks | set(SEPARATORS))
+
+
+def adversarial_lines(rule, size: int):
+    """Lines of about `size` characters built to make a backtracking regex try every split:
+    whitespace runs around separators, repeated separators, repeated keyword fragments."""
+    words, marks = _fragments(rule)
+    for word in words:
+        for ws in WHITESPACE:
+            run = ws * (size // (2 * len(ws)))
+            for mark in marks:
+                yield word + run + mark + run + "!"
+                yield word + run + mark + " 1" + run + "x"
+                yield run + word + run + mark
+            yield (word + ws) * (size // (len(word) + len(ws)))
+            yield word + (" 1" + ws) * (size // 4) + "x"
+        for mark in marks:
+            yield word + mark * (size - len(word)) + "!"
+            yield (word + mark) * (size // (len(word) + len(mark)))
+    for mark in marks:
+        yield mark * size
+
+
+def _slowest(rule, size: int) -> tuple[float, str]:
+    worst, line = 0.0, ""
+    for candidate in adversarial_lines(rule, size):
+        candidate = candidate[:MAX_MATCH_CHARS]
+        start = time.perf_counter()
+        rule.matches_line(candidate)  # as tag_lines calls it: word limits first, then phrases, then the regex
+        spent = time.perf_counter() - start
+        if spent > worst:
+            worst, line = spent, candidate
+    return worst, line
+
+
+@pytest.mark.parametrize("rule", REGEX_RULES, ids=[r.id for r in REGEX_RULES])
+def test_every_shipped_regex_is_fast_on_adversarial_lines(rule):
+    # Growing sizes: a pattern that backtracks blows the bound at a few hundred characters,
+    # long before the cap, so this fails in seconds rather than hanging.
+    for size in (100, 300, 1000, MAX_MATCH_CHARS):
+        worst, line = _slowest(rule, size)
+        assert worst < LINE_BOUND, f"{rule.id}: {worst:.3f}s on {line[:60]!r}... ({len(line)} chars)"
+
+
+@pytest.mark.parametrize("rule_id,line", [
+    ("credit.photo-label", "Photo" + " " * 750 + ":" + " " * 750 + "!"),
+    ("contact.hotline", "hotline" + " " * 600 + ":" + " 1" + " " * 1300 + "x"),
+])
+def test_reported_lines_are_fast(rule_id, line):
+    rule = next(r for r in RULES if r.id == rule_id)
+    start = time.perf_counter()
+    assert not rule.matches_line(line)
+    assert time.perf_counter() - start < LINE_BOUND
+
+
+def _rule_file(tmp_path, regex: str):
+    path = tmp_path / "mine.toml"
+    path.write_text("[[rule]]\nid = 'my.rule'\ncategory = 'c'\naction = 'drop'\n"
+                    f"regex = '{regex}'\nexamples.match = ['x']\nexamples.no_match = ['y']\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("regex", [
+    r"(?i)photo\s*(credit)?\s*:\s*[^!]{1,80}\s*$",  # adjacent: the shape credit.photo-label had
+    r"^\W*hotline\s*:\s*[\d\s]{5,}\W*$",  # adjacent through a repeat that overlaps both
+    r"^(\w+\s?)+$",  # nested
+    r"^(a|aa)*$",  # alternatives that match the same text, repeated
+    r"(\d|\w+)*x",
+])
+def test_user_rule_that_can_backtrack_is_refused_at_load(tmp_path, regex):
+    path = _rule_file(tmp_path, regex)
+    with pytest.raises(ConfigError) as err:
+        load_rules([path])
+    assert err.value.file == str(path) and err.value.key == "rule 'my.rule'.regex"
+    assert "possessive" in err.value.reason  # says how to fix it
+
+
+@pytest.mark.parametrize("regex", [
+    r"(?i)photo\s*+(credit)?\s*+:\s*+[^!]{1,80}$",
+    r"^(?>\s*)\s*x", r"(?i)cookie", r"^\W*(foo|bar)\b.{0,80}$", r"(van|von)+", r"\s{0,50}\s*x",
+])
+def test_safe_user_rules_load(tmp_path, regex):
+    assert load_rules([_rule_file(tmp_path, regex)])[0].regex.pattern == regex
+
+
+def test_shipped_rules_pass_the_load_check():
+    # load_rules ran the check on every shipped regex (RULES above): nothing was refused.
+    assert len(REGEX_RULES) == sum(1 for r in RULES if r.regex is not None) > 20
+    assert all(isinstance(r.regex, re.Pattern) for r in REGEX_RULES)
