@@ -117,3 +117,47 @@ def test_shipped_rules_pass_the_load_check():
     # load_rules ran the check on every shipped regex (RULES above): nothing was refused.
     assert len(REGEX_RULES) == sum(1 for r in RULES if r.regex is not None) > 20
     assert all(isinstance(r.regex, re.Pattern) for r in REGEX_RULES)
+
+
+def _minhash_whole(values, num_perm=128, seed=1):
+    """The signature as computed before #13: one (shingles x permutations) matrix."""
+    import numpy as np
+
+    from cleaner.signatures import _prototype, fmix32
+
+    proto = _prototype(num_perm, seed)
+    a, b = proto.permutations
+    with np.errstate(over="ignore"):
+        mixed = fmix32(values.astype(np.uint32)).reshape(-1, 1)
+        return np.minimum(proto.hashvalues, (mixed * a + b).min(axis=0))
+
+
+def test_minhash_in_blocks_is_byte_identical():
+    import numpy as np
+
+    from cleaner.signatures import MINHASH_ROWS, minhash_values
+
+    rng = np.random.default_rng(7)
+    for n in (0, 1, MINHASH_ROWS - 1, MINHASH_ROWS, 3 * MINHASH_ROWS + 5):
+        values = rng.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32)
+        got = minhash_values(values, 128, 1)
+        assert got.dtype == np.uint32
+        assert got.tobytes() == (_minhash_whole(values).tobytes() if n else got.tobytes())
+
+
+def test_minhash_memory_is_bounded_per_document():
+    import tracemalloc
+
+    import numpy as np
+
+    from cleaner.signatures import minhash_values
+
+    values = np.arange(400_000, dtype=np.uint32)  # a whole matrix: 400k x 128 x 4 B = 205 MB
+    minhash_values(values[:10], 128, 1)  # the prototype is cached outside the measurement
+    tracemalloc.start()
+    try:
+        minhash_values(values, 128, 1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 40e6, f"{peak / 1e6:.0f} MB"
