@@ -20,10 +20,8 @@ scripts the shipped rules use), which is what the shapes above need in practice.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-
-from re import _constants as C  # noqa: the parser's opcodes (stable across 3.11+)
-from re import _parser
+from re import _compiler, _parser
+from re import _constants as C  # the parser's opcodes
 
 LARGE = 100  # a repeat allowed more than this many times counts as unbounded
 _SAMPLE = "".join(map(chr, range(0x300))) + "\u2000\u2003\u200b\u3000：；（）。！？，图片热线фотоФотолінія"
@@ -31,35 +29,19 @@ _REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT)
 _CHAR_OPS = (C.LITERAL, C.NOT_LITERAL, C.IN, C.ANY)
 
 
-@lru_cache(maxsize=None)
-def _category(cat) -> frozenset[str]:
-    pattern = {C.CATEGORY_SPACE: r"\s", C.CATEGORY_NOT_SPACE: r"\S", C.CATEGORY_DIGIT: r"\d",
-               C.CATEGORY_NOT_DIGIT: r"\D", C.CATEGORY_WORD: r"\w", C.CATEGORY_NOT_WORD: r"\W"}.get(cat, r"[\s\S]")
-    return frozenset(c for c in _SAMPLE if re.match(pattern, c))
-
-
-def _is(ch: str, op, av, fold: bool) -> bool:
-    forms = {ch, ch.lower(), ch.upper()} if fold else {ch}
-    if op == C.LITERAL:
-        return chr(av) in forms
-    if op == C.NOT_LITERAL:
-        return chr(av) not in forms
-    if op == C.RANGE:
-        return any(av[0] <= ord(f) <= av[1] for f in forms)
-    if op == C.CATEGORY:
-        return ch in _category(av)
-    return True  # anything else: assume it may match
+_CHARS: dict[tuple, frozenset[str]] = {}
 
 
 def _chars(op, av, fold: bool) -> frozenset[str]:
-    """The sample characters one character-matching item can match."""
-    if op == C.ANY:
-        return frozenset(_SAMPLE) - {"\n"}
-    if op != C.IN:
-        return frozenset(c for c in _SAMPLE if _is(c, op, av, fold))
-    negate = bool(av) and av[0][0] == C.NEGATE
-    items = av[1:] if negate else av
-    return frozenset(c for c in _SAMPLE if any(_is(c, o, a, fold) for o, a in items) != negate)
+    """The sample characters one character-matching item can match: the item compiled on
+    its own, run over the sample (worked out once per item: rules repeat the same few)."""
+    key = (op, repr(av), fold)
+    if key not in _CHARS:
+        flags = re.IGNORECASE if fold else 0
+        item = _parser.SubPattern(_parser.State(), [(op, av)])
+        item.state.flags = flags
+        _CHARS[key] = frozenset(_compiler.compile(item, flags).findall(_SAMPLE))
+    return _CHARS[key]
 
 
 def _consumed(items, fold: bool) -> frozenset[str]:
