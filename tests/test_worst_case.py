@@ -161,3 +161,74 @@ def test_minhash_memory_is_bounded_per_document():
     finally:
         tracemalloc.stop()
     assert peak < 40e6, f"{peak / 1e6:.0f} MB"
+
+
+class _Broken:
+    """A stage with a bug in it."""
+
+    name = "broken"
+
+    def __init__(self, exc):
+        self.exc = exc
+
+    def process(self, doc):
+        raise self.exc
+
+
+def test_input_problems_reject_the_document(monkeypatch):
+    from cleaner.document import Document
+    from cleaner.stage import InputProblem, safe_process
+
+    monkeypatch.setenv("CLEANER_STRICT", "1")
+    for exc in (InputProblem("too odd"), MemoryError(), RecursionError("deep")):
+        doc = safe_process(_Broken(exc), Document(id="a", source="a.txt", text="x"))
+        assert not doc.ok and doc.error.startswith("broken failed: ")
+
+
+def test_a_bug_fails_under_strict_and_is_labelled_otherwise(monkeypatch):
+    from cleaner.document import Document
+    from cleaner.stage import StageBug, safe_process
+
+    monkeypatch.setenv("CLEANER_STRICT", "1")
+    with pytest.raises(StageBug, match="broken failed on a.txt: KeyError"):
+        safe_process(_Broken(KeyError("oops")), Document(id="a", source="a.txt", text="x"))
+    monkeypatch.delenv("CLEANER_STRICT")
+    doc = safe_process(_Broken(KeyError("oops")), Document(id="a", source="a.txt", text="x"))
+    assert not doc.ok and "internal error, a bug" in doc.error
+
+
+def _cli(tmp_path, *args, strict_env: bool):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "in").mkdir(exist_ok=True)
+    (tmp_path / "in" / "a.txt").write_text("The council approved the budget on Monday after a long debate.",
+                                           encoding="utf-8")
+    # The stage's bug, planted from outside: a sitecustomize that breaks language detection.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import cleaner.language as l\n"
+        "def broken(self, doc):\n    raise TypeError('planted bug')\n"
+        "l.DetectLanguage.process = broken\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "CLEANER_STRICT"}
+    if strict_env:
+        env["CLEANER_STRICT"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), env.get("PYTHONPATH", "")])
+    return subprocess.run([sys.executable, "-m", "cleaner", "run", str(tmp_path / "in"), "--out",
+                           str(tmp_path / "out"), "-q", *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_strict_run_stops_at_a_bug(tmp_path):
+    result = _cli(tmp_path, "--strict", "--workers", "2", strict_env=False)
+    assert result.returncode == 3, result.stderr
+    assert "internal error" in result.stderr and "planted bug" in result.stderr
+
+
+def test_a_bug_without_strict_rejects_the_document(tmp_path):
+    import json
+
+    result = _cli(tmp_path, strict_env=False)
+    assert result.returncode == 0, result.stderr
+    row = json.loads((tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8"))
+    assert row["status"] == "rejected" and "internal error, a bug" in row["error"]
+
