@@ -232,3 +232,77 @@ def test_a_bug_without_strict_rejects_the_document(tmp_path):
     row = json.loads((tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8"))
     assert row["status"] == "rejected" and "internal error, a bug" in row["error"]
 
+
+SENTENCE = "The council approved the budget on Monday after a long debate about schools and roads."
+
+
+def _page(body: str) -> str:
+    return f"<html><head><title>Budget</title></head><body><article>{body}</article></body></html>"
+
+
+def _extract(html: str):
+    from cleaner.document import Document
+    from cleaner.extract import Extract
+
+    import trafilatura  # noqa: F401  (imported outside the timing)
+
+    start = time.perf_counter()
+    doc = Extract().process(Document(id="a", source="a.html", html=html))
+    return doc, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("attrs", [
+    " ".join(f'a{i}=""' for i in range(20_000)),  # took 5.6 s; 100,000 took 433 s
+    " ".join(f'a{i}="<"' for i in range(20_000)),
+    '"' + " ".join(f"a{i}" for i in range(20_000)) + '"',  # a quote opens no value before '=': all names
+])
+def test_a_tag_with_thousands_of_attributes_loses_them_before_parsing(attrs):
+    doc, spent = _extract(_page(f"<p {attrs}>{SENTENCE}</p>"))
+    assert spent < 3, f"{spent:.1f}s"
+    assert doc.ok and SENTENCE in doc.text
+    assert [f["rule"] for f in doc.flags] == ["extract.too-many-attributes"]
+
+
+def test_a_page_with_too_many_tags_is_stripped_not_parsed():
+    doc, spent = _extract(_page(f"<p>{SENTENCE}" + "<br>" * 100_000 + "</p>"))  # took 30 s
+    assert spent < 5, f"{spent:.1f}s"
+    assert doc.ok and SENTENCE in doc.text
+    assert [f["rule"] for f in doc.flags] == ["extract.too-many-tags"]
+    assert "tags stripped" in doc.flags[0]["reason"]
+
+
+@pytest.mark.parametrize("html", ['<a "' * 200_000, "<a " * 300_000, "<a b='" * 200_000, "<" * 1_000_000,
+                                  "<script>" * 200_000, "<script><" * 200_000, "<style>a<b " * 100_000])
+def test_markup_guard_is_linear_on_broken_markup(html):
+    from cleaner.extract import guard_markup
+
+    start = time.perf_counter()
+    guard_markup(html)
+    assert time.perf_counter() - start < 2
+
+
+def test_ordinary_markup_passes_the_guard_unchanged():
+    from cleaner.extract import guard_markup
+
+    attrs = " ".join(f'data-x{i}="a b c d"' for i in range(60))
+    # A script's `i<n` is no tag: its code is not counted as the attributes of one.
+    script = "<script>for(var i=0;i<n.length;i++){" + " ".join(f"a{k}=f({k});" for k in range(300)) + "}</script>"
+    html = _page(f'<p {attrs}>{SENTENCE}</p><img src="data:image/png;base64,{"A" * 50_000}" alt="x">{script}')
+    assert guard_markup(html) == (html, 0, 9)  # html head title body article p img script, and i<n
+
+
+@pytest.mark.parametrize("html", ["<script>" * 100_000, "<style>a" * 100_000, "<a " * 300_000, "<div>" * 60_000])
+def test_tag_stripping_is_linear(html):
+    """The fallback for markup extraction cannot take: 20,000 unclosed <script> took 104 s."""
+    from cleaner.extract import strip_tags
+
+    start = time.perf_counter()
+    strip_tags(html)
+    assert time.perf_counter() - start < 10
+
+
+def test_tag_stripping_keeps_what_it_kept():
+    from cleaner.extract import strip_tags
+
+    html = "<p>a<SCRIPT>var x</script >b<style>c</style>d<script>open</p><p>e<b>f</b></p><a href=x>y</a"
+    assert strip_tags(html) == "a b dopen\nef\ny</a"
