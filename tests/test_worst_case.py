@@ -291,6 +291,40 @@ def test_ordinary_markup_passes_the_guard_unchanged():
     assert guard_markup(html) == (html, 0, 9)  # html head title body article p img script, and i<n
 
 
+def _stripper(**kw):
+    from cleaner.boilerplate import StripBoilerplate
+
+    b = CFG["boilerplate"]
+    return StripBoilerplate(CFG.rule_paths(), b["protect_min_words"], b["max_removed_fraction"],
+                            b["headline_max_words"], **kw)
+
+
+def test_rule_cost_per_document_is_bounded_by_a_budget():
+    from cleaner.document import Document
+
+    photo = "Photo" + "\t" * 1000 + ":" + "\t" * 900 + "!"  # passes every word limit; slow to search
+    text = "\n".join([SENTENCE, "Photo: AFP", *[photo] * 2000, SENTENCE])
+    start = time.perf_counter()
+    doc = _stripper(budget=1_000_000).process(Document(id="a", source="a.txt", text=text))
+    assert time.perf_counter() - start < 10
+    assert doc.ok and "Photo: AFP" in doc.text and not doc.removed  # kept unstripped
+    assert [f["rule"] for f in doc.flags] == ["boilerplate.budget"]
+    assert "1,000,000 characters" in doc.flags[0]["reason"]
+
+
+def test_the_budget_is_counted_not_timed():
+    """Whether a document is over the budget does not depend on the machine's speed."""
+    from cleaner.boilerplate import RULE_BUDGET_CHARS
+    from cleaner.document import Document
+
+    assert _stripper().budget == RULE_BUDGET_CHARS
+    text = "\n".join(["Photo: AFP", SENTENCE, SENTENCE])
+    first = _stripper(budget=len(text)).process(Document(id="a", source="a.txt", text=text))
+    assert first.flags and first.text == text  # over by the second rule's look at a line
+    roomy = _stripper().process(Document(id="a", source="a.txt", text=text))
+    assert not roomy.flags and [r["rule"] for r in roomy.removed] == ["credit.photo-label"]
+
+
 @pytest.mark.parametrize("html", ["<script>" * 100_000, "<style>a" * 100_000, "<a " * 300_000, "<div>" * 60_000])
 def test_tag_stripping_is_linear(html):
     """The fallback for markup extraction cannot take: 20,000 unclosed <script> took 104 s."""
