@@ -38,3 +38,14 @@ def test_boilerplate_bench_smoke(tmp_path):
         assert part in results or f"{part}: skipped" in proc.stdout
     if "aeb" in results:
         assert results["aeb"]["cleaner"]["docs"] == 10
+
+
+def test_worst_case_bench_smoke(tmp_path):
+    out = tmp_path / "worst_case.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "worst_case_bench.py"), "--smoke", "--json", str(out)],
+                          capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert len(results) == 7
+    for name, res in results.items():
+        assert res.get("status") == "kept", (name, res)  # none timed out, failed or was lost
