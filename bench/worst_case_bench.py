@@ -77,8 +77,8 @@ def run_case(name: str, smoke: bool) -> dict:
     result = run_documents([doc], cfg, workers=1, stages=stages)
     seconds = time.perf_counter() - start
     out = result.documents[0]
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "rss_before_mb": round(base), "status": out.status, "error": out.error,
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak), "rss_before_mb": round(base), "status": out.status, "error": out.error,
             "flags": [f.get("rule", f.get("flag")) for f in out.flags], "removed": len(out.removed),
             "stages": {k: round(v, 2) for k, v in result.timings.items() if "." not in k and v >= 0.05}}
 
