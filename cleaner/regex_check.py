@@ -9,7 +9,7 @@ shapes cause it, and both are refused:
   parts, or parts that can match those same characters, in between) another unbounded
   repeat that can match some of the same characters;
 - *nested*: an unbounded repeat around another unbounded repeat, or around alternatives
-  that can start with the same character.
+  that can match the same text (`(a|aa)*`).
 
 A possessive repeat (`*+`, `++`) or an atomic group (`(?>...)`) never gives characters
 back, and a repeat bounded to at most `LARGE` is cheap, so neither counts as the first of a
