@@ -3,7 +3,7 @@ folder, `report OUT`, `show OUT ID`, `explain OUT A B`, `eval OUT GOLD`.
 
 Usage and configuration problems end with one line on stderr and exit code 2; a run that
 completes exits 0 even when some inputs were rejected (they are listed in the output),
-or 1 with --strict.
+or 1 with --strict; with --strict, a programming error in a stage stops the run with exit 3.
 """
 
 from __future__ import annotations
