@@ -72,6 +72,22 @@ def test_every_shipped_regex_is_fast_on_adversarial_lines(rule):
         assert worst < LINE_BOUND, f"{rule.id}: {worst:.3f}s on {line[:60]!r}... ({len(line)} chars)"
 
 
+OTHER_RULES = [r for r in RULES if r.regex is None]
+
+
+@pytest.mark.parametrize("rule", OTHER_RULES, ids=[r.id for r in OTHER_RULES])
+def test_every_other_shipped_rule_is_fast_on_adversarial_documents(rule):
+    """Phrase and structural rules, over a whole document of adversarial lines (structural
+    rules look at neighbours, so a document, not a line, is what they are given)."""
+    from cleaner.boilerplate import tag_lines
+
+    lines = list(adversarial_lines(rule, MAX_MATCH_CHARS))[:300]
+    lines += [line for k in range(100) for line in ("-", f"Headline number {k}", "")]  # bullet and headline runs
+    start = time.perf_counter()
+    tag_lines(lines, [rule], CFG["boilerplate"]["headline_max_words"], {line: 1.0 for line in lines})
+    assert (time.perf_counter() - start) / len(lines) < LINE_BOUND
+
+
 @pytest.mark.parametrize("rule_id,line", [
     ("credit.photo-label", "Photo" + " " * 750 + ":" + " " * 750 + "!"),
     ("contact.hotline", "hotline" + " " * 600 + ":" + " 1" + " " * 1300 + "x"),
