@@ -20,6 +20,14 @@ from .text import WORD, word_count
 from .stage import Stage
 
 TITLE_MAX_WORDS = 25
+# Characters the line rules may examine in one document (a rule looking at a line counts
+# its length). Counted, not timed, so whether a document is over it does not depend on the
+# machine or its load. Each line is examined by some 40 rules: ordinary prose costs ~0.1 µs
+# a character examined, runs of whitespace or separators up to ~0.5 µs on average over the
+# rules. So this lets documents of up to ~500 KB of short lines through (the benchmark
+# pages examine 2.2 M at most) and bounds a document's rule time to about 10 s
+# (BENCHMARKS.md, "Worst case per document").
+RULE_BUDGET_CHARS = 20_000_000
 
 
 @dataclass
@@ -138,13 +146,20 @@ def _link_dense(lines: list[str], filled: list[int], rule: Rule, density: dict[s
     return tags
 
 
+class OverBudget(Exception):
+    """The line rules would examine more of a document than `budget` allows."""
+
+
 def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
-              link_density: dict[str, float] | None = None) -> list[Tag]:
+              link_density: dict[str, float] | None = None, budget: int | None = None) -> list[Tag]:
     """Every (line, rule) hit, in rule order; nothing is removed here.
 
     `link_density` (from HTML extraction) maps a line's text to the share of it that was
-    link text on the page; without it, link-density rules find nothing.
+    link text on the page; without it, link-density rules find nothing. `budget`: how many
+    characters the line rules may examine in all (each rule that looks at a line counts
+    the line's length); over it, OverBudget is raised.
     """
+    spent = 0
     filled = [i for i, line in enumerate(lines) if line.strip()]
     if not filled:
         return []
@@ -168,6 +183,9 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
             words, folded = info[i]
             if not rule.min_words <= words <= rule.max_words:  # most lines, most rules: no call
                 continue
+            spent += len(lines[i])
+            if budget is not None and spent > budget:
+                raise OverBudget
             hit = rule.matches_line(lines[i], words, folded)
             if not hit:
                 continue
@@ -298,15 +316,23 @@ class StripBoilerplate(Stage):
     name = "boilerplate"
 
     def __init__(self, rule_files: list[str | Path], protect_min_words: int = 40,
-                 max_removed_fraction: float = 0.5, headline_max_words: int = 16):
+                 max_removed_fraction: float = 0.5, headline_max_words: int = 16,
+                 budget: int = RULE_BUDGET_CHARS):
         self.rules = load_rules([Path(p) for p in rule_files])
         self.protect_min_words = protect_min_words
         self.max_removed_fraction = max_removed_fraction
         self.headline_max_words = headline_max_words
+        self.budget = budget
 
     def process(self, doc: Document) -> Document:
         lines = doc.text.split("\n")
-        tags = tag_lines(lines, self.rules, self.headline_max_words, doc.work.get("link_density"))
+        try:
+            tags = tag_lines(lines, self.rules, self.headline_max_words, doc.work.get("link_density"), self.budget)
+        except OverBudget:
+            tags = []  # kept as it is: nothing is removed on the strength of rules that did not all run
+            doc.flags.append({"flag": "rule_budget_exceeded", "rule": "boilerplate.budget",
+                              "reason": f"line rules would examine over {self.budget:,} characters of this "
+                                        "document; no rule applied, the text is kept unstripped"})
         kept = decide(doc, lines, tags, self.protect_min_words, self.max_removed_fraction)
         doc.text, doc.work["line_no"] = join_lines(kept)
         if not doc.text:

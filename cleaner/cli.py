@@ -3,11 +3,12 @@ folder, `report OUT`, `show OUT ID`, `explain OUT A B`, `eval OUT GOLD`.
 
 Usage and configuration problems end with one line on stderr and exit code 2; a run that
 completes exits 0 even when some inputs were rejected (they are listed in the output),
-or 1 with --strict.
+or 1 with --strict; with --strict, a programming error in a stage stops the run with exit 3.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ from .extract import EXTRACTION_RULE
 
 EXIT_USAGE = 2
 EXIT_REJECTED = 1  # --strict: the run completed, and some inputs were rejected
+EXIT_BUG = 3  # --strict: a stage failed with a programming error; the run stopped (resumable)
 
 
 def _fail(message: str) -> None:
@@ -90,7 +92,8 @@ def main(argv: list[str] | None = None) -> None:
 @click.option("--resume", is_flag=True,
               help="Continue a run into the same --out that was interrupted (killed, crashed, out of "
                    "disk): inputs it finished are not processed again.")
-@click.option("--strict", is_flag=True, help="Exit with status 1 when any input was rejected.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 when any input was rejected, and stop "
+              "with status 3 at a programming error in a stage (without it, that document is rejected).")
 def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int | None, quiet: bool,
         resume: bool, strict: bool) -> None:
     """Clean, detect language and cluster every document under INPUT (a folder or a file)."""
@@ -98,6 +101,7 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     from .pipeline import resolve_workers, run_documents
     from .read import read_inputs
     from .spool import PARTIAL_DIR, Checkpoint, OutputBusy, ResumeError
+    from .stage import STRICT_ENV, StageBug
 
     cfg, stages = _setup(config_path)
     workers = resolve_workers(cfg["run"]["workers"] if workers is None else workers)
@@ -129,8 +133,14 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
 
     docs = read_inputs(input_path, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"],
                        exclude=out_dir, defer=True)  # JSONL lines are parsed in the workers
+    if strict:  # a bug in a stage stops the run (workers inherit the environment)
+        os.environ[STRICT_ENV] = "1"
     try:
         result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=checkpoint)
+    except StageBug as exc:
+        checkpoint.close(keep=True)
+        click.echo(f"cleaner: internal error (a bug, please report it): {exc}", err=True)
+        sys.exit(EXIT_BUG)
     except OSError as exc:  # a full disk, most likely: what is done stays done
         checkpoint.close(keep=True)
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")

@@ -23,13 +23,55 @@ EXTRACTION_RULE = "extract.trafilatura"
 PARSER_MAX_DEPTH = 255
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)[^>]*?(/?)>")
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-_INVISIBLE = re.compile(r"<(script|style|template|noscript)\b.*?</\1\s*>", re.S | re.I)
+_INVISIBLE = re.compile(r"<(script|style|template|noscript)\b", re.I)
+_INVISIBLE_END = {name: re.compile(rf"</{name}\s*>", re.I) for name in ("script", "style", "template", "noscript")}
 _BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "dt", "dd", "blockquote", "pre",
            "figcaption", "caption", "nav", "header", "footer", "aside", "div", "section", "article",
            "button", "label", "form", "main", "figure", "table", "ul", "ol", "dl"}
 
 
 _BREAKS = _BLOCKS | {"br", "hr", "tr"}
+
+# Markup lxml/libxml2 and trafilatura cannot take in bounded time, refused before they see
+# it: libxml2's attribute parsing is quadratic in a tag's attribute count (one <p> with
+# 100,000 attributes: 433 s), and trafilatura's time grows faster than the element count
+# (300,000 <br>: 86 s). Real pages stay far below both (the benchmark pages: 10,126 tags at
+# most, and a few dozen attributes on a tag).
+MAX_TAG_ATTRIBUTES = 100  # more, and the tag loses its attributes (its text stays)
+MAX_TAGS = 30_000  # more, and the page's tags are stripped instead of extracted (flagged)
+# A start tag as libxml2 reads it: its name, then names, spaces and `=value`s (a quote opens
+# a value only after '=') up to '>'; a script or style runs on, as raw text, to its end tag
+# (so `i<n;...` in a script is not a tag). Every part possessive and the ends optional, so a
+# match never fails once started and one pass over the page is linear, however broken it is.
+_START_TAG = re.compile(r"""(?i)<(?:(?P<raw>script|style)\b|[a-z][^\s/>=]*+)"""
+                        r"""(?P<attrs>(?:[^>=\s]++|\s++|=\s*+(?:"[^"]*+"|'[^']*+'|[^\s>]*+))*+)"""
+                        r"""(?(raw)>?(?:[^<]++|<(?!/(?P=raw)))*+)""")
+_TAG_OPENS = re.compile(r"<[a-zA-Z]")
+_QUOTED_VALUE = re.compile(r"""=\s*+(?:"[^"]*+"|'[^']*+')""")
+_ATTRIBUTE = re.compile(r"[^\s=/]++(?:\s*+=\s*+[^\s=]*+)?")
+
+
+def _attribute_count(body: str) -> int:
+    if len(body) < 2 * MAX_TAG_ATTRIBUTES:  # each attribute takes a space and a character
+        return 0
+    return len(_ATTRIBUTE.findall(_QUOTED_VALUE.sub("=", body)))
+
+
+def guard_markup(html: str) -> tuple[str, int, int]:
+    """(html with the attributes of over-attributed tags dropped, how many tags lost them,
+    how many start tags the page has)."""
+    tags = len(_TAG_OPENS.findall(html))
+    if tags > MAX_TAGS:  # stripped, not parsed: attributes do not matter
+        return html, 0, tags
+    crowded = [m.span("attrs") for m in _START_TAG.finditer(html)
+               if _attribute_count(m.group("attrs")) > MAX_TAG_ATTRIBUTES]
+    if crowded:
+        parts, pos = [], 0
+        for start, end in crowded:
+            parts.append(html[pos:start])
+            pos = end
+        html = "".join(parts) + html[pos:]
+    return html, len(crowded), tags
 
 
 @dataclass(frozen=True)
@@ -118,7 +160,7 @@ def dropped_blocks(blocks: list[Block], kept: str) -> list[dict]:
 def nesting_depth(html: str, stop: int = PARSER_MAX_DEPTH + 1) -> int:
     """How deep elements nest (counted up to `stop`), by open and close tags."""
     depth = deepest = 0
-    for match in _TAG.finditer(html):
+    for match in _TAG.finditer(html, 0, _tags_end(html)):
         closing, name, self_closing = match.groups()
         if closing:
             depth = max(0, depth - 1)
@@ -130,10 +172,40 @@ def nesting_depth(html: str, stop: int = PARSER_MAX_DEPTH + 1) -> int:
     return deepest
 
 
+def _tags_end(html: str) -> int:
+    """Where tags can end: a '<' with no '>' after it starts none. _TAG scans from a '<'
+    to the next '>', so without this cut every '<' of a tail like "<a <a <a ..." would
+    scan to the end of the page (quadratic)."""
+    return html.rfind(">") + 1
+
+
+def _drop_invisible(html: str) -> str:
+    """Scripts, styles and the like out, each up to its end tag (one left open stays).
+
+    A search for the end tag fails at most once per kind: then no later one can close
+    either (a lazy regex from every "<script" to its end tag took 104 s on 20,000 of
+    them left open)."""
+    parts, pos, open_ended = [], 0, set()
+    while match := _INVISIBLE.search(html, pos):
+        name = match.group(1).lower()
+        end = None if name in open_ended else _INVISIBLE_END[name].search(html, match.end())
+        if end is None:
+            open_ended.add(name)
+            parts.append(html[pos:match.end()])
+            pos = match.end()
+            continue
+        parts.append(html[pos:match.start()] + " ")
+        pos = end.end()
+    parts.append(html[pos:])
+    return "".join(parts)
+
+
 def strip_tags(html: str) -> str:
     """Visible text of markup no parser can hold: tags out, one line per block."""
-    html = _INVISIBLE.sub(" ", html)
-    text = unescape(_TAG.sub(lambda m: "\n" if m.group(2).lower() in _BREAKS else "", html))
+    html = _drop_invisible(html)
+    cut = _tags_end(html)
+    html = _TAG.sub(lambda m: "\n" if m.group(2).lower() in _BREAKS else "", html[:cut]) + html[cut:]
+    text = unescape(html)
     return unicodedata.normalize("NFC", "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip()))
 
 
@@ -153,6 +225,18 @@ class Extract(Stage):
         import trafilatura  # heavy import, only where HTML is present
 
         html, doc.html = doc.html, None
+        html, crowded, tags = guard_markup(html)
+        if crowded:
+            doc.flags.append({"flag": "markup_guard", "rule": "extract.too-many-attributes",
+                              "reason": f"{crowded} tag(s) with more than {MAX_TAG_ATTRIBUTES} attributes: "
+                                        "their attributes were dropped before parsing (their text is kept)"})
+        if tags > MAX_TAGS:
+            depth = nesting_depth(html)  # the older, more specific reason first
+            if depth > PARSER_MAX_DEPTH:
+                return self._stripped(doc, html, f"HTML nested {depth}+ levels deep, beyond the parser's "
+                                                 f"{PARSER_MAX_DEPTH}", "extract.too-deep")
+            return self._stripped(doc, html, f"{tags} tags, over the {MAX_TAGS} extraction takes",
+                                  "extract.too-many-tags")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -166,14 +250,8 @@ class Extract(Stage):
             depth = nesting_depth(html)
             if depth <= PARSER_MAX_DEPTH:
                 return doc.reject("HTML extraction found no main text")
-            text = strip_tags(html)
-            if not text:
-                return doc.reject(f"HTML nested {depth}+ levels deep holds no text")
-            doc.text = text
-            doc.flags.append({"flag": "extraction_fallback", "rule": "extract.too-deep",
-                              "reason": f"HTML nested {depth}+ levels deep, beyond the parser's {PARSER_MAX_DEPTH}: "
-                                      "tags stripped instead of trafilatura's extraction, so page clutter may remain"})
-            return doc
+            return self._stripped(doc, html, f"HTML nested {depth}+ levels deep, beyond the parser's "
+                                             f"{PARSER_MAX_DEPTH}", "extract.too-deep")
         # Entities in the page (&#x9bc;) can decompose characters again: back to NFC, like all text.
         doc.text = unicodedata.normalize("NFC", text)
         blocks = page_blocks(html)
@@ -189,4 +267,16 @@ class Extract(Stage):
         if found and not doc.date:
             doc.date = found
             doc.meta["date"] = "html metadata (trafilatura/htmldate)"
+        return doc
+
+    @staticmethod
+    def _stripped(doc: Document, html: str, why: str, rule: str) -> Document:
+        """The page's text with its tags stripped, for markup extraction cannot take."""
+        text = strip_tags(html)
+        if not text:
+            return doc.reject(f"{why}, and no text outside the tags")
+        doc.text = text
+        doc.flags.append({"flag": "extraction_fallback", "rule": rule,
+                          "reason": f"{why}: tags stripped instead of trafilatura's extraction, "
+                                    "so page clutter may remain"})
         return doc

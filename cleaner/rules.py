@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import ConfigError, read_toml
+from .regex_check import backtracking_problem
 from .text import word_count
 
 ACTIONS = ("drop", "metadata", "flag")
@@ -153,6 +154,10 @@ def _build(path: Path, index: int, raw: Any) -> Rule:
             rule.regex = re.compile(raw["regex"])
         except re.error as exc:
             _fail(path, f"{where}.regex", f"does not compile: {exc}")
+        # Refused at load: one such line would otherwise stall a worker for minutes.
+        problem = backtracking_problem(rule.regex)
+        if problem:
+            _fail(path, f"{where}.regex", problem)
     position = raw.get("position", "any")
     if position not in POSITIONS:
         _fail(path, f"{where}.position", f"must be one of {', '.join(POSITIONS)}, got {position!r}")

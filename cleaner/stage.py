@@ -8,6 +8,7 @@ untouched so that every input reaches the output.
 
 from __future__ import annotations
 
+import os
 from typing import Iterable, Iterator
 
 from .document import Document
@@ -28,12 +29,38 @@ class Stage:
             yield safe_process(self, doc)
 
 
+class InputProblem(Exception):
+    """Raised by a stage for a document it cannot handle: it becomes the document's
+    rejection, with this message as the reason."""
+
+
+# What input alone can make any stage raise: too big for memory, nested too deep.
+INPUT_FAILURES = (InputProblem, MemoryError, RecursionError)
+# Set (to anything) by `cleaner run --strict`, and by the test suite: a programming error
+# in a stage then stops the run instead of becoming one more rejection.
+STRICT_ENV = "CLEANER_STRICT"
+
+
+class StageBug(Exception):
+    """A stage raised something no input should cause (a bug), under strict mode."""
+
+
 def safe_process(stage: Stage, doc: Document) -> Document:
-    """`stage.process(doc)`, with any failure turned into a rejection: one bad document
-    must not stop the run."""
+    """`stage.process(doc)`, with a failure the input caused turned into a rejection: one
+    bad document must not stop the run.
+
+    Any other exception is a bug. By default it still rejects only this document (the
+    reason says it is an internal error); under strict mode (`STRICT_ENV`, which the
+    tests set) it raises StageBug, so bugs fail tests and `--strict` runs instead of
+    hiding among rejections with exit 0."""
     if not doc.ok:
         return doc
     try:
         return stage.process(doc)
-    except Exception as exc:
+    except INPUT_FAILURES as exc:
         return doc.reject(f"{stage.name} failed: {type(exc).__name__}: {str(exc)[:300]}")
+    except Exception as exc:
+        what = f"{type(exc).__name__}: {str(exc)[:300]}"
+        if os.environ.get(STRICT_ENV):
+            raise StageBug(f"{stage.name} failed on {doc.source}: {what}") from exc
+        return doc.reject(f"{stage.name} failed (internal error, a bug: please report it): {what}")

@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -6,6 +7,10 @@ import pytest
 from cleaner.config import load_config
 from cleaner.pipeline import run_documents
 from cleaner.read import read_inputs
+
+# A bug in a stage fails the test (here and in the CLI runs tests start) instead of
+# becoming one more rejected document.
+os.environ["CLEANER_STRICT"] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "raw"

@@ -1,6 +1,6 @@
 """The benchmarks still run: each part of bench/cluster_bench.py,
-bench/boilerplate_bench.py, bench/throughput_bench.py and bench/language_bench.py on a
-tiny sample (--smoke).
+bench/boilerplate_bench.py, bench/throughput_bench.py, bench/language_bench.py and
+bench/worst_case_bench.py on a tiny sample (--smoke).
 
 Parts that need ../shared/data are skipped by the bench itself when it is absent, so this
 also checks that they skip cleanly."""
@@ -102,3 +102,10 @@ def test_missing_reference_is_skipped_not_raised(monkeypatch, module):
     monkeypatch.setitem(sys.modules, module, None)  # None in sys.modules: import raises ImportError
     res = getattr(dedup_refs, module)([{"id": "a", "text": "one two three four five six"}])
     assert "skipped" in res and "pip install" in res["skipped"]
+
+
+def test_worst_case_bench_smoke(tmp_path):
+    _, results = _smoke("worst_case_bench", tmp_path)
+    # Every adversarial document came through: none timed out, failed or was lost.
+    statuses = {name: res.get("status") for name, res in results.items()}
+    assert len(statuses) == 7 and set(statuses.values()) == {"kept"}, statuses
