@@ -345,8 +345,10 @@ def read_dicts(items: Iterable[Any]) -> Iterator[Document]:
     An item without an id gets one from its content, so ids do not depend on its position.
     """
     for item in items:
-        doc = from_record(item, "item", "<api>")
-        if doc.id == "item":
+        # "" as the placeholder: an input id is never blank, so a real id (even "item")
+        # is never taken for a missing one.
+        doc = from_record(item, "", "<api>")
+        if doc.id == "":
             body = json.dumps(item, sort_keys=True, ensure_ascii=False, default=str) if isinstance(item, dict) else repr(item)
             doc.id = "item-" + hashlib.sha1(scrub(body).encode("utf-8")).hexdigest()[:12]
         yield doc
