@@ -87,8 +87,14 @@ def _read_limited(path: Path, max_bytes: int) -> bytes:
     size = path.stat().st_size
     if size > max_bytes:
         raise ValueError(f"file too large: {size} bytes (read.max_file_bytes = {max_bytes})")
+    # In chunks: read(max_bytes + 1) would reserve that much memory up front, whatever
+    # the file's size.
+    chunks, total = [], 0
     with _open(path) as fh:
-        data = fh.read(max_bytes + 1)
+        while total <= max_bytes and (chunk := fh.read(min(1 << 22, max_bytes + 1 - total))):
+            chunks.append(chunk)
+            total += len(chunk)
+    data = b"".join(chunks)
     if len(data) > max_bytes:
         raise ValueError(f"file too large: over {max_bytes} bytes once decompressed (read.max_file_bytes)")
     return data
@@ -284,40 +290,45 @@ def list_inputs(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path,
         return
     skip = os.path.realpath(exclude) if exclude is not None else None
     seen = {os.path.realpath(root)}
-    errors: list[OSError] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=errors.append):
-        yield from _folder_errors(root, errors)
+    # A stack of folders, not os.walk: os.walk recurses, and a tree 1,000 folders deep
+    # would end the run with a RecursionError. Same order as os.walk top-down: a folder's
+    # files, then each of its folders in turn, depth first.
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                # Hidden files and folders (.git, .DS_Store) are not inputs; sorting makes
+                # the walk independent of the file system's order.
+                listed = [(e.name, _is_dir(e), e.is_symlink()) for e in entries if not e.name.startswith(".")]
+        except OSError as exc:
+            rel = folder.relative_to(root) if folder != root else Path(folder.name or ".")
+            yield folder, rel, f"cannot read folder: {exc.strerror or exc}"
+            continue
         keep = []
-        # Hidden files and folders (.git, .DS_Store) are not inputs; sorting makes the
-        # walk independent of the file system's order.
         # Real folders before symlinks, so a folder is read under its own name.
-        names = sorted((d for d in dirnames if not d.startswith(".")),
-                       key=lambda d: (os.path.islink(os.path.join(dirpath, d)), d))
-        for name in names:
-            path = Path(dirpath) / name
+        for name, _, link in sorted((x for x in listed if x[1]), key=lambda x: (x[2], x[0])):
+            path = folder / name
             real = os.path.realpath(path)
             if real == skip:
                 continue
             if real in seen:  # a symlink loop, or a second way into a folder: read it once
-                what = "symlink to a folder" if os.path.islink(path) else "folder"
+                what = "symlink to a folder" if link else "folder"
                 yield path, path.relative_to(root), f"{what} already read ({real}): not read twice"
                 continue
             seen.add(real)
-            keep.append(name)
-        dirnames[:] = keep
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                path = Path(dirpath) / name
-                yield path, path.relative_to(root), None
-    yield from _folder_errors(root, errors)
+            keep.append(path)
+        for name, _, _ in sorted(x for x in listed if not x[1]):
+            path = folder / name
+            yield path, path.relative_to(root), None
+        stack.extend(reversed(keep))
 
 
-def _folder_errors(root: Path, errors: list[OSError]) -> Iterator[tuple[Path, Path, str]]:
-    for exc in errors:
-        path = Path(exc.filename or root)
-        rel = path.relative_to(root) if path != root else Path(path.name or ".")
-        yield path, rel, f"cannot read folder: {exc.strerror or exc}"
-    errors.clear()
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # follows symlinks, as a folder reached through one is read
+    except OSError:
+        return False
 
 
 def read_inputs(root: str | Path, extensions: Iterable[str], max_bytes: int,

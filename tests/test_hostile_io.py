@@ -67,3 +67,77 @@ def test_api_renaming_takes_in_every_field():
 def test_a_real_id_item_is_kept():
     (doc,) = read_dicts([{"id": "item", "text": TEXTS[0]}])
     assert doc.id == "item"
+
+
+# ---- reading (items 6, 7) ----
+
+@pytest.mark.parametrize("limit", [100_000_000_000, 1 << 40])
+def test_a_huge_size_limit_reads_a_small_file(tmp_path, limit):
+    from cleaner.read import read_file
+
+    for name in ("a.txt", "b.txt.gz"):
+        path = tmp_path / name
+        data = TEXTS[0].encode()
+        path.write_bytes(__import__("gzip").compress(data) if name.endswith(".gz") else data)
+        (doc,) = read_file(path, Path(name), max_bytes=limit)
+        assert doc.ok and doc.text == TEXTS[0]
+
+
+@pytest.mark.parametrize("value", [(1 << 40) + 1, 2**63 - 1])
+def test_size_limits_past_the_range_are_refused_at_load(tmp_path, value):
+    from cleaner.config import ConfigError, load_config
+
+    path = tmp_path / "c.toml"
+    path.write_text(f"[read]\nmax_file_bytes = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="read.max_file_bytes: must be at most"):
+        load_config(path)
+
+
+def test_a_file_1100_folders_down_is_read_and_counted(tmp_path):
+    from cleaner.progress import count_inputs
+
+    deep = tmp_path
+    for _ in range(1100):  # not mkdir(parents=True): it recurses too
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "a.txt").write_text(TEXTS[0], encoding="utf-8")
+    (tmp_path / "b.txt").write_text(TEXTS[1], encoding="utf-8")
+    docs = list(read_inputs(tmp_path, [".txt"], 10**6))
+    assert [d.source for d in docs] == ["b.txt", "d/" * 1100 + "a.txt"] and all(d.ok for d in docs)
+    assert count_inputs(tmp_path) == 2
+
+
+def test_the_walk_keeps_os_walk_order(tmp_path):
+    for rel in ("b/z.txt", "b/a.txt", "a/c/x.txt", "a/y.txt", "m.txt", "a.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x", encoding="utf-8")
+    from cleaner.read import list_inputs
+
+    got = [rel.as_posix() for _, rel, _ in list_inputs(tmp_path)]
+    assert got == ["a.txt", "m.txt", "a/y.txt", "a/c/x.txt", "b/a.txt", "b/z.txt"]
+
+
+# ---- configuration file (item 12) ----
+
+@pytest.mark.parametrize("kind", ["fifo", "zero"])
+def test_config_naming_a_fifo_or_a_device_is_refused_at_once(tmp_path, kind):
+    path = tmp_path / "c.toml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(TEXTS[0], encoding="utf-8")
+    result = run_cli("run", str(tmp_path / "in"), "--out", str(tmp_path / "o"), "--config", str(path), "-q",
+                     timeout=15)
+    assert result.returncode == 2 and "not a regular file" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_huge_config_is_refused(tmp_path):
+    from cleaner.config import ConfigError, load_config
+
+    path = tmp_path / "c.toml"
+    path.write_text("# padding\n" * 200_000, encoding="utf-8")
+    with pytest.raises(ConfigError, match="too large"):
+        load_config(path)
