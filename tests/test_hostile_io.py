@@ -105,6 +105,19 @@ def test_a_file_1100_folders_down_is_read_and_counted(tmp_path):
     docs = list(read_inputs(tmp_path, [".txt"], 10**6))
     assert [d.source for d in docs] == ["b.txt", "d/" * 1100 + "a.txt"] and all(d.ok for d in docs)
     assert count_inputs(tmp_path) == 2
+    _remove_deep(tmp_path / "d")
+
+
+def _remove_deep(top: Path) -> None:
+    """Remove a deep tree bottom up: shutil.rmtree (pytest's cleanup of tmp_path) recurses."""
+    folders = [top]
+    while (folders[-1] / "d").is_dir():
+        folders.append(folders[-1] / "d")
+    for folder in reversed(folders):
+        for p in folder.iterdir():
+            if not p.is_dir():
+                p.unlink()
+        folder.rmdir()
 
 
 def test_the_walk_keeps_os_walk_order(tmp_path):
