@@ -364,16 +364,44 @@ def read_inputs(root: str | Path, extensions: Iterable[str], max_bytes: int,
         yield from read_file(path, rel, max_bytes, defer)
 
 
+def _api_body(item: Any) -> tuple[str | None, str | None]:
+    """(the item as canonical JSON, None), or (None, why it cannot be read as a JSON
+    object): non-string keys, circular references, nesting too deep, integers too long
+    to write. Such an item is rejected alone; the rest of the batch goes on."""
+    if isinstance(item, dict):
+        odd = next((k for k in item if not isinstance(k, str)), None)
+        if odd is not None:
+            return None, f"keys must be strings, got a key of type {type(odd).__name__}"
+    try:
+        return json.dumps(item, sort_keys=True, ensure_ascii=False, default=str), None
+    # Circular (ValueError), an int too long (ValueError), too deep (RecursionError), or
+    # anything a user object's __str__ raises.
+    except Exception as exc:  # noqa: BLE001
+        return None, f"item cannot be read as JSON: {str(exc)[:200] or type(exc).__name__}"
+
+
+def _hash_id(body: str) -> str:
+    return "item-" + hashlib.sha1(scrub(body).encode("utf-8")).hexdigest()[:12]
+
+
 def read_dicts(items: Iterable[Any]) -> Iterator[Document]:
     """Documents from API dicts: {"id", "text" or "html", "title", "date", "url", "site"}.
 
     An item without an id gets one from its content, so ids do not depend on its position.
     """
     for item in items:
+        body, problem = _api_body(item)
+        if problem is not None:
+            # Named by its own id, else by what can be read of it (its string fields),
+            # never by position.
+            fields = [_field(item, k) for k in ("id", *TEXT_FIELDS, "title", "date", "url", "site")] \
+                if isinstance(item, dict) else [type(item).__name__]
+            doc_id = fields[0] if fields[0] and isinstance(item, dict) else _hash_id(json.dumps([problem, fields]))
+            yield Document(id=doc_id, source="<api>").reject(problem)
+            continue
         # "" as the placeholder: an input id is never blank, so a real id (even "item")
         # is never taken for a missing one.
         doc = from_record(item, "", "<api>")
         if doc.id == "":
-            body = json.dumps(item, sort_keys=True, ensure_ascii=False, default=str) if isinstance(item, dict) else repr(item)
-            doc.id = "item-" + hashlib.sha1(scrub(body).encode("utf-8")).hexdigest()[:12]
+            doc.id = _hash_id(body)
         yield doc

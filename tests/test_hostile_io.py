@@ -154,3 +154,34 @@ def test_a_huge_config_is_refused(tmp_path):
     path.write_text("# padding\n" * 200_000, encoding="utf-8")
     with pytest.raises(ConfigError, match="too large"):
         load_config(path)
+
+
+# ---- API items that are not plain JSON objects (item 9) ----
+
+def _circular():
+    item = {"id": "c", "text": TEXTS[0]}
+    item["self"] = item
+    return item
+
+
+def _deep():
+    item = inner = {"text": TEXTS[0]}
+    for _ in range(100_000):
+        inner["x"] = {}
+        inner = inner["x"]
+    return item
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda: {1: "x", "text": TEXTS[0]}, "keys must be strings"),
+    (lambda: {("a", 1): "x", "text": TEXTS[0]}, "keys must be strings"),
+    (_circular, "Circular reference"),
+    (_deep, "recursion"),
+    (lambda: {"id": 10**4400, "text": TEXTS[0]}, "4300 digits"),
+    (lambda: {"n": 10**4400, "text": TEXTS[0]}, "4300 digits"),
+], ids=["int-key", "tuple-key", "circular", "deep", "huge-int-id", "huge-int-field"])
+def test_api_rejects_an_unusual_item_alone(make, reason):
+    docs = clean([make(), {"id": "ok", "text": TEXTS[1]}]).documents
+    bad = [d for d in docs if d["id"] != "ok"]
+    assert len(docs) == 2 and [d["status"] for d in docs if d["id"] == "ok"] == ["kept"]
+    assert bad[0]["status"] == "rejected" and reason in bad[0]["error"]
