@@ -103,12 +103,11 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     workers = resolve_workers(cfg["run"]["workers"] if workers is None else workers)
     _check_out(input_path, out_dir)
     started = time.perf_counter()
-    from .output import package_versions
+    from .output import run_fingerprint
 
     try:
         # Per-document results are reused only by the same settings and the same code.
-        fingerprint = f"{cfg.fingerprint()} {sorted(package_versions().items())}"
-        checkpoint = Checkpoint(out_dir, fingerprint, resume)
+        checkpoint = Checkpoint(out_dir, run_fingerprint(cfg), resume)
     except OutputBusy as exc:
         _fail(str(exc))
     except ResumeError as exc:

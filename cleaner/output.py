@@ -85,6 +85,25 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def source_hash(package_dir: Path = PACKAGE_DIR) -> str:
+    """A hash of the package's own files (code and data, not bytecode): an edited or
+    upgraded cleaner under the same version number is still another cleaner."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(package_dir).as_posix().encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def run_fingerprint(cfg: Config, package_dir: Path = PACKAGE_DIR) -> str:
+    """What per-document results depend on: the settings, the package versions and the
+    code. A checkpoint is resumed only under the same fingerprint."""
+    return f"{cfg.fingerprint()} {sorted(package_versions().items())} {source_hash(package_dir)}"
+
+
 def file_hashes(cfg: Config) -> dict[str, str]:
     """Content hash of the config file and each rule file, keyed by its full path."""
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in [cfg.path, *cfg.rule_paths()]}

@@ -185,3 +185,42 @@ def test_api_rejects_an_unusual_item_alone(make, reason):
     bad = [d for d in docs if d["id"] != "ok"]
     assert len(docs) == 2 and [d["status"] for d in docs if d["id"] == "ok"] == ["kept"]
     assert bad[0]["status"] == "rejected" and reason in bad[0]["error"]
+
+
+# ---- resume fingerprint and the output lock (item 13) ----
+
+def test_the_resume_fingerprint_changes_with_the_code(tmp_path, cfg):
+    import shutil
+
+    import cleaner
+    from cleaner.output import run_fingerprint
+
+    copy = tmp_path / "cleaner"
+    shutil.copytree(Path(cleaner.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = run_fingerprint(cfg, copy)
+    assert run_fingerprint(cfg, copy) == before
+    with open(copy / "cluster.py", "a", encoding="utf-8") as fh:
+        fh.write("\n# an edit, same version number\n")
+    assert run_fingerprint(cfg, copy) != before
+
+
+def test_a_lock_taken_on_a_file_removed_meanwhile_is_taken_again(tmp_path, monkeypatch):
+    import fcntl
+
+    import cleaner.spool as spool
+
+    path = tmp_path / spool.LOCK_FILE
+    real, calls = fcntl.flock, []
+
+    def flock(fd, op):  # the run that held it finishes, and removes the file, right now
+        if not calls:
+            calls.append(op)
+            path.unlink()
+        return real(fd, op)
+
+    monkeypatch.setattr(spool.fcntl, "flock", flock)
+    fd = spool._lock(path)
+    try:
+        assert os.path.samestat(os.fstat(fd), os.stat(path))  # the lock is on the file in place
+    finally:
+        os.close(fd)
