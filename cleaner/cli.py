@@ -40,22 +40,25 @@ def _setup(path: str | None):
 
 
 def _check_out(input_path: Path, out_dir: Path) -> None:
-    """Refuse an output folder that would mix with the input."""
-    from .output import OUTPUTS
+    """Refuse an output folder that would mix with the input, or that holds anything but a
+    cleaner run (a run replaces the whole folder): before anything is written."""
+    from .outdir import OUTPUTS, refuse_reason
 
     if out_dir.exists() and not out_dir.is_dir():
         _fail(f"--out {out_dir} exists and is not a folder")
-    if not input_path.is_dir():
-        return
-    inp, out = input_path.resolve(), out_dir.resolve()
-    if out == inp:
-        _fail(f"--out {out_dir} is the input folder; choose a folder for the output alone")
-    if inp in out.parents and out.is_dir():
-        others = sorted(p for p in out.rglob("*") if p.is_file() and p.name not in OUTPUTS
-                        and not any(part.startswith(".") for part in p.relative_to(out).parts))
-        if others:
-            _fail(f"--out {out_dir} lies inside the input and holds other files ({others[0].name}, ...), "
-                  "which would not be read; choose another folder")
+    if input_path.is_dir():
+        inp, out = input_path.resolve(), out_dir.resolve()
+        if out == inp:
+            _fail(f"--out {out_dir} is the input folder; choose a folder for the output alone")
+        if inp in out.parents and out.is_dir():
+            others = sorted(p for p in out.rglob("*") if p.is_file() and p.name not in OUTPUTS
+                            and not any(part.startswith(".") for part in p.relative_to(out).parts))
+            if others:
+                _fail(f"--out {out_dir} lies inside the input and holds other files ({others[0].name}, ...), "
+                      "which would not be read; choose another folder")
+    problem = refuse_reason(out_dir)
+    if problem:
+        _fail(f"--out {out_dir} {problem}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -113,6 +116,13 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     except ResumeError as exc:
         _fail(f"cannot resume: {exc}")
     except OSError as exc:
+        _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
+    from .outdir import remove_stale
+
+    try:
+        remove_stale(out_dir)  # killed runs' leftovers: ours to remove now that we hold the lock
+    except OSError as exc:
+        checkpoint.close(keep=True)
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
     if not quiet and checkpoint.discarded:
         click.echo(f"cleaner: note: an interrupted run's partial results in {out_dir}/{PARTIAL_DIR} "

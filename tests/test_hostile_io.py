@@ -224,3 +224,121 @@ def test_a_lock_taken_on_a_file_removed_meanwhile_is_taken_again(tmp_path, monke
         assert os.path.samestat(os.fstat(fd), os.stat(path))  # the lock is on the file in place
     finally:
         os.close(fd)
+
+
+# ---- the output folder (items 1, 10) ----
+
+def _small_input(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, text in enumerate(TEXTS):
+        (folder / f"s{i}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("files", [
+    {"manifest.json": b'{"name": "app"}\n', "report.html": b"<h1>mine</h1>\n"},  # our names, not our files
+    {"notes.txt": b"mine\n"},
+    {".git/HEAD": b"ref: refs/heads/main\n"},
+], ids=["our-names", "other-file", "hidden-folder"])
+def test_out_holding_other_files_is_refused_untouched(tmp_path, files):
+    out = tmp_path / "proj"
+    for name, data in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+    before = _snapshot(out)
+    result = run_cli("run", str(_small_input(tmp_path / "in")), "--out", str(out), "-q")
+    assert result.returncode == 2 and "--out" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _snapshot(out) == before and sorted(os.listdir(tmp_path)) == ["in", "proj"]
+
+
+def test_a_previous_run_with_a_file_added_is_refused(tmp_path):
+    inp, out = _small_input(tmp_path / "in"), tmp_path / "out"
+    assert run_cli("run", str(inp), "--out", str(out), "-q").returncode == 0
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    result = run_cli("run", str(inp), "--out", str(out), "-q")
+    assert result.returncode == 2 and "notes.txt" in result.stderr
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_leftovers_of_killed_runs_are_removed(tmp_path):
+    inp, out = _small_input(tmp_path / "in"), tmp_path / "out"
+    assert run_cli("run", str(inp), "--out", str(out), "-q").returncode == 0
+    (out / ".documents.jsonl.4242.0123456789ab.tmp").write_bytes(b"x" * 1000)  # the earlier scheme's
+    stale = tmp_path / ".out.cleaner-new-0123456789ab"  # a run killed before its swap
+    stale.mkdir()
+    (stale / "documents.jsonl").write_bytes(b"half")
+    assert run_cli("run", str(inp), "--out", str(out), "-q").returncode == 0
+    assert sorted(os.listdir(out)) == ["documents.jsonl", "manifest.json", "records.jsonl", "report.html"]
+    assert sorted(os.listdir(tmp_path)) == ["in", "out"]
+
+
+def _fake_run(k: int):
+    def write(folder: Path) -> None:
+        (folder / "documents.jsonl").write_text("x\n" * k, encoding="utf-8")
+        (folder / "manifest.json").write_text(json.dumps({"k": k}), encoding="utf-8")
+    return write
+
+
+def test_out_holds_one_whole_run_at_every_instant(tmp_path):
+    import threading
+
+    from cleaner.outdir import _exchange, replace_run
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    if not _exchange(tmp_path / "a", tmp_path / "b"):
+        pytest.skip("no atomic exchange of folders here")
+    out = tmp_path / "out"
+    out.mkdir()
+    _fake_run(1)(out)
+    stop, seen, errors = threading.Event(), [], []
+
+    def writer():
+        try:
+            for k in range(2, 150):
+                replace_run(out, _fake_run(k))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        stop.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    while not stop.is_set():
+        fd = os.open(out, os.O_RDONLY)  # one folder, whichever OUT names now
+        try:
+            names = set(os.listdir(fd))
+            assert {"documents.jsonl", "manifest.json"} <= names, names
+            try:
+                k = json.loads(open("manifest.json", opener=lambda p, f: os.open(p, f, dir_fd=fd)).read())["k"]
+                lines = open("documents.jsonl", opener=lambda p, f: os.open(p, f, dir_fd=fd)).read().count("\n")
+            except FileNotFoundError:  # replaced since, and being removed: not OUT any more
+                continue
+            assert lines == k  # never a new file beside an old one
+            seen.append(k)
+        finally:
+            os.close(fd)
+    thread.join()
+    assert not errors and len(set(seen)) > 1
+    assert sorted(os.listdir(tmp_path)) == ["a", "b", "out"]  # nothing left beside OUT
+
+
+def test_a_failed_write_leaves_out_and_its_surroundings_as_they_were(tmp_path):
+    from cleaner.outdir import replace_run
+
+    out = tmp_path / "out"
+    out.mkdir()
+    _fake_run(1)(out)
+    before = _snapshot(out)
+
+    def failing(folder: Path) -> None:
+        _fake_run(2)(folder)
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        replace_run(out, failing)
+    assert _snapshot(out) == before and os.listdir(tmp_path) == ["out"]
