@@ -20,11 +20,18 @@ from .extract import EXTRACTION_RULE
 
 EXIT_USAGE = 2
 EXIT_REJECTED = 1  # --strict: the run completed, and some inputs were rejected
+EXIT_INTERRUPTED = 130
 
 
 def _fail(message: str) -> None:
     click.echo(f"cleaner: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
+
+
+def _interrupted(more: str = "") -> None:
+    """Ctrl-C: one line and the shell's code for SIGINT (128 + 2), no traceback."""
+    click.echo(f"cleaner: interrupted{more}", err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def _setup(path: str | None):
@@ -76,7 +83,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         _fail(exc.format_message().replace("\n", " "))
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            _interrupted()
         _fail("aborted")
     sys.exit(code if isinstance(code, int) else 0)
 
@@ -87,8 +96,9 @@ def main(argv: list[str] | None = None) -> None:
               help="Output folder: documents.jsonl, records.jsonl, report.html, manifest.json.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path),
               help="Configuration file (default: configs/default.toml).")
-@click.option("--workers", type=click.IntRange(min=0), default=None,
-              help="Worker processes for per-document stages (0 = all cores; default: run.workers).")
+@click.option("--workers", type=click.IntRange(min=0, max=256), default=None,
+              help="Worker processes for per-document stages (0 = all cores; at most 4 per core; "
+                   "default: run.workers).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.option("--resume", is_flag=True,
               help="Continue a run into the same --out that was interrupted (killed, crashed, out of "
@@ -98,12 +108,15 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
         resume: bool, strict: bool) -> None:
     """Clean, detect language and cluster every document under INPUT (a folder or a file)."""
     from .output import write_outputs
-    from .pipeline import resolve_workers, run_documents
+    from .pipeline import WorkerError, resolve_workers, run_documents
     from .read import read_inputs
     from .spool import PARTIAL_DIR, Checkpoint, OutputBusy, ResumeError
 
     cfg, stages = _setup(config_path)
-    workers = resolve_workers(cfg["run"]["workers"] if workers is None else workers)
+    requested = cfg["run"]["workers"] if workers is None else workers
+    workers = resolve_workers(requested)
+    if requested > workers and not quiet:
+        click.echo(f"cleaner: note: {requested} workers is more than 4 per core; using {workers}", err=True)
     _check_out(input_path, out_dir)
     started = time.perf_counter()
     from .output import run_fingerprint
@@ -143,8 +156,14 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     except OSError as exc:  # a full disk, most likely: what is done stays done
         checkpoint.close(keep=True)
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")
+    except WorkerError as exc:
+        checkpoint.close(keep=True)
+        _fail(f"{exc} (try fewer --workers; --resume continues)")
+    except KeyboardInterrupt:
+        checkpoint.close(keep=True)
+        _interrupted(f"; `cleaner run ... --out {out_dir} --resume` continues from its checkpoint")
     except BaseException:
-        checkpoint.close(keep=True)  # Ctrl-C or a crash: --resume picks up from here
+        checkpoint.close(keep=True)  # a crash: --resume picks up from here
         raise
     finally:
         if progress is not None:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import multiprocessing as mp
 import os
+import signal
 import sys
 import time
 from collections import Counter, defaultdict
@@ -74,14 +75,34 @@ def process_one(doc: Document, stages: list[Stage]) -> tuple[Document, dict[str,
 
 _worker_stages: list[Stage] | None = None
 _worker_finish: Callable | None = None
+_worker_parent = 0
 
 
-def _init_worker(stages: list[Stage], finish: Callable | None) -> None:
-    global _worker_stages, _worker_finish
-    _worker_stages, _worker_finish = stages, finish
+def _init_worker(stages: list[Stage], finish: Callable | None, parent: int) -> None:
+    global _worker_stages, _worker_finish, _worker_parent
+    _worker_stages, _worker_finish, _worker_parent = stages, finish, parent
+    # Ctrl-C reaches every process of the terminal's group: the main process alone
+    # handles it (one line, a checkpoint), then stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Linux: end (SIGTERM, silently) when the main process dies, even by SIGKILL, instead
+    of living on as an orphan that prints tracebacks once its pipes are gone."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: _work checks the parent instead
+    if os.getppid() != _worker_parent:  # it died before prctl took effect
+        os._exit(0)
 
 
 def _work(doc: Document) -> tuple:
+    if os.getppid() != _worker_parent:  # orphaned (where prctl is missing): stop quietly
+        os._exit(0)
     doc, spent = process_one(doc, _worker_stages)
     return (_worker_finish(doc) if _worker_finish else doc), spent
 
@@ -143,8 +164,21 @@ class InputKey(Stage):
         return doc
 
 
+MAX_WORKERS = 256  # run.workers' range, and --workers'
+CORES_FACTOR = 4  # per-document stages are CPU-bound: more processes than this only cost memory
+
+
+class WorkerError(Exception):
+    """The worker processes could not be started (the system refused to fork)."""
+
+
+def worker_limit() -> int:
+    return min(MAX_WORKERS, CORES_FACTOR * (os.cpu_count() or 1))
+
+
 def resolve_workers(requested: int) -> int:
-    return requested if requested > 0 else (os.cpu_count() or 1)
+    """The number of processes to run: 0 is one per core; at most a few per core."""
+    return min(requested if requested > 0 else (os.cpu_count() or 1), worker_limit())
 
 
 def process_stream(docs: Iterable[Document], stages: list[Stage], workers: int = 1,
@@ -160,7 +194,11 @@ def process_stream(docs: Iterable[Document], stages: list[Stage], workers: int =
     if ctx.get_start_method() == "fork":
         for stage in stages:
             stage.prepare()
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(stages, finish)) as pool:
+    try:
+        pool = ctx.Pool(workers, initializer=_init_worker, initargs=(stages, finish, os.getpid()))
+    except OSError as exc:  # EAGAIN, ENOMEM: a failure to fork, not to write
+        raise WorkerError(f"cannot start {workers} worker processes: {exc.strerror or exc}") from None
+    with pool:
         yield from pool.imap(_work, docs, chunksize=8)
 
 

@@ -342,3 +342,100 @@ def test_a_failed_write_leaves_out_and_its_surroundings_as_they_were(tmp_path):
     with pytest.raises(OSError):
         replace_run(out, failing)
     assert _snapshot(out) == before and os.listdir(tmp_path) == ["out"]
+
+
+# ---- workers and interruption (items 8, 11) ----
+
+def test_workers_past_256_are_a_usage_error():
+    result = run_cli("run", str(RAW), "--out", "/nonexistent/never", "--workers", "100000", "-q", timeout=30)
+    assert result.returncode == 2 and "256" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_workers_are_capped_at_a_few_per_core(monkeypatch):
+    import cleaner.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    assert pipeline.resolve_workers(200) == 8
+    assert pipeline.resolve_workers(0) == 2 and pipeline.resolve_workers(3) == 3
+
+
+def test_a_failure_to_fork_is_not_reported_as_a_write_error(tmp_path, monkeypatch, capsys):
+    import multiprocessing.context
+
+    from cleaner.cli import main
+
+    def no_fork(*args, **kw):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.BaseContext, "Pool", no_fork)
+    with pytest.raises(SystemExit) as stop:
+        main(["run", str(_small_input(tmp_path / "in")), "--out", str(tmp_path / "out"), "--workers", "2", "-q"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "cannot start 2 worker processes: Resource temporarily unavailable" in err
+    assert "cannot write" not in err and len(err.strip().splitlines()) == 1
+
+
+def _feed(folder: Path, n: int) -> Path:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(RAW.rglob("*.txt"))]
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "feed.jsonl", "w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"id": f"a{i}", "text": texts[i % len(texts)] + f"\n\nNote {i}."}) + "\n")
+    return folder
+
+
+def _start_and_wait(args, spool: Path, log: Path) -> subprocess.Popen:
+    """A run in its own process group (as a terminal runs it), once its checkpoint has data."""
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "cleaner", *args], stdout=subprocess.DEVNULL,
+                                stderr=err, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None:
+        if sum(p.stat().st_size for p in spool.glob("*.spool")) >= 30_000:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be interrupted; use a larger corpus"
+    return proc
+
+
+def _group_gone(pgid: int, seconds: float) -> bool:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_ctrl_c_gives_one_line_exit_130_and_a_resumable_checkpoint(tmp_path):
+    inp, out, log = _feed(tmp_path / "in", 600), tmp_path / "out", tmp_path / "err"
+    proc = _start_and_wait(["run", str(inp), "--out", str(out), "--workers", "2"], out / ".cleaner-partial", log)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
+    assert proc.wait(timeout=60) == 130
+    assert _group_gone(proc.pid, 10)  # no worker left behind
+    err = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(err) == 1 and err[0].startswith("cleaner: interrupted") and "--resume" in err[0], err
+    result = run_cli("run", str(inp), "--out", str(out), "--workers", "2", "--resume")
+    assert result.returncode == 0, result.stderr
+    assert int(result.stderr.split(" resumed)")[0].rsplit(" ", 1)[1]) > 0
+    assert len(rows(out / "documents.jsonl")) == 600
+
+
+def test_workers_of_a_killed_run_end_quietly(tmp_path):
+    inp, out, log = _feed(tmp_path / "in", 600), tmp_path / "out", tmp_path / "err"
+    proc = _start_and_wait(["run", str(inp), "--out", str(out), "--workers", "2", "-q"],
+                           out / ".cleaner-partial", log)
+    proc.kill()  # the main process alone: its workers are orphaned
+    proc.wait()
+    try:
+        assert _group_gone(proc.pid, 10), "orphaned workers still running"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # our own test's processes, if any are left
+        except ProcessLookupError:
+            pass
+    assert "Traceback" not in log.read_text(encoding="utf-8")
