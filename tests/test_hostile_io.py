@@ -439,3 +439,84 @@ def test_workers_of_a_killed_run_end_quietly(tmp_path):
         except ProcessLookupError:
             pass
     assert "Traceback" not in log.read_text(encoding="utf-8")
+
+
+# ---- report, show and explain on outputs edited by hand (item 12) ----
+
+WRONG = [None, 7, "x", [{}], {}, "2025-99-99"]
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    root = tmp_path_factory.mktemp("finished")
+    inp = _small_input(root / "in")
+    (inp / "copy.txt").write_text(TEXTS[0] + " Said the harbour master.", encoding="utf-8")  # a 2-member record
+    out = root / "out"
+    assert run_cli("run", str(inp), "--out", str(out), "-q").returncode == 0
+    return out
+
+
+def _edits(finished):
+    """(file, description, edit of the first row / the manifest) for every field."""
+    docs = rows(finished / "documents.jsonl")
+    recs = rows(finished / "records.jsonl")
+    rec = max(recs, key=lambda r: r["size"])
+    doc = next(d for d in docs if d["id"] == rec["canonical_id"])  # the one explain reads
+    for name, row, nested in (("documents.jsonl", doc, ()), ("records.jsonl", rec, ("members",))):
+        for key in list(row):
+            yield name, row, key, None, "delete"
+            for value in WRONG:
+                yield name, row, key, None, value
+        for key in nested:
+            for sub in list(row[key][0]):
+                for value in WRONG:
+                    yield name, row, key, sub, value
+    manifest = json.loads((finished / "manifest.json").read_text(encoding="utf-8"))
+    for key in ("counts", "languages", "config"):
+        for value in WRONG + [{"near": 1}, {"inputs": "x"}]:
+            yield "manifest.json", manifest, key, None, value
+
+
+def _apply(folder: Path, name: str, row: dict, key: str, sub: str | None, value) -> None:
+    edited = json.loads(json.dumps(row))
+    target = edited[key][0] if sub is not None else edited
+    field = sub if sub is not None else key
+    if value == "delete":
+        del target[field]
+    else:
+        target[field] = value
+    path = folder / name
+    if name == "manifest.json":
+        path.write_text(json.dumps(edited), encoding="utf-8")
+        return
+    lines = path.read_text(encoding="utf-8").splitlines()
+    i = [json.loads(line) for line in lines].index(row)
+    lines[i] = json.dumps(edited, ensure_ascii=False)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_inspection_verbs_on_hand_edited_outputs_give_one_line(finished, tmp_path):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from cleaner.cli import cli
+
+    record = max(rows(finished / "records.jsonl"), key=lambda r: r["size"])
+    rec, (a, b) = record["record_id"], [m["id"] for m in record["members"][:2]]
+    folder = tmp_path / "out"
+    shutil.copytree(finished, folder)
+    original = {p.name: p.read_bytes() for p in folder.iterdir()}
+    failures = []
+    for name, row, key, sub, value in _edits(finished):
+        (folder / name).write_bytes(original[name])
+        _apply(folder, name, row, key, sub, value)
+        verbs = [["report", str(folder)], ["show", str(folder), row.get("id") or rec], ["show", str(folder), rec]]
+        if value in ("delete", 7, "2025-99-99"):  # explain takes 0.05 s or more: the likeliest breakers
+            verbs.append(["explain", str(folder), a, b])
+        for args in verbs:
+            result = CliRunner().invoke(cli, args)
+            if result.exit_code not in (0, 2) or not isinstance(result.exception, (SystemExit, type(None))):
+                failures.append((name, key, sub, value, args[0], repr(result.exception)))
+        (folder / name).write_bytes(original[name])
+    assert not failures, failures[:5]
