@@ -312,13 +312,17 @@ def test_out_holds_one_whole_run_at_every_instant(tmp_path):
         fd = os.open(out, os.O_RDONLY)  # one folder, whichever OUT names now
         try:
             names = set(os.listdir(fd))
-            assert {"documents.jsonl", "manifest.json"} <= names, names
             try:
                 k = json.loads(open("manifest.json", opener=lambda p, f: os.open(p, f, dir_fd=fd)).read())["k"]
                 lines = open("documents.jsonl", opener=lambda p, f: os.open(p, f, dir_fd=fd)).read().count("\n")
-            except FileNotFoundError:  # replaced since, and being removed: not OUT any more
+            except FileNotFoundError:
+                k = lines = None
+            # Still the folder OUT names, so it was OUT all along (a replaced folder never
+            # comes back); else it was swapped out meanwhile and is being removed.
+            if not os.path.samestat(os.fstat(fd), os.stat(out)):
                 continue
-            assert lines == k  # never a new file beside an old one
+            assert {"documents.jsonl", "manifest.json"} <= names, names
+            assert k is not None and lines == k  # never a new file beside an old one
             seen.append(k)
         finally:
             os.close(fd)
