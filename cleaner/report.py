@@ -248,11 +248,9 @@ function el(tag, props, ...kids) {
   for (const kid of kids.flat()) if (kid !== null && kid !== undefined && kid !== "") node.append(kid);
   return node;
 }
-// A link or a hand-typed address may hold a malformed escape (#%E0%A4%A): decoding it
-// throws URIError, which would stop the page; such a part is taken as written.
+// An address may hold a malformed escape (#%E0%A4%A): URIError would stop the page, so take it as written.
 const decoded = (s) => { try { return decodeURIComponent(s); } catch (e) { return s; } };
-// The folder this page is in is the run's OUT folder.
-const OUT = decoded(location.pathname).replace(/\/[^\/]*$/, "") || "OUT";
+const OUT = decoded(location.pathname).replace(/\/[^\/]*$/, "") || "OUT";  // this page's folder is the run's OUT
 const quote = (s) => /^[\w@%+=:,.\/-]+$/.test(s) ? s : "'" + s.replace(/'/g, "'\\''") + "'";
 const omitted = (m) => el("p", {className: "omitted"}, "text omitted: see ",
                           el("code", null, `cleaner show ${quote(OUT)} ${quote(m.id)}`));
