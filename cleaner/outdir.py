@@ -72,10 +72,10 @@ def refuse_reason(out: Path) -> str | None:
 
 def _siblings(out: Path, tag: str) -> list[Path]:
     real = Path(os.path.realpath(out))
-    return sorted(real.parent.glob(f".{glob_escape(real.name)}{tag}*"))
+    return sorted(real.parent.glob(f".{_glob_escape(real.name)}{tag}*"))
 
 
-def glob_escape(name: str) -> str:
+def _glob_escape(name: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", name)
 
 
@@ -89,7 +89,8 @@ def remove_stale(out: Path) -> None:
             (out / name).unlink(missing_ok=True)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_path(path: Path | str) -> None:
+    """Flush a file, or a folder's entries, to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -128,7 +129,7 @@ def replace_run(out: Path, write: Callable[[Path], None]) -> None:
         # one file, and a run starting now finds OUT held whichever folder it sees.
         if (real / LOCK_FILE).exists():
             os.link(real / LOCK_FILE, new / LOCK_FILE)
-        _fsync_dir(new)
+        fsync_path(new)
         if _exchange(new, real):
             old = new
         else:
@@ -142,5 +143,5 @@ def replace_run(out: Path, write: Callable[[Path], None]) -> None:
     except BaseException:
         shutil.rmtree(new, ignore_errors=True)
         raise
-    _fsync_dir(real.parent)
+    fsync_path(real.parent)
     shutil.rmtree(old, ignore_errors=True)

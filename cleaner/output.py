@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .config import Config
-from .outdir import DOCUMENTS, MANIFEST, OUTPUTS, RECORDS, REPORT, replace_run  # noqa: F401 - OUTPUTS re-exported
+from .outdir import DOCUMENTS, MANIFEST, OUTPUTS, RECORDS, REPORT, fsync_path, replace_run  # noqa: F401 - OUTPUTS re-exported
 from .pipeline import RunResult
 from .report import render_report
 PACKAGES = ("cleaner", "datasketch", "trafilatura", "lxml", "lxml_html_clean", "langdetect",
@@ -37,14 +37,6 @@ def _write_temp(path: Path, chunks: Iterable[str | bytes]) -> str:
     return tmp
 
 
-def _fsync(tmp: str) -> None:
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def atomic_writes(files: Iterable[tuple[Path, Iterable[str | bytes]]]) -> None:
     """Write each (path, chunks) (str as UTF-8, or bytes) to a temporary file, then rename
     them all into place, in order, once every one is on disk. Each file is fsynced in a
@@ -55,7 +47,7 @@ def atomic_writes(files: Iterable[tuple[Path, Iterable[str | bytes]]]) -> None:
         with ThreadPoolExecutor(1, thread_name_prefix="cleaner-sync") as syncer:
             for path, chunks in files:
                 tmp = _write_temp(path, chunks)
-                staged.append((tmp, path, syncer.submit(_fsync, tmp)))
+                staged.append((tmp, path, syncer.submit(fsync_path, tmp)))
             for _, _, synced in staged:
                 synced.result()
         for tmp, path, _ in staged:
