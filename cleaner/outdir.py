@@ -127,8 +127,10 @@ def replace_run(out: Path, write: Callable[[Path], None]) -> None:
         write(new)
         # The lock moves with the run: a hard link to the locked file, so both names lock
         # one file, and a run starting now finds OUT held whichever folder it sees.
-        if (real / LOCK_FILE).exists():
+        try:
             os.link(real / LOCK_FILE, new / LOCK_FILE)
+        except OSError:  # no lock file, or no hard links on this file system: a short window
+            pass
         fsync_path(new)
         if _exchange(new, real):
             old = new
