@@ -16,7 +16,6 @@ import click
 
 from . import __version__
 from .config import ConfigError, load_config
-from .extract import EXTRACTION_RULE
 
 EXIT_USAGE = 2
 EXIT_REJECTED = 1  # --strict: the run completed, and some inputs were rejected
@@ -32,6 +31,17 @@ def _interrupted(more: str = "") -> None:
     """Ctrl-C: one line and the shell's code for SIGINT (128 + 2), no traceback."""
     click.echo(f"cleaner: interrupted{more}", err=True)
     sys.exit(EXIT_INTERRUPTED)
+
+
+def _from_interrupt(exc: BaseException) -> bool:
+    """Whether `exc` was raised while handling a Ctrl-C."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _setup(path: str | None):
@@ -87,6 +97,10 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
             _interrupted()
         _fail("aborted")
+    except Exception as exc:
+        if _from_interrupt(exc):  # a library turned Ctrl-C into its own error (langdetect does)
+            _interrupted()
+        raise
     sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -192,6 +206,8 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
 
 def render_marked(lines: list[str], doc) -> list[str]:
     """The extracted text line by line: kept lines indented, removed ones marked with their rule."""
+    from .extract import EXTRACTION_RULE  # here, not at the top: it loads trafilatura
+
     by_line: dict[int, dict] = {}
     for entry in doc.removed:
         if entry["rule"] != EXTRACTION_RULE:
@@ -218,6 +234,7 @@ def clean_file(file: Path, config_path: Path | None) -> None:
     '~' lines had a metadata prefix moved into a field. For HTML, the blocks that
     extraction left out are listed first, with their line in the HTML source.
     """
+    from .extract import EXTRACTION_RULE
     from .pipeline import process_one
     from .read import read_file
 
