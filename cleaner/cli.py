@@ -59,21 +59,9 @@ def _setup(path: str | None):
 def _check_out(input_path: Path, out_dir: Path) -> None:
     """Refuse an output folder that would mix with the input, or that holds anything but a
     cleaner run (a run replaces the whole folder): before anything is written."""
-    from .outdir import OUTPUTS, refuse_reason
+    from .outdir import refuse_reason
 
-    if out_dir.exists() and not out_dir.is_dir():
-        _fail(f"--out {out_dir} exists and is not a folder")
-    if input_path.is_dir():
-        inp, out = input_path.resolve(), out_dir.resolve()
-        if out == inp:
-            _fail(f"--out {out_dir} is the input folder; choose a folder for the output alone")
-        if inp in out.parents and out.is_dir():
-            others = sorted(p for p in out.rglob("*") if p.is_file() and p.name not in OUTPUTS
-                            and not any(part.startswith(".") for part in p.relative_to(out).parts))
-            if others:
-                _fail(f"--out {out_dir} lies inside the input and holds other files ({others[0].name}, ...), "
-                      "which would not be read; choose another folder")
-    problem = refuse_reason(out_dir)
+    problem = refuse_reason(out_dir, input_path)
     if problem:
         _fail(f"--out {out_dir} {problem}")
 

@@ -46,15 +46,33 @@ def is_cleaner_manifest(path: Path) -> bool:
             and isinstance(m.get("packages"), dict) and "cleaner" in m["packages"])
 
 
-def refuse_reason(out: Path) -> str | None:
+def _mixes_with_input(out: Path, input_path: Path) -> str | None:
+    if not input_path.is_dir():
+        return None
+    inp, real = input_path.resolve(), out.resolve()
+    if real == inp:
+        return "is the input folder; choose a folder for the output alone"
+    if inp in real.parents and real.is_dir():
+        others = sorted(p for p in real.rglob("*") if p.is_file() and p.name not in OUTPUTS
+                        and not any(part.startswith(".") for part in p.relative_to(real).parts))
+        if others:
+            return (f"lies inside the input and holds other files ({others[0].name}, ...), "
+                    "which would not be read; choose another folder")
+    return None
+
+
+def refuse_reason(out: Path, input_path: Path) -> str | None:
     """Why a run must not write into `out`, or None. A run writes only into a folder that
     does not exist, is empty, or holds a cleaner run: nothing but cleaner's own files,
     with a manifest cleaner wrote or an interrupted run's checkpoint. Anything else is the
-    user's, and replacing OUT would delete it."""
+    user's, and replacing OUT would delete it. Nor into the input, or a folder inside it
+    holding other files."""
+    if out.exists() and not out.is_dir():
+        return "exists and is not a folder"
+    if (problem := _mixes_with_input(out, input_path)):
+        return problem
     if not out.exists():
         return "is a broken symlink" if out.is_symlink() else None
-    if not out.is_dir():
-        return "exists and is not a folder"
     try:
         names = sorted(os.listdir(out))
     except OSError as exc:
