@@ -1,7 +1,18 @@
 """cleaner: raw news in, clean deduplicated records with provenance out."""
 
-from .api import Cleaned, clean
-from .config import ConfigError, load_config
-
 __all__ = ["clean", "Cleaned", "ConfigError", "load_config"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """The API, imported on first use: `python -m cleaner` then starts without loading the
+    pipeline, so a Ctrl-C while it loads is handled like one during a run (one line)."""
+    if name in ("clean", "Cleaned"):
+        from . import api
+
+        return getattr(api, name)
+    if name in ("ConfigError", "load_config"):
+        from . import config
+
+        return getattr(config, name)
+    raise AttributeError(f"module 'cleaner' has no attribute {name!r}")

@@ -1,3 +1,9 @@
-from .cli import main
+import sys
+
+try:
+    from .cli import main
+except KeyboardInterrupt:  # Ctrl-C while the modules load: the same one line as during a run
+    sys.stderr.write("cleaner: interrupted\n")
+    sys.exit(130)
 
 main()

@@ -17,16 +17,33 @@ import click
 
 from . import __version__
 from .config import ConfigError, load_config
-from .extract import EXTRACTION_RULE
 
 EXIT_USAGE = 2
 EXIT_REJECTED = 1  # --strict: the run completed, and some inputs were rejected
 EXIT_BUG = 3  # --strict: a stage failed with a programming error; the run stopped (resumable)
+EXIT_INTERRUPTED = 130
 
 
 def _fail(message: str) -> None:
     click.echo(f"cleaner: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
+
+
+def _interrupted(more: str = "") -> None:
+    """Ctrl-C: one line and the shell's code for SIGINT (128 + 2), no traceback."""
+    click.echo(f"cleaner: interrupted{more}", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def _from_interrupt(exc: BaseException) -> bool:
+    """Whether `exc` was raised while handling a Ctrl-C."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _setup(path: str | None):
@@ -42,22 +59,13 @@ def _setup(path: str | None):
 
 
 def _check_out(input_path: Path, out_dir: Path) -> None:
-    """Refuse an output folder that would mix with the input."""
-    from .output import OUTPUTS
+    """Refuse an output folder that would mix with the input, or that holds anything but a
+    cleaner run (a run replaces the whole folder): before anything is written."""
+    from .outdir import refuse_reason
 
-    if out_dir.exists() and not out_dir.is_dir():
-        _fail(f"--out {out_dir} exists and is not a folder")
-    if not input_path.is_dir():
-        return
-    inp, out = input_path.resolve(), out_dir.resolve()
-    if out == inp:
-        _fail(f"--out {out_dir} is the input folder; choose a folder for the output alone")
-    if inp in out.parents and out.is_dir():
-        others = sorted(p for p in out.rglob("*") if p.is_file() and p.name not in OUTPUTS
-                        and not any(part.startswith(".") for part in p.relative_to(out).parts))
-        if others:
-            _fail(f"--out {out_dir} lies inside the input and holds other files ({others[0].name}, ...), "
-                  "which would not be read; choose another folder")
+    problem = refuse_reason(out_dir, input_path)
+    if problem:
+        _fail(f"--out {out_dir} {problem}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -75,8 +83,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         _fail(exc.format_message().replace("\n", " "))
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            _interrupted()
         _fail("aborted")
+    except Exception as exc:
+        if _from_interrupt(exc):  # a library turned Ctrl-C into its own error (langdetect does)
+            _interrupted()
+        raise
     sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -86,8 +100,9 @@ def main(argv: list[str] | None = None) -> None:
               help="Output folder: documents.jsonl, records.jsonl, report.html, manifest.json.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path),
               help="Configuration file (default: configs/default.toml).")
-@click.option("--workers", type=click.IntRange(min=0), default=None,
-              help="Worker processes for per-document stages (0 = all cores; default: run.workers).")
+@click.option("--workers", type=click.IntRange(min=0, max=256), default=None,
+              help="Worker processes for per-document stages (0 = all cores; at most 4 per core; "
+                   "default: run.workers).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.option("--resume", is_flag=True,
               help="Continue a run into the same --out that was interrupted (killed, crashed, out of "
@@ -98,26 +113,35 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
         resume: bool, strict: bool) -> None:
     """Clean, detect language and cluster every document under INPUT (a folder or a file)."""
     from .output import write_outputs
-    from .pipeline import resolve_workers, run_documents
+    from .pipeline import WorkerError, resolve_workers, run_documents
     from .read import read_inputs
     from .spool import PARTIAL_DIR, Checkpoint, OutputBusy, ResumeError
     from .stage import STRICT_ENV, StageBug
 
     cfg, stages = _setup(config_path)
-    workers = resolve_workers(cfg["run"]["workers"] if workers is None else workers)
+    requested = cfg["run"]["workers"] if workers is None else workers
+    workers = resolve_workers(requested)
+    if requested > workers and not quiet:
+        click.echo(f"cleaner: note: {requested} workers is more than 4 per core; using {workers}", err=True)
     _check_out(input_path, out_dir)
     started = time.perf_counter()
-    from .output import package_versions
+    from .output import run_fingerprint
 
     try:
         # Per-document results are reused only by the same settings and the same code.
-        fingerprint = f"{cfg.fingerprint()} {sorted(package_versions().items())}"
-        checkpoint = Checkpoint(out_dir, fingerprint, resume)
+        checkpoint = Checkpoint(out_dir, run_fingerprint(cfg), resume)
     except OutputBusy as exc:
         _fail(str(exc))
     except ResumeError as exc:
         _fail(f"cannot resume: {exc}")
     except OSError as exc:
+        _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
+    from .outdir import remove_stale
+
+    try:
+        remove_stale(out_dir)  # killed runs' leftovers: ours to remove now that we hold the lock
+    except OSError as exc:
+        checkpoint.close(keep=True)
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
     if not quiet and checkpoint.discarded:
         click.echo(f"cleaner: note: an interrupted run's partial results in {out_dir}/{PARTIAL_DIR} "
@@ -144,8 +168,14 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     except OSError as exc:  # a full disk, most likely: what is done stays done
         checkpoint.close(keep=True)
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")
+    except WorkerError as exc:
+        checkpoint.close(keep=True)
+        _fail(f"{exc} (try fewer --workers; --resume continues)")
+    except KeyboardInterrupt:
+        checkpoint.close(keep=True)
+        _interrupted(f"; `cleaner run ... --out {out_dir} --resume` continues from its checkpoint")
     except BaseException:
-        checkpoint.close(keep=True)  # Ctrl-C or a crash: --resume picks up from here
+        checkpoint.close(keep=True)  # a crash: --resume picks up from here
         raise
     finally:
         if progress is not None:
@@ -174,6 +204,8 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
 
 def render_marked(lines: list[str], doc) -> list[str]:
     """The extracted text line by line: kept lines indented, removed ones marked with their rule."""
+    from .extract import EXTRACTION_RULE  # here, not at the top: it loads trafilatura
+
     by_line: dict[int, dict] = {}
     for entry in doc.removed:
         if entry["rule"] != EXTRACTION_RULE:
@@ -200,6 +232,7 @@ def clean_file(file: Path, config_path: Path | None) -> None:
     '~' lines had a metadata prefix moved into a field. For HTML, the blocks that
     extraction left out are listed first, with their line in the HTML source.
     """
+    from .extract import EXTRACTION_RULE
     from .pipeline import process_one
     from .read import read_file
 

@@ -11,6 +11,8 @@ import copy
 import hashlib
 import json
 import math
+import os
+import stat
 import sys
 import tomllib
 from dataclasses import dataclass
@@ -47,7 +49,9 @@ class Spec:
 
 _PROB = Spec(float, 0.0, 1.0)
 SCHEMA: dict[str, dict[str, Spec]] = {
-    "read": {"extensions": Spec(list, item=str), "max_file_bytes": Spec(int, 1)},
+    # At most 1 TiB: far above any article, and below what the readers' size arguments
+    # (a C ssize_t) take.
+    "read": {"extensions": Spec(list, item=str), "max_file_bytes": Spec(int, 1, 1 << 40)},
     "extract": {
         "favor_precision": Spec(bool),
         "include_tables": Spec(bool),
@@ -117,10 +121,28 @@ class Config:
         return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a configuration or rule file is a few KB
+
+
+def _read_small(path: Path) -> bytes:
+    """The file's bytes; a FIFO or device is refused (opened without blocking, so a FIFO
+    nobody writes to does not hang), and so is an endless or huge file."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(mode):
+            raise ConfigError(path, "(file)", "not a regular file (a FIFO or device)")
+        data = fh.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(path, "(file)", f"too large: over {MAX_CONFIG_BYTES} bytes")
+    return data
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        return tomllib.loads(_read_small(path).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(path, "(file)", "no such file") from None
     except IsADirectoryError:

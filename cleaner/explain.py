@@ -9,6 +9,7 @@ pair can end up together, or apart, for reasons beyond the pair itself).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from .config import config_from_dict
@@ -30,10 +31,15 @@ def _signed(row: dict[str, Any], cfg) -> Document:
     return Sign.from_config(cfg).process(doc)
 
 
+@cache
+def _defaults() -> dict[str, dict[str, Any]]:
+    return config_from_dict().values  # validating builds an LSH index: 0.1 s, once
+
+
 def _settings(manifest: dict[str, Any]):
     """The run's settings; keys an older cleaner did not write take today's defaults."""
     saved = manifest.get("config") or {}
-    known = config_from_dict().values
+    known = _defaults()
     merged = {s: {k: v for k, v in (saved.get(s) or {}).items() if k in known[s]} for s in known}
     merged["boilerplate"].pop("rule_files", None)  # rules do not matter here, and paths may be gone
     try:

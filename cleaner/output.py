@@ -1,7 +1,6 @@
-"""Write a run's four files into the output folder, each atomically (temp file + rename).
-
-A reader (or a rerun after a crash) sees either the previous complete file or the new
-complete file, never half of one.
+"""Write a run's four files: into a fresh folder beside the output folder, which then
+replaces it in one step (outdir.py). A reader (or a rerun after a crash) sees the
+previous complete run or the new one, never half of one or a mix of both.
 """
 
 from __future__ import annotations
@@ -16,11 +15,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .config import Config
+from .outdir import DOCUMENTS, MANIFEST, OUTPUTS, RECORDS, REPORT, fsync_path, replace_run  # noqa: F401 - OUTPUTS re-exported
 from .pipeline import RunResult
 from .report import render_report
-
-DOCUMENTS, RECORDS, REPORT, MANIFEST = "documents.jsonl", "records.jsonl", "report.html", "manifest.json"
-OUTPUTS = (DOCUMENTS, RECORDS, REPORT, MANIFEST)
 PACKAGES = ("cleaner", "datasketch", "trafilatura", "lxml", "lxml_html_clean", "langdetect",
             "click", "charset-normalizer", "numpy")
 
@@ -40,14 +37,6 @@ def _write_temp(path: Path, chunks: Iterable[str | bytes]) -> str:
     return tmp
 
 
-def _fsync(tmp: str) -> None:
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def atomic_writes(files: Iterable[tuple[Path, Iterable[str | bytes]]]) -> None:
     """Write each (path, chunks) (str as UTF-8, or bytes) to a temporary file, then rename
     them all into place, in order, once every one is on disk. Each file is fsynced in a
@@ -58,7 +47,7 @@ def atomic_writes(files: Iterable[tuple[Path, Iterable[str | bytes]]]) -> None:
         with ThreadPoolExecutor(1, thread_name_prefix="cleaner-sync") as syncer:
             for path, chunks in files:
                 tmp = _write_temp(path, chunks)
-                staged.append((tmp, path, syncer.submit(_fsync, tmp)))
+                staged.append((tmp, path, syncer.submit(fsync_path, tmp)))
             for _, _, synced in staged:
                 synced.result()
         for tmp, path, _ in staged:
@@ -83,6 +72,25 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def source_hash(package_dir: Path = PACKAGE_DIR) -> str:
+    """A hash of the package's own files (code and data, not bytecode): an edited or
+    upgraded cleaner under the same version number is still another cleaner."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(package_dir).as_posix().encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def run_fingerprint(cfg: Config, package_dir: Path = PACKAGE_DIR) -> str:
+    """What per-document results depend on: the settings, the package versions and the
+    code. A checkpoint is resumed only under the same fingerprint."""
+    return f"{cfg.fingerprint()} {sorted(package_versions().items())} {source_hash(package_dir)}"
 
 
 def file_hashes(cfg: Config) -> dict[str, str]:
@@ -111,16 +119,16 @@ def build_manifest(result: RunResult, cfg: Config, input_path: str, workers: int
 
 
 def write_outputs(result: RunResult, out_dir: Path, cfg: Config, input_path: str, workers: int) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
     manifest = build_manifest(result, cfg, input_path, workers)
-    # No manifest while the other files change: a reader never pairs an old manifest
-    # with new documents.
-    (out_dir / MANIFEST).unlink(missing_ok=True)
-    atomic_writes([(out_dir / DOCUMENTS, result.document_lines()),
-                   (out_dir / RECORDS, result.record_lines()),
-                   # Not in a forked process: the child touches every document's reference
-                   # count, so copy-on-write duplicates most of the main process's memory
-                   # (measured: +412 MiB at 50,000 documents).
-                   (out_dir / REPORT, render_report(result, manifest))])
-    # The manifest goes last: its presence marks a complete run.
-    atomic_write(out_dir / MANIFEST, [json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"])
+
+    def write(folder: Path) -> None:
+        atomic_writes([(folder / DOCUMENTS, result.document_lines()),
+                       (folder / RECORDS, result.record_lines()),
+                       # Not in a forked process: the child touches every document's reference
+                       # count, so copy-on-write duplicates most of the main process's memory
+                       # (measured: +412 MiB at 50,000 documents).
+                       (folder / REPORT, render_report(result, manifest)),
+                       (folder / MANIFEST, [json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"])])
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    replace_run(out_dir, write)

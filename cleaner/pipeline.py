@@ -10,9 +10,10 @@ import hashlib
 import json
 import multiprocessing as mp
 import os
+import signal
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Callable, Iterable, Iterator
@@ -24,6 +25,7 @@ from .cluster import Record, cluster
 from .config import Config
 from .document import Document
 from .extract import Extract
+from .ids import make_ids_unique
 from .language import DetectLanguage
 from .sign import Sign
 from .read import parse_deferred
@@ -74,14 +76,34 @@ def process_one(doc: Document, stages: list[Stage]) -> tuple[Document, dict[str,
 
 _worker_stages: list[Stage] | None = None
 _worker_finish: Callable | None = None
+_worker_parent = 0
 
 
-def _init_worker(stages: list[Stage], finish: Callable | None) -> None:
-    global _worker_stages, _worker_finish
-    _worker_stages, _worker_finish = stages, finish
+def _init_worker(stages: list[Stage], finish: Callable | None, parent: int) -> None:
+    global _worker_stages, _worker_finish, _worker_parent
+    _worker_stages, _worker_finish, _worker_parent = stages, finish, parent
+    # Ctrl-C reaches every process of the terminal's group: the main process alone
+    # handles it (one line, a checkpoint), then stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Linux: end (SIGTERM, silently) when the main process dies, even by SIGKILL, instead
+    of living on as an orphan that prints tracebacks once its pipes are gone."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: _work checks the parent instead
+    if os.getppid() != _worker_parent:  # it died before prctl took effect
+        os._exit(0)
 
 
 def _work(doc: Document) -> tuple:
+    if os.getppid() != _worker_parent:  # orphaned (where prctl is missing): stop quietly
+        os._exit(0)
     doc, spent = process_one(doc, _worker_stages)
     return (_worker_finish(doc) if _worker_finish else doc), spent
 
@@ -143,8 +165,21 @@ class InputKey(Stage):
         return doc
 
 
+MAX_WORKERS = 256  # run.workers' range, and --workers'
+CORES_FACTOR = 4  # per-document stages are CPU-bound: more processes than this only cost memory
+
+
+class WorkerError(Exception):
+    """The worker processes could not be started (the system refused to fork)."""
+
+
+def worker_limit() -> int:
+    return min(MAX_WORKERS, CORES_FACTOR * (os.cpu_count() or 1))
+
+
 def resolve_workers(requested: int) -> int:
-    return requested if requested > 0 else (os.cpu_count() or 1)
+    """The number of processes to run: 0 is one per core; at most a few per core."""
+    return min(requested if requested > 0 else (os.cpu_count() or 1), worker_limit())
 
 
 def process_stream(docs: Iterable[Document], stages: list[Stage], workers: int = 1,
@@ -160,15 +195,12 @@ def process_stream(docs: Iterable[Document], stages: list[Stage], workers: int =
     if ctx.get_start_method() == "fork":
         for stage in stages:
             stage.prepare()
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(stages, finish)) as pool:
+    try:
+        pool = ctx.Pool(workers, initializer=_init_worker, initargs=(stages, finish, os.getpid()))
+    except OSError as exc:  # EAGAIN, ENOMEM: a failure to fork, not to write
+        raise WorkerError(f"cannot start {workers} worker processes: {exc.strerror or exc}") from None
+    with pool:
         yield from pool.imap(_work, docs, chunksize=8)
-
-
-def _collisions(docs: list[Document]) -> list[tuple[str, list[Document]]]:
-    groups: dict[str, list[Document]] = defaultdict(list)
-    for doc in docs:
-        groups[doc.id].append(doc)
-    return [(doc_id, group) for doc_id, group in groups.items() if len(group) > 1]
 
 
 def _timed(timings: Counter, name: str, fn, *args):
@@ -176,20 +208,6 @@ def _timed(timings: Counter, name: str, fn, *args):
     result = fn(*args)
     timings[name] += time.perf_counter() - start
     return result
-
-
-def make_ids_unique(docs: list[Document]) -> None:
-    """Inputs that would share an id (a.txt and a.html) get ids that name their source."""
-    for doc_id, group in _collisions(docs):
-        for doc in group:
-            doc.id = f"{doc_id}@{doc.source}" + (f":{doc.line}" if doc.line else "")
-            doc.meta["id"] = f"renamed: id {doc_id!r} is shared by {len(group)} inputs"
-    # Still shared (the same id twice in API input): number them in content order, which
-    # is input-order independent; items that tie on content are interchangeable.
-    for doc_id, group in _collisions(docs):
-        group.sort(key=lambda d: (d.work.get("exact", ""), d.title or "", d.date or "", d.url or "", d.error or ""))
-        for k, doc in enumerate(group, 1):
-            doc.id = f"{doc_id}#{k}"
 
 
 @dataclass

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Iterator
 
 from .dates import normalise_date
 from .document import Document
+from .walk import list_inputs  # noqa: F401 - read.list_inputs is where progress.py and tests find it
 
 HTML_EXTS = {".html", ".htm"}
 RECORD_EXTS = {".json", ".jsonl"}
@@ -87,8 +88,14 @@ def _read_limited(path: Path, max_bytes: int) -> bytes:
     size = path.stat().st_size
     if size > max_bytes:
         raise ValueError(f"file too large: {size} bytes (read.max_file_bytes = {max_bytes})")
+    # In chunks: read(max_bytes + 1) would reserve that much memory up front, whatever
+    # the file's size.
+    chunks, total = [], 0
     with _open(path) as fh:
-        data = fh.read(max_bytes + 1)
+        while total <= max_bytes and (chunk := fh.read(min(1 << 22, max_bytes + 1 - total))):
+            chunks.append(chunk)
+            total += len(chunk)
+    data = b"".join(chunks)
     if len(data) > max_bytes:
         raise ValueError(f"file too large: over {max_bytes} bytes once decompressed (read.max_file_bytes)")
     return data
@@ -271,55 +278,6 @@ def read_file(path: Path, rel: Path, max_bytes: int, defer: bool = False) -> Ite
         yield base
 
 
-def list_inputs(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, Path, str | None]]:
-    """(path, path relative to root, problem or None) for every non-hidden file, in a
-    stable order; folders that cannot be listed and symlinks that lead back into folders
-    already read come with the problem, so they are reported, not skipped in silence.
-
-    `exclude` (the output folder, when it lies inside the input) is never read: a rerun
-    must not take the previous run's output for input.
-    """
-    if root.is_file():
-        yield root, Path(root.name), None
-        return
-    skip = os.path.realpath(exclude) if exclude is not None else None
-    seen = {os.path.realpath(root)}
-    errors: list[OSError] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=errors.append):
-        yield from _folder_errors(root, errors)
-        keep = []
-        # Hidden files and folders (.git, .DS_Store) are not inputs; sorting makes the
-        # walk independent of the file system's order.
-        # Real folders before symlinks, so a folder is read under its own name.
-        names = sorted((d for d in dirnames if not d.startswith(".")),
-                       key=lambda d: (os.path.islink(os.path.join(dirpath, d)), d))
-        for name in names:
-            path = Path(dirpath) / name
-            real = os.path.realpath(path)
-            if real == skip:
-                continue
-            if real in seen:  # a symlink loop, or a second way into a folder: read it once
-                what = "symlink to a folder" if os.path.islink(path) else "folder"
-                yield path, path.relative_to(root), f"{what} already read ({real}): not read twice"
-                continue
-            seen.add(real)
-            keep.append(name)
-        dirnames[:] = keep
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                path = Path(dirpath) / name
-                yield path, path.relative_to(root), None
-    yield from _folder_errors(root, errors)
-
-
-def _folder_errors(root: Path, errors: list[OSError]) -> Iterator[tuple[Path, Path, str]]:
-    for exc in errors:
-        path = Path(exc.filename or root)
-        rel = path.relative_to(root) if path != root else Path(path.name or ".")
-        yield path, rel, f"cannot read folder: {exc.strerror or exc}"
-    errors.clear()
-
-
 def read_inputs(root: str | Path, extensions: Iterable[str], max_bytes: int,
                 exclude: Path | None = None, defer: bool = False) -> Iterator[Document]:
     root = Path(root)
@@ -339,14 +297,44 @@ def read_inputs(root: str | Path, extensions: Iterable[str], max_bytes: int,
         yield from read_file(path, rel, max_bytes, defer)
 
 
+def _api_body(item: Any) -> tuple[str | None, str | None]:
+    """(the item as canonical JSON, None), or (None, why it cannot be read as a JSON
+    object): non-string keys, circular references, nesting too deep, integers too long
+    to write. Such an item is rejected alone; the rest of the batch goes on."""
+    if isinstance(item, dict):
+        odd = next((k for k in item if not isinstance(k, str)), None)
+        if odd is not None:
+            return None, f"keys must be strings, got a key of type {type(odd).__name__}"
+    try:
+        return json.dumps(item, sort_keys=True, ensure_ascii=False, default=str), None
+    # Circular (ValueError), an int too long (ValueError), too deep (RecursionError), or
+    # anything a user object's __str__ raises.
+    except Exception as exc:  # noqa: BLE001
+        return None, f"item cannot be read as JSON: {str(exc)[:200] or type(exc).__name__}"
+
+
+def _hash_id(body: str) -> str:
+    return "item-" + hashlib.sha1(scrub(body).encode("utf-8")).hexdigest()[:12]
+
+
 def read_dicts(items: Iterable[Any]) -> Iterator[Document]:
     """Documents from API dicts: {"id", "text" or "html", "title", "date", "url", "site"}.
 
     An item without an id gets one from its content, so ids do not depend on its position.
     """
     for item in items:
-        doc = from_record(item, "item", "<api>")
-        if doc.id == "item":
-            body = json.dumps(item, sort_keys=True, ensure_ascii=False, default=str) if isinstance(item, dict) else repr(item)
-            doc.id = "item-" + hashlib.sha1(scrub(body).encode("utf-8")).hexdigest()[:12]
+        body, problem = _api_body(item)
+        if problem is not None:
+            # Named by its own id, else by what can be read of it (its string fields),
+            # never by position.
+            fields = [_field(item, k) for k in ("id", *TEXT_FIELDS, "title", "date", "url", "site")] \
+                if isinstance(item, dict) else [type(item).__name__]
+            doc_id = fields[0] if fields[0] and isinstance(item, dict) else _hash_id(json.dumps([problem, fields]))
+            yield Document(id=doc_id, source="<api>").reject(problem)
+            continue
+        # "" as the placeholder: an input id is never blank, so a real id (even "item")
+        # is never taken for a missing one.
+        doc = from_record(item, "", "<api>")
+        if doc.id == "":
+            doc.id = _hash_id(body)
         yield doc

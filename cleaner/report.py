@@ -248,8 +248,9 @@ function el(tag, props, ...kids) {
   for (const kid of kids.flat()) if (kid !== null && kid !== undefined && kid !== "") node.append(kid);
   return node;
 }
-// The folder this page is in is the run's OUT folder.
-const OUT = decodeURIComponent(location.pathname).replace(/\/[^\/]*$/, "") || "OUT";
+// An address may hold a malformed escape (#%E0%A4%A): URIError would stop the page, so take it as written.
+const decoded = (s) => { try { return decodeURIComponent(s); } catch (e) { return s; } };
+const OUT = decoded(location.pathname).replace(/\/[^\/]*$/, "") || "OUT";  // this page's folder is the run's OUT
 const quote = (s) => /^[\w@%+=:,.\/-]+$/.test(s) ? s : "'" + s.replace(/'/g, "'\\''") + "'";
 const omitted = (m) => el("p", {className: "omitted"}, "text omitted: see ",
                           el("code", null, `cleaner show ${quote(OUT)} ${quote(m.id)}`));
@@ -403,7 +404,7 @@ function diffNode(canon, m) {
 }
 
 function openFromHash() {
-  const id = decodeURIComponent(location.hash.slice(1));
+  const id = decoded(location.hash.slice(1));
   if (!DATA.some((r) => r.id === id)) return;
   for (const k of ["src", "lang", "rel"]) $(k).value = "";
   $("q").value = id; $("size").value = 1;

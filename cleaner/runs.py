@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import date
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,73 @@ from .report import SIZE_BINS, reason_kind, size_bin
 
 class RunError(Exception):
     """The folder is not a run's output, or it has no such id."""
+
+
+# What each row holds, as cleaner writes it (README's output contract): a file edited by
+# hand is checked against this as it is read, so `report`, `show` and `explain` stop with
+# one line naming the file, line and field instead of failing somewhere inside.
+_STR, _OPT_STR, _INT, _NUM = (str,), (str, type(None)), (int,), (int, float)
+_DOCUMENT = {"id": _STR, "source": _STR, "status": _STR, "lang": _OPT_STR, "lang_prob": (int, float, type(None)),
+             "lang_reason": _OPT_STR, "title": _OPT_STR, "date": _OPT_STR, "url": _OPT_STR, "text": _OPT_STR,
+             "removed": (list,), "flags": (list,), "meta": (dict,), "record_id": _OPT_STR, "error": _OPT_STR}
+_REMOVED = {"rule": _STR, "category": _STR, "line_no": _INT, "text": _STR}
+_RECORD = {"record_id": _STR, "canonical_id": _STR, "title": _OPT_STR, "lang": _OPT_STR, "date": _OPT_STR,
+           "size": _INT, "why": _STR, "text": _OPT_STR, "members": (list,)}
+_MEMBER = {"id": _STR, "source": _STR, "relation": _STR, "similarity": _NUM, "reason": _STR, "date": _OPT_STR}
+_COUNTS = ("inputs", "kept", "duplicates", "rejected", "records")
+
+
+def _problem(row: Any, schema: dict[str, tuple]) -> str | None:
+    """What in `row` differs from what cleaner writes, or None."""
+    if not isinstance(row, dict):
+        return f"is a JSON {type(row).__name__}, not an object"
+    for key, kinds in schema.items():
+        if key not in row:
+            return f"has no {key!r}"
+        value = row[key]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            return f"has {key!r} of type {type(value).__name__}"
+    if isinstance(row.get("date"), str):
+        try:
+            date.fromisoformat(row["date"])
+        except ValueError:
+            return f"has 'date' {row['date'][:40]!r}, not a date YYYY-MM-DD"
+    return None
+
+
+def _nested_problem(row: dict[str, Any]) -> str | None:
+    """The lists inside a documents.jsonl or records.jsonl row."""
+    for i, entry in enumerate(row.get("removed", [])):
+        if (problem := _problem(entry, _REMOVED)):
+            return f"removed[{i}] {problem}"
+    for i, flag in enumerate(row.get("flags", [])):
+        if not isinstance(flag, dict):
+            return f"flags[{i}] is not an object"
+    for i, member in enumerate(row.get("members", [])):
+        if (problem := _problem(member, _MEMBER)):
+            return f"members[{i}] {problem}"
+        terms = member.get("shared_terms", [])
+        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+            return f"members[{i}] has 'shared_terms' that are not a list of strings"
+        if not isinstance(member.get("term_evidence", []), list):
+            return f"members[{i}] has 'term_evidence' that is not a list"
+    return None
+
+
+def _manifest_problem(m: Any) -> str | None:
+    if not isinstance(m, dict):
+        return "is not a JSON object"
+    missing = [k for k in ("counts", "languages", "config") if k not in m]
+    if missing:
+        return f"lacks {', '.join(missing)}"
+    counts = m["counts"]
+    if not isinstance(counts, dict) or not all(isinstance(counts.get(k), int) for k in _COUNTS):
+        return f"has 'counts' without the integer counts {', '.join(_COUNTS)}"
+    if not isinstance(m["languages"], dict):
+        return "has 'languages' that is not an object"
+    if not isinstance(m["config"], dict) or not all(isinstance(v, dict) for v in m["config"].values()):
+        return "has 'config' that is not an object of sections"
+    return None
 
 
 class Run:
@@ -33,13 +101,12 @@ class Run:
             self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:  # ValueError covers undecodable bytes too
             raise RunError(f"unreadable {manifest}: {exc}") from exc
-        missing = [k for k in ("counts", "languages", "config") if not isinstance(self.manifest, dict)
-                   or k not in self.manifest]
-        if missing:
-            raise RunError(f"{manifest} lacks {', '.join(missing)}: not a manifest cleaner wrote")
+        problem = _manifest_problem(self.manifest)
+        if problem:
+            raise RunError(f"{manifest} {problem}: not a manifest cleaner wrote")
 
     def _rows(self, name: str) -> Iterator[dict[str, Any]]:
-        path = self.dir / name
+        path, schema = self.dir / name, _DOCUMENT if name == DOCUMENTS else _RECORD
         try:
             with open(path, encoding="utf-8") as fh:
                 for n, line in enumerate(fh, 1):
@@ -47,8 +114,9 @@ class Run:
                         row = json.loads(line)
                     except ValueError as exc:
                         raise RunError(f"{path} line {n} is not JSON: {exc}") from exc
-                    if not isinstance(row, dict):
-                        raise RunError(f"{path} line {n} is not a JSON object")
+                    problem = _problem(row, schema) or _nested_problem(row)
+                    if problem:
+                        raise RunError(f"{path} line {n} {problem}: not a row cleaner wrote")
                     yield row
         except UnicodeDecodeError as exc:
             raise RunError(f"{path} is not UTF-8: {exc.reason}") from exc

@@ -38,13 +38,22 @@ def _lock(path: Path) -> int:
     """An exclusive lock on the output folder for this process's lifetime (released by the
     OS even after SIGKILL); a second run into the same folder stops instead of deleting
     the first one's checkpoint."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OutputBusy(f"another cleaner run is writing into {path.parent}") from None
+        # The run that held it may have removed the file between our open and our lock:
+        # a lock on that unlinked file guards nothing (a third run would lock a new file
+        # at the same path). Only a lock on the file the path names counts; else retry.
+        try:
+            if os.path.samestat(os.fstat(fd), os.stat(path)):
+                return fd
+        except FileNotFoundError:
+            pass
         os.close(fd)
-        raise OutputBusy(f"another cleaner run is writing into {path.parent}") from None
-    return fd
 
 
 class ResumeError(Exception):

@@ -178,22 +178,20 @@ def test_unreadable_file_and_folder(tmp_path, monkeypatch):
     (tmp_path / "in" / "locked.txt").write_text(EN, encoding="utf-8")
     (tmp_path / "in" / "ok.txt").write_text(DE, encoding="utf-8")
     (tmp_path / "in" / "closed").mkdir()
-    real_read, real_walk = read._read_limited, os.walk
+    real_read, real_scandir = read._read_limited, os.scandir
 
     def no_permission(path, max_bytes):
         if path.name == "locked.txt":
             raise PermissionError(13, "Permission denied")
         return real_read(path, max_bytes)
 
-    def walk(top, **kw):  # as os.walk reports a folder it may not list
-        for dirpath, dirnames, filenames in real_walk(top, **kw):
-            if Path(dirpath).name == "closed":
-                kw["onerror"](PermissionError(13, "Permission denied", str(dirpath)))
-                continue
-            yield dirpath, dirnames, filenames
+    def scandir(path):  # a folder it may not list (the tests may run as root)
+        if Path(path).name == "closed":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
 
     monkeypatch.setattr(read, "_read_limited", no_permission)
-    monkeypatch.setattr(read.os, "walk", walk)
+    monkeypatch.setattr(read.os, "scandir", scandir)
     docs = {d.source: d for d in read_inputs(tmp_path / "in", EXTS, 10**6)}
     assert docs["locked.txt"].error == "cannot read file: Permission denied"
     assert docs["closed"].error == "cannot read folder: Permission denied"

@@ -175,6 +175,14 @@ def test_search_open_a_record_and_diff_a_near_member(driver, raw_report, tmp_pat
     assert severe_logs(driver) == []
 
 
+def test_a_malformed_escape_in_the_address_is_no_error(driver, raw_report):
+    driver.get_log("browser")
+    driver.get(f"{(raw_report / 'report.html').as_uri()}#%E0%A4%A")  # issue #13: threw URIError
+    wait_for(driver, lambda d: d.find_element("id", "count").text.strip())
+    assert severe_logs(driver) == []
+    assert "records" in driver.find_element("id", "count").text
+
+
 def test_hostile_strings_stay_text_in_the_browser(driver, tmp_path, cfg):
     from cleaner.output import build_manifest
     from cleaner.pipeline import run_documents

@@ -1,0 +1,75 @@
+"""The input folder's files, in a stable order, without recursion."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+
+def list_inputs(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, Path, str | None]]:
+    """(path, path relative to root, problem or None) for every non-hidden file, in a
+    stable order; folders that cannot be listed and symlinks that lead back into folders
+    already read come with the problem, so they are reported, not skipped in silence.
+
+    `exclude` (the output folder, when it lies inside the input) is never read: a rerun
+    must not take the previous run's output for input.
+    """
+    if root.is_file():
+        yield root, Path(root.name), None
+        return
+    # Folders are known by (device, inode), not their real path: resolving every path
+    # again costs the depth squared in a deep tree.
+    skip = _folder_key(exclude) if exclude is not None else None
+    seen = {_folder_key(root)}
+    # A stack of folders, not os.walk: os.walk recurses, and a tree 1,000 folders deep
+    # would end the run with a RecursionError. Same order as os.walk top-down: a folder's
+    # files, then each of its folders in turn, depth first.
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                # Hidden files and folders (.git, .DS_Store) are not inputs; sorting makes
+                # the walk independent of the file system's order.
+                listed = [(e.name, _dir_key(e), e.is_symlink()) for e in entries if not e.name.startswith(".")]
+        except OSError as exc:
+            rel = folder.relative_to(root) if folder != root else Path(folder.name or ".")
+            yield folder, rel, f"cannot read folder: {exc.strerror or exc}"
+            continue
+        keep = []
+        # Real folders before symlinks, so a folder is read under its own name.
+        for name, key, link in sorted((x for x in listed if x[1] is not None), key=lambda x: (x[2], x[0])):
+            path = folder / name
+            if key == skip:
+                continue
+            if key in seen:  # a symlink loop, or a second way into a folder: read it once
+                what = "symlink to a folder" if link else "folder"
+                yield path, path.relative_to(root), f"{what} already read ({os.path.realpath(path)}): not read twice"
+                continue
+            seen.add(key)
+            keep.append(path)
+        for name, _, _ in sorted(x for x in listed if x[1] is None):
+            path = folder / name
+            yield path, path.relative_to(root), None
+        stack.extend(reversed(keep))
+
+
+def _dir_key(entry: os.DirEntry) -> tuple[int, int] | None:
+    """A folder's (device, inode), following symlinks, as a folder reached through one
+    is read; None for anything else."""
+    try:
+        if entry.is_dir():
+            st = entry.stat()
+            return st.st_dev, st.st_ino
+    except OSError:
+        pass
+    return None
+
+
+def _folder_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
