@@ -81,9 +81,6 @@ class Block:
     link_density: float  # share of the text inside links
 
 
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
-
-
 def _own_text(el, parts: list[str], in_link: bool, counts: list[int]) -> None:
     """Text of `el` that no nested block owns; counts[0] += characters inside links."""
     def add(text: str | None, linked: bool) -> None:
@@ -99,15 +96,17 @@ def _own_text(el, parts: list[str], in_link: bool, counts: list[int]) -> None:
         add(child.tail, in_link)
 
 
-def page_blocks(html: str) -> list[Block]:
-    """Every block of visible text on the page (text owned by no nested block), in order."""
-    import lxml.html
+def page_blocks(page) -> list[Block]:
+    """Every block of visible text on the page (text owned by no nested block), in order.
+    `page` is HTML, or its tree as trafilatura's `load_html` parses it; a tree is stripped of
+    scripts and the like, so pass it after extraction (which works on its own copy)."""
+    if isinstance(page, str):
+        import trafilatura
 
-    try:
-        # lxml refuses a str that declares its encoding (XHTML pages do).
-        tree = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
-    except (ValueError, lxml.etree.ParserError):
-        return []
+        page = trafilatura.load_html(page)
+        if page is None:
+            return []
+    tree = page
     for bad in tree.xpath("//script | //style | //noscript | //template | //head"):
         bad.drop_tree()
     blocks = []
@@ -240,8 +239,11 @@ class Extract(Stage):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                result = trafilatura.bare_extraction(
-                    html, url=doc.url, with_metadata=True, output_format="python", **self.options
+                # Parsed once, with trafilatura's own parser settings: extraction copies the
+                # tree (trafilatura's bare_extraction does), and the audit reads it after.
+                tree = trafilatura.load_html(html)
+                result = None if tree is None else trafilatura.bare_extraction(
+                    tree, url=doc.url, with_metadata=True, output_format="python", **self.options
                 )
         except Exception as exc:  # trafilatura raises many types on broken markup
             return doc.reject(f"HTML extraction failed: {type(exc).__name__}: {exc}")
@@ -254,7 +256,7 @@ class Extract(Stage):
                                              f"{PARSER_MAX_DEPTH}", "extract.too-deep")
         # Entities in the page (&#x9bc;) can decompose characters again: back to NFC, like all text.
         doc.text = unicodedata.normalize("NFC", text)
-        blocks = page_blocks(html)
+        blocks = page_blocks(tree)
         doc.removed.extend(dropped_blocks(blocks, text))
         # For the link-density rule: which kept lines were (mostly) links on the page.
         doc.work["link_density"] = {b.text: b.link_density for b in blocks if b.link_density > 0}

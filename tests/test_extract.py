@@ -69,3 +69,41 @@ def test_xhtml_declaration_and_mixed_content_are_audited():
             "<div>We use cookies on this site<div>Home</div></div><article><p>Story text.</p></article></body></html>")
     texts = [r["text"] for r in dropped_blocks(page_blocks(html), "Story text.")]
     assert texts == ["Subscribe now", "We use cookies on this site", "Home"]
+
+
+def test_the_page_is_parsed_once(monkeypatch):
+    """Extraction and the audit's page blocks read one parse of the page (#13: lxml's cost
+    on hostile markup was paid about four times). trafilatura's readability fallback still
+    parses readability's summary, a fragment of the page: not counted."""
+    import trafilatura.utils
+
+    from cleaner.document import Document
+    from cleaner.extract import Extract
+
+    import lxml.html
+
+    calls = []
+    depth = [0]
+
+    def counted(real):
+        def parse(page, *a, **k):
+            if not depth[0]:  # lxml.html.fromstring calls document_fromstring: one parse
+                calls.append(len(page))
+            depth[0] += 1
+            try:
+                return real(page, *a, **k)
+            finally:
+                depth[0] -= 1
+        return parse
+
+    # Every parser entry point, under each name it is imported as.
+    for module, name in ((trafilatura.utils, "fromstring"), (lxml.html, "fromstring"),
+                         (lxml.html, "document_fromstring")):
+        monkeypatch.setattr(module, name, counted(getattr(module, name)))
+    body = "".join(f"<p>Paragraph {i} of the harbour report says the ferries run again from the east pier.</p>"
+                   for i in range(12))
+    html = f"<html><head><title>Ferries</title></head><body><nav><a href='/'>Home</a></nav><article>{body}</article></body></html>"
+    doc = Extract().process(Document(id="p", source="p", html=html))
+    assert doc.ok and "east pier" in doc.text
+    assert any(r.get("text") == "Home" for r in doc.removed)  # the audit still sees the page's blocks
+    assert len([n for n in calls if n >= len(html)]) == 1, calls
