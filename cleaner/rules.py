@@ -22,7 +22,7 @@ POSITIONS = ("any", "first", "last")
 STRUCTURAL = ("bullet_headline", "headline_run", "link_dense")
 METADATA_FIELDS = ("date", "author", "title", "site", "url")
 RULE_KEYS = {
-    "id", "category", "languages", "action", "description", "any", "all", "none", "equals",
+    "id", "category", "action", "description", "any", "all", "none", "equals",
     "regex", "position", "max_words", "min_words", "followed_by", "field", "structural", "long_lines",
     "min_run", "min_link_density", "examples",
 }
@@ -72,7 +72,6 @@ class Rule:
     category: str
     action: str
     source: str
-    languages: list[str] = field(default_factory=list)
     description: str = ""
     any: list[str] = field(default_factory=list)
     all: list[str] = field(default_factory=list)
@@ -145,8 +144,6 @@ def _build(path: Path, index: int, raw: Any) -> Rule:
             setattr(rule, key, _str_list(path, f"{where}.{key}", raw[key]))
     if "equals" in raw:
         rule.equals = [v.strip(_EDGE_PUNCT) for v in rule.equals]
-    if "languages" in raw:
-        rule.languages = _str_list(path, f"{where}.languages", raw["languages"], folded=False)
     if "regex" in raw:
         if not isinstance(raw["regex"], str):
             _fail(path, f"{where}.regex", "must be a string")
