@@ -333,8 +333,12 @@ def _show_document(row: dict) -> list[str]:
     out = [f"document {row['id']}  ({row['source']}{', line ' + str(row['line']) if row.get('line') else ''})",
            f"  status:   {row['status']}" + (f" ({row['error']})" if row["error"] else ""),
            f"  record:   {row['record_id'] or '-'}",
-           f"  language: {row['lang']} ({row['lang_prob']}): {row['lang_reason']}",
-           f"  title:    {row['title']}", f"  date:     {row['date']}", f"  url:      {row['url']}"]
+           # Never Python's None in human output: say what is unknown.
+           f"  language: {row['lang'] or 'unknown'}"
+           + (f" ({row['lang_prob']})" if row["lang_prob"] is not None else "")
+           + (f": {row['lang_reason']}" if row["lang_reason"] else ""),
+           f"  title:    {row['title'] or '(no title)'}", f"  date:     {row['date'] or 'date unknown'}",
+           f"  url:      {row['url'] or '(no url)'}"]
     out += [f"  {field} from: {how}" for field, how in sorted(row["meta"].items())]
     out += ["", "text:"] + ["  " + line for line in (row["text"] or "").split("\n")]
     if row["removed"]:

@@ -291,3 +291,17 @@ def test_progress_bar_on_a_terminal_and_quiet_without(tmp_path):
     assert len(log.getvalue().splitlines()) == 10  # a line per 10% in a log
     quiet = run_cli("run", str(tmp_path / "in"), "--out", str(tmp_path / "o"), "-q")
     assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_show_never_prints_none(tmp_path):
+    """Human output says what is unknown (no date, no URL, a language the script decided),
+    never Python's None (#19)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "greek.txt").write_text("Η βιβλιοθήκη του λιμανιού ανοίγει ξανά τη Δευτέρα μετά από δύο χρόνια "
+                                   "εργασιών, είπε ο δήμαρχος στους δημοσιογράφους.\n", encoding="utf-8")
+    result = run_cli("run", str(src), "--out", str(tmp_path / "out"), "-q")
+    assert result.returncode == 0, result.stderr
+    shown = run_cli("show", str(tmp_path / "out"), "greek").stdout
+    assert "None" not in shown and "date unknown" in shown
+    assert "language: el: script:" in shown
