@@ -11,9 +11,14 @@ shapes cause it, and both are refused:
 - *nested*: an unbounded repeat around another unbounded repeat, or around alternatives
   that can match the same text (`(a|aa)*`).
 
+- *split*: a group repeated more than once, bounded or not, whose iterations can end by
+  giving back characters the next iteration can start with (`(\w+\s?){0,50}`), or a
+  back-reference inside a repeat.
+
 A possessive repeat (`*+`, `++`) or an atomic group (`(?>...)`) never gives characters
-back, and a repeat bounded to at most `LARGE` is cheap, so neither counts as the first of a
-pair. Character sets are compared on a sample of characters (ASCII, Latin-1 and the
+back, and a repeat bounded to at most `LARGE` (10) is cheap, so neither counts as the
+first of a pair. (`LARGE` was 100 until a review showed four `{0,100}` repeats in a row,
+and groups repeated up to 50 times, stalling a run.) Character sets are compared on a sample of characters (ASCII, Latin-1 and the
 scripts the shipped rules use), which is what the shapes above need in practice.
 """
 
@@ -23,7 +28,7 @@ import re
 from re import _compiler, _parser
 from re import _constants as C  # the parser's opcodes
 
-LARGE = 100  # a repeat allowed more than this many times counts as unbounded
+LARGE = 10  # a repeat allowed more than this many times counts as unbounded
 _SAMPLE = "".join(map(chr, range(0x300))) + "\u2000\u2003\u200b\u3000：；（）。！？，图片热线фотоФотолінія"
 _REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT)
 _CHAR_OPS = (C.LITERAL, C.NOT_LITERAL, C.IN, C.ANY)
@@ -92,6 +97,32 @@ def _first(items, fold: bool) -> frozenset[str]:
     return frozenset(out)
 
 
+def _tail(items, fold: bool) -> frozenset[str]:
+    """Characters the end of a match of the sequence can give back to what follows: those of
+    every variable-length, backtracking repeat at its end (bounded or not)."""
+    out: set[str] = set()
+    for op, av in reversed(items):
+        if op in _REPEATS:
+            lo, hi, body = av
+            if op != C.POSSESSIVE_REPEAT and hi > lo:
+                out |= _consumed(body, fold)
+            out |= _tail(body, fold)
+            if lo > 0 and not _nullable(body):
+                break
+        elif op == C.SUBPATTERN:
+            out |= _tail(av[3], fold)
+            if not _nullable(av[3]):
+                break
+        elif op == C.BRANCH:
+            for branch in av[1]:
+                out |= _tail(branch, fold)
+            if not any(_nullable(b) for b in av[1]):
+                break
+        elif op in _CHAR_OPS or op in (C.ATOMIC_GROUP, C.GROUPREF):
+            break
+    return frozenset(out)
+
+
 def _example(chars: frozenset[str]) -> str:
     return " " if " " in chars else min(chars)
 
@@ -124,6 +155,16 @@ class _Walk:
     def _repeat(self, op, av, pending, atomic, inside):
         lo, hi, body = av
         backtracks = op != C.POSSESSIVE_REPEAT and not atomic
+        if backtracks and any(o == C.GROUPREF for o, _ in body):
+            self.problems.append("a back-reference inside a repeat (its cost has no bound here)")
+        if backtracks and hi > 1:
+            # Bounded or not, a group repeated more than once whose every iteration can end
+            # by giving back characters the next one can start with splits a line in a number
+            # of ways that grows with a power of its length: (\w+\s?){0,50}, (a{1,99}){1,99}.
+            split = _tail(body, self.fold) & _first(body, self.fold)
+            if split and not (len(body) == 1 and body[0][0] in _CHAR_OPS):
+                self.problems.append(f"the repeats of a repeated group can split the same text between them "
+                                     f"(at {_example(split)!r})")
         if hi <= LARGE:  # bounded: one pass through the body stands for all of them
             out = self.seq(body, pending, atomic, inside)
             return pending | out if lo == 0 or _nullable(body) else out
@@ -173,5 +214,5 @@ def backtracking_problem(pattern: re.Pattern) -> str | None:
     walk.seq(parsed, frozenset())
     if not walk.problems:
         return None
-    return (f"{walk.problems[0]}: make the first repeat possessive (*+, ++, {{m,}}+), put it in an atomic "
-            "group (?>...), or bound it ({0,50})")
+    return (f"{walk.problems[0]}: make the inner or first repeat possessive (*+, ++, {{m,}}+) or put it "
+            "in an atomic group (?>...)")

@@ -112,6 +112,11 @@ def _rule_file(tmp_path, regex: str):
     r"^(\w+\s?)+$",  # nested
     r"^(a|aa)*$",  # alternatives that match the same text, repeated
     r"(\d|\w+)*x",
+    # Bounded repeats multiply too (found by a review after the first check): a group
+    # repeated up to 50 times whose iterations can split a word, bounded repeats in a row,
+    # and back-references inside a repeat. Each took over 10 s on one short line.
+    r"(\w+\s?){0,50}", r"(?:\w+\s?){1,100}$", r"(?:\w{0,100}){0,100}!", r"(?:a{1,99}){1,99}b",
+    r"a{0,100}a{0,100}a{0,100}a{0,100}!", r"^(?:\S+\s*){0,20}:", r"(a+)\1*c", r"\s{0,50}\s*x",
 ])
 def test_user_rule_that_can_backtrack_is_refused_at_load(tmp_path, regex):
     path = _rule_file(tmp_path, regex)
@@ -123,7 +128,8 @@ def test_user_rule_that_can_backtrack_is_refused_at_load(tmp_path, regex):
 
 @pytest.mark.parametrize("regex", [
     r"(?i)photo\s*+(credit)?\s*+:\s*+[^!]{1,80}$",
-    r"^(?>\s*)\s*x", r"(?i)cookie", r"^\W*(foo|bar)\b.{0,80}$", r"(van|von)+", r"\s{0,50}\s*x",
+    r"^(?>\s*)\s*x", r"(?i)cookie", r"^\W*(foo|bar)\b.{0,80}$", r"(van|von)+", r"\s{0,10}\s*x",
+    r"(?:\s[A-Z][a-z]+){0,2}$", r"(?:\w++\s?)+!",
 ])
 def test_safe_user_rules_load(tmp_path, regex):
     assert load_rules([_rule_file(tmp_path, regex)])[0].regex.pattern == regex
