@@ -124,16 +124,37 @@ class Config:
 MAX_CONFIG_BYTES = 1 << 20  # a configuration or rule file is a few KB
 
 
-def _read_small(path: Path) -> bytes:
-    """The file's bytes; a FIFO or device is refused (opened without blocking, so a FIFO
-    nobody writes to does not hang), and so is an endless or huge file."""
+class NotRegularFile(OSError):
+    """A FIFO, a device or a socket where a file was expected."""
+
+
+def open_regular(path: Path, mode: str = "rb", **text_args):
+    """Open a file for reading, refusing anything but a regular file: opened without
+    blocking, so a FIFO nobody writes to cannot hang us, and checked before any read, so
+    /dev/zero cannot fill memory. IsADirectoryError / NotRegularFile otherwise."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as fh:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError(path)
-        if not stat.S_ISREG(mode):
-            raise ConfigError(path, "(file)", "not a regular file (a FIFO or device)")
+    try:
+        kind = os.fstat(fd).st_mode
+        if stat.S_ISDIR(kind):
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        if not stat.S_ISREG(kind):
+            raise NotRegularFile(0, "not a regular file (a FIFO or device)", str(path))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, mode, **text_args)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _read_small(path: Path) -> bytes:
+    """The file's bytes; a FIFO or device is refused (open_regular), and so is an endless
+    or huge file."""
+    try:
+        fh = open_regular(path)
+    except NotRegularFile:
+        raise ConfigError(path, "(file)", "not a regular file (a FIFO or device)") from None
+    with fh:
         data = fh.read(MAX_CONFIG_BYTES + 1)
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigError(path, "(file)", f"too large: over {MAX_CONFIG_BYTES} bytes")

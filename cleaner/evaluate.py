@@ -17,6 +17,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
 
+from .config import open_regular
+
 ID_COLUMN = "id"
 LABEL_COLUMNS = ("label", "event", "cluster")  # accepted names for the gold label, in order
 
@@ -58,7 +60,7 @@ def _open(path: Path):
     try:
         # utf-8-sig: spreadsheets often save a byte-order mark, which would end up in the
         # first header name ("\ufeffid") and hide the id column.
-        return path.open(encoding="utf-8-sig", newline="")
+        return open_regular(path, "r", encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise EvalError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
@@ -107,6 +109,8 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[str, str, str]]:
             items = json.loads(text)
         except json.JSONDecodeError as exc:
             raise EvalError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise EvalError(f"{path}: JSON nested too deep") from None
         located = ((f"{path} item {n}", obj) for n, obj in enumerate(items, 1))
     else:
         located = ((f"{path}:{n}", _json_line(f"{path}:{n}", raw))
@@ -127,6 +131,8 @@ def _json_line(at: str, raw: str) -> Any:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
         raise EvalError(f"{at}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise EvalError(f"{at}: JSON nested too deep") from None
 
 
 def _value(at: str, name: str, value: Any) -> str:

@@ -13,12 +13,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .config import open_regular
 from .output import DOCUMENTS, MANIFEST, RECORDS
 from .report import SIZE_BINS, reason_kind, size_bin
 
 
 class RunError(Exception):
     """The folder is not a run's output, or it has no such id."""
+
+
+class NotFound(RunError):
+    """The run is readable but has no such id (an unreadable file is a RunError, not this)."""
 
 
 # What each row holds, as cleaner writes it (README's output contract): a file edited by
@@ -108,12 +113,13 @@ class Run:
     def _rows(self, name: str) -> Iterator[dict[str, Any]]:
         path, schema = self.dir / name, _DOCUMENT if name == DOCUMENTS else _RECORD
         try:
-            with open(path, encoding="utf-8") as fh:
+            with open_regular(path, "r", encoding="utf-8") as fh:
                 for n, line in enumerate(fh, 1):
                     try:
                         row = json.loads(line)
-                    except ValueError as exc:
-                        raise RunError(f"{path} line {n} is not JSON: {exc}") from exc
+                    except (ValueError, RecursionError) as exc:  # '[' * 100000 is too deep to parse
+                        raise RunError(f"{path} line {n} is not JSON cleaner wrote: "
+                                       f"{exc if isinstance(exc, ValueError) else 'nested too deep'}") from None
                     problem = _problem(row, schema) or _nested_problem(row)
                     if problem:
                         raise RunError(f"{path} line {n} {problem}: not a row cleaner wrote")
@@ -121,7 +127,7 @@ class Run:
         except UnicodeDecodeError as exc:
             raise RunError(f"{path} is not UTF-8: {exc.reason}") from exc
         except OSError as exc:
-            raise RunError(f"cannot read {path}: {exc.strerror or exc}") from exc
+            raise RunError(f"cannot read {path}: {exc.strerror or exc}") from None
 
     def documents(self) -> Iterator[dict[str, Any]]:
         return self._rows(DOCUMENTS)
@@ -133,25 +139,25 @@ class Run:
         for row in self.documents():
             if row["id"] == doc_id:
                 return row
-        raise RunError(f"no document with id {doc_id!r} in {self.dir / DOCUMENTS}")
+        raise NotFound(f"no document with id {doc_id!r} in {self.dir / DOCUMENTS}")
 
     def record(self, record_id: str) -> dict[str, Any]:
         for row in self.records():
             if row["record_id"] == record_id:
                 return row
-        raise RunError(f"no record with id {record_id!r} in {self.dir / RECORDS}")
+        raise NotFound(f"no record with id {record_id!r} in {self.dir / RECORDS}")
 
     def find(self, some_id: str) -> tuple[str, dict[str, Any]]:
         """("record", row) or ("document", row) for a record id or a document id."""
         if some_id.startswith("rec-"):
             try:
                 return "record", self.record(some_id)
-            except RunError:
+            except NotFound:
                 pass
         try:
             return "document", self.document(some_id)
-        except RunError:
-            raise RunError(f"no record or document with id {some_id!r} in {self.dir}") from None
+        except NotFound:
+            raise NotFound(f"no record or document with id {some_id!r} in {self.dir}") from None
 
     def summary(self) -> dict[str, Any]:
         """What `cleaner report` prints: counts, rejections by reason, languages, rule hits by

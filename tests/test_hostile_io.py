@@ -544,3 +544,52 @@ def test_ctrl_c_while_starting_is_one_line_too(tmp_path, delay):
     # reports as 130 too.
     assert proc.returncode in (130, -signal.SIGINT), err
     assert len(lines) == 1 and lines[0].startswith("cleaner: interrupted"), err
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("finished")
+    src = base / "in"
+    src.mkdir()
+    for i, text in enumerate(TEXTS):
+        (src / f"d{i}.txt").write_text(text + "\n", encoding="utf-8")
+    assert run_cli("run", str(src), "--out", str(base / "out"), "-q").returncode == 0
+    return base / "out"
+
+
+def _copy_run(run: Path, dest: Path) -> Path:
+    import shutil
+
+    shutil.copytree(run, dest)
+    return dest
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero"])
+def test_eval_and_inspection_refuse_fifos_and_devices(finished_run, tmp_path, kind):
+    """Found by the review after #13: `eval` opened any gold file and `report`/`show`/
+    `explain` any output file, so a FIFO hung them and /dev/zero filled memory."""
+    def special(path: Path) -> None:
+        os.mkfifo(path) if kind == "fifo" else path.symlink_to("/dev/zero")
+
+    special(tmp_path / "gold.csv")
+    result = run_cli("eval", str(finished_run), str(tmp_path / "gold.csv"), timeout=30)
+    assert result.returncode == 2 and "not a regular file" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    out = _copy_run(finished_run, tmp_path / "out")
+    (out / "documents.jsonl").unlink()
+    special(out / "documents.jsonl")
+    for verb in (["report", str(out)], ["show", str(out), "d0"], ["explain", str(out), "d0", "d1"]):
+        result = run_cli(*verb, timeout=30)
+        assert result.returncode == 2 and "not a regular file" in result.stderr, (verb, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_json_nested_too_deep_is_one_line(finished_run, tmp_path):
+    out = _copy_run(finished_run, tmp_path / "out")
+    with open(out / "documents.jsonl", "a", encoding="utf-8") as fh:
+        fh.write("[" * 100_000 + "\n")
+    result = run_cli("report", str(out), timeout=60)
+    assert result.returncode == 2 and "nested too deep" in result.stderr and "Traceback" not in result.stderr
+    (tmp_path / "gold.jsonl").write_text("[" * 100_000 + "\n", encoding="utf-8")
+    result = run_cli("eval", str(finished_run), str(tmp_path / "gold.jsonl"), timeout=60)
+    assert result.returncode == 2 and "nested too deep" in result.stderr and "Traceback" not in result.stderr
