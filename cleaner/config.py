@@ -251,7 +251,10 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(DEFAULT_CONFIG, missing[0], "missing from the default configuration")
     source = DEFAULT_CONFIG
     if path is not None:
-        source = Path(path).resolve()
+        try:
+            source = Path(path).resolve()
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python 3.11)
+            raise ConfigError(Path(path), "(file)", f"cannot resolve the path: {exc}") from None
         raw = read_toml(source)
         values = _validate(source, raw, values)
         # Rule files named by a user config are relative to that file, default ones to theirs.

@@ -232,6 +232,8 @@ class Checkpoint(Spool):
                 meta = json.loads(meta_path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise ResumeError(f"unreadable checkpoint {meta_path}: {exc}") from exc
+            if not isinstance(meta, dict):
+                raise ResumeError(f"unreadable checkpoint {meta_path}: not what cleaner writes")
             if meta.get("fingerprint") != fingerprint:
                 raise ResumeError(
                     f"the interrupted run in {out_dir} used another configuration, cleaner or "

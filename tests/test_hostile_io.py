@@ -593,3 +593,18 @@ def test_json_nested_too_deep_is_one_line(finished_run, tmp_path):
     (tmp_path / "gold.jsonl").write_text("[" * 100_000 + "\n", encoding="utf-8")
     result = run_cli("eval", str(finished_run), str(tmp_path / "gold.jsonl"), timeout=60)
     assert result.returncode == 2 and "nested too deep" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_config_symlink_loop_and_odd_checkpoint_are_one_line(tmp_path):
+    (tmp_path / "l2.toml").symlink_to(tmp_path / "l1.toml")
+    (tmp_path / "l1.toml").symlink_to(tmp_path / "l2.toml")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(TEXTS[0] + "\n", encoding="utf-8")
+    result = run_cli("run", str(src), "--out", str(tmp_path / "o"), "--config", str(tmp_path / "l1.toml"), "-q")
+    assert result.returncode == 2 and "cannot resolve" in result.stderr and "Traceback" not in result.stderr
+    partial = tmp_path / "v" / ".cleaner-partial"
+    partial.mkdir(parents=True)
+    (partial / "meta.json").write_text("[]\n", encoding="utf-8")
+    result = run_cli("run", str(src), "--out", str(tmp_path / "v"), "--resume", "-q")
+    assert result.returncode == 2 and "checkpoint" in result.stderr and "Traceback" not in result.stderr
