@@ -46,7 +46,27 @@ def is_cleaner_manifest(path: Path) -> bool:
             and isinstance(m.get("packages"), dict) and "cleaner" in m["packages"])
 
 
+def is_cleaner_checkpoint(folder: Path) -> bool:
+    """An interrupted run's checkpoint: a meta.json object holding the run's fingerprint,
+    and nothing in the folder but what a run puts there (a name alone proves nothing)."""
+    meta = folder / "meta.json"
+    try:
+        if not meta.is_file() or meta.stat().st_size > _MAX_MANIFEST:
+            return False
+        m = json.loads(meta.read_text(encoding="utf-8"))
+        entries = [p for p in folder.iterdir()]
+    except (OSError, ValueError):
+        return False
+    return (isinstance(m, dict) and isinstance(m.get("fingerprint"), str)
+            and all(p.is_file() and not p.is_symlink() for p in entries))
+
+
 def _mixes_with_input(out: Path, input_path: Path) -> str | None:
+    if input_path.exists() and not input_path.is_dir():
+        # A file inside OUT would be overwritten by (or swapped away with) the outputs.
+        if out.resolve() in input_path.resolve().parents:
+            return "holds the input file; choose a folder for the output alone"
+        return None
     if not input_path.is_dir():
         return None
     inp, real = input_path.resolve(), out.resolve()
@@ -82,7 +102,11 @@ def refuse_reason(out: Path, input_path: Path) -> str | None:
         return (f"holds files cleaner did not write ({others[0]}{', ...' if len(others) > 1 else ''}); "
                 "write into an empty folder or a previous run's")
     outputs = [n for n in names if n in OUTPUTS]
-    if outputs and not is_cleaner_manifest(out / MANIFEST) and not (out / PARTIAL_DIR / "meta.json").is_file():
+    if (out / PARTIAL_DIR).exists() and not is_cleaner_checkpoint(out / PARTIAL_DIR) \
+            and not is_cleaner_manifest(out / MANIFEST):
+        return (f"holds {PARTIAL_DIR}/ but not a checkpoint cleaner wrote; "
+                "write into an empty folder or a previous run's")
+    if outputs and not is_cleaner_manifest(out / MANIFEST) and not is_cleaner_checkpoint(out / PARTIAL_DIR):
         return (f"holds {outputs[0]} but no manifest.json cleaner wrote, so it is not a cleaner run; "
                 "write into an empty folder or a previous run's")
     return None

@@ -608,3 +608,30 @@ def test_config_symlink_loop_and_odd_checkpoint_are_one_line(tmp_path):
     (partial / "meta.json").write_text("[]\n", encoding="utf-8")
     result = run_cli("run", str(src), "--out", str(tmp_path / "v"), "--resume", "-q")
     assert result.returncode == 2 and "checkpoint" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_checkpoint_is_not_recognised_by_its_name_alone(tmp_path):
+    """Found by the review after #13: an empty-looking `.cleaner-partial/meta.json` made a
+    folder of the user's pass as a cleaner run, and its documents.jsonl was replaced."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(TEXTS[0] + "\n", encoding="utf-8")
+    out = tmp_path / "u"
+    (out / ".cleaner-partial").mkdir(parents=True)
+    (out / ".cleaner-partial" / "meta.json").write_text("garbage\n", encoding="utf-8")
+    (out / "documents.jsonl").write_text('{"mine": 1}\n', encoding="utf-8")
+    result = run_cli("run", str(src), "--out", str(out), "-q")
+    assert result.returncode == 2 and "not a checkpoint cleaner wrote" in result.stderr
+    assert (out / "documents.jsonl").read_text(encoding="utf-8") == '{"mine": 1}\n'
+
+
+def test_an_input_file_inside_out_is_refused(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(TEXTS[0] + "\n", encoding="utf-8")
+    out = tmp_path / "o"
+    assert run_cli("run", str(src), "--out", str(out), "-q").returncode == 0
+    before = (out / "documents.jsonl").read_bytes()
+    result = run_cli("run", str(out / "documents.jsonl"), "--out", str(out), "-q")
+    assert result.returncode == 2 and "holds the input file" in result.stderr
+    assert (out / "documents.jsonl").read_bytes() == before
