@@ -1,16 +1,15 @@
-"""Regexes that can backtrack catastrophically, found from the pattern alone (at config load).
+r"""Regexes that can backtrack catastrophically, found from the pattern alone (at config load).
 
-Python's `re` backtracks: `\\s*(credit)?\\s*:` on a line of spaces with no colon tries
+Python's `re` backtracks: `\s*(credit)?\s*:` on a line of spaces with no colon tries
 every way to split the spaces between the two repeats, and `search` does that from every
-start, so the cost grows with a power of the line length (a 1.5 KB line took 87 s). Two
-shapes cause it, and both are refused:
+start, so the cost grows with a power of the line length (a 1.5 KB line took 87 s). Three
+shapes cause it, and all are refused:
 
 - *adjacent*: an unbounded repeat that can give characters back, then (with only optional
   parts, or parts that can match those same characters, in between) another unbounded
   repeat that can match some of the same characters;
 - *nested*: an unbounded repeat around another unbounded repeat, or around alternatives
-  that can match the same text (`(a|aa)*`).
-
+  that can match the same text (`(a|aa)*`);
 - *split*: a group repeated more than once, bounded or not, whose iterations can end by
   giving back characters the next iteration can start with (`(\w+\s?){0,50}`), or a
   back-reference inside a repeat.
@@ -18,8 +17,9 @@ shapes cause it, and both are refused:
 A possessive repeat (`*+`, `++`) or an atomic group (`(?>...)`) never gives characters
 back, and a repeat bounded to at most `LARGE` (10) is cheap, so neither counts as the
 first of a pair. (`LARGE` was 100 until a review showed four `{0,100}` repeats in a row,
-and groups repeated up to 50 times, stalling a run.) Character sets are compared on a sample of characters (ASCII, Latin-1 and the
-scripts the shipped rules use), which is what the shapes above need in practice.
+and groups repeated up to 50 times, stalling a run.) Character sets are compared on a
+sample of characters (ASCII, Latin-1 and the scripts the shipped rules use), which is
+what the shapes above need in practice.
 """
 
 from __future__ import annotations
