@@ -37,6 +37,10 @@ def get_config(config: str | Path | dict | Config | None) -> Config:
 def clean(items: Iterable[dict[str, Any]], config: str | Path | dict | Config | None = None,
           workers: int = 1) -> Cleaned:
     """Clean, detect language and cluster `items` ({"id", "text" or "html", "title", "date", "url", "site"})."""
+    if isinstance(items, (dict, str, bytes)):
+        # Iterating these would read their keys or characters as items, each "rejected".
+        raise TypeError(f"clean() takes an iterable of items (dicts), not a {type(items).__name__}: "
+                        "wrap one item in a list")
     result = run_documents(read_dicts(items), get_config(config), workers=workers)
     return Cleaned([d.to_json() for d in result.documents], [r.to_json() for r in result.records],
                    result.counts())

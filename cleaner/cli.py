@@ -69,7 +69,7 @@ def _check_out(input_path: Path, out_dir: Path) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version=__version__, prog_name="cleaner")
+@click.version_option(__version__, "--version", "-V", prog_name="cleaner")
 def cli() -> None:
     """Turn a folder of raw news articles into clean, deduplicated records with provenance."""
 

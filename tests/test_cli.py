@@ -305,3 +305,11 @@ def test_show_never_prints_none(tmp_path):
     shown = run_cli("show", str(tmp_path / "out"), "greek").stdout
     assert "None" not in shown and "date unknown" in shown
     assert "language: el: script:" in shown
+
+
+def test_version_flag_and_its_short_alias():
+    from cleaner import __version__
+
+    for flag in ("--version", "-V"):
+        result = run_cli(flag)
+        assert result.returncode == 0 and __version__ in result.stdout, flag

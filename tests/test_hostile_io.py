@@ -637,3 +637,11 @@ def test_an_input_file_inside_out_is_refused(tmp_path):
     result = run_cli("run", str(out / "documents.jsonl"), "--out", str(out), "-q")
     assert result.returncode == 2 and "holds the input file" in result.stderr
     assert (out / "documents.jsonl").read_bytes() == before
+
+
+@pytest.mark.parametrize("wrong", [{"id": "x", "text": "one item, not in a list"}, "a text", b"bytes"])
+def test_api_given_one_item_instead_of_a_list_says_so(wrong):
+    """Found by the review after #13: clean(dict) iterated the dict's keys and reported two
+    rejected inputs."""
+    with pytest.raises(TypeError, match="iterable of items"):
+        clean(wrong)
