@@ -120,19 +120,8 @@ class FastDetector(Detector):
     def _init_probability(self) -> np.ndarray:
         return np.array(super()._init_probability())
 
-    def _update_lang_prob(self, prob: np.ndarray, word: str, alpha: float) -> bool:
-        rows = _ROWS.setdefault(id(self.word_lang_prob_map), {})  # per profile set
-        row = rows.get(word)
-        if row is None:
-            if word is None or word not in self.word_lang_prob_map:
-                return False
-            # Only the n-grams met get a row (at most the 87,598 of langdetect's profiles, ~48 MB).
-            row = rows[word] = np.array(self.word_lang_prob_map[word])
-        prob *= alpha / self.BASE_FREQ + row
-        return True
-
     def _detect_block(self) -> None:
-        # langdetect's loop with its method calls inlined: the same random draws
+        # langdetect's loop with its per-draw method calls inlined: the same random draws
         # (random.choice(seq) is seq[_randbelow(len(seq))]), the same operations in the same
         # order, so the same probabilities; about half the Python overhead per draw.
         from langdetect.lang_detect_exception import ErrorCode, LangDetectException
@@ -142,7 +131,7 @@ class FastDetector(Detector):
         if not ngrams:
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
         known = self.word_lang_prob_map
-        rows = _ROWS.setdefault(id(known), {})
+        rows = _ROWS.setdefault(id(known), {})  # per profile set
         langprob = np.zeros(len(self.langlist))
         rand = self.random
         rand.seed(self.seed)
@@ -155,12 +144,11 @@ class FastDetector(Detector):
                 word = ngrams[below(count)]  # every n-gram is in the profile (_extract_ngrams)
                 row = rows.get(word)
                 if row is None:
+                    # Only the n-grams met get a row (at most the 87,598 of langdetect's profiles, ~48 MB).
                     row = rows[word] = np.array(known[word])
                 prob *= weight + row
-                if i % 5 == 0:
-                    prob /= sum(prob.tolist())
-                    if max(0.0, float(prob.max())) > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
-                        break
+                if i % 5 == 0 and (self._normalize_prob(prob) > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT):
+                    break
                 i += 1
             langprob += prob / self.n_trial
         self.langprob = langprob.tolist()
