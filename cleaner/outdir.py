@@ -20,7 +20,7 @@ import stat
 from pathlib import Path
 from typing import Callable
 
-from .spool import LOCK_FILE, PARTIAL_DIR
+from .spool import LOCK_FILE, PARTIAL_DIR, read_meta
 
 DOCUMENTS, RECORDS, REPORT, MANIFEST = "documents.jsonl", "records.jsonl", "report.html", "manifest.json"
 OUTPUTS = (DOCUMENTS, RECORDS, REPORT, MANIFEST)
@@ -49,15 +49,12 @@ def is_cleaner_manifest(path: Path) -> bool:
 def is_cleaner_checkpoint(folder: Path) -> bool:
     """An interrupted run's checkpoint: a meta.json object holding the run's fingerprint,
     and nothing in the folder but what a run puts there (a name alone proves nothing)."""
-    meta = folder / "meta.json"
     try:
-        if not meta.is_file() or meta.stat().st_size > _MAX_MANIFEST:
-            return False
-        m = json.loads(meta.read_text(encoding="utf-8"))
-        entries = [p for p in folder.iterdir()]
+        m = read_meta(folder)
+        entries = list(folder.iterdir())
     except (OSError, ValueError):
         return False
-    return (isinstance(m, dict) and isinstance(m.get("fingerprint"), str)
+    return (isinstance(m.get("fingerprint"), str)
             and all(p.is_file() and not p.is_symlink() for p in entries))
 
 

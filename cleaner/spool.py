@@ -27,11 +27,27 @@ from typing import Any
 
 import numpy as np
 
+from .config import open_regular
 from .document import Document
 
 _LENGTH = struct.Struct("<Q")
 PARTIAL_DIR = ".cleaner-partial"  # inside --out; hidden, so never read as input
 LOCK_FILE = ".cleaner-lock"  # held by the run writing into --out
+META = "meta.json"  # in PARTIAL_DIR: {"fingerprint": ...} of the run that wrote the checkpoint
+_MAX_META = 1 << 20  # a few dozen bytes when cleaner writes it
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    """A checkpoint's meta.json, as a JSON object. OSError when it cannot be read (a FIFO or
+    device is refused, never read: open_regular), ValueError when it is not an object."""
+    with open_regular(folder / META) as fh:
+        data = fh.read(_MAX_META + 1)
+    if len(data) > _MAX_META:
+        raise ValueError("too large")
+    meta = json.loads(data.decode("utf-8"))
+    if not isinstance(meta, dict):
+        raise ValueError("not what cleaner writes")
+    return meta
 
 
 def _lock(path: Path) -> int:
@@ -220,7 +236,7 @@ class Checkpoint(Spool):
 
     def __init__(self, out_dir: Path, fingerprint: str, resume: bool):
         folder = Path(out_dir) / PARTIAL_DIR
-        meta_path = folder / "meta.json"
+        meta_path = folder / META
         self.discarded = False
         self.done: dict[str, tuple[Any, Any]] = {}
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -229,11 +245,9 @@ class Checkpoint(Spool):
         self._dir = None
         if resume and meta_path.exists():
             try:
-                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                meta = read_meta(folder)
             except (OSError, ValueError) as exc:
                 raise ResumeError(f"unreadable checkpoint {meta_path}: {exc}") from exc
-            if not isinstance(meta, dict):
-                raise ResumeError(f"unreadable checkpoint {meta_path}: not what cleaner writes")
             if meta.get("fingerprint") != fingerprint:
                 raise ResumeError(
                     f"the interrupted run in {out_dir} used another configuration, cleaner or "
