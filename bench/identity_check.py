@@ -40,8 +40,10 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0"}
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha(path: Path, inp: Path) -> str:
+    # Rejection reasons may name the input folder (a symlink loop's target), which is a
+    # temporary folder here: it is replaced by a placeholder before hashing.
+    return hashlib.sha256(path.read_bytes().replace(str(inp).encode(), b"<input>")).hexdigest()
 
 
 def cli_hashes(inp: Path, workers: int, tmp: Path) -> dict[str, str]:
@@ -50,7 +52,7 @@ def cli_hashes(inp: Path, workers: int, tmp: Path) -> dict[str, str]:
                            "--workers", str(workers), "-q"], env=_env(), capture_output=True, text=True)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"cleaner run {inp} failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
-    return {name: _sha(out / name) for name in ("documents.jsonl", "records.jsonl")}
+    return {name: _sha(out / name, inp) for name in ("documents.jsonl", "records.jsonl")}
 
 
 def api_hashes(jsonl: Path) -> dict[str, str]:
