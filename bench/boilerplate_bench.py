@@ -34,9 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cleaner.config import load_config  # noqa: E402
-from cleaner.document import Document  # noqa: E402
-from cleaner.pipeline import build_stages, process_one  # noqa: E402
+from cleaner.core.config import load_config  # noqa: E402
+from cleaner.core.document import Document  # noqa: E402
+from cleaner.exec.local import process_one  # noqa: E402
+from cleaner.stages.build import build_stages  # noqa: E402
 
 
 def flat(text: str) -> str:

@@ -44,13 +44,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from cleaner.cluster import cluster  # noqa: E402
-from cleaner.config import config_from_dict  # noqa: E402
-from cleaner.evaluate import score  # noqa: E402
-from cleaner.pipeline import build_stages, process_one  # noqa: E402
-from cleaner.read import read_dicts  # noqa: E402
-from cleaner.sign import Sign  # noqa: E402
-from cleaner.stage import safe_process  # noqa: E402
+from cleaner.dedup.cluster import cluster  # noqa: E402
+from cleaner.core.config import config_from_dict  # noqa: E402
+from cleaner.inspect.evaluate import score  # noqa: E402
+from cleaner.exec.flow import process_documents  # noqa: E402
+from cleaner.exec.local import LocalExecutor  # noqa: E402
+from cleaner.stages.build import build_stages  # noqa: E402
+from cleaner.store.memory import MemoryStore  # noqa: E402
+from cleaner.input.read import read_dicts  # noqa: E402
+from cleaner.stages.sign import Sign  # noqa: E402
+from cleaner.core.stage import safe_process  # noqa: E402
 
 _FILE = re.compile(r"(\d+)_(\d+)(ecbplus|ecb)\.xml$")
 
@@ -96,10 +99,11 @@ def load_ecb(root: Path, topics: int | None = None) -> tuple[list[dict], dict[st
 
 
 def prepare(items: list[dict], cfg) -> list:
-    """Documents through the per-document stages and templates (once), ready to sign."""
-    stages = build_stages(cfg)
-    docs = [process_one(d, stages.per_document)[0] for d in read_dicts(items)]
-    return stages.templates.run(docs)
+    """Documents through the per-document stages and templates, by the flow every run
+    uses (exec/flow.py), kept whole in memory, ready to sign again under each setting."""
+    docs, _ = process_documents(read_dicts(items), build_stages(cfg), LocalExecutor(), MemoryStore(),
+                                Counter(), Counter())
+    return docs
 
 
 def signed(docs: list, cfg) -> list:
@@ -114,8 +118,8 @@ def predicted(records) -> dict[str, str]:
 def pair_scores(docs: list, gold: dict[str, str], cfg) -> tuple[list[float], list[float]]:
     """Story similarity of every pair of documents within a topic: (same event, same topic
     but a different event)."""
-    from cleaner.stories import doc_weights
-    from cleaner.term_weights import TermWeights, similarity
+    from cleaner.dedup.stories import doc_weights
+    from cleaner.dedup.term_weights import TermWeights, similarity
 
     ok = [d for d in docs if d.ok]
     weights = doc_weights(ok, TermWeights(cfg["story"]).observe(ok))
@@ -329,8 +333,9 @@ def bench_scale(n: int) -> dict:
     articles sharing a dozen names, 15% near copies, and a few common terms everywhere."""
     import numpy as np
 
-    from cleaner.document import Document
-    from cleaner.signatures import low32, minhash_values, string_hashes, unique_sorted
+    from cleaner.core.document import Document
+    from cleaner.core.features import Features
+    from cleaner.dedup.signatures import low32, minhash_values, string_hashes, unique_sorted
 
     rng = random.Random(7)
     cfg = config_from_dict()
@@ -341,10 +346,10 @@ def bench_scale(n: int) -> dict:
     for i in range(n):
         if i and rng.random() < 0.15:  # a near copy of an earlier article: 5% of shingles changed
             src = docs[rng.randrange(len(docs))]
-            sh = src.work["near"].copy()
+            sh = src.features.near.copy()
             k = max(1, len(sh) // 20)
             sh[:k] = np.array(rng.sample(range(2**31), k), dtype=np.uint32)
-            terms, lead = src.work["terms"], src.work["lead"]
+            terms, lead = src.features.terms, src.features.lead
         else:
             if not story_terms or rng.random() < 0.35:  # a new story
                 story_terms.append([_letters(len(story_terms) * 15 + j) for j in range(15)])
@@ -357,9 +362,9 @@ def bench_scale(n: int) -> dict:
             sh = np.array(rng.sample(range(2**31), 300), dtype=np.uint32)
         sh = np.unique(sh)
         doc = Document(id=f"d{i:07d}", source="<bench>")
-        doc.work.update(exact=str(i), near=sh, near_mh=minhash_values(sh, num_perm, seed), terms=terms, lead=lead,
-                        words=300,
-                        story_mh=minhash_values(unique_sorted(low32(string_hashes(terms))), num_perm, seed))
+        doc.features = Features(exact=str(i), near=sh, near_mh=minhash_values(sh, num_perm, seed),
+                                terms=tuple(terms), lead=tuple(lead), words=300,
+                                story_mh=minhash_values(unique_sorted(low32(string_hashes(terms))), num_perm, seed))
         docs.append(doc)
     signing = time.perf_counter() - start
     timings = {}

@@ -171,7 +171,7 @@ def naive(items: list[dict]) -> dict:
     from datasketch import MinHash, MinHashLSH
     from langdetect import DetectorFactory, detect
 
-    from cleaner.shingles import shingles
+    from cleaner.dedup.shingles import shingles
 
     DetectorFactory.seed = 0
     lsh = MinHashLSH(num_perm=128, params=_BANDS)

@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cleaner.config import load_config  # noqa: E402
-from cleaner.document import Document  # noqa: E402
-from cleaner.language import DetectLanguage  # noqa: E402
+from cleaner.core.config import load_config  # noqa: E402
+from cleaner.core.document import Document  # noqa: E402
+from cleaner.stages.language.detect import DetectLanguage  # noqa: E402
 
 SNIPPET_LANGS = ("ru", "uk", "bg", "mk", "en", "de", "nl", "af", "da", "no", "sv", "es", "pt", "it", "ca",
                  "hr", "sl", "sk", "cs", "id")
@@ -49,10 +49,9 @@ class PlainLangdetect(DetectLanguage):
 
 def sentences(data: Path, per_language: int) -> dict[str, dict[str, list[str]]]:
     """tune / held-out sentences per expected language code."""
-    from langdetect import detector_factory
+    from cleaner.stages.language.detect import DetectLanguage
 
-    detector_factory.init_factory()
-    known = {c.split("-")[0] for c in detector_factory._factory.get_lang_list()} | {"hy", "ka"}
+    known = {c.split("-")[0] for c in DetectLanguage().languages()} | {"hy", "ka"}
     out: dict[str, dict[str, list[str]]] = {"tune": {}, "held-out": {}}
     for path in sorted((data / "lingua-sentences").glob("*.txt")):
         lang = {"nb": "no"}.get(path.stem, path.stem)  # langdetect calls Norwegian Bokmål "no"

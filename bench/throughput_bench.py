@@ -74,8 +74,8 @@ def bench_signatures(n: int = 2000) -> dict:
     import numpy as np
     from datasketch import MinHash
 
-    from cleaner.shingles import shingle_set, shingles
-    from cleaner.signatures import minhash_values
+    from cleaner.dedup.shingles import shingle_set, shingles
+    from cleaner.dedup.signatures import minhash_values
 
     texts = [a["text"] for a in articles(n, seed=3) if a["lang"] != "zh"]
     results = {}
@@ -121,17 +121,14 @@ def bench_signatures(n: int = 2000) -> dict:
 def bench_language(per_language: int = 200, n_articles: int = 300) -> dict | None:
     if not DATA.exists():
         return None
-    from langdetect import detector_factory
+    from cleaner.core.document import Document
+    from cleaner.stages.language.detect import DetectLanguage
 
-    from cleaner.document import Document
-    from cleaner.language import DetectLanguage
+    from cleaner.core.config import load_config
 
-    from cleaner.config import load_config
-
-    detector_factory.init_factory()
-    supported = {c.split("-")[0] for c in detector_factory._factory.get_lang_list()}
     settings = load_config()["language"]
     stage = DetectLanguage(**settings)
+    supported = {c.split("-")[0] for c in stage.languages()}
     right = total = 0
     by_lang = {}
     for path in sorted(DATA.glob("*.txt")):

@@ -60,15 +60,16 @@ def cases(smoke: bool) -> dict[str, tuple[str, str]]:
 
 def run_case(name: str, smoke: bool) -> dict:
     """One case in this process: the pipeline over one document."""
-    from cleaner.config import load_config
-    from cleaner.document import Document
-    from cleaner.pipeline import build_stages, run_documents
+    from cleaner.core.config import load_config
+    from cleaner.core.document import Document
+    from cleaner.exec.flow import run_documents
+    from cleaner.stages.build import build_stages
 
     kind, content = cases(smoke)[name]
     cfg = load_config()
     stages = build_stages(cfg)
     for stage in stages.per_document + [stages.sign]:
-        stage.prepare()
+        stage.setup()
     doc = Document(id="x", source="x.html" if kind == "html" else "x.txt",
                    **({"html": content} if kind == "html" else {"text": content}))
     del content

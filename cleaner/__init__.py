@@ -12,7 +12,7 @@ def __getattr__(name: str):
 
         return getattr(api, name)
     if name in ("ConfigError", "load_config"):
-        from . import config
+        from cleaner.core import config
 
         return getattr(config, name)
     raise AttributeError(f"module 'cleaner' has no attribute {name!r}")

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from .config import Config, config_from_dict, load_config
-from .pipeline import run_documents
-from .read import read_dicts
+from cleaner.core.config import Config, config_from_dict, load_config
+from cleaner.exec.flow import run_documents
+from cleaner.input.read import read_dicts
 
 
 @dataclass

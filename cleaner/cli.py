@@ -15,8 +15,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .config import ConfigError, load_config
+from cleaner import __version__
+from cleaner.core.config import ConfigError, load_config
+from cleaner.inspect.show import render_marked, show_document, show_record, table
 
 EXIT_USAGE = 2
 EXIT_REJECTED = 1  # --strict: the run completed, and some inputs were rejected
@@ -49,7 +50,7 @@ def _from_interrupt(exc: BaseException) -> bool:
 def _setup(path: str | None):
     """Configuration and stages, built (and so validated, rule files included) before any
     input is read."""
-    from .pipeline import build_stages
+    from cleaner.stages.build import build_stages
 
     try:
         cfg = load_config(path)
@@ -61,7 +62,7 @@ def _setup(path: str | None):
 def _check_out(input_path: Path, out_dir: Path) -> None:
     """Refuse an output folder that would mix with the input, or that holds anything but a
     cleaner run (a run replaces the whole folder): before anything is written."""
-    from .outdir import refuse_reason
+    from cleaner.store.outdir import refuse_reason
 
     problem = refuse_reason(out_dir, input_path)
     if problem:
@@ -112,11 +113,13 @@ def main(argv: list[str] | None = None) -> None:
 def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int | None, quiet: bool,
         resume: bool, strict: bool) -> None:
     """Clean, detect language and cluster every document under INPUT (a folder or a file)."""
-    from .output import write_outputs
-    from .pipeline import WorkerError, resolve_workers, run_documents
-    from .read import read_inputs
-    from .spool import PARTIAL_DIR, Checkpoint, OutputBusy, ResumeError
-    from .stage import STRICT_ENV, StageBug
+    from cleaner.store.output import write_outputs
+    from cleaner.exec.flow import run_documents
+    from cleaner.exec.local import WorkerError, resolve_workers
+    from cleaner.input.read import read_inputs
+    from cleaner.store.checkpoint import Checkpoint
+    from cleaner.store.spool import PARTIAL_DIR, OutputBusy, ResumeError
+    from cleaner.core.stage import STRICT_ENV, StageBug
 
     cfg, stages = _setup(config_path)
     requested = cfg["run"]["workers"] if workers is None else workers
@@ -125,7 +128,7 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
         click.echo(f"cleaner: note: {requested} workers is more than 4 per core; using {workers}", err=True)
     _check_out(input_path, out_dir)
     started = time.perf_counter()
-    from .output import run_fingerprint
+    from cleaner.store.output import run_fingerprint
 
     try:
         # Per-document results are reused only by the same settings and the same code.
@@ -136,7 +139,7 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
         _fail(f"cannot resume: {exc}")
     except OSError as exc:
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
-    from .outdir import remove_stale
+    from cleaner.store.outdir import remove_stale
 
     try:
         remove_stale(out_dir)  # killed runs' leftovers: ours to remove now that we hold the lock
@@ -151,7 +154,7 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
 
     progress = None
     if not quiet:
-        from .progress import ProgressBar, count_inputs
+        from cleaner.exec.progress import ProgressBar, count_inputs
 
         progress = ProgressBar(count_inputs(input_path, exclude=out_dir))
 
@@ -202,26 +205,6 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
         sys.exit(EXIT_REJECTED)
 
 
-def render_marked(lines: list[str], doc) -> list[str]:
-    """The extracted text line by line: kept lines indented, removed ones marked with their rule."""
-    from .extract import EXTRACTION_RULE  # here, not at the top: it loads trafilatura
-
-    by_line: dict[int, dict] = {}
-    for entry in doc.removed:
-        if entry["rule"] != EXTRACTION_RULE:
-            by_line.setdefault(entry["line_no"], entry)
-    out = []
-    for n, line in enumerate(lines, 1):
-        entry = by_line.get(n)
-        if entry is None:
-            out.append(f"  {line}")
-        elif entry.get("action") == "metadata":
-            out.append(f"~ {line}    <- {entry['rule']}: {entry['text']!r} moved to {entry['field']}")
-        else:
-            out.append(f"- {line}    <- {entry['rule']}")
-    return out
-
-
 @cli.command("clean")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Configuration file.")
@@ -232,9 +215,9 @@ def clean_file(file: Path, config_path: Path | None) -> None:
     '~' lines had a metadata prefix moved into a field. For HTML, the blocks that
     extraction left out are listed first, with their line in the HTML source.
     """
-    from .extract import EXTRACTION_RULE
-    from .pipeline import process_one
-    from .read import read_file
+    from cleaner.stages.extract import EXTRACTION_RULE
+    from cleaner.exec.local import process_one
+    from cleaner.input.read import read_file
 
     cfg, stages = _setup(config_path)
     extract, rest = stages.per_document[0], stages.per_document[1:]  # one file: no templates, no clustering
@@ -270,7 +253,7 @@ def eval_run(out_dir: Path, gold: Path, as_json: bool) -> None:
     """
     import json
 
-    from .evaluate import EvalError, format_table, load_gold, load_predicted, score
+    from cleaner.inspect.evaluate import EvalError, format_table, load_gold, load_predicted, score
 
     try:
         result = score(load_predicted(out_dir), load_gold(gold))
@@ -280,19 +263,12 @@ def eval_run(out_dir: Path, gold: Path, as_json: bool) -> None:
 
 
 def _open_run(out_dir: Path):
-    from .runs import Run, RunError
+    from cleaner.inspect.runs import Run, RunError
 
     try:
         return Run(out_dir)
     except RunError as exc:
         _fail(str(exc))
-
-
-def _table(rows: list[tuple], head: tuple) -> list[str]:
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))] + [fmt.format(*map(str, r)) for r in rows]
-    return [line.rstrip() for line in lines]
 
 
 @cli.command("report")
@@ -302,7 +278,7 @@ def report_run(out_dir: Path, as_json: bool) -> None:
     """Summary of a finished run in OUT: counts, rejections, languages, rule hits, record sizes."""
     import json
 
-    from .runs import RunError
+    from cleaner.inspect.runs import RunError
 
     try:
         summary = _open_run(out_dir).summary()
@@ -325,45 +301,8 @@ def report_run(out_dir: Path, as_json: bool) -> None:
     for title, head, rows in sections:
         rows = list(rows)
         if rows:
-            out += [title + ":"] + ["  " + line for line in _table(rows, head)] + [""]
+            out += [title + ":"] + ["  " + line for line in table(rows, head)] + [""]
     click.echo("\n".join(out).rstrip())
-
-
-def _show_document(row: dict) -> list[str]:
-    out = [f"document {row['id']}  ({row['source']}{', line ' + str(row['line']) if row.get('line') else ''})",
-           f"  status:   {row['status']}" + (f" ({row['error']})" if row["error"] else ""),
-           f"  record:   {row['record_id'] or '-'}",
-           # Never Python's None in human output: say what is unknown.
-           f"  language: {row['lang'] or 'unknown'}"
-           + (f" ({row['lang_prob']})" if row["lang_prob"] is not None else "")
-           + (f": {row['lang_reason']}" if row["lang_reason"] else ""),
-           f"  title:    {row['title'] or '(no title)'}", f"  date:     {row['date'] or 'date unknown'}",
-           f"  url:      {row['url'] or '(no url)'}"]
-    out += [f"  {field} from: {how}" for field, how in sorted(row["meta"].items())]
-    out += ["", "text:"] + ["  " + line for line in (row["text"] or "").split("\n")]
-    if row["removed"]:
-        out += ["", "removed (rule: line, text):"]
-        out += [f"  - {r['rule']}: line {r['line_no']}: {r['text']}" for r in row["removed"]]
-    if row["flags"]:
-        out += ["", "flags:"] + [f"  ! {f.get('flag')}: {f.get('reason') or f.get('text') or ''}" for f in row["flags"]]
-    return out
-
-
-def _show_record(row: dict) -> list[str]:
-    out = [f"record {row['record_id']}: {row['size']} member(s), lang {row['lang']}, date {row['date']}",
-           f"  title:     {row['title']}", f"  canonical: {row['canonical_id']}: {row['why']}", "", "members:"]
-    out += ["  " + line for line in _table(
-        [(m["id"], m["relation"], m["similarity"], m["reason"]) for m in row["members"]],
-        ("id", "relation", "similarity", "reason"))]
-    shared = [m for m in row["members"] if m.get("shared_terms")]
-    if shared:
-        out += ["", "shared terms with the canonical (weight: where it came from):"]
-        for m in shared:
-            evidence = m.get("term_evidence") or []
-            out.append(f"  {m['id']}: " + ", ".join(m["shared_terms"]))
-            out += [f"      {e.get('term')}  {e.get('weight')}: {e.get('from')}" for e in evidence if isinstance(e, dict)]
-    out += ["", "canonical text:"] + ["  " + line for line in (row["text"] or "").split("\n")]
-    return out
 
 
 @cli.command("show")
@@ -375,7 +314,7 @@ def show(out_dir: Path, some_id: str, as_json: bool) -> None:
     run in OUT, with its provenance."""
     import json
 
-    from .runs import RunError
+    from cleaner.inspect.runs import RunError
 
     try:
         kind, row = _open_run(out_dir).find(some_id)
@@ -384,7 +323,7 @@ def show(out_dir: Path, some_id: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(row, indent=2, ensure_ascii=False))
         return
-    click.echo("\n".join(_show_record(row) if kind == "record" else _show_document(row)))
+    click.echo("\n".join(show_record(row) if kind == "record" else show_document(row)))
 
 
 @cli.command("explain")
@@ -397,8 +336,8 @@ def explain_pair(out_dir: Path, doc_a: str, doc_b: str, as_json: bool) -> None:
     against its threshold, shared shingles and terms, and where each one landed."""
     import json
 
-    from .explain import explain, format_explanation
-    from .runs import RunError
+    from cleaner.inspect.explain import explain, format_explanation
+    from cleaner.inspect.runs import RunError
 
     try:
         result = explain(_open_run(out_dir), doc_a, doc_b)

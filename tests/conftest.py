@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from cleaner.config import load_config
-from cleaner.pipeline import run_documents
-from cleaner.read import read_inputs
+from cleaner.core.config import load_config
+from cleaner.exec.flow import run_documents
+from cleaner.input.read import read_inputs
 
 # A bug in a stage fails the test (here and in the CLI runs tests start) instead of
 # becoming one more rejected document.

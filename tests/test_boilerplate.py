@@ -1,7 +1,9 @@
-from cleaner.boilerplate import StripBoilerplate, decide, join_lines, tag_lines
-from cleaner.config import load_config
-from cleaner.document import REJECTED, Document
-from cleaner.rules import load_rules
+from cleaner.stages.boilerplate.decide import decide, join_lines
+from cleaner.stages.boilerplate.strip import StripBoilerplate
+from cleaner.stages.boilerplate.tag import tag_lines
+from cleaner.core.config import load_config
+from cleaner.core.document import REJECTED, Document
+from cleaner.stages.boilerplate.rules import load_rules
 
 CFG = load_config()
 B = CFG["boilerplate"]
@@ -103,7 +105,7 @@ def test_text_without_words_is_rejected():
 
 
 def test_overlong_lines_never_reach_a_regex():
-    from cleaner.rules import MAX_MATCH_CHARS
+    from cleaner.stages.boilerplate.rules import MAX_MATCH_CHARS
 
     rule = next(r for r in STAGE.rules if r.id == "credit.slash-agency")
     line = "x" * MAX_MATCH_CHARS + " /Reuters"

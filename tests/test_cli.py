@@ -143,11 +143,11 @@ def test_api_returns_documents_and_records_without_files(tmp_path, monkeypatch):
 
 
 def test_report_escapes_document_strings():
-    from cleaner.report import render_report
-    from cleaner.pipeline import run_documents
-    from cleaner.read import read_dicts
-    from cleaner.config import load_config
-    from cleaner.output import build_manifest
+    from cleaner.inspect.report import render_report
+    from cleaner.exec.flow import run_documents
+    from cleaner.input.read import read_dicts
+    from cleaner.core.config import load_config
+    from cleaner.store.output import build_manifest
 
     cfg = load_config()
     res = run_documents(read_dicts([{"id": "<img src=x onerror=alert(1)>", "title": "<script>alert(1)</script>",
@@ -267,7 +267,7 @@ def test_exploring_verbs_fail_in_one_line(out, args, message):
 def test_progress_bar_on_a_terminal_and_quiet_without(tmp_path):
     import io
 
-    from cleaner.progress import ProgressBar, count_inputs
+    from cleaner.exec.progress import ProgressBar, count_inputs
 
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "feed.jsonl").write_text('{"text": "a"}\n' * 1500, encoding="utf-8")

@@ -1,6 +1,8 @@
 import json
 import random
 
+import pytest
+
 from cleaner import clean
 
 WORDS = [f"w{i}" for i in range(400)]
@@ -107,7 +109,7 @@ def test_output_independent_of_input_order():
 
 
 def test_average_linkage_does_not_chain():
-    from cleaner.stories import average_linkage
+    from cleaner.dedup.stories import average_linkage
 
     # a~b and b~c are strong, a and c share nothing: single linkage would give {a, b, c}
     edges = {(0, 1): 0.3, (1, 2): 0.25}
@@ -117,7 +119,7 @@ def test_average_linkage_does_not_chain():
 
 
 def test_average_linkage_is_independent_of_edge_order():
-    from cleaner.stories import average_linkage
+    from cleaner.dedup.stories import average_linkage
 
     edges = {(0, 1): 0.5, (2, 3): 0.5, (1, 2): 0.3, (0, 3): 0.3, (4, 5): 0.12}
     shuffled = dict(sorted(edges.items(), key=lambda kv: -kv[0][1]))
@@ -136,9 +138,9 @@ def test_numbers_alone_never_link_stories():
 def test_band_index_finds_what_datasketch_lsh_finds():
     from datasketch import MinHash, MinHashLSH
 
-    from cleaner.cluster import BandIndex
-    from cleaner.shingles import shingle_set
-    from cleaner.signatures import minhash_values
+    from cleaner.dedup.cluster import BandIndex
+    from cleaner.dedup.shingles import shingle_set
+    from cleaner.dedup.signatures import minhash_values
 
     rng = random.Random(5)
     base = [f"w{rng.randrange(3000)}" for _ in range(300)]
@@ -156,3 +158,25 @@ def test_band_index_finds_what_datasketch_lsh_finds():
     for hv in sigs:
         assert ours.query(hv) == set(theirs.query(MinHash(num_perm=128, seed=1, hashvalues=hv, scheme="affine32")))
     assert len(ours.query(sigs[0])) > 1  # the edited copies of the base are candidates
+
+
+@pytest.mark.parametrize("num_perm", [16, 64, 128, 256])
+def test_lsh_bands_are_the_ones_datasketch_picks(num_perm):
+    """cleaner's own (b, r) choice, without datasketch's private _optimal_param or scipy,
+    agrees with MinHashLSH's public b and r; where MinHashLSH refuses (b < 2), so does
+    the config check."""
+    import warnings
+
+    from datasketch import MinHashLSH
+
+    from cleaner.dedup.bands import optimal_bands
+
+    for threshold in (0.05, 0.2, 0.35, 0.5, 0.6, 0.7, 0.8, 0.9, 0.97):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+            except ValueError:
+                assert optimal_bands(threshold, num_perm)[0] < 2
+                continue
+        assert optimal_bands(threshold, num_perm) == (lsh.b, lsh.r), threshold

@@ -3,9 +3,9 @@ and the sentences that look like clutter but are news, which must stay."""
 
 import pytest
 
-from cleaner.boilerplate import StripBoilerplate
-from cleaner.config import load_config
-from cleaner.document import Document
+from cleaner.stages.boilerplate.strip import StripBoilerplate
+from cleaner.core.config import load_config
+from cleaner.core.document import Document
 
 CFG = load_config()
 B = CFG["boilerplate"]

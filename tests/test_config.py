@@ -2,7 +2,7 @@ import pytest
 from click.testing import CliRunner
 
 from cleaner.cli import cli as main
-from cleaner.config import DEFAULT_CONFIG, SCHEMA, ConfigError, config_from_dict, load_config
+from cleaner.core.config import DEFAULT_CONFIG, SCHEMA, ConfigError, config_from_dict, load_config
 
 
 def write(tmp_path, text, name="bad.toml"):
@@ -95,7 +95,7 @@ def test_unreadable_config_and_rule_files(tmp_path):
     bad.write_bytes("[near]\n# caf\xe9\n".encode("latin-1"))
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_config(bad)
-    from cleaner.rules import load_rules
+    from cleaner.stages.boilerplate.rules import load_rules
 
     with pytest.raises(ConfigError, match="is a folder"):
         load_rules([tmp_path])

@@ -4,7 +4,7 @@ from itertools import combinations
 
 import pytest
 
-from cleaner.evaluate import EvalError, format_table, load_gold, load_predicted, score
+from cleaner.inspect.evaluate import EvalError, format_table, load_gold, load_predicted, score
 
 
 def labels(values):

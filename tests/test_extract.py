@@ -1,5 +1,5 @@
-from cleaner.document import REJECTED, Document
-from cleaner.extract import Extract
+from cleaner.core.document import REJECTED, Document
+from cleaner.stages.extract import Extract
 
 PAGE = """<html><head><title>Port strike | Example Daily</title>
 <meta name="date" content="2025-12-20"><link rel="canonical" href="https://daily.example/odesa">
@@ -47,7 +47,7 @@ def test_what_extraction_leaves_out_is_audited_with_source_lines():
 
 
 def test_a_repeated_block_kept_once_is_listed_once_as_dropped():
-    from cleaner.extract import dropped_blocks, page_blocks
+    from cleaner.stages.extract import dropped_blocks, page_blocks
 
     blocks = page_blocks("<html><body><nav>Pick a language</nav><article><p>Pick a language</p></article></body></html>")
     assert [r["text"] for r in dropped_blocks(blocks, "Pick a language")] == ["Pick a language"]
@@ -55,7 +55,7 @@ def test_a_repeated_block_kept_once_is_listed_once_as_dropped():
 
 
 def test_link_density_of_blocks():
-    from cleaner.extract import page_blocks
+    from cleaner.stages.extract import page_blocks
 
     blocks = page_blocks("<html><body><p><a href='/x'>Grain exports resume</a></p>"
                          "<p>Officials said <a href='/y'>more</a> ships sailed.</p></body></html>")
@@ -63,7 +63,7 @@ def test_link_density_of_blocks():
 
 
 def test_xhtml_declaration_and_mixed_content_are_audited():
-    from cleaner.extract import dropped_blocks, page_blocks
+    from cleaner.stages.extract import dropped_blocks, page_blocks
 
     html = ('<?xml version="1.0" encoding="utf-8"?>\n<html><body><span>Subscribe now</span>'
             "<div>We use cookies on this site<div>Home</div></div><article><p>Story text.</p></article></body></html>")
@@ -77,8 +77,8 @@ def test_the_page_is_parsed_once(monkeypatch):
     parses readability's summary, a fragment of the page: not counted."""
     import trafilatura.utils
 
-    from cleaner.document import Document
-    from cleaner.extract import Extract
+    from cleaner.core.document import Document
+    from cleaner.stages.extract import Extract
 
     import lxml.html
 

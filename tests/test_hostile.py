@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cleaner.read import read_file, read_inputs
+from cleaner.input.read import read_file, read_inputs
 from conftest import RAW
 from hostile_folder import DE, EN, FR, JA, RU, ZH, build_hostile
 
@@ -136,7 +136,7 @@ def test_strict_turns_rejections_into_exit_1(hostile, tmp_path):
 
 
 def test_unreadable_file_and_folder(tmp_path, monkeypatch):
-    import cleaner.read as read
+    import cleaner.input.read as read
 
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "locked.txt").write_text(EN, encoding="utf-8")
@@ -248,8 +248,8 @@ def test_resume_refuses_another_configuration(tmp_path):
 
 
 def test_cut_off_checkpoint_is_repaired(tmp_path):
-    from cleaner.document import Document
-    from cleaner.spool import Checkpoint
+    from cleaner.core.document import Document
+    from cleaner.store.checkpoint import Checkpoint
 
     cp = Checkpoint(tmp_path, "fp", resume=False)
     for i in range(3):
@@ -301,11 +301,11 @@ def test_input_file_order_does_not_matter_and_nothing_is_written_outside_out(tmp
 
 
 def test_a_second_run_into_the_same_folder_stops(tmp_path):
-    from cleaner.spool import LOCK_FILE, _lock
+    from cleaner.store.spool import LOCK_FILE, lock_file
 
     out = tmp_path / "out"
     out.mkdir()
-    fd = _lock(out / LOCK_FILE)  # as a running run holds it
+    fd = lock_file(out / LOCK_FILE)  # as a running run holds it
     try:
         result = run_cli("run", str(RAW), "--out", str(out), "-q")
     finally:
@@ -323,7 +323,7 @@ def test_endless_line_in_a_gzipped_feed_is_bounded(tmp_path):
 
 
 def test_outputs_are_renamed_only_once_all_are_written(tmp_path):
-    from cleaner.output import atomic_writes
+    from cleaner.store.output import atomic_writes
 
     (tmp_path / "a").write_text("old a", encoding="utf-8")
     (tmp_path / "b").write_text("old b", encoding="utf-8")
@@ -341,8 +341,8 @@ def test_outputs_are_renamed_only_once_all_are_written(tmp_path):
 
 
 def test_a_failed_spool_write_leaves_no_partial_frame(tmp_path, monkeypatch):
-    import cleaner.spool as spool_module
-    from cleaner.document import Document
+    import cleaner.store.spool as spool_module
+    from cleaner.core.document import Document
 
     spool = spool_module.Spool(str(tmp_path))
     try:

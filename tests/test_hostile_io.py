@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from cleaner import clean
-from cleaner.pipeline import run_documents
-from cleaner.read import read_dicts, read_inputs
+from cleaner.exec.flow import run_documents
+from cleaner.input.read import read_dicts, read_inputs
 from conftest import RAW
 
 TEXTS = [
@@ -73,7 +73,7 @@ def test_a_real_id_item_is_kept():
 
 @pytest.mark.parametrize("limit", [100_000_000_000, 1 << 40])
 def test_a_huge_size_limit_reads_a_small_file(tmp_path, limit):
-    from cleaner.read import read_file
+    from cleaner.input.read import read_file
 
     for name in ("a.txt", "b.txt.gz"):
         path = tmp_path / name
@@ -85,7 +85,7 @@ def test_a_huge_size_limit_reads_a_small_file(tmp_path, limit):
 
 @pytest.mark.parametrize("value", [(1 << 40) + 1, 2**63 - 1])
 def test_size_limits_past_the_range_are_refused_at_load(tmp_path, value):
-    from cleaner.config import ConfigError, load_config
+    from cleaner.core.config import ConfigError, load_config
 
     path = tmp_path / "c.toml"
     path.write_text(f"[read]\nmax_file_bytes = {value}\n", encoding="utf-8")
@@ -94,7 +94,7 @@ def test_size_limits_past_the_range_are_refused_at_load(tmp_path, value):
 
 
 def test_a_file_1100_folders_down_is_read_and_counted(tmp_path):
-    from cleaner.progress import count_inputs
+    from cleaner.exec.progress import count_inputs
 
     deep = tmp_path
     for _ in range(1100):  # not mkdir(parents=True): it recurses too
@@ -124,7 +124,7 @@ def test_the_walk_keeps_os_walk_order(tmp_path):
     for rel in ("b/z.txt", "b/a.txt", "a/c/x.txt", "a/y.txt", "m.txt", "a.txt"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x", encoding="utf-8")
-    from cleaner.read import list_inputs
+    from cleaner.input.read import list_inputs
 
     got = [rel.as_posix() for _, rel, _ in list_inputs(tmp_path)]
     assert got == ["a.txt", "m.txt", "a/y.txt", "a/c/x.txt", "b/a.txt", "b/z.txt"]
@@ -148,7 +148,7 @@ def test_config_naming_a_fifo_or_a_device_is_refused_at_once(tmp_path, kind):
 
 
 def test_a_huge_config_is_refused(tmp_path):
-    from cleaner.config import ConfigError, load_config
+    from cleaner.core.config import ConfigError, load_config
 
     path = tmp_path / "c.toml"
     path.write_text("# padding\n" * 200_000, encoding="utf-8")
@@ -193,7 +193,7 @@ def test_the_resume_fingerprint_changes_with_the_code(tmp_path, cfg):
     import shutil
 
     import cleaner
-    from cleaner.output import run_fingerprint
+    from cleaner.store.output import run_fingerprint
 
     copy = tmp_path / "cleaner"
     shutil.copytree(Path(cleaner.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
@@ -207,7 +207,7 @@ def test_the_resume_fingerprint_changes_with_the_code(tmp_path, cfg):
 def test_a_lock_taken_on_a_file_removed_meanwhile_is_taken_again(tmp_path, monkeypatch):
     import fcntl
 
-    import cleaner.spool as spool
+    import cleaner.store.spool as spool
 
     path = tmp_path / spool.LOCK_FILE
     real, calls = fcntl.flock, []
@@ -219,7 +219,7 @@ def test_a_lock_taken_on_a_file_removed_meanwhile_is_taken_again(tmp_path, monke
         return real(fd, op)
 
     monkeypatch.setattr(spool.fcntl, "flock", flock)
-    fd = spool._lock(path)
+    fd = spool.lock_file(path)
     try:
         assert os.path.samestat(os.fstat(fd), os.stat(path))  # the lock is on the file in place
     finally:
@@ -287,7 +287,7 @@ def _fake_run(k: int):
 def test_out_holds_one_whole_run_at_every_instant(tmp_path):
     import threading
 
-    from cleaner.outdir import _exchange, replace_run
+    from cleaner.store.outdir import _exchange, replace_run
 
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -332,7 +332,7 @@ def test_out_holds_one_whole_run_at_every_instant(tmp_path):
 
 
 def test_a_failed_write_leaves_out_and_its_surroundings_as_they_were(tmp_path):
-    from cleaner.outdir import replace_run
+    from cleaner.store.outdir import replace_run
 
     out = tmp_path / "out"
     out.mkdir()
@@ -357,7 +357,7 @@ def test_workers_past_256_are_a_usage_error():
 
 
 def test_workers_are_capped_at_a_few_per_core(monkeypatch):
-    import cleaner.pipeline as pipeline
+    import cleaner.exec.local as pipeline
 
     monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
     assert pipeline.resolve_workers(200) == 8

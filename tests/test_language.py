@@ -1,7 +1,7 @@
 import pytest
 
-from cleaner.language import DetectLanguage
-from cleaner.document import Document
+from cleaner.stages.language.detect import DetectLanguage
+from cleaner.core.document import Document
 
 SAMPLES = {
     "en": "The city council approved the budget on Monday after a long debate about schools and roads.",
@@ -16,7 +16,7 @@ SAMPLES = {
 
 @pytest.mark.parametrize("lang", sorted(SAMPLES))
 def test_detects_language_with_probability_and_reason(lang):
-    from cleaner.document import Document
+    from cleaner.core.document import Document
 
     doc = DetectLanguage().process(Document(id="x", source="x", text=SAMPLES[lang]))
     assert doc.lang == lang
@@ -32,7 +32,7 @@ def test_same_answer_in_every_process():
     import sys
 
     text = "Ja ja, das ist so. Oui. Yes indeed, it is."
-    code = ("import sys; from cleaner.document import Document; from cleaner.language import DetectLanguage; "
+    code = ("import sys; from cleaner.core.document import Document; from cleaner.stages.language.detect import DetectLanguage; "
             "d = DetectLanguage().process(Document(id='x', source='x', text=sys.argv[1])); "
             "print(d.lang, repr(d.lang_prob))")
     answers = {subprocess.run([sys.executable, "-c", code, text], capture_output=True, text=True, check=True,
@@ -41,14 +41,14 @@ def test_same_answer_in_every_process():
 
 
 def test_too_short_is_undetermined():
-    from cleaner.document import Document
+    from cleaner.core.document import Document
 
     doc = DetectLanguage(min_chars=20).process(Document(id="x", source="x", text="Hi 123"))
     assert doc.lang == "und" and doc.lang_prob is None and "too little text" in doc.lang_reason
 
 
 def test_only_a_sample_is_read():
-    from cleaner.document import Document
+    from cleaner.core.document import Document
 
     text = SAMPLES["de"] + " " + SAMPLES["en"] * 40
     doc = DetectLanguage(sample_chars=len(SAMPLES["de"])).process(Document(id="x", source="x", text=text))
@@ -56,12 +56,11 @@ def test_only_a_sample_is_read():
 
 
 def _probabilities(cls, text: str, trials: int = 3):
-    from langdetect import DetectorFactory, detector_factory
     from langdetect.lang_detect_exception import LangDetectException
 
-    DetectorFactory.seed = 0
-    detector_factory.init_factory()
-    detector = cls(detector_factory._factory)
+    stage = DetectLanguage(seed=0)
+    stage.setup()
+    detector = cls(stage._factory)
     detector.n_trial = trials
     detector.append(text)
     try:
@@ -87,7 +86,7 @@ MIXED = [
 def test_fast_detector_gives_langdetects_exact_probabilities(text):
     from langdetect.detector import Detector
 
-    from cleaner.langdetect_fast import FastDetector
+    from cleaner.stages.language.langdetect_fast import FastDetector
 
     assert _probabilities(FastDetector, text) == _probabilities(Detector, text)
 
@@ -97,7 +96,7 @@ def test_fast_detector_matches_on_the_sample_corpus():
 
     from langdetect.detector import Detector
 
-    from cleaner.langdetect_fast import FastDetector
+    from cleaner.stages.language.langdetect_fast import FastDetector
 
     for path in sorted(p for p in Path(__file__).parents[1].joinpath("raw").rglob("*") if p.is_file()):
         text = path.read_bytes().decode("utf-8", "replace")[:700]
@@ -113,7 +112,7 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 def test_fast_detector_matches_langdetect_on_any_text(text):
     from langdetect.detector import Detector
 
-    from cleaner.langdetect_fast import FastDetector
+    from cleaner.stages.language.langdetect_fast import FastDetector
 
     assert _probabilities(FastDetector, text, 1) == _probabilities(Detector, text, 1)
 

@@ -2,9 +2,9 @@
 
 import json
 
-from cleaner.config import load_config
-from cleaner.pipeline import run_documents
-from cleaner.read import read_inputs
+from cleaner.core.config import load_config
+from cleaner.exec.flow import run_documents
+from cleaner.input.read import read_inputs
 from conftest import RAW
 
 
@@ -27,7 +27,7 @@ def test_spooled_run_equals_in_memory_run(tmp_path):
     spooled = run(spool=True, spool_dir=str(tmp_path))
     try:
         assert rows(spooled) == rows(memory)
-        assert all(d.text == "" and set(d.work) == {"spool"} for d in spooled.documents if d.ok)
+        assert all(d.text == "" and d.features is None and d.stored.ref is not None for d in spooled.documents if d.ok)
         assert list(tmp_path.iterdir()), "the spool lives in the given folder"
     finally:
         spooled.close()
@@ -47,8 +47,8 @@ def test_workers_store_documents_themselves(tmp_path, monkeypatch):
     # document here shares a line with another, so templates re-store none either).
     import os
 
-    from cleaner.document import Document
-    from cleaner.spool import Spool
+    from cleaner.core.document import Document
+    from cleaner.store.spool import Spool
 
     main, stored_by_main, real_put = os.getpid(), [], Spool.put
 
@@ -63,7 +63,7 @@ def test_workers_store_documents_themselves(tmp_path, monkeypatch):
     result = run_documents(docs, load_config(), workers=2, spool=True, spool_dir=str(tmp_path))
     try:
         assert stored_by_main == []
-        assert all("spool" in d.work for d in result.documents)
+        assert all(d.stored.ref is not None for d in result.documents)
         assert [result.full(d).text for d in result.documents] == [d.text for d in sorted(docs, key=Document.sort_key)]
     finally:
         result.close()
@@ -71,7 +71,7 @@ def test_workers_store_documents_themselves(tmp_path, monkeypatch):
 
 def _site_runs(tmp_path, texts):
     """One source's documents run in memory and spooled with 2 workers."""
-    from cleaner.read import read_inputs as read
+    from cleaner.input.read import read_inputs as read
 
     src = tmp_path / "in" / "site"
     src.mkdir(parents=True)

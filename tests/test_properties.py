@@ -7,10 +7,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaner.api import clean, get_config
-from cleaner.boilerplate import StripBoilerplate, tag_lines
-from cleaner.document import Document
-from cleaner.rules import is_sentence
-from cleaner.text import word_count
+from cleaner.stages.boilerplate.strip import StripBoilerplate
+from cleaner.stages.boilerplate.tag import tag_lines
+from cleaner.core.document import Document
+from cleaner.stages.boilerplate.rules import is_sentence
+from cleaner.core.text import word_count
 
 CFG = get_config(None)
 B = CFG["boilerplate"]
@@ -37,7 +38,7 @@ def _strip(text: str) -> Document:
 def test_every_line_is_kept_or_listed_as_removed(text):
     doc = _strip(text)
     lines = text.split("\n")
-    kept = set(doc.work.get("line_no", [])) if doc.ok else set()
+    kept = set(doc.line_no or []) if doc.ok else set()
     removed = {r["line_no"] for r in doc.removed}
     for n, line in enumerate(lines, 1):
         if line.strip() and doc.ok:

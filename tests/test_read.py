@@ -1,7 +1,7 @@
 import json
 
-from cleaner.document import REJECTED
-from cleaner.read import decode_bytes, read_dicts, read_inputs
+from cleaner.core.document import REJECTED
+from cleaner.input.read import decode_bytes, read_dicts, read_inputs
 
 EXTS = [".txt", ".html", ".htm", ".json", ".jsonl"]
 

@@ -5,9 +5,9 @@ article's own prose introduces keep the lone-pair test (headline-like items only
 
 import pytest
 
-from cleaner.boilerplate import StripBoilerplate
-from cleaner.config import load_config
-from cleaner.document import REJECTED, Document
+from cleaner.stages.boilerplate.strip import StripBoilerplate
+from cleaner.core.config import load_config
+from cleaner.core.document import REJECTED, Document
 
 CFG = load_config()
 B = CFG["boilerplate"]

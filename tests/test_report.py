@@ -12,12 +12,13 @@ from types import GeneratorType, SimpleNamespace
 import pytest
 from conftest import RAW
 
-from cleaner.cluster import CANONICAL, NEAR, STORY, Member, Record
-from cleaner.document import DUPLICATE, KEPT, Document
-from cleaner.output import build_manifest
-from cleaner.pipeline import run_documents
-from cleaner.read import read_dicts
-from cleaner.report import _JS, render_report, script_json
+from cleaner.dedup.cluster import CANONICAL, NEAR, STORY, Member, Record
+from cleaner.core.document import DUPLICATE, KEPT, Document
+from cleaner.store.output import build_manifest
+from cleaner.exec.flow import run_documents
+from cleaner.input.read import read_dicts
+from cleaner.inspect.report import render_report, script_json
+from cleaner.inspect.report_page import JS as _JS
 
 
 def synthetic_run(n_records: int):

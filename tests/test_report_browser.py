@@ -17,8 +17,8 @@ import pytest
 from conftest import RAW
 from test_report import synthetic_run
 
-from cleaner.output import atomic_write
-from cleaner.report import render_report
+from cleaner.store.output import atomic_write
+from cleaner.inspect.report import render_report
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 WIDTH, HEIGHT = 1280, 1000
@@ -184,9 +184,9 @@ def test_a_malformed_escape_in_the_address_is_no_error(driver, raw_report):
 
 
 def test_hostile_strings_stay_text_in_the_browser(driver, tmp_path, cfg):
-    from cleaner.output import build_manifest
-    from cleaner.pipeline import run_documents
-    from cleaner.read import read_dicts
+    from cleaner.store.output import build_manifest
+    from cleaner.exec.flow import run_documents
+    from cleaner.input.read import read_dicts
 
     attack = "<img src=x onerror='window.pwned=1'></script><script>window.pwned=2</script>"
     result = run_documents(read_dicts([{"id": attack, "title": attack, "url": "javascript:window.pwned=3",

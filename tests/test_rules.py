@@ -2,10 +2,10 @@
 
 import pytest
 
-from cleaner.boilerplate import example_hits
-from cleaner.config import ConfigError, load_config
-from cleaner.rules import is_headline_like, load_rules
-from cleaner.text import word_count
+from cleaner.stages.boilerplate.tag import example_hits
+from cleaner.core.config import ConfigError, load_config
+from cleaner.stages.boilerplate.rules import is_headline_like, load_rules
+from cleaner.core.text import word_count
 
 CFG = load_config()
 RULES = load_rules(CFG.rule_paths())

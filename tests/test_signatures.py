@@ -1,10 +1,10 @@
 import numpy as np
 from datasketch import MinHash
 
-from cleaner.features import salient_terms
-from cleaner.shingles import exact_key, is_unspaced, shingle_set, shingles
-from cleaner.signatures import POLY_BASE, POSITION_CONSTANTS, fmix32, jaccard, minhash_values, string_hashes, token_hashes
-from cleaner.text import tokens
+from cleaner.dedup.terms import salient_terms
+from cleaner.dedup.shingles import exact_key, is_unspaced, shingle_set, shingles
+from cleaner.dedup.signatures import POLY_BASE, POSITION_CONSTANTS, fmix32, jaccard, minhash_values, string_hashes, token_hashes
+from cleaner.core.text import tokens
 
 
 TEXT = "Russian missiles hit the port of Odesa early on Saturday, killing seven people, the governor said."
@@ -114,7 +114,7 @@ def test_exact_key_ignores_spacing_and_punctuation_around_words(text):
 
 
 def test_long_texts_are_hashed_in_batches_with_the_same_values(monkeypatch):
-    import cleaner.signatures as sig
+    import cleaner.dedup.signatures as sig
 
     text = " ".join(f"word{i % 997} Straße{i % 13}" for i in range(4000)) + " " + "z" * 300
     whole = token_hashes(text)

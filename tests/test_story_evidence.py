@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner.config import config_from_dict
-from cleaner.dates import story_gap
-from cleaner.document import Document
-from cleaner.features import salient_terms
-from cleaner.sign import Sign
-from cleaner.term_weights import TermWeights, doc_terms, similarity
+from cleaner.core.config import config_from_dict
+from cleaner.core.dates import story_gap
+from cleaner.core.document import Document
+from cleaner.dedup.terms import salient_terms
+from cleaner.stages.sign import Sign
+from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
 
 CFG = config_from_dict()
 
@@ -139,9 +139,9 @@ def test_shipped_calendar_names_match_babel():
     babel = pytest.importorskip("babel")  # noqa: F841 - the test extra installs it
     import json
 
-    from cleaner.calendar_names import PATH, build
+    from cleaner.core.calendar_names import PATH, build
 
-    assert json.loads(PATH.read_text(encoding="utf-8")) == build(), "rebuild: python3 -m cleaner.calendar_names"
+    assert json.loads(PATH.read_text(encoding="utf-8")) == build(), "rebuild: python3 -m cleaner.core.calendar_names"
 
 
 def test_month_names_are_read_in_the_documents_language():
@@ -157,7 +157,7 @@ def test_month_names_are_read_in_the_documents_language():
 
 def test_odd_dates_and_digits_reject_nothing():
     doc = signed("The court met on Sunday in Vylkove.", date="0001-01-01")
-    assert doc.ok and not [t for t in doc.work["terms"] if t.startswith("@")]
+    assert doc.ok and not [t for t in doc.features.terms if t.startswith("@")]
     assert signed("Dec ፩ Vylkove and Reni signed.").ok  # a digit int() cannot read
 
 
@@ -168,7 +168,7 @@ def test_a_month_without_a_day_is_still_a_name():
 
 
 def test_a_lead_gate_without_a_lead_is_refused():
-    from cleaner.config import ConfigError
+    from cleaner.core.config import ConfigError
 
     with pytest.raises(ConfigError, match="story.lead_words"):
         config_from_dict({"story": {"lead_words": 0}})

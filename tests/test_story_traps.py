@@ -117,10 +117,11 @@ def test_language_matches(trap, all_docs):
 def trap_scores(trap) -> tuple[list[float], list[float]]:
     """Story similarity (term_weights.similarity) of each pair of the trap's documents, run
     through the per-document stages: (same event, different event)."""
-    from cleaner.config import config_from_dict
-    from cleaner.pipeline import build_stages, process_one
-    from cleaner.read import read_dicts
-    from cleaner.term_weights import TermWeights, doc_terms, similarity
+    from cleaner.core.config import config_from_dict
+    from cleaner.exec.local import process_one
+    from cleaner.stages.build import build_stages
+    from cleaner.input.read import read_dicts
+    from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
 
     cfg = config_from_dict()
     stages = build_stages(cfg)
@@ -143,7 +144,7 @@ SCORED_APART: set[str] = set()
 
 @pytest.mark.parametrize("trap", traps({n for n in NAMES if n not in SCORED_APART}))
 def test_different_events_score_well_below_the_threshold(trap):
-    from cleaner.config import config_from_dict
+    from cleaner.core.config import config_from_dict
 
     threshold = config_from_dict()["story"]["threshold"]
     same, other = trap_scores(trap)

@@ -1,6 +1,6 @@
 from cleaner import clean
-from cleaner.document import Document
-from cleaner.templates import Templates, source_key
+from cleaner.core.document import Document
+from cleaner.stages.templates import Templates, source_key
 
 FOOTER = "Kontakt zur Lokalredaktion und Leserservice unter der bekannten Nummer"
 STORIES = [
@@ -58,3 +58,28 @@ def test_source_key():
 def test_can_be_switched_off():
     res = clean(items("Nordkurier"), config={"templates": {"enabled": False}})
     assert all(FOOTER in d["text"] for d in res.documents)
+
+
+def test_statistics_observed_in_partitions_merge_to_the_same_decision():
+    """A corpus stage's statistics merge across partitions (#15): observing in two parts,
+    in either order of merging, decides exactly as observing everything in one."""
+    docs = [Document(id=f"{site}-{i}", source=f"{site}/{i}.txt", site=site,
+                     text=f"Story {i} of {site} about the harbour.\n{FOOTER}\nMore news from {site} today.")
+            for site in ("alpha.example", "beta.example") for i in range(5)]
+    docs.append(Document(id="gamma-0", source="gamma/0.txt", site="gamma.example", text=f"One story.\n{FOOTER}"))
+    whole = Templates()
+    for doc in docs:
+        whole.observe(doc)
+    whole.decide()
+    assert whole.table  # the footer is a template of alpha and of beta
+    for split in (3, 7):
+        for order in ("ab", "ba"):
+            a, b = Templates(), Templates()
+            for doc in docs[:split]:
+                a.observe(doc)
+            for doc in docs[split:]:
+                b.observe(doc)
+            first, second = (a, b) if order == "ab" else (b, a)
+            first.merge(second)
+            first.decide()
+            assert first.table == whole.table, (split, order)

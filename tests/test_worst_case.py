@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from cleaner.config import ConfigError, load_config
-from cleaner.rules import MAX_MATCH_CHARS, load_rules
+from cleaner.core.config import ConfigError, load_config
+from cleaner.stages.boilerplate.rules import MAX_MATCH_CHARS, load_rules
 
 CFG = load_config()
 RULES = load_rules(CFG.rule_paths())
@@ -79,7 +79,7 @@ OTHER_RULES = [r for r in RULES if r.regex is None]
 def test_every_other_shipped_rule_is_fast_on_adversarial_documents(rule):
     """Phrase and structural rules, over a whole document of adversarial lines (structural
     rules look at neighbours, so a document, not a line, is what they are given)."""
-    from cleaner.boilerplate import tag_lines
+    from cleaner.stages.boilerplate.tag import tag_lines
 
     lines = list(adversarial_lines(rule, MAX_MATCH_CHARS))[:300]
     lines += [line for k in range(100) for line in ("-", f"Headline number {k}", "")]  # bullet and headline runs
@@ -145,7 +145,7 @@ def _minhash_whole(values, num_perm=128, seed=1):
     """The signature as computed before #13: one (shingles x permutations) matrix."""
     import numpy as np
 
-    from cleaner.signatures import _prototype, fmix32
+    from cleaner.dedup.signatures import _prototype, fmix32
 
     proto = _prototype(num_perm, seed)
     a, b = proto.permutations
@@ -157,7 +157,7 @@ def _minhash_whole(values, num_perm=128, seed=1):
 def test_minhash_in_blocks_is_byte_identical():
     import numpy as np
 
-    from cleaner.signatures import MINHASH_ROWS, minhash_values
+    from cleaner.dedup.signatures import MINHASH_ROWS, minhash_values
 
     rng = np.random.default_rng(7)
     for n in (0, 1, MINHASH_ROWS - 1, MINHASH_ROWS, 3 * MINHASH_ROWS + 5):
@@ -172,7 +172,7 @@ def test_minhash_memory_is_bounded_per_document():
 
     import numpy as np
 
-    from cleaner.signatures import minhash_values
+    from cleaner.dedup.signatures import minhash_values
 
     values = np.arange(400_000, dtype=np.uint32)  # a whole matrix: 400k x 128 x 4 B = 205 MB
     minhash_values(values[:10], 128, 1)  # the prototype is cached outside the measurement
@@ -198,8 +198,8 @@ class _Broken:
 
 
 def test_input_problems_reject_the_document(monkeypatch):
-    from cleaner.document import Document
-    from cleaner.stage import InputProblem, safe_process
+    from cleaner.core.document import Document
+    from cleaner.core.stage import InputProblem, safe_process
 
     monkeypatch.setenv("CLEANER_STRICT", "1")
     for exc in (InputProblem("too odd"), MemoryError(), RecursionError("deep")):
@@ -208,8 +208,8 @@ def test_input_problems_reject_the_document(monkeypatch):
 
 
 def test_a_bug_fails_under_strict_and_is_labelled_otherwise(monkeypatch):
-    from cleaner.document import Document
-    from cleaner.stage import StageBug, safe_process
+    from cleaner.core.document import Document
+    from cleaner.core.stage import StageBug, safe_process
 
     monkeypatch.setenv("CLEANER_STRICT", "1")
     with pytest.raises(StageBug, match="broken failed on a.txt: KeyError"):
@@ -229,7 +229,7 @@ def _cli(tmp_path, *args, strict_env: bool):
                                            encoding="utf-8")
     # The stage's bug, planted from outside: a sitecustomize that breaks language detection.
     (tmp_path / "sitecustomize.py").write_text(
-        "import cleaner.language as l\n"
+        "import cleaner.stages.language.detect as l\n"
         "def broken(self, doc):\n    raise TypeError('planted bug')\n"
         "l.DetectLanguage.process = broken\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "CLEANER_STRICT"}
@@ -263,8 +263,8 @@ def _page(body: str) -> str:
 
 
 def _extract(html: str):
-    from cleaner.document import Document
-    from cleaner.extract import Extract
+    from cleaner.core.document import Document
+    from cleaner.stages.extract import Extract
 
     import trafilatura  # noqa: F401  (imported outside the timing)
 
@@ -296,7 +296,7 @@ def test_a_page_with_too_many_tags_is_stripped_not_parsed():
 @pytest.mark.parametrize("html", ['<a "' * 200_000, "<a " * 300_000, "<a b='" * 200_000, "<" * 1_000_000,
                                   "<script>" * 200_000, "<script><" * 200_000, "<style>a<b " * 100_000])
 def test_markup_guard_is_linear_on_broken_markup(html):
-    from cleaner.extract import guard_markup
+    from cleaner.stages.extract import guard_markup
 
     start = time.perf_counter()
     guard_markup(html)
@@ -304,7 +304,7 @@ def test_markup_guard_is_linear_on_broken_markup(html):
 
 
 def test_ordinary_markup_passes_the_guard_unchanged():
-    from cleaner.extract import guard_markup
+    from cleaner.stages.extract import guard_markup
 
     attrs = " ".join(f'data-x{i}="a b c d"' for i in range(60))
     # A script's `i<n` is no tag: its code is not counted as the attributes of one.
@@ -314,7 +314,7 @@ def test_ordinary_markup_passes_the_guard_unchanged():
 
 
 def _stripper(**kw):
-    from cleaner.boilerplate import StripBoilerplate
+    from cleaner.stages.boilerplate.strip import StripBoilerplate
 
     b = CFG["boilerplate"]
     return StripBoilerplate(CFG.rule_paths(), b["protect_min_words"], b["max_removed_fraction"],
@@ -322,7 +322,7 @@ def _stripper(**kw):
 
 
 def test_rule_cost_per_document_is_bounded_by_a_budget():
-    from cleaner.document import Document
+    from cleaner.core.document import Document
 
     photo = "Photo" + "\t" * 1000 + ":" + "\t" * 900 + "!"  # passes every word limit; slow to search
     text = "\n".join([SENTENCE, "Photo: AFP", *[photo] * 2000, SENTENCE])
@@ -336,8 +336,8 @@ def test_rule_cost_per_document_is_bounded_by_a_budget():
 
 def test_the_budget_is_counted_not_timed():
     """Whether a document is over the budget does not depend on the machine's speed."""
-    from cleaner.boilerplate import RULE_BUDGET_CHARS
-    from cleaner.document import Document
+    from cleaner.stages.boilerplate.tag import RULE_BUDGET_CHARS
+    from cleaner.core.document import Document
 
     assert _stripper().budget == RULE_BUDGET_CHARS
     text = "\n".join(["Photo: AFP", SENTENCE, SENTENCE])
@@ -350,7 +350,7 @@ def test_the_budget_is_counted_not_timed():
 @pytest.mark.parametrize("html", ["<script>" * 100_000, "<style>a" * 100_000, "<a " * 300_000, "<div>" * 60_000])
 def test_tag_stripping_is_linear(html):
     """The fallback for markup extraction cannot take: 20,000 unclosed <script> took 104 s."""
-    from cleaner.extract import strip_tags
+    from cleaner.stages.extract import strip_tags
 
     start = time.perf_counter()
     strip_tags(html)
@@ -358,7 +358,7 @@ def test_tag_stripping_is_linear(html):
 
 
 def test_tag_stripping_keeps_what_it_kept():
-    from cleaner.extract import strip_tags
+    from cleaner.stages.extract import strip_tags
 
     html = "<p>a<SCRIPT>var x</script >b<style>c</style>d<script>open</p><p>e<b>f</b></p><a href=x>y</a"
     assert strip_tags(html) == "a b dopen\nef\ny</a"

@@ -1,0 +1,2 @@
+"""The shared vocabulary: Document, typed Features, what a stage is, the seams (protocols),
+configuration, words and dates."""

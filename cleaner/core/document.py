@@ -1,0 +1,112 @@
+"""The one record type every stage takes and returns.
+
+Stages only add to a document (tags, metadata, signatures); the decisions that remove
+something are recorded next to what they removed, so the output can always be audited.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from cleaner.core.features import Features
+
+KEPT, DUPLICATE, REJECTED, PENDING = "kept", "duplicate", "rejected", "pending"
+# The documents.jsonl row, in order: head, fields before the text, "text", fields after
+# it, tail (and "line" for a JSONL record). The middle is what no decision after the
+# per-document stages changes (json_parts); head and tail are decided at the end.
+_HEAD = ("id", "source", "status")
+_BEFORE_TEXT = ("lang", "lang_prob", "lang_reason", "title", "date", "url", "site", "author")
+_AFTER_TEXT = ("removed", "flags")
+_TAIL = ("meta", "record_id", "error")
+
+
+def dump(value: Any) -> str:
+    """JSON as every output row is written (UTF-8 kept, default separators)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+@dataclass(slots=True)
+class Stored:
+    """What an executor that keeps processed documents elsewhere (a spool) needs of one
+    without reading it back: where it is, and what the corpus stages and counts take."""
+
+    ref: tuple[int, int, int] | None = None  # the spool's reference to the whole document
+    input_key: str | None = None  # names the input in a checkpoint (store/checkpoint.input_key)
+    hits: list[str] = field(default_factory=list)  # ids of the rules that removed its lines
+    template_keys: list | None = None  # its lines as templates count them (Templates.line_keys)
+
+
+@dataclass(slots=True)
+class Document:
+    id: str
+    source: str  # path relative to the input folder (or "<api>" for the Python API)
+    text: str = ""
+    html: str | None = None  # raw HTML until extraction replaces it by text
+    title: str | None = None
+    date: str | None = None  # ISO date, YYYY-MM-DD
+    url: str | None = None
+    site: str | None = None
+    author: str | None = None
+    line: int | None = None  # line number inside a JSONL source
+    status: str = PENDING
+    error: str | None = None
+    lang: str | None = None
+    lang_prob: float | None = None
+    lang_reason: str | None = None
+    removed: list[dict[str, Any]] = field(default_factory=list)
+    flags: list[dict[str, Any]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)  # provenance of metadata: field -> how found
+    record_id: str | None = None
+    # What stages hand to later ones; never written out.
+    line_no: list[int] | None = None  # each kept line's number in the text as read (None: all kept)
+    link_density: dict[str, float] | None = field(default=None, repr=False)  # extraction -> boilerplate
+    raw_line: str | None = field(default=None, repr=False)  # a JSONL line read, parsed in the workers
+    features: Features | None = field(default=None, repr=False)  # for clustering (stages/sign.py)
+    stored: "Stored | None" = field(default=None, repr=False)  # the executor's, never a stage's
+
+    def without_hand_offs(self) -> "Document":
+        """A copy as a store keeps it: what stages hand on for clustering and the executor's
+        bookkeeping left out (line_no stays: template removal needs it)."""
+        return replace(self, link_density=None, raw_line=None, features=None, stored=None)
+
+    @property
+    def ok(self) -> bool:
+        return self.status != REJECTED
+
+    def reject(self, reason: str) -> "Document":
+        self.status, self.error = REJECTED, reason
+        self.html = None
+        return self
+
+    def sort_key(self) -> tuple:
+        return (self.id, self.source, self.line or 0)
+
+    def _fields(self, names: tuple[str, ...]) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in names}
+
+    def to_json(self) -> dict[str, Any]:
+        """The documents.jsonl row (the output contract in README.md)."""
+        row = self._fields((*_HEAD, *_BEFORE_TEXT, "text", *_AFTER_TEXT, *_TAIL))
+        if self.line is not None:
+            row["line"] = self.line
+        return row
+
+    def json_parts(self) -> tuple[bytes, bytes, bytes]:
+        """The middle of the documents.jsonl row, encoded as written (UTF-8): (fields
+        before the text, the text, fields after it). None of it changes after the
+        per-document stages, so the workers encode it, in parallel, and writing only
+        splices it in."""
+        before = dump(self._fields(_BEFORE_TEXT))[1:-1] + ', "text": '
+        after = ", " + dump(self._fields(_AFTER_TEXT))[1:-1]
+        return before.encode("utf-8"), dump(self.text).encode("utf-8"), after.encode("utf-8")
+
+    def json_line(self, parts: tuple[bytes, bytes, bytes] | None = None) -> bytes:
+        """`dump(self.to_json())` and a newline, in UTF-8, built around `parts` (json_parts())."""
+        before, text, after = parts or self.json_parts()
+        tail = self._fields(_TAIL)
+        if self.line is not None:
+            tail["line"] = self.line
+        head = dump(self._fields(_HEAD))[:-1] + ", "
+        return b"".join((head.encode("utf-8"), before, text, after, b", ", dump(tail)[1:].encode("utf-8"), b"\n"))

@@ -1,0 +1,68 @@
+"""The seams between stages, storage and execution, as short protocols. Each has one
+implementation or two today; the next (persistent state, Dask) implement the same.
+
+- Stage (core/stage.py): per document, `setup()` once per process, then `process(doc)`.
+- CorpusStage: statistics that merge across partitions, one decision, then `apply`
+  (stages/templates.py).
+- DocStore: where processed documents wait while the corpus is decided (store/memory.py,
+  store/spool.py, store/checkpoint.py).
+- CandidateIndex: candidate pairs for the near-duplicate tier (dedup/bands.py).
+- Executor: maps the per-document stages over a stream (exec/local.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Iterator, Protocol
+
+from cleaner.core.document import Document
+
+
+class CorpusStage(Protocol):
+    name: str
+
+    def observe_keys(self, doc: Document, keys: list[int]) -> None:
+        """Count one document (a slim copy suffices) with the keys computed where its text was."""
+
+    def merge(self, other: Any) -> None:
+        """Add the statistics another instance observed on another partition."""
+
+    def decide(self) -> None:
+        """Once, after every document was observed (and partitions merged)."""
+
+    def touches(self, doc: Document, keys: list[int]) -> bool:
+        """Would `apply` change this document? Only those are read back whole."""
+
+    def apply(self, doc: Document) -> Document:
+        """The decision, applied to one whole document."""
+
+
+class DocStore(Protocol):
+    slims: bool  # the flow keeps slim copies in memory (True) or the documents themselves
+    shared_with_workers: bool  # worker processes write into it themselves
+
+    def put(self, doc: Document, entry: tuple | None = None) -> Any:
+        """Keep a processed document (and, in a checkpoint, its entry); returns its reference."""
+
+    def get(self, ref: Any) -> Document: ...
+
+    def get_parts(self, ref: Any) -> tuple[bytes, bytes, bytes]:
+        """The document's encoded documents.jsonl row parts (Document.json_parts)."""
+
+    def put_arrays(self, arrays: list[Any]) -> list[Any]: ...
+
+    def get_array(self, ref: Any) -> Any: ...
+
+    def close(self, keep: bool = False) -> None: ...
+
+
+class CandidateIndex(Protocol):
+    def insert(self, idx: int, signature: Any) -> None: ...
+
+    def query(self, signature: Any) -> set[int]:
+        """Indices inserted before whose signatures may be within the threshold."""
+
+
+class Executor(Protocol):
+    def map(self, docs: Iterable[Document], stages: list[Any],
+            finish: Callable[[Document], object] | None = None) -> Iterator[tuple[object, dict[str, float]]]:
+        """(finish(doc) or doc, seconds per stage) for each document, in input order."""

@@ -1,0 +1,44 @@
+"""What a word is, for every module that counts or compares words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# A word is a run of letters and digits (any script); underscore and punctuation split words.
+WORD_CLASS = r"[^\W_]"
+WORD = re.compile(WORD_CLASS + "+", re.UNICODE)
+WORD_CHAR = re.compile(WORD_CLASS)  # one character of a word (signatures' token table)
+LETTER = re.compile(r"[^\W\d_]")  # a word character that is not a digit
+# A term of the story tier (dedup/terms.py) is a word, or words joined by a hyphen or an
+# apostrophe ("Saint-Denis", "O'Neill"); a number keeps its inner separators ("03:40",
+# "12,000", "2025-12-20") so that it stays one term.
+TERM = re.compile(r"\d+(?:[.,:/-]\d+)*|" + WORD_CLASS + r"+(?:[-'’]" + WORD_CLASS + "+)*", re.UNICODE)
+# Scripts written without spaces between words: Chinese, Japanese kana, Thai, Lao, Myanmar, Khmer.
+# (Korean Hangul is written with spaces, so it counts like any spaced script.)
+UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+
+
+def tokens(text: str) -> list[str]:
+    """Case-folded word tokens (NFKC); punctuation and spacing differences vanish."""
+    if not unicodedata.is_normalized("NFKC", text):  # most text already is: skip the copy
+        text = unicodedata.normalize("NFKC", text)
+    return WORD.findall(text.casefold())
+
+
+@lru_cache(maxsize=4096)  # rules, guards and templates ask about the same lines many times
+def word_count(line: str) -> int:
+    if not UNSPACED.search(line):
+        return len(WORD.findall(line))
+    # Unspaced scripts have no word breaks; two characters per word approximates length.
+    unspaced = len(UNSPACED.findall(line))
+    return len(WORD.findall(UNSPACED.sub(" ", line))) + (unspaced + 1) // 2
+
+
+def is_unspaced(text: str) -> bool:
+    sample = text[:5000]
+    if not UNSPACED.search(sample):  # the common case, decided by one C-level scan
+        return False
+    letters = len(LETTER.findall(sample)) or 1
+    return len(UNSPACED.findall(sample)) / letters > 0.3

@@ -1,0 +1,257 @@
+"""Group documents into records: exact copies, near-duplicates, then same-story articles.
+
+Leader clustering without chaining: documents are visited in canonical-preference order
+(earliest date, most complete body, least boilerplate, source priority, id), so the first
+document of a record is its canonical. Each later document is compared only with records'
+canonicals (LSH finds candidates, real Jaccard verifies) and joins the best match, or
+starts a new record. Because a document never matches a non-canonical member, chains
+A~B~C cannot glue different events together, and because the order is a total order on
+content and ids, the result does not depend on input order or worker count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+
+from cleaner.core.document import DUPLICATE, KEPT, Document, dump
+from cleaner.dedup.bands import BandIndex
+from cleaner.dedup.signatures import jaccard
+from cleaner.dedup.stories import doc_weights, link_stories
+from cleaner.dedup.term_weights import TermWeights, doc_terms, shared_evidence, similarity
+
+EXACT, NEAR, STORY, CANONICAL = "exact", "near", "story", "canonical"
+
+
+@dataclass(slots=True)
+class Member:
+    doc: Document
+    relation: str
+    similarity: float
+    estimated: float | None = None
+    shared_terms: list[str] | None = None
+    evidence: list[dict[str, Any]] | None = None  # the heaviest shared terms: weight and why
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        row = {"id": self.doc.id, "source": self.doc.source, "relation": self.relation,
+               "similarity": round(self.similarity, 4),
+               "estimated": None if self.estimated is None else round(self.estimated, 4),
+               "date": self.doc.date, "reason": self.reason}
+        if self.shared_terms is not None:
+            row["shared_terms"] = self.shared_terms
+        if self.evidence is not None:
+            row["term_evidence"] = self.evidence
+        return row
+
+
+@dataclass
+class Record:
+    members: list[Member] = field(default_factory=list)
+    why: str = ""
+
+    @property
+    def canonical(self) -> Document:
+        return self.members[0].doc
+
+    @property
+    def record_id(self) -> str:
+        # From the canonical's identity only: stable across runs and input order.
+        c = self.canonical
+        key = f"{c.id}\0{c.source}"
+        return "rec-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+    def to_json(self, text: str | None = None) -> dict[str, Any]:
+        """The records.jsonl row; `text` replaces the canonical's (a spooled run's is on disk)."""
+        c = self.canonical
+        return {"record_id": self.record_id, "canonical_id": c.id, "title": c.title,
+                "lang": c.lang, "date": c.date, "url": c.url, "size": len(self.members),
+                "why": self.why, "text": c.text if text is None else text,
+                "members": [m.to_json() for m in self.members]}
+
+    def json_line(self, text: bytes) -> bytes:
+        """`dump(self.to_json(...))` and a newline, in UTF-8, with `text` the canonical's
+        text already encoded (Document.json_parts)."""
+        row = self.to_json("")
+        del row["text"]
+        members = row.pop("members")
+        return b"".join(((dump(row)[:-1] + ', "text": ').encode("utf-8"), text,
+                         (', "members": ' + dump(members) + "}\n").encode("utf-8")))
+
+
+class SourcePriority:
+    """Rank of a document's source in canonical.source_priority (site name or path prefix)."""
+
+    def __init__(self, priority: list[str]):
+        self.priority = priority
+
+    def rank(self, doc: Document) -> int:
+        for i, entry in enumerate(self.priority):
+            if doc.site == entry or doc.source == entry or doc.source.startswith(entry.rstrip("/") + "/"):
+                return i
+        return len(self.priority)
+
+
+def removed_count(doc: Document) -> int:
+    return doc.features.removed
+
+
+def preference_key(doc: Document, priority: SourcePriority) -> tuple:
+    return (doc.date is None, doc.date or "", -doc.features.words, removed_count(doc),
+            priority.rank(doc), doc.id, doc.source, doc.line or 0)
+
+
+_WHY = ("earliest_date", "earliest_date", "most_complete_body", "least_boilerplate",
+        "source_priority", "lowest_id", "lowest_id", "lowest_id")
+
+
+def explain_choice(record: Record, priority: SourcePriority) -> str:
+    """Which preference rule made the canonical win over the runner-up, in words."""
+    if len(record.members) == 1:
+        return "only member"
+    c = record.canonical
+    r = min((m.doc for m in record.members[1:]), key=lambda d: preference_key(d, priority))
+    ck, rk = preference_key(c, priority), preference_key(r, priority)
+    step = next((i for i, (a, b) in enumerate(zip(ck, rk)) if a != b), len(_WHY) - 1)
+    rule = _WHY[step]
+    detail = {
+        "earliest_date": f"dated {c.date}, runner-up {r.id} dated {r.date or 'unknown'}",
+        "most_complete_body": f"{c.features.words} words, runner-up {r.id} has {r.features.words}",
+        "least_boilerplate": f"{removed_count(c)} lines removed, runner-up {r.id} had {removed_count(r)}",
+        "source_priority": f"source ranks {priority.rank(c)} in canonical.source_priority, "
+                           f"runner-up {r.id} ranks {priority.rank(r)}",
+        "lowest_id": f"tie on date, length, clutter and source priority with {r.id}; lowest id wins",
+    }[rule]
+    return f"{rule}: {detail}"
+
+
+def _estimate(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean(a == b))
+
+
+def array_of(doc: Document, key: str, store=None) -> np.ndarray:
+    """A signature or shingle array, from memory or (a spooled run's) from disk."""
+    value = getattr(doc.features, key)
+    return value if isinstance(value, np.ndarray) else store.get_array(value)
+
+
+def _drop_shingles(doc: Document) -> None:
+    # Only canonicals are compared again; a member's shingles would only take memory.
+    doc.features.near = doc.features.near_mh = None
+
+
+class Clusterer:
+    """Copy groups: feed documents in preference order; each joins the group whose canonical
+    it copies (exact, or near-duplicate verified on real shingle Jaccard) or starts one."""
+
+    def __init__(self, cfg, free: bool = False, store=None):
+        self.cfg, self.free, self.store = cfg, free, store
+        self.near_lsh = BandIndex(cfg["near"]["lsh_threshold"], cfg["minhash"]["num_perm"])
+        self.exact: dict[str, int] = {}
+        self.records: list[Record] = []
+
+    def _shingles(self, doc: Document, key: str = "near") -> np.ndarray:
+        return array_of(doc, key, self.store)
+
+    def _near(self, doc: Document, signature: np.ndarray) -> tuple[Member, int] | None:
+        best = None
+        threshold = self.cfg["near"]["threshold"]
+        mine = None
+        for idx in sorted(self.near_lsh.query(signature)):
+            canon = self.records[idx].canonical
+            mine = self._shingles(doc) if mine is None else mine
+            sim = jaccard(mine, self._shingles(canon))
+            if sim >= threshold and (best is None or sim > best[1]):
+                best = (idx, sim, _estimate(signature, self._shingles(canon, "near_mh")))
+        if best is None:
+            return None
+        idx, sim, est = best
+        return Member(doc, NEAR, sim, est, reason=f"shingle Jaccard {sim:.3f} >= near.threshold {threshold}"), idx
+
+    def add(self, doc: Document) -> None:
+        idx = self.exact.get(doc.features.exact)
+        if idx is not None:
+            self.records[idx].members.append(
+                Member(doc, EXACT, 1.0, 1.0, reason="same words after normalisation"))
+            if self.free:
+                _drop_shingles(doc)
+            return
+        signature = self._shingles(doc, "near_mh")  # read once: queried, then maybe indexed
+        found = self._near(doc, signature)
+        if found is not None:
+            member, idx = found
+            self.records[idx].members.append(member)
+            if self.free:
+                _drop_shingles(doc)
+            return
+        idx = len(self.records)
+        self.records.append(Record([Member(doc, CANONICAL, 1.0, 1.0, reason="starts the record")]))
+        self.exact[doc.features.exact] = idx
+        self.near_lsh.insert(idx, signature)
+
+
+def _merge_stories(groups: list[Record], cfg, store=None) -> list[Record]:
+    """Join copy groups that tell the same story into one record (see stories.py)."""
+    reps = [g.canonical for g in groups]
+    weigh = TermWeights(cfg["story"]).observe(reps, also=[m.doc for g in groups for m in g.members[1:]])
+    weights = doc_weights(reps, weigh)
+    clusters, edges = link_stories(reps, cfg, weights)
+    threshold = cfg["story"]["threshold"]
+    records = []
+    for cluster_ in clusters:
+        # Groups are in preference order of their canonicals: the first one's canonical wins.
+        head = groups[cluster_[0]]
+        record = Record(list(head.members))
+        canon = head.canonical
+        canon_w = weights[cluster_[0]]
+        canon_mh = array_of(canon, "story_mh", store) if len(cluster_) > 1 else None
+        for g in cluster_[1:]:
+            group = groups[g]
+            avg = sum(edges.get((min(g, h), max(g, h)), 0.0) for h in cluster_ if h != g) / (len(cluster_) - 1)
+            for m in group.members:
+                mine = weights[g] if m.doc is group.canonical else doc_terms(m.doc, weigh)
+                shared, evidence = shared_evidence(weigh, m.doc, mine, canon, canon_w)
+                via = "" if m.relation == CANONICAL else f"; {m.relation} copy of {group.canonical.id}"
+                record.members.append(Member(
+                    m.doc, STORY, similarity(mine, canon_w),
+                    _estimate(array_of(m.doc, "story_mh", store), canon_mh), shared, evidence,
+                    reason=(f"same story: average weighted term Jaccard {avg:.3f} to the other "
+                            f"{len(cluster_) - 1} group(s) of the record, merged at >= story.threshold "
+                            f"{threshold}{via}")))
+        records.append(record)
+    return records
+
+
+def cluster(docs: Iterable[Document], cfg, timings: dict[str, float] | None = None,
+            free: bool = False, store=None) -> list[Record]:
+    """Records for the usable documents; sets status and record_id on each of them.
+
+    `timings`, when given, receives seconds per step (copies, stories). With `free`,
+    shingles are dropped from the documents as soon as they are no longer needed (a large
+    run's memory); without, the documents can be clustered again (benchmarks, sweeps).
+    `store` resolves shingles a spooled run keeps on disk (Spool.get_array)."""
+    timings = timings if timings is not None else {}
+    priority = SourcePriority(cfg["canonical"]["source_priority"])
+    start = time.perf_counter()
+    clusterer = Clusterer(cfg, free, store)
+    usable = sorted((d for d in docs if d.ok), key=lambda d: preference_key(d, priority))
+    for doc in usable:
+        clusterer.add(doc)
+    timings["copies"] = time.perf_counter() - start
+    if free:
+        for doc in usable:
+            _drop_shingles(doc)  # copy groups are settled; the story tier needs terms only
+    start = time.perf_counter()
+    records = _merge_stories(clusterer.records, cfg, store)
+    timings["stories"] = time.perf_counter() - start
+    records.sort(key=lambda r: r.canonical.sort_key())
+    for record in records:
+        record.why = explain_choice(record, priority)
+        for member in record.members:
+            member.doc.record_id = record.record_id
+            member.doc.status = KEPT if member.relation == CANONICAL else DUPLICATE
+    return records

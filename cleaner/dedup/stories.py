@@ -1,0 +1,179 @@
+"""Same-story linkage: average-linkage clustering of copy groups on their salient terms.
+
+Outlets that retell one event share its names, numbers and dates, not its sentences.
+Similarity is the weighted Jaccard of two documents' terms, each term weighed by its
+rarity in general language and its place (title/lead) (term_weights.py): two reports that
+share only "Russia", "Ukraine" and "President" share little. Pairwise, that signal is
+still weak (see BENCHMARKS.md for its distribution on ECB+), so neither a pairwise
+threshold nor single linkage separates events: single linkage chains them. Average
+linkage merges two groups only when their *average* similarity over all cross pairs
+reaches `story.threshold`; one far-off document pulls that average down, so a chain
+A~B~C cannot glue two events together (the cluster-level criterion of issue #4).
+
+Candidates come from an inverted index on the terms (exact, unlike MinHash LSH at a
+Jaccard of 0.1, which would need nearly every band); terms printed by more than
+`story.max_term_docs` documents are too common to propose pairs, but still count
+in the similarity (the cost of a term is the square of its document count). Pairs dated
+further apart than `story.date_window_days` get no edge; a dateline without a year
+("ODESA, Dec 20") stands in for a missing date, by day and month.
+Pairs with no edge count as similarity 0 in the averages.
+"""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable
+
+import numpy as np
+
+from cleaner.core.dates import story_gap
+from cleaner.core.document import Document
+from cleaner.dedup.terms import is_name
+from cleaner.dedup.term_weights import DocTerms, TermWeights, doc_terms, similarity
+
+
+def doc_weights(docs: list[Document], weigh: TermWeights) -> list[DocTerms]:
+    return [doc_terms(d, weigh) for d in docs]
+
+
+def lead_names(a: Document, b: Document) -> list[str]:
+    """Names (never numbers or dates) in both documents' titles or leads."""
+    return sorted(t for t in set(a.features.lead).intersection(b.features.lead) if is_name(t))
+
+
+def pair_refusal(a: Document, b: Document, shared_names: int, min_shared: int, min_lead: int,
+                 window_days: int) -> str | None:
+    """Why the story tier does not compare two documents at all, or None if it does: too
+    few shared names (numbers and dates never propose a pair), no name in both leads
+    (story.min_shared_lead_names), or dates further apart than the window."""
+    if shared_names < min_shared:
+        return f"{shared_names} shared name(s) < {min_shared} needed to be compared at all"
+    if min_lead:
+        lead = len(lead_names(a, b))
+        if lead < min_lead:
+            return f"{lead} name(s) in both titles or leads < {min_lead} needed to be compared at all"
+    gap = story_gap(a.date, a.features.dateline, b.date, b.features.dateline)
+    if gap is not None and gap > window_days:
+        return f"dated {gap} days apart > {window_days}"
+    return None
+
+
+def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: int,
+                    max_term_docs: int, window_days: int, min_lead: int = 0
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (i < j) that share at least `min_shared` names, with their weighted term
+    Jaccard, as three arrays (16 bytes a pair: a dict of pairs took ~200).
+
+    Counted one document at a time (a row of the co-occurrence matrix): memory stays at
+    one row plus the edges kept, whatever the number of pairs sharing a single name."""
+    terms = [d.features.terms for d in docs]
+    postings: dict[str, array] = defaultdict(lambda: array("I"))
+    for i, ts in enumerate(terms):
+        for t in ts:
+            if is_name(t):
+                postings[t].append(i)
+    arrays = {t: np.frombuffer(ids, dtype=np.uint32) for t, ids in postings.items() if 1 < len(ids) <= max_term_docs}
+    del postings
+    left, right, sims = array("I"), array("I"), array("d")
+    for i, ts in enumerate(terms):
+        lists = [arrays[t] for t in ts if t in arrays]
+        if len(lists) < min_shared:
+            continue
+        cand = np.concatenate(lists)
+        cand = cand[cand > i]
+        if not len(cand):
+            continue
+        others, shared = np.unique(cand, return_counts=True)
+        keep = shared >= min_shared
+        mine = weights[i]
+        for j, n in zip(others[keep].tolist(), shared[keep].tolist()):
+            # Two reports of one event both say early on who or where (story.min_shared_lead_names).
+            if pair_refusal(docs[i], docs[j], n, min_shared, min_lead, window_days) is None:
+                left.append(i)
+                right.append(j)
+                sims.append(similarity(mine, weights[j]))
+    return (np.frombuffer(left, dtype=np.uint32), np.frombuffer(right, dtype=np.uint32),
+            np.frombuffer(sims, dtype=np.float64))
+
+
+def average_linkage(nodes: int | Iterable[int], edges: dict[tuple[int, int], float],
+                    threshold: float) -> list[list[int]]:
+    """Clusters of `nodes` (or 0..nodes-1), merged while the best average cross-pair
+    similarity >= threshold.
+
+    Sparse: a cluster pair's average is (sum of its edges) / (|A| * |B|). Ties break on the
+    lower cluster ids, and a merged cluster keeps the lower id, so the result depends on
+    nothing but the input.
+    """
+    members = {i: [i] for i in (range(nodes) if isinstance(nodes, int) else nodes)}
+    sums: dict[int, dict[int, float]] = defaultdict(dict)
+    for (i, j), s in edges.items():
+        sums[i][j] = sums[j][i] = s
+    heap = [(-s, i, j) for (i, j), s in edges.items() if s >= threshold]
+    heapq.heapify(heap)
+    while heap:
+        neg, a, b = heapq.heappop(heap)
+        if a not in members or b not in members:
+            continue  # one side was merged away since this entry was pushed
+        avg = sums[a].get(b, 0.0) / (len(members[a]) * len(members[b]))
+        if abs(avg + neg) > 1e-12:
+            continue  # stale: a fresher entry for this pair is in the heap
+        members[a].extend(members.pop(b))
+        for c, s in sums.pop(b).items():
+            del sums[c][b]
+            if c != a:
+                sums[a][c] = sums[c][a] = sums[a].get(c, 0.0) + s
+        sums[a].pop(b, None)
+        for c, s in sums[a].items():
+            new = s / (len(members[a]) * len(members[c]))
+            if new >= threshold:
+                heapq.heappush(heap, (-new, min(a, c), max(a, c)))
+    return [sorted(m) for _, m in sorted(members.items())]
+
+
+def link_stories(reps: list[Document], cfg, weights: list[DocTerms] | None = None
+                 ) -> tuple[list[list[int]], dict[tuple[int, int], float]]:
+    """Story clusters over the representatives (indices into `reps`), and the edges that
+    lie inside them.
+
+    Two clusters merge only if their average cross-pair similarity reaches the threshold,
+    so at least one cross pair must: every record lies inside a connected component of
+    the edges >= threshold. Weaker edges between components can never count, so they are
+    dropped, and each component is clustered on its own: the same result as clustering
+    everything at once (ids and tie-breaks are global), in memory bounded by the largest
+    component instead of by all edges."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    story = cfg["story"]
+    threshold = story["threshold"]
+    n = len(reps)
+    if weights is None:
+        weights = doc_weights(reps, TermWeights(story).observe(reps))
+    left, right, sims = candidate_edges(reps, weights, story["min_shared_terms"], story["max_term_docs"],
+                                        story["date_window_days"], story["min_shared_lead_names"])
+    strong = sims >= threshold
+    graph = coo_matrix((np.ones(int(strong.sum()), dtype=np.int8), (left[strong], right[strong])), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    inside = label[left] == label[right]
+    left, right, sims = left[inside], right[inside], sims[inside]
+    # Edges and nodes grouped by component.
+    by_edge = np.argsort(label[left], kind="stable")
+    edge_labels = label[left][by_edge]
+    by_node = np.argsort(label, kind="stable")
+    node_bounds = np.searchsorted(label[by_node], np.arange(label.max() + 2 if n else 1))
+    clusters: list[list[int]] = []
+    edges: dict[tuple[int, int], float] = {}
+    for comp in np.unique(edge_labels).tolist():
+        lo, hi = np.searchsorted(edge_labels, [comp, comp + 1])
+        part = by_edge[lo:hi]
+        comp_edges = dict(zip(zip(left[part].tolist(), right[part].tolist()), sims[part].tolist()))
+        nodes = by_node[node_bounds[comp]:node_bounds[comp + 1]].tolist()
+        clusters.extend(average_linkage(nodes, comp_edges, threshold))
+        edges.update(comp_edges)
+    linked = {i for c in clusters for i in c}
+    clusters.extend([i] for i in range(n) if i not in linked)
+    clusters.sort()
+    return clusters, edges

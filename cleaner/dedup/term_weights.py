@@ -1,0 +1,269 @@
+"""How much a shared term says that two reports tell the same event.
+
+A country, a capital or a president's name is shared by every report of a region's news;
+a port, a village or a victim's name is shared only by reports of one event. So a term
+weighs by how rare it is in general language: weight = (base - zipf)^2, where zipf is the
+word's frequency on the Zipf scale (log10 of uses per billion words) from `wordfreq`, in
+the document's language (English for languages wordfreq lacks). `wordfreq` is measured
+on large multilingual corpora and ships its tables in the wheel, which is why we use it
+rather than counting words ourselves. Terms in the title or lead count `lead_boost`
+times; a date written in the text counts `date_weight` (a day and month alone are
+specific only within a few weeks' news, so a fixed, moderate weight).
+
+General language does not know a run's own common names: a source's name in every
+article, a word mangled by a bad encoding. So, once a run is large enough to say, a
+term's weight also falls with the share of the run's documents that print it:
+factor = 1 - a * (1 - log(N/df) / log(N/2)), with a = N / (N + story.corpus_docs), so a
+run of a few hundred documents (where a topic's own names fill a large share) barely
+uses it, and a run of many thousands mostly does. Not for dates: news of one day share
+them.
+
+Computed in the main process, at clustering time: `observe` reads each language's list
+once, streamed, keeping only the run's own terms; the workers never load it.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cleaner.dedup.terms import DATE_PREFIX, is_number
+
+
+@lru_cache(maxsize=1)
+def _languages() -> dict[str, str]:
+    """wordfreq's languages and the file of each one's "best" list."""
+    import wordfreq
+
+    return dict(wordfreq.available_languages("best"))
+
+
+def table_language(lang: str | None) -> str:
+    return lang if lang in _languages() else "en"
+
+
+@lru_cache(maxsize=None)
+def _table(lang: str) -> dict[str, float]:
+    import wordfreq
+
+    return wordfreq.get_frequency_dict(lang, wordlist="best")
+
+
+def _number_zipf(term: str) -> float:
+    import wordfreq
+
+    # wordfreq estimates numbers by their shape (years, small counts); its tokeniser for
+    # English handles any digits, where Chinese or Japanese would need extra packages.
+    return wordfreq.zipf_frequency(term, "en", wordlist="best")
+
+
+@lru_cache(maxsize=500_000)
+def zipf(term: str, lang: str | None) -> float:
+    """The term's Zipf frequency; 0 for a word the table does not hold. Loads the whole
+    table of the language (~0.3 s, ~35 MB for English): for a few documents (explain,
+    tests); a run looks its terms up in one pass instead (zipf_of)."""
+    if is_number(term):
+        return _number_zipf(term)
+    freq = _table(table_language(lang)).get(term, 0.0)
+    return math.log10(freq) + 9.0 if freq > 0 else 0.0
+
+
+def zipf_of(words: set[str], lang: str) -> dict[str, float]:
+    """Zipf frequencies of `words` (no digits) in wordfreq's list for `lang`, read in one
+    pass that keeps only these: a run needs a few thousand of a list's 300,000 words, so
+    it neither builds nor keeps the whole table (3x faster, and ~35 MB less a language).
+
+    The file is streamed a bucket at a time, in the "cBpack" format wordfreq documents
+    (`wordfreq.read_cBpack`): a gzipped msgpack list, a header, then bucket i holding the
+    words of frequency 10^(-i/100). Reading it whole would hold ~80 MB at once."""
+    import gzip
+
+    import msgpack
+
+    found = dict.fromkeys(words, 0.0)
+    with gzip.open(_languages()[lang], "rb") as fh:
+        unpacker = msgpack.Unpacker(fh, raw=False)
+        buckets = unpacker.read_array_header() - 1
+        header = unpacker.unpack()
+        if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
+            raise ValueError(f"wordfreq's list for {lang} has an unexpected header: {header!r}")
+        for index in range(buckets):
+            for word in words.intersection(unpacker.unpack()):
+                found[word] = round(9.0 - index / 100, 2)
+    return found
+
+
+def number_shapes(numbers: set[str]) -> dict[str, str]:
+    """Each number term's shape in wordfreq's English list (digits pooled: "2025" is "0000")."""
+    from wordfreq.numbers import smash_numbers
+
+    return {n: smash_numbers(n) for n in numbers}
+
+
+def numbers_zipf(shapes: dict[str, str], pooled: dict[str, float]) -> dict[str, float]:
+    """wordfreq's estimate for number terms, as `zipf_frequency(term, "en")` gives it for a
+    single token: the zipf of its shape in the English list (`pooled`), spread by wordfreq's
+    digit and year distribution; without building the English table."""
+    from wordfreq.numbers import digit_freq
+
+    out = {}
+    for n, shape in shapes.items():
+        z = pooled[shape]
+        if z and shape != n:
+            z += math.log10(digit_freq(n))
+        out[n] = round(max(z, 0.0), 2)
+    return out
+
+
+class TermWeights:
+    def __init__(self, story_cfg):
+        self.base = story_cfg["rarity_base"]
+        self.lead_boost = story_cfg["lead_boost"]
+        self.date_weight = story_cfg["date_weight"]
+        self.corpus_docs = story_cfg["corpus_docs"]
+        self.df: dict[str, int] = {}
+        self.n = 0
+        # Names recur across a run's documents: each (term, language) is weighed once.
+        self._weights: dict[tuple[str, str | None], float] = {}
+        self._sources: dict[tuple[str, str | None, bool], str] = {}
+        self._zipf: dict[str, dict[str, float]] = {}  # language -> name -> zipf (observe)
+        self._numbers: dict[str, float] = {}
+
+    def observe(self, docs, also=()) -> "TermWeights":
+        """Count, over the corpus the tier clusters, how many documents print each term;
+        and look up the rarity of every name `docs` and `also` print, per language, in
+        one pass over each language's list."""
+        df: dict[str, int] = {}
+        for d in docs:
+            for t in d.features.terms:
+                df[t] = df.get(t, 0) + 1
+        self.df, self.n = df, len(docs)
+        wanted: dict[str, set[str]] = {}
+        numbers: set[str] = set()
+        for d in (*docs, *also):
+            words = wanted.setdefault(table_language(d.lang), set())
+            for t in d.features.terms:
+                if is_number(t):
+                    numbers.add(t)
+                elif not t.startswith(DATE_PREFIX):
+                    words.add(t)
+        # Number shapes are looked up in the English list, in the same pass as English names.
+        shapes = number_shapes(numbers)
+        if shapes:
+            wanted.setdefault("en", set()).update(shapes.values())
+        self._zipf = {lang: zipf_of(words, lang) for lang, words in sorted(wanted.items())}
+        self._numbers = numbers_zipf(shapes, self._zipf.get("en", {}))
+        self._weights.clear()
+        self._sources.clear()
+        return self
+
+    def zipf(self, term: str, lang: str | None) -> float:
+        known = self._numbers.get(term)
+        if known is None:
+            known = self._zipf.get(table_language(lang), {}).get(term)
+        return zipf(term, lang) if known is None else known
+
+    def corpus_factor(self, term: str) -> float:
+        df = self.df.get(term, 0)
+        if self.n < 3 or df <= 2 or term.startswith(DATE_PREFIX):
+            return 1.0
+        share = self.n / (self.n + self.corpus_docs)
+        return 1.0 - share * (1.0 - math.log(self.n / df) / math.log(self.n / 2))
+
+    def base_weight(self, term: str, lang: str | None) -> float:
+        key = (term, lang)
+        weight = self._weights.get(key)
+        if weight is None:
+            if term.startswith(DATE_PREFIX):
+                weight = self.date_weight
+            else:
+                weight = max(0.0, self.base - self.zipf(term, lang)) ** 2 * self.corpus_factor(term)
+            self._weights[key] = weight
+        return weight
+
+    def of(self, terms, lead, lang: str | None) -> dict[str, float]:
+        """Each term's weight in one document."""
+        lead = set(lead)
+        return {t: self.base_weight(t, lang) * (self.lead_boost if t in lead else 1.0) for t in terms}
+
+    def source(self, term: str, lang: str | None, in_lead: bool) -> str:
+        """Where a weight came from, in words (explain, report)."""
+        key = (term, lang, in_lead)
+        if key not in self._sources:
+            self._sources[key] = self._source(term, lang, in_lead)
+        return self._sources[key]
+
+    def _source(self, term: str, lang: str | None, in_lead: bool) -> str:
+        if term.startswith(DATE_PREFIX):
+            why = f"date in the text (story.date_weight {self.date_weight:g})"
+        else:
+            why = f"rarity: zipf {self.zipf(term, lang):.2f} in {table_language(lang)}"
+            factor = self.corpus_factor(term)
+            if factor < 1.0:
+                why += f"; corpus: in {self.df[term]} of {self.n} documents x{factor:.2f}"
+        return why + (f"; title/lead x{self.lead_boost:g}" if in_lead else "")
+
+
+@dataclass(slots=True)
+class DocTerms:
+    """One document's story features as the tier compares them."""
+
+    weights: dict[str, float]  # term -> weight in this document
+    lines: dict[str, int]  # term -> CRC-32 of the one line it is on (terms on several lines absent)
+    total: float
+
+
+def doc_terms(doc, weigh: TermWeights) -> DocTerms:
+    terms = doc.features.terms
+    weights = weigh.of(terms, doc.features.lead, doc.lang)
+    only = array("I")
+    only.frombytes(doc.features.term_lines)
+    lines = {t: c for t, c in zip(terms, only) if c}
+    return DocTerms(weights, lines, sum(weights.values()))
+
+
+def verbatim(a: DocTerms, b: DocTerms, term: str) -> bool:
+    """The term is on one line in each document, and it is the same line word for word."""
+    line = a.lines.get(term)
+    return line is not None and line == b.lines.get(term)
+
+
+def similarity(a: DocTerms, b: DocTerms) -> float:
+    """Weighted Jaccard: the sum of the smaller weights of shared terms over the sum of the
+    larger ones of all terms. Terms shared only inside one identical line are left out on
+    both sides: shared wording is for the copy tiers to judge (a sentence two unrelated
+    texts both quote is not two reports of one event)."""
+    if len(a.weights) > len(b.weights):
+        a, b = b, a
+    shared = 0.0
+    dropped = 0.0
+    for t, w in a.weights.items():
+        other = b.weights.get(t)
+        if other is not None:
+            if verbatim(a, b, t):
+                dropped += w + other
+            else:
+                shared += min(w, other)
+    if not shared:
+        return 0.0
+    return shared / (a.total + b.total - dropped - shared)
+
+
+EVIDENCE_SHOWN = 12  # shared terms listed with their weight and its source
+
+
+def shared_evidence(weigh: TermWeights, a, ta: DocTerms, b, tb: DocTerms) -> tuple[list[str], list[dict]]:
+    """The terms documents a and b share, heaviest first, and for the heaviest: the weight
+    they count with (the smaller of the two sides) and where it came from."""
+    wa, wb = ta.weights, tb.weights
+    shared = sorted((t for t in wa if t in wb), key=lambda t: (verbatim(ta, tb, t), -min(wa[t], wb[t]), t))
+    evidence = []
+    for t in shared[:EVIDENCE_SHOWN]:
+        doc = a if wa[t] <= wb[t] else b
+        why = weigh.source(t, doc.lang, t in doc.features.lead)
+        if verbatim(ta, tb, t):
+            why = "not counted: only inside one line both texts print word for word (" + why + ")"
+        evidence.append({"term": t, "weight": round(min(wa[t], wb[t]), 2), "from": why})
+    return shared, evidence

@@ -1,0 +1,172 @@
+"""Salient terms for the same-story tier: names, numbers and dates an event is told by.
+
+Outlets retell an event in their own words, so their word n-grams barely overlap; what
+they share is who, where, when and how many. Terms:
+- names: capitalised words not at a sentence start, possessives folded ("Odesa's" is
+  "odesa");
+- numbers: digits kept, separators dropped;
+- dates: a day written with a month name ("Dec 20", "20. Dezember", "20 декабря") becomes
+  "@12-20"; a weekday ("on Saturday") becomes the date it names, counted back from the
+  document's own date (the last such weekday on or before it), when the document has one.
+Unspaced scripts have no case, so only their numbers, dates and Latin names count.
+
+Each term also says whether it appears in the title or the lead (the first `lead_words`
+words): the story tier weighs those more, since that is where a report says what happened.
+And each term names the one line it appears in (a CRC-32 of that line), or 0 if it appears
+in several: a term two documents share only inside one identical line is shared wording,
+which the copy tiers judge, not two outlets telling the same facts (stories.py).
+Month and weekday names come from Babel's locale data (CLDR), shipped as data
+(calendar_names.py), so every language listed there is covered the same way, with no list
+kept by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import zlib
+from array import array
+from datetime import date, timedelta
+from functools import lru_cache
+
+from cleaner.core.calendar_names import PATH as CALENDAR
+from cleaner.core.text import TERM
+
+_SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+_DIGIT = re.compile(r"\d")
+_NOT_ALNUM = re.compile(r"[^\w]|_")
+_POSSESSIVE = re.compile(r"['’]s?$")
+# Capitalised only by grammar or convention, not a name.
+_STOP = {"i", "the", "a", "an", "and", "but", "in", "on", "at", "of", "mr", "mrs", "ms", "dr"}
+DATE_PREFIX = "@"
+DATELINE_WORDS = 5  # a dateline's month name stands among the first words of its line
+
+# One scan: sentence breaks and words, in order (a break is whitespace; a word never is).
+_TOKENS = re.compile(_SENTENCE.pattern + "|" + TERM.pattern, re.UNICODE)
+
+@lru_cache(maxsize=None)
+def calendar_words(lang: str | None = None) -> tuple[dict[str, int], dict[str, int]]:
+    """Month names -> 1..12 and weekday names -> 0..6 (Monday 0), case-folded, of the
+    document's language (calendar_names.py), or of every listed language when it is not
+    listed. "May" and "mar" are also ordinary words: only a day number next to them makes
+    a date, and a weekday is only ever a full name."""
+    table = _calendar()
+    if lang in table["months"]:
+        return table["months"][lang], table["days"][lang]
+    months: dict[str, int] = {}
+    days: dict[str, int] = {}
+    for loc in sorted(table["months"]):
+        for name, num in table["months"][loc].items():
+            months.setdefault(name, num)
+        for name, num in table["days"][loc].items():
+            days.setdefault(name, num)
+    return months, days
+
+
+@lru_cache(maxsize=1)
+def _calendar() -> dict[str, dict[str, dict[str, int]]]:
+    return json.loads(CALENDAR.read_text(encoding="utf-8"))
+
+
+def _day(tok: str | None) -> int | None:
+    return int(tok) if tok is not None and tok.isascii() and tok.isdigit() and len(tok) <= 2 and 1 <= int(tok) <= 31 else None
+
+
+# Short words that may stand between a day and its month ("20 de diciembre", "3 of May").
+_DAY_MONTH_LINKS = {"de", "di", "del", "of", "da", "van"}
+
+
+def _date_term(month: int, day: int) -> str | None:
+    try:
+        date(2000, month, day)  # a leap year: 29 February exists
+    except ValueError:
+        return None
+    return f"{DATE_PREFIX}{month:02d}-{day:02d}"
+
+
+def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
+                  title: str | None = None, lang: str | None = None
+                  ) -> tuple[list[str], list[str], bytes, str | None]:
+    """(sorted terms, sorted terms of the title and lead, each term's only line as an
+    array("I") of CRC-32s in bytes (0 where it is on several lines), and the dateline: the
+    first day written with a month name in the lead, as "MM-DD", or None)."""
+    if title and not text.startswith(title):
+        text = title + "\n" + text
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    months, days = calendar_words(lang)
+    anchor = date.fromisoformat(doc_date) if doc_date else None
+    toks = _TOKENS.findall(text)
+    terms: dict[str, bool] = {}  # term -> seen in the lead
+    line_of: dict[str, int] = {}  # term -> index of its only line, or -1
+    lines = text.split("\n")
+    words = 0
+    line = 0
+    in_line = 0  # words so far on this line
+    dateline = None
+    prev = "\n"
+    # The two words before, across sentence breaks ("20. Dezember": "20." ends one).
+    last_word = before_last = None
+    for k, w in enumerate(toks):
+        if w[0].isspace():
+            prev = w
+            if "\n" in w:
+                line += w.count("\n")
+                in_line = 0
+            continue
+        words += 1
+        in_line += 1
+        lead = words <= lead_words
+        term = None
+        folded = w.casefold()
+        month = months.get(folded)
+        if month is not None:
+            # "Dec 20" or "20 December" / "20. Dezember" (the dot is not a token).
+            nxt = toks[k + 1] if k + 1 < len(toks) else None
+            if nxt is not None and nxt == " " and k + 2 < len(toks):
+                nxt = toks[k + 2]  # "Dec. 20": the dot read as a sentence end
+            # "Dec 20", "20 December", or with a link word between ("20 de diciembre").
+            day = _day(nxt) or _day(last_word) or (
+                _day(before_last) if last_word and last_word.casefold() in _DAY_MONTH_LINKS else None)
+            term = _date_term(month, day) if day else None
+            # A dateline opens a line of the lead ("ODESA, Dec 20 -", "May 3, 2013"); a date
+            # inside a sentence may be any day the story mentions.
+            if term and lead and in_line <= DATELINE_WORDS and dateline is None:
+                dateline = term[len(DATE_PREFIX):]
+        elif folded in days and anchor is not None:
+            try:
+                when = anchor - timedelta(days=(anchor.weekday() - days[folded]) % 7)
+            except OverflowError:  # a placeholder date such as 0001-01-01
+                when = None
+            term = _date_term(when.month, when.day) if when else None
+        if term is not None or folded in days:
+            pass  # a date; a weekday is never a name
+        elif _DIGIT.search(w):
+            if not w.isalpha():
+                term = _NOT_ALNUM.sub("", w).casefold()
+        elif w[0].isupper() and not prev[0].isspace():
+            # A month without a day may be a name ("Theresa May", "Jan Novak").
+            # A sentence-initial capital says nothing; the same name mid-sentence does.
+            name = _POSSESSIVE.sub("", folded)
+            if name not in _STOP and len(name) > 1:
+                term = name
+        if term:
+            terms[term] = terms.get(term, False) or lead
+            line_of[term] = line if line_of.get(term, line) == line else -1
+        prev, last_word, before_last = w, w, last_word
+    ordered = sorted(terms)
+    crc = {i: zlib.crc32(lines[i].strip().casefold().encode("utf-8")) or 1 for i in set(line_of.values()) if i >= 0}
+    only_line = array("I", (crc[line_of[t]] if line_of[t] >= 0 else 0 for t in ordered))
+    return ordered, sorted(t for t, lead in terms.items() if lead), only_line.tobytes(), dateline
+
+
+def is_number(term: str) -> bool:
+    """A number term ("2025", "0340", "ie6"): names never hold digits."""
+    return any(c.isdigit() for c in term)
+
+
+def is_name(term: str) -> bool:
+    """Names propose story candidates; numbers and dates coincide across unrelated stories
+    too often to link them on their own (they still count in the similarity)."""
+    return not term[0].isdigit() and not term.startswith(DATE_PREFIX)

@@ -1,0 +1,243 @@
+"""The one driver of the flow, whatever runs the stages and wherever documents are kept:
+
+    read -> [executor: parse, extract, boilerplate, language, sign] -> store (+ slim copy)
+         -> templates: observe every slim copy, decide, apply to the few it touches (re-sign)
+         -> unique ids -> cluster the slim copies into records -> RunResult
+
+The CLI passes a Spool (documents on disk, or a resumable Checkpoint), the Python API
+and the benches a MemoryStore; the executor is a loop or local worker processes
+(exec/local.py). Clustering sees only each document's Features (core/features.py).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from cleaner.core.config import Config
+from cleaner.core.document import Document, Stored
+from cleaner.core.features import ARRAY_FIELDS
+from cleaner.core.stage import safe_process
+from cleaner.dedup.cluster import Record, cluster
+from cleaner.dedup.ids import make_ids_unique
+from cleaner.core.protocols import DocStore, Executor
+from cleaner.exec.local import LocalExecutor
+from cleaner.stages.build import ParseDeferred, Stages, build_stages
+from cleaner.stages.templates import RULE_ID as TEMPLATE_RULE
+from cleaner.stages.templates import Templates
+from cleaner.store.checkpoint import InputKey, input_key
+from cleaner.store.memory import MemoryStore
+from cleaner.store.spool import Spool
+
+Progress = Callable[[int], None]
+
+
+def pack(doc: Document, templates: Templates, store: DocStore, keyed: bool = False) -> Document:
+    """Store a processed document; return the copy memory keeps.
+
+    With a spool, done where the document was processed (each worker writes its own
+    segment), so the main process never holds or passes on a whole one: the slim copy
+    keeps features, metadata, the rule ids it removed and its template line keys. With
+    `keyed` (a checkpoint), the entry that lets a resumed run skip this input goes in the
+    same write. A memory store keeps the document itself."""
+    stored = Stored(hits=[r["rule"] for r in doc.removed], template_keys=templates.line_keys(doc))
+    if not store.slims:
+        doc.stored = stored
+        stored.ref = store.put(doc)
+        return doc
+    key = doc.stored.input_key if doc.stored else None
+    if keyed and key is None:
+        # Rejected while read, so no stage (InputKey included) ran: it is still as read.
+        key = input_key(doc)
+    features = doc.features
+    if features is not None:  # raw bytes: unpickling numpy objects costs far more
+        features = replace(features, **{name: getattr(features, name).astype(np.uint32).tobytes()
+                                        for name in ARRAY_FIELDS})
+    slim = replace(doc, text="", html=None, removed=[], flags=[], line_no=None, link_density=None,
+                   features=features, stored=stored)
+    # The entry's slim copy, pickled by put(), keeps its arrays as bytes: a checkpoint
+    # must not point into arrays files, which every run rebuilds.
+    stored.ref = store.put(doc, (key, slim) if keyed else None)
+    return store_arrays(slim, store)
+
+
+def store_arrays(slim: Document, store: DocStore) -> Document:
+    """Move a slim document's shingle and MinHash arrays to the store, keeping references."""
+    if slim.features is not None:
+        refs = store.put_arrays([getattr(slim.features, name) for name in ARRAY_FIELDS])
+        for name, ref in zip(ARRAY_FIELDS, refs):
+            setattr(slim.features, name, ref)
+    return slim
+
+
+def _timed(timings: Counter, name: str, fn, *args):
+    start = time.perf_counter()
+    result = fn(*args)
+    timings[name] += time.perf_counter() - start
+    return result
+
+
+@dataclass
+class RunResult:
+    """Documents (sorted by id) and records of a run.
+
+    A spooled run (the CLI's) keeps only signatures and metadata in memory: `full(doc)`
+    gives back a document with its text and audit trail, read from the spool."""
+
+    documents: list[Document]
+    records: list[Record]
+    timings: dict[str, float] = field(default_factory=dict)
+    hits: Counter = field(default_factory=Counter)
+    spool: Spool | None = None
+    resumed: int = 0  # documents taken from an interrupted run's checkpoint
+
+    def full(self, doc: Document) -> Document:
+        if self.spool is None or doc.stored is None:
+            return doc
+        full = self.spool.get(doc.stored.ref)
+        full.id, full.status, full.record_id, full.meta, full.error = doc.id, doc.status, doc.record_id, doc.meta, doc.error
+        full.line_no = None
+        return full
+
+    def _parts(self, doc: Document) -> tuple[bytes, bytes, bytes]:
+        if self.spool is None or doc.stored is None:
+            return doc.json_parts()
+        return self.spool.get_parts(doc.stored.ref)
+
+    def document_lines(self) -> Iterator[bytes]:
+        """documents.jsonl, line by line (each `dump(full(doc).to_json())`, in UTF-8)."""
+        for doc in self.documents:
+            yield doc.json_line(self._parts(doc))
+
+    def record_lines(self) -> Iterator[bytes]:
+        """records.jsonl, line by line."""
+        for record in self.records:
+            yield record.json_line(self._parts(record.canonical)[1])
+
+    def counts(self) -> dict[str, int]:
+        status = Counter(d.status for d in self.documents)
+        return {"inputs": len(self.documents), "kept": status["kept"],
+                "duplicates": status["duplicate"], "rejected": status["rejected"],
+                "records": len(self.records)}
+
+    def rule_hits(self) -> dict[str, int]:
+        return dict(sorted(self.hits.items()))
+
+    def close(self, keep: bool = False) -> None:
+        """Release the spool; `keep` leaves a checkpoint in place for --resume."""
+        if self.spool is not None:
+            self.spool.close(keep=keep)
+
+
+def _apply_templates(doc: Document, stages: Stages, timings: Counter) -> Document:
+    """Template removal on a whole document; one whose text changed is signed again."""
+    text = doc.text
+    doc = _timed(timings, stages.templates.name, stages.templates.apply, doc)
+    if doc.text is not text:
+        doc = _timed(timings, stages.sign.name, safe_process, stages.sign, doc)
+    return doc
+
+
+def process_documents(docs: Iterable[Document], stages: Stages, executor: Executor, store: DocStore,
+                      timings: Counter, hits: Counter, progress: Progress | None = None
+                      ) -> tuple[list[Document], int]:
+    """Every input through the per-document stages and templates, kept in `store`; returns
+    the copies memory keeps (slim ones for a spool) and how many came from a checkpoint.
+
+    Inputs a checkpoint already holds (an interrupted run's) are taken from it, not processed."""
+    templates = stages.templates
+    done = getattr(store, "done", None)
+    reused: list[Document] = []
+
+    def todo() -> Iterator[Document]:
+        for doc in docs:
+            if done:  # resuming: look each input up here; otherwise workers key them
+                key = input_key(doc)
+                if key in done:
+                    ref, slim = done.pop(key)  # popped: an input listed twice is processed twice
+                    slim.stored.ref = ref
+                    reused.append(slim)
+                    continue
+                doc.stored = Stored(input_key=key)
+            yield doc
+
+    def received() -> Iterator[Document]:
+        keep = partial(pack, templates=templates, store=store, keyed=done is not None)
+        # The key first: it names the input as read, before parsing or any stage changes it.
+        steps = ([InputKey()] if done is not None else []) + [ParseDeferred(), *stages.per_document, stages.sign]
+        in_workers = store.shared_with_workers  # else the documents come back whole, kept here
+        for item, spent in executor.map(todo(), steps, keep if in_workers else None):
+            timings.update(spent)
+            yield item if in_workers else keep(item)
+        yield from (store_arrays(slim, store) for slim in reused)
+
+    out = []
+    for slim in received():
+        hits.update(slim.stored.hits)
+        slim.stored.hits = []
+        if slim.features is not None:  # names repeat across stories: one string each
+            slim.features.terms = tuple(map(sys.intern, slim.features.terms))
+            slim.features.lead = tuple(map(sys.intern, slim.features.lead))
+        templates.observe_keys(slim, slim.stored.template_keys)
+        out.append(slim)
+        if progress is not None:
+            progress(len(out))
+    templates.decide()
+    for slim in out:
+        keys, slim.stored.template_keys = slim.stored.template_keys, None
+        if not templates.touches(slim, keys):
+            continue
+        # Templates act on this one: redo its tail on the whole document, keep it slim.
+        before = slim.features.removed if slim.features else 0
+        full = _apply_templates(store.get(slim.stored.ref), stages, timings)
+        if len(full.removed) != before:
+            hits.update(r["rule"] for r in full.removed if r["rule"] == TEMPLATE_RULE)
+            if full.features is not None and full is not slim:  # re-signed (its text changed)
+                slim.features = full.features
+                store_arrays(slim, store)
+            if slim.features is not None:
+                slim.features.removed = len(full.removed)
+        if not full.ok:
+            slim.reject(full.error)
+        # Stored again, as written out: what templates removed or flagged (lines kept).
+        slim.stored.ref = store.put(full)
+    return out, len(reused)
+
+
+def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
+                  progress: Progress | None = None, stages: Stages | None = None,
+                  spool: bool | Spool = False, spool_dir: str | None = None,
+                  executor: Executor | None = None) -> RunResult:
+    """The whole pipeline over a stream of documents.
+
+    With `spool`, whole documents go to a temporary file (or the given Spool, such as a
+    resumable Checkpoint) as the workers finish them and memory holds signatures only
+    (call `close()` on the result when done with it); without, they stay in memory."""
+    stages = stages if stages is not None else build_stages(cfg)
+    stages.templates.reset()
+    executor = executor or LocalExecutor(workers, cpu_time=cfg["run"]["cpu_time"])
+    holder = spool if isinstance(spool, Spool) else (Spool(spool_dir) if spool else None)
+    store = holder if holder is not None else MemoryStore()
+    timings: Counter[str] = Counter()
+    hits: Counter[str] = Counter()
+    start = time.perf_counter()
+    out, resumed = process_documents(docs, stages, executor, store, timings, hits, progress)
+    timings["per_document_wall"] = time.perf_counter() - start
+    make_ids_unique(out)
+    start = time.perf_counter()
+    steps: dict[str, float] = {}
+    records = cluster(out, cfg, timings=steps, free=True, store=holder)
+    timings["cluster"] = time.perf_counter() - start
+    timings.update({f"cluster.{k}": v for k, v in steps.items()})
+    for doc in out:  # clustering is done: only the way back to each whole document stays
+        doc.features = None
+        doc.stored = Stored(ref=doc.stored.ref) if holder else None
+    out.sort(key=Document.sort_key)
+    return RunResult(out, records, {k: round(v, 4) for k, v in sorted(timings.items())}, hits,
+                     holder, resumed)

@@ -1,0 +1,128 @@
+"""The local executor: per-document stages over a stream, in this process or in worker
+processes on this machine. It knows nothing of what the stages do or where documents are
+stored: the flow (exec/flow.py) hands it stages and a `finish` step.
+
+An executor (core/protocols.Executor) maps stages over documents, in input order, and
+yields each result with the time each stage took. Another engine implements the same `map`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+from cleaner.core.document import Document
+from cleaner.core.stage import Stage, safe_process
+
+MAX_WORKERS = 256  # run.workers' range, and --workers'
+CORES_FACTOR = 4  # per-document stages are CPU-bound: more processes than this only cost memory
+Finish = Callable[[Document], object]
+
+
+class WorkerError(Exception):
+    """The worker processes could not be started (the system refused to fork)."""
+
+
+def worker_limit() -> int:
+    return min(MAX_WORKERS, CORES_FACTOR * (os.cpu_count() or 1))
+
+
+def resolve_workers(requested: int) -> int:
+    """The number of processes to run: 0 is one per core; at most a few per core."""
+    return min(requested if requested > 0 else (os.cpu_count() or 1), worker_limit())
+
+
+def process_one(doc: Document, stages: list[Stage], clock: Callable[[], float] = time.perf_counter
+                ) -> tuple[Document, dict[str, float]]:
+    """All per-document stages on one document, with the time each took."""
+    timings: dict[str, float] = {}
+    for stage in stages:
+        if not doc.ok:
+            break
+        start = clock()
+        doc = safe_process(stage, doc)
+        timings[stage.name] = clock() - start
+    return doc, timings
+
+
+@dataclass
+class _Worker:
+    """What each worker process is given once, at its start (Pool initargs)."""
+
+    stages: list[Stage]
+    finish: Finish | None
+    parent: int
+    cpu_time: bool
+
+    def __call__(self, doc: Document) -> tuple:
+        if os.getppid() != self.parent:  # orphaned (where prctl is missing): stop quietly
+            os._exit(0)
+        doc, spent = process_one(doc, self.stages, time.process_time if self.cpu_time else time.perf_counter)
+        return (self.finish(doc) if self.finish else doc), spent
+
+
+_worker: _Worker | None = None  # this worker process's, set once by _init_worker
+
+
+def _init_worker(worker: _Worker) -> None:
+    global _worker
+    _worker = worker
+    for stage in worker.stages:  # a no-op after fork, where the parent already did it
+        stage.setup()
+    # Ctrl-C reaches every process of the terminal's group: the main process alone
+    # handles it (one line, a checkpoint), then stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(worker.parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: end (SIGTERM, silently) when the main process dies, even by SIGKILL, instead
+    of living on as an orphan that prints tracebacks once its pipes are gone."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: _Worker checks the parent instead
+    if os.getppid() != parent:  # it died before prctl took effect
+        os._exit(0)
+
+
+def _work(doc: Document) -> tuple:
+    assert _worker is not None
+    return _worker(doc)
+
+
+@dataclass
+class LocalExecutor:
+    """A loop (`workers` 1) or a pool of `workers` processes (fork where there is one).
+    `cpu_time` times stages in CPU time (time.process_time) instead of wall time."""
+
+    workers: int = 1
+    cpu_time: bool = False
+
+    def map(self, docs: Iterable[Document], stages: list[Stage],
+            finish: Finish | None = None) -> Iterator[tuple[object, dict[str, float]]]:
+        clock = time.process_time if self.cpu_time else time.perf_counter
+        if self.workers <= 1:
+            for stage in stages:
+                stage.setup()
+            for doc in docs:
+                doc, spent = process_one(doc, stages, clock)
+                yield (finish(doc) if finish else doc), spent
+            return
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        if ctx.get_start_method() == "fork":
+            for stage in stages:  # loaded once, shared by every forked worker
+                stage.setup()
+        worker = _Worker(stages, finish, os.getpid(), self.cpu_time)
+        try:
+            pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(worker,))
+        except OSError as exc:  # EAGAIN, ENOMEM: a failure to fork, not to write
+            raise WorkerError(f"cannot start {self.workers} worker processes: {exc.strerror or exc}") from None
+        with pool:
+            yield from pool.imap(_work, docs, chunksize=8)

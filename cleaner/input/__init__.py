@@ -1,0 +1,2 @@
+"""Reading inputs: a folder's files in a stable order, decoded into Documents (JSON, JSONL,
+HTML, text, gzip)."""

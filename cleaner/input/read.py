@@ -1,0 +1,340 @@
+"""Read inputs into Documents: a folder (recursive), a single file, or dicts from the API.
+
+Every input becomes a Document, including the ones that cannot be used: those are
+rejected here with a reason, so nothing disappears between raw/ and clean/.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import re
+import stat
+import unicodedata
+import zlib
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from cleaner.core.dates import normalise_date
+from cleaner.core.document import Document
+from cleaner.input.walk import list_inputs  # noqa: F401 - read.list_inputs is where progress.py and tests find it
+
+HTML_EXTS = {".html", ".htm"}
+RECORD_EXTS = {".json", ".jsonl"}
+TEXT_FIELDS = ("text", "html")
+GZIP = ".gz"
+# What a broken or truncated .gz raises while it is being read.
+_GZIP_ERRORS = (OSError, EOFError, zlib.error)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def decode_bytes(data: bytes) -> tuple[str | None, str]:
+    """Text and the encoding used, or (None, reason) when the bytes are not text."""
+    if not data.strip():
+        return None, "empty file"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # Imported lazily: most inputs are UTF-8 and never need it.
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        return None, "binary or undecodable content (no text encoding fits)"
+    return str(best), best.encoding
+
+
+def scrub(text: str) -> str:
+    """Text any JSON writer accepts: no NUL, no lone surrogates, newlines only as \\n, NFC."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    # Lone surrogates (from JSON escapes or undecodable file names) cannot be written as
+    # UTF-8; each becomes U+FFFD.
+    text = _SURROGATE.sub("\ufffd", text)
+    # One Unicode form (NFC) for everything: the same word typed with combining marks or
+    # precomposed must compare equal in rules, shingles and exact keys.
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def rel_name(rel: Path) -> str:
+    """A relative path as the posix string the output names it by."""
+    return scrub(rel.as_posix())
+
+
+def logical(rel: Path) -> Path:
+    """The name an input is read as: "feed.jsonl.gz" is read as "feed.jsonl"."""
+    return rel.with_suffix("") if rel.suffix.lower() == GZIP else rel
+
+
+def doc_id_for(rel: Path) -> str:
+    return rel_name(logical(rel).with_suffix(""))
+
+
+def _open(path: Path):
+    return gzip.open(path, "rb") if path.suffix.lower() == GZIP else open(path, "rb")
+
+
+def _read_limited(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes (decompressed for .gz), or ValueError past max_bytes: a small
+    .gz can hold gigabytes."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ValueError(f"file too large: {size} bytes (read.max_file_bytes = {max_bytes})")
+    # In chunks: read(max_bytes + 1) would reserve that much memory up front, whatever
+    # the file's size.
+    chunks, total = [], 0
+    with _open(path) as fh:
+        while total <= max_bytes and (chunk := fh.read(min(1 << 22, max_bytes + 1 - total))):
+            chunks.append(chunk)
+            total += len(chunk)
+    data = b"".join(chunks)
+    if len(data) > max_bytes:
+        raise ValueError(f"file too large: over {max_bytes} bytes once decompressed (read.max_file_bytes)")
+    return data
+
+
+def _unreadable(path: Path, exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError) and os.path.islink(path):
+        return f"broken symlink (points to {os.readlink(path)})"
+    if path.suffix.lower() == GZIP and not isinstance(exc, PermissionError):
+        return f"not a readable gzip file: {exc}"
+    return f"cannot read file: {getattr(exc, 'strerror', None) or exc}"
+
+
+def _field(obj: dict, key: str) -> str | None:
+    value = obj.get(key)
+    return scrub(value) if isinstance(value, str) and value.strip() else None
+
+
+def from_record(obj: Any, default_id: str, source: str, line: int | None = None) -> Document:
+    """One JSON object (file record or API dict) to a Document; bad shapes are rejected."""
+    doc = Document(id=default_id, source=source, line=line)
+    if not isinstance(obj, dict):
+        return doc.reject(f"expected a JSON object, got {type(obj).__name__}")
+    raw_id = obj.get("id")
+    if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip():
+        doc.id = scrub(str(raw_id))
+    elif raw_id is not None:
+        doc.meta["id"] = f"input id of type {type(raw_id).__name__} ignored"
+    body = {k: _field(obj, k) for k in TEXT_FIELDS if _field(obj, k)}
+    if not body:
+        return doc.reject("no non-empty 'text' or 'html' field")
+    doc.title, doc.url, doc.site = _field(obj, "title"), _field(obj, "url"), _field(obj, "site")
+    raw_date = _field(obj, "date")
+    if raw_date:
+        doc.date = normalise_date(raw_date)
+        doc.meta["date"] = "input field 'date'" if doc.date else f"unparsed input date {raw_date[:40]!r}"
+    if "text" in body:
+        doc.text = body["text"]
+    else:
+        doc.html = body["html"]
+    return doc
+
+
+def _parse_json(text: str) -> tuple[Any, str | None]:
+    try:
+        return json.loads(text), None
+    except (ValueError, RecursionError) as exc:  # ValueError covers JSONDecodeError and huge ints
+        return None, f"invalid JSON: {str(exc)[:200] or type(exc).__name__}"
+
+
+def _read_records(path: Path, rel: Path, text: str) -> Iterator[Document]:
+    """A .json file: one object, or a list of objects."""
+    source, stem = rel_name(rel), doc_id_for(rel)
+    obj, error = _parse_json(text)
+    if error:
+        yield Document(id=stem, source=source).reject(error)
+        return
+    items = obj if isinstance(obj, list) else [obj]
+    if not items:
+        yield Document(id=stem, source=source).reject("empty JSON list")
+    for i, item in enumerate(items, 1):
+        single = len(items) == 1
+        yield from_record(item, stem if single else f"{stem}:{i}", source, line=None if single else i)
+
+
+def _numbered_lines(fh, max_bytes: int) -> Iterator[tuple[int, bytes | None, BaseException | None]]:
+    """Lines, each read at most max_bytes + 1 bytes at a time: one endless line (a small
+    .gz can decompress to gigabytes without a newline) never sits in memory whole; its
+    overflow is skipped and the line comes back as an over-long stub."""
+    n = 0
+    try:
+        while True:
+            raw = fh.readline(max_bytes + 1)
+            if not raw:
+                return
+            n += 1
+            if len(raw) > max_bytes and not raw.endswith(b"\n"):
+                while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass
+            yield n, raw, None
+    except _GZIP_ERRORS as exc:
+        yield n + 1, None, exc
+
+
+def _stream_jsonl(path: Path, rel: Path, max_bytes: int, defer: bool = False) -> Iterator[Document]:
+    """A JSONL file line by line: a feed of any size, with the size limit per record.
+
+    JSON text is UTF-8 (RFC 8259), so a line that is not is rejected, not guessed at.
+    With `defer`, each line is handed on unparsed (`parse_deferred` parses it where the
+    document is processed: in a worker process, off the reading process)."""
+    source, stem = rel_name(rel), doc_id_for(rel)
+    try:
+        fh = _open(path)
+    except OSError as exc:
+        yield Document(id=stem, source=source).reject(_unreadable(path, exc))
+        return
+    with fh:
+        seen_any = False
+        for n, raw, error in _numbered_lines(fh, max_bytes):
+            if error is not None:  # the stream broke (a truncated .gz): what came before stands
+                yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
+                    f"line {n}: {_unreadable(path, error)}")
+                seen_any = True
+                break
+            if len(raw) > max_bytes:
+                yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
+                    f"line {n}: record too large: over {max_bytes} bytes (read.max_file_bytes)")
+                continue
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: not UTF-8 ({exc.reason})")
+                continue
+            if not line.strip():
+                continue
+            seen_any = True
+            if defer:
+                pending = Document(id=f"{stem}:{n}", source=source, line=n)
+                pending.raw_line = line
+                yield pending
+                continue
+            obj, error = _parse_json(line)
+            if error:
+                yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: {error}")
+                continue
+            yield from_record(obj, f"{stem}:{n}", source, line=n)
+        if not seen_any:
+            yield Document(id=stem, source=source).reject("empty file")
+
+
+def parse_deferred(doc: Document) -> Document:
+    """A JSONL line `_stream_jsonl` handed on unparsed, parsed now; other documents as they are."""
+    line, doc.raw_line = doc.raw_line, None
+    if line is None:
+        return doc
+    obj, error = _parse_json(line)
+    if error:
+        return doc.reject(f"line {doc.line}: {error}")
+    parsed = from_record(obj, doc.id, doc.source, line=doc.line)
+    parsed.stored = doc.stored  # the executor's input key, if it set one
+    return parsed
+
+
+def read_file(path: Path, rel: Path, max_bytes: int, defer: bool = False) -> Iterator[Document]:
+    ext = logical(rel).suffix.lower()
+    base = Document(id=doc_id_for(rel), source=rel_name(rel))
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        yield base.reject(_unreadable(path, exc))
+        return
+    if not stat.S_ISREG(mode):  # a FIFO or device would block the run or never end
+        yield base.reject("not a regular file")
+        return
+    if ext == ".jsonl":
+        yield from _stream_jsonl(path, rel, max_bytes, defer)
+        return
+    try:
+        data = _read_limited(path, max_bytes)
+    except ValueError as exc:
+        yield base.reject(str(exc))
+        return
+    except _GZIP_ERRORS as exc:
+        yield base.reject(_unreadable(path, exc))
+        return
+    text, encoding = decode_bytes(data)
+    if text is None:
+        yield base.reject(encoding)
+        return
+    text = scrub(text)
+    if encoding != "utf-8":
+        base.meta["encoding"] = encoding
+    if ext in RECORD_EXTS:
+        yield from _read_records(path, rel, text)
+    elif ext in HTML_EXTS:
+        base.html = text
+        yield base
+    else:
+        base.text = text
+        yield base
+
+
+def read_inputs(root: str | Path, extensions: Iterable[str], max_bytes: int,
+                exclude: Path | None = None, defer: bool = False) -> Iterator[Document]:
+    root = Path(root)
+    exts = {e.lower() for e in extensions}
+    for path, rel, problem in list_inputs(root, exclude):
+        if problem:
+            yield Document(id=doc_id_for(rel), source=rel_name(rel)).reject(problem)
+            continue
+        ext = logical(rel).suffix.lower()
+        if ext not in exts:
+            shown = "".join(rel.suffixes[-2:]) if rel.suffix.lower() == GZIP else path.suffix
+            yield Document(id=doc_id_for(rel), source=rel_name(rel)).reject(
+                f"unsupported file type {shown or '(none)'!r} (read.extensions: {', '.join(sorted(exts))}, "
+                "also gzipped as .gz)"
+            )
+            continue
+        yield from read_file(path, rel, max_bytes, defer)
+
+
+def _api_body(item: Any) -> tuple[str | None, str | None]:
+    """(the item as canonical JSON, None), or (None, why it cannot be read as a JSON
+    object): non-string keys, circular references, nesting too deep, integers too long
+    to write. Such an item is rejected alone; the rest of the batch goes on."""
+    if isinstance(item, dict):
+        odd = next((k for k in item if not isinstance(k, str)), None)
+        if odd is not None:
+            return None, f"keys must be strings, got a key of type {type(odd).__name__}"
+    try:
+        return json.dumps(item, sort_keys=True, ensure_ascii=False, default=str), None
+    # Circular (ValueError), an int too long (ValueError), too deep (RecursionError), or
+    # anything a user object's __str__ raises.
+    except Exception as exc:  # noqa: BLE001
+        return None, f"item cannot be read as JSON: {str(exc)[:200] or type(exc).__name__}"
+
+
+def _hash_id(body: str) -> str:
+    return "item-" + hashlib.sha1(scrub(body).encode("utf-8")).hexdigest()[:12]
+
+
+def read_dicts(items: Iterable[Any]) -> Iterator[Document]:
+    """Documents from API dicts: {"id", "text" or "html", "title", "date", "url", "site"}.
+
+    An item without an id gets one from its content, so ids do not depend on its position.
+    """
+    for item in items:
+        body, problem = _api_body(item)
+        if problem is not None:
+            # Named by its own id, else by what can be read of it (its string fields),
+            # never by position.
+            fields = [_field(item, k) for k in ("id", *TEXT_FIELDS, "title", "date", "url", "site")] \
+                if isinstance(item, dict) else [type(item).__name__]
+            doc_id = fields[0] if fields[0] and isinstance(item, dict) else _hash_id(json.dumps([problem, fields]))
+            yield Document(id=doc_id, source="<api>").reject(problem)
+            continue
+        # "" as the placeholder: an input id is never blank, so a real id (even "item")
+        # is never taken for a missing one.
+        doc = from_record(item, "", "<api>")
+        if doc.id == "":
+            doc.id = _hash_id(body)
+        yield doc

@@ -1,0 +1,1 @@
+"""Reading a finished run back: show, report.html, explain, eval."""

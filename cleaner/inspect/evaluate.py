@@ -1,0 +1,271 @@
+"""Score a run's grouping of documents against a gold clustering.
+
+    gold = load_gold("gold.csv")            # document id -> gold label (event, story...)
+    pred = load_predicted("clean/")         # document id -> record_id, from documents.jsonl
+    print(format_table(score(pred, gold)))
+
+Metrics (all over the documents in gold): adjusted Rand index, B-cubed and pairwise
+precision/recall/F1. Everything is computed from the contingency table (counts of
+documents per (predicted, gold) cell), so scoring is O(n) in documents: no pair is ever
+enumerated.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterator
+
+from cleaner.core.config import open_regular
+
+ID_COLUMN = "id"
+LABEL_COLUMNS = ("label", "event", "cluster")  # accepted names for the gold label, in order
+
+
+class EvalError(Exception):
+    """Unusable gold or run output; the message is one line naming the file (and line)."""
+
+
+# --- gold -------------------------------------------------------------------------------
+
+def load_gold(path: str | Path) -> dict[str, str]:
+    """Document id -> gold label, from a CSV/TSV (header row) or JSONL file."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        rows = _csv_rows(path, "\t" if suffix == ".tsv" else ",")
+    elif suffix in (".jsonl", ".json"):
+        rows = _jsonl_rows(path)
+    else:
+        raise EvalError(f"{path}: unknown gold format {suffix or '(no extension)'!r}; "
+                        "use .csv, .tsv, .jsonl or .json")
+    gold: dict[str, str] = {}
+    first_seen: dict[str, str] = {}
+    try:
+        for where, doc_id, label in rows:
+            if doc_id in gold and gold[doc_id] != label:
+                raise EvalError(f"{where}: id {doc_id!r} has label {label!r} but "
+                                f"{first_seen[doc_id]} gave it {gold[doc_id]!r}")
+            gold.setdefault(doc_id, label)
+            first_seen.setdefault(doc_id, where)
+    except UnicodeDecodeError:
+        raise EvalError(f"{path}: not UTF-8 text") from None
+    if not gold:
+        raise EvalError(f"{path}: no gold labels in the file")
+    return gold
+
+
+def _open(path: Path):
+    try:
+        # utf-8-sig: spreadsheets often save a byte-order mark, which would end up in the
+        # first header name ("\ufeffid") and hide the id column.
+        return open_regular(path, "r", encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise EvalError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _csv_rows(path: Path, delimiter: str) -> Iterator[tuple[str, str, str]]:
+    """(where, id, label) per data row; `where` is "path:line" for error messages."""
+    with _open(path) as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            at = f"{path}:{reader.line_num}"
+            names = [h.strip().lower() for h in header]
+            id_col = names.index(ID_COLUMN) if ID_COLUMN in names else None
+            label_col = next((names.index(n) for n in LABEL_COLUMNS if n in names), None)
+            if id_col is None and label_col is None:
+                # No recognised names: the first two columns are id and label.
+                if len(names) < 2:
+                    raise EvalError(f"{at}: the header has {len(names)} column(s); "
+                                    "need id and label")
+                id_col, label_col = 0, 1
+            elif id_col is None:
+                raise EvalError(f"{at}: no 'id' column in the header")
+            elif label_col is None:
+                raise EvalError(f"{at}: no label column in the header "
+                                f"(one of {', '.join(LABEL_COLUMNS)})")
+            need = max(id_col, label_col) + 1
+            for row in reader:
+                at = f"{path}:{reader.line_num}"  # a quoted multi-line row: its last line
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) < need:
+                    raise EvalError(f"{at}: {len(row)} column(s), expected at least {need}")
+                yield at, _value(at, "id", row[id_col]), _value(at, "label", row[label_col])
+        except csv.Error as exc:
+            raise EvalError(f"{path}:{reader.line_num}: malformed CSV: {exc}") from None
+
+
+def _jsonl_rows(path: Path) -> Iterator[tuple[str, str, str]]:
+    with _open(path) as f:
+        text = f.read()
+    if text.lstrip().startswith("["):
+        # A .json file holding one list of objects rather than JSON Lines.
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise EvalError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise EvalError(f"{path}: JSON nested too deep") from None
+        located = ((f"{path} item {n}", obj) for n, obj in enumerate(items, 1))
+    else:
+        located = ((f"{path}:{n}", _json_line(f"{path}:{n}", raw))
+                   for n, raw in enumerate(text.split("\n"), 1) if raw.strip())
+    for at, obj in located:
+        if not isinstance(obj, dict):
+            raise EvalError(f"{at}: expected a JSON object, got {type(obj).__name__}")
+        if ID_COLUMN not in obj:
+            raise EvalError(f"{at}: no 'id' key")
+        key = next((k for k in LABEL_COLUMNS if k in obj), None)
+        if key is None:
+            raise EvalError(f"{at}: no label key (one of {', '.join(LABEL_COLUMNS)})")
+        yield at, _value(at, "id", obj[ID_COLUMN]), _value(at, key, obj[key])
+
+
+def _json_line(at: str, raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise EvalError(f"{at}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise EvalError(f"{at}: JSON nested too deep") from None
+
+
+def _value(at: str, name: str, value: Any) -> str:
+    # Numbers are fine as ids/labels (7 and "7" are the same); null, bools, lists are not.
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise EvalError(f"{at}: {name} must be a string or integer, got "
+                        f"{type(value).__name__}")
+    value = str(value).strip()
+    if not value:
+        raise EvalError(f"{at}: empty {name}")
+    return value
+
+
+# --- predictions ------------------------------------------------------------------------
+
+def load_predicted(out_dir: str | Path) -> dict[str, str]:
+    """Document id -> record_id from a run's documents.jsonl.
+
+    A rejected document belongs to no record; it gets its own label "rejected:<id>", so
+    it counts as a singleton (never as grouped with the other rejected documents).
+    """
+    path = Path(out_dir) / "documents.jsonl"
+    if not path.is_file():
+        raise EvalError(f"{out_dir}: not a cleaner run's output folder (no documents.jsonl)")
+    pred: dict[str, str] = {}
+    with _open(path) as f:
+        try:
+            lines = f.read().split("\n")  # not splitlines(): \u2028 may sit inside a string
+        except UnicodeDecodeError:
+            raise EvalError(f"{path}: not UTF-8 text") from None
+        for line, raw in enumerate(lines, 1):
+            if not raw.strip():
+                continue
+            at = f"{path}:{line}"
+            obj = _json_line(at, raw)
+            if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+                raise EvalError(f"{at}: expected a document object with a string 'id'")
+            doc_id = obj["id"]
+            if obj.get("status") == "rejected":
+                label = f"rejected:{doc_id}"
+            elif isinstance(obj.get("record_id"), str) and obj["record_id"]:
+                label = obj["record_id"]
+            else:
+                raise EvalError(f"{at}: document {doc_id!r} (status "
+                                f"{obj.get('status')!r}) has no record_id")
+            if pred.setdefault(doc_id, label) != label:
+                raise EvalError(f"{at}: document {doc_id!r} appears twice with "
+                                "different records")
+    return pred
+
+
+# --- scoring ----------------------------------------------------------------------------
+
+def _pairs(k: int) -> int:
+    return k * (k - 1) // 2
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _prf(p: float, r: float) -> dict[str, float]:
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(_f1(p, r), 4)}
+
+
+def score(pred: dict[str, str], gold: dict[str, str]) -> dict[str, Any]:
+    """Compare a predicted clustering with gold, over the ids in gold.
+
+    Gold ids absent from pred count as predicted singletons ("missing"); pred ids absent
+    from gold are left out ("ignored"). ARI is 1.0 when its denominator is 0, which only
+    happens when both partitions are all singletons or both one cluster (then they are
+    identical; this matches scikit-learn). Pairwise precision is 1.0 when no pair is
+    predicted, recall 1.0 when gold has no pair (nothing claimed / nothing to find).
+    """
+    n = len(gold)
+    if n == 0:
+        raise EvalError("gold is empty: nothing to score")
+    missing = 0
+    cells: Counter = Counter()  # (predicted label, gold label) -> documents
+    for doc_id, g in gold.items():
+        p = pred.get(doc_id)
+        if p is None:
+            missing += 1
+            p = ("missing", doc_id)  # a tuple never equals a real (string) record id
+        cells[p, g] += 1
+    pred_sizes: Counter = Counter()
+    gold_sizes: Counter = Counter()
+    for (p, g), k in cells.items():
+        pred_sizes[p] += k
+        gold_sizes[g] += k
+
+    # Pair counts as Python ints: with 100k documents products like a*b exceed int64.
+    same_both = sum(_pairs(k) for k in cells.values())
+    same_pred = sum(_pairs(k) for k in pred_sizes.values())
+    same_gold = sum(_pairs(k) for k in gold_sizes.values())
+    total = _pairs(n)
+    # ARI = (index - expected) / (max - expected), with expected = a*b/total and
+    # max = (a+b)/2; multiplied through by 2*total so it is one exact integer ratio.
+    num = 2 * (same_both * total - same_pred * same_gold)
+    den = total * (same_pred + same_gold) - 2 * same_pred * same_gold
+    ari = num / den if den else 1.0
+
+    # B-cubed: a document's precision is the share of its predicted cluster that shares
+    # its gold label; every document in cell (p, g) has the same value k / |p|.
+    b_p = sum(k * k / pred_sizes[p] for (p, _), k in cells.items()) / n
+    b_r = sum(k * k / gold_sizes[g] for (_, g), k in cells.items()) / n
+
+    pw_p = same_both / same_pred if same_pred else 1.0
+    pw_r = same_both / same_gold if same_gold else 1.0
+
+    return {
+        "documents": n,
+        "gold_clusters": len(gold_sizes),
+        "predicted_clusters": len(pred_sizes),
+        "missing": missing,
+        "ignored": sum(1 for doc_id in pred if doc_id not in gold),
+        "ari": round(ari, 4),
+        "bcubed": _prf(b_p, b_r),
+        "pairwise": _prf(pw_p, pw_r),
+    }
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """The score as a small aligned text table."""
+    counts = [(k.replace("_", " "), str(result[k])) for k in
+              ("documents", "gold_clusters", "predicted_clusters", "missing", "ignored")]
+    counts.append(("ARI", f"{result['ari']:.4f}"))
+    width = max(len(name) for name, _ in counts)
+    lines = [f"{name:<{width}}  {value:>8}" for name, value in counts]
+    lines.append("")
+    lines.append(f"{'':<{width}}  {'precision':>9}  {'recall':>9}  {'F1':>9}")
+    for name, key in (("B-cubed", "bcubed"), ("pairwise", "pairwise")):
+        m = result[key]
+        lines.append(f"{name:<{width}}  {m['precision']:>9.4f}  {m['recall']:>9.4f}  "
+                     f"{m['f1']:>9.4f}")
+    return "\n".join(lines)

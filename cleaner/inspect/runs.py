@@ -1,0 +1,188 @@
+"""A finished run's output folder, read back: what `cleaner report`, `show` and `explain` look at.
+
+Only folders with a manifest count: the manifest is written last, so its presence marks
+a complete run (store/output.py). Rows are streamed from the JSONL files, never all held.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from cleaner.core.config import open_regular
+from cleaner.store.output import DOCUMENTS, MANIFEST, RECORDS
+from cleaner.inspect.report import SIZE_BINS, reason_kind, size_bin
+
+
+class RunError(Exception):
+    """The folder is not a run's output, or it has no such id."""
+
+
+class NotFound(RunError):
+    """The run is readable but has no such id (an unreadable file is a RunError, not this)."""
+
+
+# What each row holds, as cleaner writes it (README's output contract): a file edited by
+# hand is checked against this as it is read, so `report`, `show` and `explain` stop with
+# one line naming the file, line and field instead of failing somewhere inside.
+_STR, _OPT_STR, _INT, _NUM = (str,), (str, type(None)), (int,), (int, float)
+_DOCUMENT = {"id": _STR, "source": _STR, "status": _STR, "lang": _OPT_STR, "lang_prob": (int, float, type(None)),
+             "lang_reason": _OPT_STR, "title": _OPT_STR, "date": _OPT_STR, "url": _OPT_STR, "text": _OPT_STR,
+             "removed": (list,), "flags": (list,), "meta": (dict,), "record_id": _OPT_STR, "error": _OPT_STR}
+_REMOVED = {"rule": _STR, "category": _STR, "line_no": _INT, "text": _STR}
+_RECORD = {"record_id": _STR, "canonical_id": _STR, "title": _OPT_STR, "lang": _OPT_STR, "date": _OPT_STR,
+           "size": _INT, "why": _STR, "text": _OPT_STR, "members": (list,)}
+_MEMBER = {"id": _STR, "source": _STR, "relation": _STR, "similarity": _NUM, "reason": _STR, "date": _OPT_STR}
+_COUNTS = ("inputs", "kept", "duplicates", "rejected", "records")
+
+
+def _problem(row: Any, schema: dict[str, tuple]) -> str | None:
+    """What in `row` differs from what cleaner writes, or None."""
+    if not isinstance(row, dict):
+        return f"is a JSON {type(row).__name__}, not an object"
+    for key, kinds in schema.items():
+        if key not in row:
+            return f"has no {key!r}"
+        value = row[key]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            return f"has {key!r} of type {type(value).__name__}"
+    if isinstance(row.get("date"), str):
+        try:
+            date.fromisoformat(row["date"])
+        except ValueError:
+            return f"has 'date' {row['date'][:40]!r}, not a date YYYY-MM-DD"
+    return None
+
+
+def _nested_problem(row: dict[str, Any]) -> str | None:
+    """The lists inside a documents.jsonl or records.jsonl row."""
+    for i, entry in enumerate(row.get("removed", [])):
+        if (problem := _problem(entry, _REMOVED)):
+            return f"removed[{i}] {problem}"
+    for i, flag in enumerate(row.get("flags", [])):
+        if not isinstance(flag, dict):
+            return f"flags[{i}] is not an object"
+    for i, member in enumerate(row.get("members", [])):
+        if (problem := _problem(member, _MEMBER)):
+            return f"members[{i}] {problem}"
+        terms = member.get("shared_terms", [])
+        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+            return f"members[{i}] has 'shared_terms' that are not a list of strings"
+        if not isinstance(member.get("term_evidence", []), list):
+            return f"members[{i}] has 'term_evidence' that is not a list"
+    return None
+
+
+def _manifest_problem(m: Any) -> str | None:
+    if not isinstance(m, dict):
+        return "is not a JSON object"
+    missing = [k for k in ("counts", "languages", "config") if k not in m]
+    if missing:
+        return f"lacks {', '.join(missing)}"
+    counts = m["counts"]
+    if not isinstance(counts, dict) or not all(isinstance(counts.get(k), int) for k in _COUNTS):
+        return f"has 'counts' without the integer counts {', '.join(_COUNTS)}"
+    if not isinstance(m["languages"], dict):
+        return "has 'languages' that is not an object"
+    if not isinstance(m["config"], dict) or not all(isinstance(v, dict) for v in m["config"].values()):
+        return "has 'config' that is not an object of sections"
+    return None
+
+
+class Run:
+    def __init__(self, out_dir: Path):
+        self.dir = Path(out_dir)
+        manifest = self.dir / MANIFEST
+        if not self.dir.is_dir():
+            raise RunError(f"{out_dir} is not a folder")
+        if not manifest.is_file():
+            raise RunError(f"{out_dir} is not a cleaner output folder (no {MANIFEST}; "
+                           "a run writes it last, so the run there did not finish)")
+        try:
+            self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:  # ValueError covers undecodable bytes too
+            raise RunError(f"unreadable {manifest}: {exc}") from exc
+        problem = _manifest_problem(self.manifest)
+        if problem:
+            raise RunError(f"{manifest} {problem}: not a manifest cleaner wrote")
+
+    def _rows(self, name: str) -> Iterator[dict[str, Any]]:
+        path, schema = self.dir / name, _DOCUMENT if name == DOCUMENTS else _RECORD
+        try:
+            with open_regular(path, "r", encoding="utf-8") as fh:
+                for n, line in enumerate(fh, 1):
+                    try:
+                        row = json.loads(line)
+                    except (ValueError, RecursionError) as exc:  # '[' * 100000 is too deep to parse
+                        raise RunError(f"{path} line {n} is not JSON cleaner wrote: "
+                                       f"{exc if isinstance(exc, ValueError) else 'nested too deep'}") from None
+                    problem = _problem(row, schema) or _nested_problem(row)
+                    if problem:
+                        raise RunError(f"{path} line {n} {problem}: not a row cleaner wrote")
+                    yield row
+        except UnicodeDecodeError as exc:
+            raise RunError(f"{path} is not UTF-8: {exc.reason}") from exc
+        except OSError as exc:
+            raise RunError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+    def documents(self) -> Iterator[dict[str, Any]]:
+        return self._rows(DOCUMENTS)
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        return self._rows(RECORDS)
+
+    def document(self, doc_id: str) -> dict[str, Any]:
+        for row in self.documents():
+            if row["id"] == doc_id:
+                return row
+        raise NotFound(f"no document with id {doc_id!r} in {self.dir / DOCUMENTS}")
+
+    def record(self, record_id: str) -> dict[str, Any]:
+        for row in self.records():
+            if row["record_id"] == record_id:
+                return row
+        raise NotFound(f"no record with id {record_id!r} in {self.dir / RECORDS}")
+
+    def find(self, some_id: str) -> tuple[str, dict[str, Any]]:
+        """("record", row) or ("document", row) for a record id or a document id."""
+        if some_id.startswith("rec-"):
+            try:
+                return "record", self.record(some_id)
+            except NotFound:
+                pass
+        try:
+            return "document", self.document(some_id)
+        except NotFound:
+            raise NotFound(f"no record or document with id {some_id!r} in {self.dir}") from None
+
+    def summary(self) -> dict[str, Any]:
+        """What `cleaner report` prints: counts, rejections by reason, languages, rule hits by
+        category and rule, and the record size histogram."""
+        reasons: Counter[str] = Counter()
+        categories: Counter[str] = Counter()
+        rules: Counter[str] = Counter()
+        for doc in self.documents():
+            if doc["status"] == "rejected":
+                reasons[reason_kind(doc["error"] or "")] += 1
+            for entry in doc["removed"]:
+                categories[entry["category"]] += 1
+                rules[entry["rule"]] += 1
+        sizes: Counter[str] = Counter()
+        largest: list[tuple[int, str, str]] = []
+        for rec in self.records():
+            sizes[size_bin(rec["size"])] += 1
+            largest.append((rec["size"], rec["record_id"], rec["title"] or rec["canonical_id"]))
+        largest.sort(key=lambda t: (-t[0], t[1]))
+        m = self.manifest
+        return {
+            "input": m.get("input"), "counts": m["counts"], "languages": m["languages"],
+            "rejected_by_reason": dict(reasons.most_common()),
+            "removed_lines_by_category": dict(categories.most_common()),
+            "removed_lines_by_rule": dict(rules.most_common()),
+            "record_sizes": {b: sizes[b] for b in SIZE_BINS if sizes[b]},
+            "largest_records": [{"record_id": r, "size": s, "title": t} for s, r, t in largest[:10]],
+        }

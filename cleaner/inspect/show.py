@@ -1,0 +1,69 @@
+"""Human-readable text for the CLI's `show`, `report` and `clean`: rows of a finished run
+(documents.jsonl, records.jsonl) and a document's lines marked with the rules that removed
+them. Never Python's None: what is unknown says so."""
+
+from __future__ import annotations
+
+
+def render_marked(lines: list[str], doc) -> list[str]:
+    """The extracted text line by line: kept lines indented, removed ones marked with their rule."""
+    from cleaner.stages.extract import EXTRACTION_RULE  # here, not at the top: it loads trafilatura
+
+    by_line: dict[int, dict] = {}
+    for entry in doc.removed:
+        if entry["rule"] != EXTRACTION_RULE:
+            by_line.setdefault(entry["line_no"], entry)
+    out = []
+    for n, line in enumerate(lines, 1):
+        entry = by_line.get(n)
+        if entry is None:
+            out.append(f"  {line}")
+        elif entry.get("action") == "metadata":
+            out.append(f"~ {line}    <- {entry['rule']}: {entry['text']!r} moved to {entry['field']}")
+        else:
+            out.append(f"- {line}    <- {entry['rule']}")
+    return out
+
+
+def table(rows: list[tuple], head: tuple) -> list[str]:
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))] + [fmt.format(*map(str, r)) for r in rows]
+    return [line.rstrip() for line in lines]
+
+
+def show_document(row: dict) -> list[str]:
+    out = [f"document {row['id']}  ({row['source']}{', line ' + str(row['line']) if row.get('line') else ''})",
+           f"  status:   {row['status']}" + (f" ({row['error']})" if row["error"] else ""),
+           f"  record:   {row['record_id'] or '-'}",
+           # Never Python's None in human output: say what is unknown.
+           f"  language: {row['lang'] or 'unknown'}"
+           + (f" ({row['lang_prob']})" if row["lang_prob"] is not None else "")
+           + (f": {row['lang_reason']}" if row["lang_reason"] else ""),
+           f"  title:    {row['title'] or '(no title)'}", f"  date:     {row['date'] or 'date unknown'}",
+           f"  url:      {row['url'] or '(no url)'}"]
+    out += [f"  {field} from: {how}" for field, how in sorted(row["meta"].items())]
+    out += ["", "text:"] + ["  " + line for line in (row["text"] or "").split("\n")]
+    if row["removed"]:
+        out += ["", "removed (rule: line, text):"]
+        out += [f"  - {r['rule']}: line {r['line_no']}: {r['text']}" for r in row["removed"]]
+    if row["flags"]:
+        out += ["", "flags:"] + [f"  ! {f.get('flag')}: {f.get('reason') or f.get('text') or ''}" for f in row["flags"]]
+    return out
+
+
+def show_record(row: dict) -> list[str]:
+    out = [f"record {row['record_id']}: {row['size']} member(s), lang {row['lang']}, date {row['date']}",
+           f"  title:     {row['title']}", f"  canonical: {row['canonical_id']}: {row['why']}", "", "members:"]
+    out += ["  " + line for line in table(
+        [(m["id"], m["relation"], m["similarity"], m["reason"]) for m in row["members"]],
+        ("id", "relation", "similarity", "reason"))]
+    shared = [m for m in row["members"] if m.get("shared_terms")]
+    if shared:
+        out += ["", "shared terms with the canonical (weight: where it came from):"]
+        for m in shared:
+            evidence = m.get("term_evidence") or []
+            out.append(f"  {m['id']}: " + ", ".join(m["shared_terms"]))
+            out += [f"      {e.get('term')}  {e.get('weight')}: {e.get('from')}" for e in evidence if isinstance(e, dict)]
+    out += ["", "canonical text:"] + ["  " + line for line in (row["text"] or "").split("\n")]
+    return out

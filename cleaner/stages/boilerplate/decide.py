@@ -1,0 +1,107 @@
+"""Decide: one step applies the tags (tag.py) to a document. Guards keep long prose lines
+from heuristic rules and never empty a document (boilerplate.max_removed_fraction); every
+removal, move to metadata and overruled tag is written into the document's audit."""
+
+from __future__ import annotations
+
+from cleaner.core.dates import normalise_date
+from cleaner.core.document import Document
+from cleaner.core.text import word_count
+from cleaner.stages.boilerplate.rules import is_sentence
+from cleaner.stages.boilerplate.tag import Tag
+
+def _entry(tag: Tag, text: str, **extra) -> dict:
+    return {"rule": tag.rule.id, "category": tag.rule.category, "line_no": tag.line + 1,
+            "text": text, **({"note": tag.note} if tag.note else {}), **extra}
+
+
+def _protected(line: str, min_words: int) -> bool:
+    return word_count(line) >= min_words and is_sentence(line)
+
+
+def _set_metadata(doc: Document, tag: Tag, value: str) -> None:
+    field = tag.rule.meta_field
+    if field == "date":
+        parsed = normalise_date(value)
+        if parsed is None:  # a date a calendar does not have stays out of the date field
+            doc.meta.setdefault("date_unparsed", value)
+            return
+        value = parsed
+    if getattr(doc, field, None):
+        doc.meta.setdefault(f"{field}_also_in_text", value)
+        return
+    setattr(doc, field, value)
+    doc.meta[field] = f"text prefix (rule {tag.rule.id}, line {tag.line + 1})"
+
+
+def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: int,
+           max_removed_fraction: float) -> list[tuple[int, str]]:
+    """Apply tags to the document; returns (line number, line) for the lines that stay,
+    metadata prefixes cut off."""
+    # A line in a run of separator+headline pairs is exempt from the guards whichever rule
+    # tagged it first (a "Read more:" marker may have claimed the run's first lines).
+    run_lines = {t.line for t in tags if t.in_run}
+    chosen: dict[int, Tag] = {}
+    for tag in tags:
+        if tag.line in chosen:
+            continue  # the first rule (file order) that tags a line decides it
+        line = lines[tag.line]
+        # Only a drop loses text; a metadata move keeps the rest of the line.
+        if (tag.rule.action == "drop" and not tag.rule.long_lines and tag.line not in run_lines
+                and _protected(line, protect_min_words)):
+            doc.flags.append(_entry(tag, line.strip(), flag="kept_by_guard",
+                                    reason=f"long sentence line ({word_count(line)} words)"))
+            continue
+        if tag.rule.action == "flag":
+            doc.flags.append(_entry(tag, line.strip(), flag=tag.rule.category))
+            continue
+        chosen[tag.line] = tag
+
+    # Run lines go whatever share of the text they are; the share limit judges the other
+    # drops against the text the run leaves. Only if the run is all the text does the
+    # limit apply to it too (a document is never emptied).
+    runs = {i for i, t in chosen.items() if i in run_lines and t.rule.action == "drop"}
+    if all(i in runs for i, line in enumerate(lines) if line.strip()):
+        runs = set()
+    drops = {i: t for i, t in chosen.items() if t.rule.action == "drop" and i not in runs}
+    total = sum(len(line.strip()) for i, line in enumerate(lines) if i not in runs) or 1
+    dropped = sum(len(lines[i].strip()) for i in drops)
+    if drops and dropped / total > max_removed_fraction:
+        doc.flags.append({
+            "flag": "removal_over_limit",
+            "reason": f"rules would remove {dropped / total:.0%} of the text "
+                      f"(boilerplate.max_removed_fraction = {max_removed_fraction}); lines kept",
+            "would_remove": [_entry(t, lines[i].strip()) for i, t in sorted(drops.items())],
+        })
+        chosen = {i: t for i, t in chosen.items() if i not in drops}
+
+    kept: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        tag = chosen.get(i)
+        if tag is None:
+            kept.append((i + 1, line))
+        elif tag.rule.action == "drop":
+            doc.removed.append(_entry(tag, line.strip(), action="drop"))
+        else:  # metadata: the prefix moves to a field, the rest of the line stays
+            match = tag.match or tag.rule.regex.search(line)
+            value = match.group("value").strip()
+            _set_metadata(doc, tag, value)
+            doc.removed.append(_entry(tag, line[: match.end()].strip(), action="metadata",
+                                      field=tag.rule.meta_field, value=value))
+            rest = line[match.end():]
+            if rest.strip():
+                kept.append((i + 1, rest))
+    return kept
+
+
+def join_lines(numbered: list[tuple[int, str]]) -> tuple[str, list[int]]:
+    """Numbered lines back to text (trailing spaces gone, at most one blank line in a row),
+    with the original line number of each line of the result."""
+    out: list[tuple[int, str]] = []
+    for n, line in numbered:
+        line = line.rstrip()
+        if line or (out and out[-1][1]):
+            out.append((n, line))
+    while out and not out[-1][1]:
+        out.pop()
+    return "\n".join(line for _, line in out), [n for n, _ in out]

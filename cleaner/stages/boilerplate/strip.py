@@ -1,0 +1,56 @@
+"""Strip boilerplate line by line: rules tag lines, then one decision step applies the tags.
+
+Tag, then decide (after allenai/dolma): the detectors say what they found and why; the
+decision applies guards (long prose lines are never dropped by a heuristic; a document is
+never emptied) and writes every removal, move to metadata, and overruled tag into the
+document, so the audit shows all of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cleaner.core.document import Document
+from cleaner.core.stage import Stage
+from cleaner.core.text import WORD, word_count
+from cleaner.stages.boilerplate.decide import decide, join_lines
+from cleaner.stages.boilerplate.rules import load_rules
+from cleaner.stages.boilerplate.tag import RULE_BUDGET_CHARS, OverBudget, tag_lines
+
+TITLE_MAX_WORDS = 25
+
+
+class StripBoilerplate(Stage):
+    name = "boilerplate"
+
+    def __init__(self, rule_files: list[str | Path], protect_min_words: int = 40,
+                 max_removed_fraction: float = 0.5, headline_max_words: int = 16,
+                 budget: int = RULE_BUDGET_CHARS):
+        self.rules = load_rules([Path(p) for p in rule_files])
+        self.protect_min_words = protect_min_words
+        self.max_removed_fraction = max_removed_fraction
+        self.headline_max_words = headline_max_words
+        self.budget = budget
+
+    def process(self, doc: Document) -> Document:
+        lines = doc.text.split("\n")
+        try:
+            tags = tag_lines(lines, self.rules, self.headline_max_words, doc.link_density, self.budget)
+        except OverBudget:
+            tags = []  # kept as it is: nothing is removed on the strength of rules that did not all run
+            doc.flags.append({"flag": "rule_budget_exceeded", "rule": "boilerplate.budget",
+                              "reason": f"line rules would examine over {self.budget:,} characters of this "
+                                        "document; no rule applied, the text is kept unstripped"})
+        kept = decide(doc, lines, tags, self.protect_min_words, self.max_removed_fraction)
+        doc.text, doc.line_no = join_lines(kept)
+        doc.link_density = None  # used up
+        if not doc.text:
+            return doc.reject("no text left (input has no text)")
+        if not WORD.search(doc.text):
+            return doc.reject("no words in the text (only symbols or punctuation)")
+        if not doc.title:
+            first = doc.text.split("\n", 1)[0].strip()
+            if word_count(first) <= TITLE_MAX_WORDS:
+                doc.title = first
+                doc.meta["title"] = "first line of text"
+        return doc

@@ -1,0 +1,49 @@
+"""The pipeline's stages, built (and so validated) from one configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cleaner.core.config import Config
+from cleaner.core.document import Document
+from cleaner.core.stage import Stage
+from cleaner.input.read import parse_deferred
+from cleaner.stages.boilerplate.strip import StripBoilerplate
+from cleaner.stages.extract import Extract
+from cleaner.stages.language.detect import DetectLanguage
+from cleaner.stages.sign import Sign
+from cleaner.stages.templates import Templates
+
+
+@dataclass
+class Stages:
+    """The pipeline's steps, in the order the flow (exec/flow.py) runs them."""
+
+    per_document: list[Stage]  # extract, boilerplate, language: anywhere, in any process
+    templates: Templates  # corpus-level: needs all documents of a source
+    sign: Sign  # per document again, on the final text
+
+
+def build_stages(cfg: Config) -> Stages:
+    b = cfg["boilerplate"]
+    return Stages(
+        per_document=[
+            Extract(**cfg["extract"]),
+            StripBoilerplate(cfg.rule_paths(), b["protect_min_words"],
+                             b["max_removed_fraction"], b["headline_max_words"]),
+            DetectLanguage(**cfg["language"]),
+        ],
+        templates=Templates(**cfg["templates"], protect_min_words=b["protect_min_words"],
+                            max_removed_fraction=b["max_removed_fraction"]),
+        sign=Sign.from_config(cfg),
+    )
+
+
+class ParseDeferred(Stage):
+    """JSONL lines the reader handed on unparsed (read_inputs(defer=True)), parsed here,
+    in the worker processes; other documents pass unchanged."""
+
+    name = "read"
+
+    def process(self, doc: Document) -> Document:
+        return parse_deferred(doc)

@@ -1,0 +1,2 @@
+"""Language detection: the script where one language alone writes it, else langdetect
+(seeded)."""

@@ -1,0 +1,142 @@
+"""Language of each cleaned document, with langdetect (seeded: it is random otherwise)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from cleaner.core.document import Document
+from cleaner.core.stage import Stage
+from cleaner.core.text import LETTER
+
+# langdetect names the two Chinese scripts; records use ISO 639-1 like every other language.
+_CODES = {"zh-cn": "zh", "zh-tw": "zh"}
+UNDETERMINED = "und"
+
+# Scripts that one language alone writes (among the languages a news corpus holds): when
+# most letters of the sample are in one of them, the script decides and langdetect is not
+# asked. Faster, and right for Armenian and Georgian, which langdetect does not know.
+# Scripts shared by several languages (Latin, Cyrillic, Arabic, Devanagari, Han, Bengali)
+# are left to langdetect. Japanese: kana are Japanese only, and Japanese prose uses many.
+_SCRIPTS = [(lang, name, re.compile(f"[{chars}]"), share) for lang, name, chars, share in (
+    ("el", "Greek", "\u0370-\u03ff\u1f00-\u1fff", 0.6),
+    ("he", "Hebrew", "\u0590-\u05ff", 0.6),
+    ("th", "Thai", "\u0e00-\u0e7f", 0.6),
+    ("ko", "Hangul", "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af", 0.6),
+    ("hy", "Armenian", "\u0530-\u058f", 0.6),
+    ("ka", "Georgian", "\u10a0-\u10ff", 0.6),
+    ("gu", "Gujarati", "\u0a80-\u0aff", 0.6),
+    ("pa", "Gurmukhi", "\u0a00-\u0a7f", 0.6),
+    ("ta", "Tamil", "\u0b80-\u0bff", 0.6),
+    ("te", "Telugu", "\u0c00-\u0c7f", 0.6),
+    ("kn", "Kannada", "\u0c80-\u0cff", 0.6),
+    ("ml", "Malayalam", "\u0d00-\u0d7f", 0.6),
+    ("si", "Sinhala", "\u0d80-\u0dff", 0.6),
+    ("km", "Khmer", "\u1780-\u17ff", 0.6),
+    ("lo", "Lao", "\u0e80-\u0eff", 0.6),
+    ("my", "Myanmar", "\u1000-\u109f", 0.6),
+    ("ja", "Japanese kana", "\u3040-\u30ff", 0.2),
+)]
+# Any letter of those scripts: one pass rules out most texts (Latin, Cyrillic...) at once.
+_ANY_SCRIPT = re.compile("[" + "".join(p.pattern[1:-1] for _, _, p, _ in _SCRIPTS) + "]")
+_LEAST_SHARE = min(share for *_, share in _SCRIPTS)
+
+
+def script_language(sample: str, letters: int) -> tuple[str, str] | None:
+    """(language, reason) when one language's own script holds most letters of the sample."""
+    if len(_ANY_SCRIPT.findall(sample)) < _LEAST_SHARE * letters:
+        return None
+    for lang, name, pattern, share in _SCRIPTS:
+        count = len(pattern.findall(sample))
+        if count >= share * letters:
+            return lang, (f"script: {count} of {letters} letters in the first {len(sample)} characters are "
+                          f"{name}, written by this language alone (langdetect not asked)")
+    return None
+
+
+@lru_cache(maxsize=1)
+def _profiles():
+    """langdetect's language profiles (~0.5 s, ~100 MB), read once per process: read-only
+    tables every stage's factory shares (and the fast detector's caches key on them)."""
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    return factory
+
+
+class DetectLanguage(Stage):
+    name = "language"
+
+    def __init__(self, sample_chars: int = 500, min_chars: int = 5, seed: int = 0, trials: int = 1,
+                 by_script: bool = True):
+        self.sample_chars, self.min_chars, self.seed, self.trials = sample_chars, min_chars, seed, trials
+        self.by_script = by_script  # off only to measure langdetect alone (bench/language_bench.py)
+        self._factory = None  # langdetect's DetectorFactory, loaded by setup()
+
+    def setup(self) -> None:
+        """This stage's own langdetect factory (not langdetect's module-wide one, whose
+        class-wide seed any other user could change), over the profiles read once per process."""
+        if self._factory is None:
+            from langdetect.detector_factory import DetectorFactory
+
+            profiles = _profiles()
+            factory = DetectorFactory()
+            factory.word_lang_prob_map, factory.langlist = profiles.word_lang_prob_map, profiles.langlist
+            # Seeded, or the same text gets different answers across runs; an instance
+            # attribute, which Detector reads, shadows the class-wide one.
+            factory.seed = self.seed
+            self._factory = factory
+
+    def __getstate__(self) -> dict:
+        # Sent to another process without the profiles: each loads its own in setup().
+        return {**self.__dict__, "_factory": None}
+
+    def _detector(self, text: str):
+        self.setup()
+        detector = self.detector_class()(self._factory)
+        detector.n_trial = self.trials  # langdetect's default is 7; see configs/default.toml
+        detector.append(text)
+        return detector
+
+    def languages(self) -> list[str]:
+        """The language codes langdetect knows (as it names them: zh-cn, zh-tw)."""
+        self.setup()
+        return list(self._factory.get_lang_list())
+
+    @staticmethod
+    def detector_class():
+        from cleaner.stages.language.langdetect_fast import FastDetector
+
+        return FastDetector
+
+    def process(self, doc: Document) -> Document:
+        from langdetect.lang_detect_exception import LangDetectException
+
+        sample = doc.text[: self.sample_chars]
+        # Word characters, not isalpha(): Indic vowel signs are marks, and short CJK
+        # sentences are few characters; both are still plenty for langdetect.
+        letters = len(LETTER.findall(sample))
+        if letters < self.min_chars:
+            doc.lang, doc.lang_prob = UNDETERMINED, None
+            doc.lang_reason = f"too little text to tell ({letters} letters < language.min_chars {self.min_chars})"
+            return doc
+        decided = script_language(sample, letters) if self.by_script else None
+        if decided:
+            doc.lang, doc.lang_reason = decided
+            doc.lang_prob = None  # not a probability: the script decided
+            return doc
+        try:
+            candidates = self._detector(sample).get_probabilities()
+        except LangDetectException as exc:
+            doc.lang, doc.lang_prob, doc.lang_reason = UNDETERMINED, None, f"langdetect: {exc}"
+            return doc
+        best = candidates[0]
+        doc.lang = _CODES.get(best.lang, best.lang)
+        doc.lang_prob = round(float(best.prob), 4)  # Python's rounding, not numpy's
+        others = ", ".join(f"{c.lang} {c.prob:.2f}" for c in candidates[1:3])
+        doc.lang_reason = (
+            f"langdetect on the first {min(len(doc.text), self.sample_chars)} characters of the cleaned text"
+            + (f"; runners-up: {others}" if others else "")
+        )
+        return doc

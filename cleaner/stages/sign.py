@@ -1,0 +1,53 @@
+"""The per-document half of deduplication: keys and signatures, computed where text is.
+
+Clustering then needs only these (never the texts), so it can run on signatures alone.
+"""
+
+from __future__ import annotations
+
+from cleaner.core.document import Document
+from cleaner.core.features import Features
+from cleaner.dedup.terms import calendar_words, salient_terms
+from cleaner.dedup.shingles import exact_key, shingle_set
+from cleaner.dedup.signatures import low32, minhash_values, string_hashes, token_hashes, unique_sorted
+from cleaner.core.stage import Stage
+from cleaner.core.text import is_unspaced, word_count
+
+
+class Sign(Stage):
+    name = "signatures"
+
+    def __init__(self, word_ngram: int = 3, char_ngram: int = 3, num_perm: int = 128, seed: int = 1,
+                 lead_words: int = 40):
+        self.word_ngram, self.char_ngram = word_ngram, char_ngram
+        self.num_perm, self.seed = num_perm, seed
+        self.lead_words = lead_words
+
+    @classmethod
+    def from_config(cls, cfg) -> "Sign":
+        near, mh = cfg["near"], cfg["minhash"]
+        return cls(near["word_ngram"], near["char_ngram"], mh["num_perm"], mh["seed"], cfg["story"]["lead_words"])
+
+    def setup(self) -> None:
+        token_hashes("")  # builds the word-character table (~0.2 s)
+        calendar_words()  # month and weekday names (cleaner/core/calendar.json)
+
+    def process(self, doc: Document) -> Document:
+        values = token_hashes(doc.text)  # once, for the exact key, the shingles and the count
+        unspaced = is_unspaced(doc.text)
+        terms, lead, term_lines, dateline = salient_terms(doc.text, doc.date, self.lead_words, doc.title,
+                                                               doc.lang)
+        near = shingle_set(doc.text, self.word_ngram, self.char_ngram, values, unspaced)
+        doc.features = Features(
+            exact=exact_key(doc.text),
+            near=near,
+            near_mh=minhash_values(near, self.num_perm, self.seed),
+            story_mh=minhash_values(unique_sorted(low32(string_hashes(terms))), self.num_perm, self.seed),
+            terms=tuple(terms),
+            lead=tuple(lead),
+            term_lines=term_lines,
+            dateline=dateline,
+            words=word_count(doc.text) if unspaced else len(values),
+            removed=len(doc.removed),
+        )
+        return doc

@@ -1,0 +1,2 @@
+"""Where documents wait and results land: memory or spool (a DocStore), the resumable
+checkpoint, the output folder."""

@@ -1,0 +1,231 @@
+"""Processed documents on disk, so a run's memory holds signatures, not texts; and, in the
+output folder, a checkpoint an interrupted run resumes from.
+
+A spool is a folder of segments, one per process that processed documents (the workers
+write their own, so whole documents never pass through the main process). A segment's
+`.spool` file is a sequence of frames: an 8-byte little-endian length, a tag byte (D, J
+or E), then pickle. A document frame (D) holds a processed document; a J frame follows
+with its documents.jsonl row parts, encoded; in a checkpoint, an entry frame (E) comes
+next, in the same write, with (input key, document reference, slim copy). A run killed
+in the middle of a write leaves at most one incomplete frame at the end of a segment,
+which reopening cuts off; a document whose entry is missing is simply processed again.
+Resuming unpickles the checkpoint: it is as trusted as the output folder it lies in."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pickle
+import shutil
+import secrets
+import struct
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cleaner.core.config import open_regular
+from cleaner.core.document import Document
+
+FRAME_LENGTH = struct.Struct("<Q")
+PARTIAL_DIR = ".cleaner-partial"  # inside --out; hidden, so never read as input
+LOCK_FILE = ".cleaner-lock"  # held by the run writing into --out
+META = "meta.json"  # in PARTIAL_DIR: {"fingerprint": ...} of the run that wrote the checkpoint
+_MAX_META = 1 << 20  # a few dozen bytes when cleaner writes it
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    """A checkpoint's meta.json, as a JSON object. OSError when it cannot be read (a FIFO or
+    device is refused, never read: open_regular), ValueError when it is not an object."""
+    with open_regular(folder / META) as fh:
+        data = fh.read(_MAX_META + 1)
+    if len(data) > _MAX_META:
+        raise ValueError("too large")
+    meta = json.loads(data.decode("utf-8"))
+    if not isinstance(meta, dict):
+        raise ValueError("not what cleaner writes")
+    return meta
+
+
+def lock_file(path: Path) -> int:
+    """An exclusive lock on the output folder for this process's lifetime (released by the
+    OS even after SIGKILL); a second run into the same folder stops instead of deleting
+    the first one's checkpoint."""
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OutputBusy(f"another cleaner run is writing into {path.parent}") from None
+        # The run that held it may have removed the file between our open and our lock:
+        # a lock on that unlinked file guards nothing (a third run would lock a new file
+        # at the same path). Only a lock on the file the path names counts; else retry.
+        try:
+            if os.path.samestat(os.fstat(fd), os.stat(path)):
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
+class ResumeError(Exception):
+    """The checkpoint in the output folder cannot serve this run."""
+
+
+class OutputBusy(ResumeError):
+    """Another run holds the output folder."""
+
+
+def _frame(payload: bytes, tag: bytes) -> bytes:
+    return FRAME_LENGTH.pack(len(payload) + 1) + tag + payload
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+class _Segment:
+    """One process's own pair of files in a spool: documents (frames) and arrays (raw
+    uint32). Each worker appends to its own, so documents never travel back through the
+    main process; a reference names the segment and the offset."""
+
+    def __init__(self, folder: Path):
+        self.id = secrets.randbits(48)  # random, not the pid: a recycled pid must not reopen a file
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND
+        self.docs = os.open(folder / f"{self.id}.spool", flags, 0o600)
+        try:
+            self.arrays = os.open(folder / f"{self.id}.arrays", flags, 0o600)
+        except OSError:
+            os.close(self.docs)
+            raise
+        self.docs_end = self.arrays_end = 0
+
+    @staticmethod
+    def _append(fd: int, data: bytes, end: int) -> None:
+        try:
+            _write_all(fd, data)
+        except OSError:
+            # A part written (disk full): cut it off, so the offsets handed out before
+            # stay right and a resumed run reads whole frames.
+            os.ftruncate(fd, end)
+            raise
+
+    def put(self, blob: bytes, parts: bytes, entry: tuple | None) -> tuple[int, int, int]:
+        ref = (self.id, self.docs_end, self.docs_end + FRAME_LENGTH.size + 1 + len(blob))
+        data = _frame(blob, b"D") + _frame(parts, b"J")
+        if entry is not None:
+            key, slim = entry
+            data += _frame(pickle.dumps((key, ref, slim), protocol=pickle.HIGHEST_PROTOCOL), b"E")
+        # One unbuffered write: once it returns, a SIGKILL of this process loses nothing.
+        self._append(self.docs, data, self.docs_end)
+        self.docs_end += len(data)
+        return ref
+
+    def put_arrays(self, chunks: list[bytes]) -> list[tuple[int, int, int]]:
+        refs, offset = [], self.arrays_end
+        for chunk in chunks:
+            refs.append((self.id, offset, len(chunk) // 4))
+            offset += len(chunk)
+        self._append(self.arrays, b"".join(chunks), self.arrays_end)
+        self.arrays_end = offset
+        return refs
+
+    def close(self) -> None:
+        os.close(self.docs)
+        os.close(self.arrays)
+
+
+class Spool:
+    """Processed documents in a folder of segments, one per writing process.
+
+    Picklable (as its folder), so worker processes, forked or spawned, write to it. A
+    document store (the memory one is store/memory.py): the main process keeps only slim
+    copies (exec/flow.pack)."""
+
+    slims = True
+    shared_with_workers = True
+
+    def __init__(self, folder: str | None = None):
+        self._dir = tempfile.TemporaryDirectory(prefix="cleaner-spool-", dir=folder)
+        self._setup(Path(self._dir.name))
+
+    def _setup(self, folder: Path) -> None:
+        self.folder = folder
+        self._segment: _Segment | None = None
+        self._segment_pid = 0
+        self._readers: dict[tuple[int, str], int] = {}
+
+    def __getstate__(self) -> dict:
+        return {"folder": self.folder}
+
+    def __setstate__(self, state: dict) -> None:
+        self._dir = None  # a worker's copy: the folder belongs to the process that made it
+        self._setup(state["folder"])
+
+    def _own(self) -> _Segment:
+        if self._segment is None or self._segment_pid != os.getpid():  # a forked copy makes its own
+            self._segment, self._segment_pid = _Segment(self.folder), os.getpid()
+        return self._segment
+
+    def put(self, doc: Document, entry: tuple | None = None) -> tuple[int, int, int]:
+        """Append a processed document (without its hand-offs: Document.without_hand_offs) with its encoded row parts
+        (Document.json_parts) and, in a checkpoint, its entry (input key, slim copy);
+        returns the reference `get` and `get_parts` take."""
+        blob = pickle.dumps(doc.without_hand_offs(), protocol=pickle.HIGHEST_PROTOCOL)
+        parts = pickle.dumps(doc.json_parts(), protocol=pickle.HIGHEST_PROTOCOL)
+        return self._own().put(blob, parts, entry)
+
+    def put_arrays(self, arrays: list[np.ndarray | bytes]) -> list[tuple[int, int, int]]:
+        """Store uint32 arrays (or their raw bytes) in one write; returns the references
+        `get_array` takes. Shingle arrays wait here instead of in memory (~2.7 KB a
+        document): only the copy tier reads them, a few at a time."""
+        return self._own().put_arrays([a if isinstance(a, bytes) else
+                                       np.ascontiguousarray(a, dtype=np.uint32).tobytes() for a in arrays])
+
+    def _reader(self, segment: int, suffix: str) -> int:
+        fd = self._readers.get((segment, suffix))
+        if fd is None:
+            fd = self._readers[(segment, suffix)] = os.open(self.folder / f"{segment}.{suffix}", os.O_RDONLY)
+        return fd
+
+    def _payload(self, segment: int, offset: int) -> bytes:
+        # pread: no file position, so nothing shared with forked processes to move.
+        fd = self._reader(segment, "spool")
+        (size,) = FRAME_LENGTH.unpack(os.pread(fd, FRAME_LENGTH.size, offset))
+        return os.pread(fd, size, offset + FRAME_LENGTH.size)[1:]
+
+    def get(self, ref: tuple[int, int, int]) -> Document:
+        """The document as stored; without features or bookkeeping (line_no kept for template removal)."""
+        return pickle.loads(self._payload(ref[0], ref[1]))
+
+    def get_parts(self, ref: tuple[int, int, int]) -> tuple[bytes, bytes, bytes]:
+        """The document's encoded row parts (Document.json_parts), without unpickling it."""
+        return pickle.loads(self._payload(ref[0], ref[2]))
+
+    def get_array(self, ref: tuple[int, int, int]) -> np.ndarray:
+        segment, offset, count = ref
+        return np.frombuffer(os.pread(self._reader(segment, "arrays"), count * 4, offset), dtype=np.uint32)
+
+    def _close_files(self) -> None:
+        for fd in self._readers.values():
+            os.close(fd)
+        self._readers.clear()
+        if self._segment is not None and self._segment_pid == os.getpid():
+            self._segment.close()
+        self._segment = None
+
+    def close(self, keep: bool = False) -> None:
+        self._close_files()
+        if self._dir is not None:
+            self._dir.cleanup()
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
