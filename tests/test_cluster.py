@@ -91,6 +91,16 @@ def test_canonical_choice_rules_and_why():
     assert res.records[0]["canonical_id"] == "long" and res.records[0]["why"].startswith("most_complete_body")
     res = clean([{"id": "b", "text": STORY_A}, {"id": "a", "text": STORY_A}])
     assert res.records[0]["canonical_id"] == "a" and res.records[0]["why"].startswith("lowest_id")
+    # Same length, one word apart: the content decides, whichever id each one has.
+    other = STORY_A.replace("missiles hit", "missiles struck", 1)
+    assert other != STORY_A and len(other.split()) == len(STORY_A.split())
+    firsts = set()
+    for ids in (("a", "b"), ("b", "a")):
+        res = clean([{"id": ids[0], "text": STORY_A}, {"id": ids[1], "text": other}])
+        rec = res.records[0]
+        assert rec["size"] == 2 and rec["why"].startswith("content_tiebreak")
+        firsts.add((rec["text"], rec["record_id"]))
+    assert len(firsts) == 1
     res = clean([{"id": "a", "text": STORY_A, "site": "Blog"}, {"id": "b", "text": STORY_A, "site": "Wire"}],
                 config={"canonical": {"source_priority": ["Wire"]}})
     assert res.records[0]["canonical_id"] == "b" and res.records[0]["why"].startswith("source_priority")

@@ -53,6 +53,8 @@ class Member:
 class Record:
     members: list[Member] = field(default_factory=list)
     why: str = ""
+    # The exact key (normalised words) of the canonical the record was created with.
+    key: str = ""
 
     @property
     def canonical(self) -> Document:
@@ -60,10 +62,11 @@ class Record:
 
     @property
     def record_id(self) -> str:
-        # From the canonical's identity only: stable across runs and input order.
-        c = self.canonical
-        key = f"{c.id}\0{c.source}"
-        return "rec-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+        # From content only (the canonical's normalised words), never from ids, paths or
+        # input order: the same documents get the same record ids through the API, the
+        # CLI or from another folder. Two records never share a canonical text: exact
+        # copies join one record.
+        return "rec-" + hashlib.sha1(f"record\0{self.key}".encode("utf-8")).hexdigest()[:16]
 
     def to_json(self, text: str | None = None) -> dict[str, Any]:
         """The records.jsonl row; `text` replaces the canonical's (a spooled run's is on disk)."""
@@ -101,12 +104,15 @@ def removed_count(doc: Document) -> int:
 
 
 def preference_key(doc: Document, priority: SourcePriority) -> tuple:
+    # Past the stated preferences, content decides (the exact key), not ids: the record id
+    # comes from the canonical's content, so ids and input order must not pick it. Only
+    # copies with the same words (same record id either way) fall through to the id.
     return (doc.date is None, doc.date or "", -doc.features.words, removed_count(doc),
-            priority.rank(doc), doc.id, doc.source, doc.line or 0)
+            priority.rank(doc), doc.features.exact, doc.id, doc.source, doc.line or 0)
 
 
 _WHY = ("earliest_date", "earliest_date", "most_complete_body", "least_boilerplate",
-        "source_priority", "lowest_id", "lowest_id", "lowest_id")
+        "source_priority", "content_tiebreak", "lowest_id", "lowest_id", "lowest_id")
 
 
 def explain_choice(record: Record, priority: SourcePriority) -> str:
@@ -124,7 +130,9 @@ def explain_choice(record: Record, priority: SourcePriority) -> str:
         "least_boilerplate": f"{removed_count(c)} lines removed, runner-up {r.id} had {removed_count(r)}",
         "source_priority": f"source ranks {priority.rank(c)} in canonical.source_priority, "
                            f"runner-up {r.id} ranks {priority.rank(r)}",
-        "lowest_id": f"tie on date, length, clutter and source priority with {r.id}; lowest id wins",
+        "content_tiebreak": f"tie on date, length, clutter and source priority with {r.id}; the text with "
+                            "the lower content hash wins (never the id, so the record id does not depend on ids)",
+        "lowest_id": f"same words as {r.id} and a tie on everything else; lowest id wins",
     }[rule]
     return f"{rule}: {detail}"
 
@@ -189,7 +197,8 @@ class Clusterer:
                 _drop_shingles(doc)
             return
         idx = len(self.records)
-        self.records.append(Record([Member(doc, CANONICAL, 1.0, 1.0, reason="starts the record")]))
+        self.records.append(Record([Member(doc, CANONICAL, 1.0, 1.0, reason="starts the record")],
+                                   key=doc.features.exact))
         self.exact[doc.features.exact] = idx
         self.near_lsh.insert(idx, signature)
 
@@ -205,7 +214,7 @@ def _merge_stories(groups: list[Record], cfg, store=None) -> list[Record]:
     for cluster_ in clusters:
         # Groups are in preference order of their canonicals: the first one's canonical wins.
         head = groups[cluster_[0]]
-        record = Record(list(head.members))
+        record = Record(list(head.members), key=head.key)
         canon = head.canonical
         canon_w = weights[cluster_[0]]
         canon_mh = array_of(canon, "story_mh", store) if len(cluster_) > 1 else None
