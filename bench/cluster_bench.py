@@ -253,6 +253,54 @@ def chance_items(data: Path, n: int, seed: int = 11) -> tuple[list[dict], dict[s
     return items, copies
 
 
+def _batched_vs_one(items: list[dict], batches: int, gold: dict[str, str] | None) -> dict:
+    """The streaming API (Deduplicator) over `items` in `batches` equal batches, in the
+    order given, against one run over all of them: ARI between the two partitions (and
+    each against `gold`, where given)."""
+    from cleaner import Deduplicator, clean
+
+    start = time.perf_counter()
+    one = {d["id"]: d["record_id"] for d in clean(items).documents if d["record_id"]}
+    one_s = time.perf_counter() - start
+    start = time.perf_counter()
+    with Deduplicator(batch_size=-(-len(items) // batches)) as dedup:
+        for _ in dedup.add(items):
+            pass
+        final = {m["id"]: r["record_id"] for r in dedup.records for m in r["members"]}
+        events = Counter(e["event"] for e in dedup.events)
+    out = {"documents": len(items), "batches": batches, "ari_batches_vs_one_run": round(score(final, one)["ari"], 4),
+           "records_one_run": len(set(one.values())), "records_batches": len(set(final.values())),
+           "events": dict(sorted(events.items())), "seconds_one_run": round(one_s, 1),
+           "seconds_batches": round(time.perf_counter() - start, 1)}
+    if gold:
+        out["ari_vs_gold"] = {"one_run": round(score(one, gold)["ari"], 4),
+                              "batches": round(score(final, gold)["ari"], 4)}
+    return out
+
+
+def bench_batches(data: Path, smoke: bool = False) -> dict:
+    """#16 point 4: raw/ in 3 batches split by date (undated last), ECB+ dev in 5 batches
+    (file order), each against one run over everything."""
+    import csv
+
+    raw = ROOT / "raw"
+    from cleaner.core.config import load_config
+    from cleaner.input.read import read_inputs
+
+    cfg = load_config()
+    docs = [d for d in read_inputs(raw, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"]) if d.ok]
+    items = [{"id": d.id, "html": d.html} if d.html else {"id": d.id, "text": d.text, "title": d.title,
+             "date": d.date, "url": d.url, "site": d.site} for d in docs]
+    items.sort(key=lambda i: (i.get("date") is None, i.get("date") or "", i["id"]))
+    gold = {r["id"]: r["label"] for r in csv.DictReader((ROOT / "tests" / "data" / "raw_gold.csv").open(encoding="utf-8"))}
+    res = {"raw_3_date_batches": _batched_vs_one(items, 3, gold)}
+    ecb = data / "ecbplus-dev" / "ECB+"
+    if ecb.is_dir():
+        ecb_items, ecb_gold = load_ecb(ecb, topics=3 if smoke else None)
+        res["ecbplus_dev_5_batches"] = _batched_vs_one(ecb_items, 5, ecb_gold)
+    return res
+
+
 def bench_chance(data: Path, n: int = 3000, seed: int = 11) -> dict | None:
     if not (data / "lingua-sentences").exists():
         return None
@@ -380,7 +428,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--scale", type=int, default=100_000)
-    parser.add_argument("--only", default="ecb,chance,synthetic,scale,ablations")
+    parser.add_argument("--only", default="ecb,chance,synthetic,scale,ablations,batches")
     parser.add_argument("--smoke", action="store_true", help="a tiny sample of each part (under a minute)")
     parser.add_argument("--chance-seed", type=int, default=12,
                         help="seed of the chance corpus (settings were chosen on seed 11; 12 is reported)")
@@ -398,8 +446,10 @@ def main() -> None:
             res = bench_ablations(args.data, smoke=args.smoke)
         elif name == "scale":
             res = bench_scale(2000 if args.smoke else args.scale)
+        elif name == "batches":
+            res = bench_batches(args.data, smoke=args.smoke)
         else:
-            parser.error(f"unknown part {name!r} (known: ecb, chance, synthetic, scale, ablations)")
+            parser.error(f"unknown part {name!r} (known: ecb, chance, synthetic, scale, ablations, batches)")
         if res is None:
             print(f"{name}: skipped (no data under {args.data})")
             continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from cleaner.core.config import Config, config_from_dict, load_config
 from cleaner.exec.flow import run_documents
@@ -44,3 +44,77 @@ def clean(items: Iterable[dict[str, Any]], config: str | Path | dict | Config | 
     result = run_documents(read_dicts(items), get_config(config), workers=workers)
     return Cleaned([d.to_json() for d in result.documents], [r.to_json() for r in result.records],
                    result.counts())
+
+
+class Deduplicator:
+    """Batch after batch, each deduplicated against every batch before it (#16):
+
+        with Deduplicator(config=...) as dedup:
+            for row in dedup.add(items):   # items: any iterable, a generator included
+                ...                        # one documents.jsonl row per item, in order
+
+    Rows come out batch by batch (`batch_size` items), each as soon as its batch is
+    decided. A record's id never changes once given; what changed since is in `events`
+    (created, member_added, canonical_changed, merged). History lives in memory for the
+    object's lifetime; a persistent state (`state=`) is not built yet."""
+
+    def __init__(self, config: str | Path | dict | Config | None = None, state: str | Path | None = None,
+                 batch_size: int = 1000, workers: int = 1):
+        if state is not None:
+            raise NotImplementedError("Deduplicator(state=...) is not available yet: history is kept in memory")
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        from cleaner.dedup.incremental import IncrementalClusterer
+        from cleaner.exec.local import LocalExecutor
+        from cleaner.stages.build import build_stages
+
+        self.cfg = get_config(config)
+        self.batch_size = batch_size
+        self._stages = build_stages(self.cfg)
+        self._executor = LocalExecutor(workers, cpu_time=self.cfg["run"]["cpu_time"])
+        self._clusterer = IncrementalClusterer(self.cfg)
+
+    def __enter__(self) -> "Deduplicator":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+    def add(self, items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        if isinstance(items, (dict, str, bytes)):
+            raise TypeError(f"add() takes an iterable of items (dicts), not a {type(items).__name__}: "
+                            "wrap one item in a list")
+        batch: list[Any] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= self.batch_size:
+                yield from self._batch(batch)
+                batch = []
+        if batch:
+            yield from self._batch(batch)
+
+    def _batch(self, items: list[Any]) -> Iterator[dict[str, Any]]:
+        from collections import Counter
+
+        from cleaner.dedup.ids import make_ids_unique
+        from cleaner.exec.flow import process_documents
+        from cleaner.store.memory import MemoryStore
+
+        # Templates are decided per batch: lines a source repeats within the batch.
+        self._stages.templates.reset()
+        docs, _ = process_documents(read_dicts(items), self._stages, self._executor, MemoryStore(),
+                                    Counter(), Counter())
+        make_ids_unique(docs)
+        self._clusterer.add(docs)
+        for doc in docs:  # in input order
+            yield doc.to_json()
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """Every record so far, as records.jsonl rows."""
+        return [r.to_json() for r in self._clusterer.records]
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """What happened to records, batch by batch, in order."""
+        return list(self._clusterer.events)

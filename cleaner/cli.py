@@ -96,9 +96,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 @cli.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
-@click.option("--out", "out_dir", default="clean", show_default=True, type=click.Path(path_type=Path),
-              help="Output folder: documents.jsonl, records.jsonl, report.html, manifest.json.")
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, allow_dash=True, path_type=Path))
+@click.option("--out", "out_dir", default="clean", show_default=True, type=click.Path(allow_dash=True, path_type=Path),
+              help="Output folder: documents.jsonl, records.jsonl, report.html, manifest.json; "
+                   "- writes documents.jsonl rows to stdout instead.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path),
               help="Configuration file (default: configs/default.toml).")
 @click.option("--workers", type=click.IntRange(min=0, max=256), default=None,
@@ -112,15 +113,24 @@ def main(argv: list[str] | None = None) -> None:
               "with status 3 at a programming error in a stage (without it, that document is rejected).")
 def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int | None, quiet: bool,
         resume: bool, strict: bool) -> None:
-    """Clean, detect language and cluster every document under INPUT (a folder or a file)."""
+    """Clean, detect language and cluster every document under INPUT (a folder or a file;
+    - reads JSONL from stdin)."""
     from cleaner.store.output import write_outputs
     from cleaner.exec.flow import run_documents
     from cleaner.exec.local import WorkerError, resolve_workers
-    from cleaner.input.read import read_inputs
     from cleaner.store.checkpoint import Checkpoint
     from cleaner.store.spool import PARTIAL_DIR, OutputBusy, ResumeError
     from cleaner.core.stage import STRICT_ENV, StageBug
 
+    from_stdin, to_stdout = str(input_path) == "-", str(out_dir) == "-"
+    if not from_stdin and not (input_path.is_dir() or input_path.is_file()):
+        _fail(f"{input_path} is not a folder or a regular file (a pipe or a device?); "
+              "use - to read JSONL from stdin")
+    if to_stdout:
+        if resume:
+            _fail("--resume needs an output folder; with --out - there is no checkpoint to resume")
+        _stream_run(input_path, from_stdin, config_path, workers, quiet, strict)
+        return
     cfg, stages = _setup(config_path)
     requested = cfg["run"]["workers"] if workers is None else workers
     workers = resolve_workers(requested)
@@ -153,13 +163,12 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
         click.echo(f"cleaner: resuming: {len(checkpoint.done)} documents already processed", err=True)
 
     progress = None
-    if not quiet:
+    if not quiet and not from_stdin:  # a stream's length is unknown
         from cleaner.exec.progress import ProgressBar, count_inputs
 
         progress = ProgressBar(count_inputs(input_path, exclude=out_dir))
 
-    docs = read_inputs(input_path, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"],
-                       exclude=out_dir, defer=True)  # JSONL lines are parsed in the workers
+    docs = _inputs(input_path, from_stdin, cfg, exclude=out_dir)
     if strict:  # a bug in a stage stops the run (workers inherit the environment)
         os.environ[STRICT_ENV] = "1"
     try:
@@ -200,6 +209,62 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
             + (f", {result.resumed} resumed" if resume else "") + ")", err=True)
         for doc in [d for d in result.documents if not d.ok][:20]:
             click.echo(f"  rejected {doc.source}: {doc.error}", err=True)
+    if strict and c["rejected"]:
+        click.echo(f"cleaner: --strict: {c['rejected']} input(s) rejected", err=True)
+        sys.exit(EXIT_REJECTED)
+
+
+def _inputs(input_path: Path, from_stdin: bool, cfg, exclude: Path | None):
+    from cleaner.input.read import read_inputs, read_stdin
+
+    # JSONL lines are parsed in the workers (defer).
+    if from_stdin:
+        return read_stdin(cfg["read"]["max_file_bytes"], defer=True)
+    return read_inputs(input_path, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"],
+                       exclude=exclude, defer=True)
+
+
+def _stream_run(input_path: Path, from_stdin: bool, config_path: Path | None, workers: int | None,
+                quiet: bool, strict: bool) -> None:
+    """`--out -`: documents.jsonl rows on stdout, in input order (stdin: line order), once
+    the whole input is decided (without --state, the input is one batch); the summary and
+    rejections go to stderr. Documents wait in a temporary spool, as in a folder run."""
+    from cleaner.core.stage import STRICT_ENV, StageBug
+    from cleaner.exec.flow import run_documents
+    from cleaner.exec.local import WorkerError, resolve_workers
+
+    cfg, stages = _setup(config_path)
+    workers = resolve_workers(cfg["run"]["workers"] if workers is None else workers)
+    if strict:
+        os.environ[STRICT_ENV] = "1"
+    started = time.perf_counter()
+    try:
+        result = run_documents(_inputs(input_path, from_stdin, cfg, exclude=None), cfg, workers=workers,
+                               stages=stages, spool=True)
+    except StageBug as exc:
+        click.echo(f"cleaner: internal error (a bug, please report it): {exc}", err=True)
+        sys.exit(EXIT_BUG)
+    except WorkerError as exc:
+        _fail(f"{exc} (try fewer --workers)")
+    except OSError as exc:
+        _fail(f"cannot write the temporary spool: {exc.strerror or exc}")
+    except KeyboardInterrupt:
+        _interrupted()
+    try:
+        out = sys.stdout.buffer
+        for line in result.document_lines(input_order=True):
+            out.write(line)
+        out.flush()
+    except BrokenPipeError:  # the reader went away (| head): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    finally:
+        result.close()
+    c = result.counts()
+    if not quiet:
+        click.echo(f"{c['inputs']} inputs: {c['kept']} kept, {c['duplicates']} duplicates, "
+                   f"{c['rejected']} rejected -> {c['records']} records on stdout "
+                   f"({time.perf_counter() - started:.1f}s, {workers} worker(s))", err=True)
     if strict and c["rejected"]:
         click.echo(f"cleaner: --strict: {c['rejected']} input(s) rejected", err=True)
         sys.exit(EXIT_REJECTED)

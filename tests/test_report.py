@@ -37,7 +37,8 @@ def synthetic_run(n_records: int):
             relation = CANONICAL if k == 0 else (NEAR if k < 3 else STORY)
             members.append(Member(doc, relation, 1.0 if k == 0 else 0.8, shared_terms=["topic"] if k == 3 else None))
             docs.append(doc)
-        records.append(Record(members, why="only member" if len(members) == 1 else "lowest_id: synthetic"))
+        records.append(Record(members, why="only member" if len(members) == 1 else "lowest_id: synthetic",
+                              key=f"synthetic-{i}"))
     counts = {"inputs": len(docs), "kept": n_records, "duplicates": len(docs) - n_records, "rejected": 0,
               "records": n_records}
     result = SimpleNamespace(documents=sorted(docs, key=lambda d: d.id), records=records, full=lambda d: d)

@@ -180,14 +180,15 @@ class Clusterer:
         idx, sim, est = best
         return Member(doc, NEAR, sim, est, reason=f"shingle Jaccard {sim:.3f} >= near.threshold {threshold}"), idx
 
-    def add(self, doc: Document) -> None:
+    def add(self, doc: Document) -> int:
+        """Add one document; returns the index of the group it joined or started."""
         idx = self.exact.get(doc.features.exact)
         if idx is not None:
             self.records[idx].members.append(
                 Member(doc, EXACT, 1.0, 1.0, reason="same words after normalisation"))
             if self.free:
                 _drop_shingles(doc)
-            return
+            return idx
         signature = self._shingles(doc, "near_mh")  # read once: queried, then maybe indexed
         found = self._near(doc, signature)
         if found is not None:
@@ -195,26 +196,41 @@ class Clusterer:
             self.records[idx].members.append(member)
             if self.free:
                 _drop_shingles(doc)
-            return
+            return idx
         idx = len(self.records)
         self.records.append(Record([Member(doc, CANONICAL, 1.0, 1.0, reason="starts the record")],
                                    key=doc.features.exact))
         self.exact[doc.features.exact] = idx
         self.near_lsh.insert(idx, signature)
+        return idx
 
 
-def _merge_stories(groups: list[Record], cfg, store=None) -> list[Record]:
-    """Join copy groups that tell the same story into one record (see stories.py)."""
+def story_links(groups: list[Record], cfg, store=None) -> tuple[list[list[int]], dict, TermWeights, list]:
+    """Which copy groups tell the same story (stories.py): (clusters of group indices,
+    their edges, the term weights, each group canonical's weighted terms)."""
     reps = [g.canonical for g in groups]
     weigh = TermWeights(cfg["story"]).observe(reps, also=[m.doc for g in groups for m in g.members[1:]])
     weights = doc_weights(reps, weigh)
     clusters, edges = link_stories(reps, cfg, weights)
+    return clusters, edges, weigh, weights
+
+
+def _merge_stories(groups: list[Record], cfg, store=None) -> list[Record]:
+    """Join copy groups that tell the same story into one record (see stories.py)."""
+    clusters, edges, weigh, weights = story_links(groups, cfg, store)
+    return story_records(groups, clusters, edges, weigh, weights, cfg, store)
+
+
+def story_records(groups: list[Record], clusters: list[list[int]], edges: dict, weigh: TermWeights,
+                  weights: list, cfg, store=None, keys: list[str] | None = None) -> list[Record]:
+    """One record per cluster of groups, the first group's canonical its canonical; `keys`
+    (one per cluster) fixes each record's id key, else the first group's."""
     threshold = cfg["story"]["threshold"]
     records = []
-    for cluster_ in clusters:
+    for n, cluster_ in enumerate(clusters):
         # Groups are in preference order of their canonicals: the first one's canonical wins.
         head = groups[cluster_[0]]
-        record = Record(list(head.members), key=head.key)
+        record = Record(list(head.members), key=head.key if keys is None else keys[n])
         canon = head.canonical
         canon_w = weights[cluster_[0]]
         canon_mh = array_of(canon, "story_mh", store) if len(cluster_) > 1 else None

@@ -82,7 +82,14 @@ def zipf_of(words: set[str], lang: str) -> dict[str, float]:
 
     import msgpack
 
-    found = dict.fromkeys(words, 0.0)
+    known = _ZIPF_SEEN.setdefault(lang, {})
+    if len(known) > _ZIPF_SEEN_MAX:  # a bound: a long-lived process sees ever more names
+        known.clear()
+    found = {w: known[w] for w in words if w in known}
+    words = {w for w in words if w not in known}
+    if not words:  # every word was looked up before (batch after batch, call after call)
+        return found
+    found.update(dict.fromkeys(words, 0.0))
     with gzip.open(_languages()[lang], "rb") as fh:
         unpacker = msgpack.Unpacker(fh, raw=False)
         buckets = unpacker.read_array_header() - 1
@@ -92,7 +99,14 @@ def zipf_of(words: set[str], lang: str) -> dict[str, float]:
         for index in range(buckets):
             for word in words.intersection(unpacker.unpack()):
                 found[word] = round(9.0 - index / 100, 2)
+    known.update((w, found[w]) for w in words)
     return found
+
+
+# Words looked up before, per language: read-only facts of wordfreq's lists, kept for the
+# process so that a stream of batches (or of API calls) reads each list once per new word.
+_ZIPF_SEEN: dict[str, dict[str, float]] = {}
+_ZIPF_SEEN_MAX = 2_000_000
 
 
 def number_shapes(numbers: set[str]) -> dict[str, str]:

@@ -110,9 +110,13 @@ class RunResult:
             return doc.json_parts()
         return self.spool.get_parts(doc.stored.ref)
 
-    def document_lines(self) -> Iterator[bytes]:
-        """documents.jsonl, line by line (each `dump(full(doc).to_json())`, in UTF-8)."""
-        for doc in self.documents:
+    def document_lines(self, input_order: bool = False) -> Iterator[bytes]:
+        """documents.jsonl, line by line (each `dump(full(doc).to_json())`, in UTF-8), in
+        id order; with `input_order`, in the order read (a feed's or stdin's line order)."""
+        docs = self.documents
+        if input_order:
+            docs = sorted(docs, key=lambda d: (d.source, d.line or 0, d.id))
+        for doc in docs:
             yield doc.json_line(self._parts(doc))
 
     def record_lines(self) -> Iterator[bytes]:

@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import json
 import os
+import sys
 import re
 import stat
 import unicodedata
@@ -193,37 +194,54 @@ def _stream_jsonl(path: Path, rel: Path, max_bytes: int, defer: bool = False) ->
         yield Document(id=stem, source=source).reject(_unreadable(path, exc))
         return
     with fh:
-        seen_any = False
-        for n, raw, error in _numbered_lines(fh, max_bytes):
-            if error is not None:  # the stream broke (a truncated .gz): what came before stands
-                yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
-                    f"line {n}: {_unreadable(path, error)}")
-                seen_any = True
-                break
-            if len(raw) > max_bytes:
-                yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
-                    f"line {n}: record too large: over {max_bytes} bytes (read.max_file_bytes)")
-                continue
-            try:
-                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: not UTF-8 ({exc.reason})")
-                continue
-            if not line.strip():
-                continue
+        yield from _jsonl_lines(fh, path, source, stem, max_bytes, defer)
+
+
+STDIN_SOURCE = "<stdin>"
+
+
+def read_stdin(max_bytes: int, defer: bool = False, stream=None) -> Iterator[Document]:
+    """JSONL on standard input (`cleaner run -`), read as a .jsonl file is: one object per
+    line, line by line, the size limit per record, bad lines rejected alone. Documents
+    come as they are read, so a stream of any length passes through."""
+    stream = stream if stream is not None else sys.stdin.buffer
+    yield from _jsonl_lines(stream, Path(STDIN_SOURCE), STDIN_SOURCE, "stdin", max_bytes, defer)
+
+
+def _jsonl_lines(fh, path: Path, source: str, stem: str, max_bytes: int, defer: bool) -> Iterator[Document]:
+    """JSONL lines of an open binary stream (see _stream_jsonl); `path` names it in errors."""
+    seen_any = False
+    for n, raw, error in _numbered_lines(fh, max_bytes):
+        if error is not None:  # the stream broke (a truncated .gz): what came before stands
+            yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
+                f"line {n}: {_unreadable(path, error)}")
             seen_any = True
-            if defer:
-                pending = Document(id=f"{stem}:{n}", source=source, line=n)
-                pending.raw_line = line
-                yield pending
-                continue
-            obj, error = _parse_json(line)
-            if error:
-                yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: {error}")
-                continue
-            yield from_record(obj, f"{stem}:{n}", source, line=n)
-        if not seen_any:
-            yield Document(id=stem, source=source).reject("empty file")
+            break
+        if len(raw) > max_bytes:
+            yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
+                f"line {n}: record too large: over {max_bytes} bytes (read.max_file_bytes)")
+            continue
+        try:
+            line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: not UTF-8 ({exc.reason})")
+            continue
+        if not line.strip():
+            continue
+        seen_any = True
+        if defer:
+            pending = Document(id=f"{stem}:{n}", source=source, line=n)
+            pending.raw_line = line
+            yield pending
+            continue
+        obj, error = _parse_json(line)
+        if error:
+            yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: {error}")
+            continue
+        yield from_record(obj, f"{stem}:{n}", source, line=n)
+    if not seen_any:
+        yield Document(id=stem, source=source).reject("no JSON lines on stdin" if source == STDIN_SOURCE
+                                                      else "empty file")
 
 
 def parse_deferred(doc: Document) -> Document:
