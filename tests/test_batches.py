@@ -32,6 +32,11 @@ def test_three_date_batches_agree_with_one_run(raw_items):
     with Deduplicator(batch_size=size) as dedup:
         streamed = list(dedup.add(iter(ordered)))  # a generator is fine
         final = {m["id"]: r["record_id"] for r in dedup.records for m in r["members"]}
+        kinds = [e["event"] for e in dedup.events]
+        # Every record was created once, and every usable document is accounted for by an event.
+        assert kinds.count("created") - kinds.count("merged") == len(dedup.records)
+        assert {e["document"] for e in dedup.events if "document" in e} == set(final)
+        assert {e["record_id"] for e in dedup.events if e["event"] == "created"} >= set(final.values())
     assert [r["id"] for r in streamed] == [i["id"] for i in ordered]  # one row per item, in order
     one = _partition(clean(raw_items).documents)
     assert score(final, one)["ari"] >= 0.98

@@ -57,6 +57,9 @@ class IncrementalClusterer:
         self.copies = Clusterer(cfg)
         self.sets = _Sets()
         self.keys: list[str] = []  # each group's key when it was created (its record id)
+        self.created: list[int] = []  # the batch each group was created in
+        self.promoted: dict[int, int] = {}  # group -> the last batch its canonical changed in
+        self.demoted: dict[int, str] = {}  # group -> the canonical it had before
         self.events: list[dict[str, Any]] = []
         self.batches = 0
         self.records: list[Record] = []
@@ -70,19 +73,33 @@ class IncrementalClusterer:
         self.batches += 1
         usable = sorted((d for d in docs if d.ok), key=lambda d: preference_key(d, self.priority))
         groups = self.copies.records
+        placed: list[tuple[str, int, bool]] = []  # (document id, its copy group, group is new)
         for doc in usable:
             before = len(groups)
             idx = self.copies.add(doc)
             if len(groups) > before:
                 self.sets.add()
                 self.keys.append(groups[idx].key)
-                self._event("created", _rid(groups[idx].key), document=doc.id)
-                continue
-            self._event("member_added", _rid(self.keys[self.sets.find(idx)]), document=doc.id)
+                self.created.append(self.batches)
+            placed.append((doc.id, idx, len(groups) > before))
             group = groups[idx]
-            if preference_key(doc, self.priority) < preference_key(group.canonical, self.priority):
+            if group.canonical is not doc and \
+                    preference_key(doc, self.priority) < preference_key(group.canonical, self.priority):
                 self._promote(group, idx, doc)
         self._link_stories()
+        # Events name the record each document is in once the batch is decided.
+        for doc_id, idx, new in placed:
+            root = self.sets.find(idx)
+            if new and root == idx:
+                self._event("created", _rid(self.keys[root]), document=doc_id)
+            else:
+                self._event("member_added", _rid(self.keys[root]), document=doc_id,
+                            tier="copy" if not new else "story")
+        for doc_id, idx, new in placed:
+            group = groups[idx]
+            if not new and group.canonical.id == doc_id and self.promoted.get(idx) == self.batches:
+                self._event("canonical_changed", _rid(self.keys[self.sets.find(idx)]),
+                            old=self.demoted[idx], new=doc_id)
         return self.records
 
     def _promote(self, group: Record, idx: int, doc: Document) -> None:
@@ -97,7 +114,7 @@ class IncrementalClusterer:
         # Later documents are compared with this canonical: index it too.
         self.copies.exact.setdefault(doc.features.exact, idx)
         self.copies.near_lsh.insert(idx, array_of(doc, "near_mh"))
-        self._event("canonical_changed", _rid(self.keys[self.sets.find(idx)]), old=old.doc.id, new=doc.id)
+        self.promoted[idx], self.demoted[idx] = self.batches, old.doc.id
 
     def _link_stories(self) -> None:
         groups = self.copies.records
@@ -105,8 +122,10 @@ class IncrementalClusterer:
         for cluster_ in clusters:
             for g in cluster_[1:]:
                 joined = self.sets.union(cluster_[0], g)
-                if joined is not None:
-                    keep, gone = joined
+                if joined is None:
+                    continue
+                keep, gone = joined
+                if self.created[gone] < self.batches:  # two records users have seen become one
                     self._event("merged", _rid(self.keys[keep]), ended=_rid(self.keys[gone]))
         members: dict[int, list[int]] = {}
         for g in range(len(groups)):
