@@ -115,6 +115,13 @@ def _field(obj: dict, key: str) -> str | None:
     return scrub(value) if isinstance(value, str) and value.strip() else None
 
 
+def _content_id(source: str, obj: dict) -> str:
+    """An id for a record that has none, from its source and its content, never its
+    position: the same line in the same feed gets the same id, wherever it stands."""
+    body = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(scrub(f"{source}\0{body}").encode("utf-8")).hexdigest()[:12]
+
+
 def from_record(obj: Any, default_id: str, source: str, line: int | None = None) -> Document:
     """One JSON object (file record or API dict) to a Document; bad shapes are rejected."""
     doc = Document(id=default_id, source=source, line=line)
@@ -123,8 +130,11 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
     raw_id = obj.get("id")
     if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip():
         doc.id = scrub(str(raw_id))
-    elif raw_id is not None:
-        doc.meta["id"] = f"input id of type {type(raw_id).__name__} ignored"
+    else:
+        if raw_id is not None:
+            doc.meta["id"] = f"input id of type {type(raw_id).__name__} ignored"
+        if line is not None:  # a feed's line (or a JSON list's item) without an id
+            doc.id = f"{default_id.rsplit(':', 1)[0]}:{_content_id(source, obj)}"
     body = {k: _field(obj, k) for k in TEXT_FIELDS if _field(obj, k)}
     if not body:
         return doc.reject("no non-empty 'text' or 'html' field")
