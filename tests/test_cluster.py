@@ -60,8 +60,11 @@ def test_same_story_in_other_words_joins_with_shared_terms():
 
 def test_story_date_window():
     res = clean([{"id": "a", "text": STORY_A, "date": "2025-12-20"},
-                 {"id": "b", "text": STORY_B, "date": "2025-12-26"}])
+                 {"id": "b", "text": STORY_B, "date": "2025-12-26"}], config={"story": {"outside_window_factor": 0.0}})
     assert len(res.records) == 2
+    # By default a pair outside the window counts 0.7 x its similarity: evidence, not a veto.
+    res = clean([{"id": "a", "text": STORY_A, "date": "2025-12-20"}, {"id": "b", "text": STORY_B, "date": "2025-12-26"}])
+    assert len(res.records) == 1
     res = clean([{"id": "a", "text": STORY_A, "date": "2025-12-20"}, {"id": "b", "text": STORY_B, "date": "2025-12-26"}],
                 config={"story": {"date_window_days": 7}})
     assert len(res.records) == 1

@@ -90,6 +90,8 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "lead_boost": Spec(float, 1.0, 10.0),
         "date_weight": Spec(float, 0.0),
         "corpus_docs": Spec(int, 1),
+        "split_ratio": Spec(float, 0.0, 1.0),
+        "outside_window_factor": Spec(float, 0.0, 1.0),
     },
     "canonical": {"source_priority": Spec(list, item=str)},
     "run": {"workers": Spec(int, 0, 256), "cpu_time": Spec(bool)},

@@ -14,8 +14,11 @@ Candidates come from an inverted index on the terms (exact, unlike MinHash LSH a
 Jaccard of 0.1, which would need nearly every band); terms printed by more than
 `story.max_term_docs` documents are too common to propose pairs, but still count
 in the similarity (the cost of a term is the square of its document count). Pairs dated
-further apart than `story.date_window_days` get no edge; a dateline without a year
-("ODESA, Dec 20") stands in for a missing date, by day and month.
+further apart than `story.date_window_days` count `story.outside_window_factor` times
+their similarity (0: no edge); a dateline without a year ("ODESA, Dec 20") stands in for a
+missing date, by day and month. Follow-up reports weeks later tell the same event, so
+distance in time is evidence against a link, not a veto; the split step (average_linkage)
+keeps two cohesive events apart.
 Pairs with no edge count as similarity 0 in the averages.
 """
 
@@ -43,25 +46,33 @@ def lead_names(a: Document, b: Document) -> list[str]:
     return sorted(t for t in set(a.features.lead).intersection(b.features.lead) if is_name(t))
 
 
+def window_factor(a: Document, b: Document, window_days: int, outside: float) -> tuple[float, int | None]:
+    """(what a pair's similarity is multiplied by, days apart): 1 within the date window
+    (or undated), `outside` beyond it (story.outside_window_factor; 0: no edge)."""
+    gap = story_gap(a.date, a.features.dateline, b.date, b.features.dateline)
+    return (1.0 if gap is None or gap <= window_days else outside), gap
+
+
 def pair_refusal(a: Document, b: Document, shared_names: int, min_shared: int, min_lead: int,
-                 window_days: int) -> str | None:
+                 window_days: int, outside: float = 0.0) -> str | None:
     """Why the story tier does not compare two documents at all, or None if it does: too
     few shared names (numbers and dates never propose a pair), no name in both leads
-    (story.min_shared_lead_names), or dates further apart than the window."""
+    (story.min_shared_lead_names), or dates further apart than the window when that is
+    a veto (story.outside_window_factor 0)."""
     if shared_names < min_shared:
         return f"{shared_names} shared name(s) < {min_shared} needed to be compared at all"
     if min_lead:
         lead = len(lead_names(a, b))
         if lead < min_lead:
             return f"{lead} name(s) in both titles or leads < {min_lead} needed to be compared at all"
-    gap = story_gap(a.date, a.features.dateline, b.date, b.features.dateline)
-    if gap is not None and gap > window_days:
+    factor, gap = window_factor(a, b, window_days, outside)
+    if factor == 0:
         return f"dated {gap} days apart > {window_days}"
     return None
 
 
 def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: int,
-                    max_term_docs: int, window_days: int, min_lead: int = 0
+                    max_term_docs: int, window_days: int, min_lead: int = 0, outside_window: float = 0.0
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i < j) that share at least `min_shared` names, with their weighted term
     Jaccard, as three arrays (16 bytes a pair: a dict of pairs took ~200).
@@ -90,27 +101,41 @@ def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: i
         mine = weights[i]
         for j, n in zip(others[keep].tolist(), shared[keep].tolist()):
             # Two reports of one event both say early on who or where (story.min_shared_lead_names).
-            if pair_refusal(docs[i], docs[j], n, min_shared, min_lead, window_days) is None:
+            if pair_refusal(docs[i], docs[j], n, min_shared, min_lead, window_days, outside_window) is None:
+                factor, _ = window_factor(docs[i], docs[j], window_days, outside_window)
                 left.append(i)
                 right.append(j)
-                sims.append(similarity(mine, weights[j]))
+                sims.append(similarity(mine, weights[j]) * factor)
     return (np.frombuffer(left, dtype=np.uint32), np.frombuffer(right, dtype=np.uint32),
             np.frombuffer(sims, dtype=np.float64))
 
 
 def average_linkage(nodes: int | Iterable[int], edges: dict[tuple[int, int], float],
-                    threshold: float) -> list[list[int]]:
+                    threshold: float, split_ratio: float = 0.0) -> list[list[int]]:
     """Clusters of `nodes` (or 0..nodes-1), merged while the best average cross-pair
-    similarity >= threshold.
+    similarity >= threshold; then a split step undoes merges that joined two cohesive groups
+    (below).
 
     Sparse: a cluster pair's average is (sum of its edges) / (|A| * |B|). Ties break on the
     lower cluster ids, and a merged cluster keeps the lower id, so the result depends on
     nothing but the input.
+
+    Split step (story.split_ratio): an absolute threshold cannot tell two reports of one
+    event that share little from two events that share a lot (the same boxer's two fights,
+    the same team's two arrests): both clear it. What tells them apart is the contrast: two
+    events are each far more cohesive inside than they are with each other. So, from the
+    top of each cluster's merge tree down, a merge of A and B (both of 2+ members) is
+    undone when its average cross similarity is below split_ratio x the average similarity
+    of the pairs inside A and inside B; the split continues in each part. 0 turns it off.
     """
     members = {i: [i] for i in (range(nodes) if isinstance(nodes, int) else nodes)}
     sums: dict[int, dict[int, float]] = defaultdict(dict)
     for (i, j), s in edges.items():
         sums[i][j] = sums[j][i] = s
+    # Merge tree: a cluster's last merge (left tree, right tree, cross average), or a leaf id;
+    # and each cluster's sum of similarities over its inside pairs.
+    tree: dict[int, object] = {i: i for i in members}
+    inside: dict[int, float] = dict.fromkeys(members, 0.0)
     heap = [(-s, i, j) for (i, j), s in edges.items() if s >= threshold]
     heapq.heapify(heap)
     while heap:
@@ -120,6 +145,8 @@ def average_linkage(nodes: int | Iterable[int], edges: dict[tuple[int, int], flo
         avg = sums[a].get(b, 0.0) / (len(members[a]) * len(members[b]))
         if abs(avg + neg) > 1e-12:
             continue  # stale: a fresher entry for this pair is in the heap
+        tree[a] = (tree[a], tree.pop(b), avg, len(members[a]), len(members[b]), inside[a], inside[b])
+        inside[a] += inside.pop(b) + sums[a].get(b, 0.0)
         members[a].extend(members.pop(b))
         for c, s in sums.pop(b).items():
             del sums[c][b]
@@ -130,7 +157,32 @@ def average_linkage(nodes: int | Iterable[int], edges: dict[tuple[int, int], flo
             new = s / (len(members[a]) * len(members[c]))
             if new >= threshold:
                 heapq.heappush(heap, (-new, min(a, c), max(a, c)))
-    return [sorted(m) for _, m in sorted(members.items())]
+    if split_ratio <= 0:
+        return [sorted(m) for _, m in sorted(members.items())]
+    clusters = []
+    for _, top in sorted(tree.items()):
+        todo = [top]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, tuple):
+                left, right, cross, n_left, n_right, in_left, in_right = node
+                pairs = n_left * (n_left - 1) // 2 + n_right * (n_right - 1) // 2
+                if n_left >= 2 and n_right >= 2 and cross < split_ratio * (in_left + in_right) / pairs:
+                    todo.extend((right, left))
+                    continue
+            clusters.append(sorted(_leaves(node)))
+    return sorted(clusters)
+
+
+def _leaves(node) -> list[int]:
+    out, todo = [], [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, tuple):
+            todo.extend(n[:2])
+        else:
+            out.append(n)
+    return out
 
 
 def link_stories(reps: list[Document], cfg, weights: list[DocTerms] | None = None
@@ -153,7 +205,8 @@ def link_stories(reps: list[Document], cfg, weights: list[DocTerms] | None = Non
     if weights is None:
         weights = doc_weights(reps, TermWeights(story).observe(reps))
     left, right, sims = candidate_edges(reps, weights, story["min_shared_terms"], story["max_term_docs"],
-                                        story["date_window_days"], story["min_shared_lead_names"])
+                                        story["date_window_days"], story["min_shared_lead_names"],
+                                        story["outside_window_factor"])
     strong = sims >= threshold
     graph = coo_matrix((np.ones(int(strong.sum()), dtype=np.int8), (left[strong], right[strong])), shape=(n, n))
     _, label = connected_components(graph, directed=False)
@@ -171,7 +224,7 @@ def link_stories(reps: list[Document], cfg, weights: list[DocTerms] | None = Non
         part = by_edge[lo:hi]
         comp_edges = dict(zip(zip(left[part].tolist(), right[part].tolist()), sims[part].tolist()))
         nodes = by_node[node_bounds[comp]:node_bounds[comp + 1]].tolist()
-        clusters.extend(average_linkage(nodes, comp_edges, threshold))
+        clusters.extend(average_linkage(nodes, comp_edges, threshold, story["split_ratio"]))
         edges.update(comp_edges)
     linked = {i for c in clusters for i in c}
     clusters.extend([i] for i in range(n) if i not in linked)

@@ -13,9 +13,8 @@ from functools import cache
 from typing import Any
 
 from cleaner.core.config import config_from_dict
-from cleaner.core.dates import story_gap
 from cleaner.core.document import Document
-from cleaner.dedup.stories import lead_names, pair_refusal
+from cleaner.dedup.stories import lead_names, pair_refusal, window_factor
 from cleaner.dedup.terms import is_name
 from cleaner.inspect.runs import Run, RunError
 from cleaner.dedup.shingles import shingles
@@ -78,10 +77,11 @@ def explain(run: Run, a_id: str, b_id: str) -> dict[str, Any]:
     ta, tb = doc_terms(a, weigh), doc_terms(b, weigh)
     shared_terms, evidence = shared_evidence(weigh, a, ta, b, tb)
     shared_names = [t for t in shared_terms if is_name(t)]
-    gap = story_gap(a.date, a.features.dateline, b.date, b.features.dateline)
+    factor, gap = window_factor(a, b, story_cfg["date_window_days"], story_cfg["outside_window_factor"])
     refused = pair_refusal(a, b, len(shared_names), story_cfg["min_shared_terms"],
-                           story_cfg["min_shared_lead_names"], story_cfg["date_window_days"])
-    story_sim = similarity(ta, tb)
+                           story_cfg["min_shared_lead_names"], story_cfg["date_window_days"],
+                           story_cfg["outside_window_factor"])
+    story_sim = similarity(ta, tb) * factor  # as clustering scores the pair
     tiers = {
         "exact": {"same": a.features.exact == b.features.exact,
                   "rule": "same words in the same order, ignoring case, punctuation and spacing"},
@@ -102,6 +102,8 @@ def explain(run: Run, a_id: str, b_id: str) -> dict[str, Any]:
                   "min_shared_names": story_cfg["min_shared_terms"],
                   "shared_lead_names": lead_names(a, b), "min_shared_lead_names": story_cfg["min_shared_lead_names"],
                   "days_apart": gap, "date_window_days": story_cfg["date_window_days"],
+                  # Beyond the window a pair counts this share of its similarity (0: not at all).
+                  "window_factor": factor,
                   "not_compared_because": refused},
     }
     where = [_membership(run, r["id"], r["record_id"]) for r in rows]
@@ -131,7 +133,7 @@ def _verdict(merged: bool, tiers: dict, where: list, a_id: str, b_id: str) -> st
     else:
         reasons.append(f"story: weighted term Jaccard {story['similarity']} passes for the pair, but records merge "
                        "on the average over all their members (average linkage), which stayed below "
-                       f"{story['threshold']}")
+                       f"{story['threshold']}, or the split step kept two cohesive groups apart (story.split_ratio)")
     return f"not merged ({a_id} and {b_id} are in different records): " + "; ".join(reasons)
 
 
@@ -152,7 +154,8 @@ def format_explanation(result: dict[str, Any]) -> str:
                  f"{s['shared_names']} shared names, {s['min_shared_names']} needed; "
                  f"{len(s['shared_lead_names'])} in both leads, {s['min_shared_lead_names']} needed; "
                  f"days apart: {'unknown' if s['days_apart'] is None else s['days_apart']}, "
-                 f"window {s['date_window_days']})")
+                 f"window {s['date_window_days']}"
+                 + (f", so its similarity counts x{s['window_factor']}" if s["window_factor"] != 1 else "") + ")")
     lines.append(f"         (weights from general language, title/lead and dates; corpus frequency "
                  f"{s['corpus_frequency']})")
     for e in s["evidence"]:
