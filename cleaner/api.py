@@ -56,7 +56,8 @@ class Deduplicator:
     Rows come out batch by batch (`batch_size` items), each as soon as its batch is
     decided. A record's id never changes once given; what changed since is in `events`
     (created, member_added, canonical_changed, merged). History lives in memory for the
-    object's lifetime; a persistent state (`state=`) is not built yet."""
+    object's lifetime (a member's text and shingles are let go once its row is out: only
+canonicals are compared again); a persistent state (`state=`) is not built yet."""
 
     def __init__(self, config: str | Path | dict | Config | None = None, state: str | Path | None = None,
                  batch_size: int = 1000, workers: int = 1):
@@ -106,8 +107,9 @@ class Deduplicator:
                                     Counter(), Counter())
         make_ids_unique(docs)
         self._clusterer.add(docs)
-        for doc in docs:  # in input order
-            yield doc.to_json()
+        rows = [doc.to_json() for doc in docs]  # in input order
+        self._clusterer.forget_texts()
+        yield from rows
 
     @property
     def records(self) -> list[dict[str, Any]]:

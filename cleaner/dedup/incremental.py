@@ -102,6 +102,17 @@ class IncrementalClusterer:
                             old=self.demoted[idx], new=doc_id)
         return self.records
 
+    def forget_texts(self) -> None:
+        """Let go of what only a group's canonical needs again (its text for records.jsonl,
+        its shingles for comparisons): members keep metadata and terms (the story tier's
+        weights and evidence read them), not texts or shingles."""
+        for group in self.copies.records:
+            for member in group.members[1:]:
+                doc = member.doc
+                if doc.text or doc.html or doc.removed:
+                    doc.text, doc.html, doc.removed, doc.flags = "", None, [], []
+                    doc.features.near = doc.features.near_mh = None
+
     def _promote(self, group: Record, idx: int, doc: Document) -> None:
         """A later document better than its group's canonical leads the group from now on."""
         old = group.members[0]
