@@ -129,7 +129,7 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     if to_stdout:
         if resume:
             _fail("--resume needs an output folder; with --out - there is no checkpoint to resume")
-        _stream_run(input_path, from_stdin, config_path, workers, quiet, strict)
+        _stream_run(input_path, config_path, workers, quiet, strict)
         return
     cfg, stages = _setup(config_path)
     requested = cfg["run"]["workers"] if workers is None else workers
@@ -168,7 +168,9 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
 
         progress = ProgressBar(count_inputs(input_path, exclude=out_dir))
 
-    docs = _inputs(input_path, from_stdin, cfg, exclude=out_dir)
+    from cleaner.input.read import read_input
+
+    docs = read_input(input_path, cfg, exclude=out_dir)
     if strict:  # a bug in a stage stops the run (workers inherit the environment)
         os.environ[STRICT_ENV] = "1"
     try:
@@ -214,17 +216,7 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
         sys.exit(EXIT_REJECTED)
 
 
-def _inputs(input_path: Path, from_stdin: bool, cfg, exclude: Path | None):
-    from cleaner.input.read import read_inputs, read_stdin
-
-    # JSONL lines are parsed in the workers (defer).
-    if from_stdin:
-        return read_stdin(cfg["read"]["max_file_bytes"], defer=True)
-    return read_inputs(input_path, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"],
-                       exclude=exclude, defer=True)
-
-
-def _stream_run(input_path: Path, from_stdin: bool, config_path: Path | None, workers: int | None,
+def _stream_run(input_path: Path, config_path: Path | None, workers: int | None,
                 quiet: bool, strict: bool) -> None:
     """`--out -`: documents.jsonl rows on stdout, in input order (stdin: line order), once
     the whole input is decided (without --state, the input is one batch); the summary and
@@ -232,6 +224,8 @@ def _stream_run(input_path: Path, from_stdin: bool, config_path: Path | None, wo
     from cleaner.core.stage import STRICT_ENV, StageBug
     from cleaner.exec.flow import run_documents
     from cleaner.exec.local import WorkerError, resolve_workers
+    from cleaner.input.read import read_input
+    from cleaner.store.output import write_rows
 
     cfg, stages = _setup(config_path)
     workers = resolve_workers(cfg["run"]["workers"] if workers is None else workers)
@@ -239,8 +233,7 @@ def _stream_run(input_path: Path, from_stdin: bool, config_path: Path | None, wo
         os.environ[STRICT_ENV] = "1"
     started = time.perf_counter()
     try:
-        result = run_documents(_inputs(input_path, from_stdin, cfg, exclude=None), cfg, workers=workers,
-                               stages=stages, spool=True)
+        result = run_documents(read_input(input_path, cfg), cfg, workers=workers, stages=stages, spool=True)
     except StageBug as exc:
         click.echo(f"cleaner: internal error (a bug, please report it): {exc}", err=True)
         sys.exit(EXIT_BUG)
@@ -251,13 +244,9 @@ def _stream_run(input_path: Path, from_stdin: bool, config_path: Path | None, wo
     except KeyboardInterrupt:
         _interrupted()
     try:
-        out = sys.stdout.buffer
-        for line in result.document_lines(input_order=True):
-            out.write(line)
-        out.flush()
-    except BrokenPipeError:  # the reader went away (| head): not an error of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
+        if not write_rows(result, sys.stdout.buffer):  # the reader went away (| head): not our error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
     finally:
         result.close()
     c = result.counts()

@@ -210,6 +210,14 @@ def _stream_jsonl(path: Path, rel: Path, max_bytes: int, defer: bool = False) ->
 STDIN_SOURCE = "<stdin>"
 
 
+def read_input(path: str | Path, cfg, exclude: Path | None = None) -> Iterator[Document]:
+    """What `cleaner run INPUT` reads: a folder, a file, or `-` (JSONL on stdin). JSONL
+    lines are handed on unparsed (parsed in the worker processes)."""
+    if str(path) == "-":
+        return read_stdin(cfg["read"]["max_file_bytes"], defer=True)
+    return read_inputs(path, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"], exclude=exclude, defer=True)
+
+
 def read_stdin(max_bytes: int, defer: bool = False, stream=None) -> Iterator[Document]:
     """JSONL on standard input (`cleaner run -`), read as a .jsonl file is: one object per
     line, line by line, the size limit per record, bad lines rejected alone. Documents

@@ -118,6 +118,18 @@ def build_manifest(result: RunResult, cfg: Config, input_path: str, workers: int
     }
 
 
+def write_rows(result: RunResult, stream) -> bool:
+    """documents.jsonl rows to a binary stream (`--out -`), in input order, flushed; False
+    when the reader went away (a closed pipe)."""
+    try:
+        for line in result.document_lines(input_order=True):
+            stream.write(line)
+        stream.flush()
+    except BrokenPipeError:
+        return False
+    return True
+
+
 def write_outputs(result: RunResult, out_dir: Path, cfg: Config, input_path: str, workers: int) -> None:
     manifest = build_manifest(result, cfg, input_path, workers)
 
