@@ -69,6 +69,45 @@ def _check_out(input_path: Path, out_dir: Path) -> None:
         _fail(f"--out {out_dir} {problem}")
 
 
+def _workers(cfg, requested: int | None, quiet: bool) -> int:
+    """The worker count a run uses (--workers, else run.workers), with a note when lowered."""
+    from cleaner.exec.local import resolve_workers
+
+    requested = cfg["run"]["workers"] if requested is None else requested
+    workers = resolve_workers(requested)
+    if requested > workers and not quiet:
+        click.echo(f"cleaner: note: {requested} workers is more than 4 per core; using {workers}", err=True)
+    return workers
+
+
+def _strict_mode(strict: bool) -> None:
+    from cleaner.core.stage import STRICT_ENV
+
+    if strict:  # a bug in a stage stops the run (workers inherit the environment)
+        os.environ[STRICT_ENV] = "1"
+
+
+def _stage_bug(exc: BaseException) -> None:
+    click.echo(f"cleaner: internal error (a bug, please report it): {exc}", err=True)
+    sys.exit(EXIT_BUG)
+
+
+def _finish(result, where: str, started: float, workers: int, quiet: bool, strict: bool,
+            more: str = "") -> None:
+    """The summary and the first rejections on stderr; exit 1 under --strict if any."""
+    c = result.counts()
+    if not quiet:
+        click.echo(
+            f"{c['inputs']} inputs: {c['kept']} kept, {c['duplicates']} duplicates, "
+            f"{c['rejected']} rejected -> {c['records']} records {where} "
+            f"({time.perf_counter() - started:.1f}s, {workers} worker(s){more})", err=True)
+        for doc in [d for d in result.documents if not d.ok][:20]:
+            click.echo(f"  rejected {doc.source}: {doc.error}", err=True)
+    if strict and c["rejected"]:
+        click.echo(f"cleaner: --strict: {c['rejected']} input(s) rejected", err=True)
+        sys.exit(EXIT_REJECTED)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="cleaner")
 def cli() -> None:
@@ -117,10 +156,10 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     - reads JSONL from stdin)."""
     from cleaner.store.output import write_outputs
     from cleaner.exec.flow import run_documents
-    from cleaner.exec.local import WorkerError, resolve_workers
+    from cleaner.exec.local import WorkerError
     from cleaner.store.checkpoint import Checkpoint
     from cleaner.store.spool import PARTIAL_DIR, OutputBusy, ResumeError
-    from cleaner.core.stage import STRICT_ENV, StageBug
+    from cleaner.core.stage import StageBug
 
     from_stdin, to_stdout = str(input_path) == "-", str(out_dir) == "-"
     if not from_stdin and not (input_path.is_dir() or input_path.is_file()):
@@ -132,10 +171,7 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
         _stream_run(input_path, config_path, workers, quiet, strict)
         return
     cfg, stages = _setup(config_path)
-    requested = cfg["run"]["workers"] if workers is None else workers
-    workers = resolve_workers(requested)
-    if requested > workers and not quiet:
-        click.echo(f"cleaner: note: {requested} workers is more than 4 per core; using {workers}", err=True)
+    workers = _workers(cfg, workers, quiet)
     _check_out(input_path, out_dir)
     started = time.perf_counter()
     from cleaner.store.output import run_fingerprint
@@ -171,14 +207,12 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     from cleaner.input.read import read_input
 
     docs = read_input(input_path, cfg, exclude=out_dir)
-    if strict:  # a bug in a stage stops the run (workers inherit the environment)
-        os.environ[STRICT_ENV] = "1"
+    _strict_mode(strict)
     try:
         result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=checkpoint)
     except StageBug as exc:
         checkpoint.close(keep=True)
-        click.echo(f"cleaner: internal error (a bug, please report it): {exc}", err=True)
-        sys.exit(EXIT_BUG)
+        _stage_bug(exc)
     except OSError as exc:  # a full disk, most likely: what is done stays done
         checkpoint.close(keep=True)
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")
@@ -202,18 +236,8 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")
     finally:
         result.close(keep=not written)
-    c = result.counts()
-    if not quiet:
-        click.echo(
-            f"{c['inputs']} inputs: {c['kept']} kept, {c['duplicates']} duplicates, "
-            f"{c['rejected']} rejected -> {c['records']} records in {out_dir}/ "
-            f"({time.perf_counter() - started:.1f}s, {workers} worker(s)"
-            + (f", {result.resumed} resumed" if resume else "") + ")", err=True)
-        for doc in [d for d in result.documents if not d.ok][:20]:
-            click.echo(f"  rejected {doc.source}: {doc.error}", err=True)
-    if strict and c["rejected"]:
-        click.echo(f"cleaner: --strict: {c['rejected']} input(s) rejected", err=True)
-        sys.exit(EXIT_REJECTED)
+    _finish(result, f"in {out_dir}/", started, workers, quiet, strict,
+            f", {result.resumed} resumed" if resume else "")
 
 
 def _stream_run(input_path: Path, config_path: Path | None, workers: int | None,
@@ -221,22 +245,20 @@ def _stream_run(input_path: Path, config_path: Path | None, workers: int | None,
     """`--out -`: documents.jsonl rows on stdout, in input order (stdin: line order), once
     the whole input is decided (without --state, the input is one batch); the summary and
     rejections go to stderr. Documents wait in a temporary spool, as in a folder run."""
-    from cleaner.core.stage import STRICT_ENV, StageBug
+    from cleaner.core.stage import StageBug
     from cleaner.exec.flow import run_documents
-    from cleaner.exec.local import WorkerError, resolve_workers
+    from cleaner.exec.local import WorkerError
     from cleaner.input.read import read_input
     from cleaner.store.output import write_rows
 
     cfg, stages = _setup(config_path)
-    workers = resolve_workers(cfg["run"]["workers"] if workers is None else workers)
-    if strict:
-        os.environ[STRICT_ENV] = "1"
+    workers = _workers(cfg, workers, quiet)
+    _strict_mode(strict)
     started = time.perf_counter()
     try:
         result = run_documents(read_input(input_path, cfg), cfg, workers=workers, stages=stages, spool=True)
     except StageBug as exc:
-        click.echo(f"cleaner: internal error (a bug, please report it): {exc}", err=True)
-        sys.exit(EXIT_BUG)
+        _stage_bug(exc)
     except WorkerError as exc:
         _fail(f"{exc} (try fewer --workers)")
     except OSError as exc:
@@ -249,14 +271,7 @@ def _stream_run(input_path: Path, config_path: Path | None, workers: int | None,
             sys.exit(0)
     finally:
         result.close()
-    c = result.counts()
-    if not quiet:
-        click.echo(f"{c['inputs']} inputs: {c['kept']} kept, {c['duplicates']} duplicates, "
-                   f"{c['rejected']} rejected -> {c['records']} records on stdout "
-                   f"({time.perf_counter() - started:.1f}s, {workers} worker(s))", err=True)
-    if strict and c["rejected"]:
-        click.echo(f"cleaner: --strict: {c['rejected']} input(s) rejected", err=True)
-        sys.exit(EXIT_REJECTED)
+    _finish(result, "on stdout", started, workers, quiet, strict)
 
 
 @cli.command("clean")
