@@ -32,7 +32,7 @@ class Stored:
     """What an executor that keeps processed documents elsewhere (a spool) needs of one
     without reading it back: where it is, and what the corpus stages and counts take."""
 
-    ref: tuple[int, int, int] | None = None  # the spool's reference to the whole document
+    ref: Any = None  # the store's reference to the whole document (spool: where; memory: itself)
     input_key: str | None = None  # names the input in a checkpoint (store/checkpoint.input_key)
     hits: list[str] = field(default_factory=list)  # ids of the rules that removed its lines
     template_keys: list | None = None  # its lines as templates count them (Templates.line_keys)

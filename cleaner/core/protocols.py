@@ -37,8 +37,9 @@ class CorpusStage(Protocol):
 
 
 class DocStore(Protocol):
-    slims: bool  # the flow keeps slim copies in memory (True) or the documents themselves
-    shared_with_workers: bool  # worker processes write into it themselves
+    # True: the store is reachable from every worker, which puts documents into it, and the
+    # flow keeps slim copies in memory; False: the flow keeps and puts whole documents.
+    slims: bool
 
     def put(self, doc: Document, entry: tuple | None = None) -> Any:
         """Keep a processed document (and, in a checkpoint, its entry); returns its reference."""

@@ -49,6 +49,14 @@ class Member:
         return row
 
 
+def record_id(key: str) -> str:
+    """A record's id from its key: the exact key (normalised words) of the canonical it was
+    created with. From content only, never from ids, paths or input order: the same
+    documents get the same record ids through the API, the CLI or from another folder.
+    Two records never share a canonical text: exact copies join one record."""
+    return "rec-" + hashlib.sha1(f"record\0{key}".encode("utf-8")).hexdigest()[:16]
+
+
 @dataclass
 class Record:
     members: list[Member] = field(default_factory=list)
@@ -62,11 +70,7 @@ class Record:
 
     @property
     def record_id(self) -> str:
-        # From content only (the canonical's normalised words), never from ids, paths or
-        # input order: the same documents get the same record ids through the API, the
-        # CLI or from another folder. Two records never share a canonical text: exact
-        # copies join one record.
-        return "rec-" + hashlib.sha1(f"record\0{self.key}".encode("utf-8")).hexdigest()[:16]
+        return record_id(self.key)
 
     def to_json(self, text: str | None = None) -> dict[str, Any]:
         """The records.jsonl row; `text` replaces the canonical's (a spooled run's is on disk)."""
@@ -147,7 +151,7 @@ def array_of(doc: Document, key: str, store=None) -> np.ndarray:
     return value if isinstance(value, np.ndarray) else store.get_array(value)
 
 
-def _drop_shingles(doc: Document) -> None:
+def drop_shingles(doc: Document) -> None:
     # Only canonicals are compared again; a member's shingles would only take memory.
     doc.features.near = doc.features.near_mh = None
 
@@ -187,7 +191,7 @@ class Clusterer:
             self.records[idx].members.append(
                 Member(doc, EXACT, 1.0, 1.0, reason="same words after normalisation"))
             if self.free:
-                _drop_shingles(doc)
+                drop_shingles(doc)
             return idx
         signature = self._shingles(doc, "near_mh")  # read once: queried, then maybe indexed
         found = self._near(doc, signature)
@@ -195,17 +199,22 @@ class Clusterer:
             member, idx = found
             self.records[idx].members.append(member)
             if self.free:
-                _drop_shingles(doc)
+                drop_shingles(doc)
             return idx
         idx = len(self.records)
         self.records.append(Record([Member(doc, CANONICAL, 1.0, 1.0, reason="starts the record")],
                                    key=doc.features.exact))
-        self.exact[doc.features.exact] = idx
-        self.near_lsh.insert(idx, signature)
+        self.index(idx, doc, signature)
         return idx
 
+    def index(self, idx: int, doc: Document, signature: np.ndarray) -> None:
+        """Make group `idx` findable through `doc`, its (new) canonical: later documents are
+        compared with it."""
+        self.exact.setdefault(doc.features.exact, idx)
+        self.near_lsh.insert(idx, signature)
 
-def story_links(groups: list[Record], cfg, store=None) -> tuple[list[list[int]], dict, TermWeights, list]:
+
+def story_links(groups: list[Record], cfg) -> tuple[list[list[int]], dict, TermWeights, list]:
     """Which copy groups tell the same story (stories.py): (clusters of group indices,
     their edges, the term weights, each group canonical's weighted terms)."""
     reps = [g.canonical for g in groups]
@@ -217,7 +226,7 @@ def story_links(groups: list[Record], cfg, store=None) -> tuple[list[list[int]],
 
 def _merge_stories(groups: list[Record], cfg, store=None) -> list[Record]:
     """Join copy groups that tell the same story into one record (see stories.py)."""
-    clusters, edges, weigh, weights = story_links(groups, cfg, store)
+    clusters, edges, weigh, weights = story_links(groups, cfg)
     return story_records(groups, clusters, edges, weigh, weights, cfg, store)
 
 
@@ -269,10 +278,15 @@ def cluster(docs: Iterable[Document], cfg, timings: dict[str, float] | None = No
     timings["copies"] = time.perf_counter() - start
     if free:
         for doc in usable:
-            _drop_shingles(doc)  # copy groups are settled; the story tier needs terms only
+            drop_shingles(doc)  # copy groups are settled; the story tier needs terms only
     start = time.perf_counter()
     records = _merge_stories(clusterer.records, cfg, store)
     timings["stories"] = time.perf_counter() - start
+    return settle(records, priority)
+
+
+def settle(records: list[Record], priority: SourcePriority) -> list[Record]:
+    """Records in canonical order, each with its `why`; sets status and record_id on every member."""
     records.sort(key=lambda r: r.canonical.sort_key())
     for record in records:
         record.why = explain_choice(record, priority)

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from cleaner.core.document import DUPLICATE, KEPT, Document
-from cleaner.dedup.cluster import (CANONICAL, Clusterer, Member, Record, SourcePriority, array_of,
-                                   explain_choice, preference_key, story_links, story_records)
+from cleaner.core.document import Document
+from cleaner.dedup.cluster import (CANONICAL, Clusterer, Member, Record, SourcePriority, drop_shingles,
+                                   array_of, preference_key, record_id, settle, story_links, story_records)
 
 
 class _Sets:
@@ -56,7 +56,6 @@ class IncrementalClusterer:
         self.priority = SourcePriority(cfg["canonical"]["source_priority"])
         self.copies = Clusterer(cfg)
         self.sets = _Sets()
-        self.keys: list[str] = []  # each group's key when it was created (its record id)
         self.created: list[int] = []  # the batch each group was created in
         self.promoted: dict[int, int] = {}  # group -> the last batch its canonical changed in
         self.demoted: dict[int, str] = {}  # group -> the canonical it had before
@@ -79,7 +78,6 @@ class IncrementalClusterer:
             idx = self.copies.add(doc)
             if len(groups) > before:
                 self.sets.add()
-                self.keys.append(groups[idx].key)
                 self.created.append(self.batches)
             placed.append((doc.id, idx, len(groups) > before))
             group = groups[idx]
@@ -91,15 +89,13 @@ class IncrementalClusterer:
         for doc_id, idx, new in placed:
             root = self.sets.find(idx)
             if new and root == idx:
-                self._event("created", _rid(self.keys[root]), document=doc_id)
+                self._event("created", self._rid(root), document=doc_id)
             else:
-                self._event("member_added", _rid(self.keys[root]), document=doc_id,
-                            tier="copy" if not new else "story")
+                self._event("member_added", self._rid(root), document=doc_id, tier="copy" if not new else "story")
         for doc_id, idx, new in placed:
             group = groups[idx]
             if not new and group.canonical.id == doc_id and self.promoted.get(idx) == self.batches:
-                self._event("canonical_changed", _rid(self.keys[self.sets.find(idx)]),
-                            old=self.demoted[idx], new=doc_id)
+                self._event("canonical_changed", self._rid(self.sets.find(idx)), old=self.demoted[idx], new=doc_id)
         return self.records
 
     def forget_texts(self) -> None:
@@ -111,7 +107,7 @@ class IncrementalClusterer:
                 doc = member.doc
                 if doc.text or doc.html or doc.removed:
                     doc.text, doc.html, doc.removed, doc.flags = "", None, [], []
-                    doc.features.near = doc.features.near_mh = None
+                    drop_shingles(doc)
 
     def _promote(self, group: Record, idx: int, doc: Document) -> None:
         """A later document better than its group's canonical leads the group from now on."""
@@ -122,9 +118,7 @@ class IncrementalClusterer:
                                   reason=f"{new.reason}; canonical until batch {self.batches}")
         group.members.insert(0, Member(doc, CANONICAL, 1.0, 1.0, reason=f"became the canonical in batch "
                                                                         f"{self.batches}"))
-        # Later documents are compared with this canonical: index it too.
-        self.copies.exact.setdefault(doc.features.exact, idx)
-        self.copies.near_lsh.insert(idx, array_of(doc, "near_mh"))
+        self.copies.index(idx, doc, array_of(doc, "near_mh"))
         self.promoted[idx], self.demoted[idx] = self.batches, old.doc.id
 
     def _link_stories(self) -> None:
@@ -137,7 +131,7 @@ class IncrementalClusterer:
                     continue
                 keep, gone = joined
                 if self.created[gone] < self.batches:  # two records users have seen become one
-                    self._event("merged", _rid(self.keys[keep]), ended=_rid(self.keys[gone]))
+                    self._event("merged", self._rid(keep), ended=self._rid(gone))
         members: dict[int, list[int]] = {}
         for g in range(len(groups)):
             members.setdefault(self.sets.find(g), []).append(g)
@@ -147,15 +141,9 @@ class IncrementalClusterer:
         ordered = [sorted(members[r], key=lambda g: preference_key(groups[g].canonical, self.priority))
                    for r in roots]
         records = story_records(groups, ordered, edges, weigh, weights, self.cfg,
-                                keys=[self.keys[r] for r in roots])
-        records.sort(key=lambda r: r.canonical.sort_key())
-        for record in records:
-            record.why = explain_choice(record, self.priority)
-            for member in record.members:
-                member.doc.record_id = record.record_id
-                member.doc.status = KEPT if member.relation == CANONICAL else DUPLICATE
-        self.records = records
+                                keys=[groups[r].key for r in roots])
+        self.records = settle(records, self.priority)
 
-
-def _rid(key: str) -> str:
-    return Record(key=key).record_id
+    def _rid(self, group: int) -> str:
+        """The id of the record whose oldest group is `group` (its key: its first canonical's)."""
+        return record_id(self.copies.records[group].key)

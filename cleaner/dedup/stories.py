@@ -53,22 +53,23 @@ def window_factor(a: Document, b: Document, window_days: int, outside: float) ->
     return (1.0 if gap is None or gap <= window_days else outside), gap
 
 
-def pair_refusal(a: Document, b: Document, shared_names: int, min_shared: int, min_lead: int,
-                 window_days: int, outside: float = 0.0) -> str | None:
-    """Why the story tier does not compare two documents at all, or None if it does: too
-    few shared names (numbers and dates never propose a pair), no name in both leads
-    (story.min_shared_lead_names), or dates further apart than the window when that is
-    a veto (story.outside_window_factor 0)."""
+def pair_gate(a: Document, b: Document, shared_names: int, min_shared: int, min_lead: int,
+              window_days: int, outside: float = 0.0) -> tuple[str | None, float, int | None]:
+    """(why the story tier does not compare two documents at all, or None if it does; the
+    date window's factor on their similarity; days apart). Not compared: too few shared
+    names (numbers and dates never propose a pair), no name in both leads
+    (story.min_shared_lead_names), or dates further apart than the window when that is a
+    veto (story.outside_window_factor 0)."""
+    factor, gap = window_factor(a, b, window_days, outside)
     if shared_names < min_shared:
-        return f"{shared_names} shared name(s) < {min_shared} needed to be compared at all"
+        return f"{shared_names} shared name(s) < {min_shared} needed to be compared at all", factor, gap
     if min_lead:
         lead = len(lead_names(a, b))
         if lead < min_lead:
-            return f"{lead} name(s) in both titles or leads < {min_lead} needed to be compared at all"
-    factor, gap = window_factor(a, b, window_days, outside)
+            return f"{lead} name(s) in both titles or leads < {min_lead} needed to be compared at all", factor, gap
     if factor == 0:
-        return f"dated {gap} days apart > {window_days}"
-    return None
+        return f"dated {gap} days apart > {window_days}", factor, gap
+    return None, factor, gap
 
 
 def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: int,
@@ -101,8 +102,8 @@ def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: i
         mine = weights[i]
         for j, n in zip(others[keep].tolist(), shared[keep].tolist()):
             # Two reports of one event both say early on who or where (story.min_shared_lead_names).
-            if pair_refusal(docs[i], docs[j], n, min_shared, min_lead, window_days, outside_window) is None:
-                factor, _ = window_factor(docs[i], docs[j], window_days, outside_window)
+            refused, factor, _ = pair_gate(docs[i], docs[j], n, min_shared, min_lead, window_days, outside_window)
+            if refused is None:
                 left.append(i)
                 right.append(j)
                 sims.append(similarity(mine, weights[j]) * factor)

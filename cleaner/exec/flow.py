@@ -175,7 +175,7 @@ def process_documents(docs: Iterable[Document], stages: Stages, executor: Execut
         keep = partial(pack, templates=templates, store=store, keyed=done is not None)
         # The key first: it names the input as read, before parsing or any stage changes it.
         steps = ([InputKey()] if done is not None else []) + [ParseDeferred(), *stages.per_document, stages.sign]
-        in_workers = store.shared_with_workers  # else the documents come back whole, kept here
+        in_workers = store.slims  # workers put into it themselves; else documents come back whole
         for item, spent in executor.map(todo(), steps, keep if in_workers else None):
             timings.update(spent)
             yield item if in_workers else keep(item)

@@ -108,17 +108,15 @@ class LocalExecutor:
     def map(self, docs: Iterable[Document], stages: list[Stage],
             finish: Finish | None = None) -> Iterator[tuple[object, dict[str, float]]]:
         clock = time.process_time if self.cpu_time else time.perf_counter
-        if self.workers <= 1:
-            for stage in stages:
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn") if self.workers > 1 else None
+        if ctx is None or ctx.get_start_method() == "fork":
+            for stage in stages:  # here, once: forked workers share what it loaded
                 stage.setup()
+        if ctx is None:
             for doc in docs:
                 doc, spent = process_one(doc, stages, clock)
                 yield (finish(doc) if finish else doc), spent
             return
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        if ctx.get_start_method() == "fork":
-            for stage in stages:  # loaded once, shared by every forked worker
-                stage.setup()
         worker = _Worker(stages, finish, os.getpid(), self.cpu_time)
         try:
             pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(worker,))

@@ -14,7 +14,7 @@ from typing import Any
 
 from cleaner.core.config import config_from_dict
 from cleaner.core.document import Document
-from cleaner.dedup.stories import lead_names, pair_refusal, window_factor
+from cleaner.dedup.stories import lead_names, pair_gate
 from cleaner.dedup.terms import is_name
 from cleaner.inspect.runs import Run, RunError
 from cleaner.dedup.shingles import shingles
@@ -77,10 +77,9 @@ def explain(run: Run, a_id: str, b_id: str) -> dict[str, Any]:
     ta, tb = doc_terms(a, weigh), doc_terms(b, weigh)
     shared_terms, evidence = shared_evidence(weigh, a, ta, b, tb)
     shared_names = [t for t in shared_terms if is_name(t)]
-    factor, gap = window_factor(a, b, story_cfg["date_window_days"], story_cfg["outside_window_factor"])
-    refused = pair_refusal(a, b, len(shared_names), story_cfg["min_shared_terms"],
-                           story_cfg["min_shared_lead_names"], story_cfg["date_window_days"],
-                           story_cfg["outside_window_factor"])
+    refused, factor, gap = pair_gate(a, b, len(shared_names), story_cfg["min_shared_terms"],
+                                     story_cfg["min_shared_lead_names"], story_cfg["date_window_days"],
+                                     story_cfg["outside_window_factor"])
     story_sim = similarity(ta, tb) * factor  # as clustering scores the pair
     tiers = {
         "exact": {"same": a.features.exact == b.features.exact,

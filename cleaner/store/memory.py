@@ -12,27 +12,25 @@ from cleaner.core.document import Document
 
 
 class MemoryStore:
-    slims = False  # the flow keeps whole documents, not slim copies (see exec/flow.pack)
-    shared_with_workers = False  # worker processes cannot put into this process's memory
+    # The flow keeps whole documents, not slim copies (exec/flow.pack), and puts them here
+    # itself: worker processes cannot put into this process's memory.
+    slims = False
 
-    def __init__(self) -> None:
-        self._docs: list[Document] = []
+    # A reference to a document in memory is the document: nothing to hold or look up.
+    def put(self, doc: Document, entry: tuple | None = None) -> Document:
+        return doc
 
-    def put(self, doc: Document, entry: tuple | None = None) -> int:
-        self._docs.append(doc)
-        return len(self._docs) - 1
+    def get(self, ref: Document) -> Document:
+        return ref
 
-    def get(self, ref: int) -> Document:
-        return self._docs[ref]
-
-    def get_parts(self, ref: int) -> tuple[bytes, bytes, bytes]:
-        return self._docs[ref].json_parts()
+    def get_parts(self, ref: Document) -> tuple[bytes, bytes, bytes]:
+        return ref.json_parts()
 
     def put_arrays(self, arrays: list[Any]) -> list[Any]:
-        return arrays  # a reference to an array in memory is the array
+        return arrays  # likewise, an array's reference is the array
 
     def get_array(self, ref: Any) -> Any:
         return ref
 
     def close(self, keep: bool = False) -> None:
-        self._docs = []
+        pass

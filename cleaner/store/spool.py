@@ -148,7 +148,6 @@ class Spool:
     copies (exec/flow.pack)."""
 
     slims = True
-    shared_with_workers = True
 
     def __init__(self, folder: str | None = None):
         self._dir = tempfile.TemporaryDirectory(prefix="cleaner-spool-", dir=folder)
