@@ -17,7 +17,7 @@ import click
 
 from cleaner import __version__
 from cleaner.core.config import ConfigError, load_config
-from cleaner.inspect.show import render_marked, show_document, show_record, table
+from cleaner.inspect.show import render_marked, show_document, show_record, show_summary
 
 EXIT_USAGE = 2
 EXIT_REJECTED = 1  # --strict: the run completed, and some inputs were rejected
@@ -356,22 +356,7 @@ def report_run(out_dir: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
         return
-    c = summary["counts"]
-    out = [f"run of {summary['input']}: {c['inputs']} inputs, {c['kept']} kept, {c['duplicates']} duplicates, "
-           f"{c['rejected']} rejected -> {c['records']} records", ""]
-    sections = [
-        ("languages", ("lang", "documents"), summary["languages"].items()),
-        ("rejected inputs by reason", ("reason", "inputs"), summary["rejected_by_reason"].items()),
-        ("removed lines by category", ("category", "lines"), summary["removed_lines_by_category"].items()),
-        ("record sizes", ("members", "records"), summary["record_sizes"].items()),
-        ("largest records", ("record", "size", "title"),
-         [(r["record_id"], r["size"], (r["title"] or "")[:60]) for r in summary["largest_records"]]),
-    ]
-    for title, head, rows in sections:
-        rows = list(rows)
-        if rows:
-            out += [title + ":"] + ["  " + line for line in table(rows, head)] + [""]
-    click.echo("\n".join(out).rstrip())
+    click.echo("\n".join(show_summary(summary)))
 
 
 @cli.command("show")

@@ -67,3 +67,25 @@ def show_record(row: dict) -> list[str]:
             out += [f"      {e.get('term')}  {e.get('weight')}: {e.get('from')}" for e in evidence if isinstance(e, dict)]
     out += ["", "canonical text:"] + ["  " + line for line in (row["text"] or "").split("\n")]
     return out
+
+
+def show_summary(summary: dict) -> list[str]:
+    """`cleaner report`: a finished run's counts, then one table per section that has rows."""
+    c = summary["counts"]
+    out = [f"run of {summary['input']}: {c['inputs']} inputs, {c['kept']} kept, {c['duplicates']} duplicates, "
+           f"{c['rejected']} rejected -> {c['records']} records", ""]
+    sections = [
+        ("languages", ("lang", "documents"), summary["languages"].items()),
+        ("rejected inputs by reason", ("reason", "inputs"), summary["rejected_by_reason"].items()),
+        ("removed lines by category", ("category", "lines"), summary["removed_lines_by_category"].items()),
+        ("record sizes", ("members", "records"), summary["record_sizes"].items()),
+        ("largest records", ("record", "size", "title"),
+         [(r["record_id"], r["size"], (r["title"] or "")[:60]) for r in summary["largest_records"]]),
+    ]
+    for title, head, rows in sections:
+        rows = list(rows)
+        if rows:
+            out += [title + ":"] + ["  " + line for line in table(rows, head)] + [""]
+    while out and not out[-1]:  # no blank line at the end
+        out.pop()
+    return out
