@@ -49,37 +49,43 @@ def clean(items: Iterable[dict[str, Any]], config: str | Path | dict | Config | 
 class Deduplicator:
     """Batch after batch, each deduplicated against every batch before it (#16):
 
-        with Deduplicator(config=...) as dedup:
+        with Deduplicator(state="state.db", config=...) as dedup:
             for row in dedup.add(items):   # items: any iterable, a generator included
                 ...                        # one documents.jsonl row per item, in order
 
-    Rows come out batch by batch (`batch_size` items), each as soon as its batch is
-    decided. A record's id never changes once given; what changed since is in `events`
-    (created, member_added, canonical_changed, merged). History lives in memory for the
-    object's lifetime (a member's text and shingles are let go once its row is out: only
-canonicals are compared again); a persistent state (`state=`) is not built yet."""
+    Rows come out batch by batch (`batch_size` items), each once its batch is decided and
+    committed to the state. A record's id never changes once given; what changed since is
+    in `events` (created, member_added, canonical_changed, merged). `state` is a SQLite
+    file (store/state.py) that later runs, the CLI's `--state` included, continue; without
+    it the history lives in memory for the object's lifetime. Either way, memory holds one
+    batch and the story tier's window, not the history."""
 
     def __init__(self, config: str | Path | dict | Config | None = None, state: str | Path | None = None,
-                 batch_size: int = 1000, workers: int = 1):
-        if state is not None:
-            raise NotImplementedError("Deduplicator(state=...) is not available yet: history is kept in memory")
+                 batch_size: int = 1000, workers: int = 1, wait: bool = False):
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        from cleaner.dedup.incremental import IncrementalClusterer
+        from cleaner.dedup.incremental import IncrementalClusterer, state_settings
         from cleaner.exec.local import LocalExecutor
         from cleaner.stages.build import build_stages
+        from cleaner.store.state import State
 
         self.cfg = get_config(config)
         self.batch_size = batch_size
         self._stages = build_stages(self.cfg)
+        self._state = State(":memory:" if state is None else state, state_settings(self.cfg), wait=wait)
         self._executor = LocalExecutor(workers, cpu_time=self.cfg["run"]["cpu_time"])
-        self._clusterer = IncrementalClusterer(self.cfg)
+        self._clusterer = IncrementalClusterer(self.cfg, self._state)
+        self._events: list[dict[str, Any]] = []
 
     def __enter__(self) -> "Deduplicator":
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        pass
+        self.close()
+
+    def close(self) -> None:
+        """Release the state (and its writer's lock)."""
+        self._state.close()
 
     def add(self, items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         if isinstance(items, (dict, str, bytes)):
@@ -106,17 +112,16 @@ canonicals are compared again); a persistent state (`state=`) is not built yet."
         docs, _ = process_documents(read_dicts(items), self._stages, self._executor, MemoryStore(),
                                     Counter(), Counter())
         make_ids_unique(docs)
-        self._clusterer.add(docs)
-        rows = [doc.to_json() for doc in docs]  # in input order
-        self._clusterer.forget_texts()
-        yield from rows
+        self._clusterer.add(docs, label="api")
+        self._events.extend(self._clusterer.events)
+        yield from [doc.to_json() for doc in docs]  # in input order
 
     @property
     def records(self) -> list[dict[str, Any]]:
-        """Every record so far, as records.jsonl rows."""
-        return [r.to_json() for r in self._clusterer.records]
+        """Every record the state holds, as records.jsonl rows."""
+        return [r.to_json() for r in self._clusterer.all_records()]
 
     @property
     def events(self) -> list[dict[str, Any]]:
-        """What happened to records, batch by batch, in order."""
-        return list(self._clusterer.events)
+        """What happened to records in this object's batches, in order (the state keeps all)."""
+        return list(self._events)

@@ -92,6 +92,25 @@ def _stage_bug(exc: BaseException) -> None:
     sys.exit(EXIT_BUG)
 
 
+def open_state(path: Path, cfg, wait: bool):
+    """The state a run writes to (store/state.py), or a one-line error."""
+    from cleaner.dedup.incremental import state_settings
+    from cleaner.store.state import State, StateError
+
+    try:
+        return State(path, state_settings(cfg), wait=wait)
+    except StateError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot open --state {path}: {exc.strerror or exc}")
+
+
+def _clusterer(cfg, state):
+    from cleaner.dedup.incremental import IncrementalClusterer
+
+    return None if state is None else IncrementalClusterer(cfg, state)
+
+
 def _finish(result, where: str, started: float, workers: int, quiet: bool, strict: bool,
             more: str = "") -> None:
     """The summary and the first rejections on stderr; exit 1 under --strict if any."""
@@ -150,8 +169,14 @@ def main(argv: list[str] | None = None) -> None:
                    "disk): inputs it finished are not processed again.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any input was rejected, and stop "
               "with status 3 at a programming error in a stage (without it, that document is rejected).")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Deduplicate against everything this state file (SQLite) holds, then add the input to it.")
+@click.option("--wait", is_flag=True, help="Wait for another run writing --state to finish instead of failing.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="With --out -: lines per batch (fewer when the input pauses); each batch is decided, "
+                   "committed to --state and written before the next.")
 def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int | None, quiet: bool,
-        resume: bool, strict: bool) -> None:
+        resume: bool, strict: bool, state_path: Path | None, wait: bool, batch_size: int) -> None:
     """Clean, detect language and cluster every document under INPUT (a folder or a file;
     - reads JSONL from stdin)."""
     from cleaner.store.output import write_outputs
@@ -168,11 +193,14 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     if to_stdout:
         if resume:
             _fail("--resume needs an output folder; with --out - there is no checkpoint to resume")
-        _stream_run(input_path, config_path, workers, quiet, strict)
+        from cleaner.cli_stream import stream_run
+
+        stream_run(input_path, config_path, workers, quiet, strict, state_path, wait, batch_size)
         return
     cfg, stages = _setup(config_path)
     workers = _workers(cfg, workers, quiet)
     _check_out(input_path, out_dir)
+    state = open_state(state_path, cfg, wait) if state_path else None
     started = time.perf_counter()
     from cleaner.store.output import run_fingerprint
 
@@ -209,7 +237,8 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     docs = read_input(input_path, cfg, exclude=out_dir)
     _strict_mode(strict)
     try:
-        result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=checkpoint)
+        result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=checkpoint,
+                               clusterer=_clusterer(cfg, state), label=str(input_path))
     except StageBug as exc:
         checkpoint.close(keep=True)
         _stage_bug(exc)
@@ -228,6 +257,8 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     finally:
         if progress is not None:
             progress.close()
+        if state is not None:
+            state.close()
     written = False
     try:
         write_outputs(result, out_dir, cfg, str(input_path), workers)
@@ -238,40 +269,6 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
         result.close(keep=not written)
     _finish(result, f"in {out_dir}/", started, workers, quiet, strict,
             f", {result.resumed} resumed" if resume else "")
-
-
-def _stream_run(input_path: Path, config_path: Path | None, workers: int | None,
-                quiet: bool, strict: bool) -> None:
-    """`--out -`: documents.jsonl rows on stdout, in input order (stdin: line order), once
-    the whole input is decided (without --state, the input is one batch); the summary and
-    rejections go to stderr. Documents wait in a temporary spool, as in a folder run."""
-    from cleaner.core.stage import StageBug
-    from cleaner.exec.flow import run_documents
-    from cleaner.exec.local import WorkerError
-    from cleaner.input.read import read_input
-    from cleaner.store.output import write_rows
-
-    cfg, stages = _setup(config_path)
-    workers = _workers(cfg, workers, quiet)
-    _strict_mode(strict)
-    started = time.perf_counter()
-    try:
-        result = run_documents(read_input(input_path, cfg), cfg, workers=workers, stages=stages, spool=True)
-    except StageBug as exc:
-        _stage_bug(exc)
-    except WorkerError as exc:
-        _fail(f"{exc} (try fewer --workers)")
-    except OSError as exc:
-        _fail(f"cannot write the temporary spool: {exc.strerror or exc}")
-    except KeyboardInterrupt:
-        _interrupted()
-    try:
-        if not write_rows(result, sys.stdout.buffer):  # the reader went away (| head): not our error
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(0)
-    finally:
-        result.close()
-    _finish(result, "on stdout", started, workers, quiet, strict)
 
 
 @cli.command("clean")
@@ -365,11 +362,17 @@ def report_run(out_dir: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the row as JSON.")
 def show(out_dir: Path, some_id: str, as_json: bool) -> None:
     """One record (ID = record_id, rec-...) or document (ID as in documents.jsonl) of the
-    run in OUT, with its provenance."""
+    run in OUT, with its provenance. OUT may be a state file (run --state): the record
+    (or the document's record) as it stands, with its history of events."""
     import json
 
     from cleaner.inspect.runs import RunError
 
+    if out_dir.is_file():  # a state (run --state): the record now, with its history
+        from cleaner.cli_state import show_state
+
+        show_state(out_dir, some_id, as_json)
+        return
     try:
         kind, row = _open_run(out_dir).find(some_id)
     except RunError as exc:
@@ -398,3 +401,6 @@ def explain_pair(out_dir: Path, doc_a: str, doc_b: str, as_json: bool) -> None:
     except RunError as exc:
         _fail(str(exc))
     click.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else format_explanation(result))
+
+
+from cleaner import cli_state  # noqa: E402,F401 - registers the state verbs on `cli`

@@ -59,12 +59,10 @@ def test_later_batches_find_copies_of_earlier_ones_and_ids_never_change():
         assert {m["id"] for m in record["members"]} == {"a", "b", "c"}
 
 
-def test_bad_items_are_rejected_rows_and_state_is_not_there_yet():
+def test_bad_items_are_rejected_rows_and_bad_arguments_are_errors():
     with Deduplicator() as dedup:
         rows = list(dedup.add([{"id": "x", "text": ""}, "not an object", {"id": "y", "text": EN}]))
     assert [r["status"] for r in rows] == ["rejected", "rejected", "kept"]
-    with pytest.raises(NotImplementedError):
-        Deduplicator(state="state.db")
     with pytest.raises(ValueError):
         Deduplicator(batch_size=0)
     with pytest.raises(TypeError):

@@ -109,3 +109,12 @@ def test_worst_case_bench_smoke(tmp_path):
     # Every adversarial document came through: none timed out, failed or was lost.
     statuses = {name: res.get("status") for name, res in results.items()}
     assert len(statuses) == 7 and set(statuses.values()) == {"kept"}, statuses
+
+
+def test_state_bench_smoke(tmp_path):
+    """bench/state_bench.py --smoke: a state built by streaming, a probe batch against it."""
+    proc, results = _smoke("state_bench", tmp_path)
+    row = results["sizes"]["300"]
+    assert row["bytes_per_document"] > 0 and row["probe"]["seconds"] > 0
+    # The probe's copies of the history's bases are found through the state.
+    assert row["probe"]["duplicates"] > results["empty_state"]["duplicates"]

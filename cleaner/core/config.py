@@ -92,6 +92,8 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "corpus_docs": Spec(int, 1),
         "split_ratio": Spec(float, 0.0, 1.0),
         "outside_window_factor": Spec(float, 0.0, 1.0),
+        "window_days": Spec(int, 0),
+        "window_batches": Spec(int, 0),
     },
     "canonical": {"source_priority": Spec(list, item=str)},
     "run": {"workers": Spec(int, 0, 256), "cpu_time": Spec(bool)},

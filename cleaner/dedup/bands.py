@@ -59,6 +59,12 @@ class BandIndex:
                 keys = (keys * np.uint64(0x100000001B3)) ^ bands[:, k]
         return keys.tolist()
 
+    def band_keys(self, hashvalues: np.ndarray) -> list[int]:
+        """One 64-bit key per band, the band's number mixed in: one table can hold them all
+        (a persistent index keeps them in one indexed column)."""
+        return [(key ^ ((band + 1) * 0x9E3779B97F4A7C15)) & 0xFFFFFFFFFFFFFFFF
+                for band, key in enumerate(self._keys(hashvalues))]
+
     def insert(self, idx: int, hashvalues: np.ndarray) -> None:
         for table, key in zip(self.tables, self._keys(hashvalues)):
             held = table.get(key)

@@ -1,12 +1,16 @@
-"""Records that grow batch after batch: the same tiers as one run, kept between batches.
+"""Records that grow batch after batch, against a state (store/state.py): the same tiers
+as one run, with history read from the state instead of held in memory.
 
-Copy tier: one Clusterer lives across batches, so a new document is compared with the
-canonical of every record so far and joins the best match or starts a record. Story tier:
-the copy groups of every batch so far are linked again, as one run links them; records
-only ever merge, never split, so a record id once given stays valid.
+Copy tier: a Clusterer whose groups, exact keys and LSH bands are the state's, so a new
+document is compared with the canonical of every group the state holds (through the
+index), joins the best match or starts a group. Story tier: the batch's groups are linked
+with the groups of a window (canonicals dated within `story.window_days` of the batch's
+dates, and groups of the last `story.window_batches` batches, which covers undated ones),
+by the same average linkage as one run; records only ever merge, never split, so a
+record id once given stays valid.
 
 Where this can differ from one run over everything (README, "Batches and streams"):
-- a document better than its record's canonical (earlier date, longer...) arrives later:
+- a document better than its group's canonical (earlier date, longer...) arrives later:
   it becomes the canonical, the record keeps its id, and a `canonical_changed` event says so;
   in one run it would have led the group from the start, and later documents are
   compared with the canonical of their time;
@@ -14,136 +18,311 @@ Where this can differ from one run over everything (README, "Batches and streams
   one record; here the older record absorbs the newer (its id stays) with a `merged`
   event naming the id that ends;
 - a story link a later batch would undo in one run (average linkage is not monotone)
-  stays: records never split.
+  stays: records never split; and groups outside the window are not linked again.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from dataclasses import replace
+from datetime import date as Date
+from typing import Any, Callable, Iterable
+
+import numpy as np
 
 from cleaner.core.document import Document
-from cleaner.dedup.cluster import (CANONICAL, Clusterer, Member, Record, SourcePriority, drop_shingles,
-                                   array_of, preference_key, record_id, settle, story_links, story_records)
+from cleaner.dedup.bands import BandIndex
+from cleaner.dedup.cluster import (CANONICAL, Clusterer, Member, Record, SourcePriority, array_of,
+                                   preference_key, record_id, settle, story_links, story_records)
+from cleaner.dedup.stories import window_factor
+from cleaner.dedup.terms import is_name
+from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
+from cleaner.stages.sign import Sign
+from cleaner.store.state import State
 
 
-class _Sets:
-    """Union-find over copy-group indices; the root is the lowest index (the oldest group)."""
+def day_number(iso: str | None) -> int | None:
+    try:
+        return Date.fromisoformat(iso).toordinal() if iso else None
+    except ValueError:
+        return None
 
-    def __init__(self) -> None:
-        self.parent: list[int] = []
 
-    def add(self) -> None:
-        self.parent.append(len(self.parent))
+def lead_names_of(doc: Document) -> list[str]:
+    return sorted(t for t in doc.features.lead if is_name(t))
 
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
 
-    def union(self, i: int, j: int) -> tuple[int, int] | None:
-        a, b = self.find(i), self.find(j)
-        if a == b:
-            return None
-        keep, gone = min(a, b), max(a, b)
-        self.parent[gone] = keep
-        return keep, gone
+def state_settings(cfg) -> str:
+    """What comparisons against a state's history depend on: a state made with other
+    values would compare signatures that do not match."""
+    mh, near = cfg["minhash"], cfg["near"]
+    return (f"minhash num_perm={mh['num_perm']} seed={mh['seed']}; near word_ngram={near['word_ngram']} "
+            f"char_ngram={near['char_ngram']} lsh_threshold={near['lsh_threshold']}")
+
+
+class StateIndex:
+    """The CandidateIndex of the copy tier, in the state: LSH band keys in an indexed table."""
+
+    def __init__(self, state: State, threshold: float, num_perm: int):
+        self.state, self.bands = state, BandIndex(threshold, num_perm)
+
+    def insert(self, idx: int, signature: np.ndarray) -> None:
+        self.state.add_bands(self.bands.band_keys(signature), idx)
+
+    def query(self, signature: np.ndarray) -> set[int]:
+        return self.state.band_groups(self.bands.band_keys(signature))
+
+
+class StateExact:
+    """The copy tier's exact-key table (get / setdefault, as a dict), in the state."""
+
+    def __init__(self, state: State):
+        self.state = state
+
+    def get(self, key: str) -> int | None:
+        return self.state.exact(key)
+
+    def setdefault(self, key: str, idx: int) -> None:
+        self.state.add_exact(key, idx)
+
+
+class StateGroups:
+    """The copy tier's list of groups (`Clusterer.records`), in the state: a group is
+    loaded (its canonical, shingles recomputed from its text) when a document is compared
+    with it; groups appended are the batch's new ones."""
+
+    def __init__(self, state: State, sign: Sign):
+        self.state, self.sign = state, sign
+        self.loaded: dict[int, Record] = {}
+        self.number: dict[int, int] = {}  # id(document) -> its row in the state
+        self.new: list[int] = []
+        self.next = state.next_group()
+
+    def __len__(self) -> int:
+        return self.next
+
+    def __getitem__(self, g: int) -> Record:
+        record = self.loaded.get(g)
+        if record is None:
+            key, _, _, n = self.state.group(g)
+            canonical = self.restore(n, *self.state.doc(n), near=True)
+            record = self.loaded[g] = Record([canonical], key=key)
+        return record
+
+    def append(self, record: Record) -> None:
+        self.loaded[self.next] = record
+        self.new.append(self.next)
+        self.next += 1
+
+    def restore(self, n: int, member: tuple, slim: Document, text: str, near: bool = False) -> Member:
+        """A document as the state keeps it, with the arrays the tiers read."""
+        f = slim.features
+        f.story_mh = self.sign.story_signature(list(f.terms))
+        if near:  # a canonical the copy tier compares with
+            f.near = self.sign.near_shingles(text)
+            f.near_mh = self.sign.near_signature(f.near)
+        slim.text = text
+        self.number[id(slim)] = n
+        return Member(slim, *member)
+
+
+def _slim(doc: Document) -> Document:
+    """What the state keeps of a document: metadata and features, no text or signatures
+    (a canonical's are recomputed from its text when the copy tier compares with it)."""
+    features = replace(doc.features, near=None, near_mh=None, story_mh=None)
+    return replace(doc, text="", html=None, removed=[], flags=[], line_no=None, link_density=None,
+                   raw_line=None, features=features, stored=None, status="pending", record_id=None)
+
+
+def _member(m: Member) -> tuple:
+    return (m.relation, m.similarity, m.estimated, None, None, m.reason)
 
 
 class IncrementalClusterer:
-    def __init__(self, cfg):
-        self.cfg = cfg
+    def __init__(self, cfg, state: State):
+        self.cfg, self.state = cfg, state
         self.priority = SourcePriority(cfg["canonical"]["source_priority"])
-        self.copies = Clusterer(cfg)
-        self.sets = _Sets()
-        self.created: list[int] = []  # the batch each group was created in
-        self.promoted: dict[int, int] = {}  # group -> the last batch its canonical changed in
-        self.demoted: dict[int, str] = {}  # group -> the canonical it had before
-        self.events: list[dict[str, Any]] = []
-        self.batches = 0
-        self.records: list[Record] = []
+        self.sign = Sign.from_config(cfg)
+        self.events: list[dict[str, Any]] = []  # the last batch's
 
-    def _event(self, kind: str, record: str, **detail: Any) -> None:
-        self.events.append({"batch": self.batches, "event": kind, "record_id": record, **detail})
+    def add(self, docs: Iterable[Document], store=None, label: str = "",
+            text_of: Callable[[Document], str] | None = None) -> list[Record]:
+        """Cluster one batch against the state, in one transaction, committed on return.
+        Sets status and record_id on the batch's documents; returns the records they are
+        in, whole (every member the state holds). `store` resolves a spooled document's
+        arrays and text."""
+        docs = list(docs)
+        text_of = text_of or (lambda d: d.text if d.text or store is None or d.stored is None
+                              else store.get(d.stored.ref).text)
+        batch = self.state.begin()
+        try:
+            records = self._add(batch, docs, store, text_of)
+            self.state.add_events(self.events)
+            self.state.commit(batch, len(docs), label)
+        except BaseException:
+            self.state.rollback()
+            raise
+        return records
 
-    def add(self, docs: Iterable[Document]) -> list[Record]:
-        """Cluster one batch against everything before it; returns every record now, and
-        sets status and record_id on the batch's documents (and on earlier ones that moved)."""
-        self.batches += 1
+    def _add(self, batch: int, docs: list[Document], store, text_of) -> list[Record]:
+        state, events = self.state, []
+        self.events = events
+        groups = StateGroups(state, self.sign)
+        copies = Clusterer(self.cfg, store=store)
+        copies.records, copies.exact = groups, StateExact(state)  # type: ignore[assignment]
+        copies.near_lsh = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])  # type: ignore[assignment]
         usable = sorted((d for d in docs if d.ok), key=lambda d: preference_key(d, self.priority))
-        groups = self.copies.records
-        placed: list[tuple[str, int, bool]] = []  # (document id, its copy group, group is new)
+        placed: list[tuple[Document, int, bool]] = []
+        promoted: dict[int, Member] = {}  # group -> its old canonical, now a member
         for doc in usable:
             before = len(groups)
-            idx = self.copies.add(doc)
-            if len(groups) > before:
-                self.sets.add()
-                self.created.append(self.batches)
-            placed.append((doc.id, idx, len(groups) > before))
+            idx = copies.add(doc)
+            new = len(groups) > before
+            placed.append((doc, idx, new))
             group = groups[idx]
             if group.canonical is not doc and \
                     preference_key(doc, self.priority) < preference_key(group.canonical, self.priority):
-                self._promote(group, idx, doc)
-        self._link_stories()
-        # Events name the record each document is in once the batch is decided.
-        for doc_id, idx, new in placed:
-            root = self.sets.find(idx)
-            if new and root == idx:
-                self._event("created", self._rid(root), document=doc_id)
-            else:
-                self._event("member_added", self._rid(root), document=doc_id, tier="copy" if not new else "story")
-        for doc_id, idx, new in placed:
+                promoted.setdefault(idx, group.members[0])
+                self._promote(copies, group, idx, doc, batch)
+        # Into the state: every document, then the new groups and the new canonicals.
+        for doc, idx, _ in placed:
             group = groups[idx]
-            if not new and group.canonical.id == doc_id and self.promoted.get(idx) == self.batches:
-                self._event("canonical_changed", self._rid(self.sets.find(idx)), old=self.demoted[idx], new=doc_id)
-        return self.records
+            member = next(m for m in group.members if m.doc is doc)
+            canonical = group.canonical is doc
+            groups.number[id(doc)] = state.add_doc(doc.id, idx, batch, doc.date, _member(member),
+                                                   _slim(doc), text_of(doc) if canonical else None)
+        for idx in groups.new:
+            c = groups[idx].canonical
+            key = groups[idx].key
+            state.add_group(idx, key, record_id(key), batch, groups.number[id(c)], day_number(c.date))
+            state.add_leads(lead_names_of(c), idx)
+        for idx, old in promoted.items():
+            group = groups[idx]
+            c = group.canonical
+            state.set_canonical(idx, groups.number[id(c)], day_number(c.date))
+            state.add_leads(lead_names_of(c), idx)
+            moved = next(m for m in group.members if m.doc is old.doc)
+            state.set_member(groups.number[id(old.doc)], _member(moved))
+        fresh = sorted({idx for _, idx, _ in placed})
+        weigh = self._link_stories(batch, groups, fresh, store)
+        roots = {idx: state.root(idx) for idx in fresh}
+        for doc, idx, new in placed:
+            root = roots[idx]
+            if new and root == idx:
+                events.append(self._event(batch, "created", root, document=doc.id))
+            else:
+                events.append(self._event(batch, "member_added", root, document=doc.id,
+                                          tier="story" if new else "copy"))
+        batch_docs = {groups.number[id(d)]: d for d, _, _ in placed}
+        records = self.records(sorted(set(roots.values())), batch_docs, store, weigh)
+        for record in records:  # the document a record shows as canonical changed: say so
+            root = state.root_of_record(record.record_id)
+            old = state.head(root)
+            if old != record.canonical.id:
+                if old is not None:
+                    events.append(self._event(batch, "canonical_changed", root, old=old, new=record.canonical.id))
+                state.set_head(root, record.canonical.id)
+        return records
 
-    def forget_texts(self) -> None:
-        """Let go of what only a group's canonical needs again (its text for records.jsonl,
-        its shingles for comparisons): members keep metadata and terms (the story tier's
-        weights and evidence read them), not texts or shingles."""
-        for group in self.copies.records:
-            for member in group.members[1:]:
-                doc = member.doc
-                if doc.text or doc.html or doc.removed:
-                    doc.text, doc.html, doc.removed, doc.flags = "", None, [], []
-                    drop_shingles(doc)
+    def _event(self, batch: int, kind: str, root: int, **detail: Any) -> dict[str, Any]:
+        return {"batch": batch, "event": kind, "record_id": self._rid(root), **detail}
 
-    def _promote(self, group: Record, idx: int, doc: Document) -> None:
+    def _rid(self, group: int) -> str:
+        """The id of the record whose oldest group is `group` (its key: its first canonical's)."""
+        return record_id(self.state.group(group)[0])
+
+    def _promote(self, copies: Clusterer, group: Record, idx: int, doc: Document, batch: int) -> None:
         """A later document better than its group's canonical leads the group from now on."""
         old = group.members[0]
         joined = next(i for i, m in enumerate(group.members) if m.doc is doc)
         new = group.members.pop(joined)
         group.members[0] = Member(old.doc, new.relation, new.similarity, new.estimated,
-                                  reason=f"{new.reason}; canonical until batch {self.batches}")
-        group.members.insert(0, Member(doc, CANONICAL, 1.0, 1.0, reason=f"became the canonical in batch "
-                                                                        f"{self.batches}"))
-        self.copies.index(idx, doc, array_of(doc, "near_mh"))
-        self.promoted[idx], self.demoted[idx] = self.batches, old.doc.id
+                                  reason=f"{new.reason}; canonical until batch {batch}")
+        group.members.insert(0, Member(doc, CANONICAL, 1.0, 1.0, reason=f"became the canonical in batch {batch}"))
+        copies.index(idx, doc, array_of(doc, "near_mh", copies.store))
 
-    def _link_stories(self) -> None:
-        groups = self.copies.records
-        clusters, edges, weigh, weights = story_links(groups, self.cfg)
+    def _window(self, batch: int, groups: StateGroups, fresh: list[int]) -> list[int]:
+        """The batch's groups and the state's groups they may link with: in the window,
+        and (when a pair must share a name in both leads, story.min_shared_lead_names) with
+        a title or lead name of one of the batch's, found through the state's index."""
+        story = self.cfg["story"]
+        days = [d for d in (day_number(groups[g].canonical.date) for g in fresh) if d is not None]
+        span = story["window_days"]
+        first, last = (min(days) - span, max(days) + span) if days else (None, None)
+        since = batch - story["window_batches"]
+        if story["min_shared_lead_names"]:
+            names = sorted({t for g in fresh for t in lead_names_of(groups[g].canonical)})
+            # ...with every group of their records: whether a group joins a record is its
+            # average similarity to all of the record's groups, as in one run.
+            found = self.state.record_groups(self.state.lead_window(names, first, last, since))
+        else:
+            found = self.state.window(first, last, since)
+        return sorted(set(found) | set(fresh))
+
+    def _link_stories(self, batch: int, groups: StateGroups, fresh: list[int], store):
+        """Link the batch's groups with the window's, as one run would; join their records.
+        Returns the term weights observed on the window (the batch's records show them)."""
+        state = self.state
+        window = self._window(batch, groups, fresh)
+        records = []
+        for g in window:
+            if g in groups.loaded:
+                records.append(Record([groups.loaded[g].members[0]], key=groups.loaded[g].key))
+            else:
+                key, _, _, n = state.group(g)
+                records.append(Record([groups.restore(n, *state.doc(n))], key=key))
+        clusters, _, weigh, _ = story_links(records, self.cfg)
         for cluster_ in clusters:
-            for g in cluster_[1:]:
-                joined = self.sets.union(cluster_[0], g)
-                if joined is None:
-                    continue
-                keep, gone = joined
-                if self.created[gone] < self.batches:  # two records users have seen become one
-                    self._event("merged", self._rid(keep), ended=self._rid(gone))
-        members: dict[int, list[int]] = {}
-        for g in range(len(groups)):
-            members.setdefault(self.sets.find(g), []).append(g)
-        # Each record: its groups in preference order of their canonicals (the head leads),
-        # its id from its oldest group.
-        roots = sorted(members)
-        ordered = [sorted(members[r], key=lambda g: preference_key(groups[g].canonical, self.priority))
-                   for r in roots]
-        records = story_records(groups, ordered, edges, weigh, weights, self.cfg,
-                                keys=[groups[r].key for r in roots])
-        self.records = settle(records, self.priority)
+            roots = sorted({state.root(window[i]) for i in cluster_})
+            for gone in roots[1:]:
+                keep = roots[0]
+                state.join(keep, gone)
+                if state.group(gone)[1] < batch:  # two records users have seen become one
+                    self.events.append(self._event(batch, "merged", keep, ended=self._rid(gone)))
+        return weigh
 
-    def _rid(self, group: int) -> str:
-        """The id of the record whose oldest group is `group` (its key: its first canonical's)."""
-        return record_id(self.copies.records[group].key)
+    def records(self, roots: list[int], batch_docs: dict[int, Document] | None = None, store=None,
+                weigh: TermWeights | None = None) -> list[Record]:
+        """Records, whole, as the state holds them: each group with every member, the
+        groups joined as one run joins a story record (story_records). `batch_docs` (row
+        number -> document) stands in for the state's slim copies of this batch's documents;
+        `weigh`, the term weights the batch was linked with (else each record's own)."""
+        state, batch_docs = self.state, batch_docs or {}
+        sign_groups = StateGroups(state, self.sign)
+        whole = []
+        for root in roots:
+            group_records = []
+            for g in state.groups_of(root):
+                key, _, _, canonical_n = state.group(g)
+                members = []
+                for n, member, slim, text in state.docs_of(g):
+                    doc = batch_docs.get(n)
+                    restored = sign_groups.restore(n, member, slim, text) if doc is None else Member(doc, *member)
+                    members.append((n != canonical_n, restored))
+                members.sort(key=lambda m: m[0])  # the canonical first, then in order of arrival
+                group_records.append(Record([m for _, m in members], key=key))
+            group_records.sort(key=lambda r: preference_key(r.canonical, self.priority))
+            whole.append((group_records, state.group(root)[0]))
+        if weigh is None:  # weights as one run over these records would observe them
+            weigh = TermWeights(self.cfg["story"]).observe([g.canonical for gs, _ in whole for g in gs])
+        return settle([self._joined(gs, key, store, weigh) for gs, key in whole], self.priority)
+
+    def _joined(self, groups: list[Record], record_id_key: str, store, weigh: TermWeights) -> Record:
+        """One record of copy groups in preference order: their story members, similarities
+        and evidence, as one run's story_records gives them."""
+        if len(groups) == 1:
+            return Record(groups[0].members, key=record_id_key)
+        story = self.cfg["story"]
+        reps = [g.canonical for g in groups]
+        weigh.look_up([m.doc for g in groups for m in g.members])
+        weights = [doc_terms(r, weigh) for r in reps]
+        edges = {}
+        for i in range(len(reps)):
+            for j in range(i + 1, len(reps)):
+                factor, _ = window_factor(reps[i], reps[j], story["date_window_days"], story["outside_window_factor"])
+                edges[(i, j)] = similarity(weights[i], weights[j]) * factor
+        (record,) = story_records(groups, [list(range(len(groups)))], edges, weigh, weights, self.cfg, store,
+                                  keys=[record_id_key])
+        return record
+
+    def all_records(self) -> list[Record]:
+        return self.records(list(self.state.roots()))

@@ -154,23 +154,35 @@ class TermWeights:
             for t in d.features.terms:
                 df[t] = df.get(t, 0) + 1
         self.df, self.n = df, len(docs)
+        self._zipf, self._numbers = {}, {}
+        self._weights.clear()
+        self._sources.clear()
+        return self.look_up((*docs, *also))
+
+    def look_up(self, docs) -> "TermWeights":
+        """Look up the rarity of the names `docs` print that are not known yet (documents
+        shown beside the ones observed, such as a record's older members), without
+        changing the corpus counts."""
         wanted: dict[str, set[str]] = {}
         numbers: set[str] = set()
-        for d in (*docs, *also):
-            words = wanted.setdefault(table_language(d.lang), set())
+        for d in docs:
+            lang = table_language(d.lang)
+            known = self._zipf.get(lang, {})
+            words = wanted.setdefault(lang, set())
             for t in d.features.terms:
                 if is_number(t):
-                    numbers.add(t)
-                elif not t.startswith(DATE_PREFIX):
+                    if t not in self._numbers:
+                        numbers.add(t)
+                elif not t.startswith(DATE_PREFIX) and t not in known:
                     words.add(t)
         # Number shapes are looked up in the English list, in the same pass as English names.
         shapes = number_shapes(numbers)
         if shapes:
             wanted.setdefault("en", set()).update(shapes.values())
-        self._zipf = {lang: zipf_of(words, lang) for lang, words in sorted(wanted.items())}
-        self._numbers = numbers_zipf(shapes, self._zipf.get("en", {}))
-        self._weights.clear()
-        self._sources.clear()
+        for lang, words in sorted(wanted.items()):
+            if words:
+                self._zipf.setdefault(lang, {}).update(zipf_of(words, lang))
+        self._numbers.update(numbers_zipf(shapes, self._zipf.get("en", {})))
         return self
 
     def zipf(self, term: str, lang: str | None) -> float:

@@ -217,12 +217,15 @@ def process_documents(docs: Iterable[Document], stages: Stages, executor: Execut
 def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
                   progress: Progress | None = None, stages: Stages | None = None,
                   spool: bool | Spool = False, spool_dir: str | None = None,
-                  executor: Executor | None = None) -> RunResult:
+                  executor: Executor | None = None, clusterer=None, label: str = "") -> RunResult:
     """The whole pipeline over a stream of documents.
 
     With `spool`, whole documents go to a temporary file (or the given Spool, such as a
     resumable Checkpoint) as the workers finish them and memory holds signatures only
-    (call `close()` on the result when done with it); without, they stay in memory."""
+    (call `close()` on the result when done with it); without, they stay in memory.
+    With `clusterer` (dedup/incremental.IncrementalClusterer), the documents are one batch
+    clustered against its state (committed before this returns), and the result's records
+    are the ones they are in."""
     stages = stages if stages is not None else build_stages(cfg)
     stages.templates.reset()
     executor = executor or LocalExecutor(workers, cpu_time=cfg["run"]["cpu_time"])
@@ -236,7 +239,10 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
     make_ids_unique(out)
     start = time.perf_counter()
     steps: dict[str, float] = {}
-    records = cluster(out, cfg, timings=steps, free=True, store=holder)
+    if clusterer is None:
+        records = cluster(out, cfg, timings=steps, free=True, store=holder)
+    else:
+        records = clusterer.add(out, store=holder if holder is not None else None, label=label)
     timings["cluster"] = time.perf_counter() - start
     timings.update({f"cluster.{k}": v for k, v in steps.items()})
     for doc in out:  # clustering is done: only the way back to each whole document stays

@@ -222,8 +222,13 @@ def read_stdin(max_bytes: int, defer: bool = False, stream=None) -> Iterator[Doc
     """JSONL on standard input (`cleaner run -`), read as a .jsonl file is: one object per
     line, line by line, the size limit per record, bad lines rejected alone. Documents
     come as they are read, so a stream of any length passes through."""
-    stream = stream if stream is not None else sys.stdin.buffer
-    yield from _jsonl_lines(stream, Path(STDIN_SOURCE), STDIN_SOURCE, "stdin", max_bytes, defer)
+    if stream is None:
+        # Our own reader on a copy of the descriptor, not sys.stdin: a worker process forked
+        # while a thread waits in sys.stdin's read would block closing it (multiprocessing
+        # closes sys.stdin in every child, under the lock that waiting read holds).
+        stream = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
+    with stream:
+        yield from _jsonl_lines(stream, Path(STDIN_SOURCE), STDIN_SOURCE, "stdin", max_bytes, defer)
 
 
 def _jsonl_lines(fh, path: Path, source: str, stem: str, max_bytes: int, defer: bool) -> Iterator[Document]:

@@ -32,17 +32,29 @@ class Sign(Stage):
         token_hashes("")  # builds the word-character table (~0.2 s)
         calendar_words()  # month and weekday names (cleaner/core/calendar.json)
 
+    def near_shingles(self, text: str, values=None, unspaced: bool | None = None):
+        """`Features.near` of a text (a state recomputes a canonical's instead of keeping it)."""
+        return shingle_set(text, self.word_ngram, self.char_ngram, values, unspaced)
+
+    def near_signature(self, near):
+        """`Features.near_mh` of `Features.near`."""
+        return minhash_values(near, self.num_perm, self.seed)
+
+    def story_signature(self, terms):
+        """`Features.story_mh` of salient terms."""
+        return minhash_values(unique_sorted(low32(string_hashes(terms))), self.num_perm, self.seed)
+
     def process(self, doc: Document) -> Document:
         values = token_hashes(doc.text)  # once, for the exact key, the shingles and the count
         unspaced = is_unspaced(doc.text)
         terms, lead, term_lines, dateline = salient_terms(doc.text, doc.date, self.lead_words, doc.title,
                                                                doc.lang)
-        near = shingle_set(doc.text, self.word_ngram, self.char_ngram, values, unspaced)
+        near = self.near_shingles(doc.text, values, unspaced)
         doc.features = Features(
             exact=exact_key(doc.text),
             near=near,
-            near_mh=minhash_values(near, self.num_perm, self.seed),
-            story_mh=minhash_values(unique_sorted(low32(string_hashes(terms))), self.num_perm, self.seed),
+            near_mh=self.near_signature(near),
+            story_mh=self.story_signature(terms),
             terms=tuple(terms),
             lead=tuple(lead),
             term_lines=term_lines,

@@ -1,0 +1,154 @@
+"""#16 point 9: a persistent state at scale.
+
+Builds a state by streaming generated, dated news (bench/generate.py: bases and near
+copies; ~500 documents a day, copies dated 0-2 days after their base) through
+`cleaner run - --out - --state S --batch-size 1000`, in phases (10k, then 50k, then
+200k documents in all). After each phase, one fixed probe batch of 1,000 documents (the
+next day's news, never in the state) is added to a copy of the state through the Python
+API, in a fresh process, and timed; the same probe is added to an empty state as the
+baseline. Reported per size: the probe's seconds and their ratio to the empty state's
+(target <= 2x), the state's bytes per document (target <= 2 KB), and the peak RSS of the
+streaming run that built the phase and of the probe process (target: flat).
+
+    python3 bench/state_bench.py --json bench/results/state.json            # 200k, ~40 minutes
+    python3 bench/state_bench.py --sizes 10000,50000 --json /tmp/state.json  # quicker
+    python3 bench/state_bench.py --smoke
+
+Generated data, not a held-out set: no setting is tuned here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from generate import generate  # noqa: E402
+
+PER_DAY = 500
+START = date(2025, 1, 1)
+
+
+def dated_items(n: int, seed: int) -> list[dict]:
+    """n generated items with dates: a base on day (its number // PER_DAY), a copy 0-2 days
+    after its base; in date order, as a feed would send them."""
+    items = generate(n, seed=seed, copy_share=0.3)
+    for item in items:
+        base = int(item["gold"].split("-")[1])
+        lag = 0 if item["made"] == "base" else int(item["id"][-1]) % 3
+        item["date"] = (START + timedelta(days=base // PER_DAY + lag)).isoformat()
+        for key in ("gold", "made", "lang"):
+            del item[key]
+    items.sort(key=lambda i: (i["date"], i["id"]))
+    return items
+
+
+def _children_maxrss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def stream(items: list[dict], state: Path, workers: int) -> dict:
+    """Stream `items` into `state` through the CLI; seconds and the process's peak RSS."""
+    payload = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items).encode("utf-8")
+    start = time.perf_counter()
+    # A fresh interpreter per phase, so RUSAGE_CHILDREN's maximum is this run's (or an
+    # earlier, smaller one's): peaks only grow, which is what "flat" is checked against.
+    code = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(p.returncode)")
+    proc = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "cleaner", "run", "-", "--out", "-",
+                           "--state", str(state), "--batch-size", "1000", "--workers", str(workers), "-q"],
+                          input=payload, capture_output=True, check=True)
+    return {"seconds": round(time.perf_counter() - start, 1),
+            "peak_rss_mib": round(int(proc.stdout.decode().split()[-1]) / 1024, 1)}
+
+
+_PROBE = """
+import json, resource, sys, time
+from cleaner import Deduplicator
+items = json.load(open(sys.argv[2], encoding="utf-8"))
+with Deduplicator(state=sys.argv[1], batch_size=len(items), workers=int(sys.argv[3])) as dedup:
+    start = time.perf_counter()
+    rows = list(dedup.add(items))
+    seconds = time.perf_counter() - start
+print(json.dumps({"seconds": round(seconds, 2), "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                  "duplicates": sum(r["status"] == "duplicate" for r in rows)}))
+"""
+
+
+def probe(state: Path | None, probe_file: Path, workers: int, tmp: Path, repeats: int) -> dict:
+    """The probe batch added to a copy of `state` (or an empty one), in a fresh process;
+    the median of `repeats`."""
+    runs = []
+    for r in range(repeats):
+        target = tmp / f"probe-{r}.db"
+        for suffix in ("", "-wal", "-shm", ".lock"):
+            Path(str(target) + suffix).unlink(missing_ok=True)
+        if state is not None:
+            shutil.copy(state, target)
+            if Path(str(state) + "-wal").exists():
+                shutil.copy(str(state) + "-wal", str(target) + "-wal")
+        out = subprocess.run([sys.executable, "-c", _PROBE, str(target), str(probe_file), str(workers)],
+                             capture_output=True, text=True, check=True)
+        runs.append(json.loads(out.stdout))
+    runs.sort(key=lambda x: x["seconds"])
+    return runs[len(runs) // 2]
+
+
+def state_bytes(state: Path) -> int:
+    return sum(os.path.getsize(p) for p in (str(state), str(state) + "-wal") if os.path.exists(p))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,50000,200000")
+    parser.add_argument("--probe", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--smoke", action="store_true", help="300 documents and a 100-document probe")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    probe_n = args.probe
+    if args.smoke:
+        sizes, probe_n, args.repeats = [300], 100, 1
+    items = dated_items(sizes[-1] + probe_n, args.seed)
+    history, probe_items = items[:sizes[-1]], items[sizes[-1]:]
+    out: dict = {"per_day": PER_DAY, "probe_documents": len(probe_items), "workers": args.workers, "sizes": {}}
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        probe_file = tmp / "probe.json"
+        probe_file.write_text(json.dumps(probe_items, ensure_ascii=False), encoding="utf-8")
+        empty = probe(None, probe_file, args.workers, tmp, args.repeats)
+        out["empty_state"] = empty
+        print(f"empty state: probe {empty}", flush=True)
+        state = tmp / "state.db"
+        done = 0
+        for size in sizes:
+            built = stream(history[done:size], state, args.workers)
+            done = size
+            # The probe's dates follow the history's: its window reaches the last month.
+            result = probe(state, probe_file, args.workers, tmp, args.repeats)
+            row = {"build_phase": built, "state_bytes": state_bytes(state),
+                   "bytes_per_document": round(state_bytes(state) / size), "probe": result,
+                   "probe_vs_empty": round(result["seconds"] / empty["seconds"], 2)}
+            out["sizes"][str(size)] = row
+            print(f"{size}: {row}", flush=True)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

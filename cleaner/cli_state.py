@@ -1,0 +1,156 @@
+"""The verbs over a state file (store/state.py): `state info`, `state prune`, `export`,
+and `show STATE ID` (cli.py's `show` hands a state file here). Readers open the state
+read-only: they work while a run writes it."""
+
+from __future__ import annotations
+
+import json
+from datetime import date as Date
+from pathlib import Path
+
+import click
+
+from cleaner.cli import _fail, _setup, cli
+from cleaner.inspect.show import show_record
+
+
+def _reader(path: Path):
+    from cleaner.store.state import State, StateError
+
+    try:
+        return State(path, writer=False)
+    except StateError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot open state {path}: {exc.strerror or exc}")
+
+
+def _day(value: str, option: str) -> int:
+    try:
+        return Date.fromisoformat(value).toordinal()
+    except ValueError:
+        _fail(f"{option} {value!r} is not a date (YYYY-MM-DD)")
+
+
+@cli.group("state")
+def state_group() -> None:
+    """Inspect or prune a state file (run --state STATE)."""
+
+
+@state_group.command("info")
+@click.argument("state_path", metavar="STATE", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def state_info(state_path: Path, as_json: bool) -> None:
+    """Counts, size on disk and schema version of STATE."""
+    state = _reader(state_path)
+    try:
+        info = state.info()
+    finally:
+        state.close()
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    click.echo(f"{info['path']}: schema version {info['schema']}, {info['bytes'] / 1e6:.1f} MB")
+    click.echo(f"  {info['batches']} batches, {info['documents']} documents, {info['copy_groups']} copy groups, "
+               f"{info['records']} records, {info['events']} events")
+    dates = (f"{info['first_date']} to {info['last_date']}" if info["first_date"] else "none")
+    click.echo(f"  document dates: {dates}")
+
+
+@state_group.command("prune")
+@click.argument("state_path", metavar="STATE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--before", required=True, help="Remove records whose every copy group's canonical is dated "
+              "before this day (YYYY-MM-DD); undated ones stay.")
+@click.option("--wait", is_flag=True, help="Wait for a run writing STATE to finish instead of failing.")
+def state_prune(state_path: Path, before: str, wait: bool) -> None:
+    """Remove old records from STATE (their documents, keys and bands); events stay."""
+    from cleaner.store.state import State, StateError
+
+    day = _day(before, "--before")
+    if not state_path.is_file():
+        _fail(f"state {state_path} does not exist")
+    try:
+        state = State(state_path, wait=wait)
+    except StateError as exc:
+        _fail(str(exc))
+    try:
+        records, docs = state.prune(day)
+    finally:
+        state.close()
+    click.echo(f"pruned {records} records ({docs} documents) dated before {before} from {state_path}")
+
+
+def _records(state, cfg, since: str | None):
+    from cleaner.dedup.incremental import IncrementalClusterer
+
+    clusterer = IncrementalClusterer(cfg, state)
+    roots = list(state.roots())
+    if since:
+        roots = state.roots_since(since)
+    return clusterer.records(roots)
+
+
+@cli.command("export")
+@click.argument("state_path", metavar="STATE", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--since", help="Only records with a document dated on or after this day (YYYY-MM-DD).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Configuration file.")
+def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path | None) -> None:
+    """Write records.jsonl, documents.jsonl, report.html and manifest.json for everything
+    STATE holds (or --since DATE). A state keeps its canonicals' texts only: other
+    documents' rows have an empty text (their texts went out with their run's rows)."""
+    from cleaner.core.document import Document
+    from cleaner.exec.flow import RunResult
+    from cleaner.store.outdir import refuse_reason
+    from cleaner.store.output import write_outputs
+
+    if since:
+        _day(since, "--since")
+    cfg, _ = _setup(config_path)
+    problem = refuse_reason(out_dir, state_path)
+    if problem:
+        _fail(f"--out {out_dir} {problem}")
+    state = _reader(state_path)
+    try:
+        records = _records(state, cfg, since)
+    finally:
+        state.close()
+    docs = sorted((m.doc for r in records for m in r.members), key=Document.sort_key)
+    for doc in docs:
+        doc.features = None
+    result = RunResult(docs, records)
+    try:
+        write_outputs(result, out_dir, cfg, str(state_path), 0)
+    except OSError as exc:
+        _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
+    c = result.counts()
+    click.echo(f"{c['inputs']} documents, {c['records']} records from {state_path} in {out_dir}/", err=True)
+
+
+def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
+    """`show STATE ID`: the record (ID = rec-..., or a document id: its record) as STATE
+    holds it now, with its history of events."""
+    from cleaner.core.config import load_config
+    from cleaner.dedup.incremental import IncrementalClusterer
+
+    state = _reader(state_path)
+    try:
+        root = state.root_of_record(some_id) if some_id.startswith("rec-") else state.root_of_doc(some_id)
+        if root is None:
+            _fail(f"{some_id} is not in state {state_path}")
+        (record,) = IncrementalClusterer(load_config(None), state).records([root])
+        row = record.to_json()
+        row["events"] = state.events_of(row["record_id"])
+        if some_id.startswith("rec-") and some_id != row["record_id"]:
+            row["events"] = state.events_of(some_id) + row["events"]
+    finally:
+        state.close()
+    if as_json:
+        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
+        return
+    lines = show_record(row)
+    lines.append(f"history ({len(row['events'])} events):")
+    for e in row["events"]:
+        detail = ", ".join(f"{k} {v}" for k, v in e.items() if k not in ("batch", "event", "record_id"))
+        lines.append(f"  batch {e['batch']}: {e['event']} {e['record_id']}" + (f" ({detail})" if detail else ""))
+    click.echo("\n".join(lines))

@@ -1,0 +1,95 @@
+"""`cleaner run INPUT --out -`: cleaner as a stage in an ingestion job.
+
+documents.jsonl rows go to stdout, one per input line, in input order (stdin: line
+order); the summary, notes and rejections go to stderr. Without --state the input is one
+batch. With --state, the input is cut into batches (--batch-size lines, fewer when the
+input pauses): each batch is decided against the state, committed, and only then written
+and flushed, so a row a reader has seen is in the state, and a run killed mid-batch
+leaves the state as its last committed batch left it. Documents wait in a temporary
+spool, as in a folder run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from cleaner.cli import _clusterer, _fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers, open_state
+
+PAUSE_SECONDS = 1.0  # a batch closes early once the input has been quiet this long
+
+
+class _Totals:
+    """What the summary needs of a run made of several batches."""
+
+    def __init__(self) -> None:
+        self.status: Counter[str] = Counter()
+        self.rejected: list = []
+        self.batches = 0
+        self.records: set[str] = set()
+
+    def add(self, result) -> None:
+        self.batches += 1
+        self.status.update(d.status for d in result.documents)
+        self.rejected.extend(d for d in result.documents if not d.ok)
+        del self.rejected[20:]
+        self.records.update(r.record_id for r in result.records)
+
+    @property
+    def documents(self) -> list:
+        return self.rejected
+
+    def counts(self) -> dict[str, int]:
+        return {"inputs": sum(self.status.values()), "kept": self.status["kept"],
+                "duplicates": self.status["duplicate"], "rejected": self.status["rejected"],
+                "records": len(self.records)}
+
+
+def stream_run(input_path: Path, config_path: Path | None, workers: int | None, quiet: bool, strict: bool,
+               state_path: Path | None, wait: bool, batch_size: int) -> None:
+    from cleaner.core.stage import StageBug
+    from cleaner.exec.batches import batches
+    from cleaner.exec.flow import run_documents
+    from cleaner.exec.local import LocalExecutor, WorkerError
+    from cleaner.input.read import read_input
+    from cleaner.store.output import write_rows
+
+    cfg, stages = _setup(config_path)
+    workers = _workers(cfg, workers, quiet)
+    state = open_state(state_path, cfg, wait) if state_path else None
+    _strict_mode(strict)
+    started = time.perf_counter()
+    executor = LocalExecutor(workers, cpu_time=cfg["run"]["cpu_time"])
+    clusterer = _clusterer(cfg, state)
+    docs = read_input(input_path, cfg)
+    totals = _Totals()
+    try:
+        for batch in (batches(docs, batch_size, PAUSE_SECONDS) if state is not None else [docs]):
+            try:
+                result = run_documents(batch, cfg, stages=stages, spool=True, executor=executor,
+                                       clusterer=clusterer, label=str(input_path))
+            except StageBug as exc:
+                _stage_bug(exc)
+            except WorkerError as exc:
+                _fail(f"{exc} (try fewer --workers)")
+            except OSError as exc:
+                _fail(f"cannot write the temporary spool: {exc.strerror or exc}")
+            try:
+                if not write_rows(result, sys.stdout.buffer):  # the reader went away (| head): not our error
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                    sys.exit(0)
+            finally:
+                result.close()
+            totals.add(result)
+    except KeyboardInterrupt:
+        _interrupted("; the state keeps every batch written before" if state is not None else "")
+    finally:
+        if state is not None:
+            state.close()
+    more = f", {totals.batches} batch(es) into {state_path}" if state is not None else ""
+    _finish(totals, "on stdout", started, workers, quiet, strict, more)

@@ -1,0 +1,61 @@
+"""Cut a stream into batches: at most `size` items, and fewer when the stream pauses
+(a feed that sends a few lines and then waits should get its rows without waiting for
+a full batch). A reader thread pulls from the stream while the batch before is decided,
+through a bounded queue, so memory holds at most two batches."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
+_END = object()
+
+
+def batches(items: Iterable[T], size: int, pause: float = 1.0) -> Iterator[list[T]]:
+    """Lists of up to `size` items, in order; a batch closes early once it holds something
+    and no item arrived for `pause` seconds. An error while reading is raised here, after
+    the items read before it were handed out."""
+    pipe: queue.Queue = queue.Queue(maxsize=size)
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        pipe.put(item, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            failure.append(exc)
+        pipe.put(_END)
+
+    reader = threading.Thread(target=read, name="cleaner-reader", daemon=True)
+    reader.start()
+    try:
+        done = False
+        while not done:
+            batch: list[T] = []
+            item = pipe.get()
+            while item is not _END:
+                batch.append(item)
+                if len(batch) >= size:
+                    break
+                try:
+                    item = pipe.get(timeout=pause)
+                except queue.Empty:
+                    break
+            else:
+                done = True
+            if batch:
+                yield batch
+        if failure:
+            raise failure[0]
+    finally:
+        stop.set()

@@ -1,0 +1,364 @@
+"""The persistent state (`--state STATE`): what later batches are deduplicated against.
+
+One SQLite file (stdlib `sqlite3`, WAL journal), embedded: no server to run, readers
+(`show`, `export`, `state info`) work while a run writes, and a batch is one transaction,
+so a run killed at any point (SIGKILL included) leaves the state as its last committed
+batch left it. One writer at a time: the writer holds an advisory lock on `STATE.lock`
+for its whole run (a second one gets a one-line error, or waits with --wait), because a
+writer's batch builds on what it read before.
+
+Tables (schema version SCHEMA):
+- groups: one copy group (exact and near copies of one text): the key of the canonical
+  it was created with and the record id that key gives (a record's id is its oldest
+  group's), the batch that created it, its record (`root`: the oldest group of the
+  record, kept flat so a lookup is one row), its canonical document, that canonical's
+  date as a day number (the story tier's date window reads it through an index), and on
+  a root's row the id of the document the record shows as canonical.
+- docs: every document: id, group, batch, its place in the group (a Member: relation,
+  similarity, reason) and a slim copy (metadata and clustering features, no shingles: they
+  are recomputed from a canonical's text when needed), zlib-compressed; canonicals keep
+  their text (records.jsonl needs it; a member's text went out with its row).
+- exact, bands, leads: the candidate indexes: exact-copy keys and MinHash LSH band keys
+  of each group's canonical (the copy tier, dedup/incremental.StateIndex), and the names
+  in its title or lead (the story tier: a pair must share one, story.min_shared_lead_names),
+  as 64-bit hashes.
+- events: created, member_added, canonical_changed, merged; per record, in order.
+- batches, meta: what each batch added; the schema version and the settings the
+  comparisons depend on.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import pickle
+import sqlite3
+import zlib
+from pathlib import Path
+from typing import Any, Iterator
+
+SCHEMA = 1
+
+_TABLES = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE batches(batch INTEGER PRIMARY KEY, documents INTEGER NOT NULL, label TEXT NOT NULL);
+CREATE TABLE groups(g INTEGER PRIMARY KEY, key TEXT NOT NULL, rid TEXT NOT NULL, created INTEGER NOT NULL,
+                    root INTEGER NOT NULL, canonical INTEGER NOT NULL, day INTEGER, head TEXT);
+CREATE INDEX groups_rid ON groups(rid);
+CREATE INDEX groups_root ON groups(root);
+CREATE INDEX groups_day ON groups(day);
+CREATE INDEX groups_created ON groups(created);
+CREATE TABLE docs(n INTEGER PRIMARY KEY, id TEXT NOT NULL, g INTEGER NOT NULL, batch INTEGER NOT NULL,
+                  date TEXT, member BLOB NOT NULL, doc BLOB NOT NULL, text BLOB);
+CREATE INDEX docs_g ON docs(g);
+CREATE INDEX docs_id ON docs(id);
+CREATE TABLE exact(key TEXT PRIMARY KEY, g INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE bands(key INTEGER NOT NULL, g INTEGER NOT NULL, PRIMARY KEY(key, g)) WITHOUT ROWID;
+CREATE TABLE leads(key INTEGER NOT NULL, g INTEGER NOT NULL, PRIMARY KEY(key, g)) WITHOUT ROWID;
+CREATE TABLE events(n INTEGER PRIMARY KEY, batch INTEGER NOT NULL, record_id TEXT NOT NULL,
+                    event TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX events_record ON events(record_id);
+"""
+
+
+class StateError(Exception):
+    """A state that cannot be used: another schema or settings, busy, not a state file."""
+
+
+def pack(value: Any) -> bytes:
+    return zlib.compress(pickle.dumps(value, protocol=5), 6)
+
+
+def unpack(blob: bytes) -> Any:
+    return pickle.loads(zlib.decompress(blob))
+
+
+def pack_text(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8"), 6)
+
+
+def unpack_text(blob: bytes | None) -> str:
+    return zlib.decompress(blob).decode("utf-8") if blob else ""
+
+
+def term_key(term: str) -> int:
+    """A term as a signed 64-bit key (the leads index keeps keys, not strings)."""
+    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
+
+
+def _signed(key: int) -> int:
+    """A 64-bit unsigned key as SQLite's signed INTEGER."""
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
+class State:
+    """One state file, opened for writing (`writer=True`: takes the writer's lock) or reading.
+
+    `settings` (a string) names what comparisons depend on (MinHash, shingles): a state
+    made with other settings is refused rather than silently compared with the wrong
+    signatures. ":memory:" is a state that lives as long as the object (the API without
+    state=)."""
+
+    def __init__(self, path: str | Path, settings: str = "", writer: bool = True, wait: bool = False):
+        self.path = str(path)
+        self.memory = self.path == ":memory:"
+        self._lock_fd: int | None = None
+        if not self.memory:
+            p = Path(self.path)
+            if p.exists() and not p.is_file():
+                raise StateError(f"{self.path} is not a file")
+            if not writer and not p.exists():
+                raise StateError(f"{self.path} does not exist")
+            if writer:
+                self._lock(wait)
+        try:
+            self.db = sqlite3.connect(self.path if writer or self.memory else f"file:{self.path}?mode=ro",
+                                      uri=not (writer or self.memory), isolation_level=None,
+                                      timeout=60 if wait else 5)
+            self.db.execute("PRAGMA busy_timeout = 60000")
+            self._open(settings, writer)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StateError(f"{self.path} is not a cleaner state ({exc})") from None
+        except BaseException:
+            self.close()
+            raise
+
+    def _lock(self, wait: bool) -> None:
+        lock = self.path + ".lock"
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            raise StateError(f"{self.path} is being written by another run (one writer at a time; "
+                             "--wait waits for it)") from None
+        self._lock_fd = fd
+
+    def _open(self, settings: str, writer: bool) -> None:
+        has_meta = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        if not has_meta:
+            if not writer:
+                raise StateError(f"{self.path} is not a cleaner state (no meta table)")
+            if self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                raise StateError(f"{self.path} is an SQLite database but not a cleaner state")
+            if not self.memory:
+                self.db.execute("PRAGMA journal_mode = WAL")
+            # One transaction: the tables and their version appear together or not at all.
+            self.db.executescript("BEGIN IMMEDIATE;\n" + _TABLES)
+            self.db.execute("INSERT INTO meta VALUES ('schema', ?), ('settings', ?)", (str(SCHEMA), settings))
+            self.db.execute("COMMIT")
+        version = self.meta("schema")
+        if version != str(SCHEMA):
+            raise StateError(f"{self.path} has state schema version {version}; this cleaner reads version {SCHEMA}")
+        if writer and settings and self.meta("settings") != settings:
+            raise StateError(f"{self.path} was built with other MinHash/shingle settings ({self.meta('settings')}); "
+                             f"this configuration has {settings}: use another state or the same settings")
+        if writer and not self.memory:
+            self.db.execute("PRAGMA synchronous = FULL")  # a committed batch survives a power cut
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def close(self) -> None:
+        db = getattr(self, "db", None)
+        if db is not None:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            db.close()
+            self.db = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # -- transactions ------------------------------------------------------------------
+
+    def begin(self) -> int:
+        """Start a batch: one transaction; returns the batch number."""
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.batches() + 1
+
+    def commit(self, batch: int, documents: int, label: str) -> None:
+        self.db.execute("INSERT INTO batches VALUES (?, ?, ?)", (batch, documents, label))
+        self.db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.db is not None and self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
+    # -- reads and writes the clusterer needs -------------------------------------------
+
+    def batches(self) -> int:
+        return self.db.execute("SELECT coalesce(max(batch), 0) FROM batches").fetchone()[0]
+
+    def next_group(self) -> int:
+        return self.db.execute("SELECT coalesce(max(g), -1) + 1 FROM groups").fetchone()[0]
+
+    def add_group(self, g: int, key: str, rid: str, batch: int, canonical: int, day: int | None) -> None:
+        """A new copy group, its own record for now; `rid` is the id its record has while
+        this group is the record's oldest."""
+        self.db.execute("INSERT INTO groups VALUES (?, ?, ?, ?, ?, ?, ?, NULL)", (g, key, rid, batch, g, canonical, day))
+
+    def head(self, root: int) -> str | None:
+        """The id of the document the record shows as its canonical (on its root's row)."""
+        return self.db.execute("SELECT head FROM groups WHERE g = ?", (root,)).fetchone()[0]
+
+    def set_head(self, root: int, doc_id: str) -> None:
+        self.db.execute("UPDATE groups SET head = ? WHERE g = ?", (doc_id, root))
+
+    def set_canonical(self, g: int, canonical: int, day: int | None) -> None:
+        self.db.execute("UPDATE groups SET canonical = ?, day = ? WHERE g = ?", (canonical, day, g))
+
+    def group(self, g: int) -> tuple[str, int, int, int]:
+        """(key, created batch, root, canonical document number)."""
+        return self.db.execute("SELECT key, created, root, canonical FROM groups WHERE g = ?", (g,)).fetchone()
+
+    def root(self, g: int) -> int:
+        return self.db.execute("SELECT root FROM groups WHERE g = ?", (g,)).fetchone()[0]
+
+    def join(self, keep: int, gone: int) -> None:
+        """Record `gone` becomes part of record `keep` (both roots)."""
+        self.db.execute("UPDATE groups SET root = ? WHERE root = ?", (keep, gone))
+
+    def groups_of(self, root: int) -> list[int]:
+        return [g for (g,) in self.db.execute("SELECT g FROM groups WHERE root = ? ORDER BY g", (root,))]
+
+    def record_groups(self, groups: list[int]) -> list[int]:
+        """Every group of the records `groups` are in."""
+        if not groups:
+            return []
+        marks = ",".join("?" * len(groups))
+        return [g for (g,) in self.db.execute(
+            f"SELECT g FROM groups WHERE root IN (SELECT root FROM groups WHERE g IN ({marks})) ORDER BY g", groups)]
+
+    def window(self, first_day: int | None, last_day: int | None, since_batch: int) -> list[int]:
+        """Groups whose canonical is dated within [first_day, last_day], or that were
+        created in batch `since_batch` or later."""
+        rows = set()
+        if first_day is not None:
+            rows.update(g for (g,) in self.db.execute(
+                "SELECT g FROM groups WHERE day BETWEEN ? AND ?", (first_day, last_day)))
+        rows.update(g for (g,) in self.db.execute("SELECT g FROM groups WHERE created >= ?", (since_batch,)))
+        return sorted(rows)
+
+    def exact(self, key: str) -> int | None:
+        row = self.db.execute("SELECT g FROM exact WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def add_exact(self, key: str, g: int) -> None:
+        self.db.execute("INSERT OR IGNORE INTO exact VALUES (?, ?)", (key, g))
+
+    def add_bands(self, keys: list[int], g: int) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", [(_signed(k), g) for k in keys])
+
+    def band_groups(self, keys: list[int]) -> set[int]:
+        marks = ",".join("?" * len(keys))
+        return {g for (g,) in self.db.execute(f"SELECT g FROM bands WHERE key IN ({marks})",
+                                              [_signed(k) for k in keys])}
+
+    def add_leads(self, names: list[str], g: int) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO leads VALUES (?, ?)", [(term_key(t), g) for t in names])
+
+    def lead_window(self, names: list[str], first_day: int | None, last_day: int | None,
+                    since_batch: int) -> list[int]:
+        """Groups in the window (as `window`) whose canonical has one of `names` in its
+        title or lead."""
+        if not names:
+            return []
+        marks = ",".join("?" * len(names))
+        keys = [term_key(t) for t in names]
+        day = "groups.day BETWEEN ? AND ? OR " if first_day is not None else ""
+        args = [*keys, *((first_day, last_day) if first_day is not None else ()), since_batch]
+        return [g for (g,) in self.db.execute(
+            f"SELECT DISTINCT leads.g FROM leads JOIN groups ON groups.g = leads.g WHERE leads.key IN ({marks}) "
+            f"AND ({day}groups.created >= ?) ORDER BY leads.g", args)]
+
+    def add_doc(self, doc_id: str, g: int, batch: int, date: str | None, member: Any, slim: Any,
+                text: str | None) -> int:
+        cur = self.db.execute("INSERT INTO docs(id, g, batch, date, member, doc, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                              (doc_id, g, batch, date, pack(member), pack(slim),
+                               None if text is None else pack_text(text)))
+        return cur.lastrowid
+
+    def set_member(self, n: int, member: Any, text: str | None = None) -> None:
+        if text is None:
+            self.db.execute("UPDATE docs SET member = ? WHERE n = ?", (pack(member), n))
+        else:
+            self.db.execute("UPDATE docs SET member = ?, text = ? WHERE n = ?", (pack(member), pack_text(text), n))
+
+    def doc(self, n: int) -> tuple[Any, Any, str]:
+        """(member tuple, slim document, text: '' unless it was a canonical)."""
+        member, doc, text = self.db.execute("SELECT member, doc, text FROM docs WHERE n = ?", (n,)).fetchone()
+        return unpack(member), unpack(doc), unpack_text(text)
+
+    def docs_of(self, g: int) -> list[tuple[int, Any, Any, str]]:
+        return [(n, unpack(m), unpack(d), unpack_text(t)) for n, m, d, t in self.db.execute(
+            "SELECT n, member, doc, text FROM docs WHERE g = ? ORDER BY n", (g,))]
+
+    def add_events(self, events: list[dict[str, Any]]) -> None:
+        self.db.executemany("INSERT INTO events(batch, record_id, event, detail) VALUES (?, ?, ?, ?)",
+                            [(e["batch"], e["record_id"], e["event"],
+                              json.dumps({k: v for k, v in e.items() if k not in ("batch", "record_id", "event")},
+                                         ensure_ascii=False, sort_keys=True)) for e in events])
+
+    # -- inspection ----------------------------------------------------------------------
+
+    def events_of(self, record_id: str) -> list[dict[str, Any]]:
+        return [{"batch": b, "event": e, "record_id": record_id, **json.loads(d)} for b, e, d in self.db.execute(
+            "SELECT batch, event, detail FROM events WHERE record_id = ? ORDER BY n", (record_id,))]
+
+    def roots(self) -> Iterator[int]:
+        yield from (g for (g,) in self.db.execute("SELECT DISTINCT root FROM groups ORDER BY root"))
+
+    def root_of_record(self, rid: str) -> int | None:
+        """The record that has (or, merged into another, had) the id `rid`."""
+        row = self.db.execute("SELECT root FROM groups WHERE rid = ? ORDER BY g LIMIT 1", (rid,)).fetchone()
+        return row[0] if row else None
+
+    def roots_since(self, iso_day: str) -> list[int]:
+        return [r for (r,) in self.db.execute(
+            "SELECT DISTINCT groups.root FROM docs JOIN groups ON docs.g = groups.g WHERE docs.date >= ? "
+            "ORDER BY groups.root", (iso_day,))]
+
+    def root_of_doc(self, doc_id: str) -> int | None:
+        row = self.db.execute("SELECT groups.root FROM docs JOIN groups ON docs.g = groups.g WHERE docs.id = ? "
+                              "ORDER BY docs.n LIMIT 1", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def info(self) -> dict[str, Any]:
+        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
+        size = 0 if self.memory else sum(os.path.getsize(p) for p in (self.path, self.path + "-wal")
+                                         if os.path.exists(p))
+        return {"path": self.path, "schema": int(self.meta("schema") or 0), "batches": one("SELECT count(*) FROM batches"),
+                "documents": one("SELECT count(*) FROM docs"), "copy_groups": one("SELECT count(*) FROM groups"),
+                "records": one("SELECT count(DISTINCT root) FROM groups"), "events": one("SELECT count(*) FROM events"),
+                "first_date": one("SELECT min(date) FROM docs"), "last_date": one("SELECT max(date) FROM docs"),
+                "bytes": size}
+
+    def prune(self, before_day: int) -> tuple[int, int]:
+        """Remove records every group of which has a canonical dated before `before_day`
+        (undated groups are kept); returns (records, documents) removed. One transaction."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            roots = [r for (r,) in self.db.execute(
+                "SELECT root FROM groups GROUP BY root HAVING max(coalesce(day, ?)) < ?", (before_day, before_day))]
+            docs = 0
+            for root in roots:
+                groups = self.groups_of(root)
+                marks = ",".join("?" * len(groups))
+                docs += self.db.execute(f"DELETE FROM docs WHERE g IN ({marks})", groups).rowcount
+                self.db.execute(f"DELETE FROM exact WHERE g IN ({marks})", groups)
+                self.db.execute(f"DELETE FROM bands WHERE g IN ({marks})", groups)
+                self.db.execute(f"DELETE FROM leads WHERE g IN ({marks})", groups)
+                self.db.execute(f"DELETE FROM groups WHERE g IN ({marks})", groups)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+        if roots and not self.memory:
+            self.db.execute("VACUUM")
+        return len(roots), docs
