@@ -105,6 +105,23 @@ def open_state(path: Path, cfg, wait: bool):
         _fail(f"cannot open --state {path}: {exc.strerror or exc}")
 
 
+def make_executor(cfg, engine: str, scheduler: str | None, workers: int, quiet: bool):
+    """The engine that runs the per-document stages (exec/local.py or exec/dask_engine.py)."""
+    if engine == "local":
+        from cleaner.exec.local import LocalExecutor
+
+        return LocalExecutor(workers, cpu_time=cfg["run"]["cpu_time"])
+    from cleaner.exec.dask_engine import DaskError, DaskExecutor, DaskMissing
+
+    try:
+        executor = DaskExecutor(workers, scheduler, cpu_time=cfg["run"]["cpu_time"])
+    except (DaskMissing, DaskError) as exc:
+        _fail(str(exc))
+    for note in executor.notes if not quiet else ():
+        click.echo(f"cleaner: {note}", err=True)
+    return executor
+
+
 def _clusterer(cfg, state):
     from cleaner.dedup.incremental import IncrementalClusterer
 
@@ -172,11 +189,17 @@ def main(argv: list[str] | None = None) -> None:
 @click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Deduplicate against everything this state file (SQLite) holds, then add the input to it.")
 @click.option("--wait", is_flag=True, help="Wait for another run writing --state to finish instead of failing.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where the per-document stages run: worker processes here, or a Dask cluster "
+                   "(pip install 'cleaner[dask]'); the output is the same.")
+@click.option("--scheduler", help="With --engine dask: the scheduler's address (default: a local cluster "
+              "of --workers processes).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
               help="With --out -: lines per batch (fewer when the input pauses); each batch is decided, "
                    "committed to --state and written before the next.")
 def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int | None, quiet: bool,
-        resume: bool, strict: bool, state_path: Path | None, wait: bool, batch_size: int) -> None:
+        resume: bool, strict: bool, state_path: Path | None, wait: bool, engine: str, scheduler: str | None,
+        batch_size: int) -> None:
     """Clean, detect language and cluster every document under INPUT (a folder or a file;
     - reads JSONL from stdin)."""
     from cleaner.store.output import write_outputs
@@ -195,12 +218,15 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
             _fail("--resume needs an output folder; with --out - there is no checkpoint to resume")
         from cleaner.cli_stream import stream_run
 
-        stream_run(input_path, config_path, workers, quiet, strict, state_path, wait, batch_size)
+        stream_run(input_path, config_path, workers, quiet, strict, state_path, wait, batch_size, engine, scheduler)
         return
     cfg, stages = _setup(config_path)
     workers = _workers(cfg, workers, quiet)
     _check_out(input_path, out_dir)
+    if scheduler and engine != "dask":
+        _fail("--scheduler needs --engine dask")
     state = open_state(state_path, cfg, wait) if state_path else None
+    executor = make_executor(cfg, engine, scheduler, workers, quiet)
     started = time.perf_counter()
     from cleaner.store.output import run_fingerprint
 
@@ -238,7 +264,7 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     _strict_mode(strict)
     try:
         result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=checkpoint,
-                               clusterer=_clusterer(cfg, state), label=str(input_path))
+                               clusterer=_clusterer(cfg, state), label=str(input_path), executor=executor)
     except StageBug as exc:
         checkpoint.close(keep=True)
         _stage_bug(exc)
@@ -259,6 +285,7 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
             progress.close()
         if state is not None:
             state.close()
+        executor.close()
     written = False
     try:
         write_outputs(result, out_dir, cfg, str(input_path), workers)

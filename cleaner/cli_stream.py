@@ -19,7 +19,8 @@ from pathlib import Path
 
 import click
 
-from cleaner.cli import _clusterer, _fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers, open_state
+from cleaner.cli import (_clusterer, _fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers,
+                         make_executor, open_state)
 
 PAUSE_SECONDS = 1.0  # a batch closes early once the input has been quiet this long
 
@@ -51,11 +52,12 @@ class _Totals:
 
 
 def stream_run(input_path: Path, config_path: Path | None, workers: int | None, quiet: bool, strict: bool,
-               state_path: Path | None, wait: bool, batch_size: int) -> None:
+               state_path: Path | None, wait: bool, batch_size: int, engine: str = "local",
+               scheduler: str | None = None) -> None:
     from cleaner.core.stage import StageBug
     from cleaner.exec.batches import batches
     from cleaner.exec.flow import run_documents
-    from cleaner.exec.local import LocalExecutor, WorkerError
+    from cleaner.exec.local import WorkerError
     from cleaner.input.read import read_input
     from cleaner.store.output import write_rows
 
@@ -64,7 +66,9 @@ def stream_run(input_path: Path, config_path: Path | None, workers: int | None, 
     state = open_state(state_path, cfg, wait) if state_path else None
     _strict_mode(strict)
     started = time.perf_counter()
-    executor = LocalExecutor(workers, cpu_time=cfg["run"]["cpu_time"])
+    if scheduler and engine != "dask":
+        _fail("--scheduler needs --engine dask")
+    executor = make_executor(cfg, engine, scheduler, workers, quiet)
     clusterer = _clusterer(cfg, state)
     docs = read_input(input_path, cfg)
     totals = _Totals()
@@ -91,5 +95,6 @@ def stream_run(input_path: Path, config_path: Path | None, workers: int | None, 
     finally:
         if state is not None:
             state.close()
+        executor.close()
     more = f", {totals.batches} batch(es) into {state_path}" if state is not None else ""
     _finish(totals, "on stdout", started, workers, quiet, strict, more)

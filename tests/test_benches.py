@@ -118,3 +118,10 @@ def test_state_bench_smoke(tmp_path):
     assert row["bytes_per_document"] > 0 and row["probe"]["seconds"] > 0
     # The probe's copies of the history's bases are found through the state.
     assert row["probe"]["duplicates"] > results["empty_state"]["duplicates"]
+
+
+def test_engine_bench_smoke(tmp_path):
+    """bench/engine_bench.py --smoke: local and Dask engines on one corpus, byte-identical."""
+    pytest.importorskip("distributed")
+    proc, results = _smoke("engine_bench", tmp_path)
+    assert results["byte_identical"] is True and results["dask"]["seconds"] > 0

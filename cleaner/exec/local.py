@@ -124,3 +124,6 @@ class LocalExecutor:
             raise WorkerError(f"cannot start {self.workers} worker processes: {exc.strerror or exc}") from None
         with pool:
             yield from pool.imap(_work, docs, chunksize=8)
+
+    def close(self) -> None:
+        """Nothing to release: a pool lives for one map."""

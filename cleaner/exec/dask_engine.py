@@ -1,0 +1,151 @@
+"""The Dask executor (`--engine dask`): the per-document stages on a Dask cluster.
+
+Same contract as the local executor (core/protocols.Executor): stages mapped over the
+documents, results in input order, each with its stage times. Documents go to the
+workers in chunks; each worker builds the stages once (they are scattered, so every
+worker holds one copy and sets it up once) and, with a spool, writes the processed
+documents into it itself, so only slim copies come back to the client. The spool's
+folder must be one every worker can reach: on one machine it is; on a cluster it must be
+a shared filesystem (ARCHITECTURE.md).
+
+Output does not depend on the engine: the flow puts documents back in input order and
+clustering runs on the client over the same slim copies (tests check byte-identity).
+A task whose worker dies is run again by Dask on another worker; its documents are then
+written again into that worker's segment, and only the finished task's references count.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from cleaner.core.document import Document
+from cleaner.core.stage import Stage
+from cleaner.exec.local import process_one
+
+INSTALL = "pip install 'cleaner[dask]'"
+CHUNK = 32  # documents per task: large enough that scheduling (~1 ms a task) is noise
+AHEAD = 4  # chunks in flight per worker: keeps workers busy, bounds the client's memory
+
+
+class DaskMissing(Exception):
+    """`--engine dask` without Dask installed."""
+
+
+class DaskError(Exception):
+    """The cluster could not be reached or was lost."""
+
+
+_ready: set[int] = set()  # in a worker: the scattered stage lists set up already
+
+
+def _process_chunk(job: tuple[list[Stage], Callable | None, bool], docs: list[Document]) -> list[tuple]:
+    """On a worker: the stages over one chunk, each result finished (stored) there."""
+    stages, finish, cpu_time = job
+    if id(stages) not in _ready:
+        for stage in stages:
+            stage.setup()
+        _ready.add(id(stages))
+    clock = time.process_time if cpu_time else time.perf_counter
+    out = []
+    for doc in docs:
+        doc, spent = process_one(doc, stages, clock)
+        out.append(((finish(doc) if finish else doc), spent))
+    return out
+
+
+def _import_distributed():
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise DaskMissing(f"--engine dask needs Dask: {INSTALL}") from None
+    return distributed
+
+
+@dataclass
+class DaskExecutor:
+    """Runs on the cluster at `scheduler` (an address), or on a LocalCluster of `workers`
+    processes started here and closed by `close()`."""
+
+    workers: int = 2
+    scheduler: str | None = None
+    cpu_time: bool = False
+    notes: list[str] = field(default_factory=list)  # for stderr: the dashboard link
+
+    def __post_init__(self) -> None:
+        distributed = _import_distributed()
+        import logging
+
+        # Dask logs its own start and stop on stderr at INFO/WARNING; cleaner's stderr
+        # carries cleaner's lines.
+        for name in ("distributed", "distributed.worker", "distributed.scheduler", "distributed.nanny"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        self._cluster = None
+        try:
+            if self.scheduler:
+                self.client = distributed.Client(self.scheduler, timeout="10s")
+            else:
+                self._cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                                         processes=True, host="127.0.0.1",
+                                                         dashboard_address=None, silence_logs=logging.ERROR)
+                self.client = distributed.Client(self._cluster)
+        except (OSError, TimeoutError) as exc:
+            self.close()
+            where = self.scheduler or "a local cluster"
+            raise DaskError(f"cannot reach the Dask scheduler at {where}: {exc}") from None
+        link = getattr(self.client, "dashboard_link", None)
+        if self.scheduler and link:
+            self.notes.append(f"Dask dashboard: {link}")
+
+    def map(self, docs: Iterable[Document], stages: list[Stage],
+            finish: Callable[[Document], object] | None = None) -> Iterator[tuple[object, dict[str, float]]]:
+        client = self.client
+        # Scattered once: every worker deserialises (and sets up) the stages once.
+        job = client.scatter((stages, finish, self.cpu_time), broadcast=True, hash=False)
+        workers = max(1, len(client.scheduler_info().get("workers", {})) or self.workers)
+        pending: deque = deque()
+        chunk: list[Document] = []
+
+        def submit(part: list[Document]) -> None:
+            pending.append(client.submit(_process_chunk, job, part, pure=False))
+
+        def drain(limit: int) -> Iterator[tuple[object, dict[str, float]]]:
+            while len(pending) > limit:
+                future = pending.popleft()
+                try:
+                    results = future.result()
+                except (OSError, TimeoutError) as exc:
+                    raise DaskError(f"lost the Dask cluster: {exc}") from None
+                yield from results
+
+        try:
+            for doc in docs:
+                chunk.append(doc)
+                if len(chunk) >= CHUNK:
+                    submit(chunk)
+                    chunk = []
+                    yield from drain(AHEAD * workers)
+            if chunk:
+                submit(chunk)
+            yield from drain(0)
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def close(self) -> None:
+        client = getattr(self, "client", None)
+        if client is not None:
+            client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+
+def dask_available() -> bool:
+    try:
+        _import_distributed()
+    except DaskMissing:
+        return False
+    return True
