@@ -249,8 +249,9 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     if not quiet and checkpoint.discarded:
         click.echo(f"cleaner: note: an interrupted run's partial results in {out_dir}/{PARTIAL_DIR} "
                    "were discarded (--resume continues one)", err=True)
+    held = len(checkpoint.done)
     if not quiet and resume:
-        click.echo(f"cleaner: resuming: {len(checkpoint.done)} documents already processed", err=True)
+        click.echo(f"cleaner: resuming: the checkpoint holds {held} processed documents", err=True)
 
     progress = None
     if not quiet and not from_stdin:  # a stream's length is unknown
@@ -294,6 +295,9 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")
     finally:
         result.close(keep=not written)
+    if resume and held and not result.resumed and not quiet:
+        click.echo(f"cleaner: note: none of the checkpoint's {held} documents match this input (another "
+                   "input, or inputs changed since): every input was processed again", err=True)
     _finish(result, f"in {out_dir}/", started, workers, quiet, strict,
             f", {result.resumed} resumed" if resume else "")
 
@@ -306,21 +310,26 @@ def clean_file(file: Path, config_path: Path | None) -> None:
 
     Lines starting with two spaces stay, '-' lines are removed (rule after the arrow),
     '~' lines had a metadata prefix moved into a field. For HTML, the blocks that
-    extraction left out are listed first, with their line in the HTML source.
+    extraction left out are listed first, with their line in the HTML source. FILE is
+    read as `run` reads it; exits 1 when it (or a record in it) is rejected.
     """
     from cleaner.stages.extract import EXTRACTION_RULE
     from cleaner.exec.local import process_one
-    from cleaner.input.read import read_file
+    from cleaner.input.read import read_inputs
 
     cfg, stages = _setup(config_path)
     extract, rest = stages.per_document[0], stages.per_document[1:]  # one file: no templates, no clustering
-    for doc in read_file(file, Path(file.name), cfg["read"]["max_file_bytes"]):
+    rejected = 0
+    # Read as `run` reads a file (its extensions, its limits), so both verbs agree.
+    for doc in read_inputs(file, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"]):
         doc, _ = process_one(doc, [extract])
         lines = doc.text.split("\n")
         doc, _ = process_one(doc, rest)
-        click.echo(f"# {doc.id}: lang={doc.lang} title={doc.title!r} date={doc.date}")
+        title = repr(doc.title) if doc.title else "none"
+        click.echo(f"# {doc.id}: lang={doc.lang or 'unknown'} title={title} date={doc.date or 'unknown'}")
         if not doc.ok:
             click.echo(f"# rejected: {doc.error}")
+            rejected += 1
             continue
         dropped = [r for r in doc.removed if r["rule"] == EXTRACTION_RULE]
         if dropped:
@@ -332,6 +341,8 @@ def clean_file(file: Path, config_path: Path | None) -> None:
             click.echo(line)
         for flag in doc.flags:
             click.echo(f"! {flag['flag']}: {flag.get('reason', flag.get('text', ''))}")
+    if rejected:  # as `run --strict` does: the file (or a record in it) could not be cleaned
+        sys.exit(EXIT_REJECTED)
 
 
 @cli.command("eval")

@@ -313,3 +313,20 @@ def test_version_flag_and_its_short_alias():
     for flag in ("--version", "-V"):
         result = run_cli(flag)
         assert result.returncode == 0 and __version__ in result.stdout, flag
+
+
+def test_clean_reads_a_file_as_run_does(tmp_path):
+    """#19 point 5: an empty file or a type `run` does not read is rejected, exit 1."""
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Notes\nSome text about the council budget.\n", encoding="utf-8")
+    undated = tmp_path / "undated.txt"
+    undated.write_text("Council approves budget\nThe city council approved the budget on Monday.\n", encoding="utf-8")
+    for path, reason in ((empty, "empty"), (notes, "unsupported file type '.md'")):
+        result = CliRunner().invoke(main, ["clean", str(path)])
+        assert result.exit_code == 1 and f"# rejected: {reason}" in result.output, result.output
+        run_row = json.loads(run_cli("run", str(path), "--out", "-", "-q").stdout.splitlines()[0])
+        assert run_row["status"] == "rejected" and run_row["error"].startswith(reason)
+    result = CliRunner().invoke(main, ["clean", str(undated)])
+    assert result.exit_code == 0 and "date=unknown" in result.output and "None" not in result.output

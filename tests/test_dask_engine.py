@@ -63,3 +63,57 @@ def test_engine_errors_are_one_line(tmp_path):
     err = proc.stderr.decode().strip()
     assert proc.returncode == 2 and "pip install 'cleaner[dask]'" in err and len(err.splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+def _workers_of(pid: int) -> list[int]:
+    """Dask worker processes a run started (its children spawned by multiprocessing)."""
+    import os
+
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmd = fh.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and b"spawn_main" in cmd:
+            found.append(int(entry))
+    return found
+
+
+def test_a_killed_worker_changes_nothing(tmp_path):
+    """SIGKILL one of the two workers mid-run: Dask runs its tasks again on a worker,
+    and the output is still byte-identical to the local engine's."""
+    import os
+    import signal
+    import time
+
+    corpus = tmp_path / "feed.jsonl"
+    words = EN.split()
+    with corpus.open("w", encoding="utf-8") as fh:
+        for i in range(600):
+            text = " ".join(words[i % 7:] + words[:i % 7]) + f" Council item {i}, ward {i % 13}."
+            fh.write(json.dumps({"id": f"n{i:04d}", "text": text}) + "\n")
+    local = run_cli("run", str(corpus), "--out", str(tmp_path / "local"), "--workers", "2", "-q")
+    assert local.returncode == 0, local.stderr
+    proc = subprocess.Popen([sys.executable, "-m", "cleaner", "run", str(corpus), "--out", str(tmp_path / "dask"),
+                             "--engine", "dask", "--workers", "2", "-q"], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    killed = None
+    while killed is None and time.monotonic() < deadline and proc.poll() is None:
+        workers = _workers_of(proc.pid)
+        # Once workers write processed documents into the checkpoint, kill one of them.
+        started = [p for p in (tmp_path / "dask").rglob("*.spool") if p.stat().st_size]
+        if len(workers) == 2 and started:
+            os.kill(workers[0], signal.SIGKILL)
+            killed = workers[0]
+        time.sleep(0.05)
+    _, err = proc.communicate(timeout=600)
+    assert killed is not None, "the run ended before a worker could be killed"
+    assert proc.returncode == 0, err
+    for name in OUTPUTS:
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name

@@ -362,3 +362,18 @@ def test_a_failed_spool_write_leaves_no_partial_frame(tmp_path, monkeypatch):
         assert spool.get_parts(third)[1] == b'"third"'
     finally:
         spool.close()
+
+
+def test_resume_on_another_input_says_the_checkpoint_does_not_match(tmp_path):
+    """#19 point 5: not "N already processed" and then "0 resumed" without a word."""
+    inp = _corpus(tmp_path / "in", 1200)
+    out = tmp_path / "out"
+    _kill_when_checkpointed(["run", str(inp), "--out", str(out)], out / ".cleaner-partial", 100_000)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "feed.jsonl").write_text("".join(json.dumps({"id": f"b{i}", "text": f"{EN} Note {i}."}) + "\n"
+                                              for i in range(5)), encoding="utf-8")
+    result = run_cli("run", str(other), "--out", str(out), "--resume")
+    assert result.returncode == 0, result.stderr
+    assert "none of the checkpoint's" in result.stderr and "match this input" in result.stderr
+    assert ", 0 resumed" in result.stderr

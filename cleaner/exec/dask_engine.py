@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from cleaner.core.document import Document
 from cleaner.core.stage import Stage
-from cleaner.exec.local import process_one
+from cleaner.exec.local import WorkerError, process_one
 
 INSTALL = "pip install 'cleaner[dask]'"
 CHUNK = 32  # documents per task: large enough that scheduling (~1 ms a task) is noise
@@ -34,8 +35,9 @@ class DaskMissing(Exception):
     """`--engine dask` without Dask installed."""
 
 
-class DaskError(Exception):
-    """The cluster could not be reached or was lost."""
+class DaskError(WorkerError):
+    """The cluster could not be reached or was lost (a WorkerError: the CLI reports it in
+    one line, and a folder run keeps its checkpoint for --resume)."""
 
 
 _ready: set[int] = set()  # in a worker: the scattered stage lists set up already
@@ -91,10 +93,11 @@ class DaskExecutor:
                                                          processes=True, host="127.0.0.1",
                                                          dashboard_address=None, silence_logs=logging.ERROR)
                 self.client = distributed.Client(self._cluster)
-        except (OSError, TimeoutError) as exc:
+        except Exception as exc:  # noqa: BLE001 - Dask raises OSError, TimeoutError, RuntimeError...
             self.close()
-            where = self.scheduler or "a local cluster"
-            raise DaskError(f"cannot reach the Dask scheduler at {where}: {exc}") from None
+            if self.scheduler:
+                raise DaskError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
+            raise DaskError(f"cannot start a local Dask cluster of {self.workers} workers: {exc}") from None
         link = getattr(self.client, "dashboard_link", None)
         if self.scheduler and link:
             self.notes.append(f"Dask dashboard: {link}")
@@ -116,8 +119,8 @@ class DaskExecutor:
                 future = pending.popleft()
                 try:
                     results = future.result()
-                except (OSError, TimeoutError) as exc:
-                    raise DaskError(f"lost the Dask cluster: {exc}") from None
+                except (OSError, TimeoutError, CancelledError) as exc:  # a stage's own error passes through
+                    raise DaskError(f"lost the Dask cluster: {exc or type(exc).__name__}") from None
                 yield from results
 
         try:
@@ -138,7 +141,7 @@ class DaskExecutor:
         client = getattr(self, "client", None)
         if client is not None:
             client.close()
-        if self._cluster is not None:
+        if getattr(self, "_cluster", None) is not None:
             self._cluster.close()
             self._cluster = None
 
