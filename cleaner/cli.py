@@ -8,6 +8,7 @@ or 1 with --strict; with --strict, a programming error in a stage stops the run 
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -25,8 +26,21 @@ EXIT_BUG = 3  # --strict: a stage failed with a programming error; the run stopp
 EXIT_INTERRUPTED = 130
 
 
+log = logging.getLogger("cleaner")
+
+
+def _logging(verbose: bool, quiet: bool) -> None:
+    """cleaner's messages go through `logging` (logger "cleaner"), on stderr: notes at
+    WARNING (hidden by -q), details at INFO (-v); errors always show."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("cleaner: %(message)s"))
+    log.handlers[:] = [handler]
+    log.propagate = False
+    log.setLevel(logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING)
+
+
 def _fail(message: str) -> None:
-    click.echo(f"cleaner: error: {message}", err=True)
+    log.error("error: %s", message) if log.handlers else click.echo(f"cleaner: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
 
@@ -75,8 +89,8 @@ def _workers(cfg, requested: int | None, quiet: bool) -> int:
 
     requested = cfg["run"]["workers"] if requested is None else requested
     workers = resolve_workers(requested)
-    if requested > workers and not quiet:
-        click.echo(f"cleaner: note: {requested} workers is more than 4 per core; using {workers}", err=True)
+    if requested > workers:
+        log.warning("note: %d workers is more than 4 per core; using %d", requested, workers)
     return workers
 
 
@@ -117,8 +131,8 @@ def make_executor(cfg, engine: str, scheduler: str | None, workers: int, quiet: 
         executor = DaskExecutor(workers, scheduler, cpu_time=cfg["run"]["cpu_time"])
     except (DaskMissing, DaskError) as exc:
         _fail(str(exc))
-    for note in executor.notes if not quiet else ():
-        click.echo(f"cleaner: {note}", err=True)
+    for note in executor.notes:
+        log.warning("%s", note)
     return executor
 
 
@@ -139,6 +153,9 @@ def _finish(result, where: str, started: float, workers: int, quiet: bool, stric
             f"({time.perf_counter() - started:.1f}s, {workers} worker(s){more})", err=True)
         for doc in [d for d in result.documents if not d.ok][:20]:
             click.echo(f"  rejected {doc.source}: {doc.error}", err=True)
+    timings = getattr(result, "timings", None)
+    if timings:
+        log.info("seconds per stage: %s", ", ".join(f"{k} {v:.2f}" for k, v in sorted(timings.items())))
     if strict and c["rejected"]:
         click.echo(f"cleaner: --strict: {c['rejected']} input(s) rejected", err=True)
         sys.exit(EXIT_REJECTED)
@@ -180,7 +197,8 @@ def main(argv: list[str] | None = None) -> None:
 @click.option("--workers", type=click.IntRange(min=0, max=256), default=None,
               help="Worker processes for per-document stages (0 = all cores; at most 4 per core; "
                    "default: run.workers).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress, notes or summary on stderr (errors still show).")
+@click.option("-v", "--verbose", is_flag=True, help="More on stderr: seconds per stage, each batch committed.")
 @click.option("--resume", is_flag=True,
               help="Continue a run into the same --out that was interrupted (killed, crashed, out of "
                    "disk): inputs it finished are not processed again.")
@@ -198,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
               help="With --out -: lines per batch (fewer when the input pauses); each batch is decided, "
                    "committed to --state and written before the next.")
 def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int | None, quiet: bool,
-        resume: bool, strict: bool, state_path: Path | None, wait: bool, engine: str, scheduler: str | None,
+        verbose: bool, resume: bool, strict: bool, state_path: Path | None, wait: bool, engine: str, scheduler: str | None,
         batch_size: int) -> None:
     """Clean, detect language and cluster every document under INPUT (a folder or a file;
     - reads JSONL from stdin)."""
@@ -209,6 +227,7 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     from cleaner.store.spool import PARTIAL_DIR, OutputBusy, ResumeError
     from cleaner.core.stage import StageBug
 
+    _logging(verbose and not quiet, quiet)
     from_stdin, to_stdout = str(input_path) == "-", str(out_dir) == "-"
     if not from_stdin and not (input_path.is_dir() or input_path.is_file()):
         _fail(f"{input_path} is not a folder or a regular file (a pipe or a device?); "
@@ -246,12 +265,12 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     except OSError as exc:
         checkpoint.close(keep=True)
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
-    if not quiet and checkpoint.discarded:
-        click.echo(f"cleaner: note: an interrupted run's partial results in {out_dir}/{PARTIAL_DIR} "
-                   "were discarded (--resume continues one)", err=True)
+    if checkpoint.discarded:
+        log.warning("note: an interrupted run's partial results in %s/%s were discarded (--resume continues one)",
+                    out_dir, PARTIAL_DIR)
     held = len(checkpoint.done)
-    if not quiet and resume:
-        click.echo(f"cleaner: resuming: the checkpoint holds {held} processed documents", err=True)
+    if resume:
+        log.warning("resuming: the checkpoint holds %d processed documents", held)
 
     progress = None
     if not quiet and not from_stdin:  # a stream's length is unknown
@@ -295,9 +314,9 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")
     finally:
         result.close(keep=not written)
-    if resume and held and not result.resumed and not quiet:
-        click.echo(f"cleaner: note: none of the checkpoint's {held} documents match this input (another "
-                   "input, or inputs changed since): every input was processed again", err=True)
+    if resume and held and not result.resumed:
+        log.warning("note: none of the checkpoint's %d documents match this input (another input, or inputs "
+                    "changed since): every input was processed again", held)
     _finish(result, f"in {out_dir}/", started, workers, quiet, strict,
             f", {result.resumed} resumed" if resume else "")
 

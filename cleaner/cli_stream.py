@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from cleaner.cli import (_clusterer, _fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers,
+from cleaner.cli import (_clusterer, _fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers, log,
                          make_executor, open_state)
 
 PAUSE_SECONDS = 1.0  # a batch closes early once the input has been quiet this long
@@ -90,6 +90,9 @@ def stream_run(input_path: Path, config_path: Path | None, workers: int | None, 
             finally:
                 result.close()
             totals.add(result)
+            if state is not None:
+                log.info("batch %d: %d line(s) decided, committed to %s and written", totals.batches,
+                         len(result.documents), state_path)
     except KeyboardInterrupt:
         _interrupted("; the state keeps every batch written before" if state is not None else "")
     finally:

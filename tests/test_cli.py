@@ -330,3 +330,16 @@ def test_clean_reads_a_file_as_run_does(tmp_path):
         assert run_row["status"] == "rejected" and run_row["error"].startswith(reason)
     result = CliRunner().invoke(main, ["clean", str(undated)])
     assert result.exit_code == 0 and "date=unknown" in result.output and "None" not in result.output
+
+
+def test_verbose_and_quiet(tmp_path):
+    """#19 point 4: -v adds details (through logging), -q hides notes and the summary but
+    never an error."""
+    verbose = run_cli("run", str(RAW), "--out", str(tmp_path / "a"), "-v", "--workers", "99")
+    assert verbose.returncode == 0 and "cleaner: seconds per stage: " in verbose.stderr
+    assert "cleaner: note: 99 workers" in verbose.stderr
+    quiet = run_cli("run", str(RAW), "--out", str(tmp_path / "b"), "-q", "--workers", "99")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    (tmp_path / "taken").write_text("a user's file", encoding="utf-8")
+    failing = run_cli("run", str(RAW), "--out", str(tmp_path / "taken"), "-q")
+    assert failing.returncode == 2 and failing.stderr.startswith("cleaner: error: ")
