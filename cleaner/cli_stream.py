@@ -32,14 +32,16 @@ class _Totals:
         self.status: Counter[str] = Counter()
         self.rejected: list = []
         self.batches = 0
-        self.records: set[str] = set()
+        self.records: set[str] = set()  # without a state (one batch); with one, the state's count
+        self.state_records: int | None = None
 
     def add(self, result) -> None:
         self.batches += 1
         self.status.update(d.status for d in result.documents)
         self.rejected.extend(d for d in result.documents if not d.ok)
         del self.rejected[20:]
-        self.records.update(r.record_id for r in result.records)
+        if self.state_records is None:
+            self.records.update(r.record_id for r in result.records)
 
     @property
     def documents(self) -> list:
@@ -48,7 +50,7 @@ class _Totals:
     def counts(self) -> dict[str, int]:
         return {"inputs": sum(self.status.values()), "kept": self.status["kept"],
                 "duplicates": self.status["duplicate"], "rejected": self.status["rejected"],
-                "records": len(self.records)}
+                "records": len(self.records) if self.state_records is None else self.state_records}
 
 
 def stream_run(input_path: Path, config_path: Path | None, workers: int | None, quiet: bool, strict: bool,
@@ -72,6 +74,8 @@ def stream_run(input_path: Path, config_path: Path | None, workers: int | None, 
     clusterer = _clusterer(cfg, state)
     docs = read_input(input_path, cfg)
     totals = _Totals()
+    if state is not None:  # a stream has no end: count records in the state, not in memory
+        totals.state_records = state.info()["records"]
     try:
         for batch in (batches(docs, batch_size, PAUSE_SECONDS) if state is not None else [docs]):
             try:
@@ -97,6 +101,7 @@ def stream_run(input_path: Path, config_path: Path | None, workers: int | None, 
         _interrupted("; the state keeps every batch written before" if state is not None else "")
     finally:
         if state is not None:
+            totals.state_records = state.info()["records"]
             state.close()
         executor.close()
     more = f", {totals.batches} batch(es) into {state_path}" if state is not None else ""
