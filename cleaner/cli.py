@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 @cli.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, allow_dash=True, path_type=Path))
+@click.argument("input_arg", metavar="INPUT")
 @click.option("--out", "out_dir", default="clean", show_default=True, type=click.Path(allow_dash=True, path_type=Path),
               help="Output folder: documents.jsonl, records.jsonl, report.html, manifest.json; "
                    "- writes documents.jsonl rows to stdout instead.")
@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> None:
 @click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
               help="With --out -: lines per batch (fewer when the input pauses); each batch is decided, "
                    "committed to --state and written before the next.")
-def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int | None, quiet: bool,
+def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | None, quiet: bool,
         verbose: bool, resume: bool, strict: bool, state_path: Path | None, wait: bool, engine: str, scheduler: str | None,
         batch_size: int) -> None:
     """Clean, detect language and cluster every document under INPUT (a folder or a file;
@@ -228,8 +228,20 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
     from cleaner.core.stage import StageBug
 
     _logging(verbose and not quiet, quiet)
-    from_stdin, to_stdout = str(input_path) == "-", str(out_dir) == "-"
-    if not from_stdin and not (input_path.is_dir() or input_path.is_file()):
+    from cleaner.input.urls import is_url
+
+    url = is_url(input_arg)  # an fsspec URL: listed here, its files read by the workers
+    input_path = Path(input_arg)
+    if not url and input_arg != "-" and not os.path.exists(input_arg):
+        _fail(f"Invalid value for 'INPUT': Path '{input_arg}' does not exist.")
+    if url:
+        from cleaner.input.urls import check_url
+
+        problem = check_url(input_arg)
+        if problem:
+            _fail(problem)
+    from_stdin, to_stdout = input_arg == "-", str(out_dir) == "-"
+    if not from_stdin and not url and not (input_path.is_dir() or input_path.is_file()):
         _fail(f"{input_path} is not a folder or a regular file (a pipe or a device?); "
               "use - to read JSONL from stdin")
     if to_stdout:
@@ -237,11 +249,11 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
             _fail("--resume needs an output folder; with --out - there is no checkpoint to resume")
         from cleaner.cli_stream import stream_run
 
-        stream_run(input_path, config_path, workers, quiet, strict, state_path, wait, batch_size, engine, scheduler)
+        stream_run(input_arg if url else input_path, config_path, workers, quiet, strict, state_path, wait, batch_size, engine, scheduler)
         return
     cfg, stages = _setup(config_path)
     workers = _workers(cfg, workers, quiet)
-    _check_out(input_path, out_dir)
+    _check_out(Path(os.devnull) if url else input_path, out_dir)
     if scheduler and engine != "dask":
         _fail("--scheduler needs --engine dask")
     state = open_state(state_path, cfg, wait) if state_path else None
@@ -273,18 +285,18 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
         log.warning("resuming: the checkpoint holds %d processed documents", held)
 
     progress = None
-    if not quiet and not from_stdin:  # a stream's length is unknown
+    if not quiet and not from_stdin and not url:  # a stream's length is unknown
         from cleaner.exec.progress import ProgressBar, count_inputs
 
         progress = ProgressBar(count_inputs(input_path, exclude=out_dir))
 
     from cleaner.input.read import read_input
 
-    docs = read_input(input_path, cfg, exclude=out_dir)
+    docs = read_input(input_arg if url else input_path, cfg, exclude=out_dir)
     _strict_mode(strict)
     try:
         result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=checkpoint,
-                               clusterer=_clusterer(cfg, state), label=str(input_path), executor=executor)
+                               clusterer=_clusterer(cfg, state), label=input_arg, executor=executor)
     except StageBug as exc:
         checkpoint.close(keep=True)
         _stage_bug(exc)
@@ -308,7 +320,7 @@ def run(input_path: Path, out_dir: Path, config_path: Path | None, workers: int 
         executor.close()
     written = False
     try:
-        write_outputs(result, out_dir, cfg, str(input_path), workers)
+        write_outputs(result, out_dir, cfg, input_arg, workers)
         written = True
     except OSError as exc:
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")

@@ -117,3 +117,12 @@ def test_a_killed_worker_changes_nothing(tmp_path):
     assert proc.returncode == 0, err
     for name in OUTPUTS:
         assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+
+
+def test_dask_workers_read_a_url_input_themselves(tmp_path):
+    """INPUT as a file:// URL: the workers read the files; same bytes as the local run."""
+    local = run_cli("run", str(RAW), "--out", str(tmp_path / "local"), "-q")
+    dask = run_cli("run", RAW.as_uri(), "--out", str(tmp_path / "dask"), "--engine", "dask", "--workers", "2", "-q")
+    assert local.returncode == 0 and dask.returncode == 0, dask.stderr
+    for name in OUTPUTS:
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name

@@ -63,13 +63,14 @@ class Document:
     line_no: list[int] | None = None  # each kept line's number in the text as read (None: all kept)
     link_density: dict[str, float] | None = field(default=None, repr=False)  # extraction -> boilerplate
     raw_line: str | None = field(default=None, repr=False)  # a JSONL line read, parsed in the workers
+    raw_path: str | None = field(default=None, repr=False)  # a URL input's file, read in the workers
     features: Features | None = field(default=None, repr=False)  # for clustering (stages/sign.py)
     stored: "Stored | None" = field(default=None, repr=False)  # the executor's, never a stage's
 
     def without_hand_offs(self) -> "Document":
         """A copy as a store keeps it: what stages hand on for clustering and the executor's
         bookkeeping left out (line_no stays: template removal needs it)."""
-        return replace(self, link_density=None, raw_line=None, features=None, stored=None)
+        return replace(self, link_density=None, raw_line=None, raw_path=None, features=None, stored=None)
 
     @property
     def ok(self) -> bool:

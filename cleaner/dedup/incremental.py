@@ -130,7 +130,7 @@ def _slim(doc: Document) -> Document:
     (a canonical's are recomputed from its text when the copy tier compares with it)."""
     features = replace(doc.features, near=None, near_mh=None, story_mh=None)
     return replace(doc, text="", html=None, removed=[], flags=[], line_no=None, link_density=None,
-                   raw_line=None, features=features, stored=None, status="pending", record_id=None)
+                   raw_line=None, raw_path=None, features=features, stored=None, status="pending", record_id=None)
 
 
 def _member(m: Member) -> tuple:

@@ -28,7 +28,7 @@ from cleaner.dedup.cluster import Record, cluster
 from cleaner.dedup.ids import make_ids_unique
 from cleaner.core.protocols import DocStore, Executor
 from cleaner.exec.local import LocalExecutor
-from cleaner.stages.build import ParseDeferred, Stages, build_stages
+from cleaner.stages.build import Stages, build_stages
 from cleaner.stages.templates import RULE_ID as TEMPLATE_RULE
 from cleaner.stages.templates import Templates
 from cleaner.store.checkpoint import InputKey, input_key
@@ -174,7 +174,7 @@ def process_documents(docs: Iterable[Document], stages: Stages, executor: Execut
     def received() -> Iterator[Document]:
         keep = partial(pack, templates=templates, store=store, keyed=done is not None)
         # The key first: it names the input as read, before parsing or any stage changes it.
-        steps = ([InputKey()] if done is not None else []) + [ParseDeferred(), *stages.per_document, stages.sign]
+        steps = ([InputKey()] if done is not None else []) + [stages.read, *stages.per_document, stages.sign]
         in_workers = store.slims  # workers put into it themselves; else documents come back whole
         for item, spent in executor.map(todo(), steps, keep if in_workers else None):
             timings.update(spent)

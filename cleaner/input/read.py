@@ -215,6 +215,10 @@ def read_input(path: str | Path, cfg, exclude: Path | None = None) -> Iterator[D
     lines are handed on unparsed (parsed in the worker processes)."""
     if str(path) == "-":
         return read_stdin(cfg["read"]["max_file_bytes"], defer=True)
+    if "://" in str(path):  # an fsspec URL (input/urls.py): files read where they are processed
+        from cleaner.input.urls import read_url
+
+        return read_url(str(path), cfg["read"]["extensions"], cfg["read"]["max_file_bytes"])
     return read_inputs(path, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"], exclude=exclude, defer=True)
 
 

@@ -22,6 +22,7 @@ class Stages:
     per_document: list[Stage]  # extract, boilerplate, language: anywhere, in any process
     templates: Templates  # corpus-level: needs all documents of a source
     sign: Sign  # per document again, on the final text
+    read: "ParseDeferred"  # first, in the workers: what the reader handed on unread or unparsed
 
 
 def build_stages(cfg: Config) -> Stages:
@@ -36,14 +37,23 @@ def build_stages(cfg: Config) -> Stages:
         templates=Templates(**cfg["templates"], protect_min_words=b["protect_min_words"],
                             max_removed_fraction=b["max_removed_fraction"]),
         sign=Sign.from_config(cfg),
+        read=ParseDeferred(cfg["read"]["max_file_bytes"]),
     )
 
 
 class ParseDeferred(Stage):
     """JSONL lines the reader handed on unparsed (read_inputs(defer=True)), parsed here,
-    in the worker processes; other documents pass unchanged."""
+    and files a URL input names (input/urls.py), read here: in the worker processes;
+    other documents pass unchanged."""
 
     name = "read"
 
+    def __init__(self, max_bytes: int = 1 << 62):
+        self.max_bytes = max_bytes
+
     def process(self, doc: Document) -> Document:
+        if doc.raw_path is not None:
+            from cleaner.input.urls import read_deferred
+
+            return read_deferred(doc, self.max_bytes)
         return parse_deferred(doc)

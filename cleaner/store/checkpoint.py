@@ -22,6 +22,10 @@ def input_key(doc: Document) -> str:
     (for a JSONL line not parsed yet, the line itself)."""
     if doc.raw_line is not None:
         raw = json.dumps([doc.source, doc.line, doc.raw_line], ensure_ascii=False)
+    elif doc.raw_path is not None:  # a URL input's file, not read yet
+        from cleaner.input.urls import url_key
+
+        raw = url_key(doc)
     else:
         raw = json.dumps([doc.to_json(), doc.html], ensure_ascii=False, sort_keys=True)
     return hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()

@@ -45,7 +45,7 @@ from cleaner.core.features import Features
 
 SCHEMA = 1
 # What a state keeps of a document and of its features, in this order (the schema's).
-_DOC_FIELDS = tuple(f for f in fields(Document) if f.name not in ("features", "stored", "link_density", "raw_line",
+_DOC_FIELDS = tuple(f for f in fields(Document) if f.name not in ("features", "stored", "link_density", "raw_line", "raw_path",
                                                                    "line_no", "html"))
 _FEATURE_FIELDS = fields(Features)
 

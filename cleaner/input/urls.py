@@ -1,0 +1,145 @@
+"""Inputs named by an fsspec URL (`file://`, `s3://`, `gs://`, `memory://`...): the
+folder (or file) the URL names, read as a local folder is, with its files read by the
+process that works on them.
+
+The reading process only lists the files. A text or HTML file (gzipped or not) becomes a
+Document that names its URL (`raw_path`), and the executor's worker (a local process or a
+Dask worker, which must reach the same storage) reads it, in `read_deferred`. JSONL files
+are streamed line by line here (each line parsed where it is processed, as for local
+files), and JSON files (one object or a list) are read here. fsspec ships with Dask; for
+s3:// or gs:// the matching package (s3fs, gcsfs) must be installed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import PurePosixPath
+from typing import Iterable, Iterator
+
+from cleaner.core.document import Document
+from cleaner.input.read import (GZIP, HTML_EXTS, decode_bytes, doc_id_for, logical, rel_name, scrub,
+                                _jsonl_lines, _read_records)
+
+
+def is_url(path: object) -> bool:
+    return "://" in str(path)
+
+
+def _fs(url: str):
+    try:
+        import fsspec
+    except ImportError:
+        raise OSError(f"reading {url} needs fsspec: pip install 'cleaner[dask]' (or fsspec)") from None
+    return fsspec.core.url_to_fs(url)
+
+
+def check_url(url: str) -> str | None:
+    """Why `url` cannot be read as an input, or None."""
+    try:
+        fs, root = _fs(url)
+        if not fs.exists(root.rstrip("/")):
+            return f"{url} does not exist"
+    except (OSError, ValueError, ImportError) as exc:
+        return f"cannot read {url}: {exc}"
+    return None
+
+
+def list_url(url: str) -> tuple[object, list[tuple[str, PurePosixPath]]]:
+    """(the filesystem, each file under `url` as (its full path, its path relative to
+    `url`)), sorted; hidden files and folders skipped, as in a local folder."""
+    fs, root = _fs(url)
+    root = root.rstrip("/")
+    if fs.isfile(root):
+        return fs, [(root, PurePosixPath(PurePosixPath(root).name))]
+    if not fs.isdir(root):
+        raise OSError(f"{url} does not exist")
+    files = []
+    for path in fs.find(root):
+        rel = PurePosixPath(path[len(root):].lstrip("/"))
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        files.append((path, rel))
+    return fs, sorted(files, key=lambda f: f[1].as_posix())
+
+
+def read_url(url: str, extensions: Iterable[str], max_bytes: int) -> Iterator[Document]:
+    fs, files = list_url(url)
+    protocol = url.split("://", 1)[0]
+    exts = {e.lower() for e in extensions}
+    for path, rel in files:
+        ext = logical(rel).suffix.lower()
+        base = Document(id=doc_id_for(rel), source=rel_name(rel))
+        if ext not in exts:
+            yield base.reject(f"unsupported file type {rel.suffix or '(none)'!r} (read.extensions: "
+                              f"{', '.join(sorted(exts))}, also gzipped as .gz)")
+            continue
+        full = f"{protocol}://{path}" if "://" not in path else path
+        try:
+            info = fs.info(path)
+        except OSError as exc:
+            yield base.reject(f"cannot read file: {exc}")
+            continue
+        if info.get("type") != "file":  # a FIFO or device would block the worker or never end
+            yield base.reject("not a regular file")
+            continue
+        size = info.get("size")
+        if size is not None and size > max_bytes:
+            yield base.reject(f"file too large: {size} bytes (read.max_file_bytes = {max_bytes})")
+            continue
+        if ext == ".jsonl":
+            try:
+                with fs.open(path, "rb", compression="gzip" if rel.suffix.lower() == GZIP else None) as fh:
+                    yield from _jsonl_lines(fh, rel, rel_name(rel), doc_id_for(rel), max_bytes, True)
+            except OSError as exc:
+                yield base.reject(f"cannot read file: {exc}")
+            continue
+        if ext == ".json":
+            doc = _read_one(full, rel, max_bytes, base)
+            if doc.ok:
+                yield from _read_records(rel, rel, doc.text)
+            else:
+                yield doc
+            continue
+        base.raw_path = full
+        yield base
+
+
+def _read_one(url: str, rel: PurePosixPath, max_bytes: int, base: Document) -> Document:
+    """One file's text, or `base` rejected with why not."""
+    fs, path = _fs(url)
+    try:
+        with fs.open(path, "rb") as raw:
+            fh = gzip.GzipFile(fileobj=raw) if rel.suffix.lower() == GZIP else raw
+            data = fh.read(max_bytes + 1)
+    except (OSError, EOFError) as exc:
+        return base.reject(f"cannot read file: {exc}")
+    if len(data) > max_bytes:
+        return base.reject(f"file too large: over {max_bytes} bytes once decompressed (read.max_file_bytes)")
+    text, encoding = decode_bytes(data)
+    if text is None:
+        return base.reject(encoding)
+    if encoding != "utf-8":
+        base.meta["encoding"] = encoding
+    base.text = scrub(text)
+    return base
+
+
+def read_deferred(doc: Document, max_bytes: int) -> Document:
+    """In the worker: the file a URL input names, read into the document."""
+    url, doc.raw_path = doc.raw_path, None
+    if url is None:
+        return doc
+    rel = PurePosixPath(doc.source)
+    doc = _read_one(url, rel, max_bytes, doc)
+    if doc.ok and logical(rel).suffix.lower() in HTML_EXTS:
+        doc.html, doc.text = doc.text, ""
+    return doc
+
+
+def url_key(doc: Document) -> str:
+    """What a URL input is, for resuming: its source, its URL, and the file's version as
+    its filesystem names it (fsspec's ukey: a hash of its size, time or checksum)."""
+    fs, path = _fs(doc.raw_path)
+    return json.dumps([doc.source, doc.raw_path, hashlib.sha1(str(fs.ukey(path)).encode()).hexdigest()])
