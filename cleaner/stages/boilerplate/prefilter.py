@@ -1,0 +1,370 @@
+r"""Which line rules can match a line at all, found once per line instead of once per rule.
+
+Each line rule gets a *gate* at load, derived from the rule itself (rules are data: a new
+rule needs nothing extra). A gate is a condition every line the rule tags meets, so a
+line that fails it is skipped without asking the rule; it is only ever a *necessary*
+condition: a line that passes still goes through `Rule.matches_line` in full, so the tags
+are those of asking every rule. Three kinds:
+
+- *equals*: the line's folded, edge-stripped text must be one of the rule's `equals`
+  (looked up in one dict for all rules). Folding is only paid for short lines: a line
+  with more non-space characters, edges stripped, than the longest `equals` entry cannot
+  be one (folding never shortens a line's non-space, non-edge characters).
+- *probes*: short strings, one of which every line the rule tags contains once case-folded
+  (`str.casefold`). A probe is a piece (up to `PROBE_CHARS`) of one of the rule's `any`
+  phrases (or of one `all` phrase), or of literal text every match of its regex contains
+  (`(?i)cookie`, the words of `(a|b|c)`; found in the parsed pattern, as regex_check.py
+  reads it). Why case-folding keeps that true:
+  - a phrase is found in `fold(line)` = case-folded, NFKC-normalised line with whitespace
+    runs made one space; for a line that NFKC leaves as it is, a piece of the phrase
+    without whitespace is in `line.casefold()`. Lines NFKC changes skip the phrase gates
+    (every phrase rule asks them).
+  - a regex literal: `re` with IGNORECASE lets a pattern character match text characters
+    with the same simple lower case (and a few extra pairs, `re._casefix`); all of those
+    have the same `casefold()`, except the i-family (I, i, İ, ı), which probes therefore
+    never contain. Without IGNORECASE the text is the literal itself.
+  All probes of all rules go into one pattern (a trie of alternatives, on case-folded text),
+  so a line costs one search that usually finds nothing. A probe that contains another
+  is replaced by it (a line containing the longer contains the shorter), so at any
+  position at most one probe matches and searching again from the next position finds
+  every occurrence of every probe.
+- *none*: a rule whose literals are all too common to help (a full stop, a hyphen) or
+  cannot be named sees every line, as before.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from re import _constants as C  # the parser's opcodes
+from re import _parser
+
+from cleaner.stages.boilerplate.rules import _EDGE_PUNCT, Rule, fold
+
+_REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT)
+PROBE_CHARS = 4  # the longest probe: longer ones rarely make a line rarer
+LEAD_CHARS = 3  # how much of the start of a line is looked up
+# How often a character occurs in prose of the languages the rules are written for (a
+# rough share of the characters of a line; Cyrillic within Cyrillic text). Unlisted: rare.
+_SHARES = {
+    " ": .16, ".": .01, ",": .012, "-": .003, ":": .002, "'": .002, "’": .001, '"': .001, "(": .001, ")": .001,
+    **{d: .003 for d in "0123456789"},
+    "e": .12, "a": .08, "i": .07, "n": .07, "o": .07, "s": .065, "r": .065, "t": .065, "l": .045,
+    "d": .04, "u": .04, "c": .035, "h": .03, "m": .028, "p": .022, "g": .018, "b": .013, "f": .012,
+    "v": .01, "é": .01, "w": .008, "y": .008, "k": .008, "z": .006, "j": .003, "q": .003, "x": .002,
+    **{c: .002 for c in "àèçáíóúñüäöâêôûœëï"},
+    "о": .10, "е": .08, "а": .075, "и": .07, "н": .06, "т": .06, "с": .05, "і": .05, "р": .045, "в": .04,
+    "л": .04, "к": .035, "м": .03, "д": .03, "п": .025, "у": .025, "я": .02, "ы": .018, "ь": .016,
+    "г": .016, "з": .016, "б": .015, "ч": .013, "й": .011, "х": .009, "ж": .008, "ш": .007, "ю": .006,
+    "ї": .006, "ц": .005, "є": .004, "щ": .003, "э": .003, "ф": .002,
+}
+_RARE_SHARE = .0005
+# A search for probes scans a line for the characters probes start with, and only there
+# tries them: a probe starting with one of these (in nearly every line) costs every line.
+_COMMON_START = frozenset(c for c, share in _SHARES.items() if share >= .028)
+# A gate whose probes are expected this many times a line or more is not worth having.
+_MAX_EXPECTED = 0.5
+_LINE_CHARS = 100  # a line of prose, for the expectations above
+_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+_EDGE_OR_SPACE = _EDGE_PUNCT + _WHITESPACE
+
+
+def _longest(sets: list[frozenset[str]]) -> frozenset[str]:
+    """Of several required sets, the one whose shortest literal is longest."""
+    return max(sets, key=lambda s: (min(map(len, s)), -len(s), sorted(s)))
+
+
+def required_sets(items) -> list[frozenset[str]]:
+    """Sets of literals such that every match of the parsed sequence `items` contains one
+    literal of each set. Conservative: anything not understood requires nothing."""
+    sets: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op == C.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            sets.append(frozenset(["".join(run)]))
+            run = []
+        if op == C.IN and len(av) <= 4 and all(o == C.LITERAL for o, _ in av):
+            sets.append(frozenset(chr(v) for _, v in av))  # a class of a few characters: [:：]
+        elif op == C.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            if not add_flags and not del_flags:  # flags scoped to a group: not looked into
+                sets += required_sets(sub)
+        elif op == C.ATOMIC_GROUP:
+            sets += required_sets(av)
+        elif op in _REPEATS:
+            lo, _hi, sub = av
+            if lo >= 1:
+                sets += required_sets(sub)
+        elif op == C.BRANCH:
+            needs = [required_sets(branch) for branch in av[1]]
+            if needs and all(needs):  # one literal of one set of each alternative
+                sets.append(frozenset().union(*(_longest(n) for n in needs)))
+    if run:
+        sets.append(frozenset(["".join(run)]))
+    return sets
+
+
+def regex_sets(pattern: re.Pattern) -> list[frozenset[str]]:
+    return required_sets(_parser.parse(pattern.pattern, pattern.flags))
+
+
+def _one_i(text: str) -> str:
+    return text.replace("ı", "i").replace("i\u0307", "i")
+
+
+def searched(text: str) -> str:
+    """What probes are looked for in: `text` case-folded, the i-family made one letter."""
+    return _one_i(text.casefold())
+
+
+def expected(probe: str) -> float:
+    """About how many times a line of prose holds `probe`."""
+    share = 1.0
+    for ch in probe:
+        share *= _SHARES.get(ch, _RARE_SHARE)
+    return share * _LINE_CHARS
+
+
+def _cost(probe: str) -> tuple:
+    # A common first character costs at every place it occurs, whether the probe is there or not.
+    return (expected(probe) * (20 if probe[0] in _COMMON_START else 1), -len(probe), probe)
+
+
+def probe_for(text: str, kind: str) -> str | None:
+    """The best piece of `text` to look for in `searched(line)` (see the module docstring):
+    `kind` "phrase" (a folded phrase: no whitespace in the probe) or "regex" (a regex
+    literal). None when `text` has no piece."""
+    segments = [_one_i(seg) for seg in text.split()] if kind == "phrase" else [searched(text)]
+    segments = [piece for seg in segments for piece in seg.split("\u0307") if piece]
+    pieces = [seg[k : k + PROBE_CHARS] for seg in segments for k in range(len(seg))]
+    return min(pieces, key=_cost) if pieces else None
+
+
+def _trie_pattern(probes: list[str]) -> re.Pattern | None:
+    """One pattern matching any of `probes` at a position, the longest where several do
+    (the others matching there are its prefixes)."""
+    if not probes:
+        return None
+    trie: dict = {}
+    for probe in probes:
+        node = trie
+        for ch in probe:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        # The most common characters first: where a line has one, it is found after few tries.
+        order = sorted((ch for ch in node if ch), key=lambda ch: (-_SHARES.get(ch, 0), ch))
+        alts = [re.escape(ch) + emit(node[ch]) for ch in order]
+        if "" in node:
+            alts.append("")  # tried last: a longer probe first
+        if len(alts) == 1:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")"
+
+    return re.compile(emit(trie))
+
+
+# Items a regex may skip before its first word at the start of a line (`^\W*`, `^\s*+\(?`):
+# repeats of non-word characters, spaces or one uncased character, none of them cased.
+_SKIP_CLASSES = {(C.IN, ((C.CATEGORY, C.CATEGORY_NOT_WORD),)): r"\W", (C.IN, ((C.CATEGORY, C.CATEGORY_SPACE),)): r"\s"}
+
+
+def _skip_item(item) -> str | None:
+    op, av = item
+    if op not in _REPEATS or av[0] != 0 or len(av[2]) != 1:
+        return None
+    inner = av[2][0]
+    key = (inner[0], tuple(inner[1])) if inner[0] == C.IN else None
+    if key in _SKIP_CLASSES:
+        return _SKIP_CLASSES[key]
+    if inner[0] == C.LITERAL and not chr(inner[1]).isalnum() and chr(inner[1]).lower() == chr(inner[1]).upper():
+        return re.escape(chr(inner[1]))
+    return None
+
+
+def _leads(items) -> set[str] | None:
+    """The literal texts one of which starts every match of `items`; None if unknown."""
+    if not items:
+        return None
+    op, av = items[0]
+    if op == C.LITERAL:
+        run = []
+        for op2, av2 in items:
+            if op2 != C.LITERAL:
+                break
+            run.append(chr(av2))
+        return {"".join(run)}
+    if op == C.SUBPATTERN and not av[1] and not av[2]:
+        return _leads(list(av[3]))
+    if op == C.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            sub = _leads(list(branch))
+            if not sub:
+                return None
+            out |= sub
+        return out
+    return None
+
+
+def line_leads(pattern: re.Pattern) -> tuple[str, frozenset[str]] | None:
+    r"""For a regex `^`, then characters it may skip (`\W*`, `\s*+`, `\(?`), then one of
+    some literal texts: the skipped characters (as a class) and the texts. Every match then
+    has one of the texts right after the line's first run of skippable characters (the
+    texts start with none of them). None for any other regex."""
+    items = list(_parser.parse(pattern.pattern, pattern.flags))
+    if not items or items[0] != (C.AT, C.AT_BEGINNING):
+        return None
+    skips = []
+    k = 1
+    while k < len(items) and _skip_item(items[k]) is not None:
+        skips.append(_skip_item(items[k]))
+        k += 1
+    leads = _leads(items[k:])
+    if not leads or "" in leads:
+        return None
+    skip = "[" + "".join(sorted(set(skips))) + "]*+" if skips else ""
+    if pattern.flags & re.ASCII:
+        skip = "(?a)" + skip
+    skipper = re.compile(skip)
+    if any(skipper.fullmatch(lead[0]) for lead in leads):
+        return None
+    return skip, frozenset(leads)
+
+
+@dataclass
+class Gate:
+    kind: str  # "equals", "lead" or "probes"
+    literals: frozenset[str] = frozenset()  # equals: the entries; lead: the texts
+    skip: str = ""  # lead: the characters skipped before them, as a pattern
+    # probes: a line passes when it holds one probe of each set
+    probes: tuple[frozenset[str], ...] = ()
+    phrase: bool = False  # probes from folded phrases (valid on lines NFKC leaves as they are)
+
+
+def gate_for(rule: Rule) -> Gate | None:
+    """The rule's gate (see the module docstring), or None: the rule sees every line."""
+    if rule.structural is not None:
+        return None
+    if rule.equals:
+        return Gate("equals", frozenset(rule.equals))
+    if rule.regex is not None:
+        leads = line_leads(rule.regex)
+        if leads is not None:
+            return Gate("lead", frozenset(searched(x) for x in leads[1]), leads[0])
+    if rule.any or rule.all:
+        sets = ([frozenset(rule.any)] if rule.any else []) + [frozenset([p]) for p in rule.all]
+        kind = "phrase"
+    elif rule.regex is not None:
+        sets = regex_sets(rule.regex)
+        kind = "regex"
+    else:
+        return None
+    options = []
+    for literals in sets:
+        probes = frozenset(probe_for(x, kind) for x in literals)
+        if None not in probes:
+            options.append((sum(map(expected, probes)), sorted(probes), probes))
+    good = [probes for cost, _, probes in sorted(options) if cost <= _MAX_EXPECTED]
+    if not good:
+        return None
+    return Gate("probes", probes=tuple(good[:3]), phrase=kind == "phrase")
+
+
+@dataclass
+class Candidates:
+    """One line's gated rules that may match it (indexes into the rule list), and its fold
+    when it was computed."""
+
+    rules: list[int] = field(default_factory=list)
+    folded: str | None = None
+
+
+class Prefilter:
+    """The gates of a list of rules (by index in that list), and which rules may match a line."""
+
+    def __init__(self, rules: list[Rule]):
+        self.rules = list(rules)
+        self.gates: list[Gate | None] = [gate_for(r) for r in self.rules]
+        line_rules = [k for k, r in enumerate(self.rules) if r.structural is None]
+        kinds = {k: self.gates[k].kind if self.gates[k] else None for k in line_rules}
+        self.ungated = [k for k in line_rules if kinds[k] is None]
+        self.phrase_rules = [k for k in line_rules if kinds[k] == "probes" and self.gates[k].phrase]
+        self.equals_rules = [k for k in line_rules if kinds[k] == "equals"]
+        # Rules starting with a text after skippable characters: by what they skip, then
+        # by the text's first (up to) LEAD_CHARS characters, as searched() gives them.
+        self.by_lead: list[tuple[re.Pattern, dict[str, list[int]]]] = []
+        leads: dict[str, dict[str, set[int]]] = {}
+        for k in line_rules:
+            if kinds[k] == "lead":
+                for text in self.gates[k].literals:
+                    leads.setdefault(self.gates[k].skip, {}).setdefault(text[:LEAD_CHARS], set()).add(k)
+        for skip, table in sorted(leads.items()):
+            self.by_lead.append((re.compile(skip), {t: sorted(ks) for t, ks in table.items()}))
+        self.by_equals: dict[str, list[int]] = {}
+        for k in self.equals_rules:
+            for key in sorted(self.gates[k].literals):
+                self.by_equals.setdefault(key, []).append(k)
+        # The most non-space characters an `equals` entry has: a longer line is none of them.
+        self.equals_chars = max((len(key) - key.count(" ") for key in self.by_equals), default=-1)
+        self.probe_sets = {k: self.gates[k].probes for k in line_rules if kinds[k] == "probes"}
+        probes = sorted({p for sets in self.probe_sets.values() for s in sets for p in s})
+        # A match of a probe is also a match of every probe that starts it.
+        self.by_match: dict[str, tuple[frozenset[str], frozenset[int]]] = {}
+        for p in probes:
+            starts = frozenset(q for q in probes if p.startswith(q))
+            ks = frozenset(k for k, sets in self.probe_sets.items() if any(s & starts for s in sets))
+            self.by_match[p] = (starts, ks)
+        self.pattern = _trie_pattern(probes)
+
+    def candidates(self, line: str) -> Candidates:
+        """The gated line rules whose gate `line` passes (ungated rules are not listed: they
+        see every line), and the line's fold if it had to be computed."""
+        out = Candidates()
+        found: set[int] = set()
+        if self.pattern is not None:
+            text = searched(line)
+            search = self.pattern.search
+            m = search(text)
+            if m is not None:
+                seen: set[str] = set()
+                touched: set[int] = set()
+                while m is not None:
+                    starts, ks = self.by_match[m.group()]
+                    seen |= starts
+                    touched |= ks
+                    m = search(text, m.start() + 1)
+                found.update(k for k in touched if all(not s.isdisjoint(seen) for s in self.probe_sets[k]))
+        for skipper, table in self.by_lead:
+            start = skipper.match(line).end()
+            head = searched(line[start : start + 2 * LEAD_CHARS])[:LEAD_CHARS]
+            for n in range(1, len(head) + 1):
+                ks = table.get(head[:n])
+                if ks:
+                    found.update(ks)
+        if self.phrase_rules or self.equals_rules:
+            normal = unicodedata.is_normalized("NFKC", line)
+            if not normal:
+                found.update(self.phrase_rules)
+            if self.equals_rules:
+                bare = line.strip(_EDGE_OR_SPACE)
+                if not normal or not bare.isprintable() or len(bare) - bare.count(" ") <= self.equals_chars:
+                    out.folded = fold(line)
+                    found.update(self.by_equals.get(out.folded.strip(_EDGE_PUNCT), ()))
+        out.rules = sorted(found)
+        return out
+
+    def describe(self) -> list[dict]:
+        """Each rule's gate, for benches and tests."""
+        rows = []
+        for rule, gate in zip(self.rules, self.gates):
+            kind = gate.kind if gate else ("structural" if rule.structural else "none")
+            rows.append({"rule": rule.id, "gate": kind,
+                         "probes": [sorted(s) for s in gate.probes] if gate else [],
+                         "expected": [round(sum(map(expected, s)), 3) for s in gate.probes] if gate else []})
+        return rows
