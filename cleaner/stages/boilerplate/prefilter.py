@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+from itertools import accumulate
 from dataclasses import dataclass, field
 from re import _constants as C  # the parser's opcodes
 from re import _parser
@@ -48,7 +50,7 @@ LEAD_CHARS = 3  # how much of the start of a line is looked up
 # How often a character occurs in prose of the languages the rules are written for (a
 # rough share of the characters of a line; Cyrillic within Cyrillic text). Unlisted: rare.
 _SHARES = {
-    " ": .16, ".": .01, ",": .012, "-": .003, ":": .002, "'": .002, "’": .001, '"': .001, "(": .001, ")": .001,
+    " ": .16, ".": .01, ",": .012, "-": .003, ":": .004, "'": .002, "’": .001, '"': .001, "(": .001, ")": .001,
     **{d: .003 for d in "0123456789"},
     "e": .12, "a": .08, "i": .07, "n": .07, "o": .07, "s": .065, "r": .065, "t": .065, "l": .045,
     "d": .04, "u": .04, "c": .035, "h": .03, "m": .028, "p": .022, "g": .018, "b": .013, "f": .012,
@@ -60,11 +62,12 @@ _SHARES = {
     "ї": .006, "ц": .005, "є": .004, "щ": .003, "э": .003, "ф": .002,
 }
 _RARE_SHARE = .0005
-# A search for probes scans a line for the characters probes start with, and only there
-# tries them: a probe starting with one of these (in nearly every line) costs every line.
-_COMMON_START = frozenset(c for c, share in _SHARES.items() if share >= .028)
+# A search for probes scans the text for the characters probes start with, and only there
+# tries them: a probe starting with one of these (in nearly every line, several times) is
+# taken only when the text it comes from has no other piece.
+_COMMON_START = frozenset(c for c, share in _SHARES.items() if share >= .045)
 # A gate whose probes are expected this many times a line or more is not worth having.
-_MAX_EXPECTED = 0.5
+_MAX_EXPECTED = 1.0
 _LINE_CHARS = 100  # a line of prose, for the expectations above
 _WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 _EDGE_OR_SPACE = _EDGE_PUNCT + _WHITESPACE
@@ -122,16 +125,19 @@ def searched(text: str) -> str:
 
 
 def expected(probe: str) -> float:
-    """About how many times a line of prose holds `probe`."""
+    """About how many times a line of prose holds `probe` (letters follow each other far
+    more often than their shares multiplied say: each one after the first counts 5 times)."""
     share = 1.0
     for ch in probe:
         share *= _SHARES.get(ch, _RARE_SHARE)
-    return share * _LINE_CHARS
+    return share * _LINE_CHARS * 5 ** (len(probe) - 1)
 
 
 def _cost(probe: str) -> tuple:
-    # A common first character costs at every place it occurs, whether the probe is there or not.
-    return (expected(probe) * (20 if probe[0] in _COMMON_START else 1), -len(probe), probe)
+    # A probe found costs a step (and its rule a run); its first character costs a try
+    # wherever it occurs, whether the probe is there or not (about 1/20 of a step).
+    first = _SHARES.get(probe[0], _RARE_SHARE) * _LINE_CHARS / 20
+    return (-len(probe), expected(probe) + first, probe)
 
 
 def probe_for(text: str, kind: str) -> str | None:
@@ -140,6 +146,7 @@ def probe_for(text: str, kind: str) -> str | None:
     literal). None when `text` has no piece."""
     segments = [_one_i(seg) for seg in text.split()] if kind == "phrase" else [searched(text)]
     segments = [piece for seg in segments for piece in seg.split("\u0307") if piece]
+    segments = [piece for seg in segments for piece in seg.split("\n") if piece]  # lines have none
     pieces = [seg[k : k + PROBE_CHARS] for seg in segments for k in range(len(seg))]
     return min(pieces, key=_cost) if pieces else None
 
@@ -171,7 +178,9 @@ def _trie_pattern(probes: list[str]) -> re.Pattern | None:
 
 # Items a regex may skip before its first word at the start of a line (`^\W*`, `^\s*+\(?`):
 # repeats of non-word characters, spaces or one uncased character, none of them cased.
-_SKIP_CLASSES = {(C.IN, ((C.CATEGORY, C.CATEGORY_NOT_WORD),)): r"\W", (C.IN, ((C.CATEGORY, C.CATEGORY_SPACE),)): r"\s"}
+# (as patterns that never cross a line break: lines are searched for in the whole text)
+_SKIP_CLASSES = {(C.IN, ((C.CATEGORY, C.CATEGORY_NOT_WORD),)): r"[^\w\n]",
+                 (C.IN, ((C.CATEGORY, C.CATEGORY_SPACE),)): r"[^\S\n]"}
 
 
 def _skip_item(item) -> str | None:
@@ -182,16 +191,25 @@ def _skip_item(item) -> str | None:
     key = (inner[0], tuple(inner[1])) if inner[0] == C.IN else None
     if key in _SKIP_CLASSES:
         return _SKIP_CLASSES[key]
-    if inner[0] == C.LITERAL and not chr(inner[1]).isalnum() and chr(inner[1]).lower() == chr(inner[1]).upper():
-        return re.escape(chr(inner[1]))
+    ch = chr(inner[1]) if inner[0] == C.LITERAL else ""
+    if ch and ch != "\n" and not ch.isalnum() and ch.lower() == ch.upper():
+        return re.escape(ch)
     return None
 
 
-def _leads(items) -> set[str] | None:
-    """The literal texts one of which starts every match of `items`; None if unknown."""
+# Stands for "a decimal digit" (\d: str.isdecimal) among the texts a regex starts with.
+DIGIT = ("digit",)
+_DIGIT_ITEM = (C.IN, [(C.CATEGORY, C.CATEGORY_DIGIT)])
+
+
+def _leads(items) -> set | None:
+    """The literal texts (or DIGIT) one of which starts every match of `items`; None if
+    unknown."""
     if not items:
         return None
     op, av = items[0]
+    if op in _REPEATS and av[0] >= 1 and len(av[2]) == 1 and av[2][0] == _DIGIT_ITEM:
+        return {DIGIT}
     if op == C.LITERAL:
         run = []
         for op2, av2 in items:
@@ -217,6 +235,8 @@ def line_leads(pattern: re.Pattern) -> tuple[str, frozenset[str]] | None:
     some literal texts: the skipped characters (as a class) and the texts. Every match then
     has one of the texts right after the line's first run of skippable characters (the
     texts start with none of them). None for any other regex."""
+    if pattern.flags & re.ASCII:  # \W would then skip letters beyond ASCII
+        return None
     items = list(_parser.parse(pattern.pattern, pattern.flags))
     if not items or items[0] != (C.AT, C.AT_BEGINNING):
         return None
@@ -228,11 +248,9 @@ def line_leads(pattern: re.Pattern) -> tuple[str, frozenset[str]] | None:
     leads = _leads(items[k:])
     if not leads or "" in leads:
         return None
-    skip = "[" + "".join(sorted(set(skips))) + "]*+" if skips else ""
-    if pattern.flags & re.ASCII:
-        skip = "(?a)" + skip
+    skip = "(?:" + "|".join(sorted(set(skips))) + ")*+" if skips else ""
     skipper = re.compile(skip)
-    if any(skipper.fullmatch(lead[0]) for lead in leads):
+    if any(lead is not DIGIT and skipper.fullmatch(lead[0]) for lead in leads):
         return None
     return skip, frozenset(leads)
 
@@ -242,6 +260,7 @@ class Gate:
     kind: str  # "equals", "lead" or "probes"
     literals: frozenset[str] = frozenset()  # equals: the entries; lead: the texts
     skip: str = ""  # lead: the characters skipped before them, as a pattern
+    flags: str = ""  # lead: "i" when the texts are matched ignoring case
     # probes: a line passes when it holds one probe of each set
     probes: tuple[frozenset[str], ...] = ()
     phrase: bool = False  # probes from folded phrases (valid on lines NFKC leaves as they are)
@@ -256,7 +275,7 @@ def gate_for(rule: Rule) -> Gate | None:
     if rule.regex is not None:
         leads = line_leads(rule.regex)
         if leads is not None:
-            return Gate("lead", frozenset(searched(x) for x in leads[1]), leads[0])
+            return Gate("lead", leads[1], leads[0], "i" if rule.regex.flags & re.IGNORECASE else "")
     if rule.any or rule.all:
         sets = ([frozenset(rule.any)] if rule.any else []) + [frozenset([p]) for p in rule.all]
         kind = "phrase"
@@ -269,24 +288,23 @@ def gate_for(rule: Rule) -> Gate | None:
     for literals in sets:
         probes = frozenset(probe_for(x, kind) for x in literals)
         if None not in probes:
-            options.append((sum(map(expected, probes)), sorted(probes), probes))
-    good = [probes for cost, _, probes in sorted(options) if cost <= _MAX_EXPECTED]
-    if not good:
+            # Short probes of common characters are found far more often than estimated.
+            weak = any(len(p) < 3 and any(_SHARES.get(c, 0) > _RARE_SHARE for c in p) for p in probes)
+            options.append(((weak, sum(map(expected, probes))), sorted(probes), probes))
+    options.sort()
+    if not options or options[0][0][1] > _MAX_EXPECTED:
         return None
+    # The best set, and any other about as rare (a line must hold a probe of each).
+    good = [options[0][2]] + [probes for cost, _, probes in options[1:] if cost <= (False, 0.01)]
     return Gate("probes", probes=tuple(good[:3]), phrase=kind == "phrase")
 
 
-@dataclass
-class Candidates:
-    """One line's gated rules that may match it (indexes into the rule list), and its fold
-    when it was computed."""
-
-    rules: list[int] = field(default_factory=list)
-    folded: str | None = None
+_EQUALS_SKIP = "[" + re.escape(_EDGE_OR_SPACE) + "]*+"
 
 
 class Prefilter:
-    """The gates of a list of rules (by index in that list), and which rules may match a line."""
+    """The gates of a list of rules (by index in that list), and which rules may match which
+    lines of a document."""
 
     def __init__(self, rules: list[Rule]):
         self.rules = list(rules)
@@ -296,22 +314,37 @@ class Prefilter:
         self.ungated = [k for k in line_rules if kinds[k] is None]
         self.phrase_rules = [k for k in line_rules if kinds[k] == "probes" and self.gates[k].phrase]
         self.equals_rules = [k for k in line_rules if kinds[k] == "equals"]
-        # Rules starting with a text after skippable characters: by what they skip, then
-        # by the text's first (up to) LEAD_CHARS characters, as searched() gives them.
-        self.by_lead: list[tuple[re.Pattern, dict[str, list[int]]]] = []
-        leads: dict[str, dict[str, set[int]]] = {}
-        for k in line_rules:
-            if kinds[k] == "lead":
-                for text in self.gates[k].literals:
-                    leads.setdefault(self.gates[k].skip, {}).setdefault(text[:LEAD_CHARS], set()).add(k)
-        for skip, table in sorted(leads.items()):
-            self.by_lead.append((re.compile(skip), {t: sorted(ks) for t, ks in table.items()}))
         self.by_equals: dict[str, list[int]] = {}
         for k in self.equals_rules:
             for key in sorted(self.gates[k].literals):
                 self.by_equals.setdefault(key, []).append(k)
-        # The most non-space characters an `equals` entry has: a longer line is none of them.
-        self.equals_chars = max((len(key) - key.count(" ") for key in self.by_equals), default=-1)
+        # Rules whose matches start right after a line's first run of skippable characters,
+        # by what they skip: one pattern each, "\n", the skip, then one of the rules' texts
+        # (with the rules' own flags) or a digit, searched for in "\n" + the whole text.
+        groups: dict[str, list[int]] = {}
+        for k in line_rules:
+            if kinds[k] == "lead":
+                groups.setdefault(self.gates[k].skip, []).append(k)
+        self.leads: list[tuple[re.Pattern, list[int]]] = []
+        for skip, ks in sorted(groups.items()):
+            alts = []
+            for k in ks:
+                gate = self.gates[k]
+                texts = sorted((x for x in gate.literals if x is not DIGIT), key=lambda x: (-len(x), x))
+                if texts:
+                    alts.append(f"(?{gate.flags}:" + "|".join(map(re.escape, texts)) + ")" if gate.flags
+                                else "(?:" + "|".join(map(re.escape, texts)) + ")")
+                if DIGIT in gate.literals:
+                    alts.append(r"\d")
+            self.leads.append((re.compile("\n" + skip + "(?:" + "|".join(dict.fromkeys(alts)) + ")"), ks))
+        # An `equals` line starts, edges and spaces skipped, with the first word of its entry,
+        # case-folded (on text NFKC leaves as it is): searched for in searched(text).
+        firsts = sorted({_one_i(key.split(" ")[0]) for key in self.by_equals}, key=lambda x: (-len(x), x))
+        self.equals_lead = (re.compile("\n[" + re.escape(_EDGE_OR_SPACE.replace("\n", "")) + "]*+(?:"
+                                       + "|".join(map(re.escape, firsts)) + ")") if firsts else None)
+        # What tag_lines walks, in rule order: (index, rule, a regex and nothing else, gated)
+        self.plan = [(k, r, r.regex is not None and not (r.equals or r.any or r.all or r.none),
+                      self.gates[k] is not None) for k, r in enumerate(self.rules)]
         self.probe_sets = {k: self.gates[k].probes for k in line_rules if kinds[k] == "probes"}
         probes = sorted({p for sets in self.probe_sets.values() for s in sets for p in s})
         # A match of a probe is also a match of every probe that starts it.
@@ -322,42 +355,87 @@ class Prefilter:
             self.by_match[p] = (starts, ks)
         self.pattern = _trie_pattern(probes)
 
-    def candidates(self, line: str) -> Candidates:
-        """The gated line rules whose gate `line` passes (ungated rules are not listed: they
-        see every line), and the line's fold if it had to be computed."""
-        out = Candidates()
-        found: set[int] = set()
+    def scan(self, lines: list[str], which: list[int]) -> tuple[dict[int, list[int]], dict[int, str]]:
+        """For the lines `which` (indexes into `lines`, ascending): each gated rule's lines that
+        pass its gate, in order (ungated rules, not listed, see every line), and the folds it
+        had to compute on the way (line -> fold(line))."""
+        passed: dict[int, set[int]] = {}
+        folds: dict[int, str] = {}
+        if any("\n" in line for line in lines):  # lines are found in the text joined by line breaks
+            return self._line_by_line(lines, which)
+        eligible = set(which)
+        text = "\n".join(lines)
+        cased = searched(text).split("\n")  # searched() of each line: it neither adds nor drops one
         if self.pattern is not None:
-            text = searched(line)
+            joined = "\n".join(cased)
             search = self.pattern.search
-            m = search(text)
+            m = search(joined)
             if m is not None:
-                seen: set[str] = set()
-                touched: set[int] = set()
+                offsets = list(accumulate((len(c) + 1 for c in cased), initial=0))
+                found: dict[int, set[str]] = {}
                 while m is not None:
-                    starts, ks = self.by_match[m.group()]
-                    seen |= starts
-                    touched |= ks
-                    m = search(text, m.start() + 1)
-                found.update(k for k in touched if all(not s.isdisjoint(seen) for s in self.probe_sets[k]))
-        for skipper, table in self.by_lead:
-            start = skipper.match(line).end()
-            head = searched(line[start : start + 2 * LEAD_CHARS])[:LEAD_CHARS]
-            for n in range(1, len(head) + 1):
-                ks = table.get(head[:n])
-                if ks:
-                    found.update(ks)
-        if self.phrase_rules or self.equals_rules:
-            normal = unicodedata.is_normalized("NFKC", line)
-            if not normal:
-                found.update(self.phrase_rules)
+                    found.setdefault(bisect_right(offsets, m.start()) - 1, set()).add(m.group())
+                    m = search(joined, m.start() + 1)
+                for i, got in found.items():
+                    if i not in eligible:
+                        continue
+                    seen = set().union(*(self.by_match[p][0] for p in got))
+                    for k in set().union(*(self.by_match[p][1] for p in got)):
+                        if all(not s.isdisjoint(seen) for s in self.probe_sets[k]):
+                            passed.setdefault(i, set()).add(k)
+        starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
+        lined = "\n" + text
+        for pattern, ks in self.leads:
+            for m in pattern.finditer(lined):
+                i = bisect_right(starts, m.start()) - 1
+                if i in eligible:
+                    passed.setdefault(i, set()).update(ks)
+        if self.equals_rules or self.phrase_rules:
+            maybe: set[int] = set()
+            if unicodedata.is_normalized("NFKC", text):
+                if self.equals_lead is not None:
+                    cased_starts = list(accumulate((len(c) + 1 for c in cased), initial=0))
+                    for m in self.equals_lead.finditer("\n" + "\n".join(cased)):
+                        maybe.add(bisect_right(cased_starts, m.start()) - 1)
+            else:
+                for i in which:
+                    if not unicodedata.is_normalized("NFKC", lines[i]):
+                        passed.setdefault(i, set()).update(self.phrase_rules)
+                        maybe.add(i)
+                    elif self.equals_lead is not None and self.equals_lead.match("\n" + cased[i]):
+                        maybe.add(i)
             if self.equals_rules:
-                bare = line.strip(_EDGE_OR_SPACE)
-                if not normal or not bare.isprintable() or len(bare) - bare.count(" ") <= self.equals_chars:
-                    out.folded = fold(line)
-                    found.update(self.by_equals.get(out.folded.strip(_EDGE_PUNCT), ()))
-        out.rules = sorted(found)
-        return out
+                for i in sorted(maybe & eligible):
+                    folds[i] = fold(lines[i])
+                    ks = self.by_equals.get(folds[i].strip(_EDGE_PUNCT))
+                    if ks:
+                        passed.setdefault(i, set()).update(ks)
+        gated: dict[int, list[int]] = {}
+        for i in sorted(passed):
+            for k in passed[i]:
+                gated.setdefault(k, []).append(i)
+        return gated, folds
+
+    def _line_by_line(self, lines: list[str], which: list[int]) -> tuple[dict[int, list[int]], dict[int, str]]:
+        """scan() for lines of which some hold a line break: those reach every gated rule."""
+        gated: dict[int, list[int]] = {}
+        folds: dict[int, str] = {}
+        every = sorted(k for k, g in enumerate(self.gates) if g is not None)
+        for i in which:
+            if "\n" in lines[i]:
+                one = {k: [0] for k in every}
+            else:
+                one, fold_one = self.scan([lines[i]], [0])
+                if 0 in fold_one:
+                    folds[i] = fold_one[0]
+            for k in one:
+                gated.setdefault(k, []).append(i)
+        return gated, folds
+
+    def candidates(self, line: str) -> list[int]:
+        """The gated rules `line` passes the gate of (ungated ones see every line)."""
+        gated, _ = self.scan([line], [0])
+        return sorted(gated)
 
     def describe(self) -> list[dict]:
         """Each rule's gate, for benches and tests."""

@@ -6,6 +6,7 @@ tags. Rules are data (configs/rules/*.toml, loaded by rules.py)."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from cleaner.core.text import word_count
@@ -102,7 +103,9 @@ def _headline_runs(lines: list[str], filled: list[int], rule: Rule, headline_max
     """
     def fits(i: int) -> bool:
         line = lines[i]
-        return (rule.min_words <= word_count(line) and is_headline_like(line, headline_max_words)
+        # is_headline_like(line, headline_max_words), its cheap half first: most lines are prose
+        return (not ends_like_statement(line) and rule.min_words <= word_count(line)
+                and word_count(line.strip()) <= headline_max_words
                 and not _LIST_ITEM.match(line) and line.strip()[0].isupper())
 
     tags, k = [], 1
@@ -178,21 +181,11 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
     if budget is not None and sum(len(lines[i]) for i in filled) * len(rules) > budget:
         if _examined(lines, filled, rules) > budget:
             raise OverBudget
-    position = {i: k for k, i in enumerate(filled)}
-    # rule index -> the lines its gate lets through, in order (ungated rules: every line)
-    gated: dict[int, list[int]] = {}
-    folds: dict[int, str] = {}  # line -> fold(line), computed once, when a rule needs it
-    for i in filled:
-        if len(lines[i]) > MAX_MATCH_CHARS:
-            continue  # no line rule looks at it
-        found = prefilter.candidates(lines[i])
-        if found.folded is not None:
-            folds[i] = found.folded
-        for k in found.rules:
-            gated.setdefault(k, []).append(i)
-    ungated = set(prefilter.ungated)
+    # rule index -> the lines its gate lets through, in order (ungated rules: every line),
+    # and line -> fold(line), computed once, when needed
+    gated, folds = prefilter.scan(lines, [i for i in filled if len(lines[i]) <= MAX_MATCH_CHARS])
     tags: list[Tag] = []
-    for k, rule in enumerate(rules):
+    for k, rule, regex_only, gated_rule in prefilter.plan:
         if rule.structural == "bullet_headline":
             tags.extend(_bullet_headlines(lines, filled, rule, headline_max_words, {t.line for t in tags}))
             continue
@@ -203,13 +196,16 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
             if link_density:  # without densities no line is link text: nothing to find
                 tags.extend(_link_dense(lines, filled, rule, link_density))
             continue
-        scope = {"any": filled, "first": filled[:1], "last": filled[-1:]}[rule.position]
-        if k not in ungated:
-            seen = gated.get(k, ())
-            scope = seen if rule.position == "any" else [i for i in scope if i in seen]
+        if gated_rule:
+            scope = gated.get(k)
+            if not scope:
+                continue
+            if rule.position != "any":
+                scope = [i for i in scope if i == (filled[0] if rule.position == "first" else filled[-1])]
+        else:
+            scope = {"any": filled, "first": filled[:1], "last": filled[-1:]}[rule.position]
         # A rule that is a regex alone fails on most lines it sees: asked first, before
         # the word count and fold it would otherwise need (the answer is the same).
-        regex_only = rule.regex is not None and not (rule.equals or rule.any or rule.all or rule.none)
         for i in scope:
             line = lines[i]
             if len(line) > MAX_MATCH_CHARS or (regex_only and rule.regex.search(line) is None):
@@ -226,7 +222,7 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
             tags.append(Tag(i, rule, match=match))
             # "Read more: <headline>" names its one link itself; only a bare marker heads a list.
             if rule.followed_by and not (match and word_count(line[match.end():]) >= 2):
-                after = position[i] + 1
+                after = bisect_left(filled, i) + 1
                 for j in filled[after : after + rule.followed_by]:
                     if not is_headline_like(lines[j], headline_max_words):
                         break
