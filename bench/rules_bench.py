@@ -4,6 +4,7 @@ they cost per line (#18, point 4).
     python3 bench/rules_bench.py --dump bench/results/removed.jsonl.gz   # before a change
     python3 bench/rules_bench.py --check bench/results/removed.jsonl.gz  # after: exit 1 on any difference
     python3 bench/rules_bench.py --speed [--docs 3000] [--repeat 3]      # µs per line on the lingua corpus
+    python3 bench/rules_bench.py --stages [--docs 3000]                  # each stage's CPU seconds, one whole run
     python3 bench/rules_bench.py --smoke                                 # a few documents of each: checks it runs
 
 - dump / check: every document of raw/, ../shared/data/aeb, ../shared/data/trafilatura-eval
@@ -18,6 +19,8 @@ they cost per line (#18, point 4).
   times; prints µs per line (non-empty lines) for each round and the median: CPU time of
   the process (`time.process_time`, which other work on a shared machine inflates less
   than wall time), and the stage's wall time too.
+- stages: the same documents through the whole flow (`run_documents`, 1 worker, stages
+  timed in CPU time: `[run] cpu_time = true`): seconds per stage and each one's share.
 """
 
 from __future__ import annotations
@@ -185,6 +188,24 @@ def speed(data: Path, n: int, repeat: int) -> dict:
     return out
 
 
+def stages(data: Path, n: int) -> dict:
+    from cleaner.api import get_config
+    from cleaner.exec.flow import run_documents
+
+    items = lingua_docs(data, n)
+    start = time.perf_counter()
+    result = run_documents(read_dicts(items), get_config({"run": {"cpu_time": True}}), workers=1)
+    wall = time.perf_counter() - start
+    timings = {k: v for k, v in result.timings.items() if k != "per_document_wall"}
+    shown = {k: v for k, v in timings.items() if "." not in k}  # cluster.copies, .stories: inside cluster
+    total = sum(shown.values())
+    lines = sum(1 for it in items for line in it["text"].split("\n") if line.strip())
+    return {"documents": len(items), "lines": lines, "wall_seconds": round(wall, 2),
+            "cpu_seconds_per_stage": {k: round(v, 3) for k, v in sorted(timings.items())},
+            "share_of_stages": {k: round(v / total, 3) for k, v in sorted(shown.items())},
+            "boilerplate_us_per_line": round(timings.get("boilerplate", 0) / lines * 1e6, 2)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DATA)
@@ -194,6 +215,7 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, help="speed: also write the results here")
+    parser.add_argument("--stages", action="store_true", help="each stage's CPU seconds in one whole run")
     parser.add_argument("--smoke", action="store_true", help="5 documents a set, 100 for speed (seconds)")
     args = parser.parse_args()
     limit = 5 if args.smoke else None
@@ -211,6 +233,8 @@ def main() -> int:
             if args.json:
                 args.json.parent.mkdir(parents=True, exist_ok=True)
                 args.json.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+    if args.stages and (args.data / "lingua-sentences").exists():
+        print(json.dumps(stages(args.data, args.docs), indent=1))
     if args.smoke and not (args.dump or args.check):
         rows = list(audit_rows(args.data, limit))
         print(f"audit: {len(rows)} documents, {sum(len(r['removed']) for _, r in rows)} removals")

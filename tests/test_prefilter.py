@@ -63,11 +63,6 @@ def brute_force(lines, rules, headline_max_words, budget=None):
     return tags
 
 
-def prefiltered(lines, budget=None):
-    tags = tag_lines(lines, LINE_RULES, HEADLINE, None, budget, Prefilter(LINE_RULES))
-    return [(t.line, t.rule.id, t.match.span() if t.match else None, t.note) for t in tags]
-
-
 LINE_PREFILTER = Prefilter(LINE_RULES)
 
 
@@ -192,6 +187,12 @@ def test_searched_text_keeps_every_ignorecase_match():
     for members in groups.values():
         if len(members) > 1:
             assert len({searched(chr(c)) for c in members}) == 1, [hex(c) for c in members]
+
+
+def test_whitespace_is_what_str_split_splits_on():
+    from cleaner.stages.boilerplate.prefilter import _WHITESPACE
+
+    assert set(_WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
 
 
 def test_case_folding_keeps_edges_and_spaces_apart():

@@ -1,35 +1,39 @@
-r"""Which line rules can match a line at all, found once per line instead of once per rule.
+r"""Which line rules can match which lines of a document, found for the whole document at
+once instead of asking every rule about every line (#18).
 
 Each line rule gets a *gate* at load, derived from the rule itself (rules are data: a new
 rule needs nothing extra). A gate is a condition every line the rule tags meets, so a
-line that fails it is skipped without asking the rule; it is only ever a *necessary*
+line that fails it is skipped without asking the rule. It is only ever a *necessary*
 condition: a line that passes still goes through `Rule.matches_line` in full, so the tags
-are those of asking every rule. Three kinds:
+are exactly those of asking every rule (tests/test_prefilter.py compares the two).
 
-- *equals*: the line's folded, edge-stripped text must be one of the rule's `equals`
-  (looked up in one dict for all rules). Folding is only paid for short lines: a line
-  with more non-space characters, edges stripped, than the longest `equals` entry cannot
-  be one (folding never shortens a line's non-space, non-edge characters).
-- *probes*: short strings, one of which every line the rule tags contains once case-folded
-  (`str.casefold`). A probe is a piece (up to `PROBE_CHARS`) of one of the rule's `any`
-  phrases (or of one `all` phrase), or of literal text every match of its regex contains
-  (`(?i)cookie`, the words of `(a|b|c)`; found in the parsed pattern, as regex_check.py
-  reads it). Why case-folding keeps that true:
-  - a phrase is found in `fold(line)` = case-folded, NFKC-normalised line with whitespace
-    runs made one space; for a line that NFKC leaves as it is, a piece of the phrase
-    without whitespace is in `line.casefold()`. Lines NFKC changes skip the phrase gates
-    (every phrase rule asks them).
+- *lead*: a regex that matches only at the start of a line, after characters it may skip
+  (`^\W*(read more|see also)`, `^\s*+(By|Von)`, `^\s*+\d{4}-`): one of its texts (or a
+  digit) must follow the line's first run of skippable characters (no text starts with
+  one). One search per kind of skip, `"\n" + skip + (texts of every such rule, with the
+  rule's own flags)`, over the whole text, finds the lines; the rules of that skip ask them.
+- *equals*: the line's fold, edges stripped, must be one of the rule's entries, so its
+  fold starts (edges and spaces skipped) with an entry's first word. One search of the
+  document's case-folded text finds the lines that do; those are folded and looked up.
+- *probes*: short strings, one of which every line the rule tags contains once searched()
+  (case-folded, the i-family made one letter). A probe is a piece (up to `PROBE_CHARS`,
+  preferably starting with a rare character) of one of the rule's `any` phrases (or of an
+  `all` phrase), or of literal text every match of its regex contains (`(?i)cookie`, the
+  words of `(a|b|c)`, a class of a few characters: `[:：]`; found in the parsed pattern,
+  as regex_check.py reads it). Why searched() keeps that true:
+  - a phrase is found in `fold(line)`, the case-folded, NFKC-normalised line with
+    whitespace runs made one space; for a line NFKC leaves as it is, a piece of a phrase
+    without whitespace is in `line.casefold()`. On lines NFKC changes every phrase rule
+    is asked.
   - a regex literal: `re` with IGNORECASE lets a pattern character match text characters
-    with the same simple lower case (and a few extra pairs, `re._casefix`); all of those
-    have the same `casefold()`, except the i-family (I, i, İ, ı), which probes therefore
-    never contain. Without IGNORECASE the text is the literal itself.
-  All probes of all rules go into one pattern (a trie of alternatives, on case-folded text),
-  so a line costs one search that usually finds nothing. A probe that contains another
-  is replaced by it (a line containing the longer contains the shorter), so at any
-  position at most one probe matches and searching again from the next position finds
-  every occurrence of every probe.
-- *none*: a rule whose literals are all too common to help (a full stop, a hyphen) or
-  cannot be named sees every line, as before.
+    with the same simple lower case (and the pairs of `re._casefix`); all of those look the
+    same in searched(). Without IGNORECASE the text is the literal itself.
+  All probes go into a few tries of alternatives (one per common first character, one
+  for the rest), searched for over the document's searched() text. Where several probes
+  match at one place, the trie gives the longest and the others are its prefixes; the
+  search goes on from the next character, so every occurrence of every probe is found.
+- *none*: a rule whose literals are all common (a full stop) or cannot be named sees every
+  line, as before.
 """
 
 from __future__ import annotations
@@ -37,8 +41,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from dataclasses import dataclass
 from itertools import accumulate
-from dataclasses import dataclass, field
 from re import _constants as C  # the parser's opcodes
 from re import _parser
 
@@ -46,7 +50,6 @@ from cleaner.stages.boilerplate.rules import _EDGE_PUNCT, Rule, fold
 
 _REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT)
 PROBE_CHARS = 4  # the longest probe: longer ones rarely make a line rarer
-LEAD_CHARS = 3  # how much of the start of a line is looked up
 # How often a character occurs in prose of the languages the rules are written for (a
 # rough share of the characters of a line; Cyrillic within Cyrillic text). Unlisted: rare.
 _SHARES = {
@@ -62,14 +65,12 @@ _SHARES = {
     "ї": .006, "ц": .005, "є": .004, "щ": .003, "э": .003, "ф": .002,
 }
 _RARE_SHARE = .0005
-# A search for probes scans the text for the characters probes start with, and only there
-# tries them: a probe starting with one of these (in nearly every line, several times) is
-# taken only when the text it comes from has no other piece.
-_COMMON_START = frozenset(c for c, share in _SHARES.items() if share >= .045)
 # A gate whose probes are expected this many times a line or more is not worth having.
-_MAX_EXPECTED = 1.0
+_MAX_EXPECTED = 3.0
 _LINE_CHARS = 100  # a line of prose, for the expectations above
-_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+# Every character str.isspace() (and so str.split()) takes for whitespace (a test checks).
+_WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200b))) + \
+    "\u2028\u2029\u202f\u205f\u3000"
 _EDGE_OR_SPACE = _EDGE_PUNCT + _WHITESPACE
 
 
@@ -134,10 +135,11 @@ def expected(probe: str) -> float:
 
 
 def _cost(probe: str) -> tuple:
-    # A probe found costs a step (and its rule a run); its first character costs a try
-    # wherever it occurs, whether the probe is there or not (about 1/20 of a step).
-    first = _SHARES.get(probe[0], _RARE_SHARE) * _LINE_CHARS / 20
-    return (-len(probe), expected(probe) + first, probe)
+    # The longest; then one that starts with a rare character (the search tries probes only
+    # where their first character is, so a common one costs a try at every place it occurs);
+    # then the rarest.
+    first = _SHARES.get(probe[0], _RARE_SHARE)
+    return (-len(probe), first >= .045, first >= .02, expected(probe), probe)
 
 
 def probe_for(text: str, kind: str) -> str | None:
@@ -299,9 +301,6 @@ def gate_for(rule: Rule) -> Gate | None:
     return Gate("probes", probes=tuple(good[:3]), phrase=kind == "phrase")
 
 
-_EQUALS_SKIP = "[" + re.escape(_EDGE_OR_SPACE) + "]*+"
-
-
 class Prefilter:
     """The gates of a list of rules (by index in that list), and which rules may match which
     lines of a document."""
@@ -353,7 +352,16 @@ class Prefilter:
             starts = frozenset(q for q in probes if p.startswith(q))
             ks = frozenset(k for k, sets in self.probe_sets.items() if any(s & starts for s in sets))
             self.by_match[p] = (starts, ks)
-        self.pattern = _trie_pattern(probes)
+        # One trie for probes starting with a rarer character (the search stops at each of
+        # those characters); one for each common first character, whose search goes from
+        # one occurrence of it to the next: far cheaper than stopping at every one in one trie.
+        common: dict[str, list[str]] = {}
+        for p in probes:
+            if _SHARES.get(p[0], 0) >= .02:
+                common.setdefault(p[0], []).append(p)
+        rare = [p for p in probes if _SHARES.get(p[0], 0) < .02]
+        self.patterns = [t for t in [_trie_pattern(rare)] + [_trie_pattern(ps) for _, ps in sorted(common.items())]
+                         if t is not None]
 
     def scan(self, lines: list[str], which: list[int]) -> tuple[dict[int, list[int]], dict[int, str]]:
         """For the lines `which` (indexes into `lines`, ascending): each gated rule's lines that
@@ -365,24 +373,26 @@ class Prefilter:
             return self._line_by_line(lines, which)
         eligible = set(which)
         text = "\n".join(lines)
-        cased = searched(text).split("\n")  # searched() of each line: it neither adds nor drops one
-        if self.pattern is not None:
-            joined = "\n".join(cased)
-            search = self.pattern.search
-            m = search(joined)
-            if m is not None:
-                offsets = list(accumulate((len(c) + 1 for c in cased), initial=0))
-                found: dict[int, set[str]] = {}
+        joined = searched(text)
+        cased = joined.split("\n")  # searched() of each line: it neither adds nor drops a line break
+        if self.patterns:
+            found: dict[int, set[str]] = {}
+            offsets = None
+            for pattern in self.patterns:
+                search = pattern.search
+                m = search(joined)
+                if m is not None and offsets is None:
+                    offsets = list(accumulate((len(c) + 1 for c in cased), initial=0))
                 while m is not None:
                     found.setdefault(bisect_right(offsets, m.start()) - 1, set()).add(m.group())
                     m = search(joined, m.start() + 1)
-                for i, got in found.items():
-                    if i not in eligible:
-                        continue
-                    seen = set().union(*(self.by_match[p][0] for p in got))
-                    for k in set().union(*(self.by_match[p][1] for p in got)):
-                        if all(not s.isdisjoint(seen) for s in self.probe_sets[k]):
-                            passed.setdefault(i, set()).add(k)
+            for i, got in found.items():
+                if i not in eligible:
+                    continue
+                seen = set().union(*(self.by_match[p][0] for p in got))
+                for k in set().union(*(self.by_match[p][1] for p in got)):
+                    if all(not s.isdisjoint(seen) for s in self.probe_sets[k]):
+                        passed.setdefault(i, set()).add(k)
         starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
         lined = "\n" + text
         for pattern, ks in self.leads:
@@ -395,7 +405,7 @@ class Prefilter:
             if unicodedata.is_normalized("NFKC", text):
                 if self.equals_lead is not None:
                     cased_starts = list(accumulate((len(c) + 1 for c in cased), initial=0))
-                    for m in self.equals_lead.finditer("\n" + "\n".join(cased)):
+                    for m in self.equals_lead.finditer("\n" + joined):
                         maybe.add(bisect_right(cased_starts, m.start()) - 1)
             else:
                 for i in which:
