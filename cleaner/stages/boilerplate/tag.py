@@ -176,7 +176,8 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
     filled = [i for i, line in enumerate(lines) if line.strip()]
     if not filled:
         return []
-    if prefilter is None or len(prefilter.rules) != len(rules) or any(a is not b for a, b in zip(prefilter.rules, rules)):
+    if (prefilter is None or len(prefilter.rules) != len(rules)
+            or any(a is not b for a, b in zip(prefilter.rules, rules))):
         prefilter = Prefilter(rules)
     if budget is not None and sum(len(lines[i]) for i in filled) * len(rules) > budget:
         if _examined(lines, filled, rules) > budget:
