@@ -1,6 +1,6 @@
 """The benchmarks still run: each part of bench/cluster_bench.py,
-bench/boilerplate_bench.py, bench/throughput_bench.py, bench/language_bench.py and
-bench/worst_case_bench.py on a tiny sample (--smoke).
+bench/boilerplate_bench.py, bench/throughput_bench.py, bench/language_bench.py,
+bench/worst_case_bench.py and bench/rules_bench.py on a tiny sample (--smoke).
 
 Parts that need ../shared/data are skipped by the bench itself when it is absent, so this
 also checks that they skip cleanly."""
@@ -44,6 +44,13 @@ def test_boilerplate_bench_smoke(tmp_path):
         assert part in results or f"{part}: skipped" in proc.stdout
     if "aeb" in results:
         assert results["aeb"]["cleaner"]["docs"] == 10
+
+
+def test_rules_bench_smoke(tmp_path):
+    proc, results = _smoke("rules_bench", tmp_path)
+    assert "audit: " in proc.stdout  # raw/ and generated articles need no shared data
+    if results:  # the lingua sentences are there
+        assert results["documents"] == 100 and results["median_rules_us_per_line"] > 0
 
 
 def test_generator_clutter_is_not_the_rule_examples():

@@ -14,6 +14,7 @@ from cleaner.core.document import Document
 from cleaner.core.stage import Stage
 from cleaner.core.text import WORD, word_count
 from cleaner.stages.boilerplate.decide import decide, join_lines
+from cleaner.stages.boilerplate.prefilter import Prefilter
 from cleaner.stages.boilerplate.rules import load_rules
 from cleaner.stages.boilerplate.tag import RULE_BUDGET_CHARS, OverBudget, tag_lines
 
@@ -27,6 +28,7 @@ class StripBoilerplate(Stage):
                  max_removed_fraction: float = 0.5, headline_max_words: int = 16,
                  budget: int = RULE_BUDGET_CHARS):
         self.rules = load_rules([Path(p) for p in rule_files])
+        self.prefilter = Prefilter(self.rules)  # which rules can match a line: derived from the rules
         self.protect_min_words = protect_min_words
         self.max_removed_fraction = max_removed_fraction
         self.headline_max_words = headline_max_words
@@ -35,7 +37,8 @@ class StripBoilerplate(Stage):
     def process(self, doc: Document) -> Document:
         lines = doc.text.split("\n")
         try:
-            tags = tag_lines(lines, self.rules, self.headline_max_words, doc.link_density, self.budget)
+            tags = tag_lines(lines, self.rules, self.headline_max_words, doc.link_density, self.budget,
+                             self.prefilter)
         except OverBudget:
             tags = []  # kept as it is: nothing is removed on the strength of rules that did not all run
             doc.flags.append({"flag": "rule_budget_exceeded", "rule": "boilerplate.budget",

@@ -6,9 +6,11 @@ tags. Rules are data (configs/rules/*.toml, loaded by rules.py)."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from cleaner.core.text import word_count
+from cleaner.stages.boilerplate.prefilter import Prefilter
 from cleaner.stages.boilerplate.rules import (MAX_MATCH_CHARS, Rule, ends_like_statement, fold, is_bullet,
                                               is_headline_like, is_sentence)
 
@@ -101,7 +103,9 @@ def _headline_runs(lines: list[str], filled: list[int], rule: Rule, headline_max
     """
     def fits(i: int) -> bool:
         line = lines[i]
-        return (rule.min_words <= word_count(line) and is_headline_like(line, headline_max_words)
+        # is_headline_like(line, headline_max_words), its cheap half first: most lines are prose
+        return (not ends_like_statement(line) and rule.min_words <= word_count(line)
+                and word_count(line.strip()) <= headline_max_words
                 and not _LIST_ITEM.match(line) and line.strip()[0].isupper())
 
     tags, k = [], 1
@@ -142,23 +146,47 @@ class OverBudget(Exception):
     """The line rules would examine more of a document than `budget` allows."""
 
 
+def _examined(lines: list[str], filled: list[int], rules: list[Rule]) -> int:
+    """Characters the line rules examine in one document: each rule counts the length of
+    every line in its scope whose word count is within its limits, as if every rule looked
+    at every such line (whatever the prefilter skips), so the budget does not depend on it."""
+    words = {i: word_count(lines[i]) if len(lines[i]) <= MAX_MATCH_CHARS else -1 for i in filled}
+    spent = 0
+    for rule in rules:
+        if rule.structural is not None:
+            continue
+        scope = {"any": filled, "first": filled[:1], "last": filled[-1:]}[rule.position]
+        spent += sum(len(lines[i]) for i in scope if rule.min_words <= words[i] <= rule.max_words)
+    return spent
+
+
 def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
-              link_density: dict[str, float] | None = None, budget: int | None = None) -> list[Tag]:
+              link_density: dict[str, float] | None = None, budget: int | None = None,
+              prefilter: Prefilter | None = None) -> list[Tag]:
     """Every (line, rule) hit, in rule order; nothing is removed here.
 
     `link_density` (from HTML extraction) maps a line's text to the share of it that was
     link text on the page; without it, link-density rules find nothing. `budget`: how many
     characters the line rules may examine in all (each rule that looks at a line counts
-    the line's length); over it, OverBudget is raised.
+    the line's length); over it, OverBudget is raised before any rule runs. `prefilter`:
+    `Prefilter(rules)`, built once by the caller (built here when not given); a line only
+    reaches the rules whose gate it passes (prefilter.py), which gives the tags asking
+    every rule would.
     """
-    spent = 0
     filled = [i for i, line in enumerate(lines) if line.strip()]
     if not filled:
         return []
-    position = {i: k for k, i in enumerate(filled)}
-    info: dict[int, tuple[int, str]] = {}  # line -> (word count, folded): once per line, not per rule
+    if (prefilter is None or len(prefilter.rules) != len(rules)
+            or any(a is not b for a, b in zip(prefilter.rules, rules))):
+        prefilter = Prefilter(rules)
+    if budget is not None and sum(len(lines[i]) for i in filled) * len(rules) > budget:
+        if _examined(lines, filled, rules) > budget:
+            raise OverBudget
+    # rule index -> the lines its gate lets through, in order (ungated rules: every line),
+    # and line -> fold(line), computed once, when needed
+    gated, folds = prefilter.scan(lines, [i for i in filled if len(lines[i]) <= MAX_MATCH_CHARS])
     tags: list[Tag] = []
-    for rule in rules:
+    for k, rule, regex_only, gated_rule in prefilter.plan:
         if rule.structural == "bullet_headline":
             tags.extend(_bullet_headlines(lines, filled, rule, headline_max_words, {t.line for t in tags}))
             continue
@@ -166,27 +194,37 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
             tags.extend(_headline_runs(lines, filled, rule, headline_max_words))
             continue
         if rule.structural == "link_dense":
-            tags.extend(_link_dense(lines, filled, rule, link_density or {}))
+            if link_density:  # without densities no line is link text: nothing to find
+                tags.extend(_link_dense(lines, filled, rule, link_density))
             continue
-        scope = {"any": filled, "first": filled[:1], "last": filled[-1:]}[rule.position]
+        if gated_rule:
+            scope = gated.get(k)
+            if not scope:
+                continue
+            if rule.position != "any":
+                scope = [i for i in scope if i == (filled[0] if rule.position == "first" else filled[-1])]
+        else:
+            scope = {"any": filled, "first": filled[:1], "last": filled[-1:]}[rule.position]
+        # A rule that is a regex alone fails on most lines it sees: asked first, before
+        # the word count and fold it would otherwise need (the answer is the same).
         for i in scope:
-            if i not in info:
-                info[i] = (word_count(lines[i]), fold(lines[i])) if len(lines[i]) <= MAX_MATCH_CHARS else (-1, "")
-            words, folded = info[i]
+            line = lines[i]
+            if len(line) > MAX_MATCH_CHARS or (regex_only and rule.regex.search(line) is None):
+                continue
+            words = word_count(line)
             if not rule.min_words <= words <= rule.max_words:  # most lines, most rules: no call
                 continue
-            spent += len(lines[i])
-            if budget is not None and spent > budget:
-                raise OverBudget
-            hit = rule.matches_line(lines[i], words, folded)
+            if i not in folds:
+                folds[i] = fold(line)
+            hit = rule.matches_line(line, words, folds[i])
             if not hit:
                 continue
             match = hit if isinstance(hit, re.Match) else None
             tags.append(Tag(i, rule, match=match))
             # "Read more: <headline>" names its one link itself; only a bare marker heads a list.
-            if rule.followed_by and not (match and word_count(lines[i][match.end():]) >= 2):
-                k = position[i] + 1
-                for j in filled[k : k + rule.followed_by]:
+            if rule.followed_by and not (match and word_count(line[match.end():]) >= 2):
+                after = bisect_left(filled, i) + 1
+                for j in filled[after : after + rule.followed_by]:
                     if not is_headline_like(lines[j], headline_max_words):
                         break
                     tags.append(Tag(j, rule, f"listed after marker line {i + 1}"))

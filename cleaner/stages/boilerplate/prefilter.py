@@ -1,0 +1,458 @@
+r"""Which line rules can match which lines of a document, found for the whole document at
+once instead of asking every rule about every line (#18).
+
+Each line rule gets a *gate* at load, derived from the rule itself (rules are data: a new
+rule needs nothing extra). A gate is a condition every line the rule tags meets, so a
+line that fails it is skipped without asking the rule. It is only ever a *necessary*
+condition: a line that passes still goes through `Rule.matches_line` in full, so the tags
+are exactly those of asking every rule (tests/test_prefilter.py compares the two).
+
+- *lead*: a regex that matches only at the start of a line, after characters it may skip
+  (`^\W*(read more|see also)`, `^\s*+(By|Von)`, `^\s*+\d{4}-`): one of its texts (or a
+  digit) must follow the line's first run of skippable characters (no text starts with
+  one). One search per kind of skip, `"\n" + skip + (texts of every such rule, with the
+  rule's own flags)`, over the whole text, finds the lines; the rules of that skip ask them.
+- *equals*: the line's fold, edges stripped, must be one of the rule's entries, so its
+  fold starts (edges and spaces skipped) with an entry's first word. One search of the
+  document's case-folded text finds the lines that do; those are folded and looked up.
+- *probes*: short strings, one of which every line the rule tags contains once searched()
+  (case-folded, the i-family made one letter). A probe is a piece (up to `PROBE_CHARS`,
+  preferably starting with a rare character) of one of the rule's `any` phrases (or of an
+  `all` phrase), or of literal text every match of its regex contains (`(?i)cookie`, the
+  words of `(a|b|c)`, a class of a few characters: `[:：]`; found in the parsed pattern,
+  as regex_check.py reads it). Why searched() keeps that true:
+  - a phrase is found in `fold(line)`, the case-folded, NFKC-normalised line with
+    whitespace runs made one space; for a line NFKC leaves as it is, a piece of a phrase
+    without whitespace is in `line.casefold()`. On lines NFKC changes every phrase rule
+    is asked.
+  - a regex literal: `re` with IGNORECASE lets a pattern character match text characters
+    with the same simple lower case (and the pairs of `re._casefix`); all of those look the
+    same in searched(). Without IGNORECASE the text is the literal itself.
+  All probes go into a few tries of alternatives (one per common first character, one
+  for the rest), searched for over the document's searched() text. Where several probes
+  match at one place, the trie gives the longest and the others are its prefixes; the
+  search goes on from the next character, so every occurrence of every probe is found.
+- *none*: a rule whose literals are all common (a full stop) or cannot be named sees every
+  line, as before.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from itertools import accumulate
+from re import _constants as C  # the parser's opcodes
+from re import _parser
+
+from cleaner.stages.boilerplate.rules import _EDGE_PUNCT, Rule, fold
+
+_REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT)
+PROBE_CHARS = 4  # the longest probe: longer ones rarely make a line rarer
+# How often a character occurs in prose of the languages the rules are written for (a
+# rough share of the characters of a line; Cyrillic within Cyrillic text). Unlisted: rare.
+_SHARES = {
+    " ": .16, ".": .01, ",": .012, "-": .003, ":": .004, "'": .002, "’": .001, '"': .001, "(": .001, ")": .001,
+    **{d: .003 for d in "0123456789"},
+    "e": .12, "a": .08, "i": .07, "n": .07, "o": .07, "s": .065, "r": .065, "t": .065, "l": .045,
+    "d": .04, "u": .04, "c": .035, "h": .03, "m": .028, "p": .022, "g": .018, "b": .013, "f": .012,
+    "v": .01, "é": .01, "w": .008, "y": .008, "k": .008, "z": .006, "j": .003, "q": .003, "x": .002,
+    **{c: .002 for c in "àèçáíóúñüäöâêôûœëï"},
+    "о": .10, "е": .08, "а": .075, "и": .07, "н": .06, "т": .06, "с": .05, "і": .05, "р": .045, "в": .04,
+    "л": .04, "к": .035, "м": .03, "д": .03, "п": .025, "у": .025, "я": .02, "ы": .018, "ь": .016,
+    "г": .016, "з": .016, "б": .015, "ч": .013, "й": .011, "х": .009, "ж": .008, "ш": .007, "ю": .006,
+    "ї": .006, "ц": .005, "є": .004, "щ": .003, "э": .003, "ф": .002,
+}
+_RARE_SHARE = .0005
+# A gate whose probes are expected this many times a line or more is not worth having.
+_MAX_EXPECTED = 3.0
+_LINE_CHARS = 100  # a line of prose, for the expectations above
+# Every character str.isspace() (and so str.split()) takes for whitespace (a test checks).
+_WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200b))) + \
+    "\u2028\u2029\u202f\u205f\u3000"
+_EDGE_OR_SPACE = _EDGE_PUNCT + _WHITESPACE
+
+
+def _longest(sets: list[frozenset[str]]) -> frozenset[str]:
+    """Of several required sets, the one whose shortest literal is longest."""
+    return max(sets, key=lambda s: (min(map(len, s)), -len(s), sorted(s)))
+
+
+def required_sets(items) -> list[frozenset[str]]:
+    """Sets of literals such that every match of the parsed sequence `items` contains one
+    literal of each set. Conservative: anything not understood requires nothing."""
+    sets: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op == C.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            sets.append(frozenset(["".join(run)]))
+            run = []
+        if op == C.IN and len(av) <= 4 and all(o == C.LITERAL for o, _ in av):
+            sets.append(frozenset(chr(v) for _, v in av))  # a class of a few characters: [:：]
+        elif op == C.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            if not add_flags and not del_flags:  # flags scoped to a group: not looked into
+                sets += required_sets(sub)
+        elif op == C.ATOMIC_GROUP:
+            sets += required_sets(av)
+        elif op in _REPEATS:
+            lo, _hi, sub = av
+            if lo >= 1:
+                sets += required_sets(sub)
+        elif op == C.BRANCH:
+            needs = [required_sets(branch) for branch in av[1]]
+            if needs and all(needs):  # one literal of one set of each alternative
+                sets.append(frozenset().union(*(_longest(n) for n in needs)))
+    if run:
+        sets.append(frozenset(["".join(run)]))
+    return sets
+
+
+def regex_sets(pattern: re.Pattern) -> list[frozenset[str]]:
+    return required_sets(_parser.parse(pattern.pattern, pattern.flags))
+
+
+def _one_i(text: str) -> str:
+    return text.replace("ı", "i").replace("i\u0307", "i")
+
+
+def searched(text: str) -> str:
+    """What probes are looked for in: `text` case-folded, the i-family made one letter."""
+    return _one_i(text.casefold())
+
+
+def expected(probe: str) -> float:
+    """About how many times a line of prose holds `probe` (letters follow each other far
+    more often than their shares multiplied say: each one after the first counts 5 times)."""
+    share = 1.0
+    for ch in probe:
+        share *= _SHARES.get(ch, _RARE_SHARE)
+    return share * _LINE_CHARS * 5 ** (len(probe) - 1)
+
+
+def _cost(probe: str) -> tuple:
+    # The longest; then one that starts with a rare character (the search tries probes only
+    # where their first character is, so a common one costs a try at every place it occurs);
+    # then the rarest.
+    first = _SHARES.get(probe[0], _RARE_SHARE)
+    return (-len(probe), first >= .045, first >= .02, expected(probe), probe)
+
+
+def probe_for(text: str, kind: str) -> str | None:
+    """The best piece of `text` to look for in `searched(line)` (see the module docstring):
+    `kind` "phrase" (a folded phrase: no whitespace in the probe) or "regex" (a regex
+    literal). None when `text` has no piece."""
+    segments = [_one_i(seg) for seg in text.split()] if kind == "phrase" else [searched(text)]
+    segments = [piece for seg in segments for piece in seg.split("\u0307") if piece]
+    segments = [piece for seg in segments for piece in seg.split("\n") if piece]  # lines have none
+    pieces = [seg[k : k + PROBE_CHARS] for seg in segments for k in range(len(seg))]
+    return min(pieces, key=_cost) if pieces else None
+
+
+def _trie_pattern(probes: list[str]) -> re.Pattern | None:
+    """One pattern matching any of `probes` at a position, the longest where several do
+    (the others matching there are its prefixes)."""
+    if not probes:
+        return None
+    trie: dict = {}
+    for probe in probes:
+        node = trie
+        for ch in probe:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        # The most common characters first: where a line has one, it is found after few tries.
+        order = sorted((ch for ch in node if ch), key=lambda ch: (-_SHARES.get(ch, 0), ch))
+        alts = [re.escape(ch) + emit(node[ch]) for ch in order]
+        if "" in node:
+            alts.append("")  # tried last: a longer probe first
+        if len(alts) == 1:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")"
+
+    return re.compile(emit(trie))
+
+
+# Items a regex may skip before its first word at the start of a line (`^\W*`, `^\s*+\(?`):
+# repeats of non-word characters, spaces or one uncased character, none of them cased.
+# (as patterns that never cross a line break: lines are searched for in the whole text)
+_SKIP_CLASSES = {(C.IN, ((C.CATEGORY, C.CATEGORY_NOT_WORD),)): r"[^\w\n]",
+                 (C.IN, ((C.CATEGORY, C.CATEGORY_SPACE),)): r"[^\S\n]"}
+
+
+def _skip_item(item) -> str | None:
+    op, av = item
+    if op not in _REPEATS or av[0] != 0 or len(av[2]) != 1:
+        return None
+    inner = av[2][0]
+    key = (inner[0], tuple(inner[1])) if inner[0] == C.IN else None
+    if key in _SKIP_CLASSES:
+        return _SKIP_CLASSES[key]
+    ch = chr(inner[1]) if inner[0] == C.LITERAL else ""
+    if ch and ch != "\n" and not ch.isalnum() and ch.lower() == ch.upper():
+        return re.escape(ch)
+    return None
+
+
+# Stands for "a decimal digit" (\d: str.isdecimal) among the texts a regex starts with.
+DIGIT = ("digit",)
+_DIGIT_ITEM = (C.IN, [(C.CATEGORY, C.CATEGORY_DIGIT)])
+
+
+def _leads(items) -> set | None:
+    """The literal texts (or DIGIT) one of which starts every match of `items`; None if
+    unknown."""
+    if not items:
+        return None
+    op, av = items[0]
+    if op in _REPEATS and av[0] >= 1 and len(av[2]) == 1 and av[2][0] == _DIGIT_ITEM:
+        return {DIGIT}
+    if op == C.LITERAL:
+        run = []
+        for op2, av2 in items:
+            if op2 != C.LITERAL:
+                break
+            run.append(chr(av2))
+        return {"".join(run)}
+    if op == C.SUBPATTERN and not av[1] and not av[2]:
+        return _leads(list(av[3]))
+    if op == C.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            sub = _leads(list(branch))
+            if not sub:
+                return None
+            out |= sub
+        return out
+    return None
+
+
+def line_leads(pattern: re.Pattern) -> tuple[str, frozenset[str]] | None:
+    r"""For a regex `^`, then characters it may skip (`\W*`, `\s*+`, `\(?`), then one of
+    some literal texts: the skipped characters (as a class) and the texts. Every match then
+    has one of the texts right after the line's first run of skippable characters (the
+    texts start with none of them). None for any other regex."""
+    if pattern.flags & re.ASCII:  # \W would then skip letters beyond ASCII
+        return None
+    items = list(_parser.parse(pattern.pattern, pattern.flags))
+    if not items or items[0] != (C.AT, C.AT_BEGINNING):
+        return None
+    skips = []
+    k = 1
+    while k < len(items) and _skip_item(items[k]) is not None:
+        skips.append(_skip_item(items[k]))
+        k += 1
+    leads = _leads(items[k:])
+    if not leads or "" in leads:
+        return None
+    skip = "(?:" + "|".join(sorted(set(skips))) + ")*+" if skips else ""
+    skipper = re.compile(skip)
+    if any(lead is not DIGIT and skipper.fullmatch(lead[0]) for lead in leads):
+        return None
+    return skip, frozenset(leads)
+
+
+@dataclass
+class Gate:
+    kind: str  # "equals", "lead" or "probes"
+    literals: frozenset[str] = frozenset()  # equals: the entries; lead: the texts
+    skip: str = ""  # lead: the characters skipped before them, as a pattern
+    flags: str = ""  # lead: "i" when the texts are matched ignoring case
+    # probes: a line passes when it holds one probe of each set
+    probes: tuple[frozenset[str], ...] = ()
+    phrase: bool = False  # probes from folded phrases (valid on lines NFKC leaves as they are)
+
+
+def gate_for(rule: Rule) -> Gate | None:
+    """The rule's gate (see the module docstring), or None: the rule sees every line."""
+    if rule.structural is not None:
+        return None
+    if rule.equals:
+        return Gate("equals", frozenset(rule.equals))
+    if rule.regex is not None:
+        leads = line_leads(rule.regex)
+        if leads is not None:
+            return Gate("lead", leads[1], leads[0], "i" if rule.regex.flags & re.IGNORECASE else "")
+    if rule.any or rule.all:
+        sets = ([frozenset(rule.any)] if rule.any else []) + [frozenset([p]) for p in rule.all]
+        kind = "phrase"
+    elif rule.regex is not None:
+        sets = regex_sets(rule.regex)
+        kind = "regex"
+    else:
+        return None
+    options = []
+    for literals in sets:
+        probes = frozenset(probe_for(x, kind) for x in literals)
+        if None not in probes:
+            # Short probes of common characters are found far more often than estimated.
+            weak = any(len(p) < 3 and any(_SHARES.get(c, 0) > _RARE_SHARE for c in p) for p in probes)
+            options.append(((weak, sum(map(expected, probes))), sorted(probes), probes))
+    options.sort()
+    if not options or options[0][0][1] > _MAX_EXPECTED:
+        return None
+    # The best set, and any other about as rare (a line must hold a probe of each).
+    good = [options[0][2]] + [probes for cost, _, probes in options[1:] if cost <= (False, 0.01)]
+    return Gate("probes", probes=tuple(good[:3]), phrase=kind == "phrase")
+
+
+class Prefilter:
+    """The gates of a list of rules (by index in that list), and which rules may match which
+    lines of a document."""
+
+    def __init__(self, rules: list[Rule]):
+        self.rules = list(rules)
+        self.gates: list[Gate | None] = [gate_for(r) for r in self.rules]
+        line_rules = [k for k, r in enumerate(self.rules) if r.structural is None]
+        kinds = {k: self.gates[k].kind if self.gates[k] else None for k in line_rules}
+        self.ungated = [k for k in line_rules if kinds[k] is None]
+        self.phrase_rules = [k for k in line_rules if kinds[k] == "probes" and self.gates[k].phrase]
+        self.equals_rules = [k for k in line_rules if kinds[k] == "equals"]
+        self.by_equals: dict[str, list[int]] = {}
+        for k in self.equals_rules:
+            for key in sorted(self.gates[k].literals):
+                self.by_equals.setdefault(key, []).append(k)
+        # Rules whose matches start right after a line's first run of skippable characters,
+        # by what they skip: one pattern each, "\n", the skip, then one of the rules' texts
+        # (with the rules' own flags) or a digit, searched for in "\n" + the whole text.
+        groups: dict[str, list[int]] = {}
+        for k in line_rules:
+            if kinds[k] == "lead":
+                groups.setdefault(self.gates[k].skip, []).append(k)
+        self.leads: list[tuple[re.Pattern, list[int]]] = []
+        for skip, ks in sorted(groups.items()):
+            alts = []
+            for k in ks:
+                gate = self.gates[k]
+                texts = sorted((x for x in gate.literals if x is not DIGIT), key=lambda x: (-len(x), x))
+                if texts:
+                    alts.append(f"(?{gate.flags}:" + "|".join(map(re.escape, texts)) + ")" if gate.flags
+                                else "(?:" + "|".join(map(re.escape, texts)) + ")")
+                if DIGIT in gate.literals:
+                    alts.append(r"\d")
+            self.leads.append((re.compile("\n" + skip + "(?:" + "|".join(dict.fromkeys(alts)) + ")"), ks))
+        # An `equals` line starts, edges and spaces skipped, with the first word of its entry,
+        # case-folded (on text NFKC leaves as it is): searched for in searched(text).
+        firsts = sorted({_one_i(key.split(" ")[0]) for key in self.by_equals}, key=lambda x: (-len(x), x))
+        self.equals_lead = (re.compile("\n[" + re.escape(_EDGE_OR_SPACE.replace("\n", "")) + "]*+(?:"
+                                       + "|".join(map(re.escape, firsts)) + ")") if firsts else None)
+        # What tag_lines walks, in rule order: (index, rule, a regex and nothing else, gated)
+        self.plan = [(k, r, r.regex is not None and not (r.equals or r.any or r.all or r.none),
+                      self.gates[k] is not None) for k, r in enumerate(self.rules)]
+        self.probe_sets = {k: self.gates[k].probes for k in line_rules if kinds[k] == "probes"}
+        probes = sorted({p for sets in self.probe_sets.values() for s in sets for p in s})
+        # A match of a probe is also a match of every probe that starts it.
+        self.by_match: dict[str, tuple[frozenset[str], frozenset[int]]] = {}
+        for p in probes:
+            starts = frozenset(q for q in probes if p.startswith(q))
+            ks = frozenset(k for k, sets in self.probe_sets.items() if any(s & starts for s in sets))
+            self.by_match[p] = (starts, ks)
+        # One trie for probes starting with a rarer character (the search stops at each of
+        # those characters); one for each common first character, whose search goes from
+        # one occurrence of it to the next: far cheaper than stopping at every one in one trie.
+        common: dict[str, list[str]] = {}
+        for p in probes:
+            if _SHARES.get(p[0], 0) >= .02:
+                common.setdefault(p[0], []).append(p)
+        rare = [p for p in probes if _SHARES.get(p[0], 0) < .02]
+        self.patterns = [t for t in [_trie_pattern(rare)] + [_trie_pattern(ps) for _, ps in sorted(common.items())]
+                         if t is not None]
+
+    def scan(self, lines: list[str], which: list[int]) -> tuple[dict[int, list[int]], dict[int, str]]:
+        """For the lines `which` (indexes into `lines`, ascending): each gated rule's lines that
+        pass its gate, in order (ungated rules, not listed, see every line), and the folds it
+        had to compute on the way (line -> fold(line))."""
+        passed: dict[int, set[int]] = {}
+        folds: dict[int, str] = {}
+        if any("\n" in line for line in lines):  # lines are found in the text joined by line breaks
+            return self._line_by_line(lines, which)
+        eligible = set(which)
+        text = "\n".join(lines)
+        joined = searched(text)
+        cased = joined.split("\n")  # searched() of each line: it neither adds nor drops a line break
+        if self.patterns:
+            found: dict[int, set[str]] = {}
+            offsets = None
+            for pattern in self.patterns:
+                search = pattern.search
+                m = search(joined)
+                if m is not None and offsets is None:
+                    offsets = list(accumulate((len(c) + 1 for c in cased), initial=0))
+                while m is not None:
+                    found.setdefault(bisect_right(offsets, m.start()) - 1, set()).add(m.group())
+                    m = search(joined, m.start() + 1)
+            for i, got in found.items():
+                if i not in eligible:
+                    continue
+                seen = set().union(*(self.by_match[p][0] for p in got))
+                for k in set().union(*(self.by_match[p][1] for p in got)):
+                    if all(not s.isdisjoint(seen) for s in self.probe_sets[k]):
+                        passed.setdefault(i, set()).add(k)
+        starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
+        lined = "\n" + text
+        for pattern, ks in self.leads:
+            for m in pattern.finditer(lined):
+                i = bisect_right(starts, m.start()) - 1
+                if i in eligible:
+                    passed.setdefault(i, set()).update(ks)
+        if self.equals_rules or self.phrase_rules:
+            maybe: set[int] = set()
+            if unicodedata.is_normalized("NFKC", text):
+                if self.equals_lead is not None:
+                    cased_starts = list(accumulate((len(c) + 1 for c in cased), initial=0))
+                    for m in self.equals_lead.finditer("\n" + joined):
+                        maybe.add(bisect_right(cased_starts, m.start()) - 1)
+            else:
+                for i in which:
+                    if not unicodedata.is_normalized("NFKC", lines[i]):
+                        passed.setdefault(i, set()).update(self.phrase_rules)
+                        maybe.add(i)
+                    elif self.equals_lead is not None and self.equals_lead.match("\n" + cased[i]):
+                        maybe.add(i)
+            if self.equals_rules:
+                for i in sorted(maybe & eligible):
+                    folds[i] = fold(lines[i])
+                    ks = self.by_equals.get(folds[i].strip(_EDGE_PUNCT))
+                    if ks:
+                        passed.setdefault(i, set()).update(ks)
+        gated: dict[int, list[int]] = {}
+        for i in sorted(passed):
+            for k in passed[i]:
+                gated.setdefault(k, []).append(i)
+        return gated, folds
+
+    def _line_by_line(self, lines: list[str], which: list[int]) -> tuple[dict[int, list[int]], dict[int, str]]:
+        """scan() for lines of which some hold a line break: those reach every gated rule."""
+        gated: dict[int, list[int]] = {}
+        folds: dict[int, str] = {}
+        every = sorted(k for k, g in enumerate(self.gates) if g is not None)
+        for i in which:
+            if "\n" in lines[i]:
+                one = {k: [0] for k in every}
+            else:
+                one, fold_one = self.scan([lines[i]], [0])
+                if 0 in fold_one:
+                    folds[i] = fold_one[0]
+            for k in one:
+                gated.setdefault(k, []).append(i)
+        return gated, folds
+
+    def candidates(self, line: str) -> list[int]:
+        """The gated rules `line` passes the gate of (ungated ones see every line)."""
+        gated, _ = self.scan([line], [0])
+        return sorted(gated)
+
+    def describe(self) -> list[dict]:
+        """Each rule's gate, for benches and tests."""
+        rows = []
+        for rule, gate in zip(self.rules, self.gates):
+            kind = gate.kind if gate else ("structural" if rule.structural else "none")
+            rows.append({"rule": rule.id, "gate": kind,
+                         "probes": [sorted(s) for s in gate.probes] if gate else [],
+                         "expected": [round(sum(map(expected, s)), 3) for s in gate.probes] if gate else []})
+        return rows
