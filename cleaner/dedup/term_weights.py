@@ -107,7 +107,7 @@ def zipf_of(words: set[str], lang: str) -> dict[str, float]:
     few thousand of a list's 300,000 words, so it neither builds nor keeps the whole table
     (~35 MB a language). Looked up in the user's cache of the list (zipf_cache.py: a query
     for these words alone); without one, the list is streamed once, keeping only these,
-    and the cache file is written on the way."""
+    and, if an earlier run needed the list too, the cache file is written on the way."""
     known = _ZIPF_SEEN.setdefault(lang, {})
     if len(known) > _ZIPF_SEEN_MAX:  # a bound: a long-lived process sees ever more names
         known.clear()
@@ -119,12 +119,14 @@ def zipf_of(words: set[str], lang: str) -> dict[str, float]:
     buckets = zipf_cache.lookup(source, words)
     if buckets is None:
         buckets = {}
-        cache = zipf_cache.Builder(source)
+        cache = zipf_cache.Builder(source) if zipf_cache.wanted_before(source) else None
         for index, bucket in list_buckets(source, lang):
-            cache.add(index, bucket)
+            if cache is not None:
+                cache.add(index, bucket)
             for word in words.intersection(bucket):
                 buckets[word] = index  # a word in two buckets: the last one, as the cache keeps
-        cache.finish()
+        if cache is not None:
+            cache.finish()
     for word in words:
         index = buckets.get(word)
         found[word] = 0.0 if index is None else round(9.0 - index / 100, 2)
