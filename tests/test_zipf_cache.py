@@ -136,3 +136,15 @@ def test_languages_and_numbers_as_wordfreq_has_them():
     for n in ("2025", "1999", "12", "007", "3,000", "4.5", "27", "100000"):
         assert numbers.smash_numbers(n) == wordfreq.numbers.smash_numbers(n)
         assert numbers.digit_freq(n) == wordfreq.numbers.digit_freq(n)
+
+
+def test_a_list_that_fails_midway_leaves_no_temporary_file(cache, monkeypatch):
+    def broken(source, lang):
+        yield 0, ["le", "la"]
+        raise ValueError("truncated list")
+
+    zipf_cache.wanted_before(source())  # the second use: this lookup builds
+    monkeypatch.setattr(term_weights, "list_buckets", broken)
+    with pytest.raises(ValueError):
+        zipf_of({"paris"}, LANG)
+    assert sorted(p.name for p in cache.iterdir()) == [zipf_cache.cache_file(source()).with_suffix(".wanted").name]

@@ -120,11 +120,16 @@ def zipf_of(words: set[str], lang: str) -> dict[str, float]:
     if buckets is None:
         buckets = {}
         cache = zipf_cache.Builder(source) if zipf_cache.wanted_before(source) else None
-        for index, bucket in list_buckets(source, lang):
+        try:
+            for index, bucket in list_buckets(source, lang):
+                if cache is not None:
+                    cache.add(index, bucket)
+                for word in words.intersection(bucket):
+                    buckets[word] = index  # a word in two buckets: the last one, as the cache keeps
+        except BaseException:  # an unreadable list, an interrupt: no temporary file left behind
             if cache is not None:
-                cache.add(index, bucket)
-            for word in words.intersection(bucket):
-                buckets[word] = index  # a word in two buckets: the last one, as the cache keeps
+                cache.abandon()
+            raise
         if cache is not None:
             cache.finish()
     for word in words:
