@@ -230,7 +230,9 @@ def link_stories(reps: list[Document], cfg, weights: list[DocTerms] | None = Non
     the edges >= threshold. Weaker edges between components can never count, so they are
     dropped, and each component is clustered on its own: the same result as clustering
     everything at once (ids and tie-breaks are global), in memory bounded by the largest
-    component instead of by all edges."""
+    component instead of by all edges. A component of LOCAL_MIN_DOCS+ documents is then
+    clustered on its own term frequencies, against story.local_threshold (local_edges):
+    the component, not the run, is what it is measured against."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
