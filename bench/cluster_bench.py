@@ -198,6 +198,7 @@ ABLATIONS = {
     "hard date window (outside_window_factor 0)": {"story": {"outside_window_factor": 0.0}},
     "neither gate nor window": {"story": {"min_shared_lead_names": 0, "date_window_days": 400}},
     "no split step (split_ratio 0)": {"story": {"split_ratio": 0.0}},
+    "no component-local weights (local_df_factor 0)": {"story": {"local_df_factor": 0.0}},
     "no corpus frequency (corpus_docs 10^9)": {"story": {"corpus_docs": 10**9}},
     "no title/lead boost (lead_boost 1)": {"story": {"lead_boost": 1.0}},
     "no date terms (date_weight 0)": {"story": {"date_weight": 0.0}},

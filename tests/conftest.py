@@ -17,6 +17,21 @@ RAW = ROOT / "raw"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_dir(tmp_path_factory):
+    """wordfreq's cached lists (dedup/zipf_cache.py) go to a folder of the test session,
+    never the user's ~/.cache: for this process and the CLI runs it starts."""
+    from cleaner.dedup.zipf_cache import CACHE_ENV
+
+    before = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("cleaner-cache"))
+    yield
+    if before is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = before
+
+
 @pytest.fixture(scope="session")
 def cfg():
     return load_config()

@@ -173,3 +173,24 @@ def test_a_lead_gate_without_a_lead_is_refused():
     with pytest.raises(ConfigError, match="story.lead_words"):
         config_from_dict({"story": {"lead_words": 0}})
     assert config_from_dict({"story": {"lead_words": 0, "min_shared_lead_names": 0}})
+
+
+def test_inside_a_component_what_all_its_documents_print_weighs_less():
+    """stories.local_edges: a name all four documents print (the person) counts half, so a
+    pair sharing only it falls, and a pair sharing its event's own place does not."""
+    from cleaner.dedup.stories import local_edges
+    from cleaner.dedup.term_weights import DocTerms
+
+    story = CFG["story"]
+    docs = [signed(f"Report {i} of the day.", doc_id=f"d{i}") for i in range(4)]
+    terms = [{"rinaldo": 10.0, "tarvisio": 10.0}, {"rinaldo": 10.0, "tarvisio": 10.0},
+             {"rinaldo": 10.0, "bellagio": 10.0}, {"rinaldo": 10.0, "bellagio": 10.0}]
+    weights = [DocTerms(w, {}, sum(w.values())) for w in terms]
+    edges = {(i, j): similarity(weights[i], weights[j]) for i in range(4) for j in range(i + 1, 4)}
+    assert edges[(0, 2)] == pytest.approx(1 / 3)
+    local = local_edges(docs, list(range(4)), edges, weights, story)
+    a = story["local_df_factor"]
+    rinaldo, place = 10.0 * (1 - a), 10.0 * (1 - a / 3)  # printed by 4 of 4, and by 2 of 4
+    assert local[(0, 1)] == pytest.approx(1.0)  # same event: every term shared
+    assert local[(0, 2)] == pytest.approx(rinaldo / (2 * (rinaldo + place) - rinaldo))
+    assert local[(0, 2)] < edges[(0, 2)]

@@ -91,6 +91,8 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "date_weight": Spec(float, 0.0),
         "corpus_docs": Spec(int, 1),
         "split_ratio": Spec(float, 0.0, 1.0),
+        "local_df_factor": Spec(float, 0.0, 1.0),
+        "local_threshold": Spec(float, 0.0, 1.0),
         "outside_window_factor": Spec(float, 0.0, 1.0),
         "window_days": Spec(int, 0),
         "window_batches": Spec(int, 0),

@@ -21,7 +21,7 @@ import numpy as np
 from cleaner.core.document import DUPLICATE, KEPT, Document, dump
 from cleaner.dedup.bands import BandIndex
 from cleaner.dedup.signatures import jaccard
-from cleaner.dedup.stories import doc_weights, link_stories
+from cleaner.dedup.stories import LOCAL_MIN_DOCS, doc_weights, link_stories
 from cleaner.dedup.term_weights import TermWeights, doc_terms, shared_evidence, similarity
 
 EXACT, NEAR, STORY, CANONICAL = "exact", "near", "story", "canonical"
@@ -235,6 +235,8 @@ def story_records(groups: list[Record], clusters: list[list[int]], edges: dict, 
     """One record per cluster of groups, the first group's canonical its canonical; `keys`
     (one per cluster) fixes each record's id key, else the first group's."""
     threshold = cfg["story"]["threshold"]
+    local = (f" (or story.local_threshold {cfg['story']['local_threshold']} on component-local weights, "
+             f"in a component of {LOCAL_MIN_DOCS}+ linked documents)") if cfg["story"]["local_df_factor"] else ""
     records = []
     for n, cluster_ in enumerate(clusters):
         # Groups are in preference order of their canonicals: the first one's canonical wins.
@@ -255,7 +257,7 @@ def story_records(groups: list[Record], clusters: list[list[int]], edges: dict, 
                     _estimate(array_of(m.doc, "story_mh", store), canon_mh), shared, evidence,
                     reason=(f"same story: average weighted term Jaccard {avg:.3f} to the other "
                             f"{len(cluster_) - 1} group(s) of the record, merged at >= story.threshold "
-                            f"{threshold}{via}")))
+                            f"{threshold}{local}{via}")))
         records.append(record)
     return records
 

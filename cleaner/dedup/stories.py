@@ -186,6 +186,40 @@ def _leaves(node) -> list[int]:
     return out
 
 
+LOCAL_MIN_DOCS = 4  # a component of fewer documents is clustered on the run's own weights
+
+
+def local_edges(reps: list[Document], nodes: list[int], edges: dict[tuple[int, int], float],
+                weights: list[DocTerms], story) -> dict[tuple[int, int], float]:
+    """The edges of one component (LOCAL_MIN_DOCS+ documents linked at story.threshold),
+    measured again with the component's own term frequencies.
+
+    What a component's documents all print is what joined them: the person, the team, the
+    country. It cannot tell which of the component's events two of them tell (the same
+    boxer's two fights, the same company's two arrests); what differs between those events
+    can (the opponent, the place, the day). So inside the component a term weighs
+    1 - story.local_df_factor x (df - 1) / (m - 1), df being how many of its m documents
+    print it: a term every document prints weighs (1 - local_df_factor), one only this pair
+    prints keeps its weight. Those similarities are lower overall, so the component is
+    clustered against story.local_threshold instead of story.threshold. The date window's
+    factor applies as before."""
+    a = story["local_df_factor"]
+    m = len(nodes)
+    df: dict[str, int] = defaultdict(int)
+    for i in nodes:
+        for t in weights[i].weights:
+            df[t] += 1
+    local = {}
+    for i in nodes:
+        w = {t: x * (1.0 - a * (df[t] - 1) / (m - 1)) for t, x in weights[i].weights.items()}
+        local[i] = DocTerms(w, weights[i].lines, sum(w.values()))
+    out = {}
+    for (i, j), s in edges.items():
+        factor, _ = window_factor(reps[i], reps[j], story["date_window_days"], story["outside_window_factor"])
+        out[(i, j)] = similarity(local[i], local[j]) * factor if s else 0.0
+    return out
+
+
 def link_stories(reps: list[Document], cfg, weights: list[DocTerms] | None = None
                  ) -> tuple[list[list[int]], dict[tuple[int, int], float]]:
     """Story clusters over the representatives (indices into `reps`), and the edges that
@@ -196,7 +230,9 @@ def link_stories(reps: list[Document], cfg, weights: list[DocTerms] | None = Non
     the edges >= threshold. Weaker edges between components can never count, so they are
     dropped, and each component is clustered on its own: the same result as clustering
     everything at once (ids and tie-breaks are global), in memory bounded by the largest
-    component instead of by all edges."""
+    component instead of by all edges. A component of LOCAL_MIN_DOCS+ documents is then
+    clustered on its own term frequencies, against story.local_threshold (local_edges):
+    the component, not the run, is what it is measured against."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -225,7 +261,11 @@ def link_stories(reps: list[Document], cfg, weights: list[DocTerms] | None = Non
         part = by_edge[lo:hi]
         comp_edges = dict(zip(zip(left[part].tolist(), right[part].tolist()), sims[part].tolist()))
         nodes = by_node[node_bounds[comp]:node_bounds[comp + 1]].tolist()
-        clusters.extend(average_linkage(nodes, comp_edges, threshold, story["split_ratio"]))
+        comp_threshold = threshold
+        if story["local_df_factor"] and len(nodes) >= LOCAL_MIN_DOCS:
+            comp_edges = local_edges(reps, nodes, comp_edges, weights, story)
+            comp_threshold = story["local_threshold"]
+        clusters.extend(average_linkage(nodes, comp_edges, comp_threshold, story["split_ratio"]))
         edges.update(comp_edges)
     linked = {i for c in clusters for i in c}
     clusters.extend([i] for i in range(n) if i not in linked)

@@ -18,8 +18,9 @@ run of a few hundred documents (where a topic's own names fill a large share) ba
 uses it, and a run of many thousands mostly does. Not for dates: news of one day share
 them.
 
-Computed in the main process, at clustering time: `observe` reads each language's list
-once, streamed, keeping only the run's own terms; the workers never load it.
+Computed in the main process, at clustering time: `observe` looks up the run's own terms
+in each language's list, once (in the user's cache of the lists, zipf_cache.py, else
+streaming the list); the workers never load it.
 """
 
 from __future__ import annotations
@@ -28,16 +29,47 @@ import math
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
+from cleaner.dedup import zipf_cache
 from cleaner.dedup.terms import DATE_PREFIX, is_number
 
 
 @lru_cache(maxsize=1)
 def _languages() -> dict[str, str]:
-    """wordfreq's languages and the file of each one's "best" list."""
-    import wordfreq
+    """wordfreq's languages and the file of each one's "best" list (its "large" list, else
+    its "small" one), as `wordfreq.available_languages("best")` finds them: by the names
+    of its data files. Found without importing wordfreq (0.2 s: langcodes, ftfy and its
+    tokenisers), which a run whose lists are cached never needs."""
+    from importlib.util import find_spec
 
-    return dict(wordfreq.available_languages("best"))
+    data = Path(find_spec("wordfreq").submodule_search_locations[0]) / "data"
+    found: dict[str, dict[str, str]] = {"small": {}, "large": {}}
+    for path in sorted(data.glob("*.msgpack.gz")):
+        name, _, lang = path.name.split(".")[0].partition("_")
+        if name in found and lang and not path.name.startswith("_"):
+            found[name][lang] = str(path)
+    return {**found["small"], **found["large"]}
+
+
+@lru_cache(maxsize=1)
+def _numbers():
+    """wordfreq's `numbers` module (pure functions of digit strings; it imports only
+    `regex`), loaded from its file without running wordfreq's package __init__; the
+    ordinary import if that fails."""
+    import importlib.util
+
+    try:
+        path = Path(importlib.util.find_spec("wordfreq").submodule_search_locations[0]) / "numbers.py"
+        spec = importlib.util.spec_from_file_location("cleaner._wordfreq_numbers", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.smash_numbers, module.digit_freq  # noqa: B018 (both are there)
+        return module
+    except Exception:  # noqa: BLE001 (a wordfreq laid out otherwise: import it whole)
+        import wordfreq.numbers
+
+        return wordfreq.numbers
 
 
 def table_language(lang: str | None) -> str:
@@ -71,17 +103,11 @@ def zipf(term: str, lang: str | None) -> float:
 
 
 def zipf_of(words: set[str], lang: str) -> dict[str, float]:
-    """Zipf frequencies of `words` (no digits) in wordfreq's list for `lang`, read in one
-    pass that keeps only these: a run needs a few thousand of a list's 300,000 words, so
-    it neither builds nor keeps the whole table (3x faster, and ~35 MB less a language).
-
-    The file is streamed a bucket at a time, in the "cBpack" format wordfreq documents
-    (`wordfreq.read_cBpack`): a gzipped msgpack list, a header, then bucket i holding the
-    words of frequency 10^(-i/100). Reading it whole would hold ~80 MB at once."""
-    import gzip
-
-    import msgpack
-
+    """Zipf frequencies of `words` (no digits) in wordfreq's list for `lang`: a run needs a
+    few thousand of a list's 300,000 words, so it neither builds nor keeps the whole table
+    (~35 MB a language). Looked up in the user's cache of the list (zipf_cache.py: a query
+    for these words alone); without one, the list is streamed once, keeping only these,
+    and, if an earlier run needed the list too, the cache file is written on the way."""
     known = _ZIPF_SEEN.setdefault(lang, {})
     if len(known) > _ZIPF_SEEN_MAX:  # a bound: a long-lived process sees ever more names
         known.clear()
@@ -89,18 +115,46 @@ def zipf_of(words: set[str], lang: str) -> dict[str, float]:
     words = {w for w in words if w not in known}
     if not words:  # every word was looked up before (batch after batch, call after call)
         return found
-    found.update(dict.fromkeys(words, 0.0))
-    with gzip.open(_languages()[lang], "rb") as fh:
+    source = _languages()[lang]
+    buckets = zipf_cache.lookup(source, words)
+    if buckets is None:
+        buckets = {}
+        cache = zipf_cache.Builder(source) if zipf_cache.wanted_before(source) else None
+        try:
+            for index, bucket in list_buckets(source, lang):
+                if cache is not None:
+                    cache.add(index, bucket)
+                for word in words.intersection(bucket):
+                    buckets[word] = index  # a word in two buckets: the last one, as the cache keeps
+        except BaseException:  # an unreadable list, an interrupt: no temporary file left behind
+            if cache is not None:
+                cache.abandon()
+            raise
+        if cache is not None:
+            cache.finish()
+    for word in words:
+        index = buckets.get(word)
+        found[word] = 0.0 if index is None else round(9.0 - index / 100, 2)
+    known.update((w, found[w]) for w in words)
+    return found
+
+
+def list_buckets(source: str, lang: str):
+    """wordfreq's list file, a bucket at a time: (i, the words of frequency 10^(-i/100)).
+    The "cBpack" format wordfreq documents (`wordfreq.read_cBpack`): a gzipped msgpack
+    list, a header, then the buckets; streamed, since reading it whole holds ~80 MB."""
+    import gzip
+
+    import msgpack
+
+    with gzip.open(source, "rb") as fh:
         unpacker = msgpack.Unpacker(fh, raw=False)
         buckets = unpacker.read_array_header() - 1
         header = unpacker.unpack()
         if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
             raise ValueError(f"wordfreq's list for {lang} has an unexpected header: {header!r}")
         for index in range(buckets):
-            for word in words.intersection(unpacker.unpack()):
-                found[word] = round(9.0 - index / 100, 2)
-    known.update((w, found[w]) for w in words)
-    return found
+            yield index, unpacker.unpack()
 
 
 # Words looked up before, per language: read-only facts of wordfreq's lists, kept for the
@@ -111,8 +165,7 @@ _ZIPF_SEEN_MAX = 2_000_000
 
 def number_shapes(numbers: set[str]) -> dict[str, str]:
     """Each number term's shape in wordfreq's English list (digits pooled: "2025" is "0000")."""
-    from wordfreq.numbers import smash_numbers
-
+    smash_numbers = _numbers().smash_numbers
     return {n: smash_numbers(n) for n in numbers}
 
 
@@ -120,8 +173,7 @@ def numbers_zipf(shapes: dict[str, str], pooled: dict[str, float]) -> dict[str, 
     """wordfreq's estimate for number terms, as `zipf_frequency(term, "en")` gives it for a
     single token: the zipf of its shape in the English list (`pooled`), spread by wordfreq's
     digit and year distribution; without building the English table."""
-    from wordfreq.numbers import digit_freq
-
+    digit_freq = _numbers().digit_freq
     out = {}
     for n, shape in shapes.items():
         z = pooled[shape]

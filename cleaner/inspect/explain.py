@@ -132,7 +132,9 @@ def _verdict(merged: bool, tiers: dict, where: list, a_id: str, b_id: str) -> st
     else:
         reasons.append(f"story: weighted term Jaccard {story['similarity']} passes for the pair, but records merge "
                        "on the average over all their members (average linkage), which stayed below "
-                       f"{story['threshold']}, or the split step kept two cohesive groups apart (story.split_ratio)")
+                       f"{story['threshold']}, or the split step kept two cohesive groups apart (story.split_ratio), or, "
+                       "in a component of 4+ linked documents, the similarity on the component's own term "
+                       "weights stayed below story.local_threshold (story.local_df_factor)")
     return f"not merged ({a_id} and {b_id} are in different records): " + "; ".join(reasons)
 
 

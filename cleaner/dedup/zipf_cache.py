@@ -1,0 +1,174 @@
+"""wordfreq's word lists kept as SQLite files in the user's cache folder, so that a run
+looks up only its own words instead of streaming every list it needs (~0.13 s each).
+
+One file per wordfreq version and list (`wordfreq-3.1.1-large_en-v1.sqlite`): a table of
+(word, bucket), bucket i holding the words of frequency 10^(-i/100), as in the list
+itself (term_weights.list_buckets reads it).
+
+Building a file costs ~5x streaming the list (~1 s for a large list: SQLite sorts its
+300,000-700,000 words), so it is built the *second* time a run needs the list: the first
+run leaves an empty marker file (`....wanted`) and streams, as every run did before. A
+one-off run (a container, a CI job whose cache folder does not survive) pays nothing; a
+user who runs again pays the build once. The file is built from the stream the run
+reads anyway, into a temporary file renamed into place once complete, so a reader never
+sees a half-written one; its `meta` table says what it was built from and that it is
+complete, and a file that does not say so is not used (and is built again). When the
+folder cannot be written (or a file cannot be read), the run streams the list: the
+cache changes how long a lookup takes, never its answer.
+
+The folder: $CLEANER_CACHE_DIR, else $XDG_CACHE_HOME/cleaner, else ~/.cache/cleaner.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+CACHE_ENV = "CLEANER_CACHE_DIR"
+FORMAT = 1  # the layout of the files below; a new layout gets new file names
+_CHUNK = 900  # words per query (older SQLite builds allow 999 parameters)
+
+
+def cache_dir() -> Path:
+    own = os.environ.get(CACHE_ENV)
+    if own:
+        return Path(own)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    # The XDG spec: a relative path there is invalid and is ignored.
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "cleaner"
+
+
+def _wordfreq_version() -> str:
+    from importlib.metadata import version
+
+    return version("wordfreq")
+
+
+def cache_file(source: str) -> Path:
+    """The cache file of one wordfreq list file (`.../large_en.msgpack.gz`)."""
+    name = Path(source).name.removesuffix(".msgpack.gz")
+    return cache_dir() / f"wordfreq-{_wordfreq_version()}-{name}-v{FORMAT}.sqlite"
+
+
+def _stamp(source: str) -> str:
+    """What a cache file was built from: the wordfreq version and the list file's size."""
+    return f"{_wordfreq_version()} {Path(source).name} {os.stat(source).st_size}"
+
+
+def wanted_before(source: str) -> bool:
+    """Whether an earlier run already needed this list (so this one builds its cache file);
+    if not, leaves the marker that says so for the next run. False when the folder cannot
+    be written."""
+    path = cache_file(source)
+    marker = path.with_suffix(".wanted")
+    if marker.is_file() or path.exists():  # an unusable file is built again
+        return True
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass
+    return False
+
+
+def lookup(source: str, words: Iterable[str]) -> dict[str, int] | None:
+    """The bucket of each of `words` the list holds (words it lacks are left out), from
+    the cache file; None when there is no complete, readable file for this list."""
+    path = cache_file(source)
+    if not path.is_file():
+        return None
+    words = sorted(words)
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            meta = dict(con.execute("SELECT key, value FROM meta"))
+            if meta.get("built_from") != _stamp(source) or meta.get("complete") != "1":
+                return None
+            found: dict[str, int] = {}
+            for i in range(0, len(words), _CHUNK):
+                chunk = words[i:i + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                found.update(con.execute(f"SELECT word, bucket FROM words WHERE word IN ({marks})", chunk))
+            return found
+        finally:
+            con.close()
+    except (sqlite3.Error, OSError):  # unreadable, truncated, not a database: not used
+        return None
+
+
+class Builder:
+    """Writes one list's cache file as the list is streamed: `add` each bucket, then
+    `finish` renames the complete file into place. Any failure to write (no folder, no
+    space, no permission) abandons the file quietly: the run goes on streaming."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.path = cache_file(source)
+        self.count = 0
+        self.tmp = self.con = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            os.close(fd)
+            self.con = sqlite3.connect(self.tmp)
+            self.con.execute("PRAGMA journal_mode=OFF")  # a temporary file: fsynced once, at the end
+            self.con.execute("PRAGMA synchronous=OFF")
+            self.con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            self.con.execute("CREATE TABLE words (word TEXT PRIMARY KEY ON CONFLICT REPLACE, "
+                             "bucket INTEGER NOT NULL) WITHOUT ROWID")
+            # Buckets are appended as they come, then copied into `words` in word order at the
+            # end: SQLite sorts in C (3x faster than inserting each word from Python).
+            self.con.execute("CREATE TEMP TABLE staging (word TEXT NOT NULL, bucket INTEGER NOT NULL)")
+        except (sqlite3.Error, OSError):
+            self.abandon()
+
+    def add(self, index: int, words: list[str]) -> None:
+        if self.con is None:
+            return
+        try:
+            self.con.execute("INSERT INTO staging SELECT value, ? FROM json_each(?)",
+                             (index, json.dumps(words, ensure_ascii=False)))
+            self.count += len(words)
+        except sqlite3.Error:
+            self.abandon()
+
+    def finish(self) -> bool:
+        """The file, complete, in place (True); or nothing left behind (False)."""
+        if self.con is None:
+            return False
+        try:
+            # A word in two buckets keeps the last one, as the streamed lookup does.
+            self.con.execute("INSERT INTO words SELECT word, bucket FROM staging ORDER BY word, bucket")
+            self.con.execute("DROP TABLE staging")
+            self.con.executemany("INSERT INTO meta VALUES (?, ?)", [
+                ("built_from", _stamp(self.source)), ("entries", str(self.count)), ("complete", "1")])
+            self.con.commit()
+            self.con.close()
+            self.con = None
+            with open(self.tmp, "rb+") as fh:  # on disk before it has its name
+                os.fsync(fh.fileno())
+            os.replace(self.tmp, self.path)
+            self.tmp = None
+            return True
+        except (sqlite3.Error, OSError):
+            self.abandon()
+            return False
+
+    def abandon(self) -> None:
+        if self.con is not None:
+            try:
+                self.con.close()
+            except sqlite3.Error:
+                pass
+            self.con = None
+        if self.tmp is not None:
+            try:
+                os.unlink(self.tmp)
+            except OSError:
+                pass
+            self.tmp = None
