@@ -136,10 +136,10 @@ def make_executor(cfg, engine: str, scheduler: str | None, workers: int, quiet: 
     return executor
 
 
-def _clusterer(cfg, state):
+def _clusterer(cfg, state, commit: bool = True):
     from cleaner.dedup.incremental import IncrementalClusterer
 
-    return None if state is None else IncrementalClusterer(cfg, state)
+    return None if state is None else IncrementalClusterer(cfg, state, commit)
 
 
 def _finish(result, where: str, started: float, workers: int, quiet: bool, strict: bool,
@@ -256,7 +256,12 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     _check_out(Path(os.devnull) if url else input_path, out_dir)
     if scheduler and engine != "dask":
         _fail("--scheduler needs --engine dask")
+    if state_path and out_dir.resolve() in state_path.resolve().parents:
+        _fail(f"--state {state_path} is inside --out {out_dir}, which every run replaces: keep it elsewhere")
     state = open_state(state_path, cfg, wait) if state_path else None
+    # The state's batch is committed once the output folder is written: a failed write
+    # leaves the state as it was, and --resume redoes the same batch.
+    clusterer = _clusterer(cfg, state, commit=False)
     executor = make_executor(cfg, engine, scheduler, workers, quiet)
     started = time.perf_counter()
     from cleaner.store.output import run_fingerprint
@@ -296,7 +301,7 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     _strict_mode(strict)
     try:
         result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=checkpoint,
-                               clusterer=_clusterer(cfg, state), label=input_arg, executor=executor)
+                               clusterer=clusterer, label=input_arg, executor=executor)
     except StageBug as exc:
         checkpoint.close(keep=True)
         _stage_bug(exc)
@@ -315,13 +320,14 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     finally:
         if progress is not None:
             progress.close()
-        if state is not None:
-            state.close()
         executor.close()
     written = False
     try:
         write_outputs(result, out_dir, cfg, input_arg, workers)
         written = True
+        if clusterer is not None:
+            clusterer.commit()
+            state.close()
     except OSError as exc:
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")
     finally:

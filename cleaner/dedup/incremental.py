@@ -33,7 +33,7 @@ from cleaner.core.document import Document
 from cleaner.dedup.bands import BandIndex
 from cleaner.dedup.cluster import (CANONICAL, Clusterer, Member, Record, SourcePriority, array_of,
                                    preference_key, record_id, settle, story_links, story_records)
-from cleaner.dedup.stories import window_factor
+from cleaner.dedup.stories import LOCAL_MIN_DOCS, candidate_edges, local_edges
 from cleaner.dedup.terms import is_name
 from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
 from cleaner.stages.sign import Sign
@@ -138,8 +138,12 @@ def _member(m: Member) -> tuple:
 
 
 class IncrementalClusterer:
-    def __init__(self, cfg, state: State):
-        self.cfg, self.state = cfg, state
+    def __init__(self, cfg, state: State, commit: bool = True):
+        """`commit` False: each batch's transaction stays open until `commit()` (a folder
+        run commits once its output folder is written, so a failed write leaves the state
+        as it was and --resume redoes the same batch)."""
+        self.cfg, self.state, self.auto_commit = cfg, state, commit
+        self.pending: tuple[int, int, str] | None = None
         self.priority = SourcePriority(cfg["canonical"]["source_priority"])
         self.sign = Sign.from_config(cfg)
         self.events: list[dict[str, Any]] = []  # the last batch's
@@ -157,11 +161,19 @@ class IncrementalClusterer:
         try:
             records = self._add(batch, docs, store, text_of)
             self.state.add_events(self.events)
-            self.state.commit(batch, len(docs), label)
         except BaseException:
             self.state.rollback()
             raise
+        self.pending = (batch, len(docs), label)
+        if self.auto_commit:
+            self.commit()
         return records
+
+    def commit(self) -> None:
+        """Commit the batch `add` left open (a no-op when there is none)."""
+        if self.pending is not None:
+            self.state.commit(*self.pending)
+            self.pending = None
 
     def _add(self, batch: int, docs: list[Document], store, text_of) -> list[Record]:
         state, events = self.state, []
@@ -170,7 +182,17 @@ class IncrementalClusterer:
         copies = Clusterer(self.cfg, store=store)
         copies.records, copies.exact = groups, StateExact(state)  # type: ignore[assignment]
         copies.near_lsh = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])  # type: ignore[assignment]
-        usable = sorted((d for d in docs if d.ok), key=lambda d: preference_key(d, self.priority))
+        # A document the state already holds (same id, same words: a feed sent again, a
+        # retried batch) is not added twice: its row shows the record it is in.
+        again: dict[int, Document] = {}
+        fresh_docs = []
+        for d in docs:
+            n = state.known_doc(d.id, d.features.exact) if d.ok else None
+            if n is None:
+                fresh_docs.append(d)
+            else:
+                again[n] = d
+        usable = sorted((d for d in fresh_docs if d.ok), key=lambda d: preference_key(d, self.priority))
         placed: list[tuple[Document, int, bool]] = []
         promoted: dict[int, Member] = {}  # group -> its old canonical, now a member
         for doc in usable:
@@ -213,7 +235,9 @@ class IncrementalClusterer:
                 events.append(self._event(batch, "member_added", root, document=doc.id,
                                           tier="story" if new else "copy"))
         batch_docs = {groups.number[id(d)]: d for d, _, _ in placed}
-        records = self.records(sorted(set(roots.values())), batch_docs, store, weigh)
+        batch_docs.update(again)
+        touched = set(roots.values()) | {state.root(state.doc_group(n)) for n in again}
+        records = self.records(sorted(touched), batch_docs, store, weigh)
         for record in records:  # the document a record shows as canonical changed: say so
             root = state.root_of_record(record.record_id)
             old = state.head(root)
@@ -262,6 +286,8 @@ class IncrementalClusterer:
         """Link the batch's groups with the window's, as one run would; join their records.
         Returns the term weights observed on the window (the batch's records show them)."""
         state = self.state
+        if not fresh:  # nothing new (every document was in the state already)
+            return TermWeights(self.cfg["story"]).observe([])
         window = self._window(batch, groups, fresh)
         records = []
         for g in window:
@@ -315,11 +341,14 @@ class IncrementalClusterer:
         reps = [g.canonical for g in groups]
         weigh.look_up([m.doc for g in groups for m in g.members])
         weights = [doc_terms(r, weigh) for r in reps]
-        edges = {}
-        for i in range(len(reps)):
-            for j in range(i + 1, len(reps)):
-                factor, _ = window_factor(reps[i], reps[j], story["date_window_days"], story["outside_window_factor"])
-                edges[(i, j)] = similarity(weights[i], weights[j]) * factor
+        # The record's edges as one run measures them: the pair gate, the date window, and
+        # the component-local weights for a record of LOCAL_MIN_DOCS+ groups.
+        left, right, sims = candidate_edges(reps, weights, story["min_shared_terms"], len(reps) + 1,
+                                            story["date_window_days"], story["min_shared_lead_names"],
+                                            story["outside_window_factor"])
+        edges = dict(zip(zip(left.tolist(), right.tolist()), sims.tolist()))
+        if story["local_df_factor"] and len(reps) >= LOCAL_MIN_DOCS:
+            edges = local_edges(reps, list(range(len(reps))), edges, weights, story)
         (record,) = story_records(groups, [list(range(len(groups)))], edges, weigh, weights, self.cfg, store,
                                   keys=[record_id_key])
         return record

@@ -138,7 +138,8 @@ class State:
             if writer:
                 self._lock(wait)
         try:
-            self.db = sqlite3.connect(self.path if writer or self.memory else f"file:{self.path}?mode=ro",
+            self.db = sqlite3.connect(self.path if writer or self.memory else
+                                      Path(self.path).resolve().as_uri() + "?mode=ro",
                                       uri=not (writer or self.memory), isolation_level=None,
                                       timeout=60 if wait else 5)
             self.db.execute("PRAGMA busy_timeout = 60000")
@@ -152,7 +153,10 @@ class State:
 
     def _lock(self, wait: bool) -> None:
         lock = self.path + ".lock"
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise StateError(f"cannot write state {self.path}: {exc.strerror or exc} (its lock file {lock})") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -186,6 +190,11 @@ class State:
                              f"this configuration has {settings}: use another state or the same settings")
         if writer and not self.memory:
             self.db.execute("PRAGMA synchronous = FULL")  # a committed batch survives a power cut
+            try:  # refused now, before any work, rather than at the first batch's commit
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.execute("ROLLBACK")
+            except sqlite3.OperationalError as exc:
+                raise StateError(f"cannot write state {self.path}: {exc}") from None
 
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -316,6 +325,18 @@ class State:
             self.db.execute("UPDATE docs SET member = ? WHERE n = ?", (pack(member), n))
         else:
             self.db.execute("UPDATE docs SET member = ?, text = ? WHERE n = ?", (pack(member), pack_text(text), n))
+
+    def known_doc(self, doc_id: str, exact: str) -> int | None:
+        """The row of a document with this id and these words (exact key), if the state
+        holds one."""
+        for n, blob in self.db.execute("SELECT n, doc FROM docs WHERE id = ? ORDER BY n", (doc_id,)):
+            doc = unpack_doc(blob)
+            if doc.features is not None and doc.features.exact == exact:
+                return n
+        return None
+
+    def doc_group(self, n: int) -> int:
+        return self.db.execute("SELECT g FROM docs WHERE n = ?", (n,)).fetchone()[0]
 
     def doc(self, n: int) -> tuple[Any, Any, str]:
         """(member tuple, slim document, text: '' unless it was a canonical)."""
