@@ -62,8 +62,12 @@ class Deduplicator:
 
     def __init__(self, config: str | Path | dict | Config | None = None, state: str | Path | None = None,
                  batch_size: int = 1000, workers: int = 1, wait: bool = False):
-        if not isinstance(batch_size, int) or batch_size < 1:
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 0:
+            raise ValueError(f"workers must be an integer >= 0, got {workers!r}")
+        if state is not None and not isinstance(state, (str, Path)):
+            raise TypeError(f"state must be a path (str or Path), got {type(state).__name__}")
         from cleaner.dedup.incremental import IncrementalClusterer, state_settings
         from cleaner.exec.local import LocalExecutor
         from cleaner.stages.build import build_stages
@@ -84,10 +88,16 @@ class Deduplicator:
         self.close()
 
     def close(self) -> None:
-        """Release the state (and its writer's lock)."""
+        """Release the state (and its writer's lock); the object cannot be used after."""
         self._state.close()
+        self._closed = True
+
+    def _open(self) -> None:
+        if getattr(self, "_closed", False):
+            raise RuntimeError("this Deduplicator is closed: make a new one (with the same state=) to go on")
 
     def add(self, items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        self._open()
         if isinstance(items, (dict, str, bytes)):
             raise TypeError(f"add() takes an iterable of items (dicts), not a {type(items).__name__}: "
                             "wrap one item in a list")
@@ -119,6 +129,7 @@ class Deduplicator:
     @property
     def records(self) -> list[dict[str, Any]]:
         """Every record the state holds, as records.jsonl rows."""
+        self._open()
         return [r.to_json() for r in self._clusterer.all_records()]
 
     @property

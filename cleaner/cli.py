@@ -121,6 +121,8 @@ def open_state(path: Path, cfg, wait: bool):
 
 def make_executor(cfg, engine: str, scheduler: str | None, workers: int, quiet: bool):
     """The engine that runs the per-document stages (exec/local.py or exec/dask_engine.py)."""
+    if scheduler is not None and not scheduler.strip():
+        _fail("--scheduler is empty: give the scheduler's address, or leave it out for a local cluster")
     if engine == "local":
         from cleaner.exec.local import LocalExecutor
 

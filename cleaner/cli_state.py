@@ -104,6 +104,8 @@ def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path
     from cleaner.store.outdir import refuse_reason
     from cleaner.store.output import write_outputs
 
+    if str(out_dir) == "-":
+        _fail("export writes a folder: --out - is not supported")
     if since:  # as YYYY-MM-DD: the state compares dates as text (20251220 is a date too)
         since = Date.fromordinal(_day(since, "--since")).isoformat()
     cfg, _ = _setup(config_path)

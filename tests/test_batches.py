@@ -67,3 +67,21 @@ def test_bad_items_are_rejected_rows_and_bad_arguments_are_errors():
         Deduplicator(batch_size=0)
     with pytest.raises(TypeError):
         list(Deduplicator().add({"id": "a", "text": EN}))
+
+
+def test_api_misuse_is_a_clear_error(tmp_path):
+    from cleaner.store.state import StateError
+
+    for bad in ({"batch_size": True}, {"workers": "2"}, {"workers": -1}):
+        with pytest.raises(ValueError):
+            Deduplicator(**bad)
+    with pytest.raises(TypeError):
+        Deduplicator(state=123)
+    with pytest.raises(StateError, match="cannot write state"):
+        Deduplicator(state=tmp_path / "missing-folder" / "s.db")
+    dedup = Deduplicator()
+    dedup.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        list(dedup.add([{"id": "a", "text": EN}]))
+    with pytest.raises(RuntimeError, match="closed"):
+        dedup.records
