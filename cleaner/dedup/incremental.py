@@ -114,15 +114,22 @@ class StateGroups:
         self.next += 1
 
     def restore(self, n: int, member: tuple, slim: Document, text: str, near: bool = False) -> Member:
-        """A document as the state keeps it, with the arrays the tiers read."""
-        f = slim.features
-        f.story_mh = self.sign.story_signature(list(f.terms))
-        if near:  # a canonical the copy tier compares with
-            f.near = self.sign.near_shingles(text)
-            f.near_mh = self.sign.near_signature(f.near)
-        slim.text = text
+        """A state's document (restore_member), remembered by its row."""
+        restored = restore_member(self.sign, member, slim, text, near)
         self.number[id(slim)] = n
-        return Member(slim, *member)
+        return restored
+
+
+def restore_member(sign: Sign, member: tuple, slim: Document, text: str, near: bool = False) -> Member:
+    """A document as the state keeps it, with the arrays the tiers read (`near`: a
+    canonical the copy tier compares with gets its shingles and MinHash back)."""
+    f = slim.features
+    f.story_mh = sign.story_signature(list(f.terms))
+    if near:
+        f.near = sign.near_shingles(text)
+        f.near_mh = sign.near_signature(f.near)
+    slim.text = text
+    return Member(slim, *member)
 
 
 def _slim(doc: Document) -> Document:
@@ -313,7 +320,6 @@ class IncrementalClusterer:
         number -> document) stands in for the state's slim copies of this batch's documents;
         `weigh`, the term weights the batch was linked with (else each record's own)."""
         state, batch_docs = self.state, batch_docs or {}
-        sign_groups = StateGroups(state, self.sign)
         whole = []
         for root in roots:
             group_records = []
@@ -322,7 +328,7 @@ class IncrementalClusterer:
                 members = []
                 for n, member, slim, text in state.docs_of(g):
                     doc = batch_docs.get(n)
-                    restored = sign_groups.restore(n, member, slim, text) if doc is None else Member(doc, *member)
+                    restored = restore_member(self.sign, member, slim, text) if doc is None else Member(doc, *member)
                     members.append((n != canonical_n, restored))
                 members.sort(key=lambda m: m[0])  # the canonical first, then in order of arrival
                 group_records.append(Record([m for _, m in members], key=key))

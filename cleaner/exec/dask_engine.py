@@ -16,6 +16,7 @@ written again into that worker's segment, and only the finished task's reference
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections import deque
 from concurrent.futures import CancelledError
@@ -40,16 +41,17 @@ class DaskError(WorkerError):
     one line, and a folder run keeps its checkpoint for --resume)."""
 
 
-_ready: set[int] = set()  # in a worker: the scattered stage lists set up already
+_ready: set[str] = set()  # in a worker: the tokens of the scattered jobs whose stages are set up
 
 
-def _process_chunk(job: tuple[list[Stage], Callable | None, bool], docs: list[Document]) -> list[tuple]:
+def _process_chunk(job: tuple[str, list[Stage], Callable | None, bool], docs: list[Document]) -> list[tuple]:
     """On a worker: the stages over one chunk, each result finished (stored) there."""
-    stages, finish, cpu_time = job
-    if id(stages) not in _ready:
+    token, stages, finish, cpu_time = job
+    # A token, not id(stages): a later map's stages may reuse a collected object's address.
+    if token not in _ready:
         for stage in stages:
             stage.setup()
-        _ready.add(id(stages))
+        _ready.add(token)
     clock = time.process_time if cpu_time else time.perf_counter
     out = []
     for doc in docs:
@@ -106,7 +108,7 @@ class DaskExecutor:
             finish: Callable[[Document], object] | None = None) -> Iterator[tuple[object, dict[str, float]]]:
         client = self.client
         # Scattered once: every worker deserialises (and sets up) the stages once.
-        job = client.scatter((stages, finish, self.cpu_time), broadcast=True, hash=False)
+        job = client.scatter((secrets.token_hex(8), stages, finish, self.cpu_time), broadcast=True, hash=False)
         workers = max(1, len(client.scheduler_info().get("workers", {})) or self.workers)
         pending: deque = deque()
         chunk: list[Document] = []
