@@ -23,6 +23,8 @@ Where this can differ from one run over everything (README, "Batches and streams
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import replace
 from datetime import date as Date
 from typing import Any, Callable, Iterable
@@ -154,6 +156,11 @@ class IncrementalClusterer:
         self.priority = SourcePriority(cfg["canonical"]["source_priority"])
         self.sign = Sign.from_config(cfg)
         self.events: list[dict[str, Any]] = []  # the last batch's
+        # Kept in the state with each batch, so `show` and `export` rebuild records with the
+        # settings they were made with. Rule files are paths on this machine and do not
+        # shape a record once made, so they stay out.
+        self.config_json = json.dumps({k: v for k, v in cfg.values.items() if k != "boilerplate"},
+                                      sort_keys=True, ensure_ascii=False)
 
     def add(self, docs: Iterable[Document], store=None, label: str = "",
             text_of: Callable[[Document], str] | None = None) -> list[Record]:
@@ -166,6 +173,7 @@ class IncrementalClusterer:
                               else store.get(d.stored.ref).text)
         batch = self.state.begin()
         try:
+            self.state.set_meta("config", self.config_json)
             records = self._add(batch, docs, store, text_of)
             self.state.add_events(self.events)
         except BaseException:

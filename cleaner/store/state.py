@@ -75,6 +75,11 @@ class StateError(Exception):
     """A state that cannot be used: another schema or settings, busy, not a state file."""
 
 
+# The states this process holds as a writer (by real path): a second writer in the same
+# process would wait forever on its own lock (flock locks are per open file, not per process).
+_HELD: set[str] = set()
+
+
 def pack(value: Any) -> bytes:
     return zlib.compress(pickle.dumps(value, protocol=5), 6)
 
@@ -129,6 +134,7 @@ class State:
         self.path = str(path)
         self.memory = self.path == ":memory:"
         self._lock_fd: int | None = None
+        self._real = ""
         if not self.memory:
             p = Path(self.path)
             if p.exists() and not p.is_file():
@@ -152,7 +158,13 @@ class State:
             raise
 
     def _lock(self, wait: bool) -> None:
-        lock = self.path + ".lock"
+        # The lock goes by the file's real path: a symlink or another spelling of the same
+        # state must meet the same lock.
+        real = os.path.realpath(self.path)
+        if real in _HELD:
+            raise StateError(f"{self.path} is already open for writing in this process "
+                             "(close the other Deduplicator or State first)")
+        lock = real + ".lock"
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
@@ -163,7 +175,8 @@ class State:
             os.close(fd)
             raise StateError(f"{self.path} is being written by another run (one writer at a time; "
                              "--wait waits for it)") from None
-        self._lock_fd = fd
+        self._lock_fd, self._real = fd, real
+        _HELD.add(real)
 
     def _open(self, settings: str, writer: bool) -> None:
         has_meta = self.db.execute(
@@ -200,6 +213,10 @@ class State:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
+    def set_meta(self, key: str, value: str) -> None:
+        """Inside a batch's transaction (the value lands with the batch, or not at all)."""
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def close(self) -> None:
         db = getattr(self, "db", None)
         if db is not None:
@@ -210,6 +227,7 @@ class State:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+            _HELD.discard(self._real)
 
     # -- transactions ------------------------------------------------------------------
 
@@ -387,13 +405,17 @@ class State:
                 "first_date": one("SELECT min(date) FROM docs"), "last_date": one("SELECT max(date) FROM docs"),
                 "bytes": size}
 
-    def prune(self, before_day: int) -> tuple[int, int]:
-        """Remove records every group of which has a canonical dated before `before_day`
-        (undated groups are kept); returns (records, documents) removed. One transaction."""
+    def prune(self, before: str) -> tuple[int, int]:
+        """Remove records every document of which is dated before the day `before`
+        (YYYY-MM-DD; a record with an undated document, or one dated on or after it, stays
+        whole); returns (records, documents) removed. One transaction."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            # Dates compare as text: documents keep ISO dates, and an undated one counts
+            # as the latest possible, so its record is never pruned.
             roots = [r for (r,) in self.db.execute(
-                "SELECT root FROM groups GROUP BY root HAVING max(coalesce(day, ?)) < ?", (before_day, before_day))]
+                "SELECT groups.root FROM groups JOIN docs ON docs.g = groups.g GROUP BY groups.root "
+                "HAVING max(coalesce(substr(docs.date, 1, 10), '9999')) < ? ORDER BY groups.root", (before,))]
             docs = 0
             for root in roots:
                 groups = self.groups_of(root)
