@@ -186,3 +186,30 @@ def test_batch_size_outside_a_stream_into_a_state_is_a_note(tmp_path):
     proc = run_cli("run", "-", "--out", "-", "--batch-size", "5", stdin=json.dumps({"id": "a", "text": EN}) + "\n")
     assert proc.returncode == 0
     assert b"--batch-size applies to a stream into a state" in proc.stderr
+
+
+def test_signatures_terms_and_band_keys_live_in_the_state(tmp_path):
+    import numpy as np
+
+    from cleaner.stages.sign import Sign
+
+    db = tmp_path / "s.db"
+    with Deduplicator(state=db) as dedup:
+        first, = dedup.add([{"id": "a", "text": f"{EN}\n{FR}\n{DE}"}])
+    state = State(db, writer=False)
+    try:
+        (g, n), = state.db.execute("SELECT g, canonical FROM groups").fetchall()
+        _, slim, text = state.doc(n)
+        bands = state.db.execute("SELECT count(*) FROM bands WHERE g = ?", (g,)).fetchone()[0]
+        stored = state.signature(g)
+    finally:
+        state.close()
+    sign = Sign.from_config(load_config())
+    # the canonical's MinHash, as signing its text gives it (datasketch-compatible values)
+    assert stored.dtype == np.uint32 and np.array_equal(stored, sign.near_signature(sign.near_shingles(text)))
+    assert slim.features.terms and bands > 0
+    # a near copy in a later batch is found through the stored band keys and signature
+    # (longer, it becomes the record's canonical: same record, status kept)
+    with Deduplicator(state=db) as dedup:
+        row, = dedup.add([{"id": "b", "text": f"{EN}\n{FR}\n{DE} One more line."}])
+    assert row["record_id"] == first["record_id"]

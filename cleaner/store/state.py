@@ -12,11 +12,14 @@ Tables (schema version SCHEMA):
   it was created with and the record id that key gives (a record's id is its oldest
   group's), the batch that created it, its record (`root`: the oldest group of the
   record, kept flat so a lookup is one row), its canonical document, that canonical's
-  date as a day number (the story tier's date window reads it through an index), and on
-  a root's row the id of the document the record shows as canonical.
+  date as a day number (the story tier's date window reads it through an index), its
+  canonical's MinHash signature (num_perm little-endian uint32: the copy tier compares a
+  new document with it without signing the canonical again), and on a root's row the id
+  of the document the record shows as canonical.
 - docs: every document: id, group, batch, its place in the group (a Member: relation,
-  similarity, reason) and a slim copy (metadata and clustering features, no shingles: they
-  are recomputed from a canonical's text when needed), zlib-compressed; canonicals keep
+  similarity, reason) and a slim copy (metadata and clustering features with the salient
+  terms; no shingles: a canonical's are recomputed from its text, which is 4x smaller),
+  zlib-compressed; canonicals keep
   their text (records.jsonl needs it; a member's text went out with its row).
 - exact, bands, leads: the candidate indexes: exact-copy keys and MinHash LSH band keys
   of each group's canonical (the copy tier, dedup/incremental.StateIndex), and the names
@@ -40,10 +43,12 @@ from pathlib import Path
 from dataclasses import fields
 from typing import Any, Iterator
 
+import numpy as np
+
 from cleaner.core.document import Document
 from cleaner.core.features import Features
 
-SCHEMA = 1
+SCHEMA = 2  # 2: groups.sig, the canonical's MinHash
 # What a state keeps of a document and of its features, in this order (the schema's).
 _DOC_FIELDS = tuple(f for f in fields(Document) if f.name not in ("features", "stored", "link_density", "raw_line", "raw_path",
                                                                    "line_no", "html"))
@@ -53,7 +58,7 @@ _TABLES = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE batches(batch INTEGER PRIMARY KEY, documents INTEGER NOT NULL, label TEXT NOT NULL);
 CREATE TABLE groups(g INTEGER PRIMARY KEY, key TEXT NOT NULL, rid TEXT NOT NULL, created INTEGER NOT NULL,
-                    root INTEGER NOT NULL, canonical INTEGER NOT NULL, day INTEGER, head TEXT);
+                    root INTEGER NOT NULL, canonical INTEGER NOT NULL, day INTEGER, head TEXT, sig BLOB NOT NULL);
 CREATE INDEX groups_rid ON groups(rid);
 CREATE INDEX groups_root ON groups(root);
 CREATE INDEX groups_day ON groups(day);
@@ -115,6 +120,10 @@ def unpack_text(blob: bytes | None) -> str:
 def term_key(term: str) -> int:
     """A term as a signed 64-bit key (the leads index keeps keys, not strings)."""
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
+
+
+def _sig_bytes(signature: np.ndarray) -> bytes:
+    return np.asarray(signature, dtype="<u4").tobytes()
 
 
 def _signed(key: int) -> int:
@@ -252,10 +261,12 @@ class State:
     def next_group(self) -> int:
         return self.db.execute("SELECT coalesce(max(g), -1) + 1 FROM groups").fetchone()[0]
 
-    def add_group(self, g: int, key: str, rid: str, batch: int, canonical: int, day: int | None) -> None:
+    def add_group(self, g: int, key: str, rid: str, batch: int, canonical: int, day: int | None,
+                  signature: np.ndarray) -> None:
         """A new copy group, its own record for now; `rid` is the id its record has while
         this group is the record's oldest."""
-        self.db.execute("INSERT INTO groups VALUES (?, ?, ?, ?, ?, ?, ?, NULL)", (g, key, rid, batch, g, canonical, day))
+        self.db.execute("INSERT INTO groups VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                        (g, key, rid, batch, g, canonical, day, _sig_bytes(signature)))
 
     def head(self, root: int) -> str | None:
         """The id of the document the record shows as its canonical (on its root's row)."""
@@ -264,8 +275,14 @@ class State:
     def set_head(self, root: int, doc_id: str) -> None:
         self.db.execute("UPDATE groups SET head = ? WHERE g = ?", (doc_id, root))
 
-    def set_canonical(self, g: int, canonical: int, day: int | None) -> None:
-        self.db.execute("UPDATE groups SET canonical = ?, day = ? WHERE g = ?", (canonical, day, g))
+    def set_canonical(self, g: int, canonical: int, day: int | None, signature: np.ndarray) -> None:
+        self.db.execute("UPDATE groups SET canonical = ?, day = ?, sig = ? WHERE g = ?",
+                        (canonical, day, _sig_bytes(signature), g))
+
+    def signature(self, g: int) -> np.ndarray:
+        """The MinHash signature of group `g`'s canonical."""
+        (blob,) = self.db.execute("SELECT sig FROM groups WHERE g = ?", (g,)).fetchone()
+        return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
 
     def group(self, g: int) -> tuple[str, int, int, int]:
         """(key, created batch, root, canonical document number)."""
