@@ -116,6 +116,11 @@ def stream_run(input_path: Path, config_path: Path | None, workers: int | None, 
             if state is not None:
                 log.info("batch %d: %d line(s) decided, committed to %s and written", totals.batches,
                          len(result.documents), state_path)
+                for e in clusterer.events:  # what rows written before no longer show
+                    if e["event"] in ("merged", "canonical_changed"):
+                        detail = ", ".join(f"{k} {v}" for k, v in sorted(e.items())
+                                           if k not in ("batch", "event", "record_id"))
+                        log.info("batch %d: %s %s (%s)", totals.batches, e["event"], e["record_id"], detail)
     except KeyboardInterrupt:
         _interrupted("; the state keeps every batch written before" if state is not None else "")
     finally:

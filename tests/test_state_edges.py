@@ -213,3 +213,22 @@ def test_signatures_terms_and_band_keys_live_in_the_state(tmp_path):
     with Deduplicator(state=db) as dedup:
         row, = dedup.add([{"id": "b", "text": f"{EN}\n{FR}\n{DE} One more line."}])
     assert row["record_id"] == first["record_id"]
+
+
+def test_verbose_stream_logs_a_canonical_change_a_reader_would_not_see(tmp_path):
+    db = tmp_path / "s.db"
+    first = json.dumps({"id": "short", "text": f"{EN}\n{FR}\n{DE}"}) + "\n"
+    assert run_cli("run", "-", "--out", "-", "--state", str(db), "-q", stdin=first).returncode == 0
+    later = json.dumps({"id": "long", "text": f"{EN}\n{FR}\n{DE} One more line."}) + "\n"
+    proc = run_cli("run", "-", "--out", "-", "--state", str(db), "-v", stdin=later)
+    assert proc.returncode == 0, proc.stderr
+    assert "batch 1: canonical_changed rec-" in proc.stderr.decode()
+    assert "new long, old short" in proc.stderr.decode()
+
+
+def test_show_of_an_undated_record_never_prints_none(tmp_path):
+    db = tmp_path / "s.db"
+    with Deduplicator(state=db) as dedup:
+        list(dedup.add([{"id": "a", "text": EN}]))
+    out = run_cli("show", str(db), "a").stdout.decode()
+    assert "date unknown" in out and "None" not in out
