@@ -86,6 +86,45 @@ def test_document_is_flagged_not_emptied():
     assert flag["flag"] == "removal_over_limit" and len(flag["would_remove"]) == 3
 
 
+def test_a_short_text_loses_its_certain_clutter_and_keeps_the_ambiguous_lines():
+    # #19 point 2: decided per line. Consent and copyright lines go even from a snippet the
+    # rules would mostly remove; the ambiguous lines (navigation, promo) stay; still flagged.
+    text = ("Ferry fares rise\nWe use cookies to improve your experience. By continuing you accept our cookie policy.\n"
+            "Share this article\nFares go up in March.\n© 2026 Harbour Gazette. All rights reserved.")
+    doc = strip(text)
+    assert doc.text == "Ferry fares rise\nShare this article\nFares go up in March."
+    assert [r["category"] for r in doc.removed] == ["consent", "legal"]
+    flag = doc.flags[0]
+    assert flag["flag"] == "removal_over_limit" and "2 line(s) of certain categories" in flag["reason"]
+    assert [w["text"] for w in flag["would_remove"]] == ["Share this article"]
+
+
+def test_a_text_of_certain_clutter_only_is_still_not_emptied():
+    text = ("We use cookies to improve your experience. By continuing you accept our cookie policy.\n"
+            "© 2026 Harbour Gazette. All rights reserved.")
+    doc = strip(text)
+    assert doc.status != REJECTED and doc.text == text and doc.removed == []
+    assert doc.flags[0]["flag"] == "removal_over_limit" and len(doc.flags[0]["would_remove"]) == 2
+
+
+def test_certain_categories_are_configuration_and_checked_at_start(tmp_path):
+    from cleaner.core.config import ConfigError
+    from cleaner.stages.build import build_stages
+
+    path = tmp_path / "c.toml"
+    path.write_text('[boilerplate]\ncertain_categories = ["consnet"]\n', encoding="utf-8")
+    try:
+        build_stages(load_config(path))
+    except ConfigError as exc:
+        assert "boilerplate.certain_categories" in str(exc) and "consnet" in str(exc) and "c.toml" in str(exc)
+    else:
+        raise AssertionError("a misspelt category was accepted")
+    none = StripBoilerplate(load_config().rule_paths(), certain_categories=[])
+    text = ("Ferry fares rise\nWe use cookies to improve your experience. By continuing you accept our cookie policy.\n"
+            "Fares go up.")
+    assert none.process(Document(id="t", source="t.txt", text=text)).text == text  # the old guard: all kept
+
+
 def test_blank_lines_collapse_and_line_numbers_follow():
     assert join_lines(list(enumerate(["", "a", "", "", "b  ", "", ""], 1))) == ("a\n\nb", [2, 3, 5])
 

@@ -61,6 +61,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "rule_files": Spec(list, item=str),
         "protect_min_words": Spec(int, 1),
         "max_removed_fraction": _PROB,
+        "certain_categories": Spec(list, item=str),
         "headline_max_words": Spec(int, 1, 100),
     },
     "templates": {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cleaner.core.config import Config
+from cleaner.core.config import Config, ConfigError
 from cleaner.core.document import Document
 from cleaner.core.stage import Stage
 from cleaner.input.read import parse_deferred
@@ -27,11 +27,16 @@ class Stages:
 
 def build_stages(cfg: Config) -> Stages:
     b = cfg["boilerplate"]
+    strip = StripBoilerplate(cfg.rule_paths(), b["protect_min_words"], b["max_removed_fraction"],
+                             b["headline_max_words"], certain_categories=b["certain_categories"])
+    unknown = sorted(set(b["certain_categories"]) - {rule.category for rule in strip.rules})
+    if unknown:  # a misspelt category would silently protect nothing
+        raise ConfigError(cfg.path, "boilerplate.certain_categories",
+                          f"no rule has the category {unknown[0]!r} (categories are the rules' `category`)")
     return Stages(
         per_document=[
             Extract(**cfg["extract"]),
-            StripBoilerplate(cfg.rule_paths(), b["protect_min_words"],
-                             b["max_removed_fraction"], b["headline_max_words"]),
+            strip,
             DetectLanguage(**cfg["language"]),
         ],
         templates=Templates(**cfg["templates"], protect_min_words=b["protect_min_words"],

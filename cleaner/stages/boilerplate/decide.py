@@ -1,5 +1,6 @@
 """Decide: one step applies the tags (tag.py) to a document. Guards keep long prose lines
-from heuristic rules and never empty a document (boilerplate.max_removed_fraction); every
+from heuristic rules, keep the ambiguous lines of a text the rules would mostly remove
+(boilerplate.max_removed_fraction; certain_categories go anyway) and never empty a document; every
 removal, move to metadata and overruled tag is written into the document's audit."""
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ def _set_metadata(doc: Document, tag: Tag, value: str) -> None:
 
 
 def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: int,
-           max_removed_fraction: float) -> list[tuple[int, str]]:
+           max_removed_fraction: float, certain: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
     """Apply tags to the document; returns (line number, line) for the lines that stay,
-    metadata prefixes cut off."""
+    metadata prefixes cut off. `certain`: rule categories whose lines go even when the
+    rules would remove more than `max_removed_fraction` (boilerplate.certain_categories)."""
     # A line in a run of separator+headline pairs is exempt from the guards whichever rule
     # tagged it first (a "Read more:" marker may have claimed the run's first lines).
     run_lines = {t.line for t in tags if t.in_run}
@@ -67,13 +69,24 @@ def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: 
     total = sum(len(line.strip()) for i, line in enumerate(lines) if i not in runs) or 1
     dropped = sum(len(lines[i].strip()) for i in drops)
     if drops and dropped / total > max_removed_fraction:
+        # Decided per line: a short text may be mostly clutter. Lines of the categories that
+        # are clutter beyond doubt (consent, copyright) still go; the limit protects only
+        # the ambiguous ones, which might be the text itself. Never all of it: a document
+        # that is nothing but such lines keeps them (and the flag says so).
+        held = {i: t for i, t in drops.items() if t.rule.category not in certain}
+        left = [i for i, line in enumerate(lines) if line.strip() and i not in runs and i not in drops]
+        if not held and not left:
+            held = drops
+        went = sorted(set(drops) - set(held))
         doc.flags.append({
             "flag": "removal_over_limit",
             "reason": f"rules would remove {dropped / total:.0%} of the text "
-                      f"(boilerplate.max_removed_fraction = {max_removed_fraction}); lines kept",
-            "would_remove": [_entry(t, lines[i].strip()) for i, t in sorted(drops.items())],
+                      f"(boilerplate.max_removed_fraction = {max_removed_fraction}); "
+                      + (f"{len(went)} line(s) of certain categories ({', '.join(sorted(certain))}) removed, "
+                         if went else "") + f"{len(held)} line(s) kept",
+            "would_remove": [_entry(t, lines[i].strip()) for i, t in sorted(held.items())],
         })
-        chosen = {i: t for i, t in chosen.items() if i not in drops}
+        chosen = {i: t for i, t in chosen.items() if i not in held}
 
     kept: list[tuple[int, str]] = []
     for i, line in enumerate(lines):

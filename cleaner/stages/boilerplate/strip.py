@@ -26,11 +26,12 @@ class StripBoilerplate(Stage):
 
     def __init__(self, rule_files: list[str | Path], protect_min_words: int = 40,
                  max_removed_fraction: float = 0.5, headline_max_words: int = 16,
-                 budget: int = RULE_BUDGET_CHARS):
+                 budget: int = RULE_BUDGET_CHARS, certain_categories: list[str] = ("consent", "legal")):
         self.rules = load_rules([Path(p) for p in rule_files])
         self.prefilter = Prefilter(self.rules)  # which rules can match a line: derived from the rules
         self.protect_min_words = protect_min_words
         self.max_removed_fraction = max_removed_fraction
+        self.certain = frozenset(certain_categories)
         self.headline_max_words = headline_max_words
         self.budget = budget
 
@@ -44,7 +45,7 @@ class StripBoilerplate(Stage):
             doc.flags.append({"flag": "rule_budget_exceeded", "rule": "boilerplate.budget",
                               "reason": f"line rules would examine over {self.budget:,} characters of this "
                                         "document; no rule applied, the text is kept unstripped"})
-        kept = decide(doc, lines, tags, self.protect_min_words, self.max_removed_fraction)
+        kept = decide(doc, lines, tags, self.protect_min_words, self.max_removed_fraction, self.certain)
         doc.text, doc.line_no = join_lines(kept)
         doc.link_density = None  # used up
         if not doc.text:
