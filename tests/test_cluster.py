@@ -109,6 +109,39 @@ def test_canonical_choice_rules_and_why():
     assert res.records[0]["canonical_id"] == "b" and res.records[0]["why"].startswith("source_priority")
 
 
+def test_source_priority_outranks_dates_when_set():
+    # #19 point 3: a user's priority comes first; without one, the date decides as before.
+    items = [{"id": "early", "text": STORY_A, "date": "2025-12-20", "site": "Blog"},
+             {"id": "late", "text": STORY_A, "date": "2025-12-22", "site": "Wire"}]
+    rec = clean(items, config={"canonical": {"source_priority": ["Wire"]}}).records[0]
+    assert rec["canonical_id"] == "late" and rec["why"].startswith("source_priority")
+    assert clean(items).records[0]["canonical_id"] == "early"
+
+
+def test_a_copy_that_credits_its_source_loses_to_the_source_whatever_its_date():
+    # A syndicating page's metadata date (set when it syndicated) is earlier than the
+    # original's; its text credits the original's outlet. In three credit forms:
+    body = STORY_A.split(" ", 1)[1]
+    for credit_text, outlet in ((f"ODESA (Harbourwire) - {body}", "harbourwire"),
+                                (f"{STORY_A}\nSource: Harbourwire", "harbourwire"),
+                                (f"{STORY_A}\nkm/dpa", "dpa")):  # an agency signature (a rule removes it)
+        copy = {"id": "syndicated", "text": credit_text, "date": "2025-12-19", "site": "dailyportal.example"}
+        original = {"id": "original", "text": STORY_A + " Loading resumed.", "date": "2025-12-20",
+                    "site": f"www.{outlet}.example"}
+        rec = clean([copy, original]).records[0]
+        assert rec["size"] == 2, credit_text
+        assert rec["canonical_id"] == "original", credit_text
+        assert rec["why"].startswith("credits_no_other_source") and outlet in rec["why"], rec["why"]
+    # Crediting itself (the outlet's own dateline; its site "harbourwire-news") is no copy,
+    # nor is a credit by a document that does not say whose it is (a wire's own feed read
+    # from a folder): the date decides again.
+    later = {"id": "later", "text": STORY_A + " Loading resumed.", "date": "2025-12-20", "site": "blog.example"}
+    for site in ("harbourwire-news.example", None):
+        own = {"id": "own", "text": f"ODESA (Harbourwire) - {body}", "date": "2025-12-19", "site": site}
+        rec = clean([own, later]).records[0]
+        assert rec["canonical_id"] == "own" and rec["why"].startswith("earliest_date"), site
+
+
 def test_output_independent_of_input_order():
     items = [{"id": f"d{i}", "text": t, "date": "2025-12-20"}
              for i, t in enumerate([STORY_A, STORY_B, OTHER, STORY_A + " Update.", text(WORDS[:50])])]

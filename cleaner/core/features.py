@@ -35,6 +35,9 @@ class Features:
     term_lines: bytes = b""  # each term's only line, array("I") of CRC-32s (0: on several lines)
     # "ODESA, Dec 20 -": no year, yet enough to keep a week-apart story out of the date window.
     dateline: str | None = None
+    # Name keys of the sources the text credits ("(Reuters) -", "jm/dpa", "Source: AP"):
+    # a document crediting someone else is a copy (dedup/credits.py).
+    credits: tuple[str, ...] = ()
     words: int = 0  # words (or, unspaced, characters-based count) of the text
     removed: int = 0  # lines the stages removed: the canonical with less clutter wins ties
 

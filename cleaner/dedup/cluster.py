@@ -19,6 +19,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from cleaner.core.document import DUPLICATE, KEPT, Document, dump
+from cleaner.dedup.credits import others_credited
 from cleaner.dedup.bands import BandIndex
 from cleaner.dedup.signatures import jaccard
 from cleaner.dedup.stories import LOCAL_MIN_DOCS, doc_weights, link_stories
@@ -108,15 +109,18 @@ def removed_count(doc: Document) -> int:
 
 
 def preference_key(doc: Document, priority: SourcePriority) -> tuple:
-    # Past the stated preferences, content decides (the exact key), not ids: the record id
-    # comes from the canonical's content, so ids and input order must not pick it. Only
-    # copies with the same words (same record id either way) fall through to the id.
-    return (doc.date is None, doc.date or "", -doc.features.words, removed_count(doc),
-            priority.rank(doc), doc.features.exact, doc.id, doc.source, doc.line or 0)
+    # A user's canonical.source_priority comes first (empty: a tie). Then a document that
+    # credits another source is a copy of it, whatever its date (a syndicating page's
+    # metadata date is when it syndicated). Past the stated preferences, content decides
+    # (the exact key), not ids: the record id comes from the canonical's content, so ids
+    # and input order must not pick it. Only copies with the same words (same record id
+    # either way) fall through to the id.
+    return (priority.rank(doc), bool(others_credited(doc)), doc.date is None, doc.date or "",
+            -doc.features.words, removed_count(doc), doc.features.exact, doc.id, doc.source, doc.line or 0)
 
 
-_WHY = ("earliest_date", "earliest_date", "most_complete_body", "least_boilerplate",
-        "source_priority", "content_tiebreak", "lowest_id", "lowest_id", "lowest_id")
+_WHY = ("source_priority", "credits_no_other_source", "earliest_date", "earliest_date", "most_complete_body",
+        "least_boilerplate", "content_tiebreak", "lowest_id", "lowest_id", "lowest_id")
 
 
 def explain_choice(record: Record, priority: SourcePriority) -> str:
@@ -134,7 +138,9 @@ def explain_choice(record: Record, priority: SourcePriority) -> str:
         "least_boilerplate": f"{removed_count(c)} lines removed, runner-up {r.id} had {removed_count(r)}",
         "source_priority": f"source ranks {priority.rank(c)} in canonical.source_priority, "
                            f"runner-up {r.id} ranks {priority.rank(r)}",
-        "content_tiebreak": f"tie on date, length, clutter and source priority with {r.id}; the text with "
+        "credits_no_other_source": f"runner-up {r.id} credits {', '.join(others_credited(r))} as its source; "
+                                   "the canonical credits no other source",
+        "content_tiebreak": f"tie on source priority, credits, date, length and clutter with {r.id}; the text with "
                             "the lower content hash wins (never the id, so the record id does not depend on ids)",
         "lowest_id": f"same words as {r.id} and a tie on everything else; lowest id wins",
     }[rule]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from cleaner.core.document import Document
 from cleaner.core.features import Features
+from cleaner.dedup.credits import credited_names
 from cleaner.dedup.terms import calendar_words, salient_terms
 from cleaner.dedup.shingles import exact_key, shingle_set
 from cleaner.dedup.signatures import low32, minhash_values, string_hashes, token_hashes, unique_sorted
@@ -59,6 +60,7 @@ class Sign(Stage):
             lead=tuple(lead),
             term_lines=term_lines,
             dateline=dateline,
+            credits=credited_names(doc),
             words=word_count(doc.text) if unspaced else len(values),
             removed=len(doc.removed),
         )
