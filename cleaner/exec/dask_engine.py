@@ -109,7 +109,7 @@ class DaskExecutor:
         client = self.client
         # Scattered once: every worker deserialises (and sets up) the stages once.
         job = client.scatter((secrets.token_hex(8), stages, finish, self.cpu_time), broadcast=True, hash=False)
-        workers = max(1, len(client.scheduler_info().get("workers", {})) or self.workers)
+        workers = self._live_workers()
         pending: deque = deque()
         chunk: list[Document] = []
 
@@ -138,6 +138,19 @@ class DaskExecutor:
         finally:
             for future in pending:
                 future.cancel()
+
+    def _live_workers(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})) or self.workers)
+
+    def near_candidates(self, docs: list[Document], cfg, store) -> object:
+        """The copy tier's candidates from band keys grouped on the cluster (exec/dask_bands.py):
+        a GroupIndex for dedup/cluster.cluster. `store` is a spool every worker reaches."""
+        from cleaner.exec.dask_bands import near_candidates
+
+        try:
+            return near_candidates(self.client, docs, cfg, store, self._live_workers())
+        except (OSError, TimeoutError, CancelledError) as exc:
+            raise DaskError(f"lost the Dask cluster: {exc or type(exc).__name__}") from None
 
     def close(self) -> None:
         client = getattr(self, "client", None)

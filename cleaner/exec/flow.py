@@ -240,7 +240,15 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
     start = time.perf_counter()
     steps: dict[str, float] = {}
     if clusterer is None:
-        records = cluster(out, cfg, timings=steps, free=True, store=holder)
+        # An executor with a cluster groups the band keys there (exec/dask_bands.py), reading
+        # signatures from the spool; the leader pass here walks the groups it returns.
+        near = getattr(executor, "near_candidates", None) if holder is not None else None
+        candidates = None
+        if near is not None:
+            begin = time.perf_counter()
+            candidates = near(out, cfg, holder)
+            steps["candidates"] = time.perf_counter() - begin
+        records = cluster(out, cfg, timings=steps, free=True, store=holder, candidates=candidates)
     else:
         records = clusterer.add(out, store=holder if holder is not None else None, label=label)
     timings["cluster"] = time.perf_counter() - start
