@@ -199,3 +199,25 @@ def test_dask_resume_continues_from_what_finished(tmp_path):
     for name in OUTPUTS:
         assert (out / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
     assert not spool.exists()  # a finished run removes its checkpoint
+
+
+def test_dask_templates_are_decided_on_the_cluster(tmp_path):
+    """#17 point 3: a feed whose source repeats lines under most stories (two footers, one
+    long enough to flag a short story instead of being removed): the statistics merged on
+    the workers decide the same template lines, with local's bytes."""
+    words = EN.split()
+    with (tmp_path / "feed.jsonl").open("w", encoding="utf-8") as fh:
+        for i in range(300):
+            text = " ".join(words[i % 9:] + words[:i % 9]) + f" Council item {i}, ward {i % 17}."
+            if i % 5:
+                text += "\nRead the evening digest from the Harbour Gazette every weekday"
+            if i % 3 == 0:
+                text += "\nSubscribe to our newsletter for more local council coverage and planning news"
+            fh.write(json.dumps({"id": f"t{i:03d}", "text": text}) + "\n")
+    local = run_cli("run", str(tmp_path / "feed.jsonl"), "--out", str(tmp_path / "local"), "--workers", "2", "-q")
+    dask = run_cli("run", str(tmp_path / "feed.jsonl"), "--out", str(tmp_path / "dask"), "--engine", "dask",
+                   "--workers", "2", "-q")
+    assert local.returncode == 0 and dask.returncode == 0, dask.stderr
+    assert b"template.repeated-line" in (tmp_path / "local" / "documents.jsonl").read_bytes()
+    for name in OUTPUTS:
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name

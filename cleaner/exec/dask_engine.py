@@ -152,6 +152,16 @@ class DaskExecutor:
         except (OSError, TimeoutError, CancelledError) as exc:
             raise DaskError(f"lost the Dask cluster: {exc or type(exc).__name__}") from None
 
+    def decide_templates(self, templates, docs: list[Document], store) -> set[int]:
+        """Templates decided from statistics merged on the cluster (exec/dask_corpus.py);
+        returns the positions in `docs` of the documents they touch."""
+        from cleaner.exec.dask_corpus import decide_templates
+
+        try:
+            return decide_templates(self.client, templates, docs, store)
+        except (OSError, TimeoutError, CancelledError) as exc:
+            raise DaskError(f"lost the Dask cluster: {exc or type(exc).__name__}") from None
+
     def close(self) -> None:
         client = getattr(self, "client", None)
         if client is not None:

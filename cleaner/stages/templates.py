@@ -85,7 +85,12 @@ class Templates:
         """Count a document (its metadata suffices) with its `line_keys`."""
         if not (self.enabled and doc.ok):
             return
-        sid = self._sources.setdefault(source_key(doc), len(self._sources))
+        self.observe_source(source_key(doc), keys)
+
+    def observe_source(self, source: str, keys) -> None:
+        """Count a document of `source` with its line keys (a list, or an array of uint64:
+        where a cluster's worker reads them back from the spool, exec/dask_corpus.py)."""
+        sid = self._sources.setdefault(source, len(self._sources))
         self._docs_per_source[sid] += 1
         self._keys.extend(keys)
         self._key_source.extend([sid] * len(keys))
