@@ -93,7 +93,11 @@ class DaskExecutor:
             else:
                 self._cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                                          processes=True, host="127.0.0.1",
-                                                         dashboard_address=None, silence_logs=logging.ERROR)
+                                                         dashboard_address=None, silence_logs=logging.ERROR,
+                                                         # The scheduler's HTTP routes on a free loopback port:
+                                                         # by default it takes 8787 and, if another cluster holds
+                                                         # it, warns on stderr in four lines.
+                                                         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
                 self.client = distributed.Client(self._cluster)
         except Exception as exc:  # noqa: BLE001 - Dask raises OSError, TimeoutError, RuntimeError...
             self.close()
