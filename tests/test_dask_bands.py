@@ -94,3 +94,37 @@ def test_records_are_the_same_through_the_groups():
     plain = rows()
     assert sum(len(r.members) > 1 for r in cluster(docs, cfg)) > 20  # copies were found
     assert rows(local_candidates(docs, cfg)) == plain
+
+
+def test_templates_counted_in_partitions_decide_as_one_instance(tmp_path):
+    """exec/dask_corpus.py's map (slices) and reduce (partitions by key), run here: the same
+    table as Templates observing everything at once."""
+    from cleaner.core.document import Document
+    from cleaner.exec.dask_corpus import _add_counts, _decide_part, _observe, store_keys
+    from cleaner.stages.templates import Templates
+    from cleaner.store.spool import Spool
+
+    rng = np.random.default_rng(2)
+    footers = [f"Footer line number {k} of this outlet" for k in range(6)]
+    docs = []
+    for i in range(120):
+        lines = [f"Story {i} sentence {j} about the harbour" for j in range(3)]
+        lines += [f for k, f in enumerate(footers) if rng.random() < 0.2 + 0.15 * k]
+        docs.append(Document(id=f"d{i}", source=f"site{i % 3}/d{i}.txt", text="\n".join(lines)))
+    whole = Templates(min_docs=3, min_share=0.5)
+    for d in docs:
+        whole.observe(d)
+    whole.decide()
+    assert whole.table  # some footers are templates, some not
+    with Spool(str(tmp_path)) as store:
+        names = {}
+        items = [(names.setdefault(f"folder:site{i % 3}", len(names)), store_keys(whole.line_keys(d), store))
+                 for i, d in enumerate(docs)]
+        for size, parts in ((7, 3), (120, 1), (50, 4)):
+            slices = [_observe(store, items[at:at + size], parts) for at in range(0, len(items), size)]
+            per_source = _add_counts(*[s[0] for s in slices])
+            rule = Templates(min_docs=3, min_share=0.5)
+            table = {}
+            for p in range(parts):
+                table.update(_decide_part(rule, per_source, *[s[1][p] for s in slices]))
+            assert dict(sorted(table.items())) == whole.table, (size, parts)

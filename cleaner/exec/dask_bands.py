@@ -21,7 +21,8 @@ from cleaner.core.document import Document
 from cleaner.dedup.bands import optimal_bands
 from cleaner.dedup.groups import GroupIndex
 
-SLICE = 2048  # documents per map task: a few hundred KB of signatures read from the spool
+SLICE = 2048  # documents per map task at least: a few hundred KB of signatures read from the spool
+TASKS = 4  # at most this many map tasks per worker: the shuffle's tasks grow as map tasks x partitions
 _PRIME = np.uint64(0x100000001B3)  # BandIndex._keys' multiplier
 
 
@@ -80,9 +81,10 @@ def near_candidates(client, docs: list[Document], cfg, store, workers: int) -> G
     bands, rows = optimal_bands(cfg["near"]["lsh_threshold"], cfg["minhash"]["num_perm"])
     usable = [d for d in docs if d.ok and d.features is not None]
     parts = max(1, 2 * workers)
+    size = max(SLICE, -(-len(usable) // (TASKS * workers)))
     mapped = [client.submit(_emit, store, [(pos, d.features.near_mh) for pos, d in
-                                           enumerate(usable[at:at + SLICE], start=at)], bands, rows, parts, pure=False)
-              for at in range(0, len(usable), SLICE)]
+                                           enumerate(usable[at:at + size], start=at)], bands, rows, parts, pure=False)
+              for at in range(0, len(usable), size)]
     reduced = [client.submit(_group, *[client.submit(_pick, m, p, pure=False) for m in mapped], pure=False)
                for p in range(parts)]
     groups: set[tuple[int, ...]] = set()

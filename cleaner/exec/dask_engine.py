@@ -162,7 +162,7 @@ class DaskExecutor:
         from cleaner.exec.dask_corpus import decide_templates
 
         try:
-            return decide_templates(self.client, templates, docs, store)
+            return decide_templates(self.client, templates, docs, store, self._live_workers())
         except (OSError, TimeoutError, CancelledError) as exc:
             raise DaskError(f"lost the Dask cluster: {exc or type(exc).__name__}") from None
 
