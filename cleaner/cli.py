@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from cleaner import __version__
 from cleaner.core.config import ConfigError, load_config
@@ -48,6 +50,12 @@ def _interrupted(more: str = "") -> None:
     """Ctrl-C: one line and the shell's code for SIGINT (128 + 2), no traceback."""
     click.echo(f"cleaner: interrupted{more}", err=True)
     sys.exit(EXIT_INTERRUPTED)
+
+
+def _terminated(signum, frame) -> None:
+    """SIGTERM (kill, a job scheduler stopping us) ends the run as Ctrl-C does: temporary
+    files removed, a checkpoint kept for --resume, a state's open batch rolled back."""
+    raise KeyboardInterrupt
 
 
 def _from_interrupt(exc: BaseException) -> bool:
@@ -171,6 +179,7 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: click's usage errors become the same one-line error as ours."""
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         code = cli.main(args=argv, prog_name="cleaner", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
@@ -243,6 +252,10 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
         if problem:
             _fail(problem)
     from_stdin, to_stdout = input_arg == "-", str(out_dir) == "-"
+    if not (to_stdout and state_path) and \
+            click.get_current_context().get_parameter_source("batch_size") is not ParameterSource.DEFAULT:
+        log.warning("note: --batch-size applies to a stream into a state (--out - --state STATE); "
+                    "this run is one batch")
     if not from_stdin and not url and not (input_path.is_dir() or input_path.is_file()):
         _fail(f"{input_path} is not a folder or a regular file (a pipe or a device?); "
               "use - to read JSONL from stdin")
@@ -291,15 +304,19 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     if resume:
         log.warning("resuming: the checkpoint holds %d processed documents", held)
 
+    # Neither the output folder nor the state (and its journal and lock) is ever input,
+    # wherever they lie.
+    never_read = [out_dir] + ([Path(f"{state_path}{s}") for s in ("", "-wal", "-shm", "-journal", ".lock")]
+                              if state_path else [])
     progress = None
     if not quiet and not from_stdin and not url:  # a stream's length is unknown
         from cleaner.exec.progress import ProgressBar, count_inputs
 
-        progress = ProgressBar(count_inputs(input_path, exclude=out_dir))
+        progress = ProgressBar(count_inputs(input_path, exclude=never_read))
 
     from cleaner.input.read import read_input
 
-    docs = read_input(input_arg if url else input_path, cfg, exclude=out_dir)
+    docs = read_input(input_arg if url else input_path, cfg, exclude=never_read)
     _strict_mode(strict)
     try:
         result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=checkpoint,

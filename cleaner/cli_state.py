@@ -59,14 +59,14 @@ def state_info(state_path: Path, as_json: bool) -> None:
 
 @state_group.command("prune")
 @click.argument("state_path", metavar="STATE", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--before", required=True, help="Remove records whose every copy group's canonical is dated "
-              "before this day (YYYY-MM-DD); undated ones stay.")
+@click.option("--before", required=True, help="Remove records whose every document is dated before this day "
+              "(YYYY-MM-DD); a record with an undated or a later document stays whole.")
 @click.option("--wait", is_flag=True, help="Wait for a run writing STATE to finish instead of failing.")
 def state_prune(state_path: Path, before: str, wait: bool) -> None:
     """Remove old records from STATE (their documents, keys and bands); events stay."""
     from cleaner.store.state import State, StateError
 
-    day = _day(before, "--before")
+    before = Date.fromordinal(_day(before, "--before")).isoformat()
     if not state_path.is_file():
         _fail(f"state {state_path} does not exist")
     try:
@@ -74,10 +74,31 @@ def state_prune(state_path: Path, before: str, wait: bool) -> None:
     except StateError as exc:
         _fail(str(exc))
     try:
-        records, docs = state.prune(day)
+        records, docs = state.prune(before)
     finally:
         state.close()
-    click.echo(f"pruned {records} records ({docs} documents) dated before {before} from {state_path}")
+    click.echo(f"pruned {records} records ({docs} documents), all of whose documents are dated before {before}, "
+               f"from {state_path}")
+
+
+def state_config(state, config_path: Path | None):
+    """The configuration a state's records are rebuilt with: the one its last batch was
+    run with (kept in the state), or --config, which must compare as the state was built
+    (same MinHash and shingle settings)."""
+    from cleaner.core.config import ConfigError, config_from_dict
+    from cleaner.dedup.incremental import state_settings
+
+    if config_path is not None:
+        cfg, _ = _setup(config_path)
+        if state.meta("settings") and state_settings(cfg) != state.meta("settings"):
+            _fail(f"--config {config_path} has other MinHash/shingle settings ({state_settings(cfg)}) than "
+                  f"state {state.path} ({state.meta('settings')}): leave --config out to use the state's own")
+        return cfg
+    stored = state.meta("config")
+    try:
+        return config_from_dict(json.loads(stored) if stored else None)
+    except (ConfigError, ValueError) as exc:
+        _fail(f"state {state.path} holds a configuration this cleaner cannot read ({exc}); pass --config")
 
 
 def _records(state, cfg, since: str | None):
@@ -94,7 +115,8 @@ def _records(state, cfg, since: str | None):
 @click.argument("state_path", metavar="STATE", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
 @click.option("--since", help="Only records with a document dated on or after this day (YYYY-MM-DD).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Configuration file.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="Configuration file (default: the one the state's last batch was run with).")
 def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path | None) -> None:
     """Write records.jsonl, documents.jsonl, report.html and manifest.json for everything
     STATE holds (or --since DATE). A state keeps its canonicals' texts only: other
@@ -108,12 +130,12 @@ def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path
         _fail("export writes a folder: --out - is not supported")
     if since:  # as YYYY-MM-DD: the state compares dates as text (20251220 is a date too)
         since = Date.fromordinal(_day(since, "--since")).isoformat()
-    cfg, _ = _setup(config_path)
     problem = refuse_reason(out_dir, state_path)
     if problem:
         _fail(f"--out {out_dir} {problem}")
     state = _reader(state_path)
     try:
+        cfg = state_config(state, config_path)
         records = _records(state, cfg, since)
     finally:
         state.close()
@@ -132,7 +154,6 @@ def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path
 def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
     """`show STATE ID`: the record (ID = rec-..., or a document id: its record) as STATE
     holds it now, with its history of events."""
-    from cleaner.core.config import load_config
     from cleaner.dedup.incremental import IncrementalClusterer
 
     state = _reader(state_path)
@@ -140,7 +161,7 @@ def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
         root = state.root_of_record(some_id) if some_id.startswith("rec-") else state.root_of_doc(some_id)
         if root is None:
             _fail(f"{some_id} is not in state {state_path}")
-        (record,) = IncrementalClusterer(load_config(None), state).records([root])
+        (record,) = IncrementalClusterer(state_config(state, None), state).records([root])
         row = record.to_json()
         row["events"] = state.events_of(row["record_id"])
         if some_id.startswith("rec-") and some_id != row["record_id"]:

@@ -53,6 +53,18 @@ class _Totals:
                 "records": len(self.records) if self.state_records is None else self.state_records}
 
 
+def _lines_only(docs):
+    """The documents of the input's lines: an empty stdin has no line, so no row (the
+    reader's "no JSON lines" placeholder becomes a note, and no batch is committed)."""
+    from cleaner.input.read import STDIN_SOURCE
+
+    for doc in docs:
+        if doc.source == STDIN_SOURCE and doc.line is None and not doc.ok:
+            log.warning("note: %s", doc.error)
+            continue
+        yield doc
+
+
 def stream_run(input_path: Path, config_path: Path | None, workers: int | None, quiet: bool, strict: bool,
                state_path: Path | None, wait: bool, batch_size: int, engine: str = "local",
                scheduler: str | None = None) -> None:
@@ -72,7 +84,7 @@ def stream_run(input_path: Path, config_path: Path | None, workers: int | None, 
         _fail("--scheduler needs --engine dask")
     executor = make_executor(cfg, engine, scheduler, workers, quiet)
     clusterer = _clusterer(cfg, state)
-    docs = read_input(input_path, cfg)
+    docs = _lines_only(read_input(input_path, cfg))
     totals = _Totals()
     if state is not None:  # a stream has no end: count records in the state, not in memory
         totals.state_records = state.info()["records"]
@@ -88,15 +100,27 @@ def stream_run(input_path: Path, config_path: Path | None, workers: int | None, 
             except OSError as exc:
                 _fail(f"cannot write the temporary spool: {exc.strerror or exc}")
             try:
-                if not write_rows(result, sys.stdout.buffer):  # the reader went away (| head): not our error
+                if not write_rows(result, sys.stdout.buffer):  # the reader went away (| head)
                     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-                    sys.exit(0)
+                    if state is None:  # nothing kept: not our error
+                        sys.exit(0)
+                    # This batch is in the state, yet some of its rows were never read:
+                    # say so, or a pipeline would miss them without a trace.
+                    log.error("error: stdout was closed during batch %d, which is committed to %s: some of its "
+                              "%d row(s) were not delivered (`cleaner show %s ID` or `cleaner export` has them)",
+                              totals.batches + 1, state_path, len(result.documents), state_path)
+                    sys.exit(1)
             finally:
                 result.close()
             totals.add(result)
             if state is not None:
                 log.info("batch %d: %d line(s) decided, committed to %s and written", totals.batches,
                          len(result.documents), state_path)
+                for e in clusterer.events:  # what rows written before no longer show
+                    if e["event"] in ("merged", "canonical_changed"):
+                        detail = ", ".join(f"{k} {v}" for k, v in sorted(e.items())
+                                           if k not in ("batch", "event", "record_id"))
+                        log.info("batch %d: %s %s (%s)", totals.batches, e["event"], e["record_id"], detail)
     except KeyboardInterrupt:
         _interrupted("; the state keeps every batch written before" if state is not None else "")
     finally:

@@ -18,7 +18,7 @@ from cleaner.core.config import config_from_dict, load_config
 from cleaner.dedup.incremental import state_settings
 from cleaner.store.state import SCHEMA, State, StateError
 from conftest import RAW
-from hostile_folder import DE, EN
+from hostile_folder import DE, EN, FR, RU
 
 
 def run_cli(*args, stdin: str = "", cwd=None, timeout=300):
@@ -224,20 +224,24 @@ def test_the_api_continues_a_state_the_cli_wrote(tmp_path):
         assert [e["event"] for e in dedup.events] == ["member_added", "created"]
 
 
-def test_prune_removes_old_records_only(tmp_path):
+def test_prune_removes_records_whose_every_document_is_old(tmp_path):
     db = tmp_path / "s.db"
     with Deduplicator(state=db) as dedup:
         list(dedup.add([{"id": "old", "text": EN, "date": "2025-01-10"},
-                        {"id": "new", "text": DE, "date": "2025-12-20"}, {"id": "undated", "text": EN + " And more."}]))
+                        {"id": "old-copy", "text": EN + " And more.", "date": "2025-01-11"},
+                        {"id": "fr", "text": FR, "date": "2025-01-10"},
+                        # a near copy of an old canonical, dated after --before: its record stays whole
+                        {"id": "fr-late", "text": FR + " Et plus encore.", "date": "2025-09-01"},
+                        {"id": "new", "text": DE, "date": "2025-12-20"}, {"id": "undated", "text": RU}]))
     proc = run_cli("state", "prune", str(db), "--before", "2025-06-01")
     assert proc.returncode == 0, proc.stderr
+    assert b"pruned 1 records (2 documents), all of whose documents are dated before 2025-06-01" in proc.stdout
     state = State(db, writer=False)
     try:
         kept = {row[0] for row in state.db.execute("SELECT id FROM docs")}
     finally:
         state.close()
-    # "undated" is a near copy of "old", whose date is its group's: the record goes whole.
-    assert kept == {"new"}
+    assert kept == {"fr", "fr-late", "new", "undated"}
     assert run_cli("state", "prune", str(db), "--before", "June").returncode == 2
 
 

@@ -23,6 +23,8 @@ Where this can differ from one run over everything (README, "Batches and streams
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import replace
 from datetime import date as Date
 from typing import Any, Callable, Iterable
@@ -93,6 +95,7 @@ class StateGroups:
     def __init__(self, state: State, sign: Sign):
         self.state, self.sign = state, sign
         self.loaded: dict[int, Record] = {}
+        self.store = None  # the batch's document store (its documents' arrays may be spooled)
         self.number: dict[int, int] = {}  # id(document) -> its row in the state
         self.new: list[int] = []
         self.next = state.next_group()
@@ -104,37 +107,48 @@ class StateGroups:
         record = self.loaded.get(g)
         if record is None:
             key, _, _, n = self.state.group(g)
-            canonical = self.restore(n, *self.state.doc(n), near=True)
+            canonical = self.restore(n, *self.state.doc(n), near=self.state.signature(g))
             record = self.loaded[g] = Record([canonical], key=key)
         return record
+
+    def signature(self, g: int) -> np.ndarray:
+        """The MinHash of group `g`'s canonical, without loading the group."""
+        record = self.loaded.get(g)
+        return self.state.signature(g) if record is None else array_of(record.canonical, "near_mh", self.store)
 
     def append(self, record: Record) -> None:
         self.loaded[self.next] = record
         self.new.append(self.next)
         self.next += 1
 
-    def restore(self, n: int, member: tuple, slim: Document, text: str, near: bool = False) -> Member:
+    def restore(self, n: int, member: tuple, slim: Document, text: str, near: np.ndarray | None = None) -> Member:
         """A state's document (restore_member), remembered by its row."""
-        restored = restore_member(self.sign, member, slim, text, near)
+        # No story MinHash: the tiers compare these on terms and shingles; a record's
+        # members (records()) are restored again, with it.
+        restored = restore_member(self.sign, member, slim, text, near, story=False)
         self.number[id(slim)] = n
         return restored
 
 
-def restore_member(sign: Sign, member: tuple, slim: Document, text: str, near: bool = False) -> Member:
-    """A document as the state keeps it, with the arrays the tiers read (`near`: a
-    canonical the copy tier compares with gets its shingles and MinHash back)."""
+def restore_member(sign: Sign, member: tuple, slim: Document, text: str, near: np.ndarray | None = None,
+                   story: bool = True) -> Member:
+    """A document as the state keeps it, with the arrays the tiers read (`near`, the
+    stored signature of a canonical the copy tier compares with: it gets its shingles, from
+    its text, and that MinHash back; `story`: the MinHash of its terms, which a record's
+    story members report as an estimate)."""
     f = slim.features
-    f.story_mh = sign.story_signature(list(f.terms))
-    if near:
+    if story:
+        f.story_mh = sign.story_signature(list(f.terms))
+    if near is not None:
         f.near = sign.near_shingles(text)
-        f.near_mh = sign.near_signature(f.near)
+        f.near_mh = near
     slim.text = text
     return Member(slim, *member)
 
 
 def _slim(doc: Document) -> Document:
-    """What the state keeps of a document: metadata and features, no text or signatures
-    (a canonical's are recomputed from its text when the copy tier compares with it)."""
+    """What the state keeps of a document: metadata and features, no text, shingles or
+    signatures (a canonical's text and signature are kept apart: docs.text, groups.sig)."""
     features = replace(doc.features, near=None, near_mh=None, story_mh=None)
     return replace(doc, text="", html=None, removed=[], flags=[], line_no=None, link_density=None,
                    raw_line=None, raw_path=None, features=features, stored=None, status="pending", record_id=None)
@@ -154,6 +168,11 @@ class IncrementalClusterer:
         self.priority = SourcePriority(cfg["canonical"]["source_priority"])
         self.sign = Sign.from_config(cfg)
         self.events: list[dict[str, Any]] = []  # the last batch's
+        # Kept in the state with each batch, so `show` and `export` rebuild records with the
+        # settings they were made with. Rule files are paths on this machine and do not
+        # shape a record once made, so they stay out.
+        self.config_json = json.dumps({k: v for k, v in cfg.values.items() if k != "boilerplate"},
+                                      sort_keys=True, ensure_ascii=False)
 
     def add(self, docs: Iterable[Document], store=None, label: str = "",
             text_of: Callable[[Document], str] | None = None) -> list[Record]:
@@ -166,6 +185,7 @@ class IncrementalClusterer:
                               else store.get(d.stored.ref).text)
         batch = self.state.begin()
         try:
+            self.state.set_meta("config", self.config_json)
             records = self._add(batch, docs, store, text_of)
             self.state.add_events(self.events)
         except BaseException:
@@ -186,8 +206,10 @@ class IncrementalClusterer:
         state, events = self.state, []
         self.events = events
         groups = StateGroups(state, self.sign)
+        groups.store = store
         copies = Clusterer(self.cfg, store=store)
         copies.records, copies.exact = groups, StateExact(state)  # type: ignore[assignment]
+        copies.canonical_signature = groups.signature  # type: ignore[method-assign]
         copies.near_lsh = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])  # type: ignore[assignment]
         # A document the state already holds (same id, same words: a feed sent again, a
         # retried batch) is not added twice: its row shows the record it is in.
@@ -222,12 +244,13 @@ class IncrementalClusterer:
         for idx in groups.new:
             c = groups[idx].canonical
             key = groups[idx].key
-            state.add_group(idx, key, record_id(key), batch, groups.number[id(c)], day_number(c.date))
+            state.add_group(idx, key, record_id(key), batch, groups.number[id(c)], day_number(c.date),
+                            array_of(c, "near_mh", store))
             state.add_leads(lead_names_of(c), idx)
         for idx, old in promoted.items():
             group = groups[idx]
             c = group.canonical
-            state.set_canonical(idx, groups.number[id(c)], day_number(c.date))
+            state.set_canonical(idx, groups.number[id(c)], day_number(c.date), array_of(c, "near_mh", store))
             state.add_leads(lead_names_of(c), idx)
             moved = next(m for m in group.members if m.doc is old.doc)
             state.set_member(groups.number[id(old.doc)], _member(moved))

@@ -76,6 +76,9 @@ def _init_worker(worker: _Worker) -> None:
     # Ctrl-C reaches every process of the terminal's group: the main process alone
     # handles it (one line, a checkpoint), then stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The main process's SIGTERM handler (cli.main) came with the fork: a worker stopped
+    # by the pool dies as before, without a traceback.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(worker.parent)
 
 

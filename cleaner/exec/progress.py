@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from cleaner.input.read import GZIP, list_inputs, logical
+from cleaner.input.read import GZIP, Exclude, list_inputs, logical
 
 
-def count_inputs(root: Path, exclude: Path | None = None) -> int:
+def count_inputs(root: Path, exclude: Exclude = None) -> int:
     """Documents to expect: one per file, one per JSONL line (counted on raw bytes, fast);
     a gzipped or JSON-list file counts as one, so the total is a floor."""
     total = 0

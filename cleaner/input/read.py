@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator
 
 from cleaner.core.dates import normalise_date
 from cleaner.core.document import Document
-from cleaner.input.walk import list_inputs  # noqa: F401 - read.list_inputs is where progress.py and tests find it
+from cleaner.input.walk import Exclude, list_inputs  # noqa: F401 - read.list_inputs is where progress.py and tests find it
 
 HTML_EXTS = {".html", ".htm"}
 RECORD_EXTS = {".json", ".jsonl"}
@@ -210,7 +210,7 @@ def _stream_jsonl(path: Path, rel: Path, max_bytes: int, defer: bool = False) ->
 STDIN_SOURCE = "<stdin>"
 
 
-def read_input(path: str | Path, cfg, exclude: Path | None = None) -> Iterator[Document]:
+def read_input(path: str | Path, cfg, exclude: Exclude = None) -> Iterator[Document]:
     """What `cleaner run INPUT` reads: a folder, a file, or `-` (JSONL on stdin). JSONL
     lines are handed on unparsed (parsed in the worker processes)."""
     if str(path) == "-":
@@ -324,7 +324,7 @@ def read_file(path: Path, rel: Path, max_bytes: int, defer: bool = False) -> Ite
 
 
 def read_inputs(root: str | Path, extensions: Iterable[str], max_bytes: int,
-                exclude: Path | None = None, defer: bool = False) -> Iterator[Document]:
+                exclude: Exclude = None, defer: bool = False) -> Iterator[Document]:
     root = Path(root)
     exts = {e.lower() for e in extensions}
     for path, rel, problem in list_inputs(root, exclude):

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator, Union
+
+Exclude = Union[Path, Iterable[Path], None]
 
 
-def list_inputs(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, Path, str | None]]:
+def list_inputs(root: Path, exclude: Exclude = None) -> Iterator[tuple[Path, Path, str | None]]:
     """(path, path relative to root, problem or None) for every non-hidden file, in a
     stable order; folders that cannot be listed and symlinks that lead back into folders
     already read come with the problem, so they are reported, not skipped in silence.
 
-    `exclude` (the output folder, when it lies inside the input) is never read: a rerun
-    must not take the previous run's output for input.
+    `exclude` (the output folder, when it lies inside the input; a state file and its
+    companions) is never read: a rerun must not take the previous run's output, or its own
+    state, for input.
     """
     if root.is_file():
         yield root, Path(root.name), None
         return
     # Folders are known by (device, inode), not their real path: resolving every path
     # again costs the depth squared in a deep tree.
-    skip = _folder_key(exclude) if exclude is not None else None
+    excluded = [] if exclude is None else [exclude] if isinstance(exclude, (str, Path)) else list(exclude)
+    skip = {key for key in map(_folder_key, excluded) if key is not None}
+    skip_files = {os.path.realpath(p) for p in excluded}
+    skip_names = {os.path.basename(p) for p in skip_files}  # resolve only the files so named
     seen = {_folder_key(root)}
     # A stack of folders, not os.walk: os.walk recurses, and a tree 1,000 folders deep
     # would end the run with a RecursionError. Same order as os.walk top-down: a folder's
@@ -41,7 +47,7 @@ def list_inputs(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path,
         # Real folders before symlinks, so a folder is read under its own name.
         for name, key, link in sorted((x for x in listed if x[1] is not None), key=lambda x: (x[2], x[0])):
             path = folder / name
-            if key == skip:
+            if key in skip:
                 continue
             if key in seen:  # a symlink loop, or a second way into a folder: read it once
                 what = "symlink to a folder" if link else "folder"
@@ -51,6 +57,8 @@ def list_inputs(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path,
             keep.append(path)
         for name, _, _ in sorted(x for x in listed if x[1] is None):
             path = folder / name
+            if name in skip_names and os.path.realpath(path) in skip_files:
+                continue
             yield path, path.relative_to(root), None
         stack.extend(reversed(keep))
 

@@ -53,8 +53,9 @@ def show_document(row: dict) -> list[str]:
 
 
 def show_record(row: dict) -> list[str]:
-    out = [f"record {row['record_id']}: {row['size']} member(s), lang {row['lang']}, date {row['date']}",
-           f"  title:     {row['title']}", f"  canonical: {row['canonical_id']}: {row['why']}", "", "members:"]
+    out = [f"record {row['record_id']}: {row['size']} member(s), lang {row['lang'] or 'unknown'}, "
+           f"date {row['date'] or 'unknown'}",
+           f"  title:     {row['title'] or '(no title)'}", f"  canonical: {row['canonical_id']}: {row['why']}", "", "members:"]
     out += ["  " + line for line in table(
         [(m["id"], m["relation"], m["similarity"], m["reason"]) for m in row["members"]],
         ("id", "relation", "similarity", "reason"))]

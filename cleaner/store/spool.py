@@ -140,6 +140,29 @@ class _Segment:
         os.close(self.arrays)
 
 
+_PREFIX = "cleaner-spool-"
+
+
+def remove_orphans(folder: str | None = None) -> None:
+    """Remove spools left by killed runs: ours (same user), named with a pid that no
+    longer runs. A spool of a live run, or of another user, is never touched."""
+    root = Path(folder or tempfile.gettempdir())
+    try:
+        entries = [p for p in root.iterdir() if p.name.startswith(_PREFIX)]
+    except OSError:
+        return
+    for path in entries:
+        pid = path.name[len(_PREFIX):].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or path.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:  # alive but not ours to signal (PermissionError), or gone already
+            continue
+
+
 class Spool:
     """Processed documents in a folder of segments, one per writing process.
 
@@ -150,7 +173,10 @@ class Spool:
     slims = True
 
     def __init__(self, folder: str | None = None):
-        self._dir = tempfile.TemporaryDirectory(prefix="cleaner-spool-", dir=folder)
+        remove_orphans(folder)
+        # The owner's pid in the name: a run killed by SIGKILL cannot clean up, so the next
+        # run removes the spools whose owner is gone.
+        self._dir = tempfile.TemporaryDirectory(prefix=f"{_PREFIX}{os.getpid()}-", dir=folder)
         self._setup(Path(self._dir.name))
 
     def _setup(self, folder: Path) -> None:

@@ -12,11 +12,14 @@ Tables (schema version SCHEMA):
   it was created with and the record id that key gives (a record's id is its oldest
   group's), the batch that created it, its record (`root`: the oldest group of the
   record, kept flat so a lookup is one row), its canonical document, that canonical's
-  date as a day number (the story tier's date window reads it through an index), and on
-  a root's row the id of the document the record shows as canonical.
+  date as a day number (the story tier's date window reads it through an index), its
+  canonical's MinHash signature (num_perm little-endian uint32: the copy tier compares a
+  new document with it without signing the canonical again), and on a root's row the id
+  of the document the record shows as canonical.
 - docs: every document: id, group, batch, its place in the group (a Member: relation,
-  similarity, reason) and a slim copy (metadata and clustering features, no shingles: they
-  are recomputed from a canonical's text when needed), zlib-compressed; canonicals keep
+  similarity, reason) and a slim copy (metadata and clustering features with the salient
+  terms; no shingles: a canonical's are recomputed from its text, which is 4x smaller),
+  zlib-compressed; canonicals keep
   their text (records.jsonl needs it; a member's text went out with its row).
 - exact, bands, leads: the candidate indexes: exact-copy keys and MinHash LSH band keys
   of each group's canonical (the copy tier, dedup/incremental.StateIndex), and the names
@@ -40,10 +43,12 @@ from pathlib import Path
 from dataclasses import fields
 from typing import Any, Iterator
 
+import numpy as np
+
 from cleaner.core.document import Document
 from cleaner.core.features import Features
 
-SCHEMA = 1
+SCHEMA = 2  # 2: groups.sig, the canonical's MinHash
 # What a state keeps of a document and of its features, in this order (the schema's).
 _DOC_FIELDS = tuple(f for f in fields(Document) if f.name not in ("features", "stored", "link_density", "raw_line", "raw_path",
                                                                    "line_no", "html"))
@@ -53,7 +58,7 @@ _TABLES = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE batches(batch INTEGER PRIMARY KEY, documents INTEGER NOT NULL, label TEXT NOT NULL);
 CREATE TABLE groups(g INTEGER PRIMARY KEY, key TEXT NOT NULL, rid TEXT NOT NULL, created INTEGER NOT NULL,
-                    root INTEGER NOT NULL, canonical INTEGER NOT NULL, day INTEGER, head TEXT);
+                    root INTEGER NOT NULL, canonical INTEGER NOT NULL, day INTEGER, head TEXT, sig BLOB NOT NULL);
 CREATE INDEX groups_rid ON groups(rid);
 CREATE INDEX groups_root ON groups(root);
 CREATE INDEX groups_day ON groups(day);
@@ -73,6 +78,11 @@ CREATE INDEX events_record ON events(record_id);
 
 class StateError(Exception):
     """A state that cannot be used: another schema or settings, busy, not a state file."""
+
+
+# The states this process holds as a writer (by real path): a second writer in the same
+# process would wait forever on its own lock (flock locks are per open file, not per process).
+_HELD: set[str] = set()
 
 
 def pack(value: Any) -> bytes:
@@ -112,6 +122,10 @@ def term_key(term: str) -> int:
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
 
 
+def _sig_bytes(signature: np.ndarray) -> bytes:
+    return np.asarray(signature, dtype="<u4").tobytes()
+
+
 def _signed(key: int) -> int:
     """A 64-bit unsigned key as SQLite's signed INTEGER."""
     return key - (1 << 64) if key >= 1 << 63 else key
@@ -129,6 +143,7 @@ class State:
         self.path = str(path)
         self.memory = self.path == ":memory:"
         self._lock_fd: int | None = None
+        self._real = ""
         if not self.memory:
             p = Path(self.path)
             if p.exists() and not p.is_file():
@@ -152,7 +167,13 @@ class State:
             raise
 
     def _lock(self, wait: bool) -> None:
-        lock = self.path + ".lock"
+        # The lock goes by the file's real path: a symlink or another spelling of the same
+        # state must meet the same lock.
+        real = os.path.realpath(self.path)
+        if real in _HELD:
+            raise StateError(f"{self.path} is already open for writing in this process "
+                             "(close the other Deduplicator or State first)")
+        lock = real + ".lock"
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
@@ -163,7 +184,8 @@ class State:
             os.close(fd)
             raise StateError(f"{self.path} is being written by another run (one writer at a time; "
                              "--wait waits for it)") from None
-        self._lock_fd = fd
+        self._lock_fd, self._real = fd, real
+        _HELD.add(real)
 
     def _open(self, settings: str, writer: bool) -> None:
         has_meta = self.db.execute(
@@ -200,6 +222,10 @@ class State:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
+    def set_meta(self, key: str, value: str) -> None:
+        """Inside a batch's transaction (the value lands with the batch, or not at all)."""
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def close(self) -> None:
         db = getattr(self, "db", None)
         if db is not None:
@@ -210,6 +236,7 @@ class State:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+            _HELD.discard(self._real)
 
     # -- transactions ------------------------------------------------------------------
 
@@ -234,10 +261,12 @@ class State:
     def next_group(self) -> int:
         return self.db.execute("SELECT coalesce(max(g), -1) + 1 FROM groups").fetchone()[0]
 
-    def add_group(self, g: int, key: str, rid: str, batch: int, canonical: int, day: int | None) -> None:
+    def add_group(self, g: int, key: str, rid: str, batch: int, canonical: int, day: int | None,
+                  signature: np.ndarray) -> None:
         """A new copy group, its own record for now; `rid` is the id its record has while
         this group is the record's oldest."""
-        self.db.execute("INSERT INTO groups VALUES (?, ?, ?, ?, ?, ?, ?, NULL)", (g, key, rid, batch, g, canonical, day))
+        self.db.execute("INSERT INTO groups VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                        (g, key, rid, batch, g, canonical, day, _sig_bytes(signature)))
 
     def head(self, root: int) -> str | None:
         """The id of the document the record shows as its canonical (on its root's row)."""
@@ -246,8 +275,14 @@ class State:
     def set_head(self, root: int, doc_id: str) -> None:
         self.db.execute("UPDATE groups SET head = ? WHERE g = ?", (doc_id, root))
 
-    def set_canonical(self, g: int, canonical: int, day: int | None) -> None:
-        self.db.execute("UPDATE groups SET canonical = ?, day = ? WHERE g = ?", (canonical, day, g))
+    def set_canonical(self, g: int, canonical: int, day: int | None, signature: np.ndarray) -> None:
+        self.db.execute("UPDATE groups SET canonical = ?, day = ?, sig = ? WHERE g = ?",
+                        (canonical, day, _sig_bytes(signature), g))
+
+    def signature(self, g: int) -> np.ndarray:
+        """The MinHash signature of group `g`'s canonical."""
+        (blob,) = self.db.execute("SELECT sig FROM groups WHERE g = ?", (g,)).fetchone()
+        return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
 
     def group(self, g: int) -> tuple[str, int, int, int]:
         """(key, created batch, root, canonical document number)."""
@@ -387,13 +422,17 @@ class State:
                 "first_date": one("SELECT min(date) FROM docs"), "last_date": one("SELECT max(date) FROM docs"),
                 "bytes": size}
 
-    def prune(self, before_day: int) -> tuple[int, int]:
-        """Remove records every group of which has a canonical dated before `before_day`
-        (undated groups are kept); returns (records, documents) removed. One transaction."""
+    def prune(self, before: str) -> tuple[int, int]:
+        """Remove records every document of which is dated before the day `before`
+        (YYYY-MM-DD; a record with an undated document, or one dated on or after it, stays
+        whole); returns (records, documents) removed. One transaction."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            # Dates compare as text: documents keep ISO dates, and an undated one counts
+            # as the latest possible, so its record is never pruned.
             roots = [r for (r,) in self.db.execute(
-                "SELECT root FROM groups GROUP BY root HAVING max(coalesce(day, ?)) < ?", (before_day, before_day))]
+                "SELECT groups.root FROM groups JOIN docs ON docs.g = groups.g GROUP BY groups.root "
+                "HAVING max(coalesce(substr(docs.date, 1, 10), '9999')) < ? ORDER BY groups.root", (before,))]
             docs = 0
             for root in roots:
                 groups = self.groups_of(root)

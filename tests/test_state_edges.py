@@ -1,0 +1,234 @@
+"""The persistent state at its edges (#16): what a user attacking it found. Each test
+would fail if its fix were undone: the state's own configuration for show/export, one
+lock per file whatever its name, no self-deadlock, nothing silently lost when stdout
+closes, an empty stdin, SIGTERM and SIGKILL leaving no temporary files, a state kept
+inside the input folder."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from cleaner import Deduplicator
+from cleaner.core.config import load_config
+from cleaner.dedup.incremental import state_settings
+from cleaner.store.state import State, StateError
+from hostile_folder import DE, EN, FR
+from test_state import run_cli
+
+
+def _env(tmp_path):
+    """A private temporary folder, so the test sees exactly the spools its runs leave."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir(exist_ok=True)
+    return {**os.environ, "TMPDIR": str(tmp)}, tmp
+
+
+def _spools(tmp):
+    return sorted(p.name for p in tmp.iterdir() if p.name.startswith("cleaner-spool-"))
+
+
+def test_show_and_export_rebuild_records_with_the_states_own_configuration(tmp_path):
+    config = tmp_path / "prefer.toml"
+    config.write_text('[canonical]\nsource_priority = ["wire-z"]\n', encoding="utf-8")
+    db = tmp_path / "s.db"
+    lines = [json.dumps({"id": "a", "site": "blog-a", "text": EN}),
+             json.dumps({"id": "z", "site": "wire-z", "text": EN})]
+    proc = run_cli("run", "-", "--out", "-", "--state", str(db), "--config", str(config), "-q",
+                   stdin="\n".join(lines) + "\n")
+    assert proc.returncode == 0, proc.stderr
+    rid = json.loads(proc.stdout.decode().splitlines()[0])["record_id"]
+    shown = json.loads(run_cli("show", str(db), rid, "--json").stdout)
+    assert shown["canonical_id"] == "z"  # the run's source_priority, not the default (no priority)
+    assert run_cli("export", str(db), "--out", str(tmp_path / "exp")).returncode == 0
+    record = json.loads((tmp_path / "exp" / "records.jsonl").read_text(encoding="utf-8"))
+    assert record["canonical_id"] == "z"
+    # --config that would compare other signatures is refused in one line
+    other = tmp_path / "other.toml"
+    other.write_text("[minhash]\nnum_perm = 64\n", encoding="utf-8")
+    refused = run_cli("export", str(db), "--out", str(tmp_path / "exp2"), "--config", str(other))
+    assert refused.returncode == 2 and b"other MinHash/shingle settings" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_one_lock_per_state_file_whatever_path_names_it(tmp_path):
+    db = tmp_path / "s.db"
+    link = tmp_path / "link.db"
+    holder = State(db, state_settings(load_config()))
+    try:
+        link.symlink_to(db)
+        proc = run_cli("run", "-", "--out", "-", "--state", str(link), "-q",
+                       stdin=json.dumps({"id": "a", "text": EN}) + "\n")
+        assert proc.returncode == 2 and b"being written by another run" in proc.stderr
+        # in this process: an error at once, where waiting would wait for ourselves forever
+        start = time.monotonic()
+        with pytest.raises(StateError, match="already open for writing in this process"):
+            Deduplicator(state=link, wait=True)
+        assert time.monotonic() - start < 5
+    finally:
+        holder.close()
+    with Deduplicator(state=link) as dedup:  # released: usable again
+        assert [r["status"] for r in dedup.add([{"id": "a", "text": EN}])] == ["kept"]
+
+
+def test_empty_stdin_writes_no_row_and_commits_no_batch(tmp_path):
+    db = tmp_path / "s.db"
+    proc = run_cli("run", "-", "--out", "-", "--state", str(db), stdin="")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == b""
+    assert b"no JSON lines on stdin" in proc.stderr
+    state = State(db, writer=False)
+    try:
+        assert state.info()["batches"] == 0
+    finally:
+        state.close()
+
+
+def test_stdout_closed_mid_stream_is_an_error_naming_the_committed_batch(tmp_path):
+    db = tmp_path / "s.db"
+    lines = "".join(json.dumps({"id": f"d{i}", "text": f"{EN} Item {i}: {FR}"}) + "\n" for i in range(6))
+    proc = subprocess.Popen([sys.executable, "-m", "cleaner", "run", "-", "--out", "-", "--state", str(db),
+                             "--batch-size", "1", "-q"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdin.write(lines.encode())
+    proc.stdin.close()
+    first = proc.stdout.readline()  # a reader that takes one row and goes away (| head -1)
+    proc.stdout.close()
+    proc.wait(timeout=300)
+    err = proc.stderr.read().decode()
+    assert json.loads(first)["id"] == "d0"
+    assert proc.returncode == 1
+    assert "stdout was closed during batch" in err and "not delivered" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_without_a_state_a_closed_stdout_is_no_error(tmp_path):
+    lines = "".join(json.dumps({"id": f"d{i}", "text": f"{EN} Item {i}"}) + "\n" for i in range(300))
+    proc = subprocess.Popen([sys.executable, "-m", "cleaner", "run", "-", "--out", "-", "-q", "--workers", "1"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write(lines.encode())
+    proc.stdin.close()
+    proc.stdout.readline()
+    proc.stdout.close()
+    proc.wait(timeout=300)
+    assert proc.returncode == 0 and proc.stderr.read() == b""
+
+
+def _start_stream(tmp_path, env, db, n=400):
+    lines = "".join(json.dumps({"id": f"d{i}", "text": f"{EN} {DE} Item {i}."}) + "\n" for i in range(n))
+    proc = subprocess.Popen([sys.executable, "-m", "cleaner", "run", "-", "--out", "-", "--state", str(db),
+                             "--batch-size", str(n), "--workers", "1", "-q"], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    proc.stdin.write(lines.encode())  # not closed: the batch waits, the spool is there
+    proc.stdin.flush()
+    return proc
+
+
+def _wait_for_spool(tmp, proc):
+    for _ in range(600):
+        if _spools(tmp) or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert _spools(tmp), "the run never made its spool"
+
+
+def test_sigterm_ends_a_run_as_ctrl_c_does_leaving_no_temporary_files(tmp_path):
+    env, tmp = _env(tmp_path)
+    db = tmp_path / "s.db"
+    proc = _start_stream(tmp_path, env, db)
+    _wait_for_spool(tmp, proc)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=120)
+    assert proc.returncode == 130
+    assert "Traceback" not in proc.stderr.read().decode()
+    assert _spools(tmp) == []
+    state = State(db, writer=False)
+    try:
+        assert state.info()["documents"] == 0  # the open batch was rolled back
+    finally:
+        state.close()
+
+
+def test_a_spool_left_by_sigkill_is_removed_by_the_next_run(tmp_path):
+    env, tmp = _env(tmp_path)
+    proc = _start_stream(tmp_path, env, tmp_path / "s.db")
+    _wait_for_spool(tmp, proc)
+    left = _spools(tmp)
+    proc.kill()
+    proc.wait(timeout=60)
+    for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split():
+        os.kill(int(p), signal.SIGKILL)  # its orphaned workers, if any
+    assert _spools(tmp) == left  # SIGKILL: nothing could clean up
+    alive = tmp / f"cleaner-spool-{os.getpid()}-keep"  # a live run's spool (ours): never touched
+    alive.mkdir()
+    again = subprocess.run([sys.executable, "-m", "cleaner", "run", "-", "--out", "-", "-q"],
+                           input=(json.dumps({"id": "x", "text": FR}) + "\n").encode(), capture_output=True, env=env)
+    assert again.returncode == 0, again.stderr
+    assert _spools(tmp) == [alive.name]
+
+
+def test_a_state_inside_the_input_folder_is_never_read_as_input(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(EN, encoding="utf-8")
+    for n in (1, 2):
+        proc = run_cli("run", str(corpus), "--out", str(tmp_path / f"out{n}"), "--state", str(corpus / "s.db"))
+        assert proc.returncode == 0, proc.stderr
+        rows = [json.loads(x) for x in (tmp_path / f"out{n}" / "documents.jsonl").read_text().splitlines()]
+        assert [r["id"] for r in rows] == ["a"], rows
+
+
+def test_batch_size_outside_a_stream_into_a_state_is_a_note(tmp_path):
+    proc = run_cli("run", "-", "--out", "-", "--batch-size", "5", stdin=json.dumps({"id": "a", "text": EN}) + "\n")
+    assert proc.returncode == 0
+    assert b"--batch-size applies to a stream into a state" in proc.stderr
+
+
+def test_signatures_terms_and_band_keys_live_in_the_state(tmp_path):
+    import numpy as np
+
+    from cleaner.stages.sign import Sign
+
+    db = tmp_path / "s.db"
+    with Deduplicator(state=db) as dedup:
+        first, = dedup.add([{"id": "a", "text": f"{EN}\n{FR}\n{DE}"}])
+    state = State(db, writer=False)
+    try:
+        (g, n), = state.db.execute("SELECT g, canonical FROM groups").fetchall()
+        _, slim, text = state.doc(n)
+        bands = state.db.execute("SELECT count(*) FROM bands WHERE g = ?", (g,)).fetchone()[0]
+        stored = state.signature(g)
+    finally:
+        state.close()
+    sign = Sign.from_config(load_config())
+    # the canonical's MinHash, as signing its text gives it (datasketch-compatible values)
+    assert stored.dtype == np.uint32 and np.array_equal(stored, sign.near_signature(sign.near_shingles(text)))
+    assert slim.features.terms and bands > 0
+    # a near copy in a later batch is found through the stored band keys and signature
+    # (longer, it becomes the record's canonical: same record, status kept)
+    with Deduplicator(state=db) as dedup:
+        row, = dedup.add([{"id": "b", "text": f"{EN}\n{FR}\n{DE} One more line."}])
+    assert row["record_id"] == first["record_id"]
+
+
+def test_verbose_stream_logs_a_canonical_change_a_reader_would_not_see(tmp_path):
+    db = tmp_path / "s.db"
+    first = json.dumps({"id": "short", "text": f"{EN}\n{FR}\n{DE}"}) + "\n"
+    assert run_cli("run", "-", "--out", "-", "--state", str(db), "-q", stdin=first).returncode == 0
+    later = json.dumps({"id": "long", "text": f"{EN}\n{FR}\n{DE} One more line."}) + "\n"
+    proc = run_cli("run", "-", "--out", "-", "--state", str(db), "-v", stdin=later)
+    assert proc.returncode == 0, proc.stderr
+    assert "batch 1: canonical_changed rec-" in proc.stderr.decode()
+    assert "new long, old short" in proc.stderr.decode()
+
+
+def test_show_of_an_undated_record_never_prints_none(tmp_path):
+    db = tmp_path / "s.db"
+    with Deduplicator(state=db) as dedup:
+        list(dedup.add([{"id": "a", "text": EN}]))
+    out = run_cli("show", str(db), "a").stdout.decode()
+    assert "date unknown" in out and "None" not in out
