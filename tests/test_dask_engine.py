@@ -126,3 +126,98 @@ def test_dask_workers_read_a_url_input_themselves(tmp_path):
     assert local.returncode == 0 and dask.returncode == 0, dask.stderr
     for name in OUTPUTS:
         assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+
+
+@pytest.fixture(scope="module")
+def raw_local(tmp_path_factory):
+    """raw/ through the local engine, once for the worker-count tests."""
+    out = tmp_path_factory.mktemp("raw-local") / "out"
+    proc = run_cli("run", str(RAW), "--out", str(out), "--workers", "2", "-q")
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_dask_output_does_not_depend_on_the_worker_count(tmp_path, raw_local, workers):
+    """#17 point 2: 1 and 3 Dask workers give local's bytes too (2 are tested above)."""
+    dask = run_cli("run", str(RAW), "--out", str(tmp_path / "dask"), "--engine", "dask",
+                   "--workers", str(workers), "-q")
+    assert dask.returncode == 0, dask.stderr
+    for name in OUTPUTS:
+        assert (tmp_path / "dask" / name).read_bytes() == (raw_local / name).read_bytes(), name
+
+
+def _feed(path, n: int):
+    """n distinct articles (raw/'s texts, each with its own last line) as one JSONL feed."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(RAW.rglob("*.txt"))]
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            text = texts[i % len(texts)] + f"\n\nUpdate {i}: the desk added note number {i * 7919 % 10007}."
+            fh.write(json.dumps({"id": f"a{i}", "text": text}, ensure_ascii=False) + "\n")
+    return path
+
+
+def test_dask_resume_continues_from_what_finished(tmp_path):
+    """#17 point 4: the client killed (SIGKILL) mid-run; `--resume --engine dask` takes
+    what the workers had checkpointed, processes the rest, and gives local's bytes."""
+    import os
+    import signal
+    import time
+
+    inp = _feed(tmp_path / "feed.jsonl", 1200)
+    local = run_cli("run", str(inp), "--out", str(tmp_path / "local"), "--workers", "2", "-q")
+    assert local.returncode == 0, local.stderr
+    out = tmp_path / "dask"
+    args = [sys.executable, "-m", "cleaner", "run", str(inp), "--out", str(out), "--engine", "dask", "--workers", "2"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    spool, workers = out / ".cleaner-partial", []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        workers = _workers_of(proc.pid) or workers
+        if sum(p.stat().st_size for p in spool.glob("*.spool")) >= 400_000:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be killed; use a larger feed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    # Dask's worker processes end with their parent; any still alive after a while are ours to stop.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{pid}") for pid in workers):
+        time.sleep(0.1)
+    for pid in workers:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert not (out / "documents.jsonl").exists()
+
+    result = run_cli("run", str(inp), "--out", str(out), "--engine", "dask", "--workers", "2", "--resume")
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    resumed = int(err.split(" resumed)")[0].rsplit(" ", 1)[1])
+    assert 20 < resumed < 1200, err
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+    assert not spool.exists()  # a finished run removes its checkpoint
+
+
+def test_dask_templates_are_decided_on_the_cluster(tmp_path):
+    """#17 point 3: a feed whose source repeats lines under most stories (two footers, one
+    long enough to flag a short story instead of being removed): the statistics merged on
+    the workers decide the same template lines, with local's bytes."""
+    words = EN.split()
+    with (tmp_path / "feed.jsonl").open("w", encoding="utf-8") as fh:
+        for i in range(300):
+            text = " ".join(words[i % 9:] + words[:i % 9]) + f" Council item {i}, ward {i % 17}."
+            if i % 5:
+                text += "\nRead the evening digest from the Harbour Gazette every weekday"
+            if i % 3 == 0:
+                text += "\nSubscribe to our newsletter for more local council coverage and planning news"
+            fh.write(json.dumps({"id": f"t{i:03d}", "text": text}) + "\n")
+    local = run_cli("run", str(tmp_path / "feed.jsonl"), "--out", str(tmp_path / "local"), "--workers", "2", "-q")
+    dask = run_cli("run", str(tmp_path / "feed.jsonl"), "--out", str(tmp_path / "dask"), "--engine", "dask",
+                   "--workers", "2", "-q")
+    assert local.returncode == 0 and dask.returncode == 0, dask.stderr
+    assert b"template.repeated-line" in (tmp_path / "local" / "documents.jsonl").read_bytes()
+    for name in OUTPUTS:
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name

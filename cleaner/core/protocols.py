@@ -6,8 +6,9 @@ implementation or two today; the next (persistent state, Dask) implement the sam
   (stages/templates.py).
 - DocStore: where processed documents wait while the corpus is decided (store/memory.py,
   store/spool.py, store/checkpoint.py).
-- CandidateIndex: candidate pairs for the near-duplicate tier (dedup/bands.py).
-- Executor: maps the per-document stages over a stream (exec/local.py).
+- CandidateIndex: candidate pairs for the near-duplicate tier (dedup/bands.py; dedup/groups.py,
+  probed by document, from band keys grouped on a cluster).
+- Executor: maps the per-document stages over a stream (exec/local.py, exec/dask_engine.py).
 """
 
 from __future__ import annotations

@@ -173,9 +173,13 @@ class Clusterer:
     """Copy groups: feed documents in preference order; each joins the group whose canonical
     it copies (exact, or near-duplicate verified on real shingle Jaccard) or starts one."""
 
-    def __init__(self, cfg, free: bool = False, store=None):
+    def __init__(self, cfg, free: bool = False, store=None, candidates=None):
         self.cfg, self.free, self.store = cfg, free, store
-        self.near_lsh = BandIndex(cfg["near"]["lsh_threshold"], cfg["minhash"]["num_perm"])
+        # `candidates` probed by document (dedup/groups.GroupIndex, band keys grouped on a
+        # cluster) instead of by signature: a document's signature is then read only when
+        # it has candidates.
+        self.near_lsh = candidates or BandIndex(cfg["near"]["lsh_threshold"], cfg["minhash"]["num_perm"])
+        self.probe = getattr(candidates, "probe", None)
         self.exact: dict[str, int] = {}
         self.records: list[Record] = []
 
@@ -186,12 +190,15 @@ class Clusterer:
         """The MinHash of group `idx`'s canonical (a state reads it without the canonical)."""
         return self._shingles(self.records[idx].canonical, "near_mh")
 
-    def _near(self, doc: Document, signature: np.ndarray) -> tuple[Member, int] | None:
+    def _near(self, doc: Document, signature: np.ndarray | None) -> tuple[Member, int] | None:
         best = None
         threshold = self.cfg["near"]["threshold"]
         floor = threshold * ESTIMATE_FLOOR
         mine = None
-        for idx in sorted(self.near_lsh.query(signature)):
+        found = self.near_lsh.query(signature if self.probe is None else self.probe(doc))
+        if found and signature is None:  # probed by document: its signature read only now
+            signature = self._shingles(doc, "near_mh")
+        for idx in sorted(found):
             estimate = _estimate(signature, self.canonical_signature(idx))
             if estimate < floor:  # a chance band collision: not worth reading its shingles
                 continue
@@ -214,7 +221,8 @@ class Clusterer:
             if self.free:
                 drop_shingles(doc)
             return idx
-        signature = self._shingles(doc, "near_mh")  # read once: queried, then maybe indexed
+        # Read once: queried, then maybe indexed (a probe by document reads it only if needed).
+        signature = self._shingles(doc, "near_mh") if self.probe is None else None
         found = self._near(doc, signature)
         if found is not None:
             member, idx = found
@@ -232,7 +240,7 @@ class Clusterer:
         """Make group `idx` findable through `doc`, its (new) canonical: later documents are
         compared with it."""
         self.exact.setdefault(doc.features.exact, idx)
-        self.near_lsh.insert(idx, signature)
+        self.near_lsh.insert(idx, signature if self.probe is None else self.probe(doc))
 
 
 def story_links(groups: list[Record], cfg) -> tuple[list[list[int]], dict, TermWeights, list]:
@@ -284,17 +292,18 @@ def story_records(groups: list[Record], clusters: list[list[int]], edges: dict, 
 
 
 def cluster(docs: Iterable[Document], cfg, timings: dict[str, float] | None = None,
-            free: bool = False, store=None) -> list[Record]:
+            free: bool = False, store=None, candidates=None) -> list[Record]:
     """Records for the usable documents; sets status and record_id on each of them.
 
     `timings`, when given, receives seconds per step (copies, stories). With `free`,
     shingles are dropped from the documents as soon as they are no longer needed (a large
     run's memory); without, the documents can be clustered again (benchmarks, sweeps).
-    `store` resolves shingles a spooled run keeps on disk (Spool.get_array)."""
+    `store` resolves shingles a spooled run keeps on disk (Spool.get_array). `candidates`
+    replaces the in-memory LSH (a GroupIndex over the same documents, from a cluster)."""
     timings = timings if timings is not None else {}
     priority = SourcePriority(cfg["canonical"]["source_priority"])
     start = time.perf_counter()
-    clusterer = Clusterer(cfg, free, store)
+    clusterer = Clusterer(cfg, free, store, candidates)
     usable = sorted((d for d in docs if d.ok), key=lambda d: preference_key(d, priority))
     for doc in usable:
         clusterer.add(doc)

@@ -93,7 +93,11 @@ class DaskExecutor:
             else:
                 self._cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                                          processes=True, host="127.0.0.1",
-                                                         dashboard_address=None, silence_logs=logging.ERROR)
+                                                         dashboard_address=None, silence_logs=logging.ERROR,
+                                                         # The scheduler's HTTP routes on a free loopback port:
+                                                         # by default it takes 8787 and, if another cluster holds
+                                                         # it, warns on stderr in four lines.
+                                                         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
                 self.client = distributed.Client(self._cluster)
         except Exception as exc:  # noqa: BLE001 - Dask raises OSError, TimeoutError, RuntimeError...
             self.close()
@@ -109,7 +113,7 @@ class DaskExecutor:
         client = self.client
         # Scattered once: every worker deserialises (and sets up) the stages once.
         job = client.scatter((secrets.token_hex(8), stages, finish, self.cpu_time), broadcast=True, hash=False)
-        workers = max(1, len(client.scheduler_info().get("workers", {})) or self.workers)
+        workers = self._live_workers()
         pending: deque = deque()
         chunk: list[Document] = []
 
@@ -138,6 +142,29 @@ class DaskExecutor:
         finally:
             for future in pending:
                 future.cancel()
+
+    def _live_workers(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})) or self.workers)
+
+    def near_candidates(self, docs: list[Document], cfg, store) -> object:
+        """The copy tier's candidates from band keys grouped on the cluster (exec/dask_bands.py):
+        a GroupIndex for dedup/cluster.cluster. `store` is a spool every worker reaches."""
+        from cleaner.exec.dask_bands import near_candidates
+
+        try:
+            return near_candidates(self.client, docs, cfg, store, self._live_workers())
+        except (OSError, TimeoutError, CancelledError) as exc:
+            raise DaskError(f"lost the Dask cluster: {exc or type(exc).__name__}") from None
+
+    def decide_templates(self, templates, docs: list[Document], store) -> set[int]:
+        """Templates decided from statistics merged on the cluster (exec/dask_corpus.py);
+        returns the positions in `docs` of the documents they touch."""
+        from cleaner.exec.dask_corpus import decide_templates
+
+        try:
+            return decide_templates(self.client, templates, docs, store, self._live_workers())
+        except (OSError, TimeoutError, CancelledError) as exc:
+            raise DaskError(f"lost the Dask cluster: {exc or type(exc).__name__}") from None
 
     def close(self) -> None:
         client = getattr(self, "client", None)

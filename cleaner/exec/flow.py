@@ -27,6 +27,7 @@ from cleaner.core.stage import safe_process
 from cleaner.dedup.cluster import Record, cluster
 from cleaner.dedup.ids import make_ids_unique
 from cleaner.core.protocols import DocStore, Executor
+from cleaner.exec.dask_corpus import store_keys
 from cleaner.exec.local import LocalExecutor
 from cleaner.stages.build import Stages, build_stages
 from cleaner.stages.templates import RULE_ID as TEMPLATE_RULE
@@ -38,14 +39,17 @@ from cleaner.store.spool import Spool
 Progress = Callable[[int], None]
 
 
-def pack(doc: Document, templates: Templates, store: DocStore, keyed: bool = False) -> Document:
+def pack(doc: Document, templates: Templates, store: DocStore, keyed: bool = False,
+         keys_in_store: bool = False) -> Document:
     """Store a processed document; return the copy memory keeps.
 
     With a spool, done where the document was processed (each worker writes its own
     segment), so the main process never holds or passes on a whole one: the slim copy
     keeps features, metadata, the rule ids it removed and its template line keys. With
     `keyed` (a checkpoint), the entry that lets a resumed run skip this input goes in the
-    same write. A memory store keeps the document itself."""
+    same write. A memory store keeps the document itself. With `keys_in_store` (templates
+    decided on a cluster, exec/dask_corpus.py), the template line keys go to the store too
+    and the slim copy keeps their reference."""
     stored = Stored(hits=[r["rule"] for r in doc.removed], template_keys=templates.line_keys(doc))
     if not store.slims:
         doc.stored = stored
@@ -64,6 +68,8 @@ def pack(doc: Document, templates: Templates, store: DocStore, keyed: bool = Fal
     # The entry's slim copy, pickled by put(), keeps its arrays as bytes: a checkpoint
     # must not point into arrays files, which every run rebuilds.
     stored.ref = store.put(doc, (key, slim) if keyed else None)
+    if keys_in_store:  # after put: a checkpoint's entry keeps the keys themselves
+        stored.template_keys = store_keys(stored.template_keys, store)
     return store_arrays(slim, store)
 
 
@@ -154,8 +160,11 @@ def process_documents(docs: Iterable[Document], stages: Stages, executor: Execut
     """Every input through the per-document stages and templates, kept in `store`; returns
     the copies memory keeps (slim ones for a spool) and how many came from a checkpoint.
 
-    Inputs a checkpoint already holds (an interrupted run's) are taken from it, not processed."""
+    Inputs a checkpoint already holds (an interrupted run's) are taken from it, not processed.
+    An executor with a cluster (`decide_templates`) decides templates there, from the keys
+    the workers put into the store."""
     templates = stages.templates
+    remote = getattr(executor, "decide_templates", None) if store.slims else None
     done = getattr(store, "done", None)
     reused: list[Document] = []
 
@@ -172,7 +181,8 @@ def process_documents(docs: Iterable[Document], stages: Stages, executor: Execut
             yield doc
 
     def received() -> Iterator[Document]:
-        keep = partial(pack, templates=templates, store=store, keyed=done is not None)
+        keep = partial(pack, templates=templates, store=store, keyed=done is not None,
+                       keys_in_store=remote is not None)
         # The key first: it names the input as read, before parsing or any stage changes it.
         steps = ([InputKey()] if done is not None else []) + [stages.read, *stages.per_document, stages.sign]
         in_workers = store.slims  # workers put into it themselves; else documents come back whole
@@ -188,14 +198,21 @@ def process_documents(docs: Iterable[Document], stages: Stages, executor: Execut
         if slim.features is not None:  # names repeat across stories: one string each
             slim.features.terms = tuple(map(sys.intern, slim.features.terms))
             slim.features.lead = tuple(map(sys.intern, slim.features.lead))
-        templates.observe_keys(slim, slim.stored.template_keys)
+        if remote is None:
+            templates.observe_keys(slim, slim.stored.template_keys)
+        elif isinstance(slim.stored.template_keys, list):  # a checkpoint's: its keys, not a reference
+            slim.stored.template_keys = store_keys(slim.stored.template_keys, store)
         out.append(slim)
         if progress is not None:
             progress(len(out))
-    templates.decide()
-    for slim in out:
+    touched = None
+    if remote is None:
+        templates.decide()
+    else:
+        touched = remote(templates, out, store)
+    for pos, slim in enumerate(out):
         keys, slim.stored.template_keys = slim.stored.template_keys, None
-        if not templates.touches(slim, keys):
+        if not (templates.touches(slim, keys) if touched is None else pos in touched):
             continue
         # Templates act on this one: redo its tail on the whole document, keep it slim.
         before = slim.features.removed if slim.features else 0
@@ -240,7 +257,15 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
     start = time.perf_counter()
     steps: dict[str, float] = {}
     if clusterer is None:
-        records = cluster(out, cfg, timings=steps, free=True, store=holder)
+        # An executor with a cluster groups the band keys there (exec/dask_bands.py), reading
+        # signatures from the spool; the leader pass here walks the groups it returns.
+        near = getattr(executor, "near_candidates", None) if holder is not None else None
+        candidates = None
+        if near is not None:
+            begin = time.perf_counter()
+            candidates = near(out, cfg, holder)
+            steps["candidates"] = time.perf_counter() - begin
+        records = cluster(out, cfg, timings=steps, free=True, store=holder, candidates=candidates)
     else:
         records = clusterer.add(out, store=holder if holder is not None else None, label=label)
     timings["cluster"] = time.perf_counter() - start

@@ -85,7 +85,12 @@ class Templates:
         """Count a document (its metadata suffices) with its `line_keys`."""
         if not (self.enabled and doc.ok):
             return
-        sid = self._sources.setdefault(source_key(doc), len(self._sources))
+        self.observe_source(source_key(doc), keys)
+
+    def observe_source(self, source: str, keys) -> None:
+        """Count a document of `source` with its line keys (a list, or an array of uint64:
+        where a cluster's worker reads them back from the spool, exec/dask_corpus.py)."""
+        sid = self._sources.setdefault(source, len(self._sources))
         self._docs_per_source[sid] += 1
         self._keys.extend(keys)
         self._key_source.extend([sid] * len(keys))
@@ -115,11 +120,15 @@ class Templates:
         keys = np.frombuffer(self._keys, dtype=np.uint64)
         sources = np.frombuffer(self._key_source, dtype=np.uint32)
         uniq, first, counts = np.unique(keys, return_index=True, return_counts=True)
-        for key, at, n in zip(uniq.tolist(), first.tolist(), counts.tolist()):
-            docs = self._docs_per_source[int(sources[at])]
-            if docs >= self.min_docs and n >= max(self.min_docs, self.min_share * docs):
-                self.table[key] = (n, docs)
+        docs = [self._docs_per_source[int(sources[at])] for at in first.tolist()]
+        self.table.update(self.templates_among(uniq.tolist(), counts.tolist(), docs))
         self._keys, self._key_source = array("Q"), array("I")
+
+    def templates_among(self, keys: list[int], counts: list[int], docs: list[int]) -> dict[int, tuple[int, int]]:
+        """The rule, for line keys each printed by `counts` documents of a source that has
+        `docs` documents (one rule, whether counted here or on a cluster: exec/dask_corpus.py)."""
+        return {key: (n, d) for key, n, d in zip(keys, counts, docs)
+                if d >= self.min_docs and n >= max(self.min_docs, self.min_share * d)}
 
     def apply(self, doc: Document) -> Document:
         if not (self.table and doc.ok):

@@ -1,0 +1,132 @@
+"""Templates (a corpus stage, stages/templates.py) decided on the Dask cluster; the client
+sends each document's source number and where its line keys lie in the shared spool, and
+receives the decided table (the template lines only) and which documents it touches,
+which it then reads back whole and changes as with the local engine.
+
+Two kinds of statistics, merged two ways:
+- documents per source (a few numbers per source): counted per slice of the corpus and
+  merged pairwise up a tree on the workers; the root's counts go to every counting task;
+- how many documents print each line (one number per distinct line: most of a corpus's
+  lines): a group-by, each slice sending its (line key, source) rows to a partition by
+  key, so no task holds more than its partition's share (a tree would end with all of
+  them in its root). Each partition applies Templates' rule (`templates_among`) to its
+  own keys and returns the templates among them.
+
+The keys reach the spool on the worker that computed them (`store_keys`, called by
+exec/flow.pack), so they never pass through the client. Counts add up whatever the slices
+and partitions, so the table is the one the local engine decides.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+
+import numpy as np
+
+from cleaner.core.document import Document
+from cleaner.stages.templates import Templates, source_key
+
+SLICE = 4096  # documents per counting task (more when the corpus is large: TASKS)
+TASKS = 4  # at most this many slices per worker: the group-by's tasks grow as slices x partitions
+FAN_IN = 2  # partial counts merged per task, level after level up the tree
+_ROW = np.dtype([("key", np.uint64), ("source", np.uint32)])
+
+
+def store_keys(keys: list[int], store) -> object | None:
+    """A document's template line keys (uint64) into the spool's arrays; their reference."""
+    if not keys:
+        return None
+    return store.put_arrays([np.asarray(keys, dtype=np.uint64).view(np.uint32)])[0]
+
+
+def _read_keys(store, ref) -> np.ndarray:
+    return np.zeros(0, dtype=np.uint64) if ref is None else np.asarray(store.get_array(ref)).view(np.uint64)
+
+
+def _observe(store, items: list[tuple[int, object]], parts: int) -> tuple[Counter, list[np.ndarray]]:
+    """On a worker, one slice ((source number, keys reference) a document): its documents
+    per source, and its (key, source) rows split by partition, in document order."""
+    per_source: Counter[int] = Counter()
+    chunks = []
+    for sid, ref in items:
+        per_source[sid] += 1
+        keys = _read_keys(store, ref)
+        if len(keys):
+            rows = np.empty(len(keys), dtype=_ROW)
+            rows["key"], rows["source"] = keys, sid
+            chunks.append(rows)
+    rows = np.concatenate(chunks) if chunks else np.zeros(0, dtype=_ROW)
+    part = (rows["key"] % np.uint64(parts)).astype(np.int64)
+    return per_source, [rows[part == p] for p in range(parts)]
+
+
+def _pick(value, *path):
+    for at in path:
+        value = value[at]
+    return value
+
+
+def _add_counts(*counts: Counter) -> Counter:
+    total: Counter[int] = Counter()
+    for c in counts:
+        total.update(c)
+    return total
+
+
+def _decide_part(rule: Templates, per_source: Counter, *pieces: np.ndarray) -> dict[int, tuple[int, int]]:
+    """On a worker: the templates among one partition's keys. Pieces come in slice order,
+    so a key's first row is its first in the corpus, as Templates.decide reads it."""
+    rows = np.concatenate(pieces) if pieces else np.zeros(0, dtype=_ROW)
+    if not len(rows):
+        return {}
+    uniq, first, counts = np.unique(rows["key"], return_index=True, return_counts=True)
+    docs = [per_source[int(s)] for s in rows["source"][first].tolist()]
+    return rule.templates_among(uniq.tolist(), counts.tolist(), docs)
+
+
+def _touched(store, table: dict, items: list[tuple[int, object]]) -> list[int]:
+    """On a worker: the positions of the slice's documents a line of the table is in."""
+    return [pos for pos, ref in items if any(k in table for k in _read_keys(store, ref).tolist())]
+
+
+def _tree(client, level: list, fn) -> object:
+    """One future: `level` reduced by `fn` FAN_IN at a time, on the workers."""
+    while len(level) > 1:
+        level = [client.submit(fn, *level[at:at + FAN_IN], pure=False) for at in range(0, len(level), FAN_IN)]
+    return level[0]
+
+
+def decide_templates(client, templates: Templates, docs: list[Document], store, workers: int) -> set[int]:
+    """Decide `templates` (its table set here) from the documents' keys in `store`; returns
+    the positions in `docs` of the documents the table touches."""
+    templates.reset()
+    if not templates.enabled:
+        return set()
+    names: dict[str, int] = {}
+    rows = [(pos, names.setdefault(source_key(d), len(names)), d.stored.template_keys)
+            for pos, d in enumerate(docs) if d.ok]
+    if not rows:
+        return set()
+    size = max(SLICE, -(-len(rows) // (TASKS * workers)))
+    parts = max(1, 2 * workers)
+    slices = [client.submit(_observe, store, [(sid, ref) for _, sid, ref in rows[at:at + size]], parts, pure=False)
+              for at in range(0, len(rows), size)]
+    per_source = _tree(client, [client.submit(_pick, s, 0, pure=False) for s in slices], _add_counts)
+    rule = copy.copy(templates)  # the settings only: reset() above emptied its statistics
+    found = [client.submit(_decide_part, rule, per_source,
+                           *[client.submit(_pick, s, 1, p, pure=False) for s in slices], pure=False)
+             for p in range(parts)]
+    table: dict[int, tuple[int, int]] = {}
+    for future in found:
+        table.update(future.result())
+    templates.table = dict(sorted(table.items()))  # Templates.decide's order: by key
+    if not table:
+        return set()
+    # Wrapped in a list: scatter() would send a dict's values one by one.
+    shared = client.scatter([templates.table], broadcast=True, hash=False)[0]
+    keyed = [(pos, ref) for pos, _, ref in rows if ref is not None]
+    size = max(SLICE, -(-len(keyed) // (TASKS * workers)))
+    touched = [client.submit(_touched, store, shared, keyed[at:at + size], pure=False)
+               for at in range(0, len(keyed), size)]
+    return {pos for future in touched for pos in future.result()}
