@@ -122,9 +122,12 @@ class StateGroups:
 
 def restore_member(sign: Sign, member: tuple, slim: Document, text: str, near: bool = False) -> Member:
     """A document as the state keeps it, with the arrays the tiers read (`near`: a
-    canonical the copy tier compares with gets its shingles and MinHash back)."""
+    canonical the copy tier compares with gets its shingles and MinHash back; a document
+    kept with its text gets the words of its term lines back, which the story tier reads)."""
     f = slim.features
     f.story_mh = sign.story_signature(list(f.terms))
+    if text and not f.line_words:
+        f.line_words = sign.line_words(text, slim.date, slim.title, slim.lang)
     if near:
         f.near = sign.near_shingles(text)
         f.near_mh = sign.near_signature(f.near)
@@ -133,9 +136,9 @@ def restore_member(sign: Sign, member: tuple, slim: Document, text: str, near: b
 
 
 def _slim(doc: Document) -> Document:
-    """What the state keeps of a document: metadata and features, no text or signatures
-    (a canonical's are recomputed from its text when the copy tier compares with it)."""
-    features = replace(doc.features, near=None, near_mh=None, story_mh=None)
+    """What the state keeps of a document: metadata and features, no text, signatures or
+    term lines' words (a canonical's are recomputed from its text when read back)."""
+    features = replace(doc.features, near=None, near_mh=None, story_mh=None, line_words=b"")
     return replace(doc, text="", html=None, removed=[], flags=[], line_no=None, link_density=None,
                    raw_line=None, raw_path=None, features=features, stored=None, status="pending", record_id=None)
 
