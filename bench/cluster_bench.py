@@ -193,10 +193,12 @@ def bench_ecb(data: Path, smoke: bool = False) -> dict | None:
 # Each idea of the story tier switched off (or changed) alone, on the same prepared documents.
 ABLATIONS = {
     "defaults": {},
-    "no lead-name gate (min_shared_lead_names 0)": {"story": {"min_shared_lead_names": 0}},
+    "identical lines only as wording (wording_overlap 1)": {"story": {"wording_overlap": 1.0}},
+    "lead-name gate (min_shared_lead_names 1)": {"story": {"min_shared_lead_names": 1}},
+    "lead-name gate, identical lines only (the defaults before 2026-12-03, story-12c)":
+        {"story": {"min_shared_lead_names": 1, "wording_overlap": 1.0}},
     "no date window (date_window_days 400)": {"story": {"date_window_days": 400}},
     "hard date window (outside_window_factor 0)": {"story": {"outside_window_factor": 0.0}},
-    "neither gate nor window": {"story": {"min_shared_lead_names": 0, "date_window_days": 400}},
     "no split step (split_ratio 0)": {"story": {"split_ratio": 0.0}},
     "no component-local weights (local_df_factor 0)": {"story": {"local_df_factor": 0.0}},
     "no corpus frequency (corpus_docs 10^9)": {"story": {"corpus_docs": 10**9}},

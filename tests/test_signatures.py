@@ -79,11 +79,11 @@ def test_exact_jaccard():
 
 def test_salient_terms_are_names_numbers_and_dates():
     text = "Seven people died in Odesa on Saturday. Governor Mykola Derevianko said 23 were hurt at 03:40."
-    terms, _, _, _ = salient_terms(text)
+    terms, *_ = salient_terms(text)
     assert {"odesa", "mykola", "derevianko", "23", "0340"} <= set(terms)
     assert "seven" not in terms and "governor" not in terms  # sentence-initial capital only
     assert "saturday" not in terms  # a weekday is a date, not a name...
-    dated, _, _, _ = salient_terms(text, "2025-12-21")
+    dated, *_ = salient_terms(text, "2025-12-21")
     assert "@12-20" in dated  # ...counted back from the document's date (a Sunday)
 
 

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from cleaner.core.config import config_from_dict
 from cleaner.core.dates import story_gap
 from cleaner.core.document import Document
-from cleaner.dedup.terms import salient_terms
+from cleaner.dedup.terms import LineWords, salient_terms
 from cleaner.stages.sign import Sign
-from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
+from cleaner.dedup.term_weights import TermWeights, doc_terms, shared_evidence, similarity
 
 CFG = config_from_dict()
 
@@ -22,7 +22,7 @@ def signed(text: str, date: str | None = None, lang: str = "en", doc_id: str = "
 
 
 def test_possessives_fold_into_the_name():
-    terms, _, _, _ = salient_terms("Ships left the port.\nThe ships of Odesa's harbour and Kherson’s pier sailed.")
+    terms, *_ = salient_terms("Ships left the port.\nThe ships of Odesa's harbour and Kherson’s pier sailed.")
     assert "odesa" in terms and "kherson" in terms
     assert not any("'" in t or "’" in t for t in terms)
 
@@ -31,26 +31,26 @@ def test_dates_in_the_text_in_several_languages():
     for text in ("The port was hit on Dec 20 at night.", "Der Hafen wurde am 20. Dezember getroffen.",
                  "Le port a été frappé le 20 décembre.", "El puerto fue atacado el 20 de diciembre.",
                  "Порт был атакован 20 декабря."):
-        terms, _, _, _ = salient_terms(text)
+        terms, *_ = salient_terms(text)
         assert "@12-20" in terms, text
 
 
 def test_a_weekday_counts_back_from_the_document_date():
     # 2025-12-22 is a Monday: "on Saturday" is 2025-12-20.
-    terms, _, _, _ = salient_terms("The port was hit on Saturday, officials said.", "2025-12-22")
+    terms, *_ = salient_terms("The port was hit on Saturday, officials said.", "2025-12-22")
     assert "@12-20" in terms
-    undated, _, _, _ = salient_terms("The port was hit on Saturday, officials said.")
+    undated, *_ = salient_terms("The port was hit on Saturday, officials said.")
     assert not any(t.startswith("@") for t in undated)
 
 
 def test_may_without_a_day_is_not_a_date():
-    terms, _, _, _ = salient_terms("They said it may rain.\nOfficials in May were calm.")
+    terms, *_ = salient_terms("They said it may rain.\nOfficials in May were calm.")
     assert not any(t.startswith("@") for t in terms)
 
 
 def test_dateline_without_a_year_keeps_week_apart_reports_out_of_the_window():
-    *_, a = salient_terms("GLASGOW, March 1 - The museum reopened its doors after two years.")
-    *_, b = salient_terms("GLASGOW, March 8 - Staff at the museum walked out over pay.")
+    _, _, _, a, _ = salient_terms("GLASGOW, March 1 - The museum reopened its doors after two years.")
+    _, _, _, b, _ = salient_terms("GLASGOW, March 8 - Staff at the museum walked out over pay.")
     assert (a, b) == ("03-01", "03-08")
     assert story_gap(None, a, None, b) == 7
     assert story_gap("2025-03-02", None, None, a) == 1  # a date and a dateline: by day and month
@@ -111,8 +111,40 @@ def test_a_line_both_texts_print_word_for_word_is_not_story_evidence():
     weigh = TermWeights(CFG["story"])
     assert similarity(doc_terms(a, weigh), doc_terms(b, weigh)) == 0.0
     # The same names told in other words are evidence.
-    c = signed("Another report entirely\nIn Orlivka, the Vylkove choir performed for the elders of Bessarabka.")
+    c = signed("Another report entirely\nElders in Bessarabka heard a concert: singers from Vylkove came over "
+               "from Orlivka.")
     assert similarity(doc_terms(a, weigh), doc_terms(c, weigh)) > 0.0
+
+
+def test_a_line_both_texts_print_nearly_word_for_word_is_not_story_evidence():
+    # A boilerplate line with one number changed (story.wording_overlap): its names are
+    # shared wording, whatever else each text says.
+    a = signed("Portal news\nHarvest figures came in from Tarutyne.\n"
+               "Authors Inma Castillo 56979 pt, Paco Cardenal 101612 pt, Amelia Esteve Samblas.")
+    b = signed("Portal news\nA football match was played in Reni.\n"
+               "Authors Inma Castillo 57078 pt, Paco Cardenal 101612 pt, Amelia Esteve Samblas.")
+    weigh = TermWeights(CFG["story"])
+    ta, tb = doc_terms(a, weigh), doc_terms(b, weigh)
+    assert similarity(ta, tb) == 0.0
+    _, evidence = shared_evidence(weigh, a, ta, b, tb)
+    assert evidence and all(e["from"].startswith("not counted") for e in evidence)
+    assert "story.wording_overlap 0.5" in evidence[0]["from"]
+    # With story.wording_overlap 1, only lines of the same words are wording.
+    exact = TermWeights(config_from_dict({"story": {"wording_overlap": 1.0}})["story"])
+    assert similarity(doc_terms(a, exact), doc_terms(b, exact)) > 0.0
+    # A name also told in a line of the text's own beside the shared one is evidence.
+    c = signed("Portal news\nPaco Cardenal reported harvest figures from Tarutyne.\n"
+               "Authors Inma Castillo 56979 pt, Paco Cardenal 101612 pt, Amelia Esteve Samblas.")
+    d = signed("Portal news\nIn Tarutyne, Paco Cardenal saw the harvest counted.\n"
+               "Authors Inma Castillo 57078 pt, Paco Cardenal 101612 pt, Amelia Esteve Samblas.")
+    assert similarity(doc_terms(c, weigh), doc_terms(d, weigh)) > 0.0
+
+
+def test_wording_overlap_zero_is_refused():
+    from cleaner.core.config import ConfigError
+
+    with pytest.raises(ConfigError, match="story.wording_overlap"):
+        config_from_dict({"story": {"wording_overlap": 0.0}})
 
 
 def test_corpus_frequency_counts_only_in_large_runs():
@@ -129,9 +161,11 @@ def test_corpus_frequency_counts_only_in_large_runs():
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400),
        st.sampled_from([None, "2024-02-29", "2025-12-31"]))
 def test_terms_are_well_formed_for_any_text(text, date):
-    terms, lead, lines, dateline = salient_terms(text, date)
+    terms, lead, lines, dateline, words = salient_terms(text, date)
     assert terms == sorted(set(terms)) and set(lead) <= set(terms)
     assert len(lines) == 4 * len(terms)  # one CRC per term
+    on = LineWords(words, tuple(terms))  # every term is on a line, and every such line has words
+    assert all(len(on.lines(t)) and all(on.words(i) for i in on.lines(t)) for t in terms)
     assert dateline is None or dateline in {t[1:] for t in terms if t.startswith("@")}
 
 
@@ -148,10 +182,10 @@ def test_month_names_are_read_in_the_documents_language():
     # Short months of other languages are ordinary words here ("out", "set", "sie").
     for text, lang in (("Only 3 out of 10 voters came.", "en"), ("He set 3 records in a year.", "en"),
                        ("Als sie 14 war, zog sie nach Kiel.", "de"), ("Ele tem 30 anos e mora em Faro.", "pt")):
-        terms, _, _, dateline = salient_terms(text, lang=lang)
+        terms, _, _, dateline, _ = salient_terms(text, lang=lang)
         assert not [t for t in terms if t.startswith("@")] and dateline is None, text
     # AP style: the dot after "Dec" is not a sentence end.
-    terms, _, _, dateline = salient_terms("Dec. 20 (Wire) - The talks ended.", lang="en")
+    terms, _, _, dateline, _ = salient_terms("Dec. 20 (Wire) - The talks ended.", lang="en")
     assert "@12-20" in terms and dateline == "12-20"
 
 
@@ -162,7 +196,7 @@ def test_odd_dates_and_digits_reject_nothing():
 
 
 def test_a_month_without_a_day_is_still_a_name():
-    terms, _, _, _ = salient_terms("Officials said Theresa May met Jan Novak in Brno.", lang="en")
+    terms, *_ = salient_terms("Officials said Theresa May met Jan Novak in Brno.", lang="en")
     assert {"may", "novak", "brno"} <= set(terms)
     assert not [t for t in terms if t.startswith("@")]
 
@@ -171,7 +205,7 @@ def test_a_lead_gate_without_a_lead_is_refused():
     from cleaner.core.config import ConfigError
 
     with pytest.raises(ConfigError, match="story.lead_words"):
-        config_from_dict({"story": {"lead_words": 0}})
+        config_from_dict({"story": {"lead_words": 0, "min_shared_lead_names": 1}})
     assert config_from_dict({"story": {"lead_words": 0, "min_shared_lead_names": 0}})
 
 

@@ -86,6 +86,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "min_shared_terms": Spec(int, 1),
         "date_window_days": Spec(int, 0),
         "min_shared_lead_names": Spec(int, 0),
+        "wording_overlap": Spec(float, 0.0, 1.0),
         "rarity_base": Spec(float, 1.0, 20.0),
         "lead_words": Spec(int, 0),
         "lead_boost": Spec(float, 1.0, 10.0),
@@ -97,6 +98,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "outside_window_factor": Spec(float, 0.0, 1.0),
         "window_days": Spec(int, 0),
         "window_batches": Spec(int, 0),
+        "window_lead_names": Spec(bool),
     },
     "canonical": {"source_priority": Spec(list, item=str)},
     "run": {"workers": Spec(int, 0, 256), "cpu_time": Spec(bool)},
@@ -239,6 +241,10 @@ def _cross_checks(path: Path, values: dict[str, dict[str, Any]]) -> None:
                 "it needs at least 2); lower it or raise num_perm",
             )
     story = values["story"]
+    if story["wording_overlap"] == 0:
+        raise ConfigError(path, "story.wording_overlap",
+                          "is 0, so any two lines would be the same wording and no shared term would ever "
+                          "count; use a word overlap above 0 (1: only lines of the same words)")
     if story["min_shared_lead_names"] > 0 and story["lead_words"] == 0:
         raise ConfigError(path, "story.lead_words",
                           "is 0, so no name is ever in a lead and story.min_shared_lead_names "

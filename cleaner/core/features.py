@@ -40,6 +40,10 @@ class Features:
     credits: tuple[str, ...] = ()
     words: int = 0  # words (or, unspaced, characters-based count) of the text
     removed: int = 0  # lines the stages removed: the canonical with less clutter wins ties
+    # The words of the lines each term is on (dedup/terms.pack_line_words): terms two texts
+    # share only inside nearly the same lines are shared wording. Last, so that a state
+    # written before it reads back (without it: identical lines only, by term_lines).
+    line_words: bytes = b""
 
 
 ARRAY_FIELDS = tuple(f.name for f in fields(Features) if f.metadata.get("array"))

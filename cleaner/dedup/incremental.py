@@ -124,18 +124,29 @@ class StateGroups:
     def restore(self, n: int, member: tuple, slim: Document, text: str, near: np.ndarray | None = None) -> Member:
         """A state's document (restore_member), remembered by its row."""
         # No story MinHash: the tiers compare these on terms and shingles; a record's
-        # members (records()) are restored again, with it.
-        restored = restore_member(self.sign, member, slim, text, near, story=False)
+        # members (records()) are restored again, with it. The copy tier (`near`) needs
+        # no term lines either: the story tier asks for them (with_line_words).
+        restored = restore_member(self.sign, member, slim, text, near, story=False, lines=near is None)
         self.number[id(slim)] = n
         return restored
 
 
+def with_line_words(sign: Sign, doc: Document) -> Document:
+    """`doc` with the words of its term lines, recomputed from its text if it came back
+    from the state without them (the story tier's similarity reads them)."""
+    f = doc.features
+    if doc.text and not f.line_words:
+        f.line_words = sign.line_words(doc.text, doc.date, doc.title, doc.lang)
+    return doc
+
+
 def restore_member(sign: Sign, member: tuple, slim: Document, text: str, near: np.ndarray | None = None,
-                   story: bool = True) -> Member:
+                   story: bool = True, lines: bool = True) -> Member:
     """A document as the state keeps it, with the arrays the tiers read (`near`, the
     stored signature of a canonical the copy tier compares with: it gets its shingles, from
     its text, and that MinHash back; `story`: the MinHash of its terms, which a record's
-    story members report as an estimate)."""
+    story members report as an estimate; a document kept with its text gets the words of
+    its term lines back, which the story tier reads)."""
     f = slim.features
     if story:
         f.story_mh = sign.story_signature(list(f.terms))
@@ -143,13 +154,16 @@ def restore_member(sign: Sign, member: tuple, slim: Document, text: str, near: n
         f.near = sign.near_shingles(text)
         f.near_mh = near
     slim.text = text
+    if lines:
+        with_line_words(sign, slim)
     return Member(slim, *member)
 
 
 def _slim(doc: Document) -> Document:
-    """What the state keeps of a document: metadata and features, no text, shingles or
-    signatures (a canonical's text and signature are kept apart: docs.text, groups.sig)."""
-    features = replace(doc.features, near=None, near_mh=None, story_mh=None)
+    """What the state keeps of a document: metadata and features, no text, shingles,
+    signatures or term lines' words (a canonical's text and signature are kept apart:
+    docs.text, groups.sig; the rest is recomputed from its text when read back)."""
+    features = replace(doc.features, near=None, near_mh=None, story_mh=None, line_words=b"")
     return replace(doc, text="", html=None, removed=[], flags=[], line_no=None, link_density=None,
                    raw_line=None, raw_path=None, features=features, stored=None, status="pending", record_id=None)
 
@@ -296,14 +310,14 @@ class IncrementalClusterer:
 
     def _window(self, batch: int, groups: StateGroups, fresh: list[int]) -> list[int]:
         """The batch's groups and the state's groups they may link with: in the window,
-        and (when a pair must share a name in both leads, story.min_shared_lead_names) with
-        a title or lead name of one of the batch's, found through the state's index."""
+        and (story.window_lead_names, or a pair gate on lead names) with a title or lead
+        name of one of the batch's, found through the state's index."""
         story = self.cfg["story"]
         days = [d for d in (day_number(groups[g].canonical.date) for g in fresh) if d is not None]
         span = story["window_days"]
         first, last = (min(days) - span, max(days) + span) if days else (None, None)
         since = batch - story["window_batches"]
-        if story["min_shared_lead_names"]:
+        if story["window_lead_names"] or story["min_shared_lead_names"]:
             names = sorted({t for g in fresh for t in lead_names_of(groups[g].canonical)})
             # ...with every group of their records: whether a group joins a record is its
             # average similarity to all of the record's groups, as in one run.
@@ -322,7 +336,9 @@ class IncrementalClusterer:
         records = []
         for g in window:
             if g in groups.loaded:
-                records.append(Record([groups.loaded[g].members[0]], key=groups.loaded[g].key))
+                canonical = groups.loaded[g].members[0]
+                with_line_words(self.sign, canonical.doc)
+                records.append(Record([canonical], key=groups.loaded[g].key))
             else:
                 key, _, _, n = state.group(g)
                 records.append(Record([groups.restore(n, *state.doc(n))], key=key))

@@ -212,7 +212,7 @@ def local_edges(reps: list[Document], nodes: list[int], edges: dict[tuple[int, i
     local = {}
     for i in nodes:
         w = {t: x * (1.0 - a * (df[t] - 1) / (m - 1)) for t, x in weights[i].weights.items()}
-        local[i] = DocTerms(w, weights[i].lines, sum(w.values()))
+        local[i] = DocTerms(w, weights[i].lines, sum(w.values()), weights[i].line_words, weights[i].overlap)
     out = {}
     for (i, j), s in edges.items():
         factor, _ = window_factor(reps[i], reps[j], story["date_window_days"], story["outside_window_factor"])

@@ -32,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from cleaner.dedup import zipf_cache
-from cleaner.dedup.terms import DATE_PREFIX, is_number
+from cleaner.dedup.terms import DATE_PREFIX, NO_LINE_WORDS, LineWords, is_number
 
 
 @lru_cache(maxsize=1)
@@ -189,6 +189,7 @@ class TermWeights:
         self.lead_boost = story_cfg["lead_boost"]
         self.date_weight = story_cfg["date_weight"]
         self.corpus_docs = story_cfg["corpus_docs"]
+        self.wording_overlap = story_cfg["wording_overlap"]
         self.df: dict[str, int] = {}
         self.n = 0
         # Names recur across a run's documents: each (term, language) is weighed once.
@@ -291,6 +292,9 @@ class DocTerms:
     weights: dict[str, float]  # term -> weight in this document
     lines: dict[str, int]  # term -> CRC-32 of the one line it is on (terms on several lines absent)
     total: float
+    # the lines each term is on, as word hashes (none for a document read back without them)
+    line_words: LineWords = NO_LINE_WORDS
+    overlap: float = 1.0  # story.wording_overlap: lines this alike are the same wording
 
 
 def doc_terms(doc, weigh: TermWeights) -> DocTerms:
@@ -299,31 +303,66 @@ def doc_terms(doc, weigh: TermWeights) -> DocTerms:
     only = array("I")
     only.frombytes(doc.features.term_lines)
     lines = {t: c for t, c in zip(terms, only) if c}
-    return DocTerms(weights, lines, sum(weights.values()))
+    return DocTerms(weights, lines, sum(weights.values()), LineWords(doc.features.line_words, terms),
+                    weigh.wording_overlap)
 
 
-def verbatim(a: DocTerms, b: DocTerms, term: str) -> bool:
-    """The term is on one line in each document, and it is the same line word for word."""
+def _alike(x: frozenset[int], y: frozenset[int], overlap: float) -> bool:
+    """Word Jaccard of two lines >= overlap (without a division)."""
+    inter = len(x & y)
+    return inter > 0 and inter * (1.0 + overlap) >= overlap * (len(x) + len(y))
+
+
+def same_wording(a: DocTerms, b: DocTerms, term: str, memo: dict | None = None) -> bool:
+    """The term is shared only as wording: each line it is on in either document has a line
+    in the other that holds it too with nearly the same words (word Jaccard >= a.overlap,
+    story.wording_overlap), or it is on one line in each and that line is the same word for
+    word. Two outlets telling one event say it in their own words; two texts that share a
+    line (a quote, a boilerplate line with one number changed) share its names without
+    telling the same facts. `memo` keeps, for one pair of documents, which of their lines
+    are alike (their shared terms often sit on the same lines)."""
     line = a.lines.get(term)
-    return line is not None and line == b.lines.get(term)
+    if line is not None and line == b.lines.get(term):
+        return True
+    mine, theirs = a.line_words.lines(term), b.line_words.lines(term)
+    if not mine or not theirs:
+        return False
+    memo = {} if memo is None else memo
+
+    def alike(i: int, j: int) -> bool:
+        found = memo.get((i, j))
+        if found is None:
+            x, y = memo.get(("a", i)), memo.get(("b", j))  # each line's words, read once
+            if x is None:
+                x = memo[("a", i)] = a.line_words.words(i)
+            if y is None:
+                y = memo[("b", j)] = b.line_words.words(j)
+            found = memo[(i, j)] = _alike(x, y, a.overlap)
+        return found
+
+    if len(mine) == 1 and len(theirs) == 1:  # most terms: one line on each side
+        return alike(mine[0], theirs[0])
+    return all(any(alike(i, j) for j in theirs) for i in mine) and all(any(alike(i, j) for i in mine) for j in theirs)
 
 
 def similarity(a: DocTerms, b: DocTerms) -> float:
     """Weighted Jaccard: the sum of the smaller weights of shared terms over the sum of the
-    larger ones of all terms. Terms shared only inside one identical line are left out on
-    both sides: shared wording is for the copy tiers to judge (a sentence two unrelated
-    texts both quote is not two reports of one event)."""
-    if len(a.weights) > len(b.weights):
-        a, b = b, a
+    larger ones of all terms. Terms shared only as wording (inside lines both texts print
+    nearly word for word, same_wording) are left out on both sides: shared wording is for
+    the copy tiers to judge (a sentence two unrelated texts both quote is not two reports
+    of one event)."""
+    # The shared terms in sorted order (the order of `Features.terms`): sums stay the same
+    # whatever the hash seed.
+    terms = sorted(a.weights.keys() & b.weights.keys())
     shared = 0.0
     dropped = 0.0
-    for t, w in a.weights.items():
-        other = b.weights.get(t)
-        if other is not None:
-            if verbatim(a, b, t):
-                dropped += w + other
-            else:
-                shared += min(w, other)
+    memo: dict = {}
+    for t in terms:
+        w, other = a.weights[t], b.weights[t]
+        if same_wording(a, b, t, memo):
+            dropped += w + other
+        else:
+            shared += min(w, other)
     if not shared:
         return 0.0
     return shared / (a.total + b.total - dropped - shared)
@@ -336,12 +375,14 @@ def shared_evidence(weigh: TermWeights, a, ta: DocTerms, b, tb: DocTerms) -> tup
     """The terms documents a and b share, heaviest first, and for the heaviest: the weight
     they count with (the smaller of the two sides) and where it came from."""
     wa, wb = ta.weights, tb.weights
-    shared = sorted((t for t in wa if t in wb), key=lambda t: (verbatim(ta, tb, t), -min(wa[t], wb[t]), t))
+    wording = {t: same_wording(ta, tb, t) for t in wa if t in wb}
+    shared = sorted(wording, key=lambda t: (wording[t], -min(wa[t], wb[t]), t))
     evidence = []
     for t in shared[:EVIDENCE_SHOWN]:
         doc = a if wa[t] <= wb[t] else b
         why = weigh.source(t, doc.lang, t in doc.features.lead)
-        if verbatim(ta, tb, t):
-            why = "not counted: only inside one line both texts print word for word (" + why + ")"
+        if wording[t]:
+            why = (f"not counted: only inside lines both texts print (nearly) word for word, word overlap "
+                   f">= story.wording_overlap {ta.overlap:g} (" + why + ")")
         evidence.append({"term": t, "weight": round(min(wa[t], wb[t]), 2), "from": why})
     return shared, evidence

@@ -14,7 +14,10 @@ Each term also says whether it appears in the title or the lead (the first `lead
 words): the story tier weighs those more, since that is where a report says what happened.
 And each term names the one line it appears in (a CRC-32 of that line), or 0 if it appears
 in several: a term two documents share only inside one identical line is shared wording,
-which the copy tiers judge, not two outlets telling the same facts (stories.py).
+which the copy tiers judge, not two outlets telling the same facts (stories.py). The lines a
+term appears in are also kept as sets of word hashes (`pack_line_words`): a term two
+documents share only inside lines of nearly the same words (a boilerplate line with one
+number changed, a quote both copy) is shared wording too (term_weights.same_wording).
 Month and weekday names come from Babel's locale data (CLDR), shipped as data
 (calendar_names.py), so every language listed there is covered the same way, with no list
 kept by hand.
@@ -27,11 +30,12 @@ import re
 import unicodedata
 import zlib
 from array import array
+from bisect import bisect_left
 from datetime import date, timedelta
 from functools import lru_cache
 
 from cleaner.core.calendar_names import PATH as CALENDAR
-from cleaner.core.text import TERM
+from cleaner.core.text import TERM, tokens
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 _DIGIT = re.compile(r"\d")
@@ -87,10 +91,11 @@ def _date_term(month: int, day: int) -> str | None:
 
 def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
                   title: str | None = None, lang: str | None = None
-                  ) -> tuple[list[str], list[str], bytes, str | None]:
+                  ) -> tuple[list[str], list[str], bytes, str | None, bytes]:
     """(sorted terms, sorted terms of the title and lead, each term's only line as an
-    array("I") of CRC-32s in bytes (0 where it is on several lines), and the dateline: the
-    first day written with a month name in the lead, as "MM-DD", or None)."""
+    array("I") of CRC-32s in bytes (0 where it is on several lines), the dateline: the
+    first day written with a month name in the lead, as "MM-DD", or None; and the words of
+    every line each term is on, packed (pack_line_words))."""
     if title and not text.startswith(title):
         text = title + "\n" + text
     if not unicodedata.is_normalized("NFKC", text):
@@ -100,6 +105,7 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
     toks = _TOKENS.findall(text)
     terms: dict[str, bool] = {}  # term -> seen in the lead
     line_of: dict[str, int] = {}  # term -> index of its only line, or -1
+    lines_of: dict[str, list[int]] = {}  # term -> indices of every line it is on, in order
     lines = text.split("\n")
     words = 0
     line = 0
@@ -154,11 +160,67 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
         if term:
             terms[term] = terms.get(term, False) or lead
             line_of[term] = line if line_of.get(term, line) == line else -1
+            on = lines_of.setdefault(term, [])
+            if not on or on[-1] != line:
+                on.append(line)
         prev, last_word, before_last = w, w, last_word
     ordered = sorted(terms)
     crc = {i: zlib.crc32(lines[i].strip().casefold().encode("utf-8")) or 1 for i in set(line_of.values()) if i >= 0}
     only_line = array("I", (crc[line_of[t]] if line_of[t] >= 0 else 0 for t in ordered))
-    return ordered, sorted(t for t, lead in terms.items() if lead), only_line.tobytes(), dateline
+    packed = pack_line_words(lines, [lines_of[t] for t in ordered])
+    return ordered, sorted(t for t, lead in terms.items() if lead), only_line.tobytes(), dateline, packed
+
+
+def pack_line_words(lines: list[str], term_lines: list[list[int]]) -> bytes:
+    """The lines `term_lines` name (each term's line indices, in term order) as word hashes,
+    and which of them each term is on: one array("I") in bytes, read in place by LineWords.
+    Layout: [L, T, L+1 offsets of each line's words, T+1 offsets of each term's lines, the
+    lines' sorted unique word CRC-32s, the terms' line numbers (0..L-1)]; offsets count
+    from the start of the array."""
+    used = sorted({i for on in term_lines for i in on})
+    where = {i: k for k, i in enumerate(used)}
+    words = [sorted({zlib.crc32(w.encode("utf-8")) for w in tokens(lines[i])}) for i in used]
+    head = 2 + len(used) + 1 + len(term_lines) + 1
+    line_at = [head]
+    for ws in words:
+        line_at.append(line_at[-1] + len(ws))
+    term_at = [line_at[-1]]
+    for on in term_lines:
+        term_at.append(term_at[-1] + len(on))
+    out = array("I", [len(used), len(term_lines), *line_at, *term_at])
+    for ws in words:
+        out.extend(ws)
+    for on in term_lines:
+        out.extend(where[i] for i in on)
+    return out.tobytes()
+
+
+class LineWords:
+    """One document's packed line words (pack_line_words), read in place: a run holds
+    them for every document the story tier compares, so nothing is unpacked ahead."""
+
+    __slots__ = ("terms", "values")
+
+    def __init__(self, packed: bytes, terms: tuple[str, ...]):
+        self.terms = terms  # sorted: a term's position is found by bisection
+        self.values = memoryview(packed).cast("I") if packed else None
+
+    def lines(self, term: str) -> memoryview | None:
+        """The numbers of the lines the term is on; None if not known (no packed words)."""
+        v = self.values
+        k = bisect_left(self.terms, term)
+        if v is None or k >= len(self.terms) or self.terms[k] != term:
+            return None
+        at = 3 + v[0] + k
+        return v[v[at]:v[at + 1]]
+
+    def words(self, line: int) -> frozenset[int]:
+        """The word hashes of line number `line` (of those lines(...) gives)."""
+        v = self.values
+        return frozenset(v[v[2 + line]:v[3 + line]])
+
+
+NO_LINE_WORDS = LineWords(b"", ())
 
 
 def is_number(term: str) -> bool:

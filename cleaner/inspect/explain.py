@@ -100,6 +100,8 @@ def explain(run: Run, a_id: str, b_id: str) -> dict[str, Any]:
                   "shared_names": len(shared_names),
                   "min_shared_names": story_cfg["min_shared_terms"],
                   "shared_lead_names": lead_names(a, b), "min_shared_lead_names": story_cfg["min_shared_lead_names"],
+                  # Shared terms only inside lines this alike in both texts are not counted.
+                  "wording_overlap": story_cfg["wording_overlap"],
                   "days_apart": gap, "date_window_days": story_cfg["date_window_days"],
                   # Beyond the window a pair counts this share of its similarity (0: not at all).
                   "window_factor": factor,

@@ -45,11 +45,15 @@ class Sign(Stage):
         """`Features.story_mh` of salient terms."""
         return minhash_values(unique_sorted(low32(string_hashes(terms))), self.num_perm, self.seed)
 
+    def line_words(self, text: str, date: str | None, title: str | None, lang: str | None) -> bytes:
+        """`Features.line_words` again from a document's text (a state keeps texts, not these)."""
+        return salient_terms(text, date, self.lead_words, title, lang)[4]
+
     def process(self, doc: Document) -> Document:
         values = token_hashes(doc.text)  # once, for the exact key, the shingles and the count
         unspaced = is_unspaced(doc.text)
-        terms, lead, term_lines, dateline = salient_terms(doc.text, doc.date, self.lead_words, doc.title,
-                                                               doc.lang)
+        terms, lead, term_lines, dateline, line_words = salient_terms(doc.text, doc.date, self.lead_words,
+                                                                      doc.title, doc.lang)
         near = self.near_shingles(doc.text, values, unspaced)
         doc.features = Features(
             exact=exact_key(doc.text),
@@ -63,5 +67,6 @@ class Sign(Stage):
             credits=credited_names(doc),
             words=word_count(doc.text) if unspaced else len(values),
             removed=len(doc.removed),
+            line_words=line_words,
         )
         return doc

@@ -48,7 +48,7 @@ import numpy as np
 from cleaner.core.document import Document
 from cleaner.core.features import Features
 
-SCHEMA = 2  # 2: groups.sig, the canonical's MinHash
+SCHEMA = 3  # 2: groups.sig, the canonical's MinHash; 3: Features.credits and line_words
 # What a state keeps of a document and of its features, in this order (the schema's).
 _DOC_FIELDS = tuple(f for f in fields(Document) if f.name not in ("features", "stored", "link_density", "raw_line", "raw_path",
                                                                    "line_no", "html"))
