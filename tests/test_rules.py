@@ -100,3 +100,16 @@ def test_issue_19_languages_have_consent_related_and_copyright_rules():
                  "ja", "ko", "zh"):
         for category in ("consent", "related", "legal", "navigation", "promo"):
             assert (category, lang) in covered, (category, lang)
+
+
+def test_language_examples_tag_the_same_with_and_without_the_prefilter():
+    """The examples by language, as pages print them (cases, marks, inside other text),
+    through the prefilter and through every rule on every line (tests/test_prefilter.py)."""
+    import random
+
+    from test_prefilter import _variants, same
+
+    rng = random.Random(19)
+    lines = [v for _, _, ex in LANG_CASES for line in ex.split("\n") for v in _variants(line, rng)]
+    for start in range(0, len(lines), 25):
+        same(lines[start : start + 25])
