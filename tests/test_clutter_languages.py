@@ -22,7 +22,45 @@ PROSE = {
     "ar": "وقالت سلطة الميناء إن عمليات التحميل استؤنفت يوم الأحد في الأرصفة التي لم تتضرر.",
     "it": "L'autorità portuale ha detto che il carico è ripreso domenica nelle banchine non danneggiate.",
     "pl": "Zarząd portu poinformował, że załadunek wznowiono w niedzielę przy nieuszkodzonych nabrzeżach.",
+    "pt": "A administração do porto disse que as cargas foram retomadas no domingo nos cais que não sofreram danos.",
+    "nl": "De havenautoriteit zei dat het laden zondag werd hervat aan de kades die niet beschadigd waren.",
+    "tr": "Liman idaresi, yüklemenin pazar günü hasar görmeyen rıhtımlarda yeniden başladığını açıkladı.",
+    "sv": "Hamnmyndigheten uppgav att lastningen återupptogs på söndagen vid de kajer som inte skadats.",
+    "cs": "Správa přístavu uvedla, že nakládka se v neděli obnovila u nábřeží, která nebyla poškozena.",
+    "ro": "Administrația portului a anunțat că încărcarea a fost reluată duminică la cheiurile neafectate.",
+    "el": "Η λιμενική αρχή ανέφερε ότι η φόρτωση ξανάρχισε την Κυριακή στις αποβάθρες που δεν υπέστησαν ζημιές.",
+    "ja": "港湾当局によると、被害を受けなかった岸壁では日曜日に荷役作業が再開され、潜水士が岸壁の状態を調べている。当局は、損傷した穀物ターミナルの修復には数か月かかる見通しだと説明した。",
+    "ko": "항만 당국은 피해를 입지 않은 부두에서 일요일에 하역 작업이 재개됐으며 잠수부들이 안벽 상태를 점검하고 있다고 밝혔다.",
 }
+
+# Issue #19: each of these languages has consent, copyright, newsletter, share/print and
+# "read also" lines (bench/rules_table.py lists them per rule).
+NEW_LANGUAGES = {
+    "pt": ["Ao continuar a navegar no site, concorda com a utilização de cookies.", "© 2026 Gazeta do Cais. Todos os direitos reservados.",
+           "Assine a nossa newsletter e receba o resumo da manhã", "Partilhar"],
+    "nl": ["Wij gebruiken cookies om te zien welke artikelen gelezen worden.", "© 2026 Havenkrant. Alle rechten voorbehouden.",
+           "Meld je aan voor onze nieuwsbrief", "Deel dit artikel"],
+    "pl": ["Ta strona wykorzystuje pliki cookie, aby liczyć odwiedziny.", "Wszelkie prawa zastrzeżone",
+           "Zapisz się na newsletter Gazety Portowej", "Udostępnij"],
+    "tr": ["Sitemizi kullanmaya devam ederek çerez politikamızı kabul etmiş olursunuz.", "Liman Gazetesi - Tüm hakları saklıdır.",
+           "E-bültene abone olun", "Haberi paylaş"],
+    "sv": ["Vi använder cookies för att se vilka artiklar som läses.", "Alla rättigheter förbehållna © Hamnbladet",
+           "Anmäl dig till vårt nyhetsbrev", "Skriv ut"],
+    "cs": ["Tyto stránky používají cookies k měření návštěvnosti.", "© 2026 Přístavní listy, všechna práva vyhrazena",
+           "Odebírejte náš newsletter", "Sdílet"],
+    "ro": ["Prin continuarea navigării, ești de acord cu folosirea cookie-urilor.", "© 2026 Gazeta Portului. Toate drepturile rezervate.",
+           "Abonați-vă la newsletter", "Distribuie"],
+    "el": ["Ο ιστότοπος χρησιμοποιεί cookies για τη μέτρηση της επισκεψιμότητας.", "© 2026 Λιμενικά Νέα. Με επιφύλαξη παντός δικαιώματος.",
+           "Γραφτείτε στο newsletter μας", "Εκτύπωση"],
+    "ja": ["当サイトをご利用になる場合、Cookieの利用に同意したものとみなします。", "港湾新聞 無断転載禁止",
+           "メールマガジンに登録する", "シェア"],
+    "ko": ["이 사이트는 통계를 위해 쿠키를 이용합니다.", "항만일보 무단 전재 및 재배포 금지",
+           "뉴스레터를 구독하세요", "공유"],
+}
+NEW_CATEGORIES = ["consent", "legal", "promo", "navigation"]
+NEW_RELATED = [("pt", "Leia também:"), ("nl", "Lees ook:"), ("pl", "Przeczytaj także:"), ("tr", "Ayrıca bakınız:"),
+               ("sv", "Läs även:"), ("cs", "Přečtěte si také:"), ("ro", "Citește și:"), ("el", "Δείτε επίσης:"),
+               ("ja", "関連ニュース"), ("ko", "관련기사")]
 
 CLUTTER = {
     "consent": [
@@ -109,6 +147,45 @@ def test_related_link_lists_are_removed(lang, marker):
 def test_bullet_headline_pairs_in_every_script(lang):
     doc = run(f"Headline\n{PROSE[lang]}\n-\n{HEADLINES[0]}\n•\n{HEADLINES[1]}\n{PROSE[lang]}")
     assert len(doc.removed) == 4 and doc.text.count(PROSE[lang]) == 2
+
+
+NEW_CASES = [(cat, lang, line) for lang, lines in NEW_LANGUAGES.items() for cat, line in zip(NEW_CATEGORIES, lines)]
+
+
+@pytest.mark.parametrize("category,lang,line", NEW_CASES, ids=[f"{c}-{l}" for c, l, _ in NEW_CASES])
+def test_clutter_in_the_issue_19_languages_is_removed(category, lang, line):
+    doc = run(f"Headline\n{PROSE[lang]}\n{line}\n{PROSE[lang]}")
+    assert line not in doc.text and doc.text.count(PROSE[lang]) == 2
+    assert [r["category"] for r in doc.removed] == [category]
+
+
+@pytest.mark.parametrize("lang,marker", NEW_RELATED)
+def test_related_link_lists_in_the_issue_19_languages_are_removed(lang, marker):
+    doc = run("\n".join(["Headline", PROSE[lang], marker, *HEADLINES, PROSE[lang]]))
+    assert {r["text"] for r in doc.removed} == {marker, *HEADLINES}
+    assert {r["category"] for r in doc.removed} == {"related"}
+
+
+# A short news-like sentence per new language that names cookies, rights, newsletters or
+# related stories, and must stay.
+MUST_STAY_NEW = {
+    "pt": "O regulador multou o portal por instalar cookies sem pedir autorização aos leitores.",
+    "nl": "Lees ook de kleine lettertjes, waarschuwt de consumentenbond voor de nieuwe tarieven.",
+    "tr": "Mahkeme, fotoğrafçının haklarını saklı tuttuğuna karar verdi.",
+    "sv": "Läs mer om reglerna på kommunens webbplats, skriver myndigheten i ett pressmeddelande.",
+    "cs": "Úřad uvedl, že web ukládal cookies bez souhlasu čtenářů.",
+    "ro": "Autoritatea a amendat portalul pentru că a stocat cookie-uri fără acordul cititorilor.",
+    "el": "Η αρχή επέβαλε πρόστιμο στον ιστότοπο επειδή αποθήκευε cookies χωρίς συναίνεση.",
+    "ja": "監督当局は、同社が利用者の同意なくクッキーを使用していたと発表した。",
+    "ko": "회사는 뉴스레터 구독자가 지난해 두 배로 늘었다고 밝혔다.",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(MUST_STAY_NEW))
+def test_news_sentences_in_the_issue_19_languages_stay(lang):
+    sentence = MUST_STAY_NEW[lang]
+    doc = run(f"Headline\n{PROSE[lang]}\n{sentence}\n{PROSE[lang]}")
+    assert sentence in doc.text and doc.removed == []
 
 
 def test_every_category_is_covered_in_four_languages():

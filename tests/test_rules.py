@@ -64,3 +64,52 @@ def test_headline_like():
     assert is_headline_like("Explainer: what makes the Iskander so hard to stop?", 16)
     assert not is_headline_like("The port reopened on Monday.", 16)
     assert not is_headline_like(" ".join(["word"] * 20), 16)
+
+
+# Examples by language (`examples.pt = [...]`): lines in that language the rule must tag.
+# They are what README's table of languages is made from (bench/rules_table.py).
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+import rules_table  # noqa: E402
+
+RAW = {r["id"]: r for r in rules_table.raw_rules(CFG.rule_paths())}
+LANG_CASES = [(r, lang, ex) for r in RULES for lang, exs in rules_table.language_examples(RAW[r.id]).items()
+              for ex in exs]
+
+
+@pytest.mark.parametrize("rule,lang,example", LANG_CASES,
+                         ids=[f"{r.id}:{lang}:{i}" for i, (r, lang, _) in enumerate(LANG_CASES)])
+def test_language_examples_are_tagged(rule, lang, example):
+    assert lang in rules_table.LANGUAGES, f"{rule.id}: examples.{lang}: not a language of the table"
+    assert isinstance(example, str) and example
+    assert example_hits(rule, example, CFG["boilerplate"]["headline_max_words"])
+
+
+def test_readme_table_of_languages_is_the_scripts():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert rules_table.readme_section(readme) == rules_table.table(list(RAW.values())), \
+        "README's table of languages is stale: run python3 bench/rules_table.py --write"
+
+
+def test_issue_19_languages_have_consent_related_and_copyright_rules():
+    covered = {(r["category"], lang) for r in RAW.values() for lang in rules_table.language_examples(r)}
+    for lang in ("en", "de", "fr", "es", "it", "ru", "uk", "ar", "pt", "nl", "pl", "tr", "sv", "cs", "ro", "el",
+                 "ja", "ko", "zh"):
+        for category in ("consent", "related", "legal", "navigation", "promo"):
+            assert (category, lang) in covered, (category, lang)
+
+
+def test_language_examples_tag_the_same_with_and_without_the_prefilter():
+    """The examples by language, as pages print them (cases, marks, inside other text),
+    through the prefilter and through every rule on every line (tests/test_prefilter.py)."""
+    import random
+
+    from test_prefilter import _variants, same
+
+    rng = random.Random(19)
+    lines = [v for _, _, ex in LANG_CASES for line in ex.split("\n") for v in _variants(line, rng)]
+    for start in range(0, len(lines), 25):
+        same(lines[start : start + 25])
