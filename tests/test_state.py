@@ -26,6 +26,15 @@ def run_cli(*args, stdin: str = "", cwd=None, timeout=300):
                           timeout=timeout, cwd=cwd)
 
 
+def info_of(db):
+    """`state info` of a state, read as a reader does (during a run too)."""
+    state = State(db, writer=False)
+    try:
+        return state.info()
+    finally:
+        state.close()
+
+
 def rows_of(path):
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
@@ -275,11 +284,7 @@ def test_a_document_sent_again_is_not_stored_twice(tmp_path):
         changed = list(dedup.add([{"id": "a", "text": EN + " Updated with a new paragraph.", "date": "2025-12-21"}]))
     assert [(r["record_id"], r["status"]) for r in again] == [(r["record_id"], r["status"]) for r in first]
     assert changed[0]["record_id"] == first[0]["record_id"] and changed[0]["status"] == "duplicate"
-    state = State(db, writer=False)
-    try:
-        assert state.info()["documents"] == 3
-    finally:
-        state.close()
+    assert info_of(db)["documents"] == 3
 
 
 def test_a_state_inside_the_output_folder_is_refused(tmp_path):

@@ -18,7 +18,7 @@ from cleaner.core.config import load_config
 from cleaner.dedup.incremental import state_settings
 from cleaner.store.state import State, StateError
 from hostile_folder import DE, EN, FR
-from test_state import run_cli
+from test_state import info_of, run_cli
 
 
 def _env(tmp_path):
@@ -81,11 +81,7 @@ def test_empty_stdin_writes_no_row_and_commits_no_batch(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == b""
     assert b"no JSON lines on stdin" in proc.stderr
-    state = State(db, writer=False)
-    try:
-        assert state.info()["batches"] == 0
-    finally:
-        state.close()
+    assert info_of(db)["batches"] == 0
 
 
 def test_stdout_closed_mid_stream_is_an_error_naming_the_committed_batch(tmp_path):
@@ -146,11 +142,7 @@ def test_sigterm_ends_a_run_as_ctrl_c_does_leaving_no_temporary_files(tmp_path):
     assert proc.returncode == 130
     assert "Traceback" not in proc.stderr.read().decode()
     assert _spools(tmp) == []
-    state = State(db, writer=False)
-    try:
-        assert state.info()["documents"] == 0  # the open batch was rolled back
-    finally:
-        state.close()
+    assert info_of(db)["documents"] == 0  # the open batch was rolled back
 
 
 def test_a_spool_left_by_sigkill_is_removed_by_the_next_run(tmp_path):
