@@ -89,11 +89,13 @@ class Rule:
     long_lines: bool = False
     examples: dict[str, list[str]] = field(default_factory=dict)
 
-    def matches_line(self, line: str, words: int | None = None, folded: str | None = None) -> re.Match | bool:
+    def matches_line(self, line: str, words: int | None = None, folded: str | None = None,
+                     any_phrases: tuple[str, ...] | None = None) -> re.Match | bool:
         """Does this line-rule tag `line`? (Structural rules look at neighbours instead.)
 
         `words` and `folded` (word_count and fold of the line) may be passed in, computed
-        once per line rather than once per rule."""
+        once per line rather than once per rule. `any_phrases`: the only `any` phrases that
+        can be in `folded` (the prefilter's, from the probes it found), asked instead of all."""
         if len(line) > MAX_MATCH_CHARS:
             return False
         words = word_count(line) if words is None else words
@@ -102,7 +104,7 @@ class Rule:
         folded = fold(line) if folded is None else folded
         if self.equals and folded.strip(_EDGE_PUNCT) not in self.equals:
             return False
-        if self.any and not any(p in folded for p in self.any):
+        if self.any and not any(p in folded for p in (self.any if any_phrases is None else any_phrases)):
             return False
         if self.all and not all(p in folded for p in self.all):
             return False
