@@ -47,11 +47,14 @@ def is_sentence(line: str) -> bool:
 # Headlines may ask or exclaim ("What makes the Iskander so hard to stop?"), never end in a full stop.
 STATEMENT_END = tuple(".。,;:")
 CLOSING = "\"'”’»)]」』"
+_STATEMENT_CHARS = frozenset(STATEMENT_END)
 
 
 def ends_like_statement(line: str) -> bool:
     """Empty, or ends in a full stop or the like; a quoted statement ends in its full stop
     inside the quote, so closing quotes and brackets are looked past."""
+    if line and line[-1] in _STATEMENT_CHARS:  # most prose (neither a space nor a closing mark)
+        return True
     bare = line.strip().rstrip(CLOSING)
     return not bare or bare.endswith(STATEMENT_END)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from operator import is_
 from dataclasses import dataclass
 
 from cleaner.core.text import word_count
@@ -179,7 +180,7 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
     if not filled:
         return []
     if (prefilter is None or len(prefilter.rules) != len(rules)
-            or any(a is not b for a, b in zip(prefilter.rules, rules))):
+            or not all(map(is_, prefilter.rules, rules))):
         prefilter = Prefilter(rules)
     if budget is not None and sum(len(lines[i]) for i in filled) * len(rules) > budget:
         if _examined(lines, filled, rules) > budget:
