@@ -12,6 +12,9 @@ are exactly those of asking every rule (tests/test_prefilter.py compares the two
   digit) must follow the line's first run of skippable characters (no text starts with
   one). One search per kind of skip, `"\n" + skip + (texts of every such rule, with the
   rule's own flags)`, over the whole text, finds the lines; the rules of that skip ask them.
+  The texts of one flag go in as one trie (common prefixes factored out: it matches where
+  one of them does), after a lookahead for their first characters, so a line whose first
+  character starts no text costs one class test.
 - *equals*: the line's fold, edges stripped, must be one of the rule's entries, so its
   fold starts (edges and spaces skipped) with an entry's first word. One search of the
   document's case-folded text finds the lines that do; those are folded and looked up.
@@ -32,6 +35,10 @@ are exactly those of asking every rule (tests/test_prefilter.py compares the two
   for the rest), searched for over the document's searched() text. Where several probes
   match at one place, the trie gives the longest and the others are its prefixes; the
   search goes on from the next character, so every occurrence of every probe is found.
+  A rule whose `any` phrases are one of its gate's sets is then asked only about the
+  phrases whose probe the line holds (`any_by_probe`): on a line NFKC leaves as it is, a
+  phrase in the fold has its probe in searched(line), so no other phrase can be there and
+  the answer is the same as asking all of them.
 - *none*: a rule whose literals are all common (a full stop) or cannot be named sees every
   line, as before.
 """
@@ -156,8 +163,12 @@ def probe_for(text: str, kind: str) -> str | None:
 def _trie_pattern(probes: list[str]) -> re.Pattern | None:
     """One pattern matching any of `probes` at a position, the longest where several do
     (the others matching there are its prefixes)."""
-    if not probes:
-        return None
+    return re.compile(trie_source(probes)) if probes else None
+
+
+def trie_source(probes: list[str]) -> str:
+    """`probes` as one alternation, common prefixes factored out (it matches at a position
+    where one of them does, whatever the flags around it)."""
     trie: dict = {}
     for probe in probes:
         node = trie
@@ -175,7 +186,7 @@ def _trie_pattern(probes: list[str]) -> re.Pattern | None:
             return alts[0]
         return "(?:" + "|".join(alts) + ")"
 
-    return re.compile(emit(trie))
+    return emit(trie)
 
 
 # Items a regex may skip before its first word at the start of a line (`^\W*`, `^\s*+\(?`):
@@ -326,16 +337,22 @@ class Prefilter:
                 groups.setdefault(self.gates[k].skip, []).append(k)
         self.leads: list[tuple[re.Pattern, list[int]]] = []
         for skip, ks in sorted(groups.items()):
-            alts = []
+            # The rules' texts, by flags, each set as one trie; first a lookahead for the
+            # texts' first characters (with the texts' flags), so that the tries are only
+            # tried after a line whose first character could start one.
+            texts: dict[str, set[str]] = {"": set(), "i": set()}
+            digit = False
             for k in ks:
                 gate = self.gates[k]
-                texts = sorted((x for x in gate.literals if x is not DIGIT), key=lambda x: (-len(x), x))
-                if texts:
-                    alts.append(f"(?{gate.flags}:" + "|".join(map(re.escape, texts)) + ")" if gate.flags
-                                else "(?:" + "|".join(map(re.escape, texts)) + ")")
-                if DIGIT in gate.literals:
-                    alts.append(r"\d")
-            self.leads.append((re.compile("\n" + skip + "(?:" + "|".join(dict.fromkeys(alts)) + ")"), ks))
+                texts[gate.flags].update(x for x in gate.literals if x is not DIGIT)
+                digit = digit or DIGIT in gate.literals
+            alts = [f"(?{flags}:" + trie_source(sorted(texts[flags])) + ")" for flags in ("", "i") if texts[flags]]
+            ahead = [f"(?{flags}:[" + "".join(map(re.escape, sorted({x[0] for x in texts[flags]}))) + "])"
+                     for flags in ("", "i") if texts[flags]]
+            if digit:
+                alts.append(r"\d")
+                ahead.append(r"\d")
+            self.leads.append((re.compile("\n" + skip + "(?=" + "|".join(ahead) + ")(?:" + "|".join(alts) + ")"), ks))
         # An `equals` line starts, edges and spaces skipped, with the first word of its entry,
         # case-folded (on text NFKC leaves as it is): searched for in searched(text).
         firsts = sorted({_one_i(key.split(" ")[0]) for key in self.by_equals}, key=lambda x: (-len(x), x))
@@ -352,6 +369,16 @@ class Prefilter:
             starts = frozenset(q for q in probes if p.startswith(q))
             ks = frozenset(k for k, sets in self.probe_sets.items() if any(s & starts for s in sets))
             self.by_match[p] = (starts, ks)
+        # A rule with `any` phrases whose probes are one of its gate's sets: on a line NFKC
+        # leaves as it is, a phrase can only be in the line's fold if its probe was found, so
+        # only those phrases need asking (the others cannot be there): probe -> phrases.
+        self.any_by_probe: dict[int, dict[str, tuple[str, ...]]] = {}
+        for k in self.phrase_rules:
+            by_probe: dict[str | None, list[str]] = {}
+            for phrase in self.rules[k].any:
+                by_probe.setdefault(probe_for(phrase, "phrase"), []).append(phrase)
+            if by_probe and None not in by_probe and frozenset(by_probe) in self.probe_sets[k]:
+                self.any_by_probe[k] = {q: tuple(ps) for q, ps in by_probe.items()}
         # One trie for probes starting with a rarer character (the search stops at each of
         # those characters); one for each common first character, whose search goes from
         # one occurrence of it to the next: far cheaper than stopping at every one in one trie.
@@ -363,16 +390,18 @@ class Prefilter:
         self.patterns = [t for t in [_trie_pattern(rare)] + [_trie_pattern(ps) for _, ps in sorted(common.items())]
                          if t is not None]
 
-    def scan(self, lines: list[str], which: list[int]) -> tuple[dict[int, list[int]], dict[int, str]]:
+    def scan(self, lines: list[str], which: list[int]) -> tuple[dict[int, list[int]], dict[int, str], dict]:
         """For the lines `which` (indexes into `lines`, ascending): each gated rule's lines that
-        pass its gate, in order (ungated rules, not listed, see every line), and the folds it
-        had to compute on the way (line -> fold(line))."""
+        pass its gate, in order (ungated rules, not listed, see every line), the folds it
+        had to compute on the way (line -> fold(line)), and for (line, rule) of the rules of
+        `any_by_probe`: the only `any` phrases that can be in the line's fold."""
         passed: dict[int, set[int]] = {}
         folds: dict[int, str] = {}
-        if any("\n" in line for line in lines):  # lines are found in the text joined by line breaks
+        narrow: dict[tuple[int, int], tuple[str, ...]] = {}
+        text = "\n".join(lines)
+        if text.count("\n") != len(lines) - 1:  # lines are found in the text joined by line breaks
             return self._line_by_line(lines, which)
         eligible = set(which)
-        text = "\n".join(lines)
         joined = searched(text)
         cased = joined.split("\n")  # searched() of each line: it neither adds nor drops a line break
         if self.patterns:
@@ -386,13 +415,21 @@ class Prefilter:
                 while m is not None:
                     found.setdefault(bisect_right(offsets, m.start()) - 1, set()).add(m.group())
                     m = search(joined, m.start() + 1)
+            by_match, probe_sets, any_by_probe = self.by_match, self.probe_sets, self.any_by_probe
             for i, got in found.items():
                 if i not in eligible:
                     continue
-                seen = set().union(*(self.by_match[p][0] for p in got))
-                for k in set().union(*(self.by_match[p][1] for p in got)):
-                    if all(not s.isdisjoint(seen) for s in self.probe_sets[k]):
-                        passed.setdefault(i, set()).add(k)
+                seen = set().union(*(by_match[p][0] for p in got))
+                ks = set().union(*(by_match[p][1] for p in got))
+                # a rule of one set is in `ks` because a probe of it was seen
+                ks = {k for k in ks if len(probe_sets[k]) == 1
+                      or all(not s.isdisjoint(seen) for s in probe_sets[k])}
+                if not ks:
+                    continue
+                passed.setdefault(i, set()).update(ks)
+                for k in ks & any_by_probe.keys():
+                    by_probe = any_by_probe[k]
+                    narrow[i, k] = tuple(ph for q in seen if q in by_probe for ph in by_probe[q])
         starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
         lined = "\n" + text
         for pattern, ks in self.leads:
@@ -411,6 +448,8 @@ class Prefilter:
                 for i in which:
                     if not unicodedata.is_normalized("NFKC", lines[i]):
                         passed.setdefault(i, set()).update(self.phrase_rules)
+                        for k in self.phrase_rules:  # the probes say nothing about this line's fold
+                            narrow.pop((i, k), None)
                         maybe.add(i)
                     elif self.equals_lead is not None and self.equals_lead.match("\n" + cased[i]):
                         maybe.add(i)
@@ -424,27 +463,29 @@ class Prefilter:
         for i in sorted(passed):
             for k in passed[i]:
                 gated.setdefault(k, []).append(i)
-        return gated, folds
+        return gated, folds, narrow
 
-    def _line_by_line(self, lines: list[str], which: list[int]) -> tuple[dict[int, list[int]], dict[int, str]]:
+    def _line_by_line(self, lines: list[str], which: list[int]) -> tuple[dict[int, list[int]], dict[int, str], dict]:
         """scan() for lines of which some hold a line break: those reach every gated rule."""
         gated: dict[int, list[int]] = {}
         folds: dict[int, str] = {}
+        narrow: dict[tuple[int, int], tuple[str, ...]] = {}
         every = sorted(k for k, g in enumerate(self.gates) if g is not None)
         for i in which:
             if "\n" in lines[i]:
                 one = {k: [0] for k in every}
             else:
-                one, fold_one = self.scan([lines[i]], [0])
+                one, fold_one, narrow_one = self.scan([lines[i]], [0])
                 if 0 in fold_one:
                     folds[i] = fold_one[0]
+                narrow.update(((i, k), ps) for (_, k), ps in narrow_one.items())
             for k in one:
                 gated.setdefault(k, []).append(i)
-        return gated, folds
+        return gated, folds, narrow
 
     def candidates(self, line: str) -> list[int]:
         """The gated rules `line` passes the gate of (ungated ones see every line)."""
-        gated, _ = self.scan([line], [0])
+        gated, _, _ = self.scan([line], [0])
         return sorted(gated)
 
     def describe(self) -> list[dict]:

@@ -47,11 +47,14 @@ def is_sentence(line: str) -> bool:
 # Headlines may ask or exclaim ("What makes the Iskander so hard to stop?"), never end in a full stop.
 STATEMENT_END = tuple(".。,;:")
 CLOSING = "\"'”’»)]」』"
+_STATEMENT_CHARS = frozenset(STATEMENT_END)
 
 
 def ends_like_statement(line: str) -> bool:
     """Empty, or ends in a full stop or the like; a quoted statement ends in its full stop
     inside the quote, so closing quotes and brackets are looked past."""
+    if line and line[-1] in _STATEMENT_CHARS:  # most prose (neither a space nor a closing mark)
+        return True
     bare = line.strip().rstrip(CLOSING)
     return not bare or bare.endswith(STATEMENT_END)
 
@@ -89,11 +92,13 @@ class Rule:
     long_lines: bool = False
     examples: dict[str, list[str]] = field(default_factory=dict)
 
-    def matches_line(self, line: str, words: int | None = None, folded: str | None = None) -> re.Match | bool:
+    def matches_line(self, line: str, words: int | None = None, folded: str | None = None,
+                     any_phrases: tuple[str, ...] | None = None) -> re.Match | bool:
         """Does this line-rule tag `line`? (Structural rules look at neighbours instead.)
 
         `words` and `folded` (word_count and fold of the line) may be passed in, computed
-        once per line rather than once per rule."""
+        once per line rather than once per rule. `any_phrases`: the only `any` phrases that
+        can be in `folded` (the prefilter's, from the probes it found), asked instead of all."""
         if len(line) > MAX_MATCH_CHARS:
             return False
         words = word_count(line) if words is None else words
@@ -102,7 +107,7 @@ class Rule:
         folded = fold(line) if folded is None else folded
         if self.equals and folded.strip(_EDGE_PUNCT) not in self.equals:
             return False
-        if self.any and not any(p in folded for p in self.any):
+        if self.any and not any(p in folded for p in (self.any if any_phrases is None else any_phrases)):
             return False
         if self.all and not all(p in folded for p in self.all):
             return False

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from operator import is_
 from dataclasses import dataclass
 
 from cleaner.core.text import word_count
@@ -60,8 +61,10 @@ def _bullet_headlines(lines: list[str], filled: list[int], rule: Rule, headline_
       is clutter, and counts for the run, not against it.
     Otherwise each pair falls back to the lone-pair test.
     """
-    pairs = [k for k in range(len(filled) - 1)
-             if is_bullet(lines[filled[k]]) and not is_bullet(lines[filled[k + 1]])]
+    bullet = [is_bullet(lines[i]) for i in filled]
+    if not any(bullet):  # most documents: no separator line, nothing to find
+        return []
+    pairs = [k for k in range(len(filled) - 1) if bullet[k] and not bullet[k + 1]]
     runs: list[list[int]] = []  # each run: the filled-positions of its separators
     for k in pairs:
         if runs and runs[-1][-1] + 2 == k:
@@ -77,7 +80,7 @@ def _bullet_headlines(lines: list[str], filled: list[int], rule: Rule, headline_
             in_run.update((k, len(run)) for k in run)
     tags = []
     for k, i in enumerate(filled):
-        if is_bullet(lines[i]):
+        if bullet[k]:
             tags.append(Tag(i, rule, in_run=k in in_run))
             nxt = filled[k + 1] if k + 1 < len(filled) else None
             if k in in_run:
@@ -177,14 +180,14 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
     if not filled:
         return []
     if (prefilter is None or len(prefilter.rules) != len(rules)
-            or any(a is not b for a, b in zip(prefilter.rules, rules))):
+            or not all(map(is_, prefilter.rules, rules))):
         prefilter = Prefilter(rules)
     if budget is not None and sum(len(lines[i]) for i in filled) * len(rules) > budget:
         if _examined(lines, filled, rules) > budget:
             raise OverBudget
     # rule index -> the lines its gate lets through, in order (ungated rules: every line),
     # and line -> fold(line), computed once, when needed
-    gated, folds = prefilter.scan(lines, [i for i in filled if len(lines[i]) <= MAX_MATCH_CHARS])
+    gated, folds, narrow = prefilter.scan(lines, [i for i in filled if len(lines[i]) <= MAX_MATCH_CHARS])
     tags: list[Tag] = []
     for k, rule, regex_only, gated_rule in prefilter.plan:
         if rule.structural == "bullet_headline":
@@ -216,7 +219,7 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
                 continue
             if i not in folds:
                 folds[i] = fold(line)
-            hit = rule.matches_line(line, words, folds[i])
+            hit = rule.matches_line(line, words, folds[i], narrow.get((i, k)) if narrow else None)
             if not hit:
                 continue
             match = hit if isinstance(hit, re.Match) else None
