@@ -124,7 +124,7 @@ def test_state_bench_smoke(tmp_path):
     row = results["sizes"]["300"]
     assert row["bytes_per_document"] > 0 and row["probe"]["seconds"] > 0
     # The probe's copies of the history's bases are found through the state.
-    assert row["probe"]["duplicates"] > results["empty_state"]["duplicates"]
+    assert row["probe"]["duplicates"] > row["empty_state"]["duplicates"]
 
 
 def test_engine_bench_smoke(tmp_path):
