@@ -38,6 +38,7 @@ from cleaner.core.config import load_config  # noqa: E402
 from cleaner.core.document import Document  # noqa: E402
 from cleaner.exec.local import process_one  # noqa: E402
 from cleaner.stages.build import build_stages  # noqa: E402
+from results_file import save_json  # noqa: E402
 
 
 def flat(text: str) -> str:
@@ -222,8 +223,7 @@ def main() -> None:
         print(f"== {name}")
         print(json.dumps(res, indent=1, ensure_ascii=False))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        save_json(args.json, results, ensure_ascii=False)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ from cleaner.store.memory import MemoryStore  # noqa: E402
 from cleaner.input.read import read_dicts  # noqa: E402
 from cleaner.stages.sign import Sign  # noqa: E402
 from cleaner.core.stage import safe_process  # noqa: E402
+from results_file import save_json  # noqa: E402
 
 _FILE = re.compile(r"(\d+)_(\d+)(ecbplus|ecb)\.xml$")
 
@@ -462,8 +463,7 @@ def main() -> None:
         results[name] = res
         print(f"== {name}\n{json.dumps(res, indent=1)}", flush=True)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        save_json(args.json, results)
 
 
 if __name__ == "__main__":

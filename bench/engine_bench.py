@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from generate import generate  # noqa: E402
+from results_file import save_json  # noqa: E402
 
 
 def _hwm_mib(pid: int) -> float | None:
@@ -69,8 +70,7 @@ def main() -> None:
                                        for f in ("documents.jsonl", "records.jsonl"))
     print(json.dumps(result, indent=1))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        save_json(args.json, result)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from cleaner.core.config import load_config  # noqa: E402
 from cleaner.core.document import Document  # noqa: E402
 from cleaner.stages.language.detect import DetectLanguage  # noqa: E402
+from results_file import save_json  # noqa: E402
 
 SNIPPET_LANGS = ("ru", "uk", "bg", "mk", "en", "de", "nl", "af", "da", "no", "sv", "es", "pt", "it", "ca",
                  "hr", "sl", "sk", "cs", "id")
@@ -117,8 +118,7 @@ def main() -> None:
         results[part] = {name: measure(stage, items) for name, stage in variants.items()}
     print(json.dumps(results, indent=1))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        save_json(args.json, results)
 
 
 if __name__ == "__main__":

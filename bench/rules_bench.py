@@ -43,6 +43,7 @@ from cleaner.core.document import Document  # noqa: E402
 from cleaner.exec.local import process_one  # noqa: E402
 from cleaner.input.read import read_dicts, read_inputs  # noqa: E402
 from cleaner.stages.build import build_stages  # noqa: E402
+from results_file import save_json  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 
@@ -231,8 +232,7 @@ def main() -> int:
             res = speed(args.data, 100 if args.smoke else args.docs, 1 if args.smoke else args.repeat)
             print(json.dumps(res, indent=1))
             if args.json:
-                args.json.parent.mkdir(parents=True, exist_ok=True)
-                args.json.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+                save_json(args.json, res)
     if args.stages and (args.data / "lingua-sentences").exists():
         print(json.dumps(stages(args.data, args.docs), indent=1))
     if args.smoke and not (args.dump or args.check):

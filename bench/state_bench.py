@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from generate import generate  # noqa: E402
+from results_file import save_json  # noqa: E402
 
 PER_DAY = 500
 START = date(2025, 1, 1)
@@ -170,8 +171,7 @@ def main() -> None:
             out["sizes"][str(size)] = row
             print(f"{size}: {row}", flush=True)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+        save_json(args.json, out)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from dedup_refs import naive  # noqa: E402
 from generate import DATA, generate  # noqa: E402
+from results_file import save_json  # noqa: E402
 
 # Runs `cleaner run` and prints peak RSS (MiB) of itself and of its worker processes.
 # The main process's peak is VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so
@@ -353,8 +354,7 @@ def main() -> None:
                          "measured_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime())}
         print(f"== {name}\n{json.dumps(results[name], indent=1)}", flush=True)
         if args.json:  # written after each section: a long run keeps what it measured
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+            save_json(args.json, results)
 
 
 if __name__ == "__main__":
