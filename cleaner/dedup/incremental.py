@@ -92,10 +92,10 @@ class StateGroups:
     loaded (its canonical, shingles recomputed from its text) when a document is compared
     with it; groups appended are the batch's new ones."""
 
-    def __init__(self, state: State, sign: Sign):
+    def __init__(self, state: State, sign: Sign, store=None):
         self.state, self.sign = state, sign
         self.loaded: dict[int, Record] = {}
-        self.store = None  # the batch's document store (its documents' arrays may be spooled)
+        self.store = store  # the batch's document store (its documents' arrays may be spooled)
         self.number: dict[int, int] = {}  # id(document) -> its row in the state
         self.new: list[int] = []
         self.next = state.next_group()
@@ -219,8 +219,7 @@ class IncrementalClusterer:
     def _add(self, batch: int, docs: list[Document], store, text_of) -> list[Record]:
         state, events = self.state, []
         self.events = events
-        groups = StateGroups(state, self.sign)
-        groups.store = store
+        groups = StateGroups(state, self.sign, store)
         copies = Clusterer(self.cfg, store=store)
         copies.records, copies.exact = groups, StateExact(state)  # type: ignore[assignment]
         copies.canonical_signature = groups.signature  # type: ignore[method-assign]
