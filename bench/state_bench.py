@@ -25,8 +25,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -71,10 +73,14 @@ def stream(items: list[dict], state: Path, workers: int) -> dict:
     code = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(p.returncode)")
     proc = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "cleaner", "run", "-", "--out", "-",
-                           "--state", str(state), "--batch-size", "1000", "--workers", str(workers), "-q"],
+                           "--state", str(state), "--batch-size", "1000", "--workers", str(workers), "-v"],
                           input=payload, capture_output=True, check=True)
+    # -v logs the process's memory after each batch: where it grows, not only how high.
+    after = [int(m) for m in re.findall(rb"\(memory (\d+) MiB, peak \d+ MiB\)", proc.stderr)]
     return {"seconds": round(time.perf_counter() - start, 1),
-            "peak_rss_mib": round(int(proc.stdout.decode().split()[-1]) / 1024, 1)}
+            "peak_rss_mib": round(int(proc.stdout.decode().split()[-1]) / 1024, 1),
+            "rss_after_batch_mib": {"first": after[0], "middle": after[len(after) // 2], "last": after[-1],
+                                    "max": max(after)} if after else {}}
 
 
 _PROBE = """
@@ -134,6 +140,25 @@ def state_bytes(state: Path) -> int:
     return sum(os.path.getsize(p) for p in (str(state), str(state) + "-wal") if os.path.exists(p))
 
 
+def table_bytes(state: Path, documents: int) -> dict[str, float]:
+    """Bytes a document per table and index (SQLite's dbstat: whole pages, so free space
+    inside pages counts too), read from a copy: opening the state itself would checkpoint
+    its WAL."""
+    with tempfile.TemporaryDirectory() as tmp_name:
+        copy = Path(tmp_name) / "copy.db"
+        shutil.copy(state, copy)
+        if Path(str(state) + "-wal").exists():
+            shutil.copy(str(state) + "-wal", str(copy) + "-wal")
+        con = sqlite3.connect(copy)
+        try:
+            rows = con.execute("SELECT name, SUM(pgsize), SUM(unused) FROM dbstat GROUP BY name").fetchall()
+        except sqlite3.OperationalError:  # an SQLite built without dbstat
+            return {}
+        finally:
+            con.close()
+    return {name: round(size / documents, 1) for name, size, _ in sorted(rows, key=lambda r: -r[1])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,50000,200000")
@@ -165,7 +190,8 @@ def main() -> None:
             # The probe's dates follow the history's: its window reaches the last month.
             result, empty = probe_pair(state, probe_file, args.workers, tmp, args.repeats)
             row = {"build_phase": built, "state_bytes": state_bytes(state),
-                   "bytes_per_document": round(state_bytes(state) / size), "probe": result, "empty_state": empty,
+                   "bytes_per_document": round(state_bytes(state) / size),
+                   "bytes_per_document_by_table": table_bytes(state, size), "probe": result, "empty_state": empty,
                    "probe_vs_empty": round(result["seconds"] / empty["seconds"], 2),
                    "state_part_vs_empty": round(result["state_seconds"] / empty["state_seconds"], 2)}
             out["sizes"][str(size)] = row

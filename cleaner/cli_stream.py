@@ -53,6 +53,18 @@ class _Totals:
                 "records": len(self.records) if self.state_records is None else self.state_records}
 
 
+def _memory() -> str:
+    """This process's memory now and at its peak, for -v: a long-running stage's owner
+    watches whether it stays flat as the state grows. Empty where /proc is not there."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            kib = {k: int(v.split()[0]) for k, _, v in (line.partition(":") for line in fh)
+                   if k in ("VmRSS", "VmHWM")}
+        return f" (memory {kib['VmRSS'] // 1024} MiB, peak {kib['VmHWM'] // 1024} MiB)"
+    except (OSError, KeyError, ValueError, IndexError):
+        return ""
+
+
 def _lines_only(docs):
     """The documents of the input's lines: an empty stdin has no line, so no row (the
     reader's "no JSON lines" placeholder becomes a note, and no batch is committed)."""
@@ -114,8 +126,8 @@ def stream_run(input_path: Path, config_path: Path | None, workers: int | None, 
                 result.close()
             totals.add(result)
             if state is not None:
-                log.info("batch %d: %d line(s) decided, committed to %s and written", totals.batches,
-                         len(result.documents), state_path)
+                log.info("batch %d: %d line(s) decided, committed to %s and written%s", totals.batches,
+                         len(result.documents), state_path, _memory())
                 for e in clusterer.events:  # what rows written before no longer show
                     if e["event"] in ("merged", "canonical_changed"):
                         detail = ", ".join(f"{k} {v}" for k, v in sorted(e.items())

@@ -6,6 +6,7 @@ inside the input folder."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -224,3 +225,38 @@ def test_show_of_an_undated_record_never_prints_none(tmp_path):
         list(dedup.add([{"id": "a", "text": EN}]))
     out = run_cli("show", str(db), "a").stdout.decode()
     assert "date unknown" in out and "None" not in out
+
+
+def test_a_state_reads_back_with_its_own_dictionary_whatever_the_code_holds_now(tmp_path, monkeypatch):
+    """Rows are compressed with a preset dictionary stored in the state itself: a later
+    cleaner with another dictionary still reads every older row, and an exact copy sent
+    later is still found by its key (kept as bytes)."""
+    from cleaner.store import state as state_module
+
+    db = tmp_path / "s.db"
+    with Deduplicator(state=db) as dedup:
+        first, = dedup.add([{"id": "a", "text": f"{EN}\n{FR}", "date": "2025-01-02"}])
+    monkeypatch.setattr(state_module, "_dictionary", lambda: b"another dictionary entirely" * 10)
+    state = State(db, writer=False)
+    try:
+        (n,) = state.db.execute("SELECT canonical FROM groups").fetchone()
+        member, slim, text = state.doc(n)
+        (key,) = state.db.execute("SELECT key FROM groups").fetchone()
+    finally:
+        state.close()
+    assert slim.id == "a" and slim.date == "2025-01-02" and member[0] == "canonical" and text.startswith(EN[:20])
+    assert isinstance(key, bytes) and len(key) * 2 == len(slim.features.exact)
+    with Deduplicator(state=db) as dedup:
+        row, = dedup.add([{"id": "b", "text": f"{EN}\n{FR}"}])
+    assert row["status"] == "duplicate" and row["record_id"] == first["record_id"]
+
+
+def test_verbose_stream_logs_memory_after_each_batch(tmp_path):
+    """A stage owner watches whether memory stays flat as the state grows (-v)."""
+    db = tmp_path / "s.db"
+    lines = "".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate((EN, FR, DE)))
+    proc = run_cli("run", "-", "--out", "-", "--state", str(db), "-v", "--batch-size", "2", stdin=lines)
+    assert proc.returncode == 0, proc.stderr
+    logged = re.findall(r"batch (\d): \d line\(s\) decided, .* \(memory (\d+) MiB, peak (\d+) MiB\)",
+                        proc.stderr.decode())
+    assert [b for b, _, _ in logged] == ["1", "2"] and all(0 < int(m) <= int(p) for _, m, p in logged)
