@@ -152,7 +152,7 @@ def measure(documents: int, driver: Any, scratch: Path) -> dict[str, Any]:
         # Words the last record alone holds, "paragraph" in its texts only (not in the index):
         # the search reads every page file before it finds it.
         row.update(open_times(driver, folder / "report.html", result.records[-1].record_id,
-                              f"paragraph {n_records - 1:05d}"))
+                              f"paragraph doc-{n_records - 1:05d}-"))
     shutil.rmtree(folder)
     return row
 
