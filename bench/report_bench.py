@@ -11,6 +11,8 @@ chromium-driver or selenium the browser figures are skipped.
 
     python3 bench/report_bench.py --json bench/results/report.json    # 20k and 200k documents
     python3 bench/report_bench.py --smoke
+    python3 bench/report_bench.py --code OLD_CHECKOUT   # the same runs, written by older code
+                                                        # (one report.html: its open time only)
 
 Documents carry about 2,000 characters of text each (TEXT_CHARS), as the 20k-article run
 whose report was 38 MB did. Generated data: no setting is tuned here.
@@ -28,7 +30,9 @@ from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# --code: whose cleaner writes the report (read before cleaner is imported).
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]).resolve() if "--code" in sys.argv[:-1] else ROOT
+sys.path.insert(0, str(CODE))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from results_file import save_json  # noqa: E402
@@ -42,10 +46,10 @@ CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver"
 
 def _text(i: int, k: int, chars: int) -> str:
     lines = [f"Story {i} about topic{i % 50}", f"First paragraph of story {i}.", f"Second paragraph, version {k}."]
-    n = 0
-    while sum(map(len, lines)) < chars:
-        lines.append(f"Paragraph {n} of story {i} tells what happened next, in words of its own.")
-        n += 1
+    size = sum(map(len, lines))
+    while size < chars:
+        lines.append(f"Paragraph {len(lines) - 3} of story {i} tells what happened next, in words of its own.")
+        size += len(lines[-1])
     return "\n".join(lines + [f"Closing line {i}."])
 
 
@@ -85,9 +89,15 @@ def synthetic_run(n_records: int, text_chars: int = 0) -> tuple[Any, dict[str, A
 
 def write_report(folder: Path, result: Any, manifest: dict[str, Any]) -> None:
     """As a run writes it (store/output.py): each file whole, renamed into place at the end."""
-    from cleaner.inspect.report import report_files
-    from cleaner.store.output import atomic_writes
+    from cleaner.store.output import atomic_write, atomic_writes
 
+    try:
+        from cleaner.inspect.report import report_files
+    except ImportError:  # older code (--code): one page, the records in it
+        from cleaner.inspect.report import render_report  # type: ignore[attr-defined]
+
+        atomic_write(folder / "report.html", render_report(result, manifest))
+        return
     atomic_writes((folder / name, chunks) for name, chunks in report_files(result, manifest))
 
 
@@ -122,6 +132,8 @@ def open_times(driver: Any, page: Path, last_id: str, query: str) -> dict[str, f
     driver.get(page.as_uri())
     _until(driver, lambda d: d.find_element("id", "count").text.strip())
     opened = time.perf_counter() - start
+    if not last_id:
+        return {"open_seconds": round(opened, 2)}
     # The last record by its address: its page file is read when it opens.
     start = time.perf_counter()
     driver.get(f"{page.as_uri()}#{last_id}")
@@ -145,10 +157,12 @@ def measure(documents: int, driver: Any, scratch: Path) -> dict[str, Any]:
     write_report(folder, result, manifest)
     row: dict[str, Any] = {"documents": len(result.documents), "records": n_records,
                            "write_seconds": round(time.perf_counter() - start, 2)}
-    pages = sorted((folder / "report-pages").iterdir())
+    pages = sorted((folder / "report-pages").iterdir()) if (folder / "report-pages").exists() else []
     row.update(report_html_bytes=(folder / "report.html").stat().st_size, page_files=len(pages),
                page_bytes=sum(p.stat().st_size for p in pages))
-    if driver is not None:
+    if driver is not None and not pages:
+        row.update(open_seconds=open_times(driver, folder / "report.html", "", "")["open_seconds"])
+    elif driver is not None:
         # Words the last record alone holds, "paragraph" in its texts only (not in the index):
         # the search reads every page file before it finds it.
         row.update(open_times(driver, folder / "report.html", result.records[-1].record_id,
@@ -162,11 +176,15 @@ def main() -> None:
     ap.add_argument("--sizes", default="20000,200000", help="documents, comma-separated")
     ap.add_argument("--smoke", action="store_true", help="500 documents: the bench still runs")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--code", type=Path, help="a checkout whose cleaner writes the report (default: this one)")
     args = ap.parse_args()
     sizes = [500] if args.smoke else [int(s) for s in args.sizes.split(",")]
     driver = browser()
     if driver is None:
         print("browser figures: skipped (needs /usr/bin/chromium, chromedriver and selenium)")
+    import cleaner
+
+    print(f"cleaner from {Path(cleaner.__file__).parent}")
     results: dict[str, Any] = {"text_chars": TEXT_CHARS, "sizes": []}
     try:
         with tempfile.TemporaryDirectory(prefix="report-bench-") as scratch:

@@ -8,7 +8,9 @@ import re
 import subprocess
 import sys
 from html import escape
+from pathlib import Path
 from types import GeneratorType
+from typing import Any
 
 import pytest
 from conftest import RAW, ROOT
@@ -17,47 +19,52 @@ from cleaner.store.output import build_manifest
 from cleaner.exec.flow import run_documents
 from cleaner.input.read import read_dicts
 from cleaner.inspect.report import report_files, script_json
+from cleaner.core.config import Config
+from cleaner.exec.flow import RunResult
 from cleaner.inspect.report_page import JS as _JS
 
 sys.path.insert(0, str(ROOT / "bench"))
-from report_bench import synthetic_run  # noqa: E402  (shared with the bench: one generator)
+from report_bench import synthetic_run  # type: ignore[import-not-found]  # noqa: E402  (one generator, the bench's)
 
 PAGE_FILE = re.compile(r"report-pages/(\d{5})\.js")
 
 
-def files(result, manifest, **kw) -> dict[str, str]:
+def files(result: Any, manifest: dict[str, Any], **kw: Any) -> dict[str, str]:
     """{name: text} for report.html and its page files, in the order they are written."""
     return {name: "".join(chunks) for name, chunks in report_files(result, manifest, **kw)}
 
 
-def page(result, manifest, **kw) -> str:
+def page(result: Any, manifest: dict[str, Any], **kw: Any) -> str:
     return files(result, manifest, **kw)["report.html"]
 
 
-def index(html: str) -> dict:
+def index(html: str) -> dict[str, Any]:
     block = re.search(r"<script type='application/json' id='records-index'>(.*?)</script>", html, re.DOTALL)
-    return json.loads(block.group(1))
+    assert block
+    meta: dict[str, Any] = json.loads(block.group(1))
+    return meta
 
 
-def page_records(text: str, number: int) -> list[dict]:
+def page_records(text: str, number: int) -> list[dict[str, Any]]:
     head, tail = f"cleanerPage({number},[\n", "\n]);\n"
     assert text.startswith(head) and text.endswith(tail)
-    return json.loads(text[len(head) - 2:-len(tail) + 2])  # the array literal is JSON
+    records: list[dict[str, Any]] = json.loads(text[len(head) - 2:-len(tail) + 2])  # the array literal is JSON
+    return records
 
 
-def data(out: dict[str, str]) -> list[dict]:
+def data(out: dict[str, str]) -> list[dict[str, Any]]:
     """Every record, from the page files."""
     pages = sorted(n for n in out if n != "report.html")
     return [r for n, name in enumerate(pages) for r in page_records(out[name], n)]
 
 
 @pytest.fixture(scope="module")
-def raw_files(raw_run, cfg):
+def raw_files(raw_run: RunResult, cfg: Config) -> tuple[dict[str, str], dict[str, Any]]:
     manifest = build_manifest(raw_run, cfg, "raw", 1)
     return files(raw_run, manifest), manifest
 
 
-def test_nothing_is_loaded_from_elsewhere(raw_files):
+def test_nothing_is_loaded_from_elsewhere(raw_files: tuple[dict[str, str], dict[str, Any]]) -> None:
     out, _ = raw_files
     html = out["report.html"]
     assert re.findall(r"<script[^>]*>", html) == ["<script type='application/json' id='records-index'>", "<script>"]
@@ -71,7 +78,7 @@ def test_nothing_is_loaded_from_elsewhere(raw_files):
     assert len(page_records(out["report-pages/00000.js"], 0)) == len(index(html)["records"])
 
 
-def test_summary_matches_the_manifest(raw_files):
+def test_summary_matches_the_manifest(raw_files: tuple[dict[str, str], dict[str, Any]]) -> None:
     out, manifest = raw_files
     html = out["report.html"]
     summary = html.split("<section id=summary>", 1)[1].split("</section>", 1)[0]
@@ -95,7 +102,7 @@ def test_summary_matches_the_manifest(raw_files):
     assert row[6] == [m["source"] for m in odesa["members"]] and row[1] == odesa["members"][0]["title"]
 
 
-def test_document_strings_are_inert(cfg):
+def test_document_strings_are_inert(cfg: Config) -> None:
     attack = "</script><script>alert(1)</script><!-- & \u2028\u2029 <img src=x onerror=alert(2)>"
     result = run_documents(read_dicts([
         {"id": attack, "title": attack, "url": attack, "text": f"A line long enough to be kept as news text.\n{attack}"},
@@ -117,12 +124,12 @@ def test_document_strings_are_inert(cfg):
     assert page_records(files(*synthetic_run(1))["report-pages/00000.js"], 0)[0]["id"].startswith("rec-")
 
 
-def test_the_script_cannot_end_its_own_block():
+def test_the_script_cannot_end_its_own_block() -> None:
     assert "</script" not in _JS.lower() and "<!--" not in _JS
     assert "innerHTML" not in _JS and "outerHTML" not in _JS and "insertAdjacentHTML" not in _JS
 
 
-def test_rejected_inputs_listed_and_grouped(cfg):
+def test_rejected_inputs_listed_and_grouped(cfg: Config) -> None:
     result = run_documents(read_dicts([{"id": "ok", "text": "A short but real line of news text here, kept."},
                                        {"id": "empty1"}, {"id": "empty2"}]), cfg)
     html = page(result, build_manifest(result, cfg, "<api>", 1))
@@ -130,15 +137,15 @@ def test_rejected_inputs_listed_and_grouped(cfg):
     reason = next(d.error for d in result.documents if not d.ok)
     assert "<td>empty1</td>" in rejected and "<td>empty2</td>" in rejected
     assert re.search(r"<td>[^<]+</td><td>2</td>", rejected)  # both under one reason
-    assert escape(reason) in rejected
+    assert reason and escape(reason) in rejected
 
 
-def _tree(folder):
+def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_same_run_same_bytes_and_a_rerun_replaces_the_pages(tmp_path):
-    def run(out, workers, seed):
+def test_same_run_same_bytes_and_a_rerun_replaces_the_pages(tmp_path: Path) -> None:
+    def run(out: Path, workers: int, seed: str) -> dict[str, bytes]:
         proc = subprocess.run([sys.executable, "-m", "cleaner", "run", str(RAW), "--out", str(out), "--workers",
                                str(workers), "-q"], check=False, capture_output=True, text=True, timeout=300,
                               env={**os.environ, "PYTHONHASHSEED": seed})
@@ -153,7 +160,7 @@ def test_same_run_same_bytes_and_a_rerun_replaces_the_pages(tmp_path):
     assert run(tmp_path / "w1", 1, "0") == first
 
 
-def test_report_is_written_in_chunks():
+def test_report_is_written_in_chunks() -> None:
     result, manifest = synthetic_run(200)
     names = report_files(result, manifest)
     assert isinstance(names, GeneratorType)
@@ -163,7 +170,7 @@ def test_report_is_written_in_chunks():
     assert last == "report.html" and isinstance(html, GeneratorType) and sum(1 for _ in html) > 5
 
 
-def test_records_are_paged_and_the_index_finds_them():
+def test_records_are_paged_and_the_index_finds_them() -> None:
     result, manifest = synthetic_run(100, text_chars=500)
     out = files(result, manifest, page_chars=20_000)
     pages = [n for n in out if n != "report.html"]
@@ -189,7 +196,7 @@ def test_records_are_paged_and_the_index_finds_them():
     assert "budget" not in out["report.html"]
 
 
-def test_one_huge_record_is_a_page_of_its_own():
+def test_one_huge_record_is_a_page_of_its_own() -> None:
     result, manifest = synthetic_run(3, text_chars=30_000)
     out = files(result, manifest, page_chars=20_000)
     assert [r[4] for r in index(out["report.html"])["records"]] == [0, 1, 2]

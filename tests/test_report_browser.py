@@ -11,13 +11,17 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import RAW, ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
-from report_bench import synthetic_run, write_report  # noqa: E402
+from report_bench import synthetic_run, write_report  # type: ignore[import-not-found]  # noqa: E402
+
+from cleaner.core.config import Config  # noqa: E402
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 WIDTH, HEIGHT = 1280, 1000
@@ -38,7 +42,7 @@ def _missing() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def driver():
+def driver() -> Iterator[Any]:  # Any: selenium is imported only when the browser is there
     missing = _missing()
     if missing:
         if os.environ.get("CLEANER_REQUIRE_BROWSER") == "1":
@@ -60,7 +64,7 @@ def driver():
     browser.quit()
 
 
-def load(driver, page: Path) -> float:
+def load(driver: Any, page: Path) -> float:
     """Open the page; seconds until its first page of records is drawn."""
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -71,17 +75,18 @@ def load(driver, page: Path) -> float:
     return time.perf_counter() - start
 
 
-def severe_logs(driver) -> list:
-    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+def severe_logs(driver: Any) -> list[dict[str, Any]]:
+    logs: list[dict[str, Any]] = driver.get_log("browser")
+    return [e for e in logs if e["level"] == "SEVERE"]
 
 
-def wait_for(driver, condition, timeout=30):
+def wait_for(driver: Any, condition: Callable[[Any], Any], timeout: float = 30) -> Any:
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(driver, timeout).until(condition)
 
 
-def open_details(driver, details) -> None:
+def open_details(driver: Any, details: Any) -> None:
     summary = details.find_element("xpath", "./summary")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", summary)
     summary.click()
@@ -89,25 +94,25 @@ def open_details(driver, details) -> None:
     wait_for(driver, lambda d: len(details.find_elements("xpath", "./*")) > 1)
 
 
-def member(record, doc_id: str):
+def member(record: Any, doc_id: str) -> Any:
     return next(m for m in record.find_elements("css selector", "details.member")
                 if doc_id in m.find_element("xpath", "./summary").text)
 
 
-def type_into(driver, element_id: str, text: str) -> None:
+def type_into(driver: Any, element_id: str, text: str) -> None:
     """Replace a field's value as a person does (WebDriver's clear() sends no input event)."""
     from selenium.webdriver.common.keys import Keys
 
     driver.find_element("id", element_id).send_keys(Keys.CONTROL, "a", Keys.NULL, Keys.BACKSPACE, text)
 
 
-def fold(details, label: str):
+def fold(details: Any, label: str) -> Any:
     return next(f for f in details.find_elements("xpath", "./details")
                 if f.find_element("xpath", "./summary").text.startswith(label))
 
 
 @pytest.fixture(scope="module")
-def raw_report(tmp_path_factory) -> Path:
+def raw_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("browser") / "out"
     run = subprocess.run([sys.executable, "-m", "cleaner", "run", str(RAW), "--out", str(out), "--workers", "1", "-q"],
                          check=False, capture_output=True, text=True, timeout=300)
@@ -115,7 +120,7 @@ def raw_report(tmp_path_factory) -> Path:
     return out
 
 
-def test_search_open_a_record_and_diff_a_near_member(driver, raw_report, tmp_path):
+def test_search_open_a_record_and_diff_a_near_member(driver: Any, raw_report: Path, tmp_path: Path) -> None:
     from PIL import Image
 
     records = [json.loads(line) for line in (raw_report / "records.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -175,7 +180,7 @@ def test_search_open_a_record_and_diff_a_near_member(driver, raw_report, tmp_pat
     assert severe_logs(driver) == []
 
 
-def test_a_malformed_escape_in_the_address_is_no_error(driver, raw_report):
+def test_a_malformed_escape_in_the_address_is_no_error(driver: Any, raw_report: Path) -> None:
     driver.get_log("browser")
     driver.get(f"{(raw_report / 'report.html').as_uri()}#%E0%A4%A")  # issue #13: threw URIError
     wait_for(driver, lambda d: d.find_element("id", "count").text.strip())
@@ -183,7 +188,7 @@ def test_a_malformed_escape_in_the_address_is_no_error(driver, raw_report):
     assert "records" in driver.find_element("id", "count").text
 
 
-def test_hostile_strings_stay_text_in_the_browser(driver, tmp_path, cfg):
+def test_hostile_strings_stay_text_in_the_browser(driver: Any, tmp_path: Path, cfg: Config) -> None:
     from cleaner.store.output import build_manifest
     from cleaner.exec.flow import run_documents
     from cleaner.input.read import read_dicts
@@ -204,7 +209,7 @@ def test_hostile_strings_stay_text_in_the_browser(driver, tmp_path, cfg):
     assert severe_logs(driver) == []
 
 
-def test_texts_are_searched_page_file_after_page_file(driver, raw_report):
+def test_texts_are_searched_page_file_after_page_file(driver: Any, raw_report: Path) -> None:
     """A word only texts hold: the index alone does not find it; with "texts too" the
     page files are read and the records whose texts hold it are listed."""
     from selenium.webdriver.support.ui import Select
@@ -227,7 +232,7 @@ def test_texts_are_searched_page_file_after_page_file(driver, raw_report):
     assert severe_logs(driver) == []
 
 
-def test_a_missing_page_file_says_where_to_read_the_record(driver, tmp_path):
+def test_a_missing_page_file_says_where_to_read_the_record(driver: Any, tmp_path: Path) -> None:
     result, manifest = synthetic_run(3)
     write_report(tmp_path, result, manifest)
     (tmp_path / "report-pages" / "00000.js").unlink()  # report.html copied without its folder
@@ -239,11 +244,11 @@ def test_a_missing_page_file_says_where_to_read_the_record(driver, tmp_path):
     assert [e["message"] for e in severe_logs(driver) if "00000.js" not in e["message"]] == []
 
 
-def _count(driver) -> str:
-    return driver.find_element("id", "count").text
+def _count(driver: Any) -> str:
+    return str(driver.find_element("id", "count").text)
 
 
-def test_two_hundred_thousand_documents_open_quickly(driver, tmp_path):
+def test_two_hundred_thousand_documents_open_quickly(driver: Any, tmp_path: Path) -> None:
     n_records = 80_000  # 1 to 4 members each: 200,000 documents
     result, manifest = synthetic_run(n_records)
     assert len(result.documents) == 200_000
@@ -274,7 +279,7 @@ def test_two_hundred_thousand_documents_open_quickly(driver, tmp_path):
 
     from selenium.webdriver.support.ui import Select
 
-    def expected(rel="", size=1, lang="", src=""):
+    def expected(rel: str = "", size: int = 1, lang: str = "", src: str = "") -> int:
         return sum(1 for i in range(n_records) if 1 + i % 4 >= size and (not rel or i % 4 >= 1)
                    and (not lang or ("en", "de", "fr")[i % 3] == lang) and (not src or i % 7 == 3))
 
