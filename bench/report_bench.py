@@ -13,6 +13,10 @@ chromium-driver or selenium the browser figures are skipped.
     python3 bench/report_bench.py --smoke
     python3 bench/report_bench.py --code OLD_CHECKOUT   # the same runs, written by older code
                                                         # (one report.html: its open time only)
+    # Two checkouts' pages opened in turn, under the same load:
+    python3 bench/report_bench.py --sizes 200000 --code OLD_CHECKOUT --keep /tmp/old
+    python3 bench/report_bench.py --sizes 200000 --keep /tmp/new
+    python3 bench/report_bench.py --open /tmp/old/r200000/report.html /tmp/new/r200000/report.html
 
 Documents carry about 2,000 characters of text each (TEXT_CHARS), as the 20k-article run
 whose report was 38 MB did. Generated data: no setting is tuned here.
@@ -148,7 +152,7 @@ def open_times(driver: Any, page: Path, last_id: str, query: str) -> dict[str, f
             "search_texts_seconds": round(search, 2)}
 
 
-def measure(documents: int, driver: Any, scratch: Path) -> dict[str, Any]:
+def measure(documents: int, driver: Any, scratch: Path, keep: bool = False) -> dict[str, Any]:
     n_records = documents * 2 // 5
     result, manifest = synthetic_run(n_records, TEXT_CHARS)
     folder = scratch / f"r{documents}"
@@ -167,8 +171,21 @@ def measure(documents: int, driver: Any, scratch: Path) -> dict[str, Any]:
         # the search reads every page file before it finds it.
         row.update(open_times(driver, folder / "report.html", result.records[-1].record_id,
                               f"paragraph doc-{n_records - 1:05d}-"))
-    shutil.rmtree(folder)
+    if not keep:
+        shutil.rmtree(folder)
     return row
+
+
+def alternate(driver: Any, pages: list[Path], rounds: int) -> None:
+    """Open each page in turn, `rounds` times (after about:blank): pages written by two
+    checkouts (--keep), compared under the same load."""
+    for n in range(rounds):
+        for page in pages:
+            driver.get("about:blank")
+            start = time.perf_counter()
+            driver.get(page.resolve().as_uri())
+            _until(driver, lambda d: d.find_element("id", "count").text.strip())
+            print(f"round {n + 1} {page} open_seconds={time.perf_counter() - start:.2f}", flush=True)
 
 
 def main() -> None:
@@ -177,19 +194,31 @@ def main() -> None:
     ap.add_argument("--smoke", action="store_true", help="500 documents: the bench still runs")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--code", type=Path, help="a checkout whose cleaner writes the report (default: this one)")
+    ap.add_argument("--keep", type=Path, help="write the reports into this folder (r<documents>/) and keep them")
+    ap.add_argument("--open", type=Path, nargs="+", metavar="PAGE", help="only open these pages in turn (--rounds)")
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     sizes = [500] if args.smoke else [int(s) for s in args.sizes.split(",")]
     driver = browser()
     if driver is None:
         print("browser figures: skipped (needs /usr/bin/chromium, chromedriver and selenium)")
+    if args.open:
+        if driver is not None:
+            try:
+                alternate(driver, args.open, args.rounds)
+            finally:
+                driver.quit()
+        return
     import cleaner
 
     print(f"cleaner from {Path(cleaner.__file__).parent}")
     results: dict[str, Any] = {"text_chars": TEXT_CHARS, "sizes": []}
     try:
         with tempfile.TemporaryDirectory(prefix="report-bench-") as scratch:
+            if args.keep:
+                args.keep.mkdir(parents=True, exist_ok=True)
             for size in sizes:
-                row = measure(size, driver, Path(scratch))
+                row = measure(size, driver, args.keep or Path(scratch), keep=bool(args.keep))
                 print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
                 results["sizes"].append(row)
     finally:
