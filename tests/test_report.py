@@ -24,7 +24,7 @@ from cleaner.exec.flow import RunResult
 from cleaner.inspect.report_page import JS as _JS
 
 sys.path.insert(0, str(ROOT / "bench"))
-from report_bench import synthetic_run  # type: ignore[import-not-found]  # noqa: E402  (one generator, the bench's)
+from report_bench import synthetic_run  # type: ignore[import-not-found, unused-ignore]  # noqa: E402  (one generator, the bench's)
 
 PAGE_FILE = re.compile(r"report-pages/(\d{5})\.js")
 

@@ -19,7 +19,7 @@ import pytest
 from conftest import RAW, ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
-from report_bench import synthetic_run, write_report  # type: ignore[import-not-found]  # noqa: E402
+from report_bench import synthetic_run, write_report  # type: ignore[import-not-found, unused-ignore]  # noqa: E402
 
 from cleaner.core.config import Config  # noqa: E402
 
