@@ -1,6 +1,7 @@
 """The benchmarks still run: each part of bench/cluster_bench.py,
 bench/boilerplate_bench.py, bench/throughput_bench.py, bench/language_bench.py,
-bench/worst_case_bench.py and bench/rules_bench.py on a tiny sample (--smoke).
+bench/worst_case_bench.py, bench/rules_bench.py and bench/report_bench.py on a tiny sample
+(--smoke).
 
 Parts that need ../shared/data are skipped by the bench itself when it is absent, so this
 also checks that they skip cleanly."""
@@ -51,6 +52,13 @@ def test_rules_bench_smoke(tmp_path):
     assert "audit: " in proc.stdout  # raw/ and generated articles need no shared data
     if results:  # the lingua sentences are there
         assert results["documents"] == 100 and results["median_rules_us_per_line"] > 0
+
+
+def test_report_bench_smoke(tmp_path):
+    proc, results = _smoke("report_bench", tmp_path)  # generated records: needs no shared data
+    row = results["sizes"][0]
+    assert row["documents"] == 500 and row["page_files"] >= 1 and row["page_bytes"] > row["report_html_bytes"] > 0
+    assert row.get("open_seconds", 0) > 0 or "browser figures: skipped" in proc.stdout
 
 
 def test_generator_clutter_is_not_the_rule_examples():

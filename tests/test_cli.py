@@ -36,10 +36,11 @@ def rows(path):
 
 
 def test_run_writes_the_four_files(out):
-    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES + ("report-pages",))  # report.html's page files
     umask = os.umask(0)
     os.umask(umask)
-    assert all((out / f).stat().st_mode & 0o777 == 0o666 & ~umask for f in FILES)  # not mkstemp's 0600
+    pages = sorted((out / "report-pages").iterdir())
+    assert pages and all((out / f).stat().st_mode & 0o777 == 0o666 & ~umask for f in [*FILES, *pages])  # not mkstemp's 0600
 
 
 def test_documents_contract(out):
@@ -79,8 +80,10 @@ def test_report_lists_every_record(out):
     html = (out / "report.html").read_text(encoding="utf-8")
     for r in rows(out / "records.jsonl"):
         assert r["record_id"] in html
-    # Self-contained: only the inline script and the JSON data block; nothing loaded from elsewhere.
-    assert re.findall(r"<script[^>]*>", html) == ["<script type='application/json' id='records-data'>", "<script>"]
+    # Only the inline script and the JSON index; the records are in report-pages/ beside it.
+    assert re.findall(r"<script[^>]*>", html) == ["<script type='application/json' id='records-index'>", "<script>"]
+    pages = "".join(p.read_text(encoding="utf-8") for p in sorted((out / "report-pages").iterdir()))
+    assert all(r["record_id"] in pages for r in rows(out / "records.jsonl"))
     assert not re.search(r"""\b(src|href)\s*=\s*["']?\s*(https?:|//)""", html)
 
 
@@ -143,7 +146,7 @@ def test_api_returns_documents_and_records_without_files(tmp_path, monkeypatch):
 
 
 def test_report_escapes_document_strings():
-    from cleaner.inspect.report import render_report
+    from cleaner.inspect.report import report_files
     from cleaner.exec.flow import run_documents
     from cleaner.input.read import read_dicts
     from cleaner.core.config import load_config
@@ -152,7 +155,7 @@ def test_report_escapes_document_strings():
     cfg = load_config()
     res = run_documents(read_dicts([{"id": "<img src=x onerror=alert(1)>", "title": "<script>alert(1)</script>",
                                      "text": "Body with <b>tags</b> & ampersands that is long enough to keep."}]), cfg)
-    html = "".join(render_report(res, build_manifest(res, cfg, "<api>", 1)))
+    html = "".join(dict(report_files(res, build_manifest(res, cfg, "<api>", 1)))["report.html"])
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 

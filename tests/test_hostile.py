@@ -297,7 +297,7 @@ def test_input_file_order_does_not_matter_and_nothing_is_written_outside_out(tmp
         a = (copies["forward"].parent / "out" / name).read_bytes()
         assert a == (copies["backward"].parent / "out" / name).read_bytes(), name
     assert sorted(p.name for p in (copies["forward"].parent / "out").iterdir()) == sorted(
-        ["documents.jsonl", "records.jsonl", "report.html", "manifest.json"])
+        ["documents.jsonl", "records.jsonl", "report.html", "report-pages", "manifest.json"])
 
 
 def test_a_second_run_into_the_same_folder_stops(tmp_path):

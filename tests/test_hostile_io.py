@@ -273,7 +273,7 @@ def test_leftovers_of_killed_runs_are_removed(tmp_path):
     stale.mkdir()
     (stale / "documents.jsonl").write_bytes(b"half")
     assert run_cli("run", str(inp), "--out", str(out), "-q").returncode == 0
-    assert sorted(os.listdir(out)) == ["documents.jsonl", "manifest.json", "records.jsonl", "report.html"]
+    assert sorted(os.listdir(out)) == ["documents.jsonl", "manifest.json", "records.jsonl", "report-pages", "report.html"]
     assert sorted(os.listdir(tmp_path)) == ["in", "out"]
 
 
@@ -510,7 +510,7 @@ def test_inspection_verbs_on_hand_edited_outputs_give_one_line(finished, tmp_pat
     rec, (a, b) = record["record_id"], [m["id"] for m in record["members"][:2]]
     folder = tmp_path / "out"
     shutil.copytree(finished, folder)
-    original = {p.name: p.read_bytes() for p in folder.iterdir()}
+    original = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}  # not report-pages/
     failures = []
     for name, row, key, sub, value in _edits(finished):
         (folder / name).write_bytes(original[name])

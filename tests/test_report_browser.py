@@ -11,18 +11,22 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import RAW
-from test_report import synthetic_run
+from conftest import RAW, ROOT
 
-from cleaner.store.output import atomic_write
-from cleaner.inspect.report import render_report
+sys.path.insert(0, str(ROOT / "bench"))
+from report_bench import synthetic_run, write_report  # type: ignore[import-not-found, unused-ignore]  # noqa: E402
+
+from cleaner.core.config import Config  # noqa: E402
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 WIDTH, HEIGHT = 1280, 1000
 SLOW = 20  # seconds: far above what a usable page takes, so a loaded machine does not flake
+OPEN_TARGET = 3  # seconds: #19, a run of 200,000 documents opens from disk in under 3 s
 
 
 def _missing() -> str | None:
@@ -38,7 +42,7 @@ def _missing() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def driver():
+def driver() -> Iterator[Any]:  # Any: selenium is imported only when the browser is there
     missing = _missing()
     if missing:
         if os.environ.get("CLEANER_REQUIRE_BROWSER") == "1":
@@ -60,7 +64,7 @@ def driver():
     browser.quit()
 
 
-def load(driver, page: Path) -> float:
+def load(driver: Any, page: Path) -> float:
     """Open the page; seconds until its first page of records is drawn."""
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -71,17 +75,18 @@ def load(driver, page: Path) -> float:
     return time.perf_counter() - start
 
 
-def severe_logs(driver) -> list:
-    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+def severe_logs(driver: Any) -> list[dict[str, Any]]:
+    logs: list[dict[str, Any]] = driver.get_log("browser")
+    return [e for e in logs if e["level"] == "SEVERE"]
 
 
-def wait_for(driver, condition, timeout=30):
+def wait_for(driver: Any, condition: Callable[[Any], Any], timeout: float = 30) -> Any:
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(driver, timeout).until(condition)
 
 
-def open_details(driver, details) -> None:
+def open_details(driver: Any, details: Any) -> None:
     summary = details.find_element("xpath", "./summary")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", summary)
     summary.click()
@@ -89,25 +94,25 @@ def open_details(driver, details) -> None:
     wait_for(driver, lambda d: len(details.find_elements("xpath", "./*")) > 1)
 
 
-def member(record, doc_id: str):
+def member(record: Any, doc_id: str) -> Any:
     return next(m for m in record.find_elements("css selector", "details.member")
                 if doc_id in m.find_element("xpath", "./summary").text)
 
 
-def type_into(driver, element_id: str, text: str) -> None:
+def type_into(driver: Any, element_id: str, text: str) -> None:
     """Replace a field's value as a person does (WebDriver's clear() sends no input event)."""
     from selenium.webdriver.common.keys import Keys
 
     driver.find_element("id", element_id).send_keys(Keys.CONTROL, "a", Keys.NULL, Keys.BACKSPACE, text)
 
 
-def fold(details, label: str):
+def fold(details: Any, label: str) -> Any:
     return next(f for f in details.find_elements("xpath", "./details")
                 if f.find_element("xpath", "./summary").text.startswith(label))
 
 
 @pytest.fixture(scope="module")
-def raw_report(tmp_path_factory) -> Path:
+def raw_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("browser") / "out"
     run = subprocess.run([sys.executable, "-m", "cleaner", "run", str(RAW), "--out", str(out), "--workers", "1", "-q"],
                          check=False, capture_output=True, text=True, timeout=300)
@@ -115,7 +120,7 @@ def raw_report(tmp_path_factory) -> Path:
     return out
 
 
-def test_search_open_a_record_and_diff_a_near_member(driver, raw_report, tmp_path):
+def test_search_open_a_record_and_diff_a_near_member(driver: Any, raw_report: Path, tmp_path: Path) -> None:
     from PIL import Image
 
     records = [json.loads(line) for line in (raw_report / "records.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -175,7 +180,7 @@ def test_search_open_a_record_and_diff_a_near_member(driver, raw_report, tmp_pat
     assert severe_logs(driver) == []
 
 
-def test_a_malformed_escape_in_the_address_is_no_error(driver, raw_report):
+def test_a_malformed_escape_in_the_address_is_no_error(driver: Any, raw_report: Path) -> None:
     driver.get_log("browser")
     driver.get(f"{(raw_report / 'report.html').as_uri()}#%E0%A4%A")  # issue #13: threw URIError
     wait_for(driver, lambda d: d.find_element("id", "count").text.strip())
@@ -183,7 +188,7 @@ def test_a_malformed_escape_in_the_address_is_no_error(driver, raw_report):
     assert "records" in driver.find_element("id", "count").text
 
 
-def test_hostile_strings_stay_text_in_the_browser(driver, tmp_path, cfg):
+def test_hostile_strings_stay_text_in_the_browser(driver: Any, tmp_path: Path, cfg: Config) -> None:
     from cleaner.store.output import build_manifest
     from cleaner.exec.flow import run_documents
     from cleaner.input.read import read_dicts
@@ -191,9 +196,8 @@ def test_hostile_strings_stay_text_in_the_browser(driver, tmp_path, cfg):
     attack = "<img src=x onerror='window.pwned=1'></script><script>window.pwned=2</script>"
     result = run_documents(read_dicts([{"id": attack, "title": attack, "url": "javascript:window.pwned=3",
                                         "text": f"A line long enough to be kept as a sentence of news.\n{attack}"}]), cfg)
-    page = tmp_path / "report.html"
-    page.write_text("".join(render_report(result, build_manifest(result, cfg, attack, 1))), encoding="utf-8")
-    load(driver, page)
+    write_report(tmp_path, result, build_manifest(result, cfg, attack, 1))
+    load(driver, tmp_path / "report.html")
     record = driver.find_element("css selector", "details.record")
     open_details(driver, record)
     canonical = driver.find_element("css selector", "details.member")
@@ -205,48 +209,86 @@ def test_hostile_strings_stay_text_in_the_browser(driver, tmp_path, cfg):
     assert severe_logs(driver) == []
 
 
-def test_omitted_texts_say_where_to_read_them(driver, tmp_path):
-    result, manifest = synthetic_run(3)
-    page = tmp_path / "report.html"
-    page.write_text("".join(render_report(result, manifest, text_budget=0)), encoding="utf-8")
-    load(driver, page)
-    record = driver.find_element("id", result.records[1].record_id)
-    open_details(driver, record)
-    near = member(record, "doc-00001-1")
-    open_details(driver, near)
-    open_details(driver, fold(near, "Text"))
-    assert f"text omitted: see cleaner show {tmp_path} doc-00001-1" in near.text
-    open_details(driver, fold(near, "Differences"))
-    assert f"cleaner show {tmp_path} doc-00001-0" in near.text
+def test_texts_are_searched_page_file_after_page_file(driver: Any, raw_report: Path) -> None:
+    """A word only texts hold: the index alone does not find it; with "texts too" the
+    page files are read and the records whose texts hold it are listed."""
+    from selenium.webdriver.support.ui import Select
+
+    docs = [json.loads(line) for line in (raw_report / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    word = "millionen"
+    assert not any(word in (d.get("title") or "").lower() + d["id"].lower() + d["source"].lower() for d in docs)
+    holding = {d["record_id"] for d in docs if d["record_id"] and word in (d["text"] + (d["url"] or "")).lower()}
+    assert holding
+    load(driver, raw_report / "report.html")
+    type_into(driver, "q", word)
+    wait_for(driver, lambda d: "no records match" in d.find_element("id", "count").text)
+    driver.find_element("id", "texts").click()
+    wait_for(driver, lambda d: d.find_element("id", "status").text.startswith("texts searched"))
+    assert f"of {len(holding)} records" in driver.find_element("id", "count").text
+    assert {d.get_attribute("id") for d in driver.find_elements("css selector", "details.record")} == holding
+    Select(driver.find_element("id", "sort")).select_by_visible_text("size")  # a new search: same records
+    wait_for(driver, lambda d: d.find_element("id", "status").text.startswith("texts searched"))
+    assert {d.get_attribute("id") for d in driver.find_elements("css selector", "details.record")} == holding
     assert severe_logs(driver) == []
 
 
-def test_ten_thousand_records_open_quickly(driver, tmp_path):
+def test_a_missing_page_file_says_where_to_read_the_record(driver: Any, tmp_path: Path) -> None:
+    result, manifest = synthetic_run(3)
+    write_report(tmp_path, result, manifest)
+    (tmp_path / "report-pages" / "00000.js").unlink()  # report.html copied without its folder
+    load(driver, tmp_path / "report.html")
+    record = driver.find_element("id", result.records[1].record_id)
+    open_details(driver, record)
+    assert ("This record is in report-pages/00000.js, which could not be read: keep the report-pages folder "
+            f"beside this page. One document at a time: cleaner show {tmp_path} doc-00001-0") in record.text
+    assert [e["message"] for e in severe_logs(driver) if "00000.js" not in e["message"]] == []
+
+
+def _count(driver: Any) -> str:
+    return str(driver.find_element("id", "count").text)
+
+
+def test_two_hundred_thousand_documents_open_quickly(driver: Any, tmp_path: Path) -> None:
+    n_records = 80_000  # 1 to 4 members each: 200,000 documents
+    result, manifest = synthetic_run(n_records)
+    assert len(result.documents) == 200_000
+    write_report(tmp_path, result, manifest)
     page = tmp_path / "report.html"
-    atomic_write(page, render_report(*synthetic_run(10_000)))
-    seconds = load(driver, page)
-    assert seconds < SLOW, f"first page of 10,000 records drawn after {seconds:.1f}s"
-    assert "1–50 of 10000 records" in driver.find_element("id", "count").text
+    # The best of two opens: the first also starts the browser's disk cache and compiler.
+    seconds = [load(driver, page) for _ in range(2)]
+    assert min(seconds) < OPEN_TARGET, f"first page of 200,000 documents drawn after {seconds} s"
+    assert f"1–50 of {n_records} records" in _count(driver)
     assert len(driver.find_elements("css selector", "details.record")) == 50
     assert driver.execute_script("return document.getElementsByTagName('*').length") < 2000
+    assert severe_logs(driver) == []
 
     driver.find_element("id", "next").click()
-    assert "51–100 of 10000" in driver.find_element("id", "count").text
+    assert f"51–100 of {n_records}" in _count(driver)
 
     start = time.perf_counter()
-    type_into(driver, "q", "DOC-09876")  # the search reads every record's texts
-    wait_for(driver, lambda d: "of 1 records" in d.find_element("id", "count").text)
+    type_into(driver, "q", "DOC-79875-2")  # a member's id, in the index: no page file is read
+    wait_for(driver, lambda d: "of 1 records" in _count(d))
     assert time.perf_counter() - start < SLOW
-    assert "Story 9876 about" in driver.find_element("css selector", "details.record").text
+    record = driver.find_element("css selector", "details.record")
+    assert "Story 79875 about" in record.text
+    open_details(driver, record)  # its page file, the last, read now
+    near = member(record, "doc-79875-2")
+    open_details(driver, near)
+    open_details(driver, fold(near, "Text"))
+    assert "Second paragraph, version 2." in near.text
 
     from selenium.webdriver.support.ui import Select
 
+    def expected(rel: str = "", size: int = 1, lang: str = "", src: str = "") -> int:
+        return sum(1 for i in range(n_records) if 1 + i % 4 >= size and (not rel or i % 4 >= 1)
+                   and (not lang or ("en", "de", "fr")[i % 3] == lang) and (not src or i % 7 == 3))
+
     type_into(driver, "q", "")
     Select(driver.find_element("id", "rel")).select_by_visible_text("near")
-    wait_for(driver, lambda d: "of 7500 records" in d.find_element("id", "count").text)
+    wait_for(driver, lambda d: f"of {expected(rel='near')} records" in _count(d))
     type_into(driver, "size", "4")
-    wait_for(driver, lambda d: "of 2500 records" in d.find_element("id", "count").text)
+    wait_for(driver, lambda d: f"of {expected(rel='near', size=4)} records" in _count(d))
     Select(driver.find_element("id", "lang")).select_by_visible_text("de")
     type_into(driver, "src", "site3/")
-    wait_for(driver, lambda d: " of 119 records" in d.find_element("id", "count").text)
+    wait_for(driver, lambda d: f" of {expected('near', 4, 'de', 'site3/')} records" in _count(d))
     assert severe_logs(driver) == []

@@ -91,7 +91,7 @@ def test_export_writes_the_four_files_for_what_the_state_holds(raw_state, tmp_pa
     proc = run_cli("export", str(raw_state / "s.db"), "--out", str(tmp_path / "exp"))
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in (tmp_path / "exp").iterdir()) == [
-        "documents.jsonl", "manifest.json", "records.jsonl", "report.html"]
+        "documents.jsonl", "manifest.json", "records.jsonl", "report-pages", "report.html"]
     # One batch: the records are the run's, byte for byte.
     assert (tmp_path / "exp" / "records.jsonl").read_bytes() == (raw_state / "first" / "records.jsonl").read_bytes()
     docs = rows_of(tmp_path / "exp" / "documents.jsonl")

@@ -1,29 +1,37 @@
-"""report.html: one self-contained page (inline CSS and script, nothing loaded from elsewhere).
+"""report.html and its page files: the page opens from disk, with no server.
 
-The summary is static HTML. Records travel as JSON in a <script type="application/json">
-block and the page's script draws them one page at a time, so a run with 100,000
-records opens as quickly as one with ten.
+report.html holds the summary (static HTML), the records' index (one small row a record:
+ids, canonical title, language, date, sources, relations, which page file holds it) as a
+JSON block, and the script. The records themselves (members, removed lines, flags,
+texts) are in page files, `report-pages/NNNNN.js`, about PAGE_CHARS each, which the page
+loads with <script src> (fetch is blocked on file:// pages) when a record is opened or
+texts are searched. A run of 200,000 documents opens as quickly as one of ten.
 
 Every string from a document is data, never markup: static tables go through
-html.escape; in the JSON block <, >, &, U+2028 and U+2029 are \\u escapes, so no string
-can end the block early; and the script puts data into the page with textContent only.
-
-Document texts are most of a report's size: they are embedded up to a budget
-(`text_budget`), after which the page says where to read them (`cleaner show`).
+html.escape; in the JSON block and the page files <, >, &, U+2028 and U+2029 are \\u
+escapes, so no string can end the block early; and the script puts data into the page
+with textContent only.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cleaner.inspect.report_page import CONTROLS, CSS, JS
+from cleaner.store.outdir import REPORT, REPORT_PAGES
 
-TEXT_BUDGET = 60_000_000  # UTF-8 bytes of document text (and removed lines) per report
-MEMBER_SHARE = 0.75  # past this share of the budget only canonicals' texts are embedded
+if TYPE_CHECKING:
+    from cleaner.core.document import Document
+    from cleaner.dedup.cluster import Member
+    from cleaner.exec.flow import RunResult
+
+PAGE_CHARS = 1 << 20  # a page file is cut after the record that takes it past ~1 MB
+PAGE_NAME = "{:05d}.js"  # the script pads the same way (padStart(5, "0"))
+RELATIONS = {"canonical": "c", "exact": "e", "near": "n", "story": "s"}  # one letter a member in the index
 SIZE_BINS = ("1", "2", "3-5", "6-10", "11-50", "51+")  # as in `cleaner report`
 LARGEST = 10
 REJECTED_ROWS = 1000  # documents.jsonl lists every rejected input; the page shows the first ones
@@ -32,6 +40,8 @@ REJECTED_ROWS = 1000  # documents.jsonl lists every rejected input; the page sho
 # character, three quarters of a 10,000-record report's time.
 _JSON_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 _REMOVED_KEYS = ("rule", "category", "line_no", "action", "text", "note", "field")
+
+Files = Iterator[tuple[str, Iterable[str]]]  # (path relative to the output folder, chunks)
 
 
 def esc(value: Any) -> str:
@@ -66,19 +76,12 @@ def reason_kind(error: str) -> str:
     return kind.split(":", 1)[0].split(" (", 1)[0][:80]
 
 
-def _weight(doc) -> int:
-    return len(doc.text.encode("utf-8")) + sum(len(str(r.get("text", "")).encode("utf-8")) for r in doc.removed)
-
-
-def _member(member, doc, with_text: bool) -> dict[str, Any]:
-    removed = [{k: r.get(k) for k in _REMOVED_KEYS if k in r} for r in doc.removed]
-    if not with_text:
-        for r in removed:
-            r["text"] = None
-    row = {"id": doc.id, "source": doc.source, "relation": member.relation,
-           "similarity": round(member.similarity, 4), "reason": member.reason, "title": doc.title,
-           "lang": doc.lang, "date": doc.date, "url": doc.url, "flags": doc.flags, "removed": removed,
-           "chars": len(doc.text), "text": doc.text if with_text else None}
+def _member(member: Member, doc: Document) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": doc.id, "source": doc.source, "relation": member.relation, "similarity": round(member.similarity, 4),
+        "reason": member.reason, "title": doc.title, "lang": doc.lang, "date": doc.date, "url": doc.url,
+        "flags": doc.flags, "removed": [{k: r.get(k) for k in _REMOVED_KEYS if k in r} for r in doc.removed],
+        "chars": len(doc.text), "text": doc.text}
     if member.shared_terms is not None:
         row["terms"] = member.shared_terms
     if member.evidence is not None:
@@ -86,36 +89,21 @@ def _member(member, doc, with_text: bool) -> dict[str, Any]:
     return row
 
 
-class _Texts:
-    """Which texts fit the budget, record by record: all of a record's if they fit in the
-    members' share, else its canonical's if that fits in the whole budget, else none."""
-
-    def __init__(self, budget: int):
-        self.budget, self.used = budget, 0
-        self.omitted = Counter()  # "canonical" / "member" -> texts left out
-
-    def choose(self, docs: list) -> list[bool]:
-        sizes = [_weight(d) for d in docs]
-        if self.used + sum(sizes) <= self.budget * MEMBER_SHARE:
-            keep = [True] * len(docs)
-        else:
-            keep = [False] * len(docs)
-            keep[0] = self.used + sizes[0] <= self.budget
-        self.used += sum(s for s, k in zip(sizes, keep) if k)
-        for i, k in enumerate(keep):
-            if not k:
-                self.omitted["canonical" if i == 0 else "member"] += 1
-        return keep
+def _index_row(record_id: str, members: list[Member], page: int) -> list[Any]:
+    """What the page lists, searches and filters without reading a page file."""
+    c = members[0].doc
+    return [record_id, c.title or "", c.lang or "", c.date or "", page, [m.doc.id for m in members],
+            [m.doc.source for m in members], "".join(RELATIONS.get(m.relation, "?") for m in members)]
 
 
 class _Hits:
     """Removed lines per rule, and each rule's category (which only the lines carry)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lines: Counter[str] = Counter()
         self.category: dict[str, str] = {}
 
-    def add(self, doc) -> None:
+    def add(self, doc: Document) -> None:
         for r in doc.removed:
             self.lines[r["rule"]] += 1
             self.category.setdefault(r["rule"], r.get("category") or "")
@@ -129,26 +117,55 @@ class _Hits:
         return sorted(rows, key=lambda row: (-row[1], row[0]))
 
 
-def _records_data(result, texts: _Texts, hits: _Hits) -> Iterator[str]:
-    yield "<script type='application/json' id='records-data'>["
-    for n, record in enumerate(result.records):
-        docs = [result.full(m.doc) for m in record.members]
-        for doc in docs:
-            hits.add(doc)
-        members = [_member(m, d, k) for m, d, k in zip(record.members, docs, texts.choose(docs))]
-        yield ("," if n else "") + "\n" + script_json({"id": record.record_id, "why": record.why, "members": members})
-    yield "\n]</script>\n"
+class _Pages:
+    """The page files, written while the index is gathered: one pass over the documents
+    (each read once from the store) gives the page files, the index and the rule hits."""
+
+    def __init__(self, result: RunResult, hits: _Hits, page_chars: int):
+        self.result, self.hits, self.page_chars = result, hits, page_chars
+        self.index: list[str] = []  # one JSON row a record
+        self.ids: list[str] = []  # each record's id (a hash: computed once)
+        self.count = 0
+
+    def files(self) -> Files:
+        rows: list[str] = []
+        size = 0
+        for record in self.result.records:
+            docs = [self.result.full(m.doc) for m in record.members]
+            for doc in docs:
+                self.hits.add(doc)
+            rid = record.record_id
+            row = script_json({"id": rid, "why": record.why,
+                               "members": [_member(m, d) for m, d in zip(record.members, docs)]})
+            self.ids.append(rid)
+            self.index.append(script_json(_index_row(rid, record.members, self.count)))
+            rows.append(row)
+            size += len(row)
+            if size >= self.page_chars:
+                yield self._file(rows)
+                rows, size = [], 0
+        if rows:
+            yield self._file(rows)
+
+    def _file(self, rows: list[str]) -> tuple[str, list[str]]:
+        # A call with a literal, not JSON in a string: the file is the data, and the
+        # page's cleanerPage() only files it under its number.
+        name = f"{REPORT_PAGES}/{PAGE_NAME.format(self.count)}"
+        self.count += 1
+        return name, [f"cleanerPage({self.count - 1},[\n", ",\n".join(rows), "\n]);\n"]
+
+    def index_block(self) -> Iterator[str]:
+        meta = script_json({"dir": REPORT_PAGES, "pages": self.count})
+        yield f"<script type='application/json' id='records-index'>{meta[:-1]},\"records\":[\n"
+        yield ",\n".join(self.index)
+        yield "\n]}</script>\n"
 
 
-def _summary(result, manifest: dict[str, Any], texts: _Texts, hits: _Hits) -> Iterator[str]:
+def _summary(result: RunResult, manifest: dict[str, Any], hits: _Hits, ids: list[str]) -> Iterator[str]:
     rejected = [d for d in result.documents if not d.ok]
     for doc in rejected:  # their removed lines count in the manifest's rule hits too
         hits.add(result.full(doc))
     yield "<section id=summary>"
-    if texts.omitted:
-        yield (f"<p class=note>Text budget ({texts.budget:,} bytes) reached: the texts of "
-               f"{texts.omitted['member']} member(s) and {texts.omitted['canonical']} canonical(s) are "
-               "not in this page. Their records say so; <code>cleaner show OUT ID</code> prints one.</p>")
     yield "<div><h2>Languages</h2>"
     yield _table(["language", "documents"], [[k, v] for k, v in sorted(manifest["languages"].items())])
 
@@ -161,10 +178,11 @@ def _summary(result, manifest: dict[str, Any], texts: _Texts, hits: _Hits) -> It
                    for b in SIZE_BINS)
     yield f"</div><div><h2>Record sizes</h2><table class=hist><tr><th>members</th><th>records</th><th></th></tr>{bars}</table>"
 
-    largest = sorted(result.records, key=lambda r: (-len(r.members), r.record_id))[:LARGEST]
-    rows_html = "".join(f"<tr><td class=num>{len(r.members)}</td><td><a href='#{esc(r.record_id)}'>"
-                        f"{esc(r.record_id)}</a></td><td>{esc(r.canonical.title or r.canonical.id)}</td></tr>"
-                        for r in largest)
+    records = result.records
+    largest = sorted(range(len(records)), key=lambda k: (-len(records[k].members), ids[k]))[:LARGEST]
+    rows_html = "".join(f"<tr><td class=num>{len(records[k].members)}</td><td><a href='#{esc(ids[k])}'>"
+                        f"{esc(ids[k])}</a></td><td>{esc(records[k].canonical.title or records[k].canonical.id)}</td></tr>"
+                        for k in largest)
     yield ("</div><div class=wide><h2>Largest records</h2>"
            f"<table><tr><th>members</th><th>record</th><th>title</th></tr>{rows_html}</table></div>")
 
@@ -178,21 +196,28 @@ def _summary(result, manifest: dict[str, Any], texts: _Texts, hits: _Hits) -> It
     yield "</div></section>\n"
 
 
-def render_report(result, manifest: dict[str, Any], text_budget: int = TEXT_BUDGET) -> Iterator[str]:
-    """The page in chunks (a large run's report is written without holding it whole).
+def report_files(result: RunResult, manifest: dict[str, Any], page_chars: int = PAGE_CHARS) -> Files:
+    """The page files, then report.html, each as chunks (a large run's report is written
+    without holding it whole; the index, a row a record, is held until report.html).
 
     Depends on nothing but the result and the manifest's counts, languages and input,
     so the same run gives the same bytes."""
+    hits = _Hits()
+    pages = _Pages(result, hits, page_chars)
+    yield from pages.files()
+    yield REPORT, _page(result, manifest, pages, hits)
+
+
+def _page(result: RunResult, manifest: dict[str, Any], pages: _Pages, hits: _Hits) -> Iterator[str]:
     counts = manifest["counts"]
-    texts, hits = _Texts(text_budget), _Hits()
     yield ("<!doctype html>\n<html lang=en><head><meta charset='utf-8'>"
            "<meta name=viewport content='width=device-width,initial-scale=1'>"
            f"<title>cleaner report</title><style>{CSS}</style></head><body>\n"
            f"<h1>cleaner report</h1><p class=muted>input: <code>{esc(manifest.get('input'))}</code></p>")
     yield _table(list(counts), [list(counts.values())], "counts")
-    # The data comes before the summary, which is counted while the data is written:
-    # every document is read once. A JSON script block is not displayed.
-    yield from _records_data(result, texts, hits)
-    yield from _summary(result, manifest, texts, hits)
+    # A JSON script block is not displayed: the index goes before the summary as it did
+    # when the page held the records.
+    yield from pages.index_block()
+    yield from _summary(result, manifest, hits, pages.ids)
     yield CONTROLS
     yield f"<script>{JS}</script>\n</body></html>\n"

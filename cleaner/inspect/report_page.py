@@ -1,6 +1,6 @@
 """The static parts of report.html: its style sheet, the records table's controls and the
-script that fills them from the embedded JSON (report.py writes the data around them).
-Kept apart from report.py, which decides what the page holds."""
+script that fills them from the embedded index and loads the page files (report.py writes
+the data around them). Kept apart from report.py, which decides what the page holds."""
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:1.5em 2em;max-width:90em;color:#222}
@@ -26,7 +26,8 @@ code,.rule{font:12px ui-monospace,monospace}.rule{background:#fde;border-radius:
 
 CONTROLS = """<section id=records-ui><h2>Records</h2>
 <div class=controls>
-<label>Search <input type=search id=q placeholder='title, id, source, text'></label>
+<label>Search <input type=search id=q placeholder='title, id, source'></label>
+<label title='Reads every page file of the run: a large run takes a while'><input type=checkbox id=texts> texts too</label>
 <label>Language <select id=lang><option value=''>any</option></select></label>
 <label>Min. size <input type=number id=size min=1 value=1 style='width:4em'></label>
 <label>Source <input type=search id=src placeholder='part of a source path'></label>
@@ -34,6 +35,7 @@ CONTROLS = """<section id=records-ui><h2>Records</h2>
 <option>story</option></select></label>
 <label>Sort <select id=sort><option value=id>canonical id</option><option value=size>size</option></select></label>
 <button id=prev>&lsaquo; previous</button><span id=count></span><button id=next>next &rsaquo;</button>
+<span id=status class=muted></span>
 </div>
 <noscript><p class=note>Records are drawn by this page's script; records.jsonl holds them too.</p></noscript>
 <div id=records></div></section>
@@ -42,11 +44,16 @@ CONTROLS = """<section id=records-ui><h2>Records</h2>
 # Data reaches the page only through el() (text nodes and element properties): never as markup.
 JS = r"""
 "use strict";
-const DATA = JSON.parse(document.getElementById("records-data").textContent);
-const PAGE = 50, STEP = 100, MAX_CELLS = 4e6;
+// The index: a row a record, [id, canonical title, lang, date, page file, member ids, member sources,
+// relations (a letter a member)]. The records themselves are in the page files.
+const META = JSON.parse(document.getElementById("records-index").textContent);
+const INDEX = META.records;
+const PAGE = 50, STEP = 100, MAX_CELLS = 4e6, KEEP_PAGES = 16;
+const REL = {c: "canonical", e: "exact", n: "near", s: "story"}, CODE = {exact: "e", near: "n", story: "s"};
 const $ = (id) => document.getElementById(id);
-let shown = [], page = 0;
-const HAY = new Array(DATA.length);
+let shown = [], page = 0, search = 0;  // search: the latest filter's number; an older text search stops
+const HAY = new Array(INDEX.length), FIRST = [];  // FIRST[p]: the index of page file p's first record
+INDEX.forEach((r, i) => { if (FIRST[r[4]] === undefined) FIRST[r[4]] = i; });
 
 function el(tag, props, ...kids) {
   const node = document.createElement(tag);
@@ -58,12 +65,39 @@ function el(tag, props, ...kids) {
 const decoded = (s) => { try { return decodeURIComponent(s); } catch (e) { return s; } };
 const OUT = decoded(location.pathname).replace(/\/[^\/]*$/, "") || "OUT";  // this page's folder is the run's OUT
 const quote = (s) => /^[\w@%+=:,.\/-]+$/.test(s) ? s : "'" + s.replace(/'/g, "'\\''") + "'";
-const omitted = (m) => el("p", {className: "omitted"}, "text omitted: see ",
-                          el("code", null, `cleaner show ${quote(OUT)} ${quote(m.id)}`));
+
+// Page files are scripts (fetch is blocked on file:// pages): each calls cleanerPage(n, records).
+// The last KEEP_PAGES read stay in memory, so a search of every text does not hold them all.
+const loaded = new Map(), loading = new Map();
+window.cleanerPage = (n, records) => { loaded.set(n, records); };
+const pageFile = (n) => `${META.dir}/${String(n).padStart(5, "0")}.js`;
+function loadPage(n) {
+  if (loaded.has(n)) { const rs = loaded.get(n); loaded.delete(n); loaded.set(n, rs); return Promise.resolve(rs); }
+  if (!loading.has(n)) loading.set(n, new Promise((resolve, reject) => {
+    const script = el("script", {src: pageFile(n)});
+    const done = () => {
+      script.remove(); loading.delete(n);
+      if (!loaded.has(n)) return reject(new Error(`${pageFile(n)} could not be read`));
+      resolve(loaded.get(n));
+      for (const old of loaded.keys()) if (loaded.size > KEEP_PAGES) loaded.delete(old);
+    };
+    script.onload = done; script.onerror = done;
+    document.head.append(script);
+  }));
+  return loading.get(n);
+}
+const loadRecord = (i) => loadPage(INDEX[i][4]).then((rs) => rs[i - FIRST[INDEX[i][4]]]);
+const unreadable = (i) => el("p", {className: "omitted"},
+  `This record is in ${pageFile(INDEX[i][4])}, which could not be read: keep the ${META.dir} folder beside this page. `,
+  "One document at a time: ", el("code", null, `cleaner show ${quote(OUT)} ${quote(INDEX[i][5][0])}`));
 
 function lazy(details, build) {
+  // build() gives nodes, or a promise of them (a record waits for its page file).
   details.addEventListener("toggle", () => {
-    if (details.open && !details.built) { details.built = true; details.append(...[build()].flat().filter((k) => k !== null)); }
+    if (details.open && !details.built) {
+      details.built = true;
+      Promise.resolve(build()).then((kids) => details.append(...[kids].flat().filter((k) => k !== null)));
+    }
   });
   return details;
 }
@@ -84,57 +118,95 @@ function inSteps(items, make) {
   return box;
 }
 
-function haystack(i) {
+function haystack(i) {  // what the index holds: ids, title, sources
   if (HAY[i] === undefined) {
-    const r = DATA[i];
-    HAY[i] = [r.id, ...r.members.flatMap((m) => [m.id, m.source, m.title, m.url, m.text])]
-      .filter(Boolean).join("\n").toLowerCase();
+    const r = INDEX[i];
+    HAY[i] = [r[0], r[1], ...r[5], ...r[6]].filter(Boolean).join("\n").toLowerCase();
   }
   return HAY[i];
 }
+const fullText = (r) => [r.id, ...r.members.flatMap((m) => [m.id, m.source, m.title, m.url, m.text])]
+  .filter(Boolean).join("\n").toLowerCase();
+
+function sortShown() {
+  if ($("sort").value === "size") shown.sort((a, b) => INDEX[b][5].length - INDEX[a][5].length || a - b);
+  else shown.sort((a, b) => a - b);
+}
 
 function filter() {
+  const mine = ++search;
   const terms = $("q").value.toLowerCase().split(/\s+/).filter(Boolean);
   const lang = $("lang").value, min = Number($("size").value) || 0;
-  const src = $("src").value.toLowerCase(), rel = $("rel").value;
-  shown = [];
-  DATA.forEach((r, i) => {
-    const ms = r.members;
-    if (ms.length < min || (lang && (ms[0].lang || "und") !== lang)) return;
-    if (rel && !ms.some((m) => m.relation === rel)) return;
-    if (src && !ms.some((m) => m.source.toLowerCase().includes(src))) return;
-    if (terms.length && !terms.every((t) => haystack(i).includes(t))) return;
-    shown.push(i);
+  const src = $("src").value.toLowerCase(), rel = CODE[$("rel").value];
+  const base = [];
+  INDEX.forEach((r, i) => {
+    if (r[5].length < min || (lang && (r[2] || "und") !== lang)) return;
+    if (rel && !r[7].includes(rel, 1)) return;
+    if (src && !r[6].some((s) => s.toLowerCase().includes(src))) return;
+    base.push(i);
   });
-  if ($("sort").value === "size") shown.sort((a, b) => DATA[b].members.length - DATA[a].members.length || a - b);
+  shown = terms.length ? base.filter((i) => terms.every((t) => haystack(i).includes(t))) : base;
+  $("status").textContent = "";
+  sortShown();
   page = 0;
   draw();
+  if (terms.length && $("texts").checked) searchTexts(mine, base.filter((i) => !terms.every((t) => haystack(i).includes(t))), terms);
+}
+
+async function searchTexts(mine, rest, terms) {
+  // The records the index did not match, page file after page file; drawn as they come.
+  const byPage = new Map();
+  for (const i of rest) (byPage.get(INDEX[i][4]) || byPage.set(INDEX[i][4], []).get(INDEX[i][4])).push(i);
+  let done = 0;
+  for (const [p, items] of byPage) {
+    $("status").textContent = `searching texts: page file ${done + 1} of ${byPage.size}`;
+    let records;
+    try { records = await loadPage(p); } catch (e) {
+      if (mine === search) $("status").textContent = `${e.message}: texts from there on not searched`;
+      return;
+    }
+    if (mine !== search) return;
+    const found = items.filter((i) => { const t = fullText(records[i - FIRST[p]]); return terms.every((w) => t.includes(w)); });
+    done++;
+    if (found.length) {
+      shown.push(...found);
+      sortShown();
+      draw();
+    }
+  }
+  $("status").textContent = `texts searched (${byPage.size} page file(s))`;
 }
 
 function draw() {
   const start = page * PAGE, items = shown.slice(start, start + PAGE);
-  $("records").replaceChildren(...items.map((i) => recordNode(DATA[i])));
+  const ids = items.map((i) => INDEX[i][0]).join("\n");
+  if ($("records").drawn !== ids) {  // a text search redraws only when the page's records change
+    $("records").replaceChildren(...items.map(recordNode));
+    $("records").drawn = ids;
+  }
   $("count").textContent = shown.length
-    ? ` ${start + 1}–${start + items.length} of ${shown.length} records (${DATA.length} in the run) `
-    : ` no records match (${DATA.length} in the run) `;
+    ? ` ${start + 1}–${start + items.length} of ${shown.length} records (${INDEX.length} in the run) `
+    : ` no records match (${INDEX.length} in the run) `;
   $("prev").disabled = page === 0;
   $("next").disabled = start + PAGE >= shown.length;
 }
 
-function relations(r) {
+function relations(codes) {
   const n = {};
-  for (const m of r.members.slice(1)) n[m.relation] = (n[m.relation] || 0) + 1;
+  for (const c of codes.slice(1)) n[REL[c]] = (n[REL[c]] || 0) + 1;
   return Object.keys(n).sort().map((k) => `${n[k]} ${k}`).join(", ");
 }
 
-function recordNode(r) {
-  const c = r.members[0], rels = relations(r);
-  const d = el("details", {className: "record", id: r.id},
-    el("summary", null, el("b", null, c.title || c.id),
-       ` — ${r.members.length} member(s)${rels ? " (" + rels + ")" : ""} · ${c.lang || "und"} · ${c.date || "undated"} · `,
-       el("code", null, r.id)));
-  return lazy(d, () => [el("p", {className: "why"}, `Canonical ${c.id}: ${r.why}`),
-                        inSteps(r.members, (m) => memberNode(m, c))]);
+function recordNode(i) {
+  const [id, title, lang, date, , ids, , codes] = INDEX[i], rels = relations(codes);
+  const d = el("details", {className: "record", id},
+    el("summary", null, el("b", null, title || ids[0]),
+       ` — ${ids.length} member(s)${rels ? " (" + rels + ")" : ""} · ${lang || "und"} · ${date || "undated"} · `,
+       el("code", null, id)));
+  return lazy(d, () => loadRecord(i).then(
+    (r) => [el("p", {className: "why"}, `Canonical ${r.members[0].id}: ${r.why}`),
+            inSteps(r.members, (m) => memberNode(m, r.members[0]))],
+    () => unreadable(i)));
 }
 
 function ruleCounts(removed) {
@@ -155,7 +227,7 @@ function memberNode(m, canon) {
     m.evidence ? el("ul", null, ...m.evidence.map((e) => el("li", null, e.term + " (weight " + e.weight + "): " + e.from))) : null,
     m.flags.length ? el("ul", null, m.flags.map(flagNode)) : null,
     m.removed.length ? removedTable(m.removed) : el("p", {className: "muted"}, "No lines removed."),
-    fold(`Text (${m.chars} characters)`, () => m.text === null ? omitted(m) : el("div", {className: "text"}, m.text)),
+    fold(`Text (${m.chars} characters)`, () => el("div", {className: "text"}, m.text)),
     m === canon ? null : fold("Differences from the canonical", () => diffNode(canon, m)),
   ]);
 }
@@ -172,8 +244,7 @@ function removedTable(removed) {
     el("tr", null, ["line", "rule", "category", "removed text", "note"].map((h) => el("th", null, h))),
     removed.map((x) => el("tr", null,
       el("td", {className: "num"}, String(x.line_no ?? "")), el("td", null, el("span", {className: "rule"}, x.rule)),
-      el("td", null, x.category || ""),
-      el("td", null, x.text === null ? el("i", {className: "omitted"}, "omitted") : el("span", {className: "removed"}, x.text)),
+      el("td", null, x.category || ""), el("td", null, el("span", {className: "removed"}, x.text)),
       el("td", {className: "muted"}, [x.action === "metadata" && x.field ? `moved to ${x.field}` : "", x.note || ""].filter(Boolean).join("; ")))));
 }
 
@@ -201,7 +272,6 @@ function lineDiff(a, b) {
 }
 
 function diffNode(canon, m) {
-  if (canon.text === null || m.text === null) return omitted(canon.text === null ? canon : m);
   const ops = lineDiff(canon.text.split("\n"), m.text.split("\n"));
   const count = (op) => ops.filter((o) => o[0] === op).length;
   const cls = {"+": "add", "-": "del", " ": "same"};
@@ -211,19 +281,20 @@ function diffNode(canon, m) {
 
 function openFromHash() {
   const id = decoded(location.hash.slice(1));
-  if (!DATA.some((r) => r.id === id)) return;
+  if (!INDEX.some((r) => r[0] === id)) return;
   for (const k of ["src", "lang", "rel"]) $(k).value = "";
-  $("q").value = id; $("size").value = 1;
+  $("q").value = id; $("size").value = 1; $("texts").checked = false;
   filter();
   const d = document.getElementById(id);
   if (d) { d.open = true; d.scrollIntoView(); }
 }
 
-for (const lang of [...new Set(DATA.map((r) => r.members[0].lang || "und"))].sort())
+for (const lang of [...new Set(INDEX.map((r) => r[2] || "und"))].sort())
   $("lang").append(el("option", {value: lang, textContent: lang}));
+$("texts").parentNode.title = `Reads the run's ${META.pages} page file(s): a large run takes a while`;
 let typing;
 for (const id of ["q", "src", "size"]) $(id).addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(filter, 250); });
-for (const id of ["lang", "rel", "sort"]) $(id).addEventListener("change", filter);
+for (const id of ["lang", "rel", "sort", "texts"]) $(id).addEventListener("change", filter);
 const turn = (step) => { page += step; draw(); window.scrollTo(0, $("records-ui").offsetTop); };
 $("prev").onclick = () => turn(-1);
 $("next").onclick = () => turn(1);

@@ -1,8 +1,8 @@
 """The output folder: which folders a run may write into, and how a finished run replaces
 the previous one in one step.
 
-A run writes its four files into a fresh hidden folder beside OUT, then swaps the two
-folders in one atomic rename (Linux renameat2 RENAME_EXCHANGE), so that at every instant
+A run writes its four files (and report.html's page files) into a fresh hidden folder
+beside OUT, then swaps the two folders in one atomic rename (Linux renameat2 RENAME_EXCHANGE), so that at every instant
 OUT holds one whole run, the old or the new. Where the exchange is not available, two
 renames follow each other and OUT is missing (never half written) in between.
 """
@@ -24,6 +24,7 @@ from cleaner.store.spool import LOCK_FILE, PARTIAL_DIR, read_meta
 
 DOCUMENTS, RECORDS, REPORT, MANIFEST = "documents.jsonl", "records.jsonl", "report.html", "manifest.json"
 OUTPUTS = (DOCUMENTS, RECORDS, REPORT, MANIFEST)
+REPORT_PAGES = "report-pages"  # a folder: report.html's records, a page file each (inspect/report.py)
 NEW, OLD = ".cleaner-new-", ".cleaner-old-"  # siblings of OUT: `.{OUT name}{tag}{hex}`
 # Temporary files the earlier in-place scheme left when killed (`.documents.jsonl.<pid>.<hex>.tmp`).
 _STALE_TMP = re.compile(r"\.(?:%s)\.\d+\.[0-9a-f]+\.tmp" % "|".join(map(re.escape, OUTPUTS)))
@@ -31,7 +32,7 @@ _MAX_MANIFEST = 64 << 20  # a manifest is a few KB; a larger file is not one
 
 
 def _ours(name: str) -> bool:
-    return name in OUTPUTS or name in (LOCK_FILE, PARTIAL_DIR) or bool(_STALE_TMP.fullmatch(name))
+    return name in OUTPUTS or name in (REPORT_PAGES, LOCK_FILE, PARTIAL_DIR) or bool(_STALE_TMP.fullmatch(name))
 
 
 def is_cleaner_manifest(path: Path) -> bool:
@@ -71,6 +72,7 @@ def _mixes_with_input(out: Path, input_path: Path) -> str | None:
         return "is the input folder; choose a folder for the output alone"
     if inp in real.parents and real.is_dir():
         others = sorted(p for p in real.rglob("*") if p.is_file() and p.name not in OUTPUTS
+                        and p.relative_to(real).parts[0] != REPORT_PAGES
                         and not any(part.startswith(".") for part in p.relative_to(real).parts))
         if others:
             return (f"lies inside the input and holds other files ({others[0].name}, ...), "
