@@ -20,7 +20,8 @@ from typing import Any, Iterable, Iterator
 
 from cleaner.core.dates import normalise_date
 from cleaner.core.document import Document
-from cleaner.input.walk import Exclude, list_inputs  # noqa: F401 - read.list_inputs is where progress.py and tests find it
+# Re-exported ("as"): read.list_inputs is where progress.py and tests find it.
+from cleaner.input.walk import Exclude as Exclude, list_inputs as list_inputs
 
 HTML_EXTS = {".html", ".htm"}
 RECORD_EXTS = {".json", ".jsonl"}

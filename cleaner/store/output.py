@@ -12,7 +12,7 @@ import secrets
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, BinaryIO, Iterable
 
 from cleaner.core.config import Config
 from cleaner.store.outdir import DOCUMENTS, MANIFEST, OUTPUTS, RECORDS, REPORT, fsync_path, replace_run  # noqa: F401 - OUTPUTS re-exported
@@ -42,7 +42,7 @@ def atomic_writes(files: Iterable[tuple[Path, Iterable[str | bytes]]]) -> None:
     them all into place, in order, once every one is on disk. Each file is fsynced in a
     thread while the next one is written (fsync releases the GIL). If any fails, none
     is renamed and the temporary files are removed."""
-    staged: list[tuple[str, Path, Future]] = []
+    staged: list[tuple[str, Path, Future[None]]] = []
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="cleaner-sync") as syncer:
             for path, chunks in files:
@@ -118,7 +118,7 @@ def build_manifest(result: RunResult, cfg: Config, input_path: str, workers: int
     }
 
 
-def write_rows(result: RunResult, stream) -> bool:
+def write_rows(result: RunResult, stream: BinaryIO) -> bool:
     """documents.jsonl rows to a binary stream (`--out -`), in input order, flushed; False
     when the reader went away (a closed pipe)."""
     try:
