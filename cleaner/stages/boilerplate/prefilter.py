@@ -56,6 +56,7 @@ from re import _constants as C  # type: ignore[attr-defined]  # the parser's opc
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any, Final, Iterable, Literal, Sequence
 
+from cleaner.stages.boilerplate.regex_check import Item
 from cleaner.stages.boilerplate.rules import _EDGE_PUNCT, Rule, fold
 
 _REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT)
@@ -82,9 +83,6 @@ _LINE_CHARS = 100  # a line of prose, for the expectations above
 _WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200b))) + \
     "\u2028\u2029\u202f\u205f\u3000"
 _EDGE_OR_SPACE = _EDGE_PUNCT + _WHITESPACE
-# One (opcode, argument) of a pattern parsed by re's parser; the argument's shape depends
-# on the opcode.
-Item = tuple[Any, Any]
 # A trie of probes: character -> subtree; "" marks the end of a probe.
 Trie = dict[str, "Trie"]
 # Which (line, rule) may hold only these `any` phrases (Prefilter.scan).
@@ -379,8 +377,9 @@ class Prefilter:
         firsts = sorted({_one_i(key.split(" ")[0]) for key in self.by_equals}, key=lambda x: (-len(x), x))
         self.equals_lead = (re.compile("\n[" + re.escape(_EDGE_OR_SPACE.replace("\n", "")) + "]*+(?:"
                                        + "|".join(map(re.escape, firsts)) + ")") if firsts else None)
-        # What tag_lines walks, in rule order: (index, rule, a regex and nothing else, gated)
-        self.plan = [(k, r, r.regex is not None and not (r.equals or r.any or r.all or r.none),
+        # What tag_lines walks, in rule order: (index, rule, its regex if it has nothing else
+        # (None otherwise), gated)
+        self.plan = [(k, r, None if r.equals or r.any or r.all or r.none else r.regex,
                       self.gates[k] is not None) for k, r in enumerate(self.rules)]
         self.probe_sets = {k: gates[k].probes for k in line_rules if kinds[k] == "probes"}
         probes = sorted({p for sets in self.probe_sets.values() for s in sets for p in s})
