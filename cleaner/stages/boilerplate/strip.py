@@ -25,7 +25,7 @@ TITLE_MAX_WORDS = 25
 class StripBoilerplate(Stage):
     name = "boilerplate"
 
-    def __init__(self, rule_files: list[str | Path], protect_min_words: int = 40,
+    def __init__(self, rule_files: Iterable[str | Path], protect_min_words: int = 40,
                  max_removed_fraction: float = 0.5, headline_max_words: int = 16,
                  budget: int = RULE_BUDGET_CHARS, certain_categories: Iterable[str] = ("consent", "legal")):
         self.rules = load_rules([Path(p) for p in rule_files])
