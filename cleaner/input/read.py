@@ -249,7 +249,8 @@ def read_stdin(max_bytes: int, defer: bool = False, stream: BinaryIO | None = No
         yield from _jsonl_lines(stream, Path(STDIN_SOURCE), STDIN_SOURCE, "stdin", max_bytes, defer)
 
 
-def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_bytes: int, defer: bool) -> Iterator[Document]:
+def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_bytes: int,
+                 defer: bool) -> Iterator[Document]:
     """JSONL lines of an open binary stream (see _stream_jsonl); `path` names it in errors."""
     seen_any = False
     for n, raw, broken in _numbered_lines(fh, max_bytes):

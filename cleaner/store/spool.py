@@ -176,7 +176,8 @@ class Spool:
         remove_orphans(folder)
         # The owner's pid in the name: a run killed by SIGKILL cannot clean up, so the next
         # run removes the spools whose owner is gone.
-        self._dir: tempfile.TemporaryDirectory[str] | None = tempfile.TemporaryDirectory(prefix=f"{_PREFIX}{os.getpid()}-", dir=folder)
+        self._dir: tempfile.TemporaryDirectory[str] | None = tempfile.TemporaryDirectory(
+            prefix=f"{_PREFIX}{os.getpid()}-", dir=folder)
         self._setup(Path(self._dir.name))
 
     def _setup(self, folder: Path) -> None:

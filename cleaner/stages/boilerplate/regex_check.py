@@ -93,7 +93,8 @@ def _first(items: Iterable[Item], fold: bool) -> frozenset[str]:
     for k, (op, av) in enumerate(items):
         if op in _CHAR_OPS:
             return frozenset(out | _chars(op, av, fold))
-        inner: Callable[[], Any] | None = {C.SUBPATTERN: lambda: [av[3]], C.ATOMIC_GROUP: lambda: [av], C.BRANCH: lambda: av[1]}.get(op)
+        inner: Callable[[], Any] | None = {C.SUBPATTERN: lambda: [av[3]], C.ATOMIC_GROUP: lambda: [av],
+                                           C.BRANCH: lambda: av[1]}.get(op)
         bodies = inner() if inner else ([av[2]] if op in _REPEATS else [])
         for body in bodies:
             out |= _first(body, fold)
@@ -137,7 +138,8 @@ class _Walk:
         self.fold = fold
         self.problems: list[str] = []
 
-    def seq(self, items: Iterable[Item], pending: frozenset[str], atomic: bool = False, inside: bool = False) -> frozenset[str]:
+    def seq(self, items: Iterable[Item], pending: frozenset[str], atomic: bool = False,
+            inside: bool = False) -> frozenset[str]:
         """Walk a sequence; `pending` holds the characters an earlier backtracking unbounded
         repeat could still hand on to what comes next. Returns it after the sequence."""
         for op, av in items:
