@@ -1,10 +1,12 @@
 """cleaner: raw news in, clean deduplicated records with provenance out."""
 
+from typing import Any
+
 __all__ = ["clean", "Cleaned", "Deduplicator", "ConfigError", "load_config"]
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     """The API, imported on first use: `python -m cleaner` then starts without loading the
     pipeline, so a Ctrl-C while it loads is handled like one during a run (one line)."""
     if name in ("clean", "Cleaned", "Deduplicator"):

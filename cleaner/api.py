@@ -26,7 +26,12 @@ class Cleaned:
     counts: dict[str, int]
 
 
-def get_config(config: str | Path | dict | Config | None) -> Config:
+# A configuration as the API takes it: a file, {section: {key: value}} overrides of the
+# defaults, a loaded Config, or None (the defaults).
+ConfigSource = str | Path | dict[str, dict[str, Any]] | Config | None
+
+
+def get_config(config: ConfigSource) -> Config:
     if isinstance(config, Config):
         return config
     if isinstance(config, dict):
@@ -34,7 +39,7 @@ def get_config(config: str | Path | dict | Config | None) -> Config:
     return load_config(config)
 
 
-def clean(items: Iterable[dict[str, Any]], config: str | Path | dict | Config | None = None,
+def clean(items: Iterable[dict[str, Any]], config: ConfigSource = None,
           workers: int = 1) -> Cleaned:
     """Clean, detect language and cluster `items` ({"id", "text" or "html", "title", "date", "url", "site"})."""
     if isinstance(items, (dict, str, bytes)):
@@ -60,7 +65,7 @@ class Deduplicator:
     it the history lives in memory for the object's lifetime. Either way, memory holds one
     batch and the story tier's window, not the history."""
 
-    def __init__(self, config: str | Path | dict | Config | None = None, state: str | Path | None = None,
+    def __init__(self, config: ConfigSource = None, state: str | Path | None = None,
                  batch_size: int = 1000, workers: int = 1, wait: bool = False):
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")

@@ -14,13 +14,24 @@ import signal
 import sys
 import time
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, NoReturn, Protocol
 
 import click
 from click.core import ParameterSource
 
 from cleaner import __version__
-from cleaner.core.config import ConfigError, load_config
+from cleaner.core.config import Config, ConfigError, load_config
 from cleaner.inspect.show import render_marked, show_document, show_record, show_summary
+
+if TYPE_CHECKING:  # imported where used, so that the CLI starts without loading them
+    from cleaner.core.document import Document
+    from cleaner.dedup.incremental import IncrementalClusterer
+    from cleaner.exec.dask_engine import DaskExecutor
+    from cleaner.exec.local import LocalExecutor
+    from cleaner.inspect.runs import Run
+    from cleaner.stages.build import Stages
+    from cleaner.store.state import State
 
 EXIT_USAGE = 2
 EXIT_REJECTED = 1  # --strict: the run completed, and some inputs were rejected
@@ -41,18 +52,18 @@ def _logging(verbose: bool, quiet: bool) -> None:
     log.setLevel(logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     log.error("error: %s", message) if log.handlers else click.echo(f"cleaner: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
 
-def _interrupted(more: str = "") -> None:
+def _interrupted(more: str = "") -> NoReturn:
     """Ctrl-C: one line and the shell's code for SIGINT (128 + 2), no traceback."""
     click.echo(f"cleaner: interrupted{more}", err=True)
     sys.exit(EXIT_INTERRUPTED)
 
 
-def _terminated(signum, frame) -> None:
+def _terminated(signum: int, frame: FrameType | None) -> NoReturn:
     """SIGTERM (kill, a job scheduler stopping us) ends the run as Ctrl-C does: temporary
     files removed, a checkpoint kept for --resume, a state's open batch rolled back."""
     raise KeyboardInterrupt
@@ -60,16 +71,17 @@ def _terminated(signum, frame) -> None:
 
 def _from_interrupt(exc: BaseException) -> bool:
     """Whether `exc` was raised while handling a Ctrl-C."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
             return True
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
     return False
 
 
-def _setup(path: str | None):
+def _setup(path: str | Path | None) -> tuple[Config, Stages]:
     """Configuration and stages, built (and so validated, rule files included) before any
     input is read."""
     from cleaner.stages.build import build_stages
@@ -91,7 +103,7 @@ def _check_out(input_path: Path, out_dir: Path) -> None:
         _fail(f"--out {out_dir} {problem}")
 
 
-def _workers(cfg, requested: int | None, quiet: bool) -> int:
+def _workers(cfg: Config, requested: int | None, quiet: bool) -> int:
     """The worker count a run uses (--workers, else run.workers), with a note when lowered."""
     from cleaner.exec.local import resolve_workers
 
@@ -109,12 +121,12 @@ def _strict_mode(strict: bool) -> None:
         os.environ[STRICT_ENV] = "1"
 
 
-def _stage_bug(exc: BaseException) -> None:
+def _stage_bug(exc: BaseException) -> NoReturn:
     click.echo(f"cleaner: internal error (a bug, please report it): {exc}", err=True)
     sys.exit(EXIT_BUG)
 
 
-def open_state(path: Path, cfg, wait: bool):
+def open_state(path: Path, cfg: Config, wait: bool) -> State:
     """The state a run writes to (store/state.py), or a one-line error."""
     from cleaner.dedup.incremental import state_settings
     from cleaner.store.state import State, StateError
@@ -127,7 +139,8 @@ def open_state(path: Path, cfg, wait: bool):
         _fail(f"cannot open --state {path}: {exc.strerror or exc}")
 
 
-def make_executor(cfg, engine: str, scheduler: str | None, workers: int, quiet: bool):
+def make_executor(cfg: Config, engine: str, scheduler: str | None, workers: int,
+                  quiet: bool) -> LocalExecutor | DaskExecutor:
     """The engine that runs the per-document stages (exec/local.py or exec/dask_engine.py)."""
     if scheduler is not None and not scheduler.strip():
         _fail("--scheduler is empty: give the scheduler's address, or leave it out for a local cluster")
@@ -146,13 +159,23 @@ def make_executor(cfg, engine: str, scheduler: str | None, workers: int, quiet: 
     return executor
 
 
-def _clusterer(cfg, state, commit: bool = True):
+def _clusterer(cfg: Config, state: State | None, commit: bool = True) -> IncrementalClusterer | None:
     from cleaner.dedup.incremental import IncrementalClusterer
 
     return None if state is None else IncrementalClusterer(cfg, state, commit)
 
 
-def _finish(result, where: str, started: float, workers: int, quiet: bool, strict: bool,
+class Summarised(Protocol):
+    """What the summary reports on: a run's result (exec/flow.RunResult), or a stream's
+    totals over its batches (cli_stream)."""
+
+    @property
+    def documents(self) -> list[Document]: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+
+def _finish(result: Summarised, where: str, started: float, workers: int, quiet: bool, strict: bool,
             more: str = "") -> None:
     """The summary and the first rejections on stderr; exit 1 under --strict if any."""
     c = result.counts()
@@ -346,6 +369,7 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
         written = True
         if clusterer is not None:
             clusterer.commit()
+            assert state is not None  # the clusterer is the state's
             state.close()
     except OSError as exc:
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")
@@ -422,7 +446,7 @@ def eval_run(out_dir: Path, gold: Path, as_json: bool) -> None:
     click.echo(json.dumps(result, indent=2) if as_json else format_table(result))
 
 
-def _open_run(out_dir: Path):
+def _open_run(out_dir: Path) -> Run:
     from cleaner.inspect.runs import Run, RunError
 
     try:

@@ -7,14 +7,20 @@ from __future__ import annotations
 import json
 from datetime import date as Date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cleaner.cli import _fail, _setup, cli
+from cleaner.core.config import Config
 from cleaner.inspect.show import show_record
 
+if TYPE_CHECKING:  # imported where used
+    from cleaner.dedup.cluster import Record
+    from cleaner.store.state import State
 
-def _reader(path: Path):
+
+def _reader(path: Path) -> State:
     from cleaner.store.state import State, StateError
 
     try:
@@ -81,7 +87,7 @@ def state_prune(state_path: Path, before: str, wait: bool) -> None:
                f"from {state_path}")
 
 
-def state_config(state, config_path: Path | None):
+def state_config(state: State, config_path: Path | None) -> Config:
     """The configuration a state's records are rebuilt with: the one its last batch was
     run with (kept in the state), or --config, which must compare as the state was built
     (same MinHash and shingle settings)."""
@@ -101,7 +107,7 @@ def state_config(state, config_path: Path | None):
         _fail(f"state {state.path} holds a configuration this cleaner cannot read ({exc}); pass --config")
 
 
-def _records(state, cfg, since: str | None):
+def _records(state: State, cfg: Config, since: str | None) -> list[Record]:
     from cleaner.dedup.incremental import IncrementalClusterer
 
     clusterer = IncrementalClusterer(cfg, state)

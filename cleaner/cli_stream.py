@@ -16,11 +16,16 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import click
 
 from cleaner.cli import (_clusterer, _fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers, log,
                          make_executor, open_state)
+
+if TYPE_CHECKING:
+    from cleaner.core.document import Document
+    from cleaner.exec.flow import RunResult
 
 PAUSE_SECONDS = 1.0  # a batch closes early once the input has been quiet this long
 
@@ -30,12 +35,12 @@ class _Totals:
 
     def __init__(self) -> None:
         self.status: Counter[str] = Counter()
-        self.rejected: list = []
+        self.rejected: list[Document] = []
         self.batches = 0
         self.records: set[str] = set()  # without a state (one batch); with one, the state's count
         self.state_records: int | None = None
 
-    def add(self, result) -> None:
+    def add(self, result: RunResult) -> None:
         self.batches += 1
         self.status.update(d.status for d in result.documents)
         self.rejected.extend(d for d in result.documents if not d.ok)
@@ -44,7 +49,7 @@ class _Totals:
             self.records.update(r.record_id for r in result.records)
 
     @property
-    def documents(self) -> list:
+    def documents(self) -> list[Document]:
         return self.rejected
 
     def counts(self) -> dict[str, int]:
@@ -65,7 +70,7 @@ def _memory() -> str:
         return ""
 
 
-def _lines_only(docs):
+def _lines_only(docs: Iterable[Document]) -> Iterator[Document]:
     """The documents of the input's lines: an empty stdin has no line, so no row (the
     reader's "no JSON lines" placeholder becomes a note, and no batch is committed)."""
     from cleaner.input.read import STDIN_SOURCE
@@ -77,7 +82,7 @@ def _lines_only(docs):
         yield doc
 
 
-def stream_run(input_path: Path, config_path: Path | None, workers: int | None, quiet: bool, strict: bool,
+def stream_run(input_path: str | Path, config_path: Path | None, workers: int | None, quiet: bool, strict: bool,
                state_path: Path | None, wait: bool, batch_size: int, engine: str = "local",
                scheduler: str | None = None) -> None:
     from cleaner.core.stage import StageBug
@@ -128,6 +133,7 @@ def stream_run(input_path: Path, config_path: Path | None, workers: int | None, 
             if state is not None:
                 log.info("batch %d: %d line(s) decided, committed to %s and written%s", totals.batches,
                          len(result.documents), state_path, _memory())
+                assert clusterer is not None  # the state's
                 for e in clusterer.events:  # what rows written before no longer show
                     if e["event"] in ("merged", "canonical_changed"):
                         detail = ", ".join(f"{k} {v}" for k, v in sorted(e.items())

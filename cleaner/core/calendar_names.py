@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 PATH = Path(__file__).with_name("calendar.json")
 # Languages whose month and weekday names are read (Babel locale ids): the languages cleaner
@@ -27,16 +28,17 @@ def build() -> dict[str, dict[str, dict[str, int]]]:
     from babel.dates import get_day_names, get_month_names
 
     table: dict[str, dict[str, dict[str, int]]] = {"months": {}, "days": {}}
+    contexts: tuple[Literal["format", "stand-alone"], ...] = ("format", "stand-alone")
     for loc in LOCALES:
         days: dict[str, int] = {}
         months: dict[str, int] = {}
-        for context in ("format", "stand-alone"):
+        for context in contexts:
             for num, name in get_day_names("wide", context, loc).items():
                 key = name.casefold().rstrip(".")
                 if len(key) >= 4:
                     days.setdefault(key, num)
         for width in ("wide", "abbreviated"):
-            for context in ("format", "stand-alone"):
+            for context in contexts:
                 for num, name in get_month_names(width, context, loc).items():
                     key = name.casefold().rstrip(".")
                     if len(key) >= 3 and key not in days:

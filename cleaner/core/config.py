@@ -17,7 +17,7 @@ import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, BinaryIO, Literal, TextIO, overload
 
 def _find_default() -> Path:
     # A source checkout (editable install) keeps configs/ beside the package; a regular
@@ -41,10 +41,10 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Spec:
-    kind: type | tuple[type, ...]
+    kind: type[Any] | tuple[type[Any], ...]
     lo: float | None = None
     hi: float | None = None
-    item: type | None = None  # element type for lists
+    item: type[Any] | None = None  # element type for lists
 
 
 _PROB = Spec(float, 0.0, 1.0)
@@ -137,7 +137,15 @@ class NotRegularFile(OSError):
     """A FIFO, a device or a socket where a file was expected."""
 
 
-def open_regular(path: Path, mode: str = "rb", **text_args):
+@overload
+def open_regular(path: Path, mode: Literal["rb"] = "rb") -> BinaryIO: ...
+
+
+@overload
+def open_regular(path: Path, mode: Literal["r"], *, encoding: str, newline: str | None = None) -> TextIO: ...
+
+
+def open_regular(path: Path, mode: str = "rb", **text_args: Any) -> IO[Any]:
     """Open a file for reading, refusing anything but a regular file: opened without
     blocking, so a FIFO nobody writes to cannot hang us, and checked before any read, so
     /dev/zero cannot fill memory. IsADirectoryError / NotRegularFile otherwise."""
@@ -206,7 +214,7 @@ def _check(path: Path, key: str, value: Any, spec: Spec) -> Any:
     return value
 
 
-def _validate(path: Path, raw: dict[str, Any], base: dict[str, dict[str, Any]]) -> dict:
+def _validate(path: Path, raw: dict[str, Any], base: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     values = copy.deepcopy(base)
     for section, body in raw.items():
         if section not in SCHEMA:

@@ -35,7 +35,9 @@ class Stored:
     ref: Any = None  # the store's reference to the whole document (spool: where; memory: itself)
     input_key: str | None = None  # names the input in a checkpoint (store/checkpoint.input_key)
     hits: list[str] = field(default_factory=list)  # ids of the rules that removed its lines
-    template_keys: list | None = None  # its lines as templates count them (Templates.line_keys)
+    # Its lines as templates count them (Templates.line_keys); Any as `ref`: once moved to
+    # the store (exec/dask_corpus.store_keys), the store's reference to them instead.
+    template_keys: list[int] | Any = None
 
 
 @dataclass(slots=True)
@@ -81,7 +83,7 @@ class Document:
         self.html = None
         return self
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, str, int]:
         return (self.id, self.source, self.line or 0)
 
     def _fields(self, names: tuple[str, ...]) -> dict[str, Any]:

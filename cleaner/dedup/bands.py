@@ -57,7 +57,8 @@ class BandIndex:
         with np.errstate(over="ignore"):
             for k in range(1, self.rows):
                 keys = (keys * np.uint64(0x100000001B3)) ^ bands[:, k]
-        return keys.tolist()
+        values: list[int] = keys.tolist()
+        return values
 
     def band_keys(self, hashvalues: np.ndarray) -> list[int]:
         """One 64-bit key per band, the band's number mixed in: one table can hold them all

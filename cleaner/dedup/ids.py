@@ -16,7 +16,7 @@ def _collisions(docs: list[Document]) -> list[tuple[str, list[Document]]]:
     return [(doc_id, group) for doc_id, group in groups.items() if len(group) > 1]
 
 
-def _rename_order(doc: Document) -> tuple:
+def _rename_order(doc: Document) -> tuple[str, int, str, str, str]:
     """A total order on inputs that share an id, from every field of what they became: the
     renaming must not depend on input order. Inputs equal on all of it are interchangeable."""
     row = doc.to_json()

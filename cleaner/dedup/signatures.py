@@ -21,10 +21,14 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cleaner.core.text import WORD_CHAR
+
+if TYPE_CHECKING:
+    from datasketch import MinHash  # no type information: Any to mypy
 
 _M32, _M64 = np.uint32, np.uint64
 # MurmurHash3 fmix32 / fmix64 constants (fmix32 as datasketch's _fmix for width 32).
@@ -36,13 +40,14 @@ POLY_BASE = 0x100000001B3  # odd, so P^j never vanishes mod 2^64
 _BLOCK = 4096  # P^j = LOW[j % BLOCK] * HIGH[j // BLOCK]: small tables for any token length
 
 
-def _fmix(hv: np.ndarray, constants: tuple[int, ...], kind: type) -> np.ndarray:
+def _fmix(hv: np.ndarray, constants: tuple[int, ...], kind: type[np.uint32] | type[np.uint64]) -> np.ndarray:
     s1, m1, s2, m2, s3 = constants
     hv = hv ^ (hv >> kind(s1))
     hv = hv * kind(m1)
     hv = hv ^ (hv >> kind(s2))
     hv = hv * kind(m2)
-    return hv ^ (hv >> kind(s3))
+    mixed: np.ndarray = hv ^ (hv >> kind(s3))
+    return mixed
 
 
 def fmix32(hv: np.ndarray) -> np.ndarray:
@@ -58,7 +63,8 @@ def _word_chars() -> np.ndarray:
     # One flag per code point, from the same regex class as text.WORD, so the two agree.
     everything = "".join(map(chr, range(0x110000)))
     marked = WORD_CHAR.sub("\x00", everything)
-    return _codepoints(marked) != np.arange(0x110000, dtype=np.uint32)
+    flags: np.ndarray = _codepoints(marked) != np.arange(0x110000, dtype=np.uint32)
+    return flags
 
 
 def _codepoints(text: str) -> np.ndarray:
@@ -196,7 +202,7 @@ MINHASH_ROWS = 8192  # shingles per block: 8192 x 128 permutations x 4 bytes = 4
 
 
 @lru_cache(maxsize=8)
-def _prototype(num_perm: int, seed: int):
+def _prototype(num_perm: int, seed: int) -> MinHash:
     from datasketch import MinHash
 
     return MinHash(num_perm=num_perm, seed=seed)
@@ -206,7 +212,7 @@ def minhash_values(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """datasketch's affine32 update over 32-bit values, vectorised: min over shingles of
     a * fmix32(v) + b (mod 2^32), per permutation."""
     proto = _prototype(num_perm, seed)
-    out = proto.hashvalues.copy()
+    out: np.ndarray = proto.hashvalues.copy()
     a, b = proto.permutations
     # The (shingles x permutations) matrix of candidates is built a block of rows at a time:
     # whole, an 8 MB text's took 1.1 GB. Minima of blocks are the minimum: same values.

@@ -150,6 +150,7 @@ class Builder:
             self.con.commit()
             self.con.close()
             self.con = None
+            assert self.tmp is not None  # made before the connection
             with open(self.tmp, "rb+") as fh:  # on disk before it has its name
                 os.fsync(fh.fileno())
             os.replace(self.tmp, self.path)

@@ -5,19 +5,28 @@ through a bounded queue, so memory holds at most two batches."""
 
 from __future__ import annotations
 
+import enum
 import queue
 import threading
-from typing import Iterable, Iterator, TypeVar
+from typing import Final, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
-_END = object()
+
+
+class _End(enum.Enum):
+    """The end of the stream in the queue (an enum member, so `is` narrows it away)."""
+
+    END = 0
+
+
+_END: Final = _End.END
 
 
 def batches(items: Iterable[T], size: int, pause: float = 1.0) -> Iterator[list[T]]:
     """Lists of up to `size` items, in order; a batch closes early once it holds something
     and no item arrived for `pause` seconds. An error while reading is raised here, after
     the items read before it were handed out."""
-    pipe: queue.Queue = queue.Queue(maxsize=size)
+    pipe: queue.Queue[T | _End] = queue.Queue(maxsize=size)
     failure: list[BaseException] = []
     stop = threading.Event()
 

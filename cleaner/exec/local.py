@@ -58,7 +58,7 @@ class _Worker:
     parent: int
     cpu_time: bool
 
-    def __call__(self, doc: Document) -> tuple:
+    def __call__(self, doc: Document) -> tuple[object, dict[str, float]]:
         if os.getppid() != self.parent:  # orphaned (where prctl is missing): stop quietly
             os._exit(0)
         doc, spent = process_one(doc, self.stages, time.process_time if self.cpu_time else time.perf_counter)
@@ -95,7 +95,7 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _work(doc: Document) -> tuple:
+def _work(doc: Document) -> tuple[object, dict[str, float]]:
     assert _worker is not None
     return _worker(doc)
 

@@ -15,12 +15,17 @@ import re
 import stat
 import unicodedata
 import zlib
-from pathlib import Path
-from typing import Any, Iterable, Iterator
+import io
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Protocol, TypeVar
 
 from cleaner.core.dates import normalise_date
 from cleaner.core.document import Document
-from cleaner.input.walk import Exclude, list_inputs  # noqa: F401 - read.list_inputs is where progress.py and tests find it
+# Re-exported ("as"): read.list_inputs is where progress.py and tests find it.
+from cleaner.input.walk import Exclude as Exclude, list_inputs as list_inputs
+
+if TYPE_CHECKING:
+    from cleaner.core.config import Config
 
 HTML_EXTS = {".html", ".htm"}
 RECORD_EXTS = {".json", ".jsonl"}
@@ -65,21 +70,30 @@ def scrub(text: str) -> str:
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def rel_name(rel: Path) -> str:
+P = TypeVar("P", bound=PurePath)  # a local Path, or a URL's PurePosixPath (input/urls.py)
+
+
+class _LineReader(Protocol):
+    """An open binary stream read line by line: a file, a gzip file, stdin, an fsspec file."""
+
+    def readline(self, size: int, /) -> bytes: ...
+
+
+def rel_name(rel: PurePath) -> str:
     """A relative path as the posix string the output names it by."""
     return scrub(rel.as_posix())
 
 
-def logical(rel: Path) -> Path:
+def logical(rel: P) -> P:
     """The name an input is read as: "feed.jsonl.gz" is read as "feed.jsonl"."""
     return rel.with_suffix("") if rel.suffix.lower() == GZIP else rel
 
 
-def doc_id_for(rel: Path) -> str:
+def doc_id_for(rel: PurePath) -> str:
     return rel_name(logical(rel).with_suffix(""))
 
 
-def _open(path: Path):
+def _open(path: Path) -> io.BufferedIOBase:
     return gzip.open(path, "rb") if path.suffix.lower() == GZIP else open(path, "rb")
 
 
@@ -102,7 +116,7 @@ def _read_limited(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def _unreadable(path: Path, exc: BaseException) -> str:
+def _unreadable(path: PurePath, exc: BaseException) -> str:
     if isinstance(exc, FileNotFoundError) and os.path.islink(path):
         return f"broken symlink (points to {os.readlink(path)})"
     if path.suffix.lower() == GZIP and not isinstance(exc, PermissionError):
@@ -110,12 +124,12 @@ def _unreadable(path: Path, exc: BaseException) -> str:
     return f"cannot read file: {getattr(exc, 'strerror', None) or exc}"
 
 
-def _field(obj: dict, key: str) -> str | None:
+def _field(obj: dict[str, Any], key: str) -> str | None:
     value = obj.get(key)
     return scrub(value) if isinstance(value, str) and value.strip() else None
 
 
-def _content_id(source: str, obj: dict) -> str:
+def _content_id(source: str, obj: dict[str, Any]) -> str:
     """An id for a record that has none, from its source and its content, never its
     position: the same line in the same feed gets the same id, wherever it stands."""
     body = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
@@ -135,7 +149,7 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
             doc.meta["id"] = f"input id of type {type(raw_id).__name__} ignored"
         if line is not None:  # a feed's line (or a JSON list's item) without an id
             doc.id = f"{default_id.rsplit(':', 1)[0]}:{_content_id(source, obj)}"
-    body = {k: _field(obj, k) for k in TEXT_FIELDS if _field(obj, k)}
+    body = {k: value for k in TEXT_FIELDS if (value := _field(obj, k))}
     if not body:
         return doc.reject("no non-empty 'text' or 'html' field")
     doc.title, doc.url, doc.site = _field(obj, "title"), _field(obj, "url"), _field(obj, "site")
@@ -157,7 +171,7 @@ def _parse_json(text: str) -> tuple[Any, str | None]:
         return None, f"invalid JSON: {str(exc)[:200] or type(exc).__name__}"
 
 
-def _read_records(path: Path, rel: Path, text: str) -> Iterator[Document]:
+def _read_records(path: PurePath, rel: PurePath, text: str) -> Iterator[Document]:
     """A .json file: one object, or a list of objects."""
     source, stem = rel_name(rel), doc_id_for(rel)
     obj, error = _parse_json(text)
@@ -172,7 +186,7 @@ def _read_records(path: Path, rel: Path, text: str) -> Iterator[Document]:
         yield from_record(item, stem if single else f"{stem}:{i}", source, line=None if single else i)
 
 
-def _numbered_lines(fh, max_bytes: int) -> Iterator[tuple[int, bytes | None, BaseException | None]]:
+def _numbered_lines(fh: _LineReader, max_bytes: int) -> Iterator[tuple[int, bytes | None, BaseException | None]]:
     """Lines, each read at most max_bytes + 1 bytes at a time: one endless line (a small
     .gz can decompress to gigabytes without a newline) never sits in memory whole; its
     overflow is skipped and the line comes back as an over-long stub."""
@@ -210,7 +224,7 @@ def _stream_jsonl(path: Path, rel: Path, max_bytes: int, defer: bool = False) ->
 STDIN_SOURCE = "<stdin>"
 
 
-def read_input(path: str | Path, cfg, exclude: Exclude = None) -> Iterator[Document]:
+def read_input(path: str | Path, cfg: Config, exclude: Exclude = None) -> Iterator[Document]:
     """What `cleaner run INPUT` reads: a folder, a file, or `-` (JSONL on stdin). JSONL
     lines are handed on unparsed (parsed in the worker processes)."""
     if str(path) == "-":
@@ -222,7 +236,7 @@ def read_input(path: str | Path, cfg, exclude: Exclude = None) -> Iterator[Docum
     return read_inputs(path, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"], exclude=exclude, defer=True)
 
 
-def read_stdin(max_bytes: int, defer: bool = False, stream=None) -> Iterator[Document]:
+def read_stdin(max_bytes: int, defer: bool = False, stream: BinaryIO | None = None) -> Iterator[Document]:
     """JSONL on standard input (`cleaner run -`), read as a .jsonl file is: one object per
     line, line by line, the size limit per record, bad lines rejected alone. Documents
     come as they are read, so a stream of any length passes through."""
@@ -235,15 +249,17 @@ def read_stdin(max_bytes: int, defer: bool = False, stream=None) -> Iterator[Doc
         yield from _jsonl_lines(stream, Path(STDIN_SOURCE), STDIN_SOURCE, "stdin", max_bytes, defer)
 
 
-def _jsonl_lines(fh, path: Path, source: str, stem: str, max_bytes: int, defer: bool) -> Iterator[Document]:
+def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_bytes: int,
+                 defer: bool) -> Iterator[Document]:
     """JSONL lines of an open binary stream (see _stream_jsonl); `path` names it in errors."""
     seen_any = False
-    for n, raw, error in _numbered_lines(fh, max_bytes):
-        if error is not None:  # the stream broke (a truncated .gz): what came before stands
+    for n, raw, broken in _numbered_lines(fh, max_bytes):
+        if broken is not None:  # the stream broke (a truncated .gz): what came before stands
             yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
-                f"line {n}: {_unreadable(path, error)}")
+                f"line {n}: {_unreadable(path, broken)}")
             seen_any = True
             break
+        assert raw is not None  # a line, when the stream did not break
         if len(raw) > max_bytes:
             yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
                 f"line {n}: record too large: over {max_bytes} bytes (read.max_file_bytes)")
@@ -377,6 +393,7 @@ def read_dicts(items: Iterable[Any]) -> Iterator[Document]:
             doc_id = fields[0] if fields[0] and isinstance(item, dict) else _hash_id(json.dumps([problem, fields]))
             yield Document(id=doc_id, source="<api>").reject(problem)
             continue
+        assert body is not None  # without a problem, the item's JSON (_api_body)
         # "" as the placeholder: an input id is never blank, so a real id (even "item")
         # is never taken for a missing one.
         doc = from_record(item, "", "<api>")

@@ -16,7 +16,7 @@ import gzip
 import hashlib
 import json
 from pathlib import PurePosixPath
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from cleaner.core.document import Document
 from cleaner.input.read import (GZIP, HTML_EXTS, decode_bytes, doc_id_for, logical, rel_name, scrub,
@@ -27,12 +27,17 @@ def is_url(path: object) -> bool:
     return "://" in str(path)
 
 
-def _fs(url: str):
+# An fsspec AbstractFileSystem: fsspec has no type information (and is optional).
+FileSystem = Any
+
+
+def _fs(url: str) -> tuple[FileSystem, str]:
     try:
         import fsspec
     except ImportError:
         raise OSError(f"reading {url} needs fsspec: pip install 'cleaner[dask]' (or fsspec)") from None
-    return fsspec.core.url_to_fs(url)
+    located: tuple[FileSystem, str] = fsspec.core.url_to_fs(url)  # (filesystem, path in it)
+    return located
 
 
 def check_url(url: str) -> str | None:
@@ -46,7 +51,7 @@ def check_url(url: str) -> str | None:
     return None
 
 
-def list_url(url: str) -> tuple[object, list[tuple[str, PurePosixPath]]]:
+def list_url(url: str) -> tuple[FileSystem, list[tuple[str, PurePosixPath]]]:
     """(the filesystem, each file under `url` as (its full path, its path relative to
     `url`)), sorted; hidden files and folders skipped, as in a local folder."""
     fs, root = _fs(url)
@@ -141,5 +146,6 @@ def read_deferred(doc: Document, max_bytes: int) -> Document:
 def url_key(doc: Document) -> str:
     """What a URL input is, for resuming: its source, its URL, and the file's version as
     its filesystem names it (fsspec's ukey: a hash of its size, time or checksum)."""
+    assert doc.raw_path is not None  # a URL input not read yet (store/checkpoint.input_key)
     fs, path = _fs(doc.raw_path)
     return json.dumps([doc.source, doc.raw_path, hashlib.sha1(str(fs.ukey(path)).encode()).hexdigest()])

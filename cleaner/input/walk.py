@@ -63,7 +63,7 @@ def list_inputs(root: Path, exclude: Exclude = None) -> Iterator[tuple[Path, Pat
         stack.extend(reversed(keep))
 
 
-def _dir_key(entry: os.DirEntry) -> tuple[int, int] | None:
+def _dir_key(entry: os.DirEntry[str]) -> tuple[int, int] | None:
     """A folder's (device, inode), following symlinks, as a folder reached through one
     is read; None for anything else."""
     try:

@@ -15,7 +15,7 @@ import csv
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, TextIO
 
 from cleaner.core.config import open_regular
 
@@ -56,7 +56,7 @@ def load_gold(path: str | Path) -> dict[str, str]:
     return gold
 
 
-def _open(path: Path):
+def _open(path: Path) -> TextIO:
     try:
         # utf-8-sig: spreadsheets often save a byte-order mark, which would end up in the
         # first header name ("\ufeffid") and hide the id column.
@@ -140,10 +140,10 @@ def _value(at: str, name: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise EvalError(f"{at}: {name} must be a string or integer, got "
                         f"{type(value).__name__}")
-    value = str(value).strip()
-    if not value:
+    text = str(value).strip()
+    if not text:
         raise EvalError(f"{at}: empty {name}")
-    return value
+    return text
 
 
 # --- predictions ------------------------------------------------------------------------
@@ -211,15 +211,16 @@ def score(pred: dict[str, str], gold: dict[str, str]) -> dict[str, Any]:
     if n == 0:
         raise EvalError("gold is empty: nothing to score")
     missing = 0
-    cells: Counter = Counter()  # (predicted label, gold label) -> documents
+    # (predicted label, gold label) -> documents; a document missing from the run is its own label
+    cells: Counter[tuple[str | tuple[str, str], str]] = Counter()
     for doc_id, g in gold.items():
-        p = pred.get(doc_id)
+        p: str | tuple[str, str] | None = pred.get(doc_id)
         if p is None:
             missing += 1
             p = ("missing", doc_id)  # a tuple never equals a real (string) record id
         cells[p, g] += 1
-    pred_sizes: Counter = Counter()
-    gold_sizes: Counter = Counter()
+    pred_sizes: Counter[str | tuple[str, str]] = Counter()
+    gold_sizes: Counter[str] = Counter()
     for (p, g), k in cells.items():
         pred_sizes[p] += k
         gold_sizes[g] += k

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from cleaner.core.config import config_from_dict
+from cleaner.core.config import Config, config_from_dict
 from cleaner.core.document import Document
 from cleaner.dedup.stories import lead_names, pair_gate
 from cleaner.dedup.terms import is_name
@@ -25,7 +25,7 @@ from cleaner.dedup.term_weights import TermWeights, doc_terms, shared_evidence, 
 SHOWN = 12  # shared shingles and terms listed
 
 
-def _signed(row: dict[str, Any], cfg) -> Document:
+def _signed(row: dict[str, Any], cfg: Config) -> Document:
     doc = Document(id=row["id"], source=row["source"], text=row["text"] or "", date=row["date"],
                    title=row.get("title"), lang=row.get("lang"))
     return Sign.from_config(cfg).process(doc)
@@ -36,7 +36,7 @@ def _defaults() -> dict[str, dict[str, Any]]:
     return config_from_dict().values  # validating builds an LSH index: 0.1 s, once
 
 
-def _settings(manifest: dict[str, Any]):
+def _settings(manifest: dict[str, Any]) -> Config:
     """The run's settings; keys an older cleaner did not write take today's defaults."""
     saved = manifest.get("config") or {}
     known = _defaults()
@@ -70,7 +70,9 @@ def explain(run: Run, a_id: str, b_id: str) -> dict[str, Any]:
     cfg = _settings(run.manifest)
     a, b = (_signed(r, cfg) for r in rows)
     near_cfg, story_cfg = cfg["near"], cfg["story"]
-    near_sim = jaccard(a.features.near, b.features.near)
+    fa, fb = a.features, b.features
+    assert fa is not None and fb is not None  # Sign.process computed them
+    near_sim = jaccard(fa.near, fb.near)
     shared_shingles = sorted(shingles(a.text, near_cfg["word_ngram"], near_cfg["char_ngram"])
                              & shingles(b.text, near_cfg["word_ngram"], near_cfg["char_ngram"]))
     weigh = TermWeights(story_cfg)
@@ -82,7 +84,7 @@ def explain(run: Run, a_id: str, b_id: str) -> dict[str, Any]:
                                      story_cfg["outside_window_factor"])
     story_sim = similarity(ta, tb) * factor  # as clustering scores the pair
     tiers = {
-        "exact": {"same": a.features.exact == b.features.exact,
+        "exact": {"same": fa.exact == fb.exact,
                   "rule": "same words in the same order, ignoring case, punctuation and spacing"},
         "near": {"similarity": round(near_sim, 4), "threshold": near_cfg["threshold"],
                  "passes": near_sim >= near_cfg["threshold"],
@@ -113,11 +115,13 @@ def explain(run: Run, a_id: str, b_id: str) -> dict[str, Any]:
             "tiers": tiers, "verdict": _verdict(merged, tiers, where, a_id, b_id)}
 
 
-def _verdict(merged: bool, tiers: dict, where: list, a_id: str, b_id: str) -> str:
+def _verdict(merged: bool, tiers: dict[str, dict[str, Any]], where: list[dict[str, Any] | None], a_id: str,
+             b_id: str) -> str:
     near, story = tiers["near"], tiers["story"]
     if merged:
-        rel = {w["relation"] for w in where} - {"canonical"}
-        return (f"merged into {where[0]['record_id']} (canonical {where[0]['canonical_id']}; "
+        both = [w for w in where if w is not None]  # merged: both are members of one record
+        rel = {w["relation"] for w in both} - {"canonical"}
+        return (f"merged into {both[0]['record_id']} (canonical {both[0]['canonical_id']}; "
                 f"relation{'s' if len(rel) > 1 else ''}: {', '.join(sorted(rel)) or 'canonical'})")
     if tiers["exact"]["same"]:
         return "same words, yet in different records: this should not happen; please report it"

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import date
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from cleaner.core.config import open_regular
-from cleaner.store.output import DOCUMENTS, MANIFEST, RECORDS
+from cleaner.store.outdir import DOCUMENTS, MANIFEST, RECORDS
 from cleaner.inspect.report import SIZE_BINS, reason_kind, size_bin
 
 
@@ -40,7 +40,7 @@ _MEMBER = {"id": _STR, "source": _STR, "relation": _STR, "similarity": _NUM, "re
 _COUNTS = ("inputs", "kept", "duplicates", "rejected", "records")
 
 
-def _problem(row: Any, schema: dict[str, tuple]) -> str | None:
+def _problem(row: Any, schema: Mapping[str, tuple[type, ...]]) -> str | None:
     """What in `row` differs from what cleaner writes, or None."""
     if not isinstance(row, dict):
         return f"is a JSON {type(row).__name__}, not an object"

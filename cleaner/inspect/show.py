@@ -4,35 +4,42 @@ them. Never Python's None: what is unknown says so."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 
-def render_marked(lines: list[str], doc) -> list[str]:
+if TYPE_CHECKING:
+    from cleaner.core.document import Document
+
+# The rows shown are documents.jsonl and records.jsonl rows as parsed JSON: dict[str, Any].
+
+
+def render_marked(lines: list[str], doc: Document) -> list[str]:
     """The extracted text line by line: kept lines indented, removed ones marked with their rule."""
     from cleaner.stages.extract import EXTRACTION_RULE  # here, not at the top: it loads trafilatura
 
-    by_line: dict[int, dict] = {}
+    by_line: dict[int, dict[str, Any]] = {}
     for entry in doc.removed:
         if entry["rule"] != EXTRACTION_RULE:
             by_line.setdefault(entry["line_no"], entry)
     out = []
     for n, line in enumerate(lines, 1):
-        entry = by_line.get(n)
-        if entry is None:
+        removal = by_line.get(n)
+        if removal is None:
             out.append(f"  {line}")
-        elif entry.get("action") == "metadata":
-            out.append(f"~ {line}    <- {entry['rule']}: {entry['text']!r} moved to {entry['field']}")
+        elif removal.get("action") == "metadata":
+            out.append(f"~ {line}    <- {removal['rule']}: {removal['text']!r} moved to {removal['field']}")
         else:
-            out.append(f"- {line}    <- {entry['rule']}")
+            out.append(f"- {line}    <- {removal['rule']}")
     return out
 
 
-def table(rows: list[tuple], head: tuple) -> list[str]:
+def table(rows: list[tuple[object, ...]], head: tuple[str, ...]) -> list[str]:
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))] + [fmt.format(*map(str, r)) for r in rows]
     return [line.rstrip() for line in lines]
 
 
-def show_document(row: dict) -> list[str]:
+def show_document(row: dict[str, Any]) -> list[str]:
     out = [f"document {row['id']}  ({row['source']}{', line ' + str(row['line']) if row.get('line') else ''})",
            f"  status:   {row['status']}" + (f" ({row['error']})" if row["error"] else ""),
            f"  record:   {row['record_id'] or '-'}",
@@ -52,7 +59,7 @@ def show_document(row: dict) -> list[str]:
     return out
 
 
-def show_record(row: dict) -> list[str]:
+def show_record(row: dict[str, Any]) -> list[str]:
     out = [f"record {row['record_id']}: {row['size']} member(s), lang {row['lang'] or 'unknown'}, "
            f"date {row['date'] or 'unknown'}",
            f"  title:     {row['title'] or '(no title)'}", f"  canonical: {row['canonical_id']}: {row['why']}", "", "members:"]
@@ -70,7 +77,7 @@ def show_record(row: dict) -> list[str]:
     return out
 
 
-def show_summary(summary: dict) -> list[str]:
+def show_summary(summary: dict[str, Any]) -> list[str]:
     """`cleaner report`: a finished run's counts, then one table per section that has rows."""
     c = summary["counts"]
     out = [f"run of {summary['input']}: {c['inputs']} inputs, {c['kept']} kept, {c['duplicates']} duplicates, "

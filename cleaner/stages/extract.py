@@ -9,6 +9,7 @@ import unicodedata
 from collections import Counter
 import warnings
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from cleaner.core.dates import normalise_date
 from cleaner.core.document import Document
@@ -81,7 +82,11 @@ class Block:
     link_density: float  # share of the text inside links
 
 
-def _own_text(el, parts: list[str], in_link: bool, counts: list[int]) -> None:
+# An element of a page parsed by lxml (through trafilatura); lxml ships no type information.
+HtmlTree = Any
+
+
+def _own_text(el: HtmlTree, parts: list[str], in_link: bool, counts: list[int]) -> None:
     """Text of `el` that no nested block owns; counts[0] += characters inside links."""
     def add(text: str | None, linked: bool) -> None:
         if text:
@@ -96,7 +101,7 @@ def _own_text(el, parts: list[str], in_link: bool, counts: list[int]) -> None:
         add(child.tail, in_link)
 
 
-def page_blocks(page) -> list[Block]:
+def page_blocks(page: str | HtmlTree) -> list[Block]:
     """Every block of visible text on the page (text owned by no nested block), in order.
     `page` is HTML, or its tree as trafilatura's `load_html` parses it; a tree is stripped of
     scripts and the like, so pass it after extraction (which works on its own copy)."""
@@ -128,7 +133,7 @@ def _grams(words: list[str], n: int = 4) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
-def dropped_blocks(blocks: list[Block], kept: str) -> list[dict]:
+def dropped_blocks(blocks: list[Block], kept: str) -> list[dict[str, Any]]:
     """The page's text blocks that extraction left out, for the audit trail.
 
     trafilatura decides what the main content is but does not say what it dropped; this
@@ -208,6 +213,14 @@ def strip_tags(html: str) -> str:
     return unicodedata.normalize("NFC", "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip()))
 
 
+class _Options(TypedDict):
+    """trafilatura's extraction settings that the configuration's [extract] sets."""
+
+    favor_precision: bool
+    include_tables: bool
+    include_comments: bool
+
+
 class Extract(Stage):
     """HTML -> text (paragraphs one per line), title, date, url and site name."""
 
@@ -215,8 +228,8 @@ class Extract(Stage):
 
     def __init__(self, favor_precision: bool = False, include_tables: bool = True,
                  include_comments: bool = False):
-        self.options = dict(favor_precision=favor_precision, include_tables=include_tables,
-                            include_comments=include_comments)
+        self.options = _Options(favor_precision=favor_precision, include_tables=include_tables,
+                                include_comments=include_comments)
 
     def process(self, doc: Document) -> Document:
         if doc.html is None:

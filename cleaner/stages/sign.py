@@ -5,6 +5,9 @@ Clustering then needs only these (never the texts), so it can run on signatures 
 
 from __future__ import annotations
 
+import numpy as np
+
+from cleaner.core.config import Config
 from cleaner.core.document import Document
 from cleaner.core.features import Features
 from cleaner.dedup.credits import credited_names
@@ -25,7 +28,7 @@ class Sign(Stage):
         self.lead_words = lead_words
 
     @classmethod
-    def from_config(cls, cfg) -> "Sign":
+    def from_config(cls, cfg: Config) -> "Sign":
         near, mh = cfg["near"], cfg["minhash"]
         return cls(near["word_ngram"], near["char_ngram"], mh["num_perm"], mh["seed"], cfg["story"]["lead_words"])
 
@@ -33,15 +36,15 @@ class Sign(Stage):
         token_hashes("")  # builds the word-character table (~0.2 s)
         calendar_words()  # month and weekday names (cleaner/core/calendar.json)
 
-    def near_shingles(self, text: str, values=None, unspaced: bool | None = None):
+    def near_shingles(self, text: str, values: np.ndarray | None = None, unspaced: bool | None = None) -> np.ndarray:
         """`Features.near` of a text (a state recomputes a canonical's instead of keeping it)."""
         return shingle_set(text, self.word_ngram, self.char_ngram, values, unspaced)
 
-    def near_signature(self, near):
+    def near_signature(self, near: np.ndarray) -> np.ndarray:
         """`Features.near_mh` of `Features.near`."""
         return minhash_values(near, self.num_perm, self.seed)
 
-    def story_signature(self, terms):
+    def story_signature(self, terms: list[str]) -> np.ndarray:
         """`Features.story_mh` of salient terms."""
         return minhash_values(unique_sorted(low32(string_hashes(terms))), self.num_perm, self.seed)
 

@@ -19,6 +19,7 @@ import posixpath
 from array import array
 from collections import Counter
 from urllib.parse import urlsplit
+from typing import Collection
 
 import numpy as np
 
@@ -87,7 +88,7 @@ class Templates:
             return
         self.observe_source(source_key(doc), keys)
 
-    def observe_source(self, source: str, keys) -> None:
+    def observe_source(self, source: str, keys: Collection[int]) -> None:
         """Count a document of `source` with its line keys (a list, or an array of uint64:
         where a cluster's worker reads them back from the spool, exec/dask_corpus.py)."""
         sid = self._sources.setdefault(source, len(self._sources))
@@ -136,8 +137,10 @@ class Templates:
         source = source_key(doc)
         lines = doc.text.split("\n")
         numbers = doc.line_no or list(range(1, len(lines) + 1))
-        found = {i: self.table.get(_line_key(source, line)) for i, line in enumerate(lines) if line.strip()}
-        hits = [i for i, seen in found.items() if seen is not None]
+        # line -> (docs printing it, docs of the source), for the template lines
+        found = {i: seen for i, line in enumerate(lines)
+                 if line.strip() and (seen := self.table.get(_line_key(source, line))) is not None}
+        hits = list(found)
         if not hits:
             return doc
         total = sum(len(line.strip()) for line in lines) or 1

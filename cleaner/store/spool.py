@@ -115,7 +115,7 @@ class _Segment:
             os.ftruncate(fd, end)
             raise
 
-    def put(self, blob: bytes, parts: bytes, entry: tuple | None) -> tuple[int, int, int]:
+    def put(self, blob: bytes, parts: bytes, entry: tuple[str | None, Document] | None) -> tuple[int, int, int]:
         ref = (self.id, self.docs_end, self.docs_end + FRAME_LENGTH.size + 1 + len(blob))
         data = _frame(blob, b"D") + _frame(parts, b"J")
         if entry is not None:
@@ -176,7 +176,8 @@ class Spool:
         remove_orphans(folder)
         # The owner's pid in the name: a run killed by SIGKILL cannot clean up, so the next
         # run removes the spools whose owner is gone.
-        self._dir = tempfile.TemporaryDirectory(prefix=f"{_PREFIX}{os.getpid()}-", dir=folder)
+        self._dir: tempfile.TemporaryDirectory[str] | None = tempfile.TemporaryDirectory(
+            prefix=f"{_PREFIX}{os.getpid()}-", dir=folder)
         self._setup(Path(self._dir.name))
 
     def _setup(self, folder: Path) -> None:
@@ -185,10 +186,10 @@ class Spool:
         self._segment_pid = 0
         self._readers: dict[tuple[int, str], int] = {}
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Path]:
         return {"folder": self.folder}
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Path]) -> None:
         self._dir = None  # a worker's copy: the folder belongs to the process that made it
         self._setup(state["folder"])
 
@@ -197,7 +198,7 @@ class Spool:
             self._segment, self._segment_pid = _Segment(self.folder), os.getpid()
         return self._segment
 
-    def put(self, doc: Document, entry: tuple | None = None) -> tuple[int, int, int]:
+    def put(self, doc: Document, entry: tuple[str | None, Document] | None = None) -> tuple[int, int, int]:
         """Append a processed document (without its hand-offs: Document.without_hand_offs) with its encoded row parts
         (Document.json_parts) and, in a checkpoint, its entry (input key, slim copy);
         returns the reference `get` and `get_parts` take."""
@@ -226,11 +227,13 @@ class Spool:
 
     def get(self, ref: tuple[int, int, int]) -> Document:
         """The document as stored; without features or bookkeeping (line_no kept for template removal)."""
-        return pickle.loads(self._payload(ref[0], ref[1]))
+        doc: Document = pickle.loads(self._payload(ref[0], ref[1]))
+        return doc
 
     def get_parts(self, ref: tuple[int, int, int]) -> tuple[bytes, bytes, bytes]:
         """The document's encoded row parts (Document.json_parts), without unpickling it."""
-        return pickle.loads(self._payload(ref[0], ref[2]))
+        parts: tuple[bytes, bytes, bytes] = pickle.loads(self._payload(ref[0], ref[2]))
+        return parts
 
     def get_array(self, ref: tuple[int, int, int]) -> np.ndarray:
         segment, offset, count = ref
@@ -252,5 +255,5 @@ class Spool:
     def __enter__(self) -> Spool:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -5,13 +5,15 @@ removal, move to metadata and overruled tag is written into the document's audit
 
 from __future__ import annotations
 
+from typing import Any
+
 from cleaner.core.dates import normalise_date
 from cleaner.core.document import Document
 from cleaner.core.text import word_count
 from cleaner.stages.boilerplate.rules import is_sentence
 from cleaner.stages.boilerplate.tag import Tag
 
-def _entry(tag: Tag, text: str, **extra) -> dict:
+def _entry(tag: Tag, text: str, **extra: Any) -> dict[str, Any]:
     return {"rule": tag.rule.id, "category": tag.rule.category, "line_no": tag.line + 1,
             "text": text, **({"note": tag.note} if tag.note else {}), **extra}
 
@@ -22,6 +24,7 @@ def _protected(line: str, min_words: int) -> bool:
 
 def _set_metadata(doc: Document, tag: Tag, value: str) -> None:
     field = tag.rule.meta_field
+    assert field is not None  # a metadata rule names its field (rules.py)
     if field == "date":
         parsed = normalise_date(value)
         if parsed is None:  # a date a calendar does not have stays out of the date field
@@ -90,17 +93,19 @@ def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: 
 
     kept: list[tuple[int, str]] = []
     for i, line in enumerate(lines):
-        tag = chosen.get(i)
-        if tag is None:
+        line_tag = chosen.get(i)
+        if line_tag is None:
             kept.append((i + 1, line))
-        elif tag.rule.action == "drop":
-            doc.removed.append(_entry(tag, line.strip(), action="drop"))
+        elif line_tag.rule.action == "drop":
+            doc.removed.append(_entry(line_tag, line.strip(), action="drop"))
         else:  # metadata: the prefix moves to a field, the rest of the line stays
-            match = tag.match or tag.rule.regex.search(line)
+            regex = line_tag.rule.regex
+            match = line_tag.match or (regex.search(line) if regex is not None else None)
+            assert match is not None  # a metadata rule's regex matched the line it tagged (rules.py)
             value = match.group("value").strip()
-            _set_metadata(doc, tag, value)
-            doc.removed.append(_entry(tag, line[: match.end()].strip(), action="metadata",
-                                      field=tag.rule.meta_field, value=value))
+            _set_metadata(doc, line_tag, value)
+            doc.removed.append(_entry(line_tag, line[: match.end()].strip(), action="metadata",
+                                      field=line_tag.rule.meta_field, value=value))
             rest = line[match.end():]
             if rest.strip():
                 kept.append((i + 1, rest))

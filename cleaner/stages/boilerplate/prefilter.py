@@ -45,14 +45,18 @@ are exactly those of asking every rule (tests/test_prefilter.py compares the two
 
 from __future__ import annotations
 
+import enum
 import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
-from re import _constants as C  # the parser's opcodes
-from re import _parser
+# Private modules typeshed has no stubs for (their values are Any to mypy).
+from re import _constants as C  # type: ignore[attr-defined]  # the parser's opcodes
+from re import _parser  # type: ignore[attr-defined]
+from typing import Any, Final, Iterable, Literal, Sequence
 
+from cleaner.stages.boilerplate.regex_check import Item
 from cleaner.stages.boilerplate.rules import _EDGE_PUNCT, Rule, fold
 
 _REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT)
@@ -79,6 +83,10 @@ _LINE_CHARS = 100  # a line of prose, for the expectations above
 _WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200b))) + \
     "\u2028\u2029\u202f\u205f\u3000"
 _EDGE_OR_SPACE = _EDGE_PUNCT + _WHITESPACE
+# A trie of probes: character -> subtree; "" marks the end of a probe.
+Trie = dict[str, "Trie"]
+# Which (line, rule) may hold only these `any` phrases (Prefilter.scan).
+Narrow = dict[tuple[int, int], tuple[str, ...]]
 
 
 def _longest(sets: list[frozenset[str]]) -> frozenset[str]:
@@ -86,7 +94,7 @@ def _longest(sets: list[frozenset[str]]) -> frozenset[str]:
     return max(sets, key=lambda s: (min(map(len, s)), -len(s), sorted(s)))
 
 
-def required_sets(items) -> list[frozenset[str]]:
+def required_sets(items: Iterable[Item]) -> list[frozenset[str]]:
     """Sets of literals such that every match of the parsed sequence `items` contains one
     literal of each set. Conservative: anything not understood requires nothing."""
     sets: list[frozenset[str]] = []
@@ -119,7 +127,7 @@ def required_sets(items) -> list[frozenset[str]]:
     return sets
 
 
-def regex_sets(pattern: re.Pattern) -> list[frozenset[str]]:
+def regex_sets(pattern: re.Pattern[str]) -> list[frozenset[str]]:
     return required_sets(_parser.parse(pattern.pattern, pattern.flags))
 
 
@@ -138,10 +146,11 @@ def expected(probe: str) -> float:
     share = 1.0
     for ch in probe:
         share *= _SHARES.get(ch, _RARE_SHARE)
-    return share * _LINE_CHARS * 5 ** (len(probe) - 1)
+    together: int = 5 ** (len(probe) - 1)
+    return share * _LINE_CHARS * together
 
 
-def _cost(probe: str) -> tuple:
+def _cost(probe: str) -> tuple[int, bool, bool, float, str]:
     # The longest; then one that starts with a rare character (the search tries probes only
     # where their first character is, so a common one costs a try at every place it occurs);
     # then the rarest.
@@ -160,7 +169,7 @@ def probe_for(text: str, kind: str) -> str | None:
     return min(pieces, key=_cost) if pieces else None
 
 
-def _trie_pattern(probes: list[str]) -> re.Pattern | None:
+def _trie_pattern(probes: list[str]) -> re.Pattern[str] | None:
     """One pattern matching any of `probes` at a position, the longest where several do
     (the others matching there are its prefixes)."""
     return re.compile(trie_source(probes)) if probes else None
@@ -169,14 +178,14 @@ def _trie_pattern(probes: list[str]) -> re.Pattern | None:
 def trie_source(probes: list[str]) -> str:
     """`probes` as one alternation, common prefixes factored out (it matches at a position
     where one of them does, whatever the flags around it)."""
-    trie: dict = {}
+    trie: Trie = {}
     for probe in probes:
         node = trie
         for ch in probe:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def emit(node: dict) -> str:
+    def emit(node: Trie) -> str:
         # The most common characters first: where a line has one, it is found after few tries.
         order = sorted((ch for ch in node if ch), key=lambda ch: (-_SHARES.get(ch, 0), ch))
         alts = [re.escape(ch) + emit(node[ch]) for ch in order]
@@ -196,7 +205,7 @@ _SKIP_CLASSES = {(C.IN, ((C.CATEGORY, C.CATEGORY_NOT_WORD),)): r"[^\w\n]",
                  (C.IN, ((C.CATEGORY, C.CATEGORY_SPACE),)): r"[^\S\n]"}
 
 
-def _skip_item(item) -> str | None:
+def _skip_item(item: Item) -> str | None:
     op, av = item
     if op not in _REPEATS or av[0] != 0 or len(av[2]) != 1:
         return None
@@ -210,12 +219,18 @@ def _skip_item(item) -> str | None:
     return None
 
 
-# Stands for "a decimal digit" (\d: str.isdecimal) among the texts a regex starts with.
-DIGIT = ("digit",)
+class _Digit(enum.Enum):
+    DIGIT = "digit"
+
+
+# Stands for "a decimal digit" (\d: str.isdecimal) among the texts a regex starts with
+# (an enum member, so that `is DIGIT` tells it from the texts to mypy too).
+DIGIT: Final = _Digit.DIGIT
+Lead = str | Literal[_Digit.DIGIT]  # a text a match starts with, or DIGIT
 _DIGIT_ITEM = (C.IN, [(C.CATEGORY, C.CATEGORY_DIGIT)])
 
 
-def _leads(items) -> set | None:
+def _leads(items: Sequence[Item]) -> set[Lead] | None:
     """The literal texts (or DIGIT) one of which starts every match of `items`; None if
     unknown."""
     if not items:
@@ -233,7 +248,7 @@ def _leads(items) -> set | None:
     if op == C.SUBPATTERN and not av[1] and not av[2]:
         return _leads(list(av[3]))
     if op == C.BRANCH:
-        out: set[str] = set()
+        out: set[Lead] = set()
         for branch in av[1]:
             sub = _leads(list(branch))
             if not sub:
@@ -243,7 +258,7 @@ def _leads(items) -> set | None:
     return None
 
 
-def line_leads(pattern: re.Pattern) -> tuple[str, frozenset[str]] | None:
+def line_leads(pattern: re.Pattern[str]) -> tuple[str, frozenset[Lead]] | None:
     r"""For a regex `^`, then characters it may skip (`\W*`, `\s*+`, `\(?`), then one of
     some literal texts: the skipped characters (as a class) and the texts. Every match then
     has one of the texts right after the line's first run of skippable characters (the
@@ -255,8 +270,8 @@ def line_leads(pattern: re.Pattern) -> tuple[str, frozenset[str]] | None:
         return None
     skips = []
     k = 1
-    while k < len(items) and _skip_item(items[k]) is not None:
-        skips.append(_skip_item(items[k]))
+    while k < len(items) and (skipped := _skip_item(items[k])) is not None:
+        skips.append(skipped)
         k += 1
     leads = _leads(items[k:])
     if not leads or "" in leads:
@@ -274,6 +289,7 @@ class Gate:
     literals: frozenset[str] = frozenset()  # equals: the entries; lead: the texts
     skip: str = ""  # lead: the characters skipped before them, as a pattern
     flags: str = ""  # lead: "i" when the texts are matched ignoring case
+    digit: bool = False  # lead: a decimal digit may start a match too (DIGIT was a lead)
     # probes: a line passes when it holds one probe of each set
     probes: tuple[frozenset[str], ...] = ()
     phrase: bool = False  # probes from folded phrases (valid on lines NFKC leaves as they are)
@@ -288,7 +304,8 @@ def gate_for(rule: Rule) -> Gate | None:
     if rule.regex is not None:
         leads = line_leads(rule.regex)
         if leads is not None:
-            return Gate("lead", leads[1], leads[0], "i" if rule.regex.flags & re.IGNORECASE else "")
+            return Gate("lead", frozenset(x for x in leads[1] if x is not DIGIT), leads[0],
+                        "i" if rule.regex.flags & re.IGNORECASE else "", digit=DIGIT in leads[1])
     if rule.any or rule.all:
         sets = ([frozenset(rule.any)] if rule.any else []) + [frozenset([p]) for p in rule.all]
         kind = "phrase"
@@ -297,10 +314,11 @@ def gate_for(rule: Rule) -> Gate | None:
         kind = "regex"
     else:
         return None
-    options = []
+    options: list[tuple[tuple[bool, float], list[str], frozenset[str]]] = []
     for literals in sets:
-        probes = frozenset(probe_for(x, kind) for x in literals)
-        if None not in probes:
+        found = frozenset(probe_for(x, kind) for x in literals)
+        probes = frozenset(p for p in found if p is not None)
+        if len(probes) == len(found):  # no literal without a probe
             # Short probes of common characters are found far more often than estimated.
             weak = any(len(p) < 3 and any(_SHARES.get(c, 0) > _RARE_SHARE for c in p) for p in probes)
             options.append(((weak, sum(map(expected, probes))), sorted(probes), probes))
@@ -320,13 +338,14 @@ class Prefilter:
         self.rules = list(rules)
         self.gates: list[Gate | None] = [gate_for(r) for r in self.rules]
         line_rules = [k for k, r in enumerate(self.rules) if r.structural is None]
-        kinds = {k: self.gates[k].kind if self.gates[k] else None for k in line_rules}
+        gates = {k: g for k in line_rules if (g := self.gates[k]) is not None}  # the gated line rules'
+        kinds = {k: gates[k].kind if k in gates else None for k in line_rules}
         self.ungated = [k for k in line_rules if kinds[k] is None]
-        self.phrase_rules = [k for k in line_rules if kinds[k] == "probes" and self.gates[k].phrase]
+        self.phrase_rules = [k for k in line_rules if kinds[k] == "probes" and gates[k].phrase]
         self.equals_rules = [k for k in line_rules if kinds[k] == "equals"]
         self.by_equals: dict[str, list[int]] = {}
         for k in self.equals_rules:
-            for key in sorted(self.gates[k].literals):
+            for key in sorted(gates[k].literals):
                 self.by_equals.setdefault(key, []).append(k)
         # Rules whose matches start right after a line's first run of skippable characters,
         # by what they skip: one pattern each, "\n", the skip, then one of the rules' texts
@@ -334,8 +353,8 @@ class Prefilter:
         groups: dict[str, list[int]] = {}
         for k in line_rules:
             if kinds[k] == "lead":
-                groups.setdefault(self.gates[k].skip, []).append(k)
-        self.leads: list[tuple[re.Pattern, list[int]]] = []
+                groups.setdefault(gates[k].skip, []).append(k)
+        self.leads: list[tuple[re.Pattern[str], list[int]]] = []
         for skip, ks in sorted(groups.items()):
             # The rules' texts, by flags, each set as one trie; first a lookahead for the
             # texts' first characters (with the texts' flags), so that the tries are only
@@ -343,9 +362,9 @@ class Prefilter:
             texts: dict[str, set[str]] = {"": set(), "i": set()}
             digit = False
             for k in ks:
-                gate = self.gates[k]
-                texts[gate.flags].update(x for x in gate.literals if x is not DIGIT)
-                digit = digit or DIGIT in gate.literals
+                gate = gates[k]
+                texts[gate.flags].update(gate.literals)
+                digit = digit or gate.digit
             alts = [f"(?{flags}:" + trie_source(sorted(texts[flags])) + ")" for flags in ("", "i") if texts[flags]]
             ahead = [f"(?{flags}:[" + "".join(map(re.escape, sorted({x[0] for x in texts[flags]}))) + "])"
                      for flags in ("", "i") if texts[flags]]
@@ -358,17 +377,18 @@ class Prefilter:
         firsts = sorted({_one_i(key.split(" ")[0]) for key in self.by_equals}, key=lambda x: (-len(x), x))
         self.equals_lead = (re.compile("\n[" + re.escape(_EDGE_OR_SPACE.replace("\n", "")) + "]*+(?:"
                                        + "|".join(map(re.escape, firsts)) + ")") if firsts else None)
-        # What tag_lines walks, in rule order: (index, rule, a regex and nothing else, gated)
-        self.plan = [(k, r, r.regex is not None and not (r.equals or r.any or r.all or r.none),
+        # What tag_lines walks, in rule order: (index, rule, its regex if it has nothing else
+        # (None otherwise), gated)
+        self.plan = [(k, r, None if r.equals or r.any or r.all or r.none else r.regex,
                       self.gates[k] is not None) for k, r in enumerate(self.rules)]
-        self.probe_sets = {k: self.gates[k].probes for k in line_rules if kinds[k] == "probes"}
+        self.probe_sets = {k: gates[k].probes for k in line_rules if kinds[k] == "probes"}
         probes = sorted({p for sets in self.probe_sets.values() for s in sets for p in s})
         # A match of a probe is also a match of every probe that starts it.
         self.by_match: dict[str, tuple[frozenset[str], frozenset[int]]] = {}
         for p in probes:
             starts = frozenset(q for q in probes if p.startswith(q))
-            ks = frozenset(k for k, sets in self.probe_sets.items() if any(s & starts for s in sets))
-            self.by_match[p] = (starts, ks)
+            holders = frozenset(k for k, sets in self.probe_sets.items() if any(s & starts for s in sets))
+            self.by_match[p] = (starts, holders)
         # A rule with `any` phrases whose probes are one of its gate's sets: on a line NFKC
         # leaves as it is, a phrase can only be in the line's fold if its probe was found, so
         # only those phrases need asking (the others cannot be there): probe -> phrases.
@@ -378,7 +398,7 @@ class Prefilter:
             for phrase in self.rules[k].any:
                 by_probe.setdefault(probe_for(phrase, "phrase"), []).append(phrase)
             if by_probe and None not in by_probe and frozenset(by_probe) in self.probe_sets[k]:
-                self.any_by_probe[k] = {q: tuple(ps) for q, ps in by_probe.items()}
+                self.any_by_probe[k] = {q: tuple(ps) for q, ps in by_probe.items() if q is not None}
         # One trie for probes starting with a rarer character (the search stops at each of
         # those characters); one for each common first character, whose search goes from
         # one occurrence of it to the next: far cheaper than stopping at every one in one trie.
@@ -390,14 +410,14 @@ class Prefilter:
         self.patterns = [t for t in [_trie_pattern(rare)] + [_trie_pattern(ps) for _, ps in sorted(common.items())]
                          if t is not None]
 
-    def scan(self, lines: list[str], which: list[int]) -> tuple[dict[int, list[int]], dict[int, str], dict]:
+    def scan(self, lines: list[str], which: list[int]) -> tuple[dict[int, list[int]], dict[int, str], Narrow]:
         """For the lines `which` (indexes into `lines`, ascending): each gated rule's lines that
         pass its gate, in order (ungated rules, not listed, see every line), the folds it
         had to compute on the way (line -> fold(line)), and for (line, rule) of the rules of
         `any_by_probe`: the only `any` phrases that can be in the line's fold."""
         passed: dict[int, set[int]] = {}
         folds: dict[int, str] = {}
-        narrow: dict[tuple[int, int], tuple[str, ...]] = {}
+        narrow: Narrow = {}
         text = "\n".join(lines)
         if text.count("\n") != len(lines) - 1:  # lines are found in the text joined by line breaks
             return self._line_by_line(lines, which)
@@ -406,11 +426,11 @@ class Prefilter:
         cased = joined.split("\n")  # searched() of each line: it neither adds nor drops a line break
         if self.patterns:
             found: dict[int, set[str]] = {}
-            offsets = None
+            offsets: list[int] = []  # computed once a probe is found
             for pattern in self.patterns:
                 search = pattern.search
                 m = search(joined)
-                if m is not None and offsets is None:
+                if m is not None and not offsets:
                     offsets = list(accumulate((len(c) + 1 for c in cased), initial=0))
                 while m is not None:
                     found.setdefault(bisect_right(offsets, m.start()) - 1, set()).add(m.group())
@@ -432,11 +452,11 @@ class Prefilter:
                     narrow[i, k] = tuple(ph for q in seen if q in by_probe for ph in by_probe[q])
         starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
         lined = "\n" + text
-        for pattern, ks in self.leads:
+        for pattern, lead_rules in self.leads:
             for m in pattern.finditer(lined):
                 i = bisect_right(starts, m.start()) - 1
                 if i in eligible:
-                    passed.setdefault(i, set()).update(ks)
+                    passed.setdefault(i, set()).update(lead_rules)
         if self.equals_rules or self.phrase_rules:
             maybe: set[int] = set()
             if unicodedata.is_normalized("NFKC", text):
@@ -456,20 +476,20 @@ class Prefilter:
             if self.equals_rules:
                 for i in sorted(maybe & eligible):
                     folds[i] = fold(lines[i])
-                    ks = self.by_equals.get(folds[i].strip(_EDGE_PUNCT))
-                    if ks:
-                        passed.setdefault(i, set()).update(ks)
+                    equal_rules = self.by_equals.get(folds[i].strip(_EDGE_PUNCT))
+                    if equal_rules:
+                        passed.setdefault(i, set()).update(equal_rules)
         gated: dict[int, list[int]] = {}
         for i in sorted(passed):
             for k in passed[i]:
                 gated.setdefault(k, []).append(i)
         return gated, folds, narrow
 
-    def _line_by_line(self, lines: list[str], which: list[int]) -> tuple[dict[int, list[int]], dict[int, str], dict]:
+    def _line_by_line(self, lines: list[str], which: list[int]) -> tuple[dict[int, list[int]], dict[int, str], Narrow]:
         """scan() for lines of which some hold a line break: those reach every gated rule."""
         gated: dict[int, list[int]] = {}
         folds: dict[int, str] = {}
-        narrow: dict[tuple[int, int], tuple[str, ...]] = {}
+        narrow: Narrow = {}
         every = sorted(k for k, g in enumerate(self.gates) if g is not None)
         for i in which:
             if "\n" in lines[i]:
@@ -488,7 +508,7 @@ class Prefilter:
         gated, _, _ = self.scan([line], [0])
         return sorted(gated)
 
-    def describe(self) -> list[dict]:
+    def describe(self) -> list[dict[str, Any]]:
         """Each rule's gate, for benches and tests."""
         rows = []
         for rule, gate in zip(self.rules, self.gates):

@@ -25,19 +25,24 @@ what the shapes above need in practice.
 from __future__ import annotations
 
 import re
-from re import _compiler, _parser
-from re import _constants as C  # the parser's opcodes
+# Private modules typeshed has no stubs for (their values are Any to mypy).
+from re import _compiler, _parser  # type: ignore[attr-defined]
+from re import _constants as C  # type: ignore[attr-defined]  # the parser's opcodes
+from typing import Any, Callable, Iterable, Sequence
 
 LARGE = 10  # a repeat allowed more than this many times counts as unbounded
 _SAMPLE = "".join(map(chr, range(0x300))) + "\u2000\u2003\u200b\u3000：；（）。！？，图片热线фотоФотолінія"
 _REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT)
 _CHAR_OPS = (C.LITERAL, C.NOT_LITERAL, C.IN, C.ANY)
+# One (opcode, argument) of a pattern parsed by re's parser; the argument's shape depends
+# on the opcode (a code point, a (lo, hi, body) repeat, a group's (..., body), ...).
+Item = tuple[Any, Any]
 
 
-_CHARS: dict[tuple, frozenset[str]] = {}
+_CHARS: dict[tuple[Any, str, bool], frozenset[str]] = {}
 
 
-def _chars(op, av, fold: bool) -> frozenset[str]:
+def _chars(op: Any, av: Any, fold: bool) -> frozenset[str]:
     """The sample characters one character-matching item can match: the item compiled on
     its own, run over the sample (worked out once per item: rules repeat the same few)."""
     key = (op, repr(av), fold)
@@ -49,7 +54,7 @@ def _chars(op, av, fold: bool) -> frozenset[str]:
     return _CHARS[key]
 
 
-def _consumed(items, fold: bool) -> frozenset[str]:
+def _consumed(items: Iterable[Item], fold: bool) -> frozenset[str]:
     """Every character a sequence may consume anywhere."""
     out: set[str] = set()
     for op, av in items:
@@ -67,7 +72,7 @@ def _consumed(items, fold: bool) -> frozenset[str]:
     return frozenset(out)
 
 
-def _nullable(items) -> bool:
+def _nullable(items: Iterable[Item]) -> bool:
     for op, av in items:
         if op in _CHAR_OPS or op == C.GROUPREF:
             return False
@@ -82,13 +87,14 @@ def _nullable(items) -> bool:
     return True
 
 
-def _first(items, fold: bool) -> frozenset[str]:
+def _first(items: Iterable[Item], fold: bool) -> frozenset[str]:
     """Characters a match of the sequence can start with."""
     out: set[str] = set()
     for k, (op, av) in enumerate(items):
         if op in _CHAR_OPS:
             return frozenset(out | _chars(op, av, fold))
-        inner = {C.SUBPATTERN: lambda: [av[3]], C.ATOMIC_GROUP: lambda: [av], C.BRANCH: lambda: av[1]}.get(op)
+        inner: Callable[[], Any] | None = {C.SUBPATTERN: lambda: [av[3]], C.ATOMIC_GROUP: lambda: [av],
+                                           C.BRANCH: lambda: av[1]}.get(op)
         bodies = inner() if inner else ([av[2]] if op in _REPEATS else [])
         for body in bodies:
             out |= _first(body, fold)
@@ -97,7 +103,7 @@ def _first(items, fold: bool) -> frozenset[str]:
     return frozenset(out)
 
 
-def _tail(items, fold: bool) -> frozenset[str]:
+def _tail(items: Sequence[Item], fold: bool) -> frozenset[str]:
     """Characters the end of a match of the sequence can give back to what follows: those of
     every variable-length, backtracking repeat at its end (bounded or not)."""
     out: set[str] = set()
@@ -132,7 +138,8 @@ class _Walk:
         self.fold = fold
         self.problems: list[str] = []
 
-    def seq(self, items, pending: frozenset[str], atomic: bool = False, inside: bool = False) -> frozenset[str]:
+    def seq(self, items: Iterable[Item], pending: frozenset[str], atomic: bool = False,
+            inside: bool = False) -> frozenset[str]:
         """Walk a sequence; `pending` holds the characters an earlier backtracking unbounded
         repeat could still hand on to what comes next. Returns it after the sequence."""
         for op, av in items:
@@ -152,7 +159,7 @@ class _Walk:
                 pending = self._repeat(op, av, pending, atomic, inside)
         return pending
 
-    def _repeat(self, op, av, pending, atomic, inside):
+    def _repeat(self, op: Any, av: Any, pending: frozenset[str], atomic: bool, inside: bool) -> frozenset[str]:
         lo, hi, body = av
         backtracks = op != C.POSSESSIVE_REPEAT and not atomic
         if backtracks and any(o == C.GROUPREF for o, _ in body):
@@ -181,7 +188,7 @@ class _Walk:
         handed = chars if len(body) == 1 and body[0][0] in _CHAR_OPS else first
         return through | handed if backtracks else through
 
-    def _overlapping_branches(self, branches) -> None:
+    def _overlapping_branches(self, branches: Sequence[Sequence[Item]]) -> None:
         r"""Alternatives that can match the same text inside a repeat make the number of ways
         to split a line grow exponentially: (a|aa)*, (\w+|\d)*. Plain words ("van|von")
         only collide when one is a prefix of the other."""
@@ -189,8 +196,9 @@ class _Walk:
         words = [_literal(b, self.fold) for b in branches]
         for i in range(len(firsts)):
             for j in range(i + 1, len(firsts)):
-                if words[i] is not None and words[j] is not None:
-                    collide = words[i].startswith(words[j]) or words[j].startswith(words[i])
+                word_i, word_j = words[i], words[j]
+                if word_i is not None and word_j is not None:
+                    collide = word_i.startswith(word_j) or word_j.startswith(word_i)
                 else:
                     collide = bool(firsts[i] & firsts[j])
                 if collide:
@@ -198,7 +206,7 @@ class _Walk:
                     return
 
 
-def _literal(items, fold: bool) -> str | None:
+def _literal(items: Sequence[Item], fold: bool) -> str | None:
     """The text a sequence of plain characters matches (None if it is not one)."""
     if not all(op == C.LITERAL for op, _ in items):
         return None
@@ -206,7 +214,7 @@ def _literal(items, fold: bool) -> str | None:
     return text.casefold() if fold else text
 
 
-def backtracking_problem(pattern: re.Pattern) -> str | None:
+def backtracking_problem(pattern: re.Pattern[str]) -> str | None:
     """Why `pattern` can backtrack catastrophically, with a hint at the fix; None if it cannot
     (as far as these shapes go)."""
     parsed = _parser.parse(pattern.pattern, pattern.flags)

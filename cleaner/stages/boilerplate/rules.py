@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from cleaner.core.config import ConfigError, read_toml
 from cleaner.stages.boilerplate.regex_check import backtracking_problem
@@ -80,7 +80,7 @@ class Rule:
     all: list[str] = field(default_factory=list)
     none: list[str] = field(default_factory=list)
     equals: list[str] = field(default_factory=list)
-    regex: re.Pattern | None = None
+    regex: re.Pattern[str] | None = None
     position: str = "any"
     max_words: int = DEFAULT_MAX_WORDS
     min_words: int = 0
@@ -93,7 +93,7 @@ class Rule:
     examples: dict[str, list[str]] = field(default_factory=dict)
 
     def matches_line(self, line: str, words: int | None = None, folded: str | None = None,
-                     any_phrases: tuple[str, ...] | None = None) -> re.Match | bool:
+                     any_phrases: tuple[str, ...] | None = None) -> re.Match[str] | bool:
         """Does this line-rule tag `line`? (Structural rules look at neighbours instead.)
 
         `words` and `folded` (word_count and fold of the line) may be passed in, computed
@@ -118,7 +118,7 @@ class Rule:
         return True
 
 
-def _fail(path: Path, where: str, reason: str) -> None:
+def _fail(path: Path, where: str, reason: str) -> NoReturn:
     raise ConfigError(path, where, reason)
 
 

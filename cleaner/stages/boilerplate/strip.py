@@ -9,6 +9,7 @@ document, so the audit shows all of it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 from cleaner.core.document import Document
 from cleaner.core.stage import Stage
@@ -24,9 +25,9 @@ TITLE_MAX_WORDS = 25
 class StripBoilerplate(Stage):
     name = "boilerplate"
 
-    def __init__(self, rule_files: list[str | Path], protect_min_words: int = 40,
+    def __init__(self, rule_files: Iterable[str | Path], protect_min_words: int = 40,
                  max_removed_fraction: float = 0.5, headline_max_words: int = 16,
-                 budget: int = RULE_BUDGET_CHARS, certain_categories: list[str] = ("consent", "legal")):
+                 budget: int = RULE_BUDGET_CHARS, certain_categories: Iterable[str] = ("consent", "legal")):
         self.rules = load_rules([Path(p) for p in rule_files])
         self.prefilter = Prefilter(self.rules)  # which rules can match a line: derived from the rules
         self.protect_min_words = protect_min_words

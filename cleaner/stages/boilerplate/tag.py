@@ -30,7 +30,7 @@ class Tag:
     line: int  # 0-based index into the document's lines
     rule: Rule
     note: str | None = None
-    match: re.Match | None = None
+    match: re.Match[str] | None = None
     # Part of a run of separator+headline pairs: the run is the evidence, so decide's guards
     # (long sentence lines, max_removed_fraction) do not keep the line.
     in_run: bool = False
@@ -78,12 +78,13 @@ def _bullet_headlines(lines: list[str], filled: list[int], rule: Rule, headline_
         introduced = intro is not None and intro not in tagged and lines[intro].rstrip().endswith((":", "："))
         if len(run) >= rule.min_run and 2 * titles >= len(run) and not introduced:
             in_run.update((k, len(run)) for k in run)
-    tags = []
+    tags: list[Tag] = []
     for k, i in enumerate(filled):
         if bullet[k]:
             tags.append(Tag(i, rule, in_run=k in in_run))
             nxt = filled[k + 1] if k + 1 < len(filled) else None
             if k in in_run:
+                assert nxt is not None  # a pair's separator has a line after it
                 tags.append(Tag(nxt, rule, f"headline after bullet line {i + 1}, in a run of {in_run[k]} pairs",
                                 in_run=True))
             elif nxt is not None and is_headline_like(lines[nxt], headline_max_words):
@@ -111,7 +112,8 @@ def _headline_runs(lines: list[str], filled: list[int], rule: Rule, headline_max
                 and word_count(line.strip()) <= headline_max_words
                 and not _LIST_ITEM.match(line) and line.strip()[0].isupper())
 
-    tags, k = [], 1
+    tags: list[Tag] = []
+    k = 1
     while k < len(filled):
         if not fits(filled[k]):
             k += 1
@@ -133,7 +135,8 @@ def _link_dense(lines: list[str], filled: list[int], rule: Rule, density: dict[s
     A single linked line inside prose is usually the article's own subheading or call to
     action, so only runs of `min_run` or more count.
     """
-    tags, run = [], []
+    tags: list[Tag] = []
+    run: list[tuple[int, float]] = []
     for i in filled[1:] + [None]:  # the first line is the title, often a link to the page itself
         d = density.get(" ".join(lines[i].split()), 0.0) if i is not None else 0.0
         if i is not None and d >= rule.min_link_density and rule.min_words <= word_count(lines[i]) <= rule.max_words:
@@ -189,7 +192,7 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
     # and line -> fold(line), computed once, when needed
     gated, folds, narrow = prefilter.scan(lines, [i for i in filled if len(lines[i]) <= MAX_MATCH_CHARS])
     tags: list[Tag] = []
-    for k, rule, regex_only, gated_rule in prefilter.plan:
+    for k, rule, only_regex, gated_rule in prefilter.plan:
         if rule.structural == "bullet_headline":
             tags.extend(_bullet_headlines(lines, filled, rule, headline_max_words, {t.line for t in tags}))
             continue
@@ -212,7 +215,7 @@ def tag_lines(lines: list[str], rules: list[Rule], headline_max_words: int,
         # the word count and fold it would otherwise need (the answer is the same).
         for i in scope:
             line = lines[i]
-            if len(line) > MAX_MATCH_CHARS or (regex_only and rule.regex.search(line) is None):
+            if len(line) > MAX_MATCH_CHARS or (only_regex is not None and only_regex.search(line) is None):
                 continue
             words = word_count(line)
             if not rule.min_words <= words <= rule.max_words:  # most lines, most rules: no call

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from cleaner.core.document import Document
 from cleaner.core.stage import Stage
 from cleaner.core.text import LETTER
+
+if TYPE_CHECKING:  # langdetect has no type information: its classes are Any to mypy
+    from langdetect.detector_factory import DetectorFactory
+
+    from cleaner.stages.language.langdetect_fast import FastDetector
 
 # langdetect names the two Chinese scripts; records use ISO 639-1 like every other language.
 _CODES = {"zh-cn": "zh", "zh-tw": "zh"}
@@ -55,7 +61,7 @@ def script_language(sample: str, letters: int) -> tuple[str, str] | None:
 
 
 @lru_cache(maxsize=1)
-def _profiles():
+def _profiles() -> DetectorFactory:
     """langdetect's language profiles (~0.5 s, ~100 MB), read once per process: read-only
     tables every stage's factory shares (and the fast detector's caches key on them)."""
     from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
@@ -72,7 +78,7 @@ class DetectLanguage(Stage):
                  by_script: bool = True):
         self.sample_chars, self.min_chars, self.seed, self.trials = sample_chars, min_chars, seed, trials
         self.by_script = by_script  # off only to measure langdetect alone (bench/language_bench.py)
-        self._factory = None  # langdetect's DetectorFactory, loaded by setup()
+        self._factory: DetectorFactory | None = None  # loaded by setup()
 
     def setup(self) -> None:
         """This stage's own langdetect factory (not langdetect's module-wide one, whose
@@ -88,11 +94,11 @@ class DetectLanguage(Stage):
             factory.seed = self.seed
             self._factory = factory
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         # Sent to another process without the profiles: each loads its own in setup().
         return {**self.__dict__, "_factory": None}
 
-    def _detector(self, text: str):
+    def _detector(self, text: str) -> FastDetector:
         self.setup()
         detector = self.detector_class()(self._factory)
         detector.n_trial = self.trials  # langdetect's default is 7; see configs/default.toml
@@ -102,10 +108,11 @@ class DetectLanguage(Stage):
     def languages(self) -> list[str]:
         """The language codes langdetect knows (as it names them: zh-cn, zh-tw)."""
         self.setup()
+        assert self._factory is not None  # setup() loaded it
         return list(self._factory.get_lang_list())
 
     @staticmethod
-    def detector_class():
+    def detector_class() -> type[FastDetector]:
         from cleaner.stages.language.langdetect_fast import FastDetector
 
         return FastDetector

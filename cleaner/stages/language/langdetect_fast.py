@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from langdetect.detector import Detector
+from langdetect.detector import Detector  # langdetect has no type information: Any to mypy
 from langdetect.utils.ngram import NGram
 
 _SPACES = re.compile(" {2,}")
@@ -24,11 +24,11 @@ _LATIN = re.compile("[A-z]")  # langdetect's test: 'A' <= ch <= 'z'
 _NON_LATIN = re.compile("[\u0300-\U0010ffff]")
 
 
-class _Normalise(dict):
+class _Normalise(dict[int, str]):
     """str.translate table of NGram.normalize, filled on first sight of each character."""
 
     def __missing__(self, code: int) -> str:
-        value = NGram.normalize(chr(code))
+        value: str = NGram.normalize(chr(code))
         if len(self) < 100_000:  # hostile text could name every code point: bounded
             self[code] = value
         return value
@@ -41,7 +41,7 @@ _MAX_WORDS = 200_000  # ~40 MB at most: n-gram strings are shared with the profi
 _CANON: dict[int, dict[str, str]] = {}
 
 
-def _canonical(known: dict) -> dict[str, str]:
+def _canonical(known: dict[str, list[float]]) -> dict[str, str]:
     """The profile's n-grams, each mapped to itself: a membership test that also hands back
     one shared string object, so the word cache holds pointers, not copies."""
     canon = _CANON.get(id(known))
@@ -78,7 +78,12 @@ def _word_grams(word: str, canon: dict[str, str]) -> tuple[tuple[str, ...], int]
     return tuple(out), tail
 
 
-class FastDetector(Detector):
+class FastDetector(Detector):  # type: ignore[misc]  # langdetect's Detector: untyped
+    # Detector's attributes this class uses (declared for mypy; Detector sets them)
+    text: str
+    max_text_length: int
+    word_lang_prob_map: dict[str, list[float]]
+
     def append(self, text: str) -> None:
         text = self.URL_RE.sub(" ", text)
         text = self.MAIL_RE.sub(" ", text)
