@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from hostile_folder import EN
+from test_dask_engine import footer_feed
 
 pytest.importorskip("distributed", reason="the dask extra (pip install 'cleaner[dask]'); CI installs it")
 
@@ -31,7 +31,10 @@ import importlib, os, signal
 
 _module_name, _name = os.environ["FAULT_TARGET"].rsplit(".", 1)
 _module = importlib.import_module(_module_name)
+# A worker may run its preloads more than once (from the configuration and from its
+# nanny's arguments), into the same module: wrap the real function, never a wrapper.
 _real = getattr(_module, _name)
+_real = getattr(_real, "__wrapped__", _real)
 
 
 def _faulty(*args, **kwargs):
@@ -46,29 +49,14 @@ def _faulty(*args, **kwargs):
     return _real(*args, **kwargs)
 
 
-# Tasks name their function by module and name: a worker unpickling one finds this. A
-# worker may run its preloads more than once (from the configuration and from its nanny's
-# arguments): wrap once.
-if not getattr(_real, "fault_injected", False):
-    _faulty.fault_injected = True
-    setattr(_module, _name, _faulty)
+# Tasks name their function by module and name: a worker unpickling one finds this.
+_faulty.__wrapped__ = _real
+setattr(_module, _name, _faulty)
 '''
 
 
-def _feed(path, n: int = 240):
-    """Near copies (rotations of one sentence, each with its own item line) and two footers
-    one source repeats under most stories, so both cluster jobs have work: band keys shared
-    by many documents, and template lines to decide and apply."""
-    words = EN.split()
-    with path.open("w", encoding="utf-8") as fh:
-        for i in range(n):
-            text = " ".join(words[i % 9:] + words[:i % 9]) + f" Council item {i}, ward {i % 17}."
-            if i % 5:
-                text += "\nRead the evening digest from the Harbour Gazette every weekday"
-            if i % 3 == 0:
-                text += "\nSubscribe to our newsletter for more local council coverage and planning news"
-            fh.write(json.dumps({"id": f"f{i:03d}", "text": text}) + "\n")
-    return path
+def _feed(path):
+    return footer_feed(path, 240, prefix="f")
 
 
 def _cli(args, env=None, timeout=300):
@@ -155,11 +143,17 @@ def test_a_lost_scheduler_is_one_line(tmp_path):
             [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "2", "--nthreads", "1",
              "--host", "127.0.0.1", "--no-dashboard", "--preload", str(tmp_path / "fault_preload.py")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env))
+        # Both workers in before the run: on a loaded machine the run must not find the
+        # scheduler still busy with their start (its connect timeout is 10 s).
+        import distributed
+
+        with distributed.Client(address, timeout=120) as client:
+            client.wait_for_workers(2, timeout=120)
         out = tmp_path / "dask"
         proc = _cli([str(feed), "--out", str(out), "--engine", "dask", "--scheduler", address, "-q"],
                     env=env, timeout=180)
         err = proc.stderr.decode().strip()
-        assert (tmp_path / "fault.mark").exists(), "the group-by never ran: the scheduler was not killed there"
+        assert (tmp_path / "fault.mark").exists(), f"the group-by never ran, the scheduler was not killed there: {err}"
         assert proc.returncode == 2, err
         assert len(err.splitlines()) == 1 and "lost the Dask cluster" in err, err
         assert not (out / "documents.jsonl").exists()

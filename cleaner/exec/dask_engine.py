@@ -107,9 +107,11 @@ class DaskExecutor:
         distributed = _import_distributed()
         import logging
 
-        # Dask logs its own start and stop on stderr at INFO/WARNING, and a lost scheduler
-        # as tracebacks at ERROR (the client's reconnect, cancelled); cleaner's stderr
-        # carries cleaner's lines, and a lost cluster is one of them (`lost`).
+        # Dask logs its own start and stop on stderr at INFO/WARNING, and at ERROR, with
+        # tracebacks, a lost scheduler (the client's reconnect, cancelled) and, in a
+        # LocalCluster's workers, a dead worker's data they failed to fetch before Dask
+        # recomputed it. cleaner's stderr carries cleaner's lines: a lost cluster is one
+        # (`lost`), a task's own error comes back as an exception.
         for name in ("distributed", "distributed.worker", "distributed.scheduler", "distributed.nanny",
                      "distributed.client", "distributed.utils"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
@@ -121,7 +123,7 @@ class DaskExecutor:
             else:
                 self._cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                                          processes=True, host="127.0.0.1",
-                                                         dashboard_address=None, silence_logs=logging.ERROR,
+                                                         dashboard_address=None, silence_logs=logging.CRITICAL,
                                                          # The scheduler's HTTP routes on a free loopback port:
                                                          # by default it takes 8787 and, if another cluster holds
                                                          # it, warns on stderr in four lines.
