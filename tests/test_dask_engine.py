@@ -201,19 +201,28 @@ def test_dask_resume_continues_from_what_finished(tmp_path):
     assert not spool.exists()  # a finished run removes its checkpoint
 
 
-def test_dask_templates_are_decided_on_the_cluster(tmp_path):
-    """#17 point 3: a feed whose source repeats lines under most stories (two footers, one
-    long enough to flag a short story instead of being removed): the statistics merged on
-    the workers decide the same template lines, with local's bytes."""
+def footer_feed(path, n: int, prefix: str = "t"):
+    """n near copies (rotations of one sentence, each with its own item line) under two
+    footers one source repeats: 4 in 5 stories print one, 1 in 3 the other (long enough to
+    flag a short story instead of being removed). Work for both cluster jobs: band keys
+    many documents share, template lines to decide and apply."""
     words = EN.split()
-    with (tmp_path / "feed.jsonl").open("w", encoding="utf-8") as fh:
-        for i in range(300):
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
             text = " ".join(words[i % 9:] + words[:i % 9]) + f" Council item {i}, ward {i % 17}."
             if i % 5:
                 text += "\nRead the evening digest from the Harbour Gazette every weekday"
             if i % 3 == 0:
                 text += "\nSubscribe to our newsletter for more local council coverage and planning news"
-            fh.write(json.dumps({"id": f"t{i:03d}", "text": text}) + "\n")
+            fh.write(json.dumps({"id": f"{prefix}{i:03d}", "text": text}) + "\n")
+    return path
+
+
+def test_dask_templates_are_decided_on_the_cluster(tmp_path):
+    """#17 point 3: a feed whose source repeats lines under most stories (two footers, one
+    long enough to flag a short story instead of being removed): the statistics merged on
+    the workers decide the same template lines, with local's bytes."""
+    footer_feed(tmp_path / "feed.jsonl", 300)
     local = run_cli("run", str(tmp_path / "feed.jsonl"), "--out", str(tmp_path / "local"), "--workers", "2", "-q")
     dask = run_cli("run", str(tmp_path / "feed.jsonl"), "--out", str(tmp_path / "dask"), "--engine", "dask",
                    "--workers", "2", "-q")

@@ -15,9 +15,13 @@ the output is byte-identical. Groups come back sorted, whatever the partitioning
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from cleaner.core.config import Config
 from cleaner.core.document import Document
+from cleaner.core.protocols import DocStore
 from cleaner.dedup.bands import optimal_bands
 from cleaner.dedup.groups import GroupIndex
 
@@ -36,11 +40,13 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
-def _emit(store, items: list[tuple[int, object]], bands: int, rows: int, parts: int) -> list[np.ndarray]:
+def _emit(store: DocStore | None, items: list[tuple[int, object]], bands: int, rows: int,
+          parts: int) -> list[np.ndarray]:
     """On a worker: (band, key, position) rows of a slice, one array per partition."""
     if not items:
         return [np.zeros(0, dtype=_ROW) for _ in range(parts)]
-    signatures = np.stack([np.asarray(store.get_array(ref) if not isinstance(ref, np.ndarray) else ref)
+    # A reference into the store, or (local_candidates over a memory store) the array itself.
+    signatures = np.stack([ref if isinstance(ref, np.ndarray) else np.asarray(_store(store).get_array(ref))
                            for _, ref in items])
     keys = band_keys(signatures, bands, rows)
     rows_ = np.empty(keys.size, dtype=_ROW)
@@ -71,19 +77,36 @@ def _group(*pieces: np.ndarray) -> list[tuple[int, ...]]:
     return sorted({tuple(pos[a:b].tolist()) for a, b in zip(starts.tolist(), ends.tolist()) if b - a > 1})
 
 
-def _pick(parts: list, p: int):
+def _store(store: DocStore | None) -> DocStore:
+    if store is None:
+        raise ValueError("signatures given by reference need the store they are in")
+    return store
+
+
+def _pick(parts: list[np.ndarray], p: int) -> np.ndarray:
     return parts[p]
 
 
-def near_candidates(client, docs: list[Document], cfg, store, workers: int) -> GroupIndex:
+def _usable(docs: list[Document]) -> list[Document]:
+    """The documents the copy tier clusters: accepted, with features."""
+    return [d for d in docs if d.ok and d.features is not None]
+
+
+def _slice(usable: list[Document], at: int, size: int) -> list[tuple[int, object]]:
+    """(position, signature or its reference) for usable[at:at + size]."""
+    return [(pos, d.features.near_mh) for pos, d in enumerate(usable[at:at + size], start=at)
+            if d.features is not None]
+
+
+def near_candidates(client: Any, docs: list[Document], cfg: Config, store: DocStore,
+                    workers: int) -> GroupIndex:
     """A GroupIndex for `docs` (slim copies whose signatures are in `store`, a spool every
     worker reaches), from a map/reduce on the cluster."""
     bands, rows = optimal_bands(cfg["near"]["lsh_threshold"], cfg["minhash"]["num_perm"])
-    usable = [d for d in docs if d.ok and d.features is not None]
+    usable = _usable(docs)
     parts = max(1, 2 * workers)
     size = max(SLICE, -(-len(usable) // (TASKS * workers)))
-    mapped = [client.submit(_emit, store, [(pos, d.features.near_mh) for pos, d in
-                                           enumerate(usable[at:at + size], start=at)], bands, rows, parts, pure=False)
+    mapped = [client.submit(_emit, store, _slice(usable, at, size), bands, rows, parts, pure=False)
               for at in range(0, len(usable), size)]
     reduced = [client.submit(_group, *[client.submit(_pick, m, p, pure=False) for m in mapped], pure=False)
                for p in range(parts)]
@@ -93,12 +116,12 @@ def near_candidates(client, docs: list[Document], cfg, store, workers: int) -> G
     return GroupIndex(usable, sorted(groups))
 
 
-def local_candidates(docs: list[Document], cfg, store=None, parts: int = 3) -> GroupIndex:
+def local_candidates(docs: list[Document], cfg: Config, store: DocStore | None = None,
+                     parts: int = 3) -> GroupIndex:
     """The same map and reduce in this process (tests compare it with BandIndex)."""
     bands, rows = optimal_bands(cfg["near"]["lsh_threshold"], cfg["minhash"]["num_perm"])
-    usable = [d for d in docs if d.ok and d.features is not None]
-    mapped = [_emit(store, [(pos, d.features.near_mh) for pos, d in enumerate(usable[at:at + SLICE], start=at)],
-                    bands, rows, parts) for at in range(0, len(usable), SLICE)]
+    usable = _usable(docs)
+    mapped = [_emit(store, _slice(usable, at, SLICE), bands, rows, parts) for at in range(0, len(usable), SLICE)]
     groups: set[tuple[int, ...]] = set()
     for p in range(parts):
         groups.update(_group(*[m[p] for m in mapped]))

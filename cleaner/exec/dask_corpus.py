@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from typing import Any, Callable
 
 import numpy as np
 
 from cleaner.core.document import Document
+from cleaner.core.protocols import DocStore
 from cleaner.stages.templates import Templates, source_key
 
 SLICE = 4096  # documents per counting task (more when the corpus is large: TASKS)
@@ -33,18 +35,20 @@ FAN_IN = 2  # partial counts merged per task, level after level up the tree
 _ROW = np.dtype([("key", np.uint64), ("source", np.uint32)])
 
 
-def store_keys(keys: list[int], store) -> object | None:
+def store_keys(keys: list[int] | None, store: DocStore) -> object | None:
     """A document's template line keys (uint64) into the spool's arrays; their reference."""
     if not keys:
         return None
-    return store.put_arrays([np.asarray(keys, dtype=np.uint64).view(np.uint32)])[0]
+    ref: object = store.put_arrays([np.asarray(keys, dtype=np.uint64).view(np.uint32)])[0]
+    return ref
 
 
-def _read_keys(store, ref) -> np.ndarray:
+def _read_keys(store: DocStore, ref: object) -> np.ndarray:
     return np.zeros(0, dtype=np.uint64) if ref is None else np.asarray(store.get_array(ref)).view(np.uint64)
 
 
-def _observe(store, items: list[tuple[int, object]], parts: int) -> tuple[Counter, list[np.ndarray]]:
+def _observe(store: DocStore, items: list[tuple[int, object]], parts: int
+             ) -> tuple[Counter[int], list[np.ndarray]]:
     """On a worker, one slice ((source number, keys reference) a document): its documents
     per source, and its (key, source) rows split by partition, in document order."""
     per_source: Counter[int] = Counter()
@@ -61,20 +65,20 @@ def _observe(store, items: list[tuple[int, object]], parts: int) -> tuple[Counte
     return per_source, [rows[part == p] for p in range(parts)]
 
 
-def _pick(value, *path):
+def _pick(value: Any, *path: int) -> Any:
     for at in path:
         value = value[at]
     return value
 
 
-def _add_counts(*counts: Counter) -> Counter:
+def _add_counts(*counts: Counter[int]) -> Counter[int]:
     total: Counter[int] = Counter()
     for c in counts:
         total.update(c)
     return total
 
 
-def _decide_part(rule: Templates, per_source: Counter, *pieces: np.ndarray) -> dict[int, tuple[int, int]]:
+def _decide_part(rule: Templates, per_source: Counter[int], *pieces: np.ndarray) -> dict[int, tuple[int, int]]:
     """On a worker: the templates among one partition's keys. Pieces come in slice order,
     so a key's first row is its first in the corpus, as Templates.decide reads it."""
     rows = np.concatenate(pieces) if pieces else np.zeros(0, dtype=_ROW)
@@ -85,26 +89,27 @@ def _decide_part(rule: Templates, per_source: Counter, *pieces: np.ndarray) -> d
     return rule.templates_among(uniq.tolist(), counts.tolist(), docs)
 
 
-def _touched(store, table: dict, items: list[tuple[int, object]]) -> list[int]:
+def _touched(store: DocStore, table: dict[int, tuple[int, int]], items: list[tuple[int, object]]) -> list[int]:
     """On a worker: the positions of the slice's documents a line of the table is in."""
     return [pos for pos, ref in items if any(k in table for k in _read_keys(store, ref).tolist())]
 
 
-def _tree(client, level: list, fn) -> object:
+def _tree(client: Any, level: list[Any], fn: Callable[..., Any]) -> Any:
     """One future: `level` reduced by `fn` FAN_IN at a time, on the workers."""
     while len(level) > 1:
         level = [client.submit(fn, *level[at:at + FAN_IN], pure=False) for at in range(0, len(level), FAN_IN)]
     return level[0]
 
 
-def decide_templates(client, templates: Templates, docs: list[Document], store, workers: int) -> set[int]:
+def decide_templates(client: Any, templates: Templates, docs: list[Document], store: DocStore,
+                     workers: int) -> set[int]:
     """Decide `templates` (its table set here) from the documents' keys in `store`; returns
     the positions in `docs` of the documents the table touches."""
     templates.reset()
     if not templates.enabled:
         return set()
     names: dict[str, int] = {}
-    rows = [(pos, names.setdefault(source_key(d), len(names)), d.stored.template_keys)
+    rows = [(pos, names.setdefault(source_key(d), len(names)), d.stored.template_keys if d.stored else None)
             for pos, d in enumerate(docs) if d.ok]
     if not rows:
         return set()

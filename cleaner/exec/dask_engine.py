@@ -21,11 +21,18 @@ import time
 from collections import deque
 from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
+from cleaner.core.config import Config
 from cleaner.core.document import Document
+from cleaner.core.protocols import DocStore
 from cleaner.core.stage import Stage
 from cleaner.exec.local import WorkerError, process_one
+
+if TYPE_CHECKING:
+    from cleaner.dedup.groups import GroupIndex
+    from cleaner.stages.templates import Templates
 
 INSTALL = "pip install 'cleaner[dask]'"
 CHUNK = 32  # documents per task: large enough that scheduling (~1 ms a task) is noise
@@ -41,10 +48,28 @@ class DaskError(WorkerError):
     one line, and a folder run keeps its checkpoint for --resume)."""
 
 
+# What runs losing the cluster raise: a connection closed or timed out, futures cancelled.
+LOST = (OSError, TimeoutError, CancelledError)
+
+
+def lost(exc: BaseException, scheduler: str | None = None) -> DaskError:
+    """A lost cluster as one line: Dask's messages run over several lines ("... cancelled
+    for reason: scheduler-connection-lost.\nClient lost the connection ...")."""
+    text = str(exc).strip()
+    reason = text.splitlines()[0] if text else type(exc).__name__
+    if "scheduler-connection-lost" in text:
+        reason = "the connection to the scheduler was lost"
+    where = f" at {scheduler}" if scheduler else ""
+    return DaskError(f"lost the Dask cluster{where}: {reason}")
+
+
 _ready: set[str] = set()  # in a worker: the tokens of the scattered jobs whose stages are set up
 
+Finish = Callable[[Document], object]
+Job = tuple[str, list[Stage], Finish | None, bool]
 
-def _process_chunk(job: tuple[str, list[Stage], Callable | None, bool], docs: list[Document]) -> list[tuple]:
+
+def _process_chunk(job: Job, docs: list[Document]) -> list[tuple[object, dict[str, float]]]:
     """On a worker: the stages over one chunk, each result finished (stored) there."""
     token, stages, finish, cpu_time = job
     # A token, not id(stages): a later map's stages may reuse a collected object's address.
@@ -53,14 +78,14 @@ def _process_chunk(job: tuple[str, list[Stage], Callable | None, bool], docs: li
             stage.setup()
         _ready.add(token)
     clock = time.process_time if cpu_time else time.perf_counter
-    out = []
+    out: list[tuple[object, dict[str, float]]] = []
     for doc in docs:
         doc, spent = process_one(doc, stages, clock)
         out.append(((finish(doc) if finish else doc), spent))
     return out
 
 
-def _import_distributed():
+def _import_distributed() -> ModuleType:
     try:
         import distributed  # noqa: F401
     except ImportError:
@@ -82,18 +107,23 @@ class DaskExecutor:
         distributed = _import_distributed()
         import logging
 
-        # Dask logs its own start and stop on stderr at INFO/WARNING; cleaner's stderr
-        # carries cleaner's lines.
-        for name in ("distributed", "distributed.worker", "distributed.scheduler", "distributed.nanny"):
-            logging.getLogger(name).setLevel(logging.ERROR)
-        self._cluster = None
+        # Dask logs its own start and stop on stderr at INFO/WARNING, and at ERROR, with
+        # tracebacks, a lost scheduler (the client's reconnect, cancelled) and, in a
+        # LocalCluster's workers, a dead worker's data they failed to fetch before Dask
+        # recomputed it. cleaner's stderr carries cleaner's lines: a lost cluster is one
+        # (`lost`), a task's own error comes back as an exception.
+        for name in ("distributed", "distributed.worker", "distributed.scheduler", "distributed.nanny",
+                     "distributed.client", "distributed.utils"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        self._cluster: Any = None
+        self.client: Any = None
         try:
             if self.scheduler:
                 self.client = distributed.Client(self.scheduler, timeout="10s")
             else:
                 self._cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                                          processes=True, host="127.0.0.1",
-                                                         dashboard_address=None, silence_logs=logging.ERROR,
+                                                         dashboard_address=None, silence_logs=logging.CRITICAL,
                                                          # The scheduler's HTTP routes on a free loopback port:
                                                          # by default it takes 8787 and, if another cluster holds
                                                          # it, warns on stderr in four lines.
@@ -109,12 +139,12 @@ class DaskExecutor:
             self.notes.append(f"Dask dashboard: {link}")
 
     def map(self, docs: Iterable[Document], stages: list[Stage],
-            finish: Callable[[Document], object] | None = None) -> Iterator[tuple[object, dict[str, float]]]:
+            finish: Finish | None = None) -> Iterator[tuple[object, dict[str, float]]]:
         client = self.client
         # Scattered once: every worker deserialises (and sets up) the stages once.
         job = client.scatter((secrets.token_hex(8), stages, finish, self.cpu_time), broadcast=True, hash=False)
         workers = self._live_workers()
-        pending: deque = deque()
+        pending: deque[Any] = deque()
         chunk: list[Document] = []
 
         def submit(part: list[Document]) -> None:
@@ -125,8 +155,8 @@ class DaskExecutor:
                 future = pending.popleft()
                 try:
                     results = future.result()
-                except (OSError, TimeoutError, CancelledError) as exc:  # a stage's own error passes through
-                    raise DaskError(f"lost the Dask cluster: {exc or type(exc).__name__}") from None
+                except LOST as exc:  # a stage's own error passes through
+                    raise lost(exc, self.scheduler) from None
                 yield from results
 
         try:
@@ -146,33 +176,33 @@ class DaskExecutor:
     def _live_workers(self) -> int:
         return max(1, len(self.client.scheduler_info().get("workers", {})) or self.workers)
 
-    def near_candidates(self, docs: list[Document], cfg, store) -> object:
+    def near_candidates(self, docs: list[Document], cfg: Config, store: DocStore) -> GroupIndex:
         """The copy tier's candidates from band keys grouped on the cluster (exec/dask_bands.py):
         a GroupIndex for dedup/cluster.cluster. `store` is a spool every worker reaches."""
         from cleaner.exec.dask_bands import near_candidates
 
         try:
             return near_candidates(self.client, docs, cfg, store, self._live_workers())
-        except (OSError, TimeoutError, CancelledError) as exc:
-            raise DaskError(f"lost the Dask cluster: {exc or type(exc).__name__}") from None
+        except LOST as exc:
+            raise lost(exc, self.scheduler) from None
 
-    def decide_templates(self, templates, docs: list[Document], store) -> set[int]:
+    def decide_templates(self, templates: Templates, docs: list[Document], store: DocStore) -> set[int]:
         """Templates decided from statistics merged on the cluster (exec/dask_corpus.py);
         returns the positions in `docs` of the documents they touch."""
         from cleaner.exec.dask_corpus import decide_templates
 
         try:
             return decide_templates(self.client, templates, docs, store, self._live_workers())
-        except (OSError, TimeoutError, CancelledError) as exc:
-            raise DaskError(f"lost the Dask cluster: {exc or type(exc).__name__}") from None
+        except LOST as exc:
+            raise lost(exc, self.scheduler) from None
 
     def close(self) -> None:
-        client = getattr(self, "client", None)
+        client, self.client = getattr(self, "client", None), None
         if client is not None:
             client.close()
-        if getattr(self, "_cluster", None) is not None:
-            self._cluster.close()
-            self._cluster = None
+        cluster, self._cluster = getattr(self, "_cluster", None), None
+        if cluster is not None:
+            cluster.close()
 
 
 def dask_available() -> bool:
