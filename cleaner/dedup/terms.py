@@ -70,7 +70,8 @@ def calendar_words(lang: str | None = None) -> tuple[dict[str, int], dict[str, i
 
 @lru_cache(maxsize=1)
 def _calendar() -> dict[str, dict[str, dict[str, int]]]:
-    return json.loads(CALENDAR.read_text(encoding="utf-8"))
+    table: dict[str, dict[str, dict[str, int]]] = json.loads(CALENDAR.read_text(encoding="utf-8"))
+    return table
 
 
 def _day(tok: str | None) -> int | None:
@@ -217,6 +218,8 @@ class LineWords:
     def words(self, line: int) -> frozenset[int]:
         """The word hashes of line number `line` (of those lines(...) gives)."""
         v = self.values
+        if v is None:  # no packed words: lines() gave no line numbers to ask about
+            return frozenset()
         return frozenset(v[v[2 + line]:v[3 + line]])
 
 
