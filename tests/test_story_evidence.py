@@ -40,7 +40,17 @@ def test_a_weekday_counts_back_from_the_document_date():
     terms, *_ = salient_terms("The port was hit on Saturday, officials said.", "2025-12-22")
     assert "@12-20" in terms
     undated, *_ = salient_terms("The port was hit on Saturday, officials said.")
-    assert not any(t.startswith("@") for t in undated)
+    assert [t for t in undated if t.startswith("@")] == ["@w5"]  # no date to count back from
+
+
+def test_an_undated_weekday_is_the_same_term_in_every_language():
+    # Two undated reports that both say "on Saturday" share that day; "on Friday" does not.
+    for text, lang in (("Der Hafen wurde am Samstag getroffen.", "de"), ("Le port a été frappé samedi.", "fr"),
+                       ("El puerto fue atacado el sábado.", "es")):
+        terms, *_ = salient_terms(text, lang=lang)
+        assert [t for t in terms if t.startswith("@")] == ["@w5"], text
+    friday, *_ = salient_terms("The port was hit on Friday.", lang="en")
+    assert "@w4" in friday and "@w5" not in friday
 
 
 def test_may_without_a_day_is_not_a_date():

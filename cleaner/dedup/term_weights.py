@@ -8,7 +8,9 @@ the document's language (English for languages wordfreq lacks). `wordfreq` is me
 on large multilingual corpora and ships its tables in the wheel, which is why we use it
 rather than counting words ourselves. Terms in the title or lead count `lead_boost`
 times; a date written in the text counts `date_weight` (a day and month alone are
-specific only within a few weeks' news, so a fixed, moderate weight).
+specific only within a few weeks' news, so a fixed, moderate weight), and so does a weekday
+in a text without a date (terms.py; chosen on ECB+'s tune half: half or twice the weight
+scored lower, BENCHMARKS.md).
 
 General language does not know a run's own common names: a source's name in every
 article, a word mangled by a bad encoding. So, once a run is large enough to say, a
@@ -37,7 +39,7 @@ from typing import Any
 from cleaner.core.document import Document
 from cleaner.core.features import Features
 from cleaner.dedup import zipf_cache
-from cleaner.dedup.terms import DATE_PREFIX, NO_LINE_WORDS, LineWords, is_number
+from cleaner.dedup.terms import DATE_PREFIX, NO_LINE_WORDS, WEEKDAY_PREFIX, LineWords, is_number
 
 
 @lru_cache(maxsize=1)
@@ -292,7 +294,9 @@ class TermWeights:
         return self._sources[key]
 
     def _source(self, term: str, lang: str | None, in_lead: bool) -> str:
-        if term.startswith(DATE_PREFIX):
+        if term.startswith(WEEKDAY_PREFIX):
+            why = f"weekday in a text without a date (story.date_weight {self.date_weight:g})"
+        elif term.startswith(DATE_PREFIX):
             why = f"date in the text (story.date_weight {self.date_weight:g})"
         else:
             why = f"rarity: zipf {self.zipf(term, lang):.2f} in {table_language(lang)}"
