@@ -84,6 +84,18 @@ def test_title_and_lead_terms_weigh_more():
     assert w["tuzla"] == weigh.base_weight("tuzla", "en")
 
 
+
+def test_a_year_in_the_title_or_lead_weighs_as_a_date():
+    # Where a report says when; further down a year is as often background ("since 2008").
+    doc = signed("Quake hits Vylkove in 2013\n" + "Officials gave no details. " * 20 + "\nIt was the worst since 2008.")
+    weigh = TermWeights(CFG["story"])
+    w = doc_terms(doc, weigh).weights
+    assert w["2013"] == CFG["story"]["date_weight"] * CFG["story"]["lead_boost"]
+    assert w["2008"] == weigh.base_weight("2008", "en") != CFG["story"]["date_weight"]
+    assert "year in the title or lead" in weigh.source("2013", "en", True)
+    assert "year" not in weigh.source("2008", "en", False)
+
+
 TALKS = ("Leaders meet for talks\nPresident Volodymyr Zelensky met envoys from Russia and the United States "
          "in Geneva on Tuesday, Ukraine said. Moscow and Washington sent delegations. The President of Ukraine "
          "said Europe would take part. Kyiv hopes for a ceasefire, the Kremlin said nothing.")

@@ -8,9 +8,12 @@ the document's language (English for languages wordfreq lacks). `wordfreq` is me
 on large multilingual corpora and ships its tables in the wheel, which is why we use it
 rather than counting words ourselves. Terms in the title or lead count `lead_boost`
 times; a date written in the text counts `date_weight` (a day and month alone are
-specific only within a few weeks' news, so a fixed, moderate weight), and so does a weekday
-in a text without a date (terms.py; chosen on ECB+'s tune half: half or twice the weight
-scored lower, BENCHMARKS.md).
+specific only within a few weeks' news, so a fixed, moderate weight), and so do a weekday
+in a text without a date (terms.py) and a year in the title or lead, where a report says
+when what it tells happened (further down, a year is as often background: "since 2008",
+"the 2011 earthquake"), so it weighs as the number it is. Both chosen on ECB+'s tune half
+(BENCHMARKS.md: half or twice the weekday's weight scored lower; a year anywhere in the
+text as a date let chance links up to the 1% limit).
 
 General language does not know a run's own common names: a source's name in every
 article, a word mangled by a bad encoding. So, once a run is large enough to say, a
@@ -39,7 +42,7 @@ from typing import Any
 from cleaner.core.document import Document
 from cleaner.core.features import Features
 from cleaner.dedup import zipf_cache
-from cleaner.dedup.terms import DATE_PREFIX, NO_LINE_WORDS, WEEKDAY_PREFIX, LineWords, is_number
+from cleaner.dedup.terms import DATE_PREFIX, NO_LINE_WORDS, WEEKDAY_PREFIX, LineWords, is_number, is_year
 
 
 @lru_cache(maxsize=1)
@@ -284,7 +287,8 @@ class TermWeights:
     def of(self, terms: Iterable[str], lead: Iterable[str], lang: str | None) -> dict[str, float]:
         """Each term's weight in one document."""
         in_lead = set(lead)
-        return {t: self.base_weight(t, lang) * (self.lead_boost if t in in_lead else 1.0) for t in terms}
+        return {t: (self.lead_boost * (self.date_weight if is_year(t) else self.base_weight(t, lang))
+                    if t in in_lead else self.base_weight(t, lang)) for t in terms}
 
     def source(self, term: str, lang: str | None, in_lead: bool) -> str:
         """Where a weight came from, in words (explain, report)."""
@@ -294,7 +298,9 @@ class TermWeights:
         return self._sources[key]
 
     def _source(self, term: str, lang: str | None, in_lead: bool) -> str:
-        if term.startswith(WEEKDAY_PREFIX):
+        if in_lead and is_year(term):
+            why = f"year in the title or lead (story.date_weight {self.date_weight:g})"
+        elif term.startswith(WEEKDAY_PREFIX):
             why = f"weekday in a text without a date (story.date_weight {self.date_weight:g})"
         elif term.startswith(DATE_PREFIX):
             why = f"date in the text (story.date_weight {self.date_weight:g})"

@@ -240,6 +240,11 @@ def is_number(term: str) -> bool:
     return any(c.isdigit() for c in term)
 
 
+def is_year(term: str) -> bool:
+    """A number term that reads as a year of modern news ("2013"; not "1234" or "0800")."""
+    return len(term) == 4 and term.isdigit() and term[:2] in ("19", "20")
+
+
 def is_name(term: str) -> bool:
     """Names propose story candidates; numbers and dates coincide across unrelated stories
     too often to link them on their own (they still count in the similarity)."""
