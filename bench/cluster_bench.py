@@ -14,7 +14,9 @@ documents, near-duplicates on a synthetic set, and clustering time for many sign
   result. Each half is clustered as a corpus of its own: ARI, B-cubed and pairwise scores,
   the story.threshold curve, the pair-score distributions (same event vs same topic,
   different event) with their AUC, and a check that the exact and near tiers never put
-  two events in one record.
+  two events in one record. Then the spread of the draw: the two halves' records scored
+  on 300 random splits of the topics into halves of the same sizes (how far apart two
+  halves fall with no tuning between them).
 - chance: documents of 25 random sentences each from lingua-sentences (en, de, fr, es, ru,
   uk), 30% of them near copies of another with one line replaced. No two documents tell
   one story, so every story link is a chance link: the share of documents they join, and
@@ -150,9 +152,11 @@ def _quantiles(values: list[float]) -> dict[str, float]:
     return {f"p{q}": round(float(np.percentile(values, q)), 4) for q in (10, 25, 50, 75, 90)} if values else {}
 
 
-def ecb_half(docs: list, gold: dict[str, str], cfg) -> dict:
+def ecb_half(docs: list, gold: dict[str, str], cfg, labels: dict[str, str] | None = None) -> dict:
     start = time.perf_counter()
     records = cluster(docs, cfg)
+    if labels is not None:
+        labels.update(predicted(records))
     result = {"documents": len(docs), "events": len({gold[d.id] for d in docs}),
               "topics": sorted({int(d.id.split("/")[0]) for d in docs}),
               "seconds_cluster": round(time.perf_counter() - start, 2)}
@@ -184,11 +188,40 @@ def bench_ecb(data: Path, smoke: bool = False) -> dict | None:
     docs = signed(prepare(items, cfg), cfg)
     result = {"documents": len(items), "urls_moved_to_url_field": sum("url" in i for i in items),
               "split": "tune: topics t with (t // 2) % 2 == 0; validate: the others"}
+    labels: dict[str, str] = {}
     for name, tune in (("tune", True), ("validate", False)):
         half = [d for d in docs if is_tune_topic(int(d.id.split("/")[0])) == tune]
-        result[name] = ecb_half(half, gold, cfg)
+        result[name] = ecb_half(half, gold, cfg, labels)
     result["gap_tune_minus_validate"] = round(result["tune"]["default"]["ari"] - result["validate"]["default"]["ari"], 4)
+    result["random_topic_splits"] = split_spread(labels, gold)
     return result
+
+
+def split_spread(labels: dict[str, str], gold: dict[str, str], draws: int = 300) -> dict:
+    """How far apart two halves' ARIs fall by the draw of topics alone: the records both
+    halves got (as clustered above), scored on random splits of the topics into halves of
+    the fixed split's sizes. A gap between tune and validate beyond this spread is what the
+    tuning, not the draw, explains."""
+    import statistics
+
+    topics = sorted({int(i.split("/")[0]) for i in labels})
+    size = sum(is_tune_topic(t) for t in topics)
+    rng = random.Random(1)
+    halves, gaps = [], []
+    for _ in range(draws):
+        order = topics[:]
+        rng.shuffle(order)
+        aris = []
+        for part in (set(order[:size]), set(order[size:])):
+            ids = [i for i in labels if int(i.split("/")[0]) in part]
+            aris.append(score({i: labels[i] for i in ids}, {i: gold[i] for i in ids})["ari"])
+        halves.extend(aris)
+        gaps.append(abs(aris[0] - aris[1]))
+    gaps.sort()
+    return {"draws": draws, "half_ari_mean": round(statistics.mean(halves), 4),
+            "half_ari_sd": round(statistics.pstdev(halves), 4),
+            "abs_gap_median": round(gaps[len(gaps) // 2], 4), "abs_gap_p90": round(gaps[int(0.9 * len(gaps))], 4),
+            "share_abs_gap_at_most_0.03": round(sum(g <= 0.03 for g in gaps) / len(gaps), 3)}
 
 
 # Each idea of the story tier switched off (or changed) alone, on the same prepared documents.

@@ -40,7 +40,17 @@ def test_a_weekday_counts_back_from_the_document_date():
     terms, *_ = salient_terms("The port was hit on Saturday, officials said.", "2025-12-22")
     assert "@12-20" in terms
     undated, *_ = salient_terms("The port was hit on Saturday, officials said.")
-    assert not any(t.startswith("@") for t in undated)
+    assert [t for t in undated if t.startswith("@")] == ["@w5"]  # no date to count back from
+
+
+def test_an_undated_weekday_is_the_same_term_in_every_language():
+    # Two undated reports that both say "on Saturday" share that day; "on Friday" does not.
+    for text, lang in (("Der Hafen wurde am Samstag getroffen.", "de"), ("Le port a été frappé samedi.", "fr"),
+                       ("El puerto fue atacado el sábado.", "es")):
+        terms, *_ = salient_terms(text, lang=lang)
+        assert [t for t in terms if t.startswith("@")] == ["@w5"], text
+    friday, *_ = salient_terms("The port was hit on Friday.", lang="en")
+    assert "@w4" in friday and "@w5" not in friday
 
 
 def test_may_without_a_day_is_not_a_date():
@@ -72,6 +82,18 @@ def test_title_and_lead_terms_weigh_more():
     weigh = TermWeights(CFG["story"])
     assert w["vylkove"] == weigh.base_weight("vylkove", "en") * CFG["story"]["lead_boost"]
     assert w["tuzla"] == weigh.base_weight("tuzla", "en")
+
+
+
+def test_a_year_in_the_title_or_lead_weighs_as_a_date():
+    # Where a report says when; further down a year is as often background ("since 2008").
+    doc = signed("Quake hits Vylkove in 2013\n" + "Officials gave no details. " * 20 + "\nIt was the worst since 2008.")
+    weigh = TermWeights(CFG["story"])
+    w = doc_terms(doc, weigh).weights
+    assert w["2013"] == CFG["story"]["date_weight"] * CFG["story"]["lead_boost"]
+    assert w["2008"] == weigh.base_weight("2008", "en") != CFG["story"]["date_weight"]
+    assert "year in the title or lead" in weigh.source("2013", "en", True)
+    assert "year" not in weigh.source("2008", "en", False)
 
 
 TALKS = ("Leaders meet for talks\nPresident Volodymyr Zelensky met envoys from Russia and the United States "

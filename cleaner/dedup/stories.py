@@ -28,13 +28,20 @@ import heapq
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any, Union
 
 import numpy as np
+import numpy.typing as npt
 
+from cleaner.core.config import Config
 from cleaner.core.dates import story_gap
 from cleaner.core.document import Document
 from cleaner.dedup.terms import is_name
-from cleaner.dedup.term_weights import DocTerms, TermWeights, doc_terms, similarity
+from cleaner.dedup.term_weights import DocTerms, TermWeights, doc_terms, features, similarity
+
+# A merge tree (average_linkage): a leaf's id, or (left, right, cross average, left size,
+# right size, left inside sum, right inside sum).
+Tree = Union[int, tuple["Tree", "Tree", float, int, int, float, float]]
 
 
 def doc_weights(docs: list[Document], weigh: TermWeights) -> list[DocTerms]:
@@ -43,13 +50,13 @@ def doc_weights(docs: list[Document], weigh: TermWeights) -> list[DocTerms]:
 
 def lead_names(a: Document, b: Document) -> list[str]:
     """Names (never numbers or dates) in both documents' titles or leads."""
-    return sorted(t for t in set(a.features.lead).intersection(b.features.lead) if is_name(t))
+    return sorted(t for t in set(features(a).lead).intersection(features(b).lead) if is_name(t))
 
 
 def window_factor(a: Document, b: Document, window_days: int, outside: float) -> tuple[float, int | None]:
     """(what a pair's similarity is multiplied by, days apart): 1 within the date window
     (or undated), `outside` beyond it (story.outside_window_factor; 0: no edge)."""
-    gap = story_gap(a.date, a.features.dateline, b.date, b.features.dateline)
+    gap = story_gap(a.date, features(a).dateline, b.date, features(b).dateline)
     return (1.0 if gap is None or gap <= window_days else outside), gap
 
 
@@ -74,14 +81,14 @@ def pair_gate(a: Document, b: Document, shared_names: int, min_shared: int, min_
 
 def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: int,
                     max_term_docs: int, window_days: int, min_lead: int = 0, outside_window: float = 0.0
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]:
     """Pairs (i < j) that share at least `min_shared` names, with their weighted term
     Jaccard, as three arrays (16 bytes a pair: a dict of pairs took ~200).
 
     Counted one document at a time (a row of the co-occurrence matrix): memory stays at
     one row plus the edges kept, whatever the number of pairs sharing a single name."""
-    terms = [d.features.terms for d in docs]
-    postings: dict[str, array] = defaultdict(lambda: array("I"))
+    terms = [features(d).terms for d in docs]
+    postings: dict[str, array[int]] = defaultdict(lambda: array("I"))
     for i, ts in enumerate(terms):
         for t in ts:
             if is_name(t):
@@ -135,7 +142,7 @@ def average_linkage(nodes: int | Iterable[int], edges: dict[tuple[int, int], flo
         sums[i][j] = sums[j][i] = s
     # Merge tree: a cluster's last merge (left tree, right tree, cross average), or a leaf id;
     # and each cluster's sum of similarities over its inside pairs.
-    tree: dict[int, object] = {i: i for i in members}
+    tree: dict[int, Tree] = {i: i for i in members}
     inside: dict[int, float] = dict.fromkeys(members, 0.0)
     heap = [(-s, i, j) for (i, j), s in edges.items() if s >= threshold]
     heapq.heapify(heap)
@@ -160,9 +167,9 @@ def average_linkage(nodes: int | Iterable[int], edges: dict[tuple[int, int], flo
                 heapq.heappush(heap, (-new, min(a, c), max(a, c)))
     if split_ratio <= 0:
         return [sorted(m) for _, m in sorted(members.items())]
-    clusters = []
+    clusters: list[list[int]] = []
     for _, top in sorted(tree.items()):
-        todo = [top]
+        todo: list[Tree] = [top]
         while todo:
             node = todo.pop()
             if isinstance(node, tuple):
@@ -175,12 +182,13 @@ def average_linkage(nodes: int | Iterable[int], edges: dict[tuple[int, int], flo
     return sorted(clusters)
 
 
-def _leaves(node) -> list[int]:
-    out, todo = [], [node]
+def _leaves(node: Tree) -> list[int]:
+    out: list[int] = []
+    todo = [node]
     while todo:
         n = todo.pop()
         if isinstance(n, tuple):
-            todo.extend(n[:2])
+            todo.extend((n[0], n[1]))
         else:
             out.append(n)
     return out
@@ -190,7 +198,7 @@ LOCAL_MIN_DOCS = 4  # a component of fewer documents is clustered on the run's o
 
 
 def local_edges(reps: list[Document], nodes: list[int], edges: dict[tuple[int, int], float],
-                weights: list[DocTerms], story) -> dict[tuple[int, int], float]:
+                weights: list[DocTerms], story: dict[str, Any]) -> dict[tuple[int, int], float]:
     """The edges of one component (LOCAL_MIN_DOCS+ documents linked at story.threshold),
     measured again with the component's own term frequencies.
 
@@ -209,18 +217,18 @@ def local_edges(reps: list[Document], nodes: list[int], edges: dict[tuple[int, i
     for i in nodes:
         for t in weights[i].weights:
             df[t] += 1
-    local = {}
+    local: dict[int, DocTerms] = {}
     for i in nodes:
         w = {t: x * (1.0 - a * (df[t] - 1) / (m - 1)) for t, x in weights[i].weights.items()}
         local[i] = DocTerms(w, weights[i].lines, sum(w.values()), weights[i].line_words, weights[i].overlap)
-    out = {}
+    out: dict[tuple[int, int], float] = {}
     for (i, j), s in edges.items():
         factor, _ = window_factor(reps[i], reps[j], story["date_window_days"], story["outside_window_factor"])
         out[(i, j)] = similarity(local[i], local[j]) * factor if s else 0.0
     return out
 
 
-def link_stories(reps: list[Document], cfg, weights: list[DocTerms] | None = None
+def link_stories(reps: list[Document], cfg: Config, weights: list[DocTerms] | None = None
                  ) -> tuple[list[list[int]], dict[tuple[int, int], float]]:
     """Story clusters over the representatives (indices into `reps`), and the edges that
     lie inside them.
@@ -233,8 +241,8 @@ def link_stories(reps: list[Document], cfg, weights: list[DocTerms] | None = Non
     component instead of by all edges. A component of LOCAL_MIN_DOCS+ documents is then
     clustered on its own term frequencies, against story.local_threshold (local_edges):
     the component, not the run, is what it is measured against."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
+    from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
     story = cfg["story"]
     threshold = story["threshold"]

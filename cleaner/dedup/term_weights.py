@@ -8,7 +8,12 @@ the document's language (English for languages wordfreq lacks). `wordfreq` is me
 on large multilingual corpora and ships its tables in the wheel, which is why we use it
 rather than counting words ourselves. Terms in the title or lead count `lead_boost`
 times; a date written in the text counts `date_weight` (a day and month alone are
-specific only within a few weeks' news, so a fixed, moderate weight).
+specific only within a few weeks' news, so a fixed, moderate weight), and so do a weekday
+in a text without a date (terms.py) and a year in the title or lead, where a report says
+when what it tells happened (further down, a year is as often background: "since 2008",
+"the 2011 earthquake"), so it weighs as the number it is. Both chosen on ECB+'s tune half
+(BENCHMARKS.md: half or twice the weekday's weight scored lower; a year anywhere in the
+text as a date let chance links up to the 1% limit).
 
 General language does not know a run's own common names: a source's name in every
 article, a word mangled by a bad encoding. So, once a run is large enough to say, a
@@ -27,12 +32,17 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
+from cleaner.core.document import Document
+from cleaner.core.features import Features
 from cleaner.dedup import zipf_cache
-from cleaner.dedup.terms import DATE_PREFIX, NO_LINE_WORDS, LineWords, is_number
+from cleaner.dedup.terms import DATE_PREFIX, NO_LINE_WORDS, WEEKDAY_PREFIX, LineWords, is_number, is_year
 
 
 @lru_cache(maxsize=1)
@@ -41,9 +51,7 @@ def _languages() -> dict[str, str]:
     its "small" one), as `wordfreq.available_languages("best")` finds them: by the names
     of its data files. Found without importing wordfreq (0.2 s: langcodes, ftfy and its
     tokenisers), which a run whose lists are cached never needs."""
-    from importlib.util import find_spec
-
-    data = Path(find_spec("wordfreq").submodule_search_locations[0]) / "data"
+    data = _wordfreq_folder() / "data"
     found: dict[str, dict[str, str]] = {"small": {}, "large": {}}
     for path in sorted(data.glob("*.msgpack.gz")):
         name, _, lang = path.name.split(".")[0].partition("_")
@@ -52,16 +60,28 @@ def _languages() -> dict[str, str]:
     return {**found["small"], **found["large"]}
 
 
+def _wordfreq_folder() -> Path:
+    """wordfreq's package folder, found without importing it."""
+    from importlib.util import find_spec
+
+    spec = find_spec("wordfreq")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("wordfreq is not installed (the story tier weighs terms with it)")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
 @lru_cache(maxsize=1)
-def _numbers():
+def _numbers() -> ModuleType:
     """wordfreq's `numbers` module (pure functions of digit strings; it imports only
     `regex`), loaded from its file without running wordfreq's package __init__; the
     ordinary import if that fails."""
     import importlib.util
 
     try:
-        path = Path(importlib.util.find_spec("wordfreq").submodule_search_locations[0]) / "numbers.py"
+        path = _wordfreq_folder() / "numbers.py"
         spec = importlib.util.spec_from_file_location("cleaner._wordfreq_numbers", path)
+        if spec is None or spec.loader is None:
+            raise ImportError(path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         module.smash_numbers, module.digit_freq  # noqa: B018 (both are there)
@@ -88,7 +108,8 @@ def _number_zipf(term: str) -> float:
 
     # wordfreq estimates numbers by their shape (years, small counts); its tokeniser for
     # English handles any digits, where Chinese or Japanese would need extra packages.
-    return wordfreq.zipf_frequency(term, "en", wordlist="best")
+    found: float = wordfreq.zipf_frequency(term, "en", wordlist="best")
+    return found
 
 
 @lru_cache(maxsize=500_000)
@@ -133,19 +154,19 @@ def zipf_of(words: set[str], lang: str) -> dict[str, float]:
         if cache is not None:
             cache.finish()
     for word in words:
-        index = buckets.get(word)
-        found[word] = 0.0 if index is None else round(9.0 - index / 100, 2)
+        at = buckets.get(word)
+        found[word] = 0.0 if at is None else round(9.0 - at / 100, 2)
     known.update((w, found[w]) for w in words)
     return found
 
 
-def list_buckets(source: str, lang: str):
+def list_buckets(source: str, lang: str) -> Iterator[tuple[int, list[str]]]:
     """wordfreq's list file, a bucket at a time: (i, the words of frequency 10^(-i/100)).
     The "cBpack" format wordfreq documents (`wordfreq.read_cBpack`): a gzipped msgpack
     list, a header, then the buckets; streamed, since reading it whole holds ~80 MB."""
     import gzip
 
-    import msgpack
+    import msgpack  # type: ignore[import-untyped]
 
     with gzip.open(source, "rb") as fh:
         unpacker = msgpack.Unpacker(fh, raw=False)
@@ -174,7 +195,7 @@ def numbers_zipf(shapes: dict[str, str], pooled: dict[str, float]) -> dict[str, 
     single token: the zipf of its shape in the English list (`pooled`), spread by wordfreq's
     digit and year distribution; without building the English table."""
     digit_freq = _numbers().digit_freq
-    out = {}
+    out: dict[str, float] = {}
     for n, shape in shapes.items():
         z = pooled[shape]
         if z and shape != n:
@@ -184,12 +205,12 @@ def numbers_zipf(shapes: dict[str, str], pooled: dict[str, float]) -> dict[str, 
 
 
 class TermWeights:
-    def __init__(self, story_cfg):
-        self.base = story_cfg["rarity_base"]
-        self.lead_boost = story_cfg["lead_boost"]
-        self.date_weight = story_cfg["date_weight"]
-        self.corpus_docs = story_cfg["corpus_docs"]
-        self.wording_overlap = story_cfg["wording_overlap"]
+    def __init__(self, story_cfg: dict[str, Any]) -> None:
+        self.base = float(story_cfg["rarity_base"])
+        self.lead_boost = float(story_cfg["lead_boost"])
+        self.date_weight = float(story_cfg["date_weight"])
+        self.corpus_docs = int(story_cfg["corpus_docs"])
+        self.wording_overlap = float(story_cfg["wording_overlap"])
         self.df: dict[str, int] = {}
         self.n = 0
         # Names recur across a run's documents: each (term, language) is weighed once.
@@ -198,13 +219,14 @@ class TermWeights:
         self._zipf: dict[str, dict[str, float]] = {}  # language -> name -> zipf (observe)
         self._numbers: dict[str, float] = {}
 
-    def observe(self, docs, also=()) -> "TermWeights":
+    def observe(self, docs: Iterable[Document], also: Iterable[Document] = ()) -> TermWeights:
         """Count, over the corpus the tier clusters, how many documents print each term;
         and look up the rarity of every name `docs` and `also` print, per language, in
         one pass over each language's list."""
+        docs = list(docs)
         df: dict[str, int] = {}
         for d in docs:
-            for t in d.features.terms:
+            for t in features(d).terms:
                 df[t] = df.get(t, 0) + 1
         self.df, self.n = df, len(docs)
         self._zipf, self._numbers = {}, {}
@@ -212,7 +234,7 @@ class TermWeights:
         self._sources.clear()
         return self.look_up((*docs, *also))
 
-    def look_up(self, docs) -> "TermWeights":
+    def look_up(self, docs: Iterable[Document]) -> TermWeights:
         """Look up the rarity of the names `docs` print that are not known yet (documents
         shown beside the ones observed, such as a record's older members), without
         changing the corpus counts."""
@@ -222,7 +244,7 @@ class TermWeights:
             lang = table_language(d.lang)
             known = self._zipf.get(lang, {})
             words = wanted.setdefault(lang, set())
-            for t in d.features.terms:
+            for t in features(d).terms:
                 if is_number(t):
                     if t not in self._numbers:
                         numbers.add(t)
@@ -262,10 +284,11 @@ class TermWeights:
             self._weights[key] = weight
         return weight
 
-    def of(self, terms, lead, lang: str | None) -> dict[str, float]:
+    def of(self, terms: Iterable[str], lead: Iterable[str], lang: str | None) -> dict[str, float]:
         """Each term's weight in one document."""
-        lead = set(lead)
-        return {t: self.base_weight(t, lang) * (self.lead_boost if t in lead else 1.0) for t in terms}
+        in_lead = set(lead)
+        return {t: (self.lead_boost * (self.date_weight if is_year(t) else self.base_weight(t, lang))
+                    if t in in_lead else self.base_weight(t, lang)) for t in terms}
 
     def source(self, term: str, lang: str | None, in_lead: bool) -> str:
         """Where a weight came from, in words (explain, report)."""
@@ -275,7 +298,11 @@ class TermWeights:
         return self._sources[key]
 
     def _source(self, term: str, lang: str | None, in_lead: bool) -> str:
-        if term.startswith(DATE_PREFIX):
+        if in_lead and is_year(term):
+            why = f"year in the title or lead (story.date_weight {self.date_weight:g})"
+        elif term.startswith(WEEKDAY_PREFIX):
+            why = f"weekday in a text without a date (story.date_weight {self.date_weight:g})"
+        elif term.startswith(DATE_PREFIX):
             why = f"date in the text (story.date_weight {self.date_weight:g})"
         else:
             why = f"rarity: zipf {self.zipf(term, lang):.2f} in {table_language(lang)}"
@@ -297,13 +324,21 @@ class DocTerms:
     overlap: float = 1.0  # story.wording_overlap: lines this alike are the same wording
 
 
-def doc_terms(doc, weigh: TermWeights) -> DocTerms:
-    terms = doc.features.terms
-    weights = weigh.of(terms, doc.features.lead, doc.lang)
+def features(doc: Document) -> Features:
+    """A signed document's features (stages/sign.py); the story tier sees no other."""
+    if doc.features is None:
+        raise ValueError(f"{doc.id}: not signed (no features) but handed to the story tier")
+    return doc.features
+
+
+def doc_terms(doc: Document, weigh: TermWeights) -> DocTerms:
+    f = features(doc)
+    terms = f.terms
+    weights = weigh.of(terms, f.lead, doc.lang)
     only = array("I")
-    only.frombytes(doc.features.term_lines)
+    only.frombytes(f.term_lines)
     lines = {t: c for t, c in zip(terms, only) if c}
-    return DocTerms(weights, lines, sum(weights.values()), LineWords(doc.features.line_words, terms),
+    return DocTerms(weights, lines, sum(weights.values()), LineWords(f.line_words, terms),
                     weigh.wording_overlap)
 
 
@@ -313,7 +348,12 @@ def _alike(x: frozenset[int], y: frozenset[int], overlap: float) -> bool:
     return inter > 0 and inter * (1.0 + overlap) >= overlap * (len(x) + len(y))
 
 
-def same_wording(a: DocTerms, b: DocTerms, term: str, memo: dict | None = None) -> bool:
+# For one pair of documents: (i, j) -> whether line i of a and line j of b are alike, and
+# ("a", i) / ("b", j) -> that line's words.
+Memo = dict[tuple[Any, int], Any]
+
+
+def same_wording(a: DocTerms, b: DocTerms, term: str, memo: Memo | None = None) -> bool:
     """The term is shared only as wording: each line it is on in either document has a line
     in the other that holds it too with nearly the same words (word Jaccard >= a.overlap,
     story.wording_overlap), or it is on one line in each and that line is the same word for
@@ -327,17 +367,17 @@ def same_wording(a: DocTerms, b: DocTerms, term: str, memo: dict | None = None) 
     mine, theirs = a.line_words.lines(term), b.line_words.lines(term)
     if not mine or not theirs:
         return False
-    memo = {} if memo is None else memo
+    seen: Memo = {} if memo is None else memo
 
     def alike(i: int, j: int) -> bool:
-        found = memo.get((i, j))
+        found: bool | None = seen.get((i, j))
         if found is None:
-            x, y = memo.get(("a", i)), memo.get(("b", j))  # each line's words, read once
+            x, y = seen.get(("a", i)), seen.get(("b", j))  # each line's words, read once
             if x is None:
-                x = memo[("a", i)] = a.line_words.words(i)
+                x = seen[("a", i)] = a.line_words.words(i)
             if y is None:
-                y = memo[("b", j)] = b.line_words.words(j)
-            found = memo[(i, j)] = _alike(x, y, a.overlap)
+                y = seen[("b", j)] = b.line_words.words(j)
+            found = seen[(i, j)] = _alike(x, y, a.overlap)
         return found
 
     if len(mine) == 1 and len(theirs) == 1:  # most terms: one line on each side
@@ -356,7 +396,7 @@ def similarity(a: DocTerms, b: DocTerms) -> float:
     terms = sorted(a.weights.keys() & b.weights.keys())
     shared = 0.0
     dropped = 0.0
-    memo: dict = {}
+    memo: Memo = {}
     for t in terms:
         w, other = a.weights[t], b.weights[t]
         if same_wording(a, b, t, memo):
@@ -371,7 +411,8 @@ def similarity(a: DocTerms, b: DocTerms) -> float:
 EVIDENCE_SHOWN = 12  # shared terms listed with their weight and its source
 
 
-def shared_evidence(weigh: TermWeights, a, ta: DocTerms, b, tb: DocTerms) -> tuple[list[str], list[dict]]:
+def shared_evidence(weigh: TermWeights, a: Document, ta: DocTerms, b: Document, tb: DocTerms
+                    ) -> tuple[list[str], list[dict[str, Any]]]:
     """The terms documents a and b share, heaviest first, and for the heaviest: the weight
     they count with (the smaller of the two sides) and where it came from."""
     wa, wb = ta.weights, tb.weights
@@ -380,7 +421,7 @@ def shared_evidence(weigh: TermWeights, a, ta: DocTerms, b, tb: DocTerms) -> tup
     evidence = []
     for t in shared[:EVIDENCE_SHOWN]:
         doc = a if wa[t] <= wb[t] else b
-        why = weigh.source(t, doc.lang, t in doc.features.lead)
+        why = weigh.source(t, doc.lang, t in features(doc).lead)
         if wording[t]:
             why = (f"not counted: only inside lines both texts print (nearly) word for word, word overlap "
                    f">= story.wording_overlap {ta.overlap:g} (" + why + ")")

@@ -7,7 +7,10 @@ they share is who, where, when and how many. Terms:
 - numbers: digits kept, separators dropped;
 - dates: a day written with a month name ("Dec 20", "20. Dezember", "20 декабря") becomes
   "@12-20"; a weekday ("on Saturday") becomes the date it names, counted back from the
-  document's own date (the last such weekday on or before it), when the document has one.
+  document's own date (the last such weekday on or before it), when the document has one;
+  in a document without a date it stays a weekday ("@w5", Monday 0): two undated reports
+  that both say "on Saturday" name the same day of their week, as two datelines without
+  a year name the same day of their year.
 Unspaced scripts have no case, so only their numbers, dates and Latin names count.
 
 Each term also says whether it appears in the title or the lead (the first `lead_words`
@@ -44,6 +47,7 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 # Capitalised only by grammar or convention, not a name.
 _STOP = {"i", "the", "a", "an", "and", "but", "in", "on", "at", "of", "mr", "mrs", "ms", "dr"}
 DATE_PREFIX = "@"
+WEEKDAY_PREFIX = DATE_PREFIX + "w"  # a weekday in a document without a date: "@w0".."@w6"
 DATELINE_WORDS = 5  # a dateline's month name stands among the first words of its line
 
 # One scan: sentence breaks and words, in order (a break is whitespace; a word never is).
@@ -70,7 +74,8 @@ def calendar_words(lang: str | None = None) -> tuple[dict[str, int], dict[str, i
 
 @lru_cache(maxsize=1)
 def _calendar() -> dict[str, dict[str, dict[str, int]]]:
-    return json.loads(CALENDAR.read_text(encoding="utf-8"))
+    table: dict[str, dict[str, dict[str, int]]] = json.loads(CALENDAR.read_text(encoding="utf-8"))
+    return table
 
 
 def _day(tok: str | None) -> int | None:
@@ -87,6 +92,15 @@ def _date_term(month: int, day: int) -> str | None:
     except ValueError:
         return None
     return f"{DATE_PREFIX}{month:02d}-{day:02d}"
+
+
+def _weekday_date(anchor: date, weekday: int) -> str | None:
+    """The date term of the last `weekday` on or before `anchor`."""
+    try:
+        when = anchor - timedelta(days=(anchor.weekday() - weekday) % 7)
+    except OverflowError:  # a placeholder date such as 0001-01-01
+        return None
+    return _date_term(when.month, when.day)
 
 
 def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
@@ -140,12 +154,8 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
             # inside a sentence may be any day the story mentions.
             if term and lead and in_line <= DATELINE_WORDS and dateline is None:
                 dateline = term[len(DATE_PREFIX):]
-        elif folded in days and anchor is not None:
-            try:
-                when = anchor - timedelta(days=(anchor.weekday() - days[folded]) % 7)
-            except OverflowError:  # a placeholder date such as 0001-01-01
-                when = None
-            term = _date_term(when.month, when.day) if when else None
+        elif folded in days:
+            term = f"{WEEKDAY_PREFIX}{days[folded]}" if anchor is None else _weekday_date(anchor, days[folded])
         if term is not None or folded in days:
             pass  # a date; a weekday is never a name
         elif _DIGIT.search(w):
@@ -217,6 +227,8 @@ class LineWords:
     def words(self, line: int) -> frozenset[int]:
         """The word hashes of line number `line` (of those lines(...) gives)."""
         v = self.values
+        if v is None:  # no packed words: lines() gave no line numbers to ask about
+            return frozenset()
         return frozenset(v[v[2 + line]:v[3 + line]])
 
 
@@ -226,6 +238,11 @@ NO_LINE_WORDS = LineWords(b"", ())
 def is_number(term: str) -> bool:
     """A number term ("2025", "0340", "ie6"): names never hold digits."""
     return any(c.isdigit() for c in term)
+
+
+def is_year(term: str) -> bool:
+    """A number term that reads as a year of modern news ("2013"; not "1234" or "0800")."""
+    return len(term) == 4 and term.isdigit() and term[:2] in ("19", "20")
 
 
 def is_name(term: str) -> bool:
