@@ -241,8 +241,8 @@ def link_stories(reps: list[Document], cfg: Config, weights: list[DocTerms] | No
     component instead of by all edges. A component of LOCAL_MIN_DOCS+ documents is then
     clustered on its own term frequencies, against story.local_threshold (local_edges):
     the component, not the run, is what it is measured against."""
-    from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
-    from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
     story = cfg["story"]
     threshold = story["threshold"]

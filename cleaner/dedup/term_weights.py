@@ -166,7 +166,7 @@ def list_buckets(source: str, lang: str) -> Iterator[tuple[int, list[str]]]:
     list, a header, then the buckets; streamed, since reading it whole holds ~80 MB."""
     import gzip
 
-    import msgpack  # type: ignore[import-untyped]
+    import msgpack
 
     with gzip.open(source, "rb") as fh:
         unpacker = msgpack.Unpacker(fh, raw=False)
