@@ -120,6 +120,7 @@ class Deduplicator:
 
         from cleaner.dedup.ids import make_ids_unique
         from cleaner.exec.flow import process_documents
+        from cleaner.exec.memory import release_free_memory
         from cleaner.store.memory import MemoryStore
 
         # Templates are decided per batch: lines a source repeats within the batch.
@@ -129,7 +130,10 @@ class Deduplicator:
         make_ids_unique(docs)
         self._clusterer.add(docs, label="api")
         self._events.extend(self._clusterer.events)
-        yield from [doc.to_json() for doc in docs]  # in input order
+        rows = [doc.to_json() for doc in docs]  # in input order
+        del docs
+        release_free_memory()  # a long-lived stream's resident size stays flat (exec/memory.py)
+        yield from rows
 
     @property
     def records(self) -> list[dict[str, Any]]:

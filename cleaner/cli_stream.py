@@ -22,6 +22,7 @@ import click
 
 from cleaner.cli import (_clusterer, _fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers, log,
                          make_executor, open_state)
+from cleaner.exec.memory import memory_note, release_free_memory
 
 if TYPE_CHECKING:
     from cleaner.core.document import Document
@@ -37,11 +38,13 @@ class _Totals:
         self.status: Counter[str] = Counter()
         self.rejected: list[Document] = []
         self.batches = 0
+        self.last_documents = 0
         self.records: set[str] = set()  # without a state (one batch); with one, the state's count
         self.state_records: int | None = None
 
     def add(self, result: RunResult) -> None:
         self.batches += 1
+        self.last_documents = len(result.documents)
         self.status.update(d.status for d in result.documents)
         self.rejected.extend(d for d in result.documents if not d.ok)
         del self.rejected[20:]
@@ -56,18 +59,6 @@ class _Totals:
         return {"inputs": sum(self.status.values()), "kept": self.status["kept"],
                 "duplicates": self.status["duplicate"], "rejected": self.status["rejected"],
                 "records": len(self.records) if self.state_records is None else self.state_records}
-
-
-def _memory() -> str:
-    """This process's memory now and at its peak, for -v: a long-running stage's owner
-    watches whether it stays flat as the state grows. Empty where /proc is not there."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            kib = {k: int(v.split()[0]) for k, _, v in (line.partition(":") for line in fh)
-                   if k in ("VmRSS", "VmHWM")}
-        return f" (memory {kib['VmRSS'] // 1024} MiB, peak {kib['VmHWM'] // 1024} MiB)"
-    except (OSError, KeyError, ValueError, IndexError):
-        return ""
 
 
 def _lines_only(docs: Iterable[Document]) -> Iterator[Document]:
@@ -130,9 +121,11 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
             finally:
                 result.close()
             totals.add(result)
+            del result  # its documents and records: what the next batch must not hold on to
+            release_free_memory()
             if state is not None:
                 log.info("batch %d: %d line(s) decided, committed to %s and written%s", totals.batches,
-                         len(result.documents), state_path, _memory())
+                         totals.last_documents, state_path, memory_note())
                 assert clusterer is not None  # the state's
                 for e in clusterer.events:  # what rows written before no longer show
                     if e["event"] in ("merged", "canonical_changed"):

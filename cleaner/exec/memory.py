@@ -1,0 +1,44 @@
+"""A long-running stream's memory: what it holds now and at its peak (for -v), and
+handing freed memory back to the system after each batch.
+
+A stream's Python objects do not grow from batch to batch (tracemalloc: a few hundred KiB
+between batch 3 and batch 9 of a 2,700-document stream), yet its resident size did, by
+~3 MiB a 1,000-document batch: glibc keeps the pages of freed objects (each batch frees
+its documents, records and the story tier's tables) in fragmented arenas instead of
+returning them. `malloc_trim` returns them; it costs a few milliseconds a batch."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+from functools import lru_cache
+from typing import Any
+
+
+@lru_cache(maxsize=1)
+def _libc() -> Any:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+def release_free_memory() -> None:
+    """Return the heap's free pages to the system (glibc); nothing elsewhere (musl, macOS)."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def memory_note() -> str:
+    """This process's memory now and at its peak, for -v: a long-running stage's owner
+    watches whether it stays flat as the state grows. Empty where /proc is not there."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            kib = {k: int(v.split()[0]) for k, _, v in (line.partition(":") for line in fh)
+                   if k in ("VmRSS", "VmHWM")}
+        return f" (memory {kib['VmRSS'] // 1024} MiB, peak {kib['VmHWM'] // 1024} MiB)"
+    except (OSError, KeyError, ValueError, IndexError):
+        return ""
