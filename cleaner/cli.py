@@ -352,7 +352,7 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")
     except WorkerError as exc:
         checkpoint.close(keep=True)
-        _fail(f"{exc} (try fewer --workers; --resume continues)")
+        _fail(f"{exc} ({exc.hint}; --resume continues)")
     except KeyboardInterrupt:
         checkpoint.close(keep=True)
         _interrupted(f"; `cleaner run ... --out {out_dir} --resume` continues from its checkpoint")

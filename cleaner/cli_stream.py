@@ -104,7 +104,7 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
             except StageBug as exc:
                 _stage_bug(exc)
             except WorkerError as exc:
-                _fail(f"{exc} (try fewer --workers)")
+                _fail(f"{exc} ({exc.hint})")
             except OSError as exc:
                 _fail(f"cannot write the temporary spool: {exc.strerror or exc}")
             try:

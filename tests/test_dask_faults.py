@@ -156,6 +156,7 @@ def test_a_lost_scheduler_is_one_line(tmp_path):
         assert (tmp_path / "fault.mark").exists(), f"the group-by never ran, the scheduler was not killed there: {err}"
         assert proc.returncode == 2, err
         assert len(err.splitlines()) == 1 and "lost the Dask cluster" in err, err
+        assert "fewer --workers" not in err and "scheduler is running" in err, err
         assert not (out / "documents.jsonl").exists()
         assert (out / ".cleaner-partial").is_dir()  # --resume continues from what finished
     finally:

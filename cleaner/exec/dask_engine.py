@@ -47,6 +47,8 @@ class DaskError(WorkerError):
     """The cluster could not be reached or was lost (a WorkerError: the CLI reports it in
     one line, and a folder run keeps its checkpoint for --resume)."""
 
+    hint = "check that the scheduler is running and reachable"  # fewer --workers would not help
+
 
 # What runs losing the cluster raise: a connection closed or timed out, futures cancelled.
 LOST = (OSError, TimeoutError, CancelledError)

@@ -26,6 +26,8 @@ Finish = Callable[[Document], object]
 class WorkerError(Exception):
     """The worker processes could not be started (the system refused to fork)."""
 
+    hint = "try fewer --workers"  # what the CLI suggests after the message
+
 
 def worker_limit() -> int:
     return min(MAX_WORKERS, CORES_FACTOR * (os.cpu_count() or 1))
