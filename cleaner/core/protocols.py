@@ -42,7 +42,7 @@ class DocStore(Protocol):
     # flow keeps slim copies in memory; False: the flow keeps and puts whole documents.
     slims: bool
 
-    def put(self, doc: Document, entry: tuple[str | None, Document] | None = None) -> Any:
+    def put(self, doc: Document, entry: tuple[str, Document] | None = None) -> Any:
         """Keep a processed document (and, in a checkpoint, its entry); returns its reference."""
 
     def get(self, ref: Any) -> Document: ...

@@ -14,16 +14,18 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from cleaner.core.config import Config
 from cleaner.core.document import DUPLICATE, KEPT, Document, dump
+from cleaner.core.protocols import CandidateIndex, DocStore
 from cleaner.dedup.credits import others_credited
 from cleaner.dedup.bands import BandIndex
 from cleaner.dedup.signatures import jaccard
 from cleaner.dedup.stories import LOCAL_MIN_DOCS, doc_weights, link_stories
-from cleaner.dedup.term_weights import TermWeights, doc_terms, shared_evidence, similarity
+from cleaner.dedup.term_weights import DocTerms, TermWeights, doc_terms, shared_evidence, similarity
 
 EXACT, NEAR, STORY, CANONICAL = "exact", "near", "story", "canonical"
 
@@ -105,18 +107,24 @@ class SourcePriority:
 
 
 def removed_count(doc: Document) -> int:
+    assert doc.features is not None  # clustered documents are signed (stages/sign.py)
     return doc.features.removed
 
 
-def preference_key(doc: Document, priority: SourcePriority) -> tuple:
+PreferenceKey = tuple[int, bool, bool, str, int, int, str, str, str, int]
+
+
+def preference_key(doc: Document, priority: SourcePriority) -> PreferenceKey:
     # A user's canonical.source_priority comes first (empty: a tie). Then a document that
     # credits another source is a copy of it, whatever its date (a syndicating page's
     # metadata date is when it syndicated). Past the stated preferences, content decides
     # (the exact key), not ids: the record id comes from the canonical's content, so ids
     # and input order must not pick it. Only copies with the same words (same record id
     # either way) fall through to the id.
+    f = doc.features
+    assert f is not None  # clustered documents are signed (stages/sign.py)
     return (priority.rank(doc), bool(others_credited(doc)), doc.date is None, doc.date or "",
-            -doc.features.words, removed_count(doc), doc.features.exact, doc.id, doc.source, doc.line or 0)
+            -f.words, removed_count(doc), f.exact, doc.id, doc.source, doc.line or 0)
 
 
 _WHY = ("source_priority", "credits_no_other_source", "earliest_date", "earliest_date", "most_complete_body",
@@ -132,6 +140,7 @@ def explain_choice(record: Record, priority: SourcePriority) -> str:
     ck, rk = preference_key(c, priority), preference_key(r, priority)
     step = next((i for i, (a, b) in enumerate(zip(ck, rk)) if a != b), len(_WHY) - 1)
     rule = _WHY[step]
+    assert c.features is not None and r.features is not None  # signed (stages/sign.py)
     detail = {
         "earliest_date": f"dated {c.date}, runner-up {r.id} dated {r.date or 'unknown'}",
         "most_complete_body": f"{c.features.words} words, runner-up {r.id} has {r.features.words}",
@@ -158,14 +167,19 @@ def _estimate(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(a == b))
 
 
-def array_of(doc: Document, key: str, store=None) -> np.ndarray:
+def array_of(doc: Document, key: str, store: DocStore | None = None) -> np.ndarray:
     """A signature or shingle array, from memory or (a spooled run's) from disk."""
     value = getattr(doc.features, key)
-    return value if isinstance(value, np.ndarray) else store.get_array(value)
+    if isinstance(value, np.ndarray):
+        return value
+    assert store is not None  # a reference, not an array: the run that spooled it passes its store
+    array: np.ndarray = store.get_array(value)
+    return array
 
 
 def drop_shingles(doc: Document) -> None:
     # Only canonicals are compared again; a member's shingles would only take memory.
+    assert doc.features is not None  # signed (stages/sign.py)
     doc.features.near = doc.features.near_mh = None
 
 
@@ -173,13 +187,15 @@ class Clusterer:
     """Copy groups: feed documents in preference order; each joins the group whose canonical
     it copies (exact, or near-duplicate verified on real shingle Jaccard) or starts one."""
 
-    def __init__(self, cfg, free: bool = False, store=None, candidates=None):
+    def __init__(self, cfg: Config, free: bool = False, store: DocStore | None = None,
+                 candidates: CandidateIndex | None = None) -> None:
         self.cfg, self.free, self.store = cfg, free, store
         # `candidates` probed by document (dedup/groups.GroupIndex, band keys grouped on a
         # cluster) instead of by signature: a document's signature is then read only when
         # it has candidates.
-        self.near_lsh = candidates or BandIndex(cfg["near"]["lsh_threshold"], cfg["minhash"]["num_perm"])
-        self.probe = getattr(candidates, "probe", None)
+        self.near_lsh: CandidateIndex = candidates or BandIndex(cfg["near"]["lsh_threshold"],
+                                                                 cfg["minhash"]["num_perm"])
+        self.probe: Callable[[Document], list[int]] | None = getattr(candidates, "probe", None)
         self.exact: dict[str, int] = {}
         self.records: list[Record] = []
 
@@ -199,6 +215,7 @@ class Clusterer:
         if found and signature is None:  # probed by document: its signature read only now
             signature = self._shingles(doc, "near_mh")
         for idx in sorted(found):
+            assert signature is not None  # given, or read above: `found` is not empty
             estimate = _estimate(signature, self.canonical_signature(idx))
             if estimate < floor:  # a chance band collision: not worth reading its shingles
                 continue
@@ -214,6 +231,7 @@ class Clusterer:
 
     def add(self, doc: Document) -> int:
         """Add one document; returns the index of the group it joined or started."""
+        assert doc.features is not None  # signed (stages/sign.py)
         idx = self.exact.get(doc.features.exact)
         if idx is not None:
             self.records[idx].members.append(
@@ -236,14 +254,18 @@ class Clusterer:
         self.index(idx, doc, signature)
         return idx
 
-    def index(self, idx: int, doc: Document, signature: np.ndarray) -> None:
+    def index(self, idx: int, doc: Document, signature: np.ndarray | None) -> None:
         """Make group `idx` findable through `doc`, its (new) canonical: later documents are
-        compared with it."""
+        compared with it (`signature`, its MinHash; None when probed by document)."""
+        assert doc.features is not None  # signed (stages/sign.py)
         self.exact.setdefault(doc.features.exact, idx)
         self.near_lsh.insert(idx, signature if self.probe is None else self.probe(doc))
 
 
-def story_links(groups: list[Record], cfg) -> tuple[list[list[int]], dict, TermWeights, list]:
+Edges = dict[tuple[int, int], float]  # (i, j), i < j -> average-linkage similarity (stories.py)
+
+
+def story_links(groups: list[Record], cfg: Config) -> tuple[list[list[int]], Edges, TermWeights, list[DocTerms]]:
     """Which copy groups tell the same story (stories.py): (clusters of group indices,
     their edges, the term weights, each group canonical's weighted terms)."""
     reps = [g.canonical for g in groups]
@@ -253,20 +275,21 @@ def story_links(groups: list[Record], cfg) -> tuple[list[list[int]], dict, TermW
     return clusters, edges, weigh, weights
 
 
-def _merge_stories(groups: list[Record], cfg, store=None) -> list[Record]:
+def _merge_stories(groups: list[Record], cfg: Config, store: DocStore | None = None) -> list[Record]:
     """Join copy groups that tell the same story into one record (see stories.py)."""
     clusters, edges, weigh, weights = story_links(groups, cfg)
     return story_records(groups, clusters, edges, weigh, weights, cfg, store)
 
 
-def story_records(groups: list[Record], clusters: list[list[int]], edges: dict, weigh: TermWeights,
-                  weights: list, cfg, store=None, keys: list[str] | None = None) -> list[Record]:
+def story_records(groups: list[Record], clusters: list[list[int]], edges: Edges, weigh: TermWeights,
+                  weights: list[DocTerms], cfg: Config, store: DocStore | None = None,
+                  keys: list[str] | None = None) -> list[Record]:
     """One record per cluster of groups, the first group's canonical its canonical; `keys`
     (one per cluster) fixes each record's id key, else the first group's."""
     threshold = cfg["story"]["threshold"]
     local = (f" (or story.local_threshold {cfg['story']['local_threshold']} on component-local weights, "
              f"in a component of {LOCAL_MIN_DOCS}+ linked documents)") if cfg["story"]["local_df_factor"] else ""
-    records = []
+    records: list[Record] = []
     for n, cluster_ in enumerate(clusters):
         # Groups are in preference order of their canonicals: the first one's canonical wins.
         head = groups[cluster_[0]]
@@ -275,6 +298,7 @@ def story_records(groups: list[Record], clusters: list[list[int]], edges: dict, 
         canon_w = weights[cluster_[0]]
         canon_mh = array_of(canon, "story_mh", store) if len(cluster_) > 1 else None
         for g in cluster_[1:]:
+            assert canon_mh is not None  # read above: the cluster has more than one group
             group = groups[g]
             avg = sum(edges.get((min(g, h), max(g, h)), 0.0) for h in cluster_ if h != g) / (len(cluster_) - 1)
             for m in group.members:
@@ -291,8 +315,9 @@ def story_records(groups: list[Record], clusters: list[list[int]], edges: dict, 
     return records
 
 
-def cluster(docs: Iterable[Document], cfg, timings: dict[str, float] | None = None,
-            free: bool = False, store=None, candidates=None) -> list[Record]:
+def cluster(docs: Iterable[Document], cfg: Config, timings: dict[str, float] | None = None,
+            free: bool = False, store: DocStore | None = None,
+            candidates: CandidateIndex | None = None) -> list[Record]:
     """Records for the usable documents; sets status and record_id on each of them.
 
     `timings`, when given, receives seconds per step (copies, stories). With `free`,

@@ -31,7 +31,9 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from cleaner.core.config import Config
 from cleaner.core.document import Document
+from cleaner.core.protocols import DocStore
 from cleaner.dedup.bands import BandIndex
 from cleaner.dedup.cluster import (CANONICAL, Clusterer, Member, Record, SourcePriority, array_of,
                                    preference_key, record_id, settle, story_links, story_records)
@@ -50,15 +52,21 @@ def day_number(iso: str | None) -> int | None:
 
 
 def lead_names_of(doc: Document) -> list[str]:
+    assert doc.features is not None  # signed (stages/sign.py), or restored from the state with its features
     return sorted(t for t in doc.features.lead if is_name(t))
 
 
-def state_settings(cfg) -> str:
+def state_settings(cfg: Config) -> str:
     """What comparisons against a state's history depend on: a state made with other
     values would compare signatures that do not match."""
     mh, near = cfg["minhash"], cfg["near"]
     return (f"minhash num_perm={mh['num_perm']} seed={mh['seed']}; near word_ngram={near['word_ngram']} "
             f"char_ngram={near['char_ngram']} lsh_threshold={near['lsh_threshold']}")
+
+
+# A Member as the state keeps it (docs.member): its fields after the document; shared terms
+# and evidence are not kept (a record's story members get theirs again from story_records).
+MemberRow = tuple[str, float, float | None, list[str] | None, list[dict[str, Any]] | None, str]
 
 
 class StateIndex:
@@ -92,7 +100,7 @@ class StateGroups:
     loaded (its canonical, shingles recomputed from its text) when a document is compared
     with it; groups appended are the batch's new ones."""
 
-    def __init__(self, state: State, sign: Sign, store=None):
+    def __init__(self, state: State, sign: Sign, store: DocStore | None = None):
         self.state, self.sign = state, sign
         self.loaded: dict[int, Record] = {}
         self.store = store  # the batch's document store (its documents' arrays may be spooled)
@@ -121,7 +129,7 @@ class StateGroups:
         self.new.append(self.next)
         self.next += 1
 
-    def restore(self, n: int, member: tuple, slim: Document, text: str, near: np.ndarray | None = None) -> Member:
+    def restore(self, n: int, member: MemberRow, slim: Document, text: str, near: np.ndarray | None = None) -> Member:
         """A state's document (restore_member), remembered by its row."""
         # No story MinHash: the tiers compare these on terms and shingles; a record's
         # members (records()) are restored again, with it. The copy tier (`near`) needs
@@ -135,12 +143,13 @@ def with_line_words(sign: Sign, doc: Document) -> Document:
     """`doc` with the words of its term lines, recomputed from its text if it came back
     from the state without them (the story tier's similarity reads them)."""
     f = doc.features
+    assert f is not None  # signed, or restored from the state with its features
     if doc.text and not f.line_words:
         f.line_words = sign.line_words(doc.text, doc.date, doc.title, doc.lang)
     return doc
 
 
-def restore_member(sign: Sign, member: tuple, slim: Document, text: str, near: np.ndarray | None = None,
+def restore_member(sign: Sign, member: MemberRow, slim: Document, text: str, near: np.ndarray | None = None,
                    story: bool = True, lines: bool = True) -> Member:
     """A document as the state keeps it, with the arrays the tiers read (`near`, the
     stored signature of a canonical the copy tier compares with: it gets its shingles, from
@@ -148,6 +157,7 @@ def restore_member(sign: Sign, member: tuple, slim: Document, text: str, near: n
     story members report as an estimate; a document kept with its text gets the words of
     its term lines back, which the story tier reads)."""
     f = slim.features
+    assert f is not None  # the state keeps every document's features
     if story:
         f.story_mh = sign.story_signature(list(f.terms))
     if near is not None:
@@ -163,17 +173,18 @@ def _slim(doc: Document) -> Document:
     """What the state keeps of a document: metadata and features, no text, shingles,
     signatures or term lines' words (a canonical's text and signature are kept apart:
     docs.text, groups.sig; the rest is recomputed from its text when read back)."""
+    assert doc.features is not None  # signed (stages/sign.py)
     features = replace(doc.features, near=None, near_mh=None, story_mh=None, line_words=b"")
     return replace(doc, text="", html=None, removed=[], flags=[], line_no=None, link_density=None,
                    raw_line=None, raw_path=None, features=features, stored=None, status="pending", record_id=None)
 
 
-def _member(m: Member) -> tuple:
+def _member(m: Member) -> MemberRow:
     return (m.relation, m.similarity, m.estimated, None, None, m.reason)
 
 
 class IncrementalClusterer:
-    def __init__(self, cfg, state: State, commit: bool = True):
+    def __init__(self, cfg: Config, state: State, commit: bool = True) -> None:
         """`commit` False: each batch's transaction stays open until `commit()` (a folder
         run commits once its output folder is written, so a failed write leaves the state
         as it was and --resume redoes the same batch)."""
@@ -188,7 +199,7 @@ class IncrementalClusterer:
         self.config_json = json.dumps({k: v for k, v in cfg.values.items() if k != "boilerplate"},
                                       sort_keys=True, ensure_ascii=False)
 
-    def add(self, docs: Iterable[Document], store=None, label: str = "",
+    def add(self, docs: Iterable[Document], store: DocStore | None = None, label: str = "",
             text_of: Callable[[Document], str] | None = None) -> list[Record]:
         """Cluster one batch against the state, in one transaction, committed on return.
         Sets status and record_id on the batch's documents; returns the records they are
@@ -216,20 +227,27 @@ class IncrementalClusterer:
             self.state.commit(*self.pending)
             self.pending = None
 
-    def _add(self, batch: int, docs: list[Document], store, text_of) -> list[Record]:
-        state, events = self.state, []
+    def _add(self, batch: int, docs: list[Document], store: DocStore | None,
+             text_of: Callable[[Document], str]) -> list[Record]:
+        state = self.state
+        events: list[dict[str, Any]] = []
         self.events = events
         groups = StateGroups(state, self.sign, store)
         copies = Clusterer(self.cfg, store=store)
+        # The state's groups, exact keys and signatures stand in for the Clusterer's list,
+        # dict and method: the same calls, answered from the state.
         copies.records, copies.exact = groups, StateExact(state)  # type: ignore[assignment]
-        copies.canonical_signature = groups.signature  # type: ignore[method-assign]
-        copies.near_lsh = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])  # type: ignore[assignment]
+        copies.canonical_signature = groups.signature  # type: ignore[method-assign,assignment]
+        copies.near_lsh = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])
         # A document the state already holds (same id, same words: a feed sent again, a
         # retried batch) is not added twice: its row shows the record it is in.
         again: dict[int, Document] = {}
         fresh_docs = []
         for d in docs:
-            n = state.known_doc(d.id, d.features.exact) if d.ok else None
+            n = None
+            if d.ok:
+                assert d.features is not None  # a usable document is signed (stages/sign.py)
+                n = state.known_doc(d.id, d.features.exact)
             if n is None:
                 fresh_docs.append(d)
             else:
@@ -282,12 +300,14 @@ class IncrementalClusterer:
         touched = set(roots.values()) | {state.root(state.doc_group(n)) for n in again}
         records = self.records(sorted(touched), batch_docs, store, weigh)
         for record in records:  # the document a record shows as canonical changed: say so
-            root = state.root_of_record(record.record_id)
-            old = state.head(root)
-            if old != record.canonical.id:
-                if old is not None:
-                    events.append(self._event(batch, "canonical_changed", root, old=old, new=record.canonical.id))
-                state.set_head(root, record.canonical.id)
+            record_root = state.root_of_record(record.record_id)
+            assert record_root is not None  # the record's groups were just read from the state
+            head = state.head(record_root)
+            if head != record.canonical.id:
+                if head is not None:
+                    events.append(self._event(batch, "canonical_changed", record_root, old=head,
+                                              new=record.canonical.id))
+                state.set_head(record_root, record.canonical.id)
         return records
 
     def _event(self, batch: int, kind: str, root: int, **detail: Any) -> dict[str, Any]:
@@ -325,14 +345,15 @@ class IncrementalClusterer:
             found = self.state.window(first, last, since)
         return sorted(set(found) | set(fresh))
 
-    def _link_stories(self, batch: int, groups: StateGroups, fresh: list[int], store):
+    def _link_stories(self, batch: int, groups: StateGroups, fresh: list[int],
+                      store: DocStore | None) -> TermWeights:
         """Link the batch's groups with the window's, as one run would; join their records.
         Returns the term weights observed on the window (the batch's records show them)."""
         state = self.state
         if not fresh:  # nothing new (every document was in the state already)
             return TermWeights(self.cfg["story"]).observe([])
         window = self._window(batch, groups, fresh)
-        records = []
+        records: list[Record] = []
         for g in window:
             if g in groups.loaded:
                 canonical = groups.loaded[g].members[0]
@@ -351,19 +372,20 @@ class IncrementalClusterer:
                     self.events.append(self._event(batch, "merged", keep, ended=self._rid(gone)))
         return weigh
 
-    def records(self, roots: list[int], batch_docs: dict[int, Document] | None = None, store=None,
+    def records(self, roots: list[int], batch_docs: dict[int, Document] | None = None,
+                store: DocStore | None = None,
                 weigh: TermWeights | None = None) -> list[Record]:
         """Records, whole, as the state holds them: each group with every member, the
         groups joined as one run joins a story record (story_records). `batch_docs` (row
         number -> document) stands in for the state's slim copies of this batch's documents;
         `weigh`, the term weights the batch was linked with (else each record's own)."""
         state, batch_docs = self.state, batch_docs or {}
-        whole = []
+        whole: list[tuple[list[Record], str]] = []
         for root in roots:
-            group_records = []
+            group_records: list[Record] = []
             for g in state.groups_of(root):
                 key, _, _, canonical_n = state.group(g)
-                members = []
+                members: list[tuple[bool, Member]] = []
                 for n, member, slim, text in state.docs_of(g):
                     doc = batch_docs.get(n)
                     restored = restore_member(self.sign, member, slim, text) if doc is None else Member(doc, *member)
@@ -376,7 +398,8 @@ class IncrementalClusterer:
             weigh = TermWeights(self.cfg["story"]).observe([g.canonical for gs, _ in whole for g in gs])
         return settle([self._joined(gs, key, store, weigh) for gs, key in whole], self.priority)
 
-    def _joined(self, groups: list[Record], record_id_key: str, store, weigh: TermWeights) -> Record:
+    def _joined(self, groups: list[Record], record_id_key: str, store: DocStore | None,
+                weigh: TermWeights) -> Record:
         """One record of copy groups in preference order: their story members, similarities
         and evidence, as one run's story_records gives them."""
         if len(groups) == 1:

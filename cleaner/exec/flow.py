@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
@@ -36,7 +36,11 @@ from cleaner.store.checkpoint import InputKey, input_key
 from cleaner.store.memory import MemoryStore
 from cleaner.store.spool import Spool
 
+if TYPE_CHECKING:  # imported by the callers that pass one (cli, api): the flow never builds it
+    from cleaner.dedup.incremental import IncrementalClusterer
+
 Progress = Callable[[int], None]
+R = TypeVar("R")
 
 
 def pack(doc: Document, templates: Templates, store: DocStore, keyed: bool = False,
@@ -67,7 +71,8 @@ def pack(doc: Document, templates: Templates, store: DocStore, keyed: bool = Fal
                    features=features, stored=stored)
     # The entry's slim copy, pickled by put(), keeps its arrays as bytes: a checkpoint
     # must not point into arrays files, which every run rebuilds.
-    stored.ref = store.put(doc, (key, slim) if keyed else None)
+    # `key is not None` only narrows the type: a keyed document got its key above.
+    stored.ref = store.put(doc, (key, slim) if keyed and key is not None else None)
     if keys_in_store:  # after put: a checkpoint's entry keeps the keys themselves
         stored.template_keys = store_keys(stored.template_keys, store)
     return store_arrays(slim, store)
@@ -82,10 +87,12 @@ def store_arrays(slim: Document, store: DocStore) -> Document:
     return slim
 
 
-def _timed(timings: Counter, name: str, fn, *args):
+# Seconds per step are kept in a Counter (a step not seen yet counts 0, update() adds);
+# typeshed types a Counter's counts as int, hence the ignores where seconds go in.
+def _timed(timings: Counter[str], name: str, fn: Callable[..., R], *args: Any) -> R:
     start = time.perf_counter()
     result = fn(*args)
-    timings[name] += time.perf_counter() - start
+    timings[name] += time.perf_counter() - start  # type: ignore[assignment]  # seconds (see above)
     return result
 
 
@@ -99,7 +106,7 @@ class RunResult:
     documents: list[Document]
     records: list[Record]
     timings: dict[str, float] = field(default_factory=dict)
-    hits: Counter = field(default_factory=Counter)
+    hits: Counter[str] = field(default_factory=Counter)
     spool: Spool | None = None
     resumed: int = 0  # documents taken from an interrupted run's checkpoint
 
@@ -145,7 +152,7 @@ class RunResult:
             self.spool.close(keep=keep)
 
 
-def _apply_templates(doc: Document, stages: Stages, timings: Counter) -> Document:
+def _apply_templates(doc: Document, stages: Stages, timings: Counter[str]) -> Document:
     """Template removal on a whole document; one whose text changed is signed again."""
     text = doc.text
     doc = _timed(timings, stages.templates.name, stages.templates.apply, doc)
@@ -155,7 +162,7 @@ def _apply_templates(doc: Document, stages: Stages, timings: Counter) -> Documen
 
 
 def process_documents(docs: Iterable[Document], stages: Stages, executor: Executor, store: DocStore,
-                      timings: Counter, hits: Counter, progress: Progress | None = None
+                      timings: Counter[str], hits: Counter[str], progress: Progress | None = None
                       ) -> tuple[list[Document], int]:
     """Every input through the per-document stages and templates, kept in `store`; returns
     the copies memory keeps (slim ones for a spool) and how many came from a checkpoint.
@@ -188,11 +195,14 @@ def process_documents(docs: Iterable[Document], stages: Stages, executor: Execut
         in_workers = store.slims  # workers put into it themselves; else documents come back whole
         for item, spent in executor.map(todo(), steps, keep if in_workers else None):
             timings.update(spent)
+            # The executor yields what `keep` returned (a slim copy), else the document.
+            assert isinstance(item, Document)
             yield item if in_workers else keep(item)
         yield from (store_arrays(slim, store) for slim in reused)
 
     out = []
     for slim in received():
+        assert slim.stored is not None  # pack() gave every copy one; a checkpoint's kept its own
         hits.update(slim.stored.hits)
         slim.stored.hits = []
         if slim.features is not None:  # names repeat across stories: one string each
@@ -211,6 +221,7 @@ def process_documents(docs: Iterable[Document], stages: Stages, executor: Execut
     else:
         touched = remote(templates, out, store)
     for pos, slim in enumerate(out):
+        assert slim.stored is not None  # as above
         keys, slim.stored.template_keys = slim.stored.template_keys, None
         if not (templates.touches(slim, keys) if touched is None else pos in touched):
             continue
@@ -225,6 +236,7 @@ def process_documents(docs: Iterable[Document], stages: Stages, executor: Execut
             if slim.features is not None:
                 slim.features.removed = len(full.removed)
         if not full.ok:
+            assert full.error is not None  # Document.reject always gives a reason
             slim.reject(full.error)
         # Stored again, as written out: what templates removed or flagged (lines kept).
         slim.stored.ref = store.put(full)
@@ -234,7 +246,8 @@ def process_documents(docs: Iterable[Document], stages: Stages, executor: Execut
 def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
                   progress: Progress | None = None, stages: Stages | None = None,
                   spool: bool | Spool = False, spool_dir: str | None = None,
-                  executor: Executor | None = None, clusterer=None, label: str = "") -> RunResult:
+                  executor: Executor | None = None, clusterer: IncrementalClusterer | None = None,
+                  label: str = "") -> RunResult:
     """The whole pipeline over a stream of documents.
 
     With `spool`, whole documents go to a temporary file (or the given Spool, such as a
@@ -252,7 +265,7 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
     hits: Counter[str] = Counter()
     start = time.perf_counter()
     out, resumed = process_documents(docs, stages, executor, store, timings, hits, progress)
-    timings["per_document_wall"] = time.perf_counter() - start
+    timings["per_document_wall"] = time.perf_counter() - start  # type: ignore[assignment]  # seconds (_timed)
     make_ids_unique(out)
     start = time.perf_counter()
     steps: dict[str, float] = {}
@@ -268,11 +281,15 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
         records = cluster(out, cfg, timings=steps, free=True, store=holder, candidates=candidates)
     else:
         records = clusterer.add(out, store=holder if holder is not None else None, label=label)
-    timings["cluster"] = time.perf_counter() - start
+    timings["cluster"] = time.perf_counter() - start  # type: ignore[assignment]  # seconds (_timed)
     timings.update({f"cluster.{k}": v for k, v in steps.items()})
     for doc in out:  # clustering is done: only the way back to each whole document stays
         doc.features = None
-        doc.stored = Stored(ref=doc.stored.ref) if holder else None
+        if holder:
+            assert doc.stored is not None  # process_documents stored every document
+            doc.stored = Stored(ref=doc.stored.ref)
+        else:
+            doc.stored = None
     out.sort(key=Document.sort_key)
     return RunResult(out, records, {k: round(v, 4) for k, v in sorted(timings.items())}, hits,
                      holder, resumed)

@@ -17,7 +17,7 @@ class MemoryStore:
     slims = False
 
     # A reference to a document in memory is the document: nothing to hold or look up.
-    def put(self, doc: Document, entry: tuple[str | None, Document] | None = None) -> Document:
+    def put(self, doc: Document, entry: tuple[str, Document] | None = None) -> Document:
         return doc
 
     def get(self, ref: Document) -> Document:

@@ -115,7 +115,7 @@ class _Segment:
             os.ftruncate(fd, end)
             raise
 
-    def put(self, blob: bytes, parts: bytes, entry: tuple[str | None, Document] | None) -> tuple[int, int, int]:
+    def put(self, blob: bytes, parts: bytes, entry: tuple[str, Document] | None) -> tuple[int, int, int]:
         ref = (self.id, self.docs_end, self.docs_end + FRAME_LENGTH.size + 1 + len(blob))
         data = _frame(blob, b"D") + _frame(parts, b"J")
         if entry is not None:
@@ -198,7 +198,7 @@ class Spool:
             self._segment, self._segment_pid = _Segment(self.folder), os.getpid()
         return self._segment
 
-    def put(self, doc: Document, entry: tuple[str | None, Document] | None = None) -> tuple[int, int, int]:
+    def put(self, doc: Document, entry: tuple[str, Document] | None = None) -> tuple[int, int, int]:
         """Append a processed document (without its hand-offs: Document.without_hand_offs) with its encoded row parts
         (Document.json_parts) and, in a checkpoint, its entry (input key, slim copy);
         returns the reference `get` and `get_parts` take."""

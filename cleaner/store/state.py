@@ -289,7 +289,9 @@ class State:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             db.close()
-            self.db = None
+            # Gone rather than None: `db` stays typed as a connection for every method that
+            # uses it; close() and rollback() look it up with getattr.
+            del self.db
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
@@ -307,16 +309,19 @@ class State:
         self.db.execute("COMMIT")
 
     def rollback(self) -> None:
-        if self.db is not None and self.db.in_transaction:
-            self.db.execute("ROLLBACK")
+        db = getattr(self, "db", None)
+        if db is not None and db.in_transaction:
+            db.execute("ROLLBACK")
 
     # -- reads and writes the clusterer needs -------------------------------------------
 
     def batches(self) -> int:
-        return self.db.execute("SELECT coalesce(max(batch), 0) FROM batches").fetchone()[0]
+        batch: int = self.db.execute("SELECT coalesce(max(batch), 0) FROM batches").fetchone()[0]
+        return batch
 
     def next_group(self) -> int:
-        return self.db.execute("SELECT coalesce(max(g), -1) + 1 FROM groups").fetchone()[0]
+        g: int = self.db.execute("SELECT coalesce(max(g), -1) + 1 FROM groups").fetchone()[0]
+        return g
 
     def add_group(self, g: int, key: str, rid: str, batch: int, canonical: int, day: int | None,
                   signature: np.ndarray) -> None:
@@ -327,7 +332,8 @@ class State:
 
     def head(self, root: int) -> str | None:
         """The id of the document the record shows as its canonical (on its root's row)."""
-        return self.db.execute("SELECT head FROM groups WHERE g = ?", (root,)).fetchone()[0]
+        head: str | None = self.db.execute("SELECT head FROM groups WHERE g = ?", (root,)).fetchone()[0]
+        return head
 
     def set_head(self, root: int, doc_id: str) -> None:
         self.db.execute("UPDATE groups SET head = ? WHERE g = ?", (doc_id, root))
@@ -348,7 +354,8 @@ class State:
         return _key_out(key), created, root, canonical
 
     def root(self, g: int) -> int:
-        return self.db.execute("SELECT root FROM groups WHERE g = ?", (g,)).fetchone()[0]
+        root: int = self.db.execute("SELECT root FROM groups WHERE g = ?", (g,)).fetchone()[0]
+        return root
 
     def join(self, keep: int, gone: int) -> None:
         """Record `gone` becomes part of record `keep` (both roots)."""
@@ -368,7 +375,7 @@ class State:
     def window(self, first_day: int | None, last_day: int | None, since_batch: int) -> list[int]:
         """Groups whose canonical is dated within [first_day, last_day], or that were
         created in batch `since_batch` or later."""
-        rows = set()
+        rows: set[int] = set()
         if first_day is not None:
             rows.update(g for (g,) in self.db.execute(
                 "SELECT g FROM groups WHERE day BETWEEN ? AND ?", (first_day, last_day)))
@@ -412,6 +419,7 @@ class State:
         cur = self.db.execute("INSERT INTO docs(id, g, batch, date, member, doc, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
                               (doc_id, g, batch, date, self.packer.pack(member), self.packer.pack_doc(slim),
                                None if text is None else pack_text(text)))
+        assert cur.lastrowid is not None  # an INSERT into a rowid table always sets it
         return cur.lastrowid
 
     def set_member(self, n: int, member: Any, text: str | None = None) -> None:
@@ -426,11 +434,13 @@ class State:
         for n, blob in self.db.execute("SELECT n, doc FROM docs WHERE id = ? ORDER BY n", (doc_id,)):
             doc = self.packer.unpack_doc(blob)
             if doc.features is not None and doc.features.exact == exact:
-                return n
+                row: int = n
+                return row
         return None
 
     def doc_group(self, n: int) -> int:
-        return self.db.execute("SELECT g FROM docs WHERE n = ?", (n,)).fetchone()[0]
+        g: int = self.db.execute("SELECT g FROM docs WHERE n = ?", (n,)).fetchone()[0]
+        return g
 
     def doc(self, n: int) -> tuple[Any, Any, str]:
         """(member tuple, slim document, text: '' unless it was a canonical)."""
@@ -472,7 +482,9 @@ class State:
         return row[0] if row else None
 
     def info(self) -> dict[str, Any]:
-        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
+        def one(sql: str) -> Any:
+            return self.db.execute(sql).fetchone()[0]
+
         size = 0 if self.memory else sum(os.path.getsize(p) for p in (self.path, self.path + "-wal")
                                          if os.path.exists(p))
         return {"path": self.path, "schema": int(self.meta("schema") or 0), "batches": one("SELECT count(*) FROM batches"),
