@@ -63,9 +63,17 @@ def _interrupted(more: str = "") -> NoReturn:
     sys.exit(EXIT_INTERRUPTED)
 
 
+_MAIN_PID = os.getpid()  # set again by main(): the process whose SIGTERM ends the run
+
+
 def _terminated(signum: int, frame: FrameType | None) -> NoReturn:
     """SIGTERM (kill, a job scheduler stopping us) ends the run as Ctrl-C does: temporary
     files removed, a checkpoint kept for --resume, a state's open batch rolled back."""
+    if os.getpid() != _MAIN_PID:
+        # A pool worker forked with this handler, stopped before its initializer reset it
+        # (a pool torn down at once, as for an empty stdin): a KeyboardInterrupt there
+        # left it waiting on its task queue and the pool's join hung. Die as SIGTERM would.
+        os._exit(128 + signum)
     raise KeyboardInterrupt
 
 
@@ -202,6 +210,8 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: click's usage errors become the same one-line error as ours."""
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
     signal.signal(signal.SIGTERM, _terminated)
     try:
         code = cli.main(args=argv, prog_name="cleaner", standalone_mode=False)

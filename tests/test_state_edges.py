@@ -260,3 +260,28 @@ def test_verbose_stream_logs_memory_after_each_batch(tmp_path):
     logged = re.findall(r"batch (\d): \d line\(s\) decided, .* \(memory (\d+) MiB, peak (\d+) MiB\)",
                         proc.stderr.decode())
     assert [b for b, _, _ in logged] == ["1", "2"] and all(0 < int(m) <= int(p) for _, m, p in logged)
+
+
+_FORKED = """
+import os, signal, sys, time
+from cleaner import cli
+signal.signal(signal.SIGTERM, cli._terminated)
+pid = os.fork()
+if pid == 0:  # a pool worker before its initializer: still the CLI's handler
+    try:
+        time.sleep(30)
+    except BaseException:
+        os._exit(1)   # the KeyboardInterrupt path, which left pool workers hanging
+    os._exit(0)
+time.sleep(0.3)
+os.kill(pid, signal.SIGTERM)
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_a_forked_worker_stopped_before_its_setup_dies_at_once():
+    """SIGTERM's handler raises KeyboardInterrupt in the CLI's own process only: a forked
+    worker that still has it exits as SIGTERM would (a pool torn down at once could hang)."""
+    proc = subprocess.run([sys.executable, "-c", _FORKED], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.split() == ["143"], proc.stdout + proc.stderr
