@@ -133,6 +133,10 @@ def test_state_bench_smoke(tmp_path):
     assert row["bytes_per_document"] > 0 and row["probe"]["seconds"] > 0
     # The probe's copies of the history's bases are found through the state.
     assert row["probe"]["duplicates"] > row["empty_state"]["duplicates"]
+    # Where memory goes as the state grows: -v's note after each batch, read back.
+    assert 0 < row["build_phase"]["rss_after_batch_mib"]["last"] <= row["build_phase"]["peak_rss_mib"]
+    tables = row["bytes_per_document_by_table"]  # empty where SQLite lacks dbstat
+    assert not tables or {"docs", "groups", "bands"} <= tables.keys()
 
 
 def test_engine_bench_smoke(tmp_path):
