@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
 @cli.command()
 @click.argument("input_arg", metavar="INPUT")
 @click.option("--out", "out_dir", default="clean", show_default=True, type=click.Path(allow_dash=True, path_type=Path),
-              help="Output folder: documents.jsonl, records.jsonl, report.html, manifest.json; "
+              help="Output folder: documents.jsonl, records.jsonl, report.html (with report-pages/), manifest.json; "
                    "- writes documents.jsonl rows to stdout instead.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path),
               help="Configuration file (default: configs/default.toml).")
