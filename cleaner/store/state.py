@@ -126,11 +126,11 @@ class Packer:
         self.zdict = zdict
 
     def pack(self, value: Any) -> bytes:
-        compressor = zlib.compressobj(6, zdict=self.zdict) if self.zdict else zlib.compressobj(6)
+        compressor = zlib.compressobj(6, zdict=self.zdict)
         return compressor.compress(pickle.dumps(value, protocol=5)) + compressor.flush()
 
     def unpack(self, blob: bytes) -> Any:
-        decompressor = zlib.decompressobj(zdict=self.zdict) if self.zdict else zlib.decompressobj()
+        decompressor = zlib.decompressobj(zdict=self.zdict)
         return pickle.loads(decompressor.decompress(blob) + decompressor.flush())
 
     def pack_doc(self, doc: Document) -> bytes:
