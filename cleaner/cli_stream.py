@@ -38,13 +38,11 @@ class _Totals:
         self.status: Counter[str] = Counter()
         self.rejected: list[Document] = []
         self.batches = 0
-        self.last_documents = 0
         self.records: set[str] = set()  # without a state (one batch); with one, the state's count
         self.state_records: int | None = None
 
     def add(self, result: RunResult) -> None:
         self.batches += 1
-        self.last_documents = len(result.documents)
         self.status.update(d.status for d in result.documents)
         self.rejected.extend(d for d in result.documents if not d.ok)
         del self.rejected[20:]
@@ -121,11 +119,12 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
             finally:
                 result.close()
             totals.add(result)
+            decided = len(result.documents)
             del result  # its documents and records: what the next batch must not hold on to
             release_free_memory()
             if state is not None:
                 log.info("batch %d: %d line(s) decided, committed to %s and written%s", totals.batches,
-                         totals.last_documents, state_path, memory_note())
+                         decided, state_path, memory_note())
                 assert clusterer is not None  # the state's
                 for e in clusterer.events:  # what rows written before no longer show
                     if e["event"] in ("merged", "canonical_changed"):
