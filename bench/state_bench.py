@@ -111,15 +111,20 @@ print(json.dumps({"seconds": round(seconds, 2), "state_seconds": round(spent[0],
 """
 
 
+def copy_state(state: Path, target: Path) -> None:
+    """A state file and its WAL (committed batches not yet checkpointed into the file)."""
+    shutil.copy(state, target)
+    if Path(str(state) + "-wal").exists():
+        shutil.copy(str(state) + "-wal", str(target) + "-wal")
+
+
 def probe_once(state: Path | None, probe_file: Path, workers: int, tmp: Path) -> dict:
     """The probe batch added to a copy of `state` (or an empty one), in a fresh process."""
     target = tmp / "probe.db"
     for suffix in ("", "-wal", "-shm", ".lock"):
         Path(str(target) + suffix).unlink(missing_ok=True)
     if state is not None:
-        shutil.copy(state, target)
-        if Path(str(state) + "-wal").exists():
-            shutil.copy(str(state) + "-wal", str(target) + "-wal")
+        copy_state(state, target)
     out = subprocess.run([sys.executable, "-c", _PROBE, str(target), str(probe_file), str(workers)],
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
@@ -146,17 +151,15 @@ def table_bytes(state: Path, documents: int) -> dict[str, float]:
     its WAL."""
     with tempfile.TemporaryDirectory() as tmp_name:
         copy = Path(tmp_name) / "copy.db"
-        shutil.copy(state, copy)
-        if Path(str(state) + "-wal").exists():
-            shutil.copy(str(state) + "-wal", str(copy) + "-wal")
+        copy_state(state, copy)
         con = sqlite3.connect(copy)
         try:
-            rows = con.execute("SELECT name, SUM(pgsize), SUM(unused) FROM dbstat GROUP BY name").fetchall()
+            rows = con.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall()
         except sqlite3.OperationalError:  # an SQLite built without dbstat
             return {}
         finally:
             con.close()
-    return {name: round(size / documents, 1) for name, size, _ in sorted(rows, key=lambda r: -r[1])}
+    return {name: round(size / documents, 1) for name, size in sorted(rows, key=lambda r: -r[1])}
 
 
 def main() -> None:
