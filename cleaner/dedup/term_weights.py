@@ -31,7 +31,9 @@ streaming the list); the workers never load it.
 from __future__ import annotations
 
 import math
+import threading
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -348,41 +350,108 @@ def _alike(x: frozenset[int], y: frozenset[int], overlap: float) -> bool:
     return inter > 0 and inter * (1.0 + overlap) >= overlap * (len(x) + len(y))
 
 
-# For one pair of documents: (i, j) -> whether line i of a and line j of b are alike, and
-# ("a", i) / ("b", j) -> that line's words.
-Memo = dict[tuple[Any, int], Any]
+class _Row:
+    """One document's terms' lines and their words as Python objects, for the document a
+    run of similarity() calls shares: candidate_edges compares one document (a row) with
+    each of its candidates in turn, so this is worked out once for the row, not once per
+    pair. Held for one document at a time (_row): unpacking every document's lines would
+    cost ~15x their packed size in memory."""
+
+    __slots__ = ("source", "sets", "on")
+
+    def __init__(self, source: LineWords) -> None:
+        self.source = source  # held, so its id cannot be reused while this row is cached
+        self.sets: dict[int, frozenset[int]] = {}
+        self.on: dict[str, tuple[int, ...]] = {}
+
+    def words(self, line: int) -> frozenset[int]:
+        found = self.sets.get(line)
+        if found is None:
+            found = self.sets[line] = self.source.words(line)
+        return found
+
+    def lines(self, term: str) -> tuple[int, ...]:
+        """The lines the term is on (none if not known)."""
+        found = self.on.get(term)
+        if found is None:
+            on = self.source.lines(term)
+            found = self.on[term] = () if on is None else tuple(on)
+        return found
 
 
-def same_wording(a: DocTerms, b: DocTerms, term: str, memo: Memo | None = None) -> bool:
+_ROWS = threading.local()  # per thread: the row document of the last similarity() call
+
+
+def _row(words: LineWords) -> _Row:
+    row: _Row | None = getattr(_ROWS, "row", None)
+    if row is None or row.source is not words:
+        row = _ROWS.row = _Row(words)
+    return row
+
+
+class _Wording:
+    """same_wording for the terms two documents a and b share: which line of a is alike which
+    line of b is worked out once for the pair (their shared terms often sit on the same
+    lines); a's lines come from the row (_row), b's are read in place, their words counted
+    against a's line's set, never made a set of their own."""
+
+    __slots__ = ("a", "b", "row", "seen")
+
+    def __init__(self, a: DocTerms, b: DocTerms) -> None:
+        self.a, self.b = a, b
+        self.row = _row(a.line_words)
+        self.seen: dict[tuple[int, int], bool] = {}
+
+    def alike(self, i: int, j: int) -> bool:
+        """Line i of a and line j of b: word Jaccard >= a.overlap (_alike; b's words are
+        stored sorted and unique, so their count is the slice's length)."""
+        found = self.seen.get((i, j))
+        if found is None:
+            x = self.row.words(i)
+            v = self.b.line_words.values
+            assert v is not None  # b gave j, so it has packed words
+            lo, hi = v[2 + j], v[3 + j]
+            overlap = self.a.overlap
+            size = len(x) + hi - lo
+            # They share at most min(|x|, |y|) words: if even that is too few, no need to count.
+            if min(len(x), hi - lo) * (1.0 + overlap) < overlap * size:
+                found = False
+            else:
+                inter = len(x.intersection(v[lo:hi]))
+                found = inter > 0 and inter * (1.0 + overlap) >= overlap * size
+            self.seen[(i, j)] = found
+        return found
+
+    def in_alike_lines(self, term: str) -> bool:
+        """Each line the term is on in either document has an alike line in the other that
+        holds it (same_wording, less its identical-line case)."""
+        mine = self.row.lines(term)
+        packed = self.b.line_words
+        names, v = packed.terms, packed.values
+        k = bisect_left(names, term)
+        if not mine or v is None or k >= len(names) or names[k] != term:
+            return False  # a side without the term's lines (read back without them)
+        at = 3 + v[0] + k
+        lo, hi = v[at], v[at + 1]
+        alike = self.alike
+        if hi - lo == 1 and len(mine) == 1:  # most terms: one line on each side
+            return alike(mine[0], v[lo])
+        if hi == lo:
+            return False
+        theirs = v[lo:hi].tolist()
+        return (all(any(alike(i, j) for j in theirs) for i in mine)
+                and all(any(alike(i, j) for i in mine) for j in theirs))
+
+
+def same_wording(a: DocTerms, b: DocTerms, term: str) -> bool:
     """The term is shared only as wording: each line it is on in either document has a line
     in the other that holds it too with nearly the same words (word Jaccard >= a.overlap,
     story.wording_overlap), or it is on one line in each and that line is the same word for
     word. Two outlets telling one event say it in their own words; two texts that share a
     line (a quote, a boilerplate line with one number changed) share its names without
-    telling the same facts. `memo` keeps, for one pair of documents, which of their lines
-    are alike (their shared terms often sit on the same lines)."""
+    telling the same facts."""
     line = a.lines.get(term)
-    if line is not None and line == b.lines.get(term):
-        return True
-    mine, theirs = a.line_words.lines(term), b.line_words.lines(term)
-    if not mine or not theirs:
-        return False
-    seen: Memo = {} if memo is None else memo
-
-    def alike(i: int, j: int) -> bool:
-        found: bool | None = seen.get((i, j))
-        if found is None:
-            x, y = seen.get(("a", i)), seen.get(("b", j))  # each line's words, read once
-            if x is None:
-                x = seen[("a", i)] = a.line_words.words(i)
-            if y is None:
-                y = seen[("b", j)] = b.line_words.words(j)
-            found = seen[(i, j)] = _alike(x, y, a.overlap)
-        return found
-
-    if len(mine) == 1 and len(theirs) == 1:  # most terms: one line on each side
-        return alike(mine[0], theirs[0])
-    return all(any(alike(i, j) for j in theirs) for i in mine) and all(any(alike(i, j) for i in mine) for j in theirs)
+    return (line is not None and line == b.lines.get(term)) or _Wording(a, b).in_alike_lines(term)
 
 
 def similarity(a: DocTerms, b: DocTerms) -> float:
@@ -394,12 +463,17 @@ def similarity(a: DocTerms, b: DocTerms) -> float:
     # The shared terms in sorted order (the order of `Features.terms`): sums stay the same
     # whatever the hash seed.
     terms = sorted(a.weights.keys() & b.weights.keys())
+    if not terms:
+        return 0.0
     shared = 0.0
     dropped = 0.0
-    memo: Memo = {}
+    wa, wb = a.weights, b.weights
+    mine, theirs = a.lines, b.lines
+    in_alike_lines = _Wording(a, b).in_alike_lines
     for t in terms:
-        w, other = a.weights[t], b.weights[t]
-        if same_wording(a, b, t, memo):
+        w, other = wa[t], wb[t]
+        line = mine.get(t)  # same_wording, inline: half the terms are on one identical line
+        if (line is not None and line == theirs.get(t)) or in_alike_lines(t):
             dropped += w + other
         else:
             shared += min(w, other)
