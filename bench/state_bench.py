@@ -199,8 +199,8 @@ def main() -> None:
                    "state_part_vs_empty": round(result["state_seconds"] / empty["state_seconds"], 2)}
             out["sizes"][str(size)] = row
             print(f"{size}: {row}", flush=True)
-    if args.json:
-        save_json(args.json, out)
+            if args.json:  # after each size: a run stopped during a longer phase keeps the sizes it finished
+                save_json(args.json, out)
 
 
 if __name__ == "__main__":

@@ -144,6 +144,18 @@ class Packer:
         return doc
 
 
+# A list of integers as one parameter (a JSON array), so a query's text is the same
+# whatever the list's length. With `IN (?, ?, ...)` each length was another statement,
+# and sqlite3 keeps up to 128 prepared statements a connection: a stream's window lists
+# (hundreds to thousands of groups and names a batch) made two new ones a batch, ~0.5 MiB
+# of SQLite's memory a batch that was never handed back (measured, #16 point 9).
+_LIST = "(SELECT value FROM json_each(?))"
+
+
+def _list(values: list[int]) -> str:
+    return json.dumps(values)
+
+
 _HEX = re.compile(r"(?:[0-9a-f]{2})+")
 
 
@@ -368,9 +380,9 @@ class State:
         """Every group of the records `groups` are in."""
         if not groups:
             return []
-        marks = ",".join("?" * len(groups))
         return [g for (g,) in self.db.execute(
-            f"SELECT g FROM groups WHERE root IN (SELECT root FROM groups WHERE g IN ({marks})) ORDER BY g", groups)]
+            f"SELECT g FROM groups WHERE root IN (SELECT root FROM groups WHERE g IN {_LIST}) ORDER BY g",
+            (_list(groups),))]
 
     def window(self, first_day: int | None, last_day: int | None, since_batch: int) -> list[int]:
         """Groups whose canonical is dated within [first_day, last_day], or that were
@@ -406,12 +418,11 @@ class State:
         title or lead."""
         if not names:
             return []
-        marks = ",".join("?" * len(names))
-        keys = [term_key(t) for t in names]
         day = "groups.day BETWEEN ? AND ? OR " if first_day is not None else ""
-        args = [*keys, *((first_day, last_day) if first_day is not None else ()), since_batch]
+        args = [_list([term_key(t) for t in names]), *((first_day, last_day) if first_day is not None else ()),
+                since_batch]
         return [g for (g,) in self.db.execute(
-            f"SELECT DISTINCT leads.g FROM leads JOIN groups ON groups.g = leads.g WHERE leads.key IN ({marks}) "
+            f"SELECT DISTINCT leads.g FROM leads JOIN groups ON groups.g = leads.g WHERE leads.key IN {_LIST} "
             f"AND ({day}groups.created >= ?) ORDER BY leads.g", args)]
 
     def add_doc(self, doc_id: str, g: int, batch: int, date: str | None, member: Any, slim: Any,
@@ -506,13 +517,10 @@ class State:
                 "HAVING max(coalesce(substr(docs.date, 1, 10), '9999')) < ? ORDER BY groups.root", (before,))]
             docs = 0
             for root in roots:
-                groups = self.groups_of(root)
-                marks = ",".join("?" * len(groups))
-                docs += self.db.execute(f"DELETE FROM docs WHERE g IN ({marks})", groups).rowcount
-                self.db.execute(f"DELETE FROM exact WHERE g IN ({marks})", groups)
-                self.db.execute(f"DELETE FROM bands WHERE g IN ({marks})", groups)
-                self.db.execute(f"DELETE FROM leads WHERE g IN ({marks})", groups)
-                self.db.execute(f"DELETE FROM groups WHERE g IN ({marks})", groups)
+                groups = (_list(self.groups_of(root)),)
+                docs += self.db.execute(f"DELETE FROM docs WHERE g IN {_LIST}", groups).rowcount
+                for table in ("exact", "bands", "leads", "groups"):
+                    self.db.execute(f"DELETE FROM {table} WHERE g IN {_LIST}", groups)
             self.db.execute("COMMIT")
         except BaseException:
             self.rollback()
