@@ -14,6 +14,7 @@ import argparse
 import json
 import random
 import re
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,10 +60,21 @@ def clutter_line(lang: str, rng: random.Random) -> str:
     return rng.choice(CLUTTER[lang]).format(site=rng.choice(SITES), year=rng.randint(2015, 2026))
 
 
+# Folders whose sentences were missing, so generated text fell back to pseudo-words. A bench
+# records it (results_file.save_json) and it is said once on stderr: pseudo-word articles are
+# shorter and have ~5x fewer distinct words, so figures on them are not comparable (a state
+# bench run from a copy of the tree outside /work once measured them without noticing).
+PSEUDO_WORDS: set[str] = set()
+
+
 def load_sentences(lang: str, data: Path = DATA) -> list[str]:
     path = data / f"{lang}.txt"
     if path.exists():
         return [s.strip() for s in path.read_text(encoding="utf-8").splitlines() if len(s.split()) >= 5 or lang == "zh"]
+    if str(data) not in PSEUDO_WORDS:
+        PSEUDO_WORDS.add(str(data))
+        print(f"generate: no sentences in {data}: articles use pseudo-words (figures not comparable with "
+              "real-sentence runs)", file=sys.stderr)
     rng = random.Random(lang)
     syll = ["ka", "lo", "mi", "ne", "ru", "ta", "ve", "so", "pi", "da"]
     return [" ".join("".join(rng.choice(syll) for _ in range(rng.randint(1, 3))) for _ in range(12)).capitalize() + "."

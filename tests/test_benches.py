@@ -144,3 +144,28 @@ def test_engine_bench_smoke(tmp_path):
     pytest.importorskip("distributed")
     proc, results = _smoke("engine_bench", tmp_path)
     assert results["byte_identical"] is True and results["dask"]["seconds"] > 0
+
+
+def test_generated_pseudo_words_are_said_and_recorded(tmp_path, capsys):
+    """Without lingua-sentences, generated articles fall back to pseudo-words: shorter, far
+    fewer distinct words. That must show on stderr and in every bench's JSON, or figures
+    measured on them pass for real-sentence figures."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import generate
+    from results_file import save_json
+
+    earlier = set(generate.PSEUDO_WORDS)  # other tests may have generated without ../shared
+    generate.PSEUDO_WORDS.clear()
+    try:
+        items = generate.generate(4, data=tmp_path)
+        assert len(items) == 4
+        assert "pseudo-words" in capsys.readouterr().err
+        save_json(tmp_path / "r.json", {"figure": 1})
+        saved = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+        assert saved["figure"] == 1 and str(tmp_path) in saved["generated_text"]
+        generate.PSEUDO_WORDS.clear()
+        save_json(tmp_path / "q.json", {"figure": 2})
+        assert "generated_text" not in json.loads((tmp_path / "q.json").read_text(encoding="utf-8"))
+    finally:
+        generate.PSEUDO_WORDS.clear()
+        generate.PSEUDO_WORDS.update(earlier)
