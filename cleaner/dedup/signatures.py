@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from functools import lru_cache
+
 import numpy as np
 
 from cleaner.core.text import WORD_CHAR
@@ -205,8 +206,8 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.n
     a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
     drawn = (np.full(num_perm, (1 << 32) - 1, dtype=np.uint32), a, b)
-    for array in drawn:  # shared by every caller (cached): read-only
-        array.flags.writeable = False
+    for part in drawn:  # shared by every caller (cached): read-only
+        part.flags.writeable = False
     return drawn
 
 
