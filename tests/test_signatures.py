@@ -19,6 +19,29 @@ def test_signature_equals_datasketch_over_the_same_shingle_values():
     assert np.array_equal(minhash_values(np.empty(0, dtype=np.uint32), 64, 3), empty.hashvalues)
 
 
+def test_permutations_are_datasketchs():
+    from cleaner.dedup.signatures import permutations
+
+    for num_perm, seed in ((128, 1), (64, 3), (256, 12345), (1, 0)):
+        ref = MinHash(num_perm=num_perm, seed=seed)
+        empty, a, b = permutations(num_perm, seed)
+        assert empty.dtype == a.dtype == b.dtype == ref.hashvalues.dtype == np.uint32
+        assert np.array_equal(empty, ref.hashvalues)
+        assert np.array_equal(a, ref.permutations[0]) and np.array_equal(b, ref.permutations[1])
+
+
+def test_signing_does_not_import_datasketch():
+    """Its import pulls in scipy: ~0.8 s of CPU in every process that signs documents."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from cleaner.core.document import Document; from cleaner.stages.sign import Sign; "
+            "s = Sign(); s.setup(); d = s.process(Document(id='a', source='a', text='Odesa said on Saturday.'));"
+            "assert d.features.near_mh.dtype.name == 'uint32'; print('datasketch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def _fmix64(h: int) -> int:
     m = 2**64 - 1
     h ^= h >> 33

@@ -145,9 +145,11 @@ def _minhash_whole(values, num_perm=128, seed=1):
     """The signature as computed before #13: one (shingles x permutations) matrix."""
     import numpy as np
 
-    from cleaner.dedup.signatures import _prototype, fmix32
+    from datasketch import MinHash
 
-    proto = _prototype(num_perm, seed)
+    from cleaner.dedup.signatures import fmix32
+
+    proto = MinHash(num_perm=num_perm, seed=seed)
     a, b = proto.permutations
     with np.errstate(over="ignore"):
         mixed = fmix32(values.astype(np.uint32)).reshape(-1, 1)

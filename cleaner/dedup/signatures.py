@@ -21,14 +21,10 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cleaner.core.text import WORD_CHAR
-
-if TYPE_CHECKING:
-    from datasketch import MinHash  # no type information: Any to mypy
 
 _M32, _M64 = np.uint32, np.uint64
 # MurmurHash3 fmix32 / fmix64 constants (fmix32 as datasketch's _fmix for width 32).
@@ -202,24 +198,32 @@ MINHASH_ROWS = 8192  # shingles per block: 8192 x 128 permutations x 4 bytes = 4
 
 
 @lru_cache(maxsize=8)
-def _prototype(num_perm: int, seed: int) -> MinHash:
-    from datasketch import MinHash
-
-    return MinHash(num_perm=num_perm, seed=seed)
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(empty signature, a, b) of `datasketch.MinHash(num_perm, seed)` (its affine32 scheme),
+    drawn as datasketch draws them (tested against it), without importing datasketch:
+    its import pulls in scipy (~0.8 s of CPU in every worker process)."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    drawn = (np.full(num_perm, (1 << 32) - 1, dtype=np.uint32), a, b)
+    for part in drawn:  # shared by every caller (cached): read-only
+        part.flags.writeable = False
+    return drawn
 
 
 def minhash_values(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """datasketch's affine32 update over 32-bit values, vectorised: min over shingles of
     a * fmix32(v) + b (mod 2^32), per permutation."""
-    proto = _prototype(num_perm, seed)
-    out: np.ndarray = proto.hashvalues.copy()
-    a, b = proto.permutations
+    empty, a, b = permutations(num_perm, seed)
+    out: np.ndarray = empty.copy()
     # The (shingles x permutations) matrix of candidates is built a block of rows at a time:
     # whole, an 8 MB text's took 1.1 GB. Minima of blocks are the minimum: same values.
     with np.errstate(over="ignore"):
         for start in range(0, len(values), MINHASH_ROWS):
             mixed = fmix32(values[start:start + MINHASH_ROWS].astype(np.uint32)).reshape(-1, 1)
-            np.minimum(out, (mixed * a + b).min(axis=0), out=out)
+            candidates = mixed * a
+            candidates += b  # in place: one (shingles x permutations) matrix, not two
+            np.minimum(out, candidates.min(axis=0), out=out)
     return out
 
 

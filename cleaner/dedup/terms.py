@@ -44,6 +44,7 @@ _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 _DIGIT = re.compile(r"\d")
 _NOT_ALNUM = re.compile(r"[^\w]|_")
 _POSSESSIVE = re.compile(r"['’]s?$")
+_POSSESSIVES = ("'s", "’s")  # _POSSESSIVE's matches at the end of a token
 # Capitalised only by grammar or convention, not a name.
 _STOP = {"i", "the", "a", "an", "and", "but", "in", "on", "at", "of", "mr", "mrs", "ms", "dr"}
 DATE_PREFIX = "@"
@@ -158,13 +159,13 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
             term = f"{WEEKDAY_PREFIX}{days[folded]}" if anchor is None else _weekday_date(anchor, days[folded])
         if term is not None or folded in days:
             pass  # a date; a weekday is never a name
-        elif _DIGIT.search(w):
-            if not w.isalpha():
-                term = _NOT_ALNUM.sub("", w).casefold()
+        elif not w.isalpha() and _DIGIT.search(w):  # letters alone hold no digit: no regex call
+            term = _NOT_ALNUM.sub("", w).casefold()
         elif w[0].isupper() and not prev[0].isspace():
             # A month without a day may be a name ("Theresa May", "Jan Novak").
             # A sentence-initial capital says nothing; the same name mid-sentence does.
-            name = _POSSESSIVE.sub("", folded)
+            # A token ends in a letter or digit: _POSSESSIVE can only find a final "'s".
+            name = folded[:-2] if folded.endswith(_POSSESSIVES) else folded
             if name not in _STOP and len(name) > 1:
                 term = name
         if term:

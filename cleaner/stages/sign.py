@@ -13,7 +13,8 @@ from cleaner.core.features import Features
 from cleaner.dedup.credits import credited_names
 from cleaner.dedup.terms import calendar_words, salient_terms
 from cleaner.dedup.shingles import exact_key, shingle_set
-from cleaner.dedup.signatures import low32, minhash_values, string_hashes, token_hashes, unique_sorted
+from cleaner.dedup.signatures import (low32, minhash_values, permutations, string_hashes, token_hashes,
+                                      unique_sorted)
 from cleaner.core.stage import Stage
 from cleaner.core.text import is_unspaced, word_count
 
@@ -35,6 +36,7 @@ class Sign(Stage):
     def setup(self) -> None:
         token_hashes("")  # builds the word-character table (~0.2 s)
         calendar_words()  # month and weekday names (cleaner/core/calendar.json)
+        permutations(self.num_perm, self.seed)  # once, before worker processes fork
 
     def near_shingles(self, text: str, values: np.ndarray | None = None, unspaced: bool | None = None) -> np.ndarray:
         """`Features.near` of a text (a state recomputes a canonical's instead of keeping it)."""

@@ -10,7 +10,9 @@ many scripts and on random strings); only the Python overhead goes.
 
 from __future__ import annotations
 
+import random
 import re
+from typing import Any
 
 import numpy as np
 from langdetect.detector import Detector  # langdetect has no type information: Any to mypy
@@ -83,6 +85,22 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect's Detector: un
     text: str
     max_text_length: int
     word_lang_prob_map: dict[str, list[float]]
+    langprob: list[float] | None
+
+    def __init__(self, factory: Any) -> None:
+        # Detector.__init__'s attributes, but for its generator: random.Random() seeds itself
+        # from the OS (~50 µs a document), and _detect_block seeds it again before any draw.
+        self.word_lang_prob_map = factory.word_lang_prob_map
+        self.langlist = factory.langlist
+        self.seed = factory.seed
+        self.random = random.Random.__new__(random.Random)
+        self.text = ""
+        self.langprob = None
+        self.alpha = self.ALPHA_DEFAULT
+        self.n_trial = 7
+        self.max_text_length = 10000
+        self.prior_map = None
+        self.verbose = False
 
     def append(self, text: str) -> None:
         text = self.URL_RE.sub(" ", text)
@@ -143,13 +161,18 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect's Detector: un
         langprob = np.zeros(len(self.langlist))
         rand = self.random
         rand.seed(self.seed)
-        below, count = rand._randbelow, len(ngrams)
+        # random.choice's _randbelow inlined (CPython's getrandbits version): the same draws.
+        bits, count = rand.getrandbits, len(ngrams)
+        width = count.bit_length()
         for _ in range(self.n_trial):
             prob = self._init_probability()
             weight = (self.alpha + rand.gauss(0.0, 1.0) * self.ALPHA_WIDTH) / self.BASE_FREQ
             i = 0
             while True:
-                word = ngrams[below(count)]  # every n-gram is in the profile (_extract_ngrams)
+                r = bits(width)
+                while r >= count:
+                    r = bits(width)
+                word = ngrams[r]  # every n-gram is in the profile (_extract_ngrams)
                 row = rows.get(word)
                 if row is None:
                     # Only the n-grams met get a row (at most the 87,598 of langdetect's profiles, ~48 MB).
