@@ -1,5 +1,6 @@
 """#17 point 4: faults in the cluster jobs. A worker killed in the middle of the band
-group-by (exec/dask_bands.py) or of the templates job (exec/dask_corpus.py): Dask runs
+group-by (exec/dask_bands.py), of the templates job (exec/dask_corpus.py) or of the story
+tier's edges or components (exec/dask_stories.py): Dask runs
 its tasks again, recomputing what the dead worker held, and documents.jsonl and
 records.jsonl stay byte-identical to the local engine's. A scheduler lost mid-run: one
 line on stderr.
@@ -20,6 +21,7 @@ import time
 import pytest
 
 from test_dask_engine import footer_feed
+from test_dask_stories import story_feed
 
 pytest.importorskip("distributed", reason="the dask extra (pip install 'cleaner[dask]'); CI installs it")
 
@@ -117,6 +119,28 @@ def test_a_worker_killed_in_a_cluster_job_changes_nothing(tmp_path, local_run, t
     assert _gone(int(mark.read_text())), "the worker was not killed"
     for name in OUTPUTS:
         assert (tmp_path / "dask" / name).read_bytes() == (expected / name).read_bytes(), name
+    assert b"Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("target", [
+    "cleaner.exec.dask_stories._edges",  # a slice of rows' story edges
+    "cleaner.exec.dask_stories._link",   # a run of components clustered
+])
+def test_a_worker_killed_in_the_story_job_changes_nothing(tmp_path, target):
+    """The broadcast canonicals are on both workers: the dead worker's task runs again on
+    the other (or on its restarted self, which fetches them), and the bytes stay local's."""
+    feed = story_feed(tmp_path / "feed.jsonl")
+    local = _cli([str(feed), "--out", str(tmp_path / "local"), "--workers", "2", "-q"])
+    assert local.returncode == 0, local.stderr
+    assert b'"story"' in (tmp_path / "local" / "records.jsonl").read_bytes()
+    proc = _cli([str(feed), "--out", str(tmp_path / "dask"), "--engine", "dask", "--workers", "2", "-q"],
+                env=_fault_env(tmp_path, target))
+    assert proc.returncode == 0, proc.stderr
+    mark = tmp_path / "fault.mark"
+    assert mark.exists(), f"{target} never ran on the cluster: the fault was not injected"
+    assert _gone(int(mark.read_text())), "the worker was not killed"
+    for name in OUTPUTS:
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
     assert b"Traceback" not in proc.stderr
 
 
