@@ -34,9 +34,9 @@ from cleaner.dedup.term_weights import DocTerms, features
 from cleaner.dedup.terms import LineWords
 from cleaner.exec.dask_engine import LOST, lost
 
-SLICE = 512  # rows per edge task at least: a row costs ~0.1-1 ms, a task ~1-5 ms to schedule
-TASKS = 4  # edge tasks per worker at most (more for no gain: each worker counts its own rows)
-RUN = 2048  # edges (plus documents) per component task at least: most components are a pair
+SLICE = 64  # rows per edge task at least: a row costs ~0.2-5 ms, a task ~1-5 ms to schedule
+TASKS = 8  # edge tasks per worker at most: early rows meet more pairs (j > i), so slices differ in cost and more of them even the workers out
+RUN = 256  # edges (plus documents) per component task at least: ~0.1 s of local weights and linkage
 AHEAD = 8  # component tasks in flight per worker: bounds what the client holds
 
 # One canonical as the story tier reads it: id, date, terms, lead, dateline; its term
