@@ -7,11 +7,19 @@ records.jsonl when both engines ran.
     python3 bench/engine_bench.py --docs 200000 --engines dask,local --json bench/results/engine_200k.json
     python3 bench/engine_bench.py --smoke
     python3 bench/engine_bench.py --identity --json bench/results/engine_identity.json
+    python3 bench/engine_bench.py --shipped --json bench/results/engine_shipped.json
 
 --identity (#17 point 2): documents.jsonl and records.jsonl of `--engine dask` with 1, 2
 and 3 workers against `--engine local --workers 2`, on ECB+ dev (../shared/data, as JSONL
 with its URL in `url`, as bench/identity_check.py builds it) and raw/; skipped, with a
 line saying so, when ECB+ dev is absent; with --smoke, raw/ alone.
+
+--shipped (#17 point 7): what the story tier's cluster job (exec/dask_stories.py) moves
+between the client and the workers, in pickled bytes a document, per step: the canonicals
+broadcast once, the edges back, the components out and their clusters back. Counted in
+one process (the same runs of the same functions, pickled instead of sent), on the
+generated corpus of --docs documents and on ECB+ dev (news retold by several outlets, so
+many more story edges), when present.
 
 Generated data (bench/generate.py); nothing is tuned here.
 """
@@ -124,6 +132,72 @@ def identity(data: Path, smoke: bool) -> dict[str, dict[str, Any]]:
     return result
 
 
+def _corpus(path: Path, n: int) -> Path:
+    """The generated corpus (ids and texts) as JSONL at `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for item in generate(n, seed=3):
+            fh.write(json.dumps({"id": item["id"], "text": item["text"]}, ensure_ascii=False) + "\n")
+    return path
+
+
+def shipped(corpora: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    """Pickled bytes a document for each step of the story job, per corpus."""
+    import pickle
+    from collections import Counter
+
+    from cleaner.core.config import load_config
+    from cleaner.dedup import stories
+    from cleaner.exec.dask_stories import _pack
+    from cleaner.exec.flow import run_documents
+    from cleaner.exec.local import LocalExecutor
+    from cleaner.input.read import read_inputs
+
+    class Counting(stories.InProcess):
+        """The in-process runner, counting what ClusterStories would send and receive."""
+
+        def __init__(self) -> None:
+            self.bytes: Counter[str] = Counter()
+            self.docs = 0
+
+        def share(self, shared: stories.Shared) -> object:
+            reps, weights, story = shared
+            self.docs += len(reps)
+            self.bytes["canonicals broadcast (client to one worker)"] += len(pickle.dumps(
+                [_pack(d, w) for d, w in zip(reps, weights)], protocol=pickle.HIGHEST_PROTOCOL))
+            return shared
+
+        def edges(self, shared: object, n: int) -> stories.EdgeArrays:
+            found = super().edges(shared, n)
+            self.bytes["edges back (i, j, similarity)"] += sum(a.nbytes for a in found)
+            return found
+
+        def link(self, shared: object, components: Any) -> Any:
+            for component in components:
+                self.bytes["components out (documents, edges)"] += len(pickle.dumps(component, protocol=5))
+                linked = stories.link_component(shared, *component)  # type: ignore[arg-type]
+                self.bytes["clusters back (clusters, edges)"] += len(pickle.dumps(linked, protocol=5))
+                yield linked
+
+    class Measured(LocalExecutor):
+        def story_runner(self) -> Counting:
+            return counting
+
+    cfg = load_config()
+    result: dict[str, dict[str, Any]] = {}
+    for name, path in corpora.items():
+        counting = Counting()
+        run = run_documents(read_inputs(path.parent, [".jsonl"], 1 << 30), cfg, executor=Measured(1))
+        canonicals = counting.docs
+        result[name] = {"documents": len(run.documents), "canonicals": canonicals,
+                        "bytes_per_document": {k: round(v / len(run.documents), 1)
+                                               for k, v in counting.bytes.items()},
+                        "bytes_per_canonical": {k: round(v / max(1, canonicals), 1)
+                                                for k, v in counting.bytes.items()}}
+        print(name, result[name], flush=True)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=10000)
@@ -135,7 +209,29 @@ def main() -> None:
     parser.add_argument("--identity", action="store_true",
                         help="byte-identity of dask with 1, 2, 3 workers on ECB+ dev and raw/ (#17 point 2)")
     parser.add_argument("--data", type=Path, default=DATA, help="the shared data folder (ECB+ dev)")
+    parser.add_argument("--shipped", action="store_true",
+                        help="bytes a document the story job moves, per step (#17 point 7)")
     args = parser.parse_args()
+    if args.shipped:
+        with tempfile.TemporaryDirectory() as tmp_name:
+            corpora = {"generated": _corpus(Path(tmp_name) / "generated" / "corpus.jsonl",
+                                            200 if args.smoke else args.docs)}
+            ecb = args.data / "ecbplus-dev" / "ECB+"
+            if not args.smoke and ecb.is_dir():
+                from cluster_bench import load_ecb
+
+                items, _ = load_ecb(ecb)
+                path = Path(tmp_name) / "ecb" / "ecbplus-dev.jsonl"
+                path.parent.mkdir()
+                path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+                corpora["ecbplus-dev"] = path
+            elif not args.smoke:
+                print(f"skipped ecbplus-dev: {ecb} is absent", file=sys.stderr)
+            found = shipped(corpora)
+        print(json.dumps(found, indent=1))
+        if args.json:
+            save_json(args.json, found)
+        return
     if args.identity:
         found = identity(args.data, args.smoke)
         print(json.dumps(found, indent=1))
@@ -149,10 +245,7 @@ def main() -> None:
         parser.error(f"--engines: local and/or dask, not {args.engines!r}")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        corpus = tmp / "corpus.jsonl"
-        with corpus.open("w", encoding="utf-8") as fh:
-            for item in generate(n, seed=3):
-                fh.write(json.dumps({"id": item["id"], "text": item["text"]}, ensure_ascii=False) + "\n")
+        corpus = _corpus(tmp / "corpus.jsonl", n)
         result: dict = {"documents": n, "workers": args.workers}
         for engine in engines:
             result[engine] = run(corpus, tmp / engine, engine, args.workers)

@@ -1,5 +1,6 @@
 """#17 point 4: faults in the cluster jobs. A worker killed in the middle of the band
-group-by (exec/dask_bands.py) or of the templates job (exec/dask_corpus.py): Dask runs
+group-by (exec/dask_bands.py), of the templates job (exec/dask_corpus.py) or of the story
+tier's edges or components (exec/dask_stories.py): Dask runs
 its tasks again, recomputing what the dead worker held, and documents.jsonl and
 records.jsonl stay byte-identical to the local engine's. A scheduler lost mid-run: one
 line on stderr.
@@ -20,6 +21,7 @@ import time
 import pytest
 
 from test_dask_engine import footer_feed
+from test_dask_stories import story_feed
 
 pytest.importorskip("distributed", reason="the dask extra (pip install 'cleaner[dask]'); CI installs it")
 
@@ -87,13 +89,18 @@ def _gone(pid: int, wait: float = 10.0) -> bool:
     return False
 
 
-@pytest.fixture(scope="module")
-def local_run(tmp_path_factory):
-    """The feed through the local engine, once: the bytes every faulty run must give."""
-    tmp = tmp_path_factory.mktemp("faults-local")
-    feed = _feed(tmp / "feed.jsonl")
+def _local(tmp, feed):
+    """`feed` through the local engine: the bytes every faulty run must give."""
     proc = _cli([str(feed), "--out", str(tmp / "out"), "--workers", "2", "-q"])
     assert proc.returncode == 0, proc.stderr
+    return feed, tmp / "out"
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    """The feed through the local engine, once."""
+    tmp = tmp_path_factory.mktemp("faults-local")
+    feed, _ = _local(tmp, _feed(tmp / "feed.jsonl"))
     assert b"template.repeated-line" in (tmp / "out" / "documents.jsonl").read_bytes()
     assert any(json.loads(line)["status"] == "duplicate"
                for line in (tmp / "out" / "documents.jsonl").read_text(encoding="utf-8").splitlines())
@@ -108,7 +115,30 @@ def local_run(tmp_path_factory):
     "cleaner.exec.dask_corpus._touched",      # templates: which documents the table touches
 ])
 def test_a_worker_killed_in_a_cluster_job_changes_nothing(tmp_path, local_run, target):
-    feed, expected = local_run
+    _killed_run_matches(tmp_path, *local_run, target)
+
+
+@pytest.fixture(scope="module")
+def story_run(tmp_path_factory):
+    """The story feed through the local engine, once: story links to compute on the cluster."""
+    tmp = tmp_path_factory.mktemp("faults-stories")
+    found = _local(tmp, story_feed(tmp / "feed.jsonl"))
+    assert b'"story"' in (tmp / "out" / "records.jsonl").read_bytes()
+    return found
+
+
+@pytest.mark.parametrize("target", [
+    "cleaner.exec.dask_stories._edges",  # a slice of rows' story edges
+    "cleaner.exec.dask_stories._link",   # a run of components clustered
+])
+def test_a_worker_killed_in_the_story_job_changes_nothing(tmp_path, story_run, target):
+    """The broadcast canonicals are on both workers: the dead worker's task runs again on
+    the other (or on its restarted self, which fetches them), and the bytes stay local's."""
+    _killed_run_matches(tmp_path, *story_run, target)
+
+
+def _killed_run_matches(tmp_path, feed, expected, target: str) -> None:
+    """A dask run of `feed` whose first call of `target` kills its worker: the bytes of `expected`."""
     proc = _cli([str(feed), "--out", str(tmp_path / "dask"), "--engine", "dask", "--workers", "2", "-q"],
                 env=_fault_env(tmp_path, target))
     assert proc.returncode == 0, proc.stderr

@@ -24,7 +24,7 @@ from cleaner.core.protocols import CandidateIndex, DocStore
 from cleaner.dedup.credits import others_credited
 from cleaner.dedup.bands import BandIndex
 from cleaner.dedup.signatures import jaccard
-from cleaner.dedup.stories import LOCAL_MIN_DOCS, doc_weights, link_stories
+from cleaner.dedup.stories import LOCAL_MIN_DOCS, Edges, StoryRunner, doc_weights, link_stories
 from cleaner.dedup.term_weights import DocTerms, TermWeights, doc_terms, shared_evidence, similarity
 
 EXACT, NEAR, STORY, CANONICAL = "exact", "near", "story", "canonical"
@@ -262,22 +262,22 @@ class Clusterer:
         self.near_lsh.insert(idx, signature if self.probe is None else self.probe(doc))
 
 
-Edges = dict[tuple[int, int], float]  # (i, j), i < j -> average-linkage similarity (stories.py)
-
-
-def story_links(groups: list[Record], cfg: Config) -> tuple[list[list[int]], Edges, TermWeights, list[DocTerms]]:
+def story_links(groups: list[Record], cfg: Config, runner: StoryRunner | None = None
+                ) -> tuple[list[list[int]], Edges, TermWeights, list[DocTerms]]:
     """Which copy groups tell the same story (stories.py): (clusters of group indices,
-    their edges, the term weights, each group canonical's weighted terms)."""
+    their edges, the term weights, each group canonical's weighted terms). `runner`: where
+    the edges and the components are computed (default: here; a cluster's, from its executor)."""
     reps = [g.canonical for g in groups]
     weigh = TermWeights(cfg["story"]).observe(reps, also=[m.doc for g in groups for m in g.members[1:]])
     weights = doc_weights(reps, weigh)
-    clusters, edges = link_stories(reps, cfg, weights)
+    clusters, edges = link_stories(reps, cfg, weights, runner)
     return clusters, edges, weigh, weights
 
 
-def _merge_stories(groups: list[Record], cfg: Config, store: DocStore | None = None) -> list[Record]:
+def _merge_stories(groups: list[Record], cfg: Config, store: DocStore | None = None,
+                   runner: StoryRunner | None = None) -> list[Record]:
     """Join copy groups that tell the same story into one record (see stories.py)."""
-    clusters, edges, weigh, weights = story_links(groups, cfg)
+    clusters, edges, weigh, weights = story_links(groups, cfg, runner)
     return story_records(groups, clusters, edges, weigh, weights, cfg, store)
 
 
@@ -317,14 +317,15 @@ def story_records(groups: list[Record], clusters: list[list[int]], edges: Edges,
 
 def cluster(docs: Iterable[Document], cfg: Config, timings: dict[str, float] | None = None,
             free: bool = False, store: DocStore | None = None,
-            candidates: CandidateIndex | None = None) -> list[Record]:
+            candidates: CandidateIndex | None = None, stories: StoryRunner | None = None) -> list[Record]:
     """Records for the usable documents; sets status and record_id on each of them.
 
     `timings`, when given, receives seconds per step (copies, stories). With `free`,
     shingles are dropped from the documents as soon as they are no longer needed (a large
     run's memory); without, the documents can be clustered again (benchmarks, sweeps).
     `store` resolves shingles a spooled run keeps on disk (Spool.get_array). `candidates`
-    replaces the in-memory LSH (a GroupIndex over the same documents, from a cluster)."""
+    replaces the in-memory LSH (a GroupIndex over the same documents, from a cluster);
+    `stories` runs the story tier's edges and components elsewhere (a cluster's workers)."""
     timings = timings if timings is not None else {}
     priority = SourcePriority(cfg["canonical"]["source_priority"])
     start = time.perf_counter()
@@ -337,7 +338,7 @@ def cluster(docs: Iterable[Document], cfg: Config, timings: dict[str, float] | N
         for doc in usable:
             drop_shingles(doc)  # copy groups are settled; the story tier needs terms only
     start = time.perf_counter()
-    records = _merge_stories(clusterer.records, cfg, store)
+    records = _merge_stories(clusterer.records, cfg, store, stories)
     timings["stories"] = time.perf_counter() - start
     return settle(records, priority)
 

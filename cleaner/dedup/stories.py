@@ -27,8 +27,8 @@ from __future__ import annotations
 import heapq
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import Any, Union
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol, Union, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -79,25 +79,37 @@ def pair_gate(a: Document, b: Document, shared_names: int, min_shared: int, min_
     return None, factor, gap
 
 
+def name_postings(docs: list[Document], max_term_docs: int) -> dict[str, npt.NDArray[np.uint32]]:
+    """Each name's documents (positions, ascending), for the names 2 to `max_term_docs`
+    documents print: the only ones that propose pairs."""
+    postings: dict[str, array[int]] = defaultdict(lambda: array("I"))
+    for i, d in enumerate(docs):
+        for t in features(d).terms:
+            if is_name(t):
+                postings[t].append(i)
+    return {t: np.frombuffer(ids, dtype=np.uint32) for t, ids in postings.items() if 1 < len(ids) <= max_term_docs}
+
+
+EdgeArrays = tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]
+
+
 def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: int,
-                    max_term_docs: int, window_days: int, min_lead: int = 0, outside_window: float = 0.0
-                    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]:
+                    max_term_docs: int, window_days: int, min_lead: int = 0, outside_window: float = 0.0,
+                    rows: range | None = None, postings: dict[str, npt.NDArray[np.uint32]] | None = None
+                    ) -> EdgeArrays:
     """Pairs (i < j) that share at least `min_shared` names, with their weighted term
     Jaccard, as three arrays (16 bytes a pair: a dict of pairs took ~200).
 
     Counted one document at a time (a row of the co-occurrence matrix): memory stays at
-    one row plus the edges kept, whatever the number of pairs sharing a single name."""
-    terms = [features(d).terms for d in docs]
-    postings: dict[str, array[int]] = defaultdict(lambda: array("I"))
-    for i, ts in enumerate(terms):
-        for t in ts:
-            if is_name(t):
-                postings[t].append(i)
-    arrays = {t: np.frombuffer(ids, dtype=np.uint32) for t, ids in postings.items() if 1 < len(ids) <= max_term_docs}
-    del postings
+    one row plus the edges kept, whatever the number of pairs sharing a single name.
+    `rows` (default: all) limits the rows i counted, so slices of rows can be counted
+    apart (on a cluster's workers) and their edges concatenated in row order: the same
+    arrays, in the same order, as one pass. `postings` (name_postings) saves building
+    them again for each slice."""
+    arrays = name_postings(docs, max_term_docs) if postings is None else postings
     left, right, sims = array("I"), array("I"), array("d")
-    for i, ts in enumerate(terms):
-        lists = [arrays[t] for t in ts if t in arrays]
+    for i in range(len(docs)) if rows is None else rows:
+        lists = [arrays[t] for t in features(docs[i]).terms if t in arrays]
         if len(lists) < min_shared:
             continue
         cand = np.concatenate(lists)
@@ -228,30 +240,29 @@ def local_edges(reps: list[Document], nodes: list[int], edges: dict[tuple[int, i
     return out
 
 
-def link_stories(reps: list[Document], cfg: Config, weights: list[DocTerms] | None = None
-                 ) -> tuple[list[list[int]], dict[tuple[int, int], float]]:
-    """Story clusters over the representatives (indices into `reps`), and the edges that
-    lie inside them.
+Edges = dict[tuple[int, int], float]  # (i, j), i < j -> similarity
+Component = tuple[list[int], Edges]  # a component's documents (ascending) and the edges inside it
+Linked = tuple[list[list[int]], Edges]  # a component's clusters, and its edges as they were clustered
+Shared = tuple[list[Document], list[DocTerms], dict[str, Any]]  # what both steps read: reps, weights, story
 
-    Two clusters merge only if their average cross-pair similarity reaches the threshold,
-    so at least one cross pair must: every record lies inside a connected component of
-    the edges >= threshold. Weaker edges between components can never count, so they are
-    dropped, and each component is clustered on its own: the same result as clustering
-    everything at once (ids and tie-breaks are global), in memory bounded by the largest
-    component instead of by all edges. A component of LOCAL_MIN_DOCS+ documents is then
-    clustered on its own term frequencies, against story.local_threshold (local_edges):
-    the component, not the run, is what it is measured against."""
+
+def story_edges(shared: Shared, rows: range | None = None,
+                postings: dict[str, npt.NDArray[np.uint32]] | None = None) -> EdgeArrays:
+    """Step 1, for a slice of rows (candidate_edges with the story settings)."""
+    reps, weights, story = shared
+    return candidate_edges(reps, weights, story["min_shared_terms"], story["max_term_docs"],
+                           story["date_window_days"], story["min_shared_lead_names"],
+                           story["outside_window_factor"], rows, postings)
+
+
+def story_components(n: int, left: npt.NDArray[np.uint32], right: npt.NDArray[np.uint32],
+                     sims: npt.NDArray[np.float64], threshold: float) -> Iterator[Component]:
+    """The connected components of the edges >= threshold that have an edge, each with
+    every edge inside it (weaker ones too), one at a time in label order (scipy's: by
+    lowest document)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    story = cfg["story"]
-    threshold = story["threshold"]
-    n = len(reps)
-    if weights is None:
-        weights = doc_weights(reps, TermWeights(story).observe(reps))
-    left, right, sims = candidate_edges(reps, weights, story["min_shared_terms"], story["max_term_docs"],
-                                        story["date_window_days"], story["min_shared_lead_names"],
-                                        story["outside_window_factor"])
     strong = sims >= threshold
     graph = coo_matrix((np.ones(int(strong.sum()), dtype=np.int8), (left[strong], right[strong])), shape=(n, n))
     _, label = connected_components(graph, directed=False)
@@ -262,19 +273,97 @@ def link_stories(reps: list[Document], cfg: Config, weights: list[DocTerms] | No
     edge_labels = label[left][by_edge]
     by_node = np.argsort(label, kind="stable")
     node_bounds = np.searchsorted(label[by_node], np.arange(label.max() + 2 if n else 1))
-    clusters: list[list[int]] = []
-    edges: dict[tuple[int, int], float] = {}
     for comp in np.unique(edge_labels).tolist():
         lo, hi = np.searchsorted(edge_labels, [comp, comp + 1])
         part = by_edge[lo:hi]
         comp_edges = dict(zip(zip(left[part].tolist(), right[part].tolist()), sims[part].tolist()))
-        nodes = by_node[node_bounds[comp]:node_bounds[comp + 1]].tolist()
-        comp_threshold = threshold
-        if story["local_df_factor"] and len(nodes) >= LOCAL_MIN_DOCS:
-            comp_edges = local_edges(reps, nodes, comp_edges, weights, story)
-            comp_threshold = story["local_threshold"]
-        clusters.extend(average_linkage(nodes, comp_edges, comp_threshold, story["split_ratio"]))
-        edges.update(comp_edges)
+        yield by_node[node_bounds[comp]:node_bounds[comp + 1]].tolist(), comp_edges
+
+
+def link_component(shared: Shared, nodes: list[int], edges: Edges) -> Linked:
+    """Step 2, one component: its clusters (average_linkage), on component-local weights
+    against story.local_threshold when it has LOCAL_MIN_DOCS+ documents (local_edges)."""
+    reps, weights, story = shared
+    threshold = story["threshold"]
+    if story["local_df_factor"] and len(nodes) >= LOCAL_MIN_DOCS:
+        edges = local_edges(reps, nodes, edges, weights, story)
+        threshold = story["local_threshold"]
+    return average_linkage(nodes, edges, threshold, story["split_ratio"]), edges
+
+
+def link_components(shared: Shared, components: Iterable[Component]) -> list[Linked]:
+    """Step 2 over components, in their order."""
+    return [link_component(shared, nodes, edges) for nodes, edges in components]
+
+
+class StoryRunner(Protocol):
+    """Where link_stories' two steps run: this process (InProcess), or a cluster's workers
+    (exec/dask_stories.py), which run the same functions (story_edges, link_components)
+    on slices of rows and runs of components and hand results back in that order."""
+
+    def share(self, shared: Shared) -> object:
+        """What the steps below are given for `shared` (the tuple, or a handle on it)."""
+
+    def edges(self, shared: object, n: int) -> EdgeArrays:
+        """story_edges over rows 0..n-1, in row order."""
+
+    def link(self, shared: object, components: Iterator[Component]) -> Iterator[Linked]:
+        """link_component for each component, in the components' order."""
+
+    def release(self, shared: object) -> None:
+        """The steps are done with `shared`."""
+
+
+class InProcess:
+    """Both steps here, one after the other (the local engine, a state's batches)."""
+
+    def share(self, shared: Shared) -> object:
+        return shared
+
+    def edges(self, shared: object, n: int) -> EdgeArrays:
+        return story_edges(cast(Shared, shared))
+
+    def link(self, shared: object, components: Iterator[Component]) -> Iterator[Linked]:
+        for nodes, edges in components:  # one component's edges in memory at a time
+            yield link_component(cast(Shared, shared), nodes, edges)
+
+    def release(self, shared: object) -> None:
+        pass
+
+
+def link_stories(reps: list[Document], cfg: Config, weights: list[DocTerms] | None = None,
+                 runner: StoryRunner | None = None) -> tuple[list[list[int]], Edges]:
+    """Story clusters over the representatives (indices into `reps`), and the edges that
+    lie inside them.
+
+    Two clusters merge only if their average cross-pair similarity reaches the threshold,
+    so at least one cross pair must: every record lies inside a connected component of
+    the edges >= threshold. Weaker edges between components can never count, so they are
+    dropped, and each component is clustered on its own: the same result as clustering
+    everything at once (ids and tie-breaks are global), in memory bounded by the largest
+    component instead of by all edges. A component of LOCAL_MIN_DOCS+ documents is then
+    clustered on its own term frequencies, against story.local_threshold (local_edges):
+    the component, not the run, is what it is measured against.
+
+    `runner` says where the two steps run (edges by slices of rows, components one by
+    one); the results come back in row and component order, so every float sum is the
+    same sequence of additions wherever they ran."""
+    story = cfg["story"]
+    n = len(reps)
+    if weights is None:
+        weights = doc_weights(reps, TermWeights(story).observe(reps))
+    runner = runner if runner is not None else InProcess()
+    shared = runner.share((reps, weights, story))
+    clusters: list[list[int]] = []
+    edges: Edges = {}
+    try:
+        left, right, sims = runner.edges(shared, n)
+        for comp_clusters, comp_edges in runner.link(shared, story_components(n, left, right, sims,
+                                                                              story["threshold"])):
+            clusters.extend(comp_clusters)
+            edges.update(comp_edges)
+    finally:
+        runner.release(shared)
     linked = {i for c in clusters for i in c}
     clusters.extend([i] for i in range(n) if i not in linked)
     clusters.sort()

@@ -32,6 +32,7 @@ from cleaner.exec.local import WorkerError, process_one
 
 if TYPE_CHECKING:
     from cleaner.dedup.groups import GroupIndex
+    from cleaner.exec.dask_stories import ClusterStories
     from cleaner.stages.templates import Templates
 
 INSTALL = "pip install 'cleaner[dask]'"
@@ -197,6 +198,13 @@ class DaskExecutor:
             return decide_templates(self.client, templates, docs, store, self._live_workers())
         except LOST as exc:
             raise lost(exc, self.scheduler) from None
+
+    def story_runner(self) -> ClusterStories:
+        """The story tier's edges and components on the cluster (exec/dask_stories.py), for
+        dedup/cluster.cluster."""
+        from cleaner.exec.dask_stories import ClusterStories
+
+        return ClusterStories(self.client, self._live_workers(), self.scheduler)
 
     def close(self) -> None:
         client, self.client = getattr(self, "client", None), None

@@ -278,7 +278,10 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
             begin = time.perf_counter()
             candidates = near(out, cfg, holder)
             steps["candidates"] = time.perf_counter() - begin
-        records = cluster(out, cfg, timings=steps, free=True, store=holder, candidates=candidates)
+        # ...and computes the story tier's edges and components there (exec/dask_stories.py).
+        stories = getattr(executor, "story_runner", None)
+        records = cluster(out, cfg, timings=steps, free=True, store=holder, candidates=candidates,
+                          stories=stories() if stories is not None else None)
     else:
         records = clusterer.add(out, store=holder if holder is not None else None, label=label)
     timings["cluster"] = time.perf_counter() - start  # type: ignore[assignment]  # seconds (_timed)
