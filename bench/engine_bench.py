@@ -141,6 +141,10 @@ def _corpus(path: Path, n: int) -> Path:
     return path
 
 
+STEPS = ("canonicals broadcast (client to one worker)", "edges back (i, j, similarity)",
+         "components out (documents, edges)", "clusters back (clusters, edges)")
+
+
 def shipped(corpora: dict[str, Path]) -> dict[str, dict[str, Any]]:
     """Pickled bytes a document for each step of the story job, per corpus."""
     import pickle
@@ -157,26 +161,27 @@ def shipped(corpora: dict[str, Path]) -> dict[str, dict[str, Any]]:
         """The in-process runner, counting what ClusterStories would send and receive."""
 
         def __init__(self) -> None:
-            self.bytes: Counter[str] = Counter()
+            # Every step listed, 0 when it sent nothing (a corpus with no story component).
+            self.bytes: Counter[str] = Counter(dict.fromkeys(STEPS, 0))
             self.docs = 0
 
         def share(self, shared: stories.Shared) -> object:
             reps, weights, story = shared
             self.docs += len(reps)
-            self.bytes["canonicals broadcast (client to one worker)"] += len(pickle.dumps(
+            self.bytes[STEPS[0]] += len(pickle.dumps(
                 [_pack(d, w) for d, w in zip(reps, weights)], protocol=pickle.HIGHEST_PROTOCOL))
             return shared
 
         def edges(self, shared: object, n: int) -> stories.EdgeArrays:
             found = super().edges(shared, n)
-            self.bytes["edges back (i, j, similarity)"] += sum(a.nbytes for a in found)
+            self.bytes[STEPS[1]] += sum(a.nbytes for a in found)
             return found
 
         def link(self, shared: object, components: Any) -> Any:
             for component in components:
-                self.bytes["components out (documents, edges)"] += len(pickle.dumps(component, protocol=5))
+                self.bytes[STEPS[2]] += len(pickle.dumps(component, protocol=5))
                 linked = stories.link_component(shared, *component)  # type: ignore[arg-type]
-                self.bytes["clusters back (clusters, edges)"] += len(pickle.dumps(linked, protocol=5))
+                self.bytes[STEPS[3]] += len(pickle.dumps(linked, protocol=5))
                 yield linked
 
     class Measured(LocalExecutor):
