@@ -349,10 +349,10 @@ def doc_terms(doc: Document, weigh: TermWeights) -> DocTerms:
                     weigh.wording_overlap)
 
 
-def _alike(x: frozenset[int], y: frozenset[int], overlap: float) -> bool:
-    """Word Jaccard of two lines >= overlap (without a division)."""
-    inter = len(x & y)
-    return inter > 0 and inter * (1.0 + overlap) >= overlap * (len(x) + len(y))
+def _alike(inter: int, size: int, overlap: float) -> bool:
+    """Word Jaccard of two lines >= overlap (without a division), from the words they share
+    and the sum of their word counts."""
+    return inter > 0 and inter * (1.0 + overlap) >= overlap * size
 
 
 class _Row:
@@ -419,11 +419,8 @@ class _Wording:
             overlap = self.a.overlap
             size = len(x) + hi - lo
             # They share at most min(|x|, |y|) words: if even that is too few, no need to count.
-            if min(len(x), hi - lo) * (1.0 + overlap) < overlap * size:
-                found = False
-            else:
-                inter = len(x.intersection(v[lo:hi]))
-                found = inter > 0 and inter * (1.0 + overlap) >= overlap * size
+            found = (_alike(min(len(x), hi - lo), size, overlap)
+                     and _alike(len(x.intersection(v[lo:hi])), size, overlap))
             self.seen[(i, j)] = found
         return found
 
