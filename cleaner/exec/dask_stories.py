@@ -29,7 +29,8 @@ import numpy.typing as npt
 
 from cleaner.core.document import Document
 from cleaner.core.features import Features
-from cleaner.dedup.stories import Component, EdgeArrays, Linked, Shared, link_components, name_postings, story_edges
+from cleaner.dedup.stories import (Component, EdgeArrays, Linked, Shared, TermMatrix, link_components, name_postings,
+                                   story_edges)
 from cleaner.dedup.term_weights import DocTerms, features
 from cleaner.dedup.terms import LineWords
 from cleaner.exec.dask_engine import LOST, lost
@@ -64,11 +65,13 @@ def _unpack(packed: list[Packed], story: dict[str, Any]) -> Shared:
 
 
 class _View:
-    """In a worker: one run's broadcast unpacked, and its name postings once built."""
+    """In a worker: one run's broadcast unpacked, and its name postings and term matrix
+    once built."""
 
     def __init__(self, shared: Shared):
         self.shared = shared
         self.postings: dict[str, npt.NDArray[np.uint32]] | None = None
+        self.matrix: TermMatrix | None = None
 
 
 _views: dict[str, _View] = {}  # in a worker: by the run's token (the latest run's only)
@@ -90,7 +93,8 @@ def _edges(job: Job, lo: int, hi: int) -> EdgeArrays:
     view = _view(job)
     if view.postings is None:
         view.postings = name_postings(view.shared[0], view.shared[2]["max_term_docs"])
-    return story_edges(view.shared, range(lo, hi), view.postings)
+        view.matrix = TermMatrix(view.shared[1])
+    return story_edges(view.shared, range(lo, hi), view.postings, view.matrix)
 
 
 def _link(job: Job, components: list[Component]) -> list[Linked]:
