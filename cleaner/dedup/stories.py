@@ -142,7 +142,8 @@ class TermMatrix:
         low = np.bincount(owner[hit], np.minimum(a, b), minlength=len(others))
         high = np.bincount(owner[hit], np.maximum(a, b), minlength=len(others))
         denominator = self.totals[i] + self.totals[others] - high
-        return np.divide(low, denominator, out=np.zeros(len(others)), where=low > 0)
+        out: npt.NDArray[np.float64] = np.divide(low, denominator, out=np.zeros(len(others)), where=low > 0)
+        return out
 
 
 def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: int,
