@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from cleaner.core.config import config_from_dict
 from cleaner.core.document import Document
-from cleaner.dedup.stories import (UNMEASURED, InProcess, Shared, TermMatrix, candidate_edges, link_stories,
-                                   resolve_edges, story_edges)
+from cleaner.dedup.stories import (UNMEASURED, InProcess, Shared, TermMatrix, candidate_edges, component_labels,
+                                   link_stories, resolve_edges, story_edges)
 from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
 from cleaner.stages.sign import Sign
 
@@ -130,3 +130,21 @@ def test_any_corpus_gives_the_records_of_measuring_every_pair(texts, threshold, 
     exact = link_stories(docs, cfg, weights, _Exact())
     assert bounded[0] == exact[0]
     assert _same_floats(bounded[1], exact[1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 40).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, max(n - 1, 0)), st.integers(0, max(n - 1, 0))),
+                         max_size=60 if n else 0))))
+def test_components_are_numbered_as_scipy_numbers_them(graph):
+    """component_labels replaced scipy's connected_components: the same labels (by lowest
+    document), so components come in the same order."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n, pairs = graph
+    left = np.array([min(p) for p in pairs], dtype=np.uint32)
+    right = np.array([max(p) for p in pairs], dtype=np.uint32)
+    expected = connected_components(coo_matrix((np.ones(len(pairs), dtype=np.int8), (left, right)), shape=(n, n)),
+                                    directed=False)[1]
+    assert component_labels(n, left, right).tolist() == expected.tolist()

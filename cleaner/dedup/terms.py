@@ -238,7 +238,8 @@ NO_LINE_WORDS = LineWords(b"", ())
 
 def is_number(term: str) -> bool:
     """A number term ("2025", "0340", "ie6"): names never hold digits."""
-    return any(c.isdigit() for c in term)
+    # Most terms are letters alone (isalpha: no digit of any script), answered in one call.
+    return not term.isalpha() and any(c.isdigit() for c in term)
 
 
 def is_year(term: str) -> bool:
