@@ -25,6 +25,7 @@ Pairs with no edge count as similarity 0 in the averages.
 from __future__ import annotations
 
 import heapq
+import threading
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -102,9 +103,9 @@ _MARGIN = 1e-9
 
 
 class TermMatrix:
-    """Every document's weighted terms as sorted term numbers and weights (a CSR matrix),
-    for an upper bound on the similarity of one document and many candidates at once,
-    in numpy (similarity_bounds)."""
+    """Every document's weighted terms as term numbers and weights (a CSR matrix), for an
+    upper bound on the similarity of one document and many candidates at once, in numpy
+    (bounds)."""
 
     def __init__(self, weights: list[DocTerms]) -> None:
         vocab: dict[str, int] = {}
@@ -112,14 +113,18 @@ class TermMatrix:
         values: list[float] = []
         ends = [0]
         for d in weights:
-            pairs = sorted((vocab.setdefault(t, len(vocab)), w) for t, w in d.weights.items())
-            ids.extend(p[0] for p in pairs)
-            values.extend(p[1] for p in pairs)
+            ids.extend(vocab.setdefault(t, len(vocab)) for t in d.weights)
+            values.extend(d.weights.values())
             ends.append(len(ids))
         self.indptr = np.array(ends, dtype=np.int64)
         self.ids = np.array(ids, dtype=np.int64)
         self.values = np.array(values, dtype=np.float64)
         self.totals = np.array([d.total for d in weights], dtype=np.float64)
+        self._vocab = len(vocab)
+        # Per thread (a Dask worker may run tasks in threads): each term's place in the row
+        # document's terms (-1: not in them), set for one row at a time, so a candidate's
+        # term is looked up, not searched for.
+        self._slots = threading.local()
 
     def bounds(self, i: int, others: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
         """An upper bound on similarity(weights[i], weights[j]) for each j of `others`:
@@ -135,9 +140,15 @@ class TermMatrix:
             return np.zeros(len(others))
         owner = np.repeat(np.arange(len(others)), lens)
         pos = np.arange(int(lens.sum())) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
-        theirs = self.ids[pos]
-        at = np.minimum(np.searchsorted(mine, theirs), len(mine) - 1)
-        hit = mine[at] == theirs
+        slot: npt.NDArray[np.int64] | None = getattr(self._slots, "slot", None)
+        if slot is None:
+            slot = self._slots.slot = np.full(self._vocab, -1, dtype=np.int64)
+        slot[mine] = np.arange(len(mine))
+        try:
+            at = slot[self.ids[pos]]
+        finally:
+            slot[mine] = -1
+        hit = at >= 0
         a, b = mine_w[at[hit]], self.values[pos[hit]]
         low = np.bincount(owner[hit], np.minimum(a, b), minlength=len(others))
         high = np.bincount(owner[hit], np.maximum(a, b), minlength=len(others))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import lru_cache
 import sqlite3
 import tempfile
 from collections.abc import Iterable
@@ -43,7 +44,9 @@ def cache_dir() -> Path:
     return base / "cleaner"
 
 
+@lru_cache(maxsize=1)
 def _wordfreq_version() -> str:
+    # importlib.metadata scans the installed distributions on each call (~15 ms).
     from importlib.metadata import version
 
     return version("wordfreq")
