@@ -111,14 +111,18 @@ class TermMatrix:
         vocab: dict[str, int] = {}
         ids: list[int] = []
         values: list[float] = []
+        lines: list[int] = []
         ends = [0]
         for d in weights:
             ids.extend(vocab.setdefault(t, len(vocab)) for t in d.weights)
             values.extend(d.weights.values())
+            on = d.lines
+            lines.extend(on.get(t, 0) for t in d.weights)
             ends.append(len(ids))
         self.indptr = np.array(ends, dtype=np.int64)
         self.ids = np.array(ids, dtype=np.int64)
         self.values = np.array(values, dtype=np.float64)
+        self.lines = np.array(lines, dtype=np.uint32)  # the CRC of the one line a term is on (0: several)
         self.totals = np.array([d.total for d in weights], dtype=np.float64)
         self._vocab = len(vocab)
         # Per thread (a Dask worker may run tasks in threads): each term's place in the row
@@ -127,14 +131,17 @@ class TermMatrix:
         self._slots = threading.local()
 
     def bounds(self, i: int, others: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-        """An upper bound on similarity(weights[i], weights[j]) for each j of `others`:
-        Σ min / (A + B − Σ max) over the terms both print. similarity() leaves out the
-        shared terms that are only wording (same_wording), which lowers its numerator to
-        some S <= Σ min, and its denominator is then the weight of all terms but those left
-        out, at least A + B − Σ(a + b) + S over the shared ones; S / (U + S) grows with S,
-        so the bound holds whatever is left out."""
+        """An upper bound on similarity(weights[i], weights[j]) for each j of `others`.
+
+        similarity() leaves out the shared terms that are only wording (same_wording): surely
+        those on one identical line in both (the CRCs in `lines`), perhaps others. Without
+        the sure ones (their weights taken off both totals, A and B), the bound is
+        Σ min / (A + B − Σ max) over the other shared terms: leaving out more lowers the
+        numerator to some S <= Σ min, and the denominator is then the weight of all terms
+        but those left out, at least A + B − Σ(a + b) + S; S / (U + S) grows with S, so the
+        bound holds whatever else is left out."""
         lo, hi = self.indptr[i], self.indptr[i + 1]
-        mine, mine_w = self.ids[lo:hi], self.values[lo:hi]
+        mine, mine_w, mine_lines = self.ids[lo:hi], self.values[lo:hi], self.lines[lo:hi]
         starts, lens = self.indptr[others], self.indptr[others + 1] - self.indptr[others]
         if not len(mine) or not lens.sum():
             return np.zeros(len(others))
@@ -149,11 +156,17 @@ class TermMatrix:
         finally:
             slot[mine] = -1
         hit = at >= 0
-        a, b = mine_w[at[hit]], self.values[pos[hit]]
-        low = np.bincount(owner[hit], np.minimum(a, b), minlength=len(others))
-        high = np.bincount(owner[hit], np.maximum(a, b), minlength=len(others))
-        denominator = self.totals[i] + self.totals[others] - high
-        out: npt.NDArray[np.float64] = np.divide(low, denominator, out=np.zeros(len(others)), where=low > 0)
+        at, pos, owner = at[hit], pos[hit], owner[hit]
+        a, b = mine_w[at], self.values[pos]
+        line = mine_lines[at]
+        same = (line != 0) & (line == self.lines[pos])  # on one identical line: wording for sure
+        size = len(others)
+        kept = ~same
+        low = np.bincount(owner[kept], np.minimum(a[kept], b[kept]), minlength=size)
+        high = np.bincount(owner[kept], np.maximum(a[kept], b[kept]), minlength=size)
+        gone = np.bincount(owner[same], a[same] + b[same], minlength=size)
+        denominator = self.totals[i] + self.totals[others] - gone - high
+        out: npt.NDArray[np.float64] = np.divide(low, denominator, out=np.zeros(size), where=low > 0)
         return out
 
 
