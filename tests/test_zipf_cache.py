@@ -148,3 +148,12 @@ def test_a_list_that_fails_midway_leaves_no_temporary_file(cache, monkeypatch):
     with pytest.raises(ValueError):
         zipf_of({"paris"}, LANG)
     assert sorted(p.name for p in cache.iterdir()) == [zipf_cache.cache_file(source()).with_suffix(".wanted").name]
+
+
+def test_the_wordfreq_version_is_the_installed_one():
+    """The cache files are named for wordfreq's version, read from its dist-info folder's
+    name: it must be the version importlib.metadata reports."""
+    from importlib.metadata import version
+
+    zipf_cache._wordfreq_version.cache_clear()
+    assert zipf_cache._wordfreq_version() == version("wordfreq")
