@@ -295,6 +295,9 @@ def bench_references(data: Path, n: int, repeat: int = 1) -> dict | None:
                                              "does": DOES["strong, dedup only"]}
         if name.startswith("cleaner"):
             systems[name].update({k: best[k] for k in ("package", "peak_rss_mib", "seconds_per_stage")})
+            # The same-story tier's share of the whole run's wall time (issue #12 point 7: under 10%).
+            systems[name]["story_tier_share_of_run"] = round(
+                best["seconds_per_stage"].get("cluster.stories", 0.0) / best["seconds"], 4)
     top = systems["cleaner, 2 workers"]["docs_per_s"]
     for res in systems.values():
         res["cleaner_2_workers_over_system"] = round(top / res["docs_per_s"], 2)
