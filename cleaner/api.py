@@ -83,7 +83,8 @@ class Deduplicator:
         self._stages = build_stages(self.cfg)
         self._state = State(":memory:" if state is None else state, state_settings(self.cfg), wait=wait)
         self._executor = LocalExecutor(workers, cpu_time=self.cfg["run"]["cpu_time"])
-        self._clusterer = IncrementalClusterer(self.cfg, self._state)
+        # Rows need each record's id and head, not the record whole (export and `records` rebuild it).
+        self._clusterer = IncrementalClusterer(self.cfg, self._state, whole=False)
         self._events: list[dict[str, Any]] = []
 
     def __enter__(self) -> "Deduplicator":

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 import click
 
-from cleaner.cli import (_clusterer, _fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers, log,
+from cleaner.cli import (_fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers, log,
                          make_executor, open_state)
 from cleaner.exec.memory import memory_note, release_free_memory
 
@@ -75,6 +75,7 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
                state_path: Path | None, wait: bool, batch_size: int, engine: str = "local",
                scheduler: str | None = None) -> None:
     from cleaner.core.stage import StageBug
+    from cleaner.dedup.incremental import IncrementalClusterer
     from cleaner.exec.batches import batches
     from cleaner.exec.flow import run_documents
     from cleaner.exec.local import WorkerError
@@ -89,7 +90,9 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
     if scheduler and engine != "dask":
         _fail("--scheduler needs --engine dask")
     executor = make_executor(cfg, engine, scheduler, workers, quiet)
-    clusterer = _clusterer(cfg, state)
+    # Rows need each record's id and head, not the record whole (`export` rebuilds it):
+    # a batch's work is then bounded by the batch and its window, not by its records' size.
+    clusterer = None if state is None else IncrementalClusterer(cfg, state, whole=False)
     docs = _lines_only(read_input(input_path, cfg))
     totals = _Totals()
     if state is not None:  # a stream has no end: count records in the state, not in memory

@@ -32,10 +32,10 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from cleaner.core.config import Config
-from cleaner.core.document import Document
+from cleaner.core.document import DUPLICATE, KEPT, Document
 from cleaner.core.protocols import DocStore
 from cleaner.dedup.bands import BandIndex
-from cleaner.dedup.cluster import (CANONICAL, Clusterer, Member, Record, SourcePriority, array_of,
+from cleaner.dedup.cluster import (CANONICAL, Clusterer, Member, PreferenceKey, Record, SourcePriority, array_of,
                                    preference_key, record_id, settle, story_links, story_records)
 from cleaner.dedup.stories import LOCAL_MIN_DOCS, candidate_edges, local_edges
 from cleaner.dedup.terms import is_name
@@ -184,15 +184,19 @@ def _member(m: Member) -> MemberRow:
 
 
 class IncrementalClusterer:
-    def __init__(self, cfg: Config, state: State, commit: bool = True) -> None:
+    def __init__(self, cfg: Config, state: State, commit: bool = True, whole: bool = True) -> None:
         """`commit` False: each batch's transaction stays open until `commit()` (a folder
         run commits once its output folder is written, so a failed write leaves the state
-        as it was and --resume redoes the same batch)."""
-        self.cfg, self.state, self.auto_commit = cfg, state, commit
+        as it was and --resume redoes the same batch). `whole` False: `add` returns no
+        records and decides each document's row from its record's head alone (a stream's
+        rows, `--out -` and the API's, need no more); a record is rebuilt whole only for a
+        folder run's records.jsonl, `show` and `export`."""
+        self.cfg, self.state, self.auto_commit, self.whole = cfg, state, commit, whole
         self.pending: tuple[int, int, str] | None = None
         self.priority = SourcePriority(cfg["canonical"]["source_priority"])
         self.sign = Sign.from_config(cfg)
         self.events: list[dict[str, Any]] = []  # the last batch's
+        self._canonicals: dict[int, Document] = {}  # the batch's window (_link_stories), for _rows
         # Kept in the state with each batch, so `show` and `export` rebuild records with the
         # settings they were made with. Rule files are paths on this machine and do not
         # shape a record once made, so they stay out.
@@ -203,8 +207,8 @@ class IncrementalClusterer:
             text_of: Callable[[Document], str] | None = None) -> list[Record]:
         """Cluster one batch against the state, in one transaction, committed on return.
         Sets status and record_id on the batch's documents; returns the records they are
-        in, whole (every member the state holds). `store` resolves a spooled document's
-        arrays and text."""
+        in, whole (every member the state holds), or none when the clusterer was made with
+        `whole` False. `store` resolves a spooled document's arrays and text."""
         docs = list(docs)
         text_of = text_of or (lambda d: d.text if d.text or store is None or d.stored is None
                               else store.get(d.stored.ref).text)
@@ -216,6 +220,8 @@ class IncrementalClusterer:
         except BaseException:
             self.state.rollback()
             raise
+        finally:
+            self._canonicals = {}
         self.pending = (batch, len(docs), label)
         if self.auto_commit:
             self.commit()
@@ -232,6 +238,9 @@ class IncrementalClusterer:
         state = self.state
         events: list[dict[str, Any]] = []
         self.events = events
+        # The window's group canonicals (group -> document), this batch's only: _rows reads
+        # a record's head from them rather than from the state again.
+        self._canonicals = {}
         groups = StateGroups(state, self.sign, store)
         copies = Clusterer(self.cfg, store=store)
         # The state's groups, exact keys and signatures stand in for the Clusterer's list,
@@ -266,10 +275,12 @@ class IncrementalClusterer:
                 promoted.setdefault(idx, group.members[0])
                 self._promote(copies, group, idx, doc, batch)
         # Into the state: every document, then the new groups and the new canonicals.
+        relations: dict[int, str] = {}  # id(document) -> its relation in its group
         for doc, idx, _ in placed:
             group = groups[idx]
             member = next(m for m in group.members if m.doc is doc)
             canonical = group.canonical is doc
+            relations[id(doc)] = member.relation
             groups.number[id(doc)] = state.add_doc(doc.id, idx, batch, doc.date, _member(member),
                                                    _slim(doc), text_of(doc) if canonical else None)
         for idx in groups.new:
@@ -298,17 +309,58 @@ class IncrementalClusterer:
         batch_docs = {groups.number[id(d)]: d for d, _, _ in placed}
         batch_docs.update(again)
         touched = set(roots.values()) | {state.root(state.doc_group(n)) for n in again}
-        records = self.records(sorted(touched), batch_docs, store, weigh)
-        for record in records:  # the document a record shows as canonical changed: say so
-            record_root = state.root_of_record(record.record_id)
+        if self.whole:
+            records = self.records(sorted(touched), batch_docs, store, weigh)
+            heads = [(r.record_id, r.canonical.id) for r in records]
+        else:
+            records = []
+            heads = self._rows(sorted(touched), batch_docs, placed, again, relations)
+        for rid, canonical_id in heads:  # the document a record shows as canonical changed: say so
+            record_root = state.root_of_record(rid)
             assert record_root is not None  # the record's groups were just read from the state
             head = state.head(record_root)
-            if head != record.canonical.id:
+            if head != canonical_id:
                 if head is not None:
                     events.append(self._event(batch, "canonical_changed", record_root, old=head,
-                                              new=record.canonical.id))
-                state.set_head(record_root, record.canonical.id)
+                                              new=canonical_id))
+                state.set_head(record_root, canonical_id)
         return records
+
+    def _rows(self, roots: list[int], batch_docs: dict[int, Document], placed: list[tuple[Document, int, bool]],
+              again: dict[int, Document], relations: dict[int, str]) -> list[tuple[str, str]]:
+        """What records() and settle() would set on the batch's documents (status and
+        record_id) and which document each record shows as canonical, without rebuilding
+        the records: a record's canonical is the best of its groups' canonicals (story_records
+        puts the group in preference order first), and a document is kept when it is that
+        group's canonical. Reads one slim document a group (its canonical), not every member.
+        Returns (record id, canonical id) per record, in settle()'s order."""
+        state = self.state
+        head_of: dict[int, tuple[str, int, Document]] = {}  # root -> (record id, head group, canonical)
+        for root in roots:
+            best: tuple[PreferenceKey, int, Document] | None = None
+            for g, n in state.record_canonicals(root):  # in group order: the first best wins, as sort()
+                doc = batch_docs.get(n)
+                if doc is None:
+                    doc = self._canonicals.get(g)
+                if doc is None:
+                    doc = state.slim_doc(n)
+                key = preference_key(doc, self.priority)
+                if best is None or key < best[0]:
+                    best = (key, g, doc)
+            assert best is not None  # a root is a group of its own record
+            head_of[root] = (record_id(state.group(root)[0]), best[1], best[2])
+
+        def decide(doc: Document, g: int, relation: str) -> None:
+            rid, head, _ = head_of[state.root(g)]
+            doc.record_id = rid
+            doc.status = KEPT if g == head and relation == CANONICAL else DUPLICATE
+
+        for doc, idx, _ in placed:
+            decide(doc, idx, relations[id(doc)])
+        for n, doc in again.items():
+            decide(doc, state.doc_group(n), state.doc(n)[0][0])
+        ordered = sorted(head_of.values(), key=lambda h: h[2].sort_key())  # settle()'s order (a stable sort)
+        return [(rid, canonical.id) for rid, _, canonical in ordered]
 
     def _event(self, batch: int, kind: str, root: int, **detail: Any) -> dict[str, Any]:
         return {"batch": batch, "event": kind, "record_id": self._rid(root), **detail}
@@ -362,6 +414,7 @@ class IncrementalClusterer:
             else:
                 key, _, _, n = state.group(g)
                 records.append(Record([groups.restore(n, *state.doc(n))], key=key))
+            self._canonicals[g] = records[-1].canonical
         clusters, _, weigh, _ = story_links(records, self.cfg)
         for cluster_ in clusters:
             roots = sorted({state.root(window[i]) for i in cluster_})

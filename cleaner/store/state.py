@@ -458,6 +458,16 @@ class State:
         member, doc, text = self.db.execute("SELECT member, doc, text FROM docs WHERE n = ?", (n,)).fetchone()
         return self.packer.unpack(member), self.packer.unpack_doc(doc), unpack_text(text)
 
+    def slim_doc(self, n: int) -> Document:
+        """Document `n`'s slim copy alone (no member tuple, no text)."""
+        (blob,) = self.db.execute("SELECT doc FROM docs WHERE n = ?", (n,)).fetchone()
+        return self.packer.unpack_doc(blob)
+
+    def record_canonicals(self, root: int) -> list[tuple[int, int]]:
+        """(group, its canonical document's number) for every group of record `root`, in group order."""
+        return [(g, n) for g, n in self.db.execute(
+            "SELECT g, canonical FROM groups WHERE root = ? ORDER BY g", (root,))]
+
     def docs_of(self, g: int) -> list[tuple[int, Any, Any, str]]:
         return [(n, self.packer.unpack(m), self.packer.unpack_doc(d), unpack_text(t)) for n, m, d, t in self.db.execute(
             "SELECT n, member, doc, text FROM docs WHERE g = ? ORDER BY n", (g,))]
