@@ -177,6 +177,17 @@ def array_of(doc: Document, key: str, store: DocStore | None = None) -> np.ndarr
     return array
 
 
+def load_line_words(docs: Iterable[Document], store: DocStore | None) -> None:
+    """Read back the packed line words (Features.line_words) a spooled run keeps on disk
+    until the story tier: its weights (term_weights.doc_terms) read them in place, as
+    bytes. Documents that hold theirs (in memory, or read back already) are left as they are."""
+    for doc in docs:
+        f = doc.features
+        if f is not None and not isinstance(f.line_words, bytes):
+            assert store is not None  # a reference, not bytes: the run that spooled it passes its store
+            f.line_words = np.asarray(store.get_array(f.line_words)).tobytes()
+
+
 def drop_shingles(doc: Document) -> None:
     # Only canonicals are compared again; a member's shingles would only take memory.
     assert doc.features is not None  # signed (stages/sign.py)
@@ -277,6 +288,7 @@ def story_links(groups: list[Record], cfg: Config, runner: StoryRunner | None = 
 def _merge_stories(groups: list[Record], cfg: Config, store: DocStore | None = None,
                    runner: StoryRunner | None = None) -> list[Record]:
     """Join copy groups that tell the same story into one record (see stories.py)."""
+    load_line_words((g.canonical for g in groups), store)
     clusters, edges, weigh, weights = story_links(groups, cfg, runner)
     return story_records(groups, clusters, edges, weigh, weights, cfg, store)
 
@@ -300,6 +312,7 @@ def story_records(groups: list[Record], clusters: list[list[int]], edges: Edges,
         for g in cluster_[1:]:
             assert canon_mh is not None  # read above: the cluster has more than one group
             group = groups[g]
+            load_line_words((m.doc for m in group.members), store)  # doc_terms of each, below
             avg = sum(edges.get((min(g, h), max(g, h)), 0.0) for h in cluster_ if h != g) / (len(cluster_) - 1)
             for m in group.members:
                 mine = weights[g] if m.doc is group.canonical else doc_terms(m.doc, weigh)
@@ -334,11 +347,15 @@ def cluster(docs: Iterable[Document], cfg: Config, timings: dict[str, float] | N
     for doc in usable:
         clusterer.add(doc)
     timings["copies"] = time.perf_counter() - start
+    groups = clusterer.records
+    # Its LSH tables (~2.8 KB a group at lsh_threshold 0.2: 28 bands) are done with: freed
+    # before the story tier builds its own, not beside them.
+    del clusterer
     if free:
         for doc in usable:
             drop_shingles(doc)  # copy groups are settled; the story tier needs terms only
     start = time.perf_counter()
-    records = _merge_stories(clusterer.records, cfg, store, stories)
+    records = _merge_stories(groups, cfg, store, stories)
     timings["stories"] = time.perf_counter() - start
     return settle(records, priority)
 
