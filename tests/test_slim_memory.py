@@ -117,3 +117,24 @@ def test_slim_copies_share_repeated_strings(tmp_path):
     share_strings(twin)
     assert twin.source is sys.intern("feed.jsonl")
     assert next(iter(twin.meta)) is sys.intern("title") and twin.meta["title"] is sys.intern("first line")
+
+
+def test_may_link_picks_the_documents_the_story_tier_can_pair():
+    """A document with fewer than story.min_shared_terms of the names that propose pairs
+    (stories.name_postings) is in no candidate pair: its weighted terms are never built."""
+    from cleaner.dedup.cluster import UNLINKED, Member, Record, may_link, story_links
+    from cleaner.dedup.stories import name_postings, story_edges
+    from cleaner.dedup.term_weights import TermWeights, doc_terms
+
+    cfg, reps = slim_copies(MemoryStore())
+    story = cfg["story"]
+    weigh = TermWeights(story).observe(reps)
+    postings = name_postings(reps, story["max_term_docs"])
+    want = [sum(t in postings for t in d.features.terms) >= story["min_shared_terms"] for d in reps]
+    assert may_link(reps, weigh, story) == want == [True, True, True, False]
+    left, right, _ = story_edges((reps, [doc_terms(d, weigh) for d in reps], story))
+    assert all(want[i] for i in [*left.tolist(), *right.tolist()]) and len(left)
+    groups = [Record([Member(d, "canonical", 1.0)], key=d.id)
+              for d in reps]
+    _, _, _, weights = story_links(groups, cfg)
+    assert [w is UNLINKED for w in weights] == [not ok for ok in want]

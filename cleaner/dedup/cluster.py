@@ -24,8 +24,9 @@ from cleaner.core.protocols import CandidateIndex, DocStore
 from cleaner.dedup.credits import others_credited
 from cleaner.dedup.bands import BandIndex
 from cleaner.dedup.signatures import jaccard
-from cleaner.dedup.stories import LOCAL_MIN_DOCS, Edges, StoryRunner, doc_weights, link_stories
-from cleaner.dedup.term_weights import DocTerms, TermWeights, doc_terms, shared_evidence, similarity
+from cleaner.dedup.stories import LOCAL_MIN_DOCS, Edges, StoryRunner, link_stories
+from cleaner.dedup.term_weights import DocTerms, TermWeights, doc_terms, features, shared_evidence, similarity
+from cleaner.dedup.terms import is_name
 
 EXACT, NEAR, STORY, CANONICAL = "exact", "near", "story", "canonical"
 
@@ -273,14 +274,34 @@ class Clusterer:
         self.near_lsh.insert(idx, signature if self.probe is None else self.probe(doc))
 
 
-def story_links(groups: list[Record], cfg: Config, runner: StoryRunner | None = None
-                ) -> tuple[list[list[int]], Edges, TermWeights, list[DocTerms]]:
+# The weighted terms of a representative the story tier can pair with no other (may_link):
+# it is never compared, so nothing of it is built (its terms still count in the weights).
+UNLINKED = DocTerms({}, {}, 0.0)
+
+
+def may_link(reps: list[Document], weigh: TermWeights, story: dict[str, Any]) -> list[bool]:
+    """Which representatives the story tier can pair with another at all. A pair is proposed
+    only between documents that share story.min_shared_terms names among those printed by
+    2 to story.max_term_docs of them (stories.candidate_edges over name_postings), so a
+    document printing fewer such names is in no pair, no edge and no component: the tier
+    never reads its weighted terms or its line words. `weigh` has observed `reps`: its
+    document counts are the postings' lengths."""
+    df, top, need = weigh.df, story["max_term_docs"], story["min_shared_terms"]
+    return [sum(1 for t in features(d).terms if 1 < df[t] <= top and is_name(t)) >= need for d in reps]
+
+
+def story_links(groups: list[Record], cfg: Config, runner: StoryRunner | None = None,
+                store: DocStore | None = None) -> tuple[list[list[int]], Edges, TermWeights, list[DocTerms]]:
     """Which copy groups tell the same story (stories.py): (clusters of group indices,
-    their edges, the term weights, each group canonical's weighted terms). `runner`: where
-    the edges and the components are computed (default: here; a cluster's, from its executor)."""
+    their edges, the term weights, each group canonical's weighted terms: UNLINKED for one
+    the tier cannot pair, may_link). `runner`: where the edges and the components are
+    computed (default: here; a cluster's, from its executor). `store`: where a spooled
+    run keeps line words (load_line_words), read for the canonicals that may link only."""
     reps = [g.canonical for g in groups]
     weigh = TermWeights(cfg["story"]).observe(reps, also=[m.doc for g in groups for m in g.members[1:]])
-    weights = doc_weights(reps, weigh)
+    linkable = may_link(reps, weigh, cfg["story"])
+    load_line_words((d for d, ok in zip(reps, linkable) if ok), store)
+    weights = [doc_terms(d, weigh) if ok else UNLINKED for d, ok in zip(reps, linkable)]
     clusters, edges = link_stories(reps, cfg, weights, runner)
     return clusters, edges, weigh, weights
 
@@ -288,8 +309,7 @@ def story_links(groups: list[Record], cfg: Config, runner: StoryRunner | None = 
 def _merge_stories(groups: list[Record], cfg: Config, store: DocStore | None = None,
                    runner: StoryRunner | None = None) -> list[Record]:
     """Join copy groups that tell the same story into one record (see stories.py)."""
-    load_line_words((g.canonical for g in groups), store)
-    clusters, edges, weigh, weights = story_links(groups, cfg, runner)
+    clusters, edges, weigh, weights = story_links(groups, cfg, runner, store)
     return story_records(groups, clusters, edges, weigh, weights, cfg, store)
 
 
