@@ -230,7 +230,8 @@ class Spool:
     def put_arrays(self, arrays: list[np.ndarray | bytes]) -> list[int]:
         """Store uint32 arrays (or their raw bytes) in one write; returns the references
         `get_array` takes. Shingle arrays wait here instead of in memory (~2.7 KB a
-        document): only the copy tier reads them, a few at a time."""
+        document): only the copy tier reads them, a few at a time; and packed line words
+        (~2.1 KB), which the story tier reads back for the canonicals it may pair."""
         return self._own().put_arrays([a if isinstance(a, bytes) else
                                        np.ascontiguousarray(a, dtype=np.uint32).tobytes() for a in arrays])
 
