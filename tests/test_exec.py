@@ -49,7 +49,7 @@ def test_executor_keeps_input_order_and_sets_stages_up_in_every_process():
 
 
 def test_array_fields_come_from_the_features_class():
-    assert ARRAY_FIELDS == ("near", "near_mh", "story_mh")
+    assert ARRAY_FIELDS == ("near", "near_mh", "story_mh", "line_words")
     assert not hasattr(Document(id="a", source="a"), "work")
     assert Features(exact="k", near=None, near_mh=None, story_mh=None).terms == ()
 

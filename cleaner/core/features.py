@@ -11,12 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-# A reference to an array an executor stored on disk (segment, offset, length).
-ArrayRef = tuple[int, int, int]
+import numpy as np
+
+# A reference to an array an executor stored on disk (a spool's: store/spool.make_ref).
+ArrayRef = int
 
 
 def _array(doc: str) -> Any:
     return field(metadata={"array": True, "doc": doc})
+
+
+def _packed(doc: str) -> Any:
+    # An array field kept as its raw bytes (array("I")): empty by default, so a state
+    # written before the field existed reads back (a field with a default goes last).
+    return field(default=b"", metadata={"array": True, "doc": doc})
 
 
 @dataclass(slots=True)
@@ -42,8 +50,15 @@ class Features:
     removed: int = 0  # lines the stages removed: the canonical with less clutter wins ties
     # The words of the lines each term is on (dedup/terms.pack_line_words): terms two texts
     # share only inside nearly the same lines are shared wording. Last, so that a state
-    # written before it reads back (without it: identical lines only, by term_lines).
-    line_words: bytes = b""
+    # written before it reads back (without it: identical lines only, by term_lines). The
+    # largest field (~2 KB a document) and only the story tier's: a spooled run keeps it on
+    # disk until then (cluster.load_line_words).
+    line_words: Any = _packed("the lines' word hashes, packed (pack_line_words): bytes of uint32")
 
 
 ARRAY_FIELDS = tuple(f.name for f in fields(Features) if f.metadata.get("array"))
+
+
+def raw_array(value: Any) -> bytes:
+    """An array field's value as the raw uint32 bytes a store keeps (numpy array or bytes)."""
+    return value if isinstance(value, bytes) else np.ascontiguousarray(value, dtype=np.uint32).tobytes()

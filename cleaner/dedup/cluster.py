@@ -24,8 +24,9 @@ from cleaner.core.protocols import CandidateIndex, DocStore
 from cleaner.dedup.credits import others_credited
 from cleaner.dedup.bands import BandIndex
 from cleaner.dedup.signatures import jaccard
-from cleaner.dedup.stories import LOCAL_MIN_DOCS, Edges, StoryRunner, doc_weights, link_stories
-from cleaner.dedup.term_weights import DocTerms, TermWeights, doc_terms, shared_evidence, similarity
+from cleaner.dedup.stories import LOCAL_MIN_DOCS, Edges, StoryRunner, link_stories
+from cleaner.dedup.term_weights import DocTerms, TermWeights, doc_terms, features, shared_evidence, similarity
+from cleaner.dedup.terms import is_name
 
 EXACT, NEAR, STORY, CANONICAL = "exact", "near", "story", "canonical"
 
@@ -177,6 +178,17 @@ def array_of(doc: Document, key: str, store: DocStore | None = None) -> np.ndarr
     return array
 
 
+def load_line_words(docs: Iterable[Document], store: DocStore | None) -> None:
+    """Read back the packed line words (Features.line_words) a spooled run keeps on disk
+    until the story tier: its weights (term_weights.doc_terms) read them in place, as
+    bytes. Documents that hold theirs (in memory, or read back already) are left as they are."""
+    for doc in docs:
+        f = doc.features
+        if f is not None and not isinstance(f.line_words, bytes):
+            assert store is not None  # a reference, not bytes: the run that spooled it passes its store
+            f.line_words = np.asarray(store.get_array(f.line_words)).tobytes()
+
+
 def drop_shingles(doc: Document) -> None:
     # Only canonicals are compared again; a member's shingles would only take memory.
     assert doc.features is not None  # signed (stages/sign.py)
@@ -262,14 +274,34 @@ class Clusterer:
         self.near_lsh.insert(idx, signature if self.probe is None else self.probe(doc))
 
 
-def story_links(groups: list[Record], cfg: Config, runner: StoryRunner | None = None
-                ) -> tuple[list[list[int]], Edges, TermWeights, list[DocTerms]]:
+# The weighted terms of a representative the story tier can pair with no other (may_link):
+# it is never compared, so nothing of it is built (its terms still count in the weights).
+UNLINKED = DocTerms({}, {}, 0.0)
+
+
+def may_link(reps: list[Document], weigh: TermWeights, story: dict[str, Any]) -> list[bool]:
+    """Which representatives the story tier can pair with another at all. A pair is proposed
+    only between documents that share story.min_shared_terms names among those printed by
+    2 to story.max_term_docs of them (stories.candidate_edges over name_postings), so a
+    document printing fewer such names is in no pair, no edge and no component: the tier
+    never reads its weighted terms or its line words. `weigh` has observed `reps`: its
+    document counts are the postings' lengths."""
+    df, top, need = weigh.df, story["max_term_docs"], story["min_shared_terms"]
+    return [sum(1 for t in features(d).terms if 1 < df[t] <= top and is_name(t)) >= need for d in reps]
+
+
+def story_links(groups: list[Record], cfg: Config, runner: StoryRunner | None = None,
+                store: DocStore | None = None) -> tuple[list[list[int]], Edges, TermWeights, list[DocTerms]]:
     """Which copy groups tell the same story (stories.py): (clusters of group indices,
-    their edges, the term weights, each group canonical's weighted terms). `runner`: where
-    the edges and the components are computed (default: here; a cluster's, from its executor)."""
+    their edges, the term weights, each group canonical's weighted terms: UNLINKED for one
+    the tier cannot pair, may_link). `runner`: where the edges and the components are
+    computed (default: here; a cluster's, from its executor). `store`: where a spooled
+    run keeps line words (load_line_words), read for the canonicals that may link only."""
     reps = [g.canonical for g in groups]
     weigh = TermWeights(cfg["story"]).observe(reps, also=[m.doc for g in groups for m in g.members[1:]])
-    weights = doc_weights(reps, weigh)
+    linkable = may_link(reps, weigh, cfg["story"])
+    load_line_words((d for d, ok in zip(reps, linkable) if ok), store)
+    weights = [doc_terms(d, weigh) if ok else UNLINKED for d, ok in zip(reps, linkable)]
     clusters, edges = link_stories(reps, cfg, weights, runner)
     return clusters, edges, weigh, weights
 
@@ -277,7 +309,7 @@ def story_links(groups: list[Record], cfg: Config, runner: StoryRunner | None = 
 def _merge_stories(groups: list[Record], cfg: Config, store: DocStore | None = None,
                    runner: StoryRunner | None = None) -> list[Record]:
     """Join copy groups that tell the same story into one record (see stories.py)."""
-    clusters, edges, weigh, weights = story_links(groups, cfg, runner)
+    clusters, edges, weigh, weights = story_links(groups, cfg, runner, store)
     return story_records(groups, clusters, edges, weigh, weights, cfg, store)
 
 
@@ -300,6 +332,7 @@ def story_records(groups: list[Record], clusters: list[list[int]], edges: Edges,
         for g in cluster_[1:]:
             assert canon_mh is not None  # read above: the cluster has more than one group
             group = groups[g]
+            load_line_words((m.doc for m in group.members), store)  # doc_terms of each, below
             avg = sum(edges.get((min(g, h), max(g, h)), 0.0) for h in cluster_ if h != g) / (len(cluster_) - 1)
             for m in group.members:
                 mine = weights[g] if m.doc is group.canonical else doc_terms(m.doc, weigh)
@@ -334,11 +367,15 @@ def cluster(docs: Iterable[Document], cfg: Config, timings: dict[str, float] | N
     for doc in usable:
         clusterer.add(doc)
     timings["copies"] = time.perf_counter() - start
+    groups = clusterer.records
+    # Its LSH tables (~2.8 KB a group at lsh_threshold 0.2: 28 bands) are done with: freed
+    # before the story tier builds its own, not beside them.
+    del clusterer
     if free:
         for doc in usable:
             drop_shingles(doc)  # copy groups are settled; the story tier needs terms only
     start = time.perf_counter()
-    records = _merge_stories(clusterer.records, cfg, store, stories)
+    records = _merge_stories(groups, cfg, store, stories)
     timings["stories"] = time.perf_counter() - start
     return settle(records, priority)
 

@@ -13,22 +13,22 @@ from __future__ import annotations
 
 import sys
 import time
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
-import numpy as np
-
 from cleaner.core.config import Config
 from cleaner.core.document import Document, Stored
-from cleaner.core.features import ARRAY_FIELDS
+from cleaner.core.features import ARRAY_FIELDS, raw_array
 from cleaner.core.stage import safe_process
-from cleaner.dedup.cluster import Record, cluster
+from cleaner.dedup.cluster import Record, cluster, load_line_words
 from cleaner.dedup.ids import make_ids_unique
 from cleaner.core.protocols import DocStore, Executor
 from cleaner.exec.dask_corpus import store_keys
 from cleaner.exec.local import LocalExecutor
+from cleaner.exec.memory import release_free_memory
 from cleaner.stages.build import Stages, build_stages
 from cleaner.stages.templates import RULE_ID as TEMPLATE_RULE
 from cleaner.stages.templates import Templates
@@ -54,7 +54,8 @@ def pack(doc: Document, templates: Templates, store: DocStore, keyed: bool = Fal
     same write. A memory store keeps the document itself. With `keys_in_store` (templates
     decided on a cluster, exec/dask_corpus.py), the template line keys go to the store too
     and the slim copy keeps their reference."""
-    stored = Stored(hits=[r["rule"] for r in doc.removed], template_keys=templates.line_keys(doc))
+    # An array of uint64, not a list: 8 bytes a key in the main process instead of ~40.
+    stored = Stored(hits=[r["rule"] for r in doc.removed], template_keys=array("Q", templates.line_keys(doc)))
     if not store.slims:
         doc.stored = stored
         stored.ref = store.put(doc)
@@ -65,8 +66,8 @@ def pack(doc: Document, templates: Templates, store: DocStore, keyed: bool = Fal
         key = input_key(doc)
     features = doc.features
     if features is not None:  # raw bytes: unpickling numpy objects costs far more
-        features = replace(features, **{name: getattr(features, name).astype(np.uint32).tobytes()
-                                        for name in ARRAY_FIELDS})
+        raw: dict[str, Any] = {name: raw_array(getattr(features, name)) for name in ARRAY_FIELDS}
+        features = replace(features, **raw)
     slim = replace(doc, text="", html=None, removed=[], flags=[], line_no=None, link_density=None,
                    features=features, stored=stored)
     # The entry's slim copy, pickled by put(), keeps its arrays as bytes: a checkpoint
@@ -79,12 +80,31 @@ def pack(doc: Document, templates: Templates, store: DocStore, keyed: bool = Fal
 
 
 def store_arrays(slim: Document, store: DocStore) -> Document:
-    """Move a slim document's shingle and MinHash arrays to the store, keeping references."""
+    """Move a slim document's array fields (shingles, MinHashes, packed line words:
+    Features' ARRAY_FIELDS) to the store, keeping references."""
     if slim.features is not None:
         refs = store.put_arrays([getattr(slim.features, name) for name in ARRAY_FIELDS])
         for name, ref in zip(ARRAY_FIELDS, refs):
             setattr(slim.features, name, ref)
     return slim
+
+
+def _shared(value: str | None) -> str | None:
+    return None if value is None else sys.intern(value)
+
+
+def share_strings(slim: Document) -> None:
+    """One string object for each value slim copies repeat: each copy comes unpickled from a
+    worker with its own (the source, status, language and its reason, the metadata's
+    provenance notes: ~400 bytes a document), and salient terms (names repeat across
+    stories)."""
+    slim.source, slim.status = sys.intern(slim.source), sys.intern(slim.status)
+    slim.lang, slim.lang_reason, slim.site = _shared(slim.lang), _shared(slim.lang_reason), _shared(slim.site)
+    if slim.meta:
+        slim.meta = {sys.intern(k): sys.intern(v) if isinstance(v, str) else v for k, v in slim.meta.items()}
+    if slim.features is not None:
+        slim.features.terms = tuple(map(sys.intern, slim.features.terms))
+        slim.features.lead = tuple(map(sys.intern, slim.features.lead))
 
 
 # Seconds per step are kept in a Counter (a step not seen yet counts 0, update() adds);
@@ -205,13 +225,11 @@ def process_documents(docs: Iterable[Document], stages: Stages, executor: Execut
         assert slim.stored is not None  # pack() gave every copy one; a checkpoint's kept its own
         hits.update(slim.stored.hits)
         slim.stored.hits = []
-        if slim.features is not None:  # names repeat across stories: one string each
-            slim.features.terms = tuple(map(sys.intern, slim.features.terms))
-            slim.features.lead = tuple(map(sys.intern, slim.features.lead))
+        share_strings(slim)
         if remote is None:
             templates.observe_keys(slim, slim.stored.template_keys)
-        elif isinstance(slim.stored.template_keys, list):  # a checkpoint's: its keys, not a reference
-            slim.stored.template_keys = store_keys(slim.stored.template_keys, store)
+        elif isinstance(slim.stored.template_keys, (list, array)):  # a checkpoint's: its keys, not a reference
+            slim.stored.template_keys = store_keys(list(slim.stored.template_keys), store)
         out.append(slim)
         if progress is not None:
             progress(len(out))
@@ -283,6 +301,7 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
         records = cluster(out, cfg, timings=steps, free=True, store=holder, candidates=candidates,
                           stories=stories() if stories is not None else None)
     else:
+        load_line_words(out, holder)  # a state's batch: its clusterer reads them as bytes
         records = clusterer.add(out, store=holder if holder is not None else None, label=label)
     timings["cluster"] = time.perf_counter() - start  # type: ignore[assignment]  # seconds (_timed)
     timings.update({f"cluster.{k}": v for k, v in steps.items()})
@@ -293,6 +312,10 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
             doc.stored = Stored(ref=doc.stored.ref)
         else:
             doc.stored = None
+    # What clustering freed (the features, the story tier's tables) lies in heaps writing
+    # cannot reuse, most in the arena of the pool's result thread, which unpickled the
+    # slim copies: handed back here, writing does not grow the process past it.
+    release_free_memory()
     out.sort(key=Document.sort_key)
     return RunResult(out, records, {k: round(v, 4) for k, v in sorted(timings.items())}, hits,
                      holder, resumed)

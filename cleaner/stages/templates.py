@@ -82,7 +82,7 @@ class Templates:
         source = source_key(doc)
         return sorted({_line_key(source, line) for line in doc.text.split("\n") if self._candidate(line)})
 
-    def observe_keys(self, doc: Document, keys: list[int]) -> None:
+    def observe_keys(self, doc: Document, keys: Collection[int]) -> None:
         """Count a document (its metadata suffices) with its `line_keys`."""
         if not (self.enabled and doc.ok):
             return
@@ -110,7 +110,7 @@ class Templates:
     def observe(self, doc: Document) -> None:
         self.observe_keys(doc, self.line_keys(doc))
 
-    def touches(self, doc: Document, keys: list[int]) -> bool:
+    def touches(self, doc: Document, keys: Collection[int]) -> bool:
         """Would `apply` remove anything from a document with these line keys?"""
         return bool(self.table) and doc.ok and any(k in self.table for k in keys)
 

@@ -79,6 +79,26 @@ class OutputBusy(ResumeError):
     """Another run holds the output folder."""
 
 
+# A reference is one int: segment id (48 bits), offset (48 bits), then a document's frame
+# size or an array's length (32 bits). A slim copy holds five (its document and four arrays):
+# as 3-tuples they took ~150 bytes each in the main process, as ints 48.
+_OFFSET_BITS, _LOW_BITS = 48, 32
+_LOW_MASK, _OFFSET_MASK = (1 << _LOW_BITS) - 1, (1 << _OFFSET_BITS) - 1
+
+
+def make_ref(segment: int, offset: int, low: int) -> int:
+    """A reference to what lies at `offset` in `segment`: `low` is its frame's size (a
+    document) or its length in uint32 (an array)."""
+    if offset > _OFFSET_MASK or low > _LOW_MASK:
+        raise ValueError(f"spool reference out of range: offset {offset}, size {low}")
+    return (((segment << _OFFSET_BITS) | offset) << _LOW_BITS) | low
+
+
+def split_ref(ref: int) -> tuple[int, int, int]:
+    """(segment, offset, size or length) of a reference (make_ref)."""
+    return ref >> (_OFFSET_BITS + _LOW_BITS), (ref >> _LOW_BITS) & _OFFSET_MASK, ref & _LOW_MASK
+
+
 def _frame(payload: bytes, tag: bytes) -> bytes:
     return FRAME_LENGTH.pack(len(payload) + 1) + tag + payload
 
@@ -115,8 +135,9 @@ class _Segment:
             os.ftruncate(fd, end)
             raise
 
-    def put(self, blob: bytes, parts: bytes, entry: tuple[str, Document] | None) -> tuple[int, int, int]:
-        ref = (self.id, self.docs_end, self.docs_end + FRAME_LENGTH.size + 1 + len(blob))
+    def put(self, blob: bytes, parts: bytes, entry: tuple[str, Document] | None) -> int:
+        # The J frame (row parts) follows the D frame: the reference names the D frame's size.
+        ref = make_ref(self.id, self.docs_end, FRAME_LENGTH.size + 1 + len(blob))
         data = _frame(blob, b"D") + _frame(parts, b"J")
         if entry is not None:
             key, slim = entry
@@ -126,10 +147,10 @@ class _Segment:
         self.docs_end += len(data)
         return ref
 
-    def put_arrays(self, chunks: list[bytes]) -> list[tuple[int, int, int]]:
+    def put_arrays(self, chunks: list[bytes]) -> list[int]:
         refs, offset = [], self.arrays_end
         for chunk in chunks:
-            refs.append((self.id, offset, len(chunk) // 4))
+            refs.append(make_ref(self.id, offset, len(chunk) // 4))
             offset += len(chunk)
         self._append(self.arrays, b"".join(chunks), self.arrays_end)
         self.arrays_end = offset
@@ -198,7 +219,7 @@ class Spool:
             self._segment, self._segment_pid = _Segment(self.folder), os.getpid()
         return self._segment
 
-    def put(self, doc: Document, entry: tuple[str, Document] | None = None) -> tuple[int, int, int]:
+    def put(self, doc: Document, entry: tuple[str, Document] | None = None) -> int:
         """Append a processed document (without its hand-offs: Document.without_hand_offs) with its encoded row parts
         (Document.json_parts) and, in a checkpoint, its entry (input key, slim copy);
         returns the reference `get` and `get_parts` take."""
@@ -206,10 +227,11 @@ class Spool:
         parts = pickle.dumps(doc.json_parts(), protocol=pickle.HIGHEST_PROTOCOL)
         return self._own().put(blob, parts, entry)
 
-    def put_arrays(self, arrays: list[np.ndarray | bytes]) -> list[tuple[int, int, int]]:
+    def put_arrays(self, arrays: list[np.ndarray | bytes]) -> list[int]:
         """Store uint32 arrays (or their raw bytes) in one write; returns the references
         `get_array` takes. Shingle arrays wait here instead of in memory (~2.7 KB a
-        document): only the copy tier reads them, a few at a time."""
+        document): only the copy tier reads them, a few at a time; and packed line words
+        (~2.1 KB), which the story tier reads back for the canonicals it may pair."""
         return self._own().put_arrays([a if isinstance(a, bytes) else
                                        np.ascontiguousarray(a, dtype=np.uint32).tobytes() for a in arrays])
 
@@ -225,18 +247,20 @@ class Spool:
         (size,) = FRAME_LENGTH.unpack(os.pread(fd, FRAME_LENGTH.size, offset))
         return os.pread(fd, size, offset + FRAME_LENGTH.size)[1:]
 
-    def get(self, ref: tuple[int, int, int]) -> Document:
+    def get(self, ref: int) -> Document:
         """The document as stored; without features or bookkeeping (line_no kept for template removal)."""
-        doc: Document = pickle.loads(self._payload(ref[0], ref[1]))
+        segment, offset, _ = split_ref(ref)
+        doc: Document = pickle.loads(self._payload(segment, offset))
         return doc
 
-    def get_parts(self, ref: tuple[int, int, int]) -> tuple[bytes, bytes, bytes]:
+    def get_parts(self, ref: int) -> tuple[bytes, bytes, bytes]:
         """The document's encoded row parts (Document.json_parts), without unpickling it."""
-        parts: tuple[bytes, bytes, bytes] = pickle.loads(self._payload(ref[0], ref[2]))
+        segment, offset, size = split_ref(ref)
+        parts: tuple[bytes, bytes, bytes] = pickle.loads(self._payload(segment, offset + size))
         return parts
 
-    def get_array(self, ref: tuple[int, int, int]) -> np.ndarray:
-        segment, offset, count = ref
+    def get_array(self, ref: int) -> np.ndarray:
+        segment, offset, count = split_ref(ref)
         return np.frombuffer(os.pread(self._reader(segment, "arrays"), count * 4, offset), dtype=np.uint32)
 
     def _close_files(self) -> None:
