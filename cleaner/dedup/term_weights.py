@@ -55,23 +55,13 @@ def _languages() -> dict[str, str]:
     its "small" one), as `wordfreq.available_languages("best")` finds them: by the names
     of its data files. Found without importing wordfreq (0.2 s: langcodes, ftfy and its
     tokenisers), which a run whose lists are cached never needs."""
-    data = _wordfreq_folder() / "data"
+    data = zipf_cache.wordfreq_folder() / "data"
     found: dict[str, dict[str, str]] = {"small": {}, "large": {}}
     for path in sorted(data.glob("*.msgpack.gz")):
         name, _, lang = path.name.split(".")[0].partition("_")
         if name in found and lang and not path.name.startswith("_"):
             found[name][lang] = str(path)
     return {**found["small"], **found["large"]}
-
-
-def _wordfreq_folder() -> Path:
-    """wordfreq's package folder, found without importing it."""
-    from importlib.util import find_spec
-
-    spec = find_spec("wordfreq")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("wordfreq is not installed (the story tier weighs terms with it)")
-    return Path(list(spec.submodule_search_locations)[0])
 
 
 @lru_cache(maxsize=1)
@@ -82,7 +72,7 @@ def _numbers() -> ModuleType:
     import importlib.util
 
     try:
-        path = _wordfreq_folder() / "numbers.py"
+        path = zipf_cache.wordfreq_folder() / "numbers.py"
         spec = importlib.util.spec_from_file_location("cleaner._wordfreq_numbers", path)
         if spec is None or spec.loader is None:
             raise ImportError(path)

@@ -44,18 +44,24 @@ def cache_dir() -> Path:
     return base / "cleaner"
 
 
+def wordfreq_folder() -> Path:
+    """wordfreq's package folder, found without importing it."""
+    from importlib.util import find_spec
+
+    spec = find_spec("wordfreq")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("wordfreq is not installed (the story tier weighs terms with it)")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
 @lru_cache(maxsize=1)
 def _wordfreq_version() -> str:
     """wordfreq's version, from its dist-info folder's name beside the package (importing
     importlib.metadata and scanning every installed distribution cost ~0.1 s, a tenth of a
     small run's story tier); importlib.metadata when that folder is not found."""
-    from importlib.util import find_spec
-
-    spec = find_spec("wordfreq")
-    if spec is not None and spec.origin:
-        found = sorted(Path(spec.origin).parent.parent.glob("wordfreq-*.dist-info"))
-        if len(found) == 1:
-            return found[0].name.removeprefix("wordfreq-").removesuffix(".dist-info")
+    found = sorted(wordfreq_folder().parent.glob("wordfreq-*.dist-info"))
+    if len(found) == 1:
+        return found[0].name.removeprefix("wordfreq-").removesuffix(".dist-info")
     from importlib.metadata import version
 
     return version("wordfreq")
