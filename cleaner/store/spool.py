@@ -28,6 +28,7 @@ import numpy as np
 
 from cleaner.core.config import open_regular
 from cleaner.core.document import Document
+from cleaner.core.features import raw_array
 
 FRAME_LENGTH = struct.Struct("<Q")
 PARTIAL_DIR = ".cleaner-partial"  # inside --out; hidden, so never read as input
@@ -232,8 +233,7 @@ class Spool:
         `get_array` takes. Shingle arrays wait here instead of in memory (~2.7 KB a
         document): only the copy tier reads them, a few at a time; and packed line words
         (~2.1 KB), which the story tier reads back for the canonicals it may pair."""
-        return self._own().put_arrays([a if isinstance(a, bytes) else
-                                       np.ascontiguousarray(a, dtype=np.uint32).tobytes() for a in arrays])
+        return self._own().put_arrays([raw_array(a) for a in arrays])
 
     def _reader(self, segment: int, suffix: str) -> int:
         fd = self._readers.get((segment, suffix))
