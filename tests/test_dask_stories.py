@@ -146,3 +146,21 @@ def test_shipped_bench_smoke(tmp_path):
     assert sent["canonicals broadcast (client to one worker)"] > 100  # names, weights, line words
     assert set(sent) == {"canonicals broadcast (client to one worker)", "edges back (i, j, similarity)",
                          "components out (documents, edges)", "clusters back (clusters, edges)"}
+
+
+def test_broadcast_copies_stay_on_every_worker():
+    """Dask's active memory manager would drop a broadcast job's copies down to one once no
+    task waits on them; a worker lost then took the only copy, and the story tier's tasks
+    were cancelled ("already forgotten") instead of rerun (found by CI in
+    test_dask_faults). The local cluster runs without it."""
+    import time
+
+    from cleaner.exec.dask_engine import DaskExecutor
+
+    executor = DaskExecutor(workers=2)
+    try:
+        [future] = executor.client.scatter([b"job"], broadcast=True, hash=False)
+        time.sleep(4)  # twice the memory manager's interval
+        assert len(executor.client.who_has([future])[future.key]) == 2
+    finally:
+        executor.close()

@@ -185,3 +185,16 @@ def test_a_lone_separator_and_a_dash_in_prose_touch_no_text():
     doc = run(f"Titre\n{first}\n-\n{dashed}\n{last}")
     assert doc.text == f"Titre\n{first}\n{dashed}\n{last}"
     assert [r["text"] for r in doc.removed] == ["-"]
+
+
+def test_a_run_with_a_statement_among_its_items_keeps_the_share_limit():
+    # Half titles make a run, but a statement item might be the text itself: when such a
+    # run would be most of a short text, the limit keeps it (and says so in a flag).
+    text = f"Headline\n-\n{PROSE['en'][0]}\n-\nFerry fares to rise by a fifth"
+    doc = run(text)
+    assert doc.text == text and doc.removed == []
+    assert [f["flag"] for f in doc.flags] == ["removal_over_limit"]
+    # The same run inside an article still goes, statement and all.
+    first, last = PROSE["en"]
+    doc = run(f"Headline\n{first}\n-\n{PROSE['de'][1]}\n-\nFerry fares to rise by a fifth\n{last}\n{PROSE['fr'][0]}")
+    assert doc.text == f"Headline\n{first}\n{last}\n{PROSE['fr'][0]}"

@@ -124,13 +124,20 @@ class DaskExecutor:
             if self.scheduler:
                 self.client = distributed.Client(self.scheduler, timeout="10s")
             else:
-                self._cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                                         processes=True, host="127.0.0.1",
-                                                         dashboard_address=None, silence_logs=logging.CRITICAL,
-                                                         # The scheduler's HTTP routes on a free loopback port:
-                                                         # by default it takes 8787 and, if another cluster holds
-                                                         # it, warns on stderr in four lines.
-                                                         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+                import dask
+
+                # Without the active memory manager: by default it drops the broadcast copies
+                # of a job (the stages, the story tier's canonicals) down to one once no task
+                # waits on them, and a worker lost then takes the only copy with it: the
+                # tasks on it are cancelled ("already forgotten") instead of rerun elsewhere.
+                with dask.config.set({"distributed.scheduler.active-memory-manager.start": False}):
+                    self._cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                                             processes=True, host="127.0.0.1",
+                                                             dashboard_address=None, silence_logs=logging.CRITICAL,
+                                                             # The scheduler's HTTP routes on a free loopback port:
+                                                             # by default it takes 8787 and, if another cluster holds
+                                                             # it, warns on stderr in four lines.
+                                                             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
                 self.client = distributed.Client(self._cluster)
         except Exception as exc:  # noqa: BLE001 - Dask raises OSError, TimeoutError, RuntimeError...
             self.close()

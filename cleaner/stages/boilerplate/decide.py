@@ -1,6 +1,7 @@
 """Decide: one step applies the tags (tag.py) to a document. Guards keep long prose lines
 from heuristic rules, keep the ambiguous lines of a text the rules would mostly remove
-(boilerplate.max_removed_fraction; certain_categories go anyway) and never empty a document; every
+(boilerplate.max_removed_fraction; certain_categories and runs of related-link titles go anyway)
+and never empty a document; every
 removal, move to metadata and overruled tag is written into the document's audit."""
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: 
     # A line in a run of separator+headline pairs is exempt from the guards whichever rule
     # tagged it first (a "Read more:" marker may have claimed the run's first lines).
     run_lines = {t.line for t in tags if t.in_run}
+    title_run_lines = {t.line for t in tags if t.run_all_titles}
     chosen: dict[int, Tag] = {}
     for tag in tags:
         if tag.line in chosen:
@@ -62,10 +64,11 @@ def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: 
             continue
         chosen[tag.line] = tag
 
-    # Run lines go whatever share of the text they are; the share limit judges the other
-    # drops against the text the run leaves. Only if the run is all the text does the
-    # limit apply to it too (a document is never emptied).
-    runs = {i for i, t in chosen.items() if i in run_lines and t.rule.action == "drop"}
+    # Lines of a run of titles go whatever share of the text they are; the share limit
+    # judges the other drops (a run with statements among its items too) against the text
+    # the run leaves. Only if the run is all the text does the limit apply to it too (a
+    # document is never emptied).
+    runs = {i for i, t in chosen.items() if i in title_run_lines and t.rule.action == "drop"}
     if all(i in runs for i, line in enumerate(lines) if line.strip()):
         runs = set()
     drops = {i: t for i, t in chosen.items() if t.rule.action == "drop" and i not in runs}

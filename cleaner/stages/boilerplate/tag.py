@@ -32,8 +32,12 @@ class Tag:
     note: str | None = None
     match: re.Match[str] | None = None
     # Part of a run of separator+headline pairs: the run is the evidence, so decide's guards
-    # (long sentence lines, max_removed_fraction) do not keep the line.
+    # (long sentence lines) do not keep the line.
     in_run: bool = False
+    # Every item of its run is a title: the run goes even when it is most of the text
+    # (decide's max_removed_fraction). A run with statements among its items ("The council
+    # voted on Monday ...") might be the text itself, so the share limit judges it.
+    run_all_titles: bool = False
 
 
 _INNER_BREAK = re.compile(r"[.!?…]\s+\w")
@@ -72,21 +76,24 @@ def _bullet_headlines(lines: list[str], filled: list[int], rule: Rule, headline_
         else:
             runs.append([k])
     in_run: dict[int, int] = {}  # separator position -> pairs in its run
+    all_titles: set[int] = set()  # separator positions of runs whose items are all titles
     for run in runs:
         titles = sum(_title_like(lines[filled[k + 1]], headline_max_words) for k in run)
         intro = filled[run[0] - 1] if run[0] > 0 else None
         introduced = intro is not None and intro not in tagged and lines[intro].rstrip().endswith((":", "："))
         if len(run) >= rule.min_run and 2 * titles >= len(run) and not introduced:
             in_run.update((k, len(run)) for k in run)
+            if titles == len(run):
+                all_titles.update(run)
     tags: list[Tag] = []
     for k, i in enumerate(filled):
         if bullet[k]:
-            tags.append(Tag(i, rule, in_run=k in in_run))
+            tags.append(Tag(i, rule, in_run=k in in_run, run_all_titles=k in all_titles))
             nxt = filled[k + 1] if k + 1 < len(filled) else None
             if k in in_run:
                 assert nxt is not None  # a pair's separator has a line after it
                 tags.append(Tag(nxt, rule, f"headline after bullet line {i + 1}, in a run of {in_run[k]} pairs",
-                                in_run=True))
+                                in_run=True, run_all_titles=k in all_titles))
             elif nxt is not None and is_headline_like(lines[nxt], headline_max_words):
                 tags.append(Tag(nxt, rule, f"headline after bullet line {i + 1}"))
     return tags
