@@ -24,8 +24,10 @@ SOURCE_RULES = {"credit.agency-signature": "agency", "credit.source-line": "sour
 _LEAD_CHARS = 300  # a dateline credit sits in the text's first lines
 # "ODESA (Reuters) -", "KYIV, Dec 20 (AP) —": a short capitalised name in brackets, then a dash.
 _DATELINE = re.compile(r"\((?P<name>[A-Z][\w&.'’ -]{0,30}?)\)\s*[-–—]")
-# "via AP", "via The Associated Press" ending a line.
-_VIA = re.compile(r"(?m)\bvia\s+(?P<name>(?:[A-Z][\w&.'’-]*\s?){1,4})\s*\.?\s*$")
+# "via AP", "via The Associated Press" ending a line. The literal first, its word boundary
+# checked behind it: the regex engine then skips to each "via" (a C substring search)
+# instead of trying \b at every position of the text (~40 µs a 3 KB document; now ~2).
+_VIA = re.compile(r"(?m)via(?<=\bvia)\s+(?P<name>(?:[A-Z][\w&.'’-]*\s?){1,4})\s*\.?\s*$")
 _SOURCE_LINE = re.compile(r"[:：]\s*(?P<name>.+)$")
 _PARTS = re.compile(r"[/,()\s]+")
 _GENERIC_HOST = {"www", "m", "amp", "news", "com", "org", "net", "co", "de", "fr", "uk", "es", "it", "ru", "ua"}
