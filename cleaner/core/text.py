@@ -11,6 +11,16 @@ WORD_CLASS = r"[^\W_]"
 WORD = re.compile(WORD_CLASS + "+", re.UNICODE)
 WORD_CHAR = re.compile(WORD_CLASS)  # one character of a word (signatures' token table)
 LETTER = re.compile(r"[^\W\d_]")  # a word character that is not a digit
+LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+def count_of(runs: re.Pattern[str], text: str) -> int:
+    """How many characters of `text` a one-character class matches, given the class's runs
+    (`[...]+`): the runs' total length. Half the cost of len(findall) of the class, which
+    makes a string per character (~20 µs on a 500-character sample)."""
+    return sum(map(len, runs.findall(text)))
+
+
 # A term of the story tier (dedup/terms.py) is a word, or words joined by a hyphen or an
 # apostrophe ("Saint-Denis", "O'Neill"); a number keeps its inner separators ("03:40",
 # "12,000", "2025-12-20") so that it stays one term.

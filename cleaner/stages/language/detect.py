@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from cleaner.core.document import Document
 from cleaner.core.stage import Stage
-from cleaner.core.text import LETTER
+from cleaner.core.text import LETTER_RUN, count_of
 
 if TYPE_CHECKING:  # langdetect has no type information: its classes are Any to mypy
     from langdetect.detector_factory import DetectorFactory
@@ -123,7 +123,7 @@ class DetectLanguage(Stage):
         sample = doc.text[: self.sample_chars]
         # Word characters, not isalpha(): Indic vowel signs are marks, and short CJK
         # sentences are few characters; both are still plenty for langdetect.
-        letters = len(LETTER.findall(sample))
+        letters = count_of(LETTER_RUN, sample)
         if letters < self.min_chars:
             doc.lang, doc.lang_prob = UNDETERMINED, None
             doc.lang_reason = f"too little text to tell ({letters} letters < language.min_chars {self.min_chars})"

@@ -18,12 +18,15 @@ import numpy as np
 from langdetect.detector import Detector  # langdetect has no type information: Any to mypy
 from langdetect.utils.ngram import NGram
 
+from cleaner.core.text import count_of
+
 _SPACES = re.compile(" {2,}")
 _LATIN = re.compile("[A-z]")  # langdetect's test: 'A' <= ch <= 'z'
 # Characters from U+0300 up. langdetect means to leave out Latin Extended Additional
 # (U+1E00-U+1EFF), but compares a block number with a block name, so it never does:
 # identical answers mean counting them too.
-_NON_LATIN = re.compile("[\u0300-\U0010ffff]")
+_NON_LATIN_RUN = re.compile("[\u0300-\U0010ffff]+")  # runs: counted by count_of
+_LATIN_RUN = re.compile("[A-z]+")
 
 
 class _Normalise(dict[int, str]):
@@ -110,8 +113,8 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect's Detector: un
         self.text += _SPACES.sub(" ", text[: self.max_text_length])
 
     def cleaning_text(self) -> None:
-        latin = len(_LATIN.findall(self.text))
-        if latin * 2 < len(_NON_LATIN.findall(self.text)):
+        latin = count_of(_LATIN_RUN, self.text)
+        if latin * 2 < count_of(_NON_LATIN_RUN, self.text):
             self.text = _LATIN.sub("", self.text)
 
     def _extract_ngrams(self) -> list[str]:
