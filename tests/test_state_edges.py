@@ -16,6 +16,7 @@ import pytest
 
 from cleaner import Deduplicator
 from cleaner.core.config import load_config
+from cleaner.core.document import Document
 from cleaner.dedup.incremental import state_settings
 from cleaner.store.state import State, StateError
 from hostile_folder import DE, EN, FR
@@ -181,27 +182,38 @@ def test_batch_size_outside_a_stream_into_a_state_is_a_note(tmp_path):
     assert b"--batch-size applies to a stream into a state" in proc.stderr
 
 
-def test_signatures_terms_and_band_keys_live_in_the_state(tmp_path):
+def test_terms_and_band_keys_live_in_the_state_and_signatures_come_back_from_the_text(tmp_path):
     import numpy as np
 
+    from cleaner.dedup.incremental import StateGroups, restore_member
     from cleaner.stages.sign import Sign
 
     db = tmp_path / "s.db"
+    text = f"{EN}\n{FR}\n{DE}"
     with Deduplicator(state=db) as dedup:
-        first, = dedup.add([{"id": "a", "text": f"{EN}\n{FR}\n{DE}"}])
+        first, = dedup.add([{"id": "a", "text": text}])
+    sign = Sign.from_config(load_config())
+    signed = sign.process(Document(id="a", source="<api>", text=text)).features
     state = State(db, writer=False)
     try:
         (g, n), = state.db.execute("SELECT g, canonical FROM groups").fetchall()
-        _, slim, text = state.doc(n)
+        _, slim, stored_text = state.doc(n)
         bands = state.db.execute("SELECT count(*) FROM bands WHERE g = ?", (g,)).fetchone()[0]
-        stored = state.signature(g)
+        canonical = StateGroups(state, sign)[g].canonical
     finally:
         state.close()
-    sign = Sign.from_config(load_config())
-    # the canonical's MinHash, as signing its text gives it (datasketch-compatible values)
-    assert stored.dtype == np.uint32 and np.array_equal(stored, sign.near_signature(sign.near_shingles(text)))
-    assert slim.features.terms and bands > 0
-    # a near copy in a later batch is found through the stored band keys and signature
+    # the state keeps no signature: a canonical read back is signed again from its text,
+    # as signing gave it (datasketch-compatible values)
+    assert stored_text == text and slim.id == "a" and slim.features.exact == signed.exact
+    assert canonical.features.near_mh.dtype == np.uint32
+    assert np.array_equal(canonical.features.near_mh, signed.near_mh)
+    assert np.array_equal(canonical.features.near, signed.near)
+    assert slim.features.terms is None and bands > 0  # kept with its text: its terms come back from it
+    again = sign.process(Document(id="a", source="<api>", text=text, title=slim.title, date=slim.date, lang=slim.lang))
+    restored = restore_member(sign, ("canonical", 1.0, 1.0, None, None, ""), slim, stored_text).doc.features
+    assert restored.terms and (restored.terms, restored.lead, restored.term_lines) == \
+        (again.features.terms, again.features.lead, again.features.term_lines)
+    # a near copy in a later batch is found through the stored band keys and the text
     # (longer, it becomes the record's canonical: same record, status kept)
     with Deduplicator(state=db) as dedup:
         row, = dedup.add([{"id": "b", "text": f"{EN}\n{FR}\n{DE} One more line."}])

@@ -10,7 +10,6 @@ after batch, measured on bench/state_bench.py's stream, and must not come back.
 import sqlite3
 from typing import Any
 
-import numpy as np
 
 from cleaner import Deduplicator
 from cleaner.dedup import term_weights
@@ -39,9 +38,8 @@ class Recording:
 def test_window_lists_of_any_length_are_one_statement_and_find_the_same_groups(tmp_path):
     state = State(tmp_path / "s.db", "settings")
     batch = state.begin()
-    signature = np.zeros(4, dtype=np.uint32)
     for g in range(60):  # records of three groups each (g // 3); names "n<g>" in each lead
-        state.add_group(g, f"{g:040x}", f"rec-{g}", batch, 0, 100 + g, signature)
+        state.add_group(g, f"{g:040x}", f"rec-{g}", batch, 0, 100 + g, bytes(4))
         state.add_leads([f"n{g}", "shared"], g)
     for g in range(60):
         if g % 3:

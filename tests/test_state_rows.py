@@ -10,7 +10,7 @@ import pytest
 from cleaner import Deduplicator
 from cleaner.store.state import State
 
-TABLES = {"groups": "SELECT g, key, rid, created, root, canonical, day, head, sig FROM groups ORDER BY g",
+TABLES = {"groups": "SELECT g, key, rid, created, root, canonical, day, head FROM groups ORDER BY g",
           "docs": "SELECT n, id, g, batch, date, member, doc, text FROM docs ORDER BY n",
           "events": "SELECT n, batch, record_id, event, detail FROM events ORDER BY n"}
 

@@ -210,6 +210,9 @@ class Clusterer:
         self.probe: Callable[[Document], list[int]] | None = getattr(candidates, "probe", None)
         self.exact: dict[str, int] = {}
         self.records: list[Record] = []
+        # (group, signature, floor) -> False when the group's canonical surely estimates
+        # below `floor` (a state screens candidates on what it keeps: incremental.StateGroups).
+        self.screen: Callable[[int, np.ndarray, float], bool] | None = None
 
     def _shingles(self, doc: Document, key: str = "near") -> np.ndarray:
         return array_of(doc, key, self.store)
@@ -228,6 +231,8 @@ class Clusterer:
             signature = self._shingles(doc, "near_mh")
         for idx in sorted(found):
             assert signature is not None  # given, or read above: `found` is not empty
+            if self.screen is not None and not self.screen(idx, signature, floor):
+                continue  # below the floor as surely as the estimate below would say
             estimate = _estimate(signature, self.canonical_signature(idx))
             if estimate < floor:  # a chance band collision: not worth reading its shingles
                 continue

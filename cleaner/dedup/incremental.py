@@ -115,28 +115,41 @@ class StateGroups:
         record = self.loaded.get(g)
         if record is None:
             key, _, _, n = self.state.group(g)
-            canonical = self.restore(n, *self.state.doc(n), near=self.state.signature(g))
+            canonical = self.restore(n, *self.state.doc(n), near=True)
             record = self.loaded[g] = Record([canonical], key=key)
         return record
 
-    def signature(self, g: int) -> np.ndarray:
-        """The MinHash of group `g`'s canonical, without loading the group."""
-        record = self.loaded.get(g)
-        return self.state.signature(g) if record is None else array_of(record.canonical, "near_mh", self.store)
+    def screen(self, g: int, signature: np.ndarray, floor: float) -> bool:
+        """Whether group `g`'s canonical may estimate at or above `floor` against
+        `signature` (Clusterer.screen), from the low bytes of its MinHash (groups.screen),
+        without loading it. Values that are equal have equal low bytes, so the bytes' share
+        of matches is never below the values' (the estimate): below the floor, the estimate
+        is too, and the candidate is the chance band collision _near would skip after
+        reading the group (2,988 of a 1,000-document batch's 3,258 candidates in a 10k
+        state of the state bench's news)."""
+        if g in self.loaded:
+            return True
+        low = np.frombuffer(self.state.screen(g), dtype=np.uint8)
+        return float(np.mean(low == screen_bytes(signature))) >= floor
 
     def append(self, record: Record) -> None:
         self.loaded[self.next] = record
         self.new.append(self.next)
         self.next += 1
 
-    def restore(self, n: int, member: MemberRow, slim: Document, text: str, near: np.ndarray | None = None) -> Member:
+    def restore(self, n: int, member: MemberRow, slim: Document, text: str, near: bool = False) -> Member:
         """A state's document (restore_member), remembered by its row."""
         # No story MinHash: the tiers compare these on terms and shingles; a record's
         # members (records()) are restored again, with it. The copy tier (`near`) needs
         # no term lines either: the story tier asks for them (with_line_words).
-        restored = restore_member(self.sign, member, slim, text, near, story=False, lines=near is None)
+        restored = restore_member(self.sign, member, slim, text, near, story=False, lines=not near)
         self.number[id(slim)] = n
         return restored
+
+
+def screen_bytes(signature: np.ndarray) -> np.ndarray:
+    """The low byte of each MinHash value (groups.screen: 1 byte a value, not 4)."""
+    return (np.asarray(signature, dtype=np.uint32) & 0xFF).astype(np.uint8)
 
 
 def with_line_words(sign: Sign, doc: Document) -> Document:
@@ -145,25 +158,46 @@ def with_line_words(sign: Sign, doc: Document) -> Document:
     f = doc.features
     assert f is not None  # signed, or restored from the state with its features
     if doc.text and not f.line_words:
-        f.line_words = sign.line_words(doc.text, doc.date, doc.title, doc.lang)
+        with_terms(sign, doc, lines=True)
     return doc
 
 
-def restore_member(sign: Sign, member: MemberRow, slim: Document, text: str, near: np.ndarray | None = None,
+def with_terms(sign: Sign, doc: Document, lines: bool) -> None:
+    """A state's document with its salient terms again (a row that keeps its text keeps
+    them as None: store/state.FROM_TEXT), signed from its text as the signing stage did;
+    `lines`: the words of its term lines, even if its terms were kept. The one pass gives
+    both, so both are kept (a canonical the copy tier reads is often in the story tier's
+    window too, which reads its lines' words)."""
+    f = doc.features
+    assert f is not None  # restored from the state with its features
+    if f.terms is None or (lines and not f.line_words):
+        terms, lead, term_lines, dateline, line_words = sign.salient(doc.text, doc.date, doc.title, doc.lang)
+        if f.terms is None:
+            f.terms, f.lead, f.term_lines, f.dateline = tuple(terms), tuple(lead), term_lines, dateline
+        if not f.line_words:
+            f.line_words = line_words
+
+
+def restore_member(sign: Sign, member: MemberRow, slim: Document, text: str, near: bool = False,
                    story: bool = True, lines: bool = True) -> Member:
-    """A document as the state keeps it, with the arrays the tiers read (`near`, the
-    stored signature of a canonical the copy tier compares with: it gets its shingles, from
-    its text, and that MinHash back; `story`: the MinHash of its terms, which a record's
+    """A document as the state keeps it, with the arrays the tiers read (`near`: a
+    canonical the copy tier compares with gets its shingles and their MinHash again, from
+    its text, as signing gave them; `story`: the MinHash of its terms, which a record's
     story members report as an estimate; a document kept with its text gets the words of
     its term lines back, which the story tier reads)."""
     f = slim.features
     assert f is not None  # the state keeps every document's features
+    slim.text = text
+    # Kept with its text: terms from the text (and its lines' words, in the same pass). Not
+    # for the copy tier (neither `story` nor `lines`), which compares shingles alone: the
+    # story tier signs the terms of the canonicals it reads (_window, with_line_words).
+    if f.terms is None and (story or lines):
+        with_terms(sign, slim, lines)
     if story:
         f.story_mh = sign.story_signature(list(f.terms))
-    if near is not None:
+    if near:
         f.near = sign.near_shingles(text)
-        f.near_mh = near
-    slim.text = text
+        f.near_mh = sign.near_signature(f.near)
     if lines:
         with_line_words(sign, slim)
     return Member(slim, *member)
@@ -171,8 +205,9 @@ def restore_member(sign: Sign, member: MemberRow, slim: Document, text: str, nea
 
 def _slim(doc: Document) -> Document:
     """What the state keeps of a document: metadata and features, no text, shingles,
-    signatures or term lines' words (a canonical's text and signature are kept apart:
-    docs.text, groups.sig; the rest is recomputed from its text when read back)."""
+    signatures or term lines' words (a canonical's text is kept apart, docs.text; its
+    shingles, signature, salient terms and lines' words are recomputed from it when read
+    back)."""
     assert doc.features is not None  # signed (stages/sign.py)
     features = replace(doc.features, near=None, near_mh=None, story_mh=None, line_words=b"")
     return replace(doc, text="", html=None, removed=[], flags=[], line_no=None, link_density=None,
@@ -243,10 +278,11 @@ class IncrementalClusterer:
         self._canonicals = {}
         groups = StateGroups(state, self.sign, store)
         copies = Clusterer(self.cfg, store=store)
-        # The state's groups, exact keys and signatures stand in for the Clusterer's list,
-        # dict and method: the same calls, answered from the state.
+        # The state's groups and exact keys stand in for the Clusterer's list and dict: the
+        # same calls, answered from the state (a group's canonical signature included:
+        # Clusterer.canonical_signature reads it from the group, loaded from the state).
         copies.records, copies.exact = groups, StateExact(state)  # type: ignore[assignment]
-        copies.canonical_signature = groups.signature  # type: ignore[method-assign,assignment]
+        copies.screen = groups.screen
         copies.near_lsh = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])
         # A document the state already holds (same id, same words: a feed sent again, a
         # retried batch) is not added twice: its row shows the record it is in.
@@ -287,12 +323,13 @@ class IncrementalClusterer:
             c = groups[idx].canonical
             key = groups[idx].key
             state.add_group(idx, key, record_id(key), batch, groups.number[id(c)], day_number(c.date),
-                            array_of(c, "near_mh", store))
+                            screen_bytes(array_of(c, "near_mh", store)).tobytes())
             state.add_leads(lead_names_of(c), idx)
         for idx, old in promoted.items():
             group = groups[idx]
             c = group.canonical
-            state.set_canonical(idx, groups.number[id(c)], day_number(c.date), array_of(c, "near_mh", store))
+            state.set_canonical(idx, groups.number[id(c)], day_number(c.date),
+                                screen_bytes(array_of(c, "near_mh", store)).tobytes())
             state.add_leads(lead_names_of(c), idx)
             moved = next(m for m in group.members if m.doc is old.doc)
             state.set_member(groups.number[id(old.doc)], _member(moved))
@@ -389,6 +426,11 @@ class IncrementalClusterer:
         first, last = (min(days) - span, max(days) + span) if days else (None, None)
         since = batch - story["window_batches"]
         if story["window_lead_names"] or story["min_shared_lead_names"]:
+            for g in fresh:  # a state's canonical the copy tier read: its terms, once (as _link_stories would)
+                canonical = groups[g].canonical
+                assert canonical.features is not None  # signed, or restored from the state
+                if canonical.features.terms is None:
+                    with_terms(self.sign, canonical, lines=True)
             names = sorted({t for g in fresh for t in lead_names_of(groups[g].canonical)})
             # ...with every group of their records: whether a group joins a record is its
             # average similarity to all of the record's groups, as in one run.

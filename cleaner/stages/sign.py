@@ -52,7 +52,13 @@ class Sign(Stage):
 
     def line_words(self, text: str, date: str | None, title: str | None, lang: str | None) -> bytes:
         """`Features.line_words` again from a document's text (a state keeps texts, not these)."""
-        return salient_terms(text, date, self.lead_words, title, lang)[4]
+        return self.salient(text, date, title, lang)[4]
+
+    def salient(self, text: str, date: str | None, title: str | None,
+                lang: str | None) -> tuple[list[str], list[str], bytes, str | None, bytes]:
+        """(terms, lead, term_lines, dateline, line_words) of a text, as `process` signs them
+        (a state keeps a canonical's text, not these)."""
+        return salient_terms(text, date, self.lead_words, title, lang)
 
     def process(self, doc: Document) -> Document:
         values = token_hashes(doc.text)  # once, for the exact key, the shingles and the count

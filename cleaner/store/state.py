@@ -12,15 +12,20 @@ Tables (schema version SCHEMA):
   it was created with and the record id that key gives (a record's id is its oldest
   group's), the batch that created it, its record (`root`: the oldest group of the
   record, kept flat so a lookup is one row), its canonical document, that canonical's
-  date as a day number (the story tier's date window reads it through an index), its
-  canonical's MinHash signature (num_perm little-endian uint32: the copy tier compares a
-  new document with it without signing the canonical again), and on a root's row the id
-  of the document the record shows as canonical.
+  date as a day number (the story tier's date window reads it through an index), and on
+  a root's row the id of the document the record shows as canonical. Not its canonical's
+  MinHash (512 bytes, a third of a canonical's row, and random bits that do not
+  compress): the copy tier signs a candidate's canonical again from its text, which it
+  reads anyway to compare shingles; the low byte of each value (`screen`, 128 bytes)
+  rules out a chance band collision without reading the group (dedup/incremental.py). Record ids (`rid`, and events.record_id) are kept as
+  64-bit integers.
 - docs: every document: id, group, batch, its place in the group (a Member: relation,
   similarity, reason) and a slim copy (metadata and clustering features with the salient
   terms; no shingles: a canonical's are recomputed from its text, which is 4x smaller),
-  zlib-compressed with the state's own preset dictionary (meta 'zdict'); canonicals keep
-  their text (records.jsonl needs it; a member's text went out with its row).
+  zlib-compressed with the state's own preset dictionary (meta 'zdict'), its id in docs.id
+  alone; canonicals keep their text (records.jsonl needs it; a member's text went out
+  with its row), compressed with a dictionary of its language's common words (meta
+  'ztext <lang>', made from wordfreq's list when the state first stores that language).
 - exact, bands, leads: the candidate indexes: exact-copy keys (hex digests kept as bytes,
   as groups.key) and MinHash LSH band keys (48 bits) of each group's canonical (the copy
   tier, dedup/incremental.StateIndex), and the names in its title or lead as 64-bit hashes
@@ -43,15 +48,16 @@ import sqlite3
 import zlib
 from pathlib import Path
 from dataclasses import fields
-from typing import Any, Iterator
-
-import numpy as np
+from typing import Any, Callable, Iterator
 
 from cleaner.core.document import Document
 from cleaner.core.features import Features
 
-SCHEMA = 4  # 2: groups.sig, the canonical's MinHash; 3: Features.credits and line_words;
-# 4: rows compressed with the state's own zlib dictionary (meta 'zdict'), hex keys as bytes, 48-bit band keys
+SCHEMA = 5  # 2: groups.sig, the canonical's MinHash; 3: Features.credits and line_words;
+# 4: rows compressed with the state's own zlib dictionary (meta 'zdict'), hex keys as bytes, 48-bit band keys;
+# 5: no groups.sig (recomputed from the canonical's text; groups.screen, its low bytes), texts
+# compressed with a dictionary of their language's common words (meta 'ztext <lang>'), record ids as integers (groups.rid,
+# events.record_id), a slim document without its id (docs.id) and with its exact key as bytes
 # What a state keeps of a document and of its features, in this order (the schema's).
 _DOC_FIELDS = tuple(f for f in fields(Document) if f.name not in ("features", "stored", "link_density", "raw_line", "raw_path",
                                                                    "line_no", "html"))
@@ -60,8 +66,8 @@ _FEATURE_FIELDS = fields(Features)
 _TABLES = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE batches(batch INTEGER PRIMARY KEY, documents INTEGER NOT NULL, label TEXT NOT NULL);
-CREATE TABLE groups(g INTEGER PRIMARY KEY, key TEXT NOT NULL, rid TEXT NOT NULL, created INTEGER NOT NULL,
-                    root INTEGER NOT NULL, canonical INTEGER NOT NULL, day INTEGER, head TEXT, sig BLOB NOT NULL);
+CREATE TABLE groups(g INTEGER PRIMARY KEY, key TEXT NOT NULL, rid NOT NULL, created INTEGER NOT NULL,
+                    root INTEGER NOT NULL, canonical INTEGER NOT NULL, day INTEGER, head TEXT, screen BLOB NOT NULL);
 CREATE INDEX groups_rid ON groups(rid);
 CREATE INDEX groups_root ON groups(root);
 CREATE INDEX groups_day ON groups(day);
@@ -73,7 +79,7 @@ CREATE INDEX docs_id ON docs(id);
 CREATE TABLE exact(key TEXT PRIMARY KEY, g INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE bands(key INTEGER NOT NULL, g INTEGER NOT NULL, PRIMARY KEY(key, g)) WITHOUT ROWID;
 CREATE TABLE leads(key INTEGER NOT NULL, g INTEGER NOT NULL, PRIMARY KEY(key, g)) WITHOUT ROWID;
-CREATE TABLE events(n INTEGER PRIMARY KEY, batch INTEGER NOT NULL, record_id TEXT NOT NULL,
+CREATE TABLE events(n INTEGER PRIMARY KEY, batch INTEGER NOT NULL, record_id NOT NULL,
                     event TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE INDEX events_record ON events(record_id);
 """
@@ -88,12 +94,24 @@ class StateError(Exception):
 _HELD: set[str] = set()
 
 
-def _doc_values(doc: Document) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]:
+# What salient_terms gives again from a document's text, date, title and language
+# (dedup/terms.py): a row that keeps its text keeps these as None (~130 bytes a row,
+# compressed), and the reader signs them again (dedup/incremental.restore_member).
+FROM_TEXT = ("terms", "lead", "term_lines", "dateline")
+
+
+def _doc_values(doc: Document, with_text: bool = False) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]:
     """A slim document as two tuples of field values, in the classes' field order: a
-    pickled dataclass would repeat every field name in every row."""
+    pickled dataclass would repeat every field name in every row. Without its id (the
+    row's docs.id keeps it), with a hex exact key as half as many bytes (~29 bytes a row,
+    compressed), and (`with_text`: its row keeps its text) without FROM_TEXT."""
     features = doc.features
-    values = tuple(getattr(doc, f.name) for f in _DOC_FIELDS)
-    return values, None if features is None else tuple(getattr(features, f.name) for f in _FEATURE_FIELDS)
+    values = tuple(None if f.name == "id" else getattr(doc, f.name) for f in _DOC_FIELDS)
+    if features is None:
+        return values, None
+    return values, tuple(_key_in(features.exact) if f.name == "exact" else
+                         None if with_text and f.name in FROM_TEXT else getattr(features, f.name)
+                         for f in _FEATURE_FIELDS)
 
 
 def _dictionary() -> bytes:
@@ -119,11 +137,94 @@ def _dictionary() -> bytes:
     return pickle.dumps(_doc_values(doc), protocol=5) + b"".join(pickle.dumps(m, protocol=5) for m in members)
 
 
-class Packer:
-    """Rows to compressed bytes and back, with one state's zlib dictionary."""
+# Words of a language's text dictionary (below): measured on the state bench's canonicals
+# (3,000 texts of 10 languages, 2,873 bytes each in UTF-8), zlib without a dictionary 1,485
+# bytes a text, with the 500 / 2,000 / 4,000 commonest words 1,355 / 1,253 / 1,218.
+TEXT_WORDS = 4000
+_LANG = re.compile(r"[a-z]{2,3}")
 
-    def __init__(self, zdict: bytes):
+
+def text_dictionary(lang: str) -> bytes:
+    """A zlib preset dictionary for texts in `lang`: its TEXT_WORDS commonest words by
+    wordfreq's small list, the commonest last (zlib codes near matches in fewer bits);
+    b"" for a language wordfreq has no list for. zlib compresses each canonical's text
+    alone (a few KB), so it cannot learn a language's common words from earlier rows; a
+    dictionary gives them to it. Only made when a state first stores a text in `lang`;
+    the state keeps it (meta 'ztext <lang>'), so a later wordfreq never changes how a
+    stored text reads."""
+    from cleaner.dedup.term_weights import list_buckets
+    from cleaner.dedup.zipf_cache import wordfreq_folder
+
+    path = wordfreq_folder() / "data" / f"small_{lang}.msgpack.gz"
+    if not _LANG.fullmatch(lang) or not path.exists():
+        return b""
+    words: list[str] = []
+    for _, bucket in list_buckets(str(path), lang):  # streamed: the commonest words come first
+        words.extend(bucket)
+        if len(words) >= TEXT_WORDS:
+            break
+    return (" ".join(reversed(words[:TEXT_WORDS])) + " ").encode("utf-8")[-32768:]  # zlib's window
+
+
+class Packer:
+    """Rows to compressed bytes and back, with one state's zlib dictionaries: one for the
+    small rows (`zdict`), one a language for texts (`text_dictionary`, read and stored
+    through `load` and `store`: the state's meta table)."""
+
+    def __init__(self, zdict: bytes, load: Callable[[str], bytes | None] | None = None,
+                 store: Callable[[str, bytes], None] | None = None):
         self.zdict = zdict
+        self.load, self.store = load, store
+        self.texts: dict[str, bytes] = {}  # language -> its text dictionary (b"": none)
+        # language -> a compressor with its dictionary set, copied for each text: setting a
+        # 32 KB dictionary costs more than compressing a text (measured 849 against 391 us
+        # a text, copied; 179 without a dictionary).
+        self.compressors: dict[str, Any] = {}
+
+    def forget(self) -> None:
+        """Drop the text dictionaries read: a batch rolled back takes the ones it stored with it."""
+        self.texts.clear()
+        self.compressors.clear()
+
+    def _text_dictionary(self, lang: str, write: bool) -> bytes:
+        found = self.texts.get(lang)
+        if found is None:
+            stored = self.load(f"ztext {lang}") if self.load is not None else None
+            if stored is not None:
+                found = zlib.decompress(stored)
+            elif write:
+                found = text_dictionary(lang)
+                if found and self.store is not None:
+                    self.store(f"ztext {lang}", zlib.compress(found, 9))
+                elif found:
+                    found = b""  # nowhere to keep it: a text is then compressed without one
+            else:
+                raise StateError(f"the state has no text dictionary for language {lang!r} (meta 'ztext {lang}')")
+            self.texts[lang] = found
+        return found
+
+    def pack_text(self, text: str, lang: str | None) -> bytes:
+        """A text as [length of its dictionary's language][language][raw deflate stream];
+        no language (b"") when wordfreq has no list for it. Raw deflate (no zlib header
+        and checksum): 10 bytes less a text, and a dictionary is set without checking its
+        Adler-32 (measured 15 against 88 us a text to decompress)."""
+        zdict = self._text_dictionary(lang, True) if lang else b""
+        tag = lang.encode("ascii") if zdict and lang else b""
+        template = self.compressors.get(tag.decode("ascii"))
+        if template is None:
+            template = self.compressors[tag.decode("ascii")] = (
+                zlib.compressobj(6, zlib.DEFLATED, -15, zdict=zdict) if zdict else zlib.compressobj(6, zlib.DEFLATED, -15))
+        compressor = template.copy()
+        return bytes([len(tag)]) + tag + compressor.compress(text.encode("utf-8")) + compressor.flush()
+
+    def unpack_text(self, blob: bytes | None) -> str:
+        if not blob:
+            return ""
+        tag = blob[1:1 + blob[0]].decode("ascii")
+        zdict = self._text_dictionary(tag, False) if tag else b""
+        decompressor = zlib.decompressobj(-15, zdict=zdict) if zdict else zlib.decompressobj(-15)
+        data = blob[1 + blob[0]:]
+        return (decompressor.decompress(data) + decompressor.flush()).decode("utf-8")
 
     def pack(self, value: Any) -> bytes:
         compressor = zlib.compressobj(6, zdict=self.zdict)
@@ -133,14 +234,17 @@ class Packer:
         decompressor = zlib.decompressobj(zdict=self.zdict)
         return pickle.loads(decompressor.decompress(blob) + decompressor.flush())
 
-    def pack_doc(self, doc: Document) -> bytes:
-        return self.pack(_doc_values(doc))
+    def pack_doc(self, doc: Document, with_text: bool = False) -> bytes:
+        return self.pack(_doc_values(doc, with_text))
 
-    def unpack_doc(self, blob: bytes) -> Document:
+    def unpack_doc(self, blob: bytes, doc_id: str) -> Document:
+        """A slim document again; `doc_id`, its row's docs.id."""
         values, features = self.unpack(blob)
         doc = Document(**{f.name: v for f, v in zip(_DOC_FIELDS, values)})
+        doc.id = doc_id
         if features is not None:
             doc.features = Features(**{f.name: v for f, v in zip(_FEATURE_FIELDS, features)})
+            doc.features.exact = _key_out(doc.features.exact)
         return doc
 
 
@@ -168,21 +272,18 @@ def _key_out(key: bytes | str) -> str:
     return key.hex() if isinstance(key, bytes) else key
 
 
-def pack_text(text: str) -> bytes:
-    return zlib.compress(text.encode("utf-8"), 6)
-
-
-def unpack_text(blob: bytes | None) -> str:
-    return zlib.decompress(blob).decode("utf-8") if blob else ""
+def _rid_in(rid: str) -> int | str:
+    """A record id ("rec-" and 16 hex digits: cluster.record_id) as a signed 64-bit
+    INTEGER, 8 bytes instead of 20 (groups.rid, events.record_id and their indexes)."""
+    digits = rid[4:]
+    if rid.startswith("rec-") and len(digits) == 16 and _HEX.fullmatch(digits):
+        return int.from_bytes(bytes.fromhex(digits), "big", signed=True)
+    return rid
 
 
 def term_key(term: str) -> int:
     """A term as a signed 64-bit key (the leads index keeps keys, not strings)."""
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
-
-
-def _sig_bytes(signature: np.ndarray) -> bytes:
-    return np.asarray(signature, dtype="<u4").tobytes()
 
 
 def _band(key: int) -> int:
@@ -271,7 +372,7 @@ class State:
         version = self.meta("schema")
         if version != str(SCHEMA):
             raise StateError(f"{self.path} has state schema version {version}; this cleaner reads version {SCHEMA}")
-        self.packer = Packer(base64.b64decode(self.meta("zdict") or ""))
+        self.packer = Packer(base64.b64decode(self.meta("zdict") or ""), self._meta_bytes, self.set_meta)
         # The page cache, in KiB: SQLite's default (2,000 KiB) counts pages of the 4 KB size a
         # connection opens with, so a new state (16 KB pages) cached 8 MiB and a reopened one
         # 2 MiB. One bound, whichever: 8 MiB keeps the indexes' upper pages in memory.
@@ -291,7 +392,11 @@ class State:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
-    def set_meta(self, key: str, value: str) -> None:
+    def _meta_bytes(self, key: str) -> bytes | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def set_meta(self, key: str, value: str | bytes) -> None:
         """Inside a batch's transaction (the value lands with the batch, or not at all)."""
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
@@ -314,6 +419,7 @@ class State:
     def begin(self) -> int:
         """Start a batch: one transaction; returns the batch number."""
         self.db.execute("BEGIN IMMEDIATE")
+        self.packer.forget()  # read again inside the transaction: another run may have added some
         return self.batches() + 1
 
     def commit(self, batch: int, documents: int, label: str) -> None:
@@ -324,6 +430,9 @@ class State:
         db = getattr(self, "db", None)
         if db is not None and db.in_transaction:
             db.execute("ROLLBACK")
+        packer = getattr(self, "packer", None)
+        if packer is not None:  # a text dictionary stored in the batch is gone with it
+            packer.forget()
 
     # -- reads and writes the clusterer needs -------------------------------------------
 
@@ -336,11 +445,11 @@ class State:
         return g
 
     def add_group(self, g: int, key: str, rid: str, batch: int, canonical: int, day: int | None,
-                  signature: np.ndarray) -> None:
+                  screen: bytes) -> None:
         """A new copy group, its own record for now; `rid` is the id its record has while
-        this group is the record's oldest."""
+        this group is the record's oldest; `screen`, the low bytes of its canonical's MinHash."""
         self.db.execute("INSERT INTO groups VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                        (g, _key_in(key), rid, batch, g, canonical, day, _sig_bytes(signature)))
+                        (g, _key_in(key), _rid_in(rid), batch, g, canonical, day, screen))
 
     def head(self, root: int) -> str | None:
         """The id of the document the record shows as its canonical (on its root's row)."""
@@ -350,14 +459,13 @@ class State:
     def set_head(self, root: int, doc_id: str) -> None:
         self.db.execute("UPDATE groups SET head = ? WHERE g = ?", (doc_id, root))
 
-    def set_canonical(self, g: int, canonical: int, day: int | None, signature: np.ndarray) -> None:
-        self.db.execute("UPDATE groups SET canonical = ?, day = ?, sig = ? WHERE g = ?",
-                        (canonical, day, _sig_bytes(signature), g))
+    def set_canonical(self, g: int, canonical: int, day: int | None, screen: bytes) -> None:
+        self.db.execute("UPDATE groups SET canonical = ?, day = ?, screen = ? WHERE g = ?", (canonical, day, screen, g))
 
-    def signature(self, g: int) -> np.ndarray:
-        """The MinHash signature of group `g`'s canonical."""
-        (blob,) = self.db.execute("SELECT sig FROM groups WHERE g = ?", (g,)).fetchone()
-        return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+    def screen(self, g: int) -> bytes:
+        """The low byte of each value of group `g`'s canonical MinHash."""
+        (blob,) = self.db.execute("SELECT screen FROM groups WHERE g = ?", (g,)).fetchone()
+        return bytes(blob)
 
     def group(self, g: int) -> tuple[str, int, int, int]:
         """(key, created batch, root, canonical document number)."""
@@ -425,25 +533,26 @@ class State:
             f"SELECT DISTINCT leads.g FROM leads JOIN groups ON groups.g = leads.g WHERE leads.key IN {_LIST} "
             f"AND ({day}groups.created >= ?) ORDER BY leads.g", args)]
 
-    def add_doc(self, doc_id: str, g: int, batch: int, date: str | None, member: Any, slim: Any,
+    def add_doc(self, doc_id: str, g: int, batch: int, date: str | None, member: Any, slim: Document,
                 text: str | None) -> int:
+        """`slim`'s id is `doc_id` (the row keeps it once); `text` is compressed with the
+        dictionary of `slim`'s language, and a row with its text keeps no FROM_TEXT features
+        (they come back as None: restore_member signs them again)."""
         cur = self.db.execute("INSERT INTO docs(id, g, batch, date, member, doc, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                              (doc_id, g, batch, date, self.packer.pack(member), self.packer.pack_doc(slim),
-                               None if text is None else pack_text(text)))
+                              (doc_id, g, batch, date, self.packer.pack(member),
+                               self.packer.pack_doc(slim, with_text=text is not None),
+                               None if text is None else self.packer.pack_text(text, slim.lang)))
         assert cur.lastrowid is not None  # an INSERT into a rowid table always sets it
         return cur.lastrowid
 
-    def set_member(self, n: int, member: Any, text: str | None = None) -> None:
-        if text is None:
-            self.db.execute("UPDATE docs SET member = ? WHERE n = ?", (self.packer.pack(member), n))
-        else:
-            self.db.execute("UPDATE docs SET member = ?, text = ? WHERE n = ?", (self.packer.pack(member), pack_text(text), n))
+    def set_member(self, n: int, member: Any) -> None:
+        self.db.execute("UPDATE docs SET member = ? WHERE n = ?", (self.packer.pack(member), n))
 
     def known_doc(self, doc_id: str, exact: str) -> int | None:
         """The row of a document with this id and these words (exact key), if the state
         holds one."""
         for n, blob in self.db.execute("SELECT n, doc FROM docs WHERE id = ? ORDER BY n", (doc_id,)):
-            doc = self.packer.unpack_doc(blob)
+            doc = self.packer.unpack_doc(blob, doc_id)
             if doc.features is not None and doc.features.exact == exact:
                 row: int = n
                 return row
@@ -454,14 +563,17 @@ class State:
         return g
 
     def doc(self, n: int) -> tuple[Any, Any, str]:
-        """(member tuple, slim document, text: '' unless it was a canonical)."""
-        member, doc, text = self.db.execute("SELECT member, doc, text FROM docs WHERE n = ?", (n,)).fetchone()
-        return self.packer.unpack(member), self.packer.unpack_doc(doc), unpack_text(text)
+        """(member tuple, slim document, text: '' unless it was a canonical; with its text,
+        the slim document's FROM_TEXT features are None)."""
+        doc_id, member, doc, text = self.db.execute("SELECT id, member, doc, text FROM docs WHERE n = ?",
+                                                    (n,)).fetchone()
+        return self.packer.unpack(member), self.packer.unpack_doc(doc, doc_id), self.packer.unpack_text(text)
 
     def slim_doc(self, n: int) -> Document:
-        """Document `n`'s slim copy alone (no member tuple, no text)."""
-        (blob,) = self.db.execute("SELECT doc FROM docs WHERE n = ?", (n,)).fetchone()
-        return self.packer.unpack_doc(blob)
+        """Document `n`'s slim copy alone (no member tuple, no text; FROM_TEXT features
+        None if its row keeps a text)."""
+        doc_id, blob = self.db.execute("SELECT id, doc FROM docs WHERE n = ?", (n,)).fetchone()
+        return self.packer.unpack_doc(blob, doc_id)
 
     def record_canonicals(self, root: int) -> list[tuple[int, int]]:
         """(group, its canonical document's number) for every group of record `root`, in group order."""
@@ -469,12 +581,12 @@ class State:
             "SELECT g, canonical FROM groups WHERE root = ? ORDER BY g", (root,))]
 
     def docs_of(self, g: int) -> list[tuple[int, Any, Any, str]]:
-        return [(n, self.packer.unpack(m), self.packer.unpack_doc(d), unpack_text(t)) for n, m, d, t in self.db.execute(
-            "SELECT n, member, doc, text FROM docs WHERE g = ? ORDER BY n", (g,))]
+        return [(n, self.packer.unpack(m), self.packer.unpack_doc(d, i), self.packer.unpack_text(t))
+                for n, i, m, d, t in self.db.execute("SELECT n, id, member, doc, text FROM docs WHERE g = ? ORDER BY n", (g,))]
 
     def add_events(self, events: list[dict[str, Any]]) -> None:
         self.db.executemany("INSERT INTO events(batch, record_id, event, detail) VALUES (?, ?, ?, ?)",
-                            [(e["batch"], e["record_id"], e["event"],
+                            [(e["batch"], _rid_in(e["record_id"]), e["event"],
                               json.dumps({k: v for k, v in e.items() if k not in ("batch", "record_id", "event")},
                                          ensure_ascii=False, sort_keys=True)) for e in events])
 
@@ -482,14 +594,14 @@ class State:
 
     def events_of(self, record_id: str) -> list[dict[str, Any]]:
         return [{"batch": b, "event": e, "record_id": record_id, **json.loads(d)} for b, e, d in self.db.execute(
-            "SELECT batch, event, detail FROM events WHERE record_id = ? ORDER BY n", (record_id,))]
+            "SELECT batch, event, detail FROM events WHERE record_id = ? ORDER BY n", (_rid_in(record_id),))]
 
     def roots(self) -> Iterator[int]:
         yield from (g for (g,) in self.db.execute("SELECT DISTINCT root FROM groups ORDER BY root"))
 
     def root_of_record(self, rid: str) -> int | None:
         """The record that has (or, merged into another, had) the id `rid`."""
-        row = self.db.execute("SELECT root FROM groups WHERE rid = ? ORDER BY g LIMIT 1", (rid,)).fetchone()
+        row = self.db.execute("SELECT root FROM groups WHERE rid = ? ORDER BY g LIMIT 1", (_rid_in(rid),)).fetchone()
         return row[0] if row else None
 
     def roots_since(self, iso_day: str) -> list[int]:
