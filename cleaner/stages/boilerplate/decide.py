@@ -1,8 +1,8 @@
 """Decide: one step applies the tags (tag.py) to a document. Guards keep long prose lines
 from heuristic rules, keep the ambiguous lines of a text the rules would mostly remove
-(boilerplate.max_removed_fraction; certain_categories and runs of related-link titles go anyway)
-and never empty a document; every
-removal, move to metadata and overruled tag is written into the document's audit."""
+(boilerplate.max_removed_fraction; certain_categories and runs of related-link titles go
+anyway) and never empty a document; every removal, move to metadata and overruled tag is
+written into the document's audit."""
 
 from __future__ import annotations
 
