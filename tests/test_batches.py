@@ -85,3 +85,36 @@ def test_api_misuse_is_a_clear_error(tmp_path):
         list(dedup.add([{"id": "a", "text": EN}]))
     with pytest.raises(RuntimeError, match="closed"):
         dedup.records
+
+
+# A follow-up whose title and lead name nothing of the first report; its body shares the
+# first report's rare names (Kallo, Liebherr, Vinçotte, Verhaegen...).
+CRANE = {"id": "crane", "date": "2025-03-10", "title": "Crane collapses at the Kallo container terminal in Antwerp",
+         "text": "Crane collapses at the Kallo container terminal in Antwerp\n"
+                 "A gantry crane collapsed at the Kallo container terminal in Antwerp on Monday, injuring three "
+                 "dockworkers from the Vopak shift.\n"
+                 "The Flemish port authority said the Liebherr crane had been inspected in January by the Vinçotte agency.\n"
+                 "Union leader Marleen Verhaegen of the ABVV called for all Liebherr cranes at Kallo to be stopped.\n"
+                 "Prosecutors in Antwerp opened a file, and the terminal operator Noordzee Stevedoring halted work for the night."}
+FOLLOW_UP = {"id": "follow-up", "date": "2025-03-11", "title": "Questions mount after dock accident",
+             "text": "Questions mount after dock accident\n"
+                     "Questions are mounting one day after the accident, as workers, their families and local officials "
+                     "demanded clear answers about how often the safety checks are made, who signs them off, and why "
+                     "nobody stopped the work when the wind picked up in the evening.\n"
+                     "The crane at Kallo, a Liebherr model, had passed its Vinçotte inspection in January, Noordzee "
+                     "Stevedoring confirmed.\n"
+                     "Marleen Verhaegen of the ABVV said the three injured Vopak dockworkers were still in hospital in Antwerp.\n"
+                     "The Antwerp prosecutors said experts would examine the Liebherr crane at Kallo this week."}
+
+
+@pytest.mark.parametrize("lead_names", [True, False])
+def test_window_lead_names_decides_whether_a_follow_up_with_other_lead_names_joins(tmp_path, lead_names):
+    """story.window_lead_names (README, "Against history"): true reads only the state's
+    groups that share a title or lead name with the batch's, so a follow-up whose lead names
+    none joins in one run but not in batches; false links the whole window, as one run does."""
+    one = {d["id"]: d["record_id"] for d in clean([CRANE, FOLLOW_UP]).documents}
+    assert one["crane"] == one["follow-up"]
+    with Deduplicator(config={"story": {"window_lead_names": lead_names}}, state=tmp_path / "s.db") as dedup:
+        first = list(dedup.add([CRANE]))[0]
+        later = list(dedup.add([FOLLOW_UP]))[0]
+    assert (later["record_id"] == first["record_id"]) is (not lead_names)
