@@ -50,10 +50,6 @@ class Sign(Stage):
         """`Features.story_mh` of salient terms."""
         return minhash_values(unique_sorted(low32(string_hashes(terms))), self.num_perm, self.seed)
 
-    def line_words(self, text: str, date: str | None, title: str | None, lang: str | None) -> bytes:
-        """`Features.line_words` again from a document's text (a state keeps texts, not these)."""
-        return self.salient(text, date, title, lang)[4]
-
     def salient(self, text: str, date: str | None, title: str | None,
                 lang: str | None) -> tuple[list[str], list[str], bytes, str | None, bytes]:
         """(terms, lead, term_lines, dateline, line_words) of a text, as `process` signs them

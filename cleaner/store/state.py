@@ -388,13 +388,18 @@ class State:
             except sqlite3.OperationalError as exc:
                 raise StateError(f"cannot write state {self.path}: {exc}") from None
 
-    def meta(self, key: str) -> str | None:
+    def _meta_value(self, key: str) -> Any:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
+    def meta(self, key: str) -> str | None:
+        value: str | None = self._meta_value(key)
+        return value
+
     def _meta_bytes(self, key: str) -> bytes | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else bytes(row[0])
+        """A value stored as bytes (the text dictionaries: meta 'ztext <lang>')."""
+        value = self._meta_value(key)
+        return None if value is None else bytes(value)
 
     def set_meta(self, key: str, value: str | bytes) -> None:
         """Inside a batch's transaction (the value lands with the batch, or not at all)."""
