@@ -245,3 +245,26 @@ def test_a_new_rule_needs_nothing_but_its_data(tmp_path):
     lines = ["Visit our KIOSK today", "Nothing here.", "VISIT OUR ĸiosk"]
     assert [t.line for t in tag_lines(lines, rules, HEADLINE)] == [0]
     assert isinstance(tag_lines(lines, rules, HEADLINE)[0], Tag)
+
+
+def _probe_only_lines():
+    """(rule, line): for each rule gated by one set of probes, each probe of it that is
+    shorter than every literal it was cut from, alone in a line ("zz" + probe + "zz")."""
+    for k, (rule, gate) in enumerate(zip(RULES, PREFILTER.gates)):
+        if gate is None or gate.kind != "probes" or len(gate.probes) != 1:
+            continue
+        for probe, literals in sorted(gate.cut_from[0].items()):
+            line = f"zz{probe}zz"
+            if not any(all(seg in searched(line) for seg in segs) for segs in literals):
+                yield k, line
+
+
+def test_a_probe_without_its_literal_does_not_reach_the_rule():
+    """A probe is a piece of a literal ("comm" of "comments"): a line holding the probe but
+    no whole literal is not asked (most lines holding a common probe hold none)."""
+    cases = list(_probe_only_lines())
+    assert len(cases) > 50
+    for k, line in cases:
+        assert k not in PREFILTER.candidates(line), (RULES[k].id, line)
+        whole = next(iter(PREFILTER.gates[k].cut_from[0][line[2:-2]]))
+        assert k in PREFILTER.candidates(" ".join(whole)), (RULES[k].id, whole)

@@ -35,6 +35,12 @@ are exactly those of asking every rule (tests/test_prefilter.py compares the two
   for the rest), searched for over the document's searched() text. Where several probes
   match at one place, the trie gives the longest and the others are its prefixes; the
   search goes on from the next character, so every occurrence of every probe is found.
+  A found probe is then checked against the literals it was cut from: the line must hold
+  every segment (`segments_of`: the phrase's words, the literal's text) of one of them,
+  for each set, or the rule is not asked. A probe of a common word ("comm", "cont") is on
+  many lines of prose; its literal ("comments", "content on this site") is on few. The
+  same argument as for the probe holds for each segment, so the check only removes lines
+  the rule cannot tag.
   A rule whose `any` phrases are one of its gate's sets is then asked only about the
   phrases whose probe the line holds (`any_by_probe`): on a line NFKC leaves as it is, a
   phrase in the fold has its probe in searched(line), so no other phrase can be there and
@@ -162,11 +168,17 @@ def probe_for(text: str, kind: str) -> str | None:
     """The best piece of `text` to look for in `searched(line)` (see the module docstring):
     `kind` "phrase" (a folded phrase: no whitespace in the probe) or "regex" (a regex
     literal). None when `text` has no piece."""
+    pieces = [seg[k : k + PROBE_CHARS] for seg in segments_of(text, kind) for k in range(len(seg))]
+    return min(pieces, key=_cost) if pieces else None
+
+
+def segments_of(text: str, kind: str) -> tuple[str, ...]:
+    """The pieces of `text` (a phrase or regex literal, as for `probe_for`) that a line it
+    is in holds whole in searched(line): probes are cut from these, and the prefilter
+    checks a found probe's literal by them (scan)."""
     segments = [_one_i(seg) for seg in text.split()] if kind == "phrase" else [searched(text)]
     segments = [piece for seg in segments for piece in seg.split("\u0307") if piece]
-    segments = [piece for seg in segments for piece in seg.split("\n") if piece]  # lines have none
-    pieces = [seg[k : k + PROBE_CHARS] for seg in segments for k in range(len(seg))]
-    return min(pieces, key=_cost) if pieces else None
+    return tuple(piece for seg in segments for piece in seg.split("\n") if piece)  # lines have none
 
 
 def _trie_pattern(probes: list[str]) -> re.Pattern[str] | None:
@@ -293,6 +305,9 @@ class Gate:
     # probes: a line passes when it holds one probe of each set
     probes: tuple[frozenset[str], ...] = ()
     phrase: bool = False  # probes from folded phrases (valid on lines NFKC leaves as they are)
+    # probes: for each set, probe -> the segments (segments_of) of each literal it was cut
+    # from; a line holding the probe holds the rule's literal only if it holds all of them
+    cut_from: tuple[dict[str, tuple[tuple[str, ...], ...]], ...] = ()
 
 
 def gate_for(rule: Rule) -> Gate | None:
@@ -314,20 +329,40 @@ def gate_for(rule: Rule) -> Gate | None:
         kind = "regex"
     else:
         return None
-    options: list[tuple[tuple[bool, float], list[str], frozenset[str]]] = []
+    options: list[tuple[tuple[bool, float], list[str], frozenset[str], dict[str, tuple[tuple[str, ...], ...]]]] = []
     for literals in sets:
-        found = frozenset(probe_for(x, kind) for x in literals)
-        probes = frozenset(p for p in found if p is not None)
-        if len(probes) == len(found):  # no literal without a probe
+        by_probe: dict[str, list[tuple[str, ...]]] = {}
+        for x in sorted(literals):
+            probe = probe_for(x, kind)
+            if probe is None:  # a literal without a probe: the set cannot gate
+                break
+            by_probe.setdefault(probe, []).append(segments_of(x, kind))
+        else:
+            probes = frozenset(by_probe)
             # Short probes of common characters are found far more often than estimated.
             weak = any(len(p) < 3 and any(_SHARES.get(c, 0) > _RARE_SHARE for c in p) for p in probes)
-            options.append(((weak, sum(map(expected, probes))), sorted(probes), probes))
-    options.sort()
+            options.append(((weak, sum(map(expected, probes))), sorted(probes), probes,
+                            {p: tuple(segs) for p, segs in sorted(by_probe.items())}))
+    options.sort(key=lambda o: o[:2])
     if not options or options[0][0][1] > _MAX_EXPECTED:
         return None
     # The best set, and any other about as rare (a line must hold a probe of each).
-    good = [options[0][2]] + [probes for cost, _, probes in options[1:] if cost <= (False, 0.01)]
-    return Gate("probes", probes=tuple(good[:3]), phrase=kind == "phrase")
+    good = [options[0]] + [o for o in options[1:] if o[0] <= (False, 0.01)]
+    return Gate("probes", probes=tuple(o[2] for o in good[:3]), phrase=kind == "phrase",
+                cut_from=tuple(o[3] for o in good[:3]))
+
+
+def _holds(by_probe: dict[str, tuple[tuple[str, ...], ...]], seen: set[str], line: str) -> bool:
+    """Does `line` (searched) hold a whole literal of one gate set, among those whose probe
+    was seen on it?"""
+    for q in seen:
+        for segs in by_probe.get(q, ()):
+            for seg in segs:
+                if seg not in line:
+                    break
+            else:
+                return True
+    return False
 
 
 class Prefilter:
@@ -382,6 +417,7 @@ class Prefilter:
         self.plan = [(k, r, None if r.equals or r.any or r.all or r.none else r.regex,
                       self.gates[k] is not None) for k, r in enumerate(self.rules)]
         self.probe_sets = {k: gates[k].probes for k in line_rules if kinds[k] == "probes"}
+        self.cut_from = {k: gates[k].cut_from for k in self.probe_sets}
         probes = sorted({p for sets in self.probe_sets.values() for s in sets for p in s})
         # A match of a probe is also a match of every probe that starts it.
         self.by_match: dict[str, tuple[frozenset[str], frozenset[int]]] = {}
@@ -392,11 +428,11 @@ class Prefilter:
         # A rule with `any` phrases whose probes are one of its gate's sets: on a line NFKC
         # leaves as it is, a phrase can only be in the line's fold if its probe was found, so
         # only those phrases need asking (the others cannot be there): probe -> phrases.
-        self.any_by_probe: dict[int, dict[str, tuple[str, ...]]] = {}
+        self.any_by_probe: dict[int, dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {}
         for k in self.phrase_rules:
-            by_probe: dict[str | None, list[str]] = {}
+            by_probe: dict[str | None, list[tuple[str, tuple[str, ...]]]] = {}
             for phrase in self.rules[k].any:
-                by_probe.setdefault(probe_for(phrase, "phrase"), []).append(phrase)
+                by_probe.setdefault(probe_for(phrase, "phrase"), []).append((phrase, segments_of(phrase, "phrase")))
             if by_probe and None not in by_probe and frozenset(by_probe) in self.probe_sets[k]:
                 self.any_by_probe[k] = {q: tuple(ps) for q, ps in by_probe.items() if q is not None}
         # One trie for probes starting with a rarer character (the search stops at each of
@@ -435,21 +471,24 @@ class Prefilter:
                 while m is not None:
                     found.setdefault(bisect_right(offsets, m.start()) - 1, set()).add(m.group())
                     m = search(joined, m.start() + 1)
-            by_match, probe_sets, any_by_probe = self.by_match, self.probe_sets, self.any_by_probe
+            by_match, cut_from, any_by_probe = self.by_match, self.cut_from, self.any_by_probe
             for i, got in found.items():
                 if i not in eligible:
                     continue
                 seen = set().union(*(by_match[p][0] for p in got))
-                ks = set().union(*(by_match[p][1] for p in got))
-                # a rule of one set is in `ks` because a probe of it was seen
-                ks = {k for k in ks if len(probe_sets[k]) == 1
-                      or all(not s.isdisjoint(seen) for s in probe_sets[k])}
+                line = cased[i]
+                # A probe is a piece of a literal: the line must hold one whole literal of
+                # each set (all its segments), which most lines holding a common probe
+                # ("comm", "cont") do not: such a line never reaches the rule.
+                ks = {k for k in set().union(*(by_match[p][1] for p in got))
+                      if all(_holds(by_probe, seen, line) for by_probe in cut_from[k])}
                 if not ks:
                     continue
                 passed.setdefault(i, set()).update(ks)
                 for k in ks & any_by_probe.keys():
                     by_probe = any_by_probe[k]
-                    narrow[i, k] = tuple(ph for q in seen if q in by_probe for ph in by_probe[q])
+                    narrow[i, k] = tuple(ph for q in seen if q in by_probe for ph, segs in by_probe[q]
+                                         if all(seg in line for seg in segs))
         starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
         lined = "\n" + text
         for pattern, lead_rules in self.leads:
