@@ -91,6 +91,8 @@ _WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr,
 _EDGE_OR_SPACE = _EDGE_PUNCT + _WHITESPACE
 # A trie of probes: character -> subtree; "" marks the end of a probe.
 Trie = dict[str, "Trie"]
+# A gate set's probes -> the segments (segments_of) of each literal the probe was cut from.
+CutFrom = dict[str, tuple[tuple[str, ...], ...]]
 # Which (line, rule) may hold only these `any` phrases (Prefilter.scan).
 Narrow = dict[tuple[int, int], tuple[str, ...]]
 
@@ -307,7 +309,7 @@ class Gate:
     phrase: bool = False  # probes from folded phrases (valid on lines NFKC leaves as they are)
     # probes: for each set, probe -> the segments (segments_of) of each literal it was cut
     # from; a line holding the probe holds the rule's literal only if it holds all of them
-    cut_from: tuple[dict[str, tuple[tuple[str, ...], ...]], ...] = ()
+    cut_from: tuple[CutFrom, ...] = ()
 
 
 def gate_for(rule: Rule) -> Gate | None:
@@ -329,7 +331,7 @@ def gate_for(rule: Rule) -> Gate | None:
         kind = "regex"
     else:
         return None
-    options: list[tuple[tuple[bool, float], list[str], frozenset[str], dict[str, tuple[tuple[str, ...], ...]]]] = []
+    options: list[tuple[tuple[bool, float], list[str], frozenset[str], CutFrom]] = []
     for literals in sets:
         by_probe: dict[str, list[tuple[str, ...]]] = {}
         for x in sorted(literals):
@@ -352,7 +354,7 @@ def gate_for(rule: Rule) -> Gate | None:
                 cut_from=tuple(o[3] for o in good[:3]))
 
 
-def _holds(by_probe: dict[str, tuple[tuple[str, ...], ...]], seen: set[str], line: str) -> bool:
+def _holds(by_probe: CutFrom, seen: set[str], line: str) -> bool:
     """Does `line` (searched) hold a whole literal of one gate set, among those whose probe
     was seen on it?"""
     for q in seen:
