@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -134,11 +135,28 @@ def _stage_bug(exc: BaseException) -> NoReturn:
     sys.exit(EXIT_BUG)
 
 
+# The state file a verb has opened: SQLite checks a page only when it reads it, so a state
+# damaged deep inside opens fine and fails later, anywhere it is read (main() names it).
+_STATE_OPENED: list[Path] = []
+
+
+def state_opened(path: Path) -> None:
+    _STATE_OPENED.append(path)
+
+
+def _state_damaged(exc: sqlite3.DatabaseError) -> NoReturn:
+    path = _STATE_OPENED[-1]
+    if isinstance(exc, sqlite3.OperationalError):  # a full disk, an I/O error: the file may be fine
+        _fail(f"cannot use state {path}: {exc}")
+    _fail(f"state {path} is damaged ({exc}): restore it from a copy, or start a new one")
+
+
 def open_state(path: Path, cfg: Config, wait: bool) -> State:
     """The state a run writes to (store/state.py), or a one-line error."""
     from cleaner.dedup.incremental import state_settings
     from cleaner.store.state import State, StateError
 
+    state_opened(path)
     try:
         return State(path, state_settings(cfg), wait=wait)
     except StateError as exc:
@@ -224,6 +242,11 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
             _interrupted()
         _fail("aborted")
+    except sqlite3.DatabaseError as exc:
+        # Found damaged after it opened (see _STATE_OPENED); a misuse of sqlite3 is a bug.
+        if not _STATE_OPENED or isinstance(exc, sqlite3.ProgrammingError):
+            raise
+        _state_damaged(exc)
     except Exception as exc:
         if _from_interrupt(exc):  # a library turned Ctrl-C into its own error (langdetect does)
             _interrupted()

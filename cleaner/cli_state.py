@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cleaner.cli import _fail, _setup, cli
+from cleaner.cli import _fail, _setup, cli, state_opened
 from cleaner.core.config import Config
 from cleaner.inspect.show import show_record
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # imported where used
 def _reader(path: Path) -> State:
     from cleaner.store.state import State, StateError
 
+    state_opened(path)
     try:
         return State(path, writer=False)
     except StateError as exc:
@@ -75,6 +76,7 @@ def state_prune(state_path: Path, before: str, wait: bool) -> None:
     before = Date.fromordinal(_day(before, "--before")).isoformat()
     if not state_path.is_file():
         _fail(f"state {state_path} does not exist")
+    state_opened(state_path)
     try:
         state = State(state_path, wait=wait)
     except StateError as exc:

@@ -1,0 +1,71 @@
+"""What a new user's mistakes and odd inputs do (an attack on cleaner as a user): one line
+naming the problem, never a traceback, never a stall, nothing silently lost."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+from hostile_folder import EN
+
+
+def run_cli(*args, stdin: str = "", cwd=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "cleaner", *args], input=stdin.encode(), capture_output=True,
+                          timeout=timeout, cwd=cwd, env={**os.environ, "PYTHONHASHSEED": "0"})
+
+
+def one_line_error(proc, *needles):
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    for needle in needles:
+        assert needle in err, err
+    return err
+
+
+# --- 1. a damaged --state file ------------------------------------------------------------
+
+def _state_with_docs(tmp_path):
+    db = tmp_path / "s.db"
+    lines = [json.dumps({"id": f"d{i}", "text": f"{EN} Report number {i} of the day.", "date": "2025-12-20"})
+             for i in range(3)]
+    proc = run_cli("run", "-", "--out", "-", "--state", str(db), "-q", stdin="\n".join(lines) + "\n")
+    assert proc.returncode == 0, proc.stderr
+    return db, lines
+
+
+def _damage_table(db, table):
+    """Random bytes over a table's root page: the state still opens (its meta table is
+    whole), and fails where that table is read."""
+    con = sqlite3.connect(db)
+    (root,) = con.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+    (size,) = con.execute("PRAGMA page_size").fetchone()
+    con.close()
+    with open(db, "r+b") as fh:
+        fh.seek((root - 1) * size)
+        fh.write(bytes((i * 97 + 13) % 256 for i in range(size)))
+
+
+def test_a_state_damaged_inside_is_a_one_line_error_naming_it(tmp_path):
+    db, lines = _state_with_docs(tmp_path)
+    _damage_table(db, "docs")
+    more = json.dumps({"id": "x", "text": EN})
+    one_line_error(run_cli("run", "-", "--out", "-", "--state", str(db), stdin=more + "\n"), str(db), "damaged")
+    one_line_error(run_cli("export", str(db), "--out", str(tmp_path / "e")), str(db), "damaged")
+    one_line_error(run_cli("show", str(db), "d0"), str(db), "damaged")
+    src = tmp_path / "in.jsonl"
+    src.write_text(more + "\n")
+    one_line_error(run_cli("run", str(src), "--out", str(tmp_path / "o"), "--state", str(db)), str(db), "damaged")
+
+
+def test_random_bytes_or_a_truncated_state_is_a_one_line_error(tmp_path):
+    db, _ = _state_with_docs(tmp_path)
+    cut = tmp_path / "cut.db"
+    cut.write_bytes(db.read_bytes()[:3000])
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(bytes((i * 131 + 7) % 256 for i in range(20000)))
+    for bad in (cut, junk):
+        one_line_error(run_cli("run", "-", "--out", "-", "--state", str(bad), stdin=json.dumps({"text": EN})),
+                       str(bad))
+        one_line_error(run_cli("state", "info", str(bad)), str(bad))
