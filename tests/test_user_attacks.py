@@ -69,3 +69,19 @@ def test_random_bytes_or_a_truncated_state_is_a_one_line_error(tmp_path):
         one_line_error(run_cli("run", "-", "--out", "-", "--state", str(bad), stdin=json.dumps({"text": EN})),
                        str(bad))
         one_line_error(run_cli("state", "info", str(bad)), str(bad))
+
+
+# --- 2. a BOM on a later JSONL line (files joined with cat) -------------------------------
+
+def test_a_bom_on_any_jsonl_line_is_read_as_on_the_first(tmp_path):
+    part = lambda i: "\ufeff" + json.dumps({"id": f"p{i}", "text": f"{EN} Part {i}."}) + "\n"  # noqa: E731
+    feed = tmp_path / "joined.jsonl"
+    feed.write_text(part(1) + part(2) + part(3), encoding="utf-8")
+    out = tmp_path / "out"
+    proc = run_cli("run", str(feed), "--out", str(out), "-q")
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted(r["id"] for r in rows) == ["p1", "p2", "p3"] and all(r["status"] != "rejected" for r in rows)
+    proc = run_cli("run", "-", "--out", "-", "-q", stdin=part(1) + part(2))
+    assert [json.loads(line)["id"] for line in proc.stdout.decode().splitlines()] == ["p1", "p2"]
+    assert all(json.loads(line)["status"] != "rejected" for line in proc.stdout.decode().splitlines())

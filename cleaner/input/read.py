@@ -265,7 +265,8 @@ def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_by
                 f"line {n}: record too large: over {max_bytes} bytes (read.max_file_bytes)")
             continue
         try:
-            line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            # A BOM may open any line, not only the first: files joined with `cat` each bring theirs.
+            line = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: not UTF-8 ({exc.reason})")
             continue
