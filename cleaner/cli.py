@@ -201,6 +201,24 @@ class Summarised(Protocol):
     def counts(self) -> dict[str, int]: ...
 
 
+def _where(doc: Document) -> str:
+    """Where a rejected document was read: `feed.jsonl:3` for a JSONL line (an editor's
+    file:line), `list.json item 2` for an item of a JSON list, else its file."""
+    if doc.line is None:
+        return doc.source
+    from cleaner.input.read import STDIN_SOURCE, is_jsonl
+
+    return f"{doc.source}:{doc.line}" if doc.source == STDIN_SOURCE or is_jsonl(doc.source) else \
+        f"{doc.source} item {doc.line}"
+
+
+def _without_line(doc: Document) -> str:
+    """The reason, without the "line N: " that _where already gives."""
+    error = doc.error or ""
+    prefix = f"line {doc.line}: "
+    return error[len(prefix):] if doc.line is not None and error.startswith(prefix) else error
+
+
 def _finish(result: Summarised, where: str, started: float, workers: int, quiet: bool, strict: bool,
             more: str = "") -> None:
     """The summary and the first rejections on stderr; exit 1 under --strict if any."""
@@ -210,8 +228,8 @@ def _finish(result: Summarised, where: str, started: float, workers: int, quiet:
             f"{c['inputs']} inputs: {c['kept']} kept, {c['duplicates']} duplicates, "
             f"{c['rejected']} rejected -> {c['records']} records {where} "
             f"({time.perf_counter() - started:.1f}s, {workers} worker(s){more})", err=True)
-        for doc in [d for d in result.documents if not d.ok][:20]:
-            click.echo(f"  rejected {doc.source}: {doc.error}", err=True)
+        for doc in sorted((d for d in result.documents if not d.ok), key=lambda d: (d.source, d.line or 0))[:20]:
+            click.echo(f"  rejected {_where(doc)}: {_without_line(doc)}", err=True)
     timings = getattr(result, "timings", None)
     if timings:
         log.info("seconds per stage: %s", ", ".join(f"{k} {v:.2f}" for k, v in sorted(timings.items())))

@@ -85,3 +85,21 @@ def test_a_bom_on_any_jsonl_line_is_read_as_on_the_first(tmp_path):
     proc = run_cli("run", "-", "--out", "-", "-q", stdin=part(1) + part(2))
     assert [json.loads(line)["id"] for line in proc.stdout.decode().splitlines()] == ["p1", "p2"]
     assert all(json.loads(line)["status"] != "rejected" for line in proc.stdout.decode().splitlines())
+
+
+# --- 3. the summary names a rejected JSONL line --------------------------------------------
+
+def test_the_rejection_summary_names_the_file_and_line(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "feed.jsonl").write_text(json.dumps({"text": EN}) + "\n" + json.dumps({"title": "no text"}) +
+                                       "\n{broken\n", encoding="utf-8")
+    (folder / "list.json").write_text(json.dumps([{"text": EN + " More."}, {"title": "x"}]), encoding="utf-8")
+    proc = run_cli("run", str(folder), "--out", str(tmp_path / "out"))
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    assert "  rejected feed.jsonl:2: no non-empty 'text' or 'html' field" in err
+    assert "  rejected feed.jsonl:3: invalid JSON" in err
+    assert "  rejected list.json item 2: no non-empty" in err
+    proc = run_cli("run", "-", "--out", "-", stdin=json.dumps({"text": EN}) + "\n[1]\n")
+    assert "  rejected <stdin>:2: expected a JSON object, got list" in proc.stderr.decode()

@@ -89,6 +89,11 @@ def logical(rel: P) -> P:
     return rel.with_suffix("") if rel.suffix.lower() == GZIP else rel
 
 
+def is_jsonl(source: str) -> bool:
+    """Whether an input named `source` is read as JSONL (one record a line)."""
+    return logical(PurePath(source)).suffix.lower() == ".jsonl"
+
+
 def doc_id_for(rel: PurePath) -> str:
     return rel_name(logical(rel).with_suffix(""))
 
