@@ -103,3 +103,26 @@ def test_the_rejection_summary_names_the_file_and_line(tmp_path):
     assert "  rejected list.json item 2: no non-empty" in err
     proc = run_cli("run", "-", "--out", "-", stdin=json.dumps({"text": EN}) + "\n[1]\n")
     assert "  rejected <stdin>:2: expected a JSON object, got list" in proc.stderr.decode()
+
+
+# --- 4. fields of the wrong type are noted, not dropped without a word ---------------------
+
+def test_wrong_typed_fields_are_noted_in_meta_or_the_reason():
+    from cleaner.input.read import from_record
+
+    doc = from_record({"id": "a", "text": EN, "title": 5, "date": ["2024-12-03"], "url": {"x": 1}, "site": True},
+                      "f:1", "f.jsonl", line=1)
+    assert doc.ok and doc.title is None and doc.date is None
+    assert doc.meta["title_ignored"] == "input field of type int, not a string: 5"
+    assert doc.meta["date_ignored"] == 'input field of type list, not a string: ["2024-12-03"]'
+    assert "dict" in doc.meta["url_ignored"] and "bool" in doc.meta["site_ignored"]
+    bad = from_record({"id": "b", "text": 7}, "f:2", "f.jsonl", line=2)
+    assert not bad.ok and bad.error == "no non-empty 'text' or 'html' field ('text' is int, not a string: 7)"
+    long = from_record({"id": "c", "text": EN, "title": list(range(100))}, "f:3", "f.jsonl", line=3)
+    assert long.meta["title_ignored"].endswith("...") and len(long.meta["title_ignored"]) < 100
+
+
+def test_a_wrong_typed_title_note_survives_the_title_taken_from_the_text():
+    proc = run_cli("run", "-", "--out", "-", "-q", stdin=json.dumps({"id": "a", "text": EN, "title": 5}) + "\n")
+    (row,) = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert row["status"] == "kept" and row["meta"]["title_ignored"].startswith("input field of type int")

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 HTML_EXTS = {".html", ".htm"}
 RECORD_EXTS = {".json", ".jsonl"}
 TEXT_FIELDS = ("text", "html")
+META_FIELDS = ("title", "date", "url", "site")  # optional, strings
 GZIP = ".gz"
 # What a broken or truncated .gz raises while it is being read.
 _GZIP_ERRORS = (OSError, EOFError, zlib.error)
@@ -134,6 +135,26 @@ def _field(obj: dict[str, Any], key: str) -> str | None:
     return scrub(value) if isinstance(value, str) and value.strip() else None
 
 
+def _wrong_type(obj: dict[str, Any], key: str) -> str | None:
+    """Why a field that should be a string is not used ("int, not a string: 5"), or None
+    when it is a string or absent (null counts as absent)."""
+    value = obj.get(key)
+    if value is None or isinstance(value, str):
+        return None
+    shown = json.dumps(value, ensure_ascii=False, default=str)
+    return f"{type(value).__name__}, not a string: {scrub(shown[:40])}{'...' if len(shown) > 40 else ''}"
+
+
+def _note_wrong_types(doc: Document, obj: dict[str, Any], keys: Iterable[str]) -> None:
+    """A field of the wrong type is noted, never dropped without a word: in `<field>_ignored`,
+    which no later stage writes (`meta[field]` says where a field's value came from, and
+    is set again when the text gives one)."""
+    for key in keys:
+        problem = _wrong_type(obj, key)
+        if problem:
+            doc.meta[f"{key}_ignored"] = f"input field of type {problem}"
+
+
 def _content_id(source: str, obj: dict[str, Any]) -> str:
     """An id for a record that has none, from its source and its content, never its
     position: the same line in the same feed gets the same id, wherever it stands."""
@@ -156,7 +177,9 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
             doc.id = f"{default_id.rsplit(':', 1)[0]}:{_content_id(source, obj)}"
     body = {k: value for k in TEXT_FIELDS if (value := _field(obj, k))}
     if not body:
-        return doc.reject("no non-empty 'text' or 'html' field")
+        odd = [f"'{k}' is {problem}" for k in TEXT_FIELDS if (problem := _wrong_type(obj, k))]
+        return doc.reject("no non-empty 'text' or 'html' field" + (f" ({'; '.join(odd)})" if odd else ""))
+    _note_wrong_types(doc, obj, (*TEXT_FIELDS, *META_FIELDS))
     doc.title, doc.url, doc.site = _field(obj, "title"), _field(obj, "url"), _field(obj, "site")
     raw_date = _field(obj, "date")
     if raw_date:
@@ -394,7 +417,7 @@ def read_dicts(items: Iterable[Any]) -> Iterator[Document]:
         if problem is not None:
             # Named by its own id, else by what can be read of it (its string fields),
             # never by position.
-            fields = [_field(item, k) for k in ("id", *TEXT_FIELDS, "title", "date", "url", "site")] \
+            fields = [_field(item, k) for k in ("id", *TEXT_FIELDS, *META_FIELDS)] \
                 if isinstance(item, dict) else [type(item).__name__]
             doc_id = fields[0] if fields[0] and isinstance(item, dict) else _hash_id(json.dumps([problem, fields]))
             yield Document(id=doc_id, source="<api>").reject(problem)
