@@ -126,3 +126,18 @@ def test_a_wrong_typed_title_note_survives_the_title_taken_from_the_text():
     proc = run_cli("run", "-", "--out", "-", "-q", stdin=json.dumps({"id": "a", "text": EN, "title": 5}) + "\n")
     (row,) = [json.loads(line) for line in proc.stdout.decode().splitlines()]
     assert row["status"] == "kept" and row["meta"]["title_ignored"].startswith("input field of type int")
+
+
+# --- 5. RSS dates (RFC 822) ------------------------------------------------------------------
+
+def test_rss_pubdate_dates_are_read_as_the_date_written():
+    from cleaner.core.dates import normalise_date
+    from cleaner.input.read import from_record
+
+    assert normalise_date("Tue, 03 Dec 2024 10:00:00 GMT") == "2024-12-03"
+    assert normalise_date("Tue, 3 Dec 2024 23:30:00 -0500") == "2024-12-03"  # the publisher's day, not UTC's
+    assert normalise_date("3 December 2024") == "2024-12-03" and normalise_date("1 Sept. 2024") == "2024-09-01"
+    assert normalise_date("sat, 31 feb 2024 10:00:00 GMT") is None  # no such day
+    assert normalise_date("03 Decimal 2024") is None and normalise_date("Tue, 03 Dec 20245") is None
+    doc = from_record({"id": "a", "text": EN, "date": "Tue, 03 Dec 2024 10:00:00 GMT"}, "f:1", "f.jsonl", line=1)
+    assert doc.date == "2024-12-03" and doc.meta["date"] == "input field 'date'"

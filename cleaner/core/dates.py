@@ -7,21 +7,30 @@ from datetime import date
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DMY = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
+# RFC 822/5322, as RSS <pubDate> and e-mail give it: "Tue, 03 Dec 2024 10:00:00 GMT"; the
+# weekday is optional, and a month's whole English name is read as its abbreviation is.
+_MONTHS = {name: n for n, names in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"), 1) for name in (names, names[:3])} | {"sept": 9}
+_RFC822 = re.compile(r"(?:[a-z]{3,9},\s*)?(\d{1,2})\s+(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) +
+                     r")\.?\s+(\d{4})(?!\d)", re.IGNORECASE)
 
 
 def normalise_date(value: str | None) -> str | None:
-    """'2025-12-20', '2025-12-20T03:40Z' or '20.12.2025' -> '2025-12-20'; None if not a date."""
+    """'2025-12-20', '2025-12-20T03:40Z', '20.12.2025' or 'Sat, 20 Dec 2025 03:40:00 GMT'
+    -> '2025-12-20'; None if not a date. The day is the one written, whatever the time
+    zone (as for ISO times): the publisher's day."""
     if not value:
         return None
     value = value.strip()
-    m = _ISO.match(value)
-    if m:
+    if m := _ISO.match(value):
         y, mo, d = (int(g) for g in m.groups())
-    else:
-        m = _DMY.match(value)
-        if not m:
-            return None
+    elif m := _DMY.match(value):
         d, mo, y = (int(g) for g in m.groups())
+    elif m := _RFC822.match(value):
+        d, mo, y = int(m[1]), _MONTHS[m[2].lower()], int(m[3])
+    else:
+        return None
     try:
         return date(y, mo, d).isoformat()
     except ValueError:
