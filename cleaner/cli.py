@@ -448,6 +448,8 @@ def clean_file(file: Path, config_path: Path | None) -> None:
     from cleaner.exec.local import process_one
     from cleaner.input.read import read_inputs
 
+    if not file.is_file():  # read as a folder, a device said "cannot read folder"; a FIFO could block
+        _fail(f"{file} is not a regular file (a pipe or a device?)")
     cfg, stages = _setup(config_path)
     extract, rest = stages.per_document[0], stages.per_document[1:]  # one file: no templates, no clustering
     rejected = 0

@@ -141,3 +141,12 @@ def test_rss_pubdate_dates_are_read_as_the_date_written():
     assert normalise_date("03 Decimal 2024") is None and normalise_date("Tue, 03 Dec 20245") is None
     doc = from_record({"id": "a", "text": EN, "date": "Tue, 03 Dec 2024 10:00:00 GMT"}, "f:1", "f.jsonl", line=1)
     assert doc.date == "2024-12-03" and doc.meta["date"] == "input field 'date'"
+
+
+# --- 6. `clean` of a device or a pipe ---------------------------------------------------------
+
+def test_clean_of_a_device_or_a_fifo_is_a_one_line_error(tmp_path):
+    one_line_error(run_cli("clean", os.devnull, timeout=60), os.devnull, "not a regular file")
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    one_line_error(run_cli("clean", str(fifo), timeout=60), str(fifo), "not a regular file")
