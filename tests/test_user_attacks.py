@@ -150,3 +150,21 @@ def test_clean_of_a_device_or_a_fifo_is_a_one_line_error(tmp_path):
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)
     one_line_error(run_cli("clean", str(fifo), timeout=60), str(fifo), "not a regular file")
+
+
+# --- 7. an empty list the run cannot do without ---------------------------------------------
+
+def test_an_empty_extensions_list_is_a_config_error_naming_file_key_and_problem(tmp_path):
+    import pytest
+
+    from cleaner.core.config import ConfigError, load_config
+
+    for text, key, words in (("[read]\nextensions = []\n", "read.extensions", "must not be empty"),
+                             ("[read]\nextensions = ['.']\n", "read.extensions[0]", "name a type")):
+        path = tmp_path / "c.toml"
+        path.write_text(text)
+        with pytest.raises(ConfigError) as err:
+            load_config(path)
+        assert err.value.key == key and words in err.value.reason and str(path) in str(err.value)
+    proc = run_cli("run", "-", "--out", "-", "--config", str(tmp_path / "c.toml"), stdin=json.dumps({"text": EN}))
+    one_line_error(proc, "bad configuration", str(tmp_path / "c.toml"), "read.extensions[0]")

@@ -45,13 +45,14 @@ class Spec:
     lo: float | None = None
     hi: float | None = None
     item: type[Any] | None = None  # element type for lists
+    min_items: int = 0  # a list that must not be empty: 1
 
 
 _PROB = Spec(float, 0.0, 1.0)
 SCHEMA: dict[str, dict[str, Spec]] = {
     # At most 1 TiB: far above any article, and below what the readers' size arguments
     # (a C ssize_t) take.
-    "read": {"extensions": Spec(list, item=str), "max_file_bytes": Spec(int, 1, 1 << 40)},
+    "read": {"extensions": Spec(list, item=str, min_items=1), "max_file_bytes": Spec(int, 1, 1 << 40)},
     "extract": {
         "favor_precision": Spec(bool),
         "include_tables": Spec(bool),
@@ -203,6 +204,9 @@ def _check(path: Path, key: str, value: Any, spec: Spec) -> Any:
         raise ConfigError(path, key, f"must be {names}, got {type(value).__name__} {value!r}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(path, key, f"must be a finite number, got {value}")
+    if spec.kind is list and len(value) < spec.min_items:  # no extension: every input rejected
+        raise ConfigError(path, key, "must not be empty" if spec.min_items == 1 else
+                          f"must list at least {spec.min_items} items, got {len(value)}")
     if spec.item is not None:
         for i, item in enumerate(value):
             if not isinstance(item, spec.item):
@@ -259,8 +263,8 @@ def _cross_checks(path: Path, values: dict[str, dict[str, Any]]) -> None:
                           f"({story['min_shared_lead_names']}) would link nothing; raise it or set that to 0")
     exts = values["read"]["extensions"]
     for i, ext in enumerate(exts):
-        if not ext.startswith("."):
-            raise ConfigError(path, f"read.extensions[{i}]", f"must start with '.', got {ext!r}")
+        if not ext.startswith(".") or len(ext) < 2:
+            raise ConfigError(path, f"read.extensions[{i}]", f"must start with '.' and name a type (as '.txt'), got {ext!r}")
 
 
 def load_config(path: str | Path | None = None) -> Config:
