@@ -168,3 +168,34 @@ def test_an_empty_extensions_list_is_a_config_error_naming_file_key_and_problem(
         assert err.value.key == key and words in err.value.reason and str(path) in str(err.value)
     proc = run_cli("run", "-", "--out", "-", "--config", str(tmp_path / "c.toml"), stdin=json.dumps({"text": EN}))
     one_line_error(proc, "bad configuration", str(tmp_path / "c.toml"), "read.extensions[0]")
+
+
+# --- 8. words looked up in wordfreq's lists as wordfreq looks them up ------------------------
+
+def _zipf_both_ways(monkeypatch, words, lang):
+    """zipf_of streaming the list, then from its cache file (built the second time), and
+    the single-term path (explain): all three must agree."""
+    from cleaner.dedup import term_weights
+
+    seen = []
+    for _ in range(3):
+        monkeypatch.setattr(term_weights, "_ZIPF_SEEN", {})
+        seen.append(term_weights.zipf_of(set(words), lang))
+    assert seen[0] == seen[1] == seen[2]
+    assert all(round(term_weights.zipf(w, lang), 2) == seen[0][w] for w in words)
+    return seen[0]
+
+
+def test_words_with_an_apostrophe_get_wordfreqs_figure(monkeypatch):
+    import wordfreq
+
+    en = ["don't", "o'clock", "o'hara", "d'italia"]
+    found = _zipf_both_ways(monkeypatch, en + [w.replace("'", "\u2019") for w in en], "en")
+    for w in en:  # wordfreq's own figure; a curly apostrophe is read as the straight one
+        assert found[w] == found[w.replace("'", "\u2019")] == wordfreq.zipf_frequency(w, "en") > 0, w
+    fr = ["l'état", "qu'il", "aujourd'hui", "d'artagnan"]  # an elision is a word of its own
+    found = _zipf_both_ways(monkeypatch, fr + ["l\u2019état"], "fr")
+    assert all(found[w] == wordfreq.zipf_frequency(w, "fr") > 0 for w in fr)
+    assert found["l\u2019état"] == found["l'état"]
+    assert _zipf_both_ways(monkeypatch, ["\u043f\u02bc\u044f\u0442\u044c"], "uk")["\u043f\u02bc\u044f\u0442\u044c"] == \
+        wordfreq.zipf_frequency("\u043f'\u044f\u0442\u044c", "uk") > 0  # Ukrainian's modifier-letter apostrophe

@@ -31,6 +31,7 @@ streaming the list); the workers never load it.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from array import array
 from bisect import bisect_left
@@ -106,6 +107,40 @@ def _number_zipf(term: str) -> float:
     return found
 
 
+# What wordfreq does to a word before it looks it up (wordfreq.zipf_frequency: its
+# preprocess_text, then lossy_tokenize), for what a term can hold. Its lists keep the
+# straight apostrophe (ftfy's uncurl_quotes turns these into it); a French or Catalan
+# elision at a word's start is a word of its own ("l'état": "l" and "état").
+_QUOTES = re.compile("[\u02bc\u2018-\u201b]")
+_ELISION = re.compile(r"(\w\w?)'(?=[AEHIOUYÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÅÏÖŒaehiouyáéíóúàèìòùâêîôûåïöœ])")
+
+
+@lru_cache(maxsize=100_000)
+def list_words(term: str, lang: str) -> tuple[str, ...]:
+    """The words wordfreq's list for `lang` holds `term` under: one, or the parts of an
+    elision, whose frequencies combine (list_zipf)."""
+    word = term
+    if "'" not in word and not _QUOTES.search(word):
+        return (word,)
+    word = _QUOTES.sub("'", word)
+    parts = []
+    while m := _ELISION.match(word):
+        parts.append(m[1])
+        word = word[m.end():]
+    return (*parts, word)
+
+
+def list_zipf(freqs: list[float]) -> float:
+    """The Zipf frequency of a term looked up as several words (list_words): wordfreq's
+    combination, 1/f = 1/f1 + 1/f2 + ..., f rounded to 3 significant digits; 0 if a word
+    is missing (frequency 0)."""
+    if not all(freqs):
+        return 0.0
+    freq = 1.0 / sum(1.0 / f for f in freqs)
+    freq = round(freq, math.floor(-math.log10(freq)) + 3)
+    return round(math.log10(freq) + 9.0, 2)
+
+
 @lru_cache(maxsize=500_000)
 def zipf(term: str, lang: str | None) -> float:
     """The term's Zipf frequency; 0 for a word the table does not hold. Loads the whole
@@ -113,7 +148,12 @@ def zipf(term: str, lang: str | None) -> float:
     tests); a run looks its terms up in one pass instead (zipf_of)."""
     if is_number(term):
         return _number_zipf(term)
-    freq = _table(table_language(lang)).get(term, 0.0)
+    table_lang = table_language(lang)
+    table = _table(table_lang)
+    words = list_words(term, table_lang)
+    if len(words) > 1:
+        return list_zipf([table.get(w, 0.0) for w in words])
+    freq = table.get(words[0], 0.0)
     return math.log10(freq) + 9.0 if freq > 0 else 0.0
 
 
@@ -131,7 +171,9 @@ def zipf_of(words: set[str], lang: str) -> dict[str, float]:
     if not words:  # every word was looked up before (batch after batch, call after call)
         return found
     source = _languages()[lang]
-    buckets = zipf_cache.lookup(source, words)
+    keys = {w: list_words(w, lang) for w in words}
+    wanted = set(chain.from_iterable(keys.values()))
+    buckets = zipf_cache.lookup(source, wanted)
     if buckets is None:
         buckets = {}
         cache = zipf_cache.Builder(source) if zipf_cache.wanted_before(source) else None
@@ -139,7 +181,7 @@ def zipf_of(words: set[str], lang: str) -> dict[str, float]:
             for index, bucket in list_buckets(source, lang):
                 if cache is not None:
                     cache.add(index, bucket)
-                for word in words.intersection(bucket):
+                for word in wanted.intersection(bucket):
                     buckets[word] = index  # a word in two buckets: the last one, as the cache keeps
         except BaseException:  # an unreadable list, an interrupt: no temporary file left behind
             if cache is not None:
@@ -147,8 +189,11 @@ def zipf_of(words: set[str], lang: str) -> dict[str, float]:
             raise
         if cache is not None:
             cache.finish()
-    for word in words:
-        at = buckets.get(word)
+    for word, key in keys.items():
+        if len(key) > 1:
+            found[word] = list_zipf([0.0 if (at := buckets.get(k)) is None else 10.0 ** (-at / 100) for k in key])
+            continue
+        at = buckets.get(key[0])
         found[word] = 0.0 if at is None else round(9.0 - at / 100, 2)
     known.update((w, found[w]) for w in words)
     return found
