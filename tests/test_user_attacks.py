@@ -199,3 +199,16 @@ def test_words_with_an_apostrophe_get_wordfreqs_figure(monkeypatch):
     assert found["l\u2019état"] == found["l'état"]
     assert _zipf_both_ways(monkeypatch, ["\u043f\u02bc\u044f\u0442\u044c"], "uk")["\u043f\u02bc\u044f\u0442\u044c"] == \
         wordfreq.zipf_frequency("\u043f'\u044f\u0442\u044c", "uk") > 0  # Ukrainian's modifier-letter apostrophe
+
+
+def test_turkish_dotted_and_dotless_i_are_looked_up_as_wordfreq_folds_them(monkeypatch):
+    import wordfreq
+
+    # Terms are str.casefold()ed: "İstanbul" is "i̇stanbul" (i and a combining dot), "Irak" is "irak".
+    names = {"\u0130stanbul": "i\u0307stanbul", "Irak": "irak", "Isparta": "isparta", "\u0130ran": "i\u0307ran",
+             "\u0130stanbul'da": "i\u0307stanbul'da"}
+    assert all(name.casefold() == term for name, term in names.items())
+    found = _zipf_both_ways(monkeypatch, list(names.values()), "tr")
+    for name, term in names.items():
+        assert found[term] == wordfreq.zipf_frequency(name, "tr") > 0, name
+    assert found["irak"] != wordfreq.zipf_frequency("irak", "tr")  # "Irak" is Iraq, not the word for far

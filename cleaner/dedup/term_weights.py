@@ -113,13 +113,22 @@ def _number_zipf(term: str) -> float:
 # elision at a word's start is a word of its own ("l'état": "l" and "état").
 _QUOTES = re.compile("[\u02bc\u2018-\u201b]")
 _ELISION = re.compile(r"(\w\w?)'(?=[AEHIOUYÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÅÏÖŒaehiouyáéíóúàèìòùâêîôûåïöœ])")
+_DOTTED_I = frozenset({"tr", "az", "kk"})  # a capital I is a dotless ı once lower-cased, İ an i
 
 
 @lru_cache(maxsize=100_000)
 def list_words(term: str, lang: str) -> tuple[str, ...]:
     """The words wordfreq's list for `lang` holds `term` under: one, or the parts of an
-    elision, whose frequencies combine (list_zipf)."""
+    elision, whose frequencies combine (list_zipf). A term is case-folded by str.casefold
+    (dedup/terms.py), which makes "İ" an i and a combining dot, and "I" an i: in Turkish,
+    Azerbaijani and Kazakh, the first is "i" and the second "ı". A name's first letter was
+    a capital, so an i there without the dot was "I" ("Irak": "ırak"); further in, an i is
+    taken as written (it is lower case, but for a word in capitals)."""
     word = term
+    if lang in _DOTTED_I:
+        if word.startswith("i") and not word.startswith("i\u0307") and not any(c.isdigit() for c in word):
+            word = "ı" + word[1:]
+        word = word.replace("i\u0307", "i")
     if "'" not in word and not _QUOTES.search(word):
         return (word,)
     word = _QUOTES.sub("'", word)
