@@ -212,3 +212,15 @@ def test_turkish_dotted_and_dotless_i_are_looked_up_as_wordfreq_folds_them(monke
     for name, term in names.items():
         assert found[term] == wordfreq.zipf_frequency(name, "tr") > 0, name
     assert found["irak"] != wordfreq.zipf_frequency("irak", "tr")  # "Irak" is Iraq, not the word for far
+
+
+def test_s_and_t_with_a_cedilla_or_a_comma_below_are_looked_up_as_the_list_writes_them(monkeypatch):
+    import wordfreq
+
+    ro = ["bucure\u015fti", "bucure\u0219ti", "timi\u015foara", "\u0163ar\u0103", "\u021bar\u0103"]  # ş/ș, ţ/ț
+    found = _zipf_both_ways(monkeypatch, ro, "ro")
+    assert all(found[w] == wordfreq.zipf_frequency(w, "ro") > 0 for w in ro)
+    assert found["bucure\u015fti"] == found["bucure\u0219ti"]
+    tr = ["ba\u015fbakan", "ba\u0219bakan"]  # Turkish writes the cedilla
+    found = _zipf_both_ways(monkeypatch, tr, "tr")
+    assert found[tr[0]] == found[tr[1]] == wordfreq.zipf_frequency(tr[1], "tr") > 0

@@ -114,6 +114,8 @@ def _number_zipf(term: str) -> float:
 _QUOTES = re.compile("[\u02bc\u2018-\u201b]")
 _ELISION = re.compile(r"(\w\w?)'(?=[AEHIOUYÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÅÏÖŒaehiouyáéíóúàèìòùâêîôûåïöœ])")
 _DOTTED_I = frozenset({"tr", "az", "kk"})  # a capital I is a dotless ı once lower-cased, İ an i
+# s and t with a cedilla or a comma below, as each language's list writes them.
+_UNDER = {"ro": str.maketrans("şţ", "șț"), **{lang: str.maketrans("șț", "şţ") for lang in _DOTTED_I}}
 
 
 @lru_cache(maxsize=100_000)
@@ -129,6 +131,9 @@ def list_words(term: str, lang: str) -> tuple[str, ...]:
         if word.startswith("i") and not word.startswith("i\u0307") and not any(c.isdigit() for c in word):
             word = "ı" + word[1:]
         word = word.replace("i\u0307", "i")
+    under = _UNDER.get(lang)
+    if under is not None:
+        word = word.translate(under)
     if "'" not in word and not _QUOTES.search(word):
         return (word,)
     word = _QUOTES.sub("'", word)
