@@ -12,6 +12,9 @@ seconds and their ratio to the empty state's
 (target <= 2x), the state's bytes per document (target <= 2 KB), and the peak RSS of the
 streaming run that built the phase and of the probe process (target: flat). The probe's
 `state_seconds` is the clusterer's part alone (the stages cost the same whatever the state).
+Also per size: `window_groups`, the groups the probe's story window loaded (one number a
+batch), and `largest_records_groups`, the copy groups of the state's largest records: the
+window must not grow with them (story.window_days, dedup/incremental.py).
 
     python3 bench/state_bench.py --json bench/results/state.json            # 200k, ~40 minutes
     python3 bench/state_bench.py --sizes 10000,50000 --json /tmp/state.json  # quicker
@@ -97,6 +100,15 @@ def timed(self, *a, **k):
     finally:
         spent[0] += time.perf_counter() - t
 incremental.IncrementalClusterer.add = timed
+# How many groups each batch's story window loads (the state's and the batch's own): what
+# the story tier's work grows with.
+window_groups = []
+window = incremental.IncrementalClusterer._window
+def counted(self, *a, **k):
+    found = window(self, *a, **k)
+    window_groups.append(len(found))
+    return found
+incremental.IncrementalClusterer._window = counted
 items = json.load(open(sys.argv[2], encoding="utf-8"))
 with Deduplicator(state=sys.argv[1], batch_size=len(items), workers=int(sys.argv[3])) as dedup:
     start = time.perf_counter()
@@ -106,7 +118,7 @@ with Deduplicator(state=sys.argv[1], batch_size=len(items), workers=int(sys.argv
 # the bench, holding every generated item), and VmHWM starts afresh with the new image.
 hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print(json.dumps({"seconds": round(seconds, 2), "state_seconds": round(spent[0], 2),
-                  "peak_rss_mib": round(hwm / 1024, 1),
+                  "peak_rss_mib": round(hwm / 1024, 1), "window_groups": window_groups,
                   "duplicates": sum(r["status"] == "duplicate" for r in rows)}))
 """
 
@@ -162,6 +174,21 @@ def table_bytes(state: Path, documents: int) -> dict[str, float]:
     return {name: round(size / documents, 1) for name, size in sorted(rows, key=lambda r: -r[1])}
 
 
+def largest_records_groups(state: Path, top: int = 5) -> list[int]:
+    """The copy groups of the state's `top` largest records, largest first (read from a
+    copy, as table_bytes): a record the story tier keeps extending is what a window could
+    grow with."""
+    with tempfile.TemporaryDirectory() as tmp_name:
+        copy = Path(tmp_name) / "copy.db"
+        copy_state(state, copy)
+        con = sqlite3.connect(copy)
+        try:
+            return [n for (n,) in con.execute(
+                "SELECT count(*) AS n FROM groups GROUP BY root ORDER BY n DESC LIMIT ?", (top,))]
+        finally:
+            con.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,50000,200000")
@@ -194,7 +221,9 @@ def main() -> None:
             result, empty = probe_pair(state, probe_file, args.workers, tmp, args.repeats)
             row = {"build_phase": built, "state_bytes": state_bytes(state),
                    "bytes_per_document": round(state_bytes(state) / size),
-                   "bytes_per_document_by_table": table_bytes(state, size), "probe": result, "empty_state": empty,
+                   "bytes_per_document_by_table": table_bytes(state, size),
+                   "largest_records_groups": largest_records_groups(state),
+                   "window_groups": result["window_groups"], "probe": result, "empty_state": empty,
                    "probe_vs_empty": round(result["seconds"] / empty["seconds"], 2),
                    "state_part_vs_empty": round(result["state_seconds"] / empty["state_seconds"], 2)}
             out["sizes"][str(size)] = row
