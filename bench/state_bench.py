@@ -36,8 +36,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -157,36 +159,36 @@ def state_bytes(state: Path) -> int:
     return sum(os.path.getsize(p) for p in (str(state), str(state) + "-wal") if os.path.exists(p))
 
 
-def table_bytes(state: Path, documents: int) -> dict[str, float]:
-    """Bytes a document per table and index (SQLite's dbstat: whole pages, so free space
-    inside pages counts too), read from a copy: opening the state itself would checkpoint
-    its WAL."""
+@contextmanager
+def reading_copy(state: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to a copy of `state`: opening the state itself would checkpoint its WAL."""
     with tempfile.TemporaryDirectory() as tmp_name:
         copy = Path(tmp_name) / "copy.db"
         copy_state(state, copy)
         con = sqlite3.connect(copy)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def table_bytes(state: Path, documents: int) -> dict[str, float]:
+    """Bytes a document per table and index (SQLite's dbstat: whole pages, so free space
+    inside pages counts too)."""
+    with reading_copy(state) as con:
         try:
             rows = con.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall()
         except sqlite3.OperationalError:  # an SQLite built without dbstat
             return {}
-        finally:
-            con.close()
     return {name: round(size / documents, 1) for name, size in sorted(rows, key=lambda r: -r[1])}
 
 
 def largest_records_groups(state: Path, top: int = 5) -> list[int]:
-    """The copy groups of the state's `top` largest records, largest first (read from a
-    copy, as table_bytes): a record the story tier keeps extending is what a window could
-    grow with."""
-    with tempfile.TemporaryDirectory() as tmp_name:
-        copy = Path(tmp_name) / "copy.db"
-        copy_state(state, copy)
-        con = sqlite3.connect(copy)
-        try:
-            return [n for (n,) in con.execute(
-                "SELECT count(*) AS n FROM groups GROUP BY root ORDER BY n DESC LIMIT ?", (top,))]
-        finally:
-            con.close()
+    """The copy groups of the state's `top` largest records, largest first: a record the
+    story tier keeps extending is what a window could grow with."""
+    with reading_copy(state) as con:
+        return [n for (n,) in con.execute(
+            "SELECT count(*) AS n FROM groups GROUP BY root ORDER BY n DESC LIMIT ?", (top,))]
 
 
 def main() -> None:
