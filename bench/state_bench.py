@@ -12,6 +12,9 @@ seconds and their ratio to the empty state's
 (target <= 2x), the state's bytes per document (target <= 2 KB), and the peak RSS of the
 streaming run that built the phase and of the probe process (target: flat). The probe's
 `state_seconds` is the clusterer's part alone (the stages cost the same whatever the state).
+Also per size: `window_groups`, the groups the probe's story window loaded (one number a
+batch), and `largest_records_groups`, the copy groups of the state's largest records: the
+window must not grow with them (story.window_days, dedup/incremental.py).
 
     python3 bench/state_bench.py --json bench/results/state.json            # 200k, ~40 minutes
     python3 bench/state_bench.py --sizes 10000,50000 --json /tmp/state.json  # quicker
@@ -33,8 +36,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -97,6 +102,15 @@ def timed(self, *a, **k):
     finally:
         spent[0] += time.perf_counter() - t
 incremental.IncrementalClusterer.add = timed
+# How many groups each batch's story window loads (the state's and the batch's own): what
+# the story tier's work grows with.
+window_groups = []
+window = incremental.IncrementalClusterer._window
+def counted(self, *a, **k):
+    found = window(self, *a, **k)
+    window_groups.append(len(found))
+    return found
+incremental.IncrementalClusterer._window = counted
 items = json.load(open(sys.argv[2], encoding="utf-8"))
 with Deduplicator(state=sys.argv[1], batch_size=len(items), workers=int(sys.argv[3])) as dedup:
     start = time.perf_counter()
@@ -106,7 +120,7 @@ with Deduplicator(state=sys.argv[1], batch_size=len(items), workers=int(sys.argv
 # the bench, holding every generated item), and VmHWM starts afresh with the new image.
 hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print(json.dumps({"seconds": round(seconds, 2), "state_seconds": round(spent[0], 2),
-                  "peak_rss_mib": round(hwm / 1024, 1),
+                  "peak_rss_mib": round(hwm / 1024, 1), "window_groups": window_groups,
                   "duplicates": sum(r["status"] == "duplicate" for r in rows)}))
 """
 
@@ -145,21 +159,36 @@ def state_bytes(state: Path) -> int:
     return sum(os.path.getsize(p) for p in (str(state), str(state) + "-wal") if os.path.exists(p))
 
 
-def table_bytes(state: Path, documents: int) -> dict[str, float]:
-    """Bytes a document per table and index (SQLite's dbstat: whole pages, so free space
-    inside pages counts too), read from a copy: opening the state itself would checkpoint
-    its WAL."""
+@contextmanager
+def reading_copy(state: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to a copy of `state`: opening the state itself would checkpoint its WAL."""
     with tempfile.TemporaryDirectory() as tmp_name:
         copy = Path(tmp_name) / "copy.db"
         copy_state(state, copy)
         con = sqlite3.connect(copy)
         try:
+            yield con
+        finally:
+            con.close()
+
+
+def table_bytes(state: Path, documents: int) -> dict[str, float]:
+    """Bytes a document per table and index (SQLite's dbstat: whole pages, so free space
+    inside pages counts too)."""
+    with reading_copy(state) as con:
+        try:
             rows = con.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall()
         except sqlite3.OperationalError:  # an SQLite built without dbstat
             return {}
-        finally:
-            con.close()
     return {name: round(size / documents, 1) for name, size in sorted(rows, key=lambda r: -r[1])}
+
+
+def largest_records_groups(state: Path, top: int = 5) -> list[int]:
+    """The copy groups of the state's `top` largest records, largest first: a record the
+    story tier keeps extending is what a window could grow with."""
+    with reading_copy(state) as con:
+        return [n for (n,) in con.execute(
+            "SELECT count(*) AS n FROM groups GROUP BY root ORDER BY n DESC LIMIT ?", (top,))]
 
 
 def main() -> None:
@@ -194,7 +223,9 @@ def main() -> None:
             result, empty = probe_pair(state, probe_file, args.workers, tmp, args.repeats)
             row = {"build_phase": built, "state_bytes": state_bytes(state),
                    "bytes_per_document": round(state_bytes(state) / size),
-                   "bytes_per_document_by_table": table_bytes(state, size), "probe": result, "empty_state": empty,
+                   "bytes_per_document_by_table": table_bytes(state, size),
+                   "largest_records_groups": largest_records_groups(state),
+                   "window_groups": result["window_groups"], "probe": result, "empty_state": empty,
                    "probe_vs_empty": round(result["seconds"] / empty["seconds"], 2),
                    "state_part_vs_empty": round(result["state_seconds"] / empty["state_seconds"], 2)}
             out["sizes"][str(size)] = row

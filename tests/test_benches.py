@@ -137,6 +137,11 @@ def test_state_bench_smoke(tmp_path):
     assert 0 < row["build_phase"]["rss_after_batch_mib"]["last"] <= row["build_phase"]["peak_rss_mib"]
     tables = row["bytes_per_document_by_table"]  # empty where SQLite lacks dbstat
     assert not tables or {"docs", "groups", "bands"} <= tables.keys()
+    # What the story window loads, and the records it could grow with (#16 point 9).
+    assert len(row["window_groups"]) == 1 and row["window_groups"][0] > 0  # one probe batch
+    assert row["window_groups"] == row["probe"]["window_groups"]
+    largest = row["largest_records_groups"]
+    assert 0 < len(largest) <= 5 and largest == sorted(largest, reverse=True) and largest[0] >= 1
 
 
 def test_engine_bench_smoke(tmp_path):

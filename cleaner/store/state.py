@@ -489,13 +489,18 @@ class State:
     def groups_of(self, root: int) -> list[int]:
         return [g for (g,) in self.db.execute("SELECT g FROM groups WHERE root = ? ORDER BY g", (root,))]
 
-    def record_groups(self, groups: list[int]) -> list[int]:
-        """Every group of the records `groups` are in."""
+    def record_window(self, groups: list[int], first_day: int | None, last_day: int | None,
+                      since_batch: int) -> list[int]:
+        """The groups of the records `groups` are in that are in the window (as `window`:
+        dated within [first_day, last_day], or created in batch `since_batch` or later); a
+        record's other groups are not read. One SQL text whether or not there are days
+        (`day BETWEEN NULL AND NULL` is never true)."""
         if not groups:
             return []
         return [g for (g,) in self.db.execute(
-            f"SELECT g FROM groups WHERE root IN (SELECT root FROM groups WHERE g IN {_LIST}) ORDER BY g",
-            (_list(groups),))]
+            f"SELECT g FROM groups WHERE root IN (SELECT root FROM groups WHERE g IN {_LIST}) "
+            "AND (day BETWEEN ? AND ? OR created >= ?) ORDER BY g",
+            (_list(groups), first_day, last_day, since_batch))]
 
     def window(self, first_day: int | None, last_day: int | None, since_batch: int) -> list[int]:
         """Groups whose canonical is dated within [first_day, last_day], or that were
