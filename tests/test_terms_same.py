@@ -46,3 +46,95 @@ def test_names_numbers_and_possessives_still_found():
     terms = salient_terms("Yesterday Odesa's mayor and O'Neill’s team counted 12,000 votes; ie6 and x3 too.")[0]
     assert {"odesa", "o'neill", "12000", "ie6", "x3"} <= set(terms)
     assert "yesterday" not in terms  # a capital at a sentence start says nothing
+
+
+# #18 point 2, fourth pass: salient_terms reads each token's kind from a table (terms._KINDS),
+# _TOKENS has possessive quantifiers, pack_line_words hashes distinct words by map. The
+# outputs must be what the code before gave (tests/terms_reference.py), byte for byte.
+
+from datetime import date  # noqa: E402
+
+from cleaner.dedup import terms as terms_module  # noqa: E402
+from terms_reference import _TOKENS as REFERENCE_TOKENS, reference_salient_terms  # noqa: E402
+
+# Pieces that exercise every branch: months and weekdays of several languages (lower and
+# upper case), day numbers, link words, sentence ends with and without space, line breaks,
+# hyphens, apostrophes, numbers with separators, possessives, stop words, one-letter
+# capitals, casefold oddities (ß, İ, ſ, final sigma, U+0345), scripts with and without case.
+PIECES = ["Dec", "Dec.", "December", "20", "20.", "3", "31", "32", "2013", "12,000", "03:40", "2025-12-20",
+          "de", "of", "diciembre", "Dezember", "декабря", "Mai", "May", "may", "mars", "Saturday", "saturday",
+          "Samstag", "субботу", "Odesa's", "O'Neill", "Kherson’s", "Saint-Denis", "The", "I", "A", "X", "Mr",
+          "ie6", "x3", "3a", "a3", "mp3", "İstanbul", "Straße", "STRASSE", "ſ", "ΣΟΦΟΣ", "σοφος", "ͅ", "Ǆ", "ǅ",
+          "北京", "東京で", "ข่าว", "Київ", "Москва", "שלום", "قال", "한국", "_", "'", "’", "-", ".", "!", "?",
+          "。", "！", ",", ";", "(", ")", " ", "  ", "\n", "\n\n", " \n", "\t", "\u00a0", "\u2028", "ﬁ", "①", "Ⅻ"]
+
+
+def _texts():
+    return (st.lists(st.sampled_from(PIECES), max_size=40).map(" ".join)
+            | st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
+            | st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
+
+
+_LANGS = [None, "en", "de", "fr", "es", "ru", "uk", "zz"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(_texts(), st.sampled_from([None, "2025-12-20", "0001-01-01"]), st.sampled_from(_LANGS),
+       st.sampled_from([None, "Odesa: Dec 20", "May 3"]), st.integers(0, 45))
+def test_salient_terms_are_the_reference_on_any_text(text, doc_date, lang, title, lead_words):
+    assert (terms_module.salient_terms(text, doc_date, lead_words, title, lang)
+            == reference_salient_terms(text, doc_date, lead_words, title, lang))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_texts())
+def test_salient_terms_are_the_reference_with_a_full_kind_table(text):
+    """The table starts again when full: the outputs do not depend on what it holds."""
+    saved = dict(terms_module._KINDS)
+    try:
+        terms_module._KINDS.clear()
+        fresh = terms_module.salient_terms(text)
+        warm = terms_module.salient_terms(text)  # every token's kind now read from the table
+        assert fresh == warm == reference_salient_terms(text)
+    finally:
+        terms_module._KINDS.clear()
+        terms_module._KINDS.update(saved)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_texts())
+def test_possessive_tokens_are_the_reference_tokens(text):
+    assert terms_module._TOKENS.findall(text) == REFERENCE_TOKENS.findall(text)
+
+
+def test_kind_table_is_bounded(monkeypatch):
+    monkeypatch.setattr(terms_module, "_KIND_LIMIT", 50)
+    terms_module._KINDS.clear()
+    text = " ".join(f"w{i} Name{i} word{chr(0x61 + i % 26)}" for i in range(200))
+    assert terms_module.salient_terms(text) == reference_salient_terms(text)
+    assert len(terms_module._KINDS) <= 50
+    terms_module._KINDS.clear()
+
+
+def test_every_calendar_word_of_a_language_is_a_calendar_word_of_any():
+    """A token kept as PLAIN is no month or weekday of any language: so of the document's."""
+    table = terms_module._calendar()
+    every = terms_module._calendar_any()
+    for lang in table["months"]:
+        months, days = terms_module.calendar_words(lang)
+        assert set(months) <= every and set(days) <= every
+
+
+def test_a_weekday_before_year_one_is_no_name():
+    """The anchor's overflow (a placeholder date): the weekday is still no name."""
+    assert date(1, 1, 1).weekday() == 0
+    assert reference_salient_terms("They met on Sunday.", "0001-01-01") == \
+        terms_module.salient_terms("They met on Sunday.", "0001-01-01")
+
+
+def test_line_words_of_two_words_with_one_crc_are_one_hash():
+    """"plumless" and "buckeroo" share a CRC-32: the line's hashes stay a set."""
+    from terms_reference import reference_pack_line_words
+
+    lines = ["Odesa plumless buckeroo plumless", "Kherson"]
+    assert terms_module.pack_line_words(lines, [[0], [0, 1]]) == reference_pack_line_words(lines, [[0], [0, 1]])
