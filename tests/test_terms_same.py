@@ -4,6 +4,7 @@ characters, checked here over every code point, and on any text."""
 
 from __future__ import annotations
 
+import re
 import sys
 
 from hypothesis import given, settings
@@ -46,3 +47,78 @@ def test_names_numbers_and_possessives_still_found():
     terms = salient_terms("Yesterday Odesa's mayor and O'Neill’s team counted 12,000 votes; ie6 and x3 too.")[0]
     assert {"odesa", "o'neill", "12000", "ie6", "x3"} <= set(terms)
     assert "yesterday" not in terms  # a capital at a sentence start says nothing
+
+
+# #18 point 2, fourth pass: _TOKENS has possessive quantifiers and pack_line_words hashes
+# words by map (word_hashes). Both must give what the code before gave, byte for byte:
+# the pattern and the set comprehension of main at 084147e are kept here to compare with.
+
+import zlib  # noqa: E402
+
+from cleaner.core.text import tokens  # noqa: E402
+from cleaner.dedup import terms as terms_module  # noqa: E402
+
+REFERENCE_TOKENS = re.compile(r"(?<=[.!?。！？])\s+|\n+|\d+(?:[.,:/-]\d+)*|[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+
+
+def _reference_word_hashes(line: str) -> list[int]:
+    return sorted({zlib.crc32(w.encode("utf-8")) for w in tokens(line)})
+
+
+# Pieces that exercise every branch: months and weekdays of several languages (lower and
+# upper case), day numbers, link words, sentence ends with and without space, line breaks,
+# hyphens, apostrophes, numbers with separators, possessives, stop words, one-letter
+# capitals, casefold oddities (ß, İ, ſ, final sigma, U+0345), scripts with and without case.
+PIECES = ["Dec", "Dec.", "December", "20", "20.", "3", "31", "32", "2013", "12,000", "03:40", "2025-12-20",
+          "de", "of", "diciembre", "Dezember", "декабря", "Mai", "May", "may", "mars", "Saturday", "saturday",
+          "Samstag", "субботу", "Odesa's", "O'Neill", "Kherson’s", "Saint-Denis", "The", "I", "A", "X", "Mr",
+          "ie6", "x3", "3a", "a3", "mp3", "İstanbul", "Straße", "STRASSE", "ſ", "ΣΟΦΟΣ", "σοφος", "ͅ", "Ǆ", "ǅ",
+          "北京", "東京で", "ข่าว", "Київ", "Москва", "שלום", "قال", "한국", "_", "'", "’", "-", ".", "!", "?",
+          "。", "！", ",", ";", "(", ")", " ", "  ", "\n", "\n\n", " \n", "\t", "\u00a0", "\u2028", "ﬁ", "①", "Ⅻ",
+          "plumless", "buckeroo"]  # these two share a CRC-32
+
+
+def _texts():
+    return (st.lists(st.sampled_from(PIECES), max_size=40).map(" ".join)
+            | st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
+            | st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
+
+
+_LANGS = [None, "en", "de", "fr", "es", "ru", "uk", "zz"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(_texts(), st.sampled_from([None, "2025-12-20", "0001-01-01"]), st.sampled_from(_LANGS),
+       st.sampled_from([None, "Odesa: Dec 20", "May 3"]), st.integers(0, 45))
+def test_salient_terms_are_what_the_code_before_gave(text, doc_date, lang, title, lead_words):
+    now = terms_module.salient_terms(text, doc_date, lead_words, title, lang)
+    saved = terms_module._TOKENS, terms_module.word_hashes
+    terms_module._TOKENS, terms_module.word_hashes = REFERENCE_TOKENS, _reference_word_hashes
+    try:
+        before = terms_module.salient_terms(text, doc_date, lead_words, title, lang)
+    finally:
+        terms_module._TOKENS, terms_module.word_hashes = saved
+    assert now == before
+
+
+@settings(max_examples=400, deadline=None)
+@given(_texts())
+def test_possessive_tokens_are_the_tokens_before(text):
+    # And the pattern _TOKENS spells out is still _SENTENCE | TERM, should TERM change.
+    plain = re.compile(terms_module._SENTENCE.pattern + "|" + TERM.pattern, re.UNICODE)
+    assert terms_module._TOKENS.findall(text) == REFERENCE_TOKENS.findall(text) == plain.findall(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_texts())
+def test_word_hashes_are_the_set_comprehension(text):
+    for line in text.split("\n"):
+        assert terms_module.word_hashes(line) == _reference_word_hashes(line)
+
+
+def test_two_words_with_one_crc_are_one_hash():
+    """"plumless" and "buckeroo" share a CRC-32: the line's hashes stay a set."""
+    assert zlib.crc32(b"plumless") == zlib.crc32(b"buckeroo")
+    assert terms_module.word_hashes("Odesa plumless buckeroo plumless") == \
+        _reference_word_hashes("Odesa plumless buckeroo plumless")
+    assert len(terms_module.word_hashes("plumless buckeroo")) == 1

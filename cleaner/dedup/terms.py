@@ -38,7 +38,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from cleaner.core.calendar_names import PATH as CALENDAR
-from cleaner.core.text import TERM, tokens
+from cleaner.core.text import WORD_CLASS, tokens
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 _DIGIT = re.compile(r"\d")
@@ -52,7 +52,11 @@ WEEKDAY_PREFIX = DATE_PREFIX + "w"  # a weekday in a document without a date: "@
 DATELINE_WORDS = 5  # a dateline's month name stands among the first words of its line
 
 # One scan: sentence breaks and words, in order (a break is whitespace; a word never is).
-_TOKENS = re.compile(_SENTENCE.pattern + "|" + TERM.pattern, re.UNICODE)
+# The same pattern as _SENTENCE | TERM with possessive quantifiers (nothing follows a
+# repeat that giving back a character could help match, so the tokens are the same;
+# tests/test_terms_same.py): the engine keeps no backtracking state (~9% less time).
+_TOKENS = re.compile(r"(?<=[.!?。！？])\s++|\n++|\d++(?:[.,:/-]\d++)*+|" + WORD_CLASS + r"++(?:[-'’]"
+                     + WORD_CLASS + r"++)*+", re.UNICODE)
 
 @lru_cache(maxsize=None)
 def calendar_words(lang: str | None = None) -> tuple[dict[str, int], dict[str, int]]:
@@ -190,7 +194,7 @@ def pack_line_words(lines: list[str], term_lines: list[list[int]]) -> bytes:
     from the start of the array."""
     used = sorted({i for on in term_lines for i in on})
     where = {i: k for k, i in enumerate(used)}
-    words = [sorted({zlib.crc32(w.encode("utf-8")) for w in tokens(lines[i])}) for i in used]
+    words = [word_hashes(lines[i]) for i in used]
     head = 2 + len(used) + 1 + len(term_lines) + 1
     line_at = [head]
     for ws in words:
@@ -204,6 +208,12 @@ def pack_line_words(lines: list[str], term_lines: list[list[int]]) -> bytes:
     for on in term_lines:
         out.extend(where[i] for i in on)
     return out.tobytes()
+
+
+def word_hashes(line: str) -> list[int]:
+    """The sorted distinct CRC-32s (of utf-8) of a line's words (text.tokens)."""
+    # By map (C loops; utf-8 is str.encode's default): ~6% less than a set comprehension.
+    return sorted(set(map(zlib.crc32, map(str.encode, tokens(line)))))
 
 
 class LineWords:
