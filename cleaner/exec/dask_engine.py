@@ -16,6 +16,7 @@ written again into that worker's segment, and only the finished task's reference
 
 from __future__ import annotations
 
+import pickle
 import secrets
 import time
 from collections import deque
@@ -36,8 +37,29 @@ if TYPE_CHECKING:
     from cleaner.stages.templates import Templates
 
 INSTALL = "pip install 'cleaner[dask]'"
-CHUNK = 32  # documents per task: large enough that scheduling (~1 ms a task) is noise
+# Documents per task. Each task costs the scheduler, both event loops and the client a fixed
+# amount whatever its size; at 128 that is noise, and the last chunk's tail (128 documents'
+# work on one worker while the other waits) stays well under a second.
+CHUNK = 128
 AHEAD = 4  # chunks in flight per worker: keeps workers busy, bounds the client's memory
+
+
+# Dask settings for the LocalCluster cleaner starts (no --scheduler); the nannies pass them
+# to their workers. A user's cluster (--scheduler) keeps its own settings, untouched.
+OWN_CLUSTER: dict[str, object] = {
+    # Without the active memory manager: by default it drops the broadcast copies of a job
+    # (the stages, the story tier's canonicals) down to one once no task waits on them, and
+    # a worker lost then takes the only copy with it: the tasks on it are cancelled
+    # ("already forgotten") instead of rerun elsewhere.
+    "distributed.scheduler.active-memory-manager.start": False,
+    # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536 (glibc then hands freed memory
+    # back at once) to keep long-lived workers small; here, where every chunk allocates and
+    # frees its documents, it costs page faults and system time and a worker lives for one run.
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    # The statistical profiler samples every worker thread's stack every 10 ms for the
+    # dashboard's profile page, which the cluster cleaner starts does not serve (no dashboard).
+    "distributed.worker.profile.enabled": False,
+}
 
 
 class DaskMissing(Exception):
@@ -72,8 +94,12 @@ Finish = Callable[[Document], object]
 Job = tuple[str, list[Stage], Finish | None, bool]
 
 
-def _process_chunk(job: Job, docs: list[Document]) -> list[tuple[object, dict[str, float]]]:
-    """On a worker: the stages over one chunk, each result finished (stored) there."""
+Results = list[tuple[object, dict[str, float]]]
+
+
+def _process_chunk(job: Job, docs: list[Document]) -> bytes:
+    """On a worker: the stages over one chunk, each result finished (stored) there; the
+    chunk's results boxed in one pickle (see `unbox`)."""
     token, stages, finish, cpu_time = job
     # A token, not id(stages): a later map's stages may reuse a collected object's address.
     if token not in _ready:
@@ -81,11 +107,24 @@ def _process_chunk(job: Job, docs: list[Document]) -> list[tuple[object, dict[st
             stage.setup()
         _ready.add(token)
     clock = time.process_time if cpu_time else time.perf_counter
-    out: list[tuple[object, dict[str, float]]] = []
+    out: Results = []
     for doc in docs:
         doc, spent = process_one(doc, stages, clock)
         out.append(((finish(doc) if finish else doc), spent))
-    return out
+    return box(out)
+
+
+def box(results: Results) -> bytes:
+    """A chunk's results as one bytes object. Returned as a list, Dask's serialisation walks
+    it and handles each tuple, document and dict on its own (hundreds of small frames a
+    chunk, on the worker and again on the client); one pickle is one frame, and bytes pass
+    through Dask's protocol untouched."""
+    return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unbox(payload: bytes) -> Results:
+    results: Results = pickle.loads(payload)
+    return results
 
 
 def _import_distributed() -> ModuleType:
@@ -126,11 +165,7 @@ class DaskExecutor:
             else:
                 import dask
 
-                # Without the active memory manager: by default it drops the broadcast copies
-                # of a job (the stages, the story tier's canonicals) down to one once no task
-                # waits on them, and a worker lost then takes the only copy with it: the
-                # tasks on it are cancelled ("already forgotten") instead of rerun elsewhere.
-                with dask.config.set({"distributed.scheduler.active-memory-manager.start": False}):
+                with dask.config.set(OWN_CLUSTER):
                     self._cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                                              processes=True, host="127.0.0.1",
                                                              dashboard_address=None, silence_logs=logging.CRITICAL,
@@ -138,7 +173,8 @@ class DaskExecutor:
                                                              # by default it takes 8787 and, if another cluster holds
                                                              # it, warns on stderr in four lines.
                                                              scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
-                self.client = distributed.Client(self._cluster)
+                # Results straight from the workers, not relayed by the scheduler's process.
+                self.client = distributed.Client(self._cluster, direct_to_workers=True)
         except Exception as exc:  # noqa: BLE001 - Dask raises OSError, TimeoutError, RuntimeError...
             self.close()
             if self.scheduler:
@@ -164,10 +200,10 @@ class DaskExecutor:
             while len(pending) > limit:
                 future = pending.popleft()
                 try:
-                    results = future.result()
+                    payload = future.result()
                 except LOST as exc:  # a stage's own error passes through
                     raise lost(exc, self.scheduler) from None
-                yield from results
+                yield from unbox(payload)
 
         try:
             for doc in docs:
