@@ -29,6 +29,7 @@ from cleaner.core.config import Config
 from cleaner.core.document import Document
 from cleaner.core.protocols import DocStore
 from cleaner.core.stage import Stage
+from cleaner.exec.closing import one_line
 from cleaner.exec.local import WorkerError, process_one
 
 if TYPE_CHECKING:
@@ -80,9 +81,8 @@ LOST = (OSError, TimeoutError, CancelledError)
 def lost(exc: BaseException, scheduler: str | None = None) -> DaskError:
     """A lost cluster as one line: Dask's messages run over several lines ("... cancelled
     for reason: scheduler-connection-lost.\nClient lost the connection ...")."""
-    text = str(exc).strip()
-    reason = text.splitlines()[0] if text else type(exc).__name__
-    if "scheduler-connection-lost" in text:
+    reason = one_line(exc)
+    if "scheduler-connection-lost" in str(exc):
         reason = "the connection to the scheduler was lost"
     where = f" at {scheduler}" if scheduler else ""
     return DaskError(f"lost the Dask cluster{where}: {reason}")
