@@ -39,8 +39,9 @@ if TYPE_CHECKING:
 
 INSTALL = "pip install 'cleaner[dask]'"
 # Documents per task. Each task costs the scheduler, both event loops and the client a fixed
-# amount whatever its size; at 128 that is noise, and the last chunk's tail (128 documents'
-# work on one worker while the other waits) stays well under a second.
+# amount whatever its size; 128 makes a quarter of 32's tasks, and the last chunk's tail (128
+# documents' work on one worker while the other waits) stays well under a second. (At 10k
+# the two did not differ beyond the noise of a shared machine: BENCHMARKS.md.)
 CHUNK = 128
 AHEAD = 4  # chunks in flight per worker: keeps workers busy, bounds the client's memory
 
@@ -54,11 +55,12 @@ OWN_CLUSTER: dict[str, object] = {
     # ("already forgotten") instead of rerun elsewhere.
     "distributed.scheduler.active-memory-manager.start": False,
     # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536 (glibc then hands freed memory
-    # back at once) to keep long-lived workers small; here, where every chunk allocates and
-    # frees its documents, it costs page faults and system time and a worker lives for one run.
+    # back at once) to keep long-lived workers small; a worker here lives for one run, and
+    # every chunk allocates and frees its documents. The statistical profiler samples every
+    # worker thread's stack every 10 ms for the dashboard's profile page, which this cluster
+    # does not serve. With both (Dask's defaults) the per-document stages took 6-12 s more CPU
+    # at 10k documents (BENCHMARKS.md, dask-overhead-2; the two not measured apart).
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-    # The statistical profiler samples every worker thread's stack every 10 ms for the
-    # dashboard's profile page, which the cluster cleaner starts does not serve (no dashboard).
     "distributed.worker.profile.enabled": False,
 }
 
@@ -118,7 +120,8 @@ def box(results: Results) -> bytes:
     """A chunk's results as one bytes object. Returned as a list, Dask's serialisation walks
     it and handles each tuple, document and dict on its own (hundreds of small frames a
     chunk, on the worker and again on the client); one pickle is one frame, and bytes pass
-    through Dask's protocol untouched."""
+    through Dask's protocol untouched. (No CPU saving measurable at 10k on a shared machine:
+    BENCHMARKS.md, dask-overhead-2.)"""
     return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
 
 
