@@ -73,8 +73,14 @@ def _tree_rss_mib(pid: int) -> float:
 
 def run(corpus: Path, out: Path, engine: str, workers: int) -> dict[str, object]:
     """One `cleaner run`; seconds, the client (main) process's peak RSS (VmHWM, polled)
-    and the peak of the process tree's summed RSS (polled every 0.2 s, so a lower bound)."""
+    and the peak of the process tree's summed RSS (polled every 0.2 s, so a lower bound).
+    `cpu_seconds`: user + system time of the run and every process it waited for (its
+    workers: a LocalCluster's nannies wait for theirs), which the load of other processes
+    on the machine changes far less than wall time."""
+    import resource
+
     load_before = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "cleaner", "run", str(corpus), "--out", str(out), "-q",
                              "--workers", str(workers), "--engine", engine])
@@ -83,9 +89,12 @@ def run(corpus: Path, out: Path, engine: str, workers: int) -> dict[str, object]
         peak = max(peak, _hwm_mib(proc.pid) or 0.0)
         tree_peak = max(tree_peak, _tree_rss_mib(proc.pid))
         time.sleep(0.2)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1):  # 1: some inputs rejected, which a corpus may hold
         raise SystemExit(f"cleaner run --engine {engine} failed ({proc.returncode})")
-    return {"seconds": round(time.perf_counter() - start, 1), "client_peak_rss_mib": round(peak, 1),
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "client_peak_rss_mib": round(peak, 1),
             "tree_peak_rss_mib": round(tree_peak, 1),
             "load_1min_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
 
@@ -257,6 +266,7 @@ def main() -> None:
             print(engine, result[engine], flush=True)
         if len(engines) == 2:
             result["dask_vs_local"] = round(result["dask"]["seconds"] / result["local"]["seconds"], 2)
+            result["dask_vs_local_cpu"] = round(result["dask"]["cpu_seconds"] / result["local"]["cpu_seconds"], 2)
             result["byte_identical"] = all(_same_file(tmp / "local" / f, tmp / "dask" / f)
                                            for f in ("documents.jsonl", "records.jsonl"))
     print(json.dumps(result, indent=1))

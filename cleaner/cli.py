@@ -392,9 +392,14 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
 
     docs = read_input(input_arg if url else input_path, cfg, exclude=never_read)
     _strict_mode(strict)
+    from cleaner.exec.closing import Closing
+
+    closing = None
     try:
         result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=checkpoint,
                                clusterer=clusterer, label=input_arg, executor=executor)
+        # Done with the engine: a cluster closes (1-2 s) while the outputs are written.
+        closing = Closing(executor)
     except StageBug as exc:
         checkpoint.close(keep=True)
         _stage_bug(exc)
@@ -413,7 +418,8 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     finally:
         if progress is not None:
             progress.close()
-        executor.close()
+        if closing is None:  # the run failed: close before reporting it
+            executor.close()
     written = False
     try:
         write_outputs(result, out_dir, cfg, input_arg, workers)
@@ -426,6 +432,9 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")
     finally:
         result.close(keep=not written)
+        problem = closing.join()
+    if problem:  # shown even with -q; the outputs are complete, so the run has not failed
+        log.error("warning: closing --engine %s failed: %s", engine, problem)
     if resume and held and not result.resumed:
         log.warning("note: none of the checkpoint's %d documents match this input (another input, or inputs "
                     "changed since): every input was processed again", held)

@@ -16,6 +16,7 @@ written again into that worker's segment, and only the finished task's reference
 
 from __future__ import annotations
 
+import pickle
 import secrets
 import time
 from collections import deque
@@ -28,6 +29,7 @@ from cleaner.core.config import Config
 from cleaner.core.document import Document
 from cleaner.core.protocols import DocStore
 from cleaner.core.stage import Stage
+from cleaner.exec.closing import one_line
 from cleaner.exec.local import WorkerError, process_one
 
 if TYPE_CHECKING:
@@ -36,8 +38,31 @@ if TYPE_CHECKING:
     from cleaner.stages.templates import Templates
 
 INSTALL = "pip install 'cleaner[dask]'"
-CHUNK = 32  # documents per task: large enough that scheduling (~1 ms a task) is noise
+# Documents per task. Each task costs the scheduler, both event loops and the client a fixed
+# amount whatever its size; 128 makes a quarter of 32's tasks, and the last chunk's tail (128
+# documents' work on one worker while the other waits) stays well under a second. (At 10k
+# the two did not differ beyond the noise of a shared machine: BENCHMARKS.md.)
+CHUNK = 128
 AHEAD = 4  # chunks in flight per worker: keeps workers busy, bounds the client's memory
+
+
+# Dask settings for the LocalCluster cleaner starts (no --scheduler); the nannies pass them
+# to their workers. A user's cluster (--scheduler) keeps its own settings, untouched.
+OWN_CLUSTER: dict[str, object] = {
+    # Without the active memory manager: by default it drops the broadcast copies of a job
+    # (the stages, the story tier's canonicals) down to one once no task waits on them, and
+    # a worker lost then takes the only copy with it: the tasks on it are cancelled
+    # ("already forgotten") instead of rerun elsewhere.
+    "distributed.scheduler.active-memory-manager.start": False,
+    # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536 (glibc then hands freed memory
+    # back at once) to keep long-lived workers small; a worker here lives for one run, and
+    # every chunk allocates and frees its documents. The statistical profiler samples every
+    # worker thread's stack every 10 ms for the dashboard's profile page, which this cluster
+    # does not serve. With both (Dask's defaults) the per-document stages took 6-12 s more CPU
+    # at 10k documents (BENCHMARKS.md, dask-overhead-2; the two not measured apart).
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.worker.profile.enabled": False,
+}
 
 
 class DaskMissing(Exception):
@@ -58,9 +83,8 @@ LOST = (OSError, TimeoutError, CancelledError)
 def lost(exc: BaseException, scheduler: str | None = None) -> DaskError:
     """A lost cluster as one line: Dask's messages run over several lines ("... cancelled
     for reason: scheduler-connection-lost.\nClient lost the connection ...")."""
-    text = str(exc).strip()
-    reason = text.splitlines()[0] if text else type(exc).__name__
-    if "scheduler-connection-lost" in text:
+    reason = one_line(exc)
+    if "scheduler-connection-lost" in str(exc):
         reason = "the connection to the scheduler was lost"
     where = f" at {scheduler}" if scheduler else ""
     return DaskError(f"lost the Dask cluster{where}: {reason}")
@@ -72,8 +96,12 @@ Finish = Callable[[Document], object]
 Job = tuple[str, list[Stage], Finish | None, bool]
 
 
-def _process_chunk(job: Job, docs: list[Document]) -> list[tuple[object, dict[str, float]]]:
-    """On a worker: the stages over one chunk, each result finished (stored) there."""
+Results = list[tuple[object, dict[str, float]]]
+
+
+def _process_chunk(job: Job, docs: list[Document]) -> bytes:
+    """On a worker: the stages over one chunk, each result finished (stored) there; the
+    chunk's results boxed in one pickle (see `unbox`)."""
     token, stages, finish, cpu_time = job
     # A token, not id(stages): a later map's stages may reuse a collected object's address.
     if token not in _ready:
@@ -81,11 +109,25 @@ def _process_chunk(job: Job, docs: list[Document]) -> list[tuple[object, dict[st
             stage.setup()
         _ready.add(token)
     clock = time.process_time if cpu_time else time.perf_counter
-    out: list[tuple[object, dict[str, float]]] = []
+    out: Results = []
     for doc in docs:
         doc, spent = process_one(doc, stages, clock)
         out.append(((finish(doc) if finish else doc), spent))
-    return out
+    return box(out)
+
+
+def box(results: Results) -> bytes:
+    """A chunk's results as one bytes object. Returned as a list, Dask's serialisation walks
+    it and handles each tuple, document and dict on its own (hundreds of small frames a
+    chunk, on the worker and again on the client); one pickle is one frame, and bytes pass
+    through Dask's protocol untouched. (No CPU saving measurable at 10k on a shared machine:
+    BENCHMARKS.md, dask-overhead-2.)"""
+    return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unbox(payload: bytes) -> Results:
+    results: Results = pickle.loads(payload)
+    return results
 
 
 def _import_distributed() -> ModuleType:
@@ -126,11 +168,7 @@ class DaskExecutor:
             else:
                 import dask
 
-                # Without the active memory manager: by default it drops the broadcast copies
-                # of a job (the stages, the story tier's canonicals) down to one once no task
-                # waits on them, and a worker lost then takes the only copy with it: the
-                # tasks on it are cancelled ("already forgotten") instead of rerun elsewhere.
-                with dask.config.set({"distributed.scheduler.active-memory-manager.start": False}):
+                with dask.config.set(OWN_CLUSTER):
                     self._cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                                              processes=True, host="127.0.0.1",
                                                              dashboard_address=None, silence_logs=logging.CRITICAL,
@@ -138,7 +176,8 @@ class DaskExecutor:
                                                              # by default it takes 8787 and, if another cluster holds
                                                              # it, warns on stderr in four lines.
                                                              scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
-                self.client = distributed.Client(self._cluster)
+                # Results straight from the workers, not relayed by the scheduler's process.
+                self.client = distributed.Client(self._cluster, direct_to_workers=True)
         except Exception as exc:  # noqa: BLE001 - Dask raises OSError, TimeoutError, RuntimeError...
             self.close()
             if self.scheduler:
@@ -164,10 +203,10 @@ class DaskExecutor:
             while len(pending) > limit:
                 future = pending.popleft()
                 try:
-                    results = future.result()
+                    payload = future.result()
                 except LOST as exc:  # a stage's own error passes through
                     raise lost(exc, self.scheduler) from None
-                yield from results
+                yield from unbox(payload)
 
         try:
             for doc in docs:
