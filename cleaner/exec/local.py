@@ -81,7 +81,36 @@ def _init_worker(worker: _Worker) -> None:
     # The main process's SIGTERM handler (cli.main) came with the fork: a worker stopped
     # by the pool dies as before, without a traceback.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _unhold(_HELD)  # born with both held (LocalExecutor.map): a pending one acts only now
     _die_with_parent(worker.parent)
+
+
+# Ctrl-C and SIGTERM are held back while the pool forks. Arriving mid-fork, a
+# KeyboardInterrupt was raised inside the fork's own handlers (logging releases its lock
+# after a fork, in both processes) or in a child before _init_worker had set its handlers:
+# a lock stayed held or a child died half-started, and the run hung instead of stopping
+# (CI, test_ctrl_c_while_starting_is_one_line_too). The children start with both held and
+# take them once their handlers are set; the main process takes them once the pool exists,
+# inside `with pool`, which tears the pool down.
+_HELD = {signal.SIGINT, signal.SIGTERM}
+Mask = set[int | signal.Signals]  # what pthread_sigmask returns
+
+
+def _hold(signals: set[signal.Signals]) -> Mask | None:
+    """Block `signals` in this thread; the mask before, to restore (None: no masks here)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+
+
+def _unhold(signals: set[signal.Signals]) -> None:
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
+
+
+def _restore(mask: Mask | None) -> None:
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -123,11 +152,17 @@ class LocalExecutor:
                 yield (finish(doc) if finish else doc), spent
             return
         worker = _Worker(stages, finish, os.getpid(), self.cpu_time)
+        before = _hold(_HELD)  # see _HELD: no Ctrl-C inside a fork
         try:
             pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(worker,))
         except OSError as exc:  # EAGAIN, ENOMEM: a failure to fork, not to write
+            _restore(before)
             raise WorkerError(f"cannot start {self.workers} worker processes: {exc.strerror or exc}") from None
+        except BaseException:
+            _restore(before)
+            raise
         with pool:
+            _restore(before)  # a Ctrl-C held meanwhile is raised here, and `with` ends the pool
             yield from pool.imap(_work, docs, chunksize=8)
 
     def close(self) -> None:
