@@ -254,6 +254,10 @@ class Packer:
 # (hundreds to thousands of groups and names a batch) made two new ones a batch, ~0.5 MiB
 # of SQLite's memory a batch that was never handed back (measured, #16 point 9).
 _LIST = "(SELECT value FROM json_each(?))"
+# A group in a batch's story window (`window`), as a query's condition with parameters
+# (first_day, last_day, since_batch): one SQL text whether or not the batch has days, as
+# `groups.day BETWEEN NULL AND NULL` is never true.
+_IN_WINDOW = "(groups.day BETWEEN ? AND ? OR groups.created >= ?)"
 
 
 def _list(values: list[int]) -> str:
@@ -493,14 +497,12 @@ class State:
                       since_batch: int) -> list[int]:
         """The groups of the records `groups` are in that are in the window (as `window`:
         dated within [first_day, last_day], or created in batch `since_batch` or later); a
-        record's other groups are not read. One SQL text whether or not there are days
-        (`day BETWEEN NULL AND NULL` is never true)."""
+        record's other groups are not read."""
         if not groups:
             return []
         return [g for (g,) in self.db.execute(
             f"SELECT g FROM groups WHERE root IN (SELECT root FROM groups WHERE g IN {_LIST}) "
-            "AND (day BETWEEN ? AND ? OR created >= ?) ORDER BY g",
-            (_list(groups), first_day, last_day, since_batch))]
+            f"AND {_IN_WINDOW} ORDER BY g", (_list(groups), first_day, last_day, since_batch))]
 
     def window(self, first_day: int | None, last_day: int | None, since_batch: int) -> list[int]:
         """Groups whose canonical is dated within [first_day, last_day], or that were
@@ -536,12 +538,10 @@ class State:
         title or lead."""
         if not names:
             return []
-        day = "groups.day BETWEEN ? AND ? OR " if first_day is not None else ""
-        args = [_list([term_key(t) for t in names]), *((first_day, last_day) if first_day is not None else ()),
-                since_batch]
         return [g for (g,) in self.db.execute(
             f"SELECT DISTINCT leads.g FROM leads JOIN groups ON groups.g = leads.g WHERE leads.key IN {_LIST} "
-            f"AND ({day}groups.created >= ?) ORDER BY leads.g", args)]
+            f"AND {_IN_WINDOW} ORDER BY leads.g",
+            (_list([term_key(t) for t in names]), first_day, last_day, since_batch))]
 
     def add_doc(self, doc_id: str, g: int, batch: int, date: str | None, member: Any, slim: Document,
                 text: str | None) -> int:
