@@ -10,6 +10,7 @@ Shipped as data so that a run reads a few hundred names instead of loading 27 lo
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +19,13 @@ PATH = Path(__file__).with_name("calendar.json")
 # detects most in news; a name two languages share names the same month or day in both.
 LOCALES = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "sk", "sv", "da", "nb", "fi",
            "ro", "hu", "tr", "ru", "uk", "bg", "el", "hr", "sl", "lt", "lv", "et", "ca")
+
+
+@lru_cache(maxsize=1)
+def shipped() -> dict[str, dict[str, dict[str, int]]]:
+    """calendar.json as read: {"months": {lang: {name: 1..12}}, "days": {lang: {name: 0..6}}}."""
+    table: dict[str, dict[str, dict[str, int]]] = json.loads(PATH.read_text(encoding="utf-8"))
+    return table
 
 
 def build() -> dict[str, dict[str, dict[str, int]]]:

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
+
+from cleaner.core.calendar_names import shipped
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DMY = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
-# RFC 822/5322, as RSS <pubDate> and e-mail give it: "Tue, 03 Dec 2024 10:00:00 GMT"; the
-# weekday is optional, and a month's whole English name is read as its abbreviation is.
-_MONTHS = {name: n for n, names in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"), 1) for name in (names, names[:3])} | {"sept": 9}
-_RFC822 = re.compile(r"(?:[a-z]{3,9},\s*)?(\d{1,2})\s+(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) +
-                     r")\.?\s+(\d{4})(?!\d)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _rfc822() -> re.Pattern[str]:
+    """RFC 822/5322, as RSS <pubDate> and e-mail give it: "Tue, 03 Dec 2024 10:00:00 GMT";
+    the weekday is optional, and a month's whole English name (calendar_names.py's "en"
+    names, and "sept") is read as its abbreviation is. Built when first needed: most
+    inputs' dates are ISO."""
+    months = _months()
+    return re.compile(r"(?:[a-z]{3,9},\s*)?(\d{1,2})\s+(" + "|".join(sorted(months, key=len, reverse=True)) +
+                      r")\.?\s+(\d{4})(?!\d)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _months() -> dict[str, int]:
+    return shipped()["months"]["en"] | {"sept": 9}
 
 
 def normalise_date(value: str | None) -> str | None:
@@ -27,8 +39,8 @@ def normalise_date(value: str | None) -> str | None:
         y, mo, d = (int(g) for g in m.groups())
     elif m := _DMY.match(value):
         d, mo, y = (int(g) for g in m.groups())
-    elif m := _RFC822.match(value):
-        d, mo, y = int(m[1]), _MONTHS[m[2].lower()], int(m[3])
+    elif m := _rfc822().match(value):
+        d, mo, y = int(m[1]), _months()[m[2].lower()], int(m[3])
     else:
         return None
     try:

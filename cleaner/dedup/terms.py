@@ -28,7 +28,6 @@ kept by hand.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 import zlib
@@ -37,7 +36,7 @@ from bisect import bisect_left
 from datetime import date, timedelta
 from functools import lru_cache
 
-from cleaner.core.calendar_names import PATH as CALENDAR
+from cleaner.core.calendar_names import shipped as _calendar
 from cleaner.core.text import WORD_CLASS, tokens
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
@@ -75,12 +74,6 @@ def calendar_words(lang: str | None = None) -> tuple[dict[str, int], dict[str, i
         for name, num in table["days"][loc].items():
             days.setdefault(name, num)
     return months, days
-
-
-@lru_cache(maxsize=1)
-def _calendar() -> dict[str, dict[str, dict[str, int]]]:
-    table: dict[str, dict[str, dict[str, int]]] = json.loads(CALENDAR.read_text(encoding="utf-8"))
-    return table
 
 
 def _day(tok: str | None) -> int | None:
