@@ -41,7 +41,7 @@ def get_config(config: ConfigSource) -> Config:
 
 def clean(items: Iterable[dict[str, Any]], config: ConfigSource = None,
           workers: int = 1) -> Cleaned:
-    """Clean, detect language and cluster `items` ({"id", "text" or "html", "title", "date", "url", "site"})."""
+    """Clean, detect language and cluster `items` ({"id", "text" or "html", "title", "date", "url", "site", "author"})."""
     if isinstance(items, (dict, str, bytes)):
         # Iterating these would read their keys or characters as items, each "rejected".
         raise TypeError(f"clean() takes an iterable of items (dicts), not a {type(items).__name__}: "

@@ -128,6 +128,27 @@ def test_a_wrong_typed_title_note_survives_the_title_taken_from_the_text():
     assert row["status"] == "kept" and row["meta"]["title_ignored"].startswith("input field of type int")
 
 
+def test_an_input_author_is_kept_and_unread_keys_are_named():
+    """An input `author` reaches the output's author field (it was dropped); keys cleaner
+    does not read are named in meta.unread_fields, sorted, at most ten."""
+    from cleaner.input.read import from_record
+
+    doc = from_record({"id": "a", "text": EN, "author": "Ana Lopez", "tags": ["x"], "body": "b", "lang": "en"},
+                      "f:1", "f.jsonl", line=1)
+    assert doc.author == "Ana Lopez" and doc.meta["unread_fields"] == "body, lang, tags"
+    many = from_record({"id": "b", "text": EN, **{f"k{i:02d}": i for i in range(12)}}, "f:2", "f.jsonl", line=2)
+    assert many.meta["unread_fields"] == ", ".join(f"k{i:02d}" for i in range(10)) + " and 2 more"
+    plain = from_record({"id": "c", "text": EN, "title": "T", "date": "2024-12-03", "url": "u", "site": "s"},
+                        "f:3", "f.jsonl", line=3)
+    assert "unread_fields" not in plain.meta and plain.author is None
+    odd = from_record({"id": "d", "text": EN, "author": 3}, "f:4", "f.jsonl", line=4)
+    assert odd.author is None and odd.meta["author_ignored"] == "input field of type int, not a string: 3"
+    proc = run_cli("run", "-", "--out", "-", "-q", stdin=json.dumps({"id": "a", "text": EN, "author": "Ana Lopez",
+                                                                      "tags": []}) + "\n")
+    (row,) = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert row["author"] == "Ana Lopez" and row["meta"]["unread_fields"] == "tags"
+
+
 # --- 5. RSS dates (RFC 822) ------------------------------------------------------------------
 
 def test_rss_pubdate_dates_are_read_as_the_date_written():

@@ -31,6 +31,10 @@ HTML_EXTS = {".html", ".htm"}
 RECORD_EXTS = {".json", ".jsonl"}
 TEXT_FIELDS = ("text", "html")
 META_FIELDS = ("title", "date", "url", "site")  # optional, strings
+AUTHOR = "author"  # optional string; kept out of META_FIELDS, which name rejected API items (read_dicts)
+# Every key an input object may carry; any other is noted in meta.unread_fields, not dropped unsaid.
+READ_KEYS = frozenset({"id", *TEXT_FIELDS, *META_FIELDS, AUTHOR})
+_UNREAD_SHOWN = 10
 GZIP = ".gz"
 # What a broken or truncated .gz raises while it is being read.
 _GZIP_ERRORS = (OSError, EOFError, zlib.error)
@@ -155,6 +159,15 @@ def _note_wrong_types(doc: Document, obj: dict[str, Any], keys: Iterable[str]) -
             doc.meta[f"{key}_ignored"] = f"input field of type {problem}"
 
 
+def _note_unread(doc: Document, obj: dict[str, Any]) -> None:
+    """Keys cleaner does not read ("tags", "body") are named in `meta.unread_fields`: a
+    field spelt otherwise than cleaner expects is not lost without a word."""
+    unread = sorted(scrub(str(k))[:40] for k in obj if k not in READ_KEYS)
+    if unread:
+        more = len(unread) - _UNREAD_SHOWN
+        doc.meta["unread_fields"] = ", ".join(unread[:_UNREAD_SHOWN]) + (f" and {more} more" if more > 0 else "")
+
+
 def _content_id(source: str, obj: dict[str, Any]) -> str:
     """An id for a record that has none, from its source and its content, never its
     position: the same line in the same feed gets the same id, wherever it stands."""
@@ -179,8 +192,10 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
     if not body:
         odd = [f"'{k}' is {problem}" for k in TEXT_FIELDS if (problem := _wrong_type(obj, k))]
         return doc.reject("no non-empty 'text' or 'html' field" + (f" ({'; '.join(odd)})" if odd else ""))
-    _note_wrong_types(doc, obj, (*TEXT_FIELDS, *META_FIELDS))
+    _note_wrong_types(doc, obj, (*TEXT_FIELDS, *META_FIELDS, AUTHOR))
+    _note_unread(doc, obj)
     doc.title, doc.url, doc.site = _field(obj, "title"), _field(obj, "url"), _field(obj, "site")
+    doc.author = _field(obj, AUTHOR)
     raw_date = _field(obj, "date")
     if raw_date:
         doc.date = normalise_date(raw_date)
@@ -408,7 +423,7 @@ def _hash_id(body: str) -> str:
 
 
 def read_dicts(items: Iterable[Any]) -> Iterator[Document]:
-    """Documents from API dicts: {"id", "text" or "html", "title", "date", "url", "site"}.
+    """Documents from API dicts: {"id", "text" or "html", "title", "date", "url", "site", "author"}.
 
     An item without an id gets one from its content, so ids do not depend on its position.
     """
