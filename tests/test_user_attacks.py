@@ -149,6 +149,23 @@ def test_an_input_author_is_kept_and_unread_keys_are_named():
     assert row["author"] == "Ana Lopez" and row["meta"]["unread_fields"] == "tags"
 
 
+def test_show_tells_where_a_field_came_from_apart_from_notes():
+    """`show` said "unread_fields from: tags" and "encoding from: utf-8": a note is not
+    where a field came from. And a long reason no longer draws a rule hundreds of dashes long."""
+    from cleaner.inspect.show import show_document, table
+
+    row = {"id": "a", "source": "f.jsonl", "line": 1, "status": "kept", "error": None, "record_id": "rec-1",
+           "lang": "en", "lang_prob": 1.0, "lang_reason": "r", "title": "T", "date": None, "url": None,
+           "author": "Ana Lopez", "text": "x", "removed": [], "flags": [],
+           "meta": {"title": "first line of text", "unread_fields": "tags", "encoding": "cp1251"}}
+    out = show_document(row)
+    assert "  author:   Ana Lopez" in out and "  title from: first line of text" in out
+    assert "  note unread_fields: tags" in out and "  note encoding: cp1251" in out
+    assert not any("unread_fields from" in line for line in out)
+    head, rule, body = table([("a", "x" * 300)], ("id", "reason"))
+    assert rule == "--  " + "-" * 60 and body.endswith("x" * 300)
+
+
 # --- 5. RSS dates (RFC 822) ------------------------------------------------------------------
 
 def test_rss_pubdate_dates_are_read_as_the_date_written():

@@ -32,10 +32,18 @@ def render_marked(lines: list[str], doc: Document) -> list[str]:
     return out
 
 
+# The metadata fields whose meta entry says where the value came from; other meta entries
+# are notes (encoding, unread_fields, title_ignored...), shown as they are.
+_SOURCED = ("title", "date", "url", "site", "author", "id")
+# The last column (a reason, a title) may run long: its rule under the head stays this short.
+_LAST_RULE = 60
+
+
 def table(rows: list[tuple[object, ...]], head: tuple[str, ...]) -> list[str]:
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))] + [fmt.format(*map(str, r)) for r in rows]
+    rules = ["-" * w for w in widths[:-1]] + ["-" * min(widths[-1], _LAST_RULE)]
+    lines = [fmt.format(*head), fmt.format(*rules)] + [fmt.format(*map(str, r)) for r in rows]
     return [line.rstrip() for line in lines]
 
 
@@ -49,7 +57,10 @@ def show_document(row: dict[str, Any]) -> list[str]:
            + (f": {row['lang_reason']}" if row["lang_reason"] else ""),
            f"  title:    {row['title'] or '(no title)'}", f"  date:     {row['date'] or 'date unknown'}",
            f"  url:      {row['url'] or '(no url)'}"]
-    out += [f"  {field} from: {how}" for field, how in sorted(row["meta"].items())]
+    if row.get("author"):
+        out.append(f"  author:   {row['author']}")
+    out += [f"  {key} from: {value}" if key in _SOURCED else f"  note {key}: {value}"
+            for key, value in sorted(row["meta"].items())]
     out += ["", "text:"] + ["  " + line for line in (row["text"] or "").split("\n")]
     if row["removed"]:
         out += ["", "removed (rule: line, text):"]
