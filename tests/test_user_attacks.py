@@ -181,6 +181,16 @@ def test_rss_pubdate_dates_are_read_as_the_date_written():
     assert doc.date == "2024-12-03" and doc.meta["date"] == "input field 'date'"
 
 
+def test_an_unparsed_input_date_stays_noted_when_the_text_gives_the_date():
+    """meta.date said "unparsed input date ..." and a date found in the text overwrote that
+    note: the input's value was then lost without a word."""
+    proc = run_cli("run", "-", "--out", "-", "-q", stdin=json.dumps(
+        {"id": "a", "date": "sometime in winter", "text": "Updated 2025-12-20 10:00\n" + EN}) + "\n")
+    (row,) = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert row["date"] == "2025-12-20" and row["meta"]["date"].startswith("text prefix")
+    assert row["meta"]["date_unparsed"] == "input field 'date': 'sometime in winter'"
+
+
 # --- 6. `clean` of a device or a pipe ---------------------------------------------------------
 
 def test_clean_of_a_device_or_a_fifo_is_a_one_line_error(tmp_path):

@@ -199,7 +199,10 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
     raw_date = _field(obj, "date")
     if raw_date:
         doc.date = normalise_date(raw_date)
-        doc.meta["date"] = "input field 'date'" if doc.date else f"unparsed input date {raw_date[:40]!r}"
+        if doc.date:
+            doc.meta["date"] = "input field 'date'"
+        else:  # its own key: a date found later (a text prefix, HTML metadata) must not erase it
+            doc.meta["date_unparsed"] = f"input field 'date': {raw_date[:40]!r}"
     if "text" in body:
         doc.text = body["text"]
     else:
