@@ -17,6 +17,8 @@ from cleaner.inspect.evaluate import score  # noqa: E402
 P = None
 ORIG_SIM = tw.similarity
 ORIG_BOUNDS = stories.TermMatrix.bounds
+ORIG_DT = tw.doc_terms
+DT = ORIG_DT  # the doc_terms in use (a variant may record more of each document)
 
 
 def load(path="/tmp/s12f/prep.pkl"):
@@ -26,8 +28,13 @@ def load(path="/tmp/s12f/prep.pkl"):
     return P
 
 
-def install(sim=None):
-    """Replace the story similarity everywhere the tier calls it (unbounded: every candidate measured)."""
+def install(sim=None, dt=None):
+    """Replace the story similarity everywhere the tier calls it (unbounded: every candidate
+    measured), and doc_terms where a variant needs more of each document."""
+    global DT
+    DT = dt or ORIG_DT
+    stories.doc_terms = DT
+    cl.doc_terms = DT
     s = sim or ORIG_SIM
     stories.similarity = s
     cl.similarity = s
@@ -74,7 +81,7 @@ def trap_scores(cfg, sim):
     out = {}
     for name, docs in sorted(by.items()):
         weigh = tw.TermWeights(cfg["story"])
-        terms = {d.id: tw.doc_terms(d, weigh) for d in docs}
+        terms = {d.id: DT(d, weigh) for d in docs}
         same, other = [], []
         for i, a in enumerate(docs):
             for b in docs[i + 1:]:
@@ -112,10 +119,10 @@ def traps_apart(cfg):
     return 11 - len(allbad | alone), alljoin
 
 
-def evaluate(name, overrides=None, sim=None, validate=False, seed12=False, quiet=False):
+def evaluate(name, overrides=None, sim=None, validate=False, seed12=False, quiet=False, dt=None):
     p = load()
     cfg = config_from_dict(overrides or {})
-    install(sim)
+    install(sim, dt)
     s = sim or ORIG_SIM
     gold = p["gold"]
     tune = [d for d in p["ecb"] if is_tune_topic(int(d.id.split("/")[0]))]
