@@ -7,29 +7,20 @@ numbers or dates (s0 = 0: only pairs sharing none are multiplied by f)."""
 import sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from eval12f import evaluate, tw  # noqa: E402
+from eval12f import evaluate, counted  # noqa: E402
 from cleaner.dedup.terms import DATE_PREFIX, is_number  # noqa: E402
 
 
 def make(f, s0, years=True):
     def sim(a, b):
-        terms = sorted(a.weights.keys() & b.weights.keys())
-        if not terms:
+        if not (a.weights.keys() & b.weights.keys()):
             return 0.0
-        wa, wb = a.weights, b.weights
-        alike = tw._Wording(a, b).in_alike_lines
-        s = dropped = anchor = 0.0
-        for t in terms:
-            line = a.lines.get(t)
-            if (line is not None and line == b.lines.get(t)) or alike(t):
-                dropped += wa[t] + wb[t]
-                continue
-            m = min(wa[t], wb[t])
-            s += m
-            if t.startswith(DATE_PREFIX) or (is_number(t) and (years or not (len(t) == 4 and t[:2] in ("19", "20")))):
-                anchor += m
+        kept, dropped, _ = counted(a, b)
+        s = sum(m for _, m in kept)
         if not s:
             return 0.0
+        anchor = sum(m for t, m in kept
+                     if t.startswith(DATE_PREFIX) or (is_number(t) and (years or not (len(t) == 4 and t[:2] in ("19", "20")))))
         j = s / (a.total + b.total - dropped - s)
         share = anchor / s
         g = (1.0 if share > 0 else f) if s0 == 0 else f + (1 - f) * min(1.0, share / s0)

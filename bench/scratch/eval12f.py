@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT / "bench"))
 import numpy as np  # noqa: E402
-from cluster_bench import is_tune_topic, predicted, auc  # noqa: E402
+from cluster_bench import is_tune_topic, predicted, auc, pair_scores  # noqa: E402
 from cleaner.core.config import config_from_dict  # noqa: E402
 from cleaner.dedup import stories, cluster as cl, term_weights as tw  # noqa: E402
 from cleaner.dedup.cluster import cluster  # noqa: E402
@@ -38,6 +38,7 @@ def install(sim=None, dt=None):
     s = sim or ORIG_SIM
     stories.similarity = s
     cl.similarity = s
+    tw.similarity = s  # cluster_bench.pair_scores imports it when called
     stories.TermMatrix.bounds = ORIG_BOUNDS if sim is None else (lambda self, i, others: np.ones(len(others)))
 
 
@@ -49,15 +50,25 @@ def ari(docs, gold, cfg):
     return score(predicted(cluster(fresh(docs), cfg)), {d.id: gold[d.id] for d in docs})["ari"]
 
 
-def pair_auc(docs, gold, cfg, sim):
-    ok = [d for d in docs if d.ok]
-    w = stories.doc_weights(ok, tw.TermWeights(cfg["story"]).observe(ok))
-    same, other = [], []
-    for i in range(len(ok)):
-        for j in range(i + 1, len(ok)):
-            a, b = gold[ok[i].id], gold[ok[j].id]
-            if a.split("_")[0] == b.split("_")[0]:
-                (same if a == b else other).append(sim(w[i], w[j]))
+def counted(a, b):
+    """The terms a and b share as similarity() counts them: ([(term, smaller weight)], the
+    weight left out as wording on both sides, the terms left out)."""
+    terms = sorted(a.weights.keys() & b.weights.keys())
+    wa, wb = a.weights, b.weights
+    alike = tw._Wording(a, b).in_alike_lines if terms else None
+    kept, dropped, skip = [], 0.0, set()
+    for t in terms:
+        line = a.lines.get(t)
+        if (line is not None and line == b.lines.get(t)) or alike(t):
+            dropped += wa[t] + wb[t]
+            skip.add(t)
+        else:
+            kept.append((t, min(wa[t], wb[t])))
+    return kept, dropped, skip
+
+
+def pair_auc(docs, gold, cfg):
+    same, other = pair_scores(docs, gold, cfg)  # with the similarity install() put in place
     return auc(same, other), same, other
 
 
@@ -126,7 +137,7 @@ def evaluate(name, overrides=None, sim=None, validate=False, seed12=False, quiet
     s = sim or ORIG_SIM
     gold = p["gold"]
     tune = [d for d in p["ecb"] if is_tune_topic(int(d.id.split("/")[0]))]
-    row = {"tune": round(ari(tune, gold, cfg), 4), "tune_auc": round(pair_auc(tune, gold, cfg, s)[0], 4)}
+    row = {"tune": round(ari(tune, gold, cfg), 4), "tune_auc": round(pair_auc(tune, gold, cfg)[0], 4)}
     share, rec = chance(11, cfg)
     row["chance11"] = f"{100 * share:.2f}% copies {100 * rec:.1f}%"
     ts = trap_scores(cfg, s)
@@ -139,7 +150,7 @@ def evaluate(name, overrides=None, sim=None, validate=False, seed12=False, quiet
     if validate:
         val = [d for d in p["ecb"] if not is_tune_topic(int(d.id.split("/")[0]))]
         row["VALIDATE"] = round(ari(val, gold, cfg), 4)
-        row["VALIDATE_auc"] = round(pair_auc(val, gold, cfg, s)[0], 4)
+        row["VALIDATE_auc"] = round(pair_auc(val, gold, cfg)[0], 4)
     if seed12:
         share, rec = chance(12, cfg)
         row["CHANCE12"] = f"{100 * share:.2f}% copies {100 * rec:.1f}%"

@@ -8,7 +8,7 @@ import math
 import sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from eval12f import evaluate, tw  # noqa: E402
+from eval12f import evaluate, tw, counted  # noqa: E402
 from cleaner.dedup.terms import DATE_PREFIX  # noqa: E402
 
 INFO = {}  # id(line_words) -> (words, {term: (per-word frequency, corpus share)})
@@ -18,8 +18,7 @@ SHARE = [1.0]  # 0: wordfreq alone; 1: the run's share blended as corpus_factor 
 
 
 def dt_null(doc, weigh):
-    t = tw.ORIG_DT(doc, weigh) if hasattr(tw, "ORIG_DT") else None
-    t = t or ORIG(doc, weigh)
+    t = ORIG(doc, weigh)
     f = {}
     n = weigh.n
     for term in t.weights:
@@ -46,52 +45,42 @@ def prob(freq_q, m):
 
 def parts(a, b):
     """(shared S, dropped, E[S], Var[S]) as similarity() counts S."""
-    terms = sorted(a.weights.keys() & b.weights.keys())
-    shared = dropped = 0.0
-    wa, wb = a.weights, b.weights
-    alike = tw._Wording(a, b).in_alike_lines if terms else None
-    skip = set()
-    for t in terms:
-        line = a.lines.get(t)
-        if (line is not None and line == b.lines.get(t)) or alike(t):
-            dropped += wa[t] + wb[t]
-            skip.add(t)
-        else:
-            shared += min(wa[t], wb[t])
+    kept, dropped, skip = counted(a, b)
     ma, fa = INFO[id(a.line_words)]
     mb, fb = INFO[id(b.line_words)]
     e = v = 0.0
-    for w, f, m in ((wa, fa, mb), (wb, fb, ma)):
+    for w, f, m in ((a.weights, fa, mb), (b.weights, fb, ma)):
         for t, x in w.items():
             if t in skip:
                 continue
             pr = prob(f[t], m)
             e += 0.5 * x * pr
             v += 0.25 * x * x * pr * (1 - pr)
-    return shared, dropped, e, v
+    return sum(x for _, x in kept), dropped, e, v
 
 
-def make_a1(k):
-    def sim(a, b):
-        if not (a.weights.keys() & b.weights.keys()):
-            return 0.0
-        s, dropped, e, _ = parts(a, b)
-        if s <= 0:
-            return 0.0
-        return max(0.0, s - k * e) / (a.total + b.total - dropped - s)
-    return sim
-
-
-def make_a2(z0):
+def make(kind, x):
+    """a1 (x = k): (S - k E[S]) / (A + B - S); a2 (x = z0): J x min(1, z / z0)."""
     def sim(a, b):
         if not (a.weights.keys() & b.weights.keys()):
             return 0.0
         s, dropped, e, v = parts(a, b)
         if s <= 0:
             return 0.0
+        union = a.total + b.total - dropped - s
+        if kind == "a1":
+            return max(0.0, s - x * e) / union
         z = (s - e) / math.sqrt(v) if v > 0 else 1e9
-        return s / (a.total + b.total - dropped - s) * min(1.0, max(0.0, z / z0))
+        return s / union * min(1.0, max(0.0, z / x))
     return sim
+
+
+def make_a1(k):
+    return make("a1", k)
+
+
+def make_a2(z0):
+    return make("a2", z0)
 
 
 if __name__ == "__main__":

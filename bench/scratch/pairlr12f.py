@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
-from eval12f import evaluate, load, tw, stories, is_tune_topic, config_from_dict, ORIG_SIM  # noqa: E402
-from cleaner.dedup.terms import DATE_PREFIX, WEEKDAY_PREFIX, is_number, is_year  # noqa: E402
+from eval12f import evaluate, load, tw, stories, is_tune_topic, config_from_dict, counted  # noqa: E402
+from cleaner.dedup.terms import DATE_PREFIX, WEEKDAY_PREFIX, is_number  # noqa: E402
 
 LEAD = {}  # id(line_words) -> lead terms
 ORIG = tw.doc_terms
@@ -24,27 +24,13 @@ NAMES = ("log J", "lead share", "number share", "date shared", "lead days disagr
 
 
 def feats(a, b):
-    terms = sorted(a.weights.keys() & b.weights.keys())
-    wa, wb = a.weights, b.weights
-    alike = tw._Wording(a, b).in_alike_lines if terms else None
-    s = dropped = lead = num = 0.0
-    dates = names = 0
-    for t in terms:
-        line = a.lines.get(t)
-        if (line is not None and line == b.lines.get(t)) or alike(t):
-            dropped += wa[t] + wb[t]
-            continue
-        m = min(wa[t], wb[t])
-        s += m
-        la, lb = LEAD[id(a.line_words)], LEAD[id(b.line_words)]
-        if t in la and t in lb:
-            lead += m
-        if t.startswith(DATE_PREFIX):
-            dates = 1
-        elif is_number(t):
-            num += m
-        else:
-            names += 1
+    kept, dropped, _ = counted(a, b)
+    la, lb = LEAD[id(a.line_words)], LEAD[id(b.line_words)]
+    s = sum(m for _, m in kept)
+    lead = sum(m for t, m in kept if t in la and t in lb)
+    num = sum(m for t, m in kept if is_number(t) and not t.startswith(DATE_PREFIX))  # a date term holds digits too
+    dates = int(any(t.startswith(DATE_PREFIX) for t, _ in kept))
+    names = sum(1 for t, _ in kept if not t.startswith(DATE_PREFIX) and not is_number(t))
     j = s / (a.total + b.total - dropped - s) if s else 0.0
     da = {t for t in LEAD[id(a.line_words)] if t.startswith(DATE_PREFIX) and not t.startswith(WEEKDAY_PREFIX)}
     db = {t for t in LEAD[id(b.line_words)] if t.startswith(DATE_PREFIX) and not t.startswith(WEEKDAY_PREFIX)}
@@ -69,7 +55,10 @@ def fit(x, y, l2=1.0, iters=50):
     return coef, w[-1] - (mu * coef).sum()
 
 
-def tune_pairs(cfg):
+def tune_pairs(cfg, all_topics=False):
+    """Features and labels (same event) of the TUNE half's pairs with J > 0: within a topic
+    (same event vs the topic's other event), or with `all_topics` every pair (another
+    topic's document is another event too)."""
     p = load()
     gold = p["gold"]
     tune = [d for d in p["ecb"] if d.ok and is_tune_topic(int(d.id.split("/")[0]))]
@@ -81,7 +70,7 @@ def tune_pairs(cfg):
     for i in range(len(tune)):
         for k in range(i + 1, len(tune)):
             a, b = gold[tune[i].id], gold[tune[k].id]
-            if a.split("_")[0] == b.split("_")[0]:
+            if (all_topics or a.split("_")[0] == b.split("_")[0]) and w[i].weights.keys() & w[k].weights.keys():
                 f, j = feats(w[i], w[k])
                 if j > 0:
                     x.append(f)
@@ -89,16 +78,29 @@ def tune_pairs(cfg):
     return np.array(x), np.array(y, dtype=float)
 
 
-def make(coef, icpt, use=None):
+def make(coef, icpt=None, center=None):
+    """The fit as a story score: its probability (icpt given), or on the Jaccard's own scale
+    (center given): J x exp(sum (c_k / c_J) (f_k - center_k)), k over the features but log J
+    (the fit's ranking, no saturation, thresholds keep their meaning)."""
     def sim(a, b):
         if not (a.weights.keys() & b.weights.keys()):
             return 0.0
         f, j = feats(a, b)
         if j <= 0:
             return 0.0
-        z = icpt + sum(c * v for c, v in zip(coef, f))
-        return 1 / (1 + math.exp(-z))
+        if center is not None:
+            return j * math.exp(sum(coef[k] / coef[0] * (f[k] - center[k]) for k in range(1, len(f)) if coef[k]))
+        return 1 / (1 + math.exp(-(icpt + sum(c * v for c, v in zip(coef, f)))))
     return sim
+
+
+def fitted(cols, pairs=None):
+    """(coefficients over every feature, 0 for those left out; intercept; the pairs' means)."""
+    x, y = tune_pairs(config_from_dict()) if pairs is None else pairs
+    coef, icpt = fit(x[:, cols], y)
+    full = np.zeros(len(NAMES))
+    full[cols] = coef
+    return full, icpt, x.mean(0)
 
 
 if __name__ == "__main__":
@@ -109,14 +111,11 @@ if __name__ == "__main__":
     print(dict(zip(NAMES, np.round(coef, 3))), round(icpt, 3))
 
 
-def run(variants, keep=None, validate=False):
-    cfg = config_from_dict()
-    x, y = tune_pairs(cfg)
+def run(variants, keep=None, validate=False, pairs=None):
+    """The probability as the score; variants: (threshold, local_threshold, local_df_factor)."""
     cols = list(range(len(NAMES))) if keep is None else keep
-    coef, icpt = fit(x[:, cols], y)
-    full = np.zeros(len(NAMES))
-    full[cols] = coef
-    print("features", [NAMES[c] for c in cols], "coef", dict(zip([NAMES[c] for c in cols], np.round(coef, 3))), "icpt", round(icpt, 3), flush=True)
+    full, icpt, _ = fitted(cols, pairs)
+    print("features", [NAMES[c] for c in cols], "coef", {NAMES[c]: round(full[c], 3) for c in cols}, "icpt", round(icpt, 3), flush=True)
     sim = make(full, icpt)
     for thr, loc, ldf in variants:
         ov = {"story": {"threshold": thr, "local_threshold": loc, "local_df_factor": ldf}}
@@ -125,30 +124,13 @@ def run(variants, keep=None, validate=False):
     return full, icpt
 
 
-def make_mult(coef, center):
-    """J x exp(sum (c_k / c_J) (f_k - center_k)), k over the features but log J: the fit's
-    ranking, on the Jaccard's own scale (no saturation, thresholds keep their meaning)."""
-    def sim(a, b):
-        if not (a.weights.keys() & b.weights.keys()):
-            return 0.0
-        f, j = feats(a, b)
-        if j <= 0:
-            return 0.0
-        return j * math.exp(sum(coef[k] / coef[0] * (f[k] - center[k]) for k in range(1, len(f)) if coef[k]))
-    return sim
-
-
 def run_mult(variants, keep, validate=False, pairs=None):
-    cfg = config_from_dict()
-    x, y = tune_pairs(cfg) if pairs is None else pairs
+    """The Jaccard-scale form; variants: config overrides."""
     cols = [0, *[k for k in keep if k]]
-    coef, icpt = fit(x[:, cols], y)
-    full = np.zeros(len(NAMES))
-    full[cols] = coef
-    center = x.mean(0)
+    full, _, center = fitted(cols, pairs)
     print("mult features", [NAMES[c] for c in cols], "factor exponents", {NAMES[c]: round(full[c] / full[0], 3) for c in cols[1:]},
           "centred on", {NAMES[c]: round(center[c], 3) for c in cols[1:]}, flush=True)
-    sim = make_mult(full, center)
+    sim = make(full, center=center)
     for ov in variants:
         r, ts = evaluate("", ov, sim=sim, dt=dt_lead, quiet=True, validate=validate)
         print(f"  {ov}", r, flush=True)
