@@ -149,3 +149,21 @@ def test_shared_scripts_and_stray_letters_still_go_to_langdetect():
 def test_script_shortcut_can_be_switched_off_for_measurement():
     doc = DetectLanguage(by_script=False).process(Document(id="x", source="x", text=SCRIPT_CASES[0][1]))
     assert doc.lang == "el" and doc.lang_reason.startswith("langdetect")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aAeEyYôƯ ̣̀́̃̉@.-_x1:/hteps", max_size=80)
+       | st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
+def test_fast_detector_prepares_text_as_langdetect(text):
+    """FastDetector.append skips the address and Vietnamese substitutions where they cannot
+    match: the prepared text stays langdetect's."""
+    from langdetect.detector import Detector
+
+    from cleaner.stages.language.langdetect_fast import FastDetector
+
+    stage = DetectLanguage(seed=0)
+    stage.setup()
+    fast, slow = FastDetector(stage._factory), Detector(stage._factory)
+    fast.append(text)
+    slow.append(text)
+    assert fast.text == slow.text
