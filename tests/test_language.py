@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from cleaner.stages.language.detect import DetectLanguage
@@ -167,3 +168,35 @@ def test_fast_detector_prepares_text_as_langdetect(text):
     fast.append(text)
     slow.append(text)
     assert fast.text == slow.text
+
+
+@pytest.mark.parametrize("text", MIXED)
+def test_one_trial_drawn_ahead_gives_langdetects_probabilities(text):
+    """With one trial and a seed (the stage's setting) the generator's outputs are drawn
+    once a process and each n-gram's weight + row kept (FastDetector._one_trial): the
+    probabilities stay langdetect's."""
+    from langdetect.detector import Detector
+
+    from cleaner.stages.language.langdetect_fast import FastDetector
+
+    assert _probabilities(FastDetector, text, 1) == _probabilities(Detector, text, 1)
+
+
+def test_one_trial_falls_back_when_the_outputs_drawn_ahead_run_out(monkeypatch):
+    from langdetect.detector import Detector
+
+    import cleaner.stages.language.langdetect_fast as fast
+
+    text = SAMPLES["en"] * 3
+    ran_out = []
+    real = fast.FastDetector._one_trial
+
+    def spy(self, ngrams):
+        res = real(self, ngrams)
+        ran_out.append(res is None)
+        return res
+
+    monkeypatch.setattr(fast, "_shifted", lambda seed, width: np.zeros(3, dtype=np.uint32))  # 3 outputs
+    monkeypatch.setattr(fast.FastDetector, "_one_trial", spy)
+    assert _probabilities(fast.FastDetector, text, 1) == _probabilities(Detector, text, 1)
+    assert ran_out == [True]  # the general loop answered

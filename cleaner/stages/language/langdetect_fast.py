@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import re
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,28 @@ class _Normalise(dict[int, str]):
 
 _NORMALISE = _Normalise()
 _ROWS: dict[int, dict[str, np.ndarray]] = {}
+# Per profile set and weight: weight + the row of each n-gram met (FastDetector._one_trial).
+_WEIGHTED: dict[tuple[int, float], dict[str, np.ndarray]] = {}
+_OUTPUTS = 8192  # generator outputs drawn ahead: a text takes at most 1,001 draws, ~2 outputs each
+_CHUNK = 128  # outputs read at a time (a text needs ~55 draws)
+
+
+@lru_cache(maxsize=8)
+def _stream(seed: Any) -> tuple[float, np.ndarray]:
+    """What langdetect's generator gives after seed(seed): its first gauss draw and the
+    32-bit outputs that follow (getrandbits(32 * n) is n outputs, least significant first)."""
+    rand = random.Random()
+    rand.seed(seed)
+    gauss = rand.gauss(0.0, 1.0)
+    outputs = np.frombuffer(rand.getrandbits(32 * _OUTPUTS).to_bytes(4 * _OUTPUTS, "little"), dtype=np.uint32)
+    return gauss, outputs
+
+
+@lru_cache(maxsize=64)
+def _shifted(seed: Any, width: int) -> np.ndarray:
+    """The outputs as getrandbits(width) reads them: their top `width` bits."""
+    shifted: np.ndarray = _stream(seed)[1] >> np.uint32(32 - width)
+    return shifted
 _WORDS: dict[int, dict[str, tuple[tuple[str, ...], int]]] = {}  # per profile set: word -> its n-grams
 _MAX_WORDS = 200_000  # ~40 MB at most: n-gram strings are shared with the profile's keys
 _CANON: dict[int, dict[str, str]] = {}
@@ -165,6 +188,11 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect's Detector: un
         ngrams = self._extract_ngrams()
         if not ngrams:
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+        if self.n_trial == 1 and self.seed is not None:
+            probs = self._one_trial(ngrams)
+            if probs is not None:
+                self.langprob = probs
+                return
         known = self.word_lang_prob_map
         rows = _ROWS.setdefault(id(known), {})  # per profile set
         langprob = np.zeros(len(self.langlist))
@@ -192,6 +220,45 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect's Detector: un
                 i += 1
             langprob += prob / self.n_trial
         self.langprob = langprob.tolist()
+
+    def _one_trial(self, ngrams: list[str]) -> list[float] | None:
+        """_detect_block's loop for one trial with a fixed seed (the stage's setting). The
+        generator is seeded the same way for every text, so its gauss draw, hence the
+        weight, and its outputs are the same for every text: they are drawn once a process
+        (_stream), and each n-gram's `weight + row` is kept instead of its row, which leaves
+        one numpy operation a draw instead of two. Only the number of n-grams differs
+        between texts: it sets how many top bits of an output make a draw and which draws
+        are refused (random.choice's _randbelow). The same draws, the same floating-point
+        operations: the same probabilities. None if the outputs drawn ahead run out."""
+        known = self.word_lang_prob_map
+        gauss, outputs = _stream(self.seed)
+        weight = (self.alpha + gauss * self.ALPHA_WIDTH) / self.BASE_FREQ
+        rows = _WEIGHTED.setdefault((id(known), weight), {})
+        count = len(ngrams)
+        shifted = _shifted(self.seed, count.bit_length())
+        prob = self._init_probability()
+        draws: list[int] = []
+        taken = i = 0
+        while True:
+            if i == len(draws):  # the next outputs, the ones over `count` refused
+                if taken >= len(shifted):
+                    return None
+                chunk = shifted[taken:taken + _CHUNK]
+                taken += _CHUNK
+                draws += chunk[chunk < count].tolist()
+                continue
+            word = ngrams[draws[i]]
+            row = rows.get(word)
+            if row is None:
+                row = rows[word] = weight + np.array(known[word])
+            prob *= row
+            if i % 5 == 0 and (self._normalize_prob(prob) > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT):
+                break
+            i += 1
+        langprob = np.zeros(len(self.langlist))
+        langprob += prob / self.n_trial  # as _detect_block: the same operations
+        probs: list[float] = langprob.tolist()
+        return probs
 
     def _normalize_prob(self, prob: np.ndarray) -> float:
         prob /= sum(prob.tolist())  # Python's sum, as langdetect: numpy's sums in another order
