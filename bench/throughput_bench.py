@@ -19,8 +19,8 @@ A reference that is not installed (or fails) is reported as skipped, with the re
   (bench/dedup_refs.py: langdetect on the whole text, per-shingle updates, MinHashLSH).
 - references: on --refs-docs documents of 25 lingua sentences (6 languages, 30% near
   copies with one line replaced: cluster_bench.chance_items, seed 12), in one run:
-  `cleaner run` with 1 and 2 workers, the strong reference, rensa, datatrove's MinHash
-  steps and the naive pipeline (bench/dedup_refs.py says what each does): docs/s, the
+  `cleaner run` with 1 and 2 workers, the strong reference, rensa + langdetect (the strong
+  reference with rensa's MinHash), rensa alone, datatrove's MinHash steps and the naive pipeline (bench/dedup_refs.py says what each does): docs/s, the
   ratio cleaner (2 workers) / system, and the known copies each one found. Nothing here
   is tuned on these documents (throughput settings were set in #5 on generated articles).
 - memory: peak RSS of `cleaner run --workers 2` at each size.
@@ -229,6 +229,9 @@ DOES = {
               "union-find over unverified candidates; one process, texts in memory, no output. Dedup only: no "
               "extraction, boilerplate, stories.",
     "strong, dedup only": "the strong reference's run less its langdetect time (same run, derived).",
+    "rensa + langdetect": "the strong reference with rensa in place of datasketch: langdetect (first 1,000 "
+                          "characters), rensa RMinHash.from_token_sets on the same word 5-grams, RMinHashLSH (16x8), "
+                          "union-find; one process, texts in memory, no output. Dedup only.",
     "rensa": "rensa 0.5 (Rust) RMinHash.from_token_sets on the same word 5-grams, RMinHashLSH (16x8), union-find; "
              "texts in memory. Dedup only, no language detection.",
     "datatrove": "datatrove's 4 MinHash steps (signatures, buckets, cluster, filter; 5-grams, 14x8), "
@@ -256,7 +259,8 @@ def bench_references(data: Path, n: int, repeat: int = 1) -> dict | None:
     from cluster_bench import chance_items
 
     items, copies = chance_items(data, n, seed=12)
-    refs = {"strong": dedup_refs.strong, "rensa": dedup_refs.rensa, "datatrove": dedup_refs.datatrove,
+    refs = {"strong": dedup_refs.strong, "rensa + langdetect": dedup_refs.rensa_langdetect,
+            "rensa": dedup_refs.rensa, "datatrove": dedup_refs.datatrove,
             "naive (per-shingle update)": dedup_refs.naive}
     skipped = {}
     for name, fn in refs.items():  # warm-up: imports, langdetect's profiles, scipy; not timed
@@ -289,6 +293,8 @@ def bench_references(data: Path, n: int, repeat: int = 1) -> dict | None:
                          "cpu_seconds": round(min(r["cpu_seconds"] for r in rounds), 2),
                          **dedup_refs.copy_scores(items, copies, best["roots"]),
                          "does": DOES["cleaner" if name.startswith("cleaner") else name]}
+        if "langdetect_seconds" in best:  # how much of the system's time is language detection
+            systems[name]["langdetect_seconds"] = round(best["langdetect_seconds"], 2)
         if name == "strong":
             dedup = best["seconds"] - best["langdetect_seconds"]
             systems["strong, dedup only"] = {"docs_per_s": round(n / dedup, 1), "seconds": round(dedup, 2),

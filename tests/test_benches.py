@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCES = ("strong", "rensa", "datatrove", "naive (per-shingle update)")
+REFERENCES = ("strong", "rensa + langdetect", "rensa", "datatrove", "naive (per-shingle update)")
 
 
 def _smoke(bench: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
@@ -104,19 +104,43 @@ def test_throughput_bench_smoke(tmp_path):
         assert refs["systems"][name]["docs_per_s"] > 0
 
 
-@pytest.mark.parametrize("module", ["rensa", "datatrove"])
-def test_missing_reference_is_skipped_not_raised(monkeypatch, module):
-    """The bench must run where the optional references are not installed."""
+def _dedup_refs():
     sys.path.insert(0, str(ROOT / "bench"))
     try:
         import dedup_refs
     finally:
         sys.path.remove(str(ROOT / "bench"))
+    return dedup_refs
+
+
+@pytest.mark.parametrize("module, system", [("rensa", "rensa"), ("rensa", "rensa_langdetect"),
+                                            ("datatrove", "datatrove")])
+def test_missing_reference_is_skipped_not_raised(monkeypatch, module, system):
+    """The bench must run where the optional references are not installed."""
+    dedup_refs = _dedup_refs()
     for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, module, None)  # None in sys.modules: import raises ImportError
-    res = getattr(dedup_refs, module)([{"id": "a", "text": "one two three four five six"}])
+    res = getattr(dedup_refs, system)([{"id": "a", "text": "one two three four five six"}])
     assert "skipped" in res and "pip install" in res["skipped"]
+
+
+def test_rensa_langdetect_detects_languages_and_groups_copies():
+    """rensa + langdetect (#18 point 1) is a whole pipeline: it detects each text's language
+    and groups a near copy with its original, as the strong reference does, and nothing else."""
+    pytest.importorskip("rensa")
+    dedup_refs = _dedup_refs()
+    english = ("The river rose overnight and the town council met at dawn to decide which roads to close. "
+               "Volunteers filled sandbags by the old mill while the mayor spoke to reporters outside. ") * 3
+    german = ("Der Zug nach Hamburg fiel am Morgen aus, weil ein Baum auf die Gleise gestürzt war. "
+              "Die Fahrgäste warteten lange am Bahnsteig und tranken Kaffee aus dem kleinen Laden. ") * 3
+    copy = english.replace("old mill", "new bridge", 1)
+    items = [{"id": k, "text": t} for k, t in enumerate([english, german, copy])]
+    res = dedup_refs.rensa_langdetect(items)
+    assert res["languages"] == ["de", "en"]
+    assert res["roots"][0] == res["roots"][2] != res["roots"][1]
+    assert 0 < res["langdetect_seconds"] <= res["seconds"]
+    assert res["roots"] == dedup_refs.strong(items)["roots"]  # the same groups as the strong reference
 
 
 def test_worst_case_bench_smoke(tmp_path):

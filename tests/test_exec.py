@@ -127,3 +127,40 @@ def test_workers_take_ctrl_c_and_sigterm_again_once_started():
     out = [doc for doc, _ in LocalExecutor(workers=2).map(iter(docs), [Mask()])]
     assert all(d.meta["blocked"] == [] and d.meta["sigint"] == 1 for d in out)
     assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before  # the main process's mask restored
+
+
+class Log(Stage):
+    """Records (its name, the document's id) at each call, in a list shared with the test;
+    rejects the document named `drop` (doc.ok false from then on)."""
+
+    def __init__(self, name: str, calls: list, drop: str | None = None):
+        self.name, self.calls, self.drop = name, calls, drop
+
+    def process(self, doc: Document) -> Document:
+        self.calls.append((self.name, doc.id))
+        doc.text += self.name
+        if doc.id == self.drop:
+            doc.reject(f"dropped by {self.name}")
+        return doc
+
+
+def test_documents_run_a_stage_at_a_time_in_batches():
+    """Each batch goes through one stage, then the next (#18: the stages' code and tables stay
+    in the CPU's caches); each document gets the same calls, in the same order, as alone."""
+    from cleaner.exec.local import BATCH
+
+    calls: list = []
+    stages = [Log("a", calls), Log("b", calls, drop="d1"), Log("c", calls)]
+    docs = [Document(id=f"d{k}", source="s", text="") for k in range(BATCH + 2)]
+    out = list(LocalExecutor(1).map(docs, stages))
+    first = [c for c in calls if c[1] in {f"d{k}" for k in range(BATCH)}]
+    assert first[:BATCH] == [("a", f"d{k}") for k in range(BATCH)]  # stage a over the whole batch first
+    assert first[BATCH:2 * BATCH] == [("b", f"d{k}") for k in range(BATCH)]
+    assert ("c", "d1") not in calls  # no longer ok: the stages left are skipped
+    assert [d.id for d, _ in out] == [d.id for d in docs]  # input order
+    assert [d.text for d, _ in out] == ["ab" if d.id == "d1" else "abc" for d in docs]
+    assert [sorted(spent) for _, spent in out] == [["a", "b"] if d.id == "d1" else ["a", "b", "c"] for d in docs]
+    calls.clear()
+    pooled = list(LocalExecutor(2).map([Document(id=f"d{k}", source="s", text="") for k in range(BATCH + 2)],
+                                       [Log("a", calls), Log("b", calls, drop="d1"), Log("c", calls)]))
+    assert [(d.id, d.text) for d, _ in pooled] == [(d.id, d.text) for d, _ in out]  # the same with workers

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from cleaner.stages.language.detect import DetectLanguage
@@ -149,3 +150,53 @@ def test_shared_scripts_and_stray_letters_still_go_to_langdetect():
 def test_script_shortcut_can_be_switched_off_for_measurement():
     doc = DetectLanguage(by_script=False).process(Document(id="x", source="x", text=SCRIPT_CASES[0][1]))
     assert doc.lang == "el" and doc.lang_reason.startswith("langdetect")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aAeEyYôƯ ̣̀́̃̉@.-_x1:/hteps", max_size=80)
+       | st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
+def test_fast_detector_prepares_text_as_langdetect(text):
+    """FastDetector.append skips the address and Vietnamese substitutions where they cannot
+    match: the prepared text stays langdetect's."""
+    from langdetect.detector import Detector
+
+    from cleaner.stages.language.langdetect_fast import FastDetector
+
+    stage = DetectLanguage(seed=0)
+    stage.setup()
+    fast, slow = FastDetector(stage._factory), Detector(stage._factory)
+    fast.append(text)
+    slow.append(text)
+    assert fast.text == slow.text
+
+
+@pytest.mark.parametrize("text", MIXED)
+def test_one_trial_drawn_ahead_gives_langdetects_probabilities(text):
+    """With one trial and a seed (the stage's setting) the generator's outputs are drawn
+    once a process and each n-gram's weight + row kept (FastDetector._one_trial): the
+    probabilities stay langdetect's."""
+    from langdetect.detector import Detector
+
+    from cleaner.stages.language.langdetect_fast import FastDetector
+
+    assert _probabilities(FastDetector, text, 1) == _probabilities(Detector, text, 1)
+
+
+def test_one_trial_falls_back_when_the_outputs_drawn_ahead_run_out(monkeypatch):
+    from langdetect.detector import Detector
+
+    import cleaner.stages.language.langdetect_fast as fast
+
+    text = SAMPLES["en"] * 3
+    ran_out = []
+    real = fast.FastDetector._one_trial
+
+    def spy(self, ngrams):
+        res = real(self, ngrams)
+        ran_out.append(res is None)
+        return res
+
+    monkeypatch.setattr(fast, "_shifted", lambda seed, width: np.zeros(3, dtype=np.uint32))  # 3 outputs
+    monkeypatch.setattr(fast.FastDetector, "_one_trial", spy)
+    assert _probabilities(fast.FastDetector, text, 1) == _probabilities(Detector, text, 1)
+    assert ran_out == [True]  # the general loop answered

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import sys
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -122,3 +123,46 @@ def test_two_words_with_one_crc_are_one_hash():
     assert terms_module.word_hashes("Odesa plumless buckeroo plumless") == \
         _reference_word_hashes("Odesa plumless buckeroo plumless")
     assert len(terms_module.word_hashes("plumless buckeroo")) == 1
+
+
+# salient_terms passes over plain words (#18 point 2): lower-case words of letters alone
+# that name no month or weekday. Reading every token instead must give the same result.
+CALENDAR_WORDS = ["May", "may", "MAY", "Dec", "Dezember", "декабря", "Samstag", "Saturday", "lundi", "mai",
+                  "de", "of", "20", "20.", "3", "2013", "Straße", "ſ", "İstanbul", "ǅemal", "ΣΑΣ", "ς"]
+
+
+def _read_every_token(monkeypatch, text, *args):
+    import cleaner.dedup.terms as terms
+
+    monkeypatch.setattr(terms, "tokens_to_read", lambda toks, calendar: range(len(toks)))
+    return terms.salient_terms(text, *args)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(CALENDAR_WORDS + ["Odesa", "the", "met", "on", "x3", "O'Neill", "12,000", " ",
+                                                  "  ", ". ", ".\n", "\n\n", ", ", "-", "'s"]),
+                max_size=60).map(" ".join)
+       | st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200),
+       st.sampled_from([None, "2024-03-05"]), st.sampled_from([None, "en", "de", "fr", "ru", "es"]),
+       st.sampled_from([None, "Title On Top"]))
+def test_passing_over_plain_words_changes_nothing(text, doc_date, lang, title):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        every = _read_every_token(monkeypatch, text, doc_date, 5, title, lang)
+    assert salient_terms(text, doc_date, 5, title, lang) == every
+
+
+def test_plain_words_are_passed_over_and_the_rest_read():
+    from cleaner.dedup.terms import _TOKENS, calendar_names, tokens_to_read
+
+    toks = _TOKENS.findall("Mayor Klitschko said on Saturday, 20 de diciembre: the rain will stop.\nthen")
+    read = [toks[k] for k in tokens_to_read(toks, calendar_names("es"))]
+    assert read == ["Mayor", "Klitschko", "Saturday", "20", "diciembre", "\n"]
+    toks = _TOKENS.findall("the rain may stop")
+    assert [toks[k] for k in tokens_to_read(toks, calendar_names("en"))] == ["may"]  # a month name is read
+
+
+def test_dates_still_read_across_passed_over_words():
+    text = "Reports said the 20 de diciembre vote was close. On 3 of May, more."
+    terms, lead, _, dateline, _ = salient_terms(text, None, 40, None, "es")
+    assert "@12-20" in terms
+    assert salient_terms("Odesa, 20. Dezember - Die Stadt", None, 40, None, "de")[3] == "12-20"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import re
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from langdetect.utils.ngram import NGram
 from cleaner.core.text import count_of
 
 _SPACES = re.compile(" {2,}")
+_DMARK = re.compile(f"[{NGram.DMARK_CLASS}]")  # NGram.normalize_vi acts only next to one of these
 _LATIN = re.compile("[A-z]")  # langdetect's test: 'A' <= ch <= 'z'
 # Characters from U+0300 up. langdetect means to leave out Latin Extended Additional
 # (U+1E00-U+1EFF), but compares a block number with a block name, so it never does:
@@ -41,6 +43,28 @@ class _Normalise(dict[int, str]):
 
 _NORMALISE = _Normalise()
 _ROWS: dict[int, dict[str, np.ndarray]] = {}
+# Per profile set and weight: weight + the row of each n-gram met (FastDetector._one_trial).
+_WEIGHTED: dict[tuple[int, float], dict[str, np.ndarray]] = {}
+_OUTPUTS = 8192  # generator outputs drawn ahead: a text takes at most 1,001 draws, ~2 outputs each
+_CHUNK = 128  # outputs read at a time (a text needs ~55 draws)
+
+
+@lru_cache(maxsize=8)
+def _stream(seed: Any) -> tuple[float, np.ndarray]:
+    """What langdetect's generator gives after seed(seed): its first gauss draw and the
+    32-bit outputs that follow (getrandbits(32 * n) is n outputs, least significant first)."""
+    rand = random.Random()
+    rand.seed(seed)
+    gauss = rand.gauss(0.0, 1.0)
+    outputs = np.frombuffer(rand.getrandbits(32 * _OUTPUTS).to_bytes(4 * _OUTPUTS, "little"), dtype=np.uint32)
+    return gauss, outputs
+
+
+@lru_cache(maxsize=64)
+def _shifted(seed: Any, width: int) -> np.ndarray:
+    """The outputs as getrandbits(width) reads them: their top `width` bits."""
+    shifted: np.ndarray = _stream(seed)[1] >> np.uint32(32 - width)
+    return shifted
 _WORDS: dict[int, dict[str, tuple[tuple[str, ...], int]]] = {}  # per profile set: word -> its n-grams
 _MAX_WORDS = 200_000  # ~40 MB at most: n-gram strings are shared with the profile's keys
 _CANON: dict[int, dict[str, str]] = {}
@@ -106,9 +130,14 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect's Detector: un
         self.verbose = False
 
     def append(self, text: str) -> None:
+        # langdetect's three substitutions, each skipped where it cannot match (the same
+        # text): an address needs "@" (MAIL_RE tries a run of up to 64 characters at every
+        # letter, ~7 µs a sample), Vietnamese marks a combining mark (~4.5 µs).
         text = self.URL_RE.sub(" ", text)
-        text = self.MAIL_RE.sub(" ", text)
-        text = NGram.normalize_vi(text)
+        if "@" in text:
+            text = self.MAIL_RE.sub(" ", text)
+        if _DMARK.search(text):
+            text = NGram.normalize_vi(text)
         # langdetect copies the first max_text_length characters, dropping a space after a space.
         self.text += _SPACES.sub(" ", text[: self.max_text_length])
 
@@ -159,6 +188,11 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect's Detector: un
         ngrams = self._extract_ngrams()
         if not ngrams:
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+        if self.n_trial == 1 and self.seed is not None:
+            probs = self._one_trial(ngrams)
+            if probs is not None:
+                self.langprob = probs
+                return
         known = self.word_lang_prob_map
         rows = _ROWS.setdefault(id(known), {})  # per profile set
         langprob = np.zeros(len(self.langlist))
@@ -186,6 +220,45 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect's Detector: un
                 i += 1
             langprob += prob / self.n_trial
         self.langprob = langprob.tolist()
+
+    def _one_trial(self, ngrams: list[str]) -> list[float] | None:
+        """_detect_block's loop for one trial with a fixed seed (the stage's setting). The
+        generator is seeded the same way for every text, so its gauss draw, hence the
+        weight, and its outputs are the same for every text: they are drawn once a process
+        (_stream), and each n-gram's `weight + row` is kept instead of its row, which leaves
+        one numpy operation a draw instead of two. Only the number of n-grams differs
+        between texts: it sets how many top bits of an output make a draw and which draws
+        are refused (random.choice's _randbelow). The same draws, the same floating-point
+        operations: the same probabilities. None if the outputs drawn ahead run out."""
+        known = self.word_lang_prob_map
+        gauss, outputs = _stream(self.seed)
+        weight = (self.alpha + gauss * self.ALPHA_WIDTH) / self.BASE_FREQ
+        rows = _WEIGHTED.setdefault((id(known), weight), {})
+        count = len(ngrams)
+        shifted = _shifted(self.seed, count.bit_length())
+        prob = self._init_probability()
+        draws: list[int] = []
+        taken = i = 0
+        while True:
+            if i == len(draws):  # the next outputs, the ones over `count` refused
+                if taken >= len(shifted):
+                    return None
+                chunk = shifted[taken:taken + _CHUNK]
+                taken += _CHUNK
+                draws += chunk[chunk < count].tolist()
+                continue
+            word = ngrams[draws[i]]
+            row = rows.get(word)
+            if row is None:
+                row = rows[word] = weight + np.array(known[word])
+            prob *= row
+            if i % 5 == 0 and (self._normalize_prob(prob) > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT):
+                break
+            i += 1
+        langprob = np.zeros(len(self.langlist))
+        langprob += prob / self.n_trial  # as _detect_block: the same operations
+        probs: list[float] = langprob.tolist()
+        return probs
 
     def _normalize_prob(self, prob: np.ndarray) -> float:
         prob /= sum(prob.tolist())  # Python's sum, as langdetect: numpy's sums in another order
