@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import pickle
 import secrets
+import sys
 import time
 from collections import deque
 from concurrent.futures import CancelledError
@@ -62,6 +63,14 @@ OWN_CLUSTER: dict[str, object] = {
     # at 10k documents (BENCHMARKS.md, dask-overhead-2; the two not measured apart).
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     "distributed.worker.profile.enabled": False,
+    # Workers forked from this process instead of spawned: a spawned worker starts a new
+    # interpreter, imports Dask, numpy and cleaner and sets up the stages (0.5-0.6 s of CPU
+    # each before its first task, 1-4 s of wall for the cluster's start), and its close took
+    # ~2 s more. Forked after `warm` set the stages up here, each inherits what setup loaded
+    # (the language profiles, the token table, the permutations), as the local engine's pool
+    # does (BENCHMARKS.md, dask-start). Linux only: elsewhere fork under threads (the
+    # cluster's event loop runs in one) is unsafe or missing, and Dask's default stays.
+    "distributed.worker.multiprocessing-method": "fork" if sys.platform.startswith("linux") else "spawn",
 }
 
 
@@ -141,12 +150,15 @@ def _import_distributed() -> ModuleType:
 @dataclass
 class DaskExecutor:
     """Runs on the cluster at `scheduler` (an address), or on a LocalCluster of `workers`
-    processes started here and closed by `close()`."""
+    processes started here and closed by `close()`. `warm`: stages set up in this process
+    before a LocalCluster's workers fork (see OWN_CLUSTER), so that they inherit what setup
+    loaded instead of each loading it again; a user's cluster (`scheduler`) does not need it."""
 
     workers: int = 2
     scheduler: str | None = None
     cpu_time: bool = False
     notes: list[str] = field(default_factory=list)  # for stderr: the dashboard link
+    warm: list[Stage] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         distributed = _import_distributed()
@@ -162,6 +174,9 @@ class DaskExecutor:
             logging.getLogger(name).setLevel(logging.CRITICAL)
         self._cluster: Any = None
         self.client: Any = None
+        if not self.scheduler and OWN_CLUSTER["distributed.worker.multiprocessing-method"] == "fork":
+            for stage in self.warm:  # before the fork; a stage's own error is not a cluster's
+                stage.setup()
         try:
             if self.scheduler:
                 self.client = distributed.Client(self.scheduler, timeout="10s")
