@@ -135,3 +135,59 @@ def test_the_limit_is_a_validated_setting(tmp_path):
     config.write_text("[run]\ndask_bands_on_client_up_to = -1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="dask_bands_on_client_up_to"):
         load_config(config)
+
+
+def _sigint_blocked() -> bool:
+    import signal
+
+    return signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "pthread_sigmask"), reason="no signal masks here")
+def test_own_clusters_workers_leave_ctrl_c_to_the_client():
+    """Ctrl-C reaches the whole process group: the workers hold it (they printed a
+    KeyboardInterrupt traceback each), the client does not (it stops the run)."""
+    from cleaner.exec.dask_engine import DaskExecutor
+
+    executor = DaskExecutor(workers=1)
+    try:
+        assert list(executor.client.run(_sigint_blocked).values()) == [True]
+        assert not _sigint_blocked()
+    finally:
+        executor.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc, process groups")
+def test_ctrl_c_to_the_process_group_is_one_line(tmp_path):
+    """A terminal's Ctrl-C mid-run (SIGINT to the run's process group, workers included):
+    exit 130, one line on stderr, no worker left behind."""
+    import json
+    import signal
+    import subprocess
+    import time
+
+    from test_dask_engine import _workers_of
+
+    feed = tmp_path / "feed.jsonl"
+    with feed.open("w", encoding="utf-8") as fh:
+        for i in range(3000):
+            fh.write(json.dumps({"id": f"n{i:04d}", "text": f"Council item {i} for ward {i % 13} was read out "
+                                 f"again as residents waited for the vote on the budget, {i}."}) + "\n")
+    proc = subprocess.Popen([sys.executable, "-m", "cleaner", "run", str(feed), "--out", str(tmp_path / "out"),
+                             "--engine", "dask", "--workers", "2", "-q"], stderr=subprocess.PIPE,
+                            start_new_session=True)
+    workers: list[int] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        workers = _workers_of(proc.pid)
+        if len(workers) == 2 and any(p.stat().st_size for p in (tmp_path / "out").rglob("*.spool")):
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    lines = err.decode().strip().splitlines()
+    assert proc.returncode == 130, err
+    assert len(lines) == 1 and lines[0].startswith("cleaner: interrupted"), lines
+    time.sleep(1)
+    assert [w for w in workers if os.path.exists(f"/proc/{w}")] == []

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import pickle
 import secrets
+import signal
 import sys
 import time
 from collections import deque
@@ -31,7 +32,7 @@ from cleaner.core.document import Document
 from cleaner.core.protocols import DocStore
 from cleaner.core.stage import Stage
 from cleaner.exec.closing import one_line
-from cleaner.exec.local import WorkerError, process_one
+from cleaner.exec.local import WorkerError, _hold, _restore, process_one
 
 if TYPE_CHECKING:
     from cleaner.dedup.groups import GroupIndex
@@ -183,14 +184,24 @@ class DaskExecutor:
             else:
                 import dask
 
-                with dask.config.set(OWN_CLUSTER):
-                    self._cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                                             processes=True, host="127.0.0.1",
-                                                             dashboard_address=None, silence_logs=logging.CRITICAL,
-                                                             # The scheduler's HTTP routes on a free loopback port:
-                                                             # by default it takes 8787 and, if another cluster holds
-                                                             # it, warns on stderr in four lines.
-                                                             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+                # Ctrl-C held in this thread while the cluster starts: the thread of its event loop,
+                # started here, inherits the mask and so do the workers it forks (or spawns, then
+                # or later), so a Ctrl-C at the terminal, which signals the whole process group,
+                # reaches this process alone (one line, a checkpoint, the cluster closed) instead of
+                # also raising KeyboardInterrupt in each worker, which printed its traceback. Held,
+                # not ignored: one arriving meanwhile acts once `_restore` unblocks it.
+                held = _hold({signal.SIGINT})
+                try:
+                    with dask.config.set(OWN_CLUSTER):
+                        self._cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                                                 processes=True, host="127.0.0.1",
+                                                                 dashboard_address=None, silence_logs=logging.CRITICAL,
+                                                                 # The scheduler's HTTP routes on a free loopback port:
+                                                                 # by default it takes 8787 and, if another cluster holds
+                                                                 # it, warns on stderr in four lines.
+                                                                 scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+                finally:
+                    _restore(held)
                 # Results straight from the workers, not relayed by the scheduler's process.
                 self.client = distributed.Client(self._cluster, direct_to_workers=True)
         except Exception as exc:  # noqa: BLE001 - Dask raises OSError, TimeoutError, RuntimeError...
