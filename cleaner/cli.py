@@ -166,8 +166,9 @@ def open_state(path: Path, cfg: Config, wait: bool) -> State:
 
 
 def make_executor(cfg: Config, engine: str, scheduler: str | None, workers: int,
-                  quiet: bool) -> LocalExecutor | DaskExecutor:
-    """The engine that runs the per-document stages (exec/local.py or exec/dask_engine.py)."""
+                  quiet: bool, stages: Stages | None = None) -> LocalExecutor | DaskExecutor:
+    """The engine that runs the per-document stages (exec/local.py or exec/dask_engine.py).
+    `stages`: set up here before a local Dask cluster's workers fork (DaskExecutor.warm)."""
     if scheduler is not None and not scheduler.strip():
         _fail("--scheduler is empty: give the scheduler's address, or leave it out for a local cluster")
     if engine == "local":
@@ -177,7 +178,8 @@ def make_executor(cfg: Config, engine: str, scheduler: str | None, workers: int,
     from cleaner.exec.dask_engine import DaskError, DaskExecutor, DaskMissing
 
     try:
-        executor = DaskExecutor(workers, scheduler, cpu_time=cfg["run"]["cpu_time"])
+        executor = DaskExecutor(workers, scheduler, cpu_time=cfg["run"]["cpu_time"],
+                                warm=stages.mapped() if stages is not None else [])
     except (DaskMissing, DaskError) as exc:
         _fail(str(exc))
     for note in executor.notes:
@@ -351,7 +353,7 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     # The state's batch is committed once the output folder is written: a failed write
     # leaves the state as it was, and --resume redoes the same batch.
     clusterer = _clusterer(cfg, state, commit=False)
-    executor = make_executor(cfg, engine, scheduler, workers, quiet)
+    executor = make_executor(cfg, engine, scheduler, workers, quiet, stages)
     started = time.perf_counter()
     from cleaner.store.output import run_fingerprint
 

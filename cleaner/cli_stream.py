@@ -89,7 +89,7 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
     started = time.perf_counter()
     if scheduler and engine != "dask":
         _fail("--scheduler needs --engine dask")
-    executor = make_executor(cfg, engine, scheduler, workers, quiet)
+    executor = make_executor(cfg, engine, scheduler, workers, quiet, stages)
     # Rows need each record's id and head, not the record whole (`export` rebuilds it):
     # a batch's work is then bounded by the batch and its window, not by its records' size.
     clusterer = None if state is None else IncrementalClusterer(cfg, state, whole=False)

@@ -66,9 +66,12 @@ def test_engine_errors_are_one_line(tmp_path):
 
 
 def _workers_of(pid: int) -> list[int]:
-    """Dask worker processes a run started (its children spawned by multiprocessing)."""
+    """Dask worker processes a run started: its children forked by multiprocessing (the
+    run's own command line: exec/dask_engine.OWN_CLUSTER), or spawned (a restarted worker)."""
     import os
 
+    with open(f"/proc/{pid}/cmdline", "rb") as fh:
+        own = fh.read()
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -80,7 +83,7 @@ def _workers_of(pid: int) -> list[int]:
                 cmd = fh.read()
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == pid and b"spawn_main" in cmd:
+        if ppid == pid and (b"spawn_main" in cmd or cmd == own):
             found.append(int(entry))
     return found
 

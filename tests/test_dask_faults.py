@@ -137,10 +137,18 @@ def test_a_worker_killed_in_the_story_job_changes_nothing(tmp_path, story_run, t
     _killed_run_matches(tmp_path, *story_run, target)
 
 
+def _bands_on_cluster(tmp_path) -> list[str]:
+    """--config for a run whose band group-by runs on the cluster whatever its size (small
+    runs group the band keys on the client: run.dask_bands_on_client_up_to)."""
+    config = tmp_path / "bands-on-cluster.toml"
+    config.write_text("[run]\ndask_bands_on_client_up_to = 0\n", encoding="utf-8")
+    return ["--config", str(config)]
+
+
 def _killed_run_matches(tmp_path, feed, expected, target: str) -> None:
     """A dask run of `feed` whose first call of `target` kills its worker: the bytes of `expected`."""
-    proc = _cli([str(feed), "--out", str(tmp_path / "dask"), "--engine", "dask", "--workers", "2", "-q"],
-                env=_fault_env(tmp_path, target))
+    proc = _cli([str(feed), "--out", str(tmp_path / "dask"), "--engine", "dask", "--workers", "2", "-q",
+                 *_bands_on_cluster(tmp_path)], env=_fault_env(tmp_path, target))
     assert proc.returncode == 0, proc.stderr
     mark = tmp_path / "fault.mark"
     assert mark.exists(), f"{target} never ran on the cluster: the fault was not injected"
@@ -180,8 +188,8 @@ def test_a_lost_scheduler_is_one_line(tmp_path):
         with distributed.Client(address, timeout=120) as client:
             client.wait_for_workers(2, timeout=120)
         out = tmp_path / "dask"
-        proc = _cli([str(feed), "--out", str(out), "--engine", "dask", "--scheduler", address, "-q"],
-                    env=env, timeout=180)
+        proc = _cli([str(feed), "--out", str(out), "--engine", "dask", "--scheduler", address, "-q",
+                     *_bands_on_cluster(tmp_path)], env=env, timeout=180)
         err = proc.stderr.decode().strip()
         assert (tmp_path / "fault.mark").exists(), f"the group-by never ran, the scheduler was not killed there: {err}"
         assert proc.returncode == 2, err

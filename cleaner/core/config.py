@@ -102,7 +102,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "window_lead_names": Spec(bool),
     },
     "canonical": {"source_priority": Spec(list, item=str)},
-    "run": {"workers": Spec(int, 0, 256), "cpu_time": Spec(bool)},
+    "run": {"workers": Spec(int, 0, 256), "cpu_time": Spec(bool), "dask_bands_on_client_up_to": Spec(int, 0)},
 }
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import pickle
 import secrets
+import signal
+import sys
 import time
 from collections import deque
 from concurrent.futures import CancelledError
@@ -30,7 +32,7 @@ from cleaner.core.document import Document
 from cleaner.core.protocols import DocStore
 from cleaner.core.stage import Stage
 from cleaner.exec.closing import one_line
-from cleaner.exec.local import WorkerError, process_one
+from cleaner.exec.local import WorkerError, _hold, _restore, process_one
 
 if TYPE_CHECKING:
     from cleaner.dedup.groups import GroupIndex
@@ -62,6 +64,14 @@ OWN_CLUSTER: dict[str, object] = {
     # at 10k documents (BENCHMARKS.md, dask-overhead-2; the two not measured apart).
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     "distributed.worker.profile.enabled": False,
+    # Workers forked from this process instead of spawned: a spawned worker starts a new
+    # interpreter, imports Dask, numpy and cleaner and sets up the stages (0.5-0.6 s of CPU
+    # each before its first task, 1-4 s of wall for the cluster's start), and its close took
+    # ~2 s more. Forked after `warm` set the stages up here, each inherits what setup loaded
+    # (the language profiles, the token table, the permutations), as the local engine's pool
+    # does (BENCHMARKS.md, dask-start). Linux only: elsewhere fork under threads (the
+    # cluster's event loop runs in one) is unsafe or missing, and Dask's default stays.
+    "distributed.worker.multiprocessing-method": "fork" if sys.platform.startswith("linux") else "spawn",
 }
 
 
@@ -141,12 +151,15 @@ def _import_distributed() -> ModuleType:
 @dataclass
 class DaskExecutor:
     """Runs on the cluster at `scheduler` (an address), or on a LocalCluster of `workers`
-    processes started here and closed by `close()`."""
+    processes started here and closed by `close()`. `warm`: stages set up in this process
+    before a LocalCluster's workers fork (see OWN_CLUSTER), so that they inherit what setup
+    loaded instead of each loading it again; a user's cluster (`scheduler`) does not need it."""
 
     workers: int = 2
     scheduler: str | None = None
     cpu_time: bool = False
     notes: list[str] = field(default_factory=list)  # for stderr: the dashboard link
+    warm: list[Stage] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         distributed = _import_distributed()
@@ -162,20 +175,33 @@ class DaskExecutor:
             logging.getLogger(name).setLevel(logging.CRITICAL)
         self._cluster: Any = None
         self.client: Any = None
+        if not self.scheduler and OWN_CLUSTER["distributed.worker.multiprocessing-method"] == "fork":
+            for stage in self.warm:  # before the fork; a stage's own error is not a cluster's
+                stage.setup()
         try:
             if self.scheduler:
                 self.client = distributed.Client(self.scheduler, timeout="10s")
             else:
                 import dask
 
-                with dask.config.set(OWN_CLUSTER):
-                    self._cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                                             processes=True, host="127.0.0.1",
-                                                             dashboard_address=None, silence_logs=logging.CRITICAL,
-                                                             # The scheduler's HTTP routes on a free loopback port:
-                                                             # by default it takes 8787 and, if another cluster holds
-                                                             # it, warns on stderr in four lines.
-                                                             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+                # Ctrl-C held in this thread while the cluster starts: the thread of its event loop,
+                # started here, inherits the mask and so do the workers it forks (or spawns, then
+                # or later), so a Ctrl-C at the terminal, which signals the whole process group,
+                # reaches this process alone (one line, a checkpoint, the cluster closed) instead of
+                # also raising KeyboardInterrupt in each worker, which printed its traceback. Held,
+                # not ignored: one arriving meanwhile acts once `_restore` unblocks it.
+                held = _hold({signal.SIGINT})
+                try:
+                    with dask.config.set(OWN_CLUSTER):
+                        self._cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                                                 processes=True, host="127.0.0.1",
+                                                                 dashboard_address=None, silence_logs=logging.CRITICAL,
+                                                                 # The scheduler's HTTP routes on a free loopback port:
+                                                                 # by default it takes 8787 and, if another cluster holds
+                                                                 # it, warns on stderr in four lines.
+                                                                 scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+                finally:
+                    _restore(held)
                 # Results straight from the workers, not relayed by the scheduler's process.
                 self.client = distributed.Client(self._cluster, direct_to_workers=True)
         except Exception as exc:  # noqa: BLE001 - Dask raises OSError, TimeoutError, RuntimeError...
@@ -228,8 +254,14 @@ class DaskExecutor:
     def near_candidates(self, docs: list[Document], cfg: Config, store: DocStore) -> GroupIndex:
         """The copy tier's candidates from band keys grouped on the cluster (exec/dask_bands.py):
         a GroupIndex for dedup/cluster.cluster. `store` is a spool every worker reaches."""
-        from cleaner.exec.dask_bands import near_candidates
+        from cleaner.exec.dask_bands import local_candidates, near_candidates
 
+        # A small run groups them here: the cluster's map, shuffle and reduce cost 1.2-2.5 s of
+        # round trips at 10k documents, the same group-by here ~0.5 s (BENCHMARKS.md,
+        # dask-start). A large one on the cluster, where the client's memory and time for it
+        # grow with the corpus (#17 point 3; ARCHITECTURE.md).
+        if len(docs) <= cfg["run"]["dask_bands_on_client_up_to"]:
+            return local_candidates(docs, cfg, store)
         try:
             return near_candidates(self.client, docs, cfg, store, self._live_workers())
         except LOST as exc:

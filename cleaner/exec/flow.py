@@ -211,7 +211,7 @@ def process_documents(docs: Iterable[Document], stages: Stages, executor: Execut
         keep = partial(pack, templates=templates, store=store, keyed=done is not None,
                        keys_in_store=remote is not None)
         # The key first: it names the input as read, before parsing or any stage changes it.
-        steps = ([InputKey()] if done is not None else []) + [stages.read, *stages.per_document, stages.sign]
+        steps = ([InputKey()] if done is not None else []) + stages.mapped()
         in_workers = store.slims  # workers put into it themselves; else documents come back whole
         for item, spent in executor.map(todo(), steps, keep if in_workers else None):
             timings.update(spent)

@@ -24,6 +24,11 @@ class Stages:
     sign: Sign  # per document again, on the final text
     read: "ParseDeferred"  # first, in the workers: what the reader handed on unread or unparsed
 
+    def mapped(self) -> list[Stage]:
+        """The steps an executor maps over every document, in order (templates come after,
+        over all of them)."""
+        return [self.read, *self.per_document, self.sign]
+
 
 def build_stages(cfg: Config) -> Stages:
     b = cfg["boilerplate"]
