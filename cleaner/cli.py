@@ -342,6 +342,9 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
 
         stream_run(input_arg if url else input_path, config_path, workers, quiet, strict, state_path, wait, batch_size, engine, scheduler)
         return
+    # Before the executor is made: a Dask LocalCluster's workers exist from then on, and
+    # see only the environment they started with.
+    _strict_mode(strict)
     cfg, stages = _setup(config_path)
     workers = _workers(cfg, workers, quiet)
     _check_out(Path(os.devnull) if url else input_path, out_dir)
@@ -393,7 +396,6 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     from cleaner.input.read import read_input
 
     docs = read_input(input_arg if url else input_path, cfg, exclude=never_read)
-    _strict_mode(strict)
     from cleaner.exec.closing import Closing
 
     closing = None

@@ -248,6 +248,15 @@ def test_strict_run_stops_at_a_bug(tmp_path):
     assert "internal error" in result.stderr and "planted bug" in result.stderr
 
 
+def test_strict_run_stops_at_a_bug_on_dask_too(tmp_path):
+    """--strict reached the Dask workers only if set before the cluster started: its own
+    LocalCluster's workers exist once the executor is made."""
+    pytest.importorskip("distributed")
+    result = _cli(tmp_path, "--strict", "--engine", "dask", "--workers", "2", strict_env=False)
+    assert result.returncode == 3, result.stderr
+    assert "internal error" in result.stderr and "planted bug" in result.stderr
+
+
 def test_a_bug_without_strict_rejects_the_document(tmp_path):
     import json
 
