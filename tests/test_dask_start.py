@@ -130,7 +130,7 @@ def test_band_keys_are_grouped_on_the_client_up_to_the_configured_size():
 
 
 def test_the_limit_is_a_validated_setting(tmp_path):
-    assert load_config()["run"]["dask_bands_on_client_up_to"] == 20000
+    assert load_config()["run"]["dask_bands_on_client_up_to"] == 0  # #17 point 3: the cluster by default
     config = tmp_path / "c.toml"
     config.write_text("[run]\ndask_bands_on_client_up_to = -1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="dask_bands_on_client_up_to"):
