@@ -148,6 +148,17 @@ def _import_distributed() -> ModuleType:
     return distributed
 
 
+def _no_gc_diagnosis() -> None:
+    """The own cluster's scheduler runs in this process and, starting, hooks a callback into
+    every garbage collection here (distributed.gc: it only logs slow collections, at a level
+    cleaner silences). A Ctrl-C whose handler runs inside a gc callback is "Exception
+    ignored": 6 lines of traceback and the run went on to exit 0 (found by attack-11, once in
+    a few Ctrl-Cs while the outputs were written). Off in this process; workers keep theirs."""
+    from distributed.gc import disable_gc_diagnosis
+
+    disable_gc_diagnosis(force=True)
+
+
 @dataclass
 class DaskExecutor:
     """Runs on the cluster at `scheduler` (an address), or on a LocalCluster of `workers`
@@ -202,6 +213,7 @@ class DaskExecutor:
                                                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
                 finally:
                     _restore(held)
+                _no_gc_diagnosis()
                 # Results straight from the workers, not relayed by the scheduler's process.
                 self.client = distributed.Client(self._cluster, direct_to_workers=True)
         except Exception as exc:  # noqa: BLE001 - Dask raises OSError, TimeoutError, RuntimeError...
