@@ -75,6 +75,12 @@ OWN_CLUSTER: dict[str, object] = {
 }
 
 
+# Set around each chunk's submit, for any cluster. A chunk's pickled documents past 10 MB (one
+# 10 MB text file does it) made Dask warn on stderr, -q or not, in six lines advising Dask's
+# users to load data with Dask; a chunk carries its documents by design.
+QUIET_SUBMIT: dict[str, object] = {"distributed.admin.large-graph-warning-threshold": "1 TiB"}
+
+
 class DaskMissing(Exception):
     """`--engine dask` without Dask installed."""
 
@@ -227,6 +233,8 @@ class DaskExecutor:
 
     def map(self, docs: Iterable[Document], stages: list[Stage],
             finish: Finish | None = None) -> Iterator[tuple[object, dict[str, float]]]:
+        import dask
+
         client = self.client
         # Scattered once: every worker deserialises (and sets up) the stages once.
         job = client.scatter((secrets.token_hex(8), stages, finish, self.cpu_time), broadcast=True, hash=False)
@@ -235,7 +243,8 @@ class DaskExecutor:
         chunk: list[Document] = []
 
         def submit(part: list[Document]) -> None:
-            pending.append(client.submit(_process_chunk, job, part, pure=False))
+            with dask.config.set(QUIET_SUBMIT):
+                pending.append(client.submit(_process_chunk, job, part, pure=False))
 
         def drain(limit: int) -> Iterator[tuple[object, dict[str, float]]]:
             while len(pending) > limit:
