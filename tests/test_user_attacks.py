@@ -286,3 +286,20 @@ def test_unread_keys_are_named_readably():
     assert all(c.isprintable() for c in names), names
     assert names == ", ".join(sorted(["'a\\nb'", "'esc\\x1b[2J'", "'\\u202eevil'", "''", "Überschrift",
                                       "k" * 40 + "\u2026"]))
+
+
+def test_show_prints_a_fields_control_characters_escaped():
+    """attack-11: an input author (or title, url) with ESC or a newline went raw to the
+    terminal from `cleaner show`: ESC[2J cleared the screen, a newline split the field's line."""
+    from cleaner.inspect.show import show_document, show_record
+
+    row = {"id": "a", "source": "f.jsonl", "line": 1, "status": "kept", "error": None, "record_id": "rec-1",
+           "lang": "en", "lang_prob": 1.0, "lang_reason": "r", "title": "T\u202eitle", "date": None,
+           "url": "http://x/\x1b]0;pwned\x07", "author": "Ana\x1b[2J\nBob", "text": "line one\tTab\nline two",
+           "removed": [], "flags": [], "meta": {"unread_fields": "tags"}}
+    out = show_document(row)
+    assert "  author:   Ana\\x1b[2J\\nBob" in out and "  title:    T\\u202eitle" in out
+    assert "  url:      http://x/\\x1b]0;pwned\\x07" in out and "  line one\tTab" in out
+    record = {"record_id": "rec-1", "size": 1, "lang": "en", "date": None, "title": "Ti\x1btle",
+              "canonical_id": "a", "why": "w", "members": [], "text": "x"}
+    assert "  title:     Ti\\x1btle" in show_record(record)
