@@ -422,9 +422,11 @@ def _api_body(item: Any) -> tuple[str | None, str | None]:
     object): non-string keys, circular references, nesting too deep, integers too long
     to write. Such an item is rejected alone; the rest of the batch goes on."""
     if isinstance(item, dict):
-        odd = next((k for k in item if not isinstance(k, str)), None)
+        # The key's type, not the key: a None key, found, read as none found (it was let
+        # through, and the JSON sort then failed with "'<' not supported between ...").
+        odd = next((type(k) for k in item if not isinstance(k, str)), None)
         if odd is not None:
-            return None, f"keys must be strings, got a key of type {type(odd).__name__}"
+            return None, f"keys must be strings, got a key of type {odd.__name__}"
     try:
         return json.dumps(item, sort_keys=True, ensure_ascii=False, default=str), None
     # Circular (ValueError), an int too long (ValueError), too deep (RecursionError), or
