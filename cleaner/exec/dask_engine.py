@@ -162,7 +162,7 @@ def _no_gc_diagnosis() -> None:
     a few Ctrl-Cs while the outputs were written). Off in this process; workers keep theirs."""
     from distributed.gc import disable_gc_diagnosis
 
-    disable_gc_diagnosis(force=True)
+    disable_gc_diagnosis(force=True)  # type: ignore[no-untyped-call]
 
 
 @dataclass
