@@ -399,6 +399,7 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     from cleaner.exec.closing import Closing
 
     closing = None
+    resumable = f"; `cleaner run ... --out {out_dir} --resume` continues from its checkpoint"
     try:
         result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=checkpoint,
                                clusterer=clusterer, label=input_arg, executor=executor)
@@ -415,7 +416,7 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
         _fail(f"{exc} ({exc.hint}; --resume continues)")
     except KeyboardInterrupt:
         checkpoint.close(keep=True)
-        _interrupted(f"; `cleaner run ... --out {out_dir} --resume` continues from its checkpoint")
+        _interrupted(resumable)
     except BaseException:
         checkpoint.close(keep=True)  # a crash: --resume picks up from here
         raise
@@ -434,6 +435,8 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
             state.close()
     except OSError as exc:
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")
+    except KeyboardInterrupt:  # not click's: it printed a blank line and "interrupted" without the checkpoint
+        _interrupted("" if written else resumable)
     finally:
         result.close(keep=not written)
         problem = closing.join()

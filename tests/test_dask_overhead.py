@@ -186,3 +186,25 @@ def test_byte_identical_to_local_across_many_chunks(tmp_path, monkeypatch):
     for name in ("documents.jsonl", "records.jsonl"):
         assert (dask / name).read_bytes() == (local / name).read_bytes(), name
     assert (local / "documents.jsonl").read_text(encoding="utf-8").count("\n") == 2 * CHUNK + 37
+
+
+def test_ctrl_c_while_the_outputs_are_written_names_the_checkpoint(tmp_path, monkeypatch, capsys):
+    """attack-11: a Ctrl-C while the outputs were written went to click (a blank line, then
+    "cleaner: interrupted" without a word of the checkpoint that --resume continues from)."""
+    from cleaner import cli
+    from cleaner.store import output
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(output, "write_outputs", interrupted)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(json.dumps({"id": "d", "text": "Rain kept falling on the valley town."}) + "\n",
+                                    encoding="utf-8")
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["run", str(folder), "--out", str(tmp_path / "out"), "--workers", "1", "-q"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 130
+    assert err.splitlines() == [f"cleaner: interrupted; `cleaner run ... --out {tmp_path / 'out'} --resume` "
+                                "continues from its checkpoint"]

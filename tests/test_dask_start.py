@@ -191,3 +191,20 @@ def test_ctrl_c_to_the_process_group_is_one_line(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("cleaner: interrupted"), lines
     time.sleep(1)
     assert [w for w in workers if os.path.exists(f"/proc/{w}")] == []
+
+
+def test_own_clusters_scheduler_hooks_no_gc_callback_into_the_client():
+    """The scheduler of cleaner's own cluster runs in the client and hooked Dask's GC
+    diagnosis into every collection here: a Ctrl-C handled inside it was "Exception ignored"
+    (a traceback, and the run went on to exit 0)."""
+    import gc
+
+    from cleaner.exec.dask_engine import DaskExecutor
+
+    before = list(gc.callbacks)
+    executor = DaskExecutor(workers=1)
+    try:
+        assert [cb for cb in gc.callbacks if cb not in before] == []
+    finally:
+        executor.close()
+    assert gc.callbacks == before

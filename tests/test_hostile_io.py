@@ -175,11 +175,12 @@ def _deep():
 @pytest.mark.parametrize("make, reason", [
     (lambda: {1: "x", "text": TEXTS[0]}, "keys must be strings"),
     (lambda: {("a", 1): "x", "text": TEXTS[0]}, "keys must be strings"),
+    (lambda: {None: "x", "text": TEXTS[0]}, "key of type NoneType"),  # attack-11: was a sort's TypeError
     (_circular, "Circular reference"),
     (_deep, "recursion"),
     (lambda: {"id": 10**4400, "text": TEXTS[0]}, "4300 digits"),
     (lambda: {"n": 10**4400, "text": TEXTS[0]}, "4300 digits"),
-], ids=["int-key", "tuple-key", "circular", "deep", "huge-int-id", "huge-int-field"])
+], ids=["int-key", "tuple-key", "none-key", "circular", "deep", "huge-int-id", "huge-int-field"])
 def test_api_rejects_an_unusual_item_alone(make, reason):
     docs = clean([make(), {"id": "ok", "text": TEXTS[1]}]).documents
     bad = [d for d in docs if d["id"] != "ok"]

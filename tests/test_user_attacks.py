@@ -272,3 +272,34 @@ def test_s_and_t_with_a_cedilla_or_a_comma_below_are_looked_up_as_the_list_write
     tr = ["ba\u015fbakan", "ba\u0219bakan"]  # Turkish writes the cedilla
     found = _zipf_both_ways(monkeypatch, tr, "tr")
     assert found[tr[0]] == found[tr[1]] == wordfreq.zipf_frequency(tr[1], "tr") > 0
+
+
+def test_unread_keys_are_named_readably():
+    """attack-11: keys holding a newline, ESC or a bidi override were named raw (`cleaner show`
+    printed a broken line, or the terminal obeyed the escape), an empty key named as nothing,
+    and a key cut at 40 characters named as if it were whole."""
+    from cleaner.input.read import from_record
+
+    doc = from_record({"id": "a", "text": EN, "a\nb": 1, "esc\x1b[2J": 2, "\u202eevil": 3, "": 4,
+                       "Überschrift": 5, "k" * 50: 6}, "f:1", "f.jsonl", line=1)
+    names = doc.meta["unread_fields"]
+    assert all(c.isprintable() for c in names), names
+    assert names == ", ".join(sorted(["'a\\nb'", "'esc\\x1b[2J'", "'\\u202eevil'", "''", "Überschrift",
+                                      "k" * 40 + "\u2026"]))
+
+
+def test_show_prints_a_fields_control_characters_escaped():
+    """attack-11: an input author (or title, url) with ESC or a newline went raw to the
+    terminal from `cleaner show`: ESC[2J cleared the screen, a newline split the field's line."""
+    from cleaner.inspect.show import show_document, show_record
+
+    row = {"id": "a", "source": "f.jsonl", "line": 1, "status": "kept", "error": None, "record_id": "rec-1",
+           "lang": "en", "lang_prob": 1.0, "lang_reason": "r", "title": "T\u202eitle", "date": None,
+           "url": "http://x/\x1b]0;pwned\x07", "author": "Ana\x1b[2J\nBob", "text": "line one\tTab\nline two",
+           "removed": [], "flags": [], "meta": {"unread_fields": "tags"}}
+    out = show_document(row)
+    assert "  author:   Ana\\x1b[2J\\nBob" in out and "  title:    T\\u202eitle" in out
+    assert "  url:      http://x/\\x1b]0;pwned\\x07" in out and "  line one\tTab" in out
+    record = {"record_id": "rec-1", "size": 1, "lang": "en", "date": None, "title": "Ti\x1btle",
+              "canonical_id": "a", "why": "w", "members": [], "text": "x"}
+    assert "  title:     Ti\\x1btle" in show_record(record)

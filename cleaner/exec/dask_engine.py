@@ -75,6 +75,12 @@ OWN_CLUSTER: dict[str, object] = {
 }
 
 
+# Set around each chunk's submit, for any cluster. A chunk's pickled documents past 10 MB (one
+# 10 MB text file does it) made Dask warn on stderr, -q or not, in six lines advising Dask's
+# users to load data with Dask; a chunk carries its documents by design.
+QUIET_SUBMIT: dict[str, object] = {"distributed.admin.large-graph-warning-threshold": "1 TiB"}
+
+
 class DaskMissing(Exception):
     """`--engine dask` without Dask installed."""
 
@@ -148,6 +154,17 @@ def _import_distributed() -> ModuleType:
     return distributed
 
 
+def _no_gc_diagnosis() -> None:
+    """The own cluster's scheduler runs in this process and, starting, hooks a callback into
+    every garbage collection here (distributed.gc: it only logs slow collections, at a level
+    cleaner silences). A Ctrl-C whose handler runs inside a gc callback is "Exception
+    ignored": 6 lines of traceback and the run went on to exit 0 (found by attack-11, once in
+    a few Ctrl-Cs while the outputs were written). Off in this process; workers keep theirs."""
+    from distributed.gc import disable_gc_diagnosis
+
+    disable_gc_diagnosis(force=True)  # type: ignore[no-untyped-call]
+
+
 @dataclass
 class DaskExecutor:
     """Runs on the cluster at `scheduler` (an address), or on a LocalCluster of `workers`
@@ -202,6 +219,7 @@ class DaskExecutor:
                                                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
                 finally:
                     _restore(held)
+                _no_gc_diagnosis()
                 # Results straight from the workers, not relayed by the scheduler's process.
                 self.client = distributed.Client(self._cluster, direct_to_workers=True)
         except Exception as exc:  # noqa: BLE001 - Dask raises OSError, TimeoutError, RuntimeError...
@@ -215,6 +233,8 @@ class DaskExecutor:
 
     def map(self, docs: Iterable[Document], stages: list[Stage],
             finish: Finish | None = None) -> Iterator[tuple[object, dict[str, float]]]:
+        import dask
+
         client = self.client
         # Scattered once: every worker deserialises (and sets up) the stages once.
         job = client.scatter((secrets.token_hex(8), stages, finish, self.cpu_time), broadcast=True, hash=False)
@@ -223,7 +243,8 @@ class DaskExecutor:
         chunk: list[Document] = []
 
         def submit(part: list[Document]) -> None:
-            pending.append(client.submit(_process_chunk, job, part, pure=False))
+            with dask.config.set(QUIET_SUBMIT):
+                pending.append(client.submit(_process_chunk, job, part, pure=False))
 
         def drain(limit: int) -> Iterator[tuple[object, dict[str, float]]]:
             while len(pending) > limit:

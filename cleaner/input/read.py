@@ -35,6 +35,7 @@ AUTHOR = "author"  # optional string; kept out of META_FIELDS, which name reject
 # Every key an input object may carry; any other is noted in meta.unread_fields, not dropped unsaid.
 READ_KEYS = frozenset({"id", *TEXT_FIELDS, *META_FIELDS, AUTHOR})
 _UNREAD_SHOWN = 10
+_KEY_SHOWN = 40  # characters of an unread key named
 GZIP = ".gz"
 # What a broken or truncated .gz raises while it is being read.
 _GZIP_ERRORS = (OSError, EOFError, zlib.error)
@@ -162,10 +163,21 @@ def _note_wrong_types(doc: Document, obj: dict[str, Any], keys: Iterable[str]) -
 def _note_unread(doc: Document, obj: dict[str, Any]) -> None:
     """Keys cleaner does not read ("tags", "body") are named in `meta.unread_fields`: a
     field spelt otherwise than cleaner expects is not lost without a word."""
-    unread = sorted(scrub(str(k))[:40] for k in obj if k not in READ_KEYS)
+    unread = sorted(_key_name(scrub(str(k))) for k in obj if k not in READ_KEYS)
     if unread:
         more = len(unread) - _UNREAD_SHOWN
         doc.meta["unread_fields"] = ", ".join(unread[:_UNREAD_SHOWN]) + (f" and {more} more" if more > 0 else "")
+
+
+def _key_name(key: str) -> str:
+    """A key as the note names it: as written when it reads as itself; quoted with escapes
+    when it is empty, blank-edged, or holds a control or format character (a newline, ESC,
+    a bidi override: raw, they broke `cleaner show`'s lines or drove the terminal); cut at
+    40 characters with an ellipsis (a cut key was named as if it were whole). Python's repr
+    quotes and escapes: letters of any script stay as they are."""
+    cut = key[:_KEY_SHOWN] + ("\u2026" if len(key) > _KEY_SHOWN else "")
+    readable = key and key == key.strip() and key.isprintable() and "," not in key
+    return cut if readable else repr(cut)
 
 
 def _content_id(source: str, obj: dict[str, Any]) -> str:
@@ -410,9 +422,11 @@ def _api_body(item: Any) -> tuple[str | None, str | None]:
     object): non-string keys, circular references, nesting too deep, integers too long
     to write. Such an item is rejected alone; the rest of the batch goes on."""
     if isinstance(item, dict):
-        odd = next((k for k in item if not isinstance(k, str)), None)
+        # The key's type, not the key: a None key, found, read as none found (it was let
+        # through, and the JSON sort then failed with "'<' not supported between ...").
+        odd = next((type(k) for k in item if not isinstance(k, str)), None)
         if odd is not None:
-            return None, f"keys must be strings, got a key of type {type(odd).__name__}"
+            return None, f"keys must be strings, got a key of type {odd.__name__}"
     try:
         return json.dumps(item, sort_keys=True, ensure_ascii=False, default=str), None
     # Circular (ValueError), an int too long (ValueError), too deep (RecursionError), or

@@ -4,12 +4,24 @@ them. Never Python's None: what is unknown says so."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cleaner.core.document import Document
 
 # The rows shown are documents.jsonl and records.jsonl rows as parsed JSON: dict[str, Any].
+
+# What a terminal would obey rather than show: control characters (ESC starts sequences that
+# clear the screen or retitle the window; a newline or CR broke a field's line in two), line
+# and paragraph separators, bidi overrides and isolates (they reorder what follows). Tab stays.
+_UNSHOWN = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(line: str) -> str:
+    """`line` with each character a terminal would obey written as its escape (\\x1b, \\n):
+    an input's title, author, url or an unread key's name is data, not terminal commands."""
+    return _UNSHOWN.sub(lambda m: repr(m.group())[1:-1], line)
 
 
 def render_marked(lines: list[str], doc: Document) -> list[str]:
@@ -67,7 +79,7 @@ def show_document(row: dict[str, Any]) -> list[str]:
         out += [f"  - {r['rule']}: line {r['line_no']}: {r['text']}" for r in row["removed"]]
     if row["flags"]:
         out += ["", "flags:"] + [f"  ! {f.get('flag')}: {f.get('reason') or f.get('text') or ''}" for f in row["flags"]]
-    return out
+    return [shown(line) for line in out]
 
 
 def show_record(row: dict[str, Any]) -> list[str]:
@@ -85,7 +97,7 @@ def show_record(row: dict[str, Any]) -> list[str]:
             out.append(f"  {m['id']}: " + ", ".join(m["shared_terms"]))
             out += [f"      {e.get('term')}  {e.get('weight')}: {e.get('from')}" for e in evidence if isinstance(e, dict)]
     out += ["", "canonical text:"] + ["  " + line for line in (row["text"] or "").split("\n")]
-    return out
+    return [shown(line) for line in out]
 
 
 def show_summary(summary: dict[str, Any]) -> list[str]:
