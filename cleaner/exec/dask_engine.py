@@ -25,14 +25,14 @@ from collections import deque
 from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from cleaner.core.config import Config
 from cleaner.core.document import Document
 from cleaner.core.protocols import DocStore
 from cleaner.core.stage import Stage
 from cleaner.exec.closing import one_line
-from cleaner.exec.local import WorkerError, _hold, _restore, process_one
+from cleaner.exec.local import Finish, WorkerError, _hold, _restore, batches, process_finished
 
 if TYPE_CHECKING:
     from cleaner.dedup.groups import GroupIndex
@@ -108,7 +108,6 @@ def lost(exc: BaseException, scheduler: str | None = None) -> DaskError:
 
 _ready: set[str] = set()  # in a worker: the tokens of the scattered jobs whose stages are set up
 
-Finish = Callable[[Document], object]
 Job = tuple[str, list[Stage], Finish | None, bool]
 
 
@@ -125,11 +124,8 @@ def _process_chunk(job: Job, docs: list[Document]) -> bytes:
             stage.setup()
         _ready.add(token)
     clock = time.process_time if cpu_time else time.perf_counter
-    out: Results = []
-    for doc in docs:
-        doc, spent = process_one(doc, stages, clock)
-        out.append(((finish(doc) if finish else doc), spent))
-    return box(out)
+    # In the local engine's batches, a stage at a time (exec/local.py, BATCH): the same calls.
+    return box([done for batch in batches(docs) for done in process_finished(batch, stages, clock, finish)])
 
 
 def box(results: Results) -> bytes:

@@ -71,6 +71,13 @@ def process_batch(docs: list[Document], stages: list[Stage], clock: Callable[[],
     return list(zip(docs, timings))
 
 
+def process_finished(docs: list[Document], stages: list[Stage], clock: Callable[[], float],
+                     finish: Finish | None) -> list[tuple[object, dict[str, float]]]:
+    """process_batch, each document then handed to `finish` (stored where it ran) if given:
+    what every executor's worker (a pool's, the loop, a Dask task) does with a batch."""
+    return [((finish(doc) if finish else doc), spent) for doc, spent in process_batch(docs, stages, clock)]
+
+
 def batches(docs: Iterable[Document], size: int = BATCH) -> Iterator[list[Document]]:
     """The documents in lists of `size`, in order (the last one shorter)."""
     it = iter(docs)
@@ -90,8 +97,8 @@ class _Worker:
     def __call__(self, docs: list[Document]) -> list[tuple[object, dict[str, float]]]:
         if os.getppid() != self.parent:  # orphaned (where prctl is missing): stop quietly
             os._exit(0)
-        done = process_batch(docs, self.stages, time.process_time if self.cpu_time else time.perf_counter)
-        return [((self.finish(doc) if self.finish else doc), spent) for doc, spent in done]
+        return process_finished(docs, self.stages, time.process_time if self.cpu_time else time.perf_counter,
+                                self.finish)
 
 
 _worker: _Worker | None = None  # this worker process's, set once by _init_worker
@@ -175,8 +182,7 @@ class LocalExecutor:
                 stage.setup()
         if ctx is None:
             for batch in batches(docs):
-                for doc, spent in process_batch(batch, stages, clock):
-                    yield (finish(doc) if finish else doc), spent
+                yield from process_finished(batch, stages, clock, finish)
             return
         worker = _Worker(stages, finish, os.getpid(), self.cpu_time)
         before = _hold(_HELD)  # see _HELD: no Ctrl-C inside a fork
