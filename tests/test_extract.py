@@ -3,7 +3,7 @@ from cleaner.stages.extract import Extract
 
 PAGE = """<html><head><title>Port strike | Example Daily</title>
 <meta name="date" content="2025-12-20"><link rel="canonical" href="https://daily.example/odesa">
-<meta property="og:site_name" content="Example Daily"></head>
+<meta property="og:site_name" content="Example Daily"><meta name="author" content="Mira Tkachenko"></head>
 <body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
 <article><h1>Port strike leaves seven dead</h1>
 <p>A missile strike on the port killed seven people early on Saturday, the regional governor said in a statement.</p>
@@ -21,11 +21,15 @@ def test_html_gives_text_and_metadata():
     assert doc.date == "2025-12-20" and doc.url == "https://daily.example/odesa"
     assert doc.site == "Example Daily"
     assert doc.meta["date"].startswith("html metadata")
+    # The page's byline metadata fills the author field, and says where it came from.
+    assert doc.author == "Mira Tkachenko" and doc.meta["author"] == "html metadata (author)"
 
 
 def test_input_metadata_wins_over_page_metadata():
-    doc = Extract().process(Document(id="d", source="<api>", html=PAGE, title="Given title", date="2025-12-21"))
+    doc = Extract().process(Document(id="d", source="<api>", html=PAGE, title="Given title", date="2025-12-21",
+                                     author="Given Author"))
     assert doc.title == "Given title" and doc.date == "2025-12-21"
+    assert doc.author == "Given Author" and "author" not in doc.meta
 
 
 def test_page_without_text_is_rejected():

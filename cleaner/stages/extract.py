@@ -222,7 +222,7 @@ class _Options(TypedDict):
 
 
 class Extract(Stage):
-    """HTML -> text (paragraphs one per line), title, date, url and site name."""
+    """HTML -> text (paragraphs one per line), title, date, url, site name and author."""
 
     name = "extract"
 
@@ -273,7 +273,7 @@ class Extract(Stage):
         doc.removed.extend(dropped_blocks(blocks, text))
         # For the link-density rule: which kept lines were (mostly) links on the page.
         doc.link_density = {b.text: b.link_density for b in blocks if b.link_density > 0}
-        for name, attr in (("title", "title"), ("url", "url"), ("site", "sitename")):
+        for name, attr in (("title", "title"), ("url", "url"), ("site", "sitename"), ("author", "author")):
             value = getattr(result, attr, None)
             if value and not getattr(doc, name):
                 setattr(doc, name, value)
