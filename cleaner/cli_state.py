@@ -125,7 +125,8 @@ def _records(state: State, cfg: Config, since: str | None) -> list[Record]:
 @click.option("--since", help="Only records with a document dated on or after this day (YYYY-MM-DD).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path),
               help="Configuration file (default: the one the state's last batch was run with).")
-def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path | None) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr (errors still show).")
+def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path | None, quiet: bool) -> None:
     """Write records.jsonl, documents.jsonl, report.html and manifest.json for everything
     STATE holds (or --since DATE). A state keeps its canonicals' texts only: other
     documents' rows have an empty text (their texts went out with their run's rows)."""
@@ -155,8 +156,9 @@ def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path
         write_outputs(result, out_dir, cfg, str(state_path), 0)
     except OSError as exc:
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
-    c = result.counts()
-    click.echo(f"{c['inputs']} documents, {c['records']} records from {state_path} in {out_dir}/", err=True)
+    if not quiet:
+        c = result.counts()
+        click.echo(f"{c['inputs']} documents, {c['records']} records from {state_path} in {out_dir}/", err=True)
 
 
 def show_state(state_path: Path, some_id: str, as_json: bool) -> None:

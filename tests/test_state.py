@@ -102,6 +102,10 @@ def test_export_writes_the_four_files_for_what_the_state_holds(raw_state, tmp_pa
     late = rows_of(tmp_path / "late" / "records.jsonl")
     assert since.returncode == 0 and 0 < len(late) < len(rows_of(tmp_path / "exp" / "records.jsonl"))
     assert run_cli("export", str(raw_state / "s.db"), "--out", str(tmp_path / "x"), "--since", "soon").returncode == 2
+    # -q, as in run: the summary line goes, errors still show.
+    assert b"records from" in since.stderr
+    quiet = run_cli("export", str(raw_state / "s.db"), "--out", str(tmp_path / "q"), "-q")
+    assert quiet.returncode == 0 and quiet.stderr == b"" and (tmp_path / "q" / "records.jsonl").exists()
 
 
 def _stream(tmp_path, lines, *extra):
