@@ -303,3 +303,46 @@ def test_show_prints_a_fields_control_characters_escaped():
     record = {"record_id": "rec-1", "size": 1, "lang": "en", "date": None, "title": "Ti\x1btle",
               "canonical_id": "a", "why": "w", "members": [], "text": "x"}
     assert "  title:     Ti\\x1btle" in show_record(record)
+
+
+# --- 12. legacy single-byte files: the code page whose letters fit one language ---------
+
+LEGACY = [  # (code page the file was saved in, its text)
+    ("latin-1", "El gobierno español anunció el miércoles una serie de medidas para apoyar a los agricultores "
+                "afectados por la sequía. El ministro declaró que las ayudas se pagarán la próxima semana."),
+    ("latin-1", "O governo português anunciou na quarta-feira um conjunto de medidas para apoiar os agricultores "
+                "afetados pela seca. O ministro declarou que as ajudas serão pagas já na próxima semana."),
+    ("latin-1", "Il governo italiano ha annunciato mercoledì una serie di misure per sostenere gli agricoltori "
+                "colpiti dalla siccità, perché la situazione è grave."),
+    ("latin-1", "Regeringen meddelade på onsdagen nya åtgärder för bönder som drabbats av torkan."),
+    ("latin-1", "Le conseil municipal a adopté le budget lundi après un long débat sur les écoles."),
+    ("latin-1", "Ríkisstjórnin tilkynnti á miðvikudag nýjar aðgerðir til stuðnings bændum sem urðu fyrir þurrkum."),
+    ("cp1252", "L’œuvre « très » connue coûte 5 € – un délai, dit-il… Noël à Zoë."),
+    ("cp1250", "Rząd ogłosił w środę nowe środki wsparcia dla rolników dotkniętych suszą. Minister powiedział, "
+               "że pieniądze zostaną wypłacone w przyszłym tygodniu."),
+    ("cp1250", "Vláda v úterý oznámila nová opatření na podporu zemědělců postižených suchem."),
+    ("iso8859_2", "Rząd ogłosił w środę nowe środki wsparcia dla rolników dotkniętych suszą."),
+    ("cp1257", "Vyriausybė trečiadienį paskelbė naujas priemones ūkininkams, nukentėjusiems nuo sausros."),
+    ("cp1251", "Правительство в среду объявило новые меры поддержки фермеров, пострадавших от засухи."),
+]
+
+
+def test_a_legacy_file_is_decoded_in_the_code_page_its_language_was_written_in():
+    """charset-normalizer's scores often tie between Latin code pages: a Spanish latin-1
+    file was read as cp1250 ("espańol"), French "après" as "aprčs", Polish cp1250 as cp1252
+    ("og³osi³"). Each was silently kept with its letters changed."""
+    from cleaner.input.read import decode_bytes
+    wrong = [(enc, got[:60]) for enc, text in LEGACY
+             if (got := decode_bytes(text.encode(enc))[0]) != text]
+    assert not wrong, wrong
+
+
+def test_the_hostile_latin1_file_keeps_its_accents(tmp_path):
+    from hostile_folder import FR
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "fr.txt").write_bytes((FR + "\n").encode("latin-1"))
+    proc = run_cli("run", str(raw), "--out", str(tmp_path / "out"), "-q")
+    assert proc.returncode == 0, proc.stderr
+    (doc,) = [json.loads(line) for line in (tmp_path / "out" / "documents.jsonl").open(encoding="utf-8")]
+    assert doc["text"] == FR and doc["meta"]["encoding"] == "cp1252", doc

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Protocol, T
 
 from cleaner.core.dates import normalise_date
 from cleaner.core.document import Document
+from cleaner.input.latin import best_codepage, is_latin
 # Re-exported ("as"): read.list_inputs is where progress.py and tests find it.
 from cleaner.input.walk import Exclude as Exclude, list_inputs as list_inputs
 
@@ -61,6 +62,9 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
     best = from_bytes(data).best()
     if best is None:
         return None, "binary or undecodable content (no text encoding fits)"
+    if is_latin(best.encoding):
+        # Latin code pages often tie in its scores: the letters decide (input/latin.py).
+        return best_codepage(data, best.encoding, str(best))
     return str(best), best.encoding
 
 
