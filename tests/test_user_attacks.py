@@ -7,6 +7,8 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from hostile_folder import EN
 
 
@@ -346,3 +348,35 @@ def test_the_hostile_latin1_file_keeps_its_accents(tmp_path):
     assert proc.returncode == 0, proc.stderr
     (doc,) = [json.loads(line) for line in (tmp_path / "out" / "documents.jsonl").open(encoding="utf-8")]
     assert doc["text"] == FR and doc["meta"]["encoding"] == "cp1252", doc
+
+
+# --- 13. stdout on a full disk (`> rows.jsonl`): one line, not a traceback -------------------
+
+def _to_full_disk(*args, stdin=""):
+    """The command with its stdout on /dev/full, where every write fails with ENOSPC."""
+    with open("/dev/full", "wb") as full:
+        return subprocess.run([sys.executable, "-m", "cleaner", *args], input=stdin.encode(), stdout=full,
+                              stderr=subprocess.PIPE, timeout=300, env={**os.environ, "PYTHONHASHSEED": "0"})
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_rows_to_a_full_disk_are_a_one_line_error_naming_the_committed_batch(tmp_path):
+    lines = "".join(json.dumps({"id": f"d{i}", "text": f"{EN} Report {i}."}) + "\n" for i in range(3))
+    one_line_error(_to_full_disk("run", "-", "--out", "-", "-q", stdin=lines), "cannot write to stdout",
+                   "No space left on device")
+    db = tmp_path / "s.db"
+    proc = _to_full_disk("run", "-", "--out", "-", "-q", "--state", str(db), stdin=lines)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "cannot write to stdout" in err and "batch 1, which is committed to" in err, err
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_commands_output_to_a_full_disk_is_a_one_line_error(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text(EN + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("run", str(raw), "--out", str(out), "-q").returncode == 0
+    for args in (["report", str(out)], ["show", str(out), "a"], ["clean", str(raw / "a.txt")], ["--help"]):
+        one_line_error(_to_full_disk(*args), "cannot write the output: No space left on device")
