@@ -624,6 +624,11 @@ class State:
                               "ORDER BY docs.n LIMIT 1", (doc_id,)).fetchone()
         return row[0] if row else None
 
+    def renamed_ids(self, doc_id: str, limit: int = 6) -> list[str]:
+        """Ids `doc_id@...`: inputs of one batch that shared `doc_id`, renamed."""
+        return [i for (i,) in self.db.execute("SELECT DISTINCT id FROM docs WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+                                              (doc_id + "@", doc_id + "A", limit))]
+
     def info(self) -> dict[str, Any]:
         def one(sql: str) -> Any:
             return self.db.execute(sql).fetchone()[0]
