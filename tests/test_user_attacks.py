@@ -410,3 +410,26 @@ def test_show_finds_an_id_typed_decomposed_a_rec_like_document_id_and_names_rena
         assert proc.returncode == 0 and "Sumy apples" in proc.stdout.decode(), proc.stderr
         one_line_error(run_cli("show", str(where), "a"), "renamed: a@")
     one_line_error(run_cli("explain", str(out), "a", "\u00e9t\u00e9"), "renamed: a@feed.jsonl:1, a@feed.jsonl:2")
+
+
+# --- 15. UTF-16 without a byte order mark ----------------------------------------------------
+
+def test_utf16_without_a_bom_is_read_as_utf16_not_kept_as_control_codes(tmp_path):
+    """Cyrillic (Greek, Arabic...) in UTF-16 without a BOM is all bytes below 0x80, so valid
+    UTF-8: it was kept as '\\x1f\\x04@\\x040\\x04...', language 'hu'. Control codes alone
+    are still not text."""
+    from cleaner.input.read import decode_bytes, scrub
+    ru = "Правительство в среду объявило новые меры поддержки фермеров, пострадавших от засухи."
+    for text in (ru, EN, "أعلنت الحكومة يوم الأربعاء عن إجراءات جديدة لدعم المزارعين."):
+        for enc in ("utf-16-le", "utf-16-be"):
+            got, used = decode_bytes(text.encode(enc))
+            assert got is not None and scrub(got) == text and used == enc, (enc, got[:30] if got else used)
+    assert decode_bytes(bytes(range(1, 32)) * 100)[1] == "utf-8"  # no text either way: rejected later
+    with_nuls = EN.encode().replace(b" ", b" \x00", 3)  # a few NULs in UTF-8 text stay UTF-8
+    assert decode_bytes(with_nuls)[1] == "utf-8"
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "ru.txt").write_bytes(ru.encode("utf-16-le"))
+    assert run_cli("run", str(raw), "--out", str(tmp_path / "out"), "-q").returncode == 0
+    (doc,) = [json.loads(line) for line in (tmp_path / "out" / "documents.jsonl").open(encoding="utf-8")]
+    assert doc["text"] == ru and doc["lang"] == "ru" and doc["meta"]["encoding"] == "utf-16-le", doc

@@ -15,6 +15,7 @@ import re
 import stat
 import unicodedata
 import zlib
+from collections import Counter
 import io
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Protocol, TypeVar
@@ -53,9 +54,16 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
         except UnicodeDecodeError:
             pass
     try:
-        return data.decode("utf-8-sig"), "utf-8"
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    else:
+        # UTF-16 without a BOM is valid UTF-8 too when its bytes are all below 0x80
+        # (Cyrillic: 1F 04 40 04 ...): read as UTF-8 it is control codes between letters.
+        sample = text[:_SAMPLE]
+        if len(_CONTROL.findall(sample)) * 10 > len(sample) and (wide := _utf16_without_bom(data)):
+            return wide
+        return text, "utf-8"
     # Imported lazily: most inputs are UTF-8 and never need it.
     from charset_normalizer import from_bytes
 
@@ -66,6 +74,34 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
         # Latin code pages often tie in its scores: the letters decide (input/latin.py).
         return best_codepage(data, best.encoding, str(best))
     return str(best), best.encoding
+
+
+_SAMPLE = 100_000  # characters looked at to tell text from control codes
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) when `data` reads as UTF-16, little- or big-endian, without control
+    codes and with 95% of its characters in three blocks of 256 (ASCII and an alphabet's
+    one or two); of the two, the one in fewer blocks: the other byte order scatters every
+    letter into a block of its own."""
+    if len(data) % 2:
+        return None
+    fits = []
+    for enc in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:  # a lone surrogate
+            continue
+        sample = text[:_SAMPLE]
+        blocks = Counter(ord(ch) >> 8 for ch in sample).most_common()
+        # An alphabet's text: ASCII and its script's block or two, hardly a control code.
+        if len(_CONTROL.findall(sample)) * 100 <= len(sample) and sum(n for _, n in blocks[:3]) * 20 >= len(sample) * 19:
+            fits.append((len(blocks), enc, text))
+    if not fits:
+        return None
+    _, enc, text = min(fits)
+    return text, enc
 
 
 def scrub(text: str) -> str:
