@@ -433,3 +433,13 @@ def test_utf16_without_a_bom_is_read_as_utf16_not_kept_as_control_codes(tmp_path
     assert run_cli("run", str(raw), "--out", str(tmp_path / "out"), "-q").returncode == 0
     (doc,) = [json.loads(line) for line in (tmp_path / "out" / "documents.jsonl").open(encoding="utf-8")]
     assert doc["text"] == ru and doc["lang"] == "ru" and doc["meta"]["encoding"] == "utf-16-le", doc
+
+
+def test_iso2022_jp_and_kr_are_decoded_not_kept_as_escapes():
+    """ISO-2022-JP (Japanese mail and old news archives) is 7-bit, valid UTF-8: it was kept
+    as '$BEl5~ET5D2q...' with the escape codes in the text."""
+    from cleaner.input.read import decode_bytes
+    ja = "東京都議会は月曜日、学校と道路をめぐる長い議論の末に新しい予算案を可決した。"
+    ko = "정부는 수요일 가뭄 피해 농민을 위한 새로운 지원 대책을 발표했다."
+    assert decode_bytes(ja.encode("iso2022_jp")) == (ja, "iso2022_jp")
+    assert decode_bytes(ko.encode("iso2022_kr")) == (ko, "iso2022_kr")

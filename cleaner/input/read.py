@@ -63,6 +63,12 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
         sample = text[:_SAMPLE]
         if len(_CONTROL.findall(sample)) * 10 > len(sample) and (wide := _utf16_without_bom(data)):
             return wide
+        if "\x1b$" in sample:  # ISO-2022-JP/-KR (mail-era Japanese, Korean): 7 bits, escapes
+            for enc in ("iso2022_jp", "iso2022_jp_ext", "iso2022_kr"):
+                try:
+                    return data.decode(enc), enc
+                except UnicodeDecodeError:
+                    pass
         return text, "utf-8"
     # Imported lazily: most inputs are UTF-8 and never need it.
     from charset_normalizer import from_bytes
