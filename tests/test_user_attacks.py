@@ -443,3 +443,18 @@ def test_iso2022_jp_and_kr_are_decoded_not_kept_as_escapes():
     ko = "정부는 수요일 가뭄 피해 농민을 위한 새로운 지원 대책을 발표했다."
     assert decode_bytes(ja.encode("iso2022_jp")) == (ja, "iso2022_jp")
     assert decode_bytes(ko.encode("iso2022_kr")) == (ko, "iso2022_kr")
+
+
+# --- 16. file names that are not UTF-8 ------------------------------------------------------
+
+def test_files_whose_names_are_not_utf8_keep_names_that_tell_them_apart(tmp_path):
+    """b'caf\\xe9.txt' and b'caf\\xe8.txt' were both named 'caf\\ufffd.txt' (source) and
+    renamed '#1', '#2' (id): nothing in the output said which file was which."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / os.fsdecode(b"caf\xe9.txt")).write_text("Mayor Petrenko of Vinnytsia opened the bridge on Monday.\n")
+    (raw / os.fsdecode(b"caf\xe8.txt")).write_text("The Kharkiv metro line reopened after repairs, officials said.\n")
+    assert run_cli("run", str(raw), "--out", str(tmp_path / "out"), "-q").returncode == 0
+    docs = {d["source"]: d for d in map(json.loads, (tmp_path / "out" / "documents.jsonl").open(encoding="utf-8"))}
+    assert sorted(docs) == ["caf\\xe8.txt", "caf\\xe9.txt"], docs
+    assert docs["caf\\xe9.txt"]["id"] == "caf\\xe9" and "Vinnytsia" in docs["caf\\xe9.txt"]["text"]

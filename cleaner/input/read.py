@@ -132,8 +132,13 @@ class _LineReader(Protocol):
 
 
 def rel_name(rel: PurePath) -> str:
-    """A relative path as the posix string the output names it by."""
-    return scrub(rel.as_posix())
+    """A relative path as the posix string the output names it by. Bytes of a name that
+    are not UTF-8 are written as escapes (caf\\xe9.txt), not as U+FFFD, which would give
+    caf\xe9.txt and caf\xe8.txt one name: the output could not say which file is which."""
+    name = rel.as_posix()
+    if _SURROGATE.search(name):  # os.fsdecode's surrogateescape
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return scrub(name)
 
 
 def logical(rel: P) -> P:
