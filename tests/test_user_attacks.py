@@ -458,3 +458,51 @@ def test_files_whose_names_are_not_utf8_keep_names_that_tell_them_apart(tmp_path
     docs = {d["source"]: d for d in map(json.loads, (tmp_path / "out" / "documents.jsonl").open(encoding="utf-8"))}
     assert sorted(docs) == ["caf\\xe8.txt", "caf\\xe9.txt"], docs
     assert docs["caf\\xe9.txt"]["id"] == "caf\\xe9" and "Vinnytsia" in docs["caf\\xe9.txt"]["text"]
+
+
+# --- 17. a state on a read-only disk ---------------------------------------------------------
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """(writable folder, the same folder read-only): a read-only bind mount as root (who
+    writes through file permissions), a folder without write permission otherwise."""
+    import shutil
+    src, view = tmp_path / "src", tmp_path / "view"
+    src.mkdir()
+    view.mkdir()
+    if os.geteuid() != 0:
+        yield src, src, lambda: src.chmod(0o555)
+        src.chmod(0o755)
+        return
+    if not shutil.which("mount"):
+        pytest.skip("needs mount(8) as root")
+    mounted = subprocess.run(["mount", "--bind", str(src), str(view)], capture_output=True).returncode == 0
+
+    def seal():
+        if subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], capture_output=True).returncode:
+            pytest.skip("cannot remount read-only here")
+    if not mounted:
+        pytest.skip("cannot bind-mount here")
+    try:
+        yield src, view, seal
+    finally:
+        subprocess.run(["umount", str(view)], capture_output=True)
+
+
+def test_readers_open_a_state_on_a_read_only_disk(read_only_folder):
+    """A state on a read-only mount (a backup, a snapshot, a shared volume) was 'not a
+    cleaner state (unable to open database file)' for info, show and export: SQLite cannot
+    open a WAL database read-only where it cannot create its -shm file."""
+    src, view, seal = read_only_folder
+    lines = "".join(json.dumps({"id": f"d{i}", "text": f"{EN} Report {i}."}) + "\n" for i in range(2))
+    assert run_cli("run", "-", "--out", "-", "-q", "--state", str(src / "s.db"), stdin=lines).returncode == 0
+    seal()
+    db = view / "s.db"
+    proc = run_cli("state", "info", str(db))
+    assert proc.returncode == 0 and "2 documents" in proc.stdout.decode(), proc.stderr
+    proc = run_cli("show", str(db), "d0")
+    assert proc.returncode == 0 and "d0" in proc.stdout.decode(), proc.stderr
+    out = view.parent / "export"
+    proc = run_cli("export", str(db), "--out", str(out))
+    assert proc.returncode == 0 and (out / "documents.jsonl").is_file(), proc.stderr
+    one_line_error(run_cli("run", "-", "--out", "-", "-q", "--state", str(db), stdin=lines), "cannot write state")
