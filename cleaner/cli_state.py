@@ -168,8 +168,10 @@ def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
     state = _reader(state_path)
     try:
         some_id = as_written(some_id)
-        as_record = some_id.startswith("rec-") and state.root_of_record(some_id)
-        root = as_record or state.root_of_doc(some_id)  # a document's id may start with rec- too
+        root = state.root_of_record(some_id) if some_id.startswith("rec-") else None
+        as_record = root is not None
+        if root is None:  # a document's id (which may start with rec- too)
+            root = state.root_of_doc(some_id)
         if root is None:
             _fail(f"{some_id} is not in state {state_path}{renamed_note(state.renamed_ids(some_id))}")
         (record,) = IncrementalClusterer(state_config(state, None), state).records([root])
