@@ -506,3 +506,17 @@ def test_readers_open_a_state_on_a_read_only_disk(read_only_folder):
     proc = run_cli("export", str(db), "--out", str(out))
     assert proc.returncode == 0 and (out / "documents.jsonl").is_file(), proc.stderr
     one_line_error(run_cli("run", "-", "--out", "-", "-q", "--state", str(db), stdin=lines), "cannot write state")
+
+
+# --- 18. dates with slashes ------------------------------------------------------------------
+
+def test_a_slashed_date_is_read_in_the_order_it_shows_and_an_ambiguous_one_is_noted():
+    """'12/03/2024' (a US feed's 3 December) was read as 12 March, silently: nine months
+    off, outside every story window. '12/25/2024' was not read at all."""
+    from cleaner.core.dates import normalise_date
+    assert normalise_date("25/12/2024") == "2024-12-25" and normalise_date("12/25/2024") == "2024-12-25"
+    assert normalise_date("05/05/2024") == "2024-05-05" and normalise_date("3.12.2024") == "2024-12-03"
+    assert normalise_date("12/03/2024") is None and normalise_date("03/12/2024") is None
+    assert normalise_date("2024-12-031") is None and normalise_date("3/12/20245") is None
+    doc, = __import__("cleaner").clean([{"id": "us", "text": EN, "date": "12/03/2024"}]).documents
+    assert doc["date"] is None and doc["meta"]["date_unparsed"] == "input field 'date': '12/03/2024'", doc
