@@ -43,6 +43,7 @@ _ALPHABETS = (
     "àáâãèéêìíòóôõùúýăđĩũơư\u0300\u0301\u0303\u0309\u0323",  # Vietnamese (cp1258)
 )
 _ALPHABET_SETS = tuple(frozenset(a) for a in _ALPHABETS)
+_SAMPLE = 1 << 18  # bytes judged
 _NON_ASCII = re.compile(r"[^\x00-\x7f\s]")
 _C1 = re.compile("[\x80-\x9f]")
 # Punctuation and signs every code page writes alike: neither evidence for nor against.
@@ -73,22 +74,25 @@ def is_latin(encoding: str) -> bool:
 
 def best_codepage(data: bytes, chosen: str, chosen_text: str) -> tuple[str, str]:
     """(text, encoding): charset-normalizer's `chosen` decoding, or another Latin code
-    page's whose letters fit a language better."""
-    best_text, best_enc, best_fit = chosen_text, chosen, fit(chosen_text)
+    page's whose letters fit a language better. The first `_SAMPLE` bytes are judged (one
+    byte a character in these pages); the winner decodes the whole."""
+    order = {enc: i for i, enc in enumerate(CODEPAGES)}
+    sample = data[:_SAMPLE]
+    ranked = [(-fit(chosen_text[:_SAMPLE]), order.get(chosen, len(CODEPAGES)), chosen)]
     for enc in CODEPAGES:
         try:
-            text = data.decode(enc)
+            text = sample.decode(enc)
         except UnicodeDecodeError:
             continue
-        if _C1.search(text):  # an ISO 8859 page reads cp125x's letters as control codes
+        if not _C1.search(text):  # an ISO 8859 page reads cp125x's letters as control codes
+            ranked.append((-fit(text), order[enc], enc))
+    for _, _, enc in sorted(ranked):
+        if enc == chosen:
+            return chosen_text, chosen
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:  # a byte past the sample it has no letter for
             continue
-        score = fit(text)
-        if score > best_fit or (score == best_fit and enc != best_enc and _before(enc, best_enc)):
-            best_text, best_enc, best_fit = text, enc, score
-    return best_text, best_enc
-
-
-def _before(enc: str, other: str) -> bool:
-    """Whether code page `enc` is tried before `other` (one not listed comes last)."""
-    order = {e: i for i, e in enumerate(CODEPAGES)}
-    return order[enc] < order.get(other, len(CODEPAGES))
+        if not _C1.search(text):
+            return text, enc
+    return chosen_text, chosen
