@@ -520,3 +520,22 @@ def test_a_slashed_date_is_read_in_the_order_it_shows_and_an_ambiguous_one_is_no
     assert normalise_date("2024-12-031") is None and normalise_date("3/12/20245") is None
     doc, = __import__("cleaner").clean([{"id": "us", "text": EN, "date": "12/03/2024"}]).documents
     assert doc["date"] is None and doc["meta"]["date_unparsed"] == "input field 'date': '12/03/2024'", doc
+
+
+# --- 19. a JSONL feed saved as UTF-16 (Windows PowerShell's `>`) -----------------------------
+
+def test_a_jsonl_file_or_stdin_with_a_utf16_bom_is_read(tmp_path):
+    """Every line of it was rejected: the first 'not UTF-8', the others 'invalid JSON'."""
+    rows = [{"id": "a", "text": "Mayor Petrenko of Vinnytsia opened the bridge on Monday."},
+            {"id": "b", "text": "The Kharkiv metro line reopened after repairs, officials said."}]
+    feed = "".join(json.dumps(r, ensure_ascii=False) + "\r\n" for r in rows)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "ps.jsonl").write_bytes(feed.encode("utf-16"))
+    proc = run_cli("run", str(raw), "--out", str(tmp_path / "out"), "-q")
+    assert proc.returncode == 0, proc.stderr
+    docs = [json.loads(line) for line in (tmp_path / "out" / "documents.jsonl").open(encoding="utf-8")]
+    assert [(d["id"], d["status"], d["line"]) for d in docs] == [("a", "kept", 1), ("b", "kept", 2)], docs
+    proc = subprocess.run([sys.executable, "-m", "cleaner", "run", "-", "--out", "-", "-q"],
+                          input=feed.encode("utf-16-le").join([b"\xff\xfe", b""]), capture_output=True, timeout=300)
+    assert [json.loads(r)["status"] for r in proc.stdout.decode().splitlines()] == ["kept", "kept"], proc.stderr

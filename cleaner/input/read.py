@@ -18,7 +18,7 @@ import zlib
 from collections import Counter
 import io
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Protocol, TypeVar, cast
 
 from cleaner.core.dates import normalise_date
 from cleaner.core.document import Document
@@ -317,7 +317,8 @@ def _numbered_lines(fh: _LineReader, max_bytes: int) -> Iterator[tuple[int, byte
 def _stream_jsonl(path: Path, rel: Path, max_bytes: int, defer: bool = False) -> Iterator[Document]:
     """A JSONL file line by line: a feed of any size, with the size limit per record.
 
-    JSON text is UTF-8 (RFC 8259), so a line that is not is rejected, not guessed at.
+    JSON text is UTF-8 (RFC 8259), so a line that is not is rejected, not guessed at; a
+    file that opens with a UTF-16 BOM is read as UTF-16 (_Utf16Lines).
     With `defer`, each line is handed on unparsed (`parse_deferred` parses it where the
     document is processed: in a worker process, off the reading process)."""
     source, stem = rel_name(rel), doc_id_for(rel)
@@ -358,10 +359,31 @@ def read_stdin(max_bytes: int, defer: bool = False, stream: BinaryIO | None = No
         yield from _jsonl_lines(stream, Path(STDIN_SOURCE), STDIN_SOURCE, "stdin", max_bytes, defer)
 
 
+class _Utf16Lines:
+    """A JSONL stream that opens with a UTF-16 byte order mark (what Windows PowerShell's
+    `>` writes), read as UTF-8 lines: every line of it was rejected, the first as 'not
+    UTF-8', the others as invalid JSON. A BOM names the encoding: nothing is guessed."""
+
+    def __init__(self, fh: _LineReader):
+        self._text = io.TextIOWrapper(cast(BinaryIO, fh), encoding="utf-16", errors="replace", newline="")
+
+    def readline(self, size: int, /) -> bytes:
+        return self._text.readline(size).encode("utf-8", "surrogatepass")
+
+
+def _utf8_lines(fh: _LineReader) -> _LineReader:
+    """`fh`, or `fh` read through _Utf16Lines when it opens with a UTF-16 BOM."""
+    peek = getattr(fh, "peek", None)
+    if peek is not None and peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return _Utf16Lines(fh)
+    return fh
+
+
 def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_bytes: int,
                  defer: bool) -> Iterator[Document]:
     """JSONL lines of an open binary stream (see _stream_jsonl); `path` names it in errors."""
     seen_any = False
+    fh = _utf8_lines(fh)
     for n, raw, broken in _numbered_lines(fh, max_bytes):
         if broken is not None:  # the stream broke (a truncated .gz): what came before stands
             yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
