@@ -8,6 +8,7 @@ or 1 with --strict; with --strict, a programming error in a stage stops the run 
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -38,6 +39,8 @@ EXIT_USAGE = 2
 EXIT_REJECTED = 1  # --strict: the run completed, and some inputs were rejected
 EXIT_BUG = 3  # --strict: a stage failed with a programming error; the run stopped (resumable)
 EXIT_INTERRUPTED = 130
+# A write that failed for want of room or of a working disk, not a bug.
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 log = logging.getLogger("cleaner")
@@ -267,6 +270,13 @@ def main(argv: list[str] | None = None) -> None:
         if not _STATE_OPENED or isinstance(exc, sqlite3.ProgrammingError):
             raise
         _state_damaged(exc)
+    except OSError as exc:
+        if exc.errno not in _WRITE_ERRNOS:
+            raise
+        # What the commands print, redirected to a full disk (`cleaner show ... > f`): the
+        # errors of their own files are caught where they are written.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        _fail(f"cannot write the output: {exc.strerror or exc}")
     except Exception as exc:
         if _from_interrupt(exc):  # a library turned Ctrl-C into its own error (langdetect does)
             _interrupted()

@@ -13,6 +13,7 @@ import click
 
 from cleaner.cli import _fail, _setup, cli, state_opened
 from cleaner.core.config import Config
+from cleaner.inspect.runs import as_written, renamed_note
 from cleaner.inspect.show import show_record
 
 if TYPE_CHECKING:  # imported where used
@@ -168,13 +169,17 @@ def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
 
     state = _reader(state_path)
     try:
-        root = state.root_of_record(some_id) if some_id.startswith("rec-") else state.root_of_doc(some_id)
+        some_id = as_written(some_id)
+        root = state.root_of_record(some_id) if some_id.startswith("rec-") else None
+        as_record = root is not None
+        if root is None:  # a document's id (which may start with rec- too)
+            root = state.root_of_doc(some_id)
         if root is None:
-            _fail(f"{some_id} is not in state {state_path}")
+            _fail(f"{some_id} is not in state {state_path}{renamed_note(state.renamed_ids(some_id))}")
         (record,) = IncrementalClusterer(state_config(state, None), state).records([root])
         row = record.to_json()
         row["events"] = state.events_of(row["record_id"])
-        if some_id.startswith("rec-") and some_id != row["record_id"]:
+        if as_record and some_id != row["record_id"]:
             row["events"] = state.events_of(some_id) + row["events"]
     finally:
         state.close()

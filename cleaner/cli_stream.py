@@ -109,15 +109,22 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
             except OSError as exc:
                 _fail(f"cannot write the temporary spool: {exc.strerror or exc}")
             try:
-                if not write_rows(result, sys.stdout.buffer):  # the reader went away (| head)
+                try:
+                    written = write_rows(result, sys.stdout.buffer)
+                    failure = "stdout was closed"
+                except OSError as exc:  # a full disk under `> rows.jsonl`, an I/O error
+                    written, failure = False, f"cannot write to stdout ({exc.strerror or exc})"
+                if not written:  # the reader went away (| head), or stdout cannot be written
                     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-                    if state is None:  # nothing kept: not our error
-                        sys.exit(0)
+                    if state is None:
+                        if failure == "stdout was closed":  # nothing kept: not our error
+                            sys.exit(0)
+                        _fail(failure)
                     # This batch is in the state, yet some of its rows were never read:
                     # say so, or a pipeline would miss them without a trace.
-                    log.error("error: stdout was closed during batch %d, which is committed to %s: some of its "
+                    log.error("error: %s during batch %d, which is committed to %s: some of its "
                               "%d row(s) were not delivered (`cleaner show %s ID` or `cleaner export` has them)",
-                              totals.batches + 1, state_path, len(result.documents), state_path)
+                              failure, totals.batches + 1, state_path, len(result.documents), state_path)
                     sys.exit(1)
             finally:
                 result.close()

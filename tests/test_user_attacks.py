@@ -7,6 +7,8 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from hostile_folder import EN
 
 
@@ -303,3 +305,237 @@ def test_show_prints_a_fields_control_characters_escaped():
     record = {"record_id": "rec-1", "size": 1, "lang": "en", "date": None, "title": "Ti\x1btle",
               "canonical_id": "a", "why": "w", "members": [], "text": "x"}
     assert "  title:     Ti\\x1btle" in show_record(record)
+
+
+# --- 12. legacy single-byte files: the code page whose letters fit one language ---------
+
+LEGACY = [  # (code page the file was saved in, its text)
+    ("latin-1", "El gobierno español anunció el miércoles una serie de medidas para apoyar a los agricultores "
+                "afectados por la sequía. El ministro declaró que las ayudas se pagarán la próxima semana."),
+    ("latin-1", "O governo português anunciou na quarta-feira um conjunto de medidas para apoiar os agricultores "
+                "afetados pela seca. O ministro declarou que as ajudas serão pagas já na próxima semana."),
+    ("latin-1", "Il governo italiano ha annunciato mercoledì una serie di misure per sostenere gli agricoltori "
+                "colpiti dalla siccità, perché la situazione è grave."),
+    ("latin-1", "Regeringen meddelade på onsdagen nya åtgärder för bönder som drabbats av torkan."),
+    ("latin-1", "Le conseil municipal a adopté le budget lundi après un long débat sur les écoles."),
+    ("latin-1", "Ríkisstjórnin tilkynnti á miðvikudag nýjar aðgerðir til stuðnings bændum sem urðu fyrir þurrkum."),
+    ("cp1252", "L’œuvre « très » connue coûte 5 € – un délai, dit-il… Noël à Zoë."),
+    ("cp1250", "Rząd ogłosił w środę nowe środki wsparcia dla rolników dotkniętych suszą. Minister powiedział, "
+               "że pieniądze zostaną wypłacone w przyszłym tygodniu."),
+    ("cp1250", "Vláda v úterý oznámila nová opatření na podporu zemědělců postižených suchem."),
+    ("iso8859_2", "Rząd ogłosił w środę nowe środki wsparcia dla rolników dotkniętych suszą."),
+    ("cp1257", "Vyriausybė trečiadienį paskelbė naujas priemones ūkininkams, nukentėjusiems nuo sausros."),
+    ("cp1251", "Правительство в среду объявило новые меры поддержки фермеров, пострадавших от засухи."),
+]
+
+
+def test_a_legacy_file_is_decoded_in_the_code_page_its_language_was_written_in():
+    """charset-normalizer's scores often tie between Latin code pages: a Spanish latin-1
+    file was read as cp1250 ("espańol"), French "après" as "aprčs", Polish cp1250 as cp1252
+    ("og³osi³"). Each was silently kept with its letters changed."""
+    from cleaner.input.read import decode_bytes
+    wrong = [(enc, got[:60]) for enc, text in LEGACY
+             if (got := decode_bytes(text.encode(enc))[0]) != text]
+    assert not wrong, wrong
+
+
+def test_the_hostile_latin1_file_keeps_its_accents(tmp_path):
+    from hostile_folder import FR
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "fr.txt").write_bytes((FR + "\n").encode("latin-1"))
+    proc = run_cli("run", str(raw), "--out", str(tmp_path / "out"), "-q")
+    assert proc.returncode == 0, proc.stderr
+    (doc,) = [json.loads(line) for line in (tmp_path / "out" / "documents.jsonl").open(encoding="utf-8")]
+    assert doc["text"] == FR and doc["meta"]["encoding"] == "cp1252", doc
+
+
+# --- 13. stdout on a full disk (`> rows.jsonl`): one line, not a traceback -------------------
+
+def _to_full_disk(*args, stdin=""):
+    """The command with its stdout on /dev/full, where every write fails with ENOSPC."""
+    with open("/dev/full", "wb") as full:
+        return subprocess.run([sys.executable, "-m", "cleaner", *args], input=stdin.encode(), stdout=full,
+                              stderr=subprocess.PIPE, timeout=300, env={**os.environ, "PYTHONHASHSEED": "0"})
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_rows_to_a_full_disk_are_a_one_line_error_naming_the_committed_batch(tmp_path):
+    lines = "".join(json.dumps({"id": f"d{i}", "text": f"{EN} Report {i}."}) + "\n" for i in range(3))
+    one_line_error(_to_full_disk("run", "-", "--out", "-", "-q", stdin=lines), "cannot write to stdout",
+                   "No space left on device")
+    db = tmp_path / "s.db"
+    proc = _to_full_disk("run", "-", "--out", "-", "-q", "--state", str(db), stdin=lines)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "cannot write to stdout" in err and "batch 1, which is committed to" in err, err
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_commands_output_to_a_full_disk_is_a_one_line_error(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text(EN + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("run", str(raw), "--out", str(out), "-q").returncode == 0
+    for args in (["report", str(out)], ["show", str(out), "a"], ["clean", str(raw / "a.txt")], ["--help"]):
+        one_line_error(_to_full_disk(*args), "cannot write the output: No space left on device")
+
+
+# --- 14. looking up an id as the user typed it ----------------------------------------------
+
+def _ids_feed():
+    rows = [{"id": "a", "text": "First a about Lviv trams and the mayor Sadovyi on Monday."},
+            {"id": "a", "text": "Second a about Kharkiv metro and the mayor Terekhov on Friday."},
+            {"id": "\u00e9t\u00e9", "text": "Summer story about Odesa beaches and the mayor Trukhanov."},
+            {"id": "rec-0000000000000000", "text": "An id like a record's: Sumy apples and the mayor Lysenko."}]
+    return "".join(json.dumps(r) + "\n" for r in rows)
+
+
+def test_show_finds_an_id_typed_decomposed_a_rec_like_document_id_and_names_renamed_ids(tmp_path):
+    """An id pasted decomposed (macOS file names are NFD) was not found, though ids are
+    written NFC; in a state, a document id starting with rec- was looked up only as a
+    record; an id two inputs shared (renamed id@source) was 'not found' without a word
+    about what it became."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "feed.jsonl").write_text(_ids_feed(), encoding="utf-8")
+    out, db = tmp_path / "out", tmp_path / "s.db"
+    assert run_cli("run", str(raw), "--out", str(out), "-q").returncode == 0
+    assert run_cli("run", "-", "--out", "-", "-q", "--state", str(db), stdin=_ids_feed()).returncode == 0
+    for where in (out, db):
+        proc = run_cli("show", str(where), "e\u0301te\u0301")
+        assert proc.returncode == 0 and "Summer story" in proc.stdout.decode(), proc.stderr
+        proc = run_cli("show", str(where), "rec-0000000000000000")
+        assert proc.returncode == 0 and "Sumy apples" in proc.stdout.decode(), proc.stderr
+        one_line_error(run_cli("show", str(where), "a"), "renamed: a@")
+    one_line_error(run_cli("explain", str(out), "a", "\u00e9t\u00e9"), "renamed: a@feed.jsonl:1, a@feed.jsonl:2")
+
+
+# --- 15. UTF-16 without a byte order mark ----------------------------------------------------
+
+def test_utf16_without_a_bom_is_read_as_utf16_not_kept_as_control_codes(tmp_path):
+    """Cyrillic (Greek, Arabic...) in UTF-16 without a BOM is all bytes below 0x80, so valid
+    UTF-8: it was kept as '\\x1f\\x04@\\x040\\x04...', language 'hu'. Control codes alone
+    are still not text."""
+    from cleaner.input.read import decode_bytes, scrub
+    ru = "Правительство в среду объявило новые меры поддержки фермеров, пострадавших от засухи."
+    for text in (ru, EN, "أعلنت الحكومة يوم الأربعاء عن إجراءات جديدة لدعم المزارعين."):
+        for enc in ("utf-16-le", "utf-16-be"):
+            got, used = decode_bytes(text.encode(enc))
+            assert got is not None and scrub(got) == text and used == enc, (enc, got[:30] if got else used)
+    assert decode_bytes(bytes(range(1, 32)) * 100)[1] == "utf-8"  # no text either way: rejected later
+    with_nuls = EN.encode().replace(b" ", b" \x00", 3)  # a few NULs in UTF-8 text stay UTF-8
+    assert decode_bytes(with_nuls)[1] == "utf-8"
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "ru.txt").write_bytes(ru.encode("utf-16-le"))
+    assert run_cli("run", str(raw), "--out", str(tmp_path / "out"), "-q").returncode == 0
+    (doc,) = [json.loads(line) for line in (tmp_path / "out" / "documents.jsonl").open(encoding="utf-8")]
+    assert doc["text"] == ru and doc["lang"] == "ru" and doc["meta"]["encoding"] == "utf-16-le", doc
+
+
+def test_iso2022_jp_and_kr_are_decoded_not_kept_as_escapes():
+    """ISO-2022-JP (Japanese mail and old news archives) is 7-bit, valid UTF-8: it was kept
+    as '$BEl5~ET5D2q...' with the escape codes in the text."""
+    from cleaner.input.read import decode_bytes
+    ja = "東京都議会は月曜日、学校と道路をめぐる長い議論の末に新しい予算案を可決した。"
+    ko = "정부는 수요일 가뭄 피해 농민을 위한 새로운 지원 대책을 발표했다."
+    assert decode_bytes(ja.encode("iso2022_jp")) == (ja, "iso2022_jp")
+    assert decode_bytes(ko.encode("iso2022_kr")) == (ko, "iso2022_kr")
+
+
+# --- 16. file names that are not UTF-8 ------------------------------------------------------
+
+def test_files_whose_names_are_not_utf8_keep_names_that_tell_them_apart(tmp_path):
+    """b'caf\\xe9.txt' and b'caf\\xe8.txt' were both named 'caf\\ufffd.txt' (source) and
+    renamed '#1', '#2' (id): nothing in the output said which file was which."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / os.fsdecode(b"caf\xe9.txt")).write_text("Mayor Petrenko of Vinnytsia opened the bridge on Monday.\n")
+    (raw / os.fsdecode(b"caf\xe8.txt")).write_text("The Kharkiv metro line reopened after repairs, officials said.\n")
+    assert run_cli("run", str(raw), "--out", str(tmp_path / "out"), "-q").returncode == 0
+    docs = {d["source"]: d for d in map(json.loads, (tmp_path / "out" / "documents.jsonl").open(encoding="utf-8"))}
+    assert sorted(docs) == ["caf\\xe8.txt", "caf\\xe9.txt"], docs
+    assert docs["caf\\xe9.txt"]["id"] == "caf\\xe9" and "Vinnytsia" in docs["caf\\xe9.txt"]["text"]
+
+
+# --- 17. a state on a read-only disk ---------------------------------------------------------
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """(writable folder, the same folder read-only): a read-only bind mount as root (who
+    writes through file permissions), a folder without write permission otherwise."""
+    import shutil
+    src, view = tmp_path / "src", tmp_path / "view"
+    src.mkdir()
+    view.mkdir()
+    if os.geteuid() != 0:
+        yield src, src, lambda: src.chmod(0o555)
+        src.chmod(0o755)
+        return
+    if not shutil.which("mount"):
+        pytest.skip("needs mount(8) as root")
+    mounted = subprocess.run(["mount", "--bind", str(src), str(view)], capture_output=True).returncode == 0
+
+    def seal():
+        if subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], capture_output=True).returncode:
+            pytest.skip("cannot remount read-only here")
+    if not mounted:
+        pytest.skip("cannot bind-mount here")
+    try:
+        yield src, view, seal
+    finally:
+        subprocess.run(["umount", str(view)], capture_output=True)
+
+
+def test_readers_open_a_state_on_a_read_only_disk(read_only_folder):
+    """A state on a read-only mount (a backup, a snapshot, a shared volume) was 'not a
+    cleaner state (unable to open database file)' for info, show and export: SQLite cannot
+    open a WAL database read-only where it cannot create its -shm file."""
+    src, view, seal = read_only_folder
+    lines = "".join(json.dumps({"id": f"d{i}", "text": f"{EN} Report {i}."}) + "\n" for i in range(2))
+    assert run_cli("run", "-", "--out", "-", "-q", "--state", str(src / "s.db"), stdin=lines).returncode == 0
+    seal()
+    db = view / "s.db"
+    proc = run_cli("state", "info", str(db))
+    assert proc.returncode == 0 and "2 documents" in proc.stdout.decode(), proc.stderr
+    proc = run_cli("show", str(db), "d0")
+    assert proc.returncode == 0 and "d0" in proc.stdout.decode(), proc.stderr
+    out = view.parent / "export"
+    proc = run_cli("export", str(db), "--out", str(out))
+    assert proc.returncode == 0 and (out / "documents.jsonl").is_file(), proc.stderr
+    one_line_error(run_cli("run", "-", "--out", "-", "-q", "--state", str(db), stdin=lines), "cannot write state")
+
+
+# --- 18. dates with slashes ------------------------------------------------------------------
+
+def test_a_slashed_date_is_read_in_the_order_it_shows_and_an_ambiguous_one_is_noted():
+    """'12/03/2024' (a US feed's 3 December) was read as 12 March, silently: nine months
+    off, outside every story window. '12/25/2024' was not read at all."""
+    from cleaner.core.dates import normalise_date
+    assert normalise_date("25/12/2024") == "2024-12-25" and normalise_date("12/25/2024") == "2024-12-25"
+    assert normalise_date("05/05/2024") == "2024-05-05" and normalise_date("3.12.2024") == "2024-12-03"
+    assert normalise_date("12/03/2024") is None and normalise_date("03/12/2024") is None
+    assert normalise_date("2024-12-031") is None and normalise_date("3/12/20245") is None
+    doc, = __import__("cleaner").clean([{"id": "us", "text": EN, "date": "12/03/2024"}]).documents
+    assert doc["date"] is None and doc["meta"]["date_unparsed"] == "input field 'date': '12/03/2024'", doc
+
+
+# --- 19. a JSONL feed saved as UTF-16 (Windows PowerShell's `>`) -----------------------------
+
+def test_a_jsonl_file_or_stdin_with_a_utf16_bom_is_read(tmp_path):
+    """Every line of it was rejected: the first 'not UTF-8', the others 'invalid JSON'."""
+    rows = [{"id": "a", "text": "Mayor Petrenko of Vinnytsia opened the bridge on Monday."},
+            {"id": "b", "text": "The Kharkiv metro line reopened after repairs, officials said."}]
+    feed = "".join(json.dumps(r, ensure_ascii=False) + "\r\n" for r in rows)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "ps.jsonl").write_bytes(feed.encode("utf-16"))
+    proc = run_cli("run", str(raw), "--out", str(tmp_path / "out"), "-q")
+    assert proc.returncode == 0, proc.stderr
+    docs = [json.loads(line) for line in (tmp_path / "out" / "documents.jsonl").open(encoding="utf-8")]
+    assert [(d["id"], d["status"], d["line"]) for d in docs] == [("a", "kept", 1), ("b", "kept", 2)], docs
+    proc = subprocess.run([sys.executable, "-m", "cleaner", "run", "-", "--out", "-", "-q"],
+                          input=feed.encode("utf-16-le").join([b"\xff\xfe", b""]), capture_output=True, timeout=300)
+    assert [json.loads(r)["status"] for r in proc.stdout.decode().splitlines()] == ["kept", "kept"], proc.stderr

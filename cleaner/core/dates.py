@@ -8,8 +8,9 @@ from functools import lru_cache
 
 from cleaner.core.calendar_names import shipped
 
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DMY = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+# DD.MM.YYYY; with slashes, the order a day over 12 shows (25/12/2024, 12/25/2024).
+_DMY = re.compile(r"(\d{1,2})([./])(\d{1,2})\2(\d{4})(?!\d)")
 
 
 @lru_cache(maxsize=1)
@@ -29,8 +30,9 @@ def _months() -> dict[str, int]:
 
 
 def normalise_date(value: str | None) -> str | None:
-    """'2025-12-20', '2025-12-20T03:40Z', '20.12.2025' or 'Sat, 20 Dec 2025 03:40:00 GMT'
-    -> '2025-12-20'; None if not a date. The day is the one written, whatever the time
+    """'2025-12-20', '2025-12-20T03:40Z', '20.12.2025', '20/12/2025', '12/20/2025' or
+    'Sat, 20 Dec 2025 03:40:00 GMT' -> '2025-12-20'; None if not a date, or a slashed date
+    whose order nothing shows ('03/12/2025'). The day is the one written, whatever the time
     zone (as for ISO times): the publisher's day."""
     if not value:
         return None
@@ -38,7 +40,11 @@ def normalise_date(value: str | None) -> str | None:
     if m := _ISO.match(value):
         y, mo, d = (int(g) for g in m.groups())
     elif m := _DMY.match(value):
-        d, mo, y = (int(g) for g in m.groups())
+        d, mo, y = int(m[1]), int(m[3]), int(m[4])
+        if m[2] == "/" and mo > 12 >= d:  # the US order, MM/DD/YYYY
+            d, mo = mo, d
+        elif m[2] == "/" and d != mo and max(d, mo) <= 12:
+            return None  # 03/12/2024: 3 December in Europe, 12 March in the US
     elif m := _rfc822().match(value):
         d, mo, y = int(m[1]), _months()[m[2].lower()], int(m[3])
     else:

@@ -15,12 +15,14 @@ import re
 import stat
 import unicodedata
 import zlib
+from collections import Counter
 import io
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Protocol, TypeVar, cast
 
 from cleaner.core.dates import normalise_date
 from cleaner.core.document import Document
+from cleaner.input.latin import best_codepage, is_latin
 # Re-exported ("as"): read.list_inputs is where progress.py and tests find it.
 from cleaner.input.walk import Exclude as Exclude, list_inputs as list_inputs
 
@@ -52,16 +54,60 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
         except UnicodeDecodeError:
             pass
     try:
-        return data.decode("utf-8-sig"), "utf-8"
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    else:
+        # UTF-16 without a BOM is valid UTF-8 too when its bytes are all below 0x80
+        # (Cyrillic: 1F 04 40 04 ...): read as UTF-8 it is control codes between letters.
+        sample = text[:_SAMPLE]
+        if len(_CONTROL.findall(sample)) * 10 > len(sample) and (wide := _utf16_without_bom(data)):
+            return wide
+        if "\x1b$" in sample:  # ISO-2022-JP/-KR (mail-era Japanese, Korean): 7 bits, escapes
+            for enc in ("iso2022_jp", "iso2022_jp_ext", "iso2022_kr"):
+                try:
+                    return data.decode(enc), enc
+                except UnicodeDecodeError:
+                    pass
+        return text, "utf-8"
     # Imported lazily: most inputs are UTF-8 and never need it.
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
         return None, "binary or undecodable content (no text encoding fits)"
+    if is_latin(best.encoding):
+        # Latin code pages often tie in its scores: the letters decide (input/latin.py).
+        return best_codepage(data, best.encoding, str(best))
     return str(best), best.encoding
+
+
+_SAMPLE = 100_000  # characters looked at to tell text from control codes
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) when `data` reads as UTF-16, little- or big-endian, without control
+    codes and with 95% of its characters in three blocks of 256 (ASCII and an alphabet's
+    one or two); of the two, the one in fewer blocks: the other byte order scatters every
+    letter into a block of its own."""
+    if len(data) % 2:
+        return None
+    fits = []
+    for enc in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:  # a lone surrogate
+            continue
+        sample = text[:_SAMPLE]
+        blocks = Counter(ord(ch) >> 8 for ch in sample).most_common()
+        # An alphabet's text: ASCII and its script's block or two, hardly a control code.
+        if len(_CONTROL.findall(sample)) * 100 <= len(sample) and sum(n for _, n in blocks[:3]) * 20 >= len(sample) * 19:
+            fits.append((len(blocks), enc, text))
+    if not fits:
+        return None
+    _, enc, text = min(fits)
+    return text, enc
 
 
 def scrub(text: str) -> str:
@@ -86,8 +132,13 @@ class _LineReader(Protocol):
 
 
 def rel_name(rel: PurePath) -> str:
-    """A relative path as the posix string the output names it by."""
-    return scrub(rel.as_posix())
+    """A relative path as the posix string the output names it by. Bytes of a name that
+    are not UTF-8 are written as escapes (caf\\xe9.txt), not as U+FFFD, which would give
+    caf\xe9.txt and caf\xe8.txt one name: the output could not say which file is which."""
+    name = rel.as_posix()
+    if _SURROGATE.search(name):  # os.fsdecode's surrogateescape
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return scrub(name)
 
 
 def logical(rel: P) -> P:
@@ -266,7 +317,8 @@ def _numbered_lines(fh: _LineReader, max_bytes: int) -> Iterator[tuple[int, byte
 def _stream_jsonl(path: Path, rel: Path, max_bytes: int, defer: bool = False) -> Iterator[Document]:
     """A JSONL file line by line: a feed of any size, with the size limit per record.
 
-    JSON text is UTF-8 (RFC 8259), so a line that is not is rejected, not guessed at.
+    JSON text is UTF-8 (RFC 8259), so a line that is not is rejected, not guessed at; a
+    file that opens with a UTF-16 BOM is read as UTF-16 (_Utf16Lines).
     With `defer`, each line is handed on unparsed (`parse_deferred` parses it where the
     document is processed: in a worker process, off the reading process)."""
     source, stem = rel_name(rel), doc_id_for(rel)
@@ -307,10 +359,31 @@ def read_stdin(max_bytes: int, defer: bool = False, stream: BinaryIO | None = No
         yield from _jsonl_lines(stream, Path(STDIN_SOURCE), STDIN_SOURCE, "stdin", max_bytes, defer)
 
 
+class _Utf16Lines:
+    """A JSONL stream that opens with a UTF-16 byte order mark (what Windows PowerShell's
+    `>` writes), read as UTF-8 lines: every line of it was rejected, the first as 'not
+    UTF-8', the others as invalid JSON. A BOM names the encoding: nothing is guessed."""
+
+    def __init__(self, fh: _LineReader):
+        self._text = io.TextIOWrapper(cast(BinaryIO, fh), encoding="utf-16", errors="replace", newline="")
+
+    def readline(self, size: int, /) -> bytes:
+        return self._text.readline(size).encode("utf-8", "surrogatepass")
+
+
+def _utf8_lines(fh: _LineReader) -> _LineReader:
+    """`fh`, or `fh` read through _Utf16Lines when it opens with a UTF-16 BOM."""
+    peek = getattr(fh, "peek", None)
+    if peek is not None and peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return _Utf16Lines(fh)
+    return fh
+
+
 def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_bytes: int,
                  defer: bool) -> Iterator[Document]:
     """JSONL lines of an open binary stream (see _stream_jsonl); `path` names it in errors."""
     seen_any = False
+    fh = _utf8_lines(fh)
     for n, raw, broken in _numbered_lines(fh, max_bytes):
         if broken is not None:  # the stream broke (a truncated .gz): what came before stands
             yield Document(id=f"{stem}:{n}", source=source, line=n).reject(

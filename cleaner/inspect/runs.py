@@ -7,6 +7,7 @@ a complete run (store/output.py). Rows are streamed from the JSONL files, never 
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import Counter
 from datetime import date
 from collections.abc import Iterator, Mapping
@@ -18,12 +19,31 @@ from cleaner.store.outdir import DOCUMENTS, MANIFEST, RECORDS
 from cleaner.inspect.report import SIZE_BINS, reason_kind, size_bin
 
 
+def as_written(doc_id: str) -> str:
+    """An id as typed (a file name pasted from macOS comes decomposed) in the form the
+    outputs write ids: NFC, as every input's text and name is read (input/read.scrub)."""
+    return unicodedata.normalize("NFC", doc_id)
+
+
+def renamed_note(renamed: list[str], shown: int = 5) -> str:
+    """What a lookup that found no document `ID` says when inputs that shared that id were
+    renamed `ID@source` (README, documents.jsonl `id`)."""
+    if not renamed:
+        return ""
+    more = ", ..." if len(renamed) > shown else ""
+    return f" (shared by several inputs, it was renamed: {', '.join(sorted(renamed)[:shown])}{more})"
+
+
 class RunError(Exception):
     """The folder is not a run's output, or it has no such id."""
 
 
 class NotFound(RunError):
     """The run is readable but has no such id (an unreadable file is a RunError, not this)."""
+
+    def __init__(self, message: str, note: str = "") -> None:
+        super().__init__(message + note)
+        self.note = note  # what a renamed id became
 
 
 # What each row holds, as cleaner writes it (README's output contract): a file edited by
@@ -136,10 +156,14 @@ class Run:
         return self._rows(RECORDS)
 
     def document(self, doc_id: str) -> dict[str, Any]:
+        doc_id = as_written(doc_id)
+        renamed = []
         for row in self.documents():
             if row["id"] == doc_id:
                 return row
-        raise NotFound(f"no document with id {doc_id!r} in {self.dir / DOCUMENTS}")
+            if row["id"].startswith(doc_id + "@"):
+                renamed.append(row["id"])
+        raise NotFound(f"no document with id {doc_id!r} in {self.dir / DOCUMENTS}", renamed_note(renamed))
 
     def record(self, record_id: str) -> dict[str, Any]:
         for row in self.records():
@@ -156,8 +180,8 @@ class Run:
                 pass
         try:
             return "document", self.document(some_id)
-        except NotFound:
-            raise NotFound(f"no record or document with id {some_id!r} in {self.dir}") from None
+        except NotFound as exc:
+            raise NotFound(f"no record or document with id {as_written(some_id)!r} in {self.dir}", exc.note) from None
 
     def summary(self) -> dict[str, Any]:
         """What `cleaner report` prints: counts, rejections by reason, languages, rule hits by

@@ -121,7 +121,7 @@ def build_manifest(result: RunResult, cfg: Config, input_path: str, workers: int
 
 def write_rows(result: RunResult, stream: BinaryIO) -> bool:
     """documents.jsonl rows to a binary stream (`--out -`), in input order, flushed; False
-    when the reader went away (a closed pipe)."""
+    when the reader went away (a closed pipe). Any other write error (a full disk) raises."""
     try:
         for line in result.document_lines(input_order=True):
             stream.write(line)

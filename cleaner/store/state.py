@@ -321,18 +321,39 @@ class State:
             if writer:
                 self._lock(wait)
         try:
-            self.db = sqlite3.connect(self.path if writer or self.memory else
-                                      Path(self.path).resolve().as_uri() + "?mode=ro",
-                                      uri=not (writer or self.memory), isolation_level=None,
-                                      timeout=60 if wait else 5)
-            self.db.execute("PRAGMA busy_timeout = 60000")
-            self._open(settings, writer)
+            try:
+                self._connect(writer, wait)
+                self._open(settings, writer)
+            except sqlite3.OperationalError:
+                if writer or self.memory or not self._on_read_only_disk():
+                    raise
+                self.close()
+                self._connect(writer, wait, immutable=True)
+                self._open(settings, writer)
         except sqlite3.DatabaseError as exc:
             self.close()
             raise StateError(f"{self.path} is not a cleaner state ({exc})") from None
         except BaseException:
             self.close()
             raise
+
+    def _connect(self, writer: bool, wait: bool, immutable: bool = False) -> None:
+        """A writer opens the file; a reader opens it read-only (`immutable`: on a disk no
+        one can write, where a WAL file's read-only opening fails)."""
+        target = self.path
+        if not (writer or self.memory):
+            target = Path(self.path).resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
+        self.db = sqlite3.connect(target, uri=not (writer or self.memory), isolation_level=None,
+                                  timeout=60 if wait else 5)
+        self.db.execute("PRAGMA busy_timeout = 60000")
+
+    def _on_read_only_disk(self) -> bool:
+        """Whether the state sits where nothing can be written (a read-only mount, a folder
+        without write permission) and has no journal that a read-only opening would skip:
+        SQLite cannot open a WAL database read-only there unless its -shm and -wal files exist
+        (a writer removes them when it closes), and no one can change the file meanwhile."""
+        folder = os.path.dirname(os.path.abspath(self.path))
+        return not os.access(folder, os.W_OK) and not os.path.exists(self.path + "-wal")
 
     def _lock(self, wait: bool) -> None:
         # The lock goes by the file's real path: a symlink or another spelling of the same
@@ -623,6 +644,11 @@ class State:
         row = self.db.execute("SELECT groups.root FROM docs JOIN groups ON docs.g = groups.g WHERE docs.id = ? "
                               "ORDER BY docs.n LIMIT 1", (doc_id,)).fetchone()
         return row[0] if row else None
+
+    def renamed_ids(self, doc_id: str, limit: int = 6) -> list[str]:
+        """Ids `doc_id@...`: inputs of one batch that shared `doc_id`, renamed."""
+        return [i for (i,) in self.db.execute("SELECT DISTINCT id FROM docs WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+                                              (doc_id + "@", doc_id + "A", limit))]
 
     def info(self) -> dict[str, Any]:
         def one(sql: str) -> Any:
