@@ -539,3 +539,21 @@ def test_a_jsonl_file_or_stdin_with_a_utf16_bom_is_read(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "cleaner", "run", "-", "--out", "-", "-q"],
                           input=feed.encode("utf-16-le").join([b"\xff\xfe", b""]), capture_output=True, timeout=300)
     assert [json.loads(r)["status"] for r in proc.stdout.decode().splitlines()] == ["kept", "kept"], proc.stderr
+
+
+# --- 20. an earlier run's output folder inside the input ----------------------------------------
+
+def test_an_earlier_runs_output_folder_inside_the_input_is_not_read_again(tmp_path):
+    """`cleaner run . --out clean2` where `clean/` holds an earlier run read clean/documents.jsonl
+    back in as input: every document came twice, the second time as a JSONL row."""
+    (tmp_path / "a.txt").write_text(EN, encoding="utf-8")
+    assert run_cli("run", ".", "--out", "clean", "-q", cwd=tmp_path).returncode == 0
+    proc = run_cli("run", ".", "--out", "clean2", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    docs = [json.loads(line) for line in (tmp_path / "clean2" / "documents.jsonl").open(encoding="utf-8")]
+    assert [(d["source"], d["status"]) for d in docs] == [("a.txt", "kept"), ("clean", "rejected")], docs
+    assert "earlier cleaner run's output" in docs[1]["error"]
+    # Given as INPUT itself, the folder is read as the user asked.
+    proc = run_cli("run", "clean", "--out", "clean3", "-q", cwd=tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / "clean3" / "documents.jsonl").open(encoding="utf-8")]
+    assert proc.returncode == 0 and ("documents.jsonl", "kept") in {(r["source"], r["status"]) for r in rows}, rows

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Iterable, Iterator, Union
 
+from cleaner.store.outdir import MANIFEST, is_cleaner_manifest
+
 Exclude = Union[Path, Iterable[Path], None]
 
 
@@ -16,7 +18,9 @@ def list_inputs(root: Path, exclude: Exclude = None) -> Iterator[tuple[Path, Pat
 
     `exclude` (the output folder, when it lies inside the input; a state file and its
     companions) is never read: a rerun must not take the previous run's output, or its own
-    state, for input.
+    state, for input. Nor is any other folder below `root` that holds a cleaner run's
+    manifest (`clean/` of an earlier run, when this one writes to `clean2/`): it comes with
+    the problem, so the skip shows in the output.
     """
     if root.is_file():
         yield root, Path(root.name), None
@@ -42,6 +46,11 @@ def list_inputs(root: Path, exclude: Exclude = None) -> Iterator[tuple[Path, Pat
         except OSError as exc:
             rel = folder.relative_to(root) if folder != root else Path(folder.name or ".")
             yield folder, rel, f"cannot read folder: {exc.strerror or exc}"
+            continue
+        if folder != root and any(x[0] == MANIFEST and x[1] is None for x in listed) \
+                and is_cleaner_manifest(folder / MANIFEST):
+            yield folder, folder.relative_to(root), (f"an earlier cleaner run's output ({MANIFEST}): not read as input "
+                                                     "(give the folder, or one of its files, as INPUT to read it)")
             continue
         keep = []
         # Real folders before symlinks, so a folder is read under its own name.
