@@ -101,9 +101,15 @@ def test_missing_and_ignored_ids():
 
 def test_missing_ids_are_singletons_not_one_cluster():
     gold = labels([0, 0, 0])
-    r = score({}, gold)
-    assert r["missing"] == 3 and r["predicted_clusters"] == 3
+    r = score({"d0": "r1"}, gold)
+    assert r["missing"] == 2 and r["predicted_clusters"] == 3
     assert r["bcubed"]["precision"] == 1.0 and r["bcubed"]["recall"] == round(1 / 3, 4)
+
+
+def test_a_gold_that_shares_no_id_with_the_run_is_an_error_not_ari_one():
+    """Every gold id missing made every one a singleton: ARI 1.0 against an all-singleton gold."""
+    with pytest.raises(EvalError, match="none of gold's 2 ids is in the run"):
+        score({"x": "r1"}, labels([0, 1]))
 
 
 def test_empty_gold_is_an_error():

@@ -219,6 +219,8 @@ def score(pred: dict[str, str], gold: dict[str, str]) -> dict[str, Any]:
             missing += 1
             p = ("missing", doc_id)  # a tuple never equals a real (string) record id
         cells[p, g] += 1
+    if missing == n:  # every gold id a singleton of its own scores ARI 1.0: say so instead
+        raise EvalError(f"none of gold's {n} ids is in the run: is it the gold of another corpus, or the run of another?")
     pred_sizes: Counter[str | tuple[str, str]] = Counter()
     gold_sizes: Counter[str] = Counter()
     for (p, g), k in cells.items():
