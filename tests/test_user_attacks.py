@@ -104,7 +104,7 @@ def test_the_rejection_summary_names_the_file_and_line(tmp_path):
     assert "  rejected feed.jsonl:3: invalid JSON" in err
     assert "  rejected list.json item 2: no non-empty" in err
     proc = run_cli("run", "-", "--out", "-", stdin=json.dumps({"text": EN}) + "\n[1]\n")
-    assert "  rejected <stdin>:2: expected a JSON object, got list" in proc.stderr.decode()
+    assert "  rejected <stdin>:2: expected a JSON object, got array" in proc.stderr.decode()
 
 
 # --- 4. fields of the wrong type are noted, not dropped without a word ---------------------
@@ -115,11 +115,11 @@ def test_wrong_typed_fields_are_noted_in_meta_or_the_reason():
     doc = from_record({"id": "a", "text": EN, "title": 5, "date": ["2024-12-03"], "url": {"x": 1}, "site": True},
                       "f:1", "f.jsonl", line=1)
     assert doc.ok and doc.title is None and doc.date is None
-    assert doc.meta["title_ignored"] == "input field of type int, not a string: 5"
-    assert doc.meta["date_ignored"] == 'input field of type list, not a string: ["2024-12-03"]'
-    assert "dict" in doc.meta["url_ignored"] and "bool" in doc.meta["site_ignored"]
+    assert doc.meta["title_ignored"] == "input field of type number, not a string: 5"
+    assert doc.meta["date_ignored"] == 'input field of type array, not a string: ["2024-12-03"]'
+    assert "object" in doc.meta["url_ignored"] and "boolean" in doc.meta["site_ignored"]
     bad = from_record({"id": "b", "text": 7}, "f:2", "f.jsonl", line=2)
-    assert not bad.ok and bad.error == "no non-empty 'text' or 'html' field ('text' is int, not a string: 7)"
+    assert not bad.ok and bad.error == "no non-empty 'text' or 'html' field ('text' is number, not a string: 7)"
     long = from_record({"id": "c", "text": EN, "title": list(range(100))}, "f:3", "f.jsonl", line=3)
     assert long.meta["title_ignored"].endswith("...") and len(long.meta["title_ignored"]) < 100
 
@@ -127,7 +127,7 @@ def test_wrong_typed_fields_are_noted_in_meta_or_the_reason():
 def test_a_wrong_typed_title_note_survives_the_title_taken_from_the_text():
     proc = run_cli("run", "-", "--out", "-", "-q", stdin=json.dumps({"id": "a", "text": EN, "title": 5}) + "\n")
     (row,) = [json.loads(line) for line in proc.stdout.decode().splitlines()]
-    assert row["status"] == "kept" and row["meta"]["title_ignored"].startswith("input field of type int")
+    assert row["status"] == "kept" and row["meta"]["title_ignored"].startswith("input field of type number")
 
 
 def test_an_input_author_is_kept_and_unread_keys_are_named():
@@ -144,7 +144,7 @@ def test_an_input_author_is_kept_and_unread_keys_are_named():
                         "f:3", "f.jsonl", line=3)
     assert "unread_fields" not in plain.meta and plain.author is None
     odd = from_record({"id": "d", "text": EN, "author": 3}, "f:4", "f.jsonl", line=4)
-    assert odd.author is None and odd.meta["author_ignored"] == "input field of type int, not a string: 3"
+    assert odd.author is None and odd.meta["author_ignored"] == "input field of type number, not a string: 3"
     proc = run_cli("run", "-", "--out", "-", "-q", stdin=json.dumps({"id": "a", "text": EN, "author": "Ana Lopez",
                                                                       "tags": []}) + "\n")
     (row,) = [json.loads(line) for line in proc.stdout.decode().splitlines()]
@@ -557,3 +557,16 @@ def test_an_earlier_runs_output_folder_inside_the_input_is_not_read_again(tmp_pa
     proc = run_cli("run", "clean", "--out", "clean3", "-q", cwd=tmp_path)
     rows = [json.loads(line) for line in (tmp_path / "clean3" / "documents.jsonl").open(encoding="utf-8")]
     assert proc.returncode == 0 and ("documents.jsonl", "kept") in {(r["source"], r["status"]) for r in rows}, rows
+
+
+# --- 21. reasons in the words of JSON ------------------------------------------------------------
+
+def test_reasons_name_json_types_and_a_blank_id():
+    """A feed's user read 'got NoneType' and 'input id of type str ignored' for "id": ""."""
+    from cleaner.input.read import from_record
+
+    assert from_record(None, "f:1", "f.jsonl", 1).error == "expected a JSON object, got null"
+    assert from_record(True, "f:2", "f.jsonl", 2).error == "expected a JSON object, got boolean"
+    blank = from_record({"id": " ", "text": EN}, "f:3", "f.jsonl", 3)
+    assert blank.ok and blank.meta["id"] == "blank input id ignored" and blank.id.startswith("f:")
+    assert from_record({"id": [1], "text": EN}, "f:4", "f.jsonl", 4).meta["id"] == "input id of type array ignored"

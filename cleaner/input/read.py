@@ -198,7 +198,17 @@ def _wrong_type(obj: dict[str, Any], key: str) -> str | None:
     if value is None or isinstance(value, str):
         return None
     shown = json.dumps(value, ensure_ascii=False, default=str)
-    return f"{type(value).__name__}, not a string: {scrub(shown[:40])}{'...' if len(shown) > 40 else ''}"
+    return f"{json_type(value)}, not a string: {scrub(shown[:40])}{'...' if len(shown) > 40 else ''}"
+
+
+_JSON_TYPES = {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string",
+               list: "array", dict: "object"}
+
+
+def json_type(value: Any) -> str:
+    """A value's type as JSON names it ("null", "array"), for a feed's user; an API item's
+    other Python objects by their class's name."""
+    return _JSON_TYPES.get(type(value), type(value).__name__)
 
 
 def _note_wrong_types(doc: Document, obj: dict[str, Any], keys: Iterable[str]) -> None:
@@ -242,13 +252,15 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
     """One JSON object (file record or API dict) to a Document; bad shapes are rejected."""
     doc = Document(id=default_id, source=source, line=line)
     if not isinstance(obj, dict):
-        return doc.reject(f"expected a JSON object, got {type(obj).__name__}")
+        return doc.reject(f"expected a JSON object, got {json_type(obj)}")
     raw_id = obj.get("id")
     if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip():
         doc.id = scrub(str(raw_id))
     else:
-        if raw_id is not None:
-            doc.meta["id"] = f"input id of type {type(raw_id).__name__} ignored"
+        if isinstance(raw_id, str):
+            doc.meta["id"] = "blank input id ignored"
+        elif raw_id is not None:
+            doc.meta["id"] = f"input id of type {json_type(raw_id)} ignored"
         if line is not None:  # a feed's line (or a JSON list's item) without an id
             doc.id = f"{default_id.rsplit(':', 1)[0]}:{_content_id(source, obj)}"
     body = {k: value for k in TEXT_FIELDS if (value := _field(obj, k))}
