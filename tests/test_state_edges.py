@@ -182,6 +182,13 @@ def test_batch_size_outside_a_stream_into_a_state_is_a_note(tmp_path):
     assert b"--batch-size applies to a stream into a state" in proc.stderr
 
 
+def test_wait_without_a_state_is_a_note(tmp_path):
+    """--wait without --state was accepted in silence, as if it did something."""
+    proc = run_cli("run", "-", "--out", "-", "--wait", stdin=json.dumps({"id": "a", "text": EN}) + "\n")
+    assert proc.returncode == 0 and b"note: --wait waits for another run writing --state" in proc.stderr
+    assert json.loads(proc.stdout)["status"] == "kept"
+
+
 def test_terms_and_band_keys_live_in_the_state_and_signatures_come_back_from_the_text(tmp_path):
     import numpy as np
 
