@@ -183,7 +183,7 @@ def test_a_worker_is_handed_batches_large_enough_to_pay_for_themselves():
 
 def test_a_run_makes_no_full_collections_and_restores_the_thresholds():
     """#18 point 3: in a run's main process, each automatic full collection walked every
-    slim copy (0.1-0.5 s each at 3,000 documents, 2-3 a run) and freed nothing; young
+    slim copy (2 a run at 3,000 documents, ~0.1 s CPU) and freed nothing; young
     collections stay. The caller's thresholds are back after the run."""
     import gc
 

@@ -49,10 +49,12 @@ def memory_note() -> str:
 # A full collection (generation 2) walks every tracked object: in a run's main process,
 # every slim copy, its features and terms. CPython starts one when enough objects have
 # survived into the oldest generation since the last (25% more), which a run's growing
-# list of slim copies keeps doing: at 3,000 documents (lingua, 2 workers), two or three a
-# run at 0.1-0.5 s each (0.4-0.5 s of the main process in all, load ~9), none of which
-# found anything to free ("collected 0"): the slim copies, records and story tables hold
-# no reference cycles that die young enough to matter. Young collections still run.
+# list of slim copies keeps doing. At 3,000 lingua documents, 2 workers: two a run, ~0.1 s
+# of CPU in all (the collecting thread's CPU time; 0.4-0.5 s of wall at load 9-10), and
+# none found anything to free ("collected 0"; 0-20 objects a collection on trafilatura-eval's
+# HTML): the slim copies, records and story tables hold no reference cycles worth the walk.
+# Each walk costs as much as the heap is large, so a larger run pays more of them, and
+# each longer. Young collections still run.
 NO_FULL = 1_000_000_000  # generation 2's threshold: never reached
 
 
