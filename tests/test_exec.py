@@ -164,3 +164,46 @@ def test_documents_run_a_stage_at_a_time_in_batches():
     pooled = list(LocalExecutor(2).map([Document(id=f"d{k}", source="s", text="") for k in range(BATCH + 2)],
                                        [Log("a", calls), Log("b", calls, drop="d1"), Log("c", calls)]))
     assert [(d.id, d.text) for d, _ in pooled] == [(d.id, d.text) for d, _ in out]  # the same with workers
+
+
+def test_a_worker_is_handed_batches_large_enough_to_pay_for_themselves():
+    """#18 point 3: each pool task costs the main process ~1.5 ms whatever its size, taken from
+    the workers' cores while they run. With tasks of 8, 3,000 documents made ~375 tasks and
+    ~0.9 s of the main process's CPU during the map; with 64, 47 tasks and ~0.4 s
+    (BENCHMARKS.md, "Branch serial-18"). Larger batches keep each stage's tables in the
+    CPU's caches longer too."""
+    from cleaner.exec.local import BATCH, batches
+
+    docs = [Document(id=f"d{k}", source="s", text="") for k in range(3000)]
+    cut = list(batches(docs))
+    assert len(cut) <= 47
+    assert [d.id for batch in cut for d in batch] == [d.id for d in docs]
+    assert BATCH == len(cut[0]) >= 64
+
+
+def test_a_run_makes_no_full_collections_and_restores_the_thresholds():
+    """#18 point 3: in a run's main process, each automatic full collection walked every
+    slim copy (2 a run at 3,000 documents, ~0.1 s CPU) and freed nothing; young
+    collections stay. The caller's thresholds are back after the run."""
+    import gc
+
+    from cleaner.core.config import load_config
+    from cleaner.exec.flow import run_documents
+    from cleaner.exec.memory import NO_FULL
+
+    seen: list = []
+
+    class Watch(Log):
+        def process(self, doc):
+            seen.append(gc.get_threshold())
+            return doc
+
+    before = gc.get_threshold()
+    from cleaner.stages.build import build_stages
+
+    cfg = load_config(None)
+    stages = build_stages(cfg)
+    stages.per_document.append(Watch("watch", []))  # in the loop (1 worker): this process's thresholds
+    result = run_documents([Document(id="a", source="s", text="One line of text here.")], cfg, stages=stages)
+    assert result.documents and seen and all(t[2] == NO_FULL for t in seen)
+    assert gc.get_threshold() == before

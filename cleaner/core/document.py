@@ -22,9 +22,16 @@ _AFTER_TEXT = ("removed", "flags")
 _TAIL = ("meta", "record_id", "error")
 
 
+# json.dumps(value, ensure_ascii=False) builds a JSONEncoder at every call (any argument
+# but the defaults does): one, built once, encodes the same way (~14,000 calls to write a
+# 3,000-document run, and as many in the workers).
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def dump(value: Any) -> str:
-    """JSON as every output row is written (UTF-8 kept, default separators)."""
-    return json.dumps(value, ensure_ascii=False)
+    """JSON as every output row is written (UTF-8 kept, default separators): what
+    `json.dumps(value, ensure_ascii=False)` gives."""
+    return _ENCODE(value)
 
 
 @dataclass(slots=True)

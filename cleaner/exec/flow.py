@@ -28,7 +28,7 @@ from cleaner.dedup.ids import make_ids_unique
 from cleaner.core.protocols import DocStore, Executor
 from cleaner.exec.dask_corpus import store_keys
 from cleaner.exec.local import LocalExecutor
-from cleaner.exec.memory import release_free_memory
+from cleaner.exec.memory import fewer_full_collections, release_free_memory
 from cleaner.stages.build import Stages, build_stages
 from cleaner.stages.templates import RULE_ID as TEMPLATE_RULE
 from cleaner.stages.templates import Templates
@@ -274,6 +274,13 @@ def run_documents(docs: Iterable[Document], cfg: Config, workers: int = 1,
     With `clusterer` (dedup/incremental.IncrementalClusterer), the documents are one batch
     clustered against its state (committed before this returns), and the result's records
     are the ones they are in."""
+    with fewer_full_collections():  # the slim copies would be walked again and again (exec/memory.py)
+        return _run_documents(docs, cfg, workers, progress, stages, spool, spool_dir, executor, clusterer, label)
+
+
+def _run_documents(docs: Iterable[Document], cfg: Config, workers: int, progress: Progress | None,
+                   stages: Stages | None, spool: bool | Spool, spool_dir: str | None, executor: Executor | None,
+                   clusterer: IncrementalClusterer | None, label: str) -> RunResult:
     stages = stages if stages is not None else build_stages(cfg)
     stages.templates.reset()
     executor = executor or LocalExecutor(workers, cpu_time=cfg["run"]["cpu_time"])

@@ -49,10 +49,14 @@ def process_one(doc: Document, stages: list[Stage], clock: Callable[[], float] =
 # code and tables (rules, langdetect's rows and word cache, the word-character table) stay
 # in the CPU's caches over the batch instead of being evicted by the other stages at every
 # document: on the lingua documents, one process, alternated, load ~8.7, 1,981 -> 1,713 µs
-# a document with 8 (BENCHMARKS.md, "Branch cpu-19"). Each document sees the same calls in
-# the same order, so the same results; 8 is the pool's former chunk size, so the workers
-# are handed work as often as before.
-BATCH = 8
+# a document with 8, 1,425 with 100 (BENCHMARKS.md, "Branch cpu-19"). Each document sees
+# the same calls in the same order, so the same results. A batch is also what a worker is
+# handed at a time (one pool task), and each task costs the main process ~1.5 ms whatever
+# its size (the pool's threads waking, pipes): with 8, ~375 tasks at 3,000 documents took
+# ~0.9 s of the main process's CPU while the workers ran, taken from the workers' cores;
+# with 64, ~0.4 s, and ~1 s less CPU in all (BENCHMARKS.md, "Branch serial-18"). A worker
+# left idle at the end waits at most one batch (~0.1 s at ~2 ms a document).
+BATCH = 64
 
 
 def process_batch(docs: list[Document], stages: list[Stage], clock: Callable[[], float] = time.perf_counter

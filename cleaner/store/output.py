@@ -18,6 +18,7 @@ from typing import Any, BinaryIO, Iterable, Iterator
 from cleaner.core.config import Config
 from cleaner.store.outdir import DOCUMENTS, MANIFEST, OUTPUTS, RECORDS, fsync_path, replace_run  # noqa: F401 - OUTPUTS re-exported
 from cleaner.exec.flow import RunResult
+from cleaner.exec.memory import fewer_full_collections
 from cleaner.inspect.report import report_files
 PACKAGES = ("cleaner", "datasketch", "trafilatura", "lxml", "lxml_html_clean", "langdetect",
             "click", "charset-normalizer", "numpy")
@@ -146,7 +147,8 @@ def write_outputs(result: RunResult, out_dir: Path, cfg: Config, input_path: str
         yield folder / MANIFEST, [json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"]
 
     def write(folder: Path) -> None:
-        atomic_writes(files(folder))
+        with fewer_full_collections():  # what the run holds, walked for nothing (exec/memory.py)
+            atomic_writes(files(folder))
 
     out_dir.mkdir(parents=True, exist_ok=True)
     replace_run(out_dir, write)
