@@ -82,6 +82,42 @@ def test_own_cluster_is_tuned_and_a_users_cluster_is_not(monkeypatch):
             theirs.close()
 
 
+def _timers(client) -> list[tuple[float, float, float]]:
+    """Each server's event-loop tick and system monitor periods (ms): the scheduler's
+    (in this process, with the nannies) first, then each worker's."""
+
+    def probe(dask_worker=None, dask_scheduler=None):
+        server = dask_worker or dask_scheduler
+        return tuple(server.periodic_callbacks[name].callback_time for name in ("tick", "monitor"))
+
+    return [client.run_on_scheduler(probe), *client.run(probe).values()]
+
+
+def test_own_cluster_wakes_less_and_a_users_cluster_keeps_its_timers():
+    """The LocalCluster cleaner starts measures its event loops every second, not every
+    20 ms, and samples the host every 2 s, not every 0.5 s: both feed only warnings cleaner
+    silences and a dashboard it does not serve, and cost idle CPU in every process. A
+    cluster given by --scheduler keeps Dask's own periods."""
+    import dask
+
+    from cleaner.exec.dask_engine import DaskExecutor
+
+    own = DaskExecutor(workers=2)
+    try:
+        assert _timers(own.client) == [(1000, 2000)] * 3
+    finally:
+        own.close()
+    assert dask.config.get("distributed.admin.tick.interval") == "20ms"  # changed while it started only
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as users:
+        theirs = DaskExecutor(scheduler=users.scheduler_address)
+        try:
+            assert _timers(theirs.client) == [(20, 500)] * 2
+        finally:
+            theirs.close()
+
+
 class _SlowClose:
     """An executor (the local one's map) whose close waits for the outputs' writing to start
     and records whether it saw it; or fails in several lines."""
