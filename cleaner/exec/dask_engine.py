@@ -81,6 +81,13 @@ OWN_CLUSTER: dict[str, object] = {
     # A worker's memory monitor (pause, spill, terminate at its limit) keeps its 100 ms.
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "2s",
+    # Dask keeps the last 1,000 messages of every batched stream (and as many log entries)
+    # for debugging: the client's to the scheduler (each chunk's pickled task) and the
+    # scheduler's to each worker (each chunk's task, its input documents with their raw
+    # lines), all in this process, so the client held every input document of a run up to
+    # ~1,000 chunks a worker: 10,000 extra Documents at 10k, the most of its growth from 10k
+    # to 50k (BENCHMARKS.md, dask-17). None kept: a chunk's documents are freed once done.
+    "distributed.admin.low-level-log-length": 0,
 }
 
 
