@@ -118,6 +118,27 @@ def test_own_cluster_wakes_less_and_a_users_cluster_keeps_its_timers():
             theirs.close()
 
 
+def test_own_cluster_keeps_no_input_document_once_its_chunk_is_done():
+    """Dask kept the last 1,000 messages of each batched stream for debugging, and the
+    scheduler (in the client's process, for the cluster cleaner starts) sends each chunk's
+    task, with its input documents, down one: the client held every input of a run (up to
+    ~1,000 chunks a worker). Once map has returned, no input document is left in this process."""
+    import gc
+
+    from cleaner.exec.dask_engine import CHUNK, DaskExecutor
+
+    own = DaskExecutor(workers=1)
+    try:
+        done = list(own.map((Document(id=f"d{i}", source="s", text=f"input {i}") for i in range(3 * CHUNK)),
+                            [Upper()]))
+        assert [doc.text for doc, _ in done] == [f"INPUT {i}" for i in range(3 * CHUNK)]
+        gc.collect()
+        left = [o for o in gc.get_objects() if isinstance(o, Document) and o.text.startswith("input ")]
+        assert left == []
+    finally:
+        own.close()
+
+
 class _SlowClose:
     """An executor (the local one's map) whose close waits for the outputs' writing to start
     and records whether it saw it; or fails in several lines."""
