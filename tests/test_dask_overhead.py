@@ -135,8 +135,27 @@ def test_own_cluster_keeps_no_input_document_once_its_chunk_is_done():
         gc.collect()
         left = [o for o in gc.get_objects() if isinstance(o, Document) and o.text.startswith("input ")]
         assert left == []
+        assert list(own.client.scheduler_comm.recent_message_log) == []  # nor their pickled tasks
     finally:
         own.close()
+
+
+def test_the_client_keeps_no_pickled_chunk_with_a_users_cluster_either():
+    """With --scheduler the scheduler is elsewhere, but the client's own stream to it kept
+    its last 1,000 messages, each chunk's pickled task among them, in the client's process.
+    The user's cluster keeps its settings (its scheduler still logs: 1,000)."""
+    from cleaner.exec.dask_engine import CHUNK, DaskExecutor
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as users:
+        theirs = DaskExecutor(scheduler=users.scheduler_address)
+        try:
+            list(theirs.map((Document(id=f"d{i}", source="s", text=f"input {i}") for i in range(2 * CHUNK)),
+                            [Upper()]))
+            assert list(theirs.client.scheduler_comm.recent_message_log) == []
+            assert theirs.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_log.maxlen) == 1000
+        finally:
+            theirs.close()
 
 
 class _SlowClose:

@@ -91,6 +91,13 @@ OWN_CLUSTER: dict[str, object] = {
 }
 
 
+# Set while the Client is made, for any cluster: the client's own stream to the scheduler
+# would keep its last 1,000 messages (Dask's low-level log, for debugging), each chunk's
+# pickled task among them, in this process. Only this process's client: a --scheduler
+# cluster's own settings are left alone.
+CLIENT: dict[str, object] = {"distributed.admin.low-level-log-length": 0}
+
+
 # Set around each chunk's submit, for any cluster. A chunk's pickled documents past 10 MB (one
 # 10 MB text file does it) made Dask warn on stderr, -q or not, in six lines advising Dask's
 # users to load data with Dask; a chunk carries its documents by design.
@@ -194,6 +201,8 @@ class DaskExecutor:
         distributed = _import_distributed()
         import logging
 
+        import dask
+
         # Dask logs its own start and stop on stderr at INFO/WARNING, and at ERROR, with
         # tracebacks, a lost scheduler (the client's reconnect, cancelled) and, in a
         # LocalCluster's workers, a dead worker's data they failed to fetch before Dask
@@ -209,10 +218,9 @@ class DaskExecutor:
                 stage.setup()
         try:
             if self.scheduler:
-                self.client = distributed.Client(self.scheduler, timeout="10s")
+                with dask.config.set(CLIENT):
+                    self.client = distributed.Client(self.scheduler, timeout="10s")
             else:
-                import dask
-
                 # Ctrl-C held in this thread while the cluster starts: the thread of its event loop,
                 # started here, inherits the mask and so do the workers it forks (or spawns, then
                 # or later), so a Ctrl-C at the terminal, which signals the whole process group,
@@ -233,7 +241,8 @@ class DaskExecutor:
                     _restore(held)
                 _no_gc_diagnosis()
                 # Results straight from the workers, not relayed by the scheduler's process.
-                self.client = distributed.Client(self._cluster, direct_to_workers=True)
+                with dask.config.set(CLIENT):
+                    self.client = distributed.Client(self._cluster, direct_to_workers=True)
         except Exception as exc:  # noqa: BLE001 - Dask raises OSError, TimeoutError, RuntimeError...
             self.close()
             if self.scheduler:
