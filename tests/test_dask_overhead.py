@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -78,6 +79,89 @@ def test_own_cluster_is_tuned_and_a_users_cluster_is_not(monkeypatch):
         theirs = DaskExecutor(scheduler=users.scheduler_address)
         try:
             assert _worker_settings(theirs.client) == [("65536", True)]
+        finally:
+            theirs.close()
+
+
+def _timers(client) -> list[tuple[float, float, float]]:
+    """Each server's event-loop tick and system monitor periods (ms): the scheduler's
+    (in this process, with the nannies) first, then each worker's."""
+
+    def probe(dask_worker=None, dask_scheduler=None):
+        server = dask_worker or dask_scheduler
+        return tuple(server.periodic_callbacks[name].callback_time for name in ("tick", "monitor"))
+
+    return [client.run_on_scheduler(probe), *client.run(probe).values()]
+
+
+def test_own_cluster_wakes_less_and_a_users_cluster_keeps_its_timers():
+    """The LocalCluster cleaner starts measures its event loops every second, not every
+    20 ms, and samples the host every 2 s, not every 0.5 s: both feed only warnings cleaner
+    silences and a dashboard it does not serve, and cost idle CPU in every process. A
+    cluster given by --scheduler keeps Dask's own periods."""
+    import dask
+
+    from cleaner.exec.dask_engine import DaskExecutor
+
+    own = DaskExecutor(workers=2)
+    try:
+        assert _timers(own.client) == [(1000, 2000)] * 3
+    finally:
+        own.close()
+    assert dask.config.get("distributed.admin.tick.interval") == "20ms"  # changed while it started only
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as users:
+        theirs = DaskExecutor(scheduler=users.scheduler_address)
+        try:
+            assert _timers(theirs.client) == [(20, 500)] * 2
+        finally:
+            theirs.close()
+
+
+def test_own_cluster_keeps_no_input_document_once_its_chunk_is_done():
+    """Dask kept the last 1,000 messages of each batched stream for debugging, and the
+    scheduler (in the client's process, for the cluster cleaner starts) sends each chunk's
+    task, with its input documents, down one: the client held every input of a run (up to
+    ~1,000 chunks a worker). Once map has returned, no input document is left in this process."""
+    import gc
+
+    from cleaner.exec.dask_engine import CHUNK, DaskExecutor
+
+    own = DaskExecutor(workers=1)
+    try:
+        done = list(own.map((Document(id=f"d{i}", source="s", text=f"input {i}") for i in range(3 * CHUNK)),
+                            [Upper()]))
+        assert [doc.text for doc, _ in done] == [f"INPUT {i}" for i in range(3 * CHUNK)]
+        # The scheduler forgets a task once the client's release reaches it (asynchronously:
+        # under load a moment after map returned); the logs kept them for good.
+        deadline = time.monotonic() + 30
+        while True:
+            gc.collect()
+            left = [o for o in gc.get_objects() if isinstance(o, Document) and o.text.startswith("input ")]
+            if not left or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert left == []
+        assert list(own.client.scheduler_comm.recent_message_log) == []  # nor their pickled tasks
+    finally:
+        own.close()
+
+
+def test_the_client_keeps_no_pickled_chunk_with_a_users_cluster_either():
+    """With --scheduler the scheduler is elsewhere, but the client's own stream to it kept
+    its last 1,000 messages, each chunk's pickled task among them, in the client's process.
+    The user's cluster keeps its settings (its scheduler still logs: 1,000)."""
+    from cleaner.exec.dask_engine import CHUNK, DaskExecutor
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as users:
+        theirs = DaskExecutor(scheduler=users.scheduler_address)
+        try:
+            list(theirs.map((Document(id=f"d{i}", source="s", text=f"input {i}") for i in range(2 * CHUNK)),
+                            [Upper()]))
+            assert list(theirs.client.scheduler_comm.recent_message_log) == []
+            assert theirs.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_log.maxlen) == 1000
         finally:
             theirs.close()
 

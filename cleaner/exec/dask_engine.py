@@ -72,7 +72,30 @@ OWN_CLUSTER: dict[str, object] = {
     # does (BENCHMARKS.md, dask-start). Linux only: elsewhere fork under threads (the
     # cluster's event loop runs in one) is unsafe or missing, and Dask's default stays.
     "distributed.worker.multiprocessing-method": "fork" if sys.platform.startswith("linux") else "spawn",
+    # Every Dask server here (the scheduler and the nannies, in this process; each worker)
+    # wakes every 20 ms to measure its event loop's delay, for a warning after 3 s blocked
+    # (silenced here) and the dashboard's metrics, and every 0.5 s to sample the host's CPU,
+    # memory, network and disks for the dashboard (not served: see dashboard_address). Idle,
+    # a 2-worker cluster spent 0.31-0.41 s of CPU every 10 s in this process and 0.14-0.18 s
+    # in each worker with them; with these, 0.11-0.15 and 0.05-0.07 (BENCHMARKS.md, dask-17).
+    # A worker's memory monitor (pause, spill, terminate at its limit) keeps its 100 ms.
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    # Dask keeps the last 1,000 messages of every batched stream (and as many log entries)
+    # for debugging: the client's to the scheduler (each chunk's pickled task) and the
+    # scheduler's to each worker (each chunk's task, its input documents with their raw
+    # lines), all in this process, so the client held every input document of a run up to
+    # ~1,000 chunks a worker: 10,000 extra Documents at 10k, the most of its growth from 10k
+    # to 50k (BENCHMARKS.md, dask-17). None kept: a chunk's documents are freed once done.
+    "distributed.admin.low-level-log-length": 0,
 }
+
+
+# Set while the Client is made, for any cluster: the client's own stream to the scheduler
+# would keep its last 1,000 messages (Dask's low-level log, for debugging), each chunk's
+# pickled task among them, in this process. Only this process's client: a --scheduler
+# cluster's own settings are left alone.
+CLIENT: dict[str, object] = {"distributed.admin.low-level-log-length": 0}
 
 
 # Set around each chunk's submit, for any cluster. A chunk's pickled documents past 10 MB (one
@@ -178,6 +201,8 @@ class DaskExecutor:
         distributed = _import_distributed()
         import logging
 
+        import dask
+
         # Dask logs its own start and stop on stderr at INFO/WARNING, and at ERROR, with
         # tracebacks, a lost scheduler (the client's reconnect, cancelled) and, in a
         # LocalCluster's workers, a dead worker's data they failed to fetch before Dask
@@ -193,10 +218,9 @@ class DaskExecutor:
                 stage.setup()
         try:
             if self.scheduler:
-                self.client = distributed.Client(self.scheduler, timeout="10s")
+                with dask.config.set(CLIENT):
+                    self.client = distributed.Client(self.scheduler, timeout="10s")
             else:
-                import dask
-
                 # Ctrl-C held in this thread while the cluster starts: the thread of its event loop,
                 # started here, inherits the mask and so do the workers it forks (or spawns, then
                 # or later), so a Ctrl-C at the terminal, which signals the whole process group,
@@ -217,7 +241,8 @@ class DaskExecutor:
                     _restore(held)
                 _no_gc_diagnosis()
                 # Results straight from the workers, not relayed by the scheduler's process.
-                self.client = distributed.Client(self._cluster, direct_to_workers=True)
+                with dask.config.set(CLIENT):
+                    self.client = distributed.Client(self._cluster, direct_to_workers=True)
         except Exception as exc:  # noqa: BLE001 - Dask raises OSError, TimeoutError, RuntimeError...
             self.close()
             if self.scheduler:
