@@ -590,6 +590,15 @@ class State:
         return [(g, n) for g, n in self.db.execute(
             "SELECT g, canonical FROM groups WHERE root = ? ORDER BY g", (root,))]
 
+    def groups_holding(self, root: int, doc_id: str) -> list[int]:
+        """The groups of record `root` that hold a document with id `doc_id` (its head:
+        the group whose canonical the record shows; once a group's canonical, a document
+        stays in its group), in group order. Through docs' id index: the record's other
+        groups are not read."""
+        return [g for (g,) in self.db.execute(
+            "SELECT DISTINCT docs.g FROM docs JOIN groups ON groups.g = docs.g WHERE docs.id = ? AND groups.root = ? "
+            "ORDER BY docs.g", (doc_id, root))]
+
     def docs_of(self, g: int) -> list[tuple[int, Any, Any, str]]:
         return [(n, self.packer.unpack(m), self.packer.unpack_doc(d, i), self.packer.unpack_text(t))
                 for n, i, m, d, t in self.db.execute("SELECT n, id, member, doc, text FROM docs WHERE g = ? ORDER BY n", (g,))]
