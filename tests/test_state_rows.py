@@ -100,3 +100,27 @@ def test_a_stream_batch_reads_a_records_head_not_all_its_groups(raw_items, monke
             assert light[2][table] == whole[2][table], (name, table)
         seen.update(e["event"] for e in light[1])
     assert {"canonical_changed", "merged", "member_added"} <= seen
+
+
+def test_the_copy_tier_screens_candidates_without_a_query_each(raw_items, monkeypatch):
+    """A candidate group's screen (the low bytes of its canonical's MinHash) comes with the
+    band query that found it, not from one query a candidate (21,742 queries, 3.5 s of the
+    state bench's 50,000-document probe on main, #16 point 9); the rows are the same."""
+    from cleaner.dedup.incremental import StateGroups
+
+    batches = [_shuffled(raw_items, 5)[i:i + 13] for i in range(0, len(raw_items), 13)]
+    expected = _stream(batches, False)
+    screened = [0]
+    screen = StateGroups.screen
+
+    def counted(self, g, signature, floor):
+        screened[0] += g not in self.loaded
+        return screen(self, g, signature, floor)
+
+    def never(*args, **kwargs):
+        raise AssertionError("a candidate's screen was read with a query of its own")
+
+    monkeypatch.setattr(StateGroups, "screen", counted)
+    monkeypatch.setattr(State, "screen", never)
+    assert _stream(batches, False) == expected
+    assert screened[0] > 0  # the batches did screen groups of earlier batches

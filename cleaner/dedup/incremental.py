@@ -76,16 +76,22 @@ MemberRow = tuple[str, float, float | None, list[str] | None, list[dict[str, Any
 
 
 class StateIndex:
-    """The CandidateIndex of the copy tier, in the state: LSH band keys in an indexed table."""
+    """The CandidateIndex of the copy tier, in the state: LSH band keys in an indexed table.
+    A query reads its groups' screens with them (`screens`, the last query's: group -> the
+    low bytes of its canonical's MinHash, absent for a group not in the groups table yet),
+    in the same statement, for StateGroups.screen."""
 
     def __init__(self, state: State, threshold: float, num_perm: int):
         self.state, self.bands = state, BandIndex(threshold, num_perm)
+        self.screens: dict[int, bytes] = {}
 
     def insert(self, idx: int, signature: np.ndarray) -> None:
         self.state.add_bands(self.bands.band_keys(signature), idx)
 
     def query(self, signature: np.ndarray) -> set[int]:
-        return self.state.band_groups(self.bands.band_keys(signature))
+        found = self.state.band_screens(self.bands.band_keys(signature))
+        self.screens = {g: screen for g, screen in found.items() if screen is not None}
+        return set(found)
 
 
 class StateExact:
@@ -106,8 +112,10 @@ class StateGroups:
     loaded (its canonical, shingles recomputed from its text) when a document is compared
     with it; groups appended are the batch's new ones."""
 
-    def __init__(self, state: State, sign: Sign, store: DocStore | None = None):
+    def __init__(self, state: State, sign: Sign, store: DocStore | None = None,
+                 screens: Callable[[], dict[int, bytes]] | None = None):
         self.state, self.sign = state, sign
+        self.screens = screens  # the copy tier's last query's screens (StateIndex.screens), if any
         self.loaded: dict[int, Record] = {}
         self.store = store  # the batch's document store (its documents' arrays may be spooled)
         self.number: dict[int, int] = {}  # id(document) -> its row in the state
@@ -135,7 +143,8 @@ class StateGroups:
         state of the state bench's news)."""
         if g in self.loaded:
             return True
-        low = np.frombuffer(self.state.screen(g), dtype=np.uint8)
+        found = self.screens().get(g) if self.screens is not None else None
+        low = np.frombuffer(self.state.screen(g) if found is None else found, dtype=np.uint8)
         return float(np.mean(low == screen_bytes(signature))) >= floor
 
     def append(self, record: Record) -> None:
@@ -283,14 +292,15 @@ class IncrementalClusterer:
         # The window's group canonicals (group -> document), this batch's only: _rows reads
         # a record's head from them rather than from the state again.
         self._canonicals, self._absorbed = {}, []
-        groups = StateGroups(state, self.sign, store)
+        index = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])
+        groups = StateGroups(state, self.sign, store, lambda: index.screens)
         copies = Clusterer(self.cfg, store=store)
         # The state's groups and exact keys stand in for the Clusterer's list and dict: the
         # same calls, answered from the state (a group's canonical signature included:
         # Clusterer.canonical_signature reads it from the group, loaded from the state).
         copies.records, copies.exact = groups, StateExact(state)  # type: ignore[assignment]
         copies.screen = groups.screen
-        copies.near_lsh = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])
+        copies.near_lsh = index
         # A document the state already holds (same id, same words: a feed sent again, a
         # retried batch) is not added twice: its row shows the record it is in.
         again: dict[int, Document] = {}
