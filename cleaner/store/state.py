@@ -13,7 +13,8 @@ Tables (schema version SCHEMA):
   group's), the batch that created it, its record (`root`: the oldest group of the
   record, kept flat so a lookup is one row), its canonical document, that canonical's
   date as a day number (the story tier's date window reads it through an index), and on
-  a root's row the id of the document the record shows as canonical. Not its canonical's
+  a root's row the id of the document the record shows as canonical (a batch's rows find
+  the record's head group from it: dedup/incremental._head_groups). Not its canonical's
   MinHash (512 bytes, a third of a canonical's row, and random bits that do not
   compress): the copy tier signs a candidate's canonical again from its text, which it
   reads anyway to compare shingles; the low byte of each value (`screen`, 128 bytes)
