@@ -3,6 +3,7 @@ API and `--out -` decide each row from its record's head (IncrementalClusterer(w
 False)); the rows, events and what the state holds must be what rebuilding every touched
 record whole gives, whatever the batches and their order."""
 
+import collections
 import random
 
 import pytest
@@ -109,3 +110,31 @@ def test_the_copy_tier_screens_candidates_without_a_query_each(raw_items, monkey
     monkeypatch.setattr(State, "screen", never)
     assert _stream(batches, False) == expected
     assert screened[0] > 0  # the batches did screen groups of earlier batches
+
+
+def _two_runs(path, first, second, config, whole):
+    """`first` batches with the default settings, then `second` with `config`, into one state."""
+    rows = []
+    for batches, cfg in ((first, None), (second, config)):
+        with Deduplicator(state=str(path), batch_size=10_000, config=cfg) as dedup:
+            dedup._clusterer.whole = whole
+            rows += [row for batch in batches for row in dedup.add(batch)]
+    with Deduplicator(state=str(path)) as dedup:
+        heads = dedup._state.db.execute(TABLES["groups"]).fetchall()
+    return rows, heads
+
+
+def test_a_new_source_priority_chooses_every_touched_records_head_again(raw_items, tmp_path):
+    """The heads a state keeps were chosen with the last batch's canonical.source_priority:
+    a batch with another one ranks every group of a touched record again, as rebuilding it
+    whole does, not only the old head and the batch's groups."""
+    from cleaner.core.config import config_from_dict
+
+    ordered = sorted(raw_items, key=lambda i: (i["date"] or "", i["id"]), reverse=True)
+    batches = [ordered[i:i + 9] for i in range(0, len(ordered), 9)]
+    sites = collections.Counter(i["site"] for i in raw_items if i.get("site"))
+    config = config_from_dict({"canonical": {"source_priority": [site for site, _ in sites.most_common()][::-1]}})
+    half = len(batches) // 2
+    light = _two_runs(tmp_path / "light.db", batches[:half], batches[half:], config, False)
+    whole = _two_runs(tmp_path / "whole.db", batches[:half], batches[half:], config, True)
+    assert light == whole

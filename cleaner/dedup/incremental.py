@@ -248,6 +248,7 @@ class IncrementalClusterer:
         self.events: list[dict[str, Any]] = []  # the last batch's
         self._canonicals: dict[int, Document] = {}  # the batch's window (_link_stories), for _rows
         self._absorbed: list[int] = []  # the batch's records joined into others (their roots), for _rows
+        self._heads_hold = True  # the heads the state keeps were chosen with this batch's canonical settings
         # Kept in the state with each batch, so `show` and `export` rebuild records with the
         # settings they were made with. Rule files are paths on this machine and do not
         # shape a record once made, so they stay out.
@@ -265,6 +266,9 @@ class IncrementalClusterer:
                               else store.get(d.stored.ref).text)
         batch = self.state.begin()
         try:
+            previous = self.state.meta("config")
+            self._heads_hold = previous is None or \
+                json.loads(previous).get("canonical") == json.loads(self.config_json).get("canonical")
             self.state.set_meta("config", self.config_json)
             records = self._add(batch, docs, store, text_of)
             self.state.add_events(self.events)
@@ -430,14 +434,16 @@ class IncrementalClusterer:
     def _head_groups(self, batch: int, root: int, absorbed: list[int], changed: set[int]) -> set[int] | None:
         """The groups of record `root` among which its head (the group whose canonical is
         the best of the record's: _rows) is, without reading the record's other groups; None
-        if that cannot be told (a record from before this batch without its head: read them
-        all). A group's canonical only ever gets better (_promote) and a record only gains
+        if that cannot be told (a record from before this batch without its head, or heads
+        chosen with other `canonical` settings than this batch's: read them all). A group's canonical only ever gets better (_promote) and a record only gains
         groups, so the head is the best of: the head the record had after the last batch,
         the heads of the records joined into it in this batch (`absorbed`: their roots), and
         the groups whose canonical this batch may have changed (`changed`: every group it
         placed a document in). The state keeps a head as its document's id (groups.head, on
         a root's row), and that document stays in the group it headed (as its canonical, or
         a member once another replaced it: then the group's canonical is better still)."""
+        if not self._heads_hold:  # another canonical.source_priority: every group's canonical may rank anew
+            return None
         state, found = self.state, set(changed)
         for old in (root, *absorbed):
             head = state.head(old)
