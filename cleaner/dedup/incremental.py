@@ -76,16 +76,22 @@ MemberRow = tuple[str, float, float | None, list[str] | None, list[dict[str, Any
 
 
 class StateIndex:
-    """The CandidateIndex of the copy tier, in the state: LSH band keys in an indexed table."""
+    """The CandidateIndex of the copy tier, in the state: LSH band keys in an indexed table.
+    A query reads its groups' screens with them (`screens`, the last query's: group -> the
+    low bytes of its canonical's MinHash, absent for a group not in the groups table yet),
+    in the same statement, for StateGroups.screen."""
 
     def __init__(self, state: State, threshold: float, num_perm: int):
         self.state, self.bands = state, BandIndex(threshold, num_perm)
+        self.screens: dict[int, bytes] = {}
 
     def insert(self, idx: int, signature: np.ndarray) -> None:
         self.state.add_bands(self.bands.band_keys(signature), idx)
 
     def query(self, signature: np.ndarray) -> set[int]:
-        return self.state.band_groups(self.bands.band_keys(signature))
+        found = self.state.band_screens(self.bands.band_keys(signature))
+        self.screens = {g: screen for g, screen in found.items() if screen is not None}
+        return set(found)
 
 
 class StateExact:
@@ -106,8 +112,10 @@ class StateGroups:
     loaded (its canonical, shingles recomputed from its text) when a document is compared
     with it; groups appended are the batch's new ones."""
 
-    def __init__(self, state: State, sign: Sign, store: DocStore | None = None):
+    def __init__(self, state: State, sign: Sign, store: DocStore | None = None,
+                 screens: Callable[[], dict[int, bytes]] | None = None):
         self.state, self.sign = state, sign
+        self.screens = screens  # the copy tier's last query's screens (StateIndex.screens), if any
         self.loaded: dict[int, Record] = {}
         self.store = store  # the batch's document store (its documents' arrays may be spooled)
         self.number: dict[int, int] = {}  # id(document) -> its row in the state
@@ -135,7 +143,8 @@ class StateGroups:
         state of the state bench's news)."""
         if g in self.loaded:
             return True
-        low = np.frombuffer(self.state.screen(g), dtype=np.uint8)
+        found = self.screens().get(g) if self.screens is not None else None
+        low = np.frombuffer(self.state.screen(g) if found is None else found, dtype=np.uint8)
         return float(np.mean(low == screen_bytes(signature))) >= floor
 
     def append(self, record: Record) -> None:
@@ -238,6 +247,8 @@ class IncrementalClusterer:
         self.sign = Sign.from_config(cfg)
         self.events: list[dict[str, Any]] = []  # the last batch's
         self._canonicals: dict[int, Document] = {}  # the batch's window (_link_stories), for _rows
+        self._absorbed: list[int] = []  # the batch's records joined into others (their roots), for _rows
+        self._heads_hold = True  # the heads the state keeps were chosen with this batch's canonical settings
         # Kept in the state with each batch, so `show` and `export` rebuild records with the
         # settings they were made with. Rule files are paths on this machine and do not
         # shape a record once made, so they stay out.
@@ -255,6 +266,9 @@ class IncrementalClusterer:
                               else store.get(d.stored.ref).text)
         batch = self.state.begin()
         try:
+            previous = self.state.meta("config")
+            self._heads_hold = previous is None or \
+                json.loads(previous).get("canonical") == json.loads(self.config_json).get("canonical")
             self.state.set_meta("config", self.config_json)
             records = self._add(batch, docs, store, text_of)
             self.state.add_events(self.events)
@@ -262,7 +276,7 @@ class IncrementalClusterer:
             self.state.rollback()
             raise
         finally:
-            self._canonicals = {}
+            self._canonicals, self._absorbed = {}, []
         self.pending = (batch, len(docs), label)
         if self.auto_commit:
             self.commit()
@@ -281,15 +295,16 @@ class IncrementalClusterer:
         self.events = events
         # The window's group canonicals (group -> document), this batch's only: _rows reads
         # a record's head from them rather than from the state again.
-        self._canonicals = {}
-        groups = StateGroups(state, self.sign, store)
+        self._canonicals, self._absorbed = {}, []
+        index = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])
+        groups = StateGroups(state, self.sign, store, lambda: index.screens)
         copies = Clusterer(self.cfg, store=store)
         # The state's groups and exact keys stand in for the Clusterer's list and dict: the
         # same calls, answered from the state (a group's canonical signature included:
         # Clusterer.canonical_signature reads it from the group, loaded from the state).
         copies.records, copies.exact = groups, StateExact(state)  # type: ignore[assignment]
         copies.screen = groups.screen
-        copies.near_lsh = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])
+        copies.near_lsh = index
         # A document the state already holds (same id, same words: a feed sent again, a
         # retried batch) is not added twice: its row shows the record it is in.
         again: dict[int, Document] = {}
@@ -357,7 +372,7 @@ class IncrementalClusterer:
             heads = [(r.record_id, r.canonical.id) for r in records]
         else:
             records = []
-            heads = self._rows(sorted(touched), batch_docs, placed, again, relations)
+            heads = self._rows(batch, sorted(touched), batch_docs, placed, again, relations)
         for rid, canonical_id in heads:  # the document a record shows as canonical changed: say so
             record_root = state.root_of_record(rid)
             assert record_root is not None  # the record's groups were just read from the state
@@ -369,19 +384,30 @@ class IncrementalClusterer:
                 state.set_head(record_root, canonical_id)
         return records
 
-    def _rows(self, roots: list[int], batch_docs: dict[int, Document], placed: list[tuple[Document, int, bool]],
+    def _rows(self, batch: int, roots: list[int], batch_docs: dict[int, Document], placed: list[tuple[Document, int, bool]],
               again: dict[int, Document], relations: dict[int, str]) -> list[tuple[str, str]]:
         """What records() and settle() would set on the batch's documents (status and
         record_id) and which document each record shows as canonical, without rebuilding
         the records: a record's canonical is the best of its groups' canonicals (story_records
         puts the group in preference order first), and a document is kept when it is that
-        group's canonical. Reads one slim document a group (its canonical), not every member.
-        Returns (record id, canonical id) per record, in settle()'s order."""
+        group's canonical. Reads one slim document a group that may hold the head
+        (`_head_groups`: the record's head before the batch, those of the records it
+        absorbed, and the groups the batch placed documents in), not every member, nor every
+        group of a long story. Returns (record id, canonical id) per record, in settle()'s order."""
         state = self.state
+        absorbed: dict[int, list[int]] = {}
+        for gone in self._absorbed:
+            absorbed.setdefault(state.root(gone), []).append(gone)
+        changed: dict[int, set[int]] = {}
+        for _, idx, _ in placed:
+            changed.setdefault(state.root(idx), set()).add(idx)
         head_of: dict[int, tuple[str, int, Document]] = {}  # root -> (record id, head group, canonical)
         for root in roots:
             best: tuple[PreferenceKey, int, Document] | None = None
-            for g, n in state.record_canonicals(root):  # in group order: the first best wins, as sort()
+            heads = self._head_groups(batch, root, absorbed.get(root, []), changed.get(root, set()))
+            canonicals = (state.record_canonicals(root) if heads is None
+                          else [(g, state.group(g)[3]) for g in sorted(heads)])
+            for g, n in canonicals:  # in group order: the first best wins, as sort()
                 doc = batch_docs.get(n)
                 if doc is None:
                     doc = self._canonicals.get(g)
@@ -404,6 +430,32 @@ class IncrementalClusterer:
             decide(doc, state.doc_group(n), state.doc(n)[0][0])
         ordered = sorted(head_of.values(), key=lambda h: h[2].sort_key())  # settle()'s order (a stable sort)
         return [(rid, canonical.id) for rid, _, canonical in ordered]
+
+    def _head_groups(self, batch: int, root: int, absorbed: list[int], changed: set[int]) -> set[int] | None:
+        """The groups of record `root` among which its head (the group whose canonical is
+        the best of the record's: _rows) is, without reading the record's other groups; None
+        if that cannot be told (a record from before this batch without its head, or heads
+        chosen with other `canonical` settings than this batch's: read them all). A group's canonical only ever gets better (_promote) and a record only gains
+        groups, so the head is the best of: the head the record had after the last batch,
+        the heads of the records joined into it in this batch (`absorbed`: their roots), and
+        the groups whose canonical this batch may have changed (`changed`: every group it
+        placed a document in). The state keeps a head as its document's id (groups.head, on
+        a root's row), and that document stays in the group it headed (as its canonical, or
+        a member once another replaced it: then the group's canonical is better still)."""
+        if not self._heads_hold:  # another canonical.source_priority: every group's canonical may rank anew
+            return None
+        state, found = self.state, set(changed)
+        for old in (root, *absorbed):
+            head = state.head(old)
+            if head is None:
+                if state.group(old)[1] < batch:
+                    return None
+                continue  # a record this batch created: its groups are among `changed`
+            holding = state.groups_holding(root, head)
+            if not holding:
+                return None
+            found.update(holding)
+        return found
 
     def _event(self, batch: int, kind: str, root: int, **detail: Any) -> dict[str, Any]:
         return {"batch": batch, "event": kind, "record_id": self._rid(root), **detail}
@@ -475,6 +527,7 @@ class IncrementalClusterer:
             for gone in roots[1:]:
                 keep = roots[0]
                 state.join(keep, gone)
+                self._absorbed.append(gone)
                 if state.group(gone)[1] < batch:  # two records users have seen become one
                     self.events.append(self._event(batch, "merged", keep, ended=self._rid(gone)))
         return weigh
