@@ -342,6 +342,8 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
             click.get_current_context().get_parameter_source("batch_size") is not ParameterSource.DEFAULT:
         log.warning("note: --batch-size applies to a stream into a state (--out - --state STATE); "
                     "this run is one batch")
+    if from_stdin and not quiet and sys.stdin.isatty():  # typed at a prompt, `run -` would wait in silence
+        log.warning("reading JSONL from stdin (one object a line); Ctrl-D ends the input")
     if wait and not state_path:
         log.warning("note: --wait waits for another run writing --state; without --state there is none to wait for")
     if not from_stdin and not url and not (input_path.is_dir() or input_path.is_file()):

@@ -304,3 +304,23 @@ def test_a_forked_worker_stopped_before_its_setup_dies_at_once():
     worker that still has it exits as SIGTERM would (a pool torn down at once could hang)."""
     proc = subprocess.run([sys.executable, "-c", _FORKED], capture_output=True, text=True, timeout=60)
     assert proc.stdout.split() == ["143"], proc.stdout + proc.stderr
+
+
+def test_run_dash_at_a_terminal_says_it_reads_stdin(tmp_path):
+    """`cleaner run -` typed at a prompt waited for input without a word (attack-12)."""
+    import pty
+
+    main, tty = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "cleaner", "run", "-", "--out", str(tmp_path / "o")],
+                                stdin=tty, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.write(main, json.dumps({"id": "a", "text": EN}).encode() + b"\n\x04")  # a line, then Ctrl-D
+        _, err = proc.communicate(timeout=300)
+    finally:
+        os.close(main)
+        os.close(tty)
+    assert proc.returncode == 0, err
+    assert b"reading JSONL from stdin (one object a line); Ctrl-D ends the input" in err
+    # Piped, as in a pipeline, it says nothing of the kind.
+    piped = run_cli("run", "-", "--out", "-", stdin=json.dumps({"id": "a", "text": EN}) + "\n")
+    assert piped.returncode == 0 and b"reading JSONL" not in piped.stderr
