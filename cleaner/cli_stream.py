@@ -109,22 +109,23 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
             except OSError as exc:
                 _fail(f"cannot write the temporary spool: {exc.strerror or exc}")
             try:
+                closed, error = False, None
                 try:
-                    written = write_rows(result, sys.stdout.buffer)
-                    failure = "stdout was closed"
+                    closed = not write_rows(result, sys.stdout.buffer)  # the reader went away (| head)
                 except OSError as exc:  # a full disk under `> rows.jsonl`, an I/O error
-                    written, failure = False, f"cannot write to stdout ({exc.strerror or exc})"
-                if not written:  # the reader went away (| head), or stdout cannot be written
+                    error = f"cannot write to stdout ({exc.strerror or exc})"
+                if closed or error:
                     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-                    if state is None:
-                        if failure == "stdout was closed":  # nothing kept: not our error
-                            sys.exit(0)
-                        _fail(failure)
+                    if state is None:  # nothing kept: a closed pipe is not our error, a failed write is
+                        if error:
+                            _fail(error)
+                        sys.exit(0)
                     # This batch is in the state, yet some of its rows were never read:
                     # say so, or a pipeline would miss them without a trace.
                     log.error("error: %s during batch %d, which is committed to %s: some of its "
                               "%d row(s) were not delivered (`cleaner show %s ID` or `cleaner export` has them)",
-                              failure, totals.batches + 1, state_path, len(result.documents), state_path)
+                              error or "stdout was closed", totals.batches + 1, state_path, len(result.documents),
+                              state_path)
                     sys.exit(1)
             finally:
                 result.close()
