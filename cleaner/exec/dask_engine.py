@@ -6,7 +6,7 @@ workers in chunks; each worker builds the stages once (they are scattered, so ev
 worker holds one copy and sets it up once) and, with a spool, writes the processed
 documents into it itself, so only slim copies come back to the client. The spool's
 folder must be one every worker can reach: on one machine it is; on a cluster it must be
-a shared filesystem (ARCHITECTURE.md).
+a shared filesystem (README, "Running on a cluster you have").
 
 Output does not depend on the engine: the flow puts documents back in input order and
 clustering runs on the client over the same slim copies (tests check byte-identity).
@@ -301,7 +301,7 @@ class DaskExecutor:
         # A small run groups them here: the cluster's map, shuffle and reduce cost 1.2-2.5 s of
         # round trips at 10k documents, the same group-by here ~0.5 s (BENCHMARKS.md,
         # dask-start). A large one on the cluster, where the client's memory and time for it
-        # grow with the corpus (#17 point 3; ARCHITECTURE.md).
+        # grow with the corpus (#17 point 3; BENCHMARKS.md, "Scaling past one machine").
         if len(docs) <= cfg["run"]["dask_bands_on_client_up_to"]:
             return local_candidates(docs, cfg, store)
         try:
