@@ -26,6 +26,10 @@ GRIDS = {
              "split_ratio": [0.3, 0.4, 0.5],
              "outside_window_factor": [0.7, 0.8, 0.9, 1.0],
              "local_df_factor": [0.3, 0.5, 0.7]},
+    # story.local_threshold alone, finer, the rest at the defaults (the link grid's pick, 0.065, sits
+    # one step from a cliff at 0.055: where is the middle of its plateau?)
+    "local_fine": {"local_threshold": [0.05, 0.0525, 0.055, 0.0575, 0.06, 0.0625, 0.065, 0.0675, 0.07, 0.0725,
+                                       0.075, 0.0775, 0.08]},
     # the few weights, the clustering settings at the defaults
     "weights": {"lead_boost": [1.5, 2.0, 2.5], "date_weight": [15.0, 25.0, 35.0],
                 "rarity_base": [7.5, 8.0, 8.5], "lead_words": [30, 40, 50]},
