@@ -250,3 +250,31 @@ def test_inside_a_component_what_all_its_documents_print_weighs_less():
     assert local[(0, 1)] == pytest.approx(1.0)  # same event: every term shared
     assert local[(0, 2)] == pytest.approx(rinaldo / (2 * (rinaldo + place) - rinaldo))
     assert local[(0, 2)] < edges[(0, 2)]
+
+
+def test_a_component_joins_two_retellings_at_the_local_threshold_tune_chose():
+    """story.local_threshold 0.0675 (story-12g: leave-topics-out cross-validation inside the
+    ECB+ tune half; 0.075 before): in a component of four documents about one person, two
+    retellings of one event that share, besides the person, only their event's place and are
+    otherwise long (local similarity 0.07) join; the person's other event stays apart.
+    With 0.075 the two retellings stayed two records."""
+    from cleaner.dedup.stories import link_component
+    from cleaner.dedup.term_weights import DocTerms
+
+    story = CFG["story"]
+    assert story["local_threshold"] == pytest.approx(0.0675)
+    docs = [signed(f"Report {i} of the day.", doc_id=f"d{i}") for i in range(4)]
+    # local weights: rinaldo (4 of 4) 10 x 0.5 = 5; a place (2 of 4) 6 x 5/6 = 5; so each
+    # retelling pair shares 10 and each side holds u of its own: 10 / (10 + 2u) = 0.07
+    u = 10 * (1 / 0.07 - 1) / 2
+    terms = [{"rinaldo": 10.0, "tarvisio": 6.0, f"own{i}": u} if i < 2 else
+             {"rinaldo": 10.0, "bellagio": 6.0, f"own{i}": u} for i in range(4)]
+    weights = [DocTerms(w, {}, sum(w.values())) for w in terms]
+    edges = {(i, j): similarity(weights[i], weights[j]) for i in range(4) for j in range(i + 1, 4)}
+    clusters, local = link_component((docs, weights, story), list(range(4)), edges)
+    assert local[(0, 1)] == pytest.approx(0.07)
+    assert local[(0, 2)] < 0.05
+    assert sorted(sorted(c) for c in clusters) == [[0, 1], [2, 3]]
+    old = dict(story, local_threshold=0.075)
+    clusters, _ = link_component((docs, weights, old), list(range(4)), edges)
+    assert sorted(sorted(c) for c in clusters) == [[0], [1], [2], [3]]
