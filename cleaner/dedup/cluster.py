@@ -165,7 +165,9 @@ ESTIMATE_FLOOR = 1 / 3
 
 
 def _estimate(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.mean(a == b))
+    # np.mean(a == b), without its overhead (~10 µs a call): the same count over the same
+    # length, so the same float.
+    return int(np.count_nonzero(a == b)) / len(a) if len(a) else float("nan")
 
 
 def array_of(doc: Document, key: str, store: DocStore | None = None) -> np.ndarray:
@@ -291,8 +293,10 @@ def may_link(reps: list[Document], weigh: TermWeights, story: dict[str, Any]) ->
     document printing fewer such names is in no pair, no edge and no component: the tier
     never reads its weighted terms or its line words. `weigh` has observed `reps`: its
     document counts are the postings' lengths."""
-    df, top, need = weigh.df, story["max_term_docs"], story["min_shared_terms"]
-    return [sum(1 for t in features(d).terms if 1 < df[t] <= top and is_name(t)) >= need for d in reps]
+    top, need = story["max_term_docs"], story["min_shared_terms"]
+    # Each distinct term asked once (is_name per occurrence was ~0.1 s at 3,000 documents).
+    names = {t for t, n in weigh.df.items() if 1 < n <= top and is_name(t)}
+    return [sum(map(names.__contains__, features(d).terms)) >= need for d in reps]
 
 
 def story_links(groups: list[Record], cfg: Config, runner: StoryRunner | None = None,

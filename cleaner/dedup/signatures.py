@@ -57,7 +57,9 @@ def fmix64(hv: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=1)
 def _word_chars() -> np.ndarray:
     # One flag per code point, from the same regex class as text.WORD, so the two agree.
-    everything = "".join(map(chr, range(0x110000)))
+    # Every code point, surrogates included, decoded from their UTF-32 in one call: the
+    # same string as "".join(map(chr, range(0x110000))), ~0.01 s instead of ~0.12.
+    everything = np.arange(0x110000, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
     marked = WORD_CHAR.sub("\x00", everything)
     flags: np.ndarray = _codepoints(marked) != np.arange(0x110000, dtype=np.uint32)
     return flags

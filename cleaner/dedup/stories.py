@@ -86,9 +86,10 @@ def name_postings(docs: list[Document], max_term_docs: int) -> dict[str, npt.NDA
     postings: dict[str, array[int]] = defaultdict(lambda: array("I"))
     for i, d in enumerate(docs):
         for t in features(d).terms:
-            if is_name(t):
-                postings[t].append(i)
-    return {t: np.frombuffer(ids, dtype=np.uint32) for t, ids in postings.items() if 1 < len(ids) <= max_term_docs}
+            postings[t].append(i)
+    # is_name asked once a distinct term, not at every occurrence: the same names, in the same order.
+    return {t: np.frombuffer(ids, dtype=np.uint32) for t, ids in postings.items()
+            if 1 < len(ids) <= max_term_docs and is_name(t)}
 
 
 EdgeArrays = tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]
