@@ -191,9 +191,11 @@ def make_executor(cfg: Config, engine: str, scheduler: str | None, workers: int,
 
 
 def _clusterer(cfg: Config, state: State | None, commit: bool = True) -> IncrementalClusterer | None:
+    if state is None:  # a run without a state never imports the state's modules
+        return None
     from cleaner.dedup.incremental import IncrementalClusterer
 
-    return None if state is None else IncrementalClusterer(cfg, state, commit)
+    return IncrementalClusterer(cfg, state, commit)
 
 
 class Summarised(Protocol):
