@@ -191,3 +191,26 @@ def test_html_input_still_imports_the_extractor(tmp_path):
     assert out.stdout.strip().splitlines()[-1] == "True"
     row = json.loads((tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert "council approved" in row["text"] and "<p>" not in row["text"]
+
+
+def test_a_new_canonical_is_hashed_into_band_keys_once(monkeypatch):
+    from cleaner.dedup.bands import BandIndex
+
+    index = BandIndex(0.5, 128)
+    rng = np.random.default_rng(3)
+    first, second = (rng.integers(0, 2**32, 128, dtype=np.uint32) for _ in range(2))
+    want = {n: index._keys(sig.copy()) for n, sig in (("first", first), ("second", second))}
+    index = BandIndex(0.5, 128)
+    computed = []
+    real = BandIndex._hash
+
+    def counting(self, values):
+        computed.append(1)
+        return real(self, values)
+
+    monkeypatch.setattr(BandIndex, "_hash", counting)
+    assert index.query(first) == set()
+    index.insert(0, first)  # the array just queried: its keys are not computed again
+    assert len(computed) == 1
+    assert index.query(first.copy()) == {0} and len(computed) == 2  # another array: computed
+    assert index._keys(second) == want["second"] and index._keys(first) == want["first"]

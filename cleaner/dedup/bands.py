@@ -50,8 +50,19 @@ class BandIndex:
     def __init__(self, threshold: float, num_perm: int):
         self.bands, self.rows = optimal_bands(threshold, num_perm)
         self.tables: list[dict[int, int | list[int]]] = [{} for _ in range(self.bands)]
+        # The last signature's keys: a new canonical is queried, then inserted with the
+        # same array (cluster.Clusterer.add), which is not hashed twice.
+        self._last: tuple[np.ndarray | None, list[int]] = (None, [])
 
     def _keys(self, hashvalues: np.ndarray) -> list[int]:
+        last, keys_of_last = self._last
+        if hashvalues is last:
+            return keys_of_last
+        values = self._hash(hashvalues)
+        self._last = (hashvalues, values)
+        return values
+
+    def _hash(self, hashvalues: np.ndarray) -> list[int]:
         bands = hashvalues[: self.bands * self.rows].astype(np.uint64).reshape(self.bands, self.rows)
         keys = bands[:, 0].copy()
         with np.errstate(over="ignore"):
