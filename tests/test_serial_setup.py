@@ -94,10 +94,12 @@ def test_an_unusual_profile_is_left_to_langdetects_loader(tmp_path):
     own.load_profile(str(tmp_path / "plain"))
     assert langs == own.langlist and dict(table.items()) == own.word_lang_prob_map
     # A count of zero n-grams for a length (langdetect: a format error), a 4-letter n-gram
-    # (langdetect: a row of zeros), a name twice: not reproduced here, so langdetect decides.
+    # (langdetect: a row of zeros), a name twice, another key (langdetect: a format error):
+    # not reproduced here, so langdetect decides.
     for odd in ({"name": "bb", "freq": {"b": 5, "ab": 1}, "n_words": [5, 0, 1]},
                 {"name": "bb", "freq": {"b": 5, "abcd": 1}, "n_words": [5, 1, 1]},
-                {"name": "aa", "freq": {"b": 5}, "n_words": [5, 1, 1]}):
+                {"name": "aa", "freq": {"b": 5}, "n_words": [5, 1, 1]},
+                {"name": "bb", "freq": {"b": 5}, "n_words": [5, 1, 1], "other": 1}):
         folder = tmp_path / f"odd{len(list(tmp_path.iterdir()))}"
         _write_profiles(folder, {"aa": plain["aa"], "bb": odd})
         assert load_profiles(str(folder)) is None
@@ -124,7 +126,8 @@ def test_is_name_is_asked_once_a_distinct_term(monkeypatch):
 
     names = ["Geneva", "Anna Lind", "2025", "Oslo", DATE_PREFIX + "2025-01-02", "Kyiv"]
     docs = [Document(id=str(i), source="s", lang="en",
-                     features=Features(exact=str(i), near=None, near_mh=None, story_mh=None, terms=tuple(names[k % len(names)] for k in range(i, i + 4))))
+                     features=Features(exact=str(i), near=None, near_mh=None, story_mh=None,
+                                       terms=tuple(names[k % len(names)] for k in range(i, i + 4))))
             for i in range(40)]
     story = {"max_term_docs": 30, "min_shared_terms": 2, "rarity_base": 8.0, "lead_boost": 1.5,
              "date_weight": 1.0, "corpus_docs": 1000, "wording_overlap": 0.6}

@@ -347,7 +347,7 @@ class TermWeights:
     def of(self, terms: Iterable[str], lead: Iterable[str], lang: str | None) -> dict[str, float]:
         """Each term's weight in one document."""
         in_lead = set(lead)
-        known = self._weights  # base_weight's own cache, read here first: a call a term was ~30% of the tier's weighing
+        known = self._weights  # base_weight's own cache, read here first: not a method call a term
         out: dict[str, float] = {}
         for t in terms:
             if t in in_lead:

@@ -92,7 +92,7 @@ def load_profiles(directory: str) -> tuple[list[str], ProfileMap] | None:
     """langdetect's DetectorFactory.load_profile, into a ProfileMap: its files in its order
     (os.listdir's), its row length (the directory's entry count), its arithmetic
     (1.0 * count / n_words[len - 1]). None where a profile is not the plain kind this
-    reproduces exactly (n-grams of 1-3 characters, counts for each length, no name twice):
+    reproduces exactly (n-grams of 1-3 characters, counts for each length, no name twice, no other keys):
     langdetect then loads them itself."""
     entries = os.listdir(directory)
     langs: list[str] = []
@@ -104,8 +104,11 @@ def load_profiles(directory: str) -> tuple[list[str], ProfileMap] | None:
             continue
         with open(path, encoding="utf-8") as fh:
             profile = json.load(fh)
+        if not isinstance(profile, dict) or not set(profile) <= {"freq", "n_words", "name"}:
+            return None
         freq, n_words, lang = profile.get("freq"), profile.get("n_words"), profile.get("name")
-        if not isinstance(freq, dict) or not isinstance(n_words, list) or len(n_words) != 3 or lang in langs \
+        if not isinstance(freq, dict) or not isinstance(n_words, list) or len(n_words) != 3 \
+                or not isinstance(lang, str) or lang in langs \
                 or not all(isinstance(n, int) and n > 0 for n in n_words) \
                 or not all(isinstance(c, int) and 0 <= c < 2**53 for c in freq.values()):
             return None
