@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import click
 from click.core import ParameterSource
@@ -243,7 +243,50 @@ def _finish(result: Summarised, where: str, started: float, workers: int, quiet:
         sys.exit(EXIT_REJECTED)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _stdout_closed() -> bool:
+    """Whether stdout is a pipe whose reader went away (`| head`): poll says POLLERR."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError):
+        return False
+
+
+def reader_gone() -> NoReturn:
+    """stdout's reader closed early (`cleaner show ... | head -1`): exit 0 without a word,
+    as `run --out -` does; nothing is left to flush at exit."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(0)
+
+
+class _Verbs(click.Group):
+    """The verbs; a closed stdout (`| head`) ends any of them quietly, with exit 0 (click
+    itself would exit 1 without a word)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:  # --help and --version print here
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError:
+            _broken_pipe()
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _broken_pipe()
+
+
+def _broken_pipe() -> NoReturn:
+    if _stdout_closed():  # not another pipe's (a worker's, a scheduler's): that is an error
+        reader_gone()
+    raise  # noqa: PLE0704 - the BrokenPipeError being handled
+
+
+@click.group(cls=_Verbs, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="cleaner")
 def cli() -> None:
     """Turn a folder of raw news articles into clean, deduplicated records with provenance."""

@@ -570,3 +570,68 @@ def test_reasons_name_json_types_and_a_blank_id():
     blank = from_record({"id": " ", "text": EN}, "f:3", "f.jsonl", 3)
     assert blank.ok and blank.meta["id"] == "blank input id ignored" and blank.id.startswith("f:")
     assert from_record({"id": [1], "text": EN}, "f:4", "f.jsonl", 4).meta["id"] == "input id of type array ignored"
+
+
+# --- 22. a stdout reader that closes early (`| head -1`) -------------------------------------------
+
+def _big_run(tmp_path):
+    big = "\n".join(f"Line {i} of the council's long report about Paris and Berlin." for i in range(20000))
+    feed = tmp_path / "big.jsonl"
+    feed.write_text(json.dumps({"id": "big", "text": big}) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("run", str(feed), "--out", str(out), "-q").returncode == 0
+    return feed, out
+
+
+def _to_closed_pipe(*args):
+    """The command with stdout on a pipe whose reader has already gone."""
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        return subprocess.run([sys.executable, "-m", "cleaner", *args], stdout=w, stderr=subprocess.PIPE,
+                              timeout=300, env={**os.environ, "PYTHONUNBUFFERED": ""})
+    finally:
+        os.close(w)
+
+
+def test_every_verb_ends_quietly_with_0_when_its_reader_closes(tmp_path):
+    """click exited 1 without a word for `cleaner show OUT ID | head -1`; `run --out -` exits 0."""
+    feed, out = _big_run(tmp_path)
+    db = tmp_path / "s.db"
+    assert run_cli("run", str(feed), "--out", str(tmp_path / "o2"), "--state", str(db), "-q").returncode == 0
+    for args in (("show", str(out), "big"), ("show", str(out), "big", "--json"), ("show", str(db), "big"),
+                 ("report", str(out)), ("state", "info", str(db)), ("run", str(feed), "--out", "-", "-q"),
+                 ("--help",)):
+        proc = _to_closed_pipe(*args)
+        assert proc.returncode == 0 and proc.stderr == b"", (args, proc.returncode, proc.stderr)
+
+
+def test_rows_are_written_whole_under_pythonunbuffered():
+    """With PYTHONUNBUFFERED (container images set it) stdout's binary layer is a raw file whose
+    write takes part of a row when the reader closes mid-row: the rest was lost and a state's
+    batch was reported delivered."""
+    from cleaner.store.output import write_all
+
+    class Short:
+        def __init__(self):
+            self.got = b""
+
+        def write(self, data):
+            part = bytes(data[:7])
+            self.got += part
+            return len(part)
+
+    sink = Short()
+    write_all(sink, b'{"id": "x", "text": "a long row"}\n')
+    assert sink.got == b'{"id": "x", "text": "a long row"}\n'
+
+
+def test_a_reader_closing_mid_row_under_pythonunbuffered_is_told(tmp_path):
+    feed, _ = _big_run(tmp_path)
+    db = tmp_path / "s.db"
+    proc = subprocess.Popen([sys.executable, "-m", "cleaner", "run", str(feed), "--out", "-", "--state", str(db), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert proc.stdout.read(1) == b"{"
+    proc.stdout.close()  # mid-row: the row is ~900 KB, a pipe holds 64 KB
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 1 and "not delivered" in err, err
