@@ -5,6 +5,8 @@ read-only: they work while a run writes it."""
 from __future__ import annotations
 
 import json
+import os
+import sys
 from datetime import date as Date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,8 +88,17 @@ def state_prune(state_path: Path, before: str, wait: bool) -> None:
         records, docs = state.prune(before)
     finally:
         state.close()
-    click.echo(f"pruned {records} records ({docs} documents), all of whose documents are dated before {before}, "
-               f"from {state_path}")
+    done = (f"pruned {records} records ({docs} documents), all of whose documents are dated before {before}, "
+            f"from {state_path}")
+    try:
+        click.echo(done)
+    except BrokenPipeError:
+        raise  # the reader went away (| head): not an error
+    except OSError as exc:  # stdout on a full disk: the prune is done, and must be said to be
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        click.echo(f"cleaner: error: cannot write to stdout ({exc.strerror or exc}); the prune is committed: "
+                   f"{done}", err=True)
+        sys.exit(1)
 
 
 def state_config(state: State, config_path: Path | None) -> Config:
@@ -153,9 +164,15 @@ def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path
     for doc in docs:
         doc.features = None
     result = RunResult(docs, records)
+    existed = os.path.lexists(out_dir)
     try:
         write_outputs(result, out_dir, cfg, str(state_path), 0)
     except OSError as exc:
+        if not existed:  # made for this export and left empty (a full disk): not left behind
+            try:
+                out_dir.rmdir()
+            except OSError:
+                pass
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
     if not quiet:
         c = result.counts()

@@ -635,3 +635,39 @@ def test_a_reader_closing_mid_row_under_pythonunbuffered_is_told(tmp_path):
     proc.stdout.close()  # mid-row: the row is ~900 KB, a pipe holds 64 KB
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=300) == 1 and "not delivered" in err, err
+
+
+# --- 23. a full disk under `export` and under `state prune`'s report ---------------------------------
+
+def test_export_onto_a_full_disk_leaves_no_empty_folder(tmp_path, monkeypatch):
+    import errno
+
+    from cleaner import cli
+    from cleaner.store import output
+
+    db, _ = _state_with_docs(tmp_path)
+
+    def full(files):
+        for _path, _chunks in files:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(output, "atomic_writes", full)
+    out = tmp_path / "exp"
+    with pytest.raises(SystemExit) as ended:
+        cli.main(["export", str(db), "--out", str(out), "-q"])
+    left = [name for name in os.listdir(tmp_path) if "exp" in name]
+    assert ended.value.code == 2 and not out.exists() and left == [], left
+    (tmp_path / "mine").mkdir()  # a folder the user made stays
+    with pytest.raises(SystemExit):
+        cli.main(["export", str(db), "--out", str(tmp_path / "mine"), "-q"])
+    assert (tmp_path / "mine").is_dir()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_prunes_report_onto_a_full_disk_says_the_prune_is_committed(tmp_path):
+    db, _ = _state_with_docs(tmp_path)
+    proc = _to_full_disk("state", "prune", str(db), "--before", "2030-01-01")
+    err = proc.stderr.decode()
+    assert proc.returncode == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "the prune is committed" in err and "(3 documents)" in err, err
+    assert "0 records" in run_cli("state", "info", str(db)).stdout.decode()
