@@ -192,7 +192,13 @@ def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
         if root is None:  # a document's id (which may start with rec- too)
             root = state.root_of_doc(some_id)
         if root is None:
-            _fail(f"{some_id} is not in state {state_path}{renamed_note(state.renamed_ids(some_id))}")
+            gone = state.pruned(some_id)
+            if gone is not None:  # its events stay: `show` says what became of it
+                what = "record" if gone == some_id else f"document (of record {gone})"
+                _fail(f"{some_id} is not in state {state_path}: this {what} was removed by `cleaner state prune` "
+                      "(its events stay; the prune keeps nothing else of it)")
+            _fail(f"{some_id} is not in state {state_path}{renamed_note(state.renamed_ids(some_id))} (never added, "
+                  "or removed by `cleaner state prune`)")
         (record,) = IncrementalClusterer(state_config(state, None), state).records([root])
         row = record.to_json()
         row["events"] = state.events_of(row["record_id"])

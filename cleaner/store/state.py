@@ -647,6 +647,20 @@ class State:
         return [{"batch": b, "event": e, "record_id": record_id, **json.loads(d)} for b, e, d in self.db.execute(
             "SELECT batch, event, detail FROM events WHERE record_id = ? ORDER BY n", (_rid_in(record_id),))]
 
+    def pruned(self, some_id: str) -> str | None:
+        """The record an id was in, when the events name it and the state no longer holds
+        it (a `prune` removed it: events stay); a scan of the events, for `show`'s "not in
+        state" only."""
+        if some_id.startswith("rec-"):
+            known = self.db.execute("SELECT 1 FROM events WHERE record_id = ? LIMIT 1", (_rid_in(some_id),)).fetchone()
+            return some_id if known else None
+        row = self.db.execute("SELECT record_id FROM events WHERE event IN ('created', 'member_added') AND "
+                              "json_extract(detail, '$.document') = ? ORDER BY n DESC LIMIT 1", (some_id,)).fetchone()
+        if row is None:
+            return None
+        rid = row[0]
+        return rid if isinstance(rid, str) else "rec-" + (rid & (2**64 - 1)).to_bytes(8, "big").hex()
+
     def roots(self) -> Iterator[int]:
         yield from (g for (g,) in self.db.execute("SELECT DISTINCT root FROM groups ORDER BY root"))
 
