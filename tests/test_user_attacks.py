@@ -683,3 +683,17 @@ def test_show_says_a_pruned_document_or_record_was_pruned(tmp_path):
     assert f"document (of record {rid})" in err, err
     one_line_error(run_cli("show", str(db), rid), f"{rid} is not in state", "this record was removed by")
     one_line_error(run_cli("show", str(db), "never-there"), "never added, or removed by `cleaner state prune`")
+
+
+# --- 25. a JSON object that names a key twice ---------------------------------------------------------
+
+def test_a_key_given_twice_is_noted_in_the_row(tmp_path):
+    """json keeps the last value of a repeated key without a word: the row says so."""
+    feed = tmp_path / "rep.jsonl"
+    feed.write_text(json.dumps({"id": "r1", "title": "First", "text": EN})[:-1] + ', "title": "Second"}\n'
+                    + '{"id": "r2", "text": ' + json.dumps(EN) + ', "text": ""}\n', encoding="utf-8")
+    proc = run_cli("run", str(feed), "--out", "-", "-q")
+    r1, r2 = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert r1["title"] == "Second" and r1["meta"]["repeated_fields"] == \
+        "title (2 times): the last value of each was read", r1["meta"]
+    assert r2["status"] == "rejected" and "'text' is given 2 times: the last was read" in r2["error"], r2

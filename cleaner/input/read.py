@@ -266,9 +266,12 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
     body = {k: value for k in TEXT_FIELDS if (value := _field(obj, k))}
     if not body:
         odd = [f"'{k}' is {problem}" for k in TEXT_FIELDS if (problem := _wrong_type(obj, k))]
+        odd += [f"'{k}' is given {n} times: the last was read" for k, n in getattr(obj, "repeated", {}).items()
+                if k in TEXT_FIELDS]
         return doc.reject("no non-empty 'text' or 'html' field" + (f" ({'; '.join(odd)})" if odd else ""))
     _note_wrong_types(doc, obj, (*TEXT_FIELDS, *META_FIELDS, AUTHOR))
     _note_unread(doc, obj)
+    _note_repeated(doc, obj)
     doc.title, doc.url, doc.site = _field(obj, "title"), _field(obj, "url"), _field(obj, "site")
     doc.author = _field(obj, AUTHOR)
     raw_date = _field(obj, "date")
@@ -285,9 +288,34 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
     return doc
 
 
+class _Repeated(dict[str, Any]):
+    """A JSON object that named a key twice or more: json keeps the last value without a
+    word; `repeated` says which keys and how many times, for `meta.repeated_fields`."""
+
+    repeated: dict[str, int]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen = _Repeated(obj)
+    seen.repeated = {k: n for k, n in Counter(k for k, _ in pairs).items() if n > 1}
+    return seen
+
+
+def _note_repeated(doc: Document, obj: dict[str, Any]) -> None:
+    repeated = getattr(obj, "repeated", None)
+    if repeated:
+        named = sorted(f"{_key_name(scrub(k))} ({n} times)" for k, n in repeated.items())
+        more = len(named) - _UNREAD_SHOWN
+        doc.meta["repeated_fields"] = (", ".join(named[:_UNREAD_SHOWN]) + (f" and {more} more" if more > 0 else "")
+                                       + ": the last value of each was read")
+
+
 def _parse_json(text: str) -> tuple[Any, str | None]:
     try:
-        return json.loads(text), None
+        return json.loads(text, object_pairs_hook=_object), None
     except (ValueError, RecursionError) as exc:  # ValueError covers JSONDecodeError and huge ints
         return None, f"invalid JSON: {str(exc)[:200] or type(exc).__name__}"
 
