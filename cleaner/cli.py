@@ -24,7 +24,7 @@ from click.core import ParameterSource
 
 from cleaner import __version__
 from cleaner.core.config import Config, ConfigError, load_config
-from cleaner.inspect.show import render_marked, show_document, show_record, show_summary
+from cleaner.inspect.show import render_marked, show_document, show_record, show_summary, shown
 
 if TYPE_CHECKING:  # imported where used, so that the CLI starts without loading them
     from cleaner.core.document import Document
@@ -46,17 +46,25 @@ _WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 log = logging.getLogger("cleaner")
 
 
+class _Shown(logging.Formatter):
+    """A message's paths and ids are data, never terminal commands (ESC) or a second line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return shown(super().format(record))
+
+
 def _logging(verbose: bool, quiet: bool) -> None:
     """cleaner's messages go through `logging` (logger "cleaner"), on stderr: notes at
     WARNING (hidden by -q), details at INFO (-v); errors always show."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("cleaner: %(message)s"))
+    handler.setFormatter(_Shown("cleaner: %(message)s"))
     log.handlers[:] = [handler]
     log.propagate = False
     log.setLevel(logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING)
 
 
 def _fail(message: str) -> NoReturn:
+    message = shown(message)  # one line, whatever a path or an id in it holds (a newline, ESC)
     log.error("error: %s", message) if log.handlers else click.echo(f"cleaner: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
@@ -234,7 +242,7 @@ def _finish(result: Summarised, where: str, started: float, workers: int, quiet:
             f"{c['rejected']} rejected -> {c['records']} records {where} "
             f"({time.perf_counter() - started:.1f}s, {workers} worker(s){more})", err=True)
         for doc in sorted((d for d in result.documents if not d.ok), key=lambda d: (d.source, d.line or 0))[:20]:
-            click.echo(f"  rejected {_where(doc)}: {_without_line(doc)}", err=True)
+            click.echo(shown(f"  rejected {_where(doc)}: {_without_line(doc)}"), err=True)
     timings = getattr(result, "timings", None)
     if timings:
         log.info("seconds per stage: %s", ", ".join(f"{k} {v:.2f}" for k, v in sorted(timings.items())))
@@ -532,21 +540,21 @@ def clean_file(file: Path, config_path: Path | None) -> None:
         lines = doc.text.split("\n")
         doc, _ = process_one(doc, rest)
         title = repr(doc.title) if doc.title else "none"
-        click.echo(f"# {doc.id}: lang={doc.lang or 'unknown'} title={title} date={doc.date or 'unknown'}")
+        click.echo(shown(f"# {doc.id}: lang={doc.lang or 'unknown'} title={title} date={doc.date or 'unknown'}"))
         if not doc.ok:
-            click.echo(f"# rejected: {doc.error}")
+            click.echo(shown(f"# rejected: {doc.error}"))
             rejected += 1
             continue
         dropped = [r for r in doc.removed if r["rule"] == EXTRACTION_RULE]
         if dropped:
-            click.echo(f"# left out by HTML extraction ({len(dropped)} blocks):")
+            click.echo(shown(f"# left out by HTML extraction ({len(dropped)} blocks):"))
             for r in dropped:
-                click.echo(f"x {r['text']}    <- {r['rule']} (HTML line {r['line_no']})")
+                click.echo(shown(f"x {r['text']}    <- {r['rule']} (HTML line {r['line_no']})"))
             click.echo("# extracted text:")
         for line in render_marked(lines, doc):
-            click.echo(line)
+            click.echo(shown(line))
         for flag in doc.flags:
-            click.echo(f"! {flag['flag']}: {flag.get('reason', flag.get('text', ''))}")
+            click.echo(shown(f"! {flag['flag']}: {flag.get('reason', flag.get('text', ''))}"))
     if rejected:  # as `run --strict` does: the file (or a record in it) could not be cleaned
         sys.exit(EXIT_REJECTED)
 

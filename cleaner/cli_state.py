@@ -16,7 +16,7 @@ import click
 from cleaner.cli import _fail, _setup, cli, state_opened
 from cleaner.core.config import Config
 from cleaner.inspect.runs import as_written, renamed_note
-from cleaner.inspect.show import show_record
+from cleaner.inspect.show import show_record, shown
 
 if TYPE_CHECKING:  # imported where used
     from cleaner.dedup.cluster import Record
@@ -213,5 +213,5 @@ def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
     lines.append(f"history ({len(row['events'])} events):")
     for e in row["events"]:
         detail = ", ".join(f"{k} {v}" for k, v in e.items() if k not in ("batch", "event", "record_id"))
-        lines.append(f"  batch {e['batch']}: {e['event']} {e['record_id']}" + (f" ({detail})" if detail else ""))
+        lines.append(shown(f"  batch {e['batch']}: {e['event']} {e['record_id']}" + (f" ({detail})" if detail else "")))
     click.echo("\n".join(lines))

@@ -697,3 +697,27 @@ def test_a_key_given_twice_is_noted_in_the_row(tmp_path):
     assert r1["title"] == "Second" and r1["meta"]["repeated_fields"] == \
         "title (2 times): the last value of each was read", r1["meta"]
     assert r2["status"] == "rejected" and "'text' is given 2 times: the last was read" in r2["error"], r2
+
+
+# --- 26. terminal escapes in an input reach no terminal ---------------------------------------------
+
+def test_escape_sequences_in_inputs_are_shown_escaped_by_every_human_output(tmp_path):
+    """An ESC sequence in a title or an id (retitling the window, clearing the screen) went
+    raw to the terminal in `report`, `show STATE` (its history), `clean` and errors;
+    documents.jsonl keeps it as data (JSON writes it \\u001b)."""
+    esc = "\x1b]0;PWNED\x07\x1b[2J"
+    feed = tmp_path / "f.jsonl"
+    feed.write_text(json.dumps({"id": "e" + esc, "title": "T" + esc, "text": f"{EN} {esc} More."}) + "\n"
+                    + json.dumps({"id": "b" + esc, "text": f"Another report {esc} about Madrid and its mayor."})
+                    + "\n", encoding="utf-8")
+    out, db = tmp_path / "out", tmp_path / "s.db"
+    assert run_cli("run", str(feed), "--out", str(out), "--state", str(db), "-q").returncode == 0
+    row = json.loads((out / "documents.jsonl").read_text(encoding="utf-8").splitlines()[1])
+    assert row["title"] == "T" + esc and b"\\u001b" in (out / "documents.jsonl").read_bytes(), row
+    for args in (("report", str(out)), ("show", str(db), "e" + esc), ("show", str(out), "e" + esc),
+                 ("explain", str(out), "e" + esc, "b" + esc), ("clean", str(feed)), ("show", str(db), "x" + esc),
+                 ("run", str(feed), "--out", str(tmp_path / "o2"))):
+        proc = run_cli(*args)
+        both = proc.stdout + proc.stderr
+        assert b"\x1b" not in both and b"\x07" not in both, (args, both[:2000])
+        assert b"\\x1b]0;PWNED\\x07" in both or args[0] == "run", (args, both[:2000])

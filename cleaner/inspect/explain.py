@@ -17,6 +17,7 @@ from cleaner.core.document import Document
 from cleaner.dedup.stories import lead_names, pair_gate
 from cleaner.dedup.terms import is_name
 from cleaner.inspect.runs import Run, RunError
+from cleaner.inspect.show import shown
 from cleaner.dedup.shingles import shingles
 from cleaner.stages.sign import Sign
 from cleaner.dedup.signatures import jaccard
@@ -147,7 +148,7 @@ def _verdict(merged: bool, tiers: dict[str, dict[str, Any]], where: list[dict[st
 def format_explanation(result: dict[str, Any]) -> str:
     lines = [f"{result['a']}  vs  {result['b']}", f"  verdict: {result['verdict']}"]
     if "tiers" not in result:
-        return "\n".join(lines)
+        return "\n".join(shown(line) for line in lines)
     t = result["tiers"]
     lines.append(f"  exact: {'same' if t['exact']['same'] else 'different'} ({t['exact']['rule']})")
     n = t["near"]
@@ -174,4 +175,4 @@ def format_explanation(result: dict[str, Any]) -> str:
         if where:
             lines.append(f"  {doc_id}: {where['relation']} in {where['record_id']} "
                          f"(canonical {where['canonical_id']}): {where['reason']}")
-    return "\n".join(lines)
+    return "\n".join(shown(line) for line in lines)  # ids and terms are data, not terminal commands
