@@ -721,3 +721,23 @@ def test_escape_sequences_in_inputs_are_shown_escaped_by_every_human_output(tmp_
         both = proc.stdout + proc.stderr
         assert b"\x1b" not in both and b"\x07" not in both, (args, both[:2000])
         assert b"\\x1b]0;PWNED\\x07" in both or args[0] == "run", (args, both[:2000])
+
+
+# --- 27. an id of a megabyte ---------------------------------------------------------------------
+
+def test_an_id_over_4096_characters_keeps_its_start_and_a_hash_and_says_so(tmp_path):
+    MAX_ID_CHARS = 4096  # cleaner.core.document.MAX_ID_CHARS
+    huge, long = "x" * 1_000_000, "u" * (MAX_ID_CHARS + 1)
+    feed = tmp_path / "f.jsonl"
+    feed.write_text("".join(json.dumps({"id": i, "text": f"{EN} Item {n}."}) + "\n"
+                            for n, i in enumerate((huge, "u" * MAX_ID_CHARS, long))), encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("run", str(feed), "--out", str(out), "-q").returncode == 0
+    rows = {r["line"]: r for r in map(json.loads, (out / "documents.jsonl").open(encoding="utf-8"))}
+    assert all(len(r["id"]) <= MAX_ID_CHARS for r in rows.values()), [len(r["id"]) for r in rows.values()]
+    assert rows[1]["id"].startswith("x" * 4000) and "input id of 1,000,000 characters shortened" in rows[1]["meta"]["id"]
+    assert rows[2]["id"] == "u" * MAX_ID_CHARS and "id" not in rows[2]["meta"]
+    assert rows[3]["id"] != rows[2]["id"] and rows[3]["id"].startswith("u" * 4000)
+    # `show` finds it by the id the user gave.
+    proc = run_cli("show", str(out), long, "--json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["line"] == 3, proc.stderr

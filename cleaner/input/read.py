@@ -21,7 +21,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Protocol, TypeVar, cast
 
 from cleaner.core.dates import normalise_date
-from cleaner.core.document import Document
+from cleaner.core.document import MAX_ID_CHARS, Document, short_id
 from cleaner.input.latin import best_codepage, is_latin
 # Re-exported ("as"): read.list_inputs is where progress.py and tests find it.
 from cleaner.input.walk import Exclude as Exclude, list_inputs as list_inputs
@@ -256,6 +256,10 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
     raw_id = obj.get("id")
     if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip():
         doc.id = scrub(str(raw_id))
+        if len(doc.id) > MAX_ID_CHARS:  # a 1 MB "id" went whole into every row, index and page
+            doc.meta["id"] = (f"input id of {len(doc.id):,} characters shortened to its first {MAX_ID_CHARS - 17:,}, "
+                              f"'\u2026' and a hash of the whole (ids are at most {MAX_ID_CHARS:,})")
+            doc.id = short_id(doc.id)
     else:
         if isinstance(raw_id, str):
             doc.meta["id"] = "blank input id ignored"

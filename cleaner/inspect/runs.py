@@ -21,8 +21,11 @@ from cleaner.inspect.report import SIZE_BINS, reason_kind, size_bin
 
 def as_written(doc_id: str) -> str:
     """An id as typed (a file name pasted from macOS comes decomposed) in the form the
-    outputs write ids: NFC, as every input's text and name is read (input/read.scrub)."""
-    return unicodedata.normalize("NFC", doc_id)
+    outputs write ids: NFC, as every input's text and name is read (input/read.scrub); an
+    id too long to keep whole as its rows write it (core/document.short_id)."""
+    from cleaner.core.document import short_id
+
+    return short_id(unicodedata.normalize("NFC", doc_id))
 
 
 def renamed_note(renamed: list[str], shown: int = 5) -> str:
