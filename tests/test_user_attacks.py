@@ -741,3 +741,20 @@ def test_an_id_over_4096_characters_keeps_its_start_and_a_hash_and_says_so(tmp_p
     # `show` finds it by the id the user gave.
     proc = run_cli("show", str(out), long, "--json")
     assert proc.returncode == 0 and json.loads(proc.stdout)["line"] == 3, proc.stderr
+
+
+# --- 28. UTF-32 (a BOM that opens like UTF-16's) and UTF-16 without a BOM in JSONL ------------------
+
+def test_utf32_with_a_bom_is_read_as_utf32_in_text_and_jsonl(tmp_path):
+    """FF FE 00 00 was read as UTF-16 (a text's meta.encoding said utf-16) and every line of a
+    UTF-32 JSONL file was rejected as invalid JSON."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_bytes(EN.encode("utf-32"))
+    (raw / "b.jsonl").write_bytes((json.dumps({"id": "b", "text": EN + " Feed."}) + "\n").encode("utf-32"))
+    (raw / "c.jsonl").write_bytes((json.dumps({"id": "c", "text": EN + " Other."}) + "\n").encode("utf-16-le"))
+    proc = run_cli("run", str(raw), "--out", str(tmp_path / "out"), "-q")
+    rows = {r["id"]: r for r in map(json.loads, (tmp_path / "out" / "documents.jsonl").open(encoding="utf-8"))}
+    assert rows["a"]["meta"]["encoding"] == "utf-32" and rows["a"]["text"] == EN, rows["a"]
+    assert rows["b"]["status"] != "rejected" and rows["b"]["text"] == EN + " Feed.", rows["b"]
+    assert "UTF-16 or UTF-32 without a byte order mark?" in rows["c:1"]["error"], rows

@@ -44,15 +44,22 @@ _GZIP_ERRORS = (OSError, EOFError, zlib.error)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# Byte order marks that name an encoding (UTF-8's is read by utf-8-sig).
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
 def decode_bytes(data: bytes) -> tuple[str | None, str]:
     """Text and the encoding used, or (None, reason) when the bytes are not text."""
     if not data.strip():
         return None, "empty file"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            pass
+    for bom, encoding in _BOMS:  # UTF-32's before UTF-16's: FF FE opens both
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                pass
+            break
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -321,7 +328,9 @@ def _parse_json(text: str) -> tuple[Any, str | None]:
     try:
         return json.loads(text, object_pairs_hook=_object), None
     except (ValueError, RecursionError) as exc:  # ValueError covers JSONDecodeError and huge ints
-        return None, f"invalid JSON: {str(exc)[:200] or type(exc).__name__}"
+        hint = ("; the line holds NUL bytes: UTF-16 or UTF-32 without a byte order mark? (JSONL is read as "
+                "UTF-8 unless a BOM says otherwise)") if "\x00" in text else ""
+        return None, f"invalid JSON: {str(exc)[:200] or type(exc).__name__}{hint}"
 
 
 def _read_records(path: PurePath, rel: PurePath, text: str) -> Iterator[Document]:
@@ -405,11 +414,12 @@ def read_stdin(max_bytes: int, defer: bool = False, stream: BinaryIO | None = No
 
 class _Utf16Lines:
     """A JSONL stream that opens with a UTF-16 byte order mark (what Windows PowerShell's
-    `>` writes), read as UTF-8 lines: every line of it was rejected, the first as 'not
-    UTF-8', the others as invalid JSON. A BOM names the encoding: nothing is guessed."""
+    `>` writes), or UTF-32's, read as UTF-8 lines: every line of it was rejected, the
+    first as 'not UTF-8', the others as invalid JSON. A BOM names the encoding: nothing
+    is guessed."""
 
-    def __init__(self, fh: _LineReader):
-        self._text = io.TextIOWrapper(cast(BinaryIO, fh), encoding="utf-16", errors="replace", newline="")
+    def __init__(self, fh: _LineReader, encoding: str = "utf-16"):
+        self._text = io.TextIOWrapper(cast(BinaryIO, fh), encoding=encoding, errors="replace", newline="")
 
     def readline(self, size: int, /) -> bytes:
         return self._text.readline(size).encode("utf-8", "surrogatepass")
@@ -418,8 +428,11 @@ class _Utf16Lines:
 def _utf8_lines(fh: _LineReader) -> _LineReader:
     """`fh`, or `fh` read through _Utf16Lines when it opens with a UTF-16 BOM."""
     peek = getattr(fh, "peek", None)
-    if peek is not None and peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return _Utf16Lines(fh)
+    if peek is not None:
+        start = peek(4)[:4]
+        for bom, encoding in _BOMS:
+            if start.startswith(bom):
+                return _Utf16Lines(fh, encoding)
     return fh
 
 
