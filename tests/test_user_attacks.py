@@ -758,3 +758,17 @@ def test_utf32_with_a_bom_is_read_as_utf32_in_text_and_jsonl(tmp_path):
     assert rows["a"]["meta"]["encoding"] == "utf-32" and rows["a"]["text"] == EN, rows["a"]
     assert rows["b"]["status"] != "rejected" and rows["b"]["text"] == EN + " Feed.", rows["b"]
     assert "UTF-16 or UTF-32 without a byte order mark?" in rows["c:1"]["error"], rows
+
+
+# --- 29. Deduplicator: a generator of add() resumed after close() ---------------------------------
+
+def test_an_add_generator_resumed_after_close_says_the_deduplicator_is_closed():
+    """It raised AttributeError: 'State' object has no attribute 'db'."""
+    from cleaner import Deduplicator
+
+    dedup = Deduplicator(batch_size=1)
+    rows = dedup.add([{"id": f"d{i}", "text": f"{EN} Item {i}."} for i in range(3)])
+    assert next(rows)["id"] == "d0"
+    dedup.close()
+    with pytest.raises(RuntimeError, match="this Deduplicator is closed"):
+        next(rows)
