@@ -772,3 +772,13 @@ def test_an_add_generator_resumed_after_close_says_the_deduplicator_is_closed():
     dedup.close()
     with pytest.raises(RuntimeError, match="this Deduplicator is closed"):
         next(rows)
+
+
+# --- 30. a state file given where a run's folder is read ------------------------------------------
+
+def test_report_or_explain_of_a_state_file_names_the_verbs_that_read_it(tmp_path):
+    db, _ = _state_with_docs(tmp_path)
+    for args in (("report", str(db)), ("explain", str(db), "d0", "d1"), ("eval", str(db), str(db) + ".csv")):
+        if args[0] == "eval":
+            (tmp_path / "s.db.csv").write_text("id,label\nd0,1\n", encoding="utf-8")
+        one_line_error(run_cli(*args), "is a state file", "cleaner export STATE --out DIR")

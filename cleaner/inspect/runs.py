@@ -116,12 +116,23 @@ def _manifest_problem(m: Any) -> str | None:
     return None
 
 
+def is_sqlite(path: Path) -> bool:
+    """Whether `path` is an SQLite file (a state), by its header."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
 class Run:
     def __init__(self, out_dir: Path):
         self.dir = Path(out_dir)
         manifest = self.dir / MANIFEST
         if not self.dir.is_dir():
-            raise RunError(f"{out_dir} is not a folder")
+            raise RunError(f"{out_dir} is not a folder" + (
+                ": it is a state file (run --state); `cleaner state info`, `cleaner show STATE ID` and "
+                "`cleaner export STATE --out DIR` read it" if is_sqlite(self.dir) else ""))
         if not manifest.is_file():
             raise RunError(f"{out_dir} is not a cleaner output folder (no {MANIFEST}; "
                            "a run writes it last, so the run there did not finish)")
