@@ -146,6 +146,7 @@ def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path
     from cleaner.exec.flow import RunResult
     from cleaner.store.outdir import refuse_reason
     from cleaner.store.output import write_outputs
+    from cleaner.store.spool import LOCK_FILE, OutputBusy, lock_file
 
     if str(out_dir) == "-":
         _fail("export writes a folder: --out - is not supported")
@@ -165,15 +166,26 @@ def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path
         doc.features = None
     result = RunResult(docs, records)
     existed = os.path.lexists(out_dir)
+    lock = None
     try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        # As a run does: a run writing into OUT now holds it (its checkpoint would be swapped away).
+        lock = lock_file(out_dir / LOCK_FILE)
         write_outputs(result, out_dir, cfg, str(state_path), 0)
+    except OutputBusy as exc:
+        _fail(str(exc))
     except OSError as exc:
         if not existed:  # made for this export and left empty (a full disk): not left behind
-            try:
-                out_dir.rmdir()
-            except OSError:
-                pass
+            for leftover in (out_dir / LOCK_FILE, out_dir):
+                try:
+                    leftover.unlink() if leftover != out_dir else out_dir.rmdir()
+                except OSError:
+                    pass
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
+    finally:
+        if lock is not None:  # as a run's checkpoint does: the name first, then the lock
+            (out_dir / LOCK_FILE).unlink(missing_ok=True)
+            os.close(lock)
     if not quiet:
         c = result.counts()
         click.echo(f"{c['inputs']} documents, {c['records']} records from {state_path} in {out_dir}/", err=True)

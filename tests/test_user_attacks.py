@@ -782,3 +782,26 @@ def test_report_or_explain_of_a_state_file_names_the_verbs_that_read_it(tmp_path
         if args[0] == "eval":
             (tmp_path / "s.db.csv").write_text("id,label\nd0,1\n", encoding="utf-8")
         one_line_error(run_cli(*args), "is a state file", "cleaner export STATE --out DIR")
+
+
+# --- 31. `export` into a folder a running run holds ---------------------------------------------
+
+def test_export_into_a_folder_a_running_run_holds_stops_with_one_line(tmp_path):
+    """export swapped the folder away under the run (its checkpoint with it): the run then
+    failed with 'cannot write to OUT: No such file or directory', and --resume had nothing."""
+    import fcntl
+
+    db, _ = _state_with_docs(tmp_path)
+    out = tmp_path / "out"
+    (out / ".cleaner-partial").mkdir(parents=True)
+    (out / ".cleaner-partial" / "meta.json").write_text('{"fingerprint": "x"}\n')
+    fd = os.open(out / ".cleaner-lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a running `cleaner run ... --out out` holds
+    try:
+        one_line_error(run_cli("export", str(db), "--out", str(out)), "another cleaner run is writing into")
+        assert (out / ".cleaner-partial" / "meta.json").exists() and not (out / "documents.jsonl").exists()
+    finally:
+        os.close(fd)
+    proc = run_cli("export", str(db), "--out", str(out), "-q")
+    assert proc.returncode == 0 and sorted(os.listdir(out)) == \
+        ["documents.jsonl", "manifest.json", "records.jsonl", "report-pages", "report.html"], os.listdir(out)
