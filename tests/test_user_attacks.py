@@ -805,3 +805,16 @@ def test_export_into_a_folder_a_running_run_holds_stops_with_one_line(tmp_path):
     proc = run_cli("export", str(db), "--out", str(out), "-q")
     assert proc.returncode == 0 and sorted(os.listdir(out)) == \
         ["documents.jsonl", "manifest.json", "records.jsonl", "report-pages", "report.html"], os.listdir(out)
+
+
+# --- 32. README's first command in a fresh checkout ----------------------------------------------
+
+def test_readmes_first_command_can_write_the_checkouts_clean_folder():
+    """`python3 -m cleaner run raw/ --out clean/` stopped at once in a fresh clone: the
+    repository kept a `clean/.gitkeep`, a file cleaner did not write."""
+    from pathlib import Path
+
+    from cleaner.store.outdir import refuse_reason
+
+    repo = Path(__file__).resolve().parent.parent
+    assert refuse_reason(repo / "clean", repo / "raw") is None
