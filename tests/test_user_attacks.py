@@ -818,3 +818,29 @@ def test_readmes_first_command_can_write_the_checkouts_clean_folder():
 
     repo = Path(__file__).resolve().parent.parent
     assert refuse_reason(repo / "clean", repo / "raw") is None
+
+
+# --- 33. a JSONL file whose only line is not UTF-8; gzip, an array, pretty JSON on stdin ------------
+
+def test_a_jsonl_file_of_bad_lines_is_not_also_an_empty_file(tmp_path):
+    """Its lines were rejected, and the file got a second row, 'empty file', besides."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "x.jsonl").write_bytes(b'{"id": "a", "text": "caf\xe9 in Paris"}\n')
+    assert run_cli("run", str(raw), "--out", str(tmp_path / "out"), "-q").returncode == 0
+    rows = [json.loads(line) for line in (tmp_path / "out" / "documents.jsonl").open(encoding="utf-8")]
+    assert [(r["id"], r["error"]) for r in rows] == [("x:1", "line 1: not UTF-8 (invalid continuation byte)")], rows
+
+
+def test_stdin_mistakes_get_a_hint(tmp_path):
+    import gzip
+
+    one = json.dumps({"id": "a", "text": EN})
+    cases = ((gzip.compress((one + "\n").encode()), "gzip data: decompress it first"),
+             (("[" + one + ", " + one + "]\n").encode(), "got array of 2 items (one object a JSONL line"),
+             (json.dumps({"id": "a", "text": EN}, indent=2).encode(), "a JSON object spread over several lines?"))
+    for data, hint in cases:
+        proc = subprocess.run([sys.executable, "-m", "cleaner", "run", "-", "--out", "-"], input=data,
+                              capture_output=True, timeout=300)
+        err = proc.stderr.decode()
+        assert proc.returncode == 0 and hint in err and "no JSON lines" not in err, err

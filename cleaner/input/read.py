@@ -259,7 +259,9 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
     """One JSON object (file record or API dict) to a Document; bad shapes are rejected."""
     doc = Document(id=default_id, source=source, line=line)
     if not isinstance(obj, dict):
-        return doc.reject(f"expected a JSON object, got {json_type(obj)}")
+        many = f" of {len(obj)} items (one object a JSONL line or list item, not an array of them)" \
+            if isinstance(obj, list) else ""
+        return doc.reject(f"expected a JSON object, got {json_type(obj)}{many}")
     raw_id = obj.get("id")
     if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip():
         doc.id = scrub(str(raw_id))
@@ -329,7 +331,9 @@ def _parse_json(text: str) -> tuple[Any, str | None]:
         return json.loads(text, object_pairs_hook=_object), None
     except (ValueError, RecursionError) as exc:  # ValueError covers JSONDecodeError and huge ints
         hint = ("; the line holds NUL bytes: UTF-16 or UTF-32 without a byte order mark? (JSONL is read as "
-                "UTF-8 unless a BOM says otherwise)") if "\x00" in text else ""
+                "UTF-8 unless a BOM says otherwise)") if "\x00" in text else \
+            ("; a JSON object spread over several lines? JSONL holds one a line (`jq -c .` writes that)"
+             if text.strip() in ("{", "[") else "")
         return None, f"invalid JSON: {str(exc)[:200] or type(exc).__name__}{hint}"
 
 
@@ -449,6 +453,7 @@ def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_by
             break
         assert raw is not None  # a line, when the stream did not break
         if len(raw) > max_bytes:
+            seen_any = True  # a line, if a bad one: the file is not empty
             yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
                 f"line {n}: record too large: over {max_bytes} bytes (read.max_file_bytes)")
             continue
@@ -456,7 +461,11 @@ def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_by
             # A BOM may open any line, not only the first: files joined with `cat` each bring theirs.
             line = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: not UTF-8 ({exc.reason})")
+            seen_any = True
+            gz = " (gzip data: decompress it first, `zcat FILE.gz | cleaner run - ...`)" \
+                if n == 1 and raw.startswith(b"\x1f\x8b") else ""
+            yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
+                f"line {n}: not UTF-8 ({exc.reason}){gz}")
             continue
         if not line.strip():
             continue
