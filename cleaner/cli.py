@@ -300,10 +300,43 @@ def cli() -> None:
     """Turn a folder of raw news articles into clean, deduplicated records with provenance."""
 
 
+class _Messages:
+    """stderr, for messages only: one that cannot be written (closed, `2>&-`; a full disk,
+    `2>/dev/full`; a reader gone) loses the messages, never the run: the exit status is
+    what the command decided (a completed run exited 1 or 2, its outputs written)."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+
+    def _lost(self) -> None:
+        try:  # what the stream still buffers goes nowhere, so no flush fails at exit (status 120)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+        except (OSError, ValueError):
+            pass
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except (OSError, ValueError):
+            self._lost()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except (OSError, ValueError):
+            self._lost()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: click's usage errors become the same one-line error as ours."""
     global _MAIN_PID
     _MAIN_PID = os.getpid()
+    if sys.stderr is not None and not isinstance(sys.stderr, _Messages):
+        sys.stderr = _Messages(sys.stderr)
     signal.signal(signal.SIGTERM, _terminated)
     try:
         code = cli.main(args=argv, prog_name="cleaner", standalone_mode=False)

@@ -844,3 +844,27 @@ def test_stdin_mistakes_get_a_hint(tmp_path):
                               capture_output=True, timeout=300)
         err = proc.stderr.decode()
         assert proc.returncode == 0 and hint in err and "no JSON lines" not in err, err
+
+
+# --- 34. stderr closed (2>&-) or on a full disk (2>/dev/full) -----------------------------------------
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_run_whose_stderr_cannot_be_written_still_exits_0(tmp_path):
+    """The summary's write failed after the outputs were written: exit 1 (closed) or 2 (full),
+    so a cron job saw a failed run that had completed."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text(EN + "\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    for n, stderr in enumerate(("closed", "/dev/full")):
+        out = tmp_path / f"out{n}"
+        args = [sys.executable, "-m", "cleaner", "run", str(raw), "--out", str(out)]
+        if stderr == "closed":
+            proc = subprocess.run(["sh", "-c", '"$@" 2>&-', "sh", *args], timeout=300, env=env)
+        else:
+            with open(stderr, "w") as full:
+                proc = subprocess.run(args, stderr=full, timeout=300, env=env)
+        assert proc.returncode == 0 and (out / "documents.jsonl").exists(), (stderr, proc.returncode)
+        with open("/dev/full", "w") as full:  # an error stays an error
+            assert subprocess.run([sys.executable, "-m", "cleaner", "show", str(out), "nope"], stderr=full,
+                                  stdout=subprocess.DEVNULL, timeout=300, env=env).returncode == 2
