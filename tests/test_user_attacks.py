@@ -868,3 +868,22 @@ def test_a_run_whose_stderr_cannot_be_written_still_exits_0(tmp_path):
         with open("/dev/full", "w") as full:  # an error stays an error
             assert subprocess.run([sys.executable, "-m", "cleaner", "show", str(out), "nope"], stderr=full,
                                   stdout=subprocess.DEVNULL, timeout=300, env=env).returncode == 2
+
+
+# --- 35. a file that is not a state, given as --state ----------------------------------------------
+
+def test_a_file_refused_as_a_state_gets_no_lock_file_beside_it(tmp_path):
+    """`--state app.db` (another program's database) or `--state feed.jsonl` by mistake was
+    refused, and left `app.db.lock` beside it."""
+    app = tmp_path / "app.db"
+    con = sqlite3.connect(app)
+    con.execute("CREATE TABLE users(id INTEGER)")
+    con.commit()
+    con.close()
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"text": EN}) + "\n", encoding="utf-8")
+    before = feed.read_bytes(), app.read_bytes()
+    for bad in (app, feed):
+        one_line_error(run_cli("run", "-", "--out", "-", "--state", str(bad), stdin=json.dumps({"text": EN})),
+                       "not a cleaner state")
+    assert sorted(os.listdir(tmp_path)) == ["app.db", "feed.jsonl"] and (feed.read_bytes(), app.read_bytes()) == before
