@@ -887,3 +887,21 @@ def test_a_file_refused_as_a_state_gets_no_lock_file_beside_it(tmp_path):
         one_line_error(run_cli("run", "-", "--out", "-", "--state", str(bad), stdin=json.dumps({"text": EN})),
                        "not a cleaner state")
     assert sorted(os.listdir(tmp_path)) == ["app.db", "feed.jsonl"] and (feed.read_bytes(), app.read_bytes()) == before
+
+
+# --- 36. explain in an export of a state, whose copies have no text --------------------------------
+
+def test_explain_in_an_export_does_not_score_texts_it_does_not_have(tmp_path):
+    """explain said 'near: 0.0000 below' for two documents merged as near copies at 0.875: the
+    export keeps canonicals' texts only."""
+    text = "The city council of Lyon approved the new budget on Monday after a long debate about schools."
+    lines = "".join(json.dumps(d) + "\n" for d in ({"id": "a", "text": text, "date": "2025-01-02"},
+                                                   {"id": "b", "text": text + " Reporting by Ann.",
+                                                    "date": "2025-01-03"}))
+    db, out = tmp_path / "s.db", tmp_path / "exp"
+    assert run_cli("run", "-", "--out", "-", "--state", str(db), "-q", stdin=lines).returncode == 0
+    assert run_cli("export", str(db), "--out", str(out), "-q").returncode == 0
+    proc = run_cli("explain", str(out), "a", "b")
+    text_out = proc.stdout.decode()
+    assert proc.returncode == 0 and "0.0000" not in text_out and "b has no text" in text_out, text_out
+    assert "b: near in rec-" in text_out, text_out

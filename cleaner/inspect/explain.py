@@ -68,6 +68,16 @@ def explain(run: Run, a_id: str, b_id: str) -> dict[str, Any]:
         if row["status"] == "rejected":
             return {"a": a_id, "b": b_id, "merged": False,
                     "verdict": f"{row['id']} was rejected ({row['error']}), so it is in no record"}
+    textless = [r["id"] for r in rows if not r["text"]]
+    if textless:  # an export of a state keeps canonicals' texts only: 0.0 on every tier would be false
+        where = [_membership(run, r["id"], r["record_id"]) for r in rows]
+        recorded = "; ".join(f"{i}: {w['relation']} in {w['record_id']} ({w['reason']})"
+                             for i, w in zip((a_id, b_id), where) if w is not None)
+        return {"a": a_id, "b": b_id, "merged": bool(where[0] and where[1]
+                                                     and where[0]["record_id"] == where[1]["record_id"]),
+                "records": {a_id: where[0], b_id: where[1]},
+                "verdict": f"{' and '.join(textless)} has no text in {run.dir} (an export of a state keeps only "
+                           "canonicals' texts), so the tiers cannot be computed again; as recorded: " + recorded}
     cfg = _settings(run.manifest)
     a, b = (_signed(r, cfg) for r in rows)
     near_cfg, story_cfg = cfg["near"], cfg["story"]
