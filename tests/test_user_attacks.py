@@ -905,3 +905,27 @@ def test_explain_in_an_export_does_not_score_texts_it_does_not_have(tmp_path):
     text_out = proc.stdout.decode()
     assert proc.returncode == 0 and "0.0000" not in text_out and "b has no text" in text_out, text_out
     assert "b: near in rec-" in text_out, text_out
+
+
+# --- 37. Ctrl-C while a committed batch's rows are being written -------------------------------------
+
+def test_ctrl_c_while_a_committed_batchs_rows_go_out_says_that_batch_is_committed(tmp_path):
+    """It said 'the state keeps every batch written before', as if the batch whose rows were
+    half written had been rolled back: it was committed, and some of its rows never went out."""
+    import select
+    import signal
+
+    feed, _ = _big_run(tmp_path)  # one ~900 KB row: the write blocks on the pipe's 64 KB
+    db = tmp_path / "s.db"
+    proc = subprocess.Popen([sys.executable, "-m", "cleaner", "run", str(feed), "--out", "-", "--state", str(db), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": ""})
+    try:
+        assert select.select([proc.stdout], [], [], 300)[0], "no row came"
+        proc.send_signal(signal.SIGINT)  # the row is being written, and the reader reads nothing
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 130, err
+    finally:
+        proc.stdout.close()
+        proc.kill()
+    assert "while writing the rows of batch 1, which is committed to" in err and len(err.strip().splitlines()) == 1, err
+    assert "1 documents" in run_cli("state", "info", str(db)).stdout.decode()
