@@ -124,6 +124,7 @@ class Deduplicator:
         from cleaner.exec.memory import release_free_memory
         from cleaner.store.memory import MemoryStore
 
+        self._open()  # again: a generator of add() resumed after close() met a closed state
         # Templates are decided per batch: lines a source repeats within the batch.
         self._stages.templates.reset()
         docs, _ = process_documents(read_dicts(items), self._stages, self._executor, MemoryStore(),

@@ -17,14 +17,14 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import click
 from click.core import ParameterSource
 
 from cleaner import __version__
 from cleaner.core.config import Config, ConfigError, load_config
-from cleaner.inspect.show import render_marked, show_document, show_record, show_summary
+from cleaner.inspect.show import render_marked, show_document, show_record, show_summary, shown
 
 if TYPE_CHECKING:  # imported where used, so that the CLI starts without loading them
     from cleaner.core.document import Document
@@ -46,17 +46,25 @@ _WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 log = logging.getLogger("cleaner")
 
 
+class _Shown(logging.Formatter):
+    """A message's paths and ids are data, never terminal commands (ESC) or a second line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return shown(super().format(record))
+
+
 def _logging(verbose: bool, quiet: bool) -> None:
     """cleaner's messages go through `logging` (logger "cleaner"), on stderr: notes at
     WARNING (hidden by -q), details at INFO (-v); errors always show."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("cleaner: %(message)s"))
+    handler.setFormatter(_Shown("cleaner: %(message)s"))
     log.handlers[:] = [handler]
     log.propagate = False
     log.setLevel(logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING)
 
 
 def _fail(message: str) -> NoReturn:
+    message = shown(message)  # one line, whatever a path or an id in it holds (a newline, ESC)
     log.error("error: %s", message) if log.handlers else click.echo(f"cleaner: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
@@ -236,7 +244,7 @@ def _finish(result: Summarised, where: str, started: float, workers: int, quiet:
             f"{c['rejected']} rejected -> {c['records']} records {where} "
             f"({time.perf_counter() - started:.1f}s, {workers} worker(s){more})", err=True)
         for doc in sorted((d for d in result.documents if not d.ok), key=lambda d: (d.source, d.line or 0))[:20]:
-            click.echo(f"  rejected {_where(doc)}: {_without_line(doc)}", err=True)
+            click.echo(shown(f"  rejected {_where(doc)}: {_without_line(doc)}"), err=True)
     timings = getattr(result, "timings", None)
     if timings:
         log.info("seconds per stage: %s", ", ".join(f"{k} {v:.2f}" for k, v in sorted(timings.items())))
@@ -245,16 +253,92 @@ def _finish(result: Summarised, where: str, started: float, workers: int, quiet:
         sys.exit(EXIT_REJECTED)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _stdout_closed() -> bool:
+    """Whether stdout is a pipe whose reader went away (`| head`): poll says POLLERR."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError):
+        return False
+
+
+def reader_gone() -> NoReturn:
+    """stdout's reader closed early (`cleaner show ... | head -1`): exit 0 without a word,
+    as `run --out -` does; nothing is left to flush at exit."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(0)
+
+
+class _Verbs(click.Group):
+    """The verbs; a closed stdout (`| head`) ends any of them quietly, with exit 0 (click
+    itself would exit 1 without a word)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:  # --help and --version print here
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError:
+            _broken_pipe()
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _broken_pipe()
+
+
+def _broken_pipe() -> NoReturn:
+    if _stdout_closed():  # not another pipe's (a worker's, a scheduler's): that is an error
+        reader_gone()
+    raise  # noqa: PLE0704 - the BrokenPipeError being handled
+
+
+@click.group(cls=_Verbs, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="cleaner")
 def cli() -> None:
     """Turn a folder of raw news articles into clean, deduplicated records with provenance."""
+
+
+class _Messages:
+    """stderr, for messages only: one that cannot be written (closed, `2>&-`; a full disk,
+    `2>/dev/full`; a reader gone) loses the messages, never the run: the exit status is
+    what the command decided (a completed run exited 1 or 2, its outputs written)."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+
+    def _lost(self) -> None:
+        try:  # what the stream still buffers goes nowhere, so no flush fails at exit (status 120)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+        except (OSError, ValueError):
+            pass
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except (OSError, ValueError):
+            self._lost()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except (OSError, ValueError):
+            self._lost()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: click's usage errors become the same one-line error as ours."""
     global _MAIN_PID
     _MAIN_PID = os.getpid()
+    if sys.stderr is not None and not isinstance(sys.stderr, _Messages):
+        sys.stderr = _Messages(sys.stderr)
     signal.signal(signal.SIGTERM, _terminated)
     try:
         code = cli.main(args=argv, prog_name="cleaner", standalone_mode=False)
@@ -491,21 +575,21 @@ def clean_file(file: Path, config_path: Path | None) -> None:
         lines = doc.text.split("\n")
         doc, _ = process_one(doc, rest)
         title = repr(doc.title) if doc.title else "none"
-        click.echo(f"# {doc.id}: lang={doc.lang or 'unknown'} title={title} date={doc.date or 'unknown'}")
+        click.echo(shown(f"# {doc.id}: lang={doc.lang or 'unknown'} title={title} date={doc.date or 'unknown'}"))
         if not doc.ok:
-            click.echo(f"# rejected: {doc.error}")
+            click.echo(shown(f"# rejected: {doc.error}"))
             rejected += 1
             continue
         dropped = [r for r in doc.removed if r["rule"] == EXTRACTION_RULE]
         if dropped:
-            click.echo(f"# left out by HTML extraction ({len(dropped)} blocks):")
+            click.echo(shown(f"# left out by HTML extraction ({len(dropped)} blocks):"))
             for r in dropped:
-                click.echo(f"x {r['text']}    <- {r['rule']} (HTML line {r['line_no']})")
+                click.echo(shown(f"x {r['text']}    <- {r['rule']} (HTML line {r['line_no']})"))
             click.echo("# extracted text:")
         for line in render_marked(lines, doc):
-            click.echo(line)
+            click.echo(shown(line))
         for flag in doc.flags:
-            click.echo(f"! {flag['flag']}: {flag.get('reason', flag.get('text', ''))}")
+            click.echo(shown(f"! {flag['flag']}: {flag.get('reason', flag.get('text', ''))}"))
     if rejected:  # as `run --strict` does: the file (or a record in it) could not be cleaned
         sys.exit(EXIT_REJECTED)
 

@@ -5,6 +5,8 @@ read-only: they work while a run writes it."""
 from __future__ import annotations
 
 import json
+import os
+import sys
 from datetime import date as Date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +16,7 @@ import click
 from cleaner.cli import _fail, _setup, cli, state_opened
 from cleaner.core.config import Config
 from cleaner.inspect.runs import as_written, renamed_note
-from cleaner.inspect.show import show_record
+from cleaner.inspect.show import show_record, shown
 
 if TYPE_CHECKING:  # imported where used
     from cleaner.dedup.cluster import Record
@@ -86,8 +88,17 @@ def state_prune(state_path: Path, before: str, wait: bool) -> None:
         records, docs = state.prune(before)
     finally:
         state.close()
-    click.echo(f"pruned {records} records ({docs} documents), all of whose documents are dated before {before}, "
-               f"from {state_path}")
+    done = (f"pruned {records} records ({docs} documents), all of whose documents are dated before {before}, "
+            f"from {state_path}")
+    try:
+        click.echo(done)
+    except BrokenPipeError:
+        raise  # the reader went away (| head): not an error
+    except OSError as exc:  # stdout on a full disk: the prune is done, and must be said to be
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        click.echo(f"cleaner: error: cannot write to stdout ({exc.strerror or exc}); the prune is committed: "
+                   f"{done}", err=True)
+        sys.exit(1)
 
 
 def state_config(state: State, config_path: Path | None) -> Config:
@@ -135,6 +146,7 @@ def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path
     from cleaner.exec.flow import RunResult
     from cleaner.store.outdir import refuse_reason
     from cleaner.store.output import write_outputs
+    from cleaner.store.spool import LOCK_FILE, OutputBusy, lock_file
 
     if str(out_dir) == "-":
         _fail("export writes a folder: --out - is not supported")
@@ -153,10 +165,27 @@ def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path
     for doc in docs:
         doc.features = None
     result = RunResult(docs, records)
+    existed = os.path.lexists(out_dir)
+    lock = None
     try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        # As a run does: a run writing into OUT now holds it (its checkpoint would be swapped away).
+        lock = lock_file(out_dir / LOCK_FILE)
         write_outputs(result, out_dir, cfg, str(state_path), 0)
+    except OutputBusy as exc:
+        _fail(str(exc))
     except OSError as exc:
+        if not existed:  # made for this export and left empty (a full disk): not left behind
+            for leftover in (out_dir / LOCK_FILE, out_dir):
+                try:
+                    leftover.unlink() if leftover != out_dir else out_dir.rmdir()
+                except OSError:
+                    pass
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
+    finally:
+        if lock is not None:  # as a run's checkpoint does: the name first, then the lock
+            (out_dir / LOCK_FILE).unlink(missing_ok=True)
+            os.close(lock)
     if not quiet:
         c = result.counts()
         click.echo(f"{c['inputs']} documents, {c['records']} records from {state_path} in {out_dir}/", err=True)
@@ -175,7 +204,13 @@ def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
         if root is None:  # a document's id (which may start with rec- too)
             root = state.root_of_doc(some_id)
         if root is None:
-            _fail(f"{some_id} is not in state {state_path}{renamed_note(state.renamed_ids(some_id))}")
+            gone = state.pruned(some_id)
+            if gone is not None:  # its events stay: `show` says what became of it
+                what = "record" if gone == some_id else f"document (of record {gone})"
+                _fail(f"{some_id} is not in state {state_path}: this {what} was removed by `cleaner state prune` "
+                      "(its events stay; the prune keeps nothing else of it)")
+            _fail(f"{some_id} is not in state {state_path}{renamed_note(state.renamed_ids(some_id))} (never added, "
+                  "or removed by `cleaner state prune`)")
         (record,) = IncrementalClusterer(state_config(state, None), state).records([root])
         row = record.to_json()
         row["events"] = state.events_of(row["record_id"])
@@ -190,5 +225,5 @@ def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
     lines.append(f"history ({len(row['events'])} events):")
     for e in row["events"]:
         detail = ", ".join(f"{k} {v}" for k, v in e.items() if k not in ("batch", "event", "record_id"))
-        lines.append(f"  batch {e['batch']}: {e['event']} {e['record_id']}" + (f" ({detail})" if detail else ""))
+        lines.append(shown(f"  batch {e['batch']}: {e['event']} {e['record_id']}" + (f" ({detail})" if detail else "")))
     click.echo("\n".join(lines))

@@ -95,6 +95,7 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
     clusterer = None if state is None else IncrementalClusterer(cfg, state, whole=False)
     docs = _lines_only(read_input(input_path, cfg))
     totals = _Totals()
+    writing = False  # a committed batch's rows going out: Ctrl-C then leaves some unread
     if state is not None:  # a stream has no end: count records in the state, not in memory
         totals.state_records = state.info()["records"]
     try:
@@ -110,6 +111,7 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
                 _fail(f"cannot write the temporary spool: {exc.strerror or exc}")
             try:
                 closed, error = False, None
+                writing = True
                 try:
                     closed = not write_rows(result, sys.stdout.buffer)  # the reader went away (| head)
                 except OSError as exc:  # a full disk under `> rows.jsonl`, an I/O error
@@ -129,6 +131,7 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
                     sys.exit(1)
             finally:
                 result.close()
+            writing = False
             totals.add(result)
             decided = len(result.documents)
             del result  # its documents and records: what the next batch must not hold on to
@@ -143,6 +146,10 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
                                            if k not in ("batch", "event", "record_id"))
                         log.info("batch %d: %s %s (%s)", totals.batches, e["event"], e["record_id"], detail)
     except KeyboardInterrupt:
+        if writing and state is not None:  # committed, and its rows only partly written
+            _interrupted(f" while writing the rows of batch {totals.batches + 1}, which is committed to {state_path}: "
+                         f"some of its rows may not have been written (`cleaner show {state_path} ID` or "
+                         "`cleaner export` has them); the state keeps every batch before it too")
         _interrupted("; the state keeps every batch written before" if state is not None else "")
     finally:
         if state is not None:

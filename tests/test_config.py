@@ -28,14 +28,17 @@ def test_override_keeps_other_defaults(tmp_path):
 
 @pytest.mark.parametrize("text,key,words", [
     ("[near]\nthreshold = 1.5\n", "near.threshold", "at most 1.0"),
-    ("[near]\nthreshold = 'high'\n", "near.threshold", "must be float"),
+    ("[near]\nthreshold = 'high'\n", "near.threshold", 'must be a number, got a string "high"'),
     ("[near]\nthreshhold = 0.5\n", "near.threshhold", "unknown key"),
     ("[nearr]\nthreshold = 0.5\n", "nearr", "unknown section"),
-    ("[minhash]\nnum_perm = true\n", "minhash.num_perm", "must be int"),
+    ("[minhash]\nnum_perm = true\n", "minhash.num_perm", "must be an integer, got a boolean true"),
     ("[near]\nlsh_threshold = 0.9\nthreshold = 0.8\n", "near.lsh_threshold", "must not exceed"),
     ("[read]\nextensions = ['txt']\n", "read.extensions[0]", "must start with '.'"),
     ("[near\n", "(syntax)", "not valid TOML"),
     ("[near]\nlsh_threshold = 0.99\nthreshold = 1.0\n", "near.lsh_threshold", "cannot be used with minhash.num_perm"),
+    # The key that names a missing rule file, in the file that names it (not only the path it resolved to).
+    ("[boilerplate]\nrule_files = ['nope.toml']\n", "boilerplate.rule_files[0]", "'nope.toml' ("),
+    ("[boilerplate]\nrule_files = ['.']\n", "boilerplate.rule_files[0]", "is a folder, not a file"),
 ])
 def test_bad_values_name_file_key_and_reason(tmp_path, text, key, words):
     path = write(tmp_path, text)

@@ -113,3 +113,26 @@ def test_language_examples_tag_the_same_with_and_without_the_prefilter():
     lines = [v for _, _, ex in LANG_CASES for line in ex.split("\n") for v in _variants(line, rng)]
     for start in range(0, len(lines), 25):
         same(lines[start : start + 25])
+
+
+@pytest.mark.parametrize("match,no_match,key", [
+    ("We use cookie files", "the monster", None),
+    ("nothing here", "the monster", "rule 'a'.examples.match[0]"),  # a typo in `any`: the rule did nothing
+    ("We use cookie files", "cookie monster", "rule 'a'.examples.no_match[0]"),
+])
+def test_a_users_rule_file_is_checked_against_its_own_examples(tmp_path, match, no_match, key):
+    """Only the shipped rules' examples were checked (by this file): a user's rule that
+    missed its own examples.match loaded without a word."""
+    from cleaner.stages.build import build_stages
+
+    (tmp_path / "mine.toml").write_text(f"[[rule]]\nid = 'a'\ncategory = 'c'\naction = 'drop'\nany = ['cookie']\n"
+                                        f"examples.match = [{match!r}]\nexamples.no_match = [{no_match!r}]\n",
+                                        encoding="utf-8")
+    cfg_path = tmp_path / "cfg.toml"
+    cfg_path.write_text("[boilerplate]\nrule_files = ['mine.toml']\ncertain_categories = []\n", encoding="utf-8")
+    if key is None:
+        build_stages(load_config(cfg_path))
+        return
+    with pytest.raises(ConfigError) as err:
+        build_stages(load_config(cfg_path))
+    assert err.value.key == key and err.value.file == str(tmp_path / "mine.toml"), err.value

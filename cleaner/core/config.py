@@ -194,14 +194,32 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(path, "(syntax)", f"not valid TOML: {exc}") from None
 
 
+# A value's type in TOML's words, which the user wrote (not Python's: "float", "str").
+_TOML_TYPES = {bool: "a boolean (true or false)", int: "an integer", float: "a number", str: "a string",
+               list: "an array", dict: "a table"}
+
+
+def _toml_type(kind: type) -> str:
+    return _TOML_TYPES.get(kind, kind.__name__)
+
+
+def _toml_value(value: Any) -> str:
+    """A value about as the TOML file wrote it ("high", true, [0.5])."""
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)[:200]
+    except (ValueError, TypeError):
+        return repr(value)[:200]
+
+
 def _check(path: Path, key: str, value: Any, spec: Spec) -> Any:
     kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
     if spec.kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     # bool is an int in Python; a threshold of `true` is a mistake, not 1.
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-        names = " or ".join(k.__name__ for k in kinds)
-        raise ConfigError(path, key, f"must be {names}, got {type(value).__name__} {value!r}")
+        names = " or ".join(_toml_type(k) for k in kinds)
+        got = _toml_type(type(value)).split(" (")[0]
+        raise ConfigError(path, key, f"must be {names}, got {got} {_toml_value(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(path, key, f"must be a finite number, got {value}")
     if spec.kind is list and len(value) < spec.min_items:  # no extension: every input rejected
@@ -210,7 +228,7 @@ def _check(path: Path, key: str, value: Any, spec: Spec) -> Any:
     if spec.item is not None:
         for i, item in enumerate(value):
             if not isinstance(item, spec.item):
-                raise ConfigError(path, f"{key}[{i}]", f"must be {spec.item.__name__}, got {item!r}")
+                raise ConfigError(path, f"{key}[{i}]", f"must be {_toml_type(spec.item)}, got {_toml_value(item)}")
     if spec.lo is not None and value < spec.lo:
         raise ConfigError(path, key, f"must be at least {spec.lo}, got {value}")
     if spec.hi is not None and value > spec.hi:
@@ -287,6 +305,14 @@ def load_config(path: str | Path | None = None) -> Config:
             values["boilerplate"]["rule_files"] = [
                 str((DEFAULT_CONFIG.parent / p).resolve()) for p in values["boilerplate"]["rule_files"]
             ]
+        else:  # a missing one is named by its key here, not only by the path it resolved to
+            for i, name in enumerate(values["boilerplate"]["rule_files"]):
+                rule_file = source.parent / name
+                if not rule_file.is_file():
+                    problem = "is a folder, not a file" if rule_file.is_dir() else \
+                        "not a regular file (a FIFO or device)" if rule_file.exists() else "no such file"
+                    raise ConfigError(source, f"boilerplate.rule_files[{i}]",
+                                      f"{name!r} ({rule_file}, relative to this file): {problem}")
     _cross_checks(source, values)
     return Config(values=values, path=source)
 

@@ -6,6 +6,7 @@ something are recorded next to what they removed, so the output can always be au
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -120,3 +121,16 @@ class Document:
             tail["line"] = self.line
         head = dump(self._fields(_HEAD))[:-1] + ", "
         return b"".join((head.encode("utf-8"), before, text, after, b", ", dump(tail)[1:].encode("utf-8"), b"\n"))
+
+
+# An input id longer than this (a long URL fits) keeps its start and a hash of the whole.
+MAX_ID_CHARS = 4096
+
+
+def short_id(doc_id: str) -> str:
+    """`doc_id` as rows write it: at most MAX_ID_CHARS characters (its start, "\u2026" and
+    16 hex digits of a hash of the whole), so the same long id always gives the same one."""
+    if len(doc_id) <= MAX_ID_CHARS:
+        return doc_id
+    digest = hashlib.sha1(doc_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{doc_id[:MAX_ID_CHARS - 17]}\u2026{digest}"

@@ -21,7 +21,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Protocol, TypeVar, cast
 
 from cleaner.core.dates import normalise_date
-from cleaner.core.document import Document
+from cleaner.core.document import MAX_ID_CHARS, Document, short_id
 from cleaner.input.latin import best_codepage, is_latin
 # Re-exported ("as"): read.list_inputs is where progress.py and tests find it.
 from cleaner.input.walk import Exclude as Exclude, list_inputs as list_inputs
@@ -44,15 +44,22 @@ _GZIP_ERRORS = (OSError, EOFError, zlib.error)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# Byte order marks that name an encoding (UTF-8's is read by utf-8-sig).
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
 def decode_bytes(data: bytes) -> tuple[str | None, str]:
     """Text and the encoding used, or (None, reason) when the bytes are not text."""
     if not data.strip():
         return None, "empty file"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            pass
+    for bom, encoding in _BOMS:  # UTF-32's before UTF-16's: FF FE opens both
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                pass
+            break
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -252,10 +259,16 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
     """One JSON object (file record or API dict) to a Document; bad shapes are rejected."""
     doc = Document(id=default_id, source=source, line=line)
     if not isinstance(obj, dict):
-        return doc.reject(f"expected a JSON object, got {json_type(obj)}")
+        many = f" of {len(obj)} items (one object a JSONL line or list item, not an array of them)" \
+            if isinstance(obj, list) else ""
+        return doc.reject(f"expected a JSON object, got {json_type(obj)}{many}")
     raw_id = obj.get("id")
     if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip():
         doc.id = scrub(str(raw_id))
+        if len(doc.id) > MAX_ID_CHARS:  # a 1 MB "id" went whole into every row, index and page
+            doc.meta["id"] = (f"input id of {len(doc.id):,} characters shortened to its first {MAX_ID_CHARS - 17:,}, "
+                              f"'\u2026' and a hash of the whole (ids are at most {MAX_ID_CHARS:,})")
+            doc.id = short_id(doc.id)
     else:
         if isinstance(raw_id, str):
             doc.meta["id"] = "blank input id ignored"
@@ -266,9 +279,12 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
     body = {k: value for k in TEXT_FIELDS if (value := _field(obj, k))}
     if not body:
         odd = [f"'{k}' is {problem}" for k in TEXT_FIELDS if (problem := _wrong_type(obj, k))]
+        odd += [f"'{k}' is given {n} times: the last was read" for k, n in getattr(obj, "repeated", {}).items()
+                if k in TEXT_FIELDS]
         return doc.reject("no non-empty 'text' or 'html' field" + (f" ({'; '.join(odd)})" if odd else ""))
     _note_wrong_types(doc, obj, (*TEXT_FIELDS, *META_FIELDS, AUTHOR))
     _note_unread(doc, obj)
+    _note_repeated(doc, obj)
     doc.title, doc.url, doc.site = _field(obj, "title"), _field(obj, "url"), _field(obj, "site")
     doc.author = _field(obj, AUTHOR)
     raw_date = _field(obj, "date")
@@ -285,11 +301,40 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
     return doc
 
 
+class _Repeated(dict[str, Any]):
+    """A JSON object that named a key twice or more: json keeps the last value without a
+    word; `repeated` says which keys and how many times, for `meta.repeated_fields`."""
+
+    repeated: dict[str, int]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen = _Repeated(obj)
+    seen.repeated = {k: n for k, n in Counter(k for k, _ in pairs).items() if n > 1}
+    return seen
+
+
+def _note_repeated(doc: Document, obj: dict[str, Any]) -> None:
+    repeated = getattr(obj, "repeated", None)
+    if repeated:
+        named = sorted(f"{_key_name(scrub(k))} ({n} times)" for k, n in repeated.items())
+        more = len(named) - _UNREAD_SHOWN
+        doc.meta["repeated_fields"] = (", ".join(named[:_UNREAD_SHOWN]) + (f" and {more} more" if more > 0 else "")
+                                       + ": the last value of each was read")
+
+
 def _parse_json(text: str) -> tuple[Any, str | None]:
     try:
-        return json.loads(text), None
+        return json.loads(text, object_pairs_hook=_object), None
     except (ValueError, RecursionError) as exc:  # ValueError covers JSONDecodeError and huge ints
-        return None, f"invalid JSON: {str(exc)[:200] or type(exc).__name__}"
+        hint = ("; the line holds NUL bytes: UTF-16 or UTF-32 without a byte order mark? (JSONL is read as "
+                "UTF-8 unless a BOM says otherwise)") if "\x00" in text else \
+            ("; a JSON object spread over several lines? JSONL holds one a line (`jq -c .` writes that)"
+             if text.strip() in ("{", "[") else "")
+        return None, f"invalid JSON: {str(exc)[:200] or type(exc).__name__}{hint}"
 
 
 def _read_records(path: PurePath, rel: PurePath, text: str) -> Iterator[Document]:
@@ -373,11 +418,12 @@ def read_stdin(max_bytes: int, defer: bool = False, stream: BinaryIO | None = No
 
 class _Utf16Lines:
     """A JSONL stream that opens with a UTF-16 byte order mark (what Windows PowerShell's
-    `>` writes), read as UTF-8 lines: every line of it was rejected, the first as 'not
-    UTF-8', the others as invalid JSON. A BOM names the encoding: nothing is guessed."""
+    `>` writes), or UTF-32's, read as UTF-8 lines: every line of it was rejected, the
+    first as 'not UTF-8', the others as invalid JSON. A BOM names the encoding: nothing
+    is guessed."""
 
-    def __init__(self, fh: _LineReader):
-        self._text = io.TextIOWrapper(cast(BinaryIO, fh), encoding="utf-16", errors="replace", newline="")
+    def __init__(self, fh: _LineReader, encoding: str = "utf-16"):
+        self._text = io.TextIOWrapper(cast(BinaryIO, fh), encoding=encoding, errors="replace", newline="")
 
     def readline(self, size: int, /) -> bytes:
         return self._text.readline(size).encode("utf-8", "surrogatepass")
@@ -386,8 +432,11 @@ class _Utf16Lines:
 def _utf8_lines(fh: _LineReader) -> _LineReader:
     """`fh`, or `fh` read through _Utf16Lines when it opens with a UTF-16 BOM."""
     peek = getattr(fh, "peek", None)
-    if peek is not None and peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return _Utf16Lines(fh)
+    if peek is not None:
+        start = peek(4)[:4]
+        for bom, encoding in _BOMS:
+            if start.startswith(bom):
+                return _Utf16Lines(fh, encoding)
     return fh
 
 
@@ -404,6 +453,7 @@ def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_by
             break
         assert raw is not None  # a line, when the stream did not break
         if len(raw) > max_bytes:
+            seen_any = True  # a line, if a bad one: the file is not empty
             yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
                 f"line {n}: record too large: over {max_bytes} bytes (read.max_file_bytes)")
             continue
@@ -411,7 +461,11 @@ def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_by
             # A BOM may open any line, not only the first: files joined with `cat` each bring theirs.
             line = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: not UTF-8 ({exc.reason})")
+            seen_any = True
+            gz = " (gzip data: decompress it first, `zcat FILE.gz | cleaner run - ...`)" \
+                if n == 1 and raw.startswith(b"\x1f\x8b") else ""
+            yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
+                f"line {n}: not UTF-8 ({exc.reason}){gz}")
             continue
         if not line.strip():
             continue

@@ -156,7 +156,11 @@ def load_predicted(out_dir: str | Path) -> dict[str, str]:
     """
     path = Path(out_dir) / "documents.jsonl"
     if not path.is_file():
-        raise EvalError(f"{out_dir}: not a cleaner run's output folder (no documents.jsonl)")
+        from cleaner.inspect.runs import is_sqlite
+
+        raise EvalError(f"{out_dir}: not a cleaner run's output folder (no documents.jsonl)" + (
+            "; it is a state file (run --state): `cleaner export STATE --out DIR` writes one to evaluate"
+            if is_sqlite(Path(out_dir)) else ""))
     pred: dict[str, str] = {}
     with _open(path) as f:
         try:

@@ -17,6 +17,7 @@ from cleaner.core.document import Document
 from cleaner.dedup.stories import lead_names, pair_gate
 from cleaner.dedup.terms import is_name
 from cleaner.inspect.runs import Run, RunError
+from cleaner.inspect.show import shown
 from cleaner.dedup.shingles import shingles
 from cleaner.stages.sign import Sign
 from cleaner.dedup.signatures import jaccard
@@ -67,6 +68,16 @@ def explain(run: Run, a_id: str, b_id: str) -> dict[str, Any]:
         if row["status"] == "rejected":
             return {"a": a_id, "b": b_id, "merged": False,
                     "verdict": f"{row['id']} was rejected ({row['error']}), so it is in no record"}
+    textless = [r["id"] for r in rows if not r["text"]]
+    if textless:  # an export of a state keeps canonicals' texts only: 0.0 on every tier would be false
+        where = [_membership(run, r["id"], r["record_id"]) for r in rows]
+        recorded = "; ".join(f"{i}: {w['relation']} in {w['record_id']} ({w['reason']})"
+                             for i, w in zip((a_id, b_id), where) if w is not None)
+        return {"a": a_id, "b": b_id, "merged": bool(where[0] and where[1]
+                                                     and where[0]["record_id"] == where[1]["record_id"]),
+                "records": {a_id: where[0], b_id: where[1]},
+                "verdict": f"{' and '.join(textless)} has no text in {run.dir} (an export of a state keeps only "
+                           "canonicals' texts), so the tiers cannot be computed again; as recorded: " + recorded}
     cfg = _settings(run.manifest)
     a, b = (_signed(r, cfg) for r in rows)
     near_cfg, story_cfg = cfg["near"], cfg["story"]
@@ -147,7 +158,7 @@ def _verdict(merged: bool, tiers: dict[str, dict[str, Any]], where: list[dict[st
 def format_explanation(result: dict[str, Any]) -> str:
     lines = [f"{result['a']}  vs  {result['b']}", f"  verdict: {result['verdict']}"]
     if "tiers" not in result:
-        return "\n".join(lines)
+        return "\n".join(shown(line) for line in lines)
     t = result["tiers"]
     lines.append(f"  exact: {'same' if t['exact']['same'] else 'different'} ({t['exact']['rule']})")
     n = t["near"]
@@ -174,4 +185,4 @@ def format_explanation(result: dict[str, Any]) -> str:
         if where:
             lines.append(f"  {doc_id}: {where['relation']} in {where['record_id']} "
                          f"(canonical {where['canonical_id']}): {where['reason']}")
-    return "\n".join(lines)
+    return "\n".join(shown(line) for line in lines)  # ids and terms are data, not terminal commands

@@ -21,8 +21,11 @@ from cleaner.inspect.report import SIZE_BINS, reason_kind, size_bin
 
 def as_written(doc_id: str) -> str:
     """An id as typed (a file name pasted from macOS comes decomposed) in the form the
-    outputs write ids: NFC, as every input's text and name is read (input/read.scrub)."""
-    return unicodedata.normalize("NFC", doc_id)
+    outputs write ids: NFC, as every input's text and name is read (input/read.scrub); an
+    id too long to keep whole as its rows write it (core/document.short_id)."""
+    from cleaner.core.document import short_id
+
+    return short_id(unicodedata.normalize("NFC", doc_id))
 
 
 def renamed_note(renamed: list[str], shown: int = 5) -> str:
@@ -113,12 +116,23 @@ def _manifest_problem(m: Any) -> str | None:
     return None
 
 
+def is_sqlite(path: Path) -> bool:
+    """Whether `path` is an SQLite file (a state), by its header."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
 class Run:
     def __init__(self, out_dir: Path):
         self.dir = Path(out_dir)
         manifest = self.dir / MANIFEST
         if not self.dir.is_dir():
-            raise RunError(f"{out_dir} is not a folder")
+            raise RunError(f"{out_dir} is not a folder" + (
+                ": it is a state file (run --state); `cleaner state info`, `cleaner show STATE ID` and "
+                "`cleaner export STATE --out DIR` read it" if is_sqlite(self.dir) else ""))
         if not manifest.is_file():
             raise RunError(f"{out_dir} is not a cleaner output folder (no {MANIFEST}; "
                            "a run writes it last, so the run there did not finish)")

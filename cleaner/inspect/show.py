@@ -119,4 +119,4 @@ def show_summary(summary: dict[str, Any]) -> list[str]:
             out += [title + ":"] + ["  " + line for line in table(rows, head)] + [""]
     while out and not out[-1]:  # no blank line at the end
         out.pop()
-    return out
+    return [shown(line) for line in out]  # a title, a reason, the input's name: data, not terminal commands

@@ -30,10 +30,32 @@ class Stages:
         return [self.read, *self.per_document, self.sign]
 
 
+def _check_own_examples(cfg: Config) -> None:
+    """A user's rule file (not a shipped one: tests/test_rules.py checks those) is checked
+    against its own examples as it loads: a rule that does not tag its `examples.match`
+    (a typo in `any`) or tags its `examples.no_match` did nothing, or too much, unsaid."""
+    from cleaner.core.config import DEFAULT_CONFIG
+    from cleaner.stages.boilerplate.rules import load_rules
+    from cleaner.stages.boilerplate.tag import example_hits
+
+    shipped = (DEFAULT_CONFIG.parent / "rules").resolve()
+    for path in cfg.rule_paths():
+        if path.parent == shipped:
+            continue
+        for rule in load_rules([path]):
+            for kind in ("match", "no_match"):
+                for i, example in enumerate(rule.examples.get(kind, [])):
+                    if example_hits(rule, example, cfg["boilerplate"]["headline_max_words"]) != (kind == "match"):
+                        raise ConfigError(path, f"rule {rule.id!r}.examples.{kind}[{i}]",
+                                          f"the rule {'does not tag' if kind == 'match' else 'tags'} its own "
+                                          f"example {example[:80]!r}")
+
+
 def build_stages(cfg: Config) -> Stages:
     b = cfg["boilerplate"]
     strip = StripBoilerplate(cfg.rule_paths(), b["protect_min_words"], b["max_removed_fraction"],
                              b["headline_max_words"], certain_categories=b["certain_categories"])
+    _check_own_examples(cfg)
     unknown = sorted(set(b["certain_categories"]) - {rule.category for rule in strip.rules})
     if unknown:  # a misspelt category would silently protect nothing
         raise ConfigError(cfg.path, "boilerplate.certain_categories",

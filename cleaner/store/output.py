@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import secrets
+import select
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
@@ -125,11 +126,24 @@ def write_rows(result: RunResult, stream: BinaryIO) -> bool:
     when the reader went away (a closed pipe). Any other write error (a full disk) raises."""
     try:
         for line in result.document_lines(input_order=True):
-            stream.write(line)
+            write_all(stream, line)
         stream.flush()
     except BrokenPipeError:
         return False
     return True
+
+
+def write_all(stream: BinaryIO, data: bytes) -> None:
+    """All of `data`: under PYTHONUNBUFFERED (set in many container images) stdout's
+    binary layer is a raw file, whose write may take only part of it (a pipe whose reader
+    closed mid-row: the rest was lost without an error)."""
+    view = memoryview(data)
+    while view:
+        n = stream.write(view)
+        if n is None:  # a non-blocking stdout, full for the moment
+            select.select([], [stream], [])
+            continue
+        view = view[n:]
 
 
 def write_outputs(result: RunResult, out_dir: Path, cfg: Config, input_path: str, workers: int) -> None:

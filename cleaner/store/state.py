@@ -312,6 +312,7 @@ class State:
         self.path = str(path)
         self.memory = self.path == ":memory:"
         self._lock_fd: int | None = None
+        self._made_lock: str | None = None
         self._real = ""
         if not self.memory:
             p = Path(self.path)
@@ -332,11 +333,25 @@ class State:
                 self._connect(writer, wait, immutable=True)
                 self._open(settings, writer)
         except sqlite3.DatabaseError as exc:
-            self.close()
+            self._refused()
             raise StateError(f"{self.path} is not a cleaner state ({exc})") from None
+        except StateError:
+            self._refused()
+            raise
         except BaseException:
             self.close()
             raise
+
+    def _refused(self) -> None:
+        """Closed, and the lock file this opening made beside a file that is not a state (a
+        user's database, a feed given as --state by mistake) removed: nothing left behind."""
+        made, self._made_lock = self._made_lock, None
+        if made is not None and self._lock_fd is not None:
+            try:
+                os.unlink(made)
+            except OSError:
+                pass
+        self.close()
 
     def _connect(self, writer: bool, wait: bool, immutable: bool = False) -> None:
         """A writer opens the file; a reader opens it read-only (`immutable`: on a disk no
@@ -364,6 +379,7 @@ class State:
             raise StateError(f"{self.path} is already open for writing in this process "
                              "(close the other Deduplicator or State first)")
         lock = real + ".lock"
+        self._made_lock = None if os.path.exists(lock) else lock  # removed again if the file is refused
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
@@ -646,6 +662,20 @@ class State:
     def events_of(self, record_id: str) -> list[dict[str, Any]]:
         return [{"batch": b, "event": e, "record_id": record_id, **json.loads(d)} for b, e, d in self.db.execute(
             "SELECT batch, event, detail FROM events WHERE record_id = ? ORDER BY n", (_rid_in(record_id),))]
+
+    def pruned(self, some_id: str) -> str | None:
+        """The record an id was in, when the events name it and the state no longer holds
+        it (a `prune` removed it: events stay); a scan of the events, for `show`'s "not in
+        state" only."""
+        if some_id.startswith("rec-"):
+            known = self.db.execute("SELECT 1 FROM events WHERE record_id = ? LIMIT 1", (_rid_in(some_id),)).fetchone()
+            return some_id if known else None
+        row = self.db.execute("SELECT record_id FROM events WHERE event IN ('created', 'member_added') AND "
+                              "json_extract(detail, '$.document') = ? ORDER BY n DESC LIMIT 1", (some_id,)).fetchone()
+        if row is None:
+            return None
+        rid = row[0]
+        return rid if isinstance(rid, str) else "rec-" + (rid & (2**64 - 1)).to_bytes(8, "big").hex()
 
     def roots(self) -> Iterator[int]:
         yield from (g for (g,) in self.db.execute("SELECT DISTINCT root FROM groups ORDER BY root"))
