@@ -820,6 +820,27 @@ def test_readmes_first_command_can_write_the_checkouts_clean_folder():
     assert refuse_reason(repo / "clean", repo / "raw") is None
 
 
+def test_an_empty_placeholder_keeps_its_folder_and_a_real_file_is_still_refused(tmp_path):
+    """clean/ stays in the checkout with its empty .gitkeep: a run writes into the folder
+    and carries the placeholder over, so `git status` shows nothing deleted; a .gitkeep
+    with content is a user's file, refused as before."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text(EN, encoding="utf-8")
+    out = tmp_path / "clean"
+    out.mkdir()
+    (out / ".gitkeep").touch()
+    for _ in range(2):  # into the folder with only the placeholder, then over that run
+        assert run_cli("run", str(raw), "--out", str(out), "-q").returncode == 0
+        assert (out / ".gitkeep").is_file() and (out / ".gitkeep").stat().st_size == 0
+        assert (out / "documents.jsonl").is_file()
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / ".gitkeep").write_text("notes", encoding="utf-8")
+    proc = run_cli("run", str(raw), "--out", str(other), "-q")
+    assert proc.returncode != 0 and b"did not write (.gitkeep)" in proc.stderr, proc.stderr
+
+
 # --- 33. a JSONL file whose only line is not UTF-8; gzip, an array, pretty JSON on stdin ------------
 
 def test_a_jsonl_file_of_bad_lines_is_not_also_an_empty_file(tmp_path):

@@ -31,6 +31,17 @@ _STALE_TMP = re.compile(r"\.(?:%s)\.\d+\.[0-9a-f]+\.tmp" % "|".join(map(re.escap
 _MAX_MANIFEST = 64 << 20  # a manifest is a few KB; a larger file is not one
 
 
+# An empty placeholder that keeps a folder in a version-control checkout (this repository's
+# clean/ has one): not the user's data, so a run may write into its folder, and it is
+# carried into every new run's folder so the checkout stays as it was.
+PLACEHOLDERS = (".gitkeep", ".keep")
+
+
+def _placeholder(folder: Path, name: str) -> bool:
+    path = folder / name
+    return name in PLACEHOLDERS and path.is_file() and not path.is_symlink() and path.stat().st_size == 0
+
+
 def _ours(name: str) -> bool:
     return name in OUTPUTS or name in (REPORT_PAGES, LOCK_FILE, PARTIAL_DIR) or bool(_STALE_TMP.fullmatch(name))
 
@@ -96,7 +107,7 @@ def refuse_reason(out: Path, input_path: Path) -> str | None:
         names = sorted(os.listdir(out))
     except OSError as exc:
         return f"cannot be listed: {exc.strerror or exc}"
-    others = [n for n in names if not _ours(n)]
+    others = [n for n in names if not _ours(n) and not _placeholder(out, n)]
     if others:
         return (f"holds files cleaner did not write ({others[0]}{', ...' if len(others) > 1 else ''}); "
                 "write into an empty folder or a previous run's")
@@ -166,6 +177,9 @@ def replace_run(out: Path, write: Callable[[Path], None]) -> None:
     try:
         os.chmod(new, stat.S_IMODE(os.stat(real).st_mode))
         write(new)
+        for name in PLACEHOLDERS:
+            if _placeholder(real, name):
+                (new / name).touch()
         # The lock moves with the run: a hard link to the locked file, so both names lock
         # one file, and a run starting now finds OUT held whichever folder it sees.
         try:
