@@ -69,6 +69,16 @@ def test_non_utf8_encodings_are_decoded():
     assert text == "Hello" and enc == "utf-16"
 
 
+def test_utf16_bom_then_nul_is_not_lost_to_utf32():
+    """FF FE 00 00 opens UTF-32LE, and also UTF-16LE whose first character is U+0000: when
+    it is not UTF-32, it is read as UTF-16 (before the UTF-32 check it was; then it was
+    rejected as undecodable)."""
+    text, enc = decode_bytes(b"\xff\xfe" + "\x00Hello world, a text.".encode("utf-16-le"))
+    assert enc == "utf-16" and text == "\x00Hello world, a text."
+    text, enc = decode_bytes("Hello world".encode("utf-32"))
+    assert enc == "utf-32" and text == "Hello world"
+
+
 def test_nul_bytes_and_crlf_are_cleaned(tmp_path):
     (tmp_path / "a.txt").write_bytes(b"Line one\r\nLine\x00 two\r\n")
     assert read(tmp_path)[0].text == "Line one\nLine two\n"

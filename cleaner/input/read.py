@@ -53,13 +53,14 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
     """Text and the encoding used, or (None, reason) when the bytes are not text."""
     if not data.strip():
         return None, "empty file"
-    for bom, encoding in _BOMS:  # UTF-32's before UTF-16's: FF FE opens both
+    # UTF-32's before UTF-16's: FF FE opens both. FF FE 00 00 that is not UTF-32 is tried
+    # as UTF-16 next (a UTF-16LE text whose first character is U+0000).
+    for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError:
                 pass
-            break
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
