@@ -39,6 +39,9 @@ def test_override_keeps_other_defaults(tmp_path):
     # The key that names a missing rule file, in the file that names it (not only the path it resolved to).
     ("[boilerplate]\nrule_files = ['nope.toml']\n", "boilerplate.rule_files[0]", "'nope.toml' ("),
     ("[boilerplate]\nrule_files = ['.']\n", "boilerplate.rule_files[0]", "is a folder, not a file"),
+    # A name the system refuses to look up (ENAMETOOLONG; EACCES as a user) is a configuration
+    # error too, not a traceback from Path.is_file().
+    ("[boilerplate]\nrule_files = ['" + "a" * 300 + ".toml']\n", "boilerplate.rule_files[0]", "cannot read: "),
 ])
 def test_bad_values_name_file_key_and_reason(tmp_path, text, key, words):
     path = write(tmp_path, text)

@@ -308,9 +308,12 @@ def load_config(path: str | Path | None = None) -> Config:
         else:  # a missing one is named by its key here, not only by the path it resolved to
             for i, name in enumerate(values["boilerplate"]["rule_files"]):
                 rule_file = source.parent / name
-                if not rule_file.is_file():
-                    problem = "is a folder, not a file" if rule_file.is_dir() else \
-                        "not a regular file (a FIFO or device)" if rule_file.exists() else "no such file"
+                try:  # is_file() raises what it does not take for "absent" (a name too long, EACCES)
+                    problem = None if rule_file.is_file() else "is a folder, not a file" if rule_file.is_dir() \
+                        else "not a regular file (a FIFO or device)" if rule_file.exists() else "no such file"
+                except OSError as exc:
+                    problem = f"cannot read: {exc.strerror or exc}"
+                if problem is not None:
                     raise ConfigError(source, f"boilerplate.rule_files[{i}]",
                                       f"{name!r} ({rule_file}, relative to this file): {problem}")
     _cross_checks(source, values)
