@@ -258,6 +258,24 @@ def test_prune_removes_records_whose_every_document_is_old(tmp_path):
     assert run_cli("state", "prune", str(db), "--before", "June").returncode == 2
 
 
+def test_pruned_names_a_pruned_document_whose_id_starts_with_rec(tmp_path):
+    """`show STATE ID` looks an id up as a record, then as a document (an input's id may
+    start with rec- too); `pruned` asked only the events' records for such an id, so a pruned
+    document `rec-...` was said never added."""
+    db = tmp_path / "s.db"
+    with Deduplicator(state=db) as dedup:
+        rows = list(dedup.add([{"id": "rec-from-a-feed", "text": EN, "date": "2025-01-10"},
+                               {"id": "kept", "text": DE, "date": "2025-12-20"}]))
+    rid = next(r["record_id"] for r in rows if r["id"] == "rec-from-a-feed")
+    assert run_cli("state", "prune", str(db), "--before", "2025-06-01").returncode == 0
+    state = State(db, writer=False)
+    try:
+        assert state.pruned("rec-from-a-feed") == rid
+        assert state.pruned(rid) == rid and state.pruned("rec-never-there") is None
+    finally:
+        state.close()
+
+
 def test_the_story_window_limits_what_a_batch_is_linked_with(tmp_path):
     base = {"story": {"window_days": 0, "window_batches": 0}}
     a = ("Crews in the harbour town of Vilanova de Marzal worked through Tuesday night as the "

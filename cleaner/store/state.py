@@ -669,7 +669,9 @@ class State:
         state" only."""
         if some_id.startswith("rec-"):
             known = self.db.execute("SELECT 1 FROM events WHERE record_id = ? LIMIT 1", (_rid_in(some_id),)).fetchone()
-            return some_id if known else None
+            if known:
+                return some_id
+            # else a document's id that starts with rec- too (as show_state looks it up)
         row = self.db.execute("SELECT record_id FROM events WHERE event IN ('created', 'member_added') AND "
                               "json_extract(detail, '$.document') = ? ORDER BY n DESC LIMIT 1", (some_id,)).fetchone()
         if row is None:
