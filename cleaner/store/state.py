@@ -286,6 +286,13 @@ def _rid_in(rid: str) -> int | str:
     return rid
 
 
+def _rid_out(rid: int | str) -> str:
+    """A record id as _rid_in stored it, as a string again."""
+    if isinstance(rid, int):
+        return "rec-" + rid.to_bytes(8, "big", signed=True).hex()
+    return rid
+
+
 def term_key(term: str) -> int:
     """A term as a signed 64-bit key (the leads index keeps keys, not strings)."""
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
@@ -646,6 +653,17 @@ class State:
     def events_of(self, record_id: str) -> list[dict[str, Any]]:
         return [{"batch": b, "event": e, "record_id": record_id, **json.loads(d)} for b, e, d in self.db.execute(
             "SELECT batch, event, detail FROM events WHERE record_id = ? ORDER BY n", (_rid_in(record_id),))]
+
+    def last_event(self) -> int:
+        """The number of the last event recorded (0: none); events are numbered in order."""
+        n: int = self.db.execute("SELECT coalesce(max(n), 0) FROM events").fetchone()[0]
+        return n
+
+    def events_after(self, n: int) -> list[dict[str, Any]]:
+        """The events recorded after event `n`, in order (through the table's key: a state's
+        earlier events are not read)."""
+        return [{"batch": b, "event": e, "record_id": _rid_out(r), **json.loads(d)} for b, e, r, d in self.db.execute(
+            "SELECT batch, event, record_id, detail FROM events WHERE n > ? ORDER BY n", (n,))]
 
     def roots(self) -> Iterator[int]:
         yield from (g for (g,) in self.db.execute("SELECT DISTINCT root FROM groups ORDER BY root"))
