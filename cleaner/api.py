@@ -75,7 +75,7 @@ class Deduplicator:
         if state is not None and not isinstance(state, (str, Path)):
             raise TypeError(f"state must be a path (str or Path), got {type(state).__name__}")
         from cleaner.dedup.incremental import IncrementalClusterer, state_settings
-        from cleaner.exec.local import LocalExecutor
+        from cleaner.exec.local import LocalExecutor, resolve_workers
         from cleaner.stages.build import build_stages
         from cleaner.store.state import State
 
@@ -85,7 +85,7 @@ class Deduplicator:
         self._state = State(":memory:" if state is None else state, state_settings(self.cfg), wait=wait)
         self._executor = LocalExecutor(workers, cpu_time=self.cfg["run"]["cpu_time"])
         # Rows need each record's id and head, not the record whole (export and `records` rebuild it).
-        self._clusterer = IncrementalClusterer(self.cfg, self._state, whole=False)
+        self._clusterer = IncrementalClusterer(self.cfg, self._state, whole=False, workers=resolve_workers(workers))
         # This object's events are the state's after this one: it holds the writer's lock
         # for its lifetime, so no one else adds any meanwhile. Read from the state when
         # asked, not kept in memory: a stream's events grow with every batch (~1,000 a
