@@ -139,3 +139,26 @@ def test_a_stream_holds_its_last_batch_s_events_not_every_batch_s(tmp_path):
         list(dedup.add(batch(0)))  # sent again: no event
         list(dedup.add(batch(9)))
         assert [(e["batch"], e["event"]) for e in dedup.events] == [(7, "created")] * 6
+
+
+def test_what_a_long_stream_s_word_lookups_keep_stays_small(monkeypatch):
+    """A stream meets ~1,700 new words a 1,000-document batch. What the process keeps of
+    their lookups (the words seen, list_words' cache) must stop growing within a few MiB:
+    bounded at 100,000 words each, a stream grew for its first ~60 batches (~12 MiB)."""
+    import tracemalloc
+
+    monkeypatch.setattr(term_weights, "_ZIPF_SEEN", {})
+    term_weights.list_words.cache_clear()
+    zipf_of = term_weights.zipf_of
+    zipf_of({"house"}, "en")  # the list's cache file open, its first lookup made
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for batch in range(30):  # 30 batches' new words, as a stream meets them
+            zipf_of({f"zqw{batch}x{k}" for k in range(1700)}, "en")
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+        term_weights.list_words.cache_clear()
+    assert kept < 5 * 2**20, f"{kept / 2**20:.1f} MiB kept"
+    assert sum(map(len, term_weights._ZIPF_SEEN.values())) <= term_weights._ZIPF_SEEN_MAX + 1700
