@@ -121,6 +121,7 @@ class StateGroups:
         self.number: dict[int, int] = {}  # id(document) -> its row in the state
         self.new: list[int] = []
         self.next = state.next_group()
+        self._mine: tuple[np.ndarray | None, np.ndarray] = (None, np.zeros(0, dtype=np.uint8))
 
     def __len__(self) -> int:
         return self.next
@@ -145,7 +146,10 @@ class StateGroups:
             return True
         found = self.screens().get(g) if self.screens is not None else None
         low = np.frombuffer(self.state.screen(g) if found is None else found, dtype=np.uint8)
-        return float(np.mean(low == screen_bytes(signature))) >= floor
+        if self._mine[0] is not signature:  # a document's candidates are screened one after another
+            self._mine = (signature, screen_bytes(signature))
+        # The share of equal bytes, as np.mean gave it (a count of ones is exact; one division).
+        return int(np.count_nonzero(low == self._mine[1])) / len(low) >= floor
 
     def append(self, record: Record) -> None:
         self.loaded[self.next] = record
