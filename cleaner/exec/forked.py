@@ -25,8 +25,8 @@ from typing import Any, Iterator, cast
 
 import numpy as np
 
-from cleaner.dedup.stories import (Component, EdgeArrays, InProcess, Linked, Shared, TermMatrix, link_components,
-                                   name_postings, story_edges)
+from cleaner.dedup.stories import (Component, EdgeArrays, InProcess, Linked, Shared, TermMatrix, component_runs,
+                                   link_components, name_postings, story_edges)
 from cleaner.exec.local import _HELD, _die_with_parent, _hold, _restore, _unhold
 
 MIN_TEXTS = 128  # texts to sign before a pool pays (~1-3 ms a text; a fork and a pool ~30-60 ms)
@@ -142,18 +142,10 @@ class ForkedStories:
             yield from InProcess().link(shared, components)
             return
         pending: deque[Any] = deque()
-        run: list[Component] = []
-        cost = 0
-        for component in components:
-            run.append(component)
-            cost += len(component[0]) + len(component[1])
-            if cost >= RUN:
-                pending.append(self._pool.apply_async(_link, (run,)))
-                run, cost = [], 0
-                while len(pending) > AHEAD * self.workers:
-                    yield from pending.popleft().get()
-        if run:
+        for run in component_runs(components, RUN):
             pending.append(self._pool.apply_async(_link, (run,)))
+            while len(pending) > AHEAD * self.workers:
+                yield from pending.popleft().get()
         while pending:  # in submission order: the components' order
             yield from pending.popleft().get()
 
