@@ -19,6 +19,7 @@ window must not grow with them (story.window_days, dedup/incremental.py).
     python3 bench/state_bench.py --json bench/results/state.json            # 200k, ~40 minutes
     python3 bench/state_bench.py --sizes 10000,50000 --json /tmp/state.json  # quicker
     python3 bench/state_bench.py --smoke
+    python3 bench/state_bench.py --sizes 200000 --keep /tmp/state200k   # keeps state-200000.db, probe.json
 
 Generated data, not a held-out set: no setting is tuned here.
 """
@@ -200,6 +201,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--smoke", action="store_true", help="300 documents and a 100-document probe")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="keep the probe batch (DIR/probe.json) and, after each phase, the state "
+                             "(DIR/state-SIZE.db and its WAL), so probes can be repeated and profiled")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     probe_n = args.probe
@@ -212,6 +216,9 @@ def main() -> None:
         tmp = Path(tmp_name)
         probe_file = tmp / "probe.json"
         probe_file.write_text(json.dumps(probe_items, ensure_ascii=False), encoding="utf-8")
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            shutil.copy(probe_file, args.keep / "probe.json")
         # Untimed: the first run on a machine builds the word-frequency cache (dedup/zipf_cache.py).
         probe_once(None, probe_file, args.workers, tmp)
         state = tmp / "state.db"
@@ -219,6 +226,8 @@ def main() -> None:
         for size in sizes:
             built = stream(history[done:size], state, args.workers)
             done = size
+            if args.keep:
+                copy_state(state, args.keep / f"state-{size}.db")
             # The probe's dates follow the history's: its window reaches the last month.
             result, empty = probe_pair(state, probe_file, args.workers, tmp, args.repeats)
             row = {"build_phase": built, "state_bytes": state_bytes(state),

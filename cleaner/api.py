@@ -60,7 +60,8 @@ class Deduplicator:
 
     Rows come out batch by batch (`batch_size` items), each once its batch is decided and
     committed to the state. A record's id never changes once given; what changed since is
-    in `events` (created, member_added, canonical_changed, merged). `state` is a SQLite
+    in `events` (created, member_added, canonical_changed, merged; `batch_events`: the last
+    batch's alone), read from the state, not kept in memory. `state` is a SQLite
     file (store/state.py) that later runs, the CLI's `--state` included, continue; without
     it the history lives in memory for the object's lifetime. Either way, memory holds one
     batch and the story tier's window, not the history."""
@@ -74,7 +75,7 @@ class Deduplicator:
         if state is not None and not isinstance(state, (str, Path)):
             raise TypeError(f"state must be a path (str or Path), got {type(state).__name__}")
         from cleaner.dedup.incremental import IncrementalClusterer, state_settings
-        from cleaner.exec.local import LocalExecutor
+        from cleaner.exec.local import LocalExecutor, resolve_workers
         from cleaner.stages.build import build_stages
         from cleaner.store.state import State
 
@@ -84,8 +85,12 @@ class Deduplicator:
         self._state = State(":memory:" if state is None else state, state_settings(self.cfg), wait=wait)
         self._executor = LocalExecutor(workers, cpu_time=self.cfg["run"]["cpu_time"])
         # Rows need each record's id and head, not the record whole (export and `records` rebuild it).
-        self._clusterer = IncrementalClusterer(self.cfg, self._state, whole=False)
-        self._events: list[dict[str, Any]] = []
+        self._clusterer = IncrementalClusterer(self.cfg, self._state, whole=False, workers=resolve_workers(workers))
+        # This object's events are the state's after this one: it holds the writer's lock
+        # for its lifetime, so no one else adds any meanwhile. Read from the state when
+        # asked, not kept in memory: a stream's events grow with every batch (~1,000 a
+        # 1,000-document batch), and memory must not (#16 point 9).
+        self._events_from = self._state.last_event()
 
     def __enter__(self) -> "Deduplicator":
         return self
@@ -131,7 +136,6 @@ class Deduplicator:
                                     Counter(), Counter())
         make_ids_unique(docs)
         self._clusterer.add(docs, label="api")
-        self._events.extend(self._clusterer.events)
         rows = [doc.to_json() for doc in docs]  # in input order
         del docs
         release_free_memory()  # a long-lived stream's resident size stays flat (exec/memory.py)
@@ -145,5 +149,13 @@ class Deduplicator:
 
     @property
     def events(self) -> list[dict[str, Any]]:
-        """What happened to records in this object's batches, in order (the state keeps all)."""
-        return list(self._events)
+        """What happened to records in this object's batches, in order, read from the state
+        (which keeps every batch's; `cleaner show` reads a record's)."""
+        self._open()
+        return self._state.events_after(self._events_from)
+
+    @property
+    def batch_events(self) -> list[dict[str, Any]]:
+        """What happened to records in the last batch this object decided (its rows are the
+        last ones `add` yielded): a long stream reads its events batch by batch here."""
+        return list(self._clusterer.events)

@@ -198,12 +198,14 @@ def make_executor(cfg: Config, engine: str, scheduler: str | None, workers: int,
     return executor
 
 
-def _clusterer(cfg: Config, state: State | None, commit: bool = True) -> IncrementalClusterer | None:
+def _clusterer(cfg: Config, state: State | None, commit: bool = True, workers: int = 1) -> IncrementalClusterer | None:
+    """A state's clusterer; `workers`: the local engine's processes, which the story tier's
+    larger steps use too (exec/forked.py)."""
     if state is None:  # a run without a state never imports the state's modules
         return None
     from cleaner.dedup.incremental import IncrementalClusterer
 
-    return IncrementalClusterer(cfg, state, commit)
+    return IncrementalClusterer(cfg, state, commit, workers=workers)
 
 
 class Summarised(Protocol):
@@ -455,7 +457,7 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     state = open_state(state_path, cfg, wait) if state_path else None
     # The state's batch is committed once the output folder is written: a failed write
     # leaves the state as it was, and --resume redoes the same batch.
-    clusterer = _clusterer(cfg, state, commit=False)
+    clusterer = _clusterer(cfg, state, commit=False, workers=workers if engine == "local" else 1)
     executor = make_executor(cfg, engine, scheduler, workers, quiet, stages)
     started = time.perf_counter()
     from cleaner.store.output import run_fingerprint

@@ -92,7 +92,8 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
     executor = make_executor(cfg, engine, scheduler, workers, quiet, stages)
     # Rows need each record's id and head, not the record whole (`export` rebuilds it):
     # a batch's work is then bounded by the batch and its window, not by its records' size.
-    clusterer = None if state is None else IncrementalClusterer(cfg, state, whole=False)
+    clusterer = None if state is None else IncrementalClusterer(cfg, state, whole=False,
+                                                                workers=workers if engine == "local" else 1)
     docs = _lines_only(read_input(input_path, cfg))
     totals = _Totals()
     writing = False  # a committed batch's rows going out: Ctrl-C then leaves some unread

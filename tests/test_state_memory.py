@@ -96,3 +96,69 @@ def test_the_words_a_process_remembers_are_bounded_and_answer_as_a_fresh_lookup(
             assert sum(map(len, term_weights._ZIPF_SEEN.values())) <= 50 + len(words)
             fresh.setdefault(lang, found[common])
             assert found[common] == fresh[lang] > 0  # emptied or not, the same answer
+
+
+def _reachable_events(root: object) -> int:
+    """Event dicts (store/state.py's events: 'batch', 'event', 'record_id') reachable from
+    `root` through Python containers and objects' attributes (modules and classes left out)."""
+    import gc
+    import types
+
+    seen, todo, found = {id(root)}, [root], 0
+    while todo:
+        obj = todo.pop()
+        if isinstance(obj, dict) and {"batch", "event", "record_id"} <= obj.keys():
+            found += 1
+        for ref in gc.get_referents(obj):
+            if id(ref) in seen or isinstance(ref, (type, types.ModuleType, types.FunctionType, str, bytes)):
+                continue
+            seen.add(id(ref))
+            todo.append(ref)
+    return found
+
+
+def test_a_stream_holds_its_last_batch_s_events_not_every_batch_s(tmp_path):
+    """`Deduplicator.events` is read from the state: an object that kept every batch's
+    events grew by ~1,000 a 1,000-document batch for as long as its stream ran."""
+    def batch(b: int) -> list[dict[str, str]]:
+        return [{"id": f"d{b}-{i}", "date": f"2025-02-{1 + b:02d}",
+                 "text": f"Mayor Anna Berg{b}x{i} of Town{b}y{i} opened the harbour{i} museum on "
+                         f"Monday, {b * 100 + i} years after it closed. Governor Karl Ostrow{b}z{i} spoke."}
+                for i in range(6)]
+    with Deduplicator(state=tmp_path / "s.db", workers=1, batch_size=6) as dedup:
+        for b in range(5):
+            list(dedup.add(batch(b)))
+            assert [e["batch"] for e in dedup.batch_events] == [b + 1] * 6
+        assert _reachable_events(dedup) <= 6  # the last batch's (batch_events), not 30
+        events = dedup.events
+        assert len(events) == 30 and [e["batch"] for e in events] == sorted(e["batch"] for e in events)
+        assert {e["event"] for e in events} == {"created"}
+        assert all(e["record_id"].startswith("rec-") and len(e["record_id"]) == 20 for e in events)
+    with Deduplicator(state=tmp_path / "s.db", workers=1) as dedup:  # a later object: its own events only
+        assert dedup.events == []
+        list(dedup.add(batch(0)))  # sent again: no event
+        list(dedup.add(batch(9)))
+        assert [(e["batch"], e["event"]) for e in dedup.events] == [(7, "created")] * 6
+
+
+def test_what_a_long_stream_s_word_lookups_keep_stays_small(monkeypatch):
+    """A stream meets ~1,700 new words a 1,000-document batch. What the process keeps of
+    their lookups (the words seen, list_words' cache) must stop growing within a few MiB:
+    bounded at 100,000 words each, a stream grew for its first ~60 batches (~12 MiB)."""
+    import tracemalloc
+
+    monkeypatch.setattr(term_weights, "_ZIPF_SEEN", {})
+    term_weights.list_words.cache_clear()
+    zipf_of = term_weights.zipf_of
+    zipf_of({"house"}, "en")  # the list's cache file open, its first lookup made
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for batch in range(30):  # 30 batches' new words, as a stream meets them
+            zipf_of({f"zqw{batch}x{k}" for k in range(1700)}, "en")
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+        term_weights.list_words.cache_clear()
+    assert kept < 5 * 2**20, f"{kept / 2**20:.1f} MiB kept"
+    assert sum(map(len, term_weights._ZIPF_SEEN.values())) <= term_weights._ZIPF_SEEN_MAX + 1700

@@ -121,6 +121,7 @@ class StateGroups:
         self.number: dict[int, int] = {}  # id(document) -> its row in the state
         self.new: list[int] = []
         self.next = state.next_group()
+        self._mine: tuple[np.ndarray | None, np.ndarray] = (None, np.zeros(0, dtype=np.uint8))
 
     def __len__(self) -> int:
         return self.next
@@ -145,7 +146,10 @@ class StateGroups:
             return True
         found = self.screens().get(g) if self.screens is not None else None
         low = np.frombuffer(self.state.screen(g) if found is None else found, dtype=np.uint8)
-        return float(np.mean(low == screen_bytes(signature))) >= floor
+        if self._mine[0] is not signature:  # a document's candidates are screened one after another
+            self._mine = (signature, screen_bytes(signature))
+        # The share of equal bytes, as np.mean gave it (a count of ones is exact; one division).
+        return int(np.count_nonzero(low == self._mine[1])) / len(low) >= floor
 
     def append(self, record: Record) -> None:
         self.loaded[self.next] = record
@@ -186,11 +190,30 @@ def with_terms(sign: Sign, doc: Document, lines: bool) -> None:
     f = doc.features
     assert f is not None  # restored from the state with its features
     if f.terms is None or (lines and not f.line_words):
-        terms, lead, term_lines, dateline, line_words = sign.salient(doc.text, doc.date, doc.title, doc.lang)
-        if f.terms is None:
-            f.terms, f.lead, f.term_lines, f.dateline = tuple(terms), tuple(lead), term_lines, dateline
-        if not f.line_words:
-            f.line_words = line_words
+        _signed(doc, sign.salient(doc.text, doc.date, doc.title, doc.lang))
+
+
+def _signed(doc: Document, found: tuple[list[str], list[str], bytes, str | None, bytes]) -> None:
+    """What with_terms keeps of sign.salient's answer for `doc`."""
+    f = doc.features
+    assert f is not None  # restored from the state with its features
+    terms, lead, term_lines, dateline, line_words = found
+    if f.terms is None:
+        f.terms, f.lead, f.term_lines, f.dateline = tuple(terms), tuple(lead), term_lines, dateline
+    if not f.line_words:
+        f.line_words = line_words
+
+
+def sign_ahead(sign: Sign, docs: list[Document], workers: int) -> None:
+    """with_terms(lines=True) for each of `docs` that will need it (no terms, or a text
+    without its lines' words), on the workers' cores when there are enough (exec/forked.py):
+    the calls the story tier makes after find the work done, with the same values."""
+    from cleaner.exec.forked import salient_all
+
+    todo = [d for d in docs if d.features is not None and (d.features.terms is None or
+                                                           (d.text and not d.features.line_words))]
+    for doc, found in zip(todo, salient_all(sign, [(d.text, d.date, d.title, d.lang) for d in todo], workers)):
+        _signed(doc, found)
 
 
 def restore_member(sign: Sign, member: MemberRow, slim: Document, text: str, near: bool = False,
@@ -234,14 +257,17 @@ def _member(m: Member) -> MemberRow:
 
 
 class IncrementalClusterer:
-    def __init__(self, cfg: Config, state: State, commit: bool = True, whole: bool = True) -> None:
+    def __init__(self, cfg: Config, state: State, commit: bool = True, whole: bool = True, workers: int = 1) -> None:
         """`commit` False: each batch's transaction stays open until `commit()` (a folder
         run commits once its output folder is written, so a failed write leaves the state
         as it was and --resume redoes the same batch). `whole` False: `add` returns no
         records and decides each document's row from its record's head alone (a stream's
         rows, `--out -` and the API's, need no more); a record is rebuilt whole only for a
-        folder run's records.jsonl, `show` and `export`."""
+        folder run's records.jsonl, `show` and `export`. `workers` > 1: the story tier's
+        texts and steps run on that many forked processes when large enough (exec/forked.py;
+        the same results)."""
         self.cfg, self.state, self.auto_commit, self.whole = cfg, state, commit, whole
+        self.workers = workers
         self.pending: tuple[int, int, str] | None = None
         self.priority = SourcePriority(cfg["canonical"]["source_priority"])
         self.sign = Sign.from_config(cfg)
@@ -484,7 +510,10 @@ class IncrementalClusterer:
         first, last = (min(days) - span, max(days) + span) if days else (None, None)
         since = batch - story["window_batches"]
         if story["window_lead_names"] or story["min_shared_lead_names"]:
-            for g in fresh:  # a state's canonical the copy tier read: its terms, once (as _link_stories would)
+            # A state's canonical the copy tier read: its terms, once (as _link_stories would).
+            sign_ahead(self.sign, [c for c in (groups[g].canonical for g in fresh)
+                                   if c.features is not None and c.features.terms is None], self.workers)
+            for g in fresh:
                 canonical = groups[g].canonical
                 assert canonical.features is not None  # signed, or restored from the state
                 if canonical.features.terms is None:
@@ -511,6 +540,17 @@ class IncrementalClusterer:
         if not fresh:  # nothing new (every document was in the state already)
             return TermWeights(self.cfg["story"]).observe([])
         window = self._window(batch, groups, fresh)
+        # The window's canonicals, read first, so their texts are signed again together
+        # (sign_ahead: on the workers' cores); then each as before, its work found done.
+        read: dict[int, tuple[int, MemberRow, Document, str]] = {}
+        for g in window:
+            if g not in groups.loaded:
+                n = state.group(g)[3]
+                member, slim, text = state.doc(n)
+                slim.text = text
+                read[g] = (n, member, slim, text)
+        sign_ahead(self.sign, [groups.loaded[g].members[0].doc if g in groups.loaded else read[g][2] for g in window],
+                   self.workers)
         records: list[Record] = []
         for g in window:
             if g in groups.loaded:
@@ -518,10 +558,14 @@ class IncrementalClusterer:
                 with_line_words(self.sign, canonical.doc)
                 records.append(Record([canonical], key=groups.loaded[g].key))
             else:
-                key, _, _, n = state.group(g)
-                records.append(Record([groups.restore(n, *state.doc(n))], key=key))
+                records.append(Record([groups.restore(*read.pop(g))], key=state.group(g)[0]))
             self._canonicals[g] = records[-1].canonical
-        clusters, _, weigh, _ = story_links(records, self.cfg)
+        runner = None
+        if self.workers > 1:
+            from cleaner.exec.forked import ForkedStories
+
+            runner = ForkedStories(self.workers)
+        clusters, _, weigh, _ = story_links(records, self.cfg, runner)
         for cluster_ in clusters:
             roots = sorted({state.root(window[i]) for i in cluster_})
             for gone in roots[1:]:

@@ -438,6 +438,21 @@ def link_component(shared: Shared, nodes: list[int], edges: Edges) -> Linked:
     return average_linkage(nodes, edges, threshold, story["split_ratio"]), edges
 
 
+def component_runs(components: Iterable[Component], least: int) -> Iterator[list[Component]]:
+    """Consecutive components in runs of at least `least` edges plus documents (the last
+    one shorter): what a pool's or a cluster's task clusters (link_components)."""
+    run: list[Component] = []
+    cost = 0
+    for component in components:
+        run.append(component)
+        cost += len(component[0]) + len(component[1])
+        if cost >= least:
+            yield run
+            run, cost = [], 0
+    if run:
+        yield run
+
+
 def link_components(shared: Shared, components: Iterable[Component]) -> list[Linked]:
     """Step 2 over components, in their order."""
     return [link_component(shared, nodes, edges) for nodes, edges in components]

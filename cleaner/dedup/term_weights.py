@@ -118,7 +118,13 @@ _DOTTED_I = frozenset({"tr", "az", "kk"})  # a capital I is a dotless ı once lo
 _UNDER = {"ro": str.maketrans("şţ", "șț"), **{lang: str.maketrans("șț", "şţ") for lang in _DOTTED_I}}
 
 
-@lru_cache(maxsize=100_000)
+# Asked only for words not in _ZIPF_SEEN (zipf_of) and by explain's zipf: a cheap function,
+# cached for the few words asked again. At 100,000 a long stream filled it with ~1,700 new
+# words a 1,000-document batch (~250 bytes each) for its first ~60 batches (#16 point 9).
+LIST_WORDS_CACHED = 4096
+
+
+@lru_cache(maxsize=LIST_WORDS_CACHED)
 def list_words(term: str, lang: str) -> tuple[str, ...]:
     """The words wordfreq's list for `lang` holds `term` under: one, or the parts of an
     elision, whose frequencies combine (list_zipf). A term is case-folded by str.casefold
@@ -234,12 +240,14 @@ def list_buckets(source: str, lang: str) -> Iterator[tuple[int, list[str]]]:
 # Words looked up before, per language: read-only facts of wordfreq's lists, kept for the
 # process so that a stream of batches (or of API calls) reads each list once per new word.
 _ZIPF_SEEN: dict[str, dict[str, float]] = {}
-# A bound on the words of all languages together: ~120 bytes a word, so at most ~12 MiB.
-# A stream meets new words (names, typos) in every batch (~2,000 a 1,000-document batch of
+# A bound on the words of all languages together: ~120 bytes a word, so at most ~2.4 MiB.
+# A stream meets new words (names, typos) in every batch (~1,700 a 1,000-document batch of
 # bench/state_bench.py's news): at the former 2,000,000 a language the process grew by
-# ~0.25 MiB a batch for as long as a stream runs (#16 point 9). Emptied when full, the
-# next lookups go to the cache file again (milliseconds): same values, never other ones.
-_ZIPF_SEEN_MAX = 100_000
+# ~0.25 MiB a batch for as long as a stream runs, and at 100,000 over all languages for its
+# first ~60 batches (RSS not flat from 10,000 to 50,000 documents; #16 point 9). Emptied
+# when full, the next lookups go to the cache file again (milliseconds): same values,
+# never other ones.
+_ZIPF_SEEN_MAX = 20_000
 
 
 def number_shapes(numbers: set[str]) -> dict[str, str]:

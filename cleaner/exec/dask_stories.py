@@ -29,8 +29,8 @@ import numpy.typing as npt
 
 from cleaner.core.document import Document
 from cleaner.core.features import Features
-from cleaner.dedup.stories import (Component, EdgeArrays, Linked, Shared, TermMatrix, link_components, name_postings,
-                                   story_edges)
+from cleaner.dedup.stories import (Component, EdgeArrays, Linked, Shared, TermMatrix, component_runs, link_components,
+                                   name_postings, story_edges)
 from cleaner.dedup.term_weights import DocTerms, features
 from cleaner.dedup.terms import LineWords
 from cleaner.exec.dask_engine import LOST, lost
@@ -142,18 +142,10 @@ class ClusterStories:
     def link(self, shared: object, components: Iterator[Component]) -> Iterator[Linked]:
         _, job = cast(Handle, shared)
         pending: deque[Any] = deque()
-        run: list[Component] = []
-        cost = 0
-        for component in components:
-            run.append(component)
-            cost += len(component[0]) + len(component[1])
-            if cost >= RUN:
-                pending.append(self.client.submit(_link, job, run, pure=False))
-                run, cost = [], 0
-                while len(pending) > AHEAD * self.workers:
-                    yield from self._result(pending.popleft())
-        if run:
+        for run in component_runs(components, RUN):
             pending.append(self.client.submit(_link, job, run, pure=False))
+            while len(pending) > AHEAD * self.workers:
+                yield from self._result(pending.popleft())
         while pending:  # in submission order: the components' order
             yield from self._result(pending.popleft())
 

@@ -286,6 +286,13 @@ def _rid_in(rid: str) -> int | str:
     return rid
 
 
+def _rid_out(rid: int | str) -> str:
+    """A record id as _rid_in stored it, as a string again."""
+    if isinstance(rid, int):
+        return "rec-" + rid.to_bytes(8, "big", signed=True).hex()
+    return rid
+
+
 def term_key(term: str) -> int:
     """A term as a signed 64-bit key (the leads index keeps keys, not strings)."""
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
@@ -676,8 +683,18 @@ class State:
                               "json_extract(detail, '$.document') = ? ORDER BY n DESC LIMIT 1", (some_id,)).fetchone()
         if row is None:
             return None
-        rid = row[0]
-        return rid if isinstance(rid, str) else "rec-" + (rid & (2**64 - 1)).to_bytes(8, "big").hex()
+        return _rid_out(row[0])
+
+    def last_event(self) -> int:
+        """The number of the last event recorded (0: none); events are numbered in order."""
+        n: int = self.db.execute("SELECT coalesce(max(n), 0) FROM events").fetchone()[0]
+        return n
+
+    def events_after(self, n: int) -> list[dict[str, Any]]:
+        """The events recorded after event `n`, in order (through the table's key: a state's
+        earlier events are not read)."""
+        return [{"batch": b, "event": e, "record_id": _rid_out(r), **json.loads(d)} for b, e, r, d in self.db.execute(
+            "SELECT batch, event, record_id, detail FROM events WHERE n > ? ORDER BY n", (n,))]
 
     def roots(self) -> Iterator[int]:
         yield from (g for (g,) in self.db.execute("SELECT DISTINCT root FROM groups ORDER BY root"))

@@ -1,0 +1,155 @@
+"""A state's batch (dedup/incremental.py) on the worker processes' cores: the clustering
+of a batch against a state runs in the main process, after the per-document stages, while
+the workers wait. Its two largest parts are work the workers can share, with the same
+results: signing the story window's canonicals again from their texts (their salient
+terms and term lines' words: restore_member), and the story tier's two steps (edges by
+slices of rows, components by runs; the StoryRunner protocol, as exec/dask_stories.py).
+
+A pool of forked processes, for one step of one batch: each child starts with what the
+step reads (the signing stage, or the story tier's canonicals and weights) as the parent
+had it, so nothing is sent but row ranges, texts and components; results come back in
+order (slices in row order, components in their order), so every float sum is the same
+sequence of additions as in one process, and the rows are identical. With one worker,
+where fork is missing, or for a step too small to gain (`MIN_TEXTS`, `MIN_ROWS`), the
+step runs here as before. A child touches neither the state's connection nor its lock.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+from collections import deque
+from contextlib import contextmanager
+from typing import Any, Iterator, cast
+
+import numpy as np
+
+from cleaner.dedup.stories import (Component, EdgeArrays, InProcess, Linked, Shared, TermMatrix, component_runs,
+                                   link_components, name_postings, story_edges)
+from cleaner.exec.local import _HELD, _die_with_parent, _hold, _restore, _unhold
+
+MIN_TEXTS = 128  # texts to sign before a pool pays (~1-3 ms a text; a fork and a pool ~30-60 ms)
+MIN_ROWS = 512  # story canonicals before the story tier's steps go to a pool
+SLICE = 64  # rows per edge task at least (exec/dask_stories.py's reasoning)
+TASKS = 8  # edge tasks per worker: early rows meet more pairs, so slices differ in cost
+RUN = 256  # edges (plus documents) per component task at least
+AHEAD = 8  # component tasks in flight per worker
+
+# What a step's children read, set in the parent just before they fork (then inherited).
+_given: Any = None
+_view: dict[str, Any] = {}
+
+
+def _init(parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C and stops the pool
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _unhold(_HELD)
+    _die_with_parent(parent)
+
+
+def can_fork() -> bool:
+    return "fork" in mp.get_all_start_methods()
+
+
+@contextmanager
+def forked_pool(workers: int, given: Any) -> Iterator[Any]:
+    """A pool of `workers` forked processes that start with `given` (module `_given`), or
+    None (one worker, no fork, or the system refused to fork: the caller works here)."""
+    global _given
+    if workers < 2 or not can_fork():
+        yield None
+        return
+    _given = given
+    before = _hold(_HELD)  # no Ctrl-C inside a fork (exec/local._HELD)
+    try:
+        pool = mp.get_context("fork").Pool(workers, initializer=_init, initargs=(os.getpid(),))
+    except OSError:
+        pool = None
+    finally:
+        _restore(before)
+    try:
+        yield pool
+    finally:
+        _given = None
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+# -- the window's texts signed again ---------------------------------------------------
+
+Salient = tuple[list[str], list[str], bytes, str | None, bytes]
+
+
+def _salient(job: tuple[str, str | None, str | None, str | None]) -> Salient:
+    terms, lead, lines, dateline, words = _given.salient(*job)
+    return terms, lead, lines, dateline, words
+
+
+def salient_all(sign: Any, jobs: list[tuple[str, str | None, str | None, str | None]], workers: int) -> list[Salient]:
+    """sign.salient(text, date, title, lang) for each job, in order: on a pool when there
+    are enough of them."""
+    if len(jobs) >= MIN_TEXTS:
+        with forked_pool(workers, sign) as pool:
+            if pool is not None:
+                return list(pool.map(_salient, jobs, chunksize=max(8, len(jobs) // (4 * workers))))
+    return [sign.salient(*job) for job in jobs]
+
+
+# -- the story tier's steps --------------------------------------------------------------
+
+
+def _edges(lo: int, hi: int) -> EdgeArrays:
+    shared = cast(Shared, _given)
+    if "postings" not in _view:  # once a child, for every slice it counts
+        _view["postings"] = name_postings(shared[0], shared[2]["max_term_docs"])
+        _view["matrix"] = TermMatrix(shared[1])
+    return story_edges(shared, range(lo, hi), _view["postings"], _view["matrix"])
+
+
+def _link(components: list[Component]) -> list[Linked]:
+    return link_components(cast(Shared, _given), components)
+
+
+class ForkedStories:
+    """stories.StoryRunner on a pool of forked processes, for one link_stories call (a
+    state's batch): the same functions as InProcess, on slices and runs, in order."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool: Any = None
+        self._context: Any = None
+
+    def share(self, shared: Shared) -> object:
+        if len(shared[0]) >= MIN_ROWS:
+            self._context = forked_pool(self.workers, shared)
+            self._pool = self._context.__enter__()
+        return shared
+
+    def edges(self, shared: object, n: int) -> EdgeArrays:
+        if self._pool is None:
+            return InProcess().edges(shared, n)
+        size = max(SLICE, -(-n // (TASKS * self.workers)))
+        slices = self._pool.starmap(_edges, [(lo, min(n, lo + size)) for lo in range(0, n, size)], chunksize=1)
+        if not slices:
+            return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.float64)
+        left, right, sims = zip(*slices)
+        return np.concatenate(left), np.concatenate(right), np.concatenate(sims)
+
+    def link(self, shared: object, components: Iterator[Component]) -> Iterator[Linked]:
+        if self._pool is None:
+            yield from InProcess().link(shared, components)
+            return
+        pending: deque[Any] = deque()
+        for run in component_runs(components, RUN):
+            pending.append(self._pool.apply_async(_link, (run,)))
+            while len(pending) > AHEAD * self.workers:
+                yield from pending.popleft().get()
+        while pending:  # in submission order: the components' order
+            yield from pending.popleft().get()
+
+    def release(self, shared: object) -> None:
+        context, self._context, self._pool = self._context, None, None
+        if context is not None:
+            context.__exit__(None, None, None)
