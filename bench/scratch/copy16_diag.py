@@ -16,6 +16,7 @@ first_seen: dict = {}
 near = cluster.Clusterer._near
 def _near(self, doc, signature):
     cur["lang"] = doc.lang
+    cur["doc"] = doc
     C[("batch docs reaching the near tier", doc.lang)] += 1
     return near(self, doc, signature)
 cluster.Clusterer._near = _near
@@ -46,6 +47,9 @@ def sc(self, g, signature, floor):
             C[(L, "canon_lang", rec.canonical.lang)] += 1
             C[(L, "restored_est_ge_floor" if est >= floor else "restored_est_lt_floor")] += 1
             C[("bands", min(nb, 5), "restored_est_ge" if est >= floor else "restored_est_lt")] += 1
+            a = len(cluster.array_of(cur["doc"], "near", None)); b = len(rec.canonical.features.near)
+            C[("restored: size ratio bounds Jaccard below 0.3", min(a, b) < 0.3 * max(a, b))] += 1
+            C[("restored: canonical words - 2 >= its shingles", (rec.canonical.features.words or 0) - 2 >= b)] += 1
             C[("restored by estimate /128", min(round(est * 128) // 4 * 4, 40))] += 1
             low = np.frombuffer(self.screens().get(g) or self.state.screen(g), dtype=np.uint8)
             if est < floor:
