@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from cleaner.core.document import dump
 from cleaner.inspect.report_page import CONTROLS, CSS, JS
 from cleaner.store.outdir import REPORT, REPORT_PAGES
 
@@ -96,9 +97,10 @@ def _member(member: Member, shown: dict[str, Any], text: str) -> str:
         row["terms"] = member.shared_terms
     if member.evidence is not None:
         row["evidence"] = member.evidence
-    # Every key above sorts before "text"; "title" and "url" after it.
-    after = script_json({"title": shown["title"], "url": shown["url"]})
-    return f'{script_json(row)[:-1]},"text":{_inert(text)},{after[1:]}'
+    # Every key above sorts before "text"; "title" and "url" after it (a string or None:
+    # dump encodes one as script_json does, without building a dict's encoder).
+    return (f'{script_json(row)[:-1]},"text":{_inert(text)},"title":{_inert(dump(shown["title"]))},'
+            f'"url":{_inert(dump(shown["url"]))}}}')
 
 
 def _index_row(record_id: str, members: list[Member], page: int) -> list[Any]:
