@@ -49,6 +49,11 @@ _SHOWN = ("id", "source", *_SHOWN_STORED)
 _TEXT_KEY = b', "text": '
 
 
+def shown(doc: Document) -> tuple[dict[str, Any], str]:
+    """RunResult.shown of a whole document."""
+    return {**{k: getattr(doc, k) for k in _SHOWN}, "chars": len(doc.text)}, dump(doc.text)
+
+
 def pack(doc: Document, templates: Templates, store: DocStore, keyed: bool = False,
          keys_in_store: bool = False) -> Document:
     """Store a processed document; return the copy memory keeps.
@@ -150,15 +155,15 @@ class RunResult:
         JSON (`dump(text)`). A spooled document's come from its stored row parts (JSON
         read back, the text kept encoded), not from the whole document unpickled."""
         if self.spool is None or doc.stored is None:
-            return {**{k: getattr(doc, k) for k in _SHOWN}, "chars": len(doc.text)}, dump(doc.text)
+            return shown(doc)
         before, text, after = self.spool.get_parts(doc.stored.ref)
         # before is the row's fields from "lang" on and `, "text": `; after, `, "removed": ...`.
         row = json.loads(b"{" + before[:-len(_TEXT_KEY)] + after + b"}")
-        shown = {k: row[k] for k in _SHOWN_STORED}
-        shown["id"], shown["source"] = doc.id, doc.source
+        fields = {k: row[k] for k in _SHOWN_STORED}
+        fields["id"], fields["source"] = doc.id, doc.source
         encoded = text.decode("utf-8")
-        shown["chars"] = len(json.loads(encoded))
-        return shown, encoded
+        fields["chars"] = len(json.loads(encoded))
+        return fields, encoded
 
     def _parts(self, doc: Document) -> tuple[bytes, bytes, bytes]:
         if self.spool is None or doc.stored is None:
