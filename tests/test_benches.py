@@ -94,6 +94,9 @@ def test_throughput_bench_smoke(tmp_path):
     assert {"signatures", "pipeline", "memory"} <= results.keys()  # these need no data
     # The subprocess ran this checkout's package, not whichever one is installed.
     assert results["pipeline"]["workers_1"]["package"].startswith(str(ROOT))
+    # cleaner byte-compiled once first, as pip install would, and the output says so.
+    assert "cleaner runs: cleaner's .pyc compiled as pip install would" in proc.stdout
+    assert results["pipeline"]["workers_1"]["pyc"] == "cleaner's .pyc compiled as pip install would"
     if "references: skipped" in proc.stdout:
         return
     refs = results["references"]
@@ -102,6 +105,28 @@ def test_throughput_bench_smoke(tmp_path):
     for name in ("cleaner, 1 worker", "cleaner, 2 workers", "strong"):
         assert refs["systems"][name]["copy_recall"] > 0.9
         assert refs["systems"][name]["docs_per_s"] > 0
+
+
+def test_throughput_bench_runs_read_the_compiled_pyc():
+    # --pyc compiled: every module of cleaner compiled into a folder of its own, which a run's
+    # interpreter reads (PYTHONPYCACHEPREFIX) instead of compiling the sources again.
+    import os
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import throughput_bench
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    prefix = throughput_bench.use_compiled_pyc()
+    sources = sorted((ROOT / "cleaner").rglob("*.py"))
+    compiled = list(Path(prefix).rglob("*.pyc"))
+    assert len(compiled) == len(sources) > 50
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONPYCACHEPREFIX": prefix, "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.run([sys.executable, "-v", "-c", "import cleaner.cli"], capture_output=True, text=True,
+                          env=env, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert f"code object from '{prefix}" in proc.stderr
+    assert f"code object from {ROOT / 'cleaner' / 'cli.py'}" not in proc.stderr
 
 
 def _dedup_refs():

@@ -200,3 +200,60 @@ def test_one_huge_record_is_a_page_of_its_own() -> None:
     result, manifest = synthetic_run(3, text_chars=30_000)
     out = files(result, manifest, page_chars=20_000)
     assert [r[4] for r in index(out["report.html"])["records"]] == [0, 1, 2]
+
+
+_OLD_REMOVED_KEYS = ("rule", "category", "line_no", "action", "text", "note", "field")
+
+
+def _old_record_row(result: RunResult, record: Any) -> str:
+    """A record's page-file row as built from whole documents (before serial-18c)."""
+    members = []
+    for m in record.members:
+        doc = result.full(m.doc)
+        row: dict[str, Any] = {
+            "id": doc.id, "source": doc.source, "relation": m.relation, "similarity": round(m.similarity, 4),
+            "reason": m.reason, "title": doc.title, "lang": doc.lang, "date": doc.date, "url": doc.url,
+            "flags": doc.flags, "removed": [{k: r.get(k) for k in _OLD_REMOVED_KEYS if k in r} for r in doc.removed],
+            "chars": len(doc.text), "text": doc.text}
+        if m.shared_terms is not None:
+            row["terms"] = m.shared_terms
+        if m.evidence is not None:
+            row["evidence"] = m.evidence
+        members.append(row)
+    return script_json({"id": record.record_id, "why": record.why, "members": members})
+
+
+def test_spooled_members_are_shown_from_their_stored_rows(cfg: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The report reads a spooled member's encoded row parts and splices its text in encoded:
+    # the same rows as from the whole document, which it no longer reads back.
+    from cleaner.store.spool import Spool
+
+    odd = 'quote " back\\slash\ttab </script> & \u2028\u2029 \u00a0nbsp émoji 😀 \U0001d11e Ünïcödé'
+    line = "The council of Odesa met on Monday to vote on the new harbour budget of 2024."
+    texts = [f"{line}\n{odd}\nA second line long enough to be kept as news text.",
+             f"{line}\n{odd}\nA second line long enough to be kept as news text.",
+             f"{line}\nSubscribe to our newsletter\nCookies help us deliver our services.\n{odd}"]
+    items = [{"id": f"d{k}<&>", "text": t, **({"title": odd, "url": "https://x.test/" + odd} if k else {})}
+             for k, t in enumerate(texts)] + [{"id": "empty"}]
+    result = run_documents(read_dicts(items), cfg, spool=True)
+    try:
+        manifest = build_manifest(result, cfg, "<api>", 1)
+        expected = [_old_record_row(result, r) for r in result.records]
+        spooled = {d.id for d in result.documents if d.ok}
+        real_get = Spool.get
+
+        def get(self: Spool, ref: int) -> Any:  # only the rejected inputs (their removed lines) read whole
+            doc = real_get(self, ref)
+            assert doc.id not in spooled, f"{doc.id} read back whole"
+            return doc
+
+        monkeypatch.setattr(Spool, "get", get)
+        out = files(result, manifest)
+        pages = "".join(text for name, text in out.items() if name != "report.html")
+        assert pages == "cleanerPage(0,[\n" + ",\n".join(expected) + "\n]);\n"
+        members = [m for r in data(out) for m in r["members"]]
+        assert len(members) == 3 and any(m["removed"] for m in members) and any(m["url"] is None for m in members)
+        memory = run_documents(read_dicts(items), cfg)
+        assert files(memory, build_manifest(memory, cfg, "<api>", 1)) == out
+    finally:
+        result.close()
