@@ -43,7 +43,6 @@ from results_file import save_json  # noqa: E402
 
 from cleaner.core.document import DUPLICATE, KEPT, Document  # noqa: E402
 from cleaner.dedup.cluster import CANONICAL, NEAR, STORY, Member, Record  # noqa: E402
-from cleaner.exec.flow import shown  # noqa: E402
 
 TEXT_CHARS = 2000
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
@@ -88,8 +87,7 @@ def synthetic_run(n_records: int, text_chars: int = 0) -> tuple[Any, dict[str, A
 
     counts = {"inputs": len(docs), "kept": n_records, "duplicates": len(docs) - n_records, "rejected": 0,
               "records": n_records}
-    result = SimpleNamespace(documents=sorted(docs, key=lambda d: d.id), records=records, full=full,
-                             shown=lambda doc: shown(full(doc)))
+    result = SimpleNamespace(documents=sorted(docs, key=lambda d: d.id), records=records, full=full)
     return result, {"input": "synthetic", "counts": counts, "languages": {"de": 1, "en": 1, "fr": 1}}
 
 

@@ -11,7 +11,6 @@ and the benches a MemoryStore; the executor is a loop or local worker processes
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from array import array
@@ -21,7 +20,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
 from cleaner.core.config import Config
-from cleaner.core.document import Document, Stored, dump
+from cleaner.core.document import Document, Stored
 from cleaner.core.features import ARRAY_FIELDS, raw_array
 from cleaner.core.stage import safe_process
 from cleaner.dedup.cluster import Record, cluster, load_line_words
@@ -42,16 +41,6 @@ if TYPE_CHECKING:  # imported by the callers that pass one (cli, api): the flow 
 
 Progress = Callable[[int], None]
 R = TypeVar("R")
-# What the report shows of a member (RunResult.shown): the fields its stored row parts hold,
-# then the slim copy's; the encoded key that ends the parts before the text.
-_SHOWN_STORED = ("title", "lang", "date", "url", "flags", "removed")
-_SHOWN = ("id", "source", *_SHOWN_STORED)
-_TEXT_KEY = b', "text": '
-
-
-def shown(doc: Document) -> tuple[dict[str, Any], str]:
-    """RunResult.shown of a whole document."""
-    return {**{k: getattr(doc, k) for k in _SHOWN}, "chars": len(doc.text)}, dump(doc.text)
 
 
 def pack(doc: Document, templates: Templates, store: DocStore, keyed: bool = False,
@@ -148,22 +137,6 @@ class RunResult:
         full.id, full.status, full.record_id, full.meta, full.error = doc.id, doc.status, doc.record_id, doc.meta, doc.error
         full.line_no = None
         return full
-
-    def shown(self, doc: Document) -> tuple[dict[str, Any], str]:
-        """What the report shows of a document: its id, source, title, lang, date, url,
-        flags, removed lines and length in characters ("chars"), and its text as encoded
-        JSON (`dump(text)`). A spooled document's come from its stored row parts (JSON
-        read back, the text kept encoded), not from the whole document unpickled."""
-        if self.spool is None or doc.stored is None:
-            return shown(doc)
-        before, text, after = self.spool.get_parts(doc.stored.ref)
-        # before is the row's fields from "lang" on and `, "text": `; after, `, "removed": ...`.
-        row = json.loads(b"{" + before[:-len(_TEXT_KEY)] + after + b"}")
-        fields = {k: row[k] for k in _SHOWN_STORED}
-        fields["id"], fields["source"] = doc.id, doc.source
-        encoded = text.decode("utf-8")
-        fields["chars"] = len(json.loads(encoded))
-        return fields, encoded
 
     def _parts(self, doc: Document) -> tuple[bytes, bytes, bytes]:
         if self.spool is None or doc.stored is None:

@@ -21,11 +21,11 @@ from collections.abc import Iterable, Iterator
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from cleaner.core.document import dump
 from cleaner.inspect.report_page import CONTROLS, CSS, JS
 from cleaner.store.outdir import REPORT, REPORT_PAGES
 
 if TYPE_CHECKING:
+    from cleaner.core.document import Document
     from cleaner.dedup.cluster import Member
     from cleaner.exec.flow import RunResult
 
@@ -76,31 +76,17 @@ def reason_kind(error: str) -> str:
     return kind.split(":", 1)[0].split(" (", 1)[0][:80]
 
 
-def _inert(text: str) -> str:
-    """script_json's escapes, on JSON already encoded."""
-    for char, escaped in _JSON_ESCAPES:
-        if char in text:
-            text = text.replace(char, escaped)
-    return text
-
-
-def _member(member: Member, shown: dict[str, Any], text: str) -> str:
-    """A member's row in a page file: `script_json` of its fields, the text (`text`, encoded
-    JSON: RunResult.shown) spliced in where its key sorts, so it is not encoded again."""
+def _member(member: Member, doc: Document) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "id": shown["id"], "source": shown["source"], "relation": member.relation,
-        "similarity": round(member.similarity, 4), "reason": member.reason, "lang": shown["lang"],
-        "date": shown["date"], "flags": shown["flags"],
-        "removed": [{k: r.get(k) for k in _REMOVED_KEYS if k in r} for r in shown["removed"]],
-        "chars": shown["chars"]}
+        "id": doc.id, "source": doc.source, "relation": member.relation, "similarity": round(member.similarity, 4),
+        "reason": member.reason, "title": doc.title, "lang": doc.lang, "date": doc.date, "url": doc.url,
+        "flags": doc.flags, "removed": [{k: r.get(k) for k in _REMOVED_KEYS if k in r} for r in doc.removed],
+        "chars": len(doc.text), "text": doc.text}
     if member.shared_terms is not None:
         row["terms"] = member.shared_terms
     if member.evidence is not None:
         row["evidence"] = member.evidence
-    # Every key above sorts before "text"; "title" and "url" after it (a string or None:
-    # dump encodes one as script_json does, without building a dict's encoder).
-    return (f'{script_json(row)[:-1]},"text":{_inert(text)},"title":{_inert(dump(shown["title"]))},'
-            f'"url":{_inert(dump(shown["url"]))}}}')
+    return row
 
 
 def _index_row(record_id: str, members: list[Member], page: int) -> list[Any]:
@@ -117,8 +103,8 @@ class _Hits:
         self.lines: Counter[str] = Counter()
         self.category: dict[str, str] = {}
 
-    def add(self, removed: list[dict[str, Any]]) -> None:
-        for r in removed:
+    def add(self, doc: Document) -> None:
+        for r in doc.removed:
             self.lines[r["rule"]] += 1
             self.category.setdefault(r["rule"], r.get("category") or "")
 
@@ -145,14 +131,12 @@ class _Pages:
         rows: list[str] = []
         size = 0
         for record in self.result.records:
-            members = []
-            for m in record.members:
-                shown, text = self.result.shown(m.doc)
-                self.hits.add(shown["removed"])
-                members.append(_member(m, shown, text))
+            docs = [self.result.full(m.doc) for m in record.members]
+            for doc in docs:
+                self.hits.add(doc)
             rid = record.record_id
-            # script_json({"id": rid, "why": record.why, "members": [...]}), the members' rows as built
-            row = f'{{"id":{script_json(rid)},"members":[{",".join(members)}],"why":{script_json(record.why)}}}'
+            row = script_json({"id": rid, "why": record.why,
+                               "members": [_member(m, d) for m, d in zip(record.members, docs)]})
             self.ids.append(rid)
             self.index.append(script_json(_index_row(rid, record.members, self.count)))
             rows.append(row)
@@ -180,7 +164,7 @@ class _Pages:
 def _summary(result: RunResult, manifest: dict[str, Any], hits: _Hits, ids: list[str]) -> Iterator[str]:
     rejected = [d for d in result.documents if not d.ok]
     for doc in rejected:  # their removed lines count in the manifest's rule hits too
-        hits.add(result.full(doc).removed)
+        hits.add(result.full(doc))
     yield "<section id=summary>"
     yield "<div><h2>Languages</h2>"
     yield _table(["language", "documents"], [[k, v] for k, v in sorted(manifest["languages"].items())])
