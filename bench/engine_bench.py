@@ -45,11 +45,10 @@ from results_file import save_json  # noqa: E402
 
 
 def _hwm_mib(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
-    except (OSError, StopIteration):
-        return None
+    from cleaner.exec.memory import status_kib
+
+    hwm = status_kib(pid).get("VmHWM")
+    return None if hwm is None else hwm / 1024
 
 
 def _tree_rss_mib(pid: int) -> float:

@@ -117,9 +117,8 @@ with Deduplicator(state=sys.argv[1], batch_size=len(items), workers=int(sys.argv
     start = time.perf_counter()
     rows = list(dedup.add(items))
     seconds = time.perf_counter() - start
-# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forking parent (here
-# the bench, holding every generated item), and VmHWM starts afresh with the new image.
-hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+from cleaner.exec.memory import status_kib  # VmHWM: this process's own peak, not the bench's
+hwm = status_kib()["VmHWM"]
 print(json.dumps({"seconds": round(seconds, 2), "state_seconds": round(spent[0], 2),
                   "peak_rss_mib": round(hwm / 1024, 1), "window_groups": window_groups,
                   "duplicates": sum(r["status"] == "duplicate" for r in rows)}))

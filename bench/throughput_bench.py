@@ -54,20 +54,21 @@ from dedup_refs import naive  # noqa: E402
 from generate import DATA, generate  # noqa: E402
 from results_file import save_json  # noqa: E402
 
-# Runs `cleaner run` and prints peak RSS (MiB) of itself and of its worker processes.
-# The main process's peak is VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so
-# it would report the size of the (large) benchmark process that started this one.
+# Runs `cleaner run` and prints peak RSS (MiB) of itself (VmHWM: status_kib says why) and
+# the largest ru_maxrss among the processes it forked. That second figure is not a worker's
+# own memory: a forked child's resident set counts the pages it shares with the main process
+# at the fork, so a child forked late reads as large as the main process.
 _RUNNER = """
-import re, resource, sys
+import resource, sys
 import cleaner
 print(f"CLEANER {cleaner.__file__}", file=sys.stderr)  # proves which checkout ran
 from cleaner.cli import main
+from cleaner.exec.memory import status_kib
 try:
     main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-with open("/proc/self/status") as fh:
-    self_mb = int(re.search(r"VmHWM:\\s+(\\d+)", fh.read()).group(1)) / 1024
+self_mb = status_kib()["VmHWM"] / 1024
 kids_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(f"RSS {self_mb:.0f} {kids_mb:.0f}", file=sys.stderr)
 sys.exit(code)
@@ -217,7 +218,7 @@ def run_cleaner(inp: Path, out: Path, workers: int) -> dict:
     n = manifest["counts"]["inputs"]
     return {"documents": n, "seconds": round(seconds, 1), "docs_per_s": round(n / seconds, 1),
             "pyc": PYC_LABELS["compiled" if _pyc_prefix is not None else "source"],
-            "peak_rss_mib": {"main": int(rss[1]), "largest_worker": int(rss[2])},
+            "peak_rss_mib": {"main": int(rss[1]), "forked_children_ru_maxrss": int(rss[2])},
             "seconds_per_stage": manifest["seconds_per_stage"], "package": package, "cpu_seconds": round(cpu, 2)}
 
 

@@ -42,3 +42,14 @@ def test_release_returns_freed_heap_pages_to_the_system():
                                                       text=True, check=True).stdout.split())
     assert before - trimmed > 150  # MiB given back
     assert trimmed < freed
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
+def test_status_kib_is_one_parser_for_a_process_and_gone_ones():
+    """The note and the benches read VmHWM through status_kib: this process's own peak, at
+    least its current size; a process that is gone gives nothing, not an error."""
+    kib = memory.status_kib()
+    assert kib["VmHWM"] >= kib["VmRSS"] > 1024, kib
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert memory.status_kib(child.pid) == {}

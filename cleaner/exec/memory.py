@@ -34,16 +34,26 @@ def release_free_memory() -> None:
         libc.malloc_trim(0)
 
 
+def status_kib(pid: int | str = "self") -> dict[str, int]:
+    """A process's memory lines from /proc (VmRSS, VmHWM, ...) in KiB; empty where there is
+    no /proc or the process is gone. VmHWM, not ru_maxrss, is a process's own peak: Linux
+    carries ru_maxrss over exec from the forking parent, and a forked child's counts the
+    pages it shares with its parent. The one parser: -v's note and the benches use it."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            return {k: int(v.split()[0]) for k, _, v in (line.partition(":") for line in fh)
+                    if k.startswith("Vm") and v.strip().endswith("kB")}
+    except (OSError, ValueError, IndexError):
+        return {}
+
+
 def memory_note() -> str:
     """This process's memory now and at its peak, for -v: a long-running stage's owner
     watches whether it stays flat as the state grows. Empty where /proc is not there."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            kib = {k: int(v.split()[0]) for k, _, v in (line.partition(":") for line in fh)
-                   if k in ("VmRSS", "VmHWM")}
-        return f" (memory {kib['VmRSS'] // 1024} MiB, peak {kib['VmHWM'] // 1024} MiB)"
-    except (OSError, KeyError, ValueError, IndexError):
+    kib = status_kib()
+    if "VmRSS" not in kib or "VmHWM" not in kib:
         return ""
+    return f" (memory {kib['VmRSS'] // 1024} MiB, peak {kib['VmHWM'] // 1024} MiB)"
 
 
 # A full collection (generation 2) walks every tracked object: in a run's main process,
