@@ -910,6 +910,25 @@ def test_a_file_refused_as_a_state_gets_no_lock_file_beside_it(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["app.db", "feed.jsonl"] and (feed.read_bytes(), app.read_bytes()) == before
 
 
+def test_a_real_state_refused_for_its_settings_keeps_its_lock_file(tmp_path):
+    """Only a file that is not a state loses the lock file its opening made. A real state
+    refused (other MinHash settings, another schema) keeps it: removing it let a writer
+    waiting on the old file (--wait) and a new writer on a fresh lock file both write."""
+    from cleaner.store.state import NotAState, State, StateError
+
+    db = tmp_path / "s.db"
+    State(db, settings="a").close()
+    os.remove(str(db) + ".lock")  # as a copied or restored state arrives: no lock file yet
+    with pytest.raises(StateError) as refused:
+        State(db, settings="b")
+    assert not isinstance(refused.value, NotAState) and "other MinHash/shingle settings" in str(refused.value)
+    assert (tmp_path / "s.db.lock").exists()
+    (tmp_path / "junk.db").write_bytes(b"not sqlite at all, just text" * 100)
+    with pytest.raises(NotAState):
+        State(tmp_path / "junk.db")
+    assert not (tmp_path / "junk.db.lock").exists()
+
+
 # --- 36. explain in an export of a state, whose copies have no text --------------------------------
 
 def test_explain_in_an_export_does_not_score_texts_it_does_not_have(tmp_path):

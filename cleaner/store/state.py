@@ -90,6 +90,10 @@ class StateError(Exception):
     """A state that cannot be used: another schema or settings, busy, not a state file."""
 
 
+class NotAState(StateError):
+    """The file is not a cleaner state at all (another program's database, a feed)."""
+
+
 # The states this process holds as a writer (by real path): a second writer in the same
 # process would wait forever on its own lock (flock locks are per open file, not per process).
 _HELD: set[str] = set()
@@ -341,9 +345,15 @@ class State:
                 self._open(settings, writer)
         except sqlite3.DatabaseError as exc:
             self._refused()
-            raise StateError(f"{self.path} is not a cleaner state ({exc})") from None
-        except StateError:
+            raise NotAState(f"{self.path} is not a cleaner state ({exc})") from None
+        except NotAState:
             self._refused()
+            raise
+        except StateError:
+            # A real state refused (another schema or settings): its lock file stays. Removing
+            # it would let a writer waiting on the old file (--wait) and a new one on a fresh
+            # file both hold "the" lock.
+            self.close()
             raise
         except BaseException:
             self.close()
@@ -405,9 +415,9 @@ class State:
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
         if not has_meta:
             if not writer:
-                raise StateError(f"{self.path} is not a cleaner state (no meta table)")
+                raise NotAState(f"{self.path} is not a cleaner state (no meta table)")
             if self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                raise StateError(f"{self.path} is an SQLite database but not a cleaner state")
+                raise NotAState(f"{self.path} is an SQLite database but not a cleaner state")
             # 16 KB pages: a document's row (~2 KB with a canonical's text) would leave half
             # of a 4 KB page empty; measured 2.7 KB a document on disk at 4 KB pages.
             self.db.execute("PRAGMA page_size = 16384")
