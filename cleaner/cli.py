@@ -267,10 +267,20 @@ def _stdout_closed() -> bool:
         return False
 
 
+def discard_output(fd: int) -> None:
+    """Point `fd` at /dev/null: what its stream still buffers goes nowhere, so no flush
+    fails at exit (a closed pipe, a full disk). The extra descriptor is closed."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
+
+
 def reader_gone() -> NoReturn:
     """stdout's reader closed early (`cleaner show ... | head -1`): exit 0 without a word,
     as `run --out -` does; nothing is left to flush at exit."""
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    discard_output(sys.stdout.fileno())
     sys.exit(0)
 
 
@@ -314,7 +324,7 @@ class _Messages:
 
     def _lost(self) -> None:
         try:  # what the stream still buffers goes nowhere, so no flush fails at exit (status 120)
-            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+            discard_output(self._stream.fileno())
         except (OSError, ValueError):
             pass
 
@@ -363,7 +373,7 @@ def main(argv: list[str] | None = None) -> None:
             raise
         # What the commands print, redirected to a full disk (`cleaner show ... > f`): the
         # errors of their own files are caught where they are written.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        discard_output(sys.stdout.fileno())
         _fail(f"cannot write the output: {exc.strerror or exc}")
     except Exception as exc:
         if _from_interrupt(exc):  # a library turned Ctrl-C into its own error (langdetect does)

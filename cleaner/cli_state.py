@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cleaner.cli import _fail, _setup, cli, state_opened
+from cleaner.cli import _fail, _setup, cli, discard_output, state_opened
 from cleaner.core.config import Config
 from cleaner.inspect.runs import as_written, renamed_note
 from cleaner.inspect.show import show_record, shown
@@ -95,7 +95,7 @@ def state_prune(state_path: Path, before: str, wait: bool) -> None:
     except BrokenPipeError:
         raise  # the reader went away (| head): not an error
     except OSError as exc:  # stdout on a full disk: the prune is done, and must be said to be
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        discard_output(sys.stdout.fileno())
         click.echo(f"cleaner: error: cannot write to stdout ({exc.strerror or exc}); the prune is committed: "
                    f"{done}", err=True)
         sys.exit(1)

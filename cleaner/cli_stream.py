@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 import click
 
-from cleaner.cli import (_fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers, log,
+from cleaner.cli import (_fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers, discard_output, log,
                          make_executor, open_state)
 from cleaner.exec.memory import memory_note, release_free_memory
 
@@ -118,7 +118,7 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
                 except OSError as exc:  # a full disk under `> rows.jsonl`, an I/O error
                     error = f"cannot write to stdout ({exc.strerror or exc})"
                 if closed or error:
-                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                    discard_output(sys.stdout.fileno())
                     if state is None:  # nothing kept: a closed pipe is not our error, a failed write is
                         if error:
                             _fail(error)
