@@ -376,7 +376,7 @@ def _stream_jsonl(path: Path, rel: Path, max_bytes: int, defer: bool = False) ->
     """A JSONL file line by line: a feed of any size, with the size limit per record.
 
     JSON text is UTF-8 (RFC 8259), so a line that is not is rejected, not guessed at; a
-    file that opens with a UTF-16 BOM is read as UTF-16 (_Utf16Lines).
+    file that opens with a UTF-16 or UTF-32 BOM is read in that encoding (_BomLines).
     With `defer`, each line is handed on unparsed (`parse_deferred` parses it where the
     document is processed: in a worker process, off the reading process)."""
     source, stem = rel_name(rel), doc_id_for(rel)
@@ -417,7 +417,7 @@ def read_stdin(max_bytes: int, defer: bool = False, stream: BinaryIO | None = No
         yield from _jsonl_lines(stream, Path(STDIN_SOURCE), STDIN_SOURCE, "stdin", max_bytes, defer)
 
 
-class _Utf16Lines:
+class _BomLines:
     """A JSONL stream that opens with a UTF-16 byte order mark (what Windows PowerShell's
     `>` writes), or UTF-32's, read as UTF-8 lines: every line of it was rejected, the
     first as 'not UTF-8', the others as invalid JSON. A BOM names the encoding: nothing
@@ -431,13 +431,13 @@ class _Utf16Lines:
 
 
 def _utf8_lines(fh: _LineReader) -> _LineReader:
-    """`fh`, or `fh` read through _Utf16Lines when it opens with a UTF-16 BOM."""
+    """`fh`, or `fh` read through _BomLines when it opens with a UTF-16 or UTF-32 BOM."""
     peek = getattr(fh, "peek", None)
     if peek is not None:
         start = peek(4)[:4]
         for bom, encoding in _BOMS:
             if start.startswith(bom):
-                return _Utf16Lines(fh, encoding)
+                return _BomLines(fh, encoding)
     return fh
 
 
