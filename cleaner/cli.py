@@ -142,7 +142,8 @@ def _strict_mode(strict: bool) -> None:
 
 
 def _stage_bug(exc: BaseException) -> NoReturn:
-    click.echo(f"cleaner: internal error (a bug, please report it): {exc}", err=True)
+    # shown: one line, whatever the message quotes from an input (a newline, ESC)
+    click.echo(shown(f"cleaner: internal error (a bug, please report it): {exc}"), err=True)
     sys.exit(EXIT_BUG)
 
 

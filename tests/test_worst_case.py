@@ -373,3 +373,15 @@ def test_tag_stripping_keeps_what_it_kept():
 
     html = "<p>a<SCRIPT>var x</script >b<style>c</style>d<script>open</p><p>e<b>f</b></p><a href=x>y</a"
     assert strip_tags(html) == "a b dopen\nef\ny</a"
+
+
+def test_a_bugs_message_reaches_the_terminal_as_one_escaped_line(capsys):
+    """A stage's exception may quote an input (an ESC sequence, a newline): the internal
+    error's line shows it escaped, as every other message does."""
+    from cleaner.cli import _stage_bug
+
+    with pytest.raises(SystemExit) as stop:
+        _stage_bug(TypeError("bad \x1b[2J input\nsecond line"))
+    err = capsys.readouterr().err
+    assert stop.value.code == 3 and "\x1b" not in err and err.count("\n") == 1, repr(err)
+    assert "internal error" in err and "second line" in err
