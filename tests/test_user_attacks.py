@@ -743,6 +743,22 @@ def test_an_id_over_4096_characters_keeps_its_start_and_a_hash_and_says_so(tmp_p
     assert proc.returncode == 0 and json.loads(proc.stdout)["line"] == 3, proc.stderr
 
 
+def test_a_renamed_id_keeps_the_note_it_had(tmp_path):
+    """Two inputs with the same over-long id were both shortened, then renamed for sharing
+    it, and the renaming's note replaced the shortening's: meta.id keeps both."""
+    long = "v" * 5000
+    feed = tmp_path / "f.jsonl"
+    feed.write_text("".join(json.dumps({"id": long, "text": f"{EN} Item {n}."}) + "\n" for n in range(2)),
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("run", str(feed), "--out", str(out), "-q").returncode == 0
+    rows = list(map(json.loads, (out / "documents.jsonl").open(encoding="utf-8")))
+    assert len(rows) == 2 and rows[0]["id"] != rows[1]["id"]
+    for row in rows:
+        assert "input id of 5,000 characters shortened" in row["meta"]["id"], row["meta"]
+        assert "renamed: id" in row["meta"]["id"] and "is shared by 2 inputs" in row["meta"]["id"], row["meta"]
+
+
 # --- 28. UTF-32 (a BOM that opens like UTF-16's) and UTF-16 without a BOM in JSONL ------------------
 
 def test_utf32_with_a_bom_is_read_as_utf32_in_text_and_jsonl(tmp_path):

@@ -49,4 +49,6 @@ def make_ids_unique(docs: list[Document]) -> None:
                 unique = f"{name}#{k}"
             taken.add(unique)
             doc.id = unique
-            doc.meta["id"] = f"renamed: id {doc_id!r} is shared by {len(group)} inputs"
+            note = f"renamed: id {doc_id!r} is shared by {len(group)} inputs"
+            # An earlier note on the id (a long id shortened, a blank one ignored) stays.
+            doc.meta["id"] = f"{doc.meta['id']}; {note}" if doc.meta.get("id") else note
