@@ -136,3 +136,25 @@ def test_a_users_rule_file_is_checked_against_its_own_examples(tmp_path, match, 
     with pytest.raises(ConfigError) as err:
         build_stages(load_config(cfg_path))
     assert err.value.key == key and err.value.file == str(tmp_path / "mine.toml"), err.value
+
+
+def test_a_users_rule_file_beside_the_shipped_ones_is_checked_too(tmp_path):
+    """A user's file put in configs/rules/ was skipped for lying in the shipped rules'
+    folder: shipped means named by the default configuration, not found in its folder."""
+    import os
+
+    from cleaner.core.config import DEFAULT_CONFIG
+    from cleaner.stages.build import build_stages
+
+    mine = DEFAULT_CONFIG.parent / "rules" / f"zz-user-test-{os.getpid()}.toml"
+    mine.write_text("[[rule]]\nid = 'a'\ncategory = 'c'\naction = 'drop'\nany = ['cookie']\n"
+                    "examples.match = ['nothing here']\nexamples.no_match = ['the monster']\n", encoding="utf-8")
+    try:
+        cfg_path = tmp_path / "cfg.toml"
+        cfg_path.write_text(f"[boilerplate]\nrule_files = [{str(mine)!r}]\ncertain_categories = []\n",
+                            encoding="utf-8")
+        with pytest.raises(ConfigError) as err:
+            build_stages(load_config(cfg_path))
+        assert err.value.key == "rule 'a'.examples.match[0]", err.value
+    finally:
+        mine.unlink()
