@@ -215,5 +215,10 @@ def test_a_new_canonical_is_hashed_into_band_keys_once(monkeypatch):
     assert index.query(first) == set()
     index.insert(0, first)  # the array just queried: its keys are not computed again
     assert len(computed) == 1
-    assert index.query(first.copy()) == {0} and len(computed) == 2  # another array: computed
+    assert index.query(first.copy()) == {0} and len(computed) == 1  # the same values: not again
     assert index._keys(second) == want["second"] and index._keys(first) == want["first"]
+    assert len(computed) == 3
+    refilled = first.copy()
+    assert index._keys(refilled) == want["first"]
+    refilled[:] = second  # the same array, refilled in place: its new values' keys
+    assert index._keys(refilled) == want["second"] and len(computed) == 4

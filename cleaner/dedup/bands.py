@@ -51,15 +51,17 @@ class BandIndex:
         self.bands, self.rows = optimal_bands(threshold, num_perm)
         self.tables: list[dict[int, int | list[int]]] = [{} for _ in range(self.bands)]
         # The last signature's keys: a new canonical is queried, then inserted with the
-        # same array (cluster.Clusterer.add), which is not hashed twice.
-        self._last: tuple[np.ndarray | None, list[int]] = (None, [])
+        # same values (cluster.Clusterer.add), which are not hashed twice. Matched by the
+        # values' bytes, not the array's identity: an array refilled in place is new values.
+        self._last: tuple[bytes, list[int]] = (b"", [])
 
     def _keys(self, hashvalues: np.ndarray) -> list[int]:
+        seen = hashvalues.tobytes()
         last, keys_of_last = self._last
-        if hashvalues is last:
+        if seen == last:
             return keys_of_last
         values = self._hash(hashvalues)
-        self._last = (hashvalues, values)
+        self._last = (seen, values)
         return values
 
     def _hash(self, hashvalues: np.ndarray) -> list[int]:
