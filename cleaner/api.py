@@ -36,12 +36,21 @@ def get_config(config: ConfigSource) -> Config:
         return config
     if isinstance(config, dict):
         return config_from_dict(config)
+    if config is not None and not isinstance(config, (str, Path)):
+        raise TypeError(f"config must be a path to a TOML file (str or Path), a dict of sections, a Config "
+                        f"or None, got {type(config).__name__}")
     return load_config(config)
+
+
+def _check_items(verb: str, items: Any) -> None:
+    if not hasattr(items, "__iter__"):
+        raise TypeError(f"{verb}() takes an iterable of items (dicts), got {type(items).__name__}")
 
 
 def clean(items: Iterable[dict[str, Any]], config: ConfigSource = None,
           workers: int = 1) -> Cleaned:
     """Clean, detect language and cluster `items` ({"id", "text" or "html", "title", "date", "url", "site", "author"})."""
+    _check_items("clean", items)
     if isinstance(items, (dict, str, bytes)):
         # Iterating these would read their keys or characters as items, each "rejected".
         raise TypeError(f"clean() takes an iterable of items (dicts), not a {type(items).__name__}: "
@@ -109,6 +118,7 @@ class Deduplicator:
 
     def add(self, items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         self._open()
+        _check_items("add", items)
         if isinstance(items, (dict, str, bytes)):
             raise TypeError(f"add() takes an iterable of items (dicts), not a {type(items).__name__}: "
                             "wrap one item in a list")

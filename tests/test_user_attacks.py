@@ -985,3 +985,24 @@ def test_ctrl_c_while_a_committed_batchs_rows_go_out_says_that_batch_is_committe
         proc.kill()
     assert "while writing the rows of batch 1, which is committed to" in err and len(err.strip().splitlines()) == 1, err
     assert "1 documents" in run_cli("state", "info", str(db)).stdout.decode()
+
+
+# --- attack-13b: the Python API given the wrong kind of argument --------------------------
+
+@pytest.mark.parametrize("config", [5, [1], b"cleaner.toml", True])
+def test_api_config_of_a_wrong_type_is_a_type_error_naming_config(config):
+    from cleaner import Deduplicator, clean
+    with pytest.raises(TypeError, match=r"^config must be a path .* got "):
+        clean([{"id": "a", "text": EN}], config=config)
+    with pytest.raises(TypeError, match=r"^config must be a path .* got "):
+        Deduplicator(config=config)
+
+
+@pytest.mark.parametrize("items", [None, 5])
+def test_api_items_that_are_not_iterable_is_a_type_error_naming_the_verb(items):
+    from cleaner import Deduplicator, clean
+    with pytest.raises(TypeError, match=r"^clean\(\) takes an iterable of items"):
+        clean(items)
+    with Deduplicator() as dedup:
+        with pytest.raises(TypeError, match=r"^add\(\) takes an iterable of items"):
+            list(dedup.add(items))
