@@ -1006,3 +1006,24 @@ def test_api_items_that_are_not_iterable_is_a_type_error_naming_the_verb(items):
     with Deduplicator() as dedup:
         with pytest.raises(TypeError, match=r"^add\(\) takes an iterable of items"):
             list(dedup.add(items))
+
+
+def test_eval_names_the_gold_ids_missing_from_the_run_and_a_renamed_one(tmp_path):
+    """A gold id not in the run is scored as a singleton (lower recall): eval says which, on
+    stderr, and when the run renamed it (two inputs shared it), says that too."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.jsonl").write_text(json.dumps({"id": "x", "text": "The mayor opened a new library on Friday."}) + "\n")
+    (src / "b.jsonl").write_text(json.dumps({"id": "x", "text": "Heavy rain flooded streets near the port."}) + "\n")
+    (src / "c.jsonl").write_text(json.dumps({"id": "y", "text": "Schools close early on Thursday for the storm."}) + "\n")
+    out = tmp_path / "out"
+    assert run_cli("run", str(src), "--out", str(out), "-q").returncode == 0
+    gold = tmp_path / "gold.csv"
+    gold.write_bytes("\ufeffid,label\r\nx,s1\r\ny,s2\r\nzz é,s2\r\n".encode())
+    proc = run_cli("eval", str(out), str(gold), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["missing"] == 2
+    err = proc.stderr.decode()
+    assert len(err.strip().splitlines()) == 1, err
+    assert "2 gold id(s) not in the run" in err and "'x'" in err and "'zz é'" in err, err
+    assert "1 of them shared an id in the run, which renamed them id@source" in err, err
