@@ -83,6 +83,8 @@ class Deduplicator:
             raise ValueError(f"workers must be an integer >= 0, got {workers!r}")
         if state is not None and not isinstance(state, (str, Path)):
             raise TypeError(f"state must be a path (str or Path), got {type(state).__name__}")
+        if state is not None and not str(state).strip():
+            raise ValueError("state must be a path, got an empty string (state=None keeps the history in memory)")
         from cleaner.dedup.incremental import IncrementalClusterer, state_settings
         from cleaner.exec.local import LocalExecutor, resolve_workers
         from cleaner.stages.build import build_stages

@@ -1027,3 +1027,12 @@ def test_eval_names_the_gold_ids_missing_from_the_run_and_a_renamed_one(tmp_path
     assert len(err.strip().splitlines()) == 1, err
     assert "2 gold id(s) not in the run" in err and "'x'" in err and "'zz é'" in err, err
     assert "1 of them shared an id in the run, which renamed them id@source" in err, err
+
+
+@pytest.mark.parametrize("state", ["", "  "])
+def test_api_an_empty_state_path_is_a_value_error_saying_so(state, tmp_path, monkeypatch):
+    """It was "StateError  is not a file", naming nothing ("  " made a state named "  ")."""
+    from cleaner import Deduplicator
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"^state must be a path, got an empty string"):
+        Deduplicator(state=state)
