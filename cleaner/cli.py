@@ -437,6 +437,8 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
         if problem:
             _fail(problem)
     from_stdin, to_stdout = input_arg == "-", str(out_dir) == "-"
+    if state_path is not None and not str(state_path).strip():  # it made a state named " " in the current folder
+        _fail("--state needs a file name, got a blank one")
     if not (to_stdout and state_path) and \
             click.get_current_context().get_parameter_source("batch_size") is not ParameterSource.DEFAULT:
         log.warning("note: --batch-size applies to a stream into a state (--out - --state STATE); "

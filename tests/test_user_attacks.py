@@ -1036,3 +1036,13 @@ def test_api_an_empty_state_path_is_a_value_error_saying_so(state, tmp_path, mon
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ValueError, match=r"^state must be a path, got an empty string"):
         Deduplicator(state=state)
+
+
+def test_run_with_a_blank_state_name_is_refused(tmp_path):
+    line = json.dumps({"id": "a", "text": EN}) + "\n"
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run([sys.executable, "-m", "cleaner", "run", "-", "--out", "-", "--state", " "],
+                          input=line.encode(), capture_output=True, timeout=300, cwd=tmp_path,
+                          env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": root})
+    one_line_error(proc, "--state needs a file name, got a blank one")
+    assert not list(tmp_path.iterdir())
