@@ -317,3 +317,11 @@ def test_gold_with_another_separator_says_so(tmp_path, name, text, where, hint):
         load_gold(path)
     message = str(info.value)
     assert where in message and hint in message and "\n" not in message, message
+
+
+def test_gold_as_one_id_to_label_object_says_what_the_format_is(tmp_path):
+    """attack-13b: {"a": "s1", "b": "s1"} (id -> label, as the help words it) was only "no 'id' key"."""
+    path = tmp_path / "g.json"
+    path.write_text('{"a": "s1", "b": "s1"}')
+    with pytest.raises(EvalError, match=r"no 'id' key \(a gold file holds one .* not one \{id: label\} object\)"):
+        load_gold(path)

@@ -131,7 +131,12 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[str, str, str]]:
         if not isinstance(obj, dict):
             raise EvalError(f"{at}: expected a JSON object, got {type(obj).__name__}")
         if ID_COLUMN not in obj:
-            raise EvalError(f"{at}: no 'id' key")
+            # {"a1": "s1", "a2": "s1"}: the whole gold as one {id: label} object.
+            mapping = not any(k in obj for k in LABEL_COLUMNS) and \
+                all(not isinstance(v, (dict, list)) for v in obj.values())
+            hint = (' (a gold file holds one {"id": ..., "label": ...} object a line, or a list of them; '
+                    "not one {id: label} object)") if mapping else ""
+            raise EvalError(f"{at}: no 'id' key{hint}")
         key = next((k for k in LABEL_COLUMNS if k in obj), None)
         if key is None:
             raise EvalError(f"{at}: no label key (one of {', '.join(LABEL_COLUMNS)})")
