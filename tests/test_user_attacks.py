@@ -1046,3 +1046,24 @@ def test_run_with_a_blank_state_name_is_refused(tmp_path):
                           env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": root})
     one_line_error(proc, "--state needs a file name, got a blank one")
     assert not list(tmp_path.iterdir())
+
+
+def test_a_deduplicator_dropped_without_close_lets_the_next_one_open_the_state(tmp_path):
+    """A stage in a job that forgot `with`: once its object is gone, the next job's
+    Deduplicator on the same state was refused ("already open for writing in this process")
+    for the process's lifetime, though nothing could use the first one any more."""
+    from cleaner import Deduplicator
+    db = tmp_path / "s.db"
+
+    def job(item):
+        dedup = Deduplicator(state=db)
+        # a reference cycle, as a user's object or a callback can make: only gc frees it
+        dedup.me = dedup
+        return [row["status"] for row in dedup.add([item])]
+
+    assert job({"id": "a", "text": EN}) == ["kept"]
+    assert job({"id": "b", "text": "Heavy rain flooded several streets near the port overnight."}) == ["kept"]
+    live = Deduplicator(state=db)  # one still referenced is still refused
+    with pytest.raises(Exception, match="already open for writing in this process"):
+        Deduplicator(state=db)
+    live.close()
