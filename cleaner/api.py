@@ -36,12 +36,21 @@ def get_config(config: ConfigSource) -> Config:
         return config
     if isinstance(config, dict):
         return config_from_dict(config)
+    if config is not None and not isinstance(config, (str, Path)):
+        raise TypeError(f"config must be a path to a TOML file (str or Path), a dict of sections, a Config "
+                        f"or None, got {type(config).__name__}")
     return load_config(config)
+
+
+def _check_items(verb: str, items: Any) -> None:
+    if not hasattr(items, "__iter__"):
+        raise TypeError(f"{verb}() takes an iterable of items (dicts), got {type(items).__name__}")
 
 
 def clean(items: Iterable[dict[str, Any]], config: ConfigSource = None,
           workers: int = 1) -> Cleaned:
     """Clean, detect language and cluster `items` ({"id", "text" or "html", "title", "date", "url", "site", "author"})."""
+    _check_items("clean", items)
     if isinstance(items, (dict, str, bytes)):
         # Iterating these would read their keys or characters as items, each "rejected".
         raise TypeError(f"clean() takes an iterable of items (dicts), not a {type(items).__name__}: "
@@ -74,6 +83,8 @@ class Deduplicator:
             raise ValueError(f"workers must be an integer >= 0, got {workers!r}")
         if state is not None and not isinstance(state, (str, Path)):
             raise TypeError(f"state must be a path (str or Path), got {type(state).__name__}")
+        if state is not None and not str(state).strip():
+            raise ValueError("state must be a path, got an empty string (state=None keeps the history in memory)")
         from cleaner.dedup.incremental import IncrementalClusterer, state_settings
         from cleaner.exec.local import LocalExecutor, resolve_workers
         from cleaner.stages.build import build_stages
@@ -109,6 +120,7 @@ class Deduplicator:
 
     def add(self, items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         self._open()
+        _check_items("add", items)
         if isinstance(items, (dict, str, bytes)):
             raise TypeError(f"add() takes an iterable of items (dicts), not a {type(items).__name__}: "
                             "wrap one item in a list")

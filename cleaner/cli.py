@@ -437,6 +437,8 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
         if problem:
             _fail(problem)
     from_stdin, to_stdout = input_arg == "-", str(out_dir) == "-"
+    if state_path is not None and not str(state_path).strip():  # it made a state named " " in the current folder
+        _fail("--state needs a file name, got a blank one")
     if not (to_stdout and state_path) and \
             click.get_current_context().get_parameter_source("batch_size") is not ParameterSource.DEFAULT:
         log.warning("note: --batch-size applies to a stream into a state (--out - --state STATE); "
@@ -622,10 +624,20 @@ def eval_run(out_dir: Path, gold: Path, as_json: bool) -> None:
     from cleaner.inspect.evaluate import EvalError, format_table, load_gold, load_predicted, score
 
     try:
-        result = score(load_predicted(out_dir), load_gold(gold))
+        pred, gold_labels = load_predicted(out_dir), load_gold(gold)
+        result = score(pred, gold_labels)
     except EvalError as exc:
         _fail(str(exc))
     click.echo(json.dumps(result, indent=2) if as_json else format_table(result))
+    if result["missing"]:  # scored as singletons: name them, so a low recall is not read as the run's
+        absent = [doc_id for doc_id in gold_labels if doc_id not in pred]
+        heads = {p[:i] for p in pred for i, c in enumerate(p) if c == "@"}  # what an `id@source` was renamed from
+        renamed = [doc_id for doc_id in absent if doc_id in heads]
+        shown_ids = ", ".join(repr(doc_id) for doc_id in absent[:5]) + (", ..." if len(absent) > 5 else "")
+        hint = (f"; {len(renamed)} of them shared an id in the run, which renamed them id@source (see documents.jsonl)"
+                if renamed else "")
+        click.echo(shown(f"cleaner: note: {len(absent)} gold id(s) not in the run, each scored as a predicted "
+                         f"singleton: {shown_ids}{hint}"), err=True)
 
 
 def _open_run(out_dir: Path) -> Run:

@@ -301,3 +301,27 @@ def test_line_separator_inside_a_string_is_not_a_line_break(tmp_path):
     (out / "documents.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
     assert load_predicted(out) == {"a\u2028b": "rec-1"}
+
+
+@pytest.mark.parametrize("name, text, where, hint", [
+    ("g.csv", "id;label\na;1\n", ":1:", "it holds ';'"),           # a spreadsheet's ';'
+    ("g.csv", "id\tlabel\na\t1\n", ":1:", "it holds tabs"),         # a tab-separated file saved as .csv
+    ("g.csv", "id,label\na,1\nb;1\n", ":3:", "it holds ';'"),
+    ("g.tsv", "id,label\na,1\n", ":1:", "it holds ','"),
+])
+def test_gold_with_another_separator_says_so(tmp_path, name, text, where, hint):
+    """attack-13b: a gold file separated otherwise than its name says was only "1 column(s)"."""
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(EvalError) as info:
+        load_gold(path)
+    message = str(info.value)
+    assert where in message and hint in message and "\n" not in message, message
+
+
+def test_gold_as_one_id_to_label_object_says_what_the_format_is(tmp_path):
+    """attack-13b: {"a": "s1", "b": "s1"} (id -> label, as the help words it) was only "no 'id' key"."""
+    path = tmp_path / "g.json"
+    path.write_text('{"a": "s1", "b": "s1"}')
+    with pytest.raises(EvalError, match=r"no 'id' key \(a gold file holds one .* not one \{id: label\} object\)"):
+        load_gold(path)

@@ -985,3 +985,85 @@ def test_ctrl_c_while_a_committed_batchs_rows_go_out_says_that_batch_is_committe
         proc.kill()
     assert "while writing the rows of batch 1, which is committed to" in err and len(err.strip().splitlines()) == 1, err
     assert "1 documents" in run_cli("state", "info", str(db)).stdout.decode()
+
+
+# --- attack-13b: the Python API given the wrong kind of argument --------------------------
+
+@pytest.mark.parametrize("config", [5, [1], b"cleaner.toml", True])
+def test_api_config_of_a_wrong_type_is_a_type_error_naming_config(config):
+    from cleaner import Deduplicator, clean
+    with pytest.raises(TypeError, match=r"^config must be a path .* got "):
+        clean([{"id": "a", "text": EN}], config=config)
+    with pytest.raises(TypeError, match=r"^config must be a path .* got "):
+        Deduplicator(config=config)
+
+
+@pytest.mark.parametrize("items", [None, 5])
+def test_api_items_that_are_not_iterable_is_a_type_error_naming_the_verb(items):
+    from cleaner import Deduplicator, clean
+    with pytest.raises(TypeError, match=r"^clean\(\) takes an iterable of items"):
+        clean(items)
+    with Deduplicator() as dedup:
+        with pytest.raises(TypeError, match=r"^add\(\) takes an iterable of items"):
+            list(dedup.add(items))
+
+
+def test_eval_names_the_gold_ids_missing_from_the_run_and_a_renamed_one(tmp_path):
+    """A gold id not in the run is scored as a singleton (lower recall): eval says which, on
+    stderr, and when the run renamed it (two inputs shared it), says that too."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.jsonl").write_text(json.dumps({"id": "x", "text": "The mayor opened a new library on Friday."}) + "\n")
+    (src / "b.jsonl").write_text(json.dumps({"id": "x", "text": "Heavy rain flooded streets near the port."}) + "\n")
+    (src / "c.jsonl").write_text(json.dumps({"id": "y", "text": "Schools close early on Thursday for the storm."}) + "\n")
+    out = tmp_path / "out"
+    assert run_cli("run", str(src), "--out", str(out), "-q").returncode == 0
+    gold = tmp_path / "gold.csv"
+    gold.write_bytes("\ufeffid,label\r\nx,s1\r\ny,s2\r\nzz é,s2\r\n".encode())
+    proc = run_cli("eval", str(out), str(gold), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["missing"] == 2
+    err = proc.stderr.decode()
+    assert len(err.strip().splitlines()) == 1, err
+    assert "2 gold id(s) not in the run" in err and "'x'" in err and "'zz é'" in err, err
+    assert "1 of them shared an id in the run, which renamed them id@source" in err, err
+
+
+@pytest.mark.parametrize("state", ["", "  "])
+def test_api_an_empty_state_path_is_a_value_error_saying_so(state, tmp_path, monkeypatch):
+    """It was "StateError  is not a file", naming nothing ("  " made a state named "  ")."""
+    from cleaner import Deduplicator
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"^state must be a path, got an empty string"):
+        Deduplicator(state=state)
+
+
+def test_run_with_a_blank_state_name_is_refused(tmp_path):
+    line = json.dumps({"id": "a", "text": EN}) + "\n"
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run([sys.executable, "-m", "cleaner", "run", "-", "--out", "-", "--state", " "],
+                          input=line.encode(), capture_output=True, timeout=300, cwd=tmp_path,
+                          env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": root})
+    one_line_error(proc, "--state needs a file name, got a blank one")
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_deduplicator_dropped_without_close_lets_the_next_one_open_the_state(tmp_path):
+    """A stage in a job that forgot `with`: once its object is gone, the next job's
+    Deduplicator on the same state was refused ("already open for writing in this process")
+    for the process's lifetime, though nothing could use the first one any more."""
+    from cleaner import Deduplicator
+    db = tmp_path / "s.db"
+
+    def job(item):
+        dedup = Deduplicator(state=db)
+        # a reference cycle, as a user's object or a callback can make: only gc frees it
+        dedup.me = dedup
+        return [row["status"] for row in dedup.add([item])]
+
+    assert job({"id": "a", "text": EN}) == ["kept"]
+    assert job({"id": "b", "text": "Heavy rain flooded several streets near the port overnight."}) == ["kept"]
+    live = Deduplicator(state=db)  # one still referenced is still refused
+    with pytest.raises(Exception, match="already open for writing in this process"):
+        Deduplicator(state=db)
+    live.close()

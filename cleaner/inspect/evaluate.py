@@ -65,6 +65,17 @@ def _open(path: Path) -> TextIO:
         raise EvalError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
+def _other_separator(cells: list[str], delimiter: str) -> str:
+    """A hint when a short row holds another separator than the file's name implies: a
+    spreadsheet's ';' or a tab-separated file saved as .csv."""
+    found = next((sep for sep in ("\t", ";", ",") if sep != delimiter and any(sep in c for c in cells)), None)
+    if found is None:
+        return ""
+    named = {"\t": "tabs", ";": "';'", ",": "','"}
+    return (f" (it holds {named[found]}: a .csv is read as comma-separated, a .tsv as tab-separated; "
+            "save it as one of these)")
+
+
 def _csv_rows(path: Path, delimiter: str) -> Iterator[tuple[str, str, str]]:
     """(where, id, label) per data row; `where` is "path:line" for error messages."""
     with _open(path) as f:
@@ -81,7 +92,7 @@ def _csv_rows(path: Path, delimiter: str) -> Iterator[tuple[str, str, str]]:
                 # No recognised names: the first two columns are id and label.
                 if len(names) < 2:
                     raise EvalError(f"{at}: the header has {len(names)} column(s); "
-                                    "need id and label")
+                                    f"need id and label{_other_separator(header, delimiter)}")
                 id_col, label_col = 0, 1
             elif id_col is None:
                 raise EvalError(f"{at}: no 'id' column in the header")
@@ -94,7 +105,8 @@ def _csv_rows(path: Path, delimiter: str) -> Iterator[tuple[str, str, str]]:
                 if not any(cell.strip() for cell in row):
                     continue
                 if len(row) < need:
-                    raise EvalError(f"{at}: {len(row)} column(s), expected at least {need}")
+                    raise EvalError(f"{at}: {len(row)} column(s), expected at least {need}"
+                                    f"{_other_separator(row, delimiter)}")
                 yield at, _value(at, "id", row[id_col]), _value(at, "label", row[label_col])
         except csv.Error as exc:
             raise EvalError(f"{path}:{reader.line_num}: malformed CSV: {exc}") from None
@@ -119,7 +131,12 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[str, str, str]]:
         if not isinstance(obj, dict):
             raise EvalError(f"{at}: expected a JSON object, got {type(obj).__name__}")
         if ID_COLUMN not in obj:
-            raise EvalError(f"{at}: no 'id' key")
+            # {"a1": "s1", "a2": "s1"}: the whole gold as one {id: label} object.
+            mapping = not any(k in obj for k in LABEL_COLUMNS) and \
+                all(not isinstance(v, (dict, list)) for v in obj.values())
+            hint = (' (a gold file holds one {"id": ..., "label": ...} object a line, or a list of them; '
+                    "not one {id: label} object)") if mapping else ""
+            raise EvalError(f"{at}: no 'id' key{hint}")
         key = next((k for k in LABEL_COLUMNS if k in obj), None)
         if key is None:
             raise EvalError(f"{at}: no label key (one of {', '.join(LABEL_COLUMNS)})")

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -393,6 +394,10 @@ class State:
         # state must meet the same lock.
         real = os.path.realpath(self.path)
         if real in _HELD:
+            # Its holder may be garbage not yet collected: a Deduplicator dropped without
+            # close() (no `with`), in a reference cycle. Collected, it lets the lock go (__del__).
+            gc.collect()
+        if real in _HELD:
             raise StateError(f"{self.path} is already open for writing in this process "
                              "(close the other Deduplicator or State first)")
         lock = real + ".lock"
@@ -463,6 +468,14 @@ class State:
     def set_meta(self, key: str, value: str | bytes) -> None:
         """Inside a batch's transaction (the value lands with the batch, or not at all)."""
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def __del__(self) -> None:
+        # A writer dropped without close() (a Deduplicator used without `with`) must not keep
+        # its lock for the process's lifetime: the next Deduplicator on the file was refused.
+        try:
+            self.close()
+        except Exception:  # at interpreter exit, or a connection already gone: nothing to release
+            pass
 
     def close(self) -> None:
         db = getattr(self, "db", None)
