@@ -1067,3 +1067,20 @@ def test_a_deduplicator_dropped_without_close_lets_the_next_one_open_the_state(t
     with pytest.raises(Exception, match="already open for writing in this process"):
         Deduplicator(state=db)
     live.close()
+
+
+def test_a_python_date_or_datetime_in_date_is_its_calendar_day():
+    """A Python job passes its own dates: a datetime.date or datetime in `date` was noted as
+    a field of the wrong type and ignored, so the item had no date for the story window."""
+    import datetime
+
+    from cleaner import clean
+
+    text = "The council of Lyon met on Monday and approved the budget for the schools of the town."
+    items = [{"id": "a", "text": text, "date": datetime.datetime(2025, 3, 4, 23, 30, tzinfo=datetime.timezone.utc)},
+             {"id": "b", "text": text + " Later.", "date": datetime.date(2025, 3, 5)},
+             {"id": "c", "text": text + " Else.", "date": 20250306}]
+    rows = {d["id"]: d for d in clean(items).documents}
+    assert (rows["a"]["date"], rows["b"]["date"]) == ("2025-03-04", "2025-03-05"), rows
+    assert rows["a"]["meta"]["date"] == "input field 'date' (datetime)" and "date_ignored" not in rows["b"]["meta"]
+    assert rows["c"]["date"] is None and "date_ignored" in rows["c"]["meta"], rows["c"]["meta"]

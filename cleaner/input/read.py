@@ -6,6 +6,7 @@ rejected here with a reason, so nothing disappears between raw/ and clean/.
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import hashlib
 import json
@@ -283,16 +284,20 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
         odd += [f"'{k}' is given {n} times: the last was read" for k, n in getattr(obj, "repeated", {}).items()
                 if k in TEXT_FIELDS]
         return doc.reject("no non-empty 'text' or 'html' field" + (f" ({'; '.join(odd)})" if odd else ""))
-    _note_wrong_types(doc, obj, (*TEXT_FIELDS, *META_FIELDS, AUTHOR))
+    given = obj.get("date")
+    # A Python job's own date or datetime (the API's input): its calendar day, as written
+    # (a datetime's own day, whatever its time zone), not a field of the wrong type.
+    day = given.date() if isinstance(given, datetime.datetime) else given if isinstance(given, datetime.date) else None
+    _note_wrong_types(doc, obj, (*TEXT_FIELDS, *(k for k in META_FIELDS if not (k == "date" and day)), AUTHOR))
     _note_unread(doc, obj)
     _note_repeated(doc, obj)
     doc.title, doc.url, doc.site = _field(obj, "title"), _field(obj, "url"), _field(obj, "site")
     doc.author = _field(obj, AUTHOR)
-    raw_date = _field(obj, "date")
+    raw_date = day.isoformat() if day else _field(obj, "date")
     if raw_date:
         doc.date = normalise_date(raw_date)
         if doc.date:
-            doc.meta["date"] = "input field 'date'"
+            doc.meta["date"] = "input field 'date'" + (f" ({type(given).__name__})" if day else "")
         else:  # its own key: a date found later (a text prefix, HTML metadata) must not erase it
             doc.meta["date_unparsed"] = f"input field 'date': {raw_date[:40]!r}"
     if "text" in body:
