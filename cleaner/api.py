@@ -43,18 +43,19 @@ def get_config(config: ConfigSource) -> Config:
 
 
 def _check_items(verb: str, items: Any) -> None:
+    """`items` must be an iterable of items; a dict, a string or bytes is iterable, but
+    iterating it would read its keys or characters as items, each "rejected"."""
     if not hasattr(items, "__iter__"):
         raise TypeError(f"{verb}() takes an iterable of items (dicts), got {type(items).__name__}")
+    if isinstance(items, (dict, str, bytes)):
+        raise TypeError(f"{verb}() takes an iterable of items (dicts), not a {type(items).__name__}: "
+                        "wrap one item in a list")
 
 
 def clean(items: Iterable[dict[str, Any]], config: ConfigSource = None,
           workers: int = 1) -> Cleaned:
     """Clean, detect language and cluster `items` ({"id", "text" or "html", "title", "date", "url", "site", "author"})."""
     _check_items("clean", items)
-    if isinstance(items, (dict, str, bytes)):
-        # Iterating these would read their keys or characters as items, each "rejected".
-        raise TypeError(f"clean() takes an iterable of items (dicts), not a {type(items).__name__}: "
-                        "wrap one item in a list")
     result = run_documents(read_dicts(items), get_config(config), workers=workers)
     return Cleaned([d.to_json() for d in result.documents], [r.to_json() for r in result.records],
                    result.counts())
@@ -121,9 +122,6 @@ class Deduplicator:
     def add(self, items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         self._open()
         _check_items("add", items)
-        if isinstance(items, (dict, str, bytes)):
-            raise TypeError(f"add() takes an iterable of items (dicts), not a {type(items).__name__}: "
-                            "wrap one item in a list")
         batch: list[Any] = []
         for item in items:
             batch.append(item)
