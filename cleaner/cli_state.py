@@ -4,6 +4,7 @@ read-only: they work while a run writes it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -176,11 +177,9 @@ def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path
         _fail(str(exc))
     except OSError as exc:
         if not existed:  # made for this export and left empty (a full disk): not left behind
-            for leftover in (out_dir / LOCK_FILE, out_dir):
-                try:
-                    leftover.unlink() if leftover != out_dir else out_dir.rmdir()
-                except OSError:
-                    pass
+            with contextlib.suppress(OSError):
+                (out_dir / LOCK_FILE).unlink(missing_ok=True)
+                out_dir.rmdir()
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
     finally:
         if lock is not None:  # as a run's checkpoint does: the name first, then the lock
