@@ -510,14 +510,10 @@ class IncrementalClusterer:
         first, last = (min(days) - span, max(days) + span) if days else (None, None)
         since = batch - story["window_batches"]
         if story["window_lead_names"] or story["min_shared_lead_names"]:
-            # A state's canonical the copy tier read: its terms, once (as _link_stories would).
+            # A state's canonical the copy tier read: its terms (and its lines' words), once,
+            # as _link_stories would; sign_ahead does what with_terms(lines=True) did for each.
             sign_ahead(self.sign, [c for c in (groups[g].canonical for g in fresh)
                                    if c.features is not None and c.features.terms is None], self.workers)
-            for g in fresh:
-                canonical = groups[g].canonical
-                assert canonical.features is not None  # signed, or restored from the state
-                if canonical.features.terms is None:
-                    with_terms(self.sign, canonical, lines=True)
             names = sorted({t for g in fresh for t in lead_names_of(groups[g].canonical)})
             # ...with the other groups of their records that are in the window too: whether a
             # group joins a record is its average similarity to the record's groups, and here
