@@ -1084,3 +1084,19 @@ def test_a_python_date_or_datetime_in_date_is_its_calendar_day():
     assert (rows["a"]["date"], rows["b"]["date"]) == ("2025-03-04", "2025-03-05"), rows
     assert rows["a"]["meta"]["date"] == "input field 'date' (datetime)" and "date_ignored" not in rows["b"]["meta"]
     assert rows["c"]["date"] is None and "date_ignored" in rows["c"]["meta"], rows["c"]["meta"]
+
+
+def test_long_and_month_first_dates_are_read():
+    """A feed's "Dec 20, 2025" or "20. Dezember 2025" stayed unparsed: the document had no
+    date, so the story tier's window never applied to it."""
+    from cleaner.core.dates import normalise_date
+
+    for value in ("Dec 20, 2025", "Saturday, December 20, 2025", "Dec. 20th 2025", "20251220", "20251220T0340Z",
+                  "20. Dezember 2025", "20 de diciembre de 2025", "20 декабря 2025 г.", "20 grudnia 2025 r.",
+                  "20 Δεκεμβρίου 2025", "20th December 2025"):
+        assert normalise_date(value) == "2025-12-20", value
+    assert normalise_date("1er décembre 2025") == "2025-12-01"
+    # a name two languages give two months (Czech November, Croatian October) gives no date
+    assert normalise_date("5 listopad 2025") is None and normalise_date("5 listopadu 2025") == "2025-11-05"
+    assert normalise_date("Feb 30, 2024") is None and normalise_date("202512201") is None and normalise_date("12345678") is None
+    assert normalise_date("Decimal 20, 2025") is None and normalise_date("Mai 20, 2025") is None

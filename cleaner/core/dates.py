@@ -11,33 +11,63 @@ from cleaner.core.calendar_names import shipped
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 # DD.MM.YYYY; with slashes, the order a day over 12 shows (25/12/2024, 12/25/2024).
 _DMY = re.compile(r"(\d{1,2})([./])(\d{1,2})\2(\d{4})(?!\d)")
+_ORDINAL = r"(?:st|nd|rd|th|er|º|ª)?"  # 20th, 1er, 1º
 
 
 @lru_cache(maxsize=1)
-def _rfc822() -> re.Pattern[str]:
-    """RFC 822/5322, as RSS <pubDate> and e-mail give it: "Tue, 03 Dec 2024 10:00:00 GMT";
-    the weekday is optional, and a month's whole English name (calendar_names.py's "en"
-    names, and "sept") is read as its abbreviation is. Built when first needed: most
-    inputs' dates are ISO."""
-    months = _months()
-    return re.compile(r"(?:[a-z]{3,9},\s*)?(\d{1,2})\s+(" + "|".join(sorted(months, key=len, reverse=True)) +
-                      r")\.?\s+(\d{4})(?!\d)", re.IGNORECASE)
+def _day_first() -> re.Pattern[str]:
+    """A day, a month's name, a year: RFC 822/5322 as RSS <pubDate> and e-mail give it ("Tue,
+    03 Dec 2024 10:00:00 GMT", the weekday optional) and the long forms news pages write in
+    the languages calendar.json names ("20. Dezember 2025", "20 de diciembre de 2025",
+    "20 декабря 2025 г.", "1er décembre 2025"). Built when first needed: most inputs' dates
+    are ISO."""
+    return re.compile(r"(?:[^\W\d_]{2,12}\.?,?\s*)?(\d{1,2})" + _ORDINAL + r"\.?\s+(?:de\s+)?(" + _alternatives() +
+                      r")\.?,?\s+(?:de\s+|del\s+)?(\d{4})(?!\d)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _month_first() -> re.Pattern[str]:
+    """English's month-first order, as US outlets write it: "Dec 20, 2025", "Saturday,
+    December 20, 2025", "Dec. 20th 2025"."""
+    english = "|".join(sorted(_months_en(), key=len, reverse=True))
+    return re.compile(r"(?:[a-z]{3,9},?\s+)?(" + english + r")\.?\s+(\d{1,2})" + _ORDINAL + r",?\s+(\d{4})(?!\d)",
+                      re.IGNORECASE)
+
+
+def _alternatives() -> str:
+    return "|".join(re.escape(name) for name in sorted(_months(), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _months_en() -> dict[str, int]:
+    return shipped()["months"]["en"] | {"sept": 9}
 
 
 @lru_cache(maxsize=1)
 def _months() -> dict[str, int]:
-    return shipped()["months"]["en"] | {"sept": 9}
+    """Every shipped language's month names, case-folded, but for the few that name two
+    different months in two languages (Czech "listopad" is November, Croatian's is October):
+    a date is better missing than a month wrong."""
+    named: dict[str, set[int]] = {}
+    for names in (*shipped()["months"].values(), _months_en()):
+        for name, month in names.items():
+            named.setdefault(name, set()).add(month)
+    return {name: next(iter(months)) for name, months in named.items() if len(months) == 1}
+
+
+# 20251220, as file names and some feeds give a date: the whole value, or before a time.
+_BASIC = re.compile(r"(\d{4})(\d{2})(\d{2})(?:$|T)")
 
 
 def normalise_date(value: str | None) -> str | None:
-    """'2025-12-20', '2025-12-20T03:40Z', '20.12.2025', '20/12/2025', '12/20/2025' or
-    'Sat, 20 Dec 2025 03:40:00 GMT' -> '2025-12-20'; None if not a date, or a slashed date
-    whose order nothing shows ('03/12/2025'). The day is the one written, whatever the time
-    zone (as for ISO times): the publisher's day."""
+    """'2025-12-20', '2025-12-20T03:40Z', '20251220', '20.12.2025', '20/12/2025', '12/20/2025',
+    'Sat, 20 Dec 2025 03:40:00 GMT', 'Dec 20, 2025', '20. Dezember 2025' -> '2025-12-20';
+    None if not a date, or a slashed date whose order nothing shows ('03/12/2025'). The day
+    is the one written, whatever the time zone (as for ISO times): the publisher's day."""
     if not value:
         return None
     value = value.strip()
-    if m := _ISO.match(value):
+    if m := _ISO.match(value) or _BASIC.match(value):
         y, mo, d = (int(g) for g in m.groups())
     elif m := _DMY.match(value):
         d, mo, y = int(m[1]), int(m[3]), int(m[4])
@@ -45,13 +75,16 @@ def normalise_date(value: str | None) -> str | None:
             d, mo = mo, d
         elif m[2] == "/" and d != mo and max(d, mo) <= 12:
             return None  # 03/12/2024: 3 December in Europe, 12 March in the US
-    elif m := _rfc822().match(value):
-        d, mo, y = int(m[1]), _months()[m[2].lower()], int(m[3])
+    elif m := _day_first().match(value):
+        # .get: a name the regex matched case-blind may fold to another spelling ("ß")
+        d, mo, y = int(m[1]), _months().get(m[2].casefold(), 0), int(m[3])
+    elif m := _month_first().match(value):
+        mo, d, y = _months_en().get(m[1].casefold(), 0), int(m[2]), int(m[3])
     else:
         return None
     try:
         return date(y, mo, d).isoformat()
-    except ValueError:
+    except ValueError:  # no such day, or month 0
         return None
 
 
