@@ -1,0 +1,101 @@
+"""attack-14: a demanding new user's mistakes against the CLI, the stream, the API and the
+inspection verbs. Each test fails without its fix."""
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+
+import pytest
+
+import cleaner.api as api
+from cleaner.exec.local import worker_limit
+from hostile_folder import EN
+
+
+def run_cli(*args, stdin: str = "", cwd=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "cleaner", *args], input=stdin.encode(), capture_output=True,
+                          timeout=timeout, cwd=cwd, env={**os.environ, "PYTHONHASHSEED": "0"})
+
+
+def one_line_error(proc, *needles):
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    for needle in needles:
+        assert needle in err, err
+    return err
+
+
+# --- the API's workers: capped as --workers is, and said so ----------------------------------
+
+def test_clean_with_a_million_workers_is_capped_with_a_warning_not_a_million_processes(monkeypatch):
+    """clean(workers=10**6) started a pool of 10**6 processes (LocalExecutor was given the
+    number as it came): the machine ran out of memory. It is lowered as --workers is."""
+    seen = []
+
+    def fake_run(docs, cfg, workers=1, **kw):  # never start the pool: record what it would get
+        seen.append(workers)
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(api, "run_documents", fake_run)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError, match="stop"):
+            api.clean([{"id": "a", "text": EN}], workers=10**6)
+    assert seen == [worker_limit()]
+    assert any("more than 4 per core" in str(w.message) and str(worker_limit()) in str(w.message) for w in caught)
+
+
+def test_deduplicator_with_a_million_workers_is_capped_with_a_warning():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dedup = api.Deduplicator(workers=10**6)
+    try:
+        assert dedup._executor.workers == worker_limit()  # the pool it would start
+    finally:
+        dedup.close()
+    assert any("more than 4 per core" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "4", True])
+def test_clean_refuses_workers_that_are_not_a_count(bad):
+    with pytest.raises(ValueError, match="workers must be an integer"):
+        api.clean([{"id": "a", "text": EN}], workers=bad)
+
+
+# --- the API's state path -------------------------------------------------------------------
+
+def test_deduplicator_expands_a_tilde_in_state(tmp_path, monkeypatch):
+    """state="~/news.db" made a folder named "~" in the working directory."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    with api.Deduplicator(state="~/news.db") as dedup:
+        rows = list(dedup.add([{"id": "a", "text": EN}]))
+    assert rows[0]["status"] == "kept"
+    assert (home / "news.db").is_file()
+    assert not (work / "~").exists()
+
+
+# --- a 0-byte file as a state ---------------------------------------------------------------
+
+def test_an_empty_file_given_as_state_is_refused_in_one_line(tmp_path):
+    """`--state rows.jsonl > rows.jsonl`: the shell made the file empty, and the run silently
+    turned the user's file into a state."""
+    empty = tmp_path / "rows.jsonl"
+    empty.write_bytes(b"")
+    line = json.dumps({"id": "a", "text": EN}) + "\n"
+    one_line_error(run_cli("run", "-", "--out", "-", "--state", str(empty), stdin=line), str(empty), "empty file")
+    src = tmp_path / "in.jsonl"
+    src.write_text(line)
+    one_line_error(run_cli("run", str(src), "--out", str(tmp_path / "out"), "--state", str(empty)),
+                   str(empty), "empty file")
+    assert empty.stat().st_size == 0
+    from cleaner.store.state import StateError
+    with pytest.raises(StateError, match="empty file"):
+        api.Deduplicator(state=empty)
+    assert empty.stat().st_size == 0
