@@ -99,3 +99,28 @@ def test_an_empty_file_given_as_state_is_refused_in_one_line(tmp_path):
     with pytest.raises(StateError, match="empty file"):
         api.Deduplicator(state=empty)
     assert empty.stat().st_size == 0
+
+
+# --- rule_files = [] ------------------------------------------------------------------------
+
+def test_rule_files_empty_runs_without_rules(tmp_path):
+    """`rule_files = []` stopped with "boilerplate.certain_categories: no rule has the
+    category 'consent'", a key the user never wrote."""
+    cfg = tmp_path / "norules.toml"
+    cfg.write_text("[boilerplate]\nrule_files = []\n")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(EN + "\nWe use cookies to count visits.\n")
+    proc = run_cli("run", str(src), "--out", str(tmp_path / "out"), "--config", str(cfg), "-q")
+    assert proc.returncode == 0, proc.stderr.decode()
+    row = json.loads((tmp_path / "out" / "documents.jsonl").read_text())
+    assert row["status"] == "kept" and row["removed"] == []
+    result = api.clean([{"id": "a", "text": EN}], config={"boilerplate": {"rule_files": []}})
+    assert result.counts["kept"] == 1
+
+
+def test_rule_files_empty_with_certain_categories_says_why(tmp_path):
+    cfg = tmp_path / "norules.toml"
+    cfg.write_text('[boilerplate]\nrule_files = []\ncertain_categories = ["consent"]\n')
+    one_line_error(run_cli("run", str(cfg), "--out", str(tmp_path / "out"), "--config", str(cfg)),
+                   "boilerplate.certain_categories", "rule_files is empty", "certain_categories = []")

@@ -316,8 +316,23 @@ def load_config(path: str | Path | None = None) -> Config:
                 if problem is not None:
                     raise ConfigError(source, f"boilerplate.rule_files[{i}]",
                                       f"{name!r} ({rule_file}, relative to this file): {problem}")
+    _no_rules(source, raw if path is not None else {}, values)
     _cross_checks(source, values)
     return Config(values=values, path=source)
+
+
+def _no_rules(source: Path, raw: dict[str, Any], values: dict[str, dict[str, Any]]) -> None:
+    """`rule_files = []` runs without boilerplate rules: the default certain_categories
+    (categories of the shipped rules) then name nothing, and are dropped with them; given
+    in the same file, they are an error that says why."""
+    b = values["boilerplate"]
+    if b["rule_files"] or not b["certain_categories"]:
+        return
+    if "certain_categories" in raw.get("boilerplate", {}):
+        raise ConfigError(source, "boilerplate.certain_categories",
+                          f"names rule categories ({', '.join(map(str, b['certain_categories']))}), but "
+                          "boilerplate.rule_files is empty (no rules): set certain_categories = [] too")
+    b["certain_categories"] = []
 
 
 def config_from_dict(overrides: dict[str, dict[str, Any]] | None = None) -> Config:
@@ -325,6 +340,7 @@ def config_from_dict(overrides: dict[str, dict[str, Any]] | None = None) -> Conf
     cfg = load_config()
     if overrides:
         values = _validate(Path("<dict>"), overrides, cfg.values)
+        _no_rules(Path("<dict>"), overrides, values)
         _cross_checks(Path("<dict>"), values)
         cfg = Config(values=values, path=cfg.path)
     return cfg
