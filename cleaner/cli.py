@@ -46,6 +46,16 @@ _WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 log = logging.getLogger("cleaner")
 
 
+class GivenPath(click.Path):
+    """A path that is not the empty string: `cleaner report ""` (an unset shell variable)
+    read as Path("") is ".", so it named the current folder, and `--out ""` wrote there."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value == "":
+            self.fail("is empty: give a path (an unset shell variable?)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 class _Shown(logging.Formatter):
     """A message's paths and ids are data, never terminal commands (ESC) or a second line."""
 
@@ -390,10 +400,10 @@ def main(argv: list[str] | None = None) -> None:
 
 @cli.command()
 @click.argument("input_arg", metavar="INPUT")
-@click.option("--out", "out_dir", default="clean", show_default=True, type=click.Path(allow_dash=True, path_type=Path),
+@click.option("--out", "out_dir", default="clean", show_default=True, type=GivenPath(allow_dash=True, path_type=Path),
               help="Output folder: documents.jsonl, records.jsonl, report.html (with report-pages/), manifest.json; "
                    "- writes documents.jsonl rows to stdout instead.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path),
+@click.option("--config", "config_path", type=GivenPath(path_type=Path),
               help="Configuration file (default: configs/default.toml).")
 @click.option("--workers", type=click.IntRange(min=0, max=256), default=None,
               help="Worker processes for per-document stages (0 = all cores; at most 4 per core; "
@@ -405,7 +415,7 @@ def main(argv: list[str] | None = None) -> None:
                    "disk): inputs it finished are not processed again.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any input was rejected, and stop "
               "with status 3 at a programming error in a stage (without it, that document is rejected).")
-@click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--state", "state_path", type=GivenPath(dir_okay=False, path_type=Path),
               help="Deduplicate against everything this state file (SQLite) holds, then add the input to it.")
 @click.option("--wait", is_flag=True, help="Wait for another run writing --state to finish instead of failing.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -570,8 +580,8 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
 
 
 @cli.command("clean")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Configuration file.")
+@click.argument("file", type=GivenPath(exists=True, dir_okay=False, path_type=Path))
+@click.option("--config", "config_path", type=GivenPath(path_type=Path), help="Configuration file.")
 def clean_file(file: Path, config_path: Path | None) -> None:
     """Show FILE's text with every removed line marked by the rule that removed it.
 
@@ -615,8 +625,8 @@ def clean_file(file: Path, config_path: Path | None) -> None:
 
 
 @cli.command("eval")
-@click.argument("out_dir", metavar="OUT", type=click.Path(path_type=Path))
-@click.argument("gold", type=click.Path(path_type=Path))
+@click.argument("out_dir", metavar="OUT", type=GivenPath(path_type=Path))
+@click.argument("gold", type=GivenPath(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def eval_run(out_dir: Path, gold: Path, as_json: bool) -> None:
     """Score a run's records (OUT/documents.jsonl) against GOLD (CSV or JSONL: id -> label).
@@ -655,7 +665,7 @@ def _open_run(out_dir: Path) -> Run:
 
 
 @cli.command("report")
-@click.argument("out_dir", metavar="OUT", type=click.Path(path_type=Path))
+@click.argument("out_dir", metavar="OUT", type=GivenPath(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def report_run(out_dir: Path, as_json: bool) -> None:
     """Summary of a finished run in OUT: counts, rejections, languages, rule hits, record sizes."""
@@ -674,7 +684,7 @@ def report_run(out_dir: Path, as_json: bool) -> None:
 
 
 @cli.command("show")
-@click.argument("out_dir", metavar="OUT", type=click.Path(path_type=Path))
+@click.argument("out_dir", metavar="OUT", type=GivenPath(path_type=Path))
 @click.argument("some_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print the row as JSON.")
 def show(out_dir: Path, some_id: str, as_json: bool) -> None:
@@ -701,7 +711,7 @@ def show(out_dir: Path, some_id: str, as_json: bool) -> None:
 
 
 @cli.command("explain")
-@click.argument("out_dir", metavar="OUT", type=click.Path(path_type=Path))
+@click.argument("out_dir", metavar="OUT", type=GivenPath(path_type=Path))
 @click.argument("doc_a", metavar="DOC_A")
 @click.argument("doc_b", metavar="DOC_B")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cleaner.cli import _fail, _setup, cli, discard_output, state_opened
+from cleaner.cli import GivenPath, _fail, _setup, cli, discard_output, state_opened
 from cleaner.core.config import Config
 from cleaner.inspect.runs import as_written, renamed_note
 from cleaner.inspect.show import show_record, shown
@@ -49,7 +49,7 @@ def state_group() -> None:
 
 
 @state_group.command("info")
-@click.argument("state_path", metavar="STATE", type=click.Path(path_type=Path))
+@click.argument("state_path", metavar="STATE", type=GivenPath(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def state_info(state_path: Path, as_json: bool) -> None:
     """Counts, size on disk and schema version of STATE."""
@@ -69,7 +69,7 @@ def state_info(state_path: Path, as_json: bool) -> None:
 
 
 @state_group.command("prune")
-@click.argument("state_path", metavar="STATE", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("state_path", metavar="STATE", type=GivenPath(dir_okay=False, path_type=Path))
 @click.option("--before", required=True, help="Remove records whose every document is dated before this day "
               "(YYYY-MM-DD); a record with an undated or a later document stays whole.")
 @click.option("--wait", is_flag=True, help="Wait for a run writing STATE to finish instead of failing.")
@@ -133,10 +133,10 @@ def _records(state: State, cfg: Config, since: str | None) -> list[Record]:
 
 
 @cli.command("export")
-@click.argument("state_path", metavar="STATE", type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.argument("state_path", metavar="STATE", type=GivenPath(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=GivenPath(path_type=Path), help="Output folder.")
 @click.option("--since", help="Only records with a document dated on or after this day (YYYY-MM-DD).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path),
+@click.option("--config", "config_path", type=GivenPath(path_type=Path),
               help="Configuration file (default: the one the state's last batch was run with).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr (errors still show).")
 def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path | None, quiet: bool) -> None:

@@ -124,3 +124,22 @@ def test_rule_files_empty_with_certain_categories_says_why(tmp_path):
     cfg.write_text('[boilerplate]\nrule_files = []\ncertain_categories = ["consent"]\n')
     one_line_error(run_cli("run", str(cfg), "--out", str(tmp_path / "out"), "--config", str(cfg)),
                    "boilerplate.certain_categories", "rule_files is empty", "certain_categories = []")
+
+
+# --- an empty path argument -----------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [["report", ""], ["show", "", "x"], ["explain", "", "a", "b"],
+                                  ["state", "info", ""], ["export", "", "--out", "e"]])
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(tmp_path, args):
+    """`cleaner report ""` (an unset shell variable) said ". is not a cleaner output folder"."""
+    err = one_line_error(run_cli(*args, cwd=tmp_path), "is empty")
+    assert " . " not in err
+
+
+def test_run_with_out_empty_writes_nothing_into_the_current_folder(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": EN}) + "\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    one_line_error(run_cli("run", str(src), "--out", "", "-q", cwd=work), "--out", "is empty")
+    assert list(work.iterdir()) == []
