@@ -143,3 +143,22 @@ def test_run_with_out_empty_writes_nothing_into_the_current_folder(tmp_path):
     work.mkdir()
     one_line_error(run_cli("run", str(src), "--out", "", "-q", cwd=work), "--out", "is empty")
     assert list(work.iterdir()) == []
+
+
+# --- another version's output folder --------------------------------------------------------
+
+def test_a_row_missing_a_field_reads_as_another_versions_output(tmp_path):
+    """An older version's folder (rows without 'lang_reason') read "not a row cleaner
+    wrote", which sounds like damage."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": EN}) + "\n")
+    out = tmp_path / "out"
+    assert run_cli("run", str(src), "--out", str(out), "-q").returncode == 0
+    docs = out / "documents.jsonl"
+    rows = [json.loads(line) for line in docs.read_text().splitlines()]
+    for row in rows:
+        del row["lang_reason"]
+    docs.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    for args in (["report", str(out)], ["show", str(out), "a"]):
+        err = one_line_error(run_cli(*args), "has no 'lang_reason'", "another version's output")
+        assert "not a row cleaner wrote" not in err

@@ -156,12 +156,23 @@ class Run:
                                        f"{exc if isinstance(exc, ValueError) else 'nested too deep'}") from None
                     problem = _problem(row, schema) or _nested_problem(row)
                     if problem:
-                        raise RunError(f"{path} line {n} {problem}: not a row cleaner wrote")
+                        raise RunError(f"{path} line {n} {problem}{self._whose(problem)}")
                     yield row
         except UnicodeDecodeError as exc:
             raise RunError(f"{path} is not UTF-8: {exc.reason}") from exc
         except OSError as exc:
             raise RunError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+    def _whose(self, problem: str) -> str:
+        """Why a row may differ: a field missing is most likely another version's output
+        (an older cleaner wrote fewer fields); anything else, an edit by hand."""
+        if " has no " not in f" {problem}":
+            return ": not a row cleaner wrote"
+        packages = self.manifest.get("packages")
+        wrote = packages.get("cleaner") if isinstance(packages, dict) else None
+        by = f" (its manifest names cleaner {wrote})" if isinstance(wrote, str) and wrote != "not installed" else ""
+        return (f", a field this version of cleaner writes: the folder looks like another version's "
+                f"output{by}; run the input again with this version, or read it with the cleaner that wrote it")
 
     def documents(self) -> Iterator[dict[str, Any]]:
         return self._rows(DOCUMENTS)
