@@ -162,3 +162,21 @@ def test_a_row_missing_a_field_reads_as_another_versions_output(tmp_path):
     for args in (["report", str(out)], ["show", str(out), "a"]):
         err = one_line_error(run_cli(*args), "has no 'lang_reason'", "another version's output")
         assert "not a row cleaner wrote" not in err
+
+
+# --- a broken .jsonl.gz ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_jsonl_gz_broken_at_its_first_bytes_is_rejected_alone(tmp_path, workers):
+    """A .jsonl.gz whose gzip header is followed by garbage: peeking for a BOM raised
+    EOFError, which click turned into "cleaner: error: aborted" for the whole run."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "bad.jsonl.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    (src / "good.txt").write_text(EN)
+    out = tmp_path / "out"
+    proc = run_cli("run", str(src), "--out", str(out), "-q", "--workers", workers)
+    assert proc.returncode == 0, proc.stderr.decode()
+    rows = {r["id"]: r for r in map(json.loads, (out / "documents.jsonl").read_text().splitlines())}
+    assert rows["good"]["status"] == "kept"
+    assert rows["bad:1"]["status"] == "rejected" and "not a readable gzip file" in rows["bad:1"]["error"]

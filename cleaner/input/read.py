@@ -439,7 +439,10 @@ def _utf8_lines(fh: _LineReader) -> _LineReader:
     """`fh`, or `fh` read through _BomLines when it opens with a UTF-16 or UTF-32 BOM."""
     peek = getattr(fh, "peek", None)
     if peek is not None:
-        start = peek(4)[:4]
+        try:
+            start = peek(4)[:4]
+        except _GZIP_ERRORS:  # a broken .gz: reading its first line fails again, and says so
+            return fh
         for bom, encoding in _BOMS:
             if start.startswith(bom):
                 return _BomLines(fh, encoding)
