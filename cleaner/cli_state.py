@@ -208,8 +208,9 @@ def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
                 what = "record" if gone == some_id else f"document (of record {gone})"
                 _fail(f"{some_id} is not in state {state_path}: this {what} was removed by `cleaner state prune` "
                       "(its events stay; the prune keeps nothing else of it)")
-            _fail(f"{some_id} is not in state {state_path}{renamed_note(state.renamed_ids(some_id))} (never added, "
-                  "or removed by `cleaner state prune`)")
+            note = renamed_note(state.renamed_ids(some_id))
+            _fail(f"{some_id} is not in state {state_path}"
+                  + (note or " (never added, or removed by `cleaner state prune`)"))
         (record,) = IncrementalClusterer(state_config(state, None), state).records([root])
         row = record.to_json()
         row["events"] = state.events_of(row["record_id"])

@@ -180,3 +180,13 @@ def test_a_jsonl_gz_broken_at_its_first_bytes_is_rejected_alone(tmp_path, worker
     rows = {r["id"]: r for r in map(json.loads, (out / "documents.jsonl").read_text().splitlines())}
     assert rows["good"]["status"] == "kept"
     assert rows["bad:1"]["status"] == "rejected" and "not a readable gzip file" in rows["bad:1"]["error"]
+
+
+def test_show_state_of_a_renamed_id_does_not_also_say_never_added(tmp_path):
+    """It said "(shared by several inputs, it was renamed: ...) (never added, or removed by
+    `cleaner state prune`)": two explanations, the second wrong."""
+    db = tmp_path / "s.db"
+    lines = [json.dumps({"id": "dup", "text": EN}), json.dumps({"id": "dup", "text": "Paris and Berlin talks on Friday."})]
+    assert run_cli("run", "-", "--out", "-", "--state", str(db), "-q", stdin="\n".join(lines) + "\n").returncode == 0
+    err = one_line_error(run_cli("show", str(db), "dup"), "it was renamed: dup@<stdin>:1, dup@<stdin>:2")
+    assert "never added" not in err
