@@ -41,7 +41,8 @@ def get_config(config: ConfigSource) -> Config:
     if config is not None and not isinstance(config, (str, Path)):
         raise TypeError(f"config must be a path to a TOML file (str or Path), a dict of sections, a Config "
                         f"or None, got {type(config).__name__}")
-    return load_config(config)
+    # "~/cleaner.toml" is the user's, as the shell reads it (and as state= is)
+    return load_config(os.path.expanduser(config) if config is not None else None)
 
 
 def _check_items(verb: str, items: Any) -> None:
@@ -211,4 +212,5 @@ class Deduplicator:
     def batch_events(self) -> list[dict[str, Any]]:
         """What happened to records in the last batch this object decided (its rows are the
         last ones `add` yielded): a long stream reads its events batch by batch here."""
+        self._open()  # as `events` and `records`: a closed object's answer would be a stale []
         return list(self._clusterer.events)

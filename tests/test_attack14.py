@@ -190,3 +190,19 @@ def test_show_state_of_a_renamed_id_does_not_also_say_never_added(tmp_path):
     assert run_cli("run", "-", "--out", "-", "--state", str(db), "-q", stdin="\n".join(lines) + "\n").returncode == 0
     err = one_line_error(run_cli("show", str(db), "dup"), "it was renamed: dup@<stdin>:1, dup@<stdin>:2")
     assert "never added" not in err
+
+
+def test_config_path_with_a_tilde_is_the_users(tmp_path, monkeypatch):
+    """config="~/my.toml" was read as ./~/my.toml: "no such file"."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "my.toml").write_text("[near]\nthreshold = 0.9\n")
+    assert api.get_config("~/my.toml")["near"]["threshold"] == 0.9
+
+
+def test_batch_events_of_a_closed_deduplicator_is_an_error_as_events_is():
+    dedup = api.Deduplicator()
+    with dedup:
+        list(dedup.add([{"id": "a", "text": EN}]))
+        assert dedup.batch_events
+    with pytest.raises(RuntimeError, match="closed"):
+        dedup.batch_events
