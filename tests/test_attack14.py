@@ -206,3 +206,12 @@ def test_batch_events_of_a_closed_deduplicator_is_an_error_as_events_is():
         assert dedup.batch_events
     with pytest.raises(RuntimeError, match="closed"):
         dedup.batch_events
+
+
+def test_explain_given_a_record_id_says_it_is_one(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": EN}) + "\n" + json.dumps({"id": "b", "text": EN + " Again."}) + "\n")
+    out = tmp_path / "out"
+    assert run_cli("run", str(src), "--out", str(out), "-q").returncode == 0
+    rec = json.loads((out / "records.jsonl").read_text().splitlines()[0])["record_id"]
+    one_line_error(run_cli("explain", str(out), rec, "a"), "it is a record's id")

@@ -188,7 +188,10 @@ class Run:
                 return row
             if row["id"].startswith(doc_id + "@"):
                 renamed.append(row["id"])
-        raise NotFound(f"no document with id {doc_id!r} in {self.dir / DOCUMENTS}", renamed_note(renamed))
+        note = renamed_note(renamed)
+        if not note and doc_id.startswith("rec-") and any(r["record_id"] == doc_id for r in self.records()):
+            note = " (it is a record's id: give a document's, such as its canonical's; `cleaner show` takes either)"
+        raise NotFound(f"no document with id {doc_id!r} in {self.dir / DOCUMENTS}", note)
 
     def record(self, record_id: str) -> dict[str, Any]:
         for row in self.records():
