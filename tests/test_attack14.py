@@ -215,3 +215,20 @@ def test_explain_given_a_record_id_says_it_is_one(tmp_path):
     assert run_cli("run", str(src), "--out", str(out), "-q").returncode == 0
     rec = json.loads((out / "records.jsonl").read_text().splitlines()[0])["record_id"]
     one_line_error(run_cli("explain", str(out), rec, "a"), "it is a record's id")
+
+
+# --- a configuration saved by a Windows editor ----------------------------------------------
+
+def test_a_config_with_a_utf8_bom_is_read(tmp_path):
+    """Notepad's UTF-8 opens with a BOM: tomllib said "Invalid statement (at line 1, column 1)"."""
+    from cleaner.core.config import load_config
+
+    cfg = tmp_path / "bom.toml"
+    cfg.write_bytes(b"\xef\xbb\xbf[near]\nthreshold = 0.5\n")
+    assert load_config(cfg)["near"]["threshold"] == 0.5
+
+
+def test_a_utf16_config_says_so(tmp_path):
+    cfg = tmp_path / "u16.toml"
+    cfg.write_text("[near]\nthreshold = 0.5\n", encoding="utf-16")
+    one_line_error(run_cli("run", str(cfg), "--out", str(tmp_path / "o"), "--config", str(cfg)), "UTF-16", "save it as UTF-8")

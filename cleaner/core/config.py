@@ -180,8 +180,14 @@ def _read_small(path: Path) -> bytes:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file. A UTF-8 byte order mark opening it (Windows editors write one) is
+    skipped: tomllib took it for a statement ("Invalid statement (at line 1, column 1)")."""
     try:
-        return tomllib.loads(_read_small(path).decode("utf-8"))
+        data = _read_small(path)
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16's BOM (UTF-32 LE's begins alike)
+            raise ConfigError(path, "(file)", "UTF-16 or UTF-32 text (it opens with that byte order mark): "
+                                              "save it as UTF-8")
+        return tomllib.loads(data.decode("utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(path, "(file)", "no such file") from None
     except IsADirectoryError:
