@@ -458,6 +458,11 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
             click.get_current_context().get_parameter_source("batch_size") is not ParameterSource.DEFAULT:
         log.warning("note: --batch-size applies to a stream into a state (--out - --state STATE); "
                     "this run is one batch")
+    # Python sets sys.stdin/stdout to None when the descriptor is closed (`<&-`, `>&-`).
+    if from_stdin and sys.stdin is None:
+        _fail("stdin is closed: INPUT - reads JSONL from it (give a file or folder, or pipe the JSONL in)")
+    if to_stdout and sys.stdout is None:
+        _fail("stdout is closed: --out - writes the rows there (give a folder, or redirect stdout to a file)")
     if from_stdin and not quiet and sys.stdin.isatty():  # typed at a prompt, `run -` would wait in silence
         log.warning("reading JSONL from stdin (one object a line); Ctrl-D ends the input")
     if wait and not state_path:

@@ -232,3 +232,30 @@ def test_a_utf16_config_says_so(tmp_path):
     cfg = tmp_path / "u16.toml"
     cfg.write_text("[near]\nthreshold = 0.5\n", encoding="utf-16")
     one_line_error(run_cli("run", str(cfg), "--out", str(tmp_path / "o"), "--config", str(cfg)), "UTF-16", "save it as UTF-8")
+
+
+# --- a closed stdin or stdout ---------------------------------------------------------------
+
+def _run_closed(fd, *args, stdin_file=None):
+    def close():
+        os.close(fd)
+    with open(stdin_file or os.devnull, "rb") as fh:
+        return subprocess.run([sys.executable, "-m", "cleaner", *args], stdin=fh, stderr=subprocess.PIPE,
+                              stdout=subprocess.PIPE if fd != 1 else None, preexec_fn=close, timeout=300)
+
+
+def test_run_stdin_closed_is_a_one_line_error(tmp_path):
+    """`cleaner run - --out - <&-`: AttributeError: 'NoneType' object has no attribute 'isatty'."""
+    proc = _run_closed(0, "run", "-", "--out", "-", "--state", str(tmp_path / "s.db"))
+    one_line_error(proc, "stdin is closed")
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_run_stdout_closed_is_a_one_line_error_before_any_work(tmp_path):
+    """`cleaner run - --out - >&-`: the whole input was processed, then AttributeError:
+    'NoneType' object has no attribute 'buffer'."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": EN}) + "\n")
+    proc = _run_closed(1, "run", "-", "--out", "-", "--state", str(tmp_path / "s.db"), stdin_file=src)
+    one_line_error(proc, "stdout is closed")
+    assert not (tmp_path / "s.db").exists()
