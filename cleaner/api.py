@@ -193,7 +193,15 @@ class Deduplicator:
         rows = [doc.to_json() for doc in docs]  # in input order
         del docs
         release_free_memory()  # a long-lived stream's resident size stays flat (exec/memory.py)
-        yield from rows
+        for n, row in enumerate(rows):
+            try:
+                yield row
+            except GeneratorExit:  # the caller stopped reading (a `break`) inside a committed batch
+                if n + 1 < len(rows):
+                    warnings.warn(f"add(): the loop stopped after row {n + 1} of a batch of {len(rows)}, which is "
+                                  f"committed to the state: its other {len(rows) - n - 1} rows were not read "
+                                  "(`records`, or `cleaner show STATE ID` for a state file, has them)", stacklevel=2)
+                raise
 
     @property
     def records(self) -> list[dict[str, Any]]:

@@ -259,3 +259,21 @@ def test_run_stdout_closed_is_a_one_line_error_before_any_work(tmp_path):
     proc = _run_closed(1, "run", "-", "--out", "-", "--state", str(tmp_path / "s.db"), stdin_file=src)
     one_line_error(proc, "stdout is closed")
     assert not (tmp_path / "s.db").exists()
+
+
+def test_an_add_loop_stopped_inside_a_committed_batch_warns():
+    """A `break` in `for row in dedup.add(items)` left the rest of a committed batch unread
+    without a word (the CLI's stream says so when its reader goes: README)."""
+    items = ({"id": f"x{i}", "text": f"{EN} Item {i}."} for i in range(12))
+    with api.Deduplicator(batch_size=5) as dedup:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            rows = dedup.add(items)
+            for i, _ in enumerate(rows):
+                if i == 6:
+                    break
+            rows.close()
+        assert any("stopped after row 2 of a batch of 5" in str(w.message) for w in caught), caught
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a loop read to its end says nothing
+            assert len(list(dedup.add([{"id": "y", "text": EN}]))) == 1
