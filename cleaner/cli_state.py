@@ -31,7 +31,10 @@ def _reader(path: Path) -> State:
     try:
         return State(path, writer=False)
     except StateError as exc:
-        _fail(str(exc))
+        hint = ""
+        if path.is_dir() and (path / "manifest.json").is_file():  # `cleaner state info clean/`
+            hint = ": it is a run's output folder; `cleaner report`, `show` and `explain` read it"
+        _fail(f"{exc}{hint}")
     except OSError as exc:
         _fail(f"cannot open state {path}: {exc.strerror or exc}")
 

@@ -277,3 +277,12 @@ def test_an_add_loop_stopped_inside_a_committed_batch_warns():
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a loop read to its end says nothing
             assert len(list(dedup.add([{"id": "y", "text": EN}]))) == 1
+
+
+def test_state_info_on_a_run_folder_says_what_it_is(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": EN}) + "\n")
+    out = tmp_path / "out"
+    assert run_cli("run", str(src), "--out", str(out), "-q").returncode == 0
+    one_line_error(run_cli("state", "info", str(out)), "run's output folder", "cleaner report")
+    one_line_error(run_cli("export", str(out), "--out", str(tmp_path / "e")), "run's output folder")
