@@ -495,6 +495,9 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     started = time.perf_counter()
     from cleaner.store.output import run_fingerprint
 
+    from cleaner.store.spool import META
+
+    interrupted = (out_dir / PARTIAL_DIR / META).is_file()  # before Checkpoint makes one
     try:
         # Per-document results are reused only by the same settings and the same code.
         checkpoint = Checkpoint(out_dir, run_fingerprint(cfg), resume)
@@ -515,7 +518,9 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
         log.warning("note: an interrupted run's partial results in %s/%s were discarded (--resume continues one)",
                     out_dir, PARTIAL_DIR)
     held = len(checkpoint.done)
-    if resume:
+    if resume and not interrupted:
+        log.warning("note: --resume: %s holds no interrupted run's checkpoint; this is a whole run", out_dir)
+    elif resume:
         log.warning("resuming: the checkpoint holds %d processed documents", held)
 
     # Neither the output folder nor the state (and its journal and lock) is ever input,

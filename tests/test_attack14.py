@@ -286,3 +286,14 @@ def test_state_info_on_a_run_folder_says_what_it_is(tmp_path):
     assert run_cli("run", str(src), "--out", str(out), "-q").returncode == 0
     one_line_error(run_cli("state", "info", str(out)), "run's output folder", "cleaner report")
     one_line_error(run_cli("export", str(out), "--out", str(tmp_path / "e")), "run's output folder")
+
+
+def test_resume_without_a_checkpoint_says_it_is_a_whole_run(tmp_path):
+    """`--resume` into a fresh folder said "resuming: the checkpoint holds 0 processed
+    documents", of a checkpoint that never was."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": EN}) + "\n")
+    proc = run_cli("run", str(src), "--out", str(tmp_path / "out"), "--resume")
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    assert "no interrupted run's checkpoint" in err and "checkpoint holds" not in err
