@@ -41,6 +41,8 @@ def get_config(config: ConfigSource) -> Config:
     if config is not None and not isinstance(config, (str, Path)):
         raise TypeError(f"config must be a path to a TOML file (str or Path), a dict of sections, a Config "
                         f"or None, got {type(config).__name__}")
+    if isinstance(config, str) and not config.strip():  # Path("") is the current folder
+        raise ValueError("config must be a path to a TOML file, got an empty string (None: the defaults)")
     # "~/cleaner.toml" is the user's, as the shell reads it (and as state= is)
     return load_config(os.path.expanduser(config) if config is not None else None)
 

@@ -297,3 +297,9 @@ def test_resume_without_a_checkpoint_says_it_is_a_whole_run(tmp_path):
     err = proc.stderr.decode()
     assert proc.returncode == 0, err
     assert "no interrupted run's checkpoint" in err and "checkpoint holds" not in err
+
+
+def test_config_given_as_an_empty_string_says_so():
+    """config="" was read as the current folder: "/work/x: (file): is a folder, not a file"."""
+    with pytest.raises(ValueError, match="empty string"):
+        api.clean([{"id": "a", "text": EN}], config="")
