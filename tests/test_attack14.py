@@ -303,3 +303,15 @@ def test_config_given_as_an_empty_string_says_so():
     """config="" was read as the current folder: "/work/x: (file): is a folder, not a file"."""
     with pytest.raises(ValueError, match="empty string"):
         api.clean([{"id": "a", "text": EN}], config="")
+
+
+def test_explain_of_two_textless_documents_of_an_export_reads_as_english(tmp_path):
+    db = tmp_path / "s.db"
+    lines = [json.dumps({"id": i, "text": EN + " Again."}) for i in ("a", "b")] + [json.dumps({"id": "c", "text": EN})]
+    assert run_cli("run", "-", "--out", "-", "--state", str(db), "-q", stdin="\n".join(lines) + "\n").returncode == 0
+    assert run_cli("export", str(db), "--out", str(tmp_path / "e"), "-q").returncode == 0
+    rows = {r["id"]: r for r in map(json.loads, (tmp_path / "e" / "documents.jsonl").read_text().splitlines())}
+    textless = sorted(i for i, r in rows.items() if not r["text"])
+    assert len(textless) == 2, rows
+    out = run_cli("explain", str(tmp_path / "e"), *textless).stdout.decode()
+    assert f"{textless[0]} and {textless[1]} have no text" in out, out
