@@ -315,3 +315,22 @@ def test_explain_of_two_textless_documents_of_an_export_reads_as_english(tmp_pat
     assert len(textless) == 2, rows
     out = run_cli("explain", str(tmp_path / "e"), *textless).stdout.decode()
     assert f"{textless[0]} and {textless[1]} have no text" in out, out
+
+
+# --- a FIFO where a run or a state is expected ----------------------------------------------
+
+@pytest.mark.parametrize("verb", [["show", "{p}", "x"], ["report", "{p}"], ["explain", "{p}", "a", "b"],
+                                  ["eval", "{p}", "{gold}"]])
+def test_a_fifo_given_as_out_is_an_error_not_a_wait(tmp_path, verb):
+    """`cleaner show FIFO ID` (and report, explain, eval) opened the FIFO to see whether it
+    was a state, and waited for a writer forever."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    gold = tmp_path / "gold.csv"
+    gold.write_text("id,label\na,1\n")
+    args = [a.format(p=fifo, gold=gold) for a in verb]
+    try:
+        proc = run_cli(*args, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"cleaner {' '.join(verb)} waited on a FIFO")
+    one_line_error(proc, str(fifo))

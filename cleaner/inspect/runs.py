@@ -117,8 +117,11 @@ def _manifest_problem(m: Any) -> str | None:
 
 
 def is_sqlite(path: Path) -> bool:
-    """Whether `path` is an SQLite file (a state), by its header."""
+    """Whether `path` is an SQLite file (a state), by its header. Only a regular file is
+    opened: opening a FIFO (`cleaner report FIFO`) waited for a writer forever."""
     try:
+        if not path.is_file():
+            return False
         with open(path, "rb") as fh:
             return fh.read(16) == b"SQLite format 3\x00"
     except OSError:
