@@ -334,3 +334,17 @@ def test_a_fifo_given_as_out_is_an_error_not_a_wait(tmp_path, verb):
     except subprocess.TimeoutExpired:
         pytest.fail(f"cleaner {' '.join(verb)} waited on a FIFO")
     one_line_error(proc, str(fifo))
+
+
+def test_a_json_list_saved_as_jsonl_gets_a_hint_on_each_rejected_line(tmp_path):
+    """A pretty-printed JSON list in a .jsonl file: its last item was kept and the others
+    rejected "Extra data: line 1 column 37" with no word of why; "[" was called "a JSON
+    object spread over several lines"."""
+    src = tmp_path / "list.jsonl"
+    src.write_text('[\n  {"id": "a", "text": "first item"},\n  {"id": "b", "text": "second item"}\n]\n')
+    proc = run_cli("run", str(src), "--out", "-", "-q")
+    rows = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    rejected = [r["error"] for r in rows if r["status"] == "rejected"]
+    assert len(rejected) == 3, rows
+    assert all("a JSON list written one item a line?" in e for e in rejected), rejected
+    assert "trailing comma" in rejected[1] and "spread over" not in rejected[0]

@@ -336,11 +336,30 @@ def _parse_json(text: str) -> tuple[Any, str | None]:
     try:
         return json.loads(text, object_pairs_hook=_object), None
     except (ValueError, RecursionError) as exc:  # ValueError covers JSONDecodeError and huge ints
-        hint = ("; the line holds NUL bytes: UTF-16 or UTF-32 without a byte order mark? (JSONL is read as "
-                "UTF-8 unless a BOM says otherwise)") if "\x00" in text else \
-            ("; a JSON object spread over several lines? JSONL holds one a line (`jq -c .` writes that)"
-             if text.strip() in ("{", "[") else "")
-        return None, f"invalid JSON: {str(exc)[:200] or type(exc).__name__}{hint}"
+        return None, f"invalid JSON: {str(exc)[:200] or type(exc).__name__}{_json_hint(text)}"
+
+
+_LIST_HINT = ("a JSON list written one item a line? JSONL holds one object a line, without brackets or "
+              "commas (`jq -c '.[]'` writes that; or name the file .json)")
+
+
+def _json_hint(text: str) -> str:
+    """What a line that is not JSON most likely is."""
+    if "\x00" in text:
+        return ("; the line holds NUL bytes: UTF-16 or UTF-32 without a byte order mark? (JSONL is read as "
+                "UTF-8 unless a BOM says otherwise)")
+    stripped = text.strip()
+    if stripped == "{":
+        return "; a JSON object spread over several lines? JSONL holds one a line (`jq -c .` writes that)"
+    if stripped in ("[", "]", "],"):
+        return f"; {_LIST_HINT}"
+    if stripped.startswith("{") and stripped.endswith("},"):
+        try:
+            json.loads(stripped[:-1])
+        except (ValueError, RecursionError):
+            return ""
+        return f"; a trailing comma: {_LIST_HINT}"
+    return ""
 
 
 def _read_records(path: PurePath, rel: PurePath, text: str) -> Iterator[Document]:
