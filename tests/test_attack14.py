@@ -348,3 +348,12 @@ def test_a_json_list_saved_as_jsonl_gets_a_hint_on_each_rejected_line(tmp_path):
     assert len(rejected) == 3, rows
     assert all("a JSON list written one item a line?" in e for e in rejected), rejected
     assert "trailing comma" in rejected[1] and "spread over" not in rejected[0]
+
+
+def test_jsonl_content_in_a_json_file_gets_a_hint(tmp_path):
+    """One object a line in a .json file: rejected whole, "Extra data: line 2 column 1"."""
+    src = tmp_path / "feed.json"
+    src.write_text(json.dumps({"id": "a", "text": EN}) + "\n" + json.dumps({"id": "b", "text": EN}) + "\n")
+    proc = run_cli("run", str(src), "--out", "-", "-q")
+    (row,) = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert row["status"] == "rejected" and "name the file .jsonl" in row["error"], row

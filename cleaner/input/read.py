@@ -367,6 +367,9 @@ def _read_records(path: PurePath, rel: PurePath, text: str) -> Iterator[Document
     source, stem = rel_name(rel), doc_id_for(rel)
     obj, error = _parse_json(text)
     if error:
+        first = text.lstrip().split("\n", 1)[0]
+        if error.startswith("invalid JSON: Extra data") and isinstance(_parse_json(first)[0], dict):
+            error += "; one JSON object a line is JSONL: name the file .jsonl"
         yield Document(id=stem, source=source).reject(error)
         return
     items = obj if isinstance(obj, list) else [obj]
