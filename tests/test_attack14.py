@@ -357,3 +357,27 @@ def test_jsonl_content_in_a_json_file_gets_a_hint(tmp_path):
     proc = run_cli("run", str(src), "--out", "-", "-q")
     (row,) = [json.loads(line) for line in proc.stdout.decode().splitlines()]
     assert row["status"] == "rejected" and "name the file .jsonl" in row["error"], row
+
+
+# --- a file of UTF-8 lines and legacy lines (two files joined with cat) ---------------------
+
+@pytest.mark.parametrize("legacy, line", [("cp1252", "Deuxième partie écrite à Lyon, très bien."),
+                                           ("cp1251", "Вторая часть написана в Москве.")])
+def test_a_file_of_utf8_and_legacy_lines_reads_each_line_in_its_encoding(legacy, line):
+    """Read whole as cp1252, its UTF-8 lines came out as mojibake ("PremiÃ¨re")."""
+    from cleaner.input.read import decode_bytes
+
+    first = "Première partie écrite à Paris, le maire a parlé."
+    text, encoding = decode_bytes(first.encode("utf-8") + b"\n" + line.encode(legacy) + b"\n")
+    assert text == f"{first}\n{line}\n"
+    assert encoding.startswith("utf-8+")
+
+
+def test_legacy_and_cjk_files_read_as_before():
+    from cleaner.input.read import decode_bytes
+
+    latin = "Café crème à Paris, déjà vu.\nÇa va très bien, merci.\n"
+    assert decode_bytes(latin.encode("cp1252")) == (latin, "cp1252")
+    zh = "中国人民银行周一宣布降息。\n新政策将于下周生效。\n"
+    text, encoding = decode_bytes(zh.encode("gb18030"))
+    assert text == zh and "+" not in encoding

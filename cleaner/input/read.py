@@ -79,6 +79,51 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
                 except UnicodeDecodeError:
                     pass
         return text, "utf-8"
+    mixed = _mixed_utf8(data)
+    if mixed is not None:
+        return mixed
+    return _legacy(data)
+
+
+def _mixed_utf8(data: bytes) -> tuple[str, str] | None:
+    """A file of UTF-8 lines and lines in a legacy code page (files of both joined with
+    `cat`): each line in its own encoding, "utf-8+cp1252". Read whole as one code page,
+    its UTF-8 letters came out as mojibake ("PremiÃ¨re"). A line of a legacy text is
+    hardly ever valid UTF-8 with a non-ASCII letter (é is E9, which UTF-8 never follows
+    with an ASCII byte), so one such line says the file holds UTF-8. None: not mixed."""
+    lines = data.split(b"\n")
+    utf8 = [line.isascii() or _is_utf8(line) for line in lines]
+    if all(utf8):
+        return None
+    # Evidence of UTF-8: 3+ letters of 2-4 bytes on the lines that read as UTF-8 (a legacy
+    # line or two that happen to read as UTF-8 hold one or two).
+    letters = sum(len(line) - len(line.decode("utf-8")) for ok, line in zip(utf8, lines) if ok and not line.isascii())
+    if letters < 3:
+        return None
+    rest = b"\n".join(line for ok, line in zip(utf8, lines) if not ok)
+    legacy = _legacy(rest)
+    # Only a code page of one byte a letter (Latin, Cyrillic, Greek...): lines of a CJK
+    # multi-byte one read as UTF-8 more often, and are left to it whole.
+    if legacy[0] is None or len(legacy[0]) != len(rest):
+        return None
+    encoding = legacy[1]
+    try:
+        text = "\n".join(line.decode("utf-8") if ok else line.decode(encoding) for ok, line in zip(utf8, lines))
+    except (UnicodeDecodeError, LookupError):
+        return None
+    return text.removeprefix("\ufeff"), f"utf-8+{encoding}"
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _legacy(data: bytes) -> tuple[str | None, str]:
+    """Bytes that are not UTF-8: charset-normalizer's guess, Latin code pages by letters."""
     # Imported lazily: most inputs are UTF-8 and never need it.
     from charset_normalizer import from_bytes
 
