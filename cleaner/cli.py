@@ -470,6 +470,13 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     if not from_stdin and not url and not (input_path.is_dir() or input_path.is_file()):
         _fail(f"{input_path} is not a folder or a regular file (a pipe or a device?); "
               "use - to read JSONL from stdin")
+    if not from_stdin and not url and input_path.is_dir():
+        from cleaner.store.outdir import MANIFEST, is_cleaner_manifest
+
+        if is_cleaner_manifest(input_path / MANIFEST):  # `cleaner run clean/ --out clean2/`: a slip, most likely
+            log.warning("note: INPUT %s is a cleaner run's output folder: its documents.jsonl, records.jsonl and "
+                        "manifest.json are read as input (give the folder the run read to clean it again)",
+                        input_path)
     if to_stdout:
         if resume:
             _fail("--resume needs an output folder; with --out - there is no checkpoint to resume")

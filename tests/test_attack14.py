@@ -381,3 +381,14 @@ def test_legacy_and_cjk_files_read_as_before():
     zh = "中国人民银行周一宣布降息。\n新政策将于下周生效。\n"
     text, encoding = decode_bytes(zh.encode("gb18030"))
     assert text == zh and "+" not in encoding
+
+
+def test_a_run_folder_given_as_input_gets_a_note(tmp_path):
+    """`cleaner run clean/ --out clean2/` read the outputs as input without a word."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": EN}) + "\n")
+    out = tmp_path / "out"
+    assert run_cli("run", str(src), "--out", str(out), "-q").returncode == 0
+    proc = run_cli("run", str(out), "--out", str(tmp_path / "out2"))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "is a cleaner run's output folder" in proc.stderr.decode()
