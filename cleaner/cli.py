@@ -48,11 +48,16 @@ log = logging.getLogger("cleaner")
 
 class GivenPath(click.Path):
     """A path that is not the empty string: `cleaner report ""` (an unset shell variable)
-    read as Path("") is ".", so it named the current folder, and `--out ""` wrote there."""
+    read as Path("") is ".", so it named the current folder, and `--out ""` wrote there.
+    A leading "~" is the user's home, as the shell reads it where it expands one."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str) and value == "":
             self.fail("is empty: give a path (an unset shell variable?)", param, ctx)
+        if isinstance(value, str) and value.startswith("~"):
+            # `--out=~/clean`: the shell leaves a tilde after "--out=" as it is, and a
+            # folder named "~" in the current one is a trap (`rm -rf ~` to remove it).
+            value = os.path.expanduser(value)
         return super().convert(value, param, ctx)
 
 

@@ -392,3 +392,19 @@ def test_a_run_folder_given_as_input_gets_a_note(tmp_path):
     proc = run_cli("run", str(out), "--out", str(tmp_path / "out2"))
     assert proc.returncode == 0, proc.stderr.decode()
     assert "is a cleaner run's output folder" in proc.stderr.decode()
+
+
+def test_out_and_state_given_with_an_equals_sign_and_a_tilde_are_the_users(tmp_path):
+    """`--out=~/clean` (the shell expands no tilde after "--out="): a folder named "~" was
+    made in the current one."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": EN}) + "\n")
+    env = {**os.environ, "HOME": str(home), "PYTHONHASHSEED": "0"}
+    proc = subprocess.run([sys.executable, "-m", "cleaner", "run", str(src), "--out=~/clean", "--state=~/s.db", "-q"],
+                          capture_output=True, cwd=work, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert (home / "clean" / "documents.jsonl").is_file() and (home / "s.db").is_file()
+    assert list(work.iterdir()) == []
