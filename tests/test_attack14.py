@@ -408,3 +408,36 @@ def test_out_and_state_given_with_an_equals_sign_and_a_tilde_are_the_users(tmp_p
     assert proc.returncode == 0, proc.stderr.decode()
     assert (home / "clean" / "documents.jsonl").is_file() and (home / "s.db").is_file()
     assert list(work.iterdir()) == []
+
+
+# --- a trickling stream's small batches -----------------------------------------------------
+
+_COUNT_POOLS = """
+import multiprocessing.pool as pool, sys
+start = pool.Pool.__init__
+def counted(*args, **kwargs):
+    sys.stderr.write("POOL STARTED\\n")
+    return start(*args, **kwargs)
+pool.Pool.__init__ = counted
+sys.argv[0] = "cleaner"
+from cleaner.cli import main
+main()
+"""
+
+
+def test_a_stream_of_small_batches_starts_no_worker_pool_for_them(tmp_path):
+    """With --workers 2, every batch started a pool of 2 processes, even a batch of one line
+    (a feed trickling a line a second): ~0.1-0.15 s a batch for nothing, since fewer than 64
+    documents are one pool task, run by one worker. The rows are the same."""
+    lines = "".join(json.dumps({"id": f"u{i}", "text": f"Story {i} about the town of Xville{i} and mayor Bob Q{i}."}) + "\n"
+                    for i in range(3))
+    rows = []
+    for workers in ("2", "1"):
+        proc = subprocess.run([sys.executable, "-c", _COUNT_POOLS, "run", "-", "--out", "-", "--state",
+                               str(tmp_path / f"s{workers}.db"), "--batch-size", "1", "--workers", workers, "-q"],
+                              input=lines.encode(), capture_output=True, timeout=300,
+                              env={**os.environ, "PYTHONHASHSEED": "0"})
+        assert proc.returncode == 0, proc.stderr.decode()
+        assert "POOL STARTED" not in proc.stderr.decode()
+        rows.append(proc.stdout)
+    assert rows[0] == rows[1] and len(rows[0].splitlines()) == 3
