@@ -441,3 +441,22 @@ def test_a_stream_of_small_batches_starts_no_worker_pool_for_them(tmp_path):
         assert "POOL STARTED" not in proc.stderr.decode()
         rows.append(proc.stdout)
     assert rows[0] == rows[1] and len(rows[0].splitlines()) == 3
+
+
+def test_deduplicator_small_batches_start_no_worker_pool(monkeypatch):
+    import multiprocessing.pool
+
+    started = []
+    start = multiprocessing.pool.Pool.__init__
+
+    def counted(self, *args, **kwargs):
+        started.append(1)
+        return start(self, *args, **kwargs)
+
+    monkeypatch.setattr(multiprocessing.pool.Pool, "__init__", counted)
+    items = [{"id": f"u{i}", "text": f"Story {i} about the town of Xville{i} and mayor Bob Q{i}."} for i in range(3)]
+    with api.Deduplicator(workers=2, batch_size=1) as dedup:
+        rows = list(dedup.add(items))
+    with api.Deduplicator(workers=1, batch_size=1) as dedup:
+        assert rows == list(dedup.add(items))
+    assert started == []
