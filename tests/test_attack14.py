@@ -12,20 +12,7 @@ import pytest
 import cleaner.api as api
 from cleaner.exec.local import worker_limit
 from hostile_folder import EN
-
-
-def run_cli(*args, stdin: str = "", cwd=None, timeout=300):
-    return subprocess.run([sys.executable, "-m", "cleaner", *args], input=stdin.encode(), capture_output=True,
-                          timeout=timeout, cwd=cwd, env={**os.environ, "PYTHONHASHSEED": "0"})
-
-
-def one_line_error(proc, *needles):
-    err = proc.stderr.decode()
-    assert proc.returncode == 2, err
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    for needle in needles:
-        assert needle in err, err
-    return err
+from test_user_attacks import one_line_error, run_cli
 
 
 # --- the API's workers: capped as --workers is, and said so ----------------------------------
