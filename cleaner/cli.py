@@ -383,6 +383,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
             _interrupted()
+        if isinstance(exc.__cause__, EOFError):  # and an EOFError from anywhere (a broken .gz read once did)
+            _fail(f"unexpected end of data (EOFError: {exc.__cause__ or 'no detail'}): an internal error, "
+                  "a bug: please report it")
         _fail("aborted")
     except sqlite3.DatabaseError as exc:
         # Found damaged after it opened (see _STATE_OPENED); a misuse of sqlite3 is a bug.

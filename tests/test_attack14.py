@@ -447,3 +447,29 @@ def test_deduplicator_small_batches_start_no_worker_pool(monkeypatch):
     with api.Deduplicator(workers=1, batch_size=1) as dedup:
         assert rows == list(dedup.add(items))
     assert started == []
+
+
+def test_an_eof_error_inside_a_command_is_named_not_just_aborted(tmp_path, monkeypatch, capsys):
+    """click turns an EOFError raised by a command into Abort: a broken .gz read made the
+    whole run end with "cleaner: error: aborted", naming nothing."""
+    import cleaner.cli as cli
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": EN}) + "\n")
+    out = tmp_path / "out"
+    assert run_cli("run", str(src), "--out", str(out), "-q").returncode == 0
+
+    def broken(summary):
+        raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+
+    monkeypatch.setattr(cli, "show_summary", broken)
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM)  # main() sets its own: pytest's comes back after
+    try:
+        with pytest.raises(SystemExit):
+            cli.main(["report", str(out)])
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    err = capsys.readouterr().err
+    assert "EOFError: Compressed file ended" in err and "a bug" in err, err
