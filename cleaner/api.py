@@ -10,6 +10,8 @@ Nothing is read from or written to disk except the configuration and rule files.
 
 from __future__ import annotations
 
+import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -39,7 +41,10 @@ def get_config(config: ConfigSource) -> Config:
     if config is not None and not isinstance(config, (str, Path)):
         raise TypeError(f"config must be a path to a TOML file (str or Path), a dict of sections, a Config "
                         f"or None, got {type(config).__name__}")
-    return load_config(config)
+    if isinstance(config, str) and not config.strip():  # Path("") is the current folder
+        raise ValueError("config must be a path to a TOML file, got an empty string (None: the defaults)")
+    # "~/cleaner.toml" is the user's, as the shell reads it (and as state= is)
+    return load_config(os.path.expanduser(config) if config is not None else None)
 
 
 def _check_items(verb: str, items: Any) -> None:
@@ -52,11 +57,46 @@ def _check_items(verb: str, items: Any) -> None:
                         "wrap one item in a list")
 
 
+def _workers(workers: Any) -> int:
+    """The processes to run for `workers` (0: one per core), at most 4 per core (as the
+    CLI's --workers): more is lowered to that, with a warning saying so (a pool of
+    10**6 processes would exhaust the machine's memory)."""
+    from cleaner.exec.local import resolve_workers
+
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 0:
+        raise ValueError(f"workers must be an integer >= 0 (0: one per core), got {workers!r}")
+    used = resolve_workers(workers)
+    if workers > used:
+        warnings.warn(f"workers={workers} is more than 4 per core; using {used}", stacklevel=3)
+    return used
+
+
+def empty_state_file(path: str | Path) -> str | None:
+    """Why `path` must not become a state: it is an existing file of 0 bytes (a state is
+    never empty: cleaner writes its header at once; an empty file is more likely one the
+    shell made, `--state rows.jsonl > rows.jsonl`). None: nothing against it."""
+    p = Path(path)
+    try:
+        empty = p.is_file() and p.stat().st_size == 0
+        wal = Path(f"{path}-wal")
+        unsaved = wal.is_file() and wal.stat().st_size > 0  # a state's pages still in its journal
+    except OSError:
+        return None  # the state's own opening says what is wrong
+    if not empty or unsaved:
+        return None
+    return (f"{path} is an empty file, not a cleaner state: remove it (or name a file that does "
+            "not exist yet) to start a new state there")
+
+
 def clean(items: Iterable[dict[str, Any]], config: ConfigSource = None,
           workers: int = 1) -> Cleaned:
-    """Clean, detect language and cluster `items` ({"id", "text" or "html", "title", "date", "url", "site", "author"})."""
+    """Clean, detect language and cluster `items` ({"id", "text" or "html", "title", "date", "url", "site", "author"}).
+
+    `documents` come back sorted by id, as documents.jsonl is (not in the order of
+    `items`): match them to your items by id (give each item an "id"; inputs that shared
+    one are renamed `id@<api>#k`, and `meta.id` names the id they had)."""
     _check_items("clean", items)
-    result = run_documents(read_dicts(items), get_config(config), workers=workers)
+    result = run_documents(read_dicts(items), get_config(config), workers=_workers(workers))
     return Cleaned([d.to_json() for d in result.documents], [r.to_json() for r in result.records],
                    result.counts())
 
@@ -80,14 +120,20 @@ class Deduplicator:
                  batch_size: int = 1000, workers: int = 1, wait: bool = False):
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 0:
-            raise ValueError(f"workers must be an integer >= 0, got {workers!r}")
+        workers = _workers(workers)
         if state is not None and not isinstance(state, (str, Path)):
             raise TypeError(f"state must be a path (str or Path), got {type(state).__name__}")
         if state is not None and not str(state).strip():
             raise ValueError("state must be a path, got an empty string (state=None keeps the history in memory)")
+        if state is not None:
+            state = os.path.expanduser(state)  # "~/news.db" is the user's, as the shell reads it
+            problem = empty_state_file(state)
+            if problem is not None:
+                from cleaner.store.state import NotAState
+
+                raise NotAState(problem)
         from cleaner.dedup.incremental import IncrementalClusterer, state_settings
-        from cleaner.exec.local import LocalExecutor, resolve_workers
+        from cleaner.exec.local import LocalExecutor
         from cleaner.stages.build import build_stages
         from cleaner.store.state import State
 
@@ -96,8 +142,11 @@ class Deduplicator:
         self._stages = build_stages(self.cfg)
         self._state = State(":memory:" if state is None else state, state_settings(self.cfg), wait=wait)
         self._executor = LocalExecutor(workers, cpu_time=self.cfg["run"]["cpu_time"])
+        # A batch smaller than one pool task (exec/local.BATCH) runs here: a pool started
+        # for it costs ~0.1-0.2 s and runs it in one worker anyway (as cli_stream does).
+        self._in_process = LocalExecutor(1, cpu_time=self.cfg["run"]["cpu_time"])
         # Rows need each record's id and head, not the record whole (export and `records` rebuild it).
-        self._clusterer = IncrementalClusterer(self.cfg, self._state, whole=False, workers=resolve_workers(workers))
+        self._clusterer = IncrementalClusterer(self.cfg, self._state, whole=False, workers=workers)
         # This object's events are the state's after this one: it holds the writer's lock
         # for its lifetime, so no one else adds any meanwhile. Read from the state when
         # asked, not kept in memory: a stream's events grow with every batch (~1,000 a
@@ -142,14 +191,25 @@ class Deduplicator:
         self._open()  # again: a generator of add() resumed after close() met a closed state
         # Templates are decided per batch: lines a source repeats within the batch.
         self._stages.templates.reset()
-        docs, _ = process_documents(read_dicts(items), self._stages, self._executor, MemoryStore(),
+        from cleaner.exec.local import BATCH
+
+        executor = self._in_process if len(items) < BATCH else self._executor
+        docs, _ = process_documents(read_dicts(items), self._stages, executor, MemoryStore(),
                                     Counter(), Counter())
         make_ids_unique(docs)
         self._clusterer.add(docs, label="api")
         rows = [doc.to_json() for doc in docs]  # in input order
         del docs
         release_free_memory()  # a long-lived stream's resident size stays flat (exec/memory.py)
-        yield from rows
+        for n, row in enumerate(rows):
+            try:
+                yield row
+            except GeneratorExit:  # the caller stopped reading (a `break`) inside a committed batch
+                if n + 1 < len(rows):
+                    warnings.warn(f"add(): the loop stopped after row {n + 1} of a batch of {len(rows)}, which is "
+                                  f"committed to the state: its other {len(rows) - n - 1} rows were not read "
+                                  "(`records`, or `cleaner show STATE ID` for a state file, has them)", stacklevel=2)
+                raise
 
     @property
     def records(self) -> list[dict[str, Any]]:
@@ -168,4 +228,5 @@ class Deduplicator:
     def batch_events(self) -> list[dict[str, Any]]:
         """What happened to records in the last batch this object decided (its rows are the
         last ones `add` yielded): a long stream reads its events batch by batch here."""
+        self._open()  # as `events` and `records`: a closed object's answer would be a stale []
         return list(self._clusterer.events)

@@ -46,6 +46,21 @@ _WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 log = logging.getLogger("cleaner")
 
 
+class GivenPath(click.Path):
+    """A path that is not the empty string: `cleaner report ""` (an unset shell variable)
+    read as Path("") is ".", so it named the current folder, and `--out ""` wrote there.
+    A leading "~" is the user's home, as the shell reads it where it expands one."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value == "":
+            self.fail("is empty: give a path (an unset shell variable?)", param, ctx)
+        if isinstance(value, str) and value.startswith("~"):
+            # `--out=~/clean`: the shell leaves a tilde after "--out=" as it is, and a
+            # folder named "~" in the current one is a trap (`rm -rf ~` to remove it).
+            value = os.path.expanduser(value)
+        return super().convert(value, param, ctx)
+
+
 class _Shown(logging.Formatter):
     """A message's paths and ids are data, never terminal commands (ESC) or a second line."""
 
@@ -168,7 +183,12 @@ def open_state(path: Path, cfg: Config, wait: bool) -> State:
     from cleaner.dedup.incremental import state_settings
     from cleaner.store.state import State, StateError
 
+    from cleaner.api import empty_state_file
+
     state_opened(path)
+    problem = empty_state_file(path)
+    if problem is not None:
+        _fail(f"--state {problem}")
     try:
         return State(path, state_settings(cfg), wait=wait)
     except StateError as exc:
@@ -363,6 +383,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
             _interrupted()
+        if isinstance(exc.__cause__, EOFError):  # and an EOFError from anywhere (a broken .gz read once did)
+            _fail(f"unexpected end of data (EOFError: {exc.__cause__ or 'no detail'}): an internal error, "
+                  "a bug: please report it")
         _fail("aborted")
     except sqlite3.DatabaseError as exc:
         # Found damaged after it opened (see _STATE_OPENED); a misuse of sqlite3 is a bug.
@@ -385,10 +408,10 @@ def main(argv: list[str] | None = None) -> None:
 
 @cli.command()
 @click.argument("input_arg", metavar="INPUT")
-@click.option("--out", "out_dir", default="clean", show_default=True, type=click.Path(allow_dash=True, path_type=Path),
+@click.option("--out", "out_dir", default="clean", show_default=True, type=GivenPath(allow_dash=True, path_type=Path),
               help="Output folder: documents.jsonl, records.jsonl, report.html (with report-pages/), manifest.json; "
                    "- writes documents.jsonl rows to stdout instead.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path),
+@click.option("--config", "config_path", type=GivenPath(path_type=Path),
               help="Configuration file (default: configs/default.toml).")
 @click.option("--workers", type=click.IntRange(min=0, max=256), default=None,
               help="Worker processes for per-document stages (0 = all cores; at most 4 per core; "
@@ -400,7 +423,7 @@ def main(argv: list[str] | None = None) -> None:
                    "disk): inputs it finished are not processed again.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any input was rejected, and stop "
               "with status 3 at a programming error in a stage (without it, that document is rejected).")
-@click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--state", "state_path", type=GivenPath(dir_okay=False, path_type=Path),
               help="Deduplicate against everything this state file (SQLite) holds, then add the input to it.")
 @click.option("--wait", is_flag=True, help="Wait for another run writing --state to finish instead of failing.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -443,6 +466,11 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
             click.get_current_context().get_parameter_source("batch_size") is not ParameterSource.DEFAULT:
         log.warning("note: --batch-size applies to a stream into a state (--out - --state STATE); "
                     "this run is one batch")
+    # Python sets sys.stdin/stdout to None when the descriptor is closed (`<&-`, `>&-`).
+    if from_stdin and sys.stdin is None:
+        _fail("stdin is closed: INPUT - reads JSONL from it (give a file or folder, or pipe the JSONL in)")
+    if to_stdout and sys.stdout is None:
+        _fail("stdout is closed: --out - writes the rows there (give a folder, or redirect stdout to a file)")
     if from_stdin and not quiet and sys.stdin.isatty():  # typed at a prompt, `run -` would wait in silence
         log.warning("reading JSONL from stdin (one object a line); Ctrl-D ends the input")
     if wait and not state_path:
@@ -450,6 +478,13 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     if not from_stdin and not url and not (input_path.is_dir() or input_path.is_file()):
         _fail(f"{input_path} is not a folder or a regular file (a pipe or a device?); "
               "use - to read JSONL from stdin")
+    if not from_stdin and not url and input_path.is_dir():
+        from cleaner.store.outdir import MANIFEST, is_cleaner_manifest
+
+        if is_cleaner_manifest(input_path / MANIFEST):  # `cleaner run clean/ --out clean2/`: a slip, most likely
+            log.warning("note: INPUT %s is a cleaner run's output folder: its documents.jsonl, records.jsonl and "
+                        "manifest.json are read as input (give the folder the run read to clean it again)",
+                        input_path)
     if to_stdout:
         if resume:
             _fail("--resume needs an output folder; with --out - there is no checkpoint to resume")
@@ -475,6 +510,9 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     started = time.perf_counter()
     from cleaner.store.output import run_fingerprint
 
+    from cleaner.store.spool import META
+
+    interrupted = (out_dir / PARTIAL_DIR / META).is_file()  # before Checkpoint makes one
     try:
         # Per-document results are reused only by the same settings and the same code.
         checkpoint = Checkpoint(out_dir, run_fingerprint(cfg), resume)
@@ -495,7 +533,9 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
         log.warning("note: an interrupted run's partial results in %s/%s were discarded (--resume continues one)",
                     out_dir, PARTIAL_DIR)
     held = len(checkpoint.done)
-    if resume:
+    if resume and not interrupted:
+        log.warning("note: --resume: %s holds no interrupted run's checkpoint; this is a whole run", out_dir)
+    elif resume:
         log.warning("resuming: the checkpoint holds %d processed documents", held)
 
     # Neither the output folder nor the state (and its journal and lock) is ever input,
@@ -565,8 +605,8 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
 
 
 @cli.command("clean")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Configuration file.")
+@click.argument("file", type=GivenPath(exists=True, dir_okay=False, path_type=Path))
+@click.option("--config", "config_path", type=GivenPath(path_type=Path), help="Configuration file.")
 def clean_file(file: Path, config_path: Path | None) -> None:
     """Show FILE's text with every removed line marked by the rule that removed it.
 
@@ -610,8 +650,8 @@ def clean_file(file: Path, config_path: Path | None) -> None:
 
 
 @cli.command("eval")
-@click.argument("out_dir", metavar="OUT", type=click.Path(path_type=Path))
-@click.argument("gold", type=click.Path(path_type=Path))
+@click.argument("out_dir", metavar="OUT", type=GivenPath(path_type=Path))
+@click.argument("gold", type=GivenPath(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def eval_run(out_dir: Path, gold: Path, as_json: bool) -> None:
     """Score a run's records (OUT/documents.jsonl) against GOLD (CSV or JSONL: id -> label).
@@ -650,7 +690,7 @@ def _open_run(out_dir: Path) -> Run:
 
 
 @cli.command("report")
-@click.argument("out_dir", metavar="OUT", type=click.Path(path_type=Path))
+@click.argument("out_dir", metavar="OUT", type=GivenPath(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def report_run(out_dir: Path, as_json: bool) -> None:
     """Summary of a finished run in OUT: counts, rejections, languages, rule hits, record sizes."""
@@ -669,7 +709,7 @@ def report_run(out_dir: Path, as_json: bool) -> None:
 
 
 @cli.command("show")
-@click.argument("out_dir", metavar="OUT", type=click.Path(path_type=Path))
+@click.argument("out_dir", metavar="OUT", type=GivenPath(path_type=Path))
 @click.argument("some_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print the row as JSON.")
 def show(out_dir: Path, some_id: str, as_json: bool) -> None:
@@ -696,7 +736,7 @@ def show(out_dir: Path, some_id: str, as_json: bool) -> None:
 
 
 @cli.command("explain")
-@click.argument("out_dir", metavar="OUT", type=click.Path(path_type=Path))
+@click.argument("out_dir", metavar="OUT", type=GivenPath(path_type=Path))
 @click.argument("doc_a", metavar="DOC_A")
 @click.argument("doc_b", metavar="DOC_B")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cleaner.cli import _fail, _setup, cli, discard_output, state_opened
+from cleaner.cli import GivenPath, _fail, _setup, cli, discard_output, state_opened
 from cleaner.core.config import Config
 from cleaner.inspect.runs import as_written, renamed_note
 from cleaner.inspect.show import show_record, shown
@@ -31,7 +31,10 @@ def _reader(path: Path) -> State:
     try:
         return State(path, writer=False)
     except StateError as exc:
-        _fail(str(exc))
+        hint = ""
+        if path.is_dir() and (path / "manifest.json").is_file():  # `cleaner state info clean/`
+            hint = ": it is a run's output folder; `cleaner report`, `show` and `explain` read it"
+        _fail(f"{exc}{hint}")
     except OSError as exc:
         _fail(f"cannot open state {path}: {exc.strerror or exc}")
 
@@ -49,7 +52,7 @@ def state_group() -> None:
 
 
 @state_group.command("info")
-@click.argument("state_path", metavar="STATE", type=click.Path(path_type=Path))
+@click.argument("state_path", metavar="STATE", type=GivenPath(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def state_info(state_path: Path, as_json: bool) -> None:
     """Counts, size on disk and schema version of STATE."""
@@ -69,7 +72,7 @@ def state_info(state_path: Path, as_json: bool) -> None:
 
 
 @state_group.command("prune")
-@click.argument("state_path", metavar="STATE", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("state_path", metavar="STATE", type=GivenPath(dir_okay=False, path_type=Path))
 @click.option("--before", required=True, help="Remove records whose every document is dated before this day "
               "(YYYY-MM-DD); a record with an undated or a later document stays whole.")
 @click.option("--wait", is_flag=True, help="Wait for a run writing STATE to finish instead of failing.")
@@ -133,10 +136,10 @@ def _records(state: State, cfg: Config, since: str | None) -> list[Record]:
 
 
 @cli.command("export")
-@click.argument("state_path", metavar="STATE", type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.argument("state_path", metavar="STATE", type=GivenPath(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=GivenPath(path_type=Path), help="Output folder.")
 @click.option("--since", help="Only records with a document dated on or after this day (YYYY-MM-DD).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path),
+@click.option("--config", "config_path", type=GivenPath(path_type=Path),
               help="Configuration file (default: the one the state's last batch was run with).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr (errors still show).")
 def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path | None, quiet: bool) -> None:
@@ -208,8 +211,9 @@ def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
                 what = "record" if gone == some_id else f"document (of record {gone})"
                 _fail(f"{some_id} is not in state {state_path}: this {what} was removed by `cleaner state prune` "
                       "(its events stay; the prune keeps nothing else of it)")
-            _fail(f"{some_id} is not in state {state_path}{renamed_note(state.renamed_ids(some_id))} (never added, "
-                  "or removed by `cleaner state prune`)")
+            note = renamed_note(state.renamed_ids(some_id))
+            _fail(f"{some_id} is not in state {state_path}"
+                  + (note or " (never added, or removed by `cleaner state prune`)"))
         (record,) = IncrementalClusterer(state_config(state, None), state).records([root])
         row = record.to_json()
         row["events"] = state.events_of(row["record_id"])

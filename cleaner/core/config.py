@@ -180,8 +180,14 @@ def _read_small(path: Path) -> bytes:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file. A UTF-8 byte order mark opening it (Windows editors write one) is
+    skipped: tomllib took it for a statement ("Invalid statement (at line 1, column 1)")."""
     try:
-        return tomllib.loads(_read_small(path).decode("utf-8"))
+        data = _read_small(path)
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16's BOM (UTF-32 LE's begins alike)
+            raise ConfigError(path, "(file)", "UTF-16 or UTF-32 text (it opens with that byte order mark): "
+                                              "save it as UTF-8")
+        return tomllib.loads(data.decode("utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(path, "(file)", "no such file") from None
     except IsADirectoryError:
@@ -316,8 +322,23 @@ def load_config(path: str | Path | None = None) -> Config:
                 if problem is not None:
                     raise ConfigError(source, f"boilerplate.rule_files[{i}]",
                                       f"{name!r} ({rule_file}, relative to this file): {problem}")
+    _no_rules(source, raw if path is not None else {}, values)
     _cross_checks(source, values)
     return Config(values=values, path=source)
+
+
+def _no_rules(source: Path, raw: dict[str, Any], values: dict[str, dict[str, Any]]) -> None:
+    """`rule_files = []` runs without boilerplate rules: the default certain_categories
+    (categories of the shipped rules) then name nothing, and are dropped with them; given
+    in the same file, they are an error that says why."""
+    b = values["boilerplate"]
+    if b["rule_files"] or not b["certain_categories"]:
+        return
+    if "certain_categories" in raw.get("boilerplate", {}):
+        raise ConfigError(source, "boilerplate.certain_categories",
+                          f"names rule categories ({', '.join(map(str, b['certain_categories']))}), but "
+                          "boilerplate.rule_files is empty (no rules): set certain_categories = [] too")
+    b["certain_categories"] = []
 
 
 def config_from_dict(overrides: dict[str, dict[str, Any]] | None = None) -> Config:
@@ -325,6 +346,7 @@ def config_from_dict(overrides: dict[str, dict[str, Any]] | None = None) -> Conf
     cfg = load_config()
     if overrides:
         values = _validate(Path("<dict>"), overrides, cfg.values)
+        _no_rules(Path("<dict>"), overrides, values)
         _cross_checks(Path("<dict>"), values)
         cfg = Config(values=values, path=cfg.path)
     return cfg

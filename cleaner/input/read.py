@@ -79,6 +79,51 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
                 except UnicodeDecodeError:
                     pass
         return text, "utf-8"
+    mixed = _mixed_utf8(data)
+    if mixed is not None:
+        return mixed
+    return _legacy(data)
+
+
+def _mixed_utf8(data: bytes) -> tuple[str, str] | None:
+    """A file of UTF-8 lines and lines in a legacy code page (files of both joined with
+    `cat`): each line in its own encoding, "utf-8+cp1252". Read whole as one code page,
+    its UTF-8 letters came out as mojibake ("PremiÃ¨re"). A line of a legacy text is
+    hardly ever valid UTF-8 with a non-ASCII letter (é is E9, which UTF-8 never follows
+    with an ASCII byte), so one such line says the file holds UTF-8. None: not mixed."""
+    lines = data.split(b"\n")
+    utf8 = [line.isascii() or _is_utf8(line) for line in lines]
+    if all(utf8):
+        return None
+    # Evidence of UTF-8: 3+ letters of 2-4 bytes on the lines that read as UTF-8 (a legacy
+    # line or two that happen to read as UTF-8 hold one or two).
+    letters = sum(len(line) - len(line.decode("utf-8")) for ok, line in zip(utf8, lines) if ok and not line.isascii())
+    if letters < 3:
+        return None
+    rest = b"\n".join(line for ok, line in zip(utf8, lines) if not ok)
+    legacy = _legacy(rest)
+    # Only a code page of one byte a letter (Latin, Cyrillic, Greek...): lines of a CJK
+    # multi-byte one read as UTF-8 more often, and are left to it whole.
+    if legacy[0] is None or len(legacy[0]) != len(rest):
+        return None
+    encoding = legacy[1]
+    try:
+        text = "\n".join(line.decode("utf-8") if ok else line.decode(encoding) for ok, line in zip(utf8, lines))
+    except (UnicodeDecodeError, LookupError):
+        return None
+    return text.removeprefix("\ufeff"), f"utf-8+{encoding}"
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _legacy(data: bytes) -> tuple[str | None, str]:
+    """Bytes that are not UTF-8: charset-normalizer's guess, Latin code pages by letters."""
     # Imported lazily: most inputs are UTF-8 and never need it.
     from charset_normalizer import from_bytes
 
@@ -336,11 +381,30 @@ def _parse_json(text: str) -> tuple[Any, str | None]:
     try:
         return json.loads(text, object_pairs_hook=_object), None
     except (ValueError, RecursionError) as exc:  # ValueError covers JSONDecodeError and huge ints
-        hint = ("; the line holds NUL bytes: UTF-16 or UTF-32 without a byte order mark? (JSONL is read as "
-                "UTF-8 unless a BOM says otherwise)") if "\x00" in text else \
-            ("; a JSON object spread over several lines? JSONL holds one a line (`jq -c .` writes that)"
-             if text.strip() in ("{", "[") else "")
-        return None, f"invalid JSON: {str(exc)[:200] or type(exc).__name__}{hint}"
+        return None, f"invalid JSON: {str(exc)[:200] or type(exc).__name__}{_json_hint(text)}"
+
+
+_LIST_HINT = ("a JSON list written one item a line? JSONL holds one object a line, without brackets or "
+              "commas (`jq -c '.[]'` writes that; or name the file .json)")
+
+
+def _json_hint(text: str) -> str:
+    """What a line that is not JSON most likely is."""
+    if "\x00" in text:
+        return ("; the line holds NUL bytes: UTF-16 or UTF-32 without a byte order mark? (JSONL is read as "
+                "UTF-8 unless a BOM says otherwise)")
+    stripped = text.strip()
+    if stripped == "{":
+        return "; a JSON object spread over several lines? JSONL holds one a line (`jq -c .` writes that)"
+    if stripped in ("[", "]", "],"):
+        return f"; {_LIST_HINT}"
+    if stripped.startswith("{") and stripped.endswith("},"):
+        try:
+            json.loads(stripped[:-1])
+        except (ValueError, RecursionError):
+            return ""
+        return f"; a trailing comma: {_LIST_HINT}"
+    return ""
 
 
 def _read_records(path: PurePath, rel: PurePath, text: str) -> Iterator[Document]:
@@ -348,6 +412,9 @@ def _read_records(path: PurePath, rel: PurePath, text: str) -> Iterator[Document
     source, stem = rel_name(rel), doc_id_for(rel)
     obj, error = _parse_json(text)
     if error:
+        first = text.lstrip().split("\n", 1)[0]
+        if error.startswith("invalid JSON: Extra data") and isinstance(_parse_json(first)[0], dict):
+            error += "; one JSON object a line is JSONL: name the file .jsonl"
         yield Document(id=stem, source=source).reject(error)
         return
     items = obj if isinstance(obj, list) else [obj]
@@ -439,7 +506,10 @@ def _utf8_lines(fh: _LineReader) -> _LineReader:
     """`fh`, or `fh` read through _BomLines when it opens with a UTF-16 or UTF-32 BOM."""
     peek = getattr(fh, "peek", None)
     if peek is not None:
-        start = peek(4)[:4]
+        try:
+            start = peek(4)[:4]
+        except _GZIP_ERRORS:  # a broken .gz: reading its first line fails again, and says so
+            return fh
         for bom, encoding in _BOMS:
             if start.startswith(bom):
                 return _BomLines(fh, encoding)

@@ -76,7 +76,7 @@ def explain(run: Run, a_id: str, b_id: str) -> dict[str, Any]:
         return {"a": a_id, "b": b_id, "merged": bool(where[0] and where[1]
                                                      and where[0]["record_id"] == where[1]["record_id"]),
                 "records": {a_id: where[0], b_id: where[1]},
-                "verdict": f"{' and '.join(textless)} has no text in {run.dir} (an export of a state keeps only "
+                "verdict": f"{' and '.join(textless)} {'has' if len(textless) == 1 else 'have'} no text in {run.dir} (an export of a state keeps only "
                            "canonicals' texts), so the tiers cannot be computed again; as recorded: " + recorded}
     cfg = _settings(run.manifest)
     a, b = (_signed(r, cfg) for r in rows)

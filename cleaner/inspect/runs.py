@@ -117,8 +117,11 @@ def _manifest_problem(m: Any) -> str | None:
 
 
 def is_sqlite(path: Path) -> bool:
-    """Whether `path` is an SQLite file (a state), by its header."""
+    """Whether `path` is an SQLite file (a state), by its header. Only a regular file is
+    opened: opening a FIFO (`cleaner report FIFO`) waited for a writer forever."""
     try:
+        if not path.is_file():
+            return False
         with open(path, "rb") as fh:
             return fh.read(16) == b"SQLite format 3\x00"
     except OSError:
@@ -156,12 +159,23 @@ class Run:
                                        f"{exc if isinstance(exc, ValueError) else 'nested too deep'}") from None
                     problem = _problem(row, schema) or _nested_problem(row)
                     if problem:
-                        raise RunError(f"{path} line {n} {problem}: not a row cleaner wrote")
+                        raise RunError(f"{path} line {n} {problem}{self._whose(problem)}")
                     yield row
         except UnicodeDecodeError as exc:
             raise RunError(f"{path} is not UTF-8: {exc.reason}") from exc
         except OSError as exc:
             raise RunError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+    def _whose(self, problem: str) -> str:
+        """Why a row may differ: a field missing is most likely another version's output
+        (an older cleaner wrote fewer fields); anything else, an edit by hand."""
+        if " has no " not in f" {problem}":
+            return ": not a row cleaner wrote"
+        packages = self.manifest.get("packages")
+        wrote = packages.get("cleaner") if isinstance(packages, dict) else None
+        by = f" (its manifest names cleaner {wrote})" if isinstance(wrote, str) and wrote != "not installed" else ""
+        return (f", a field this version of cleaner writes: the folder looks like another version's "
+                f"output{by}; run the input again with this version, or read it with the cleaner that wrote it")
 
     def documents(self) -> Iterator[dict[str, Any]]:
         return self._rows(DOCUMENTS)
@@ -177,7 +191,10 @@ class Run:
                 return row
             if row["id"].startswith(doc_id + "@"):
                 renamed.append(row["id"])
-        raise NotFound(f"no document with id {doc_id!r} in {self.dir / DOCUMENTS}", renamed_note(renamed))
+        note = renamed_note(renamed)
+        if not note and doc_id.startswith("rec-") and any(r["record_id"] == doc_id for r in self.records()):
+            note = " (it is a record's id: give a document's, such as its canonical's; `cleaner show` takes either)"
+        raise NotFound(f"no document with id {doc_id!r} in {self.dir / DOCUMENTS}", note)
 
     def record(self, record_id: str) -> dict[str, Any]:
         for row in self.records():
