@@ -206,14 +206,16 @@ def test_terms_and_band_keys_live_in_the_state_and_signatures_come_back_from_the
         (g, n), = state.db.execute("SELECT g, canonical FROM groups").fetchall()
         _, slim, stored_text = state.doc(n)
         bands = state.db.execute("SELECT count(*) FROM bands WHERE g = ?", (g,)).fetchone()[0]
-        canonical = StateGroups(state, sign)[g].canonical
+        groups = StateGroups(state, sign)
+        canonical = groups[g].canonical
+        near_mh = groups.signature(g)  # signed when asked (Clusterer.shingles_first)
     finally:
         state.close()
     # the state keeps no signature: a canonical read back is signed again from its text,
     # as signing gave it (datasketch-compatible values)
     assert stored_text == text and slim.id == "a" and slim.features.exact == signed.exact
-    assert canonical.features.near_mh.dtype == np.uint32
-    assert np.array_equal(canonical.features.near_mh, signed.near_mh)
+    assert near_mh.dtype == np.uint32 and canonical.features.near_mh is near_mh
+    assert np.array_equal(near_mh, signed.near_mh)
     assert np.array_equal(canonical.features.near, signed.near)
     assert slim.features.terms is None and bands > 0  # kept with its text: its terms come back from it
     again = sign.process(Document(id="a", source="<api>", text=text, title=slim.title, date=slim.date, lang=slim.lang))

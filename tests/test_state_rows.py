@@ -138,3 +138,98 @@ def test_a_new_source_priority_chooses_every_touched_records_head_again(raw_item
     light = _two_runs(tmp_path / "light.db", batches[:half], batches[half:], config, False)
     whole = _two_runs(tmp_path / "whole.db", batches[:half], batches[half:], config, True)
     assert light == whole
+
+
+def _overlapping(seed, pairs=6, shared=12, own=18):
+    """Items in two batches: each of the second's shares `shared` of its first's sentences
+    and has `own` of its own (shingle Jaccard ~0.25: near enough to be a candidate, under
+    near.threshold 0.3)."""
+    rng = random.Random(seed)
+    words = [f"{a}{b}" for a in ("ka", "lo", "mi", "ne", "po", "ru", "si", "ta") for b in ("ber", "don", "fel", "gar", "hun", "jot")]
+
+    def sentence():
+        return " ".join(rng.choice(words) for _ in range(9)).capitalize() + "."
+
+    first, second = [], []
+    for i in range(pairs):
+        base = [sentence() for _ in range(shared + own)]
+        first.append({"id": f"a{i}", "text": "\n".join(base)})
+        second.append({"id": f"b{i}", "text": "\n".join(base[:shared] + [sentence() for _ in range(own)])})
+    return [first, second]
+
+
+def test_a_restored_canonicals_minhash_is_signed_only_when_its_shingles_match(monkeypatch):
+    """A candidate group's canonical comes back from the state with its shingles; its
+    MinHash (what the estimate compares) is signed only for a candidate whose shingles reach
+    near.threshold (Clusterer.shingles_first): the other restored canonicals, most of them
+    at 200,000 documents, cost no MinHash (#16 point 9). The rows are the same."""
+    from cleaner.dedup import incremental
+    from cleaner.stages.sign import Sign
+
+    batches = _overlapping(3)
+    expected = _stream(batches, False)
+    restored, signed = [0], [0]
+    restore, near_signature = incremental.StateGroups.restore, Sign.near_signature
+
+    def counted_restore(self, *args, **kwargs):
+        restored[0] += bool(kwargs.get("near"))
+        return restore(self, *args, **kwargs)
+
+    def counted_signature(self, near):  # a state's canonical signed again (not a batch's document)
+        signed[0] += any(f.f_code.co_name in ("restore_member", "signature") for f in _frames())
+        return near_signature(self, near)
+
+    monkeypatch.setattr(incremental.StateGroups, "restore", counted_restore)
+    monkeypatch.setattr(Sign, "near_signature", counted_signature)
+    assert _stream(batches, False) == expected
+    assert restored[0] >= 3  # the second batch's documents were compared with the first's canonicals
+    assert signed[0] == 0  # none matched: no restored canonical's MinHash was signed
+
+
+def _frames():
+    import sys
+
+    frame = sys._getframe(1)
+    while frame is not None:
+        yield frame
+        frame = frame.f_back
+
+
+def test_a_querys_screens_are_counted_with_the_query(raw_items, monkeypatch):
+    """StateIndex.query counts each found group's screen bytes equal to the query's in one
+    array operation; StateGroups.screen then answers from those counts (no numpy call a
+    candidate), with the same answers as counting one candidate at a time."""
+    import numpy as np
+
+    from cleaner.dedup import incremental
+
+    batches = [_shuffled(raw_items, 5)[i:i + 13] for i in range(0, len(raw_items), 13)]
+    expected = _stream(batches, False)
+    checked = [0]
+    query = incremental.StateIndex.query
+
+    def checked_query(self, signature):
+        found = query(self, signature)
+        mine = incremental.screen_bytes(signature)
+        for g, (count, width) in self.matches.items():
+            low = np.frombuffer(self.state.screen(g), dtype=np.uint8)
+            assert (count, width) == (int(np.count_nonzero(low == mine)), len(low))
+            checked[0] += 1
+        return found
+
+    def never(signature):
+        raise AssertionError("a candidate's screen was counted on its own")
+
+    monkeypatch.setattr(incremental.StateIndex, "query", checked_query)
+    screen = incremental.StateGroups.screen
+
+    def screened(self, g, signature, floor):
+        if g not in self.loaded and g in self.index.matches:
+            with monkeypatch.context() as m:
+                m.setattr(incremental, "screen_bytes", never)
+                return screen(self, g, signature, floor)
+        return screen(self, g, signature, floor)
+
+    monkeypatch.setattr(incremental.StateGroups, "screen", screened)
+    assert _stream(batches, False) == expected
+    assert checked[0] > 0

@@ -215,6 +215,10 @@ class Clusterer:
         # (group, signature, floor) -> False when the group's canonical surely estimates
         # below `floor` (a state screens candidates on what it keeps: incremental.StateGroups).
         self.screen: Callable[[int, np.ndarray, float], bool] | None = None
+        # True: a candidate's shingles are compared before its MinHash estimate (a state signs
+        # a canonical's MinHash again from its shingles, which cost more than the comparison:
+        # the estimate is then signed only for a match). The same conditions, in another order.
+        self.shingles_first = False
 
     def _shingles(self, doc: Document, key: str = "near") -> np.ndarray:
         return array_of(doc, key, self.store)
@@ -235,14 +239,20 @@ class Clusterer:
             assert signature is not None  # given, or read above: `found` is not empty
             if self.screen is not None and not self.screen(idx, signature, floor):
                 continue  # below the floor as surely as the estimate below would say
-            estimate = _estimate(signature, self.canonical_signature(idx))
-            if estimate < floor:  # a chance band collision: not worth reading its shingles
-                continue
+            if not self.shingles_first:
+                estimate = _estimate(signature, self.canonical_signature(idx))
+                if estimate < floor:  # a chance band collision: not worth reading its shingles
+                    continue
             canon = self.records[idx].canonical
             mine = self._shingles(doc) if mine is None else mine
             sim = jaccard(mine, self._shingles(canon))
-            if sim >= threshold and (best is None or sim > best[1]):
-                best = (idx, sim, estimate)
+            if sim < threshold or (best is not None and sim <= best[1]):
+                continue
+            if self.shingles_first:
+                estimate = _estimate(signature, self.canonical_signature(idx))
+                if estimate < floor:
+                    continue
+            best = (idx, sim, estimate)
         if best is None:
             return None
         idx, sim, est = best

@@ -77,20 +77,28 @@ MemberRow = tuple[str, float, float | None, list[str] | None, list[dict[str, Any
 
 class StateIndex:
     """The CandidateIndex of the copy tier, in the state: LSH band keys in an indexed table.
-    A query reads its groups' screens with them (`screens`, the last query's: group -> the
-    low bytes of its canonical's MinHash, absent for a group not in the groups table yet),
-    in the same statement, for StateGroups.screen."""
+    A query reads its groups' screens with them (the low bytes of each canonical's MinHash,
+    absent for a group not in the groups table yet), in the same statement, and counts each
+    one's bytes equal to the query's in one array operation (`matches`, the last query's:
+    group -> (equal bytes, bytes)), for StateGroups.screen."""
 
     def __init__(self, state: State, threshold: float, num_perm: int):
         self.state, self.bands = state, BandIndex(threshold, num_perm)
-        self.screens: dict[int, bytes] = {}
+        self.matches: dict[int, tuple[int, int]] = {}
+        self.queried: np.ndarray | None = None  # the signature `matches` were counted against
 
     def insert(self, idx: int, signature: np.ndarray) -> None:
         self.state.add_bands(self.bands.band_keys(signature), idx)
 
     def query(self, signature: np.ndarray) -> set[int]:
         found = self.state.band_screens(self.bands.band_keys(signature))
-        self.screens = {g: screen for g, screen in found.items() if screen is not None}
+        held = [(g, screen) for g, screen in found.items() if screen is not None]
+        self.matches, self.queried = {}, signature
+        if held and len({len(screen) for _, screen in held}) == 1:
+            width = len(held[0][1])
+            lows = np.frombuffer(b"".join(screen for _, screen in held), dtype=np.uint8).reshape(len(held), width)
+            equal = np.count_nonzero(lows == screen_bytes(signature), axis=1).tolist()
+            self.matches = {g: (count, width) for (g, _), count in zip(held, equal)}
         return set(found)
 
 
@@ -112,10 +120,9 @@ class StateGroups:
     loaded (its canonical, shingles recomputed from its text) when a document is compared
     with it; groups appended are the batch's new ones."""
 
-    def __init__(self, state: State, sign: Sign, store: DocStore | None = None,
-                 screens: Callable[[], dict[int, bytes]] | None = None):
+    def __init__(self, state: State, sign: Sign, store: DocStore | None = None, index: StateIndex | None = None):
         self.state, self.sign = state, sign
-        self.screens = screens  # the copy tier's last query's screens (StateIndex.screens), if any
+        self.index = index  # the copy tier's index: its last query's screens counted (StateIndex.matches)
         self.loaded: dict[int, Record] = {}
         self.store = store  # the batch's document store (its documents' arrays may be spooled)
         self.number: dict[int, int] = {}  # id(document) -> its row in the state
@@ -144,12 +151,28 @@ class StateGroups:
         state of the state bench's news)."""
         if g in self.loaded:
             return True
-        found = self.screens().get(g) if self.screens is not None else None
-        low = np.frombuffer(self.state.screen(g) if found is None else found, dtype=np.uint8)
-        if self._mine[0] is not signature:  # a document's candidates are screened one after another
-            self._mine = (signature, screen_bytes(signature))
+        index = self.index
+        found = index.matches.get(g) if index is not None and index.queried is signature else None
+        if found is None:  # not counted with the query (a group without a screen row yet)
+            low = np.frombuffer(self.state.screen(g), dtype=np.uint8)
+            if self._mine[0] is not signature:  # a document's candidates are screened one after another
+                self._mine = (signature, screen_bytes(signature))
+            found = (int(np.count_nonzero(low == self._mine[1])), len(low))
         # The share of equal bytes, as np.mean gave it (a count of ones is exact; one division).
-        return int(np.count_nonzero(low == self._mine[1])) / len(low) >= floor
+        return found[0] / found[1] >= floor
+
+    def signature(self, g: int) -> np.ndarray:
+        """The MinHash of group `g`'s canonical (Clusterer.canonical_signature): a canonical
+        restored from the state is signed from its shingles when first asked, so only for a
+        candidate whose shingles match (Clusterer.shingles_first; 7,835 canonicals restored
+        for the state bench's 1,000-document probe against 200,000 documents, 0.86 CPU s of
+        MinHash, of which a handful were asked for)."""
+        canonical = self[g].canonical
+        f = canonical.features
+        assert f is not None  # signed, or restored with its shingles (restore_member, `near`)
+        if f.near_mh is None:
+            f.near_mh = self.sign.near_signature(f.near)
+        return array_of(canonical, "near_mh", self.store)
 
     def append(self, record: Record) -> None:
         self.loaded[self.next] = record
@@ -219,8 +242,8 @@ def sign_ahead(sign: Sign, docs: list[Document], workers: int) -> None:
 def restore_member(sign: Sign, member: MemberRow, slim: Document, text: str, near: bool = False,
                    story: bool = True, lines: bool = True) -> Member:
     """A document as the state keeps it, with the arrays the tiers read (`near`: a
-    canonical the copy tier compares with gets its shingles and their MinHash again, from
-    its text, as signing gave them; `story`: the MinHash of its terms, which a record's
+    canonical the copy tier compares with gets its shingles again, from its text, as signing
+    gave them; their MinHash when asked, StateGroups.signature; `story`: the MinHash of its terms, which a record's
     story members report as an estimate; a document kept with its text gets the words of
     its term lines back, which the story tier reads)."""
     f = slim.features
@@ -235,7 +258,6 @@ def restore_member(sign: Sign, member: MemberRow, slim: Document, text: str, nea
         f.story_mh = sign.story_signature(list(f.terms))
     if near:
         f.near = sign.near_shingles(text)
-        f.near_mh = sign.near_signature(f.near)
     if lines:
         with_line_words(sign, slim)
     return Member(slim, *member)
@@ -323,7 +345,7 @@ class IncrementalClusterer:
         # a record's head from them rather than from the state again.
         self._canonicals, self._absorbed = {}, []
         index = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])
-        groups = StateGroups(state, self.sign, store, lambda: index.screens)
+        groups = StateGroups(state, self.sign, store, index)
         copies = Clusterer(self.cfg, store=store)
         # The state's groups and exact keys stand in for the Clusterer's list and dict: the
         # same calls, answered from the state (a group's canonical signature included:
@@ -331,6 +353,10 @@ class IncrementalClusterer:
         copies.records, copies.exact = groups, StateExact(state)  # type: ignore[assignment]
         copies.screen = groups.screen
         copies.near_lsh = index
+        # A state's canonical comes back with its shingles alone; its MinHash is signed only
+        # for a candidate whose shingles match (StateGroups.signature).
+        copies.shingles_first = True
+        copies.canonical_signature = groups.signature  # type: ignore[method-assign, assignment]
         # A document the state already holds (same id, same words: a feed sent again, a
         # retried batch) is not added twice: its row shows the record it is in.
         again: dict[int, Document] = {}

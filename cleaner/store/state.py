@@ -16,8 +16,8 @@ Tables (schema version SCHEMA):
   a root's row the id of the document the record shows as canonical (a batch's rows find
   the record's head group from it: dedup/incremental._head_groups). Not its canonical's
   MinHash (512 bytes, a third of a canonical's row, and random bits that do not
-  compress): the copy tier signs a candidate's canonical again from its text, which it
-  reads anyway to compare shingles; the low byte of each value (`screen`, 128 bytes)
+  compress): the copy tier signs a candidate's canonical again from its text (its
+  shingles, to compare; its MinHash only for a candidate whose shingles match); the low byte of each value (`screen`, 128 bytes)
   rules out a chance band collision without reading the group (dedup/incremental.py). Record ids (`rid`, and events.record_id) are kept as
   64-bit integers.
 - docs: every document: id, group, batch, its place in the group (a Member: relation,
