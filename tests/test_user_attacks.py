@@ -1100,3 +1100,32 @@ def test_long_and_month_first_dates_are_read():
     assert normalise_date("5 listopad 2025") is None and normalise_date("5 listopadu 2025") == "2025-11-05"
     assert normalise_date("Feb 30, 2024") is None and normalise_date("202512201") is None and normalise_date("12345678") is None
     assert normalise_date("Decimal 20, 2025") is None and normalise_date("Mai 20, 2025") is None
+
+
+def test_a_users_files_inside_reports_folders_are_not_deleted(tmp_path):
+    """Only OUT's top-level names were checked: a file the user put in report-pages/ (or in
+    .cleaner-partial/) was deleted with the previous run when the next run replaced OUT."""
+    from pathlib import Path
+
+    out, raw = tmp_path / "o", str(Path(__file__).resolve().parent.parent / "raw")
+    assert run_cli("run", raw, "--out", str(out), "-q", timeout=300).returncode == 0
+    notes = out / "report-pages" / "notes.txt"
+    notes.write_text("mine")
+    proc = run_cli("run", raw, "--out", str(out), "-q", timeout=300)
+    assert proc.returncode != 0 and "report-pages/notes.txt" in proc.stderr.decode(), proc.stderr
+    assert notes.read_text() == "mine"
+    notes.unlink()
+    (out / "report-pages" / "sub").mkdir()
+    assert run_cli("run", raw, "--out", str(out), "-q", timeout=300).returncode != 0
+    assert (out / "report-pages" / "sub").is_dir()
+    (out / "report-pages" / "sub").rmdir()
+    partial = out / ".cleaner-partial"
+    partial.mkdir()
+    (partial / "meta.json").write_text('{"fingerprint": "x"}')
+    (partial / "diary.txt").write_text("mine")
+    assert run_cli("run", raw, "--out", str(out), "-q", timeout=300).returncode != 0
+    assert (partial / "diary.txt").read_text() == "mine"
+    (partial / "diary.txt").unlink()
+    (partial / "123.spool").write_bytes(b"")
+    # what cleaner itself writes there is its own: the run goes on
+    assert run_cli("run", raw, "--out", str(out), "-q", timeout=300).returncode == 0

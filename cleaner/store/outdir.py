@@ -20,7 +20,7 @@ import stat
 from pathlib import Path
 from typing import Callable
 
-from cleaner.store.spool import LOCK_FILE, PARTIAL_DIR, read_meta
+from cleaner.store.spool import LOCK_FILE, META, PARTIAL_DIR, read_meta
 
 DOCUMENTS, RECORDS, REPORT, MANIFEST = "documents.jsonl", "records.jsonl", "report.html", "manifest.json"
 OUTPUTS = (DOCUMENTS, RECORDS, REPORT, MANIFEST)
@@ -29,6 +29,11 @@ NEW, OLD = ".cleaner-new-", ".cleaner-old-"  # siblings of OUT: `.{OUT name}{tag
 # Temporary files the earlier in-place scheme left when killed (`.documents.jsonl.<pid>.<hex>.tmp`).
 _STALE_TMP = re.compile(r"\.(?:%s)\.\d+\.[0-9a-f]+\.tmp" % "|".join(map(re.escape, OUTPUTS)))
 _MAX_MANIFEST = 64 << 20  # a manifest is a few KB; a larger file is not one
+# What cleaner puts inside its two folders in OUT (inspect/report.py's PAGE_NAME; a spool
+# segment's files, store/spool.py): anything else there is the user's, and a run that
+# replaced OUT would delete it with the folder.
+_PAGE = re.compile(r"\d{5,}\.js")
+_SEGMENT = re.compile(r"\d+\.(?:spool|arrays)")
 
 
 # An empty placeholder that keeps a folder in a version-control checkout (this repository's
@@ -67,7 +72,30 @@ def is_cleaner_checkpoint(folder: Path) -> bool:
     except (OSError, ValueError):
         return False
     return (isinstance(m.get("fingerprint"), str)
-            and all(p.is_file() and not p.is_symlink() for p in entries))
+            and all(p.is_file() and not p.is_symlink() and _checkpoint_file(p.name) for p in entries))
+
+
+def _foreign_entry(out: Path) -> str | None:
+    """The first entry of OUT's report-pages/ or .cleaner-partial/ that cleaner did not
+    write there (a page file; a checkpoint's meta.json and segments)."""
+    for folder, ours in ((REPORT_PAGES, _PAGE.fullmatch), (PARTIAL_DIR, _checkpoint_file)):
+        path = out / folder
+        if not path.exists() and not path.is_symlink():
+            continue
+        if path.is_symlink() or not path.is_dir():
+            return folder
+        try:
+            entries = sorted(os.listdir(path))
+        except OSError:
+            return folder  # cannot see what it holds: not proven ours
+        for entry in entries:
+            if not ours(entry) or (path / entry).is_symlink() or not (path / entry).is_file():
+                return f"{folder}/{entry}"
+    return None
+
+
+def _checkpoint_file(name: str) -> bool:
+    return name == META or bool(_SEGMENT.fullmatch(name))
 
 
 def _mixes_with_input(out: Path, input_path: Path) -> str | None:
@@ -110,6 +138,9 @@ def refuse_reason(out: Path, input_path: Path) -> str | None:
     others = [n for n in names if not _ours(n) and not _placeholder(out, n)]
     if others:
         return (f"holds files cleaner did not write ({others[0]}{', ...' if len(others) > 1 else ''}); "
+                "write into an empty folder or a previous run's")
+    if (foreign := _foreign_entry(out)):
+        return (f"holds files cleaner did not write ({foreign}); "
                 "write into an empty folder or a previous run's")
     outputs = [n for n in names if n in OUTPUTS]
     if (out / PARTIAL_DIR).exists() and not is_cleaner_checkpoint(out / PARTIAL_DIR) \
