@@ -63,13 +63,14 @@ def _same(a, b) -> None:
         assert np.array_equal(x, y, equal_nan=True)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(_corpus(), st.integers(1, 3), st.sampled_from([2, 3, 5, 200]), st.sampled_from([0.0, 0.05, 0.11, 0.3]),
-       st.sampled_from([1, 7, 1 << 18]))
-def test_blocks_give_the_edges_of_one_row_at_a_time(corpus, min_shared, top, bound, block):
+       st.sampled_from([1, 7, 1 << 18]), st.sampled_from([0, 4, 1000]))
+def test_blocks_give_the_edges_of_one_row_at_a_time(corpus, min_shared, top, bound, block, dense):
     docs, weights = corpus
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(stories, "_BLOCK", block)  # 1 and 7: a block a row, and rows split anywhere
+        mp.setattr(stories, "_DENSE", dense)  # 0: always sorted; 1000: always in bins
         before, now = _both(docs, weights, min_shared, top, bound)
         _same(before, now)
         # Slices of rows (a cluster's tasks) concatenated: the same arrays again.
@@ -79,19 +80,21 @@ def test_blocks_give_the_edges_of_one_row_at_a_time(corpus, min_shared, top, bou
 
 
 @settings(max_examples=150, deadline=None)
-@given(_corpus(), st.sampled_from([2, 3, 200]))
-def test_the_first_bound_is_never_below_the_matrix_bound_nor_a_similarity(corpus, top):
+@given(_corpus(), st.sampled_from([2, 3, 200]), st.sampled_from([0, 1000]))
+def test_the_first_bound_is_never_below_the_matrix_bound_nor_a_similarity(corpus, top, dense):
     docs, weights = corpus
-    matrix = TermMatrix(weights)
-    index = PairIndex(docs, matrix, name_postings(docs, top), top)
-    for lo, hi in index.blocks(range(len(docs))):
-        left, right, _, first = index.pairs(lo, hi, 1)
-        for i, j, f in zip(left.tolist(), right.tolist(), first.tolist()):
-            exact = matrix.bounds(i, np.array([j], dtype=np.int64))[0]
-            assert exact <= f * (1 + 1e-12)
-            assert similarity(weights[i], weights[j]) <= f * (1 + 1e-12)
-            if not index.rest[i] and not index.rest[j]:  # no term too common for a column: the same bound
-                assert f == pytest.approx(exact, rel=1e-12, abs=1e-15)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(stories, "_DENSE", dense)
+        matrix = TermMatrix(weights)
+        index = PairIndex(docs, matrix, name_postings(docs, top), top)
+        for lo, hi in index.blocks(range(len(docs))):
+            left, right, _, first = index.pairs(lo, hi, 1)
+            for i, j, f in zip(left.tolist(), right.tolist(), first.tolist()):
+                exact = matrix.bounds(i, np.array([j], dtype=np.int64))[0]
+                assert exact <= f * (1 + 1e-12)
+                assert similarity(weights[i], weights[j]) <= f * (1 + 1e-12)
+                if not index.rest[i] and not index.rest[j]:  # no term too common for a column: the same bound
+                    assert f == pytest.approx(exact, rel=1e-12, abs=1e-15)
 
 
 def test_a_term_too_common_for_a_column_still_bounds_the_pair():

@@ -29,6 +29,7 @@ import threading
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import accumulate, chain, repeat
 from typing import Any, Protocol, Union, cast
 
 import numpy as np
@@ -109,17 +110,13 @@ class TermMatrix:
     (bounds)."""
 
     def __init__(self, weights: list[DocTerms]) -> None:
-        vocab: dict[str, int] = {}
-        ids: list[int] = []
-        values: list[float] = []
-        lines: list[int] = []
-        ends = [0]
-        for d in weights:
-            ids.extend(vocab.setdefault(t, len(vocab)) for t in d.weights)
-            values.extend(d.weights.values())
-            on = d.lines
-            lines.extend(on.get(t, 0) for t in d.weights)
-            ends.append(len(ids))
+        # Term numbers in the order terms first come (C loops: map, chain, dict.fromkeys).
+        terms = list(chain.from_iterable(d.weights for d in weights))
+        vocab = {t: k for k, t in enumerate(dict.fromkeys(terms))}
+        ids = list(map(vocab.__getitem__, terms))
+        values = list(chain.from_iterable(d.weights.values() for d in weights))
+        lines = list(chain.from_iterable(map(d.lines.get, d.weights, repeat(0)) for d in weights))
+        ends = [0, *accumulate(len(d.weights) for d in weights)]
         self.indptr = np.array(ends, dtype=np.int64)
         self.ids = np.array(ids, dtype=np.int64)
         self.values = np.array(values, dtype=np.float64)
@@ -184,9 +181,15 @@ class TermMatrix:
 # The first bound (PairIndex) is in another float order than TermMatrix.bounds: a pair within
 # this relative margin of the threshold goes on to TermMatrix.bounds, never skipped.
 _FIRST_MARGIN = 4e-9
+# ... and one this far over it with no `rest` is measured without TermMatrix.bounds (the two
+# are the same sum then, apart from float order: ~1e-15 relative).
+_SURE_MARGIN = 1e-7
 # Entries (a row's term times that term's documents) counted at once by PairIndex: ~10
 # arrays of this length in memory (~20 MB), whatever the corpus.
 _BLOCK = 1 << 18
+# A block whose rows x documents are at most this many times its entries is counted in bins
+# (bincount), one a pair, instead of by sorting its entries: the same pairs, sums and order.
+_DENSE = 4
 
 
 class PairIndex:
@@ -309,24 +312,37 @@ class PairIndex:
         a, b = np.repeat(self.row_w[e:f], lens), self.weight[idx]
         line = np.repeat(self.row_line[e:f], lens)
         same = (line != 0) & (line == self.line[idx])
-        keys = np.repeat(self.row_of[e:f], lens) * self.n + self.docs[idx]
-        # Grouped by pair: the stable sort merges the runs (each entry's documents ascend).
-        order = np.argsort(keys, kind="stable")
-        keys = keys[order]
-        head = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-        shared = np.add.reduceat(np.repeat(self.row_name[e:f], lens)[order], head)
-        keep = shared >= min_shared
-        low = np.add.reduceat(np.where(same, 0.0, np.minimum(a, b))[order], head)[keep]
-        both = np.add.reduceat((a + b)[order], head)[keep]
-        uniq = keys[head]
-        uniq = uniq[keep]
+        name = np.repeat(self.row_name[e:f], lens)
+        least = max(min_shared, 1)  # a pair shares a name at least (one sharing other terms only is none)
+        span = (hi - lo) * self.n
+        if span <= _DENSE * total:
+            # Few rows x documents for the entries: a bin for each, in row then j order, no sort.
+            keys = np.repeat(self.row_of[e:f] - lo, lens) * self.n + self.docs[idx]
+            shared = np.bincount(keys, name, minlength=span).astype(np.int64)
+            bins = np.flatnonzero(shared >= least)
+            shared = shared[bins]
+            low = np.bincount(keys, np.where(same, 0.0, np.minimum(a, b)), minlength=span)[bins]
+            both = np.bincount(keys, a + b, minlength=span)[bins]
+            uniq = bins + lo * self.n
+        else:
+            keys = np.repeat(self.row_of[e:f], lens) * self.n + self.docs[idx]
+            # Grouped by pair: the stable sort merges the runs (each entry's documents ascend).
+            order = np.argsort(keys, kind="stable")
+            keys = keys[order]
+            head = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+            shared = np.add.reduceat(name[order], head)
+            keep = shared >= least
+            shared = shared[keep]
+            low = np.add.reduceat(np.where(same, 0.0, np.minimum(a, b))[order], head)[keep]
+            both = np.add.reduceat((a + b)[order], head)[keep]
+            uniq = keys[head][keep]
         i, j = uniq // self.n, uniq % self.n
         rest_i, rest_j = self.rest[i], self.rest[j]
         top = low + np.minimum(rest_i, rest_j)
         under = self.totals[i] + self.totals[j] - rest_i - rest_j - both + top
         first = np.divide(top, under, out=np.zeros(len(top)), where=top > 0)
         first[(top > 0) & (under <= 0)] = np.inf
-        return i, j, shared[keep], first
+        return i, j, shared, first
 
 
 def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: int,
@@ -367,19 +383,25 @@ def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: i
         # The first bound (PairIndex) is at least TermMatrix.bounds; the window's factor is at
         # most 1 (config), so a pair under either bound stays under it.
         near = np.flatnonzero(first * (1.0 + _FIRST_MARGIN) >= bound)
-        starts = np.flatnonzero(np.diff(left[near], prepend=-1))
-        for a, b in zip(starts.tolist(), np.append(starts[1:], len(near)).tolist()):
-            at = near[a:b]
-            i = int(left[at[0]])
-            measure = at[matrix.bounds(i, right[at]) * (1.0 + _MARGIN) >= bound]
-            mine = weights[i]
-            for k, j, n in zip(measure.tolist(), right[measure].tolist(), shared[measure].tolist()):
-                refused, factor, _ = pair_gate(docs[i], docs[j], n, min_shared, min_lead, window_days,
-                                               outside_window)
-                if refused is None:
-                    sims[k] = similarity(mine, weights[j]) * factor
-                else:
-                    kept[k] = False
+        # Without a term too common for a column on either side, the first bound is
+        # TermMatrix.bounds in another float order: one clearly over the threshold is
+        # measured as it; the others are bounded again, pair by pair.
+        sure = ((index.rest[left[near]] == 0) & (index.rest[right[near]] == 0)
+                & (first[near] * (1.0 - _SURE_MARGIN) >= bound))
+        measure = [near[sure]]
+        check = near[~sure]
+        starts = np.flatnonzero(np.diff(left[check], prepend=-1))
+        for a, b in zip(starts.tolist(), np.append(starts[1:], len(check)).tolist()):
+            at = check[a:b]
+            measure.append(at[matrix.bounds(int(left[at[0]]), right[at]) * (1.0 + _MARGIN) >= bound])
+        for k in np.sort(np.concatenate(measure)).tolist():
+            i, j = int(left[k]), int(right[k])
+            refused, factor, _ = pair_gate(docs[i], docs[j], int(shared[k]), min_shared, min_lead, window_days,
+                                           outside_window)
+            if refused is None:
+                sims[k] = similarity(weights[i], weights[j]) * factor
+            else:
+                kept[k] = False
         lefts.append(left[kept].astype(np.uint32))
         rights.append(right[kept].astype(np.uint32))
         values.append(sims[kept])
