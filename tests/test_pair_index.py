@@ -124,3 +124,16 @@ def test_no_pairs_and_no_terms():
     before, now = _both(docs, weights, 2, 200, 0.11)
     _same(before, now)
     assert not len(now[0])
+
+
+def test_a_large_run_counts_one_row_at_a_time(monkeypatch):
+    """Over _INDEX_MAX weighted terms, no PairIndex is built (its memory): the same arrays."""
+    docs = [SIGN.process(Document(id=f"d{k}", source="<test>", lang="en", text=f"Reni, Izmail and {n} met."))
+            for k, n in enumerate(["Ozerne", "Kiliia", "Ozerne", "Bolhrad"])]
+    weigh = TermWeights(CFG["story"]).observe(docs)
+    weights = [doc_terms(d, weigh) for d in docs]
+    small = _both(docs, weights, 2, 200, 0.11)[1]
+    monkeypatch.setattr(stories, "_INDEX_MAX", 3)
+    monkeypatch.setattr(TermMatrix, "pair_index", None)  # would raise if called
+    _same(small, _both(docs, weights, 2, 200, 0.11)[1])
+    assert len(small[0])

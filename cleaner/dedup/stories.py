@@ -190,6 +190,11 @@ _BLOCK = 1 << 18
 # A block whose rows x documents are at most this many times its entries is counted in bins
 # (bincount), one a pair, instead of by sorting its entries: the same pairs, sums and order.
 _DENSE = 4
+# PairIndex keeps ~28 bytes a weighted term of the run (~60 while built) beside the
+# TermMatrix's 20: used up to this many weighted terms (~20,000 linkable documents of 50
+# terms), so a large run's peak (#18 point 6: 200,000 documents within 1.2 GB, with ~90 MB
+# to spare at session 13) is what it was.
+_INDEX_MAX = 1_000_000
 
 
 class PairIndex:
@@ -245,10 +250,7 @@ class PairIndex:
         named = np.zeros(width, dtype=bool)
         named[name_ids[name_ids >= 0]] = True
         extra = ~named & (df >= 2) & (df <= max_term_docs)
-        # Each term number's column (-1: none): the names first, then the other terms.
-        column = np.full(width, -1, dtype=np.int64)
-        extra_ids = np.flatnonzero(extra)
-        column[extra_ids] = len(names) + np.arange(len(extra_ids))
+        extra_ids = np.flatnonzero(extra)  # their columns follow the names', in this order
         rest = ~named & ~extra & (df >= 2)
         self.rest = np.bincount(doc_of, np.where(rest[matrix.ids], matrix.values, 0.0), minlength=n)[:n]
         self.totals = matrix.totals
@@ -259,33 +261,27 @@ class PairIndex:
         name_w, name_line = look(name_flat, np.repeat(name_ids, name_lens))
         by_term = np.argsort(matrix.ids, kind="stable")  # each term's documents ascending
         by_term = by_term[extra[matrix.ids[by_term]]]
-        self.docs = np.concatenate((name_flat, doc_of[by_term]))
+        self.docs = np.concatenate((name_flat, doc_of[by_term])).astype(np.uint32)
         self.weight = np.concatenate((name_w, matrix.values[by_term]))
         self.line = np.concatenate((name_line, matrix.lines[by_term]))
         self.lens = np.concatenate((name_lens, df[extra_ids])).astype(np.int64)
         self.starts = np.concatenate(([0], np.cumsum(self.lens)[:-1])).astype(np.int64)
-        # Rows, flat: each document's columns (the name postings turned around, then its other
-        # weighted terms').
-        name_rows = name_flat
-        name_cols = np.repeat(np.arange(len(names), dtype=np.int64), name_lens)
-        mine_w, mine_line = look(name_rows, name_ids[name_cols])
-        own = np.flatnonzero(extra[matrix.ids])
-        rows = np.concatenate((name_rows, doc_of[own]))
-        by_row = np.argsort(rows, kind="stable")
-        self.row_col = np.concatenate((name_cols, column[matrix.ids[own]]))[by_row]
-        self.row_w = np.concatenate((mine_w, matrix.values[own]))[by_row]
-        self.row_line = np.concatenate((mine_line, matrix.lines[own]))[by_row]
-        self.row_name = np.concatenate((np.ones(len(name_cols), dtype=np.int64), np.zeros(len(own), dtype=np.int64)))[by_row]
-        rows = rows[by_row]
-        self.row_of = rows
+        self.names = len(names)  # columns below this are names
+        # Rows, flat, by document: its columns (the postings turned around: each document is
+        # in the postings of its own terms). A row entry's weight and line are its document's
+        # entry in the column's postings, just before `row_start`.
+        col_of = np.repeat(np.arange(len(self.lens), dtype=np.int64), self.lens)
+        by_row = np.argsort(self.docs, kind="stable")
+        rows = self.docs[by_row].astype(np.int64)
+        self.row_col = col_of[by_row].astype(np.int32)
         self.indptr = np.searchsorted(rows, np.arange(n + 1))
         # Each row entry's documents after the row's own (postings ascend): where they start
-        # in `docs`, and how many; so a pair (i, j) is counted from row i only, j > i.
-        at = np.repeat(np.arange(len(self.lens), dtype=np.int64), self.lens) * max(n, 1) + self.docs
-        self.row_start = np.searchsorted(at, self.row_col * max(n, 1) + rows, side="right")
-        self.row_len = self.starts[self.row_col] + self.lens[self.row_col] - self.row_start
+        # in `docs`; so a pair (i, j) is counted from row i only, j > i.
+        at = col_of * max(n, 1) + self.docs
+        self.row_start = np.searchsorted(at, col_of[by_row] * max(n, 1) + rows, side="right")
         # Where a block of rows ends: entries counted up to each row.
-        self.cost = np.concatenate(([0], np.cumsum(self.row_len)))[self.indptr]
+        row_len = self.starts[self.row_col] + self.lens[self.row_col] - self.row_start
+        self.cost = np.concatenate(([0], np.cumsum(row_len)))[self.indptr]
         self.n = n
 
     def blocks(self, rows: range) -> Iterator[tuple[int, int]]:
@@ -302,35 +298,37 @@ class PairIndex:
         """Rows lo..hi-1's pairs (i, j), i < j, sharing min_shared names or more, in row then
         j order: (i, j, shared names, the first bound)."""
         e, f = int(self.indptr[lo]), int(self.indptr[hi])
-        lens = self.row_len[e:f]
+        cols, start = self.row_col[e:f], self.row_start[e:f]
+        lens = self.starts[cols] + self.lens[cols] - start
         total = int(lens.sum())
         if not total:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty, np.zeros(0)
         # Each entry: a row's term (repeated) and one later document that has it.
-        idx = np.repeat(self.row_start[e:f] - (np.cumsum(lens) - lens), lens) + np.arange(total, dtype=np.int64)
-        a, b = np.repeat(self.row_w[e:f], lens), self.weight[idx]
-        line = np.repeat(self.row_line[e:f], lens)
+        idx = np.repeat(start - (np.cumsum(lens) - lens), lens) + np.arange(total, dtype=np.int64)
+        a, b = np.repeat(self.weight[start - 1], lens), self.weight[idx]
+        line = np.repeat(self.line[start - 1], lens)
         same = (line != 0) & (line == self.line[idx])
-        name = np.repeat(self.row_name[e:f], lens)
+        name = np.repeat(cols < self.names, lens)
+        row_of = np.repeat(np.arange(lo, hi, dtype=np.int64), np.diff(self.indptr[lo:hi + 1]))
         least = max(min_shared, 1)  # a pair shares a name at least (one sharing other terms only is none)
         span = (hi - lo) * self.n
         if span <= _DENSE * total:
             # Few rows x documents for the entries: a bin for each, in row then j order, no sort.
-            keys = np.repeat(self.row_of[e:f] - lo, lens) * self.n + self.docs[idx]
-            shared = np.bincount(keys, name, minlength=span).astype(np.int64)
+            keys = np.repeat(row_of - lo, lens) * self.n + self.docs[idx]
+            shared = np.bincount(keys[name], minlength=span)
             bins = np.flatnonzero(shared >= least)
             shared = shared[bins]
             low = np.bincount(keys, np.where(same, 0.0, np.minimum(a, b)), minlength=span)[bins]
             both = np.bincount(keys, a + b, minlength=span)[bins]
             uniq = bins + lo * self.n
         else:
-            keys = np.repeat(self.row_of[e:f], lens) * self.n + self.docs[idx]
+            keys = np.repeat(row_of, lens) * self.n + self.docs[idx]
             # Grouped by pair: the stable sort merges the runs (each entry's documents ascend).
             order = np.argsort(keys, kind="stable")
             keys = keys[order]
             head = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-            shared = np.add.reduceat(name[order], head)
+            shared = np.add.reduceat(name[order].astype(np.int64), head)
             keep = shared >= least
             shared = shared[keep]
             low = np.add.reduceat(np.where(same, 0.0, np.minimum(a, b))[order], head)[keep]
@@ -352,24 +350,29 @@ def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: i
     """Pairs (i < j) that share at least `min_shared` names, with their weighted term
     Jaccard, as three arrays (16 bytes a pair: a dict of pairs took ~200).
 
-    Counted one document at a time (a row of the co-occurrence matrix): memory stays at
-    one row plus the edges kept, whatever the number of pairs sharing a single name.
+    Counted by rows of the co-occurrence matrix: with `bound`, blocks of rows at once
+    (PairIndex: ~_BLOCK entries, so memory stays at one block plus the edges kept, whatever
+    the number of pairs sharing a single name); without, one row at a time (_edges_by_row).
     `rows` (default: all) limits the rows i counted, so slices of rows can be counted
     apart (on a cluster's workers) and their edges concatenated in row order: the same
     arrays, in the same order, as one pass. `postings` (name_postings) saves building
     them again for each slice.
 
     `bound` (story.threshold; default: none): a pair whose similarity is surely below it
-    (TermMatrix.bounds, from weights alone) is neither gated nor measured here: its
+    (from weights alone: PairIndex's first bound, from the terms the pair shares, then
+    TermMatrix.bounds for the few it leaves) is neither gated nor measured here: its
     similarity is UNMEASURED, for resolve_edges to settle if it ends up inside a
-    component. Most pairs are such (on 3,000 random-sentence documents, 94% of 152,000
-    pairs), and measuring one costs ~30 µs of wording checks. `matrix` saves building
-    the TermMatrix again for each slice."""
+    component. Most pairs are such (on 3,000 random-sentence documents, 151,687 of 152,039
+    pairs; the first bound leaves 373), and measuring one costs ~30 µs of wording checks.
+    `matrix` saves building the TermMatrix (and its PairIndex) again for each slice."""
     arrays = name_postings(docs, max_term_docs) if postings is None else postings
     if bound is None:
         return _edges_by_row(docs, weights, min_shared, window_days, min_lead, outside_window, rows, arrays)
     if matrix is None:
         matrix = TermMatrix(weights)
+    if len(matrix.ids) > _INDEX_MAX:  # a large run: one row at a time, in the memory it took before
+        return _edges_by_row(docs, weights, min_shared, window_days, min_lead, outside_window, rows, arrays,
+                             bound, matrix)
     index = matrix.pair_index(docs, arrays, max_term_docs)
     lefts: list[npt.NDArray[np.uint32]] = []
     rights: list[npt.NDArray[np.uint32]] = []
