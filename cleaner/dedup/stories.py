@@ -214,10 +214,10 @@ class PairIndex:
 
         (low + m) / (A + B - rest_a - rest_b - both + low + m),  m = min(rest_a, rest_b)
 
-    which is TermMatrix.bounds's when neither has a `rest` (A + B - gone - high = A + B -
-    both + low), and at least it otherwise: the shared terms among the rest add at most m
-    to the numerator, and what is not shared of them only adds to the denominator, whose
-    part U = A + B - rest_a - rest_b - both (weight surely unshared) is then at least U."""
+    which is TermMatrix.bounds's when neither has a `rest` (there A + B - gone - high =
+    A + B - both + low), and at least it otherwise: TermMatrix.bounds is S / (U + S), growing
+    with S and falling with U; the rest's shared terms add at most m to S, and U (weight not
+    shared) is at least A + B - rest_a - rest_b - both, what the columns leave unshared."""
 
     def __init__(self, docs: list[Document], matrix: TermMatrix, postings: dict[str, npt.NDArray[np.uint32]],
                  max_term_docs: int) -> None:
