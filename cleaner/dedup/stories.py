@@ -29,6 +29,7 @@ import threading
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import accumulate, chain, repeat
 from typing import Any, Protocol, Union, cast
 
 import numpy as np
@@ -109,27 +110,33 @@ class TermMatrix:
     (bounds)."""
 
     def __init__(self, weights: list[DocTerms]) -> None:
-        vocab: dict[str, int] = {}
-        ids: list[int] = []
-        values: list[float] = []
-        lines: list[int] = []
-        ends = [0]
-        for d in weights:
-            ids.extend(vocab.setdefault(t, len(vocab)) for t in d.weights)
-            values.extend(d.weights.values())
-            on = d.lines
-            lines.extend(on.get(t, 0) for t in d.weights)
-            ends.append(len(ids))
+        # Term numbers in the order terms first come (C loops: map, chain, dict.fromkeys).
+        terms = list(chain.from_iterable(d.weights for d in weights))
+        vocab = {t: k for k, t in enumerate(dict.fromkeys(terms))}
+        ids = list(map(vocab.__getitem__, terms))
+        values = list(chain.from_iterable(d.weights.values() for d in weights))
+        lines = list(chain.from_iterable(map(d.lines.get, d.weights, repeat(0)) for d in weights))
+        ends = [0, *accumulate(len(d.weights) for d in weights)]
         self.indptr = np.array(ends, dtype=np.int64)
         self.ids = np.array(ids, dtype=np.int64)
         self.values = np.array(values, dtype=np.float64)
         self.lines = np.array(lines, dtype=np.uint32)  # the CRC of the one line a term is on (0: several)
         self.totals = np.array([d.total for d in weights], dtype=np.float64)
         self._vocab = len(vocab)
+        self.vocab = vocab  # term -> its number in `ids`
         # Per thread (a Dask worker may run tasks in threads): each term's place in the row
         # document's terms (-1: not in them), set for one row at a time, so a candidate's
         # term is looked up, not searched for.
         self._slots = threading.local()
+        self._pairs: tuple[dict[str, npt.NDArray[np.uint32]], PairIndex] | None = None
+
+    def pair_index(self, docs: list[Document], postings: dict[str, npt.NDArray[np.uint32]],
+                   max_term_docs: int) -> PairIndex:
+        """The PairIndex of these weights and `postings`, built once for all slices of rows."""
+        built = self._pairs
+        if built is None or built[0] is not postings:
+            built = self._pairs = (postings, PairIndex(docs, self, postings, max_term_docs))
+        return built[1]
 
     def bounds(self, i: int, others: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
         """An upper bound on similarity(weights[i], weights[j]) for each j of `others`.
@@ -171,6 +178,171 @@ class TermMatrix:
         return out
 
 
+# The first bound (PairIndex) is in another float order than TermMatrix.bounds: a pair within
+# this relative margin of the threshold goes on to TermMatrix.bounds, never skipped.
+_FIRST_MARGIN = 4e-9
+# ... and one this far over it with no `rest` is measured without TermMatrix.bounds (the two
+# are the same sum then, apart from float order: ~1e-15 relative).
+_SURE_MARGIN = 1e-7
+# Entries (a row's term times that term's documents) counted at once by PairIndex: ~10
+# arrays of this length in memory (~20 MB), whatever the corpus.
+_BLOCK = 1 << 18
+# A block whose rows x documents are at most this many times its entries is counted in bins
+# (bincount), one a pair, instead of by sorting its entries: the same pairs, sums and order.
+_DENSE = 4
+# PairIndex keeps ~28 bytes a weighted term of the run (~60 while built) beside the
+# TermMatrix's 20: used up to this many weighted terms (~20,000 linkable documents of 50
+# terms), so a large run's peak (#18 point 6: 200,000 documents within 1.2 GB, with ~90 MB
+# to spare at session 13) is what it was.
+_INDEX_MAX = 1_000_000
+
+
+class PairIndex:
+    """Every row's candidate pairs and a first upper bound on their similarity, counted for
+    blocks of rows at once from postings that carry each document's weight and line
+    (candidate_edges): what TermMatrix.bounds gives pair by pair from both documents' whole
+    term lists (~7.6 million term visits at 3,000 random-sentence documents, ~0.2 s), from
+    the shared terms only.
+
+    Columns: the name postings (name_postings, which propose pairs and count toward
+    min_shared), then every other weighted term 2 to max_term_docs documents have (they
+    only add to the bound). A term more documents have is in no column: its weight is in
+    `rest` of each document that has it, and the bound assumes the most such terms could
+    add (below). For one pair, over the shared terms in columns: `low` the sum of the
+    smaller weights of those not on one identical line in both (surely wording, as in
+    TermMatrix.bounds), `both` the sum of both weights of all; the bound is
+
+        (low + m) / (A + B - rest_a - rest_b - both + low + m),  m = min(rest_a, rest_b)
+
+    which is TermMatrix.bounds's when neither has a `rest` (there A + B - gone - high =
+    A + B - both + low), and at least it otherwise: TermMatrix.bounds is S / (U + S), growing
+    with S and falling with U; the rest's shared terms add at most m to S, and U (weight not
+    shared) is at least A + B - rest_a - rest_b - both, what the columns leave unshared."""
+
+    def __init__(self, docs: list[Document], matrix: TermMatrix, postings: dict[str, npt.NDArray[np.uint32]],
+                 max_term_docs: int) -> None:
+        vocab, width = matrix.vocab, max(len(matrix.vocab), 1)
+        n = len(docs)
+        counts = np.diff(matrix.indptr)
+        doc_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+        # A document's weight and line for a term, looked up by doc * width + term number.
+        keys = doc_of * width + matrix.ids
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+
+        def look(doc: npt.NDArray[np.int64], term: npt.NDArray[np.int64]
+                 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint32]]:
+            """Document `doc`'s weight and line for term number `term` (0, 0: not among its
+            weighted terms, or no term number: a term of no weighted document)."""
+            w, line = np.zeros(len(doc)), np.zeros(len(doc), dtype=np.uint32)
+            if not len(keys) or not len(doc):
+                return w, line
+            at = doc * width + term
+            pos = np.minimum(np.searchsorted(keys, at), len(keys) - 1)
+            hit = (keys[pos] == at) & (term >= 0)
+            idx = order[pos[hit]]
+            w[hit], line[hit] = matrix.values[idx], matrix.lines[idx]
+            return w, line
+
+        names = list(postings)
+        name_ids = np.array([vocab.get(t, -1) for t in names], dtype=np.int64)
+        df = np.bincount(matrix.ids, minlength=width)
+        named = np.zeros(width, dtype=bool)
+        named[name_ids[name_ids >= 0]] = True
+        extra = ~named & (df >= 2) & (df <= max_term_docs)
+        extra_ids = np.flatnonzero(extra)  # their columns follow the names', in this order
+        rest = ~named & ~extra & (df >= 2)
+        self.rest = np.bincount(doc_of, np.where(rest[matrix.ids], matrix.values, 0.0), minlength=n)[:n]
+        self.totals = matrix.totals
+        # Postings, flat: the names' (from the documents' terms) then the others' (from the weights).
+        name_docs = [postings[t] for t in names]
+        name_lens = np.array([len(d) for d in name_docs], dtype=np.int64)
+        name_flat = (np.concatenate(name_docs).astype(np.int64) if name_docs else np.zeros(0, dtype=np.int64))
+        name_w, name_line = look(name_flat, np.repeat(name_ids, name_lens))
+        by_term = np.argsort(matrix.ids, kind="stable")  # each term's documents ascending
+        by_term = by_term[extra[matrix.ids[by_term]]]
+        self.docs = np.concatenate((name_flat, doc_of[by_term])).astype(np.uint32)
+        self.weight = np.concatenate((name_w, matrix.values[by_term]))
+        self.line = np.concatenate((name_line, matrix.lines[by_term]))
+        self.lens = np.concatenate((name_lens, df[extra_ids])).astype(np.int64)
+        self.starts = np.concatenate(([0], np.cumsum(self.lens)[:-1])).astype(np.int64)
+        self.names = len(names)  # columns below this are names
+        # Rows, flat, by document: its columns (the postings turned around: each document is
+        # in the postings of its own terms). A row entry's weight and line are its document's
+        # entry in the column's postings, just before `row_start`.
+        col_of = np.repeat(np.arange(len(self.lens), dtype=np.int64), self.lens)
+        by_row = np.argsort(self.docs, kind="stable")
+        rows = self.docs[by_row].astype(np.int64)
+        self.row_col = col_of[by_row].astype(np.int32)
+        self.indptr = np.searchsorted(rows, np.arange(n + 1))
+        # Each row entry's documents after the row's own (postings ascend): where they start
+        # in `docs`; so a pair (i, j) is counted from row i only, j > i.
+        at = col_of * max(n, 1) + self.docs
+        self.row_start = np.searchsorted(at, col_of[by_row] * max(n, 1) + rows, side="right")
+        # Where a block of rows ends: entries counted up to each row.
+        row_len = self.starts[self.row_col] + self.lens[self.row_col] - self.row_start
+        self.cost = np.concatenate(([0], np.cumsum(row_len)))[self.indptr]
+        self.n = n
+
+    def blocks(self, rows: range) -> Iterator[tuple[int, int]]:
+        """Consecutive row ranges of `rows` of about _BLOCK entries each (one row more if needed)."""
+        lo = rows.start
+        while lo < rows.stop:
+            hi = int(np.searchsorted(self.cost, self.cost[lo] + _BLOCK, side="right")) - 1
+            hi = min(max(hi, lo + 1), rows.stop)
+            yield lo, hi
+            lo = hi
+
+    def pairs(self, lo: int, hi: int, min_shared: int
+              ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Rows lo..hi-1's pairs (i, j), i < j, sharing min_shared names or more, in row then
+        j order: (i, j, shared names, the first bound)."""
+        e, f = int(self.indptr[lo]), int(self.indptr[hi])
+        cols, start = self.row_col[e:f], self.row_start[e:f]
+        lens = self.starts[cols] + self.lens[cols] - start
+        total = int(lens.sum())
+        if not total:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, np.zeros(0)
+        # Each entry: a row's term (repeated) and one later document that has it.
+        idx = np.repeat(start - (np.cumsum(lens) - lens), lens) + np.arange(total, dtype=np.int64)
+        a, b = np.repeat(self.weight[start - 1], lens), self.weight[idx]
+        line = np.repeat(self.line[start - 1], lens)
+        same = (line != 0) & (line == self.line[idx])
+        name = np.repeat(cols < self.names, lens)
+        row_of = np.repeat(np.arange(lo, hi, dtype=np.int64), np.diff(self.indptr[lo:hi + 1]))
+        least = max(min_shared, 1)  # a pair shares a name at least (one sharing other terms only is none)
+        span = (hi - lo) * self.n
+        if span <= _DENSE * total:
+            # Few rows x documents for the entries: a bin for each, in row then j order, no sort.
+            keys = np.repeat(row_of - lo, lens) * self.n + self.docs[idx]
+            shared = np.bincount(keys[name], minlength=span)
+            bins = np.flatnonzero(shared >= least)
+            shared = shared[bins]
+            low = np.bincount(keys, np.where(same, 0.0, np.minimum(a, b)), minlength=span)[bins]
+            both = np.bincount(keys, a + b, minlength=span)[bins]
+            uniq = bins + lo * self.n
+        else:
+            keys = np.repeat(row_of, lens) * self.n + self.docs[idx]
+            # Grouped by pair: the stable sort merges the runs (each entry's documents ascend).
+            order = np.argsort(keys, kind="stable")
+            keys = keys[order]
+            head = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+            shared = np.add.reduceat(name[order].astype(np.int64), head)
+            keep = shared >= least
+            shared = shared[keep]
+            low = np.add.reduceat(np.where(same, 0.0, np.minimum(a, b))[order], head)[keep]
+            both = np.add.reduceat((a + b)[order], head)[keep]
+            uniq = keys[head][keep]
+        i, j = uniq // self.n, uniq % self.n
+        rest_i, rest_j = self.rest[i], self.rest[j]
+        top = low + np.minimum(rest_i, rest_j)
+        under = self.totals[i] + self.totals[j] - rest_i - rest_j - both + top
+        first = np.divide(top, under, out=np.zeros(len(top)), where=top > 0)
+        first[(top > 0) & (under <= 0)] = np.inf
+        return i, j, shared, first
+
+
 def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: int,
                     max_term_docs: int, window_days: int, min_lead: int = 0, outside_window: float = 0.0,
                     rows: range | None = None, postings: dict[str, npt.NDArray[np.uint32]] | None = None,
@@ -178,22 +350,80 @@ def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: i
     """Pairs (i < j) that share at least `min_shared` names, with their weighted term
     Jaccard, as three arrays (16 bytes a pair: a dict of pairs took ~200).
 
-    Counted one document at a time (a row of the co-occurrence matrix): memory stays at
-    one row plus the edges kept, whatever the number of pairs sharing a single name.
+    Counted by rows of the co-occurrence matrix: with `bound`, blocks of rows at once
+    (PairIndex: ~_BLOCK entries, so memory stays at one block plus the edges kept, whatever
+    the number of pairs sharing a single name); without, one row at a time (_edges_by_row).
     `rows` (default: all) limits the rows i counted, so slices of rows can be counted
     apart (on a cluster's workers) and their edges concatenated in row order: the same
     arrays, in the same order, as one pass. `postings` (name_postings) saves building
     them again for each slice.
 
     `bound` (story.threshold; default: none): a pair whose similarity is surely below it
-    (TermMatrix.bounds, from weights alone) is neither gated nor measured here: its
+    (from weights alone: PairIndex's first bound, from the terms the pair shares, then
+    TermMatrix.bounds for the few it leaves) is neither gated nor measured here: its
     similarity is UNMEASURED, for resolve_edges to settle if it ends up inside a
-    component. Most pairs are such (on 3,000 random-sentence documents, 94% of 152,000
-    pairs), and measuring one costs ~30 µs of wording checks. `matrix` saves building
-    the TermMatrix again for each slice."""
+    component. Most pairs are such (on 3,000 random-sentence documents, 151,687 of 152,039
+    pairs; the first bound leaves 373), and measuring one costs ~30 µs of wording checks.
+    `matrix` saves building the TermMatrix (and its PairIndex) again for each slice."""
     arrays = name_postings(docs, max_term_docs) if postings is None else postings
-    if bound is not None and matrix is None:
+    if bound is None:
+        return _edges_by_row(docs, weights, min_shared, window_days, min_lead, outside_window, rows, arrays)
+    if matrix is None:
         matrix = TermMatrix(weights)
+    if len(matrix.ids) > _INDEX_MAX:  # a large run: one row at a time, in the memory it took before
+        return _edges_by_row(docs, weights, min_shared, window_days, min_lead, outside_window, rows, arrays,
+                             bound, matrix)
+    index = matrix.pair_index(docs, arrays, max_term_docs)
+    lefts: list[npt.NDArray[np.uint32]] = []
+    rights: list[npt.NDArray[np.uint32]] = []
+    values: list[npt.NDArray[np.float64]] = []
+    for lo, hi in index.blocks(range(len(docs)) if rows is None else rows):
+        left, right, shared, first = index.pairs(lo, hi, min_shared)
+        if not len(left):
+            continue
+        sims = np.full(len(left), UNMEASURED)
+        kept = np.ones(len(left), dtype=bool)
+        # The first bound (PairIndex) is at least TermMatrix.bounds; the window's factor is at
+        # most 1 (config), so a pair under either bound stays under it.
+        near = np.flatnonzero(first * (1.0 + _FIRST_MARGIN) >= bound)
+        # Without a term too common for a column on either side, the first bound is
+        # TermMatrix.bounds in another float order: one clearly over the threshold is
+        # measured as it; the others are bounded again, pair by pair.
+        sure = ((index.rest[left[near]] == 0) & (index.rest[right[near]] == 0)
+                & (first[near] * (1.0 - _SURE_MARGIN) >= bound))
+        measure = [near[sure]]
+        check = near[~sure]
+        starts = np.flatnonzero(np.diff(left[check], prepend=-1))
+        for a, b in zip(starts.tolist(), np.append(starts[1:], len(check)).tolist()):
+            at = check[a:b]
+            measure.append(at[matrix.bounds(int(left[at[0]]), right[at]) * (1.0 + _MARGIN) >= bound])
+        for k in np.sort(np.concatenate(measure)).tolist():
+            i, j = int(left[k]), int(right[k])
+            refused, factor, _ = pair_gate(docs[i], docs[j], int(shared[k]), min_shared, min_lead, window_days,
+                                           outside_window)
+            if refused is None:
+                sims[k] = similarity(weights[i], weights[j]) * factor
+            else:
+                kept[k] = False
+        lefts.append(left[kept].astype(np.uint32))
+        rights.append(right[kept].astype(np.uint32))
+        values.append(sims[kept])
+    return _joined(lefts, rights, values)
+
+
+def _joined(lefts: list[npt.NDArray[np.uint32]], rights: list[npt.NDArray[np.uint32]],
+            values: list[npt.NDArray[np.float64]]) -> EdgeArrays:
+    if not lefts:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.float64)
+    return np.concatenate(lefts), np.concatenate(rights), np.concatenate(values)
+
+
+def _edges_by_row(docs: list[Document], weights: list[DocTerms], min_shared: int, window_days: int, min_lead: int,
+                  outside_window: float, rows: range | None, arrays: dict[str, npt.NDArray[np.uint32]],
+                  bound: float | None = None, matrix: TermMatrix | None = None) -> EdgeArrays:
+    """candidate_edges one row at a time, every pair bounded by TermMatrix.bounds (with
+    `bound`) or measured (without): candidate_edges without a bound, and the reference its
+    blocks (PairIndex) are tested against."""
     lefts: list[npt.NDArray[np.uint32]] = []
     rights: list[npt.NDArray[np.uint32]] = []
     values: list[npt.NDArray[np.float64]] = []
@@ -212,7 +442,6 @@ def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: i
             continue
         sims = np.full(len(found), UNMEASURED)
         kept = np.ones(len(found), dtype=bool)
-        # The window's factor is at most 1 (config), so a pair under the bound stays under it.
         measure = (np.flatnonzero(matrix.bounds(i, found.astype(np.int64)) * (1.0 + _MARGIN) >= bound)
                    if matrix is not None and bound is not None else np.arange(len(found)))
         mine = weights[i]
@@ -226,9 +455,7 @@ def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: i
         lefts.append(np.full(int(kept.sum()), i, dtype=np.uint32))
         rights.append(found[kept])
         values.append(sims[kept])
-    if not lefts:
-        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.float64)
-    return np.concatenate(lefts), np.concatenate(rights), np.concatenate(values)
+    return _joined(lefts, rights, values)
 
 
 def resolve_edges(shared: Shared, edges: Edges) -> Edges:
