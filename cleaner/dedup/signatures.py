@@ -197,6 +197,10 @@ def shingle_values(values: np.ndarray, n: int) -> np.ndarray:
 
 
 MINHASH_ROWS = 8192  # shingles per block: 8192 x 128 permutations x 4 bytes = 4 MB
+# From this many shingles a block is laid out one row per permutation: minima along
+# contiguous rows (~17% less for a 25-line text's ~440 shingles, half for 4,000); fewer
+# shingles, one row per shingle (the same minima either way: min is exact).
+MINHASH_ACROSS = 200
 
 
 @lru_cache(maxsize=8)
@@ -222,10 +226,16 @@ def minhash_values(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     # whole, an 8 MB text's took 1.1 GB. Minima of blocks are the minimum: same values.
     with np.errstate(over="ignore"):
         for start in range(0, len(values), MINHASH_ROWS):
-            mixed = fmix32(values[start:start + MINHASH_ROWS].astype(np.uint32)).reshape(-1, 1)
-            candidates = mixed * a
-            candidates += b  # in place: one (shingles x permutations) matrix, not two
-            np.minimum(out, candidates.min(axis=0), out=out)
+            mixed = fmix32(values[start:start + MINHASH_ROWS].astype(np.uint32))
+            if len(mixed) >= MINHASH_ACROSS:
+                # (permutations x shingles): each minimum runs along one contiguous row
+                candidates = a.reshape(-1, 1) * mixed
+                candidates += b.reshape(-1, 1)  # in place: one matrix, not two
+                np.minimum(out, candidates.min(axis=1), out=out)
+            else:
+                candidates = mixed.reshape(-1, 1) * a
+                candidates += b
+                np.minimum(out, candidates.min(axis=0), out=out)
     return out
 
 

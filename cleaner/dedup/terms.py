@@ -35,8 +35,7 @@ from array import array
 from bisect import bisect_left
 from datetime import date, timedelta
 from functools import lru_cache
-from itertools import accumulate, chain, compress, count
-from operator import not_
+from itertools import accumulate, chain
 
 from cleaner.core.calendar_names import shipped as _calendar
 from cleaner.core.text import WORD, WORD_CLASS, tokens
@@ -86,23 +85,16 @@ def calendar_names(lang: str | None = None) -> frozenset[str]:
     return frozenset(months) | frozenset(days)
 
 
-def tokens_to_read(toks: list[str], calendar: frozenset[str]) -> list[int]:
-    """Positions of the tokens salient_terms reads one by one. Most tokens are plain words:
-    letters alone, not capitalised, no month or weekday name (`calendar`). Such a word makes
-    no term and changes nothing but the word counts, which follow from positions, so it is
-    passed over: here a quarter of the tokens are read (one C-level test each for the
-    rest; salient_terms ~7% faster, the same terms: tests/test_terms_same.py). Breaks are
-    never letters: every one is read."""
-    return [k for k, w in enumerate(toks) if not w.isalpha() or w[0].isupper() or w.casefold() in calendar]
-
-
 # What the loop of salient_terms needs of one token, given the language's calendar: worked
 # out once per distinct token and kept, so that the loop reads one tuple where it called
-# casefold, isalpha, isupper and three lookups per token, and passes over the plain words
-# (tokens_to_read) by one set lookup each, in C (#18). A token is PLAIN (a word
-# tokens_to_read passes over), or has a kind: (line breaks in it, or -1 for a word; month
-# 1..12; weekday 0..6; number term; name term), each None where it does not apply: exactly
-# what the per-token tests of the loop gave (tests/test_sign_fast.py keeps that loop).
+# casefold, isalpha, isupper and three lookups per token (#18). Most tokens are plain
+# words: letters alone, not capitalised, no month or weekday name. Such a word makes no
+# term and changes nothing but the word counts, which follow from positions, so the loop
+# passes over it by one set lookup (as over any word that can make no term: "The",
+# "self-made"); here ~3 tokens in 4. Breaks are never plain. Any other token has a kind:
+# (line breaks in it, or -1 for a word; month 1..12; weekday 0..6; number term; name
+# term), each None where it does not apply: exactly what the per-token tests of the loop
+# gave (tests/test_sign_fast.py keeps that loop, token by token, to compare with).
 PLAIN = 0
 TokenKind = tuple[int, int | None, int | None, str | None, str | None]
 KINDS_KEPT = 100_000  # distinct tokens kept, all languages together (~15 MB); then start again
@@ -145,7 +137,9 @@ def _keep_one() -> None:
 
 
 def token_kind(w: str, months: dict[str, int], days: dict[str, int], calendar: frozenset[str]) -> TokenKind | int:
-    """PLAIN or the kind of token `w` (see above): what the loop of salient_terms tested."""
+    """PLAIN or the kind of token `w` (see above): what the loop of salient_terms tested.
+    PLAIN also for a word that can make no term (a stop word, a capital letter alone,
+    "self-made"): like a plain word, it counts by its position alone."""
     if w[0].isspace():  # a break: a word never starts with a space
         return (w.count("\n"), None, None, None, None)
     folded = w.casefold()
@@ -161,7 +155,10 @@ def token_kind(w: str, months: dict[str, int], days: dict[str, int], calendar: f
         stem = folded[:-2] if folded.endswith(_POSSESSIVES) else folded
         if stem not in _STOP and len(stem) > 1:
             name = stem
-    return (-1, months.get(folded), days.get(folded), number, name)
+    month, weekday = months.get(folded), days.get(folded)
+    if month is None and weekday is None and number is None and name is None:
+        return PLAIN  # makes no term either ("The", "self-made"): only its position counts
+    return (-1, month, weekday, number, name)
 
 
 def _words_before(toks: list[str], k: int) -> tuple[str | None, str | None]:
@@ -222,8 +219,8 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
     line_start = 0  # words before the current line
     breaks = 0  # break tokens so far
     dateline = None
-    # Every token but the known plain words, in C (tokens_to_read, without its tests).
-    for k in compress(count(), map(not_, map(plain.__contains__, toks))):
+    # Every token but the known plain words, by one set lookup each.
+    for k in [k for k, w in enumerate(toks) if w not in plain]:
         w = toks[k]
         kind = kinds.get(w)
         if kind is None:  # a token not seen yet (or forgotten)
