@@ -204,3 +204,41 @@ def test_minhash_either_layout_is_the_plain_minimum(n):
             for v in mixed.tolist():  # one shingle at a time, as datasketch's update
                 np.minimum(plain, a * np.uint32(v) + b, out=plain)
         assert (minhash_values(values, num_perm, seed) == plain).all()
+
+
+@settings(max_examples=400, deadline=None)
+@given(_texts())
+def test_exact_key_is_the_sha1_of_the_tokens(text):
+    """word_digest (the exact key) as its docstring defines it: the tokens' code points,
+    0 between tokens."""
+    import hashlib
+
+    from cleaner.dedup.signatures import word_digest
+
+    want = hashlib.sha1("\0".join(tokens(text)).encode("utf-32-le")).hexdigest()
+    assert word_digest(text) == want
+    assert word_digest(text + " ") == word_digest(" " + text + "\n") == want
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+                | st.sampled_from(["\u00a0", "ﬁ", "①", "e\u0301", "\u0301", "가\u11a8", "\u1100", "\u1161", "…",
+                                   "Ａ", "\r", "\n", "\u0345", "ᄀ"]), max_size=12).map("".join))
+def test_nfkc_by_lines_is_the_whole_texts(text):
+    from cleaner.core.text import nfkc
+
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+    assert nfkc(text + "\n" + text) == unicodedata.normalize("NFKC", text + "\n" + text)
+
+
+def test_nfkc_across_a_line_break_every_code_point():
+    """No code point composes with a line break on either side (the fact nfkc rests on)."""
+    import sys
+
+    from cleaner.core.text import nfkc
+
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    for c in every:
+        assert unicodedata.normalize("NFKC", c + "\n" + c) == unicodedata.normalize("NFKC", c) + "\n" + \
+            unicodedata.normalize("NFKC", c)
+    assert nfkc(every + "\n" + every) == unicodedata.normalize("NFKC", every + "\n" + every)

@@ -19,12 +19,11 @@ per-token lookup costs ~0.25 µs a token; this costs a few numpy operations a do
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from functools import lru_cache
 
 import numpy as np
 
-from cleaner.core.text import WORD_CHAR
+from cleaner.core.text import WORD_CHAR, nfkc
 
 _M32, _M64 = np.uint32, np.uint64
 # MurmurHash3 fmix32 / fmix64 constants (fmix32 as datasketch's _fmix for width 32).
@@ -120,9 +119,7 @@ def _span_batch(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 
 def _normalised(text: str) -> str:
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    return text.casefold()
+    return nfkc(text).casefold()
 
 
 @lru_cache(maxsize=2)  # the exact key and the token values scan the same text one after the other
@@ -152,10 +149,10 @@ def word_digest(text: str) -> str:
     cps, flags = _scan(text)
     inside = flags[1:-1]
     keep = inside | flags[:-2]  # word characters, and the first character after each token
-    stream = np.where(inside, cps, 0)[keep]
+    stream = (cps * inside)[keep]  # uint32 (a bool factor keeps the type)
     if len(stream) and stream[-1] == 0:  # text after the last token
         stream = stream[:-1]
-    return hashlib.sha1(stream.astype("<u4").tobytes()).hexdigest()
+    return hashlib.sha1(stream.astype("<u4", copy=False)).hexdigest()  # contiguous: read in place
 
 
 def string_hashes(strings: list[str]) -> np.ndarray:

@@ -29,7 +29,6 @@ kept by hand.
 from __future__ import annotations
 
 import re
-import unicodedata
 import zlib
 from array import array
 from bisect import bisect_left
@@ -38,7 +37,7 @@ from functools import lru_cache
 from itertools import accumulate, chain
 
 from cleaner.core.calendar_names import shipped as _calendar
-from cleaner.core.text import WORD, WORD_CLASS, tokens
+from cleaner.core.text import WORD, WORD_CLASS, nfkc, tokens
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 _DIGIT = re.compile(r"\d")
@@ -206,8 +205,7 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
     every line each term is on, packed (pack_line_words))."""
     if title and not text.startswith(title):
         text = title + "\n" + text
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     anchor = date.fromisoformat(doc_date) if doc_date else None
     toks = _TOKENS.findall(text)
     known = known_tokens(lang)
