@@ -37,11 +37,11 @@ _BLOCK = 4096  # P^j = LOW[j % BLOCK] * HIGH[j // BLOCK]: small tables for any t
 
 def _fmix(hv: np.ndarray, constants: tuple[int, ...], kind: type[np.uint32] | type[np.uint64]) -> np.ndarray:
     s1, m1, s2, m2, s3 = constants
-    hv = hv ^ (hv >> kind(s1))
-    hv = hv * kind(m1)
-    hv = hv ^ (hv >> kind(s2))
-    hv = hv * kind(m2)
-    mixed: np.ndarray = hv ^ (hv >> kind(s3))
+    mixed: np.ndarray = hv ^ (hv >> kind(s1))  # a new array: the steps after work in place
+    mixed *= kind(m1)
+    mixed ^= mixed >> kind(s2)
+    mixed *= kind(m2)
+    mixed ^= mixed >> kind(s3)
     return mixed
 
 
