@@ -19,12 +19,11 @@ per-token lookup costs ~0.25 µs a token; this costs a few numpy operations a do
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from functools import lru_cache
 
 import numpy as np
 
-from cleaner.core.text import WORD_CHAR
+from cleaner.core.text import WORD_CHAR, nfkc
 
 _M32, _M64 = np.uint32, np.uint64
 # MurmurHash3 fmix32 / fmix64 constants (fmix32 as datasketch's _fmix for width 32).
@@ -38,11 +37,11 @@ _BLOCK = 4096  # P^j = LOW[j % BLOCK] * HIGH[j // BLOCK]: small tables for any t
 
 def _fmix(hv: np.ndarray, constants: tuple[int, ...], kind: type[np.uint32] | type[np.uint64]) -> np.ndarray:
     s1, m1, s2, m2, s3 = constants
-    hv = hv ^ (hv >> kind(s1))
-    hv = hv * kind(m1)
-    hv = hv ^ (hv >> kind(s2))
-    hv = hv * kind(m2)
-    mixed: np.ndarray = hv ^ (hv >> kind(s3))
+    mixed: np.ndarray = hv ^ (hv >> kind(s1))  # a new array: the steps after work in place
+    mixed *= kind(m1)
+    mixed ^= mixed >> kind(s2)
+    mixed *= kind(m2)
+    mixed ^= mixed >> kind(s3)
     return mixed
 
 
@@ -120,9 +119,7 @@ def _span_batch(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 
 def _normalised(text: str) -> str:
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    return text.casefold()
+    return nfkc(text).casefold()
 
 
 @lru_cache(maxsize=2)  # the exact key and the token values scan the same text one after the other
@@ -152,10 +149,10 @@ def word_digest(text: str) -> str:
     cps, flags = _scan(text)
     inside = flags[1:-1]
     keep = inside | flags[:-2]  # word characters, and the first character after each token
-    stream = np.where(inside, cps, 0)[keep]
+    stream = (cps * inside)[keep]  # uint32 (a bool factor keeps the type)
     if len(stream) and stream[-1] == 0:  # text after the last token
         stream = stream[:-1]
-    return hashlib.sha1(stream.astype("<u4").tobytes()).hexdigest()
+    return hashlib.sha1(stream.astype("<u4", copy=False)).hexdigest()  # contiguous: read in place
 
 
 def string_hashes(strings: list[str]) -> np.ndarray:
@@ -197,6 +194,10 @@ def shingle_values(values: np.ndarray, n: int) -> np.ndarray:
 
 
 MINHASH_ROWS = 8192  # shingles per block: 8192 x 128 permutations x 4 bytes = 4 MB
+# From this many shingles a block is laid out one row per permutation: minima along
+# contiguous rows (~17% less for a 25-line text's ~440 shingles, half for 4,000); fewer
+# shingles, one row per shingle (the same minima either way: min is exact).
+MINHASH_ACROSS = 200
 
 
 @lru_cache(maxsize=8)
@@ -222,10 +223,16 @@ def minhash_values(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     # whole, an 8 MB text's took 1.1 GB. Minima of blocks are the minimum: same values.
     with np.errstate(over="ignore"):
         for start in range(0, len(values), MINHASH_ROWS):
-            mixed = fmix32(values[start:start + MINHASH_ROWS].astype(np.uint32)).reshape(-1, 1)
-            candidates = mixed * a
-            candidates += b  # in place: one (shingles x permutations) matrix, not two
-            np.minimum(out, candidates.min(axis=0), out=out)
+            mixed = fmix32(values[start:start + MINHASH_ROWS].astype(np.uint32))
+            if len(mixed) >= MINHASH_ACROSS:
+                # (permutations x shingles): each minimum runs along one contiguous row
+                candidates = a.reshape(-1, 1) * mixed
+                candidates += b.reshape(-1, 1)  # in place: one matrix, not two
+                np.minimum(out, candidates.min(axis=1), out=out)
+            else:
+                candidates = mixed.reshape(-1, 1) * a
+                candidates += b
+                np.minimum(out, candidates.min(axis=0), out=out)
     return out
 
 

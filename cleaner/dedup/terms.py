@@ -29,15 +29,15 @@ kept by hand.
 from __future__ import annotations
 
 import re
-import unicodedata
 import zlib
 from array import array
 from bisect import bisect_left
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import accumulate, chain
 
 from cleaner.core.calendar_names import shipped as _calendar
-from cleaner.core.text import WORD_CLASS, tokens
+from cleaner.core.text import WORD, WORD_CLASS, nfkc, tokens
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 _DIGIT = re.compile(r"\d")
@@ -84,14 +84,80 @@ def calendar_names(lang: str | None = None) -> frozenset[str]:
     return frozenset(months) | frozenset(days)
 
 
-def tokens_to_read(toks: list[str], calendar: frozenset[str]) -> list[int]:
-    """Positions of the tokens salient_terms reads one by one. Most tokens are plain words:
-    letters alone, not capitalised, no month or weekday name (`calendar`). Such a word makes
-    no term and changes nothing but the word counts, which follow from positions, so it is
-    passed over: here a quarter of the tokens are read (one C-level test each for the
-    rest; salient_terms ~7% faster, the same terms: tests/test_terms_same.py). Breaks are
-    never letters: every one is read."""
-    return [k for k, w in enumerate(toks) if not w.isalpha() or w[0].isupper() or w.casefold() in calendar]
+# What the loop of salient_terms needs of one token, given the language's calendar: worked
+# out once per distinct token and kept, so that the loop reads one tuple where it called
+# casefold, isalpha, isupper and three lookups per token (#18). Most tokens are plain
+# words: letters alone, not capitalised, no month or weekday name. Such a word makes no
+# term and changes nothing but the word counts, which follow from positions, so the loop
+# passes over it by one set lookup (as over any word that can make no term: "The",
+# "self-made"); here ~3 tokens in 4. Breaks are never plain. Any other token has a kind:
+# (line breaks in it, or -1 for a word; month 1..12; weekday 0..6; number term; name
+# term), each None where it does not apply: exactly what the per-token tests of the loop
+# gave (tests/test_sign_fast.py keeps that loop, token by token, to compare with).
+PLAIN = 0
+TokenKind = tuple[int, int | None, int | None, str | None, str | None]
+KINDS_KEPT = 100_000  # distinct tokens kept, all languages together (~15 MB); then start again
+
+
+class _Known:
+    """The tokens one language's calendar has classified: plain words, and the others' kinds."""
+
+    __slots__ = ("plain", "kinds", "months", "days", "calendar")
+
+    def __init__(self, lang: str | None):
+        self.plain: set[str] = set()
+        self.kinds: dict[str, TokenKind] = {}
+        self.months, self.days = calendar_words(lang)
+        self.calendar = calendar_names(lang)
+
+
+_KNOWN: dict[str | None, _Known] = {}
+
+
+def known_tokens(lang: str | None) -> _Known:
+    known = _KNOWN.get(lang)
+    if known is None:
+        known = _KNOWN[lang] = _Known(lang)
+    return known
+
+
+_KEPT = [0]  # tokens kept in _KNOWN, all languages together
+
+
+def _keep_one() -> None:
+    """Count one more token kept; past KINDS_KEPT, forget them all (a run of any size
+    holds ~15 MB of them at most; a token forgotten is classified again, the same)."""
+    _KEPT[0] += 1
+    if _KEPT[0] > KINDS_KEPT:
+        _KEPT[0] = 1
+        for known in _KNOWN.values():
+            known.plain.clear()
+            known.kinds.clear()
+
+
+def token_kind(w: str, months: dict[str, int], days: dict[str, int], calendar: frozenset[str]) -> TokenKind | int:
+    """PLAIN or the kind of token `w` (see above): what the loop of salient_terms tested.
+    PLAIN also for a word that can make no term (a stop word, a capital letter alone,
+    "self-made"): like a plain word, it counts by its position alone."""
+    if w[0].isspace():  # a break: a word never starts with a space
+        return (w.count("\n"), None, None, None, None)
+    folded = w.casefold()
+    alpha = w.isalpha()
+    upper = w[0].isupper()
+    if alpha and not upper and folded not in calendar:
+        return PLAIN
+    # letters alone hold no digit (isalpha): no regex call for them
+    number = _NOT_ALNUM.sub("", w).casefold() if not alpha and _DIGIT.search(w) else None
+    name = None
+    if upper:
+        # A token ends in a letter or digit: _POSSESSIVE can only find a final "'s".
+        stem = folded[:-2] if folded.endswith(_POSSESSIVES) else folded
+        if stem not in _STOP and len(stem) > 1:
+            name = stem
+    month, weekday = months.get(folded), days.get(folded)
+    if month is None and weekday is None and number is None and name is None:
+        return PLAIN  # makes no term either ("The", "self-made"): only its position counts
+    return (-1, month, weekday, number, name)
 
 
 def _words_before(toks: list[str], k: int) -> tuple[str | None, str | None]:
@@ -139,35 +205,39 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
     every line each term is on, packed (pack_line_words))."""
     if title and not text.startswith(title):
         text = title + "\n" + text
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    months, days = calendar_words(lang)
-    calendar = calendar_names(lang)
+    text = nfkc(text)
     anchor = date.fromisoformat(doc_date) if doc_date else None
     toks = _TOKENS.findall(text)
-    terms: dict[str, bool] = {}  # term -> seen in the lead
-    line_of: dict[str, int] = {}  # term -> index of its only line, or -1
+    known = known_tokens(lang)
+    kinds, plain = known.kinds, known.plain
     lines_of: dict[str, list[int]] = {}  # term -> indices of every line it is on, in order
+    in_lead: list[str] = []  # terms seen in the lead (where a term is first seen: words only grow)
     lines = text.split("\n")
     line = 0
     line_start = 0  # words before the current line
     breaks = 0  # break tokens so far
     dateline = None
-    for k in tokens_to_read(toks, calendar):
+    # Every token but the known plain words, by one set lookup each.
+    for k in [k for k, w in enumerate(toks) if w not in plain]:
         w = toks[k]
-        if w[0].isspace():
+        kind = kinds.get(w)
+        if kind is None:  # a token not seen yet (or forgotten)
+            found = token_kind(w, known.months, known.days, known.calendar)
+            _keep_one()
+            if not isinstance(found, tuple):
+                plain.add(w)
+                continue
+            kind = kinds[w] = found
+        newlines, month, weekday, number, name = kind
+        if newlines >= 0:  # a break
             breaks += 1
-            if "\n" in w:
-                line += w.count("\n")
+            if newlines:
+                line += newlines
                 line_start = k + 1 - breaks
             continue
         words = k + 1 - breaks  # tokens are words or breaks
-        in_line = words - line_start  # words so far on this line
         lead = words <= lead_words
-        prev = toks[k - 1] if k else "\n"
         term = None
-        folded = w.casefold()
-        month = months.get(folded)
         if month is not None:
             # "Dec 20" or "20 December" / "20. Dezember" (the dot is not a token).
             nxt = toks[k + 1] if k + 1 < len(toks) else None
@@ -181,55 +251,53 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
             term = _date_term(month, day) if day else None
             # A dateline opens a line of the lead ("ODESA, Dec 20 -", "May 3, 2013"); a date
             # inside a sentence may be any day the story mentions.
-            if term and lead and in_line <= DATELINE_WORDS and dateline is None:
+            if term and lead and words - line_start <= DATELINE_WORDS and dateline is None:
                 dateline = term[len(DATE_PREFIX):]
-        elif folded in days:
-            term = f"{WEEKDAY_PREFIX}{days[folded]}" if anchor is None else _weekday_date(anchor, days[folded])
-        if term is not None or folded in days:
+        elif weekday is not None:
+            term = f"{WEEKDAY_PREFIX}{weekday}" if anchor is None else _weekday_date(anchor, weekday)
+        if term is not None or weekday is not None:
             pass  # a date; a weekday is never a name
-        elif not w.isalpha() and _DIGIT.search(w):  # letters alone hold no digit: no regex call
-            term = _NOT_ALNUM.sub("", w).casefold()
-        elif w[0].isupper() and not prev[0].isspace():
+        elif number is not None:
+            term = number
+        elif name is not None and k and not toks[k - 1][0].isspace():
             # A month without a day may be a name ("Theresa May", "Jan Novak").
             # A sentence-initial capital says nothing; the same name mid-sentence does.
-            # A token ends in a letter or digit: _POSSESSIVE can only find a final "'s".
-            name = folded[:-2] if folded.endswith(_POSSESSIVES) else folded
-            if name not in _STOP and len(name) > 1:
-                term = name
+            term = name
         if term:
-            terms[term] = terms.get(term, False) or lead
-            line_of[term] = line if line_of.get(term, line) == line else -1
-            on = lines_of.setdefault(term, [])
-            if not on or on[-1] != line:
+            on = lines_of.get(term)
+            if on is None:
+                lines_of[term] = [line]
+                if lead:
+                    in_lead.append(term)
+            elif on[-1] != line:
                 on.append(line)
-    ordered = sorted(terms)
-    crc = {i: zlib.crc32(lines[i].strip().casefold().encode("utf-8")) or 1 for i in set(line_of.values()) if i >= 0}
-    only_line = array("I", (crc[line_of[t]] if line_of[t] >= 0 else 0 for t in ordered))
-    packed = pack_line_words(lines, [lines_of[t] for t in ordered])
-    return ordered, sorted(t for t, lead in terms.items() if lead), only_line.tobytes(), dateline, packed
+    ordered = sorted(lines_of)
+    term_lines = [lines_of[t] for t in ordered]
+    # A term's only line (its lines_of holds one), as the CRC-32 of that line; 0: several.
+    crc = {i: zlib.crc32(lines[i].strip().casefold().encode("utf-8")) or 1
+           for i in {on[0] for on in term_lines if len(on) == 1}}
+    only_line = array("I", [crc[on[0]] if len(on) == 1 else 0 for on in term_lines])
+    packed = pack_line_words(lines, term_lines, normalized=True)
+    return ordered, sorted(in_lead), only_line.tobytes(), dateline, packed
 
 
-def pack_line_words(lines: list[str], term_lines: list[list[int]]) -> bytes:
+def pack_line_words(lines: list[str], term_lines: list[list[int]], normalized: bool = False) -> bytes:
     """The lines `term_lines` name (each term's line indices, in term order) as word hashes,
     and which of them each term is on: one array("I") in bytes, read in place by LineWords.
     Layout: [L, T, L+1 offsets of each line's words, T+1 offsets of each term's lines, the
     lines' sorted unique word CRC-32s, the terms' line numbers (0..L-1)]; offsets count
-    from the start of the array."""
-    used = sorted({i for on in term_lines for i in on})
+    from the start of the array. `normalized`: the lines are those of an NFKC text (each
+    line of one is NFKC too: a line break never composes), so none is normalised again."""
+    used = sorted(set().union(*term_lines))
     where = {i: k for k, i in enumerate(used)}
-    words = [word_hashes(lines[i]) for i in used]
+    hashes = _folded_word_hashes if normalized else word_hashes
+    words = [hashes(lines[i]) for i in used]
     head = 2 + len(used) + 1 + len(term_lines) + 1
-    line_at = [head]
-    for ws in words:
-        line_at.append(line_at[-1] + len(ws))
-    term_at = [line_at[-1]]
-    for on in term_lines:
-        term_at.append(term_at[-1] + len(on))
+    line_at = list(accumulate(map(len, words), initial=head))
+    term_at = accumulate(map(len, term_lines), initial=line_at[-1])
     out = array("I", [len(used), len(term_lines), *line_at, *term_at])
-    for ws in words:
-        out.extend(ws)
-    for on in term_lines:
-        out.extend(where[i] for i in on)
+    out.extend(chain.from_iterable(words))
+    out.extend(map(where.__getitem__, chain.from_iterable(term_lines)))
     return out.tobytes()
 
 
@@ -237,6 +305,11 @@ def word_hashes(line: str) -> list[int]:
     """The sorted distinct CRC-32s (of utf-8) of a line's words (text.tokens)."""
     # By map (C loops; utf-8 is str.encode's default): ~6% less than a set comprehension.
     return sorted(set(map(zlib.crc32, map(str.encode, tokens(line)))))
+
+
+def _folded_word_hashes(line: str) -> list[int]:
+    """word_hashes of a line already NFKC: text.tokens without its normalisation check."""
+    return sorted(set(map(zlib.crc32, map(str.encode, WORD.findall(line.casefold())))))
 
 
 class LineWords:
