@@ -86,6 +86,19 @@ def test_cli_reports_bad_rule_file(tmp_path):
     assert "rules.toml" in result.output and "regex" in result.output and "does not compile" in result.output
 
 
+def test_a_rule_without_no_match_examples_says_the_list_is_missing(tmp_path):
+    """It said "must be a list of non-empty strings", as if the list were of the wrong type."""
+    from cleaner.stages.boilerplate.rules import load_rules
+
+    path = write(tmp_path, "[[rule]]\nid = 'x'\ncategory = 'c'\naction = 'drop'\nregex = 'a'\n"
+                           "examples.match = ['a']\n", "rules.toml")
+    with pytest.raises(ConfigError) as err:
+        load_rules([path])
+    assert err.value.key.endswith("examples.no_match") and "required" in str(err.value) and "[] for none" in str(err.value)
+    path.write_text(path.read_text() + "examples.no_match = []\n")
+    assert [r.id for r in load_rules([path])] == ["x"]
+
+
 @pytest.mark.parametrize("text,key", [
     ("[near]\nthreshold = nan\n", "near.threshold"),
     ("[minhash]\nseed = 5000000000\n", "minhash.seed"),

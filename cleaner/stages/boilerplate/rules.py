@@ -197,7 +197,10 @@ def _build(path: Path, index: int, raw: Any) -> Rule:
     if not isinstance(examples, dict):
         _fail(path, f"{where}.examples", "required: examples.match and examples.no_match lists")
     for kind in ("match", "no_match"):
-        rule.examples[kind] = _str_list(path, f"{where}.examples.{kind}", examples.get(kind), folded=False)
+        if kind not in examples:  # missing is not a wrong type: say what the list is for
+            _fail(path, f"{where}.examples.{kind}",
+                  f"required: a list of lines the rule must {'not ' if kind == 'no_match' else ''}match ([] for none)")
+        rule.examples[kind] = _str_list(path, f"{where}.examples.{kind}", examples[kind], folded=False)
     return rule
 
 
