@@ -154,6 +154,11 @@ class Deduplicator:
         self._events_from = self._state.last_event()
 
     def __enter__(self) -> "Deduplicator":
+        # A second `with` would close it at its own end, under the first one's feet.
+        self._open()
+        if getattr(self, "_entered", False):
+            raise RuntimeError("this Deduplicator is already in a with block: use it there, or make another one")
+        self._entered = True
         return self
 
     def __exit__(self, *exc: Any) -> None:

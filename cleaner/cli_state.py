@@ -92,8 +92,8 @@ def state_prune(state_path: Path, before: str, wait: bool) -> None:
         records, docs = state.prune(before)
     finally:
         state.close()
-    done = (f"pruned {records} records ({docs} documents), all of whose documents are dated before {before}, "
-            f"from {state_path}")
+    done = (f"pruned {records} record{'' if records == 1 else 's'} ({docs} document{'' if docs == 1 else 's'}), "
+            f"all of whose documents are dated before {before}, from {state_path}")
     try:
         click.echo(done)
     except BrokenPipeError:

@@ -471,3 +471,17 @@ def test_an_eof_error_inside_a_command_is_named_not_just_aborted(tmp_path):
     err = proc.stderr.decode()
     assert proc.returncode == 2 and "Traceback" not in err, err
     assert "EOFError: Compressed file ended" in err and "a bug" in err, err
+
+
+def test_a_deduplicator_entered_twice_or_after_closing_says_so():
+    """A second `with` on one Deduplicator closed it at the inner block's end, under the outer
+    one; a `with` on a closed one was allowed until the first add()."""
+    dedup = api.Deduplicator()
+    with dedup:
+        with pytest.raises(RuntimeError, match="already in a with block"):
+            with dedup:
+                pass
+        assert [row["status"] for row in dedup.add([{"id": "a", "text": EN}])] == ["kept"]
+    with pytest.raises(RuntimeError, match="closed"):
+        with dedup:
+            pass

@@ -248,7 +248,7 @@ def test_prune_removes_records_whose_every_document_is_old(tmp_path):
                         {"id": "new", "text": DE, "date": "2025-12-20"}, {"id": "undated", "text": RU}]))
     proc = run_cli("state", "prune", str(db), "--before", "2025-06-01")
     assert proc.returncode == 0, proc.stderr
-    assert b"pruned 1 records (2 documents), all of whose documents are dated before 2025-06-01" in proc.stdout
+    assert b"pruned 1 record (2 documents), all of whose documents are dated before 2025-06-01" in proc.stdout
     state = State(db, writer=False)
     try:
         kept = {row[0] for row in state.db.execute("SELECT id FROM docs")}
