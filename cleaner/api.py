@@ -142,9 +142,6 @@ class Deduplicator:
         self._stages = build_stages(self.cfg)
         self._state = State(":memory:" if state is None else state, state_settings(self.cfg), wait=wait)
         self._executor = LocalExecutor(workers, cpu_time=self.cfg["run"]["cpu_time"])
-        # A batch smaller than one pool task (exec/local.BATCH) runs here: a pool started
-        # for it costs ~0.1-0.2 s and runs it in one worker anyway (as cli_stream does).
-        self._in_process = LocalExecutor(1, cpu_time=self.cfg["run"]["cpu_time"])
         # Rows need each record's id and head, not the record whole (export and `records` rebuild it).
         self._clusterer = IncrementalClusterer(self.cfg, self._state, whole=False, workers=workers)
         # This object's events are the state's after this one: it holds the writer's lock
@@ -196,10 +193,8 @@ class Deduplicator:
         self._open()  # again: a generator of add() resumed after close() met a closed state
         # Templates are decided per batch: lines a source repeats within the batch.
         self._stages.templates.reset()
-        from cleaner.exec.local import BATCH
-
-        executor = self._in_process if len(items) < BATCH else self._executor
-        docs, _ = process_documents(read_dicts(items), self._stages, executor, MemoryStore(),
+        # A batch smaller than one pool task runs here, not in a pool started for it.
+        docs, _ = process_documents(read_dicts(items), self._stages, self._executor.for_count(len(items)), MemoryStore(),
                                     Counter(), Counter())
         make_ids_unique(docs)
         self._clusterer.add(docs, label="api")

@@ -78,7 +78,7 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
     from cleaner.dedup.incremental import IncrementalClusterer
     from cleaner.exec.batches import batches
     from cleaner.exec.flow import run_documents
-    from cleaner.exec.local import WorkerError
+    from cleaner.exec.local import LocalExecutor, WorkerError
     from cleaner.input.read import read_input
     from cleaner.store.output import write_rows
 
@@ -90,13 +90,6 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
     if scheduler and engine != "dask":
         _fail("--scheduler needs --engine dask")
     executor = make_executor(cfg, engine, scheduler, workers, quiet, stages)
-    # A batch of fewer than BATCH documents is one pool task, run by one worker: the pool,
-    # started for each batch, only cost its start (~0.1-0.15 s a batch with 2 workers,
-    # what a feed trickling a line a second pays for every line). Run here instead; the
-    # rows are the same for every worker count.
-    from cleaner.exec.local import BATCH, LocalExecutor
-
-    in_process = LocalExecutor(1, cpu_time=cfg["run"]["cpu_time"]) if engine == "local" and workers > 1 else None
     # Rows need each record's id and head, not the record whole (`export` rebuilds it):
     # a batch's work is then bounded by the batch and its window, not by its records' size.
     clusterer = None if state is None else IncrementalClusterer(cfg, state, whole=False,
@@ -109,9 +102,11 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
     try:
         for batch in (batches(docs, batch_size, PAUSE_SECONDS) if state is not None else [docs]):
             try:
-                small = in_process is not None and isinstance(batch, list) and len(batch) < BATCH
-                result = run_documents(batch, cfg, stages=stages, spool=True,
-                                       executor=in_process if small and in_process is not None else executor,
+                # A batch smaller than one pool task runs here, not in a pool started for it
+                # (LocalExecutor.for_count); stdin read whole without a state is not counted.
+                sized = executor.for_count(len(batch)) \
+                    if isinstance(executor, LocalExecutor) and isinstance(batch, list) else executor
+                result = run_documents(batch, cfg, stages=stages, spool=True, executor=sized,
                                        clusterer=clusterer, label=str(input_path))
             except StageBug as exc:
                 _stage_bug(exc)
