@@ -71,23 +71,6 @@ def _workers(workers: Any) -> int:
     return used
 
 
-def empty_state_file(path: str | Path) -> str | None:
-    """Why `path` must not become a state: it is an existing file of 0 bytes (a state is
-    never empty: cleaner writes its header at once; an empty file is more likely one the
-    shell made, `--state rows.jsonl > rows.jsonl`). None: nothing against it."""
-    p = Path(path)
-    try:
-        empty = p.is_file() and p.stat().st_size == 0
-        wal = Path(f"{path}-wal")
-        unsaved = wal.is_file() and wal.stat().st_size > 0  # a state's pages still in its journal
-    except OSError:
-        return None  # the state's own opening says what is wrong
-    if not empty or unsaved:
-        return None
-    return (f"{path} is an empty file, not a cleaner state: remove it (or name a file that does "
-            "not exist yet) to start a new state there")
-
-
 def clean(items: Iterable[dict[str, Any]], config: ConfigSource = None,
           workers: int = 1) -> Cleaned:
     """Clean, detect language and cluster `items` ({"id", "text" or "html", "title", "date", "url", "site", "author"}).
@@ -127,11 +110,6 @@ class Deduplicator:
             raise ValueError("state must be a path, got an empty string (state=None keeps the history in memory)")
         if state is not None:
             state = os.path.expanduser(state)  # "~/news.db" is the user's, as the shell reads it
-            problem = empty_state_file(state)
-            if problem is not None:
-                from cleaner.store.state import NotAState
-
-                raise NotAState(problem)
         from cleaner.dedup.incremental import IncrementalClusterer, state_settings
         from cleaner.exec.local import LocalExecutor
         from cleaner.stages.build import build_stages

@@ -183,12 +183,7 @@ def open_state(path: Path, cfg: Config, wait: bool) -> State:
     from cleaner.dedup.incremental import state_settings
     from cleaner.store.state import State, StateError
 
-    from cleaner.api import empty_state_file
-
     state_opened(path)
-    problem = empty_state_file(path)
-    if problem is not None:
-        _fail(f"--state {problem}")
     try:
         return State(path, state_settings(cfg), wait=wait)
     except StateError as exc:

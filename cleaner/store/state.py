@@ -95,6 +95,22 @@ class NotAState(StateError):
     """The file is not a cleaner state at all (another program's database, a feed)."""
 
 
+def empty_file(path: Path) -> str | None:
+    """Why `path` must not become a state: it is an existing file of 0 bytes (a state is
+    never empty: cleaner writes its header at once; an empty file is more likely one the
+    shell made, `--state rows.jsonl > rows.jsonl`). None: nothing against it."""
+    try:
+        empty = path.is_file() and path.stat().st_size == 0
+        wal = Path(f"{path}-wal")
+        unsaved = wal.is_file() and wal.stat().st_size > 0  # a state's pages still in its journal
+    except OSError:
+        return None  # the state's own opening says what is wrong
+    if not empty or unsaved:
+        return None
+    return (f"{path} is an empty file, not a cleaner state: remove it (or name a file that does "
+            "not exist yet) to start a new state there")
+
+
 # The states this process holds as a writer (by real path): a second writer in the same
 # process would wait forever on its own lock (flock locks are per open file, not per process).
 _HELD: set[str] = set()
@@ -332,6 +348,8 @@ class State:
                 raise StateError(f"{self.path} is not a file")
             if not writer and not p.exists():
                 raise StateError(f"{self.path} does not exist")
+            if writer and (problem := empty_file(p)):
+                raise NotAState(problem)
             if writer:
                 self._lock(wait)
         try:
