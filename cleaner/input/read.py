@@ -92,15 +92,15 @@ def _mixed_utf8(data: bytes) -> tuple[str, str] | None:
     hardly ever valid UTF-8 with a non-ASCII letter (é is E9, which UTF-8 never follows
     with an ASCII byte), so one such line says the file holds UTF-8. None: not mixed."""
     lines = data.split(b"\n")
-    utf8 = [line.isascii() or _is_utf8(line) for line in lines]
-    if all(utf8):
+    utf8 = [_utf8(line) for line in lines]  # each line decoded once: None where it is not UTF-8
+    if all(text is not None for text in utf8):
         return None
     # Evidence of UTF-8: 3+ letters of 2-4 bytes on the lines that read as UTF-8 (a legacy
     # line or two that happen to read as UTF-8 hold one or two).
-    letters = sum(len(line) - len(line.decode("utf-8")) for ok, line in zip(utf8, lines) if ok and not line.isascii())
+    letters = sum(len(line) - len(text) for line, text in zip(lines, utf8) if text is not None)
     if letters < 3:
         return None
-    rest = b"\n".join(line for ok, line in zip(utf8, lines) if not ok)
+    rest = b"\n".join(line for line, text in zip(lines, utf8) if text is None)
     legacy = _legacy(rest)
     # Only a code page of one byte a letter (Latin, Cyrillic, Greek...): lines of a CJK
     # multi-byte one read as UTF-8 more often, and are left to it whole.
@@ -108,18 +108,17 @@ def _mixed_utf8(data: bytes) -> tuple[str, str] | None:
         return None
     encoding = legacy[1]
     try:
-        text = "\n".join(line.decode("utf-8") if ok else line.decode(encoding) for ok, line in zip(utf8, lines))
+        whole = "\n".join(line.decode(encoding) if text is None else text for line, text in zip(lines, utf8))
     except (UnicodeDecodeError, LookupError):
         return None
-    return text.removeprefix("\ufeff"), f"utf-8+{encoding}"
+    return whole.removeprefix("\ufeff"), f"utf-8+{encoding}"
 
 
-def _is_utf8(line: bytes) -> bool:
+def _utf8(line: bytes) -> str | None:
     try:
-        line.decode("utf-8")
+        return line.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
 
 
 def _legacy(data: bytes) -> tuple[str | None, str]:
