@@ -164,6 +164,30 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
+# A pool's task and result queues are pipes of 64 KiB (Linux's default), and a task is ~220 KB
+# (64 documents with their texts), a result ~94 KB (64 slim copies). A worker sending a result
+# waited until the main process's result thread had read it chunk by chunk, and that thread
+# takes the GIL back after each read, behind the main thread's own work (up to the 5 ms switch
+# interval each time); a worker taking a task waited likewise for the task thread to write it.
+# Each worker lost 0.2-0.3 s of a 3,000-document run blocked in sending its results (load ~4;
+# BENCHMARKS.md, "par-18g"). Pipes of 1 MiB hold several tasks and results: the writes return
+# at once. Linux only (F_SETPIPE_SZ), and only where the limits allow; else as before.
+PIPE_BYTES = 1 << 20
+
+
+def widen_pipes(pool: object, size: int = PIPE_BYTES) -> None:
+    """The pool's task and result pipes: `size` bytes each, where the system allows it."""
+    try:
+        import fcntl
+
+        setpipe = getattr(fcntl, "F_SETPIPE_SZ", 1031)  # the constant from Python 3.10, on Linux
+        ends = [getattr(getattr(pool, name), "_writer") for name in ("_inqueue", "_outqueue")]
+        for end in ends:
+            fcntl.fcntl(end.fileno(), setpipe, size)
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass  # not Linux, another Pool, or over /proc/sys/fs/pipe-max-size: 64 KiB pipes work too
+
+
 def _work(docs: list[Document]) -> list[tuple[object, dict[str, float]]]:
     assert _worker is not None
     return _worker(docs)
@@ -198,6 +222,7 @@ class LocalExecutor:
         except BaseException:
             _restore(before)
             raise
+        widen_pipes(pool)  # the same pipes in the workers: they were made before the fork
         with pool:
             _restore(before)  # a Ctrl-C held meanwhile is raised here, and `with` ends the pool
             for done in pool.imap(_work, batches(docs)):
