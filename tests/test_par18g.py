@@ -8,7 +8,6 @@ import pytest
 
 from cleaner.core.document import Document
 from cleaner.core.stage import Stage
-from cleaner.exec import local  # noqa: F401
 from cleaner.exec.local import LocalExecutor
 
 

@@ -13,7 +13,8 @@ results = {name: [] for name, _ in variants}
 for r in range(rounds):
     for name, env in (variants if r % 2 == 0 else variants[::-1]):
         out = tempfile.mkdtemp()
-        e = dict(os.environ, PYTHONPATH=os.environ.get("CHECKOUT", wt), **env)
+        env = dict(env)
+        e = dict(os.environ, PYTHONPATH=env.pop("CHECKOUT", wt), **env)
         load = os.getloadavg()[0]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()

@@ -44,56 +44,28 @@ import cleaner.store.output as output  # noqa: E402
 ev("imports")
 
 
-def wrap(mod: object, name: str) -> None:
+def around(mod: object, name: str, enter: str | None, leave: str) -> None:
+    """Log `enter` (the first argument's length in place of {n}) and `leave` around mod.name."""
     fn = getattr(mod, name)
 
     @functools.wraps(fn)
-    def timed(*a: object, **k: object) -> object:
-        ev(f"> {name}")
+    def logged(*a: object, **k: object) -> object:
+        if enter:
+            ev(enter.format(n=len(a[0]) if a and hasattr(a[0], "__len__") else 0))
         try:
             return fn(*a, **k)
         finally:
-            ev(f"< {name}")
+            ev(leave)
 
-    setattr(mod, name, timed)
+    setattr(mod, name, logged)
 
 
 for mod, name in [(build, "build_stages"), (flow, "process_documents"), (flow, "cluster"),
                   (flow, "make_ids_unique"), (output, "write_outputs")]:
-    wrap(mod, name)
-real_finished = local.process_finished
-
-
-def finished(docs, *a, **k):  # type: ignore[no-untyped-def]
-    ev(f"> batch {len(docs)}")
-    try:
-        return real_finished(docs, *a, **k)
-    finally:
-        ev("< batch")
-
-
-local.process_finished = finished
-real_batch = local.process_batch
-
-
-def batch(docs, *a, **k):  # type: ignore[no-untyped-def]
-    try:
-        return real_batch(docs, *a, **k)
-    finally:
-        ev("stages done")
-
-
-local.process_batch = batch
-real_init = local._init_worker
-
-
-def init(worker):  # type: ignore[no-untyped-def]
-    ev("> init")
-    real_init(worker)
-    ev("< init")
-
-
-local._init_worker = init
+    around(mod, name, f"> {name}", f"< {name}")
+around(local, "process_finished", "> batch {n}", "< batch")  # a worker's batch: stages, then storing
+around(local, "process_batch", None, "stages done")
+around(local, "_init_worker", "> init", "< init")
 import multiprocessing.queues as mpq  # noqa: E402
 
 _put, _get = mpq.SimpleQueue.put, mpq.SimpleQueue.get
@@ -102,6 +74,10 @@ _put, _get = mpq.SimpleQueue.put, mpq.SimpleQueue.get
 def put(self, obj):  # type: ignore[no-untyped-def]
     if os.getpid() == MAIN:
         return _put(self, obj)
+    import fcntl, termios, array as _a
+    buf = _a.array("i", [0])
+    fcntl.ioctl(self._writer.fileno(), termios.FIONREAD, buf)
+    queued = buf[0]
     t = time.perf_counter()
     from multiprocessing.reduction import ForkingPickler
     data = ForkingPickler.dumps(obj)
@@ -113,7 +89,8 @@ def put(self, obj):  # type: ignore[no-untyped-def]
     finally:
         self._wlock.release()
     t3 = time.perf_counter()
-    ev(f"put {t3 - t:.6f} {t1 - t:.6f} {t2 - t1:.6f} {t3 - t2:.6f} {len(data)}")
+    import fcntl
+    ev(f"put {t3 - t:.6f} {t1 - t:.6f} {t2 - t1:.6f} {t3 - t2:.6f} {len(data)} {queued}")
 
 
 def get(self):  # type: ignore[no-untyped-def]
@@ -133,25 +110,30 @@ real_map = local.LocalExecutor.map
 
 def timed_map(self, *a, **k):  # type: ignore[no-untyped-def]
     ev("> map")
-    n = 0
-    for item in real_map(self, *a, **k):
-        n += 1
-        if n == 1:
-            ev("map first result")
-        if n % 64 == 0:
-            ev("map 64 results")
+    results = iter(real_map(self, *a, **k))
+    for item in results:  # the first result: setup, the pool's start, one batch
+        ev("map first result")
         yield item
+        break
+    yield from results
     ev("< map")
 
 
 local.LocalExecutor.map = timed_map  # type: ignore[method-assign]
-out = tempfile.mkdtemp()
-try:
-    cli.main(["run", sys.argv[1], "--out", out + "/out", "-q", "--workers", sys.argv[2]])
-except SystemExit:
-    pass
-ev("end")
-shutil.rmtree(out, ignore_errors=True)
+
+
+def run_once(folder: str) -> None:
+    args = ["run", sys.argv[1], "--out", os.path.join(folder, "out"), "-q", "--workers", sys.argv[2]]
+    try:
+        cli.main(args)
+    except SystemExit:
+        pass
+    finally:
+        ev("end")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+run_once(tempfile.mkdtemp())
 os.close(_fd)
 
 rows = [line.split(" ", 3) for line in open(LOG).read().splitlines()]
@@ -169,7 +151,7 @@ print(f"interpreter start -> script: {first - t0:.3f} s wall")
 if "--events" in sys.argv:
     for pid, t, cpu, name in rows:
         print(f"{'main' if int(pid) == me else pid:>8} {float(t) - t0:7.3f} cpu {float(cpu):6.3f} {name}")
-main = [(float(t) - t0, float(c), n) for p, t, c, n in rows if int(p) == me and "64 results" not in n]
+main = [(float(t) - t0, float(c), n) for p, t, c, n in rows if int(p) == me]
 print("main process:")
 for (t1, c1, n1), (t2, c2, n2) in zip(main, main[1:]):
     print(f"  {t1:6.3f} -> {t2:6.3f}  wall {t2 - t1:6.3f}  cpu {c2 - c1:6.3f}  {n1} .. {n2}")
