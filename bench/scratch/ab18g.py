@@ -25,11 +25,13 @@ for r in range(rounds):
         cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         s = json.load(open(out + "/o/manifest.json"))["seconds_per_stage"]
         subprocess.run(["rm", "-rf", out])
-        row = (wall, s["per_document_wall"], cpu, load)
+        vol = after.ru_nvcsw - before.ru_nvcsw
+        row = (wall, s["per_document_wall"], cpu, load, vol)
         results[name].append(row)
-        print(f"{r} {name:10s} wall {wall:6.2f} per_doc {row[1]:6.2f} cpu {cpu:6.2f} load {load:5.2f}", flush=True)
+        print(f"{r} {name:10s} wall {wall:6.2f} per_doc {row[1]:6.2f} cpu {cpu:6.2f} load {load:5.2f} voluntary switches {vol}", flush=True)
 for name, rows in results.items():
     cols = list(zip(*rows))
     print(f"{name:10s} median wall {statistics.median(cols[0]):.2f} [{min(cols[0]):.2f}-{max(cols[0]):.2f}] "
           f"per_doc {statistics.median(cols[1]):.2f} [{min(cols[1]):.2f}-{max(cols[1]):.2f}] "
-          f"cpu {statistics.median(cols[2]):.2f} [{min(cols[2]):.2f}-{max(cols[2]):.2f}]")
+          f"cpu {statistics.median(cols[2]):.2f} [{min(cols[2]):.2f}-{max(cols[2]):.2f}] "
+          f"voluntary switches {statistics.median(cols[4]):.0f}")

@@ -165,13 +165,13 @@ def _die_with_parent(parent: int) -> None:
 
 
 # A pool's task and result queues are pipes of 64 KiB (Linux's default), and a task is ~220 KB
-# (64 documents with their texts), a result ~94 KB (64 slim copies). A worker sending a result
-# waited until the main process's result thread had read it chunk by chunk, and that thread
-# takes the GIL back after each read, behind the main thread's own work (up to the 5 ms switch
-# interval each time); a worker taking a task waited likewise for the task thread to write it.
-# Each worker lost 0.2-0.3 s of a 3,000-document run blocked in sending its results (load ~4;
-# BENCHMARKS.md, "par-18g"). Pipes of 1 MiB hold several tasks and results: the writes return
-# at once. Linux only (F_SETPIPE_SZ), and only where the limits allow; else as before.
+# (64 documents with their texts), a result ~94 KB (64 slim copies): a worker writing a result
+# waited for the main process's result thread to read it chunk by chunk, and one taking a task
+# for the task thread to write it. Pipes of 1 MiB hold several of each, so a write returns
+# without the other side: the workers' voluntary context switches fell from 727-997 to 540-568
+# a 3,000-document run. Most slow sends were into an empty pipe, though (waking the main
+# process costs the worker its core), and no wall-time gain was resolved at load 3-5
+# (BENCHMARKS.md, "par-18g"). Linux only (F_SETPIPE_SZ), where the limits allow; else as before.
 PIPE_BYTES = 1 << 20
 
 
