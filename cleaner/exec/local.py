@@ -164,30 +164,6 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-# A pool's task and result queues are pipes of 64 KiB (Linux's default), and a task is ~220 KB
-# (64 documents with their texts), a result ~94 KB (64 slim copies): a worker writing a result
-# waited for the main process's result thread to read it chunk by chunk, and one taking a task
-# for the task thread to write it. Pipes of 1 MiB hold several of each, so a write returns
-# without the other side: the workers' voluntary context switches fell from 727-997 to 540-568
-# a 3,000-document run. Most slow sends were into an empty pipe, though (waking the main
-# process costs the worker its core), and no wall-time gain was resolved at load 3-5
-# (BENCHMARKS.md, "par-18g"). Linux only (F_SETPIPE_SZ), where the limits allow; else as before.
-PIPE_BYTES = 1 << 20
-
-
-def widen_pipes(pool: object, size: int = PIPE_BYTES) -> None:
-    """The pool's task and result pipes: `size` bytes each, where the system allows it."""
-    try:
-        import fcntl
-
-        setpipe = getattr(fcntl, "F_SETPIPE_SZ", 1031)  # the constant from Python 3.10, on Linux
-        ends = [getattr(getattr(pool, name), "_writer") for name in ("_inqueue", "_outqueue")]
-        for end in ends:
-            fcntl.fcntl(end.fileno(), setpipe, size)
-    except (ImportError, AttributeError, OSError, ValueError):
-        pass  # not Linux, another Pool, or over /proc/sys/fs/pipe-max-size: 64 KiB pipes work too
-
-
 def _work(docs: list[Document]) -> list[tuple[object, dict[str, float]]]:
     assert _worker is not None
     return _worker(docs)
@@ -222,7 +198,6 @@ class LocalExecutor:
         except BaseException:
             _restore(before)
             raise
-        widen_pipes(pool)  # the same pipes in the workers: they were made before the fork
         with pool:
             _restore(before)  # a Ctrl-C held meanwhile is raised here, and `with` ends the pool
             for done in pool.imap(_work, batches(docs)):
