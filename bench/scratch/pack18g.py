@@ -1,8 +1,9 @@
 """par-18g: the CPU of exec/flow.pack's parts over processed documents, in one process:
     PYTHONPATH=CHECKOUT python3 pack18g.py input.jsonl [N]"""
-import pickle, sys, time, tempfile
-from array import array
-from dataclasses import replace
+import copy
+import pickle
+import sys
+import time
 from pathlib import Path
 from cleaner.core.config import load_config
 from cleaner.stages.build import build_stages
@@ -10,7 +11,6 @@ from cleaner.input.read import read_input
 from cleaner.exec.local import process_batch
 from cleaner.exec import flow
 from cleaner.store.spool import Spool
-from cleaner.core.features import ARRAY_FIELDS, raw_array
 
 cfg = load_config(None)
 st = build_stages(cfg)
@@ -35,7 +35,6 @@ def timed(name, fn):
     print(f"{name:14s} {(time.process_time() - t) / len(done) * 1e6:7.1f} us/doc")
 
 
-import copy
 fresh = [copy.deepcopy(d) for d in done]
 timed("line_keys", tpl.line_keys)
 timed("json_parts", lambda d: d.json_parts())

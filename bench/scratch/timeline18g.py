@@ -139,14 +139,9 @@ os.close(_fd)
 rows = [line.split(" ", 3) for line in open(LOG).read().splitlines()]
 os.unlink(LOG)
 me = os.getpid()
-t0 = BOOT
-# the boot time is in CLOCK_BOOTTIME seconds; perf_counter in CLOCK_MONOTONIC: align on "script"
 first = next(float(r[1]) for r in rows if int(r[0]) == me)
-with open("/proc/uptime") as f:
-    pass
-mono_now = time.perf_counter()
-boot_now = time.clock_gettime(time.CLOCK_BOOTTIME)
-t0 = BOOT - (boot_now - mono_now)
+# The start is in CLOCK_BOOTTIME seconds, perf_counter in CLOCK_MONOTONIC: one offset between them.
+t0 = BOOT - (time.clock_gettime(time.CLOCK_BOOTTIME) - time.perf_counter())
 print(f"interpreter start -> script: {first - t0:.3f} s wall")
 if "--events" in sys.argv:
     for pid, t, cpu, name in rows:
