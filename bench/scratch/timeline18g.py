@@ -154,8 +154,9 @@ for pid in sorted({p for p, _, _, n in rows if "batch" in n}, key=int):
     puts = sum(float(n.split()[1]) for p, t, c, n in rows if p == pid and n.startswith("put "))
     gets = sum(float(n.split()[1]) for p, t, c, n in rows if p == pid and n.startswith("get "))
     pp = [list(map(float, n.split()[1:])) for p, t, c, n in rows if p == pid and n.startswith("put ")]
-    print("   put: pickle %.3f lock %.3f send %.3f, bytes/put %.0f" % tuple(sum(x[i] for x in pp) / (len(pp) if i == 4 else 1) for i in (1, 2, 3, 4)))
-    print(f"worker {pid}: blocked sending results {puts:.3f} s, getting tasks {gets:.3f} s (wall)")
+    if pp:  # a worker's (the 1-worker loop sends nothing)
+        print("   put: pickle %.3f lock %.3f send %.3f, bytes/put %.0f" % tuple(sum(x[i] for x in pp) / (len(pp) if i == 4 else 1) for i in (1, 2, 3, 4)))
+        print(f"worker {pid}: blocked sending results {puts:.3f} s, getting tasks {gets:.3f} s (wall)")
     evs = [(float(t) - t0, float(c), n) for p, t, c, n in rows if p == pid and ("batch" in n or n in ("stages done", "> init", "< init"))]
     stages = sum(b[1] - a[1] for a, b in zip(evs, evs[1:]) if a[2].startswith("> batch") and b[2] == "stages done")
     packs = sum(b[1] - a[1] for a, b in zip(evs, evs[1:]) if a[2] == "stages done")
