@@ -130,7 +130,7 @@ def _records(state: State, cfg: Config, since: str | None) -> list[Record]:
 
     clusterer = IncrementalClusterer(cfg, state)
     roots = list(state.roots())
-    if since:
+    if since is not None:
         roots = state.roots_since(since)
     return clusterer.records(roots)
 
@@ -154,7 +154,9 @@ def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path
 
     if str(out_dir) == "-":
         _fail("export writes a folder: --out - is not supported")
-    if since:  # as YYYY-MM-DD: the state compares dates as text (20251220 is a date too)
+    # As YYYY-MM-DD: the state compares dates as text (20251220 is a date too). An empty
+    # one (`--since "$DAY"`, DAY unset) is refused as prune refuses it, not read as "all".
+    if since is not None:
         since = Date.fromordinal(_day(since, "--since")).isoformat()
     problem = refuse_reason(out_dir, state_path)
     if problem:
