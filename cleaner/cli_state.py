@@ -211,10 +211,10 @@ def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
             gone = state.pruned(some_id)
             if gone is not None:  # its events stay: `show` says what became of it
                 what = "record" if gone == some_id else f"document (of record {gone})"
-                _fail(f"{some_id} is not in state {state_path}: this {what} was removed by `cleaner state prune` "
+                _fail(f"{some_id!r} is not in state {state_path}: this {what} was removed by `cleaner state prune` "
                       "(its events stay; the prune keeps nothing else of it)")
             note = renamed_note(state.renamed_ids(some_id))
-            _fail(f"{some_id} is not in state {state_path}"
+            _fail(f"{some_id!r} is not in state {state_path}"
                   + (note or " (never added, or removed by `cleaner state prune`)"))
         (record,) = IncrementalClusterer(state_config(state, None), state).records([root])
         row = record.to_json()

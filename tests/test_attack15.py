@@ -143,3 +143,13 @@ def test_a_run_over_a_folder_too_deep_to_name_says_so_in_documents_jsonl(tmp_pat
     rejected = [r for r in rows if r["status"] == "rejected"]
     assert len(rows) == 3 and len(rejected) == 1, rows
     assert rejected[0]["error"].startswith("cannot read folder:"), rejected[0]["error"]
+
+
+# --- show STATE with a blank id ------------------------------------------------------------
+
+@pytest.mark.parametrize("blank", ["", " ", "f1 "])
+def test_show_state_quotes_an_id_it_does_not_find(tmp_path, blank):
+    """`cleaner show news.db "$ID"` with ID unset said "error:  is not in state news.db": the
+    id, blank or with a trailing space, could not be seen. `show OUT ID` quotes it."""
+    db = _feed_state(tmp_path, [{"id": "f1", "text": EN}])
+    one_line_error(run_cli("show", str(db), blank), f"{blank!r} is not in state")
