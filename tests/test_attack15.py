@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from conftest import ROOT
 from hostile_folder import EN
 from test_user_attacks import one_line_error, run_cli
 
@@ -153,3 +154,27 @@ def test_show_state_quotes_an_id_it_does_not_find(tmp_path, blank):
     id, blank or with a trailing space, could not be seen. `show OUT ID` quotes it."""
     db = _feed_state(tmp_path, [{"id": "f1", "text": EN}])
     one_line_error(run_cli("show", str(db), blank), f"{blank!r} is not in state")
+
+
+# --- fsspec URLs that name no path, or a device ---------------------------------------------
+
+@pytest.mark.parametrize("url", ["file://", "memory://"])
+def test_a_url_without_a_path_is_a_usage_error_not_the_current_folder(tmp_path, url):
+    """`cleaner run file://$DIR` with DIR unset read the current folder, whatever it held,
+    where `cleaner run ""` is a usage error."""
+    pytest.importorskip("fsspec")
+    (tmp_path / "notes.txt").write_text(EN, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "cleaner", "run", url, "--out", str(tmp_path / "out")],
+                          capture_output=True, timeout=120, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})  # cleaner need not be installed
+    one_line_error(proc, url, "names no folder or file")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_url_naming_a_device_is_refused_as_a_local_device_is(tmp_path):
+    """`file:///dev/zero` passed the check and was then "cannot write to OUT: ... does not
+    exist (--resume continues once it is fixed)": neither a write problem, nor absent."""
+    pytest.importorskip("fsspec")
+    err = one_line_error(run_cli("run", "file:///dev/zero", "--out", str(tmp_path / "out")),
+                         "file:///dev/zero", "not a folder or a regular file")
+    assert "cannot write" not in err and "--resume" not in err
