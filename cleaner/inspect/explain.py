@@ -16,7 +16,8 @@ from cleaner.core.config import Config, ConfigError, config_from_dict
 from cleaner.core.document import Document
 from cleaner.dedup.stories import lead_names, pair_gate
 from cleaner.dedup.terms import is_name
-from cleaner.inspect.runs import MANIFEST, Run, RunError
+from cleaner.inspect.runs import Run, RunError
+from cleaner.store.outdir import MANIFEST
 from cleaner.inspect.show import shown
 from cleaner.dedup.shingles import shingles
 from cleaner.stages.sign import Sign
