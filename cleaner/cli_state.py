@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cleaner.cli import GivenPath, _fail, _setup, cli, discard_output, state_opened
+from cleaner.cli import GivenPath, _fail, _setup, cli, discard_output, echo_json, state_opened
 from cleaner.core.config import Config
 from cleaner.inspect.runs import as_written, renamed_note
 from cleaner.inspect.show import show_record, shown
@@ -224,7 +224,7 @@ def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
     finally:
         state.close()
     if as_json:
-        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
+        echo_json(row)
         return
     lines = show_record(row)
     lines.append(f"history ({len(row['events'])} events):")

@@ -178,3 +178,55 @@ def test_a_url_naming_a_device_is_refused_as_a_local_device_is(tmp_path):
     err = one_line_error(run_cli("run", "file:///dev/zero", "--out", str(tmp_path / "out")),
                          "file:///dev/zero", "not a folder or a regular file")
     assert "cannot write" not in err and "--resume" not in err
+
+
+# --- a terminal whose encoding is not UTF-8 -------------------------------------------------
+
+RU = ("В Москве открыли новый участок линии метро. Мэр Сергей Собянин сказал, что поезда пойдут "
+      "каждые три минуты, а станция Новаторская примет первых пассажиров в понедельник.")
+
+
+@pytest.fixture(scope="module")
+def cyrillic_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("legacy-terminal")
+    src = tmp / "in"
+    src.mkdir()
+    (src / "moskva.txt").write_text(RU, encoding="utf-8")
+    (src / "пусто.txt").write_bytes(b"")  # rejected: its name goes to stderr
+    out = tmp / "out"
+    proc = run_cli("run", str(src), "--out", str(out), "-q")
+    assert proc.returncode == 0, proc.stderr.decode()
+    return src, out
+
+
+def _legacy(*args):
+    """A terminal in a legacy locale (LANG=de_DE.ISO-8859-1): Python writes stdout and
+    stderr in latin-1, which has no Cyrillic."""
+    return subprocess.run([sys.executable, "-m", "cleaner", *args], capture_output=True, timeout=300,
+                          env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "latin-1"})
+
+
+@pytest.mark.parametrize("verb", [("report",), ("show", "moskva"), ("show", "moskva", "--json"),
+                                  ("report", "--json")])
+def test_human_output_to_a_latin1_terminal_escapes_what_it_cannot_write(cyrillic_run, verb):
+    """`cleaner report` and `show` ended in a UnicodeEncodeError traceback on the first
+    Cyrillic title."""
+    _, out = cyrillic_run
+    args = (verb[0], str(out), *verb[1:])
+    proc = _legacy(*args)
+    err = proc.stderr.decode("latin-1")
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    text = proc.stdout.decode("latin-1")
+    if "--json" in verb:  # still JSON, and the same data as on a UTF-8 terminal
+        same = run_cli(*args)
+        assert json.loads(text) == json.loads(same.stdout.decode("utf-8"))
+    else:
+        assert "\\u0412" in text or "\\u041c" in text, text  # В, М: escaped, not lost
+
+
+def test_clean_to_a_latin1_terminal_escapes_what_it_cannot_write(cyrillic_run):
+    src, _ = cyrillic_run
+    proc = _legacy("clean", str(src / "moskva.txt"))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr.decode("latin-1"), proc.stderr
+    assert "\\u041c\\u043e\\u0441\\u043a\\u0432\\u0435" in proc.stdout.decode("latin-1")  # Москве
+
