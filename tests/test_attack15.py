@@ -230,3 +230,29 @@ def test_clean_to_a_latin1_terminal_escapes_what_it_cannot_write(cyrillic_run):
     assert proc.returncode == 0 and "Traceback" not in proc.stderr.decode("latin-1"), proc.stderr
     assert "\\u041c\\u043e\\u0441\\u043a\\u0432\\u0435" in proc.stdout.decode("latin-1")  # Москве
 
+
+
+# --- syndicated copies in one source taken for a template (templates: par-18g's) ------------
+
+@pytest.mark.xfail(strict=True, reason="stages/templates.py (par-18g): three copies of one wire story among "
+                   "a source's five documents make its own headline and paragraphs 'template.repeated-line' "
+                   "lines, removed from the canonical alone")
+def test_copies_of_one_story_in_one_source_are_not_a_template():
+    """A folder of downloads (no site, no URL: the folder is the source), or the API's
+    items (all of source <api>), holding a wire story and two copies of it: the canonical
+    lost its headline and three paragraphs as 'template.repeated-line', while the copies
+    kept them. Templates are lines a source prints under many of its *stories*; the same
+    story three times is syndication, which the copy tiers handle."""
+    from cleaner import clean
+
+    body = EN.split("\n")
+    items = [{"id": "wire", "text": EN},
+             {"id": "copy1", "text": "\n".join(body[:6]) + "\nThe mayor of Odesa added that schools stay closed on Monday."},
+             {"id": "copy2", "text": "\n".join(body[:5]) + "\nPort officials in Odesa said grain exports resume on Tuesday."},
+             {"id": "other", "text": "Flooding in Porto: the Douro river rose by four metres overnight, and mayor "
+                                     "Rui Moreira closed the riverside.\nResidents of Ribeira were moved to schools."},
+             {"id": "other2", "text": "A strike by train drivers in Lyon halted services on Friday, the union CGT "
+                                      "said, and talks with SNCF failed.\nCommuters waited for buses."}]
+    docs = {d["id"]: d for d in clean(items).documents}
+    assert docs["wire"]["status"] == "kept"
+    assert not [r for r in docs["wire"]["removed"] if r["rule"] == "template.repeated-line"], docs["wire"]["removed"]
