@@ -256,3 +256,14 @@ def test_copies_of_one_story_in_one_source_are_not_a_template():
                                       "said, and talks with SNCF failed.\nCommuters waited for buses."}]
     docs = {d["id"]: d for d in clean(items).documents}
     assert not [r for r in docs["wire"]["removed"] if r["rule"] == "template.repeated-line"], docs["wire"]["removed"]
+
+
+# --- a run folder or state that is not there ------------------------------------------------
+
+@pytest.mark.parametrize("verb", [("report",), ("show", "x"), ("explain", "a", "b"), ("eval", str(ROOT / "tests" / "data" / "raw_gold.csv"))])
+def test_a_run_folder_that_does_not_exist_is_said_so(tmp_path, verb):
+    """`cleaner show clen/ ID` (a typo) said "clen is not a folder", as if something else
+    were there; the state verbs say "does not exist"."""
+    missing = tmp_path / "clen"
+    err = one_line_error(run_cli(verb[0], str(missing), *verb[1:]), f"{missing} does not exist")
+    assert "not a folder" not in err
