@@ -267,3 +267,17 @@ def test_a_run_folder_that_does_not_exist_is_said_so(tmp_path, verb):
     missing = tmp_path / "clen"
     err = one_line_error(run_cli(verb[0], str(missing), *verb[1:]), f"{missing} does not exist")
     assert "not a folder" not in err
+
+
+# --- --config /dev/stdin, or <(...) ---------------------------------------------------------
+
+def test_a_config_given_as_a_pipe_is_named_as_given_and_refused_as_a_pipe(tmp_path):
+    """`--config /dev/stdin` (or `--config <(...)`, /dev/fd/63) said
+    "bad configuration: /proc/123/fd/pipe:[456]: (file): no such file": the path the pipe
+    resolved to, and a reason that is not the problem."""
+    src = tmp_path / "a.txt"
+    src.write_text(EN, encoding="utf-8")
+    err = one_line_error(run_cli("run", str(src), "--out", str(tmp_path / "out"), "--config", "/dev/stdin",
+                                 stdin="[near]\nthreshold = 0.5\n"),
+                         "bad configuration: /dev/stdin: (file):", "not a regular file")
+    assert "pipe:[" not in err and "no such file" not in err
