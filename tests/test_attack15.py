@@ -281,3 +281,31 @@ def test_a_config_given_as_a_pipe_is_named_as_given_and_refused_as_a_pipe(tmp_pa
                                  stdin="[near]\nthreshold = 0.5\n"),
                          "bad configuration: /dev/stdin: (file):", "not a regular file")
     assert "pipe:[" not in err and "no such file" not in err
+
+
+# --- Polish in ISO 8859-2 read as cp1250 ----------------------------------------------------
+
+PL = ("Rząd Polski przyjął w poniedziałek projekt ustawy budżetowej. Minister finansów powiedział, "
+      "że deficyt będzie niższy niż w zeszłym roku, a wydatki na obronę wzrosną.\n")
+
+
+def test_polish_in_iso_8859_2_keeps_its_a_with_ogonek():
+    """ISO 8859-2's "ą" is cp1250's "±", a sign that counted neither for nor against a page:
+    the two tied and cp1250 won, so "Rząd ... przyjął" became "Rz±d ... przyj±ł"."""
+    from cleaner.input.read import decode_bytes
+
+    text, encoding = decode_bytes((PL * 3).encode("iso8859_2"))
+    assert (text, encoding) == (PL * 3, "iso8859_2")
+
+
+@pytest.mark.parametrize("text, codepage", [
+    ("El niño español comió piñas en Córdoba, ¿verdad? ¡Qué año! " * 4, "cp1252"),  # ¿ is cp1250's ż
+    ("Temperatur ±5 °C in München, die Straße bleibt gesperrt. " * 4, "cp1252"),
+    ("La col·lecció del museu de Barcelona és molt gran, va dir el director. " * 4, "cp1252"),
+    (PL * 3, "cp1250"),
+])
+def test_signs_outside_words_still_count_for_no_code_page(text, codepage):
+    from cleaner.input.read import decode_bytes
+
+    decoded, _ = decode_bytes(text.encode(codepage))
+    assert decoded == text
