@@ -309,3 +309,24 @@ def test_signs_outside_words_still_count_for_no_code_page(text, codepage):
 
     decoded, _ = decode_bytes(text.encode(codepage))
     assert decoded == text
+
+
+# --- an input's own id that looks like a rename ---------------------------------------------
+
+def test_the_renamed_note_lists_renamed_inputs_not_an_input_whose_own_id_looks_so(tmp_path):
+    """Two inputs share "x1" and a third's own id is "x1@a.jsonl:1": `show OUT x1` listed
+    that third, another story, among what "x1" was renamed to (a prefix was all it checked)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    rows = {"a.jsonl": [{"id": "x1", "text": EN}],
+            "b.jsonl": [{"id": "x1", "text": "Flooding in Porto: the Douro rose four metres, mayor Rui Moreira said."},
+                        {"id": "x1@a.jsonl:1", "text": "A strike in Lyon halted trains on Friday, the union CGT said."}]}
+    for name, lines in rows.items():
+        (src / name).write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("run", str(src), "--out", str(out), "-q").returncode == 0
+    ids = sorted(json.loads(line)["id"] for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines())
+    assert ids == ["x1@a.jsonl:1", "x1@a.jsonl:1#1", "x1@b.jsonl:1"]
+    for verb in (("show", str(out), "x1"), ("explain", str(out), "x1", "x1@b.jsonl:1")):
+        err = one_line_error(run_cli(*verb), "it was renamed: x1@a.jsonl:1#1, x1@b.jsonl:1)")
+        assert "x1@a.jsonl:1," not in err

@@ -192,7 +192,10 @@ class Run:
         for row in self.documents():
             if row["id"] == doc_id:
                 return row
-            if row["id"].startswith(doc_id + "@"):
+            # Renamed from doc_id (dedup/ids.py says so in meta.id), not an input whose own id
+            # merely starts "doc_id@".
+            if row["id"].startswith(doc_id + "@") and \
+                    f"renamed: id {doc_id!r} " in str((row.get("meta") or {}).get("id", "")):
                 renamed.append(row["id"])
         note = renamed_note(renamed)
         if not note and doc_id.startswith("rec-") and any(r["record_id"] == doc_id for r in self.records()):
