@@ -9,6 +9,7 @@ or 1 with --strict; with --strict, a programming error in a stage stops the run 
 from __future__ import annotations
 
 import errno
+import io
 import logging
 import os
 import signal
@@ -361,10 +362,32 @@ class _Messages:
         return getattr(self._stream, name)
 
 
+def _legacy_terminal() -> None:
+    """A terminal (or PYTHONIOENCODING) in an encoding that lacks some of a text's letters
+    (latin-1 and Cyrillic): what it cannot encode is written as escapes (`\\u0412`), as
+    control characters are, instead of ending `report` or `show` in a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (OSError, ValueError):
+                pass
+
+
+def echo_json(data: Any) -> None:
+    """`--json` output: UTF-8 as it is where stdout can write every character, else with
+    JSON's own escapes (a latin-1 terminal), so it stays JSON either way."""
+    import json
+
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("_", "-")
+    click.echo(json.dumps(data, indent=2, ensure_ascii=encoding not in ("utf-8", "utf8")))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: click's usage errors become the same one-line error as ours."""
     global _MAIN_PID
     _MAIN_PID = os.getpid()
+    _legacy_terminal()
     if sys.stderr is not None and not isinstance(sys.stderr, _Messages):
         sys.stderr = _Messages(sys.stderr)
     signal.signal(signal.SIGTERM, _terminated)
@@ -689,7 +712,6 @@ def _open_run(out_dir: Path) -> Run:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def report_run(out_dir: Path, as_json: bool) -> None:
     """Summary of a finished run in OUT: counts, rejections, languages, rule hits, record sizes."""
-    import json
 
     from cleaner.inspect.runs import RunError
 
@@ -698,7 +720,7 @@ def report_run(out_dir: Path, as_json: bool) -> None:
     except RunError as exc:
         _fail(str(exc))
     if as_json:
-        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        echo_json(summary)
         return
     click.echo("\n".join(show_summary(summary)))
 
@@ -711,7 +733,6 @@ def show(out_dir: Path, some_id: str, as_json: bool) -> None:
     """One record (ID = record_id, rec-...) or document (ID as in documents.jsonl) of the
     run in OUT, with its provenance. OUT may be a state file (run --state): the record
     (or the document's record) as it stands, with its history of events."""
-    import json
 
     from cleaner.inspect.runs import RunError
 
@@ -725,7 +746,7 @@ def show(out_dir: Path, some_id: str, as_json: bool) -> None:
     except RunError as exc:
         _fail(str(exc))
     if as_json:
-        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
+        echo_json(row)
         return
     click.echo("\n".join(show_record(row) if kind == "record" else show_document(row)))
 
@@ -738,7 +759,6 @@ def show(out_dir: Path, some_id: str, as_json: bool) -> None:
 def explain_pair(out_dir: Path, doc_a: str, doc_b: str, as_json: bool) -> None:
     """Why two documents of the run in OUT were or were not merged: each tier's similarity
     against its threshold, shared shingles and terms, and where each one landed."""
-    import json
 
     from cleaner.inspect.explain import explain, format_explanation
     from cleaner.inspect.runs import RunError
@@ -747,7 +767,7 @@ def explain_pair(out_dir: Path, doc_a: str, doc_b: str, as_json: bool) -> None:
         result = explain(_open_run(out_dir), doc_a, doc_b)
     except RunError as exc:
         _fail(str(exc))
-    click.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else format_explanation(result))
+    echo_json(result) if as_json else click.echo(format_explanation(result))
 
 
 from cleaner import cli_state  # noqa: E402,F401 - registers the state verbs on `cli`

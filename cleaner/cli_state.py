@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cleaner.cli import GivenPath, _fail, _setup, cli, discard_output, state_opened
+from cleaner.cli import GivenPath, _fail, _setup, cli, discard_output, echo_json, state_opened
 from cleaner.core.config import Config
 from cleaner.inspect.runs import as_written, renamed_note
 from cleaner.inspect.show import show_record, shown
@@ -130,7 +130,7 @@ def _records(state: State, cfg: Config, since: str | None) -> list[Record]:
 
     clusterer = IncrementalClusterer(cfg, state)
     roots = list(state.roots())
-    if since:
+    if since is not None:
         roots = state.roots_since(since)
     return clusterer.records(roots)
 
@@ -154,7 +154,9 @@ def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path
 
     if str(out_dir) == "-":
         _fail("export writes a folder: --out - is not supported")
-    if since:  # as YYYY-MM-DD: the state compares dates as text (20251220 is a date too)
+    # As YYYY-MM-DD: the state compares dates as text (20251220 is a date too). An empty
+    # one (`--since "$DAY"`, DAY unset) is refused as prune refuses it, not read as "all".
+    if since is not None:
         since = Date.fromordinal(_day(since, "--since")).isoformat()
     problem = refuse_reason(out_dir, state_path)
     if problem:
@@ -209,10 +211,10 @@ def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
             gone = state.pruned(some_id)
             if gone is not None:  # its events stay: `show` says what became of it
                 what = "record" if gone == some_id else f"document (of record {gone})"
-                _fail(f"{some_id} is not in state {state_path}: this {what} was removed by `cleaner state prune` "
+                _fail(f"{some_id!r} is not in state {state_path}: this {what} was removed by `cleaner state prune` "
                       "(its events stay; the prune keeps nothing else of it)")
             note = renamed_note(state.renamed_ids(some_id))
-            _fail(f"{some_id} is not in state {state_path}"
+            _fail(f"{some_id!r} is not in state {state_path}"
                   + (note or " (never added, or removed by `cleaner state prune`)"))
         (record,) = IncrementalClusterer(state_config(state, None), state).records([root])
         row = record.to_json()
@@ -222,7 +224,7 @@ def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
     finally:
         state.close()
     if as_json:
-        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
+        echo_json(row)
         return
     lines = show_record(row)
     lines.append(f"history ({len(row['events'])} events):")

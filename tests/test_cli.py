@@ -258,7 +258,7 @@ def test_explain_verb_gives_each_tier_against_its_threshold(out):
     (("explain", "{out}", "wires/odesa-strike-wire", "wires/odesa-strike-wire"), "two different"),
     (("report", "{raw}"), "is not a cleaner output folder"),
     (("show", "{raw}", "x"), "is not a cleaner output folder"),
-    (("explain", "{missing}", "a", "b"), "is not a folder"),
+    (("explain", "{missing}", "a", "b"), "does not exist"),
 ])
 def test_exploring_verbs_fail_in_one_line(out, args, message):
     args = [a.format(out=out, raw=RAW, missing=out / "missing") for a in args]

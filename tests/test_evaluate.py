@@ -274,7 +274,7 @@ def test_load_predicted(tmp_path):
 def test_folder_without_documents_jsonl(tmp_path):
     with pytest.raises(EvalError, match="not a cleaner run's output folder"):
         load_predicted(tmp_path)
-    with pytest.raises(EvalError, match="no documents.jsonl"):
+    with pytest.raises(EvalError, match="missing does not exist"):  # attack-15: a typo is said so
         load_predicted(tmp_path / "missing")
 
 

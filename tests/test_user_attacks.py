@@ -679,9 +679,9 @@ def test_show_says_a_pruned_document_or_record_was_pruned(tmp_path):
     db, _ = _state_with_docs(tmp_path)
     rid = json.loads(run_cli("show", str(db), "d0", "--json").stdout)["record_id"]
     assert run_cli("state", "prune", str(db), "--before", "2030-01-01").returncode == 0
-    err = one_line_error(run_cli("show", str(db), "d1"), "d1 is not in state", "removed by `cleaner state prune`")
+    err = one_line_error(run_cli("show", str(db), "d1"), "'d1' is not in state", "removed by `cleaner state prune`")
     assert f"document (of record {rid})" in err, err
-    one_line_error(run_cli("show", str(db), rid), f"{rid} is not in state", "this record was removed by")
+    one_line_error(run_cli("show", str(db), rid), f"{rid!r} is not in state", "this record was removed by")
     one_line_error(run_cli("show", str(db), "never-there"), "never added, or removed by `cleaner state prune`")
 
 

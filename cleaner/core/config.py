@@ -302,6 +302,8 @@ def load_config(path: str | Path | None = None) -> Config:
     if path is not None:
         try:
             source = Path(path).resolve()
+            if not source.exists() and Path(path).exists():  # /dev/stdin, <(...): a pipe resolves to "pipe:[N]"
+                source = Path(os.path.abspath(path))
         except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python 3.11)
             raise ConfigError(Path(path), "(file)", f"cannot resolve the path: {exc}") from None
         raw = read_toml(source)

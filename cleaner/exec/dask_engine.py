@@ -103,6 +103,40 @@ CLIENT: dict[str, object] = {"distributed.admin.low-level-log-length": 0}
 # users to load data with Dask; a chunk carries its documents by design.
 QUIET_SUBMIT: dict[str, object] = {"distributed.admin.large-graph-warning-threshold": "1 TiB"}
 
+# How long a --scheduler may take to connect and answer. distributed bounds the connection
+# (10 s) but not the handshake after it: an address where something accepts connections and
+# never speaks Dask (a wrong port, an HTTP server, a port forward to nothing) hung the run.
+CONNECT_SECONDS = 10
+ANSWER_SECONDS = 20
+
+
+def _client_within(distributed: ModuleType, address: str) -> Any:
+    """A Client of the scheduler at `address`, or TimeoutError when it has not answered
+    within ANSWER_SECONDS (its thread is left waiting: a daemon, it ends with the process)."""
+    import threading
+
+    import dask
+
+    got: list[Any] = []
+    failed: list[BaseException] = []
+
+    def connect() -> None:
+        try:
+            with dask.config.set(CLIENT):
+                got.append(distributed.Client(address, timeout=f"{CONNECT_SECONDS}s"))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=connect, name="cleaner-dask-connect", daemon=True)
+    thread.start()
+    thread.join(ANSWER_SECONDS)
+    if failed:
+        raise failed[0]
+    if not got:
+        raise TimeoutError(f"no answer from a Dask scheduler within {ANSWER_SECONDS} s (something accepts "
+                           "connections there, but does not speak Dask: is it the scheduler's address and port?)")
+    return got[0]
+
 
 class DaskMissing(Exception):
     """`--engine dask` without Dask installed."""
@@ -218,8 +252,7 @@ class DaskExecutor:
                 stage.setup()
         try:
             if self.scheduler:
-                with dask.config.set(CLIENT):
-                    self.client = distributed.Client(self.scheduler, timeout="10s")
+                self.client = _client_within(distributed, self.scheduler)
             else:
                 # Ctrl-C held in this thread while the cluster starts: the thread of its event loop,
                 # started here, inherits the mask and so do the workers it forks (or spawns, then

@@ -52,12 +52,18 @@ _NEUTRAL = frozenset("\u00a0“”‘’„‚«»‹›–—…•€£¥§°�
 
 def fit(text: str) -> float:
     """The share of the text's non-ASCII characters that one language's alphabet holds
-    (the best language's share; 1.0 when there is nothing to judge)."""
-    counts = Counter(ch.lower() for ch in _NON_ASCII.findall(text) if ch not in _NEUTRAL)
+    (the best language's share; 1.0 when there is nothing to judge). A sign between two
+    letters is judged too: ISO 8859-2's "ą" is cp1250's "±", and "Rz±d" is no word."""
+    counts = Counter(m.group().lower() for m in _NON_ASCII.finditer(text)
+                     if m.group() not in _NEUTRAL or _inside_word(text, m.start()))
     total = sum(counts.values())
     if not total:
         return 1.0
     return max(sum(n for c, n in counts.items() if c in alphabet) for alphabet in _ALPHABET_SETS) / total
+
+
+def _inside_word(text: str, i: int) -> bool:
+    return 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha()
 
 
 # charset-normalizer's names for single-byte Latin encodings: a choice among these is weighed.

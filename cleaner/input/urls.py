@@ -42,10 +42,15 @@ def _fs(url: str) -> tuple[FileSystem, str]:
 
 def check_url(url: str) -> str | None:
     """Why `url` cannot be read as an input, or None."""
+    if not url.split("://", 1)[1].strip():  # `file://$DIR`, DIR unset: fsspec read the current folder
+        return f"{url} names no folder or file (an unset shell variable?): give one, as file:///data/feeds"
     try:
         fs, root = _fs(url)
-        if not fs.exists(root.rstrip("/")):
+        root = root.rstrip("/")
+        if not fs.exists(root):
             return f"{url} does not exist"
+        if not (fs.isdir(root) or fs.isfile(root)):  # /dev/zero: read as a file, it never ends
+            return f"{url} is not a folder or a regular file (a pipe or a device?)"
     except (OSError, ValueError, ImportError) as exc:
         return f"cannot read {url}: {exc}"
     return None

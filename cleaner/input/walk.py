@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import Iterable, Iterator, Union
@@ -54,7 +55,8 @@ def list_inputs(root: Path, exclude: Exclude = None) -> Iterator[tuple[Path, Pat
             continue
         keep = []
         # Real folders before symlinks, so a folder is read under its own name.
-        for name, key, link in sorted((x for x in listed if x[1] is not None), key=lambda x: (x[2], x[0])):
+        for name, key, link in sorted((x for x in listed if isinstance(x[1], tuple)), key=lambda x: (x[2], x[0])):
+            assert isinstance(key, tuple)
             path = folder / name
             if key in skip:
                 continue
@@ -69,19 +71,31 @@ def list_inputs(root: Path, exclude: Exclude = None) -> Iterator[tuple[Path, Pat
             if name in skip_names and os.path.realpath(path) in skip_files:
                 continue
             yield path, path.relative_to(root), None
+        # A folder that cannot be looked at (its path is longer than the system's limit,
+        # PATH_MAX, in a tree too deep to name): reported, not taken for a file.
+        for name, key, _ in sorted(x for x in listed if isinstance(x[1], str)):
+            path = folder / name
+            yield path, path.relative_to(root), f"cannot read folder: {key}"
         stack.extend(reversed(keep))
 
 
-def _dir_key(entry: os.DirEntry[str]) -> tuple[int, int] | None:
+def _dir_key(entry: os.DirEntry[str]) -> tuple[int, int] | str | None:
     """A folder's (device, inode), following symlinks, as a folder reached through one
-    is read; None for anything else."""
+    is read; None for anything else; the problem, for a folder the listing names that
+    cannot be looked at (its path too long: `is_dir` answers from the listing, `stat`
+    needs the path)."""
     try:
-        if entry.is_dir():
-            st = entry.stat()
-            return st.st_dev, st.st_ino
+        if not entry.is_dir():
+            return None
     except OSError:
-        pass
-    return None
+        return None
+    try:
+        st = entry.stat()
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:  # gone since it was listed
+            return None
+        return str(exc.strerror or exc)
+    return st.st_dev, st.st_ino
 
 
 def _folder_key(path: Path) -> tuple[int, int] | None:

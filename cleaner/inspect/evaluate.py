@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator, TextIO
@@ -172,6 +173,8 @@ def load_predicted(out_dir: str | Path) -> dict[str, str]:
     it counts as a singleton (never as grouped with the other rejected documents).
     """
     path = Path(out_dir) / "documents.jsonl"
+    if not os.path.lexists(out_dir):  # a typo (`eval clen/ gold.csv`)
+        raise EvalError(f"{out_dir} does not exist")
     if not path.is_file():
         from cleaner.inspect.runs import is_sqlite
 

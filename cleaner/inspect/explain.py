@@ -12,11 +12,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from cleaner.core.config import Config, config_from_dict
+from cleaner.core.config import Config, ConfigError, config_from_dict
 from cleaner.core.document import Document
 from cleaner.dedup.stories import lead_names, pair_gate
 from cleaner.dedup.terms import is_name
 from cleaner.inspect.runs import Run, RunError
+from cleaner.store.outdir import MANIFEST
 from cleaner.inspect.show import shown
 from cleaner.dedup.shingles import shingles
 from cleaner.stages.sign import Sign
@@ -37,16 +38,19 @@ def _defaults() -> dict[str, dict[str, Any]]:
     return config_from_dict().values  # validating builds an LSH index: 0.1 s, once
 
 
-def _settings(manifest: dict[str, Any]) -> Config:
+def _settings(run: Run) -> Config:
     """The run's settings; keys an older cleaner did not write take today's defaults."""
-    saved = manifest.get("config") or {}
+    saved = run.manifest.get("config") or {}
     known = _defaults()
     merged = {s: {k: v for k, v in (saved.get(s) or {}).items() if k in known[s]} for s in known}
     merged["boilerplate"].pop("rule_files", None)  # rules do not matter here, and paths may be gone
     try:
         return config_from_dict(merged)
-    except Exception as exc:  # a hand-edited manifest
-        raise RunError(f"the run's manifest has settings this cleaner cannot use: {exc}") from None
+    except ConfigError as exc:  # a hand-edited manifest: its file and key, not the dict's "<dict>"
+        raise RunError(f"the run's manifest has settings this cleaner cannot use: {run.dir / MANIFEST}: "
+                       f"config.{exc.key}: {exc.reason}") from None
+    except Exception as exc:  # noqa: BLE001 - a value no check foresaw
+        raise RunError(f"the run's manifest has settings this cleaner cannot use: {run.dir / MANIFEST}: {exc}") from None
 
 
 def _membership(run: Run, doc_id: str, record_id: str | None) -> dict[str, Any] | None:
@@ -78,7 +82,7 @@ def explain(run: Run, a_id: str, b_id: str) -> dict[str, Any]:
                 "records": {a_id: where[0], b_id: where[1]},
                 "verdict": f"{' and '.join(textless)} {'has' if len(textless) == 1 else 'have'} no text in {run.dir} (an export of a state keeps only "
                            "canonicals' texts), so the tiers cannot be computed again; as recorded: " + recorded}
-    cfg = _settings(run.manifest)
+    cfg = _settings(run)
     a, b = (_signed(r, cfg) for r in rows)
     near_cfg, story_cfg = cfg["near"], cfg["story"]
     fa, fb = a.features, b.features

@@ -7,6 +7,7 @@ a complete run (store/output.py). Rows are streamed from the JSONL files, never 
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from collections import Counter
 from datetime import date
@@ -132,6 +133,8 @@ class Run:
     def __init__(self, out_dir: Path):
         self.dir = Path(out_dir)
         manifest = self.dir / MANIFEST
+        if not os.path.lexists(self.dir):  # a typo (`show clen/ ID`): not "not a folder"
+            raise RunError(f"{out_dir} does not exist")
         if not self.dir.is_dir():
             raise RunError(f"{out_dir} is not a folder" + (
                 ": it is a state file (run --state); `cleaner state info`, `cleaner show STATE ID` and "
@@ -189,7 +192,10 @@ class Run:
         for row in self.documents():
             if row["id"] == doc_id:
                 return row
-            if row["id"].startswith(doc_id + "@"):
+            # Renamed from doc_id (dedup/ids.py says so in meta.id), not an input whose own id
+            # merely starts "doc_id@".
+            if row["id"].startswith(doc_id + "@") and \
+                    f"renamed: id {doc_id!r} " in str((row.get("meta") or {}).get("id", "")):
                 renamed.append(row["id"])
         note = renamed_note(renamed)
         if not note and doc_id.startswith("rec-") and any(r["record_id"] == doc_id for r in self.records()):
