@@ -12,6 +12,14 @@ WORD = re.compile(WORD_CLASS + "+", re.UNICODE)
 WORD_CHAR = re.compile(WORD_CLASS)  # one character of a word (signatures' token table)
 LETTER = re.compile(r"[^\W\d_]")  # a word character that is not a digit
 LETTER_RUN = re.compile(r"[^\W\d_]+")
+# On a text without "_", a word character is any \w (\w is WORD_CLASS and "_"), which the
+# regex engine tests faster: a findall of WORD_FAST ~9% under WORD's (#18). The same words.
+WORD_FAST = re.compile(r"\w+")
+
+
+def words(text: str) -> list[str]:
+    """WORD.findall(text), by WORD_FAST when the text holds no "_"."""
+    return (WORD if "_" in text else WORD_FAST).findall(text)
 
 
 def count_of(runs: re.Pattern[str], text: str) -> int:
@@ -45,7 +53,7 @@ def nfkc(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Case-folded word tokens (NFKC); punctuation and spacing differences vanish."""
-    return WORD.findall(nfkc(text).casefold())
+    return words(nfkc(text).casefold())
 
 
 @lru_cache(maxsize=4096)  # rules, guards and templates ask about the same lines many times
