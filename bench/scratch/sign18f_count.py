@@ -3,8 +3,8 @@ does not change (CPU seconds did, by more than the difference measured).
 
     python3 bench/scratch/sign18f_count.py prep /tmp/docs.pkl          # once: 3,000 lingua documents
                                                                       # through extract, boilerplate, language
-    valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.N.out \\
-        python3 bench/scratch/sign18f_count.py sign CHECKOUT /tmp/docs.pkl N   # N = 0 and 600
+    OPENBLAS_NUM_THREADS=1 PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.N.out \\
+        python3 bench/scratch/sign18f_count.py sign CHECKOUT /tmp/docs.pkl N   # N = 0 and 600; a 5th argument P: the N documents P times (P=2 minus P=1: warm caches)
     # instructions a document: (Collected at N - Collected at 0) / N, for each checkout
 
 `sign` builds the stages of CHECKOUT (a main export or the branch) and runs `Sign.process` on
@@ -42,7 +42,7 @@ def prep(out: str) -> None:
     print(f"{len(docs)} documents: {out}")
 
 
-def sign(checkout: str, docs: str, n: int) -> None:
+def sign(checkout: str, docs: str, n: int, passes: int = 1) -> None:
     sys.path.insert(0, checkout)
     from cleaner.core.config import load_config
     from cleaner.core.document import Document
@@ -51,7 +51,7 @@ def sign(checkout: str, docs: str, n: int) -> None:
     stage = build_stages(load_config(None)).sign
     stage.setup()
     with open(docs, "rb") as fh:
-        rows = pickle.load(fh)[:n]
+        rows = pickle.load(fh)[:n] * passes
     for i, text, date, title, lang, removed in rows:
         stage.process(Document(id=i, source=i, text=text, date=date, title=title, lang=lang, removed=removed))
 
@@ -60,4 +60,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "prep":
         prep(sys.argv[2])
     else:
-        sign(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        sign(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 else 1)

@@ -60,10 +60,10 @@ def tokens(text: str) -> list[str]:
 @lru_cache(maxsize=4096)  # rules, guards and templates ask about the same lines many times
 def word_count(line: str) -> int:
     if not UNSPACED.search(line):
-        return len(WORD.findall(line))
+        return len(words(line))
     # Unspaced scripts have no word breaks; two characters per word approximates length.
     unspaced = count_of(UNSPACED_RUN, line)
-    return len(WORD.findall(UNSPACED.sub(" ", line))) + (unspaced + 1) // 2
+    return len(words(UNSPACED.sub(" ", line))) + (unspaced + 1) // 2
 
 
 def is_unspaced(text: str) -> bool:
