@@ -1,63 +1,38 @@
-"""sign-18f (#18): the signing stage's cost in instructions, which a shared machine's load
-does not change (CPU seconds did, by more than the difference measured).
+"""sign-18f (#18): the signing stage's instructions a document, cold and warm (callgrind;
+a shared machine's load does not change them). bench/scratch/sign18d_count.py does the
+work (`prep`, and `sign` on the first N documents); this adds P passes over them, so that
+P=2 minus P=1 counts documents whose tokens and terms the process has met (warm caches).
 
-    python3 bench/scratch/sign18f_count.py prep /tmp/docs.pkl          # once: 3,000 lingua documents
-                                                                      # through extract, boilerplate, language
-    OPENBLAS_NUM_THREADS=1 PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.N.out \\
-        python3 bench/scratch/sign18f_count.py sign CHECKOUT /tmp/docs.pkl N   # N = 0 and 600; a 5th argument P: the N documents P times (P=2 minus P=1: warm caches)
-    # instructions a document: (Collected at N - Collected at 0) / N, for each checkout
+    python3 bench/scratch/sign18d_count.py prep /tmp/docs.pkl
+    OPENBLAS_NUM_THREADS=1 PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out \\
+        python3 bench/scratch/sign18f_count.py CHECKOUT /tmp/docs.pkl N P
+    # cold: (Collected at N=600, P=1 - at N=0) / 600; warm: (at N=600, P=2 - at N=600, P=1) / 600
 
-`sign` builds the stages of CHECKOUT (a main export or the branch) and runs `Sign.process` on
-the first N documents; N = 0 measures imports and setup alone, to subtract. The documents are
-the references bench's corpus (rules_bench.lingua_docs: 25 sentences, 6 languages, seed 12).
-Use the real interpreter's path under valgrind (a pyenv shim is a shell script).
+OPENBLAS_NUM_THREADS=1: OpenBLAS's idle threads spin under valgrind (exec_blas), hundreds of
+millions of instructions in some runs and not others. The real interpreter's path, not a shim.
 """
 
 from __future__ import annotations
 
 import pickle
 import sys
+import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sign18d_count import sign  # noqa: E402
 
 
-def prep(out: str) -> None:
-    sys.path.insert(0, str(HERE))
-    sys.path.insert(0, str(HERE / "bench"))
-    from rules_bench import DATA, lingua_docs
-
-    from cleaner.core.config import load_config
-    from cleaner.input.read import read_dicts
-    from cleaner.stages.build import build_stages
-
-    built = build_stages(load_config(None))
-    for stage in built.per_document:
-        stage.setup()
-    docs = list(read_dicts(lingua_docs(DATA, 3000)))
-    for stage in built.per_document:
-        docs = [stage.process(d) for d in docs]
-    with open(out, "wb") as fh:
-        pickle.dump([(d.id, d.text, d.date, d.title, d.lang, d.removed) for d in docs], fh)
-    print(f"{len(docs)} documents: {out}")
-
-
-def sign(checkout: str, docs: str, n: int, passes: int = 1) -> None:
-    sys.path.insert(0, checkout)
-    from cleaner.core.config import load_config
-    from cleaner.core.document import Document
-    from cleaner.stages.build import build_stages
-
-    stage = build_stages(load_config(None)).sign
-    stage.setup()
+def main() -> None:
+    checkout, docs, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    passes = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     with open(docs, "rb") as fh:
         rows = pickle.load(fh)[:n] * passes
-    for i, text, date, title, lang, removed in rows:
-        stage.process(Document(id=i, source=i, text=text, date=date, title=title, lang=lang, removed=removed))
+    with tempfile.NamedTemporaryFile(suffix=".pkl") as tmp:  # the same for both checkouts
+        pickle.dump(rows, tmp)
+        tmp.flush()
+        sign(checkout, tmp.name, len(rows))
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "prep":
-        prep(sys.argv[2])
-    else:
-        sign(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 else 1)
+    main()
