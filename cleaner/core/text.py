@@ -12,6 +12,14 @@ WORD = re.compile(WORD_CLASS + "+", re.UNICODE)
 WORD_CHAR = re.compile(WORD_CLASS)  # one character of a word (signatures' token table)
 LETTER = re.compile(r"[^\W\d_]")  # a word character that is not a digit
 LETTER_RUN = re.compile(r"[^\W\d_]+")
+# On a text without "_", a word character is any \w (\w is WORD_CLASS and "_"), which the
+# regex engine tests faster: a findall of WORD_FAST ~9% under WORD's (#18). The same words.
+WORD_FAST = re.compile(r"\w+")
+
+
+def words(text: str) -> list[str]:
+    """WORD.findall(text), by WORD_FAST when the text holds no "_"."""
+    return (WORD if "_" in text else WORD_FAST).findall(text)
 
 
 def count_of(runs: re.Pattern[str], text: str) -> int:
@@ -28,6 +36,7 @@ TERM = re.compile(r"\d+(?:[.,:/-]\d+)*|" + WORD_CLASS + r"+(?:[-'’]" + WORD_CL
 # Scripts written without spaces between words: Chinese, Japanese kana, Thai, Lao, Myanmar, Khmer.
 # (Korean Hangul is written with spaces, so it counts like any spaced script.)
 UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+UNSPACED_RUN = re.compile(UNSPACED.pattern + "+")  # counted by count_of
 
 
 def nfkc(text: str) -> str:
@@ -45,21 +54,22 @@ def nfkc(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Case-folded word tokens (NFKC); punctuation and spacing differences vanish."""
-    return WORD.findall(nfkc(text).casefold())
+    return words(nfkc(text).casefold())
 
 
 @lru_cache(maxsize=4096)  # rules, guards and templates ask about the same lines many times
 def word_count(line: str) -> int:
     if not UNSPACED.search(line):
-        return len(WORD.findall(line))
+        return len(words(line))
     # Unspaced scripts have no word breaks; two characters per word approximates length.
-    unspaced = len(UNSPACED.findall(line))
-    return len(WORD.findall(UNSPACED.sub(" ", line))) + (unspaced + 1) // 2
+    unspaced = count_of(UNSPACED_RUN, line)
+    return len(words(UNSPACED.sub(" ", line))) + (unspaced + 1) // 2
 
 
 def is_unspaced(text: str) -> bool:
     sample = text[:5000]
     if not UNSPACED.search(sample):  # the common case, decided by one C-level scan
         return False
-    letters = len(LETTER.findall(sample)) or 1
-    return len(UNSPACED.findall(sample)) / letters > 0.3
+    # Counted by runs (count_of): a third of the time of a string a character on Chinese (#16).
+    letters = count_of(LETTER_RUN, sample) or 1
+    return count_of(UNSPACED_RUN, sample) / letters > 0.3

@@ -217,23 +217,56 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.n
 def minhash_values(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """datasketch's affine32 update over 32-bit values, vectorised: min over shingles of
     a * fmix32(v) + b (mod 2^32), per permutation."""
+    with np.errstate(over="ignore"):
+        return minhash_mixed(fmix32(values.astype(np.uint32)), num_perm, seed)
+
+
+def minhash_mixed(mixed: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """minhash_values of values whose fmix32 is `mixed` (uint32)."""
     empty, a, b = permutations(num_perm, seed)
     out: np.ndarray = empty.copy()
     # The (shingles x permutations) matrix of candidates is built a block of rows at a time:
     # whole, an 8 MB text's took 1.1 GB. Minima of blocks are the minimum: same values.
     with np.errstate(over="ignore"):
-        for start in range(0, len(values), MINHASH_ROWS):
-            mixed = fmix32(values[start:start + MINHASH_ROWS].astype(np.uint32))
-            if len(mixed) >= MINHASH_ACROSS:
+        for start in range(0, len(mixed), MINHASH_ROWS):
+            block = mixed[start:start + MINHASH_ROWS]
+            if len(block) >= MINHASH_ACROSS:
                 # (permutations x shingles): each minimum runs along one contiguous row
-                candidates = a.reshape(-1, 1) * mixed
+                candidates = a.reshape(-1, 1) * block
                 candidates += b.reshape(-1, 1)  # in place: one matrix, not two
                 np.minimum(out, candidates.min(axis=1), out=out)
             else:
-                candidates = mixed.reshape(-1, 1) * a
+                candidates = block.reshape(-1, 1) * a
                 candidates += b
                 np.minimum(out, candidates.min(axis=0), out=out)
     return out
+
+
+# Each string's fmix32(low32(value)) (string_hashes), as string_minhash has met them: the
+# story tier's terms (names, numbers, dates) recur across documents (~95% of a corpus's
+# terms, in ~75% of its documents all of them). Forgotten all at once past STRINGS_KEPT
+# (~10 MB); a string forgotten is hashed again, the same.
+_MIXED: dict[str, int] = {}
+STRINGS_KEPT = 100_000
+
+
+def string_minhash(strings: list[str], num_perm: int, seed: int) -> np.ndarray:
+    """minhash_values(low32(string_hashes(strings))): the same signature (a minimum does not
+    depend on order or repeats), from the strings' kept mixed values; only the strings not
+    met yet are hashed (string_hashes' numpy calls cost ~20 µs for any number of strings)."""
+    kept = _MIXED
+    missing = [s for s in strings if s not in kept]
+    if missing:
+        if "" in missing:  # string_hashes leaves empty strings out: so does this
+            strings = [s for s in strings if s]
+            missing = [s for s in missing if s]
+        if len(kept) + len(missing) > STRINGS_KEPT:
+            kept.clear()
+            missing = list(dict.fromkeys(strings))
+        with np.errstate(over="ignore"):
+            kept.update(zip(missing, fmix32(low32(string_hashes(missing))).tolist()))
+    mixed = np.fromiter(map(kept.__getitem__, strings), dtype=np.uint32, count=len(strings))
+    return minhash_mixed(mixed, num_perm, seed)
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

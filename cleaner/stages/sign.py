@@ -13,8 +13,7 @@ from cleaner.core.features import Features
 from cleaner.dedup.credits import credited_names
 from cleaner.dedup.terms import calendar_words, salient_terms
 from cleaner.dedup.shingles import exact_key, shingle_set
-from cleaner.dedup.signatures import (low32, minhash_values, permutations, string_hashes, token_hashes,
-                                      unique_sorted)
+from cleaner.dedup.signatures import minhash_values, permutations, string_minhash, token_hashes
 from cleaner.core.stage import Stage
 from cleaner.core.text import is_unspaced, word_count
 
@@ -48,7 +47,7 @@ class Sign(Stage):
 
     def story_signature(self, terms: list[str]) -> np.ndarray:
         """`Features.story_mh` of salient terms."""
-        return minhash_values(unique_sorted(low32(string_hashes(terms))), self.num_perm, self.seed)
+        return string_minhash(terms, self.num_perm, self.seed)
 
     def salient(self, text: str, date: str | None, title: str | None,
                 lang: str | None) -> tuple[list[str], list[str], bytes, str | None, bytes]:
