@@ -328,6 +328,12 @@ def _band(key: int) -> int:
     return (key >> 16) - (1 << 47)
 
 
+def band_row(key: int) -> int:
+    """What the bands table keeps of a band key (`_band`): a query meets the rows of every
+    key whose value is the same."""
+    return _band(key)
+
+
 class State:
     """One state file, opened for writing (`writer=True`: takes the writer's lock) or reading.
 
