@@ -91,7 +91,10 @@ class StateIndex:
         self.state, self.bands = state, BandIndex(threshold, num_perm)
         self.matches: dict[int, tuple[int, int]] = {}
         self.queried: bytes | None = None  # the signature (its bytes) `matches` were counted against
-        self.ahead: dict[bytes, tuple[set[int], dict[int, tuple[int, int]]]] = {}  # look_ahead's answers
+        # look_ahead's answers by signature, until its query: (groups, those with a screen,
+        # their equal bytes, bytes), as arrays (a 1,000-document batch against 200,000
+        # documents finds ~90,000 candidates: as sets and dicts, ~20 MB).
+        self.ahead: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
         self.added: dict[int, list[int]] = {}  # band row (band_row) -> the groups this batch inserted with it
 
     def insert(self, idx: int, signature: np.ndarray) -> None:
@@ -100,37 +103,43 @@ class StateIndex:
             self.added.setdefault(band_row(key), []).append(idx)
         self.state.add_bands(keys, idx)
 
-    def look_ahead(self, signature: np.ndarray) -> set[int]:
-        """`query`, before the batch inserts any group: its answer is kept for the same
-        signature's query later in the batch."""
-        mine = signature.tobytes()
-        found, self.matches = self.ahead[mine] = self._read(signature)
-        self.queried = mine
-        return set(found)
+    def look_ahead(self, signatures: list[np.ndarray]) -> None:
+        """The state's answers to these signatures' queries, read together before the batch
+        inserts any group (State.band_screens_all), each kept for its signature's next query."""
+        answers = self.state.band_screens_all([self.bands.band_keys(signature) for signature in signatures])
+        for signature, found in zip(signatures, answers):
+            held = list(self._count(found, signature).items())
+            self.ahead[signature.tobytes()] = (np.fromiter(found, dtype=np.int64, count=len(found)),
+                                               np.array([g for g, _ in held], dtype=np.int64),
+                                               np.array([count for _, (count, _) in held], dtype=np.int32),
+                                               held[0][1][1] if held else 0)
 
-    def query(self, signature: np.ndarray) -> set[int]:
+    def query(self, signature: np.ndarray, keep: bool = False) -> set[int]:
+        """The groups sharing a band key with `signature` (`keep`: a kept answer stays kept)."""
         mine = signature.tobytes()
-        ahead = self.ahead.get(mine)
+        ahead = self.ahead.get(mine) if keep else self.ahead.pop(mine, None)
         if ahead is None:
-            found, self.matches = self._read(signature)
-        else:
-            found, self.matches = ahead
-            since = {g for key in self.bands.band_keys(signature) for g in self.added.get(band_row(key), ())}
-            found = found | since if since else found
+            found = self.state.band_screens(self.bands.band_keys(signature))
+            self.matches = self._count(found, signature)
+            groups = set(found)
+        else:  # what the state held before the batch, and the groups the batch inserted since
+            kept, held, equal, width = ahead
+            groups = set(kept.tolist())
+            groups.update(g for key in self.bands.band_keys(signature) for g in self.added.get(band_row(key), ()))
+            self.matches = {g: (count, width) for g, count in zip(held.tolist(), equal.tolist())}
         self.queried = mine
-        return set(found)
+        return groups
 
-    def _read(self, signature: np.ndarray) -> tuple[set[int], dict[int, tuple[int, int]]]:
-        """The groups sharing a band key with `signature` in the state, and their screens' counts."""
-        found = self.state.band_screens(self.bands.band_keys(signature))
+    @staticmethod
+    def _count(found: dict[int, bytes | None], signature: np.ndarray) -> dict[int, tuple[int, int]]:
+        """group -> (its screen's bytes equal to the signature's, bytes), for the groups with a screen."""
         held = [(g, screen) for g, screen in found.items() if screen is not None]
-        matches: dict[int, tuple[int, int]] = {}
-        if held and len({len(screen) for _, screen in held}) == 1:
-            width = len(held[0][1])
-            lows = np.frombuffer(b"".join(screen for _, screen in held), dtype=np.uint8).reshape(len(held), width)
-            equal = np.count_nonzero(lows == screen_bytes(signature), axis=1).tolist()
-            matches = {g: (count, width) for (g, _), count in zip(held, equal)}
-        return set(found), matches
+        if not held or len({len(screen) for _, screen in held}) != 1:
+            return {}
+        width = len(held[0][1])
+        lows = np.frombuffer(b"".join(screen for _, screen in held), dtype=np.uint8).reshape(len(held), width)
+        equal = np.count_nonzero(lows == screen_bytes(signature), axis=1).tolist()
+        return {g: (count, width) for (g, _), count in zip(held, equal)}
 
 
 class StateExact:
@@ -227,11 +236,10 @@ class StateGroups:
         """Load, before the copy tier visits `docs` (the batch's, in its order), every group
         of the state that one of them will compare with: a candidate (StateIndex.look_ahead,
         whose answers the tier's queries then reuse) that passes its screen. Their canonicals'
-        texts are read here and their shingles signed on `workers` forked processes as the
-        reading goes on (exec/forked.shingles_ahead): the same arrays, and the same groups
-        as the tier would load one by one (a document the state holds as an exact copy has
-        no candidates to read). The tier screens them as before (`ahead`), so it compares
-        the same pairs."""
+        texts are read here and their shingles signed on `workers` cores (this process and
+        forked ones) as the reading goes on (exec/forked.shingles_ahead): the same arrays,
+        and the same groups as the tier would load one by one. The tier screens them as
+        before (`ahead`), so it compares the same pairs."""
         from cleaner.exec.forked import CHUNK, shingles_ahead
 
         index = self.index
@@ -239,14 +247,15 @@ class StateGroups:
         rows: list[tuple[int, str, int, MemberRow, Document, str]] = []
         read: set[int] = set()
 
+        # A document the state holds as an exact copy has no candidates to read.
+        signatures = [array_of(d, "near_mh", self.store) for d in docs
+                      if d.features is not None and self.state.exact(d.features.exact) is None]
+        index.look_ahead(signatures)
+
         def chunks() -> Iterator[list[str]]:
             chunk: list[str] = []
-            for doc in docs:
-                assert doc.features is not None  # usable: signed (stages/sign.py)
-                if self.state.exact(doc.features.exact) is not None:
-                    continue
-                signature = array_of(doc, "near_mh", self.store)
-                for g in sorted(index.look_ahead(signature)):
+            for signature in signatures:
+                for g in sorted(index.query(signature, keep=True)):
                     if g in self.loaded or g in read or not self.screen(g, signature, floor):
                         continue
                     read.add(g)
