@@ -1,9 +1,11 @@
 """A state's batch (dedup/incremental.py) on the worker processes' cores: the clustering
 of a batch against a state runs in the main process, after the per-document stages, while
-the workers wait. Its two largest parts are work the workers can share, with the same
-results: signing the story window's canonicals again from their texts (their salient
-terms and term lines' words: restore_member), and the story tier's two steps (edges by
-slices of rows, components by runs; the StoryRunner protocol, as exec/dask_stories.py).
+the workers wait. Its largest parts are work the workers can share, with the same
+results: signing the copy tier's candidates again from their texts (their shingles:
+`shingles_ahead`, the caller working beside the children), signing the story window's
+canonicals again (their salient terms and term lines' words: restore_member), and the
+story tier's two steps (edges by slices of rows, components by runs; the StoryRunner
+protocol, as exec/dask_stories.py).
 
 A pool of forked processes, for one step of one batch: each child starts with what the
 step reads (the signing stage, or the story tier's canonicals and weights) as the parent
@@ -53,10 +55,16 @@ def can_fork() -> bool:
 
 
 @contextmanager
-def forked_pool(workers: int, given: Any, children: int | None = None) -> Iterator[Any]:
-    """A pool of `workers` forked processes (or `children`, when the caller works beside
-    them) that start with `given` (module `_given`), or None (one worker, no fork, or the
-    system refused to fork: the caller works here)."""
+def forked_pool(workers: int, given: Any) -> Iterator[Any]:
+    """A pool of `workers` forked processes that start with `given` (module `_given`), or
+    None (one worker, no fork, or the system refused to fork: the caller works here)."""
+    with _forked_pool(workers, given, workers) as pool:
+        yield pool
+
+
+@contextmanager
+def _forked_pool(workers: int, given: Any, children: int) -> Iterator[Any]:
+    """forked_pool with `children` processes (fewer than `workers`: the caller works beside them)."""
     global _given
     if workers < 2 or not can_fork():
         yield None
@@ -64,7 +72,7 @@ def forked_pool(workers: int, given: Any, children: int | None = None) -> Iterat
     _given = given
     before = _hold(_HELD)  # no Ctrl-C inside a fork (exec/local._HELD)
     try:
-        pool = mp.get_context("fork").Pool(children or workers, initializer=_init, initargs=(os.getpid(),))
+        pool = mp.get_context("fork").Pool(children, initializer=_init, initargs=(os.getpid(),))
     except OSError:
         pool = None
     finally:
@@ -133,7 +141,7 @@ def shingles_ahead(sign: Any, chunks: Iterable[list[str]], workers: int) -> list
             waiting.append((len(done), chunk))
             done.append(None)
             if pool is None and sum(len(texts) for _, texts in waiting) >= MIN_TEXTS:
-                pool = stack.enter_context(forked_pool(workers, sign, workers - 1)) or False
+                pool = stack.enter_context(_forked_pool(workers, sign, workers - 1)) or False
             if pool:
                 feed()
         while waiting:
