@@ -75,6 +75,9 @@ def state_settings(cfg: Config) -> str:
 MemberRow = tuple[str, float, float | None, list[str] | None, list[dict[str, Any]] | None, str]
 
 
+LOOK_AHEAD = 250  # documents a look-ahead reads together (~20,000 band rows against 200,000 documents)
+
+
 class StateIndex:
     """The CandidateIndex of the copy tier, in the state: LSH band keys in an indexed table.
     A query reads its groups' screens with them (the low bytes of each canonical's MinHash,
@@ -106,6 +109,10 @@ class StateIndex:
     def look_ahead(self, signatures: list[np.ndarray]) -> None:
         """The state's answers to these signatures' queries, read together before the batch
         inserts any group (State.band_screens_all), each kept for its signature's next query."""
+        for start in range(0, len(signatures), LOOK_AHEAD):  # in slices: what the statements read, bounded
+            self._look_ahead(signatures[start:start + LOOK_AHEAD])
+
+    def _look_ahead(self, signatures: list[np.ndarray]) -> None:
         answers = self.state.band_screens_all([self.bands.band_keys(signature) for signature in signatures])
         for signature, found in zip(signatures, answers):
             held = list(self._count(found, signature).items())
