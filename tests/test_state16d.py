@@ -82,12 +82,15 @@ def test_shingles_ahead_gives_each_text_s_shingles_in_order(monkeypatch, workers
         assert np.array_equal(shingles, sign.near_shingles(text)) and shingles.dtype == sign.near_shingles(text).dtype
 
 
+@pytest.mark.parametrize("read_ahead", [None, 7])
 @pytest.mark.skipif(not forked.can_fork(), reason="no fork here")
-def test_a_batch_reads_its_candidates_ahead_on_the_workers(raw_items, monkeypatch):  # noqa: F811
+def test_a_batch_reads_its_candidates_ahead_on_the_workers(raw_items, monkeypatch, read_ahead):  # noqa: F811
     """With workers > 1 the copy tier's candidates are found for every document of a batch
     in two statements (State.band_screens_all), not one band query a document, and their
     canonicals' shingles are signed on forked processes; rows, events and tables are what
-    one process gives."""
+    one process gives. `read_ahead` 7: the batch's documents read ahead 7 at a time, so most
+    look-aheads come after the batch inserted groups (found by the state's statement and by
+    StateIndex.added both, and promoted ones)."""
     size = -(-len(raw_items) // 3)
     one = _stream(raw_items, 1, size)
     shingled = [0]
@@ -105,6 +108,9 @@ def test_a_batch_reads_its_candidates_ahead_on_the_workers(raw_items, monkeypatc
     monkeypatch.setattr(forked, "MIN_TEXTS", 1)  # on the pool, however few
     monkeypatch.setattr(forked, "CHUNK", 2, raising=False)
     monkeypatch.setattr(State, "band_screens", never)
+    if read_ahead:
+        monkeypatch.setattr(incremental, "READ_AHEAD", read_ahead, raising=False)
+        monkeypatch.setattr(incremental, "LOOK_AHEAD", 3, raising=False)
     two = _stream(raw_items, 2, size)
     assert shingled[0] > 0  # later batches restored canonicals of earlier ones, ahead
     assert two[0] == one[0]

@@ -42,7 +42,8 @@ from cleaner.core.document import DUPLICATE, KEPT, Document
 from cleaner.core.protocols import DocStore
 from cleaner.dedup.bands import BandIndex
 from cleaner.dedup.cluster import (CANONICAL, ESTIMATE_FLOOR, Clusterer, Member, PreferenceKey, Record,
-                                   SourcePriority, array_of, preference_key, record_id, settle, story_links, story_records)
+                                   SourcePriority, array_of, preference_key, record_id, settle, story_links,
+                                   story_records)
 from cleaner.dedup.stories import LOCAL_MIN_DOCS, candidate_edges, local_edges
 from cleaner.dedup.terms import is_name
 from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
@@ -76,6 +77,9 @@ MemberRow = tuple[str, float, float | None, list[str] | None, list[dict[str, Any
 
 
 LOOK_AHEAD = 250  # documents a look-ahead reads together (~20,000 band rows against 200,000 documents)
+# Documents whose candidates the copy tier reads ahead at a time (a stream's batch; a folder
+# run's one batch can be all its documents: what is read ahead stays bounded).
+READ_AHEAD = 1000
 
 
 class StateIndex:
@@ -85,10 +89,11 @@ class StateIndex:
     one's bytes equal to the query's in one array operation (`matches`, the last query's:
     group -> (equal bytes, bytes)), for StateGroups.screen.
 
-    A signature looked up ahead (`look_ahead`: the batch's documents, before the copy tier
-    visits them) is answered from what the state held before the batch, and the groups this
-    batch inserted since, kept here (`added`): the same groups and screens its query would
-    read, without the query."""
+    A signature looked up ahead (`look_ahead`: the batch's next documents, before the copy
+    tier visits them) is answered from what the state held then, and the groups this batch
+    inserted since, kept here (`added`): the same groups and screens its query would read,
+    without the query (a group found both ways is one group; a group of the batch has no
+    screen either way, and one whose canonical the batch changed is not screened)."""
 
     def __init__(self, state: State, threshold: float, num_perm: int):
         self.state, self.bands = state, BandIndex(threshold, num_perm)
@@ -107,8 +112,8 @@ class StateIndex:
         self.state.add_bands(keys, idx)
 
     def look_ahead(self, signatures: list[np.ndarray]) -> None:
-        """The state's answers to these signatures' queries, read together before the batch
-        inserts any group (State.band_screens_all), each kept for its signature's next query."""
+        """The state's answers to these signatures' queries, read together
+        (State.band_screens_all), each kept for its signature's next query."""
         for start in range(0, len(signatures), LOOK_AHEAD):  # in slices: what the statements read, bounded
             self._look_ahead(signatures[start:start + LOOK_AHEAD])
 
@@ -129,7 +134,7 @@ class StateIndex:
             found = self.state.band_screens(self.bands.band_keys(signature))
             self.matches = self._count(found, signature)
             groups = set(found)
-        else:  # what the state held before the batch, and the groups the batch inserted since
+        else:  # what the state held when looked up, and the groups the batch inserted (since)
             kept, held, equal, width = ahead
             groups = set(kept.tolist())
             groups.update(g for key in self.bands.band_keys(signature) for g in self.added.get(band_row(key), ()))
@@ -336,8 +341,9 @@ def restore_member(sign: Sign, member: MemberRow, slim: Document, text: str, nea
                    story: bool = True, lines: bool = True, shingles: np.ndarray | None = None) -> Member:
     """A document as the state keeps it, with the arrays the tiers read (`near`: a
     canonical the copy tier compares with gets its shingles again, from its text, as signing
-    gave them (`shingles`: those, signed already); their MinHash when asked, StateGroups.signature; `story`: the MinHash of its terms, which a record's
-    story members report as an estimate; a document kept with its text gets the words of
+    gave them (`shingles`: those, signed already); their MinHash when asked,
+    StateGroups.signature; `story`: the MinHash of its terms, which a record's story members
+    report as an estimate; a document kept with its text gets the words of
     its term lines back, which the story tier reads)."""
     f = slim.features
     assert f is not None  # the state keeps every document's features
@@ -464,11 +470,12 @@ class IncrementalClusterer:
             else:
                 again[n] = d
         usable = sorted((d for d in fresh_docs if d.ok), key=lambda d: preference_key(d, self.priority))
-        if self.workers > 1:  # the candidates' shingles signed on the workers' cores, before the tier's pass
-            groups.read_ahead(usable, self.cfg["near"]["threshold"] * ESTIMATE_FLOOR, self.workers)
         placed: list[tuple[Document, int, bool]] = []
         promoted: dict[int, Member] = {}  # group -> its old canonical, now a member
-        for doc in usable:
+        for i, doc in enumerate(usable):
+            if self.workers > 1 and i % READ_AHEAD == 0:  # candidates' shingles on the workers' cores, ahead
+                groups.read_ahead(usable[i:i + READ_AHEAD], self.cfg["near"]["threshold"] * ESTIMATE_FLOOR,
+                                  self.workers)
             before = len(groups)
             idx = copies.add(doc)
             new = len(groups) > before
