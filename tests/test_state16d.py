@@ -132,3 +132,14 @@ def test_a_group_promoted_in_the_batch_is_not_screened_with_its_old_canonical_s_
     groups.ahead.discard(0)  # what _add does when it promotes a batch document
     assert groups.screen(0, signature, 0.1)
     state.close()
+
+
+def test_shingles_ahead_without_fork_signs_here(monkeypatch):
+    """Where fork is missing (or one worker), every chunk is signed in this process, in order."""
+    sign = Sign.from_config(get_config(None))
+    texts = [f"Another text, number {i}, with a few words of its own: {i * 7}." for i in range(40)]
+    monkeypatch.setattr(forked, "MIN_TEXTS", 1)
+    monkeypatch.setattr(forked, "can_fork", lambda: False)
+    found = forked.shingles_ahead(sign, iter([texts[i:i + 6] for i in range(0, 40, 6)]), 2)
+    assert [s.tolist() for s in found] == [sign.near_shingles(t).tolist() for t in texts]
+    assert [s.tolist() for s in forked.shingles_ahead(sign, iter([texts]), 1)] == [s.tolist() for s in found]
