@@ -33,7 +33,7 @@ import json
 
 from dataclasses import replace
 from datetime import date as Date
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -41,13 +41,14 @@ from cleaner.core.config import Config
 from cleaner.core.document import DUPLICATE, KEPT, Document
 from cleaner.core.protocols import DocStore
 from cleaner.dedup.bands import BandIndex
-from cleaner.dedup.cluster import (CANONICAL, Clusterer, Member, PreferenceKey, Record, SourcePriority, array_of,
-                                   preference_key, record_id, settle, story_links, story_records)
+from cleaner.dedup.cluster import (CANONICAL, ESTIMATE_FLOOR, Clusterer, Member, PreferenceKey, Record,
+                                   SourcePriority, array_of, preference_key, record_id, settle, story_links,
+                                   story_records)
 from cleaner.dedup.stories import LOCAL_MIN_DOCS, candidate_edges, local_edges
 from cleaner.dedup.terms import is_name
 from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
 from cleaner.stages.sign import Sign
-from cleaner.store.state import State
+from cleaner.store.state import State, band_row
 
 
 def day_number(iso: str | None) -> int | None:
@@ -75,31 +76,82 @@ def state_settings(cfg: Config) -> str:
 MemberRow = tuple[str, float, float | None, list[str] | None, list[dict[str, Any]] | None, str]
 
 
+LOOK_AHEAD = 250  # documents a look-ahead reads together (~20,000 band rows against 200,000 documents)
+# Documents whose candidates the copy tier reads ahead at a time (a stream's batch; a folder
+# run's one batch can be all its documents: what is read ahead stays bounded).
+READ_AHEAD = 1000
+
+
 class StateIndex:
     """The CandidateIndex of the copy tier, in the state: LSH band keys in an indexed table.
     A query reads its groups' screens with them (the low bytes of each canonical's MinHash,
     absent for a group not in the groups table yet), in the same statement, and counts each
     one's bytes equal to the query's in one array operation (`matches`, the last query's:
-    group -> (equal bytes, bytes)), for StateGroups.screen."""
+    group -> (equal bytes, bytes)), for StateGroups.screen.
+
+    A signature looked up ahead (`look_ahead`: the batch's next documents, before the copy
+    tier visits them) is answered from what the state held then, and the groups this batch
+    inserted since, kept here (`added`): the same groups and screens its query would read,
+    without the query (a group found both ways is one group; a group of the batch has no
+    screen either way, and one whose canonical the batch changed is not screened)."""
 
     def __init__(self, state: State, threshold: float, num_perm: int):
         self.state, self.bands = state, BandIndex(threshold, num_perm)
         self.matches: dict[int, tuple[int, int]] = {}
-        self.queried: np.ndarray | None = None  # the signature `matches` were counted against
+        self.queried: bytes | None = None  # the signature (its bytes) `matches` were counted against
+        # look_ahead's answers by signature, until its query: (groups, those with a screen,
+        # their equal bytes, bytes), as arrays (a 1,000-document batch against 200,000
+        # documents finds ~90,000 candidates: as sets and dicts, ~20 MB).
+        self.ahead: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
+        self.added: dict[int, list[int]] = {}  # band row (band_row) -> the groups this batch inserted with it
 
     def insert(self, idx: int, signature: np.ndarray) -> None:
-        self.state.add_bands(self.bands.band_keys(signature), idx)
+        keys = self.bands.band_keys(signature)
+        for key in keys:
+            self.added.setdefault(band_row(key), []).append(idx)
+        self.state.add_bands(keys, idx)
 
-    def query(self, signature: np.ndarray) -> set[int]:
-        found = self.state.band_screens(self.bands.band_keys(signature))
+    def look_ahead(self, signatures: list[np.ndarray]) -> None:
+        """The state's answers to these signatures' queries, read together
+        (State.band_screens_all), each kept for its signature's next query."""
+        for start in range(0, len(signatures), LOOK_AHEAD):  # in slices: what the statements read, bounded
+            self._look_ahead(signatures[start:start + LOOK_AHEAD])
+
+    def _look_ahead(self, signatures: list[np.ndarray]) -> None:
+        answers = self.state.band_screens_all([self.bands.band_keys(signature) for signature in signatures])
+        for signature, found in zip(signatures, answers):
+            held = list(self._count(found, signature).items())
+            self.ahead[signature.tobytes()] = (np.fromiter(found, dtype=np.int64, count=len(found)),
+                                               np.array([g for g, _ in held], dtype=np.int64),
+                                               np.array([count for _, (count, _) in held], dtype=np.int32),
+                                               held[0][1][1] if held else 0)
+
+    def query(self, signature: np.ndarray, keep: bool = False) -> set[int]:
+        """The groups sharing a band key with `signature` (`keep`: a kept answer stays kept)."""
+        mine = signature.tobytes()
+        ahead = self.ahead.get(mine) if keep else self.ahead.pop(mine, None)
+        if ahead is None:
+            found = self.state.band_screens(self.bands.band_keys(signature))
+            self.matches = self._count(found, signature)
+            groups = set(found)
+        else:  # what the state held when looked up, and the groups the batch inserted (since)
+            kept, held, equal, width = ahead
+            groups = set(kept.tolist())
+            groups.update(g for key in self.bands.band_keys(signature) for g in self.added.get(band_row(key), ()))
+            self.matches = {g: (count, width) for g, count in zip(held.tolist(), equal.tolist())}
+        self.queried = mine
+        return groups
+
+    @staticmethod
+    def _count(found: dict[int, bytes | None], signature: np.ndarray) -> dict[int, tuple[int, int]]:
+        """group -> (its screen's bytes equal to the signature's, bytes), for the groups with a screen."""
         held = [(g, screen) for g, screen in found.items() if screen is not None]
-        self.matches, self.queried = {}, signature
-        if held and len({len(screen) for _, screen in held}) == 1:
-            width = len(held[0][1])
-            lows = np.frombuffer(b"".join(screen for _, screen in held), dtype=np.uint8).reshape(len(held), width)
-            equal = np.count_nonzero(lows == screen_bytes(signature), axis=1).tolist()
-            self.matches = {g: (count, width) for (g, _), count in zip(held, equal)}
-        return set(found)
+        if not held or len({len(screen) for _, screen in held}) != 1:
+            return {}
+        width = len(held[0][1])
+        lows = np.frombuffer(b"".join(screen for _, screen in held), dtype=np.uint8).reshape(len(held), width)
+        equal = np.count_nonzero(lows == screen_bytes(signature), axis=1).tolist()
+        return {g: (count, width) for (g, _), count in zip(held, equal)}
 
 
 class StateExact:
@@ -128,7 +180,10 @@ class StateGroups:
         self.number: dict[int, int] = {}  # id(document) -> its row in the state
         self.new: list[int] = []
         self.next = state.next_group()
-        self._mine: tuple[np.ndarray | None, np.ndarray] = (None, np.zeros(0, dtype=np.uint8))
+        # Groups read ahead (`read_ahead`) whose canonical is still the state's: screened as
+        # groups not loaded are (a group loaded otherwise is the batch's, or was compared).
+        self.ahead: set[int] = set()
+        self._mine: tuple[bytes | None, np.ndarray] = (None, np.zeros(0, dtype=np.uint8))
 
     def __len__(self) -> int:
         return self.next
@@ -149,14 +204,14 @@ class StateGroups:
         is too, and the candidate is the chance band collision _near would skip after
         reading the group (2,988 of a 1,000-document batch's 3,258 candidates in a 10k
         state of the state bench's news)."""
-        if g in self.loaded:
+        if g in self.loaded and g not in self.ahead:
             return True
-        index = self.index
-        found = index.matches.get(g) if index is not None and index.queried is signature else None
+        index, mine = self.index, signature.tobytes()  # by value: an array may be refilled in place
+        found = index.matches.get(g) if index is not None and index.queried == mine else None
         if found is None:  # not counted with the query (a group without a screen row yet)
             low = np.frombuffer(self.state.screen(g), dtype=np.uint8)
-            if self._mine[0] is not signature:  # a document's candidates are screened one after another
-                self._mine = (signature, screen_bytes(signature))
+            if self._mine[0] != mine:  # a document's candidates are screened one after another
+                self._mine = (mine, screen_bytes(signature))
             found = (int(np.count_nonzero(low == self._mine[1])), len(low))
         # The share of equal bytes, as np.mean gave it (a count of ones is exact; one division).
         return found[0] / found[1] >= floor
@@ -179,14 +234,57 @@ class StateGroups:
         self.new.append(self.next)
         self.next += 1
 
-    def restore(self, n: int, member: MemberRow, slim: Document, text: str, near: bool = False) -> Member:
+    def restore(self, n: int, member: MemberRow, slim: Document, text: str, near: bool = False,
+                shingles: np.ndarray | None = None) -> Member:
         """A state's document (restore_member), remembered by its row."""
         # No story MinHash: the tiers compare these on terms and shingles; a record's
         # members (records()) are restored again, with it. The copy tier (`near`) needs
         # no term lines either: the story tier asks for them (with_line_words).
-        restored = restore_member(self.sign, member, slim, text, near, story=False, lines=not near)
+        restored = restore_member(self.sign, member, slim, text, near, story=False, lines=not near, shingles=shingles)
         self.number[id(slim)] = n
         return restored
+
+    def read_ahead(self, docs: list[Document], floor: float, workers: int) -> None:
+        """Load, before the copy tier visits `docs` (the batch's, in its order), every group
+        of the state that one of them will compare with: a candidate (StateIndex.look_ahead,
+        whose answers the tier's queries then reuse) that passes its screen. Their canonicals'
+        texts are read here and their shingles signed on `workers` cores (this process and
+        forked ones) as the reading goes on (exec/forked.shingles_ahead): the same arrays,
+        and the same groups as the tier would load one by one. The tier screens them as
+        before (`ahead`), so it compares the same pairs."""
+        from cleaner.exec.forked import CHUNK, shingles_ahead
+
+        index = self.index
+        assert index is not None  # made with the copy tier's index
+        rows: list[tuple[int, str, int, MemberRow, Document, str]] = []
+        read: set[int] = set()
+
+        # A document the state holds as an exact copy has no candidates to read.
+        signatures = [array_of(d, "near_mh", self.store) for d in docs
+                      if d.features is not None and self.state.exact(d.features.exact) is None]
+        index.look_ahead(signatures)
+
+        def chunks() -> Iterator[list[str]]:
+            chunk: list[str] = []
+            for signature in signatures:
+                for g in sorted(index.query(signature, keep=True)):
+                    if g in self.loaded or g in read or not self.screen(g, signature, floor):
+                        continue
+                    read.add(g)
+                    key, _, _, n = self.state.group(g)
+                    member, slim, text = self.state.doc(n)
+                    rows.append((g, key, n, member, slim, text))
+                    chunk.append(text)
+                    if len(chunk) == CHUNK:
+                        yield chunk
+                        chunk = []
+            if chunk:
+                yield chunk
+
+        shingled = shingles_ahead(self.sign, chunks(), workers)
+        for (g, key, n, member, slim, text), shingles in zip(rows, shingled, strict=True):
+            self.loaded[g] = Record([self.restore(n, member, slim, text, near=True, shingles=shingles)], key=key)
+            self.ahead.add(g)
 
 
 def screen_bytes(signature: np.ndarray) -> np.ndarray:
@@ -240,11 +338,12 @@ def sign_ahead(sign: Sign, docs: list[Document], workers: int) -> None:
 
 
 def restore_member(sign: Sign, member: MemberRow, slim: Document, text: str, near: bool = False,
-                   story: bool = True, lines: bool = True) -> Member:
+                   story: bool = True, lines: bool = True, shingles: np.ndarray | None = None) -> Member:
     """A document as the state keeps it, with the arrays the tiers read (`near`: a
     canonical the copy tier compares with gets its shingles again, from its text, as signing
-    gave them; their MinHash when asked, StateGroups.signature; `story`: the MinHash of its terms, which a record's
-    story members report as an estimate; a document kept with its text gets the words of
+    gave them (`shingles`: those, signed already); their MinHash when asked,
+    StateGroups.signature; `story`: the MinHash of its terms, which a record's story members
+    report as an estimate; a document kept with its text gets the words of
     its term lines back, which the story tier reads)."""
     f = slim.features
     assert f is not None  # the state keeps every document's features
@@ -257,7 +356,7 @@ def restore_member(sign: Sign, member: MemberRow, slim: Document, text: str, nea
     if story:
         f.story_mh = sign.story_signature(list(f.terms))
     if near:
-        f.near = sign.near_shingles(text)
+        f.near = sign.near_shingles(text) if shingles is None else shingles
     if lines:
         with_line_words(sign, slim)
     return Member(slim, *member)
@@ -373,7 +472,10 @@ class IncrementalClusterer:
         usable = sorted((d for d in fresh_docs if d.ok), key=lambda d: preference_key(d, self.priority))
         placed: list[tuple[Document, int, bool]] = []
         promoted: dict[int, Member] = {}  # group -> its old canonical, now a member
-        for doc in usable:
+        for i, doc in enumerate(usable):
+            if self.workers > 1 and i % READ_AHEAD == 0:  # candidates' shingles on the workers' cores, ahead
+                groups.read_ahead(usable[i:i + READ_AHEAD], self.cfg["near"]["threshold"] * ESTIMATE_FLOOR,
+                                  self.workers)
             before = len(groups)
             idx = copies.add(doc)
             new = len(groups) > before
@@ -382,6 +484,7 @@ class IncrementalClusterer:
             if group.canonical is not doc and \
                     preference_key(doc, self.priority) < preference_key(group.canonical, self.priority):
                 promoted.setdefault(idx, group.members[0])
+                groups.ahead.discard(idx)  # its screen in the state is its old canonical's
                 self._promote(copies, group, idx, doc, batch)
         # Into the state: every document, then the new groups and the new canonicals.
         relations: dict[int, str] = {}  # id(document) -> its relation in its group

@@ -1,9 +1,11 @@
 """A state's batch (dedup/incremental.py) on the worker processes' cores: the clustering
 of a batch against a state runs in the main process, after the per-document stages, while
-the workers wait. Its two largest parts are work the workers can share, with the same
-results: signing the story window's canonicals again from their texts (their salient
-terms and term lines' words: restore_member), and the story tier's two steps (edges by
-slices of rows, components by runs; the StoryRunner protocol, as exec/dask_stories.py).
+the workers wait. Its largest parts are work the workers can share, with the same
+results: signing the copy tier's candidates again from their texts (their shingles:
+`shingles_ahead`, the caller working beside the children), signing the story window's
+canonicals again (their salient terms and term lines' words: restore_member), and the
+story tier's two steps (edges by slices of rows, components by runs; the StoryRunner
+protocol, as exec/dask_stories.py).
 
 A pool of forked processes, for one step of one batch: each child starts with what the
 step reads (the signing stage, or the story tier's canonicals and weights) as the parent
@@ -20,8 +22,8 @@ import multiprocessing as mp
 import os
 import signal
 from collections import deque
-from contextlib import contextmanager
-from typing import Any, Iterator, cast
+from contextlib import ExitStack, contextmanager
+from typing import Any, Iterable, Iterator, cast
 
 import numpy as np
 
@@ -56,6 +58,13 @@ def can_fork() -> bool:
 def forked_pool(workers: int, given: Any) -> Iterator[Any]:
     """A pool of `workers` forked processes that start with `given` (module `_given`), or
     None (one worker, no fork, or the system refused to fork: the caller works here)."""
+    with _forked_pool(workers, given, workers) as pool:
+        yield pool
+
+
+@contextmanager
+def _forked_pool(workers: int, given: Any, children: int) -> Iterator[Any]:
+    """forked_pool with `children` processes (fewer than `workers`: the caller works beside them)."""
     global _given
     if workers < 2 or not can_fork():
         yield None
@@ -63,7 +72,7 @@ def forked_pool(workers: int, given: Any) -> Iterator[Any]:
     _given = given
     before = _hold(_HELD)  # no Ctrl-C inside a fork (exec/local._HELD)
     try:
-        pool = mp.get_context("fork").Pool(workers, initializer=_init, initargs=(os.getpid(),))
+        pool = mp.get_context("fork").Pool(children, initializer=_init, initargs=(os.getpid(),))
     except OSError:
         pool = None
     finally:
@@ -95,6 +104,55 @@ def salient_all(sign: Any, jobs: list[tuple[str, str | None, str | None, str | N
             if pool is not None:
                 return list(pool.map(_salient, jobs, chunksize=max(8, len(jobs) // (4 * workers))))
     return [sign.salient(*job) for job in jobs]
+
+
+# -- the copy tier's candidates: their shingles signed again --------------------------
+
+CHUNK = 16  # texts a task (~0.2-0.5 ms a text): small, so the caller can take the last ones itself
+IN_FLIGHT = 2  # tasks a child holds at most: the rest wait here, for whichever process is free first
+
+
+def _near(texts: list[str]) -> list[np.ndarray]:
+    return [_given.near_shingles(text) for text in texts]
+
+
+def shingles_ahead(sign: Any, chunks: Iterable[list[str]], workers: int) -> list[np.ndarray]:
+    """sign.near_shingles(text) for each text of `chunks`, in order, on `workers` cores:
+    `workers` - 1 forked children and the caller. `chunks` is made by the caller as it goes
+    (the copy tier reading its candidates from the state): while it reads, the children
+    sign, a few chunks each at a time; once it has read all, it signs the waiting chunks
+    from the last while the children take them from the first. The pool is forked once
+    `MIN_TEXTS` texts are waiting; fewer are signed here."""
+    done: list[list[np.ndarray] | None] = []  # each chunk's shingles, by its number
+    waiting: deque[tuple[int, list[str]]] = deque()
+    sent: list[tuple[int, Any]] = []  # (chunk number, AsyncResult) not collected yet
+    with ExitStack() as stack:
+        pool: Any = None  # None: not forked yet; False: no pool (one worker, no fork)
+
+        def feed() -> None:
+            for task in [t for t in sent if t[1].ready()]:
+                sent.remove(task)
+                done[task[0]] = task[1].get()
+            while waiting and len(sent) < IN_FLIGHT * (workers - 1):
+                number, texts = waiting.popleft()
+                sent.append((number, pool.apply_async(_near, (texts,))))
+
+        for chunk in chunks:
+            waiting.append((len(done), chunk))
+            done.append(None)
+            if pool is None and sum(len(texts) for _, texts in waiting) >= MIN_TEXTS:
+                pool = stack.enter_context(_forked_pool(workers, sign, workers - 1)) or False
+            if pool:
+                feed()
+        while waiting:
+            if pool:
+                feed()
+            if waiting:
+                number, texts = waiting.pop()
+                done[number] = [sign.near_shingles(text) for text in texts]
+        for number, task in sent:
+            done[number] = task.get()
+    return [shingles for found in done if found is not None for shingles in found]
 
 
 # -- the story tier's steps --------------------------------------------------------------

@@ -328,6 +328,12 @@ def _band(key: int) -> int:
     return (key >> 16) - (1 << 47)
 
 
+def band_row(key: int) -> int:
+    """What the bands table keeps of a band key (`_band`): a query meets the rows of every
+    key whose value is the same."""
+    return _band(key)
+
+
 class State:
     """One state file, opened for writing (`writer=True`: takes the writer's lock) or reading.
 
@@ -624,6 +630,21 @@ class State:
         return {g: None if screen is None else bytes(screen) for g, screen in self.db.execute(
             f"SELECT DISTINCT bands.g, groups.screen FROM bands LEFT JOIN groups ON groups.g = bands.g "
             f"WHERE bands.key IN ({marks})", [_band(k) for k in keys])}
+
+    def band_screens_all(self, queries: list[list[int]]) -> Iterator[dict[int, bytes | None]]:
+        """`band_screens` of each list of keys, in order, from two statements for all of
+        them (the band rows of every key, then the screens of every group found): a batch's
+        1,000 queries against 200,000 documents took 0.55-0.63 CPU s one by one, 0.19-0.25
+        so. Each answer is made when asked for (together, they held ~90,000 entries)."""
+        holders: dict[int, list[int]] = {}
+        for key, g in self.db.execute(f"SELECT key, g FROM bands WHERE key IN {_LIST}",
+                                      (_list(sorted({_band(k) for keys in queries for k in keys})),)):
+            holders.setdefault(key, []).append(g)
+        found = sorted({g for groups in holders.values() for g in groups})
+        screens = {g: None if screen is None else bytes(screen) for g, screen in self.db.execute(
+            f"SELECT g, screen FROM groups WHERE g IN {_LIST}", (_list(found),))}
+        for keys in queries:
+            yield {g: screens.get(g) for k in keys for g in holders.get(_band(k), ())}
 
     def add_leads(self, names: list[str], g: int) -> None:
         self.db.executemany("INSERT OR IGNORE INTO leads VALUES (?, ?)", [(term_key(t), g) for t in names])
