@@ -104,12 +104,23 @@ class StateIndex:
         # documents finds ~90,000 candidates: as sets and dicts, ~20 MB).
         self.ahead: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
         self.added: dict[int, list[int]] = {}  # band row (band_row) -> the groups this batch inserted with it
+        self._unwritten: list[tuple[int, int]] = []  # (band key, group) inserted, not in the state yet (`write`)
 
     def insert(self, idx: int, signature: np.ndarray) -> None:
+        """Group `idx` findable by `signature`'s band keys: at once through `added` (every
+        query of the batch reads it), in the state when `write` puts the batch's rows there."""
         keys = self.bands.band_keys(signature)
         for key in keys:
             self.added.setdefault(band_row(key), []).append(idx)
-        self.state.add_bands(keys, idx)
+        self._unwritten.extend((key, idx) for key in keys)
+
+    def write(self) -> None:
+        """The band rows inserted since, into the state, in one statement, in key order: one
+        row at a time into a 200,000-document state's band index (~4 million rows) reached a
+        new page of it for nearly every row (0.37 s for a 1,000-document batch); in key order,
+        the neighbours share pages. The same rows (INSERT OR IGNORE: a set)."""
+        rows, self._unwritten = self._unwritten, []
+        self.state.add_band_rows(rows)
 
     def look_ahead(self, signatures: list[np.ndarray]) -> None:
         """The state's answers to these signatures' queries, read together
@@ -131,9 +142,13 @@ class StateIndex:
         mine = signature.tobytes()
         ahead = self.ahead.get(mine) if keep else self.ahead.pop(mine, None)
         if ahead is None:
-            found = self.state.band_screens(self.bands.band_keys(signature))
+            keys = self.bands.band_keys(signature)
+            found = self.state.band_screens(keys)
             self.matches = self._count(found, signature)
+            # The batch's groups (their band rows are written after the copy tier, `write`;
+            # without a group row yet, the state would give them no screen either).
             groups = set(found)
+            groups.update(g for key in keys for g in self.added.get(band_row(key), ()))
         else:  # what the state held when looked up, and the groups the batch inserted (since)
             kept, held, equal, width = ahead
             groups = set(kept.tolist())
@@ -486,6 +501,7 @@ class IncrementalClusterer:
                 promoted.setdefault(idx, group.members[0])
                 groups.ahead.discard(idx)  # its screen in the state is its old canonical's
                 self._promote(copies, group, idx, doc, batch)
+        index.write()  # the band rows of the groups the copy tier made findable, together
         # Into the state: every document, then the new groups and the new canonicals.
         relations: dict[int, str] = {}  # id(document) -> its relation in its group
         for doc, idx, _ in placed:

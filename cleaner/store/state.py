@@ -616,6 +616,10 @@ class State:
     def add_bands(self, keys: list[int], g: int) -> None:
         self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", [(_band(k), g) for k in keys])
 
+    def add_band_rows(self, rows: list[tuple[int, int]]) -> None:
+        """add_bands for many groups: (band key, group) pairs, inserted in the table's order."""
+        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", sorted((_band(k), g) for k, g in rows))
+
     def band_groups(self, keys: list[int]) -> set[int]:
         marks = ",".join("?" * len(keys))
         return {g for (g,) in self.db.execute(f"SELECT g FROM bands WHERE key IN ({marks})",
