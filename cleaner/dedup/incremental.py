@@ -30,6 +30,7 @@ Where this can differ from one run over everything (README, "Batches and streams
 from __future__ import annotations
 
 import json
+from array import array
 
 from dataclasses import replace
 from datetime import date as Date
@@ -104,23 +105,28 @@ class StateIndex:
         # documents finds ~90,000 candidates: as sets and dicts, ~20 MB).
         self.ahead: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
         self.added: dict[int, list[int]] = {}  # band row (band_row) -> the groups this batch inserted with it
-        self._unwritten: list[tuple[int, int]] = []  # (band key, group) inserted, not in the state yet (`write`)
+        # The band rows (band_row) inserted and their groups, not in the state yet (`write`):
+        # as arrays (a 1,000-document batch inserts ~28,000; as tuples, ~3.5 MB).
+        self._rows, self._groups = array("q"), array("q")
 
     def insert(self, idx: int, signature: np.ndarray) -> None:
         """Group `idx` findable by `signature`'s band keys: at once through `added` (every
         query of the batch reads it), in the state when `write` puts the batch's rows there."""
         keys = self.bands.band_keys(signature)
         for key in keys:
-            self.added.setdefault(band_row(key), []).append(idx)
-        self._unwritten.extend((key, idx) for key in keys)
+            row = band_row(key)
+            self.added.setdefault(row, []).append(idx)
+            self._rows.append(row)
+        self._groups.extend([idx] * len(keys))
 
     def write(self) -> None:
         """The band rows inserted since, into the state, in one statement, in key order: one
         row at a time into a 200,000-document state's band index (~4 million rows) reached a
         new page of it for nearly every row (0.37 s for a 1,000-document batch); in key order,
         the neighbours share pages. The same rows (INSERT OR IGNORE: a set)."""
-        rows, self._unwritten = self._unwritten, []
-        self.state.add_band_rows(rows)
+        rows, groups = self._rows, self._groups
+        self._rows, self._groups = array("q"), array("q")
+        self.state.add_band_rows(np.frombuffer(rows, dtype=np.int64), np.frombuffer(groups, dtype=np.int64))
 
     def look_ahead(self, signatures: list[np.ndarray]) -> None:
         """The state's answers to these signatures' queries, read together
