@@ -19,7 +19,7 @@ def _signature(seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32)
 
 
-@pytest.mark.xfail(strict=True, reason="StateIndex.added keeps every insert of the batch, look-ahead or not")
+
 def test_a_state_index_without_look_ahead_keeps_no_inserted_bands():
     """StateIndex.insert records each band row of every group the batch inserts
     (`added`), also at workers=1 where no look-ahead ever reads it, and for the whole
