@@ -36,7 +36,6 @@ def test_a_state_index_without_look_ahead_keeps_no_inserted_bands():
     state.close()
 
 
-@pytest.mark.xfail(strict=True, reason="a curly apostrophe inside a word now counts against cp1252")
 @pytest.mark.parametrize("chosen", ["cp850", "mac_roman", "cp437"])
 def test_an_apostrophe_inside_a_word_does_not_hand_a_cp1252_text_to_a_dos_page(chosen):
     """latin.fit (attack-15, d6ec22b) counts a neutral sign between two letters against
@@ -85,7 +84,6 @@ CONTRACTIONS = ("don’t announced city city council by announced naïve said on
                 "announced the would the council not city Monday of by announced announced.")
 
 
-@pytest.mark.xfail(strict=True, reason="latin.fit counts '’' inside a word against cp1252 (d6ec22b)")
 def test_an_english_cp1252_file_with_contractions_keeps_its_apostrophes():
     """charset-normalizer picks mac_iceland for this text; before d6ec22b cp1252 won on
     letters (’ neutral), now ’ between two letters counts against cp1252, and mac_iceland
