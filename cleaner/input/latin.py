@@ -62,12 +62,8 @@ def fit(text: str) -> float:
     return max(sum(n for c, n in counts.items() if c in alphabet) for alphabet in _ALPHABET_SETS) / total
 
 
-# Signs written inside words ("don’t", "l’été", Catalan "col·lecció"): neutral there too.
-_IN_WORDS = frozenset("’‘·")
-
-
 def _inside_word(text: str, i: int) -> bool:
-    return 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha() and text[i] not in _IN_WORDS
+    return 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha()
 
 
 # charset-normalizer's names for single-byte Latin encodings: a choice among these is weighed.
