@@ -107,13 +107,18 @@ class StateIndex:
 
     def insert(self, idx: int, signature: np.ndarray) -> None:
         keys = self.bands.band_keys(signature)
-        for key in keys:
-            self.added.setdefault(band_row(key), []).append(idx)
+        if self.ahead:  # a look-ahead's answers wait: the groups inserted since complete them
+            for key in keys:
+                self.added.setdefault(band_row(key), []).append(idx)
         self.state.add_bands(keys, idx)
 
     def look_ahead(self, signatures: list[np.ndarray]) -> None:
         """The state's answers to these signatures' queries, read together
-        (State.band_screens_all), each kept for its signature's next query."""
+        (State.band_screens_all), each kept for its signature's next query. The state's
+        answers hold every group inserted so far: `added` (and answers not asked for)
+        start again."""
+        self.ahead.clear()
+        self.added.clear()
         for start in range(0, len(signatures), LOOK_AHEAD):  # in slices: what the statements read, bounded
             self._look_ahead(signatures[start:start + LOOK_AHEAD])
 
