@@ -1,5 +1,6 @@
-"""review-15: defects found reviewing sign-18f, state-16d and attack-15 (strict xfails
-fail on main; the others pin what was checked and found right)."""
+"""review-15: defects found reviewing sign-18f, state-16d and attack-15 (the first tests
+failed before their fixes: StateIndex.added at workers=1, the apostrophe between letters),
+and what was checked and found right."""
 
 import random
 
