@@ -30,6 +30,7 @@ def test_a_group_inserted_is_found_before_its_band_rows_are_written():
     state.add_group(0, f"{0:040x}", "rec-0", 1, 0, None, screen_bytes(a).tobytes())
     state.add_bands(index.bands.band_keys(a), 0)
     before = _rows(state)
+    index.look_ahead([_signature(99)])  # a look-ahead's answers wait: the batch's rows wait too
     index.insert(7, b)  # the batch's group: no row in the state yet
     index.insert(8, a)
     assert _rows(state) == before
@@ -54,4 +55,21 @@ def test_band_rows_are_inserted_in_key_order():
     state.add_band_rows(np.array([5, 3, 9, 3, 5], dtype=np.int64), np.array([1, 2, 1, 1, 1], dtype=np.int64))
     # In key order: the table's (a WITHOUT ROWID table keeps no insertion order to compare).
     assert _rows(state) == [(3, 1), (3, 2), (5, 1), (9, 1)]
+    state.close()
+
+
+
+def test_rows_wait_only_while_a_look_ahead_waits():
+    """With a look-ahead's answers waiting the rows wait for `write`; without (workers=1),
+    they go into the state at once and `added` stays empty (review-15's bound)."""
+    state, index = _state()
+    a, b = _signature(20), _signature(21)
+    index.insert(0, a)
+    assert not index.added and len(_rows(state)) == len(index.bands.band_keys(a))
+    index.look_ahead([b])
+    index.insert(1, b)
+    assert len(_rows(state)) == len(index.bands.band_keys(a)) and index.added
+    assert index.query(b) == {1}
+    index.write()
+    assert len(_rows(state)) == 2 * len(index.bands.band_keys(a))
     state.close()

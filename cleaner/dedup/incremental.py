@@ -110,9 +110,13 @@ class StateIndex:
         self._rows, self._groups = array("q"), array("q")
 
     def insert(self, idx: int, signature: np.ndarray) -> None:
-        """Group `idx` findable by `signature`'s band keys: at once through `added` (every
-        query of the batch reads it), in the state when `write` puts the batch's rows there."""
+        """Group `idx` findable by `signature`'s band keys. While a look-ahead's answers wait
+        (workers > 1: at most READ_AHEAD documents), through `added` at once (every query of
+        the batch reads it) and in the state when `write` puts the rows there; else at once."""
         keys = self.bands.band_keys(signature)
+        if not self.ahead:  # no look-ahead's answers wait (workers=1): into the state now, `added`
+            self.state.add_bands(keys, idx)  # unbounded otherwise (review-15: ~4.5 KB a document)
+            return
         for key in keys:
             row = band_row(key)
             self.added.setdefault(row, []).append(idx)
@@ -130,7 +134,12 @@ class StateIndex:
 
     def look_ahead(self, signatures: list[np.ndarray]) -> None:
         """The state's answers to these signatures' queries, read together
-        (State.band_screens_all), each kept for its signature's next query."""
+        (State.band_screens_all), each kept for its signature's next query. The state's
+        answers hold every group inserted so far: `added` (and answers not asked for)
+        start again."""
+        self.write()  # the state's answers then hold every group inserted so far
+        self.ahead.clear()
+        self.added.clear()
         for start in range(0, len(signatures), LOOK_AHEAD):  # in slices: what the statements read, bounded
             self._look_ahead(signatures[start:start + LOOK_AHEAD])
 

@@ -48,14 +48,20 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f\s]")
 _C1 = re.compile("[\x80-\x9f]")
 # Punctuation and signs every code page writes alike: neither evidence for nor against.
 _NEUTRAL = frozenset("\u00a0“”‘’„‚«»‹›–—…•€£¥§°©®™·¡¿×÷±")
+# Of those, the ones real words hold between two letters: "don’t", Catalan "l·l", "well–known".
+# Between letters, only the other signs count against a code page (ISO 8859-2's "ą" read as
+# cp1250's "±" gives "Rz±d").
+_WORD_JOINERS = frozenset("’‘·–—\u00a0")
 
 
 def fit(text: str) -> float:
     """The share of the text's non-ASCII characters that one language's alphabet holds
     (the best language's share; 1.0 when there is nothing to judge). A sign between two
-    letters is judged too: ISO 8859-2's "ą" is cp1250's "±", and "Rz±d" is no word."""
+    letters is judged too (an apostrophe or a dash is not): ISO 8859-2's "ą" is cp1250's "±",
+    and "Rz±d" is no word."""
     counts = Counter(m.group().lower() for m in _NON_ASCII.finditer(text)
-                     if m.group() not in _NEUTRAL or _inside_word(text, m.start()))
+                     if m.group() not in _NEUTRAL
+                     or (m.group() not in _WORD_JOINERS and _inside_word(text, m.start())))
     total = sum(counts.values())
     if not total:
         return 1.0
