@@ -52,6 +52,8 @@ from pathlib import Path
 from dataclasses import fields
 from typing import Any, Callable, Iterator
 
+import numpy as np
+
 from cleaner.core.document import Document
 from cleaner.core.features import Features
 
@@ -615,6 +617,13 @@ class State:
 
     def add_bands(self, keys: list[int], g: int) -> None:
         self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", [(_band(k), g) for k in keys])
+
+    def add_band_rows(self, rows: np.ndarray, groups: np.ndarray) -> None:
+        """add_bands for many groups: band row `rows[i]` (band_row of a key) of group
+        `groups[i]`, inserted in the table's order."""
+        order = np.lexsort((groups, rows))
+        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
+                            zip(map(int, rows[order]), map(int, groups[order])))
 
     def band_groups(self, keys: list[int]) -> set[int]:
         marks = ",".join("?" * len(keys))
