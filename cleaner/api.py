@@ -14,7 +14,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Generator, Iterable, Iterator
 
 from cleaner.core.config import Config, config_from_dict, load_config
 from cleaner.exec.flow import run_documents
@@ -84,6 +84,27 @@ def clean(items: Iterable[dict[str, Any]], config: ConfigSource = None,
                    result.counts())
 
 
+class _Rows(Iterator[dict[str, Any]]):
+    """Deduplicator.add's rows. A generator does nothing until iterated, so
+    `dedup.add(items)` alone added nothing and said nothing: dropped unstarted, this warns."""
+
+    def __init__(self, rows: Generator[dict[str, Any], None, None]) -> None:
+        self._rows, self._started = rows, False
+
+    def __next__(self) -> dict[str, Any]:
+        self._started = True
+        return next(self._rows)
+
+    def close(self) -> None:
+        self._started = True  # closed on purpose: nothing to warn about
+        self._rows.close()
+
+    def __del__(self) -> None:
+        if not self._started:
+            warnings.warn("Deduplicator.add() was never iterated, so its items were not added: iterate its rows "
+                          "(`for row in dedup.add(items)`, or `list(dedup.add(items))`)", RuntimeWarning, stacklevel=2)
+
+
 class Deduplicator:
     """Batch after batch, each deduplicated against every batch before it (#16):
 
@@ -149,6 +170,11 @@ class Deduplicator:
             raise RuntimeError("this Deduplicator is closed: make a new one (with the same state=) to go on")
 
     def add(self, items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """One row per item, batch after batch, as the caller iterates: nothing is added
+        until then (a call never iterated warns when dropped, as a coroutine never awaited does)."""
+        return _Rows(self._add(items))
+
+    def _add(self, items: Iterable[dict[str, Any]]) -> Generator[dict[str, Any], None, None]:
         self._open()
         _check_items("add", items)
         batch: list[Any] = []

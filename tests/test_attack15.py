@@ -330,3 +330,30 @@ def test_the_renamed_note_lists_renamed_inputs_not_an_input_whose_own_id_looks_s
     for verb in (("show", str(out), "x1"), ("explain", str(out), "x1", "x1@b.jsonl:1")):
         err = one_line_error(run_cli(*verb), "it was renamed: x1@a.jsonl:1#1, x1@b.jsonl:1)")
         assert "x1@a.jsonl:1," not in err
+
+
+# --- Deduplicator.add(items) called, never iterated (attack-15, left alone there) -----------
+
+def test_an_add_never_iterated_warns_that_nothing_was_added():
+    """`dedup.add(items)` alone (no loop, no list) added nothing and said nothing: its rows are
+    a generator. Dropped unstarted, it now warns, as a coroutine never awaited does; a call
+    that is iterated, or closed on purpose, does not."""
+    import gc
+    import warnings
+
+    from cleaner import Deduplicator
+
+    with Deduplicator() as dedup:
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            dedup.add([{"id": "a", "text": EN}])  # the slip: the rows are dropped unread
+            gc.collect()
+        assert [w for w in seen if issubclass(w.category, RuntimeWarning) and "never iterated" in str(w.message)]
+        assert dedup.records == []  # and indeed nothing was added
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            assert len(list(dedup.add([{"id": "a", "text": EN}]))) == 1
+            dedup.add([{"id": "b", "text": EN}]).close()
+            gc.collect()
+        assert not [w for w in seen if "never iterated" in str(w.message)]
+        assert len(dedup.records) == 1
