@@ -3,6 +3,7 @@ promises on any input, not only on the examples we thought of."""
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -57,6 +58,8 @@ def test_every_line_is_kept_or_listed_as_removed(text):
 # the text: a run with statements among its items is judged by the share limit too.
 @example(" date 2025-12-20 A missile strike on the port of Odesa kills seven\n-\n" + PROSE
          + "\n-\n date 2025-12-20 A missile strike on the port of Odesa kills seven")
+# Found by CI: a date line moved to metadata whole and a legal line were all the text.
+@example("Оновлено 20.12.2025 10:05\nСвидетельство о регистрации СМИ ФС 77-12345")
 def test_guards_hold(text):
     doc = _strip(text)
     lines = text.split("\n")
@@ -176,3 +179,14 @@ def test_spliced_row_equals_the_row_dumped_whole(doc):
     parts = doc.json_parts()
     doc.id, doc.status, doc.record_id = doc.id + "-renamed", "kept", "rec-1"
     assert doc.json_line(parts) == (json.dumps(doc.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("text", ["Updated 20.12.2025 10:05\nShare this article",
+                                  "Оновлено 20.12.2025 10:05\nAll rights reserved."])
+def test_a_metadata_line_and_clutter_never_empty_a_document(text):
+    """A date line whose whole text moves to metadata keeps nothing, so the guard must not count
+    it as text left: with it and one short clutter line (under max_removed_fraction, or a
+    certain category over it), the document came out empty."""
+    doc = _strip(text)
+    assert doc.text.strip() == text.split("\n")[1]
+    assert doc.date and [f for f in doc.flags if f["flag"] == "removal_over_limit"]

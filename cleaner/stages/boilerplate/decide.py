@@ -6,6 +6,7 @@ written into the document's audit."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cleaner.core.dates import normalise_date
@@ -74,20 +75,25 @@ def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: 
     drops = {i: t for i, t in chosen.items() if t.rule.action == "drop" and i not in runs}
     total = sum(len(line.strip()) for i, line in enumerate(lines) if i not in runs) or 1
     dropped = sum(len(lines[i].strip()) for i in drops)
-    if drops and dropped / total > max_removed_fraction:
+    # The lines that keep text after the drops: a metadata move keeps only what follows its
+    # prefix ("Updated 20.12.2025 10:05" alone keeps nothing).
+    left = [i for i, line in enumerate(lines) if line.strip() and i not in runs and i not in drops
+            and (i not in chosen or _after_prefix(line, chosen[i])[1].strip())]
+    over = dropped / total > max_removed_fraction
+    if drops and (over or not left):
         # Decided per line: a short text may be mostly clutter. Lines of the categories that
         # are clutter beyond doubt (consent, copyright) still go; the limit protects only
         # the ambiguous ones, which might be the text itself. Never all of it: a document
-        # that is nothing but such lines keeps them (and the flag says so).
+        # that is nothing but such lines (and metadata) keeps them (and the flag says so).
         held = {i: t for i, t in drops.items() if t.rule.category not in certain}
-        left = [i for i, line in enumerate(lines) if line.strip() and i not in runs and i not in drops]
         if not held and not left:
             held = drops
         went = sorted(set(drops) - set(held))
         doc.flags.append({
             "flag": "removal_over_limit",
-            "reason": f"rules would remove {dropped / total:.0%} of the text "
-                      f"(boilerplate.max_removed_fraction = {max_removed_fraction}); "
+            "reason": (f"rules would remove {dropped / total:.0%} of the text "
+                       f"(boilerplate.max_removed_fraction = {max_removed_fraction}); " if over else
+                       "rules would remove every line that is not metadata; ")
                       + (f"{len(went)} line(s) of certain categories ({', '.join(sorted(certain))}) removed, "
                          if went else "") + f"{len(held)} line(s) kept",
             "would_remove": [_entry(t, lines[i].strip()) for i, t in sorted(held.items())],
@@ -102,17 +108,22 @@ def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: 
         elif line_tag.rule.action == "drop":
             doc.removed.append(_entry(line_tag, line.strip(), action="drop"))
         else:  # metadata: the prefix moves to a field, the rest of the line stays
-            regex = line_tag.rule.regex
-            match = line_tag.match or (regex.search(line) if regex is not None else None)
-            assert match is not None  # a metadata rule's regex matched the line it tagged (rules.py)
+            match, rest = _after_prefix(line, line_tag)
             value = match.group("value").strip()
             _set_metadata(doc, line_tag, value)
             doc.removed.append(_entry(line_tag, line[: match.end()].strip(), action="metadata",
                                       field=line_tag.rule.meta_field, value=value))
-            rest = line[match.end():]
             if rest.strip():
                 kept.append((i + 1, rest))
     return kept
+
+
+def _after_prefix(line: str, tag: Tag) -> tuple[re.Match[str], str]:
+    """A metadata tag's match on its line, and what follows the prefix (what stays)."""
+    regex = tag.rule.regex
+    match = tag.match or (regex.search(line) if regex is not None else None)
+    assert match is not None  # a metadata rule's regex matched the line it tagged (rules.py)
+    return match, line[match.end():]
 
 
 def join_lines(numbered: list[tuple[int, str]]) -> tuple[str, list[int]]:
