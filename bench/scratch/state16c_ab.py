@@ -1,12 +1,15 @@
-"""state-16c: the state bench's probe (state_bench.probe_once, --workers 2) into a copy of a kept
-200k state and into an empty one, main and branch alternated; CPU of each probe's process tree.
-Edit `trees`, STATE, PROBE (a main export needs a `shared` symlink beside it).
-Usage: python3 bench/scratch/state16c_ab.py ROUNDS > ab.jsonl"""
+"""The state bench's probe (state_bench.probe_once, --workers 2) into a copy of a kept 200k
+state and into an empty one, checkouts alternated; CPU of each probe's process tree (state-16c;
+state-16d and state-16e ran it with their own paths). A main export needs a `shared` symlink
+beside it. Usage:
+    STATE=/tmp/st16c/base200k.db PROBE=/tmp/st16c/probe.json RUN=/tmp/abrun \
+        python3 bench/scratch/state16c_ab.py ROUNDS main=DIR branch=DIR > ab.jsonl"""
 import json, os, resource, subprocess, sys, time
 from pathlib import Path
-trees = {"main": "/tmp/st16c/main", "branch": "/work/wt-state"}
-tmp = Path("/tmp/st16c/abrun"); tmp.mkdir(exist_ok=True)
-STATE = Path("/tmp/st16c/base200k.db"); PROBE = Path("/tmp/st16c/probe.json")
+trees = dict(arg.split("=", 1) for arg in sys.argv[2:]) or {"main": "/work/main"}
+tmp = Path(os.environ.get("RUN", "/tmp/st16c/abrun")); tmp.mkdir(parents=True, exist_ok=True)
+STATE = Path(os.environ.get("STATE", "/tmp/st16c/base200k.db"))
+PROBE = Path(os.environ.get("PROBE", "/tmp/st16c/probe.json"))
 def cpu():
     r = resource.getrusage(resource.RUSAGE_CHILDREN); return r.ru_utime + r.ru_stime
 code = """
@@ -18,7 +21,7 @@ from pathlib import Path
 print(json.dumps(sb.probe_once(None if sys.argv[2] == 'empty' else Path(sys.argv[2]), Path(sys.argv[3]), 2, Path(sys.argv[4]))))
 """
 for rnd in range(int(sys.argv[1])):
-    order = ["main", "branch"] if rnd % 2 == 0 else ["branch", "main"]
+    order = list(trees) if rnd % 2 == 0 else list(reversed(trees))
     for tree in order:
         for state in (["empty", str(STATE)] if rnd % 2 == 0 else [str(STATE), "empty"]):
             load = os.getloadavg()[0]; c = cpu()
