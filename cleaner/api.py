@@ -11,6 +11,7 @@ Nothing is read from or written to disk except the configuration and rule files.
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,7 +101,7 @@ class _Rows(Iterator[dict[str, Any]]):
         self._rows.close()
 
     def __del__(self) -> None:
-        if not self._started:
+        if not self._started and not sys.is_finalizing():  # at exit, modules may be gone already
             warnings.warn("Deduplicator.add() was never iterated, so its items were not added: iterate its rows "
                           "(`for row in dedup.add(items)`, or `list(dedup.add(items))`)", RuntimeWarning, stacklevel=2)
 
