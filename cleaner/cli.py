@@ -105,6 +105,20 @@ def _terminated(signum: int, frame: FrameType | None) -> NoReturn:
     raise KeyboardInterrupt
 
 
+_SWALLOWED_INTERRUPT = False  # a Ctrl-C that Python could not raise (see _unraisable)
+
+
+def _unraisable(unraisable: Any) -> None:
+    """A Ctrl-C that lands while Python runs a __del__ or a GC callback (a Dask or asyncio
+    object's, on the main thread) cannot be raised there: Python prints "Exception ignored"
+    and the run goes on to exit 0. Kept silent here, and reported when the command returns."""
+    global _SWALLOWED_INTERRUPT
+    if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+        _SWALLOWED_INTERRUPT = True
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def _from_interrupt(exc: BaseException) -> bool:
     """Whether `exc` was raised while handling a Ctrl-C."""
     seen: set[int] = set()
@@ -391,6 +405,7 @@ def main(argv: list[str] | None = None) -> None:
     if sys.stderr is not None and not isinstance(sys.stderr, _Messages):
         sys.stderr = _Messages(sys.stderr)
     signal.signal(signal.SIGTERM, _terminated)
+    sys.unraisablehook = _unraisable
     try:
         code = cli.main(args=argv, prog_name="cleaner", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
@@ -421,6 +436,8 @@ def main(argv: list[str] | None = None) -> None:
         if _from_interrupt(exc):  # a library turned Ctrl-C into its own error (langdetect does)
             _interrupted()
         raise
+    if _SWALLOWED_INTERRUPT:  # the command finished all the same: its outputs are complete
+        _interrupted(" (the command had finished: what it wrote is complete)")
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -357,3 +357,34 @@ def test_an_add_never_iterated_warns_that_nothing_was_added():
             gc.collect()
         assert not [w for w in seen if "never iterated" in str(w.message)]
         assert len(dedup.records) == 1
+
+
+# --- a Ctrl-C that lands inside a __del__ (found by CI in test_dask_start) -----------------
+
+def test_a_ctrl_c_python_could_not_raise_still_ends_in_one_line_and_130(tmp_path):
+    """A Ctrl-C landing while Python ran an object's __del__ on the main thread (asyncio's
+    Future.__del__ under Dask, in CI) was "Exception ignored in ... KeyboardInterrupt" on
+    stderr, and the run went on to exit 0. Now: exit 130, one line, and it says the command
+    had finished."""
+    code = """
+import sys
+import cleaner.cli as cli
+import cleaner.store.output as output
+real = output.write_outputs
+class Dropped:
+    def __del__(self):
+        raise KeyboardInterrupt  # as a Ctrl-C landing in a library object's __del__
+def write(*args, **kwargs):
+    Dropped()
+    return real(*args, **kwargs)
+output.write_outputs = write
+cli.main(sys.argv[1:])
+"""
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "a", "text": EN}) + "\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", code, "run", str(feed), "--out", str(tmp_path / "out"), "-q"],
+                          capture_output=True, timeout=300, cwd=ROOT)
+    err = proc.stderr.decode()
+    assert proc.returncode == 130, err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("cleaner: interrupted"), err
+    assert "had finished" in err and (tmp_path / "out" / "documents.jsonl").exists()
