@@ -321,19 +321,14 @@ def term_key(term: str) -> int:
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
 
 
-def _band(key: int) -> int:
-    """A 64-bit band key as a 48-bit signed INTEGER, which SQLite stores in 6 bytes instead
-    of 8 (the band table is the state's third largest). Two keys that differ only in their
-    low 16 bits meet: at 200,000 documents (~4 million band rows) a query key meets an
+def band_row(key: int) -> int:
+    """What the bands table keeps of a 64-bit band key: a 48-bit signed INTEGER, which SQLite
+    stores in 6 bytes instead of 8 (the band table is the state's third largest). Two keys
+    that differ only in their low 16 bits meet (a query meets the rows of every key whose
+    value is the same): at 200,000 documents (~4 million band rows) a query key meets an
     unrelated one with probability ~1e-8, and such a candidate is then checked like any
     other (MinHash estimate, then shingle Jaccard)."""
     return (key >> 16) - (1 << 47)
-
-
-def band_row(key: int) -> int:
-    """What the bands table keeps of a band key (`_band`): a query meets the rows of every
-    key whose value is the same."""
-    return _band(key)
 
 
 class State:
@@ -616,7 +611,7 @@ class State:
         self.db.execute("INSERT OR IGNORE INTO exact VALUES (?, ?)", (_key_in(key), g))
 
     def add_bands(self, keys: list[int], g: int) -> None:
-        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", [(_band(k), g) for k in keys])
+        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", [(band_row(k), g) for k in keys])
 
     def add_band_rows(self, rows: np.ndarray, groups: np.ndarray) -> None:
         """add_bands for many groups: band row `rows[i]` (band_row of a key) of group
@@ -628,7 +623,7 @@ class State:
     def band_groups(self, keys: list[int]) -> set[int]:
         marks = ",".join("?" * len(keys))
         return {g for (g,) in self.db.execute(f"SELECT g FROM bands WHERE key IN ({marks})",
-                                              [_band(k) for k in keys])}
+                                              [band_row(k) for k in keys])}
 
     def band_screens(self, keys: list[int]) -> dict[int, bytes | None]:
         """The groups with any of these band keys (as `band_groups`), each with its screen
@@ -638,7 +633,7 @@ class State:
         marks = ",".join("?" * len(keys))
         return {g: None if screen is None else bytes(screen) for g, screen in self.db.execute(
             f"SELECT DISTINCT bands.g, groups.screen FROM bands LEFT JOIN groups ON groups.g = bands.g "
-            f"WHERE bands.key IN ({marks})", [_band(k) for k in keys])}
+            f"WHERE bands.key IN ({marks})", [band_row(k) for k in keys])}
 
     def band_screens_all(self, queries: list[list[int]]) -> Iterator[dict[int, bytes | None]]:
         """`band_screens` of each list of keys, in order, from two statements for all of
@@ -647,13 +642,13 @@ class State:
         so. Each answer is made when asked for (together, they held ~90,000 entries)."""
         holders: dict[int, list[int]] = {}
         for key, g in self.db.execute(f"SELECT key, g FROM bands WHERE key IN {_LIST}",
-                                      (_list(sorted({_band(k) for keys in queries for k in keys})),)):
+                                      (_list(sorted({band_row(k) for keys in queries for k in keys})),)):
             holders.setdefault(key, []).append(g)
         found = sorted({g for groups in holders.values() for g in groups})
         screens = {g: None if screen is None else bytes(screen) for g, screen in self.db.execute(
             f"SELECT g, screen FROM groups WHERE g IN {_LIST}", (_list(found),))}
         for keys in queries:
-            yield {g: screens.get(g) for k in keys for g in holders.get(_band(k), ())}
+            yield {g: screens.get(g) for k in keys for g in holders.get(band_row(k), ())}
 
     def add_leads(self, names: list[str], g: int) -> None:
         self.db.executemany("INSERT OR IGNORE INTO leads VALUES (?, ?)", [(term_key(t), g) for t in names])
