@@ -156,19 +156,18 @@ class StateIndex:
         """The groups sharing a band key with `signature` (`keep`: a kept answer stays kept)."""
         mine = signature.tobytes()
         ahead = self.ahead.get(mine) if keep else self.ahead.pop(mine, None)
+        keys = self.bands.band_keys(signature)
         if ahead is None:
-            keys = self.bands.band_keys(signature)
             found = self.state.band_screens(keys)
             self.matches = self._count(found, signature)
-            # The batch's groups (their band rows are written after the copy tier, `write`;
-            # without a group row yet, the state would give them no screen either).
             groups = set(found)
-            groups.update(g for key in keys for g in self.added.get(band_row(key), ()))
-        else:  # what the state held when looked up, and the groups the batch inserted (since)
+        else:  # what the state held when looked up
             kept, held, equal, width = ahead
             groups = set(kept.tolist())
-            groups.update(g for key in self.bands.band_keys(signature) for g in self.added.get(band_row(key), ()))
             self.matches = {g: (count, width) for g, count in zip(held.tolist(), equal.tolist())}
+        # And the groups the batch inserted (since): their band rows are written after the
+        # copy tier (`write`); without a group row yet, the state gives them no screen either.
+        groups.update(g for key in keys for g in self.added.get(band_row(key), ()))
         self.queried = mine
         return groups
 
