@@ -75,18 +75,22 @@ def decide(doc: Document, lines: list[str], tags: list[Tag], protect_min_words: 
     drops = {i: t for i, t in chosen.items() if t.rule.action == "drop" and i not in runs}
     total = sum(len(line.strip()) for i, line in enumerate(lines) if i not in runs) or 1
     dropped = sum(len(lines[i].strip()) for i in drops)
-    # The lines that keep text after the drops: a metadata move keeps only what follows its
-    # prefix ("Updated 20.12.2025 10:05" alone keeps nothing).
-    left = [i for i, line in enumerate(lines) if line.strip() and i not in runs and i not in drops
-            and (i not in chosen or _after_prefix(line, chosen[i])[1].strip())]
+
+    def text_left() -> bool:
+        """Whether a line keeps text after the drops: a metadata move keeps only what
+        follows its prefix ("Updated 20.12.2025 10:05" alone keeps nothing)."""
+        return any(line.strip() and i not in runs and i not in drops
+                   and (i not in chosen or _after_prefix(line, chosen[i])[1].strip()) for i, line in enumerate(lines))
+
     over = dropped / total > max_removed_fraction
-    if drops and (over or not left):
+    # text_left only for a document with drops: this runs for every document, most have none.
+    if drops and (over or not text_left()):
         # Decided per line: a short text may be mostly clutter. Lines of the categories that
         # are clutter beyond doubt (consent, copyright) still go; the limit protects only
         # the ambiguous ones, which might be the text itself. Never all of it: a document
         # that is nothing but such lines (and metadata) keeps them (and the flag says so).
         held = {i: t for i, t in drops.items() if t.rule.category not in certain}
-        if not held and not left:
+        if not held and not text_left():
             held = drops
         went = sorted(set(drops) - set(held))
         doc.flags.append({
