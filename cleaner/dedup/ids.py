@@ -9,6 +9,12 @@ from collections import Counter, defaultdict
 from cleaner.core.document import Document
 
 
+def renamed_from(doc_id: str) -> str:
+    """How a renamed input's meta.id names its id in the input (inspect/runs.Run reads it
+    back, to tell a renamed input from one whose own id starts "ID@")."""
+    return f"renamed: id {doc_id!r} "
+
+
 def _collisions(docs: list[Document]) -> list[tuple[str, list[Document]]]:
     groups: dict[str, list[Document]] = defaultdict(list)
     for doc in docs:
@@ -49,6 +55,6 @@ def make_ids_unique(docs: list[Document]) -> None:
                 unique = f"{name}#{k}"
             taken.add(unique)
             doc.id = unique
-            note = f"renamed: id {doc_id!r} is shared by {len(group)} inputs"
+            note = f"{renamed_from(doc_id)}is shared by {len(group)} inputs"
             # An earlier note on the id (a long id shortened, a blank one ignored) stays.
             doc.meta["id"] = f"{doc.meta['id']}; {note}" if doc.meta.get("id") else note

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cleaner.core.config import open_regular
+from cleaner.dedup.ids import renamed_from
 from cleaner.store.outdir import DOCUMENTS, MANIFEST, RECORDS
 from cleaner.inspect.report import SIZE_BINS, reason_kind, size_bin
 
@@ -195,7 +196,7 @@ class Run:
             # Renamed from doc_id (dedup/ids.py says so in meta.id), not an input whose own id
             # merely starts "doc_id@".
             if row["id"].startswith(doc_id + "@") and \
-                    f"renamed: id {doc_id!r} " in str((row.get("meta") or {}).get("id", "")):
+                    renamed_from(doc_id) in str((row.get("meta") or {}).get("id", "")):
                 renamed.append(row["id"])
         note = renamed_note(renamed)
         if not note and doc_id.startswith("rec-") and any(r["record_id"] == doc_id for r in self.records()):
