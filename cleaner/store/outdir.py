@@ -136,12 +136,10 @@ def refuse_reason(out: Path, input_path: Path) -> str | None:
     except OSError as exc:
         return f"cannot be listed: {exc.strerror or exc}"
     others = [n for n in names if not _ours(n) and not _placeholder(out, n)]
-    if others:
-        return (f"holds files cleaner did not write ({others[0]}{', ...' if len(others) > 1 else ''}); "
-                "write into an empty folder or a previous run's")
-    if (foreign := _foreign_entry(out)):
-        return (f"holds files cleaner did not write ({foreign}); "
-                "write into an empty folder or a previous run's")
+    # A file of OUT's own, else one inside its report-pages/ or .cleaner-partial/.
+    foreign = f"{others[0]}{', ...' if len(others) > 1 else ''}" if others else _foreign_entry(out)
+    if foreign:
+        return f"holds files cleaner did not write ({foreign}); write into an empty folder or a previous run's"
     outputs = [n for n in names if n in OUTPUTS]
     if (out / PARTIAL_DIR).exists() and not is_cleaner_checkpoint(out / PARTIAL_DIR) \
             and not is_cleaner_manifest(out / MANIFEST):
