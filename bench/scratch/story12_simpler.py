@@ -1,0 +1,62 @@
+"""Scratch (story-12h, session 16): simpler rules, each without one part the earlier rounds
+added, to see whether a less fitted rule generalises better inside tune (#12's gap: tune
+0.986 against validate 0.894). Families: today; no lead years as dates (story-12d's fifth
+idea: tune +0.019, validate +0.007); no weekday terms in undated texts (story-12d's fourth);
+no split step (split_ratio 0); no component-local weights (local_df_factor 0). Each with its
+link settings on the story12_blend.py grid, chosen as story12_blend.py chooses (tune half
+only, 5 folds of tune topics; the family by nested CV with a margin of 0.005 over today's).
+Validate is never read here. python3 bench/scratch/story12_simpler.py PREP.pkl OUT.json"""
+import itertools, json, sys, time
+from pathlib import Path
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import eval12f  # noqa: E402
+from eval12f import load, fresh  # noqa: E402
+from cv12g import FOLDS, topic, sub_ari  # noqa: E402
+from story12_blend import THRESHOLDS, LOCALS  # noqa: E402
+from cluster_bench import is_tune_topic, predicted  # noqa: E402
+from cleaner.core.config import config_from_dict  # noqa: E402
+from cleaner.dedup import term_weights as tw  # noqa: E402
+from cleaner.dedup.terms import WEEKDAY_PREFIX, is_year  # noqa: E402
+
+
+def no_weekdays(doc, weigh):
+    t = tw.doc_terms(doc, weigh)
+    w = {k: v for k, v in t.weights.items() if not k.startswith(WEEKDAY_PREFIX)}
+    return tw.DocTerms(w, t.lines, sum(w.values()), t.line_words, t.overlap)
+
+
+FAMILIES = {"today": ({}, None, is_year), "no_lead_years": ({}, None, lambda t: False),
+            "no_weekdays": ({}, no_weekdays, is_year), "split0": ({"split_ratio": 0.0}, None, is_year),
+            "no_local": ({"local_df_factor": 0.0}, None, is_year)}
+
+
+def install(fam):
+    over, dt, year = FAMILIES[fam]
+    tw.is_year = year
+    eval12f.install(None, dt)
+    return over
+
+
+def run(prep, out_path):
+    p = load(prep)
+    gold = p["gold"]
+    tune = [d for d in p["ecb"] if is_tune_topic(topic(d))]
+    fold_ids = [[d.id for d in tune if topic(d) in f] for f in FOLDS]
+    from cleaner.dedup.cluster import cluster
+    rows = []
+    t0 = time.time()
+    for fam in FAMILIES:
+        over = install(fam)
+        for thr, loc in itertools.product(THRESHOLDS, LOCALS):
+            cfg = config_from_dict({"story": {**over, "threshold": thr, "local_threshold": loc}})
+            pred = predicted(cluster(fresh(tune), cfg))
+            rows.append({"family": fam, "threshold": thr, "local_threshold": loc,
+                         "tune": sub_ari(pred, gold, [d.id for d in tune]),
+                         "folds": [sub_ari(pred, gold, ids) for ids in fold_ids]})
+        print(fam, len(rows), f"{time.time() - t0:.0f}s", flush=True)
+        json.dump(rows, open(out_path, "w"))
+    install("today")
+
+
+if __name__ == "__main__":
+    run(sys.argv[1], sys.argv[2])
