@@ -7,7 +7,7 @@ over 1 - the share of plateau settings that put two documents together, cut at 0
 Nested CV on tune alone: for each of the 5 folds, the plateau is found on the other four
 folds' mean ARI, and the ensemble's records are scored on the held-out fold; compared with
 today's figure on the same grid (0.9425). Validate is never read here.
-python3 bench/scratch/story12_ensemble.py PREP.pkl [DELTA ...]"""
+python3 bench/scratch/story12_ensemble.py PREP.pkl [DELTA ...]  (validate: story12_ensemble_eval.py)"""
 import itertools, statistics as st, sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
