@@ -13,15 +13,11 @@ folds"), also on tune alone. Validate is never read here.
 
 python3 bench/scratch/story12_blend.py PREP.pkl OUT.json   (PREP: bench/scratch/prep12f.py)
 """
-import itertools, json, math, sys, time
+import math, sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from eval12f import load, fresh  # noqa: E402
-from cv12g import FOLDS, topic, sub_ari  # noqa: E402
-from cluster_bench import is_tune_topic, predicted  # noqa: E402
-from cleaner.core.config import config_from_dict  # noqa: E402
+from story12_grid import run_grid  # noqa: E402
 from cleaner.dedup import term_weights as tw  # noqa: E402
-from cleaner.dedup.cluster import cluster  # noqa: E402
 from cleaner.dedup.terms import DATE_PREFIX  # noqa: E402
 
 ORIG = tw.TermWeights.corpus_factor
@@ -40,33 +36,13 @@ def blended(k: float, c: float):
 
 FAMILIES = {"k1_c300": (1, 300), "k1_c1000": (1, 1000), "k1_c3000": (1, 3000),
             "k2_c300": (2, 300), "k2_c1000": (2, 1000), "k2_c3000": (2, 3000), "none": (1, None)}
-THRESHOLDS = [0.09, 0.10, 0.11, 0.12, 0.13, 0.14]
-LOCALS = [0.055, 0.06, 0.065, 0.0675, 0.07, 0.075, 0.08, 0.085, 0.09, 0.095]
 
 
 def install(family: str | None) -> None:
     tw.TermWeights.corpus_factor = ORIG if family is None else blended(*FAMILIES[family])
 
 
-def run(prep: str, out_path: str, families=None) -> None:
-    p = load(prep)
-    gold = p["gold"]
-    tune = [d for d in p["ecb"] if is_tune_topic(topic(d))]
-    fold_ids = [[d.id for d in tune if topic(d) in f] for f in FOLDS]
-    rows = []
-    t0 = time.time()
-    for fam in families or FAMILIES:
-        install(fam)
-        for thr, loc in itertools.product(THRESHOLDS, LOCALS):
-            cfg = config_from_dict({"story": {"threshold": thr, "local_threshold": loc}})
-            pred = predicted(cluster(fresh(tune), cfg))
-            rows.append({"family": fam, "threshold": thr, "local_threshold": loc,
-                         "tune": sub_ari(pred, gold, [d.id for d in tune]),
-                         "folds": [sub_ari(pred, gold, ids) for ids in fold_ids]})
-        print(fam, len(rows), f"{time.time() - t0:.0f}s", flush=True)
-        json.dump(rows, open(out_path, "w"))
-    install(None)
-
 
 if __name__ == "__main__":
-    run(sys.argv[1], sys.argv[2], sys.argv[3].split(",") if len(sys.argv) > 3 else None)
+    run_grid(sys.argv[1], sys.argv[2], sys.argv[3].split(",") if len(sys.argv) > 3 else list(FAMILIES), install)
+    install(None)

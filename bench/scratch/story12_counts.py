@@ -10,15 +10,11 @@ print nearly word for word is wording).
 Chosen as story12_blend.py chooses (tune half only, 5 folds of tune topics; the family by
 nested CV with a margin of 0.005 over today's, the link settings by the best mean fold
 ARI); validate is never read here.  python3 bench/scratch/story12_counts.py PREP.pkl OUT.json"""
-import itertools, json, re, sys, time
+import re, sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import eval12f  # noqa: E402
-from eval12f import load, fresh  # noqa: E402
-from cv12g import FOLDS, topic, sub_ari  # noqa: E402
-from story12_blend import THRESHOLDS, LOCALS  # noqa: E402
-from cluster_bench import is_tune_topic, predicted  # noqa: E402
-from cleaner.core.config import config_from_dict  # noqa: E402
+from story12_grid import run_grid  # noqa: E402
 from cleaner.dedup import term_weights as tw  # noqa: E402
 from cleaner.dedup.terms import is_year  # noqa: E402
 
@@ -78,26 +74,7 @@ def similarity(a, b):
     return shared / (a.total + b.total - dropped - shared)
 
 
-def run(prep, out_path):
-    p = load(prep)
-    gold = p["gold"]
-    tune = [d for d in p["ecb"] if is_tune_topic(topic(d))]
-    fold_ids = [[d.id for d in tune if topic(d) in f] for f in FOLDS]
-    from cleaner.dedup.cluster import cluster
-    rows = []
-    t0 = time.time()
-    for fam, W in FAMILIES.items():
-        eval12f.install(similarity if W else None, counted(W))
-        for thr, loc in itertools.product(THRESHOLDS, LOCALS):
-            cfg = config_from_dict({"story": {"threshold": thr, "local_threshold": loc}})
-            pred = predicted(cluster(fresh(tune), cfg))
-            rows.append({"family": fam, "threshold": thr, "local_threshold": loc,
-                         "tune": sub_ari(pred, gold, [d.id for d in tune]),
-                         "folds": [sub_ari(pred, gold, ids) for ids in fold_ids]})
-        print(fam, len(rows), f"{time.time() - t0:.0f}s", flush=True)
-        json.dump(rows, open(out_path, "w"))
-    eval12f.install(None)
-
 
 if __name__ == "__main__":
-    run(sys.argv[1], sys.argv[2])
+    run_grid(sys.argv[1], sys.argv[2], list(FAMILIES),
+             lambda fam: eval12f.install(similarity if FAMILIES[fam] else None, counted(FAMILIES[fam])))

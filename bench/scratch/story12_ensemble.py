@@ -16,7 +16,7 @@ from scipy.cluster.hierarchy import fcluster, linkage  # noqa: E402
 from scipy.spatial.distance import squareform  # noqa: E402
 from eval12f import load, fresh  # noqa: E402
 from cv12g import FOLDS, topic, sub_ari  # noqa: E402
-from story12_blend import THRESHOLDS, LOCALS  # noqa: E402
+from story12_grid import THRESHOLDS, LOCALS  # noqa: E402
 from cluster_bench import is_tune_topic, predicted  # noqa: E402
 from cleaner.core.config import config_from_dict  # noqa: E402
 from cleaner.dedup.cluster import cluster  # noqa: E402

@@ -7,7 +7,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval12f import load  # noqa: E402
 from cv12g import FOLDS, topic, sub_ari  # noqa: E402
-from story12_blend import THRESHOLDS, LOCALS  # noqa: E402
+from story12_grid import THRESHOLDS, LOCALS  # noqa: E402
 from story12_ensemble import partitions, ensemble  # noqa: E402
 from cluster_bench import is_tune_topic  # noqa: E402
 from cleaner.inspect.evaluate import score  # noqa: E402

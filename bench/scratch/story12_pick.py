@@ -1,4 +1,4 @@
-"""Scratch (story-12h): what the tune-only rules pick from story12_blend.py's grid.
+"""Scratch (story-12h): what the tune-only rules pick from a story12_*.py family script's grid (story12_grid.py).
 
 Rules, fixed before validate was read (BENCHMARKS.md, story-12h):
 - the family: the best nested-CV figure (for each of the 5 tune folds, the settings best on
@@ -12,7 +12,7 @@ python3 bench/scratch/story12_pick.py OUT.json"""
 import json, statistics as st, sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from story12_blend import THRESHOLDS, LOCALS  # noqa: E402
+from story12_grid import THRESHOLDS, LOCALS  # noqa: E402
 
 EPS = 1e-9
 
