@@ -10,6 +10,7 @@ import datetime
 import gzip
 import hashlib
 import json
+import numbers
 import os
 import sys
 import re
@@ -309,8 +310,9 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
             if isinstance(obj, list) else ""
         return doc.reject(f"expected a JSON object, got {json_type(obj)}{many}")
     raw_id = obj.get("id")
-    if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip():
-        doc.id = scrub(str(raw_id))
+    # An integer of any kind: a DataFrame's rows (`df.to_dict("records")`) hold NumPy's int64.
+    if isinstance(raw_id, (str, numbers.Integral)) and not isinstance(raw_id, bool) and str(raw_id).strip():
+        doc.id = scrub(str(raw_id) if isinstance(raw_id, str) else str(int(raw_id)))
         if len(doc.id) > MAX_ID_CHARS:  # a 1 MB "id" went whole into every row, index and page
             doc.meta["id"] = (f"input id of {len(doc.id):,} characters shortened to its first {MAX_ID_CHARS - 17:,}, "
                               f"'\u2026' and a hash of the whole (ids are at most {MAX_ID_CHARS:,})")
