@@ -195,3 +195,24 @@ def test_a_rule_regex_with_a_huge_repeat_count_is_a_config_error(tmp_path):
     cfg.write_text('[boilerplate]\nrule_files = ["r.toml"]\ncertain_categories = []\n', encoding="utf-8")
     (tmp_path / "a.txt").write_text(EN, encoding="utf-8")
     one_line_error(run_cli("clean", str(tmp_path / "a.txt"), "--config", str(cfg)), "my.rule", "regex")
+
+
+# --- Python's advice to a programmer in a rejection's reason -----------------------------------
+
+def test_a_huge_number_or_deep_nesting_is_rejected_in_a_users_words(tmp_path):
+    """A feed line with a 5,000-digit number was rejected with "Exceeds the limit (4300
+    digits) for integer string conversion: ...; use sys.set_int_max_str_digits() to
+    increase the limit": advice for a programmer, in documents.jsonl and the summary."""
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "ok", "text": EN}) + "\n"
+                    + '{"id": "big", "text": "x", "n": 1' + "0" * 5000 + "}\n"
+                    + '{"id": "deep", "text": "x", "n": ' + "[" * 100000 + "]" * 100000 + "}\n", encoding="utf-8")
+    proc = run_cli("run", str(feed), "--out", "-")
+    assert proc.returncode == 0, proc.stderr.decode()
+    errors = {row["line"]: row["error"] for row in map(json.loads, proc.stdout.splitlines())}
+    assert errors[1] is None
+    assert errors[2] == "line 2: invalid JSON: a number of more than 4300 digits"
+    assert errors[3] == "line 3: invalid JSON: nested too deep (past Python's recursion limit)"
+    assert b"set_int_max_str_digits" not in proc.stderr
+    api = clean([{"id": "n", "text": EN, "n": 10 ** 5000}]).documents[0]
+    assert api["error"] == "item cannot be read as JSON: a number of more than 4300 digits"

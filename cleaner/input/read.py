@@ -378,11 +378,21 @@ def _note_repeated(doc: Document, obj: dict[str, Any]) -> None:
                                        + ": the last value of each was read")
 
 
+def _json_problem(exc: BaseException) -> str:
+    """Why JSON could not be read or written, in a feed's user's words: Python's own
+    messages for these two advise a programmer ("use sys.set_int_max_str_digits()")."""
+    if isinstance(exc, RecursionError):
+        return "nested too deep (past Python's recursion limit)"
+    if isinstance(exc, ValueError) and "digits" in str(exc) and "int" in str(exc):
+        return "a number of more than 4300 digits"
+    return str(exc)[:200] or type(exc).__name__
+
+
 def _parse_json(text: str) -> tuple[Any, str | None]:
     try:
         return json.loads(text, object_pairs_hook=_object), None
     except (ValueError, RecursionError) as exc:  # ValueError covers JSONDecodeError and huge ints
-        return None, f"invalid JSON: {str(exc)[:200] or type(exc).__name__}{_json_hint(text)}"
+        return None, f"invalid JSON: {_json_problem(exc)}{_json_hint(text)}"
 
 
 _LIST_HINT = ("a JSON list written one item a line? JSONL holds one object a line, without brackets or "
@@ -648,7 +658,7 @@ def _api_body(item: Any) -> tuple[str | None, str | None]:
     # Circular (ValueError), an int too long (ValueError), too deep (RecursionError), or
     # anything a user object's __str__ raises.
     except Exception as exc:  # noqa: BLE001
-        return None, f"item cannot be read as JSON: {str(exc)[:200] or type(exc).__name__}"
+        return None, f"item cannot be read as JSON: {_json_problem(exc)}"
 
 
 def _hash_id(body: str) -> str:
