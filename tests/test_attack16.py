@@ -216,3 +216,30 @@ def test_a_huge_number_or_deep_nesting_is_rejected_in_a_users_words(tmp_path):
     assert b"set_int_max_str_digits" not in proc.stderr
     api = clean([{"id": "n", "text": EN, "n": 10 ** 5000}]).documents[0]
     assert api["error"] == "item cannot be read as JSON: a number of more than 4300 digits"
+
+
+# --- an HTML fragment, as feeds and CMS exports give it ----------------------------------------
+
+@pytest.mark.parametrize("html", [f"<p>{EN}</p>", f"<div><p>{EN}</p><p>{OTHER}</p></div>", f"{EN}\n{OTHER}\n",
+                                  f"<article><h2>Budget</h2><p>{EN}</p></article>"])
+def test_an_html_fragment_is_extracted_not_rejected(html):
+    """`{"html": "<p>...</p>"}` (an RSS description, a CMS body field) was rejected, "HTML
+    extraction found no main text": trafilatura's load_html refuses what does not open like
+    a page ("html" in its first 50 characters) and has fewer than 2 elements."""
+    doc = clean([{"id": "a", "html": html}]).documents[0]
+    assert doc["status"] == "kept", doc["error"]
+    assert EN in doc["text"]
+
+
+def test_an_html_fragment_saved_as_a_file_is_extracted_and_a_page_without_text_still_rejected(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "fragment.html").write_text(f"<p>{EN}</p>\n", encoding="utf-8")
+    (src / "empty.html").write_text("<html><head><title>t</title></head><body><div></div></body></html>",
+                                    encoding="utf-8")
+    (src / "only-tags.html").write_text("<p></p><div> </div>", encoding="utf-8")
+    proc = run_cli("run", str(src), "--out", "-")
+    assert proc.returncode == 0, proc.stderr.decode()
+    rows = {row["id"]: row for row in map(json.loads, proc.stdout.splitlines())}
+    assert rows["fragment"]["status"] == "kept" and rows["fragment"]["text"] == EN
+    assert rows["empty"]["error"] == rows["only-tags"]["error"] == "HTML extraction found no main text"
