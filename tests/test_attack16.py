@@ -243,3 +243,20 @@ def test_an_html_fragment_saved_as_a_file_is_extracted_and_a_page_without_text_s
     rows = {row["id"]: row for row in map(json.loads, proc.stdout.splitlines())}
     assert rows["fragment"]["status"] == "kept" and rows["fragment"]["text"] == EN
     assert rows["empty"]["error"] == rows["only-tags"]["error"] == "HTML extraction found no main text"
+
+
+# --- a JSONL file with classic Mac OS line ends --------------------------------------------------
+
+@pytest.mark.parametrize("via", ["file", "stdin"])
+def test_jsonl_parted_by_lone_crs_gets_a_hint(tmp_path, via):
+    """A feed whose lines end in a lone CR was one rejected line, "invalid JSON: Extra data:
+    line 1 column 66", with no word of why."""
+    feed = "\r".join(json.dumps({"id": f"c{i}", "text": f"{EN} Item {i}."}) for i in range(3)) + "\r"
+    if via == "file":
+        (tmp_path / "cr.jsonl").write_bytes(feed.encode())
+        proc = run_cli("run", str(tmp_path / "cr.jsonl"), "--out", "-")
+    else:
+        proc = run_cli("run", "-", "--out", "-", stdin=feed)
+    assert proc.returncode == 0, proc.stderr.decode()
+    (row,) = map(json.loads, proc.stdout.splitlines())
+    assert row["status"] == "rejected" and "lone CR (classic Mac OS line ends)" in row["error"], row["error"]

@@ -405,6 +405,9 @@ def _json_hint(text: str) -> str:
         return ("; the line holds NUL bytes: UTF-16 or UTF-32 without a byte order mark? (JSONL is read as "
                 "UTF-8 unless a BOM says otherwise)")
     stripped = text.strip()
+    if "\r" in stripped and isinstance(_parse_json(stripped.split("\r", 1)[0])[0], dict):
+        return ("; its objects are parted by a lone CR (classic Mac OS line ends): JSONL lines end in LF or CRLF "
+                "(`tr '\\r' '\\n'` converts it)")
     if stripped == "{":
         return "; a JSON object spread over several lines? JSONL holds one a line (`jq -c .` writes that)"
     if stripped in ("[", "]", "],"):
