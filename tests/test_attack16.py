@@ -260,3 +260,18 @@ def test_jsonl_parted_by_lone_crs_gets_a_hint(tmp_path, via):
     assert proc.returncode == 0, proc.stderr.decode()
     (row,) = map(json.loads, proc.stdout.splitlines())
     assert row["status"] == "rejected" and "lone CR (classic Mac OS line ends)" in row["error"], row["error"]
+
+
+# --- a UTF-16 file cut short by a byte ---------------------------------------------------------
+
+@pytest.mark.parametrize("encoding, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
+                                           ("utf-32-le", b"\xff\xfe\x00\x00")])
+def test_a_file_with_a_bom_cut_mid_character_keeps_its_text(tmp_path, encoding, bom):
+    """A UTF-16 text (its BOM says so) with one stray byte at its end, a download cut short,
+    was rejected whole: "binary or undecodable content (no text encoding fits)"."""
+    (tmp_path / "cut.txt").write_bytes(bom + EN.encode(encoding) + b"\x41")
+    proc = run_cli("run", str(tmp_path / "cut.txt"), "--out", "-")
+    assert proc.returncode == 0, proc.stderr.decode()
+    (row,) = map(json.loads, proc.stdout.splitlines())
+    assert row["status"] == "kept", row["error"]
+    assert row["text"] == EN + "\ufffd" and row["meta"]["encoding"] == encoding[:6]

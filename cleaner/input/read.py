@@ -63,6 +63,16 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError:
                 pass
+    # A file cut short (a download stopped mid-character) that no BOM's encoding read whole:
+    # its whole characters, and U+FFFD for the bytes that make none, as a decoder replacing
+    # errors writes (it was "binary or undecodable" for one stray byte).
+    for bom, encoding in _BOMS:
+        whole = len(data) - len(data) % (4 if encoding == "utf-32" else 2)
+        if data.startswith(bom) and whole < len(data):
+            try:
+                return data[:whole].decode(encoding) + "\ufffd", encoding
+            except UnicodeDecodeError:
+                pass
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
