@@ -275,3 +275,21 @@ def test_a_file_with_a_bom_cut_mid_character_keeps_its_text(tmp_path, encoding, 
     (row,) = map(json.loads, proc.stdout.splitlines())
     assert row["status"] == "kept", row["error"]
     assert row["text"] == EN + "\ufffd" and row["meta"]["encoding"] == encoding[:6]
+
+
+# --- a file:// URL as a browser or file manager writes it ---------------------------------------
+
+def test_a_file_url_that_names_nothing_says_what_it_most_likely_meant(tmp_path):
+    """`file:///data/my%20feeds` (a file manager's copied URL) and `file://data/feeds` (two
+    slashes) said only "does not exist", where the folder meant is there."""
+    pytest.importorskip("fsspec")
+    folder = tmp_path / "my feeds"
+    folder.mkdir()
+    (folder / "a.txt").write_text(EN, encoding="utf-8")
+    escaped = f"file://{tmp_path}/my%20feeds"
+    one_line_error(run_cli("run", escaped, "--out", str(tmp_path / "o1")), "does not exist",
+                   f"%-escapes are read as written: file://{folder} names what exists")
+    two_slashes = f"file:/{folder}"  # file://tmp/.../my feeds
+    one_line_error(run_cli("run", two_slashes, "--out", str(tmp_path / "o2"), cwd=str(tmp_path)), "relative to the current folder",
+                   f"file://{folder}, with three slashes")
+    one_line_error(run_cli("run", f"file://{tmp_path}/nothing", "--out", str(tmp_path / "o3")), "does not exist")
