@@ -293,3 +293,50 @@ def test_a_file_url_that_names_nothing_says_what_it_most_likely_meant(tmp_path):
     one_line_error(run_cli("run", two_slashes, "--out", str(tmp_path / "o2"), cwd=str(tmp_path)), "relative to the current folder",
                    f"file://{folder}, with three slashes")
     one_line_error(run_cli("run", f"file://{tmp_path}/nothing", "--out", str(tmp_path / "o3")), "does not exist")
+
+
+# --- a feed trickling in (a line every 0.6 s never pauses for a second) --------------------------
+
+def test_a_batch_closes_once_it_has_waited_long_enough_for_its_lines():
+    """batches() closed a batch early only after a quiet second: a feed of a line every
+    0.9 s waited for 1,000 lines (15 minutes) before its first row."""
+    import time
+
+    from cleaner.exec.batches import batches
+
+    def trickle():
+        for i in range(12):
+            time.sleep(0.1)
+            yield i
+
+    cut = list(batches(trickle(), 1000, pause=1.0, max_wait=0.45))
+    assert [i for batch in cut for i in batch] == list(range(12))
+    assert len(cut) >= 2 and len(cut[0]) < 12
+
+
+def test_a_stream_into_a_state_writes_rows_while_a_trickling_feed_goes_on(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "cleaner", "run", "-", "--out", "-", "--state",
+                             str(tmp_path / "s.db"), "-q"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            env={**os.environ, "PYTHONHASHSEED": "0"})
+    rows: list[str] = []
+    reader = threading.Thread(target=lambda: rows.extend(proc.stdout), daemon=True)
+    reader.start()
+    started, sent = time.monotonic(), 0
+    try:
+        while not rows and time.monotonic() - started < 60:  # a line every 0.6 s: never a quiet second
+            proc.stdin.write((json.dumps({"id": f"t{sent}", "text": f"{EN} Line {sent}."}) + "\n").encode())
+            proc.stdin.flush()
+            sent += 1
+            time.sleep(0.6)
+        assert rows, "no row in 60 s of a feed trickling in"
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=120)
+        reader.join(timeout=10)
+    assert proc.returncode == 0 and len(rows) == sent
