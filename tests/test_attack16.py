@@ -12,6 +12,7 @@ from cleaner.core.config import ConfigError, config_from_dict, load_config
 from cleaner.inspect.evaluate import load_gold, load_predicted, score
 from cleaner.stages.build import build_stages
 from hostile_folder import EN
+from test_attack15 import _feed_state
 from test_user_attacks import one_line_error, run_cli
 
 OTHER = "Ghent trams ran late again on Monday after a signal failure near the station, the operator said."
@@ -66,14 +67,6 @@ def test_a_huge_integer_out_of_range_is_named_by_its_size_not_printed_whole(tmp_
 
 # --- a state whose stored configuration is not a table ----------------------------------------
 
-def _state(tmp_path, rows):
-    db = tmp_path / "s.db"
-    proc = run_cli("run", "-", "--out", "-", "--state", str(db), "-q",
-                   stdin="".join(json.dumps(r) + "\n" for r in rows))
-    assert proc.returncode == 0, proc.stderr.decode()
-    return db
-
-
 def _set_meta(db, key, value):
     con = sqlite3.connect(db)
     if value is None:
@@ -88,7 +81,7 @@ def _set_meta(db, key, value):
 def test_a_state_holding_a_configuration_that_is_not_a_table_is_one_line(tmp_path, verb):
     """A state's configuration `[1]` (damaged, or edited by hand) gave export and show an
     AttributeError's traceback; `{bad` was already one line."""
-    db = _state(tmp_path, [{"id": "a", "text": EN}])
+    db = _feed_state(tmp_path, [{"id": "a", "text": EN}])
     _set_meta(db, "config", "[1]")
     args = ("export", str(db), "--out", str(tmp_path / "exp")) if verb == "export" else ("show", str(db), "a")
     one_line_error(run_cli(*args), "holds a configuration this cleaner cannot read", "must be a table of sections")
@@ -101,7 +94,7 @@ def test_a_state_holding_a_configuration_that_is_not_a_table_is_one_line(tmp_pat
                    "raise on a state damaged inside; README: a one-line error naming it")
 @pytest.mark.parametrize("key, value", [("config", "[1]"), ("zdict", None)])
 def test_a_run_into_a_state_damaged_inside_its_meta_is_one_line(tmp_path, key, value):
-    db = _state(tmp_path, [{"id": "a", "text": EN}])
+    db = _feed_state(tmp_path, [{"id": "a", "text": EN}])
     _set_meta(db, key, value)
     proc = run_cli("run", "-", "--out", "-", "--state", str(db), "-q", stdin=json.dumps({"id": "b", "text": EN}) + "\n")
     one_line_error(proc, str(db))
