@@ -333,3 +333,25 @@ def test_a_stream_into_a_state_writes_rows_while_a_trickling_feed_goes_on(tmp_pa
         proc.wait(timeout=120)
         reader.join(timeout=10)
     assert proc.returncode == 0 and len(rows) == sent
+
+
+# --- read.max_file_bytes for the API's items ------------------------------------------------------
+
+def test_the_api_rejects_an_item_over_read_max_file_bytes_as_the_cli_rejects_the_line(tmp_path):
+    """A 60 MB text was cleaned by the API (73 s, 1.9 GB at peak) where the CLI rejects the
+    same JSONL line as too large: read.max_file_bytes did not apply to API items."""
+    from cleaner import Deduplicator
+
+    big = {"id": "big", "text": (EN + " ") * 40}  # ~4.4 KB
+    small = {"id": "ok", "text": OTHER}
+    limit = {"read": {"max_file_bytes": 2000}}
+    reason = "record too large: over 2000 bytes (read.max_file_bytes)"
+    by_id = {d["id"]: d for d in clean([big, small], config=limit).documents}
+    assert by_id["big"]["error"] == reason and by_id["ok"]["status"] == "kept"
+    with Deduplicator(config=limit) as dedup:
+        rows = list(dedup.add([big, small]))
+    assert [r["error"] for r in rows] == [reason, None]
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[read]\nmax_file_bytes = 2000\n", encoding="utf-8")
+    proc = run_cli("run", "-", "--out", "-", "--config", str(cfg), stdin=json.dumps(big) + "\n" + json.dumps(small) + "\n")
+    assert [json.loads(r)["error"] for r in proc.stdout.splitlines()] == [f"line 1: {reason}", None]

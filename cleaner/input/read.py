@@ -678,13 +678,19 @@ def _hash_id(body: str) -> str:
     return "item-" + hashlib.sha1(scrub(body).encode("utf-8")).hexdigest()[:12]
 
 
-def read_dicts(items: Iterable[Any]) -> Iterator[Document]:
+def read_dicts(items: Iterable[Any], max_bytes: int | None = None) -> Iterator[Document]:
     """Documents from API dicts: {"id", "text" or "html", "title", "date", "url", "site", "author"}.
 
     An item without an id gets one from its content, so ids do not depend on its position.
+    An item whose JSON is over `max_bytes` (read.max_file_bytes) is rejected, as a JSONL
+    line of that size is: the API took a 60 MB text the CLI refuses (73 s, 1.9 GB).
     """
     for item in items:
         body, problem = _api_body(item)
+        # UTF-8 takes at most 4 bytes a character: most bodies are measured without encoding them.
+        if body is not None and max_bytes is not None and len(body) * 4 > max_bytes \
+                and len(body.encode("utf-8", "surrogatepass")) > max_bytes:
+            body, problem = None, f"record too large: over {max_bytes} bytes (read.max_file_bytes)"
         if problem is not None:
             # Named by its own id, else by what can be read of it (its string fields),
             # never by position.
