@@ -80,7 +80,8 @@ def clean(items: Iterable[dict[str, Any]], config: ConfigSource = None,
     `items`): match them to your items by id (give each item an "id"; inputs that shared
     one are renamed `id@<api>#k`, and `meta.id` names the id they had)."""
     _check_items("clean", items)
-    result = run_documents(read_dicts(items), get_config(config), workers=_workers(workers))
+    cfg = get_config(config)
+    result = run_documents(read_dicts(items, cfg["read"]["max_file_bytes"]), cfg, workers=_workers(workers))
     return Cleaned([d.to_json() for d in result.documents], [r.to_json() for r in result.records],
                    result.counts())
 
@@ -199,7 +200,8 @@ class Deduplicator:
         # Templates are decided per batch: lines a source repeats within the batch.
         self._stages.templates.reset()
         # A batch smaller than one pool task runs here, not in a pool started for it.
-        docs, _ = process_documents(read_dicts(items), self._stages, self._executor.for_count(len(items)), MemoryStore(),
+        docs, _ = process_documents(read_dicts(items, self.cfg["read"]["max_file_bytes"]), self._stages,
+                                    self._executor.for_count(len(items)), MemoryStore(),
                                     Counter(), Counter())
         make_ids_unique(docs)
         self._clusterer.add(docs, label="api")

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from cleaner.exec.flow import RunResult
 
 PAUSE_SECONDS = 1.0  # a batch closes early once the input has been quiet this long
+MAX_WAIT_SECONDS = 5.0  # ...or once it has waited this long for its lines (a feed trickling in)
 
 
 class _Totals:
@@ -100,7 +101,7 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
     if state is not None:  # a stream has no end: count records in the state, not in memory
         totals.state_records = state.info()["records"]
     try:
-        for batch in (batches(docs, batch_size, PAUSE_SECONDS) if state is not None else [docs]):
+        for batch in (batches(docs, batch_size, PAUSE_SECONDS, MAX_WAIT_SECONDS) if state is not None else [docs]):
             try:
                 # A batch smaller than one pool task runs here, not in a pool started for it
                 # (LocalExecutor.for_count); stdin read whole without a state is not counted.

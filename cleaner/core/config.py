@@ -198,6 +198,9 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(path, "(file)", "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "(syntax)", f"not valid TOML: {exc}") from None
+    except ValueError as exc:  # tomllib's int() of 4,300+ digits raises this, not a TOMLDecodeError
+        why = "an integer of more than 4,300 digits" if "digits" in str(exc) else str(exc)
+        raise ConfigError(path, "(syntax)", f"not valid TOML: {why}") from None
 
 
 # A value's type in TOML's words, which the user wrote (not Python's: "float", "str").
@@ -210,7 +213,10 @@ def _toml_type(kind: type) -> str:
 
 
 def _toml_value(value: Any) -> str:
-    """A value about as the TOML file wrote it ("high", true, [0.5])."""
+    """A value about as the TOML file wrote it ("high", true, [0.5]); an integer of more
+    digits than a line should hold by its size (an error message is one line)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** 40:
+        return f"an integer of {len(str(abs(value))):,} digits"
     try:
         return json.dumps(value, ensure_ascii=False, default=str)[:200]
     except (ValueError, TypeError):
@@ -220,7 +226,10 @@ def _toml_value(value: Any) -> str:
 def _check(path: Path, key: str, value: Any, spec: Spec) -> Any:
     kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
     if spec.kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an integer past a float's range (10**309): no threshold
+            raise ConfigError(path, key, f"must be a finite number, got {_toml_value(value)}") from None
     # bool is an int in Python; a threshold of `true` is a mistake, not 1.
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
         names = " or ".join(_toml_type(k) for k in kinds)
@@ -236,9 +245,9 @@ def _check(path: Path, key: str, value: Any, spec: Spec) -> Any:
             if not isinstance(item, spec.item):
                 raise ConfigError(path, f"{key}[{i}]", f"must be {_toml_type(spec.item)}, got {_toml_value(item)}")
     if spec.lo is not None and value < spec.lo:
-        raise ConfigError(path, key, f"must be at least {spec.lo}, got {value}")
+        raise ConfigError(path, key, f"must be at least {spec.lo}, got {_toml_value(value)}")
     if spec.hi is not None and value > spec.hi:
-        raise ConfigError(path, key, f"must be at most {spec.hi}, got {value}")
+        raise ConfigError(path, key, f"must be at most {spec.hi}, got {_toml_value(value)}")
     return value
 
 
@@ -345,6 +354,9 @@ def _no_rules(source: Path, raw: dict[str, Any], values: dict[str, dict[str, Any
 
 def config_from_dict(overrides: dict[str, dict[str, Any]] | None = None) -> Config:
     """Defaults overlaid with a dict (for the Python API); validated the same way."""
+    if overrides is not None and not isinstance(overrides, dict):  # a state's stored one, edited
+        raise ConfigError("<dict>", "(top)", f"must be a table of sections, got {_toml_type(type(overrides))} "
+                                             f"{_toml_value(overrides)}")
     cfg = load_config()
     if overrides:
         values = _validate(Path("<dict>"), overrides, cfg.values)

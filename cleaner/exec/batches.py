@@ -1,6 +1,7 @@
 """Cut a stream into batches: at most `size` items, and fewer when the stream pauses
 (a feed that sends a few lines and then waits should get its rows without waiting for
-a full batch). A reader thread pulls from the stream while the batch before is decided,
+a full batch) or trickles (a line every half second never pauses for a second: its
+batch closes once it has waited `max_wait` seconds for its lines). A reader thread pulls from the stream while the batch before is decided,
 through a bounded queue, so memory holds at most two batches."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import enum
 import queue
 import threading
+import time
 from typing import Final, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -22,10 +24,12 @@ class _End(enum.Enum):
 _END: Final = _End.END
 
 
-def batches(items: Iterable[T], size: int, pause: float = 1.0) -> Iterator[list[T]]:
+def batches(items: Iterable[T], size: int, pause: float = 1.0,
+            max_wait: float | None = None) -> Iterator[list[T]]:
     """Lists of up to `size` items, in order; a batch closes early once it holds something
-    and no item arrived for `pause` seconds. An error while reading is raised here, after
-    the items read before it were handed out."""
+    and no item arrived for `pause` seconds, or `max_wait` seconds after its first item
+    (a feed of a line every 0.9 s waited for 1,000 lines, 15 minutes, for its first row).
+    An error while reading is raised here, after the items read before it were handed out."""
     pipe: queue.Queue[T | _End] = queue.Queue(maxsize=size)
     failure: list[BaseException] = []
     stop = threading.Event()
@@ -52,12 +56,18 @@ def batches(items: Iterable[T], size: int, pause: float = 1.0) -> Iterator[list[
         while not done:
             batch: list[T] = []
             item = pipe.get()
+            # From when this batch took its first item, not from when the reader queued it
+            # (the queue fills while the batch before is decided).
+            deadline = None if max_wait is None else time.monotonic() + max_wait
             while item is not _END:
                 batch.append(item)
                 if len(batch) >= size:
                     break
+                wait = pause if deadline is None else min(pause, deadline - time.monotonic())
+                if wait <= 0:
+                    break
                 try:
-                    item = pipe.get(timeout=pause)
+                    item = pipe.get(timeout=wait)
                 except queue.Empty:
                     break
             else:

@@ -10,6 +10,7 @@ import datetime
 import gzip
 import hashlib
 import json
+import numbers
 import os
 import sys
 import re
@@ -60,6 +61,16 @@ def decode_bytes(data: bytes) -> tuple[str | None, str]:
         if data.startswith(bom):
             try:
                 return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                pass
+    # A file cut short (a download stopped mid-character) that no BOM's encoding read whole:
+    # its whole characters, and U+FFFD for the bytes that make none, as a decoder replacing
+    # errors writes (it was "binary or undecodable" for one stray byte).
+    for bom, encoding in _BOMS:
+        whole = len(data) - len(data) % (4 if encoding == "utf-32" else 2)
+        if data.startswith(bom) and whole < len(data):
+            try:
+                return data[:whole].decode(encoding) + "\ufffd", encoding
             except UnicodeDecodeError:
                 pass
     try:
@@ -309,8 +320,9 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
             if isinstance(obj, list) else ""
         return doc.reject(f"expected a JSON object, got {json_type(obj)}{many}")
     raw_id = obj.get("id")
-    if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip():
-        doc.id = scrub(str(raw_id))
+    # An integer of any kind: a DataFrame's rows (`df.to_dict("records")`) hold NumPy's int64.
+    if isinstance(raw_id, (str, numbers.Integral)) and not isinstance(raw_id, bool) and str(raw_id).strip():
+        doc.id = scrub(str(raw_id) if isinstance(raw_id, str) else str(int(raw_id)))
         if len(doc.id) > MAX_ID_CHARS:  # a 1 MB "id" went whole into every row, index and page
             doc.meta["id"] = (f"input id of {len(doc.id):,} characters shortened to its first {MAX_ID_CHARS - 17:,}, "
                               f"'\u2026' and a hash of the whole (ids are at most {MAX_ID_CHARS:,})")
@@ -376,11 +388,21 @@ def _note_repeated(doc: Document, obj: dict[str, Any]) -> None:
                                        + ": the last value of each was read")
 
 
+def _json_problem(exc: BaseException) -> str:
+    """Why JSON could not be read or written, in a feed's user's words: Python's own
+    messages for these two advise a programmer ("use sys.set_int_max_str_digits()")."""
+    if isinstance(exc, RecursionError):
+        return "nested too deep (past Python's recursion limit)"
+    if isinstance(exc, ValueError) and "digits" in str(exc) and "int" in str(exc):
+        return "a number of more than 4300 digits"
+    return str(exc)[:200] or type(exc).__name__
+
+
 def _parse_json(text: str) -> tuple[Any, str | None]:
     try:
         return json.loads(text, object_pairs_hook=_object), None
     except (ValueError, RecursionError) as exc:  # ValueError covers JSONDecodeError and huge ints
-        return None, f"invalid JSON: {str(exc)[:200] or type(exc).__name__}{_json_hint(text)}"
+        return None, f"invalid JSON: {_json_problem(exc)}{_json_hint(text)}"
 
 
 _LIST_HINT = ("a JSON list written one item a line? JSONL holds one object a line, without brackets or "
@@ -393,6 +415,9 @@ def _json_hint(text: str) -> str:
         return ("; the line holds NUL bytes: UTF-16 or UTF-32 without a byte order mark? (JSONL is read as "
                 "UTF-8 unless a BOM says otherwise)")
     stripped = text.strip()
+    if "\r" in stripped and isinstance(_parse_json(stripped.split("\r", 1)[0])[0], dict):
+        return ("; its objects are parted by a lone CR (classic Mac OS line ends): JSONL lines end in LF or CRLF "
+                "(`tr '\\r' '\\n'` converts it)")
     if stripped == "{":
         return "; a JSON object spread over several lines? JSONL holds one a line (`jq -c .` writes that)"
     if stripped in ("[", "]", "],"):
@@ -646,20 +671,26 @@ def _api_body(item: Any) -> tuple[str | None, str | None]:
     # Circular (ValueError), an int too long (ValueError), too deep (RecursionError), or
     # anything a user object's __str__ raises.
     except Exception as exc:  # noqa: BLE001
-        return None, f"item cannot be read as JSON: {str(exc)[:200] or type(exc).__name__}"
+        return None, f"item cannot be read as JSON: {_json_problem(exc)}"
 
 
 def _hash_id(body: str) -> str:
     return "item-" + hashlib.sha1(scrub(body).encode("utf-8")).hexdigest()[:12]
 
 
-def read_dicts(items: Iterable[Any]) -> Iterator[Document]:
+def read_dicts(items: Iterable[Any], max_bytes: int | None = None) -> Iterator[Document]:
     """Documents from API dicts: {"id", "text" or "html", "title", "date", "url", "site", "author"}.
 
     An item without an id gets one from its content, so ids do not depend on its position.
+    An item whose JSON is over `max_bytes` (read.max_file_bytes) is rejected, as a JSONL
+    line of that size is: the API took a 60 MB text the CLI refuses (73 s, 1.9 GB).
     """
     for item in items:
         body, problem = _api_body(item)
+        # UTF-8 takes at most 4 bytes a character: most bodies are measured without encoding them.
+        if body is not None and max_bytes is not None and len(body) * 4 > max_bytes \
+                and len(body.encode("utf-8", "surrogatepass")) > max_bytes:
+            body, problem = None, f"record too large: over {max_bytes} bytes (read.max_file_bytes)"
         if problem is not None:
             # Named by its own id, else by what can be read of it (its string fields),
             # never by position.

@@ -48,12 +48,29 @@ def check_url(url: str) -> str | None:
         fs, root = _fs(url)
         root = root.rstrip("/")
         if not fs.exists(root):
-            return f"{url} does not exist"
+            return f"{url} does not exist{_local_hint(url, fs)}"
         if not (fs.isdir(root) or fs.isfile(root)):  # /dev/zero: read as a file, it never ends
             return f"{url} is not a folder or a regular file (a pipe or a device?)"
     except (OSError, ValueError, ImportError) as exc:
         return f"cannot read {url}: {exc}"
     return None
+
+
+def _local_hint(url: str, fs: FileSystem) -> str:
+    """What a file:// URL that names nothing most likely meant: fsspec reads its path as
+    written, so a browser's or file manager's `%20` is three characters, and `file://tmp/x`
+    (two slashes) is `tmp/x` in the current folder."""
+    from urllib.parse import unquote
+
+    if not url.startswith("file://"):
+        return ""
+    path = url[len("file://"):]
+    decoded = unquote(path)
+    if decoded != path and fs.exists(decoded):
+        return f" (its %-escapes are read as written: file://{decoded} names what exists)"
+    if not path.startswith("/") and fs.exists("/" + decoded):
+        return f" (file://{path} is relative to the current folder: file:///{decoded}, with three slashes, names what exists)"
+    return ""
 
 
 def list_url(url: str) -> tuple[FileSystem, list[tuple[str, PurePosixPath]]]:

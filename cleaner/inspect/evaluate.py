@@ -30,18 +30,28 @@ class EvalError(Exception):
 
 # --- gold -------------------------------------------------------------------------------
 
-def load_gold(path: str | Path) -> dict[str, str]:
+class Gold(dict[str, str]):
+    """Document id -> gold label. `unnamed_header`: the (id, label) cells of a CSV's first
+    row when it names no column (`doc,story`, taken for a header): `score` reads it as a
+    data row when its id is a document of the run (a gold file written without a header
+    lost its first document, unsaid)."""
+
+    unnamed_header: tuple[str, str] | None = None
+
+
+def load_gold(path: str | Path) -> Gold:
     """Document id -> gold label, from a CSV/TSV (header row) or JSONL file."""
     path = Path(path)
     suffix = path.suffix.lower()
+    header: list[tuple[str, str]] = []
     if suffix in (".csv", ".tsv"):
-        rows = _csv_rows(path, "\t" if suffix == ".tsv" else ",")
+        rows = _csv_rows(path, "\t" if suffix == ".tsv" else ",", header)
     elif suffix in (".jsonl", ".json"):
         rows = _jsonl_rows(path)
     else:
         raise EvalError(f"{path}: unknown gold format {suffix or '(no extension)'!r}; "
                         "use .csv, .tsv, .jsonl or .json")
-    gold: dict[str, str] = {}
+    gold = Gold()
     first_seen: dict[str, str] = {}
     try:
         for where, doc_id, label in rows:
@@ -52,7 +62,8 @@ def load_gold(path: str | Path) -> dict[str, str]:
             first_seen.setdefault(doc_id, where)
     except UnicodeDecodeError:
         raise EvalError(f"{path}: not UTF-8 text") from None
-    if not gold:
+    gold.unnamed_header = header[0] if header else None
+    if not gold and gold.unnamed_header is None:
         raise EvalError(f"{path}: no gold labels in the file")
     return gold
 
@@ -77,8 +88,9 @@ def _other_separator(cells: list[str], delimiter: str) -> str:
             "save it as one of these)")
 
 
-def _csv_rows(path: Path, delimiter: str) -> Iterator[tuple[str, str, str]]:
-    """(where, id, label) per data row; `where` is "path:line" for error messages."""
+def _csv_rows(path: Path, delimiter: str, unnamed: list[tuple[str, str]]) -> Iterator[tuple[str, str, str]]:
+    """(where, id, label) per data row; `where` is "path:line" for error messages. A
+    header that names no column goes to `unnamed`, as (id, label) cells."""
     with _open(path) as f:
         reader = csv.reader(f, delimiter=delimiter)
         try:
@@ -95,6 +107,8 @@ def _csv_rows(path: Path, delimiter: str) -> Iterator[tuple[str, str, str]]:
                     raise EvalError(f"{at}: the header has {len(names)} column(s); "
                                     f"need id and label{_other_separator(header, delimiter)}")
                 id_col, label_col = 0, 1
+                if header[0].strip() and header[1].strip():
+                    unnamed.append((header[0].strip(), header[1].strip()))
             elif id_col is None:
                 raise EvalError(f"{at}: no 'id' column in the header")
             elif label_col is None:
@@ -231,6 +245,9 @@ def score(pred: dict[str, str], gold: dict[str, str]) -> dict[str, Any]:
     identical; this matches scikit-learn). Pairwise precision is 1.0 when no pair is
     predicted, recall 1.0 when gold has no pair (nothing claimed / nothing to find).
     """
+    first = gold.unnamed_header if isinstance(gold, Gold) else None
+    if first is not None and first[0] in pred and first[0] not in gold:
+        gold = {first[0]: first[1], **gold}  # a document of the run: a data row, not a header
     n = len(gold)
     if n == 0:
         raise EvalError("gold is empty: nothing to score")

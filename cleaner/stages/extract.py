@@ -255,6 +255,11 @@ class Extract(Stage):
                 # Parsed once, with trafilatura's own parser settings: extraction copies the
                 # tree (trafilatura's bare_extraction does), and the audit reads it after.
                 tree = trafilatura.load_html(html)
+                if tree is None and html.strip():
+                    # trafilatura takes whole pages only: a fragment (a feed's "<p>...</p>",
+                    # an article body from a CMS, plain text saved as .html) is "not HTML" to
+                    # it. Inside a page of its own, on the same line (source lines unchanged).
+                    tree = trafilatura.load_html(f"<html><body>{html}</body></html>")
                 result = None if tree is None else trafilatura.bare_extraction(
                     tree, url=doc.url, with_metadata=True, output_format="python", **self.options
                 )
