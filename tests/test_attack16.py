@@ -148,10 +148,10 @@ def test_a_url_urllib_cannot_split_does_not_stop_the_run(url):
     assert {d["id"]: d["status"] for d in result.documents} == {"a": "kept", "b": "kept"}
 
 
-@pytest.mark.xfail(strict=True, reason="cleaner/dedup/credits.py (own_names) splits a site name as a URL host: "
-                   "urlsplit('//[Bruges Daily]') raises ValueError in clustering, which stops the whole run")
 @pytest.mark.parametrize("site", ["[Bruges Daily]", "Bruges [Daily"])
 def test_a_site_name_in_brackets_does_not_stop_the_run(site):
+    """dedup/credits.own_names split a site name as a URL host: urlsplit('//[Bruges Daily]')
+    raised ValueError in clustering, which stopped the whole run (core/hosts.url_host)."""
     credited = "BRUGES (Reuters) - " + EN
     result = clean([{"id": "a", "text": credited, "site": site}, {"id": "b", "text": OTHER, "site": "other"}])
     assert sorted(d["status"] for d in result.documents) == ["kept", "kept"]

@@ -15,9 +15,9 @@ agency), never a list of outlets.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from cleaner.core.document import Document
+from cleaner.core.hosts import url_host
 
 # The rules whose removed lines name the text's source (configs/rules/credits.toml).
 SOURCE_RULES = {"credit.agency-signature": "agency", "credit.source-line": "source"}
@@ -73,7 +73,7 @@ def own_names(doc: Document) -> set[str]:
     for value in (doc.site, doc.url):
         if not value:
             continue
-        host = urlsplit(value if "//" in value else f"//{value}").hostname or value
+        host = url_host(value if "//" in value else f"//{value}") or value
         for label in host.split("."):
             if label not in _GENERIC_HOST:  # "meridian-news" goes by "meridiannews" and "meridian"
                 names.update(name_key(part) for part in [label, *label.split("-")] if part not in _GENERIC_HOST)
