@@ -34,7 +34,7 @@ from array import array
 
 from dataclasses import replace
 from datetime import date as Date
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -50,6 +50,9 @@ from cleaner.dedup.terms import is_name
 from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
 from cleaner.stages.sign import Sign
 from cleaner.store.state import State, band_row
+
+if TYPE_CHECKING:
+    from cleaner.exec.forked import Helpers, SalientAhead
 
 
 def day_number(iso: str | None) -> int | None:
@@ -273,7 +276,7 @@ class StateGroups:
         self.number[id(slim)] = n
         return restored
 
-    def read_ahead(self, docs: list[Document], floor: float, workers: int) -> None:
+    def read_ahead(self, docs: list[Document], floor: float, workers: int, helpers: Helpers | None = None) -> None:
         """Load, before the copy tier visits `docs` (the batch's, in its order), every group
         of the state that one of them will compare with: a candidate (StateIndex.look_ahead,
         whose answers the tier's queries then reuse) that passes its screen. Their canonicals'
@@ -310,7 +313,7 @@ class StateGroups:
             if chunk:
                 yield chunk
 
-        shingled = shingles_ahead(self.sign, chunks(), workers)
+        shingled = shingles_ahead(self.sign, chunks(), workers, helpers)
         for (g, key, n, member, slim, text), shingles in zip(rows, shingled, strict=True):
             self.loaded[g] = Record([self.restore(n, member, slim, text, near=True, shingles=shingles)], key=key)
             self.ahead.add(g)
@@ -425,6 +428,12 @@ class IncrementalClusterer:
         self._canonicals: dict[int, Document] = {}  # the batch's window (_link_stories), for _rows
         self._absorbed: list[int] = []  # the batch's records joined into others (their roots), for _rows
         self._heads_hold = True  # the heads the state keeps were chosen with this batch's canonical settings
+        # workers > 1: the batch's forked children for its signing steps (exec/forked.Helpers),
+        # the story window's canonicals read early (group -> its row, as _link_stories reads
+        # it) and their salient terms being signed on those children (documents, results).
+        self._helpers: Helpers | None = None
+        self._read: dict[int, tuple[int, MemberRow, Document, str]] = {}
+        self._ahead: tuple[list[Document], SalientAhead] | None = None
         # Kept in the state with each batch, so `show` and `export` rebuild records with the
         # settings they were made with. Rule files are paths on this machine and do not
         # shape a record once made, so they stay out.
@@ -453,6 +462,8 @@ class IncrementalClusterer:
             raise
         finally:
             self._canonicals, self._absorbed = {}, []
+            self._read, self._ahead = {}, None
+            self._close_helpers()
         self.pending = (batch, len(docs), label)
         if self.auto_commit:
             self.commit()
@@ -472,6 +483,10 @@ class IncrementalClusterer:
         # The window's group canonicals (group -> document), this batch's only: _rows reads
         # a record's head from them rather than from the state again.
         self._canonicals, self._absorbed = {}, []
+        if self.workers > 1:
+            from cleaner.exec.forked import Helpers
+
+            self._helpers = Helpers(self.sign, self.workers)
         index = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])
         groups = StateGroups(state, self.sign, store, index)
         copies = Clusterer(self.cfg, store=store)
@@ -504,7 +519,7 @@ class IncrementalClusterer:
         for i, doc in enumerate(usable):
             if self.workers > 1 and i % READ_AHEAD == 0:  # candidates' shingles on the workers' cores, ahead
                 groups.read_ahead(usable[i:i + READ_AHEAD], self.cfg["near"]["threshold"] * ESTIMATE_FLOOR,
-                                  self.workers)
+                                  self.workers, self._helpers)
             before = len(groups)
             idx = copies.add(doc)
             new = len(groups) > before
@@ -516,6 +531,8 @@ class IncrementalClusterer:
                 groups.ahead.discard(idx)  # its screen in the state is its old canonical's
                 self._promote(copies, group, idx, doc, batch)
         index.write()  # the band rows of the groups the copy tier made findable, together
+        if self._helpers is not None:  # the story window's texts signed while this process writes
+            self._window_ahead(batch, groups, sorted({idx for _, idx, _ in placed}))
         # Into the state: every document, then the new groups and the new canonicals.
         relations: dict[int, str] = {}  # id(document) -> its relation in its group
         for doc, idx, _ in placed:
@@ -687,6 +704,54 @@ class IncrementalClusterer:
             found = self.state.window(first, last, since)
         return sorted(set(found) | set(fresh))
 
+    def _close_helpers(self) -> None:
+        if self._helpers is not None:
+            self._helpers.close()
+            self._helpers = None
+
+    def _window_ahead(self, batch: int, groups: StateGroups, fresh: list[int]) -> None:
+        """Before the batch's rows are written (workers > 1): the story window (_window)
+        read, and its canonicals' salient terms (what sign_ahead would sign in _link_stories)
+        signed on the batch's forked children, fed from the pool's result thread, while this
+        process writes the rows (else their core waits: the copy pass and the writes are this
+        process's alone). _link_stories takes what was read and signed here and reads and
+        signs any other of its window (computed again there: the writes may add to it), so
+        it links the same documents with the same values. Fewer than MIN_TEXTS texts to
+        sign: nothing here."""
+        from cleaner.exec.forked import CHUNK, MIN_TEXTS, SalientAhead
+
+        assert self._helpers is not None  # workers > 1
+        if not fresh:
+            return
+        todo: list[Document] = []
+        sent = 0
+        ahead: SalientAhead | None = None
+        for g in self._window(batch, groups, fresh):
+            if g in groups.loaded:
+                doc = groups.loaded[g].members[0].doc
+            else:
+                n = self.state.group(g)[3]
+                member, slim, text = self.state.doc(n)
+                slim.text = text
+                self._read[g] = (n, member, slim, text)
+                doc = slim
+            f = doc.features
+            if f is None or not (f.terms is None or (doc.text and not f.line_words)):
+                continue
+            todo.append(doc)
+            if ahead is None and len(todo) >= MIN_TEXTS:
+                pool = self._helpers.pool()
+                if pool is None:
+                    return  # no children: sign_ahead signs them, in _link_stories
+                ahead = SalientAhead(self.sign, pool, self.workers - 1)
+            while ahead is not None and len(todo) - sent >= CHUNK:
+                ahead.add([(d.text, d.date, d.title, d.lang) for d in todo[sent:sent + CHUNK]])
+                sent += CHUNK
+        if ahead is not None:
+            if sent < len(todo):
+                ahead.add([(d.text, d.date, d.title, d.lang) for d in todo[sent:]])
+            self._ahead = (todo, ahead)
+
     def _link_stories(self, batch: int, groups: StateGroups, fresh: list[int],
                       store: DocStore | None) -> TermWeights:
         """Link the batch's groups with the window's, as one run would; join their records.
@@ -697,13 +762,25 @@ class IncrementalClusterer:
         window = self._window(batch, groups, fresh)
         # The window's canonicals, read first, so their texts are signed again together
         # (sign_ahead: on the workers' cores); then each as before, its work found done.
+        # Those _window_ahead read and signed before the batch's writes are taken as they are
+        # (a group whose canonical row is the same; the writes change no other row it reads).
         read: dict[int, tuple[int, MemberRow, Document, str]] = {}
+        early, self._read = self._read, {}
         for g in window:
             if g not in groups.loaded:
                 n = state.group(g)[3]
-                member, slim, text = state.doc(n)
-                slim.text = text
-                read[g] = (n, member, slim, text)
+                row = early.get(g)
+                if row is None or row[0] != n:
+                    member, slim, text = state.doc(n)
+                    slim.text = text
+                    row = (n, member, slim, text)
+                read[g] = row
+        if self._ahead is not None:
+            signed, ahead = self._ahead
+            self._ahead = None
+            for doc, found in zip(signed, ahead.results(), strict=True):
+                _signed(doc, found)
+        self._close_helpers()  # the story tier's steps fork their own (they start with its arrays)
         sign_ahead(self.sign, [groups.loaded[g].members[0].doc if g in groups.loaded else read[g][2] for g in window],
                    self.workers)
         records: list[Record] = []
