@@ -283,7 +283,8 @@ class StateGroups:
         texts are read here and their shingles signed on `workers` cores (this process and
         forked ones) as the reading goes on (exec/forked.shingles_ahead): the same arrays,
         and the same groups as the tier would load one by one. The tier screens them as
-        before (`ahead`), so it compares the same pairs."""
+        before (`ahead`), so it compares the same pairs. `helpers`: the batch's forked
+        children (exec/forked.Helpers), kept for its later signing steps."""
         from cleaner.exec.forked import CHUNK, shingles_ahead
 
         index = self.index
@@ -296,21 +297,23 @@ class StateGroups:
                       if d.features is not None and self.state.exact(d.features.exact) is None]
         index.look_ahead(signatures)
 
-        def chunks() -> Iterator[list[str]]:
-            chunk: list[str] = []
+        def candidates() -> Iterator[int]:
             for signature in signatures:
                 for g in sorted(index.query(signature, keep=True)):
                     if g in self.loaded or g in read or not self.screen(g, signature, floor):
                         continue
                     read.add(g)
-                    key, _, _, n = self.state.group(g)
-                    member, slim, text = self.state.doc(n)
-                    rows.append((g, key, n, member, slim, text))
-                    chunk.append(text)
-                    if len(chunk) == CHUNK:
-                        yield chunk
-                        chunk = []
-            if chunk:
+                    yield g
+
+        def chunks() -> Iterator[list[str]]:
+            # CHUNK candidates' canonicals read in one statement (State.canonicals: one a
+            # candidate took two, 6,835 candidates' 13,670 for the probe batch against 200,000).
+            found = candidates()
+            while part := [g for _, g in zip(range(CHUNK), found)]:
+                chunk: list[str] = []
+                for row in self.state.canonicals(part):
+                    rows.append(row)
+                    chunk.append(row[5])
                 yield chunk
 
         shingled = shingles_ahead(self.sign, chunks(), workers, helpers)
@@ -357,15 +360,17 @@ def _signed(doc: Document, found: tuple[list[str], list[str], bytes, str | None,
         f.line_words = line_words
 
 
-def sign_ahead(sign: Sign, docs: list[Document], workers: int) -> None:
+def sign_ahead(sign: Sign, docs: list[Document], workers: int, helpers: Helpers | None = None) -> None:
     """with_terms(lines=True) for each of `docs` that will need it (no terms, or a text
-    without its lines' words), on the workers' cores when there are enough (exec/forked.py):
-    the calls the story tier makes after find the work done, with the same values."""
+    without its lines' words), on the workers' cores when there are enough (exec/forked.py;
+    `helpers`: the batch's children): the calls the story tier makes after find the work
+    done, with the same values."""
     from cleaner.exec.forked import salient_all
 
     todo = [d for d in docs if d.features is not None and (d.features.terms is None or
                                                            (d.text and not d.features.line_words))]
-    for doc, found in zip(todo, salient_all(sign, [(d.text, d.date, d.title, d.lang) for d in todo], workers)):
+    for doc, found in zip(todo, salient_all(sign, [(d.text, d.date, d.title, d.lang) for d in todo], workers,
+                                                      helpers)):
         _signed(doc, found)
 
 
@@ -689,7 +694,8 @@ class IncrementalClusterer:
             # A state's canonical the copy tier read: its terms (and its lines' words), once,
             # as _link_stories would; sign_ahead does what with_terms(lines=True) did for each.
             sign_ahead(self.sign, [c for c in (groups[g].canonical for g in fresh)
-                                   if c.features is not None and c.features.terms is None], self.workers)
+                                   if c.features is not None and c.features.terms is None], self.workers,
+                       self._helpers)
             names = sorted({t for g in fresh for t in lead_names_of(groups[g].canonical)})
             # ...with the other groups of their records that are in the window too: whether a
             # group joins a record is its average similarity to the record's groups, and here

@@ -97,9 +97,17 @@ def _salient(job: tuple[str, str | None, str | None, str | None]) -> Salient:
     return terms, lead, lines, dateline, words
 
 
-def salient_all(sign: Any, jobs: list[tuple[str, str | None, str | None, str | None]], workers: int) -> list[Salient]:
+def salient_all(sign: Any, jobs: list[tuple[str, str | None, str | None, str | None]], workers: int,
+                helpers: Helpers | None = None) -> list[Salient]:
     """sign.salient(text, date, title, lang) for each job, in order: on a pool when there
-    are enough of them."""
+    are enough of them (`helpers`: the batch's children, with this process beside them)."""
+    if len(jobs) >= MIN_TEXTS and helpers is not None:
+        pool = helpers.pool()
+        if pool is not None:
+            ahead = SalientAhead(sign, pool, workers - 1)
+            for start in range(0, len(jobs), CHUNK):
+                ahead.add(jobs[start:start + CHUNK])
+            return ahead.results()
     if len(jobs) >= MIN_TEXTS:
         with forked_pool(workers, sign) as pool:
             if pool is not None:

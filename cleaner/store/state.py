@@ -700,6 +700,20 @@ class State:
                                                     (n,)).fetchone()
         return self.packer.unpack(member), self.packer.unpack_doc(doc, doc_id), self.packer.unpack_text(text)
 
+    def canonicals(self, groups: list[int]) -> list[tuple[int, str, int, Any, Document, str]]:
+        """(group, its key, its canonical's row, that row's member tuple, slim document and
+        text: as `group` and `doc` give them) for each of `groups`, in that order, from one
+        statement."""
+        found = {g: row for g, *row in self.db.execute(
+            "SELECT groups.g, groups.key, docs.n, docs.id, docs.member, docs.doc, docs.text FROM groups "
+            f"JOIN docs ON docs.n = groups.canonical WHERE groups.g IN {_LIST}", (_list(groups),))}
+        out = []
+        for g in groups:
+            key, n, doc_id, member, doc, text = found[g]
+            out.append((g, _key_out(key), n, self.packer.unpack(member), self.packer.unpack_doc(doc, doc_id),
+                        self.packer.unpack_text(text)))
+        return out
+
     def slim_doc(self, n: int) -> Document:
         """Document `n`'s slim copy alone (no member tuple, no text; FROM_TEXT features
         None if its row keeps a text)."""
