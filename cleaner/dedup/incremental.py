@@ -439,6 +439,7 @@ class IncrementalClusterer:
         self._helpers: Helpers | None = None
         self._read: dict[int, tuple[int, MemberRow, Document, str]] = {}
         self._ahead: tuple[list[Document], SalientAhead] | None = None
+        self._early_window: tuple[list[int], list[int]] | None = None  # (fresh, its window), if the writes keep it
         # Kept in the state with each batch, so `show` and `export` rebuild records with the
         # settings they were made with. Rule files are paths on this machine and do not
         # shape a record once made, so they stay out.
@@ -467,7 +468,7 @@ class IncrementalClusterer:
             raise
         finally:
             self._canonicals, self._absorbed = {}, []
-            self._read, self._ahead = {}, None
+            self._read, self._ahead, self._early_window = {}, None, None
             self._close_helpers()
         self.pending = (batch, len(docs), label)
         if self.auto_commit:
@@ -537,7 +538,7 @@ class IncrementalClusterer:
                 self._promote(copies, group, idx, doc, batch)
         index.write()  # the band rows of the groups the copy tier made findable, together
         if self._helpers is not None:  # the story window's texts signed while this process writes
-            self._window_ahead(batch, groups, sorted({idx for _, idx, _ in placed}))
+            self._window_ahead(batch, groups, sorted({idx for _, idx, _ in placed}), bool(promoted))
         # Into the state: every document, then the new groups and the new canonicals.
         relations: dict[int, str] = {}  # id(document) -> its relation in its group
         for doc, idx, _ in placed:
@@ -715,7 +716,7 @@ class IncrementalClusterer:
             self._helpers.close()
             self._helpers = None
 
-    def _window_ahead(self, batch: int, groups: StateGroups, fresh: list[int]) -> None:
+    def _window_ahead(self, batch: int, groups: StateGroups, fresh: list[int], promoted: bool) -> None:
         """Before the batch's rows are written (workers > 1): the story window (_window)
         read, and its canonicals' salient terms (what sign_ahead would sign in _link_stories)
         signed on the batch's forked children, fed from the pool's result thread, while this
@@ -723,7 +724,11 @@ class IncrementalClusterer:
         process's alone). _link_stories takes what was read and signed here and reads and
         signs any other of its window (computed again there: the writes may add to it), so
         it links the same documents with the same values. Fewer than MIN_TEXTS texts to
-        sign: nothing here."""
+        sign: nothing here. Unless the batch `promoted` a document to its group's canonical,
+        the writes leave the window as it is (they add the batch's new groups, which are in
+        it as `fresh`, each its own record, and change no other group's day, leads or record;
+        a promoted group's new lead names may bring in its record's other groups): then
+        _link_stories takes this window and does not ask the state again."""
         from cleaner.exec.forked import CHUNK, MIN_TEXTS, SalientAhead
 
         assert self._helpers is not None  # workers > 1
@@ -732,7 +737,10 @@ class IncrementalClusterer:
         todo: list[Document] = []
         sent = 0
         ahead: SalientAhead | None = None
-        for g in self._window(batch, groups, fresh):
+        window = self._window(batch, groups, fresh)
+        if not promoted:
+            self._early_window = (fresh, window)
+        for g in window:
             if g in groups.loaded:
                 doc = groups.loaded[g].members[0].doc
             else:
@@ -765,7 +773,9 @@ class IncrementalClusterer:
         state = self.state
         if not fresh:  # nothing new (every document was in the state already)
             return TermWeights(self.cfg["story"]).observe([])
-        window = self._window(batch, groups, fresh)
+        early_window, self._early_window = self._early_window, None
+        window = early_window[1] if early_window is not None and early_window[0] == fresh else \
+            self._window(batch, groups, fresh)
         # The window's canonicals, read first, so their texts are signed again together
         # (sign_ahead: on the workers' cores); then each as before, its work found done.
         # Those _window_ahead read and signed before the batch's writes are taken as they are
