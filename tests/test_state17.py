@@ -127,3 +127,22 @@ def test_a_batch_forks_its_signing_children_once_and_signs_its_window_before_its
     assert two[0] == one[0]
     assert two[1] == one[1]
     assert two[2] == one[2]
+
+
+def test_state_exact_answers_keys_looked_up_ahead_as_the_state_would(monkeypatch):
+    state = State(":memory:")
+    state.begin()
+    state.add_exact("aa" * 20, 3)
+    exact = incremental.StateExact(state)
+    assert exact.look_ahead(["aa" * 20, "bb" * 20, "bb" * 20, "cc" * 20]) == [3, None, None, None]
+    asked = []
+    real = State.exact
+    monkeypatch.setattr(State, "exact", lambda self, key: asked.append(key) or real(self, key))
+    exact.setdefault("bb" * 20, 7)  # the batch's group: the first one set is kept
+    exact.setdefault("bb" * 20, 8)
+    exact.setdefault("aa" * 20, 9)  # the state's group stays (INSERT OR IGNORE)
+    assert [exact.get(k) for k in ("aa" * 20, "bb" * 20, "cc" * 20)] == [3, 7, None]
+    assert asked == []  # answered without a query
+    assert exact.get("dd" * 20) is None and asked == ["dd" * 20]  # a key not looked up ahead: the state's
+    assert [real(state, k) for k in ("aa" * 20, "bb" * 20, "cc" * 20)] == [3, 7, None]  # as the state says
+    state.close()

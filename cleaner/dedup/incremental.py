@@ -84,6 +84,7 @@ LOOK_AHEAD = 250  # documents a look-ahead reads together (~20,000 band rows aga
 # Documents whose candidates the copy tier reads ahead at a time (a stream's batch; a folder
 # run's one batch can be all its documents: what is read ahead stays bounded).
 READ_AHEAD = 1000
+READ_TOGETHER = 64  # the story window's canonicals read in one statement (_window_ahead)
 
 
 class StateIndex:
@@ -187,16 +188,27 @@ class StateIndex:
 
 
 class StateExact:
-    """The copy tier's exact-key table (get / setdefault, as a dict), in the state."""
+    """The copy tier's exact-key table (get / setdefault, as a dict), in the state. Keys
+    looked up ahead (`look_ahead`: a read-ahead's documents, whose candidates are read only
+    if the state holds no exact copy) are answered again without a query: as the state
+    would (the key's group in the state then, else the first group this batch set it to:
+    INSERT OR IGNORE keeps the first)."""
 
     def __init__(self, state: State):
         self.state = state
+        self.known: dict[str, int | None] = {}  # the last look-ahead's keys (a READ_AHEAD slice's)
+
+    def look_ahead(self, keys: list[str]) -> list[int | None]:
+        self.known = {key: self.state.exact(key) for key in keys}
+        return [self.known[key] for key in keys]
 
     def get(self, key: str) -> int | None:
-        return self.state.exact(key)
+        return self.known[key] if key in self.known else self.state.exact(key)
 
     def setdefault(self, key: str, idx: int) -> None:
         self.state.add_exact(key, idx)
+        if key in self.known and self.known[key] is None:
+            self.known[key] = idx
 
 
 class StateGroups:
@@ -207,6 +219,7 @@ class StateGroups:
     def __init__(self, state: State, sign: Sign, store: DocStore | None = None, index: StateIndex | None = None):
         self.state, self.sign = state, sign
         self.index = index  # the copy tier's index: its last query's screens counted (StateIndex.matches)
+        self.exact: StateExact | None = None  # the copy tier's exact keys (read_ahead's look-ups kept there)
         self.loaded: dict[int, Record] = {}
         self.store = store  # the batch's document store (its documents' arrays may be spooled)
         self.number: dict[int, int] = {}  # id(document) -> its row in the state
@@ -293,8 +306,10 @@ class StateGroups:
         read: set[int] = set()
 
         # A document the state holds as an exact copy has no candidates to read.
-        signatures = [array_of(d, "near_mh", self.store) for d in docs
-                      if d.features is not None and self.state.exact(d.features.exact) is None]
+        signed = [d for d in docs if d.features is not None]
+        held = (self.exact.look_ahead([d.features.exact for d in signed if d.features is not None])
+                if self.exact is not None else [self.state.exact(d.features.exact) for d in signed if d.features is not None])
+        signatures = [array_of(d, "near_mh", self.store) for d, g in zip(signed, held) if g is None]
         index.look_ahead(signatures)
 
         def candidates() -> Iterator[int]:
@@ -499,7 +514,8 @@ class IncrementalClusterer:
         # The state's groups and exact keys stand in for the Clusterer's list and dict: the
         # same calls, answered from the state (a group's canonical signature included:
         # Clusterer.canonical_signature reads it from the group, loaded from the state).
-        copies.records, copies.exact = groups, StateExact(state)  # type: ignore[assignment]
+        groups.exact = StateExact(state)
+        copies.records, copies.exact = groups, groups.exact  # type: ignore[assignment]
         copies.screen = groups.screen
         copies.near_lsh = index
         # A state's canonical comes back with its shingles alone; its MinHash is signed only
@@ -740,12 +756,15 @@ class IncrementalClusterer:
         window = self._window(batch, groups, fresh)
         if not promoted:
             self._early_window = (fresh, window)
-        for g in window:
+        rows: dict[int, tuple[int, MemberRow, Document, str]] = {}
+        for at, g in enumerate(window):
             if g in groups.loaded:
                 doc = groups.loaded[g].members[0].doc
             else:
-                n = self.state.group(g)[3]
-                member, slim, text = self.state.doc(n)
+                if g not in rows:  # the next groups to read, read together (State.canonicals)
+                    part = [h for h in window[at:at + READ_TOGETHER] if h not in groups.loaded]
+                    rows = {h: (n, member, slim, text) for h, _, n, member, slim, text in self.state.canonicals(part)}
+                n, member, slim, text = rows[g]
                 slim.text = text
                 self._read[g] = (n, member, slim, text)
                 doc = slim
