@@ -810,6 +810,7 @@ class IncrementalClusterer:
                     slim.text = text
                     row = (n, member, slim, text)
                 read[g] = row
+        del early
         if self._ahead is not None:
             signed, ahead = self._ahead
             self._ahead = None

@@ -238,7 +238,8 @@ class SalientAhead:
             self._done[number] = [self.sign.salient(*job) for job in jobs]
         for number, task in self._sent:
             self._done[number] = task.get()  # a child's error is raised here
-        return [found for chunk in self._done if chunk is not None for found in chunk]
+        done, self._done, self._sent = self._done, [], []  # held by the caller alone from now
+        return [found for chunk in done if chunk is not None for found in chunk]
 
 
 # -- the story tier's steps --------------------------------------------------------------
