@@ -146,3 +146,25 @@ def test_state_exact_answers_keys_looked_up_ahead_as_the_state_would(monkeypatch
     assert exact.get("dd" * 20) is None and asked == ["dd" * 20]  # a key not looked up ahead: the state's
     assert [real(state, k) for k in ("aa" * 20, "bb" * 20, "cc" * 20)] == [3, 7, None]  # as the state says
     state.close()
+
+
+@pytest.mark.parametrize("first, last, since", [(100, 104, 99), (None, None, 2), (103, 108, 1), (95, 99, 9), (100, 109, 0)])
+def test_the_window_by_lead_names_read_apart_is_the_join_s(first, last, since):
+    """incremental._window: the groups holding a name (State.lead_groups) and their records'
+    groups (State.record_groups), each intersected with the window read once (State.window),
+    are the groups record_window(lead_window(...)) gives."""
+    state = State(":memory:")
+    state.begin()
+    for g in range(10):
+        state.add_group(g, f"{g:040x}", f"rec-{g}", g // 3, g, None if g % 4 == 3 else 100 + g, b"\0" * 128)
+    state.join(0, 5)
+    state.join(2, 7)
+    state.join(2, 9)
+    for g, names in {0: ["Anna", "Berlin"], 3: ["Anna"], 6: ["Anna", "Paris"], 5: ["Oslo"], 9: ["Berlin"]}.items():
+        state.add_leads(names, g)
+    for names in (["Anna"], ["Berlin", "Oslo"], ["Paris", "Nobody"], [], ["Anna", "Berlin", "Oslo", "Paris"]):
+        joined = state.record_window(state.lead_window(names, first, last, since), first, last, since)
+        in_window = set(state.window(first, last, since))
+        apart = sorted(state.record_groups(sorted(state.lead_groups(names) & in_window)) & in_window)
+        assert apart == joined, (names, apart, joined)
+    state.close()

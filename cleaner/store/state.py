@@ -593,6 +593,24 @@ class State:
             f"SELECT g FROM groups WHERE root IN (SELECT root FROM groups WHERE g IN {_LIST}) "
             f"AND {_IN_WINDOW} ORDER BY g", (_list(groups), first_day, last_day, since_batch))]
 
+    def lead_groups(self, names: list[str]) -> set[int]:
+        """Groups whose canonical has one of `names` in its title or lead, whenever (the
+        leads table alone, through its key; `lead_window` with `window` intersected by the
+        caller: 0.024 CPU s against the join's 0.10-0.13 for the state bench's probe batch
+        against 200,000 documents, 3,390 names, 28,491 lead rows, the same 2,029 groups)."""
+        if not names:
+            return set()
+        return {g for (g,) in self.db.execute(f"SELECT g FROM leads WHERE key IN {_LIST}",
+                                              (_list([term_key(t) for t in names]),))}
+
+    def record_groups(self, groups: list[int]) -> set[int]:
+        """Every group of the records `groups` are in (`record_window` without the window:
+        through groups' root index alone)."""
+        if not groups:
+            return set()
+        return {g for (g,) in self.db.execute(
+            f"SELECT g FROM groups WHERE root IN (SELECT root FROM groups WHERE g IN {_LIST})", (_list(groups),))}
+
     def window(self, first_day: int | None, last_day: int | None, since_batch: int) -> list[int]:
         """Groups whose canonical is dated within [first_day, last_day], or that were
         created in batch `since_batch` or later."""
