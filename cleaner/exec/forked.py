@@ -227,7 +227,10 @@ class SalientAhead:
     def _back(self, _: Any) -> None:  # the pool's result thread: a chunk came back (or failed)
         with self._lock:
             self._in_flight -= 1
-            self._feed()
+            try:
+                self._feed()
+            except ValueError:  # the pool was ended (the batch failed): nothing more is sent
+                pass
 
     def results(self) -> list[Salient]:
         while True:
