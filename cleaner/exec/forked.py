@@ -220,9 +220,13 @@ class SalientAhead:
     def _feed(self) -> None:  # with the lock held
         while self._waiting and self._in_flight < self.limit:
             number, jobs = self._waiting.popleft()
+            try:
+                task = self.pool.apply_async(_salient_chunk, (jobs,), callback=self._back, error_callback=self._back)
+            except BaseException:
+                self._waiting.appendleft((number, jobs))  # still waiting: `results` signs it here
+                raise
             self._in_flight += 1
-            self._sent.append((number, self.pool.apply_async(_salient_chunk, (jobs,), callback=self._back,
-                                                             error_callback=self._back)))
+            self._sent.append((number, task))
 
     def _back(self, _: Any) -> None:  # the pool's result thread: a chunk came back (or failed)
         with self._lock:
