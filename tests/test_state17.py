@@ -171,14 +171,12 @@ def test_the_window_by_lead_names_read_apart_is_the_join_s(first, last, since):
 
 
 def test_salient_ahead_keeps_a_chunk_its_pool_refused():
-    sign = Sign.from_config(get_config(None))
-
     class Ended:
         def apply_async(self, *a, **k):
             raise ValueError("Pool not running")
 
+    sign = Sign.from_config(get_config(None))
     ahead = forked.SalientAhead(sign, Ended(), 1)
-    jobs = _jobs(3)
     with pytest.raises(ValueError):
-        ahead.add(jobs)
-    assert ahead.results() == [sign.salient(*job) for job in jobs]  # signed here, not lost
+        ahead.add(_jobs(3))
+    assert ahead.results() == [sign.salient(*job) for job in _jobs(3)]  # signed here, not lost
