@@ -96,8 +96,8 @@ def test_a_batch_reads_its_candidates_ahead_on_the_workers(raw_items, monkeypatc
     shingled = [0]
     ahead = getattr(forked, "shingles_ahead", None)
 
-    def counted(sign, chunks, workers):
-        found = ahead(sign, chunks, workers)
+    def counted(sign, chunks, workers, *helpers):
+        found = ahead(sign, chunks, workers, *helpers)
         shingled[0] += len(found)
         return found
 

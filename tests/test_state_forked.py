@@ -34,13 +34,13 @@ def test_a_batch_on_forked_processes_gives_what_one_process_gives(raw_items, mon
     size = -(-len(raw_items) // 3)
     one = _stream(raw_items, 1, size)
     pools = []
-    real = forked.forked_pool
+    real = forked._forked_pool  # every pool (forked_pool's, and a batch's signing children, forked.Helpers)
 
-    def counted(workers, given):
+    def counted(workers, given, children):
         pools.append(type(given).__name__)
-        return real(workers, given)
+        return real(workers, given, children)
 
-    monkeypatch.setattr(forked, "forked_pool", counted)
+    monkeypatch.setattr(forked, "_forked_pool", counted)
     monkeypatch.setattr(forked, "MIN_TEXTS", 1)  # every step on the pool, however small
     monkeypatch.setattr(forked, "MIN_ROWS", 1)
     monkeypatch.setattr(forked, "SLICE", 7)  # several slices and runs a step

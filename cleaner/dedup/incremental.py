@@ -34,7 +34,7 @@ from array import array
 
 from dataclasses import replace
 from datetime import date as Date
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -50,6 +50,9 @@ from cleaner.dedup.terms import is_name
 from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
 from cleaner.stages.sign import Sign
 from cleaner.store.state import State, band_row
+
+if TYPE_CHECKING:
+    from cleaner.exec.forked import Helpers, SalientAhead
 
 
 def day_number(iso: str | None) -> int | None:
@@ -81,6 +84,7 @@ LOOK_AHEAD = 250  # documents a look-ahead reads together (~20,000 band rows aga
 # Documents whose candidates the copy tier reads ahead at a time (a stream's batch; a folder
 # run's one batch can be all its documents: what is read ahead stays bounded).
 READ_AHEAD = 1000
+READ_TOGETHER = 64  # the story window's canonicals read in one statement (_window_ahead)
 
 
 class StateIndex:
@@ -184,16 +188,27 @@ class StateIndex:
 
 
 class StateExact:
-    """The copy tier's exact-key table (get / setdefault, as a dict), in the state."""
+    """The copy tier's exact-key table (get / setdefault, as a dict), in the state. Keys
+    looked up ahead (`look_ahead`: a read-ahead's documents, whose candidates are read only
+    if the state holds no exact copy) are answered again without a query: as the state
+    would (the key's group in the state then, else the first group this batch set it to:
+    INSERT OR IGNORE keeps the first)."""
 
     def __init__(self, state: State):
         self.state = state
+        self.known: dict[str, int | None] = {}  # the last look-ahead's keys (a READ_AHEAD slice's)
+
+    def look_ahead(self, keys: list[str]) -> list[int | None]:
+        self.known = {key: self.state.exact(key) for key in keys}
+        return [self.known[key] for key in keys]
 
     def get(self, key: str) -> int | None:
-        return self.state.exact(key)
+        return self.known[key] if key in self.known else self.state.exact(key)
 
     def setdefault(self, key: str, idx: int) -> None:
         self.state.add_exact(key, idx)
+        if key in self.known and self.known[key] is None:
+            self.known[key] = idx
 
 
 class StateGroups:
@@ -204,6 +219,7 @@ class StateGroups:
     def __init__(self, state: State, sign: Sign, store: DocStore | None = None, index: StateIndex | None = None):
         self.state, self.sign = state, sign
         self.index = index  # the copy tier's index: its last query's screens counted (StateIndex.matches)
+        self.exact: StateExact | None = None  # the copy tier's exact keys (read_ahead's look-ups kept there)
         self.loaded: dict[int, Record] = {}
         self.store = store  # the batch's document store (its documents' arrays may be spooled)
         self.number: dict[int, int] = {}  # id(document) -> its row in the state
@@ -273,14 +289,15 @@ class StateGroups:
         self.number[id(slim)] = n
         return restored
 
-    def read_ahead(self, docs: list[Document], floor: float, workers: int) -> None:
+    def read_ahead(self, docs: list[Document], floor: float, workers: int, helpers: Helpers | None = None) -> None:
         """Load, before the copy tier visits `docs` (the batch's, in its order), every group
         of the state that one of them will compare with: a candidate (StateIndex.look_ahead,
         whose answers the tier's queries then reuse) that passes its screen. Their canonicals'
         texts are read here and their shingles signed on `workers` cores (this process and
         forked ones) as the reading goes on (exec/forked.shingles_ahead): the same arrays,
         and the same groups as the tier would load one by one. The tier screens them as
-        before (`ahead`), so it compares the same pairs."""
+        before (`ahead`), so it compares the same pairs. `helpers`: the batch's forked
+        children (exec/forked.Helpers), kept for its later signing steps."""
         from cleaner.exec.forked import CHUNK, shingles_ahead
 
         index = self.index
@@ -289,28 +306,32 @@ class StateGroups:
         read: set[int] = set()
 
         # A document the state holds as an exact copy has no candidates to read.
-        signatures = [array_of(d, "near_mh", self.store) for d in docs
-                      if d.features is not None and self.state.exact(d.features.exact) is None]
+        signed = [d for d in docs if d.features is not None]
+        held = (self.exact.look_ahead([d.features.exact for d in signed if d.features is not None])
+                if self.exact is not None else [self.state.exact(d.features.exact) for d in signed if d.features is not None])
+        signatures = [array_of(d, "near_mh", self.store) for d, g in zip(signed, held) if g is None]
         index.look_ahead(signatures)
 
-        def chunks() -> Iterator[list[str]]:
-            chunk: list[str] = []
+        def candidates() -> Iterator[int]:
             for signature in signatures:
                 for g in sorted(index.query(signature, keep=True)):
                     if g in self.loaded or g in read or not self.screen(g, signature, floor):
                         continue
                     read.add(g)
-                    key, _, _, n = self.state.group(g)
-                    member, slim, text = self.state.doc(n)
-                    rows.append((g, key, n, member, slim, text))
-                    chunk.append(text)
-                    if len(chunk) == CHUNK:
-                        yield chunk
-                        chunk = []
-            if chunk:
+                    yield g
+
+        def chunks() -> Iterator[list[str]]:
+            # CHUNK candidates' canonicals read in one statement (State.canonicals: one a
+            # candidate took two, 6,835 candidates' 13,670 for the probe batch against 200,000).
+            found = candidates()
+            while part := [g for _, g in zip(range(CHUNK), found)]:
+                chunk: list[str] = []
+                for row in self.state.canonicals(part):
+                    rows.append(row)
+                    chunk.append(row[5])
                 yield chunk
 
-        shingled = shingles_ahead(self.sign, chunks(), workers)
+        shingled = shingles_ahead(self.sign, chunks(), workers, helpers)
         for (g, key, n, member, slim, text), shingles in zip(rows, shingled, strict=True):
             self.loaded[g] = Record([self.restore(n, member, slim, text, near=True, shingles=shingles)], key=key)
             self.ahead.add(g)
@@ -354,15 +375,17 @@ def _signed(doc: Document, found: tuple[list[str], list[str], bytes, str | None,
         f.line_words = line_words
 
 
-def sign_ahead(sign: Sign, docs: list[Document], workers: int) -> None:
+def sign_ahead(sign: Sign, docs: list[Document], workers: int, helpers: Helpers | None = None) -> None:
     """with_terms(lines=True) for each of `docs` that will need it (no terms, or a text
-    without its lines' words), on the workers' cores when there are enough (exec/forked.py):
-    the calls the story tier makes after find the work done, with the same values."""
+    without its lines' words), on the workers' cores when there are enough (exec/forked.py;
+    `helpers`: the batch's children): the calls the story tier makes after find the work
+    done, with the same values."""
     from cleaner.exec.forked import salient_all
 
     todo = [d for d in docs if d.features is not None and (d.features.terms is None or
                                                            (d.text and not d.features.line_words))]
-    for doc, found in zip(todo, salient_all(sign, [(d.text, d.date, d.title, d.lang) for d in todo], workers)):
+    for doc, found in zip(todo, salient_all(sign, [(d.text, d.date, d.title, d.lang) for d in todo], workers,
+                                                      helpers)):
         _signed(doc, found)
 
 
@@ -425,6 +448,13 @@ class IncrementalClusterer:
         self._canonicals: dict[int, Document] = {}  # the batch's window (_link_stories), for _rows
         self._absorbed: list[int] = []  # the batch's records joined into others (their roots), for _rows
         self._heads_hold = True  # the heads the state keeps were chosen with this batch's canonical settings
+        # workers > 1: the batch's forked children for its signing steps (exec/forked.Helpers),
+        # the story window's canonicals read early (group -> its row, as _link_stories reads
+        # it) and their salient terms being signed on those children (documents, results).
+        self._helpers: Helpers | None = None
+        self._read: dict[int, tuple[int, MemberRow, Document, str]] = {}
+        self._ahead: tuple[list[Document], SalientAhead] | None = None
+        self._early_window: tuple[list[int], list[int]] | None = None  # (fresh, its window), if the writes keep it
         # Kept in the state with each batch, so `show` and `export` rebuild records with the
         # settings they were made with. Rule files are paths on this machine and do not
         # shape a record once made, so they stay out.
@@ -453,6 +483,8 @@ class IncrementalClusterer:
             raise
         finally:
             self._canonicals, self._absorbed = {}, []
+            self._read, self._ahead, self._early_window = {}, None, None
+            self._close_helpers()
         self.pending = (batch, len(docs), label)
         if self.auto_commit:
             self.commit()
@@ -472,13 +504,18 @@ class IncrementalClusterer:
         # The window's group canonicals (group -> document), this batch's only: _rows reads
         # a record's head from them rather than from the state again.
         self._canonicals, self._absorbed = {}, []
+        if self.workers > 1:
+            from cleaner.exec.forked import Helpers
+
+            self._helpers = Helpers(self.sign, self.workers)
         index = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])
         groups = StateGroups(state, self.sign, store, index)
         copies = Clusterer(self.cfg, store=store)
         # The state's groups and exact keys stand in for the Clusterer's list and dict: the
         # same calls, answered from the state (a group's canonical signature included:
         # Clusterer.canonical_signature reads it from the group, loaded from the state).
-        copies.records, copies.exact = groups, StateExact(state)  # type: ignore[assignment]
+        groups.exact = StateExact(state)
+        copies.records, copies.exact = groups, groups.exact  # type: ignore[assignment]
         copies.screen = groups.screen
         copies.near_lsh = index
         # A state's canonical comes back with its shingles alone; its MinHash is signed only
@@ -504,7 +541,7 @@ class IncrementalClusterer:
         for i, doc in enumerate(usable):
             if self.workers > 1 and i % READ_AHEAD == 0:  # candidates' shingles on the workers' cores, ahead
                 groups.read_ahead(usable[i:i + READ_AHEAD], self.cfg["near"]["threshold"] * ESTIMATE_FLOOR,
-                                  self.workers)
+                                  self.workers, self._helpers)
             before = len(groups)
             idx = copies.add(doc)
             new = len(groups) > before
@@ -516,6 +553,8 @@ class IncrementalClusterer:
                 groups.ahead.discard(idx)  # its screen in the state is its old canonical's
                 self._promote(copies, group, idx, doc, batch)
         index.write()  # the band rows of the groups the copy tier made findable, together
+        if self._helpers is not None:  # the story window's texts signed while this process writes
+            self._window_ahead(batch, groups, sorted({idx for _, idx, _ in placed}), bool(promoted))
         # Into the state: every document, then the new groups and the new canonicals.
         relations: dict[int, str] = {}  # id(document) -> its relation in its group
         for doc, idx, _ in placed:
@@ -672,7 +711,8 @@ class IncrementalClusterer:
             # A state's canonical the copy tier read: its terms (and its lines' words), once,
             # as _link_stories would; sign_ahead does what with_terms(lines=True) did for each.
             sign_ahead(self.sign, [c for c in (groups[g].canonical for g in fresh)
-                                   if c.features is not None and c.features.terms is None], self.workers)
+                                   if c.features is not None and c.features.terms is None], self.workers,
+                       self._helpers)
             names = sorted({t for g in fresh for t in lead_names_of(groups[g].canonical)})
             # ...with the other groups of their records that are in the window too: whether a
             # group joins a record is its average similarity to the record's groups, and here
@@ -682,10 +722,73 @@ class IncrementalClusterer:
             # reading it whole made each batch's window, its time and its memory grow with
             # the state (#16 point 9). The window is the tier's look-back (#16 point 5):
             # groups outside it are not compared with a batch, whichever record they are in.
-            found = self.state.record_window(self.state.lead_window(names, first, last, since), first, last, since)
+            # As record_window(lead_window(...)): the window's groups read once (by day and
+            # batch, through their indexes) and intersected here with the groups holding a
+            # name and then with those of their records (joined in SQL, each group found was
+            # looked up in the groups table).
+            in_window = set(self.state.window(first, last, since))
+            found = sorted(self.state.record_groups(sorted(self.state.lead_groups(names) & in_window)) & in_window)
         else:
             found = self.state.window(first, last, since)
         return sorted(set(found) | set(fresh))
+
+    def _close_helpers(self) -> None:
+        if self._helpers is not None:
+            self._helpers.close()
+            self._helpers = None
+
+    def _window_ahead(self, batch: int, groups: StateGroups, fresh: list[int], promoted: bool) -> None:
+        """Before the batch's rows are written (workers > 1): the story window (_window)
+        read, and its canonicals' salient terms (what sign_ahead would sign in _link_stories)
+        signed on the batch's forked children, fed from the pool's result thread, while this
+        process writes the rows (else their core waits: the copy pass and the writes are this
+        process's alone). _link_stories takes what was read and signed here and reads and
+        signs any other of its window (computed again there: the writes may add to it), so
+        it links the same documents with the same values. Fewer than MIN_TEXTS texts to
+        sign: nothing here. Unless the batch `promoted` a document to its group's canonical,
+        the writes leave the window as it is (they add the batch's new groups, which are in
+        it as `fresh`, each its own record, and change no other group's day, leads or record;
+        a promoted group's new lead names may bring in its record's other groups): then
+        _link_stories takes this window and does not ask the state again."""
+        from cleaner.exec.forked import CHUNK, MIN_TEXTS, SalientAhead
+
+        assert self._helpers is not None  # workers > 1
+        if not fresh:
+            return
+        todo: list[Document] = []
+        sent = 0
+        ahead: SalientAhead | None = None
+        window = self._window(batch, groups, fresh)
+        if not promoted:
+            self._early_window = (fresh, window)
+        rows: dict[int, tuple[int, MemberRow, Document, str]] = {}
+        for at, g in enumerate(window):
+            if g in groups.loaded:
+                doc = groups.loaded[g].members[0].doc
+            else:
+                if g not in rows:  # the next groups to read, read together (State.canonicals)
+                    part = [h for h in window[at:at + READ_TOGETHER] if h not in groups.loaded]
+                    rows = {h: (n, member, slim, text) for h, _, n, member, slim, text in self.state.canonicals(part)}
+                n, member, slim, text = rows[g]
+                slim.text = text
+                self._read[g] = (n, member, slim, text)
+                doc = slim
+            f = doc.features
+            if f is None or not (f.terms is None or (doc.text and not f.line_words)):
+                continue
+            todo.append(doc)
+            if ahead is None and len(todo) >= MIN_TEXTS:
+                pool = self._helpers.pool()
+                if pool is None:
+                    return  # no children: sign_ahead signs them, in _link_stories
+                ahead = SalientAhead(self.sign, pool, self.workers - 1)
+            while ahead is not None and len(todo) - sent >= CHUNK:
+                ahead.add([(d.text, d.date, d.title, d.lang) for d in todo[sent:sent + CHUNK]])
+                sent += CHUNK
+        if ahead is not None:
+            if sent < len(todo):
+                ahead.add([(d.text, d.date, d.title, d.lang) for d in todo[sent:]])
+            self._ahead = (todo, ahead)
 
     def _link_stories(self, batch: int, groups: StateGroups, fresh: list[int],
                       store: DocStore | None) -> TermWeights:
@@ -694,16 +797,31 @@ class IncrementalClusterer:
         state = self.state
         if not fresh:  # nothing new (every document was in the state already)
             return TermWeights(self.cfg["story"]).observe([])
-        window = self._window(batch, groups, fresh)
+        early_window, self._early_window = self._early_window, None
+        window = early_window[1] if early_window is not None and early_window[0] == fresh else \
+            self._window(batch, groups, fresh)
         # The window's canonicals, read first, so their texts are signed again together
         # (sign_ahead: on the workers' cores); then each as before, its work found done.
+        # Those _window_ahead read and signed before the batch's writes are taken as they are
+        # (a group whose canonical row is the same; the writes change no other row it reads).
         read: dict[int, tuple[int, MemberRow, Document, str]] = {}
+        early, self._read = self._read, {}
         for g in window:
             if g not in groups.loaded:
                 n = state.group(g)[3]
-                member, slim, text = state.doc(n)
-                slim.text = text
-                read[g] = (n, member, slim, text)
+                row = early.get(g)
+                if row is None or row[0] != n:
+                    member, slim, text = state.doc(n)
+                    slim.text = text
+                    row = (n, member, slim, text)
+                read[g] = row
+        del early
+        if self._ahead is not None:
+            signed, ahead = self._ahead
+            self._ahead = None
+            for doc, found in zip(signed, ahead.results(), strict=True):
+                _signed(doc, found)
+        self._close_helpers()  # the story tier's steps fork their own (they start with its arrays)
         sign_ahead(self.sign, [groups.loaded[g].members[0].doc if g in groups.loaded else read[g][2] for g in window],
                    self.workers)
         records: list[Record] = []

@@ -21,6 +21,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
+import threading
 from collections import deque
 from contextlib import ExitStack, contextmanager
 from typing import Any, Iterable, Iterator, cast
@@ -96,9 +97,17 @@ def _salient(job: tuple[str, str | None, str | None, str | None]) -> Salient:
     return terms, lead, lines, dateline, words
 
 
-def salient_all(sign: Any, jobs: list[tuple[str, str | None, str | None, str | None]], workers: int) -> list[Salient]:
+def salient_all(sign: Any, jobs: list[tuple[str, str | None, str | None, str | None]], workers: int,
+                helpers: Helpers | None = None) -> list[Salient]:
     """sign.salient(text, date, title, lang) for each job, in order: on a pool when there
-    are enough of them."""
+    are enough of them (`helpers`: the batch's children, with this process beside them)."""
+    if len(jobs) >= MIN_TEXTS and helpers is not None:
+        pool = helpers.pool()
+        if pool is not None:
+            ahead = SalientAhead(sign, pool, workers - 1)
+            for start in range(0, len(jobs), CHUNK):
+                ahead.add(jobs[start:start + CHUNK])
+            return ahead.results()
     if len(jobs) >= MIN_TEXTS:
         with forked_pool(workers, sign) as pool:
             if pool is not None:
@@ -116,13 +125,15 @@ def _near(texts: list[str]) -> list[np.ndarray]:
     return [_given.near_shingles(text) for text in texts]
 
 
-def shingles_ahead(sign: Any, chunks: Iterable[list[str]], workers: int) -> list[np.ndarray]:
+def shingles_ahead(sign: Any, chunks: Iterable[list[str]], workers: int,
+                   helpers: Helpers | None = None) -> list[np.ndarray]:
     """sign.near_shingles(text) for each text of `chunks`, in order, on `workers` cores:
     `workers` - 1 forked children and the caller. `chunks` is made by the caller as it goes
     (the copy tier reading its candidates from the state): while it reads, the children
     sign, a few chunks each at a time; once it has read all, it signs the waiting chunks
     from the last while the children take them from the first. The pool is forked once
-    `MIN_TEXTS` texts are waiting; fewer are signed here."""
+    `MIN_TEXTS` texts are waiting; fewer are signed here. `helpers`: the batch's children
+    (forked there, if not yet, and kept for its later steps), else a pool of this call's."""
     done: list[list[np.ndarray] | None] = []  # each chunk's shingles, by its number
     waiting: deque[tuple[int, list[str]]] = deque()
     sent: list[tuple[int, Any]] = []  # (chunk number, AsyncResult) not collected yet
@@ -141,7 +152,8 @@ def shingles_ahead(sign: Any, chunks: Iterable[list[str]], workers: int) -> list
             waiting.append((len(done), chunk))
             done.append(None)
             if pool is None and sum(len(texts) for _, texts in waiting) >= MIN_TEXTS:
-                pool = stack.enter_context(_forked_pool(workers, sign, workers - 1)) or False
+                pool = (helpers.pool() if helpers is not None else
+                        stack.enter_context(_forked_pool(workers, sign, workers - 1))) or False
             if pool:
                 feed()
         while waiting:
@@ -153,6 +165,88 @@ def shingles_ahead(sign: Any, chunks: Iterable[list[str]], workers: int) -> list
         for number, task in sent:
             done[number] = task.get()
     return [shingles for found in done if found is not None for shingles in found]
+
+
+# -- one batch's children, for its signing steps -------------------------------------
+
+
+class Helpers:
+    """The `workers` - 1 forked children of one state batch, given the signing stage:
+    forked when a step first asks for them (`pool`), kept for the batch's later signing
+    steps (the copy tier's candidates, then the story window's canonicals: one fork where
+    there were two), ended by `close`. None from `pool`: no children (one worker, no fork)."""
+
+    def __init__(self, sign: Any, workers: int):
+        self.sign, self.workers = sign, workers
+        self._stack = ExitStack()
+        self._pool: Any = None  # None: not forked yet; False: none to be had
+
+    def pool(self) -> Any:
+        if self._pool is None:
+            self._pool = self._stack.enter_context(_forked_pool(self.workers, self.sign, self.workers - 1)) or False
+        return self._pool or None
+
+    def close(self) -> None:
+        self._pool = None
+        self._stack.close()
+
+
+def _salient_chunk(jobs: list[tuple[str, str | None, str | None, str | None]]) -> list[Salient]:
+    return [_salient(job) for job in jobs]
+
+
+class SalientAhead:
+    """sign.salient(text, date, title, lang) for jobs added a chunk at a time (`add`),
+    in order, started on a pool's children at once and kept going while the caller does
+    other work: each chunk a child returns sends it the next waiting one (from the pool's
+    result thread), so the caller need not come back to feed them. `results`: the caller
+    signs the chunks still waiting, from the last (the children take theirs from the
+    first), then waits for the children's."""
+
+    def __init__(self, sign: Any, pool: Any, children: int):
+        self.sign, self.pool, self.limit = sign, pool, IN_FLIGHT * max(1, children)
+        self._lock = threading.Lock()
+        self._waiting: deque[tuple[int, list[Any]]] = deque()
+        self._done: list[list[Salient] | None] = []
+        self._sent: list[Any] = []  # AsyncResults, collected by `results`
+        self._in_flight = 0
+
+    def add(self, jobs: list[tuple[str, str | None, str | None, str | None]]) -> None:
+        with self._lock:
+            self._waiting.append((len(self._done), jobs))
+            self._done.append(None)
+            self._feed()
+
+    def _feed(self) -> None:  # with the lock held
+        while self._waiting and self._in_flight < self.limit:
+            number, jobs = self._waiting.popleft()
+            try:
+                task = self.pool.apply_async(_salient_chunk, (jobs,), callback=self._back, error_callback=self._back)
+            except BaseException:
+                self._waiting.appendleft((number, jobs))  # still waiting: `results` signs it here
+                raise
+            self._in_flight += 1
+            self._sent.append((number, task))
+
+    def _back(self, _: Any) -> None:  # the pool's result thread: a chunk came back (or failed)
+        with self._lock:
+            self._in_flight -= 1
+            try:
+                self._feed()
+            except ValueError:  # the pool was ended (the batch failed): nothing more is sent
+                pass
+
+    def results(self) -> list[Salient]:
+        while True:
+            with self._lock:
+                if not self._waiting:
+                    break  # nothing more is sent: every chunk sent is in _sent
+                number, jobs = self._waiting.pop()
+            self._done[number] = [self.sign.salient(*job) for job in jobs]
+        for number, task in self._sent:
+            self._done[number] = task.get()  # a child's error is raised here
+        done, self._done, self._sent = self._done, [], []  # held by the caller alone from now
+        return [found for chunk in done if chunk is not None for found in chunk]
 
 
 # -- the story tier's steps --------------------------------------------------------------
