@@ -89,15 +89,28 @@ def test_a_state_holding_a_configuration_that_is_not_a_table_is_one_line(tmp_pat
         config_from_dict([1])  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(strict=True, reason="cleaner/dedup/incremental.py (IncrementalClusterer.add: "
-                   "json.loads(previous).get) and cleaner/store/state.py (unpack without the 'zdict' meta row) "
-                   "raise on a state damaged inside; README: a one-line error naming it")
 @pytest.mark.parametrize("key, value", [("config", "[1]"), ("zdict", None)])
 def test_a_run_into_a_state_damaged_inside_its_meta_is_one_line(tmp_path, key, value):
+    """dedup/incremental read the stored configuration with json.loads(previous).get, and
+    store/state unpacked rows without the 'zdict' meta row: tracebacks. The writer now
+    checks both when it opens the state."""
     db = _feed_state(tmp_path, [{"id": "a", "text": EN}])
     _set_meta(db, key, value)
     proc = run_cli("run", "-", "--out", "-", "--state", str(db), "-q", stdin=json.dumps({"id": "b", "text": EN}) + "\n")
     one_line_error(proc, str(db))
+
+
+@pytest.mark.parametrize("key, value, says", [("config", "[1]", "meta row 'config'"),
+                                             ("zdict", None, "meta row 'zdict'"),
+                                             ("zdict", "not base64!", "meta row 'zdict'"),
+                                             ("schema", None, "is not a cleaner state")])
+def test_a_damaged_state_is_named_with_what_is_damaged(tmp_path, key, value, says):
+    """A meta table without a schema row said "has state schema version None"; a damaged
+    'zdict' or 'config' row now names the row."""
+    db = _feed_state(tmp_path, [{"id": "a", "text": EN}])
+    _set_meta(db, key, value)
+    proc = run_cli("run", "-", "--out", "-", "--state", str(db), "-q", stdin=json.dumps({"id": "b", "text": EN}) + "\n")
+    assert "version None" not in one_line_error(proc, str(db), says)
 
 
 # --- an API item's id of NumPy's integer type ------------------------------------------------

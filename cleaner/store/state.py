@@ -436,6 +436,31 @@ class State:
         self._lock_fd, self._real = fd, real
         _HELD.add(real)
 
+    def _zdict(self) -> bytes:
+        """The rows' preset dictionary; a state without it cannot unpack a row, so it is
+        refused here, in one line, not at the first row a batch reads."""
+        stored = self.meta("zdict")
+        try:
+            zdict = base64.b64decode(stored, validate=True) if stored else b""
+        except ValueError:  # binascii.Error
+            zdict = b""
+        if not zdict:
+            raise StateError(f"{self.path} is damaged: its meta row 'zdict' (the rows' dictionary) "
+                             "is missing or unreadable")
+        return zdict
+
+    def _check_config(self) -> None:
+        """The last batch's configuration, which the next batch compares with its own: a
+        JSON table, or the state was damaged by hand."""
+        stored = self.meta("config")
+        try:
+            ok = stored is None or isinstance(json.loads(stored), dict)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise StateError(f"{self.path} is damaged: its meta row 'config' (the last batch's configuration) "
+                             "is not a table of sections")
+
     def _open(self, settings: str, writer: bool) -> None:
         has_meta = self.db.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
@@ -455,9 +480,13 @@ class State:
                             (str(SCHEMA), settings, base64.b64encode(_dictionary()).decode("ascii")))
             self.db.execute("COMMIT")
         version = self.meta("schema")
+        if version is None:
+            raise NotAState(f"{self.path} is not a cleaner state (its meta table has no schema version)")
         if version != str(SCHEMA):
             raise StateError(f"{self.path} has state schema version {version}; this cleaner reads version {SCHEMA}")
-        self.packer = Packer(base64.b64decode(self.meta("zdict") or ""), self._meta_bytes, self.set_meta)
+        self.packer = Packer(self._zdict(), self._meta_bytes, self.set_meta)
+        if writer:
+            self._check_config()
         # The page cache, in KiB: SQLite's default (2,000 KiB) counts pages of the 4 KB size a
         # connection opens with, so a new state (16 KB pages) cached 8 MiB and a reopened one
         # 2 MiB. One bound, whichever: 8 MiB keeps the indexes' upper pages in memory.
