@@ -175,3 +175,53 @@ def test_dask_and_local_engines_decide_the_same(tmp_path):
     text = outs["dask"][0].decode("utf-8")
     assert text.count(f'"text": "{FOOTER}"') == len(items) and RULE in text
     assert f'"text": "{WIRE[0]}"' not in text  # no removal names the headline
+
+
+# --- line keys computed a text at a time: the same values as _line_key's, line by line ----
+
+def _texts():
+    rng = random.Random(16)
+    alphabet = ("abcXYZ ÄöüßẞİıΣσς ДЖЯ 東京 ｶﾀｶﾅ ﬁ ² ½ ǅ \u0301\u0308\u0327 \u00a0\u2009\u3000\t\x0b\x0c\r"
+                "\x1c\x1d\x1e\x1f\x85\u1680\u2028\u2029\u200b\ufeff _-.,!?\"'()")
+    yield ""
+    yield "\n\n"
+    yield " leading\ntrailing \n  double  spaces \n\ttab\there\r\n\u00a0nbsp\u00a0\n"
+    yield "e\n\u0301 a combining mark after a line break\nA\u030a\nﬁnal ΣΑΣ\n"
+    yield "\n".join(WIRE + OTHERS)
+    for _ in range(400):
+        lines = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(rng.randint(1, 6))]
+        yield "\n".join(lines)
+
+
+def test_line_keys_of_a_whole_text_are_those_of_each_line():
+    from cleaner.stages.templates import _line_key, _line_keys
+
+    for text in _texts():
+        lines = text.split("\n")
+        assert _line_keys("site:x", text) == [_line_key("site:x", line) for line in lines], repr(text)
+        which = list(range(0, len(lines), 2))
+        assert _line_keys("folder:", text, which) == [_line_key("folder:", lines[at]) for at in which]
+
+
+def test_the_other_spaces_are_every_whitespace_a_folded_text_can_hold():
+    import unicodedata
+
+    from cleaner.stages.templates import _OTHER_SPACES
+
+    held = {c for cp in range(sys.maxunicode + 1)
+            for c in unicodedata.normalize("NFKC", chr(cp)).casefold() if c.isspace()}
+    assert held - {" ", "\n"} == set(_OTHER_SPACES)
+
+
+def test_line_keys_select_the_same_lines_as_before():
+    """The candidate lines: 1 to max_words words, not sentences of protect_min_words or more."""
+    from cleaner.core.text import word_count
+    from cleaner.stages.boilerplate.rules import is_sentence
+    from cleaner.stages.templates import _line_key
+
+    stage = Templates(max_words=12, protect_min_words=8)
+    for text in _texts():
+        doc = Document(id="d", source="a/b.txt", text=text)
+        expected = sorted({_line_key("folder:a", line) for line in text.split("\n")
+                           if 0 < word_count(line) <= 12 and not (word_count(line) >= 8 and is_sentence(line))})
+        assert stage.line_keys(doc) == expected, repr(text)

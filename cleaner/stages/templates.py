@@ -32,7 +32,7 @@ from cleaner.core.document import Document
 from cleaner.core.protocols import DocStore
 from cleaner.dedup.signatures import jaccard
 from cleaner.stages.boilerplate.rules import fold, is_sentence
-from cleaner.core.text import word_count
+from cleaner.core.text import nfkc, word_count
 
 RULE_ID, CATEGORY = "template.repeated-line", "template"
 
@@ -51,8 +51,42 @@ def source_key(doc: Document) -> str:
 
 
 def _line_key(source: str, line: str) -> int:
-    # Stable across processes and runs (Python's hash() is salted per process).
+    """A line's key: stable across processes and runs (Python's hash() is salted per
+    process). `_line_keys` computes the same for every line of a text at once."""
     return int.from_bytes(hashlib.blake2b(f"{source}\0{fold(line)}".encode("utf-8"), digest_size=8).digest(), "little")
+
+
+# Whitespace a folded text can hold besides spaces and line breaks (NFKC makes every other
+# kind a space; tests/test_templates16.py checks every character).
+_OTHER_SPACES = tuple("\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u1680\u2028\u2029")
+
+
+def _folded_lines(text: str) -> list[str]:
+    """`fold` of each line of `text` (split at "\n"), folding the text at once: a line break
+    is a starter that never composes (core/text.nfkc), no character folds into one, and
+    case folding has no context. Most texts need no spacing fixed: none where the folded
+    text holds no other whitespace, no two spaces and no space beside a line break or at an end."""
+    folded = nfkc(text).casefold()
+    lines = folded.split("\n")
+    if ("  " in folded or " \n" in folded or "\n " in folded or folded[:1] == " " or folded[-1:] == " "
+            or any(space in folded for space in _OTHER_SPACES)):
+        return [" ".join(line.split()) for line in lines]
+    return lines
+
+
+def _line_keys(source: str, text: str, which: list[int] | None = None) -> list[int]:
+    """`_line_key(source, line)` of the text's lines (those numbered in `which`, else all),
+    the same values at a fraction of the cost: the text folded at once, the source's part
+    hashed once and each line's added to a copy of that state, the digests read as one array."""
+    lines = _folded_lines(text)
+    start = hashlib.blake2b(f"{source}\0".encode("utf-8"), digest_size=8).copy
+    digests = []
+    for at in range(len(lines)) if which is None else which:
+        state = start()
+        state.update(lines[at].encode("utf-8"))
+        digests.append(state.digest())
+    keys: list[int] = np.frombuffer(b"".join(digests), dtype="<u8").tolist()
+    return keys
 
 
 def _rank(doc: Document | None) -> int:
@@ -124,16 +158,16 @@ class Templates:
         self._key_doc = array("I")  # the observed document's number, for each key
         self.table: dict[int, tuple[int, int]] = {}  # template line key -> (docs printing it, docs of source)
 
-    def _candidate(self, line: str) -> bool:
-        words = word_count(line)
-        return 0 < words <= self.max_words and not (words >= self.protect_min_words and is_sentence(line))
-
     def line_keys(self, doc: Document) -> list[int]:
-        """Keys of the document's candidate lines (computed where the text is)."""
+        """Keys of the document's candidate lines (computed where the text is): lines of 1 to
+        max_words words, but not sentences of protect_min_words or more."""
         if not (self.enabled and doc.ok):
             return []
-        source = source_key(doc)
-        return sorted({_line_key(source, line) for line in doc.text.split("\n") if self._candidate(line)})
+        lines = doc.text.split("\n")
+        most, protect = self.max_words, self.protect_min_words
+        which = [at for at, words in enumerate(map(word_count, lines))
+                 if 0 < words <= most and not (words >= protect and is_sentence(lines[at]))]
+        return sorted(set(_line_keys(source_key(doc), doc.text, which))) if which else []
 
     def observe_keys(self, doc: Document, keys: Collection[int]) -> None:
         """Count a document (its metadata and features suffice) with its `line_keys`."""
@@ -234,8 +268,8 @@ class Templates:
         lines = doc.text.split("\n")
         numbers = doc.line_no or list(range(1, len(lines) + 1))
         # line -> (docs printing it, docs of the source), for the template lines
-        found = {i: seen for i, line in enumerate(lines)
-                 if line.strip() and (seen := self.table.get(_line_key(source, line))) is not None}
+        found = {i: seen for i, (line, key) in enumerate(zip(lines, _line_keys(source, doc.text)))
+                 if line.strip() and (seen := self.table.get(key)) is not None}
         hits = list(found)
         if not hits:
             return doc
