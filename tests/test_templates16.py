@@ -225,3 +225,32 @@ def test_line_keys_select_the_same_lines_as_before():
         expected = sorted({_line_key("folder:a", line) for line in text.split("\n")
                            if 0 < word_count(line) <= 12 and not (word_count(line) >= 8 and is_sentence(line))})
         assert stage.line_keys(doc) == expected, repr(text)
+
+
+BRIEF_FOOTER = ["More on this from us on our web site and in the app for you",
+                "Tell us what you think and see you on the next page"]
+BRIEFS = [
+    "Parliamentarians unanimously approved extraordinary infrastructure appropriations yesterday evening after "
+    "lengthy negotiations concerning motorway maintenance, railway electrification, harbour modernisation, "
+    "broadband expansion and hospital renovations across seventeen municipalities, reports Kowalski",
+    "Meteorologists forecast unprecedented thunderstorms throughout northwestern provinces tomorrow, warning "
+    "commuters, farmers, fishermen, schoolteachers and hikers about hailstones, lightning, landslides, flooding, "
+    "falling branches and interrupted electricity supplies overnight, reports Fernandes",
+    "Archaeologists discovered remarkable Byzantine manuscripts underneath monastery foundations, including "
+    "illuminated psalters, astronomical calculations, medicinal recipes, commercial correspondence and liturgical "
+    "calendars preserved inside sealed ceramic containers, reports Okonkwo",
+    "Pharmaceutical manufacturers announced considerable reductions regarding prescription expenditures, promising "
+    "cheaper insulin, antibiotics, vaccines, painkillers and inhalers for pensioners, students, unemployed citizens "
+    "and chronically ill patients nationwide, reports Lindqvist",
+]
+
+
+def test_short_stories_under_one_footer_are_not_copies_of_one_story():
+    """Four different stories under a footer of nearly their length: shingle Jaccard >= 0.3
+    (near copies, by Jaccard alone), but what they share is under half of each, which a
+    template removal may take: different stories, so the footer goes (and, re-signed, the
+    four are no copies of each other)."""
+    docs = clean([{"id": f"b{i}", "site": "Briefs", "text": "\n".join([brief, *BRIEF_FOOTER])}
+                  for i, brief in enumerate(BRIEFS)]).documents
+    assert all(template_lines(d) == BRIEF_FOOTER for d in docs), [d["removed"] for d in docs]
+    assert all(d["status"] == "kept" for d in docs)

@@ -6,9 +6,10 @@ Lines are counted per source only: the same paragraph under stories of *differen
 sources is syndication (shared copy), which the clustering tiers handle, not boilerplate.
 So are copies of one story in one source (a folder of downloads, the API's items, a
 stream's batch): a template must be printed by at least `min_docs` documents of which no
-two are copies (the copy tiers' test: the same exact key, or a shingle Jaccard of at
-least near.threshold), so a story's own headline and paragraphs, however often the source
-holds it, are not a template.
+two are copies of one story (the same exact key; or near copies by the copy tiers' test,
+shingle Jaccard >= near.threshold, sharing more than max_removed_fraction of the shorter
+one: what short stories under one long footer share is only what a removal may take), so
+a story's own headline and paragraphs, however often the source holds it, are not a template.
 
 This is a corpus stage: it needs every document of a source before it can decide, so it
 runs after the per-document stages (signing included, in the workers); the few documents
@@ -30,7 +31,6 @@ import numpy as np
 from cleaner.stages.boilerplate.decide import join_lines
 from cleaner.core.document import Document
 from cleaner.core.protocols import DocStore
-from cleaner.dedup.signatures import jaccard
 from cleaner.stages.boilerplate.rules import fold, is_sentence
 from cleaner.core.text import nfkc, word_count
 
@@ -96,14 +96,18 @@ def _rank(doc: Document | None) -> int:
 
 
 class _Copies:
-    """Whether two observed documents (by number) are copies, as the copy tiers see them:
-    the same exact key, or shingle Jaccard >= threshold. Arrays and answers are kept
-    (bounded) while deciding: a source's first printers recur for each of its lines."""
+    """Whether two observed documents (by number) are copies of one story: the same exact
+    key, or shingles the copy tiers would call near copies (Jaccard >= `threshold`) that
+    are more than `share` of the shorter one's. The second test keeps documents that share
+    only a template removal could take (at most max_removed_fraction of a text) apart:
+    short stories under one long footer are near copies by Jaccard alone. Arrays and
+    answers are kept (bounded) while deciding: a source's first printers recur for each of
+    its lines."""
 
     LIMIT = 4096
 
-    def __init__(self, docs: Sequence[Document | None], store: DocStore | None, threshold: float):
-        self.docs, self.store, self.threshold = docs, store, threshold
+    def __init__(self, docs: Sequence[Document | None], store: DocStore | None, threshold: float, share: float):
+        self.docs, self.store, self.threshold, self.share = docs, store, threshold, share
         self.arrays: dict[int, np.ndarray] = {}
         self.pairs: dict[tuple[int, int], bool] = {}
 
@@ -116,6 +120,13 @@ class _Copies:
             near = self.arrays[number] = np.asarray(near)
         return near
 
+    def _alike(self, one: np.ndarray, two: np.ndarray) -> bool:
+        shorter = min(len(one), len(two))
+        if not shorter:
+            return len(one) == len(two)  # both without shingles: jaccard's 1.0
+        shared = len(np.intersect1d(one, two, assume_unique=True))
+        return shared / (len(one) + len(two) - shared) >= self.threshold and shared / shorter > self.share
+
     def __call__(self, a: int, b: int) -> bool:
         pair = (a, b) if a < b else (b, a)
         same = self.pairs.get(pair)
@@ -125,7 +136,7 @@ class _Copies:
                 same = False
             else:
                 f, g = one.features, two.features
-                same = f.exact == g.exact or jaccard(self._near(a, f.near), self._near(b, g.near)) >= self.threshold
+                same = f.exact == g.exact or self._alike(self._near(a, f.near), self._near(b, g.near))
             if len(self.pairs) >= self.LIMIT:
                 self.pairs.clear()
             self.pairs[pair] = same
@@ -249,7 +260,7 @@ class Templates:
         if not found:
             return table
         rank = np.array([_rank(doc) for doc in docs], dtype=np.uint64)
-        copies = _Copies(docs, store, self.copy_threshold)
+        copies = _Copies(docs, store, self.copy_threshold, self.max_removed_fraction)
         for key in sorted(found):
             n, d, printers = found[key]
             stories: list[int] = []
