@@ -234,9 +234,6 @@ def test_clean_to_a_latin1_terminal_escapes_what_it_cannot_write(cyrillic_run):
 
 # --- syndicated copies in one source taken for a template (templates: par-18g's) ------------
 
-@pytest.mark.xfail(strict=True, reason="stages/templates.py (par-18g): three copies of one wire story among "
-                   "a source's five documents make its own headline and paragraphs 'template.repeated-line' "
-                   "lines, removed from the canonical alone")
 def test_copies_of_one_story_in_one_source_are_not_a_template():
     """A folder of downloads (no site, no URL: the folder is the source), or the API's
     items (all of source <api>), holding a wire story and two copies of it: the canonical

@@ -121,10 +121,10 @@ def test_templates_counted_in_partitions_decide_as_one_instance(tmp_path):
         items = [(names.setdefault(f"folder:site{i % 3}", len(names)), store_keys(whole.line_keys(d), store))
                  for i, d in enumerate(docs)]
         for size, parts in ((7, 3), (120, 1), (50, 4)):
-            slices = [_observe(store, items[at:at + size], parts) for at in range(0, len(items), size)]
+            slices = [_observe(store, items[at:at + size], parts, at) for at in range(0, len(items), size)]
             per_source = _add_counts(*[s[0] for s in slices])
             rule = Templates(min_docs=3, min_share=0.5)
-            table = {}
+            found = {}
             for p in range(parts):
-                table.update(_decide_part(rule, per_source, *[s[1][p] for s in slices]))
-            assert dict(sorted(table.items())) == whole.table, (size, parts)
+                found.update(_decide_part(rule, per_source, *[s[1][p] for s in slices]))
+            assert rule.confirm(found, docs, store) == whole.table, (size, parts)

@@ -206,14 +206,25 @@ def test_dask_resume_continues_from_what_finished(tmp_path):
     assert not spool.exists()  # a finished run removes its checkpoint
 
 
+FEED_STORIES = [EN] + [
+    "Fire crews from three towns fought a blaze at the timber yard by the river until the early hours of Sunday.",
+    "The regional rail operator will run fewer trains on the coast line during repairs to the old viaduct in May.",
+    "A new bridge for cyclists and walkers across the canal opened on Friday, two years later than first planned.",
+    "Farmers in the northern valley expect a poor harvest after the driest spring recorded at the weather station.",
+    "The museum of local history reopened its doors after a roof leak had damaged part of the glass collection.",
+    "Teachers at the secondary schools of the district voted to strike next week over pay and the size of classes.",
+]
+
+
 def footer_feed(path, n: int, prefix: str = "t"):
-    """n near copies (rotations of one sentence, each with its own item line) under two
-    footers one source repeats: 4 in 5 stories print one, 1 in 3 the other (long enough to
-    flag a short story instead of being removed). Work for both cluster jobs: band keys
-    many documents share, template lines to decide and apply."""
-    words = EN.split()
+    """n documents, near copies of seven stories (rotations of a story's sentence, each with
+    its own item line), under two footers the source repeats: 4 in 5 documents print one,
+    1 in 3 the other (long enough to flag a short story instead of being removed), each
+    under every story. Work for both cluster jobs: band keys many documents share, template
+    lines to decide and apply."""
     with path.open("w", encoding="utf-8") as fh:
         for i in range(n):
+            words = FEED_STORIES[i % len(FEED_STORIES)].split()
             text = " ".join(words[i % 9:] + words[:i % 9]) + f" Council item {i}, ward {i % 17}."
             if i % 5:
                 text += "\nRead the evening digest from the Harbour Gazette every weekday"

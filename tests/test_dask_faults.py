@@ -110,9 +110,8 @@ def local_run(tmp_path_factory):
 @pytest.mark.parametrize("target", [
     "cleaner.exec.dask_bands._emit",          # the group-by's map: signatures read, keys sent
     "cleaner.exec.dask_bands._group",         # its reduce: the dead worker's map outputs recomputed
-    "cleaner.exec.dask_corpus._observe",      # templates: per-slice counts and (key, source) rows
-    "cleaner.exec.dask_corpus._decide_part",  # templates: one partition's lines decided
-    "cleaner.exec.dask_corpus._touched",      # templates: which documents the table touches
+    "cleaner.exec.dask_corpus._observe",      # templates: per-slice counts and (key, source, doc) rows
+    "cleaner.exec.dask_corpus._decide_part",  # templates: one partition's candidate lines
 ])
 def test_a_worker_killed_in_a_cluster_job_changes_nothing(tmp_path, local_run, target):
     _killed_run_matches(tmp_path, *local_run, target)

@@ -107,8 +107,14 @@ def test_template_flag_without_removal_reaches_the_spooled_output(tmp_path):
     footer = ["Kontakt zur Lokalredaktion und Leserservice unter der bekannten Nummer",
               "Alle Rechte vorbehalten, Nachdruck nur mit schriftlicher Genehmigung des Verlags",
               "Folgen Sie uns auch in den sozialen Netzwerken und abonnieren Sie den Newsletter"]
-    memory, spooled = _site_runs(tmp_path, ["\n".join([story, *footer]) + "\n" for story in
-                                            ["Hafen wieder offen.", "Rat stimmt zu.", "Neue Tramlinie.", "Brand gelöscht."]])
+    # Stories of many short words: the footer is most of each text's characters, yet under
+    # half of its words, so the four are different stories, not copies of one (templates
+    # count stories).
+    stories = ["Am Kai ist ab Mai zu, ab Juli so bald wie nie, da man nun am Tor bei Ebbe im Hof vor dem Amt bis zum Eck",
+               "Der Rat sagt am Di mit elf zu vier so ja, nur die SPD war bei dem Nein, wie oft bis ins Amt der Frau Ott",
+               "Ab Mo um acht hält die Tram vier an der Uni, am Zoo, am Bad und im Ort so oft wie nie bis zur Au am See",
+               "Im Ort hat es in der Nacht zu So an der Au bei der Mühle am Weg zum See im Hof mit Heu und Öl ein Feuer"]
+    memory, spooled = _site_runs(tmp_path, ["\n".join([story, *footer]) + "\n" for story in stories])
     try:
         assert rows(spooled) == rows(memory)
         flagged = [d for d in spooled.documents

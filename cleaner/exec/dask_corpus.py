@@ -1,16 +1,18 @@
 """Templates (a corpus stage, stages/templates.py) decided on the Dask cluster; the client
 sends each document's source number and where its line keys lie in the shared spool, and
-receives the decided table (the template lines only) and which documents it touches,
-which it then reads back whole and changes as with the local engine.
+receives the candidate lines (those enough documents of their source print) with the
+documents printing them; it keeps those printed by enough different stories
+(Templates.confirm, on the slim copies' features, as the local engine does), which gives
+the table and the documents it touches, read back whole and changed as with the local engine.
 
 Two kinds of statistics, merged two ways:
 - documents per source (a few numbers per source): counted per slice of the corpus and
   merged pairwise up a tree on the workers; the root's counts go to every counting task;
-- how many documents print each line (one number per distinct line: most of a corpus's
-  lines): a group-by, each slice sending its (line key, source) rows to a partition by
-  key, so no task holds more than its partition's share (a tree would end with all of
-  them in its root). Each partition applies Templates' rule (`templates_among`) to its
-  own keys and returns the templates among them.
+- which documents print each line (most of a corpus's lines): a group-by, each slice
+  sending its (line key, source, document) rows to a partition by key, so no task holds
+  more than its partition's share (a tree would end with all of them in its root). Each
+  partition applies Templates' rule (`Templates.candidates`) to its own keys and returns
+  the candidates among them, each with its printers.
 
 The keys reach the spool on the worker that computed them (`store_keys`, called by
 exec/flow.pack), so they never pass through the client. Counts add up whatever the slices
@@ -32,7 +34,7 @@ from cleaner.stages.templates import Templates, source_key
 SLICE = 4096  # documents per counting task (more when the corpus is large: TASKS)
 TASKS = 4  # at most this many slices per worker: the group-by's tasks grow as slices x partitions
 FAN_IN = 2  # partial counts merged per task, level after level up the tree
-_ROW = np.dtype([("key", np.uint64), ("source", np.uint32)])
+_ROW = np.dtype([("key", np.uint64), ("source", np.uint32), ("doc", np.uint32)])
 
 
 def store_keys(keys: list[int] | None, store: DocStore) -> object | None:
@@ -47,18 +49,19 @@ def _read_keys(store: DocStore, ref: object) -> np.ndarray:
     return np.zeros(0, dtype=np.uint64) if ref is None else np.asarray(store.get_array(ref)).view(np.uint64)
 
 
-def _observe(store: DocStore, items: list[tuple[int, object]], parts: int
+def _observe(store: DocStore, items: list[tuple[int, object]], parts: int, first: int = 0
              ) -> tuple[Counter[int], list[np.ndarray]]:
-    """On a worker, one slice ((source number, keys reference) a document): its documents
-    per source, and its (key, source) rows split by partition, in document order."""
+    """On a worker, one slice ((source number, keys reference) a document; numbered from
+    `first`): its documents per source, and its (key, source, document) rows split by
+    partition, in document order."""
     per_source: Counter[int] = Counter()
     chunks = []
-    for sid, ref in items:
+    for number, (sid, ref) in enumerate(items, first):
         per_source[sid] += 1
         keys = _read_keys(store, ref)
         if len(keys):
             rows = np.empty(len(keys), dtype=_ROW)
-            rows["key"], rows["source"] = keys, sid
+            rows["key"], rows["source"], rows["doc"] = keys, sid, number
             chunks.append(rows)
     rows = np.concatenate(chunks) if chunks else np.zeros(0, dtype=_ROW)
     part = (rows["key"] % np.uint64(parts)).astype(np.int64)
@@ -78,20 +81,12 @@ def _add_counts(*counts: Counter[int]) -> Counter[int]:
     return total
 
 
-def _decide_part(rule: Templates, per_source: Counter[int], *pieces: np.ndarray) -> dict[int, tuple[int, int]]:
-    """On a worker: the templates among one partition's keys. Pieces come in slice order,
-    so a key's first row is its first in the corpus, as Templates.decide reads it."""
+def _decide_part(rule: Templates, per_source: Counter[int], *pieces: np.ndarray
+                 ) -> dict[int, tuple[int, int, np.ndarray]]:
+    """On a worker: the candidates among one partition's keys, with their printers. Pieces
+    come in slice order, so a key's rows are in corpus order, as Templates.decide reads them."""
     rows = np.concatenate(pieces) if pieces else np.zeros(0, dtype=_ROW)
-    if not len(rows):
-        return {}
-    uniq, first, counts = np.unique(rows["key"], return_index=True, return_counts=True)
-    docs = [per_source[int(s)] for s in rows["source"][first].tolist()]
-    return rule.templates_among(uniq.tolist(), counts.tolist(), docs)
-
-
-def _touched(store: DocStore, table: dict[int, tuple[int, int]], items: list[tuple[int, object]]) -> list[int]:
-    """On a worker: the positions of the slice's documents a line of the table is in."""
-    return [pos for pos, ref in items if any(k in table for k in _read_keys(store, ref).tolist())]
+    return rule.candidates(rows["key"], rows["doc"], rows["source"], per_source)
 
 
 def _tree(client: Any, level: list[Any], fn: Callable[..., Any]) -> Any:
@@ -115,23 +110,18 @@ def decide_templates(client: Any, templates: Templates, docs: list[Document], st
         return set()
     size = max(SLICE, -(-len(rows) // (TASKS * workers)))
     parts = max(1, 2 * workers)
-    slices = [client.submit(_observe, store, [(sid, ref) for _, sid, ref in rows[at:at + size]], parts, pure=False)
+    slices = [client.submit(_observe, store, [(sid, ref) for _, sid, ref in rows[at:at + size]], parts, at,
+                            pure=False)
               for at in range(0, len(rows), size)]
     per_source = _tree(client, [client.submit(_pick, s, 0, pure=False) for s in slices], _add_counts)
     rule = copy.copy(templates)  # the settings only: reset() above emptied its statistics
     found = [client.submit(_decide_part, rule, per_source,
                            *[client.submit(_pick, s, 1, p, pure=False) for s in slices], pure=False)
              for p in range(parts)]
-    table: dict[int, tuple[int, int]] = {}
+    candidates: dict[int, tuple[int, int, np.ndarray]] = {}
     for future in found:
-        table.update(future.result())
-    templates.table = dict(sorted(table.items()))  # Templates.decide's order: by key
-    if not table:
-        return set()
-    # Wrapped in a list: scatter() would send a dict's values one by one.
-    shared = client.scatter([templates.table], broadcast=True, hash=False)[0]
-    keyed = [(pos, ref) for pos, _, ref in rows if ref is not None]
-    size = max(SLICE, -(-len(keyed) // (TASKS * workers)))
-    touched = [client.submit(_touched, store, shared, keyed[at:at + size], pure=False)
-               for at in range(0, len(keyed), size)]
-    return {pos for future in touched for pos in future.result()}
+        candidates.update(future.result())
+    # Documents are numbered as sent (the ok ones, in order), as Templates numbers those it observes.
+    table = templates.confirm(candidates, [docs[pos] for pos, _, _ in rows], store)
+    templates.table = table  # Templates.decide's order: by key
+    return {rows[int(number)][0] for key in table for number in candidates[key][2].tolist()}

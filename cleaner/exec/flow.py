@@ -235,7 +235,7 @@ def process_documents(docs: Iterable[Document], stages: Stages, executor: Execut
             progress(len(out))
     touched = None
     if remote is None:
-        templates.decide()
+        templates.decide(store)
     else:
         touched = remote(templates, out, store)
     for pos, slim in enumerate(out):

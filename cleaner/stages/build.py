@@ -69,7 +69,7 @@ def build_stages(cfg: Config) -> Stages:
             DetectLanguage(**cfg["language"]),
         ],
         templates=Templates(**cfg["templates"], protect_min_words=b["protect_min_words"],
-                            max_removed_fraction=b["max_removed_fraction"]),
+                            max_removed_fraction=b["max_removed_fraction"], copy_threshold=cfg["near"]["threshold"]),
         sign=Sign.from_config(cfg),
         read=ParseDeferred(cfg["read"]["max_file_bytes"]),
     )

@@ -4,6 +4,12 @@ A footer, a standard disclaimer or a "more from this site" line that the rules d
 know is still recognisable because the same source prints it under most of its stories.
 Lines are counted per source only: the same paragraph under stories of *different*
 sources is syndication (shared copy), which the clustering tiers handle, not boilerplate.
+So are copies of one story in one source (a folder of downloads, the API's items, a
+stream's batch): a template must be printed by at least `min_docs` documents of which no
+two are copies of one story (the same exact key; or near copies by the copy tiers' test,
+shingle Jaccard >= near.threshold, sharing more than max_removed_fraction of the shorter
+one: what short stories under one long footer share is only what a removal may take), so
+a story's own headline and paragraphs, however often the source holds it, are not a template.
 
 This is a corpus stage: it needs every document of a source before it can decide, so it
 runs after the per-document stages (signing included, in the workers); the few documents
@@ -17,16 +23,16 @@ from __future__ import annotations
 import hashlib
 import posixpath
 from array import array
-from collections import Counter
 from urllib.parse import urlsplit
-from typing import Collection
+from typing import Any, Collection, Mapping, Sequence
 
 import numpy as np
 
 from cleaner.stages.boilerplate.decide import join_lines
 from cleaner.core.document import Document
+from cleaner.core.protocols import DocStore
 from cleaner.stages.boilerplate.rules import fold, is_sentence
-from cleaner.core.text import word_count
+from cleaner.core.text import nfkc, word_count
 
 RULE_ID, CATEGORY = "template.repeated-line", "template"
 
@@ -45,67 +51,165 @@ def source_key(doc: Document) -> str:
 
 
 def _line_key(source: str, line: str) -> int:
-    # Stable across processes and runs (Python's hash() is salted per process).
+    """A line's key: stable across processes and runs (Python's hash() is salted per
+    process). `_line_keys` computes the same for every line of a text at once."""
     return int.from_bytes(hashlib.blake2b(f"{source}\0{fold(line)}".encode("utf-8"), digest_size=8).digest(), "little")
+
+
+# Whitespace a folded text can hold besides spaces and line breaks (NFKC makes every other
+# kind a space; tests/test_templates16.py checks every character).
+_OTHER_SPACES = tuple("\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u1680\u2028\u2029")
+
+
+def _folded_lines(text: str) -> list[str]:
+    """`fold` of each line of `text` (split at "\n"), folding the text at once: a line break
+    is a starter that never composes (core/text.nfkc), no character folds into one, and
+    case folding has no context. Most texts need no spacing fixed: none where the folded
+    text holds no other whitespace, no two spaces and no space beside a line break or at an end."""
+    folded = nfkc(text).casefold()
+    lines = folded.split("\n")
+    if ("  " in folded or " \n" in folded or "\n " in folded or folded[:1] == " " or folded[-1:] == " "
+            or any(space in folded for space in _OTHER_SPACES)):
+        return [" ".join(line.split()) for line in lines]
+    return lines
+
+
+def _line_keys(source: str, text: str, which: list[int] | None = None) -> list[int]:
+    """`_line_key(source, line)` of the text's lines (those numbered in `which`, else all),
+    the same values at a fraction of the cost: the text folded at once, the source's part
+    hashed once and each line's added to a copy of that state, the digests read as one array."""
+    lines = _folded_lines(text)
+    start = hashlib.blake2b(f"{source}\0".encode("utf-8"), digest_size=8).copy
+    digests = []
+    for at in range(len(lines)) if which is None else which:
+        state = start()
+        state.update(lines[at].encode("utf-8"))
+        digests.append(state.digest())
+    keys: list[int] = np.frombuffer(b"".join(digests), dtype="<u8").tolist()
+    return keys
+
+
+def _rank(doc: Document | None) -> int:
+    # A document's place in the order `confirm` reads printers in: its exact key's first 64
+    # bits (copies with the same words are neighbours; no features: first, a copy of none).
+    return int(doc.features.exact[:16], 16) if doc is not None and doc.features is not None else 0
+
+
+class _Copies:
+    """Whether two observed documents (by number) are copies of one story: the same exact
+    key, or shingles the copy tiers would call near copies (Jaccard >= `threshold`) that
+    are more than `share` of the shorter one's. The second test keeps documents that share
+    only a template removal could take (at most max_removed_fraction of a text) apart:
+    short stories under one long footer are near copies by Jaccard alone. Arrays and
+    answers are kept (bounded) while deciding: a source's first printers recur for each of
+    its lines."""
+
+    LIMIT = 4096
+
+    def __init__(self, docs: Sequence[Document | None], store: DocStore | None, threshold: float, share: float):
+        self.docs, self.store, self.threshold, self.share = docs, store, threshold, share
+        self.arrays: dict[int, np.ndarray] = {}
+        self.pairs: dict[tuple[int, int], bool] = {}
+
+    def _near(self, number: int, value: Any) -> np.ndarray:
+        near = self.arrays.get(number)
+        if near is None:
+            if len(self.arrays) >= self.LIMIT:
+                self.arrays.clear()
+            near = value if isinstance(value, np.ndarray) or self.store is None else self.store.get_array(value)
+            near = self.arrays[number] = np.asarray(near)
+        return near
+
+    def _alike(self, one: np.ndarray, two: np.ndarray) -> bool:
+        shorter = min(len(one), len(two))
+        if not shorter:
+            return len(one) == len(two)  # both without shingles: jaccard's 1.0
+        shared = len(np.intersect1d(one, two, assume_unique=True))
+        return shared / (len(one) + len(two) - shared) >= self.threshold and shared / shorter > self.share
+
+    def __call__(self, a: int, b: int) -> bool:
+        pair = (a, b) if a < b else (b, a)
+        same = self.pairs.get(pair)
+        if same is None:
+            one, two = self.docs[a], self.docs[b]
+            if one is None or two is None or one.features is None or two.features is None:
+                same = False
+            else:
+                f, g = one.features, two.features
+                same = f.exact == g.exact or self._alike(self._near(a, f.near), self._near(b, g.near))
+            if len(self.pairs) >= self.LIMIT:
+                self.pairs.clear()
+            self.pairs[pair] = same
+        return same
 
 
 class Templates:
     """A corpus stage (core/protocols.CorpusStage): `observe` every document (partitions
     `merge`), `decide` once, `apply` to each.
 
-    Memory is 12 bytes per (document, distinct line) observed, not the texts."""
+    Memory is 12 bytes per (document, distinct line) observed, and a reference per
+    document, not the texts."""
 
     name = "templates"
 
     def __init__(self, enabled: bool = True, min_docs: int = 3, min_share: float = 0.5,
-                 max_words: int = 60, protect_min_words: int = 40, max_removed_fraction: float = 0.5):
+                 max_words: int = 60, protect_min_words: int = 40, max_removed_fraction: float = 0.5,
+                 copy_threshold: float = 0.3):
         self.enabled, self.min_docs, self.min_share, self.max_words = enabled, min_docs, min_share, max_words
         self.protect_min_words, self.max_removed_fraction = protect_min_words, max_removed_fraction
+        self.copy_threshold = copy_threshold  # near.threshold: two documents this alike are copies
         self.reset()
 
     def reset(self) -> None:
         """Forget what earlier runs observed."""
         self._sources: dict[str, int] = {}  # source key -> index
-        self._docs_per_source: Counter[int] = Counter()
+        self._docs: list[Document | None] = []  # observed documents (slim copies suffice), in order
+        self._doc_source = array("I")  # one entry per observed document
         self._keys = array("Q")  # one entry per (document, distinct candidate line)
-        self._key_source = array("I")
+        self._key_doc = array("I")  # the observed document's number, for each key
         self.table: dict[int, tuple[int, int]] = {}  # template line key -> (docs printing it, docs of source)
 
-    def _candidate(self, line: str) -> bool:
-        words = word_count(line)
-        return 0 < words <= self.max_words and not (words >= self.protect_min_words and is_sentence(line))
-
     def line_keys(self, doc: Document) -> list[int]:
-        """Keys of the document's candidate lines (computed where the text is)."""
+        """Keys of the document's candidate lines (computed where the text is): lines of 1 to
+        max_words words, but not sentences of protect_min_words or more."""
         if not (self.enabled and doc.ok):
             return []
-        source = source_key(doc)
-        return sorted({_line_key(source, line) for line in doc.text.split("\n") if self._candidate(line)})
+        lines = doc.text.split("\n")
+        most, protect = self.max_words, self.protect_min_words
+        which = [at for at, words in enumerate(map(word_count, lines))
+                 if 0 < words <= most and not (words >= protect and is_sentence(lines[at]))]
+        return sorted(set(_line_keys(source_key(doc), doc.text, which))) if which else []
 
     def observe_keys(self, doc: Document, keys: Collection[int]) -> None:
-        """Count a document (its metadata suffices) with its `line_keys`."""
+        """Count a document (its metadata and features suffice) with its `line_keys`."""
         if not (self.enabled and doc.ok):
             return
-        self.observe_source(source_key(doc), keys)
+        self.observe_source(source_key(doc), keys, doc)
 
-    def observe_source(self, source: str, keys: Collection[int]) -> None:
-        """Count a document of `source` with its line keys (a list, or an array of uint64:
-        where a cluster's worker reads them back from the spool, exec/dask_corpus.py)."""
+    def observe_source(self, source: str, keys: Collection[int], doc: Document | None = None) -> None:
+        """Count a document of `source` with its line keys (a list, or an array of uint64).
+        Without `doc` (its features), it is a copy of no other document."""
         sid = self._sources.setdefault(source, len(self._sources))
-        self._docs_per_source[sid] += 1
+        number = len(self._docs)
+        self._docs.append(doc)
+        self._doc_source.append(sid)
         self._keys.extend(keys)
-        self._key_source.extend([sid] * len(keys))
+        self._key_doc.extend(array("I", [number]) * len(keys))
 
     def merge(self, other: "Templates") -> None:
         """Add what another instance observed (another partition of the corpus): counts per
-        source add up, so observing in parts and merging decides as observing all at once."""
+        source add up and its documents follow this one's, so observing in parts and
+        merging decides as observing all at once."""
         remap = np.array([self._sources.setdefault(name, len(self._sources)) for name in other._sources],
                          dtype=np.uint32)
-        for sid, n in other._docs_per_source.items():
-            self._docs_per_source[int(remap[sid])] += n
+        offset = len(self._docs)
+        self._docs.extend(other._docs)
+        if len(other._doc_source):
+            self._doc_source.extend(array("I", remap[np.frombuffer(other._doc_source, dtype=np.uint32)].tobytes()))
         self._keys.extend(other._keys)
-        if len(other._key_source):
-            self._key_source.extend(array("I", remap[np.frombuffer(other._key_source, dtype=np.uint32)].tobytes()))
+        if len(other._key_doc):
+            shifted = np.frombuffer(other._key_doc, dtype=np.uint32) + np.uint32(offset)
+            self._key_doc.extend(array("I", shifted.tobytes()))
 
     def observe(self, doc: Document) -> None:
         self.observe_keys(doc, self.line_keys(doc))
@@ -114,22 +218,59 @@ class Templates:
         """Would `apply` remove anything from a document with these line keys?"""
         return bool(self.table) and doc.ok and any(k in self.table for k in keys)
 
-    def decide(self) -> None:
-        """Which observed lines are templates: printed by enough documents of their source."""
-        if not self._keys:
-            return
-        keys = np.frombuffer(self._keys, dtype=np.uint64)
-        sources = np.frombuffer(self._key_source, dtype=np.uint32)
-        uniq, first, counts = np.unique(keys, return_index=True, return_counts=True)
-        docs = [self._docs_per_source[int(sources[at])] for at in first.tolist()]
-        self.table.update(self.templates_among(uniq.tolist(), counts.tolist(), docs))
-        self._keys, self._key_source = array("Q"), array("I")
+    def decide(self, store: DocStore | None = None) -> None:
+        """Which observed lines are templates: printed by enough documents of their source,
+        enough of them different stories. `store` reads back shingles a spooled run keeps
+        on disk."""
+        if self._keys:
+            sources = np.frombuffer(self._doc_source, dtype=np.uint32)
+            owners = np.frombuffer(self._key_doc, dtype=np.uint32)
+            found = self.candidates(np.frombuffer(self._keys, dtype=np.uint64), owners, sources[owners],
+                                    np.bincount(sources))
+            self.table.update(self.confirm(found, self._docs, store))
+        self._keys, self._key_doc, self._doc_source, self._docs = array("Q"), array("I"), array("I"), []
 
-    def templates_among(self, keys: list[int], counts: list[int], docs: list[int]) -> dict[int, tuple[int, int]]:
-        """The rule, for line keys each printed by `counts` documents of a source that has
-        `docs` documents (one rule, whether counted here or on a cluster: exec/dask_corpus.py)."""
-        return {key: (n, d) for key, n, d in zip(keys, counts, docs)
-                if d >= self.min_docs and n >= max(self.min_docs, self.min_share * d)}
+    def candidates(self, keys: np.ndarray, owners: np.ndarray, sources: np.ndarray,
+                   docs_of: Mapping[int, int] | np.ndarray) -> dict[int, tuple[int, int, np.ndarray]]:
+        """The line keys printed by enough documents of their source (`docs_of` its
+        documents), from rows (key, document number, source) in corpus order (each
+        document's keys distinct): key -> (documents printing it, documents of the source,
+        their numbers). One rule, whether counted here or on a cluster (exec/dask_corpus.py)."""
+        if not len(keys):
+            return {}
+        order = np.argsort(keys, kind="stable")  # a key's rows in corpus order
+        ordered = keys[order]
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        counts = np.diff(np.append(starts, len(ordered)))
+        found = {}
+        for at in np.flatnonzero(counts >= self.min_docs).tolist():
+            begin, n = int(starts[at]), int(counts[at])
+            d = int(docs_of[int(sources[order[begin]])])
+            if d >= self.min_docs and n >= max(self.min_docs, self.min_share * d):
+                found[int(ordered[begin])] = (n, d, owners[order[begin:begin + n]])
+        return found
+
+    def confirm(self, found: dict[int, tuple[int, int, np.ndarray]], docs: Sequence[Document | None],
+                store: DocStore | None) -> dict[int, tuple[int, int]]:
+        """The candidates (`candidates`) printed by at least `min_docs` documents no two of
+        which are copies of each other (`docs` by number), by key: copies of one story are
+        syndication, not a template. The printers are read in the order of their exact
+        keys, so the answer depends on neither input order nor partitions."""
+        table: dict[int, tuple[int, int]] = {}
+        if not found:
+            return table
+        rank = np.array([_rank(doc) for doc in docs], dtype=np.uint64)
+        copies = _Copies(docs, store, self.copy_threshold, self.max_removed_fraction)
+        for key in sorted(found):
+            n, d, printers = found[key]
+            stories: list[int] = []
+            for number in printers[np.argsort(rank[printers], kind="stable")].tolist():
+                if not any(copies(number, story) for story in stories):
+                    stories.append(number)
+                    if len(stories) >= self.min_docs:
+                        table[key] = (n, d)
+                        break
+        return table
 
     def apply(self, doc: Document) -> Document:
         if not (self.table and doc.ok):
@@ -138,8 +279,8 @@ class Templates:
         lines = doc.text.split("\n")
         numbers = doc.line_no or list(range(1, len(lines) + 1))
         # line -> (docs printing it, docs of the source), for the template lines
-        found = {i: seen for i, line in enumerate(lines)
-                 if line.strip() and (seen := self.table.get(_line_key(source, line))) is not None}
+        found = {i: seen for i, (line, key) in enumerate(zip(lines, _line_keys(source, doc.text)))
+                 if line.strip() and (seen := self.table.get(key)) is not None}
         hits = list(found)
         if not hits:
             return doc
