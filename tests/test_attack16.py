@@ -152,11 +152,10 @@ def test_a_gold_csv_without_a_header_scores_its_first_row(tmp_path):
 
 # --- a URL or site that urllib cannot split ---------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="cleaner/stages/templates.py (source_key) and cleaner/dedup/credits.py "
-                   "(own_names) call urlsplit(...).hostname unguarded: ValueError ('Invalid IPv6 URL') stops "
-                   "the whole run")
 @pytest.mark.parametrize("url", ["http://[::1", "https://[example.com]/news/1"])
 def test_a_url_urllib_cannot_split_does_not_stop_the_run(url):
+    """templates.source_key and credits.own_names called urlsplit(...).hostname unguarded:
+    ValueError ('Invalid IPv6 URL') stopped the whole run (core/hosts.url_host)."""
     result = clean([{"id": "a", "text": EN, "url": url}, {"id": "b", "text": OTHER}])
     assert {d["id"]: d["status"] for d in result.documents} == {"a": "kept", "b": "kept"}
 
@@ -170,10 +169,9 @@ def test_a_site_name_in_brackets_does_not_stop_the_run(site):
     assert sorted(d["status"] for d in result.documents) == ["kept", "kept"]
 
 
-@pytest.mark.xfail(strict=True, reason="cleaner/stages/templates.py (source_key): a user rule's metadata action "
-                   "that moves a line's URL into `url` feeds it to urlsplit unguarded; the CLI run ends in a "
-                   "traceback (exit 1), every other input lost")
 def test_a_rule_that_moves_a_bad_url_into_url_does_not_stop_the_run(tmp_path):
+    """A user rule's metadata action moved a line's URL into `url`, which templates.source_key
+    fed to urlsplit unguarded: a traceback, every other input lost."""
     (tmp_path / "r.toml").write_text(
         '[[rule]]\nid = "my.source-url"\ncategory = "metadata"\naction = "metadata"\nfield = "url"\n'
         "regex = '^Source: (?P<value>\\S++)$'\n"

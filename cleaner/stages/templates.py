@@ -23,13 +23,13 @@ from __future__ import annotations
 import hashlib
 import posixpath
 from array import array
-from urllib.parse import urlsplit
 from typing import Any, Collection, Mapping, Sequence
 
 import numpy as np
 
 from cleaner.stages.boilerplate.decide import join_lines
 from cleaner.core.document import Document
+from cleaner.core.hosts import url_host
 from cleaner.core.protocols import DocStore
 from cleaner.stages.boilerplate.rules import fold, is_sentence
 from cleaner.core.text import nfkc, word_count
@@ -42,7 +42,7 @@ def source_key(doc: Document) -> str:
     if doc.site:
         return f"site:{doc.site.casefold()}"
     if doc.url:
-        host = urlsplit(doc.url).hostname
+        host = url_host(doc.url)
         if host:
             return f"host:{host.removeprefix('www.')}"
     if doc.line is not None or doc.source.endswith((".jsonl", ".json")):
