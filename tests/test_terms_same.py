@@ -55,6 +55,7 @@ def test_names_numbers_and_possessives_still_found():
 # the pattern and the set comprehension of main at 084147e are kept here to compare with.
 
 import zlib  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 
 from cleaner.core.text import tokens  # noqa: E402
 from cleaner.dedup import terms as terms_module  # noqa: E402
@@ -93,13 +94,32 @@ _LANGS = [None, "en", "de", "fr", "es", "ru", "uk", "zz"]
        st.sampled_from([None, "Odesa: Dec 20", "May 3"]), st.integers(0, 45))
 def test_salient_terms_are_what_the_code_before_gave(text, doc_date, lang, title, lead_words):
     now = terms_module.salient_terms(text, doc_date, lead_words, title, lang)
-    saved = terms_module._TOKENS, terms_module.word_hashes
-    terms_module._TOKENS, terms_module.word_hashes = REFERENCE_TOKENS, _reference_word_hashes
-    try:
+    with _reference_scan():
         before = terms_module.salient_terms(text, doc_date, lead_words, title, lang)
-    finally:
-        terms_module._TOKENS, terms_module.word_hashes = saved
     assert now == before
+
+
+@contextmanager
+def _reference_scan(pattern=REFERENCE_TOKENS):
+    """salient_terms with `pattern` in place of both token patterns (_TOKENS_FAST, read for
+    a text without "_", and _TOKENS) and the reference word_hashes."""
+    saved = terms_module._TOKENS, terms_module._TOKENS_FAST, terms_module.word_hashes
+    terms_module._TOKENS = terms_module._TOKENS_FAST = pattern
+    terms_module.word_hashes = _reference_word_hashes
+    try:
+        yield
+    finally:
+        terms_module._TOKENS, terms_module._TOKENS_FAST, terms_module.word_hashes = saved
+
+
+def test_the_reference_scan_reaches_salient_terms():
+    """Texts with and without "_" both read the swapped pattern, so the comparison above
+    compares: a pattern that joins no hyphen splits "Saint-Denis" either way."""
+    split = re.compile(r"\d+|[^\W\d_]+")
+    for text in ("We met Saint-Denis there.", "We met Saint-Denis in a_b."):
+        assert "saint-denis" in terms_module.salient_terms(text)[0]
+        with _reference_scan(split):
+            assert "saint" in terms_module.salient_terms(text)[0]
 
 
 @settings(max_examples=400, deadline=None)
