@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from cleaner.core.text import TERM
 from cleaner.dedup.terms import _DIGIT, _POSSESSIVE, _POSSESSIVES, salient_terms
+from test_sign_fast import reference_salient_terms  # imported here: its @given tests inside a test are nested
 
 EVERY = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
 
@@ -160,8 +161,6 @@ CALENDAR_WORDS = ["May", "may", "MAY", "Dec", "Dezember", "декабря", "Sam
        st.sampled_from([None, "2024-03-05"]), st.sampled_from([None, "en", "de", "fr", "ru", "es"]),
        st.sampled_from([None, "Title On Top"]))
 def test_passing_over_plain_words_changes_nothing(text, doc_date, lang, title):
-    from test_sign_fast import reference_salient_terms
-
     assert salient_terms(text, doc_date, 5, title, lang) == reference_salient_terms(text, doc_date, 5, title, lang)
 
 
