@@ -37,3 +37,31 @@ def test_a_failure_no_check_foresaw_names_the_manifest_file(monkeypatch):
 
 def test_a_manifest_without_settings_takes_the_defaults():
     assert explain_module._settings(_run(None)) == explain_module._settings(_run({}))
+
+
+# --- is_number: a date term is not a number term --------------------------------------------
+
+def test_a_date_or_weekday_term_is_not_a_number_term():
+    from cleaner.dedup.terms import is_number
+
+    assert is_number("2025") and is_number("0340") and is_number("ie6")
+    assert not is_number("@12-20")  # a date: its weight is story.date_weight, never a number's rarity
+    assert not is_number("@w3")
+    assert not is_number("odesa")
+
+
+def test_date_terms_are_not_looked_up_as_number_shapes():
+    from cleaner.core.config import config_from_dict
+    from cleaner.core.document import Document
+    from cleaner.dedup.term_weights import TermWeights
+    from cleaner.stages.sign import Sign
+
+    cfg = config_from_dict()
+    sign = Sign.from_config(cfg)
+    doc = sign.process(Document(id="d1", source="<test>", lang="en", date="2025-12-22",
+                                text="Odesa, 20 December - The port of Odesa opened on Saturday, 12 piers."))
+    terms = set(doc.features.terms) if doc.features is not None else set()
+    assert {"@12-20", "12"} <= terms
+    weigh = TermWeights(cfg["story"]).look_up([doc])
+    assert "12" in weigh._numbers
+    assert not [t for t in weigh._numbers if t.startswith("@")]

@@ -346,9 +346,10 @@ NO_LINE_WORDS = LineWords(b"", ())
 
 
 def is_number(term: str) -> bool:
-    """A number term ("2025", "0340", "ie6"): names never hold digits."""
+    """A number term ("2025", "0340", "ie6"): names never hold digits; a date term
+    ("@12-20", "@w3") is not one."""
     # Most terms are letters alone (isalpha: no digit of any script), answered in one call.
-    return not term.isalpha() and any(c.isdigit() for c in term)
+    return not term.isalpha() and not term.startswith(DATE_PREFIX) and any(c.isdigit() for c in term)
 
 
 def is_year(term: str) -> bool:
