@@ -65,3 +65,36 @@ def test_date_terms_are_not_looked_up_as_number_shapes():
     weigh = TermWeights(cfg["story"]).look_up([doc])
     assert "12" in weigh._numbers
     assert not [t for t in weigh._numbers if t.startswith("@")]
+
+
+# --- Clusterer._near: its two orders of the same checks choose the same group ----------------
+
+def test_near_chooses_the_same_group_estimate_first_or_shingles_first():
+    import random
+
+    from cleaner.core.config import config_from_dict
+    from cleaner.core.document import Document
+    from cleaner.dedup.cluster import Clusterer
+    from cleaner.stages.sign import Sign
+
+    cfg = config_from_dict()
+    sign = Sign.from_config(cfg)
+    rng = random.Random(16)
+    vocab = [f"w{k}" for k in range(400)]
+    bases = [[rng.choice(vocab) for _ in range(120)] for _ in range(4)]
+    docs = []
+    for k in range(160):
+        words = list(rng.choice(bases))
+        for _ in range(rng.choice([0, 2, 5, 10, 20, 40])):
+            words[rng.randrange(len(words))] = rng.choice(vocab)
+        docs.append(sign.process(Document(id=f"d{k}", source="<test>", lang="en", text=" ".join(words))))
+    seen = []
+    for shingles_first in (False, True):
+        clusterer = Clusterer(cfg)
+        clusterer.shingles_first = shingles_first
+        joined = [clusterer.add(d) for d in docs]
+        members = [[(m.doc.id, m.relation, m.similarity, m.estimated, m.reason) for m in r.members] for r in clusterer.records]
+        seen.append((joined, members))
+    assert seen[0] == seen[1]
+    joined, members = seen[0]
+    assert len(members) < len(docs) and any(m[1] == "near" for r in members for m in r)  # near copies were found
