@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from cleaner.core.text import TERM
 from cleaner.dedup.terms import _DIGIT, _POSSESSIVE, _POSSESSIVES, salient_terms
+from test_sign_fast import reference_salient_terms  # imported here: its @given tests inside a test are nested
 
 EVERY = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
 
@@ -55,6 +56,7 @@ def test_names_numbers_and_possessives_still_found():
 # the pattern and the set comprehension of main at 084147e are kept here to compare with.
 
 import zlib  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 
 from cleaner.core.text import tokens  # noqa: E402
 from cleaner.dedup import terms as terms_module  # noqa: E402
@@ -93,13 +95,32 @@ _LANGS = [None, "en", "de", "fr", "es", "ru", "uk", "zz"]
        st.sampled_from([None, "Odesa: Dec 20", "May 3"]), st.integers(0, 45))
 def test_salient_terms_are_what_the_code_before_gave(text, doc_date, lang, title, lead_words):
     now = terms_module.salient_terms(text, doc_date, lead_words, title, lang)
-    saved = terms_module._TOKENS, terms_module.word_hashes
-    terms_module._TOKENS, terms_module.word_hashes = REFERENCE_TOKENS, _reference_word_hashes
-    try:
+    with _reference_scan():
         before = terms_module.salient_terms(text, doc_date, lead_words, title, lang)
-    finally:
-        terms_module._TOKENS, terms_module.word_hashes = saved
     assert now == before
+
+
+@contextmanager
+def _reference_scan(pattern=REFERENCE_TOKENS):
+    """salient_terms with `pattern` in place of both token patterns (_TOKENS_FAST, read for
+    a text without "_", and _TOKENS) and the reference word_hashes."""
+    saved = terms_module._TOKENS, terms_module._TOKENS_FAST, terms_module.word_hashes
+    terms_module._TOKENS = terms_module._TOKENS_FAST = pattern
+    terms_module.word_hashes = _reference_word_hashes
+    try:
+        yield
+    finally:
+        terms_module._TOKENS, terms_module._TOKENS_FAST, terms_module.word_hashes = saved
+
+
+def test_the_reference_scan_reaches_salient_terms():
+    """Texts with and without "_" both read the swapped pattern, so the comparison above
+    compares: a pattern that joins no hyphen splits "Saint-Denis" either way."""
+    split = re.compile(r"\d+|[^\W\d_]+")
+    for text in ("We met Saint-Denis there.", "We met Saint-Denis in a_b."):
+        assert "saint-denis" in terms_module.salient_terms(text)[0]
+        with _reference_scan(split):
+            assert "saint" in terms_module.salient_terms(text)[0]
 
 
 @settings(max_examples=400, deadline=None)
@@ -140,8 +161,6 @@ CALENDAR_WORDS = ["May", "may", "MAY", "Dec", "Dezember", "декабря", "Sam
        st.sampled_from([None, "2024-03-05"]), st.sampled_from([None, "en", "de", "fr", "ru", "es"]),
        st.sampled_from([None, "Title On Top"]))
 def test_passing_over_plain_words_changes_nothing(text, doc_date, lang, title):
-    from test_sign_fast import reference_salient_terms
-
     assert salient_terms(text, doc_date, 5, title, lang) == reference_salient_terms(text, doc_date, 5, title, lang)
 
 

@@ -239,20 +239,21 @@ class Clusterer:
             assert signature is not None  # given, or read above: `found` is not empty
             if self.screen is not None and not self.screen(idx, signature, floor):
                 continue  # below the floor as surely as the estimate below would say
-            if not self.shingles_first:
-                estimate = _estimate(signature, self.canonical_signature(idx))
-                if estimate < floor:  # a chance band collision: not worth reading its shingles
-                    continue
-            canon = self.records[idx].canonical
-            mine = self._shingles(doc) if mine is None else mine
-            sim = jaccard(mine, self._shingles(canon))
-            if sim < threshold or (best is not None and sim <= best[1]):
-                continue
-            if self.shingles_first:
-                estimate = _estimate(signature, self.canonical_signature(idx))
-                if estimate < floor:
-                    continue
-            best = (idx, sim, estimate)
+            # Two checks, both needed; shingles_first only orders them (by what each costs).
+            sim = estimate = 0.0
+            for by_estimate in (False, True) if self.shingles_first else (True, False):
+                if by_estimate:
+                    estimate = _estimate(signature, self.canonical_signature(idx))
+                    if estimate < floor:  # a chance band collision: not worth reading its shingles
+                        break
+                else:
+                    canon = self.records[idx].canonical
+                    mine = self._shingles(doc) if mine is None else mine
+                    sim = jaccard(mine, self._shingles(canon))
+                    if sim < threshold or (best is not None and sim <= best[1]):
+                        break
+            else:
+                best = (idx, sim, estimate)
         if best is None:
             return None
         idx, sim, est = best

@@ -381,8 +381,6 @@ def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: i
         left, right, shared, first = index.pairs(lo, hi, min_shared)
         if not len(left):
             continue
-        sims = np.full(len(left), UNMEASURED)
-        kept = np.ones(len(left), dtype=bool)
         # The first bound (PairIndex) is at least TermMatrix.bounds; the window's factor is at
         # most 1 (config), so a pair under either bound stays under it.
         near = np.flatnonzero(first * (1.0 + _FIRST_MARGIN) >= bound)
@@ -397,14 +395,8 @@ def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: i
         for a, b in zip(starts.tolist(), np.append(starts[1:], len(check)).tolist()):
             at = check[a:b]
             measure.append(at[matrix.bounds(int(left[at[0]]), right[at]) * (1.0 + _MARGIN) >= bound])
-        for k in np.sort(np.concatenate(measure)).tolist():
-            i, j = int(left[k]), int(right[k])
-            refused, factor, _ = pair_gate(docs[i], docs[j], int(shared[k]), min_shared, min_lead, window_days,
-                                           outside_window)
-            if refused is None:
-                sims[k] = similarity(weights[i], weights[j]) * factor
-            else:
-                kept[k] = False
+        sims, kept = _gated(docs, weights, left, right, shared, np.sort(np.concatenate(measure)), min_shared,
+                            min_lead, window_days, outside_window)
         lefts.append(left[kept].astype(np.uint32))
         rights.append(right[kept].astype(np.uint32))
         values.append(sims[kept])
@@ -416,6 +408,25 @@ def _joined(lefts: list[npt.NDArray[np.uint32]], rights: list[npt.NDArray[np.uin
     if not lefts:
         return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.float64)
     return np.concatenate(lefts), np.concatenate(rights), np.concatenate(values)
+
+
+def _gated(docs: list[Document], weights: list[DocTerms], left: npt.NDArray[Any], right: npt.NDArray[Any],
+           shared: npt.NDArray[Any], measure: npt.NDArray[np.intp], min_shared: int, min_lead: int,
+           window_days: int, outside_window: float) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """The pairs (left[k], right[k]) sharing shared[k] names, for each k of `measure` (in
+    order) gated and measured: (similarities, UNMEASURED where not measured; which pairs
+    the gate keeps). Both paths of candidate_edges (PairIndex's blocks, _edges_by_row)."""
+    sims = np.full(len(left), UNMEASURED)
+    kept = np.ones(len(left), dtype=bool)
+    for k, i, j, n in zip(measure.tolist(), left[measure].tolist(), right[measure].tolist(),
+                          shared[measure].tolist()):
+        # Two reports of one event both say early on who or where (story.min_shared_lead_names).
+        refused, factor, _ = pair_gate(docs[i], docs[j], n, min_shared, min_lead, window_days, outside_window)
+        if refused is None:
+            sims[k] = similarity(weights[i], weights[j]) * factor
+        else:
+            kept[k] = False
+    return sims, kept
 
 
 def _edges_by_row(docs: list[Document], weights: list[DocTerms], min_shared: int, window_days: int, min_lead: int,
@@ -440,18 +451,10 @@ def _edges_by_row(docs: list[Document], weights: list[DocTerms], min_shared: int
         found, counts = others[keep], shared[keep]
         if not len(found):
             continue
-        sims = np.full(len(found), UNMEASURED)
-        kept = np.ones(len(found), dtype=bool)
         measure = (np.flatnonzero(matrix.bounds(i, found.astype(np.int64)) * (1.0 + _MARGIN) >= bound)
                    if matrix is not None and bound is not None else np.arange(len(found)))
-        mine = weights[i]
-        for k, j, n in zip(measure.tolist(), found[measure].tolist(), counts[measure].tolist()):
-            # Two reports of one event both say early on who or where (story.min_shared_lead_names).
-            refused, factor, _ = pair_gate(docs[i], docs[j], n, min_shared, min_lead, window_days, outside_window)
-            if refused is None:
-                sims[k] = similarity(mine, weights[j]) * factor
-            else:
-                kept[k] = False
+        sims, kept = _gated(docs, weights, np.full(len(found), i), found, counts, measure, min_shared, min_lead,
+                            window_days, outside_window)
         lefts.append(np.full(int(kept.sum()), i, dtype=np.uint32))
         rights.append(found[kept])
         values.append(sims[kept])

@@ -59,7 +59,6 @@ _TOKENS = re.compile(r"(?<=[.!?。！？])\s++|\n++|\d++(?:[.,:/-]\d++)*+|" + WO
 # _TOKENS for a text without "_", where WORD_CLASS is \w (text.WORD_FAST): the same tokens,
 # ~9% faster (tests/test_sign18f.py).
 _TOKENS_FAST = re.compile(_TOKENS.pattern.replace(WORD_CLASS, r"\w"), re.UNICODE)
-_TOKENS_OWN = _TOKENS
 
 @lru_cache(maxsize=None)
 def calendar_words(lang: str | None = None) -> tuple[dict[str, int], dict[str, int]]:
@@ -211,8 +210,7 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
         text = title + "\n" + text
     text = nfkc(text)
     anchor = date.fromisoformat(doc_date) if doc_date else None
-    # (_TOKENS_FAST only in place of this module's own _TOKENS: a test may put another there.)
-    toks = (_TOKENS_FAST if "_" not in text and _TOKENS is _TOKENS_OWN else _TOKENS).findall(text)
+    toks = (_TOKENS_FAST if "_" not in text else _TOKENS).findall(text)
     known = known_tokens(lang)
     kinds, plain = known.kinds, known.plain
     lines_of: dict[str, list[int]] = {}  # term -> indices of every line it is on, in order
@@ -348,9 +346,10 @@ NO_LINE_WORDS = LineWords(b"", ())
 
 
 def is_number(term: str) -> bool:
-    """A number term ("2025", "0340", "ie6"): names never hold digits."""
+    """A number term ("2025", "0340", "ie6"): names never hold digits; a date term
+    ("@12-20", "@w3") is not one."""
     # Most terms are letters alone (isalpha: no digit of any script), answered in one call.
-    return not term.isalpha() and any(c.isdigit() for c in term)
+    return not term.isalpha() and not term.startswith(DATE_PREFIX) and any(c.isdigit() for c in term)
 
 
 def is_year(term: str) -> bool:

@@ -44,13 +44,13 @@ def _settings(run: Run) -> Config:
     known = _defaults()
     merged = {s: {k: v for k, v in (saved.get(s) or {}).items() if k in known[s]} for s in known}
     merged["boilerplate"].pop("rule_files", None)  # rules do not matter here, and paths may be gone
+    unusable = f"the run's manifest has settings this cleaner cannot use: {run.dir / MANIFEST}"
     try:
         return config_from_dict(merged)
     except ConfigError as exc:  # a hand-edited manifest: its file and key, not the dict's "<dict>"
-        raise RunError(f"the run's manifest has settings this cleaner cannot use: {run.dir / MANIFEST}: "
-                       f"config.{exc.key}: {exc.reason}") from None
+        raise RunError(f"{unusable}: config.{exc.key}: {exc.reason}") from None
     except Exception as exc:  # noqa: BLE001 - a value no check foresaw
-        raise RunError(f"the run's manifest has settings this cleaner cannot use: {run.dir / MANIFEST}: {exc}") from None
+        raise RunError(f"{unusable}: {exc}") from None
 
 
 def _membership(run: Run, doc_id: str, record_id: str | None) -> dict[str, Any] | None:
