@@ -147,7 +147,7 @@ def cached_profiles(directory: str) -> tuple[list[str], ProfileMap] | None:
     loaded = load_profiles(directory, entries)
     if loaded is not None:
         langs, profiles = loaded
-        rows, cols = np.nonzero(profiles.matrix)
+        rows, cols = np.nonzero(profiles.matrix.view(np.int64))  # by bits: a -0.0 is kept too
         values = profiles.matrix[rows, cols]
         write_table(PROFILES_TABLE, stamp, {"langs": langs, "grams": list(profiles.index),
                                             "shape": list(profiles.matrix.shape), "cells": len(values)},
