@@ -164,9 +164,10 @@ def _decode_profiles(header: dict[str, Any], body: memoryview) -> tuple[list[str
         rows = np.frombuffer(body[:cells * 4], dtype="<i4")
         cols = np.frombuffer(body[cells * 4:cells * 8], dtype="<i4")
         values = np.frombuffer(body[cells * 8:], dtype="<f8")
+        if set(map(type, grams)) - {str} or set(map(type, langs)) - {str}:
+            return None
         index = dict(zip(grams, range(n_rows)))
-        if len(index) != n_rows or not all(isinstance(g, str) for g in grams) \
-                or not all(isinstance(lang, str) for lang in langs):
+        if len(index) != n_rows:
             return None
         matrix = np.zeros((n_rows, n_cols))
         matrix[rows, cols] = values  # an index out of range raises IndexError: not used
