@@ -173,3 +173,39 @@ def test_the_cli_process_freezes_the_collector_before_it_exits(tmp_path, monkeyp
     with pytest.raises(SystemExit) as exit_:
         cli.main(["run", str(folder), "--out", str(tmp_path / "out"), "-q", "--workers", "1"])
     assert exit_.value.code == 0 and frozen == [True]  # a caller's argv: its process goes on
+
+
+@pytest.mark.parametrize("count", [0, 1, 63, 64, 65, 128, 129, 500, 3000])
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_pools_last_batches_are_cut_finer_and_hold_every_document_in_order(count, workers):
+    from cleaner.exec.local import BATCH, TAIL_SPLIT, pool_batches
+
+    docs = list(range(count))
+    got = list(pool_batches(iter(docs), workers))
+    assert [d for batch in got for d in batch] == docs and all(got)
+    full = max(0, -(-count // BATCH) - workers)  # the batches before the tail: whole ones
+    assert all(len(batch) == BATCH for batch in got[:full])
+    tail = got[full:]
+    assert len(tail) <= workers * TAIL_SPLIT
+    assert all(len(batch) <= -(-min(count, workers * BATCH) // (workers * TAIL_SPLIT)) for batch in tail)
+
+
+def test_a_pool_is_handed_the_tail_cut_finer(monkeypatch):
+    """3,000 inputs on 2 workers: 45 batches of 64, then the last 120 documents in 8 of 15;
+    every result back, in input order."""
+    import cleaner.exec.local as local
+    from cleaner.core.document import Document
+
+    sizes = []
+    real = local.pool_batches
+
+    def spying(docs, workers, size=local.BATCH):
+        for batch in real(docs, workers, size):
+            sizes.append(len(batch))
+            yield batch
+
+    monkeypatch.setattr(local, "pool_batches", spying)
+    docs = [Document(id=str(k), source="s", text=f"text {k}") for k in range(3000)]
+    out = [doc.id for doc, _ in local.LocalExecutor(2).map(iter(docs), [])]
+    assert out == [str(k) for k in range(3000)]
+    assert sizes == [64] * 45 + [15] * 8
