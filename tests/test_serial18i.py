@@ -209,3 +209,29 @@ def test_a_pool_is_handed_the_tail_cut_finer(monkeypatch):
     out = [doc.id for doc, _ in local.LocalExecutor(2).map(iter(docs), [])]
     assert out == [str(k) for k in range(3000)]
     assert sizes == [64] * 45 + [15] * 8
+
+
+def test_the_default_configuration_is_not_loaded_again_to_find_its_own_rule_files(cfg, monkeypatch, tmp_path):
+    import cleaner.core.config as config
+    from cleaner.core.config import ConfigError
+    from cleaner.stages.build import build_stages
+
+    loads = []
+    real = config.load_config
+
+    def counting(path=None):
+        loads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(config, "load_config", counting)
+    build_stages(cfg)
+    assert loads == []  # the default configuration: every rule file it names is shipped
+    # A user's configuration still has its own rule file checked against its examples.
+    rules = tmp_path / "mine.toml"
+    rules.write_text('[[rule]]\nid = "mine.x"\ncategory = "promo"\naction = "drop"\nany = ["subscribe now"]\n'
+                     'examples.match = ["nothing like it"]\nexamples.no_match = []\n')
+    user = tmp_path / "user.toml"
+    user.write_text(f'[boilerplate]\nrule_files = ["{rules.name}"]\n')
+    with pytest.raises(ConfigError, match="does not tag its own example"):
+        build_stages(real(user))
+    assert loads == [None]
