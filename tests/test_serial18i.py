@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from unittest.mock import Mock
 
 import numpy as np
 import pytest
@@ -137,13 +138,8 @@ def test_package_versions_are_read_once_a_process(monkeypatch):
 
     import cleaner.store.output as output
 
-    asked = []
     real = metadata.version
-
-    def counting(name):
-        asked.append(name)
-        return real(name)
-
+    counting = Mock(side_effect=real)
     monkeypatch.setattr(metadata, "version", counting)
     output._package_versions.cache_clear()
     try:
@@ -152,6 +148,7 @@ def test_package_versions_are_read_once_a_process(monkeypatch):
         second = output.package_versions()
     finally:
         output._package_versions.cache_clear()
+    asked = [c.args[0] for c in counting.call_args_list]
     assert sorted(asked) == sorted(output.PACKAGES)  # once each, over two calls
     assert second["numpy"] == real("numpy") and list(second) == list(output.PACKAGES)
 
