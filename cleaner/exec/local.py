@@ -12,6 +12,7 @@ import multiprocessing as mp
 import os
 import signal
 import time
+from collections import deque
 from dataclasses import dataclass
 from itertools import islice
 from typing import Callable, Iterable, Iterator
@@ -87,6 +88,30 @@ def batches(docs: Iterable[Document], size: int = BATCH) -> Iterator[list[Docume
     it = iter(docs)
     while batch := list(islice(it, size)):
         yield batch
+
+
+# The last documents of a stream go to the workers in smaller batches: with BATCH-sized
+# ones to the end, one worker could finish its last batch while another had just begun
+# one, and wait idle for it (0.05-0.09 s of a 3,000-document run's wall on 2 workers,
+# BENCHMARKS.md "par-18g", "serial-18i"). The documents of the last `workers` batches
+# are cut into `TAIL_SPLIT` times as many, so the workers end within a small batch of
+# each other. Which batch a document is in changes no result (one worker or several
+# give the same rows).
+TAIL_SPLIT = 4
+
+
+def pool_batches(docs: Iterable[Document], workers: int, size: int = BATCH) -> Iterator[list[Document]]:
+    """batches(docs, size) for a pool of `workers`, the tail cut finer (TAIL_SPLIT): the
+    same documents, in order. Reads `workers` batches ahead of what it yields."""
+    ahead: deque[list[Document]] = deque()
+    for batch in batches(docs, size):
+        ahead.append(batch)
+        if len(ahead) > workers:
+            yield ahead.popleft()
+    rest = [doc for batch in ahead for doc in batch]
+    step = max(1, -(-len(rest) // (workers * TAIL_SPLIT)))
+    for start in range(0, len(rest), step):
+        yield rest[start:start + step]
 
 
 @dataclass
@@ -200,7 +225,7 @@ class LocalExecutor:
             raise
         with pool:
             _restore(before)  # a Ctrl-C held meanwhile is raised here, and `with` ends the pool
-            for done in pool.imap(_work, batches(docs)):
+            for done in pool.imap(_work, pool_batches(docs, self.workers)):
                 yield from done
 
     def for_count(self, count: int) -> "LocalExecutor":

@@ -34,10 +34,12 @@ def _check_own_examples(cfg: Config) -> None:
     """A user's rule file (not a shipped one: tests/test_rules.py checks those) is checked
     against its own examples as it loads: a rule that does not tag its `examples.match`
     (a typo in `any`) or tags its `examples.no_match` did nothing, or too much, unsaid."""
-    from cleaner.core.config import load_config
+    from cleaner.core.config import DEFAULT_CONFIG, load_config
     from cleaner.stages.boilerplate.rules import load_rules
     from cleaner.stages.boilerplate.tag import example_hits
 
+    if cfg.path.resolve() == DEFAULT_CONFIG.resolve():
+        return  # the default configuration itself: every file it names is shipped (below)
     # The files the default configuration names, not their folder: a user's own file put
     # in configs/rules/ is checked like any other.
     shipped = {path.resolve() for path in load_config(None).rule_paths()}

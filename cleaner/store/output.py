@@ -12,6 +12,7 @@ import os
 import secrets
 import select
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator
@@ -68,13 +69,20 @@ def atomic_write(path: Path, chunks: Iterable[str | bytes]) -> None:
 
 
 def package_versions() -> dict[str, str]:
-    versions = {}
+    return dict(_package_versions())
+
+
+@lru_cache(maxsize=1)
+def _package_versions() -> tuple[tuple[str, str], ...]:
+    """Read once a process: each metadata.version scans every installed distribution
+    (~1 ms a package), and a run asks twice (its fingerprint, then its manifest)."""
+    versions = []
     for name in PACKAGES:
         try:
-            versions[name] = metadata.version(name)
+            versions.append((name, metadata.version(name)))
         except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+            versions.append((name, "not installed"))
+    return tuple(versions)
 
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # cleaner/, every subpackage included

@@ -423,8 +423,11 @@ class Prefilter:
         probes = sorted({p for sets in self.probe_sets.values() for s in sets for p in s})
         # A match of a probe is also a match of every probe that starts it.
         self.by_match: dict[str, tuple[frozenset[str], frozenset[int]]] = {}
+        known = set(probes)
         for p in probes:
-            starts = frozenset(q for q in probes if p.startswith(q))
+            # The probes p starts with are its prefixes that are probes: len(p) + 1 lookups,
+            # not one startswith per probe (~0.04 s of setup at ~500 probes).
+            starts = frozenset(q for q in (p[:i] for i in range(len(p) + 1)) if q in known)
             holders = frozenset(k for k, sets in self.probe_sets.items() if any(s & starts for s in sets))
             self.by_match[p] = (starts, holders)
         # A rule with `any` phrases whose probes are one of its gate's sets: on a line NFKC

@@ -1,0 +1,163 @@
+"""serial-18i: where the main process's wall goes in `cleaner run`, from the parent's spawn to
+the child's exit (both on CLOCK_MONOTONIC), with the main process's CPU at each event.
+
+    python3 bench/scratch/serial18i_timeline.py INPUT WORKERS ROUNDS name=CHECKOUT [name=CHECKOUT ...]
+
+Runs `python3 HOOK run INPUT --out TMP -q --workers N` with PYTHONPATH=CHECKOUT, where HOOK
+(this file, as --child) patches a few functions to log events, then runs cleaner's __main__;
+the checkouts alternate (ABBA...). Prints each run's wall, CPU (main process and workers)
+and serial wall (the run less the workers' phase: from the pool's start to its last
+result), then each phase's median [range] per checkout (S18I_VERBOSE=1: every event).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def child() -> None:
+    import functools
+    import runpy
+
+    log = os.open(os.environ["S18I_LOG"], os.O_WRONLY | os.O_APPEND)
+
+    def ev(name: str) -> None:
+        os.write(log, f"{os.getpid()} {time.perf_counter():.6f} {time.process_time():.6f} {name}\n".encode())
+
+    ev("hook")
+    import cleaner.cli as cli
+    import cleaner.exec.flow as flow
+    import cleaner.exec.local as local
+    import cleaner.stages.build as build
+    import cleaner.store.output as output
+    import multiprocessing.pool as mpool
+    ev("imports")
+    main = os.getpid()
+
+    def around(obj: object, name: str, label: str) -> None:
+        fn = getattr(obj, name)
+
+        @functools.wraps(fn)
+        def logged(*a: object, **k: object) -> object:
+            if os.getpid() != main:
+                return fn(*a, **k)
+            ev("> " + label)
+            try:
+                return fn(*a, **k)
+            finally:
+                ev("< " + label)
+        setattr(obj, name, logged)
+
+    for obj, name in [(build, "build_stages"), (output, "run_fingerprint"), (flow, "cluster"),
+                      (output, "write_outputs"), (flow.RunResult, "close"), (cli, "_finish"),
+                      (mpool.Pool, "__init__"), (mpool.Pool, "terminate"), (output, "build_manifest")]:
+        around(obj, name, name)
+    import cleaner.inspect.report as report
+    real_files = report.report_files
+
+    def files(*a: object, **k: object):  # type: ignore[no-untyped-def]
+        ev("> report_files")
+        yield from real_files(*a, **k)
+        ev("< report_files")
+    output.report_files = files
+    real_map = local.LocalExecutor.map
+
+    def timed_map(self, *a, **k):  # type: ignore[no-untyped-def]
+        ev("> map")
+        yield from real_map(self, *a, **k)
+        ev("< map")
+    local.LocalExecutor.map = timed_map  # type: ignore[method-assign]
+    import atexit
+    atexit.register(ev, "atexit")  # registered first: runs last
+    sys.argv = ["cleaner"] + sys.argv[2:]
+    try:
+        runpy.run_module("cleaner", run_name="__main__", alter_sys=True)
+    finally:
+        ev("main returned")
+
+
+def one_run(checkout: str, data: str, workers: str) -> tuple[list[tuple[float, float, str]], float, float]:
+    """One run: the main process's events (seconds from the spawn, its CPU, name), the
+    whole run's wall and CPU (user + system of the main process and its workers)."""
+    import resource
+
+    folder = tempfile.mkdtemp(prefix="s18i-")
+    logpath = os.path.join(folder, "log")
+    open(logpath, "w").close()
+    env = dict(os.environ, PYTHONPATH=checkout, S18I_LOG=logpath)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, os.path.abspath(__file__), "--child", "run", data, "--out",
+                    os.path.join(folder, "out"), "-q", "--workers", workers], env=env, check=True)
+    t_end = time.perf_counter()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rows = [line.split(" ", 3) for line in open(logpath).read().splitlines()]
+    subprocess.run(["rm", "-rf", folder])
+    pid = rows[0][0]
+    events = [(float(t) - t0, float(c), n) for p, t, c, n in rows if p == pid] + [(t_end - t0, float("nan"), "exit")]
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return events, t_end - t0, cpu
+
+
+# The serial phases, summed from the events (name: (from event, to event)).
+PHASES = {
+    "start+imports": ("spawn", "imports"),
+    "build_stages": ("imports", "< build_stages"),
+    "to map": ("< build_stages", "> map"),
+    "setup+fork": ("> map", "< __init__"),
+    "workers' phase": ("< __init__", "< map"),
+    "map to cluster": ("< map", "> cluster"),
+    "cluster": ("> cluster", "< cluster"),
+    "write": ("< cluster", "< write_outputs"),
+    "after write": ("< write_outputs", "main returned"),
+    "exit": ("main returned", "exit"),
+}
+
+
+def parent() -> None:
+    data, workers, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    checkouts = [arg.split("=", 1) for arg in sys.argv[4:]]
+    verbose = os.environ.get("S18I_VERBOSE")
+    got: dict[str, dict[str, list[float]]] = {name: {} for name, _ in checkouts}
+    for r in range(rounds):
+        for name, checkout in (checkouts if r % 2 == 0 else checkouts[::-1]):
+            load = os.getloadavg()[0]
+            events, wall, cpu = one_run(checkout, data, workers)
+            at = {n: (t, c) for t, c, n in events}
+            at["spawn"] = (0.0, 0.0)
+            row = got[name]
+            for phase, (a, b) in PHASES.items():
+                row.setdefault(phase, []).append(at[b][0] - at[a][0])
+                if b != "exit":
+                    row.setdefault(phase + " cpu", []).append(at[b][1] - at[a][1])
+            serial = wall - (at["< map"][0] - at["< __init__"][0])
+            for key, value in (("serial wall", serial), ("TOTAL wall", wall), ("TOTAL cpu", cpu), ("load", load)):
+                row.setdefault(key, []).append(value)
+            print(f"round {r} {name:8s} load {load:5.2f} wall {wall:6.3f} cpu {cpu:6.3f} serial {serial:6.3f} "
+                  f"workers' phase {at['< map'][0] - at['< __init__'][0]:6.3f}", flush=True)
+            if verbose:
+                prev = (0.0, 0.0, "spawn")
+                for t, c, n in events:
+                    print(f"  {prev[0]:6.3f} -> {t:6.3f}  wall {t - prev[0]:6.3f}  cpu {c - prev[1]:6.3f}  {prev[2]} .. {n}")
+                    prev = (t, c if c == c else prev[1], n)
+    print("medians [min-max], seconds:")
+    keys = list(next(iter(got.values())))
+    print(f"  {'phase':22s}" + "".join(f"{name:>26s}" for name, _ in checkouts))
+    for key in keys:
+        cells = []
+        for name, _ in checkouts:
+            v = got[name][key]
+            cells.append(f"{statistics.median(v):8.3f} [{min(v):.3f}-{max(v):.3f}]")
+        print(f"  {key:22s}" + "".join(f"{c:>26s}" for c in cells))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--child":
+        child()
+    else:
+        parent()

@@ -1,0 +1,89 @@
+"""Tables a process derives at setup from files that rarely change (langdetect's profiles,
+the word-character flags of every code point), kept as one file each in the user's cache
+folder (dedup/zipf_cache.cache_dir: $CLEANER_CACHE_DIR, XDG) so that the next run reads
+them back instead of deriving them again: setup runs in the main process before the
+workers start, serial time in every run.
+
+A file is a JSON header line, then the table's bytes. The header holds the `stamp` the
+caller gives (what the table was derived from: file sizes and times, versions): a file
+whose stamp differs, or that cannot be read whole, is not used, and the caller derives
+the table as before. Files are written into a temporary file renamed into place, so a
+reader never sees half of one; a folder that cannot be written leaves no file. The cache
+changes how long setup takes, never a value.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1  # the layout below; a new layout gets new file names
+
+
+def cache_path(name: str) -> Path:
+    from cleaner.dedup.zipf_cache import cache_dir
+
+    return cache_dir() / f"{name}-v{FORMAT}.table"
+
+
+def read_table(name: str, stamp: str) -> tuple[dict[str, Any], memoryview] | None:
+    """The header and the bytes after it of `name`'s file, if it was written from `stamp`
+    and is whole; None otherwise (no file, another stamp, truncated, unreadable)."""
+    try:
+        with open(cache_path(name), "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    end = data.find(b"\n")
+    if end < 0:
+        return None
+    try:
+        header = json.loads(data[:end])
+    except ValueError:
+        return None
+    body = memoryview(data)[end + 1:]
+    if not isinstance(header, dict) or header.get("stamp") != stamp or header.get("size") != len(body):
+        return None
+    return header, body
+
+
+def write_table(name: str, stamp: str, header: dict[str, Any], parts: list[bytes]) -> None:
+    """Write `name`'s file: `header` (with `stamp`) and `parts` end to end. Quietly nothing
+    where the folder cannot be written."""
+    path = cache_path(name)
+    body_size = sum(len(p) for p in parts)
+    line = json.dumps({**header, "stamp": stamp, "size": body_size}, ensure_ascii=True).encode("ascii") + b"\n"
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(line)
+            for part in parts:
+                fh.write(part)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError:
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def files_stamp(directory: str, entries: list[str]) -> str:
+    """What a table derived from the files `entries` of `directory` (in this order) depends
+    on: their names, order, sizes and modification times."""
+    parts = [os.path.realpath(directory)]
+    for name in entries:
+        try:
+            st = os.stat(os.path.join(directory, name))
+            parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}:{st.st_mode}")
+        except OSError:
+            parts.append(f"{name}:?")
+    return json.dumps(parts, ensure_ascii=True)
