@@ -154,7 +154,7 @@ def _build(path: Path, index: int, raw: Any) -> Rule:
             _fail(path, f"{where}.regex", "must be a string")
         try:
             rule.regex = re.compile(raw["regex"])
-        except re.error as exc:
+        except (re.error, OverflowError, RecursionError) as exc:  # "x{99999999999}"; groups nested thousands deep
             _fail(path, f"{where}.regex", f"does not compile: {exc}")
         # Refused at load: one such line would otherwise stall a worker for minutes.
         problem = backtracking_problem(rule.regex)
