@@ -6,14 +6,17 @@ workers start, serial time in every run.
 
 A file is a JSON header line, then the table's bytes. The header holds the `stamp` the
 caller gives (what the table was derived from: file sizes and times, versions): a file
-whose stamp differs, or that cannot be read whole, is not used, and the caller derives
-the table as before. Files are written into a temporary file renamed into place, so a
-reader never sees half of one; a folder that cannot be written leaves no file. The cache
+whose stamp differs, that cannot be read whole, or whose bytes are not those written
+(the header's digest of them) is not used, and the caller derives the table as before.
+Files are written into a temporary file renamed into place, so a reader never sees half
+of one; a folder that cannot be written, or no cache folder at
+all (no home folder: Path.home() raises RuntimeError), leaves no file. The cache
 changes how long setup takes, never a value.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -29,13 +32,20 @@ def cache_path(name: str) -> Path:
     return cache_dir() / f"{name}-v{FORMAT}.table"
 
 
+def _digest(parts: list[bytes] | list[memoryview]) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part)
+    return h.hexdigest()
+
+
 def read_table(name: str, stamp: str) -> tuple[dict[str, Any], memoryview] | None:
     """The header and the bytes after it of `name`'s file, if it was written from `stamp`
-    and is whole; None otherwise (no file, another stamp, truncated, unreadable)."""
+    and is whole; None otherwise (no file, another stamp, truncated, damaged, unreadable)."""
     try:
         with open(cache_path(name), "rb") as fh:
             data = fh.read()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to find the cache in
         return None
     end = data.find(b"\n")
     if end < 0:
@@ -45,7 +55,8 @@ def read_table(name: str, stamp: str) -> tuple[dict[str, Any], memoryview] | Non
     except ValueError:
         return None
     body = memoryview(data)[end + 1:]
-    if not isinstance(header, dict) or header.get("stamp") != stamp or header.get("size") != len(body):
+    if not isinstance(header, dict) or header.get("stamp") != stamp or header.get("size") != len(body) \
+            or header.get("digest") != _digest([body]):
         return None
     return header, body
 
@@ -53,9 +64,13 @@ def read_table(name: str, stamp: str) -> tuple[dict[str, Any], memoryview] | Non
 def write_table(name: str, stamp: str, header: dict[str, Any], parts: list[bytes]) -> None:
     """Write `name`'s file: `header` (with `stamp`) and `parts` end to end. Quietly nothing
     where the folder cannot be written."""
-    path = cache_path(name)
+    try:
+        path = cache_path(name)
+    except RuntimeError:  # no home folder to find the cache in
+        return
     body_size = sum(len(p) for p in parts)
-    line = json.dumps({**header, "stamp": stamp, "size": body_size}, ensure_ascii=True).encode("ascii") + b"\n"
+    line = json.dumps({**header, "stamp": stamp, "size": body_size, "digest": _digest(parts)},
+                      ensure_ascii=True).encode("ascii") + b"\n"
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

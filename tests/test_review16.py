@@ -1,0 +1,65 @@
+"""review-16: defects found reviewing the session's merged change (a505695..main)."""
+
+import os
+import pwd
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(folder))
+    return folder
+
+
+def test_a_table_damaged_inside_its_body_is_not_used(cache):
+    """A cache file of the right length whose bytes changed (a disk, a hand) is derived
+    again: the cache changes how long setup takes, never a value."""
+    from cleaner.core.table_cache import cache_path, read_table, write_table
+
+    write_table("t", "s", {"k": 1}, [b"\x00\x01\x02\x03", b"\x04\x05"])
+    got = read_table("t", "s")
+    assert got is not None and bytes(got[1]) == b"\x00\x01\x02\x03\x04\x05"
+    path = cache_path("t")
+    whole = bytearray(path.read_bytes())
+    whole[-3] ^= 0x40  # one bit of the body: the same length
+    path.write_bytes(bytes(whole))
+    assert read_table("t", "s") is None
+
+
+def test_damaged_profiles_cells_never_reach_the_detector(cache, tmp_path):
+    """A negative row number in a cached profiles table would index from the end (numpy
+    raises only past the end): the table is not used, the profiles are loaded again."""
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    from cleaner.core.table_cache import cache_path
+    from cleaner.stages.language.detect import PROFILES_TABLE, cached_profiles, load_profiles
+
+    want = load_profiles(PROFILES_DIRECTORY)
+    cached_profiles(PROFILES_DIRECTORY)
+    path = cache_path(PROFILES_TABLE)
+    data = bytearray(path.read_bytes())
+    body = data.index(b"\n") + 1
+    data[body:body + 4] = (-1).to_bytes(4, "little", signed=True)  # the first cell's row
+    path.write_bytes(bytes(data))
+    got = cached_profiles(PROFILES_DIRECTORY)
+    assert got[0] == want[0]
+    assert got[1].matrix.tobytes() == want[1].matrix.tobytes()
+
+
+def test_no_home_folder_means_no_cache_not_a_traceback(monkeypatch):
+    """No $HOME and no passwd entry (a container run as an arbitrary uid): Path.home()
+    raises RuntimeError; the setup tables are derived as before, every run."""
+    from cleaner.core.table_cache import read_table, write_table
+
+    for name in ("CLEANER_CACHE_DIR", "XDG_CACHE_HOME", "HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+    def nobody(uid):
+        raise KeyError(uid)
+
+    monkeypatch.setattr(pwd, "getpwuid", nobody)
+    assert read_table("t", "s") is None
+    write_table("t", "s", {}, [b"x"])  # quietly nothing
