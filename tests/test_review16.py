@@ -63,3 +63,18 @@ def test_no_home_folder_means_no_cache_not_a_traceback(monkeypatch):
     monkeypatch.setattr(pwd, "getpwuid", nobody)
     assert read_table("t", "s") is None
     write_table("t", "s", {}, [b"x"])  # quietly nothing
+
+
+def test_a_python_api_configs_own_rule_file_is_checked_against_its_examples(tmp_path):
+    """config_from_dict keeps the default configuration's path: a dict that names a
+    user's rule file must still have that file checked against its own examples (the
+    default configuration's shortcut in _check_own_examples skipped it)."""
+    from cleaner.core.config import ConfigError, config_from_dict
+    from cleaner.stages.build import build_stages
+
+    rules = tmp_path / "mine.toml"
+    rules.write_text('[[rule]]\nid = "mine.x"\ncategory = "promo"\naction = "drop"\nany = ["subscribe now"]\n'
+                     'examples.match = ["nothing like it"]\nexamples.no_match = []\n')
+    cfg = config_from_dict({"boilerplate": {"rule_files": [str(rules)], "certain_categories": []}})
+    with pytest.raises(ConfigError, match="does not tag its own example"):
+        build_stages(cfg)
