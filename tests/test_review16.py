@@ -78,3 +78,37 @@ def test_a_python_api_configs_own_rule_file_is_checked_against_its_examples(tmp_
     cfg = config_from_dict({"boilerplate": {"rule_files": [str(rules)], "certain_categories": []}})
     with pytest.raises(ConfigError, match="does not tag its own example"):
         build_stages(cfg)
+
+
+def test_a_table_derived_by_other_code_is_derived_again(cache, monkeypatch):
+    """The stamps named the source files and Python's versions, not the code that derives
+    the table: after a change to load_profiles (an upgrade, a checkout), the older table
+    would still be read back. The deriving module's size and time are in the stamp now."""
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    import cleaner.core.table_cache as table_cache
+    from cleaner.dedup import signatures
+    from cleaner.stages.language import detect
+
+    calls = []
+    real = detect.load_profiles
+    monkeypatch.setattr(detect, "load_profiles", lambda *a: calls.append(1) or real(*a))
+    detect.cached_profiles(PROFILES_DIRECTORY)
+    detect.cached_profiles(PROFILES_DIRECTORY)
+    assert calls == [1]  # written, then read back
+    monkeypatch.setattr(table_cache, "code_stamp", lambda module_file: f"{module_file}:changed")
+    detect.cached_profiles(PROFILES_DIRECTORY)
+    assert calls == [1, 1]
+    assert signatures._word_chars_stamp().endswith(f"{signatures.__file__}:changed")
+
+
+def test_code_stamp_follows_the_module_file(tmp_path):
+    from cleaner.core.table_cache import code_stamp
+
+    module = tmp_path / "m.py"
+    module.write_text("x = 1\n")
+    os.utime(module, ns=(1_000_000_000, 1_000_000_000))
+    before = code_stamp(str(module))
+    os.utime(module, ns=(2_000_000_000, 2_000_000_000))
+    assert code_stamp(str(module)) != before
+    assert code_stamp(str(tmp_path / "gone.py")).endswith(":?")

@@ -5,7 +5,8 @@ them back instead of deriving them again: setup runs in the main process before 
 workers start, serial time in every run.
 
 A file is a JSON header line, then the table's bytes. The header holds the `stamp` the
-caller gives (what the table was derived from: file sizes and times, versions): a file
+caller gives (what the table was derived from: file sizes and times, versions, and the
+deriving module itself: `code_stamp`): a file
 whose stamp differs, that cannot be read whole, or whose bytes are not those written
 (the header's digest of them) is not used, and the caller derives the table as before.
 Files are written into a temporary file renamed into place, so a reader never sees half
@@ -102,3 +103,14 @@ def files_stamp(directory: str, entries: list[str]) -> str:
         except OSError:
             parts.append(f"{name}:?")
     return json.dumps(parts, ensure_ascii=True)
+
+
+def code_stamp(module_file: str) -> str:
+    """The module that derives a table (its size and modification time, as a release or a
+    checkout leaves them): a table derived by other code is derived again, so a change to
+    the deriving function can never be hidden by an older table."""
+    try:
+        st = os.stat(module_file)
+    except OSError:
+        return f"{module_file}:?"
+    return f"{os.path.realpath(module_file)}:{st.st_size}:{st.st_mtime_ns}"

@@ -61,7 +61,10 @@ def _word_chars_stamp() -> str:
     import sys
     import unicodedata
 
-    return f"{sys.version_info[:2]} {unicodedata.unidata_version} {WORD_CHAR.pattern!r} {int(WORD_CHAR.flags)}"
+    from cleaner.core.table_cache import code_stamp
+
+    return (f"{sys.version_info[:2]} {unicodedata.unidata_version} {WORD_CHAR.pattern!r} {int(WORD_CHAR.flags)} "
+            f"{code_stamp(__file__)}")
 
 
 @lru_cache(maxsize=1)

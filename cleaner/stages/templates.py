@@ -279,7 +279,7 @@ class Templates:
         lines = doc.text.split("\n")
         numbers = doc.line_no or list(range(1, len(lines) + 1))
         # line -> (docs printing it, docs of the source), for the template lines
-        found = {i: seen for i, (line, key) in enumerate(zip(lines, _line_keys(source, doc.text)))
+        found = {i: seen for i, (line, key) in enumerate(zip(lines, _line_keys(source, doc.text), strict=True))
                  if line.strip() and (seen := self.table.get(key)) is not None}
         hits = list(found)
         if not hits:

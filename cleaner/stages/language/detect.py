@@ -135,10 +135,10 @@ def cached_profiles(directory: str) -> tuple[list[str], ProfileMap] | None:
     and written there: ~0.02 s instead of ~0.13-0.2 s of a run's serial setup. The same
     languages, n-grams in the same order and the same floats (the matrix's nonzero cells,
     as float64 bytes)."""
-    from cleaner.core.table_cache import files_stamp, read_table, write_table
+    from cleaner.core.table_cache import code_stamp, files_stamp, read_table, write_table
 
     entries = os.listdir(directory)
-    stamp = files_stamp(directory, entries)
+    stamp = f"{files_stamp(directory, entries)} {code_stamp(__file__)}"
     got = read_table(PROFILES_TABLE, stamp)
     if got is not None:
         cached = _decode_profiles(*got)
