@@ -15,7 +15,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from itertools import islice
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from cleaner.core.document import Document
 from cleaner.core.stage import Stage, safe_process
@@ -26,7 +26,8 @@ Finish = Callable[[Document], object]
 
 
 class WorkerError(Exception):
-    """The worker processes could not be started (the system refused to fork)."""
+    """The worker processes could not be started (the system refused to fork), or one died
+    during the run."""
 
     hint = "try fewer --workers"  # what the CLI suggests after the message
 
@@ -194,6 +195,34 @@ def _work(docs: list[Document]) -> list[tuple[object, dict[str, float]]]:
     return _worker(docs)
 
 
+# How often a pool's results are checked for a dead worker: a worker killed (the OOM
+# killer, SIGKILL) takes its task with it, and Pool.imap then waits for ever.
+LIVENESS_SECONDS = 1.0
+
+
+def _while_workers_live(pool: Any, results: Any) -> Iterator[Any]:
+    """`results` (a pool's imap), stopped by a WorkerError once any of the pool's workers
+    has died: a stall turned into one line. Workers end only when the pool does, so any
+    exit meanwhile is a death. (Pool keeps its processes in `_pool` and swaps a dead one
+    for a new one there within 0.1 s: every process seen is held here, from the start.)"""
+    seen: list[Any] = list(pool._pool)
+    while True:
+        try:
+            done = results.next(timeout=LIVENESS_SECONDS)
+        except StopIteration:
+            return
+        except mp.TimeoutError:
+            seen.extend(p for p in list(pool._pool) if p not in seen)
+            dead = next((p for p in seen if p.exitcode is not None), None)
+            if dead is not None:
+                code = dead.exitcode
+                how = f"killed by signal {-code}{': SIGKILL, out of memory?' if code == -9 else ''}" \
+                    if code < 0 else f"exit status {code}"
+                raise WorkerError(f"a worker process died ({how})") from None
+            continue
+        yield done
+
+
 @dataclass
 class LocalExecutor:
     """A loop (`workers` 1) or a pool of `workers` processes (fork where there is one).
@@ -225,7 +254,7 @@ class LocalExecutor:
             raise
         with pool:
             _restore(before)  # a Ctrl-C held meanwhile is raised here, and `with` ends the pool
-            for done in pool.imap(_work, pool_batches(docs, self.workers)):
+            for done in _while_workers_live(pool, pool.imap(_work, pool_batches(docs, self.workers))):
                 yield from done
 
     def for_count(self, count: int) -> "LocalExecutor":
