@@ -93,3 +93,33 @@ def test_the_cli_says_so_in_one_line_and_keeps_the_checkpoint(tmp_path):
     assert again.returncode == 0, again.stderr.decode()
     rows = (tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(rows) == 6000
+
+
+FORKED = textwrap.dedent("""
+    import os, signal, sys
+    from cleaner.exec import forked
+    from cleaner.exec.local import WorkerError
+
+    class Sign:
+        def salient(self, text, date, title, lang):
+            if text == "t70":
+                os.kill(os.getpid(), signal.SIGKILL)
+            return [text], [], b"", None, b""
+
+    jobs = [(f"t{i}", None, None, None) for i in range(max(200, forked.MIN_TEXTS * 2))]
+    try:
+        forked.salient_all(Sign(), jobs, 2)
+    except WorkerError as exc:
+        print("WorkerError:", exc)
+        sys.exit(3)
+    sys.exit(0)
+""")
+
+
+def test_a_killed_child_of_a_state_batch_pool_is_a_worker_error():
+    """exec/forked's pools (a state batch's signing and story steps) waited for ever, as
+    Pool.map does, for the task of a child that was killed."""
+    proc = subprocess.run([sys.executable, "-c", FORKED], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+    assert proc.returncode == 3, (proc.stdout, proc.stderr)
+    assert "a worker process died (killed by signal 9" in proc.stdout

@@ -30,7 +30,7 @@ import numpy as np
 
 from cleaner.dedup.stories import (Component, EdgeArrays, InProcess, Linked, Shared, TermMatrix, component_runs,
                                    link_components, name_postings, story_edges)
-from cleaner.exec.local import _HELD, _die_with_parent, _hold, _restore, _unhold
+from cleaner.exec.local import _HELD, _die_with_parent, _hold, _restore, _unhold, live_get, watch
 
 MIN_TEXTS = 128  # texts to sign before a pool pays (~1-3 ms a text; a fork and a pool ~30-60 ms)
 MIN_ROWS = 512  # story canonicals before the story tier's steps go to a pool
@@ -73,7 +73,7 @@ def _forked_pool(workers: int, given: Any, children: int) -> Iterator[Any]:
     _given = given
     before = _hold(_HELD)  # no Ctrl-C inside a fork (exec/local._HELD)
     try:
-        pool = mp.get_context("fork").Pool(children, initializer=_init, initargs=(os.getpid(),))
+        pool = watch(mp.get_context("fork").Pool(children, initializer=_init, initargs=(os.getpid(),)))
     except OSError:
         pool = None
     finally:
@@ -111,7 +111,7 @@ def salient_all(sign: Any, jobs: list[tuple[str, str | None, str | None, str | N
     if len(jobs) >= MIN_TEXTS:
         with forked_pool(workers, sign) as pool:
             if pool is not None:
-                return list(pool.map(_salient, jobs, chunksize=max(8, len(jobs) // (4 * workers))))
+                return list(live_get(pool, pool.map_async(_salient, jobs, chunksize=max(8, len(jobs) // (4 * workers)))))
     return [sign.salient(*job) for job in jobs]
 
 
@@ -163,7 +163,7 @@ def shingles_ahead(sign: Any, chunks: Iterable[list[str]], workers: int,
                 number, texts = waiting.pop()
                 done[number] = [sign.near_shingles(text) for text in texts]
         for number, task in sent:
-            done[number] = task.get()
+            done[number] = live_get(pool, task)
     return [shingles for found in done if found is not None for shingles in found]
 
 
@@ -244,7 +244,7 @@ class SalientAhead:
                 number, jobs = self._waiting.pop()
             self._done[number] = [self.sign.salient(*job) for job in jobs]
         for number, task in self._sent:
-            self._done[number] = task.get()  # a child's error is raised here
+            self._done[number] = live_get(self.pool, task)  # a child's error is raised here
         done, self._done, self._sent = self._done, [], []  # held by the caller alone from now
         return [found for chunk in done if chunk is not None for found in chunk]
 
@@ -283,7 +283,8 @@ class ForkedStories:
         if self._pool is None:
             return InProcess().edges(shared, n)
         size = max(SLICE, -(-n // (TASKS * self.workers)))
-        slices = self._pool.starmap(_edges, [(lo, min(n, lo + size)) for lo in range(0, n, size)], chunksize=1)
+        slices = live_get(self._pool, self._pool.starmap_async(
+            _edges, [(lo, min(n, lo + size)) for lo in range(0, n, size)], chunksize=1))
         if not slices:
             return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.float64)
         left, right, sims = zip(*slices)
@@ -297,9 +298,9 @@ class ForkedStories:
         for run in component_runs(components, RUN):
             pending.append(self._pool.apply_async(_link, (run,)))
             while len(pending) > AHEAD * self.workers:
-                yield from pending.popleft().get()
+                yield from live_get(self._pool, pending.popleft())
         while pending:  # in submission order: the components' order
-            yield from pending.popleft().get()
+            yield from live_get(self._pool, pending.popleft())
 
     def release(self, shared: object) -> None:
         context, self._context, self._pool = self._context, None, None

@@ -200,25 +200,46 @@ def _work(docs: list[Document]) -> list[tuple[object, dict[str, float]]]:
 LIVENESS_SECONDS = 1.0
 
 
+def watch(pool: Any) -> Any:
+    """`pool`, its processes remembered from its start, so that `live_get` and
+    `_while_workers_live` notice a death: Pool swaps a dead process for a new one in its
+    `_pool` within 0.1 s, and the lost task is never answered."""
+    pool._cleaner_seen = list(pool._pool)
+    return pool
+
+
+def _check_workers(pool: Any) -> None:
+    """A WorkerError if any process `pool` has had died: workers end only with their pool,
+    so an exit meanwhile is a death."""
+    seen: list[Any] = pool._cleaner_seen
+    seen.extend(p for p in list(pool._pool) if p not in seen)
+    dead = next((p for p in seen if p.exitcode is not None), None)
+    if dead is not None:
+        code = dead.exitcode
+        how = f"killed by signal {-code}{': SIGKILL, out of memory?' if code == -9 else ''}" \
+            if code < 0 else f"exit status {code}"
+        raise WorkerError(f"a worker process died ({how})")
+
+
+def live_get(pool: Any, task: Any) -> Any:
+    """`task.get()` (an AsyncResult of a `watch`ed pool), checking every LIVENESS_SECONDS
+    that the pool's processes live: a stall turned into one line."""
+    while True:
+        try:
+            return task.get(timeout=LIVENESS_SECONDS)
+        except mp.TimeoutError:
+            _check_workers(pool)
+
+
 def _while_workers_live(pool: Any, results: Any) -> Iterator[Any]:
-    """`results` (a pool's imap), stopped by a WorkerError once any of the pool's workers
-    has died: a stall turned into one line. Workers end only when the pool does, so any
-    exit meanwhile is a death. (Pool keeps its processes in `_pool` and swaps a dead one
-    for a new one there within 0.1 s: every process seen is held here, from the start.)"""
-    seen: list[Any] = list(pool._pool)
+    """`results` (a `watch`ed pool's imap), as `live_get` waits for one result."""
     while True:
         try:
             done = results.next(timeout=LIVENESS_SECONDS)
         except StopIteration:
             return
         except mp.TimeoutError:
-            seen.extend(p for p in list(pool._pool) if p not in seen)
-            dead = next((p for p in seen if p.exitcode is not None), None)
-            if dead is not None:
-                code = dead.exitcode
-                how = f"killed by signal {-code}{': SIGKILL, out of memory?' if code == -9 else ''}" \
-                    if code < 0 else f"exit status {code}"
-                raise WorkerError(f"a worker process died ({how})") from None
+            _check_workers(pool)
             continue
         yield done
 
@@ -254,7 +275,7 @@ class LocalExecutor:
             raise
         with pool:
             _restore(before)  # a Ctrl-C held meanwhile is raised here, and `with` ends the pool
-            for done in _while_workers_live(pool, pool.imap(_work, pool_batches(docs, self.workers))):
+            for done in _while_workers_live(watch(pool), pool.imap(_work, pool_batches(docs, self.workers))):
                 yield from done
 
     def for_count(self, count: int) -> "LocalExecutor":
