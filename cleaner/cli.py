@@ -412,7 +412,13 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
-        _fail(exc.format_message().replace("\n", " "))
+        hint = ""
+        if isinstance(exc, click.NoSuchOption) and not exc.option_name.startswith("--") and not exc.possibilities \
+                and exc.ctx is not None and any(isinstance(p, click.Argument) for p in exc.ctx.command.params):
+            # `cleaner show OUT -x`: an id, a path or a name may begin with "-" (not "--bogus":
+            # a mistyped option, which click's own "Did you mean" covers)
+            hint = f" (a value that begins with '-': put -- before it, e.g. cleaner {exc.ctx.info_name} ... -- {exc.option_name})"
+        _fail(exc.format_message().replace("\n", " ") + hint)
     except click.exceptions.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
             _interrupted()

@@ -65,10 +65,16 @@ def state_info(state_path: Path, as_json: bool) -> None:
         click.echo(json.dumps(info, indent=2))
         return
     click.echo(f"{info['path']}: schema version {info['schema']}, {info['bytes'] / 1e6:.1f} MB")
-    click.echo(f"  {info['batches']} batches, {info['documents']} documents, {info['copy_groups']} copy groups, "
-               f"{info['records']} records, {info['events']} events")
+    click.echo("  " + ", ".join(_counted(info[key], noun) for key, noun in (
+        ("batches", "batch"), ("documents", "document"), ("copy_groups", "copy group"), ("records", "record"),
+        ("events", "event"))))
     dates = (f"{info['first_date']} to {info['last_date']}" if info["first_date"] else "none")
     click.echo(f"  document dates: {dates}")
+
+
+def _counted(n: int, noun: str) -> str:
+    """'1 document', '2 documents', '1 batch', '0 batches'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}{'es' if noun.endswith('ch') else 's'}"
 
 
 @state_group.command("prune")

@@ -367,3 +367,19 @@ def test_the_api_rejects_an_item_over_read_max_file_bytes_as_the_cli_rejects_the
     cfg.write_text("[read]\nmax_file_bytes = 2000\n", encoding="utf-8")
     proc = run_cli("run", "-", "--out", "-", "--config", str(cfg), stdin=json.dumps(big) + "\n" + json.dumps(small) + "\n")
     assert [json.loads(r)["error"] for r in proc.stdout.splitlines()] == [f"line 1: {reason}", None]
+
+
+def test_state_info_counts_in_words_that_agree(tmp_path):
+    """`state info` printed "1 batches, 1 documents" (attack-16)."""
+    db = _feed_state(tmp_path, [{"id": "a", "text": EN}])
+    text = run_cli("state", "info", str(db)).stdout.decode()
+    assert "  1 batch, 1 document, 1 copy group, 1 record, " in text, text
+
+
+def test_an_id_that_begins_with_a_dash_gets_a_hint(tmp_path):
+    """`cleaner show OUT -x` (a document id "-x") said only "No such option '-x'"."""
+    err = one_line_error(run_cli("show", str(tmp_path), "-x"), "No such option '-x'", "put -- before it")
+    assert "cleaner show ... -- -x" in err
+    # a mistyped long option keeps click's own suggestion, without the hint
+    err = one_line_error(run_cli("run", str(tmp_path), "--ot", str(tmp_path / "o")), "Did you mean")
+    assert "put -- before it" not in err

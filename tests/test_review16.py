@@ -112,3 +112,19 @@ def test_code_stamp_follows_the_module_file(tmp_path):
     os.utime(module, ns=(2_000_000_000, 2_000_000_000))
     assert code_stamp(str(module)) != before
     assert code_stamp(str(tmp_path / "gone.py")).endswith(":?")
+
+
+def test_a_killed_writers_temporary_file_is_swept(cache):
+    """A writer killed between mkstemp and the rename left `.NAME.*.tmp` in the cache folder
+    for ever; the next write of that table removes those older than an hour."""
+    from cleaner.core.table_cache import STALE_SECONDS, cache_path, write_table
+
+    path = cache_path("t")
+    path.parent.mkdir(parents=True)
+    old, fresh = path.parent / f".{path.name}.abc.tmp", path.parent / f".{path.name}.def.tmp"
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    past = os.stat(old).st_mtime - STALE_SECONDS - 10
+    os.utime(old, (past, past))
+    write_table("t", "s", {}, [b"x"])
+    assert not old.exists() and fresh.exists()  # a writer at work keeps its file

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,7 @@ def write_table(name: str, stamp: str, header: dict[str, Any], parts: list[bytes
                 fh.write(part)
         os.replace(tmp, path)
         tmp = None
+        _sweep(path)
     except OSError:
         pass
     finally:
@@ -90,6 +92,22 @@ def write_table(name: str, stamp: str, header: dict[str, Any], parts: list[bytes
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+STALE_SECONDS = 3600  # a temporary file this old is a killed writer's, not a writer's at work
+
+
+def _sweep(path: Path) -> None:
+    """Remove `path`'s temporary files that killed writers left (SIGKILL between mkstemp
+    and the rename): each run writes a table only when it is missing or stale, so without
+    this they would pile up for ever."""
+    now = time.time()
+    for left in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            if now - left.stat().st_mtime > STALE_SECONDS:
+                left.unlink()
+        except OSError:
+            pass
 
 
 def files_stamp(directory: str, entries: list[str]) -> str:
