@@ -96,20 +96,26 @@ def _rank(doc: Document | None) -> int:
 
 
 class _Copies:
-    """Whether two observed documents (by number) are copies of one story: the same exact
-    key, or shingles the copy tiers would call near copies (Jaccard >= `threshold`) that
-    are more than `share` of the shorter one's. The second test keeps documents that share
-    only a template removal could take (at most max_removed_fraction of a text) apart:
-    short stories under one long footer are near copies by Jaccard alone. Arrays and
-    answers are kept (bounded) while deciding: a source's first printers recur for each of
-    its lines."""
+    """Whether an observed document (by number) is a copy of a story (another's number):
+    the same exact key, or shingles the copy tiers would call near copies (Jaccard >=
+    `threshold`) that are more than `share` of the shorter one's. The second test keeps
+    documents that share only a template removal could take (at most max_removed_fraction
+    of a text) apart: short stories under one long footer are near copies by Jaccard alone.
 
-    LIMIT = 4096
+    Answers are kept a story at a time (printer -> answer) for the last `STORIES` stories
+    asked about: a source's stories recur for each of its lines, and each of its printers
+    is measured against each once, however many printers (a pair cache bounded at 4,096
+    pairs measured 12,000 copies of one story again for each line: 1.5 CPU s). A story is
+    asked about only by printers of its own lines until min_docs stories are found, so
+    its answers stay within its source's printers. Shingle arrays are kept (bounded) too."""
+
+    LIMIT = 4096  # shingle arrays kept
+    STORIES = 64  # stories whose answers are kept
 
     def __init__(self, docs: Sequence[Document | None], store: DocStore | None, threshold: float, share: float):
         self.docs, self.store, self.threshold, self.share = docs, store, threshold, share
         self.arrays: dict[int, np.ndarray] = {}
-        self.pairs: dict[tuple[int, int], bool] = {}
+        self.answers: dict[int, dict[int, bool]] = {}  # story -> {printer: a copy of it?}
 
     def _near(self, number: int, value: Any) -> np.ndarray:
         near = self.arrays.get(number)
@@ -127,19 +133,23 @@ class _Copies:
         shared = len(np.intersect1d(one, two, assume_unique=True))
         return shared / (len(one) + len(two) - shared) >= self.threshold and shared / shorter > self.share
 
-    def __call__(self, a: int, b: int) -> bool:
-        pair = (a, b) if a < b else (b, a)
-        same = self.pairs.get(pair)
-        if same is None:
-            one, two = self.docs[a], self.docs[b]
-            if one is None or two is None or one.features is None or two.features is None:
-                same = False
-            else:
-                f, g = one.features, two.features
-                same = f.exact == g.exact or self._alike(self._near(a, f.near), self._near(b, g.near))
-            if len(self.pairs) >= self.LIMIT:
-                self.pairs.clear()
-            self.pairs[pair] = same
+    def __call__(self, number: int, story: int) -> bool:
+        answers = self.answers.pop(story, None)  # taken out and put back: the newest last
+        if answers is None:
+            if len(self.answers) >= self.STORIES:
+                del self.answers[next(iter(self.answers))]  # the story asked about longest ago
+            answers = {}
+        self.answers[story] = answers
+        known = answers.get(number)
+        if known is not None:
+            return known
+        one, two = self.docs[number], self.docs[story]
+        if one is None or two is None or one.features is None or two.features is None:
+            same = False
+        else:
+            f, g = one.features, two.features
+            same = f.exact == g.exact or self._alike(self._near(number, f.near), self._near(story, g.near))
+        answers[number] = same  # the test is symmetric, but a printer is only ever asked about a story
         return same
 
 
