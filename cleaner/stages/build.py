@@ -34,19 +34,16 @@ def _check_own_examples(cfg: Config) -> None:
     """A user's rule file (not a shipped one: tests/test_rules.py checks those) is checked
     against its own examples as it loads: a rule that does not tag its `examples.match`
     (a typo in `any`) or tags its `examples.no_match` did nothing, or too much, unsaid."""
-    from cleaner.core.config import DEFAULT_CONFIG, load_config, read_toml
+    from cleaner.core.config import DEFAULT_CONFIG, read_toml
     from cleaner.stages.boilerplate.rules import load_rules
     from cleaner.stages.boilerplate.tag import example_hits
 
-    # The default configuration itself (its file read, not validated again): every file it
-    # names is shipped (below). Not a dict's (api, config_from_dict): it keeps the default's
-    # path, and may name the user's own rule files.
-    if cfg.path.resolve() == DEFAULT_CONFIG.resolve() and \
-            cfg["boilerplate"]["rule_files"] == read_toml(DEFAULT_CONFIG).get("boilerplate", {}).get("rule_files"):
-        return
-    # The files the default configuration names, not their folder: a user's own file put
-    # in configs/rules/ is checked like any other.
-    shipped = {path.resolve() for path in load_config(None).rule_paths()}
+    # The files the default configuration names (its file read, not loaded and validated
+    # again: serial time in every run), not their folder: a user's own file put in
+    # configs/rules/ is checked like any other, and so is one a dict configuration names
+    # (api, config_from_dict: it keeps the default's path).
+    named = read_toml(DEFAULT_CONFIG).get("boilerplate", {}).get("rule_files", [])
+    shipped = {(DEFAULT_CONFIG.parent / name).resolve() for name in named}
     for path in cfg.rule_paths():
         if path.resolve() in shipped:
             continue
