@@ -30,7 +30,7 @@ import numpy as np
 
 from cleaner.dedup.stories import (Component, EdgeArrays, InProcess, Linked, Shared, TermMatrix, component_runs,
                                    link_components, name_postings, story_edges)
-from cleaner.exec.local import _HELD, _die_with_parent, _hold, _restore, _unhold, live_get, watch
+from cleaner.exec.local import _HELD, _die_with_parent, _hold, _restore, _unhold, end_pool, live_get, watch
 
 MIN_TEXTS = 128  # texts to sign before a pool pays (~1-3 ms a text; a fork and a pool ~30-60 ms)
 MIN_ROWS = 512  # story canonicals before the story tier's steps go to a pool
@@ -83,8 +83,7 @@ def _forked_pool(workers: int, given: Any, children: int) -> Iterator[Any]:
     finally:
         _given = None
         if pool is not None:
-            pool.terminate()
-            pool.join()
+            end_pool(pool)
 
 
 # -- the window's texts signed again ---------------------------------------------------

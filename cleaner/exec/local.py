@@ -215,33 +215,59 @@ def _check_workers(pool: Any) -> None:
     seen.extend(p for p in list(pool._pool) if p not in seen)
     dead = next((p for p in seen if p.exitcode is not None), None)
     if dead is not None:
+        pool._cleaner_died = True  # end_pool: its terminate bounded
         code = dead.exitcode
         how = f"killed by signal {-code}{': SIGKILL, out of memory?' if code == -9 else ''}" \
             if code < 0 else f"exit status {code}"
         raise WorkerError(f"a worker process died ({how})")
 
 
-def live_get(pool: Any, task: Any) -> Any:
-    """`task.get()` (an AsyncResult of a `watch`ed pool), checking every LIVENESS_SECONDS
-    that the pool's processes live: a stall turned into one line."""
+END_SECONDS = 2.0  # how long end_pool waits for a pool whose worker died to terminate
+
+
+def end_pool(pool: Any, join: bool = True) -> None:
+    """pool.terminate() (and join). After a worker died (_check_workers), bounded: CPython's
+    terminate can then wait for ever (seen 2 runs in 8: a replacement worker forked after
+    the task handler sent its stop sentinels waits for a task holding the queue's read
+    lock, which terminate takes), so after END_SECONDS the pool's processes are killed and
+    the pool is left to its daemon threads."""
+    if not getattr(pool, "_cleaner_died", False):
+        pool.terminate()
+        if join:
+            pool.join()
+        return
+    import threading
+
+    ender = threading.Thread(target=pool.terminate, daemon=True)
+    ender.start()
+    ender.join(END_SECONDS)
+    for process in [*pool._cleaner_seen, *pool._pool]:
+        if process.exitcode is None:
+            process.kill()
+
+
+def _live_wait(pool: Any, wait: Callable[[float], Any]) -> Any:
+    """`wait(timeout)` (a `watch`ed pool's AsyncResult.get or imap's next) until it answers,
+    checking every LIVENESS_SECONDS that the pool's processes live: a stall turned into one line."""
     while True:
         try:
-            return task.get(timeout=LIVENESS_SECONDS)
+            return wait(LIVENESS_SECONDS)
         except mp.TimeoutError:
             _check_workers(pool)
+
+
+def live_get(pool: Any, task: Any) -> Any:
+    """`task.get()`, an AsyncResult of a `watch`ed pool, as `_live_wait` waits."""
+    return _live_wait(pool, task.get)
 
 
 def _while_workers_live(pool: Any, results: Any) -> Iterator[Any]:
-    """`results` (a `watch`ed pool's imap), as `live_get` waits for one result."""
+    """`results`, a `watch`ed pool's imap, each as `_live_wait` waits."""
     while True:
         try:
-            done = results.next(timeout=LIVENESS_SECONDS)
+            yield _live_wait(pool, results.next)
         except StopIteration:
             return
-        except mp.TimeoutError:
-            _check_workers(pool)
-            continue
-        yield done
 
 
 @dataclass
@@ -273,10 +299,12 @@ class LocalExecutor:
         except BaseException:
             _restore(before)
             raise
-        with pool:
-            _restore(before)  # a Ctrl-C held meanwhile is raised here, and `with` ends the pool
+        try:
+            _restore(before)  # a Ctrl-C held meanwhile is raised here, and `finally` ends the pool
             for done in _while_workers_live(watch(pool), pool.imap(_work, pool_batches(docs, self.workers))):
                 yield from done
+        finally:
+            end_pool(pool, join=False)  # as `with pool` did: terminate
 
     def for_count(self, count: int) -> "LocalExecutor":
         """This executor for a batch of `count` documents: a loop when they are fewer than
