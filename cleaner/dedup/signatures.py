@@ -19,11 +19,12 @@ per-token lookup costs ~0.25 µs a token; this costs a few numpy operations a do
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 
 import numpy as np
 
-from cleaner.core.text import WORD_CHAR, nfkc
+from cleaner.core.text import LETTER, WORD_CHAR, nfkc
 
 _M32, _M64 = np.uint32, np.uint64
 # MurmurHash3 fmix32 / fmix64 constants (fmix32 as datasketch's _fmix for width 32).
@@ -86,12 +87,50 @@ def _word_chars() -> np.ndarray:
 
 def derived_word_chars() -> np.ndarray:
     # One flag per code point, from the same regex class as text.WORD, so the two agree.
-    # Every code point, surrogates included, decoded from their UTF-32 in one call: the
-    # same string as "".join(map(chr, range(0x110000))), ~0.01 s instead of ~0.12.
+    return derived_flags(WORD_CHAR)
+
+
+def derived_flags(one_char: "re.Pattern[str]") -> np.ndarray:
+    """One flag per code point: does the one-character class `one_char` match it. Every
+    code point, surrogates included, decoded from their UTF-32 in one call: the same string
+    as "".join(map(chr, range(0x110000))), ~0.01 s instead of ~0.12."""
     everything = np.arange(0x110000, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
-    marked = WORD_CHAR.sub("\x00", everything)
+    marked = one_char.sub("\x00", everything)
     flags: np.ndarray = _codepoints(marked) != np.arange(0x110000, dtype=np.uint32)
+    flags[0] = one_char.match("\x00") is not None  # NUL marks itself: asked directly
     return flags
+
+
+LETTERS_TABLE = "letter-chars"
+
+
+@lru_cache(maxsize=1)
+def _letters() -> np.ndarray:
+    """derived_flags(text.LETTER) (a word character that is not a digit), read back from the
+    user's cache folder as `_word_chars` is."""
+    import sys
+    import unicodedata
+
+    from cleaner.core.table_cache import code_stamp, read_table, write_table
+
+    stamp = (f"{sys.version_info[:2]} {unicodedata.unidata_version} {LETTER.pattern!r} {int(LETTER.flags)} "
+             f"{code_stamp(__file__)}")
+    got = read_table(LETTERS_TABLE, stamp)
+    if got is not None and len(got[1]) == 0x110000 // 8:
+        flags: np.ndarray = np.unpackbits(np.frombuffer(got[1], dtype=np.uint8)).astype(bool)
+        return flags
+    flags = derived_flags(LETTER)
+    write_table(LETTERS_TABLE, stamp, {}, [np.packbits(flags).tobytes()])
+    return flags
+
+
+def letter_count(text: str) -> int:
+    """text.count_of(text.LETTER_RUN, text): how many characters of `text` are letters (word
+    characters that are not digits), by one table look-up a character: ~4 µs for 500
+    characters of Cyrillic or accented Latin instead of the regex's ~17 (#18)."""
+    if not text:
+        return 0
+    return int(np.count_nonzero(_letters()[_codepoints(text)]))
 
 
 def _codepoints(text: str) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 
 from cleaner.core.document import Document
 from cleaner.core.stage import Stage
-from cleaner.core.text import LETTER_RUN, count_of
+from cleaner.dedup.signatures import letter_count
 
 if TYPE_CHECKING:  # langdetect has no type information: its classes are Any to mypy
     from langdetect.detector_factory import DetectorFactory
@@ -207,6 +207,8 @@ class DetectLanguage(Stage):
         if self._factory is None:
             from langdetect.detector_factory import DetectorFactory
 
+            letter_count("a")  # its table, once a process, before workers fork
+
             profiles = _profiles()
             factory = DetectorFactory()
             factory.word_lang_prob_map, factory.langlist = profiles.word_lang_prob_map, profiles.langlist
@@ -244,7 +246,7 @@ class DetectLanguage(Stage):
         sample = doc.text[: self.sample_chars]
         # Word characters, not isalpha(): Indic vowel signs are marks, and short CJK
         # sentences are few characters; both are still plenty for langdetect.
-        letters = count_of(LETTER_RUN, sample)
+        letters = letter_count(sample)  # count_of(LETTER_RUN, sample), by a table (tests/test_perdoc18.py)
         if letters < self.min_chars:
             doc.lang, doc.lang_prob = UNDETERMINED, None
             doc.lang_reason = f"too little text to tell ({letters} letters < language.min_chars {self.min_chars})"
