@@ -108,3 +108,45 @@ def test_cleaning_text_on_fixtures():
     extra = ["Москва abc", "Москва abcdefghijklmnopq", "AZaz[]^_`", "\u02ff\u0300", "\u1e00" * 5 + "ab"]
     for text in _fixture_texts() + extra:
         assert _cleaned(text) == _cleaning_text_reference(text)
+
+
+def _extract_ngrams_reference(det: langdetect_fast.FastDetector) -> list[str]:
+    """FastDetector._extract_ngrams with str.translate (before perdoc-18's normalised)."""
+    canon = langdetect_fast._canonical(det.word_lang_prob_map)
+    result: list[str] = []
+    words = det.text.translate(_NORMALISE).split(" ")
+    last = len(words) - 1
+    for index, word in enumerate(words):
+        if not word:
+            continue
+        grams, tail = langdetect_fast._word_grams(word, canon)
+        result.extend(grams if index < last else grams[: len(grams) - tail])
+    return result
+
+
+def _detector(text: str) -> langdetect_fast.FastDetector:
+    from cleaner.stages.language.detect import DetectLanguage
+
+    stage = DetectLanguage()
+    stage.setup()
+    det = langdetect_fast.FastDetector(stage._factory)
+    det.text = text
+    return det
+
+
+NGRAM_PIECES = PIECES + ["the ", "word", " ", "Zürich", "ÉCOLE", "москва", "a", "ab", " a", "I ", "xyz"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(NGRAM_PIECES), max_size=60).map("".join) | st.text(max_size=200))
+def test_extract_ngrams_is_a_word_at_a_time(text):
+    det = _detector(text)
+    assert det._extract_ngrams() == _extract_ngrams_reference(det)
+
+
+def test_extract_ngrams_on_fixtures_cold_and_warm():
+    for _ in range(2):
+        for text in _fixture_texts() + ["word", "word ", " word", "two  spaces end ", "", " ", "  "]:
+            det = _detector(text)
+            assert det._extract_ngrams() == _extract_ngrams_reference(det)
+        langdetect_fast._WORDS.clear()
