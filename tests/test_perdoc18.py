@@ -150,3 +150,58 @@ def test_extract_ngrams_on_fixtures_cold_and_warm():
             det = _detector(text)
             assert det._extract_ngrams() == _extract_ngrams_reference(det)
         langdetect_fast._WORDS.clear()
+
+
+# pack_line_words: the lines' word hashes at once (terms.lines_word_hashes)
+from array import array  # noqa: E402
+from itertools import accumulate, chain  # noqa: E402
+
+from cleaner.core.text import nfkc  # noqa: E402
+from cleaner.dedup import terms  # noqa: E402
+
+
+def _pack_reference(lines: list[str], term_lines: list[list[int]], normalized: bool = False) -> bytes:
+    """pack_line_words before perdoc-18: a line at a time."""
+    used = sorted(set().union(*term_lines))
+    where = {i: k for k, i in enumerate(used)}
+    hashes = terms._folded_word_hashes if normalized else terms.word_hashes
+    words = [hashes(lines[i]) for i in used]
+    head = 2 + len(used) + 1 + len(term_lines) + 1
+    line_at = list(accumulate(map(len, words), initial=head))
+    term_at = accumulate(map(len, term_lines), initial=line_at[-1])
+    out = array("I", [len(used), len(term_lines), *line_at, *term_at])
+    out.extend(chain.from_iterable(words))
+    out.extend(map(where.__getitem__, chain.from_iterable(term_lines)))
+    return out.tobytes()
+
+
+def test_lines_word_hashes_on_every_code_point():
+    chunk = 4096
+    lines = [EVERY[k:k + chunk].replace("\n", " ") for k in range(0, len(EVERY), chunk)]
+    lines = [nfkc(line) for line in lines]
+    assert terms.lines_word_hashes(lines) == [terms._folded_word_hashes(line) for line in lines]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(TEXTS.map(nfkc), max_size=12))
+def test_lines_word_hashes_is_a_line_at_a_time(lines):
+    # lines holding a line break too (a line at a time then)
+    assert terms.lines_word_hashes(lines) == [terms._folded_word_hashes(line) for line in lines]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TEXTS, min_size=1, max_size=10), st.data())
+def test_pack_line_words_is_the_reference(lines, data):
+    term_lines = data.draw(st.lists(st.lists(st.integers(0, len(lines) - 1), min_size=1, max_size=4)
+                                    .map(lambda xs: sorted(set(xs))), max_size=8))
+    assert terms.pack_line_words(lines, term_lines) == _pack_reference(lines, term_lines)
+    normal = [nfkc(line) for line in lines]
+    assert terms.pack_line_words(normal, term_lines, normalized=True) == _pack_reference(normal, term_lines, True)
+
+
+def test_salient_terms_on_fixtures_is_with_the_reference_pack(monkeypatch):
+    # (a text with a lone surrogate: salient_terms' line CRCs refuse it, on main too)
+    texts = [t for t in _fixture_texts() if "\ud800" not in t]
+    now = [terms.salient_terms(text, "2025-12-20", 40, None, None) for text in texts]
+    monkeypatch.setattr(terms, "pack_line_words", _pack_reference)
+    assert now == [terms.salient_terms(text, "2025-12-20", 40, None, None) for text in texts]
