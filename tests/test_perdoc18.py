@@ -153,9 +153,6 @@ def test_extract_ngrams_on_fixtures_cold_and_warm():
 
 
 # pack_line_words: the lines' word hashes at once (terms.lines_word_hashes)
-from array import array  # noqa: E402
-from itertools import accumulate, chain  # noqa: E402
-
 from cleaner.core.text import nfkc  # noqa: E402
 from cleaner.dedup import terms  # noqa: E402
 
@@ -166,13 +163,7 @@ def _pack_reference(lines: list[str], term_lines: list[list[int]], normalized: b
     where = {i: k for k, i in enumerate(used)}
     hashes = terms._folded_word_hashes if normalized else terms.word_hashes
     words = [hashes(lines[i]) for i in used]
-    head = 2 + len(used) + 1 + len(term_lines) + 1
-    line_at = list(accumulate(map(len, words), initial=head))
-    term_at = accumulate(map(len, term_lines), initial=line_at[-1])
-    out = array("I", [len(used), len(term_lines), *line_at, *term_at])
-    out.extend(chain.from_iterable(words))
-    out.extend(map(where.__getitem__, chain.from_iterable(term_lines)))
-    return out.tobytes()
+    return terms.packed_layout(words, term_lines, where)  # the layout, unchanged
 
 
 def test_lines_word_hashes_on_every_code_point():

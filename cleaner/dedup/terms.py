@@ -297,10 +297,16 @@ def pack_line_words(lines: list[str], term_lines: list[list[int]], normalized: b
     used = sorted(set().union(*term_lines))
     where = {i: k for k, i in enumerate(used)}
     words = lines_word_hashes([lines[i] for i in used] if normalized else [nfkc(lines[i]) for i in used])
-    head = 2 + len(used) + 1 + len(term_lines) + 1
+    return packed_layout(words, term_lines, where)
+
+
+def packed_layout(words: list[list[int]], term_lines: list[list[int]], where: dict[int, int]) -> bytes:
+    """pack_line_words' array from the used lines' word hashes (`words`, in line order) and
+    each line's place among them (`where`)."""
+    head = 2 + len(words) + 1 + len(term_lines) + 1
     line_at = list(accumulate(map(len, words), initial=head))
     term_at = accumulate(map(len, term_lines), initial=line_at[-1])
-    out = array("I", [len(used), len(term_lines), *line_at, *term_at])
+    out = array("I", [len(words), len(term_lines), *line_at, *term_at])
     out.extend(chain.from_iterable(words))
     out.extend(map(where.__getitem__, chain.from_iterable(term_lines)))
     return out.tobytes()
