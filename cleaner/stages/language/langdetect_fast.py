@@ -65,6 +65,8 @@ def normalised(text: str) -> str:
             table[code] = ord(one)
         mapped = table[cps]
     return mapped.tobytes().decode("utf-32-le", "surrogatepass")
+
+
 _ROWS: dict[int, dict[str, np.ndarray]] = {}
 # Per profile set and weight: weight + the row of each n-gram met (FastDetector._one_trial).
 _WEIGHTED: dict[tuple[int, float], dict[str, np.ndarray]] = {}
