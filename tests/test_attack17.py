@@ -1,0 +1,71 @@
+"""attack-17: a demanding new user of a data pipeline, on surfaces attacks 10-16 covered less
+(settings at the edges of their range, the cache folder, gold files, hand-edited runs,
+signals). Each test fails without its fix, or is marked xfail (strict) where the fix
+belongs to another module's owner (the reason names the module)."""
+
+import json
+import shutil
+from collections import namedtuple
+
+import pytest
+
+from cleaner.core.config import ConfigError, config_from_dict, load_config
+from cleaner.dedup import term_weights, zipf_cache
+from hostile_folder import EN
+from test_user_attacks import one_line_error, run_cli
+
+# --- a setting at the edge of its range -----------------------------------------------------
+
+
+def test_a_story_window_of_more_days_than_dates_can_span_is_a_config_error(tmp_path):
+    """`story.window_days = 9223372036854775807` (any span past 2**63 minus a day number)
+    passed the checks, then a stream into a state ended in OverflowError's traceback
+    ("Python int too large to convert to SQLite INTEGER") at its first batch."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[story]\nwindow_days = 9223372036854775807\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="story.window_days: must be at most 3652058"):
+        load_config(cfg)
+    with pytest.raises(ConfigError, match="story.window_days"):
+        config_from_dict({"story": {"window_days": 2 ** 62}})
+    # Every day from 0001-01-01 to 9999-12-31 is a window a state can ask for.
+    assert config_from_dict({"story": {"window_days": 3_652_058}})["story"]["window_days"] == 3_652_058
+    lines = "".join(json.dumps({"id": f"d{i}", "text": f"{EN} Report {i}.", "date": day}) + "\n"
+                    for i, day in enumerate(["0001-01-01", "2025-12-20", "9999-12-31"]))
+    one_line_error(run_cli("run", "-", "--out", "-", "--state", str(tmp_path / "s.db"), "--config", str(cfg),
+                           "-q", stdin=lines), str(cfg), "story.window_days")
+    cfg.write_text("[story]\nwindow_days = 3652058\n", encoding="utf-8")
+    proc = run_cli("run", "-", "--out", "-", "--state", str(tmp_path / "s.db"), "--config", str(cfg), "-q",
+                   "--batch-size", "1", stdin=lines)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert len(proc.stdout.decode().splitlines()) == 3
+
+
+# --- the cache folder -----------------------------------------------------------------------
+
+Usage = namedtuple("Usage", "total used free")
+
+
+def test_a_cache_folder_without_room_for_a_list_does_not_build_it_every_run(tmp_path, monkeypatch):
+    """A cache folder on a disk with less free space than a list's file (5-20 MB) made every
+    run from the second on stream the list into a new SQLite file, sort it and fail at the
+    end: 7.2 s against 3.0 s without a cache for raw/ + a feed (7 languages, a 3 MB tmpfs),
+    on every run, for as long as the disk stayed full. A build now starts only with room."""
+    monkeypatch.setenv(zipf_cache.CACHE_ENV, str(tmp_path / "cache"))
+    room = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: Usage(10 << 20, 10 << 20, 1 << 20))
+    builds = []
+    real = zipf_cache.tempfile.mkstemp
+    monkeypatch.setattr(zipf_cache.tempfile, "mkstemp", lambda *a, **k: builds.append(1) or real(*a, **k))
+    words = {"le", "musée", "paris", "zzqxjw"}
+    answers = []
+    for _ in range(3):  # the first use leaves the marker; later ones would build
+        monkeypatch.setattr(term_weights, "_ZIPF_SEEN", {})
+        answers.append(term_weights.zipf_of(set(words), "fr"))
+    assert builds == []
+    assert answers[0] == answers[1] == answers[2] and answers[0]["paris"] > 4
+    assert not zipf_cache.cache_file(term_weights._languages()["fr"]).exists()
+    # With room, the second use builds the file, as before.
+    monkeypatch.setattr(shutil, "disk_usage", room)
+    monkeypatch.setattr(term_weights, "_ZIPF_SEEN", {})
+    assert term_weights.zipf_of(set(words), "fr") == answers[0]
+    assert builds == [1] and zipf_cache.cache_file(term_weights._languages()["fr"]).is_file()
