@@ -69,3 +69,34 @@ def test_a_cache_folder_without_room_for_a_list_does_not_build_it_every_run(tmp_
     monkeypatch.setattr(term_weights, "_ZIPF_SEEN", {})
     assert term_weights.zipf_of(set(words), "fr") == answers[0]
     assert builds == [1] and zipf_cache.cache_file(term_weights._languages()["fr"]).is_file()
+
+
+# --- hand-edited files named in JSON's words --------------------------------------------------
+
+
+def test_a_hand_edited_gold_or_run_names_a_wrong_value_by_its_json_type(tmp_path):
+    """A gold line `{"id": "a", "label": null}` said "got NoneType", `true` "got bool", and a
+    documents.jsonl row edited to `"status": null` "has 'status' of type NoneType": Python's
+    names for what the user wrote in JSON."""
+    from cleaner.inspect.evaluate import EvalError, load_gold
+    from cleaner.inspect.runs import Run, RunError
+
+    gold = tmp_path / "g.jsonl"
+    for value, said in (("null", "got null"), ("true", "got boolean true"), ("[1]", "got array"),
+                        ("1.5", "got number 1.5")):
+        gold.write_text('{"id": "a", "label": %s}\n' % value, encoding="utf-8")
+        with pytest.raises(EvalError, match=said + "$"):
+            load_gold(gold)
+    gold = tmp_path / "g.json"
+    gold.write_text('[["a", 1]]', encoding="utf-8")
+    with pytest.raises(EvalError, match="expected a JSON object, got array$"):
+        load_gold(gold)
+    (tmp_path / "a.txt").write_text(EN, encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("run", str(tmp_path / "a.txt"), "--out", str(out), "-q").returncode == 0
+    rows = out / "documents.jsonl"
+    rows.write_text(rows.read_text(encoding="utf-8").replace('"status": "kept"', '"status": null'),
+                    encoding="utf-8")
+    with pytest.raises(RunError, match="has 'status' of type null: not a row cleaner wrote"):
+        Run(out).document("a")
+    one_line_error(run_cli("show", str(out), "a"), "'status' of type null")

@@ -144,7 +144,7 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[str, str, str]]:
                    for n, raw in enumerate(text.split("\n"), 1) if raw.strip())
     for at, obj in located:
         if not isinstance(obj, dict):
-            raise EvalError(f"{at}: expected a JSON object, got {type(obj).__name__}")
+            raise EvalError(f"{at}: expected a JSON object, got {_json_type(obj)}")
         if ID_COLUMN not in obj:
             # {"a1": "s1", "a2": "s1"}: the whole gold as one {id: label} object.
             mapping = not any(k in obj for k in LABEL_COLUMNS) and \
@@ -167,11 +167,17 @@ def _json_line(at: str, raw: str) -> Any:
         raise EvalError(f"{at}: JSON nested too deep") from None
 
 
+def _json_type(value: Any) -> str:
+    from cleaner.inspect.runs import json_type
+
+    return json_type(value)
+
+
 def _value(at: str, name: str, value: Any) -> str:
     # Numbers are fine as ids/labels (7 and "7" are the same); null, bools, lists are not.
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise EvalError(f"{at}: {name} must be a string or integer, got "
-                        f"{type(value).__name__}")
+        raise EvalError(f"{at}: {name} must be a string or integer, got {_json_type(value)}"
+                        f"{'' if value is None or isinstance(value, (dict, list)) else ' ' + json.dumps(value)}")
     text = str(value).strip()
     if not text:
         raise EvalError(f"{at}: empty {name}")
