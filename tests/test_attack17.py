@@ -5,6 +5,8 @@ belongs to another module's owner (the reason names the module)."""
 
 import json
 import shutil
+import subprocess
+import sys
 from collections import namedtuple
 
 import pytest
@@ -111,19 +113,14 @@ def test_a_hand_edited_gold_or_run_names_a_wrong_value_by_its_json_type(tmp_path
 def test_an_export_interrupted_while_writing_leaves_no_folder_it_made(tmp_path, monkeypatch):
     """`cleaner export S --out NEW` stopped by SIGTERM a second in (exit 130) left NEW, an
     empty folder the user never had; a full disk removes it (attack-13)."""
-    from click.testing import CliRunner
-
-    from cleaner.cli import cli
-    from cleaner.store import output
-
     db = tmp_path / "s.db"
     lines = "".join(json.dumps({"id": f"d{i}", "text": f"{EN} Report {i}."}) + "\n" for i in range(3))
     assert run_cli("run", "-", "--out", "-", "--state", str(db), "-q", stdin=lines).returncode == 0
-
-    def stopped(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(output, "write_outputs", stopped)
-    with pytest.raises(KeyboardInterrupt):
-        CliRunner().invoke(cli, ["export", str(db), "--out", str(tmp_path / "new"), "-q"], catch_exceptions=False)
+    # Ctrl-C arriving while the outputs are written (as a SIGTERM does, through the CLI's handler).
+    stop = ("import sys\nfrom cleaner.store import output\n"
+            "def stopped(*args, **kwargs):\n    raise KeyboardInterrupt\n"
+            "output.write_outputs = stopped\nfrom cleaner.cli import main\nmain(sys.argv[1:])\n")
+    proc = subprocess.run([sys.executable, "-c", stop, "export", str(db), "--out", str(tmp_path / "new"), "-q"],
+                          capture_output=True, timeout=300)
+    assert proc.returncode == 130 and b"interrupted" in proc.stderr, proc.stderr
     assert not (tmp_path / "new").exists()
