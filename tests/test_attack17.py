@@ -124,3 +124,31 @@ def test_an_export_interrupted_while_writing_leaves_no_folder_it_made(tmp_path, 
                           capture_output=True, timeout=300)
     assert proc.returncode == 130 and b"interrupted" in proc.stderr, proc.stderr
     assert not (tmp_path / "new").exists()
+
+
+def test_a_killed_builds_temporary_file_is_removed_by_a_later_run(tmp_path, monkeypatch):
+    """A run killed while it built a list's cache file (SIGKILL 1.6-2.4 s into the second run
+    of raw/) left `.wordfreq-...sqlite.XXXX.tmp`, 4-18 MB, in the cache folder for ever: no
+    run removed it, whether or not the list was built later."""
+    import os
+    import time
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(zipf_cache.CACHE_ENV, str(cache))
+    source = term_weights._languages()["fr"]
+    path = zipf_cache.cache_file(source)
+    cache.mkdir()
+    old = cache / f".{path.name}.k1ll3d.tmp"
+    old.write_bytes(b"\0" * 4096)
+    hour_ago = time.time() - 3700
+    os.utime(old, (hour_ago, hour_ago))
+    fresh = cache / f".{path.name}.bu1ld1ng.tmp"  # another run's build, going on now: kept
+    fresh.write_bytes(b"\0" * 4096)
+    for _ in range(2):  # the marker, then the build
+        monkeypatch.setattr(term_weights, "_ZIPF_SEEN", {})
+        term_weights.zipf_of({"paris"}, "fr")
+    assert path.is_file() and not old.exists() and fresh.exists()
+    # Left after the list was built (the kill came during a build another run finished).
+    os.utime(fresh, (hour_ago, hour_ago))
+    assert zipf_cache.lookup(source, {"paris"}) is not None
+    assert not fresh.exists()
