@@ -161,16 +161,18 @@ def test_a_killed_builds_temporary_file_is_removed_by_a_later_run(tmp_path, monk
                                        "thread; that thread is the one reading stdin (the tasks are generated from "
                                        "it: input/read.py, cli_stream.py), so it waits for the next line or EOF "
                                        "(serial-18k's files)")
-def test_sigterm_ends_a_stream_whose_stdin_is_idle_at_once(tmp_path):
+@pytest.mark.parametrize("out", ["-", "folder"])
+def test_sigterm_ends_a_stream_whose_stdin_is_idle_at_once(tmp_path, out):
     """`feed | cleaner run - --out -` (no --state, 2 workers) given SIGTERM while the feed is
     quiet (a supervisor stopping it: `docker stop`, systemd) printed "interrupted" and then
     waited for the feed's next line or its end: 24 s in the case seen, for ever if the feed
-    stays open. With --state it ends in 0.1 s."""
+    stays open; `--out DIR` too (14 s). With --state it ends in 0.1 s."""
     import signal
     import time
 
     lines = "".join(json.dumps({"id": f"d{i}", "text": f"{EN} Report {i}."}) + "\n" for i in range(20))
-    proc = subprocess.Popen([sys.executable, "-m", "cleaner", "run", "-", "--out", "-", "--workers", "2", "-q"],
+    proc = subprocess.Popen([sys.executable, "-m", "cleaner", "run", "-", "--out", "-" if out == "-" else str(tmp_path / "out"),
+                             "--workers", "2", "-q"],
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         proc.stdin.write(lines.encode())
