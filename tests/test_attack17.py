@@ -192,3 +192,40 @@ def test_sigterm_ends_a_stream_whose_stdin_is_idle_at_once(tmp_path, out):
         proc.stdin.close()
         proc.stderr.close()
     assert waited < 10 and proc.returncode == 130
+
+
+@pytest.mark.xfail(strict=True, reason="input/walk.py skips the --out folder and a state's files inside the input, "
+                                       "not the cache folder (serial-18k's file)")
+def test_a_cache_folder_inside_the_input_is_not_read_as_input(tmp_path, monkeypatch):
+    """CLEANER_CACHE_DIR inside the input folder: its tables and wordfreq files were read as
+    inputs (rejected rows, "unsupported file type"), a few more each run as the cache filled,
+    so the same input and configuration gave 63, 64, then 65 inputs."""
+    import os
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(EN, encoding="utf-8")
+    (folder / "b.txt").write_text(f"{EN} And a second report from Ghent.", encoding="utf-8")
+    env = {**os.environ, zipf_cache.CACHE_ENV: str(folder / "cache"), "PYTHONHASHSEED": "0"}
+    outputs = []
+    for _ in range(2):
+        shutil.rmtree(tmp_path / "out", ignore_errors=True)
+        proc = subprocess.run([sys.executable, "-m", "cleaner", "run", str(folder), "--out", str(tmp_path / "out"),
+                               "-q"], capture_output=True, env=env, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        outputs.append((tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8"))
+    assert (folder / "cache").is_dir()
+    assert outputs[0] == outputs[1]
+    assert [json.loads(line)["id"] for line in outputs[1].splitlines()] == ["a", "b"]
+
+
+def test_a_cache_folder_given_with_a_tilde_is_in_the_home_folder(tmp_path, monkeypatch):
+    """CLEANER_CACHE_DIR="~/.cache/news" (quoted in a script, a Dockerfile's ENV, systemd's
+    Environment=: no shell expands it) made a folder named "~" in the current folder, often
+    the input folder, whose files the next run read as inputs."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv(zipf_cache.CACHE_ENV, "~/.cache/news")
+    monkeypatch.chdir(tmp_path)
+    assert zipf_cache.cache_dir() == tmp_path / "home" / ".cache" / "news"
+    monkeypatch.setenv(zipf_cache.CACHE_ENV, "relative/cache")  # a relative one stays as given
+    assert zipf_cache.cache_dir() == zipf_cache.Path("relative/cache")

@@ -18,7 +18,8 @@ folder cannot be written, lacks the room for the file (a list's file is about 4 
 compressed list; a full disk is not tried again and again), or a file cannot be read, the run streams the list: the
 cache changes how long a lookup takes, never its answer.
 
-The folder: $CLEANER_CACHE_DIR, else $XDG_CACHE_HOME/cleaner, else ~/.cache/cleaner.
+The folder: $CLEANER_CACHE_DIR (a leading ~ is the home folder), else $XDG_CACHE_HOME/cleaner,
+else ~/.cache/cleaner.
 """
 
 from __future__ import annotations
@@ -45,7 +46,10 @@ _ROOM = 6
 def cache_dir() -> Path:
     own = os.environ.get(CACHE_ENV)
     if own:
-        return Path(own)
+        # "~/cache" as a shell leaves it unexpanded (quoted, a Dockerfile's ENV, systemd's
+        # Environment=) is the user's home, as a path argument's is: not a folder named "~"
+        # in the current one (the input folder, often).
+        return Path(own).expanduser()
     xdg = os.environ.get("XDG_CACHE_HOME")
     # The XDG spec: a relative path there is invalid and is ignored.
     base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
