@@ -229,3 +229,30 @@ def test_a_cache_folder_given_with_a_tilde_is_in_the_home_folder(tmp_path, monke
     assert zipf_cache.cache_dir() == tmp_path / "home" / ".cache" / "news"
     monkeypatch.setenv(zipf_cache.CACHE_ENV, "relative/cache")  # a relative one stays as given
     assert zipf_cache.cache_dir() == zipf_cache.Path("relative/cache")
+
+
+# --- eval against a run that rejected gold documents -------------------------------------------
+
+
+def test_eval_says_how_many_gold_documents_the_run_rejected(tmp_path):
+    """Gold documents the run rejected (invalid JSON, empty) are scored as singletons, as
+    they must be, but nothing said so: a recall of 0.0 read as the clustering's fault. The
+    table and --json now count them, as they count the missing ones."""
+    from cleaner.inspect.evaluate import format_table, load_predicted, score
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "a", "text": EN}) + "\n" + json.dumps({"id": "b", "text": EN}) + "\n"
+                    + json.dumps({"id": "c", "text": ""}) + "\nnot json\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("run", str(feed), "--out", str(out), "-q").returncode == 0
+    pred = load_predicted(out)
+    gold = {"a": "x", "b": "x", "c": "y", "feed:4": "y"}
+    r = score(pred, gold)
+    assert (r["missing"], r["rejected"], r["ignored"]) == (0, 2, 0)
+    assert r["pairwise"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667}
+    assert "rejected                   2" in format_table(r)
+    proc = run_cli("eval", str(out), str(tmp_path / "g.csv"))
+    assert proc.returncode == 2  # no such gold file
+    (tmp_path / "g.csv").write_text("id,label\n" + "".join(f"{k},{v}\n" for k, v in gold.items()), encoding="utf-8")
+    proc = run_cli("eval", str(out), str(tmp_path / "g.csv"), "--json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["rejected"] == 2
