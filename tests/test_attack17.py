@@ -256,3 +256,60 @@ def test_eval_says_how_many_gold_documents_the_run_rejected(tmp_path):
     (tmp_path / "g.csv").write_text("id,label\n" + "".join(f"{k},{v}\n" for k, v in gold.items()), encoding="utf-8")
     proc = run_cli("eval", str(out), str(tmp_path / "g.csv"), "--json")
     assert proc.returncode == 0 and json.loads(proc.stdout)["rejected"] == 2
+
+
+# --- a damaged checkpoint ---------------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="the spool's frames carry no checksum (store/spool.py, serial-18k's): a "
+                                       "checkpoint segment damaged inside is spliced into the outputs as it is")
+def test_resume_from_a_checkpoint_damaged_inside_never_writes_a_broken_row(tmp_path):
+    """Two bytes changed in the middle of a checkpoint's segment (bit rot, a bad sector, a
+    copy gone wrong): `--resume` exited 0 with a documents.jsonl whose row 2,803 was not
+    JSON (the row's stored parts are copied into the file unread), or ended in
+    UnpicklingError's traceback, depending on where the bytes fell. It should redo what is
+    damaged (or refuse in one line), never write a broken row."""
+    import signal
+    import time
+
+    from cleaner.store.spool import FRAME_LENGTH, PARTIAL_DIR
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"id": f"d{i}", "text": f"{EN} Report {i} from Town{i}."}) + "\n"
+                            for i in range(3000)), encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "cleaner", "run", str(feed), "--out", str(out), "--workers", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for line in proc.stderr:  # a line per 10% in a log: the checkpoint holds documents
+            if b"documents" in line and b"/3000" in line:
+                break
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stderr.close()
+    time.sleep(0.5)
+    segments = sorted((out / PARTIAL_DIR).glob("*.spool"), key=lambda p: p.stat().st_size)
+    assert segments and segments[-1].stat().st_size > 0
+    data = bytearray(segments[-1].read_bytes())
+    at = 0
+    while at + FRAME_LENGTH.size < len(data):  # the first row's stored parts (a J frame): damaged
+        (size,) = FRAME_LENGTH.unpack_from(data, at)
+        if data[at + FRAME_LENGTH.size:at + FRAME_LENGTH.size + 1] == b"J":
+            hit = data.index(b'"lang": ', at)
+            data[hit + 6] = ord(";")  # '"lang"; "en"': a pickle still, a row no longer JSON
+            break
+        at += FRAME_LENGTH.size + size
+    segments[-1].write_bytes(bytes(data))
+    proc = run_cli("run", str(feed), "--out", str(out), "-q", "--resume")
+    err = proc.stderr.decode()
+    assert "Traceback" not in err, err
+    if proc.returncode == 2:
+        assert len(err.strip().splitlines()) == 1
+        return
+    assert proc.returncode == 0, err
+    rows = [json.loads(line) for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    fresh = tmp_path / "fresh"
+    assert run_cli("run", str(feed), "--out", str(fresh), "-q").returncode == 0
+    assert (out / "documents.jsonl").read_bytes() == (fresh / "documents.jsonl").read_bytes() and len(rows) == 3000
