@@ -49,6 +49,7 @@ class Spec:
 
 
 _PROB = Spec(float, 0.0, 1.0)
+MAX_DAYS = 3_652_058  # from 0001-01-01 to 9999-12-31, the days between any two dates
 SCHEMA: dict[str, dict[str, Spec]] = {
     # At most 1 TiB: far above any article, and below what the readers' size arguments
     # (a C ssize_t) take.
@@ -97,7 +98,9 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "local_df_factor": Spec(float, 0.0, 1.0),
         "local_threshold": Spec(float, 0.0, 1.0),
         "outside_window_factor": Spec(float, 0.0, 1.0),
-        "window_days": Spec(int, 0),
+        # Every day a date can name (0001-01-01 to 9999-12-31): a state's window is asked of
+        # SQLite by day number, and a day plus a larger span overflowed its 64-bit integers.
+        "window_days": Spec(int, 0, MAX_DAYS),
         "window_batches": Spec(int, 0),
         "window_lead_names": Spec(bool),
     },

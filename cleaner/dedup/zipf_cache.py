@@ -12,32 +12,44 @@ one-off run (a container, a CI job whose cache folder does not survive) pays not
 user who runs again pays the build once. The file is built from the stream the run
 reads anyway, into a temporary file renamed into place once complete, so a reader never
 sees a half-written one; its `meta` table says what it was built from and that it is
-complete, and a file that does not say so is not used (and is built again). When the
-folder cannot be written (or a file cannot be read), the run streams the list: the
+complete, and a file that does not say so is not used (and is built again). A temporary
+file a killed run left is removed by a later run that needs its list, once it is an hour old. When the
+folder cannot be written, lacks the room for the file (a list's file is about 4 times its
+compressed list; a full disk is not tried again and again), or a file cannot be read, the run streams the list: the
 cache changes how long a lookup takes, never its answer.
 
-The folder: $CLEANER_CACHE_DIR, else $XDG_CACHE_HOME/cleaner, else ~/.cache/cleaner.
+The folder: $CLEANER_CACHE_DIR (a leading ~ is the home folder), else $XDG_CACHE_HOME/cleaner,
+else ~/.cache/cleaner.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import shutil
 from functools import lru_cache
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 CACHE_ENV = "CLEANER_CACHE_DIR"
 FORMAT = 1  # the layout of the files below; a new layout gets new file names
 _CHUNK = 900  # words per query (older SQLite builds allow 999 parameters)
+# A list's file is 3.7-4.6 times its .msgpack.gz (wordfreq 3.1: en 3.75, ru 4.56); a build
+# starts only with room for 6 times it free in the folder.
+_ROOM = 6
 
 
 def cache_dir() -> Path:
     own = os.environ.get(CACHE_ENV)
     if own:
-        return Path(own)
+        # "~/cache" as a shell leaves it unexpanded (quoted, a Dockerfile's ENV, systemd's
+        # Environment=) is the user's home, as a path argument's is: not a folder named "~"
+        # in the current one (the input folder, often).
+        return Path(own).expanduser()
     xdg = os.environ.get("XDG_CACHE_HOME")
     # The XDG spec: a relative path there is invalid and is ignored.
     base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
@@ -100,6 +112,7 @@ def lookup(source: str, words: Iterable[str]) -> dict[str, int] | None:
     path = cache_file(source)
     if not path.is_file():
         return None
+    _remove_stale(path)  # a killed build's leftovers, which no later build of this list would see
     words = sorted(words)
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -119,6 +132,21 @@ def lookup(source: str, words: Iterable[str]) -> dict[str, int] | None:
         return None
 
 
+_STALE_AFTER = 3600.0  # seconds: a build takes 1-5 s; a temporary file this old was a killed run's
+
+
+def _remove_stale(path: Path) -> None:
+    """Temporary files of builds of `path` that a killed run left (SIGKILL, the OOM killer:
+    5-20 MB each, never read and never removed otherwise)."""
+    now = time.time()
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        try:
+            if now - tmp.lstat().st_mtime > _STALE_AFTER:
+                tmp.unlink()
+        except OSError:  # gone meanwhile (another run removed it), or not ours to remove
+            pass
+
+
 class Builder:
     """Writes one list's cache file as the list is streamed: `add` each bucket, then
     `finish` renames the complete file into place. Any failure to write (no folder, no
@@ -131,6 +159,11 @@ class Builder:
         self.tmp = self.con = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if shutil.disk_usage(self.path.parent).free < _ROOM * os.stat(source).st_size:
+                # It would fill the disk and fail at the end: each run would pay the whole
+                # build (~0.5 s a list) for nothing, for as long as the folder stays full.
+                return
+            _remove_stale(self.path)
             fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
             os.close(fd)
             self.con = sqlite3.connect(self.tmp)

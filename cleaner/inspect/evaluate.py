@@ -144,7 +144,7 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[str, str, str]]:
                    for n, raw in enumerate(text.split("\n"), 1) if raw.strip())
     for at, obj in located:
         if not isinstance(obj, dict):
-            raise EvalError(f"{at}: expected a JSON object, got {type(obj).__name__}")
+            raise EvalError(f"{at}: expected a JSON object, got {_json_type(obj)}")
         if ID_COLUMN not in obj:
             # {"a1": "s1", "a2": "s1"}: the whole gold as one {id: label} object.
             mapping = not any(k in obj for k in LABEL_COLUMNS) and \
@@ -167,11 +167,17 @@ def _json_line(at: str, raw: str) -> Any:
         raise EvalError(f"{at}: JSON nested too deep") from None
 
 
+def _json_type(value: Any) -> str:
+    from cleaner.inspect.runs import json_type
+
+    return json_type(value)
+
+
 def _value(at: str, name: str, value: Any) -> str:
     # Numbers are fine as ids/labels (7 and "7" are the same); null, bools, lists are not.
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise EvalError(f"{at}: {name} must be a string or integer, got "
-                        f"{type(value).__name__}")
+        raise EvalError(f"{at}: {name} must be a string or integer, got {_json_type(value)}"
+                        f"{'' if value is None or isinstance(value, (dict, list)) else ' ' + json.dumps(value)}")
     text = str(value).strip()
     if not text:
         raise EvalError(f"{at}: empty {name}")
@@ -179,6 +185,9 @@ def _value(at: str, name: str, value: Any) -> str:
 
 
 # --- predictions ------------------------------------------------------------------------
+
+REJECTED = "rejected:"  # a rejected document's label: its own
+
 
 def load_predicted(out_dir: str | Path) -> dict[str, str]:
     """Document id -> record_id from a run's documents.jsonl.
@@ -210,7 +219,7 @@ def load_predicted(out_dir: str | Path) -> dict[str, str]:
                 raise EvalError(f"{at}: expected a document object with a string 'id'")
             doc_id = obj["id"]
             if obj.get("status") == "rejected":
-                label = f"rejected:{doc_id}"
+                label = f"{REJECTED}{doc_id}"
             elif isinstance(obj.get("record_id"), str) and obj["record_id"]:
                 label = obj["record_id"]
             else:
@@ -239,7 +248,8 @@ def _prf(p: float, r: float) -> dict[str, float]:
 def score(pred: dict[str, str], gold: dict[str, str]) -> dict[str, Any]:
     """Compare a predicted clustering with gold, over the ids in gold.
 
-    Gold ids absent from pred count as predicted singletons ("missing"); pred ids absent
+    Gold ids absent from pred count as predicted singletons ("missing"), and so do those the
+    run rejected ("rejected": load_predicted's own labels); pred ids absent
     from gold are left out ("ignored"). ARI is 1.0 when its denominator is 0, which only
     happens when both partitions are all singletons or both one cluster (then they are
     identical; this matches scikit-learn). Pairwise precision is 1.0 when no pair is
@@ -292,6 +302,9 @@ def score(pred: dict[str, str], gold: dict[str, str]) -> dict[str, Any]:
         "gold_clusters": len(gold_sizes),
         "predicted_clusters": len(pred_sizes),
         "missing": missing,
+        # Gold documents the run rejected: singletons too (load_predicted), and a low recall
+        # is then the rejections', not the clustering's: counted, as missing ones are.
+        "rejected": sum(1 for doc_id in gold if str(pred.get(doc_id, "")).startswith(REJECTED)),
         "ignored": sum(1 for doc_id in pred if doc_id not in gold),
         "ari": round(ari, 4),
         "bcubed": _prf(b_p, b_r),
@@ -302,7 +315,7 @@ def score(pred: dict[str, str], gold: dict[str, str]) -> dict[str, Any]:
 def format_table(result: dict[str, Any]) -> str:
     """The score as a small aligned text table."""
     counts = [(k.replace("_", " "), str(result[k])) for k in
-              ("documents", "gold_clusters", "predicted_clusters", "missing", "ignored")]
+              ("documents", "gold_clusters", "predicted_clusters", "missing", "rejected", "ignored")]
     counts.append(("ARI", f"{result['ari']:.4f}"))
     width = max(len(name) for name, _ in counts)
     lines = [f"{name:<{width}}  {value:>8}" for name, value in counts]

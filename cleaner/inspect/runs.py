@@ -65,16 +65,23 @@ _MEMBER = {"id": _STR, "source": _STR, "relation": _STR, "similarity": _NUM, "re
 _COUNTS = ("inputs", "kept", "duplicates", "rejected", "records")
 
 
+def json_type(value: Any) -> str:
+    """A value's type as JSON names it (a hand-edited file is JSON, not Python: "null", not
+    "NoneType")."""
+    return {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string", list: "array",
+            dict: "object"}.get(type(value), type(value).__name__)
+
+
 def _problem(row: Any, schema: Mapping[str, tuple[type, ...]]) -> str | None:
     """What in `row` differs from what cleaner writes, or None."""
     if not isinstance(row, dict):
-        return f"is a JSON {type(row).__name__}, not an object"
+        return f"is a JSON {json_type(row)}, not an object"
     for key, kinds in schema.items():
         if key not in row:
             return f"has no {key!r}"
         value = row[key]
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-            return f"has {key!r} of type {type(value).__name__}"
+            return f"has {key!r} of type {json_type(value)}"
     if isinstance(row.get("date"), str):
         try:
             date.fromisoformat(row["date"])
