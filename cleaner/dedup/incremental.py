@@ -739,10 +739,10 @@ class IncrementalClusterer:
             # reading it whole made each batch's window, its time and its memory grow with
             # the state (#16 point 9). The window is the tier's look-back (#16 point 5):
             # groups outside it are not compared with a batch, whichever record they are in.
-            # As record_window(lead_window(...)): the window's groups read once (by day and
-            # batch, through their indexes) and intersected here with the groups holding a
-            # name and then with those of their records (joined in SQL, each group found was
-            # looked up in the groups table).
+            # The window's groups read once (by day and batch, through their indexes) and
+            # intersected here with the groups holding a name and then with those of their
+            # records (state-17: joined in SQL, each group found was looked up in the groups
+            # table).
             in_window = set(self.state.window(first, last, since))
             found = sorted(self.state.record_groups(sorted(self.state.lead_groups(names) & in_window)) & in_window)
         else:
