@@ -85,6 +85,16 @@ LOOK_AHEAD = 250  # documents a look-ahead reads together (~20,000 band rows aga
 # run's one batch can be all its documents: what is read ahead stays bounded).
 READ_AHEAD = 1000
 READ_TOGETHER = 64  # the story window's canonicals read in one statement (_window_ahead)
+# A state's candidate whose screen (StateGroups.screen: at or above its MinHash estimate)
+# is under near.threshold x this is not read: a probabilistic screen, like
+# cluster.ESTIMATE_FLOOR (1/3) under it. With 128 permutations a pair at the threshold (0.3)
+# estimates under 0.12 with probability 8.5e-7 (binomial tail; under ESTIMATE_FLOOR's 0.1,
+# 1.8e-8), while most candidates against a large state are pairs of Jaccard ~0.05-0.2
+# (bench/scratch/state18_screen.py: of the state bench's 1,000-document probe's 6,835
+# candidates against 200,000 documents, 5,753 estimate at 0.1 or more, 2,209 at 0.12, none
+# reaches 0.3 on shingles), and each costs its canonical's text read and shingled again
+# (#16 point 9).
+STATE_SCREEN = 0.4
 
 
 class StateIndex:
@@ -220,6 +230,7 @@ class StateGroups:
         self.state, self.sign = state, sign
         self.index = index  # the copy tier's index: its last query's screens counted (StateIndex.matches)
         self.exact: StateExact | None = None  # the copy tier's exact keys (read_ahead's look-ups kept there)
+        self.floor = 0.0  # the screen's own floor (near.threshold x STATE_SCREEN), if above the tier's
         self.loaded: dict[int, Record] = {}
         self.store = store  # the batch's document store (its documents' arrays may be spooled)
         self.number: dict[int, int] = {}  # id(document) -> its row in the state
@@ -248,9 +259,11 @@ class StateGroups:
         of matches is never below the values' (the estimate): below the floor, the estimate
         is too, and the candidate is the chance band collision _near would skip after
         reading the group (2,988 of a 1,000-document batch's 3,258 candidates in a 10k
-        state of the state bench's news)."""
+        state of the state bench's news). Under `self.floor` too, when that is higher
+        (STATE_SCREEN: a probabilistic screen)."""
         if g in self.loaded and g not in self.ahead:
             return True
+        floor = max(floor, self.floor)
         index, mine = self.index, signature.tobytes()  # by value: an array may be refilled in place
         found = index.matches.get(g) if index is not None and index.queried == mine else None
         if found is None:  # not counted with the query (a group without a screen row yet)
@@ -526,6 +539,7 @@ class IncrementalClusterer:
             self._helpers = Helpers(self.sign, self.workers)
         index = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])
         groups = StateGroups(state, self.sign, store, index)
+        groups.floor = self.cfg["near"]["threshold"] * STATE_SCREEN
         copies = Clusterer(self.cfg, store=store)
         # The state's groups and exact keys stand in for the Clusterer's list and dict: the
         # same calls, answered from the state (a group's canonical signature included:
