@@ -61,7 +61,6 @@ def canonicals(self, groups):
     reread[0] += len(set(groups) & released)
     return orig_can(self, groups)
 st.State.canonicals = canonicals
-orig_doc = st.State.doc
 items = json.load(open(sys.argv[2]))
 with Deduplicator(state=sys.argv[1], batch_size=len(items), workers=2) as dedup:
     rows = list(dedup.add(items))
