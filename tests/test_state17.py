@@ -149,24 +149,33 @@ def test_state_exact_answers_keys_looked_up_ahead_as_the_state_would(monkeypatch
 
 
 @pytest.mark.parametrize("first, last, since", [(100, 104, 99), (None, None, 2), (103, 108, 1), (95, 99, 9), (100, 109, 0)])
-def test_the_window_by_lead_names_read_apart_is_the_join_s(first, last, since):
+def test_the_window_by_lead_names_read_apart_is_the_window_s_groups_of_records_holding_a_name(first, last, since):
     """incremental._window: the groups holding a name (State.lead_groups) and their records'
     groups (State.record_groups), each intersected with the window read once (State.window),
-    are the groups record_window(lead_window(...)) gives."""
+    are the window's groups whose record has a group in the window holding a name (as the
+    join in SQL it replaced gave them, state-17), counted here from the rows written."""
     state = State(":memory:")
     state.begin()
+    days, created = {}, {}
     for g in range(10):
-        state.add_group(g, f"{g:040x}", f"rec-{g}", g // 3, g, None if g % 4 == 3 else 100 + g, b"\0" * 128)
-    state.join(0, 5)
-    state.join(2, 7)
-    state.join(2, 9)
-    for g, names in {0: ["Anna", "Berlin"], 3: ["Anna"], 6: ["Anna", "Paris"], 5: ["Oslo"], 9: ["Berlin"]}.items():
+        created[g], days[g] = g // 3, None if g % 4 == 3 else 100 + g
+        state.add_group(g, f"{g:040x}", f"rec-{g}", created[g], g, days[g], b"\0" * 128)
+    root = {g: g for g in range(10)}
+    for keep, gone in ((0, 5), (2, 7), (2, 9)):
+        state.join(keep, gone)
+        root[gone] = keep
+    leads = {0: ["Anna", "Berlin"], 3: ["Anna"], 6: ["Anna", "Paris"], 5: ["Oslo"], 9: ["Berlin"]}
+    for g, names in leads.items():
         state.add_leads(names, g)
+    inside = {g for g in range(10) if created[g] >= since or
+              (first is not None and days[g] is not None and first <= days[g] <= last)}
     for names in (["Anna"], ["Berlin", "Oslo"], ["Paris", "Nobody"], [], ["Anna", "Berlin", "Oslo", "Paris"]):
-        joined = state.record_window(state.lead_window(names, first, last, since), first, last, since)
+        hit = {root[g] for g in inside if set(leads.get(g, ())) & set(names)}
+        expected = sorted(g for g in inside if root[g] in hit)
         in_window = set(state.window(first, last, since))
+        assert in_window == inside
         apart = sorted(state.record_groups(sorted(state.lead_groups(names) & in_window)) & in_window)
-        assert apart == joined, (names, apart, joined)
+        assert apart == expected, (names, apart, expected)
     state.close()
 
 

@@ -48,16 +48,16 @@ def test_window_lists_of_any_length_are_one_statement_and_find_the_same_groups(t
     recording = Recording(state.db)
     state.db = recording  # type: ignore[assignment]
     for n in range(1, 50):
-        whole = list(range(0, min(60, n + (-n) % 3)))  # every group of the records found
-        assert state.record_window(list(range(0, n)), None, None, 1) == whole
-        assert state.record_window(list(range(0, n)), 100, 100 + n, 99) == [g for g in whole if g <= n]
+        whole = set(range(0, min(60, n + (-n) % 3)))  # every group of the records found
+        assert state.record_groups(list(range(0, n))) == whole
         names = [f"n{g}" for g in range(0, 2 * n, 2)]
-        assert state.lead_window(names, 100, 100 + n, 99) == [g for g in range(0, 2 * n, 2) if g <= n and g < 60]
-        assert state.lead_window(names, None, None, 1) == [g for g in range(0, 2 * n, 2) if g < 60]
-    assert state.lead_window(["shared"], None, None, 1) == list(range(60))
-    # One text per query, with or without a date range (both through state._IN_WINDOW),
-    # whatever the length.
-    assert len(recording.texts) == 2, sorted(recording.texts)
+        assert state.lead_groups(names) == {g for g in range(0, 2 * n, 2) if g < 60}
+        assert state.window(100, 100 + n, 99) == list(range(0, n + 1))
+        assert state.window(None, None, 1) == list(range(60))
+    assert state.lead_groups(["shared"]) == set(range(60))
+    # One text per query whatever the length (state._LIST), and the window's two (by day,
+    # by batch): the story window's calls (incremental._window).
+    assert len(recording.texts) == 4, sorted(recording.texts)
     state.db = recording.db
     state.close()
 

@@ -20,6 +20,10 @@ Where this can differ from one run over everything (README, "Batches and streams
   event naming the id that ends;
 - a story link a later batch would undo in one run (average linkage is not monotone)
   stays: records never split; and groups outside the window are not linked again;
+- a candidate in the state whose MinHash screen is under near.threshold x STATE_SCREEN
+  (0.12 at the default 0.3) is not compared, where one run compares down to
+  near.threshold x cluster.ESTIMATE_FLOOR (0.1): a near copy at the threshold is missed
+  with probability 8.5e-7 here, 1.8e-8 in one run (a probabilistic screen, #16 point 9);
 - a batch's group joins an existing record by its average similarity to the record's
   groups in the window only (dated within `story.window_days` of the batch, or of the
   last `story.window_batches` batches): one run would average over all of the record's
@@ -85,6 +89,16 @@ LOOK_AHEAD = 250  # documents a look-ahead reads together (~20,000 band rows aga
 # run's one batch can be all its documents: what is read ahead stays bounded).
 READ_AHEAD = 1000
 READ_TOGETHER = 64  # the story window's canonicals read in one statement (_window_ahead)
+# A state's candidate whose screen (StateGroups.screen: at or above its MinHash estimate)
+# is under near.threshold x this is not read: a probabilistic screen, like
+# cluster.ESTIMATE_FLOOR (1/3) under it. With 128 permutations a pair at the threshold (0.3)
+# estimates under 0.12 with probability 8.5e-7 (binomial tail; under ESTIMATE_FLOOR's 0.1,
+# 1.8e-8), while most candidates against a large state are pairs of Jaccard ~0.05-0.2
+# (bench/scratch/state18_screen.py: of the state bench's 1,000-document probe's 6,835
+# candidates against 200,000 documents, 5,753 estimate at 0.1 or more, 2,209 at 0.12, none
+# reaches 0.3 on shingles), and each costs its canonical's text read and shingled again
+# (#16 point 9).
+STATE_SCREEN = 0.4
 
 
 class StateIndex:
@@ -220,6 +234,7 @@ class StateGroups:
         self.state, self.sign = state, sign
         self.index = index  # the copy tier's index: its last query's screens counted (StateIndex.matches)
         self.exact: StateExact | None = None  # the copy tier's exact keys (read_ahead's look-ups kept there)
+        self.floor = 0.0  # the screen's own floor (near.threshold x STATE_SCREEN), if above the tier's
         self.loaded: dict[int, Record] = {}
         self.store = store  # the batch's document store (its documents' arrays may be spooled)
         self.number: dict[int, int] = {}  # id(document) -> its row in the state
@@ -248,9 +263,11 @@ class StateGroups:
         of matches is never below the values' (the estimate): below the floor, the estimate
         is too, and the candidate is the chance band collision _near would skip after
         reading the group (2,988 of a 1,000-document batch's 3,258 candidates in a 10k
-        state of the state bench's news)."""
+        state of the state bench's news). Under `self.floor` too, when that is higher
+        (STATE_SCREEN: a probabilistic screen)."""
         if g in self.loaded and g not in self.ahead:
             return True
+        floor = max(floor, self.floor)
         index, mine = self.index, signature.tobytes()  # by value: an array may be refilled in place
         found = index.matches.get(g) if index is not None and index.queried == mine else None
         if found is None:  # not counted with the query (a group without a screen row yet)
@@ -273,6 +290,21 @@ class StateGroups:
         if f.near_mh is None:
             f.near_mh = self.sign.near_signature(f.near)
         return array_of(canonical, "near_mh", self.store)
+
+    def release(self, keep: set[int]) -> int:
+        """Forget the groups loaded for the copy tier's comparisons but `keep` (the batch's
+        groups: those it placed a document in, new ones included): its pass is over, and
+        their canonicals (texts, shingles: ~7,000 of them for a 1,000-document batch against
+        200,000 documents) would otherwise stay alive through the story tier, on top of its
+        window (the batch's peak, which grew with the state: #16 point 9). A group of the
+        story window among them is read from the state again there, as any other. Returns
+        how many were dropped."""
+        gone = [g for g in self.loaded if g not in keep]
+        for g in gone:
+            for m in self.loaded.pop(g).members:
+                self.number.pop(id(m.doc), None)
+        self.ahead.clear()
+        return len(gone)
 
     def append(self, record: Record) -> None:
         self.loaded[self.next] = record
@@ -455,6 +487,7 @@ class IncrementalClusterer:
         self._read: dict[int, tuple[int, MemberRow, Document, str]] = {}
         self._ahead: tuple[list[Document], SalientAhead] | None = None
         self._early_window: tuple[list[int], list[int]] | None = None  # (fresh, its window), if the writes keep it
+        self.released = 0  # the last batch's groups loaded for the copy tier and dropped after its pass
         # Kept in the state with each batch, so `show` and `export` rebuild records with the
         # settings they were made with. Rule files are paths on this machine and do not
         # shape a record once made, so they stay out.
@@ -510,6 +543,7 @@ class IncrementalClusterer:
             self._helpers = Helpers(self.sign, self.workers)
         index = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])
         groups = StateGroups(state, self.sign, store, index)
+        groups.floor = self.cfg["near"]["threshold"] * STATE_SCREEN
         copies = Clusterer(self.cfg, store=store)
         # The state's groups and exact keys stand in for the Clusterer's list and dict: the
         # same calls, answered from the state (a group's canonical signature included:
@@ -553,6 +587,7 @@ class IncrementalClusterer:
                 groups.ahead.discard(idx)  # its screen in the state is its old canonical's
                 self._promote(copies, group, idx, doc, batch)
         index.write()  # the band rows of the groups the copy tier made findable, together
+        self.released = groups.release({idx for _, idx, _ in placed})
         if self._helpers is not None:  # the story window's texts signed while this process writes
             self._window_ahead(batch, groups, sorted({idx for _, idx, _ in placed}), bool(promoted))
         # Into the state: every document, then the new groups and the new canonicals.
@@ -722,10 +757,10 @@ class IncrementalClusterer:
             # reading it whole made each batch's window, its time and its memory grow with
             # the state (#16 point 9). The window is the tier's look-back (#16 point 5):
             # groups outside it are not compared with a batch, whichever record they are in.
-            # As record_window(lead_window(...)): the window's groups read once (by day and
-            # batch, through their indexes) and intersected here with the groups holding a
-            # name and then with those of their records (joined in SQL, each group found was
-            # looked up in the groups table).
+            # The window's groups read once (by day and batch, through their indexes) and
+            # intersected here with the groups holding a name and then with those of their
+            # records (state-17: joined in SQL, each group found was looked up in the groups
+            # table).
             in_window = set(self.state.window(first, last, since))
             found = sorted(self.state.record_groups(sorted(self.state.lead_groups(names) & in_window)) & in_window)
         else:

@@ -278,10 +278,6 @@ class Packer:
 # (hundreds to thousands of groups and names a batch) made two new ones a batch, ~0.5 MiB
 # of SQLite's memory a batch that was never handed back (measured, #16 point 9).
 _LIST = "(SELECT value FROM json_each(?))"
-# A group in a batch's story window (`window`), as a query's condition with parameters
-# (first_day, last_day, since_batch): one SQL text whether or not the batch has days, as
-# `groups.day BETWEEN NULL AND NULL` is never true.
-_IN_WINDOW = "(groups.day BETWEEN ? AND ? OR groups.created >= ?)"
 
 
 def _list(values: list[int]) -> str:
@@ -611,30 +607,20 @@ class State:
     def groups_of(self, root: int) -> list[int]:
         return [g for (g,) in self.db.execute("SELECT g FROM groups WHERE root = ? ORDER BY g", (root,))]
 
-    def record_window(self, groups: list[int], first_day: int | None, last_day: int | None,
-                      since_batch: int) -> list[int]:
-        """The groups of the records `groups` are in that are in the window (as `window`:
-        dated within [first_day, last_day], or created in batch `since_batch` or later); a
-        record's other groups are not read."""
-        if not groups:
-            return []
-        return [g for (g,) in self.db.execute(
-            f"SELECT g FROM groups WHERE root IN (SELECT root FROM groups WHERE g IN {_LIST}) "
-            f"AND {_IN_WINDOW} ORDER BY g", (_list(groups), first_day, last_day, since_batch))]
-
     def lead_groups(self, names: list[str]) -> set[int]:
         """Groups whose canonical has one of `names` in its title or lead, whenever (the
-        leads table alone, through its key; `lead_window` with `window` intersected by the
-        caller: 0.024 CPU s against the join's 0.10-0.13 for the state bench's probe batch
-        against 200,000 documents, 3,390 names, 28,491 lead rows, the same 2,029 groups)."""
+        leads table alone, through its key; the caller intersects it with `window`: 0.024 CPU
+        s against 0.10-0.13 for the join with the groups table it replaced (state-17), for the
+        state bench's probe batch against 200,000 documents, 3,390 names, 28,491 lead rows,
+        the same 2,029 groups)."""
         if not names:
             return set()
         return {g for (g,) in self.db.execute(f"SELECT g FROM leads WHERE key IN {_LIST}",
                                               (_list([term_key(t) for t in names]),))}
 
     def record_groups(self, groups: list[int]) -> set[int]:
-        """Every group of the records `groups` are in (`record_window` without the window:
-        through groups' root index alone)."""
+        """Every group of the records `groups` are in (through groups' root index alone; the
+        caller intersects it with `window`)."""
         if not groups:
             return set()
         return {g for (g,) in self.db.execute(
@@ -699,17 +685,6 @@ class State:
 
     def add_leads(self, names: list[str], g: int) -> None:
         self.db.executemany("INSERT OR IGNORE INTO leads VALUES (?, ?)", [(term_key(t), g) for t in names])
-
-    def lead_window(self, names: list[str], first_day: int | None, last_day: int | None,
-                    since_batch: int) -> list[int]:
-        """Groups in the window (as `window`) whose canonical has one of `names` in its
-        title or lead."""
-        if not names:
-            return []
-        return [g for (g,) in self.db.execute(
-            f"SELECT DISTINCT leads.g FROM leads JOIN groups ON groups.g = leads.g WHERE leads.key IN {_LIST} "
-            f"AND {_IN_WINDOW} ORDER BY leads.g",
-            (_list([term_key(t) for t in names]), first_day, last_day, since_batch))]
 
     def add_doc(self, doc_id: str, g: int, batch: int, date: str | None, member: Any, slim: Document,
                 text: str | None) -> int:
