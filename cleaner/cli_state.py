@@ -186,11 +186,13 @@ def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path
         write_outputs(result, out_dir, cfg, str(state_path), 0)
     except OutputBusy as exc:
         _fail(str(exc))
-    except OSError as exc:
-        if not existed:  # made for this export and left empty (a full disk): not left behind
+    except BaseException as exc:
+        if not existed:  # made for this export and left empty (a full disk, Ctrl-C, SIGTERM): not left behind
             with contextlib.suppress(OSError):
                 (out_dir / LOCK_FILE).unlink(missing_ok=True)
                 out_dir.rmdir()
+        if not isinstance(exc, OSError):
+            raise
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")
     finally:
         if lock is not None:  # as a run's checkpoint does: the name first, then the lock

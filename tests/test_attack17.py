@@ -107,9 +107,6 @@ def test_a_hand_edited_gold_or_run_names_a_wrong_value_by_its_json_type(tmp_path
 # --- an interrupted export ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="cli_state.export removes the --out folder it made only on an OSError "
-                                       "(a full disk); Ctrl-C or SIGTERM while it writes leaves it behind, empty "
-                                       "(cli_state.py, state-18's)")
 def test_an_export_interrupted_while_writing_leaves_no_folder_it_made(tmp_path, monkeypatch):
     """`cleaner export S --out NEW` stopped by SIGTERM a second in (exit 130) left NEW, an
     empty folder the user never had; a full disk removes it (attack-13)."""
