@@ -1,5 +1,5 @@
 """Tables a process derives at setup from files that rarely change (langdetect's profiles,
-the word-character flags of every code point), kept as one file each (per installation: `_install`) in the user's cache
+the word-character flags of every code point), kept as one file each in the user's cache
 folder (dedup/zipf_cache.cache_dir: $CLEANER_CACHE_DIR, XDG) so that the next run reads
 them back instead of deriving them again: setup runs in the main process before the
 workers start, serial time in every run.
@@ -20,30 +20,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 FORMAT = 1  # the layout below; a new layout gets new file names
-OTHER_INSTALL_DAYS = 30  # another installation's table unwritten this long is swept
-
-
-def _install() -> str:
-    """This installation of cleaner (its package folder) and the interpreter running it, as
-    a few hex digits. Each has its own file: two checkouts or virtualenvs used in turn
-    (their stamps differ: code_stamp names the deriving module's path) would otherwise
-    overwrite one shared file on every run, each run deriving and writing the table again."""
-    here = os.path.realpath(os.path.join(os.path.dirname(__file__), os.pardir))
-    return hashlib.blake2b(f"{here}\0{os.path.realpath(sys.executable)}".encode("utf-8", "surrogatepass"),
-                           digest_size=6).hexdigest()
 
 
 def cache_path(name: str) -> Path:
     from cleaner.dedup.zipf_cache import cache_dir
 
-    return cache_dir() / f"{name}-v{FORMAT}-{_install()}.table"
+    return cache_dir() / f"{name}-v{FORMAT}.table"
 
 
 def _digest(parts: list[bytes] | list[memoryview]) -> str:
@@ -112,21 +100,12 @@ STALE_SECONDS = 3600  # a temporary file this old is a killed writer's, not a wr
 def _sweep(path: Path) -> None:
     """Remove `path`'s temporary files that killed writers left (SIGKILL between mkstemp
     and the rename): each run writes a table only when it is missing or stale, so without
-    this they would pile up for ever. Also the same table's files of other installations
-    (and the one file of the layout before them, `NAME-vN.table`) not written for
-    OTHER_INSTALL_DAYS: a removed checkout's would stay for ever too."""
+    this they would pile up for ever."""
     now = time.time()
     for left in path.parent.glob(f".{path.name}.*.tmp"):
         try:
             if now - left.stat().st_mtime > STALE_SECONDS:
                 left.unlink()
-        except OSError:
-            pass
-    stem = path.name.rsplit("-", 1)[0]  # NAME-vN
-    for other in [*path.parent.glob(f"{stem}-*.table"), path.parent / f"{stem}.table"]:
-        try:
-            if other != path and now - other.stat().st_mtime > OTHER_INSTALL_DAYS * 86400:
-                other.unlink()
         except OSError:
             pass
 

@@ -30,6 +30,7 @@ from cleaner.core.protocols import DocStore, Executor
 from cleaner.exec.dask_corpus import store_keys
 from cleaner.exec.local import LocalExecutor
 from cleaner.exec.memory import fewer_full_collections, release_free_memory
+from cleaner.inspect.report_rows import StoredPieces, stored_pieces
 from cleaner.stages.build import Stages, build_stages
 from cleaner.stages.templates import RULE_ID as TEMPLATE_RULE
 from cleaner.stages.templates import Templates
@@ -162,6 +163,13 @@ class RunResult:
             docs = sorted(docs, key=lambda d: (d.source, d.line or 0, d.id))
         for doc in docs:
             yield doc.json_line(self._parts(doc))
+
+    def report_pieces(self, doc: Document) -> StoredPieces:
+        """What report.html needs of a document as stored (inspect/report_rows.py): kept
+        encoded in a spool by whoever stored it; worked out here for a document in memory."""
+        if self.spool is None or doc.stored is None:
+            return stored_pieces(doc)
+        return self.spool.get_report_pieces(doc.stored.ref)
 
     def record_lines(self) -> Iterator[bytes]:
         """records.jsonl, line by line."""
