@@ -16,7 +16,9 @@ cache folder (CLEANER_CACHE_DIR=/tmp/s18k/cache-HASH, a copy of ~/.cache/cleaner
 two checkouts in turn would otherwise overwrite each other's setup tables
 (core/table_cache.py stamps them with the deriving module's path) and both derive them
 every run; (3) each checkout's bytecode is compiled once into /tmp/s18k/pyc-HASH
-(PYTHONPYCACHEPREFIX), as the throughput bench and pip install do: this machine sets
+(PYTHONPYCACHEPREFIX), as the throughput bench and pip install do, then filled by one
+untimed run with every module a run imports (under a prefix Python reads no __pycache__, so
+numpy and the standard library would be compiled every run): this machine sets
 PYTHONDONTWRITEBYTECODE, so otherwise every run compiles cleaner again (S18K_SOURCE=1: as
 the checkout is, the 18i behaviour).
 """
@@ -105,8 +107,18 @@ def _own_env(checkout: str) -> dict[str, str]:
     if not os.environ.get("S18K_SOURCE"):
         pyc = f"/tmp/s18k/pyc-{name}"
         if not os.path.isdir(pyc):
+            env = dict(os.environ, PYTHONPYCACHEPREFIX=pyc, PYTHONPATH=checkout, CLEANER_CACHE_DIR=cache)
             subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(checkout, "cleaner")], check=True,
-                           env=dict(os.environ, PYTHONPYCACHEPREFIX=pyc))
+                           env=env)
+            # Under a prefix Python looks for no other bytecode (numpy, the standard library):
+            # one run with writing allowed fills it (throughput_bench.use_compiled_pyc).
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            with tempfile.TemporaryDirectory() as tmp:
+                small = os.path.join(tmp, "in.jsonl")
+                with open(sys.argv[1], encoding="utf-8") as src, open(small, "w", encoding="utf-8") as dst:
+                    dst.writelines(line for _, line in zip(range(40), src))
+                subprocess.run([sys.executable, "-m", "cleaner", "run", small, "--out", os.path.join(tmp, "o"), "-q",
+                                "--workers", "2"], check=True, env=env, capture_output=True)
         env["PYTHONPYCACHEPREFIX"] = pyc
     return env
 
