@@ -107,18 +107,18 @@ def _own_env(checkout: str) -> dict[str, str]:
     if not os.environ.get("S18K_SOURCE"):
         pyc = f"/tmp/s18k/pyc-{name}"
         if not os.path.isdir(pyc):
-            env = dict(os.environ, PYTHONPYCACHEPREFIX=pyc, PYTHONPATH=checkout, CLEANER_CACHE_DIR=cache)
+            warm = dict(os.environ, PYTHONPYCACHEPREFIX=pyc, PYTHONPATH=checkout, CLEANER_CACHE_DIR=cache)
             subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(checkout, "cleaner")], check=True,
-                           env=env)
+                           env=warm)
             # Under a prefix Python looks for no other bytecode (numpy, the standard library):
             # one run with writing allowed fills it (throughput_bench.use_compiled_pyc).
-            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            warm.pop("PYTHONDONTWRITEBYTECODE", None)
             with tempfile.TemporaryDirectory() as tmp:
                 small = os.path.join(tmp, "in.jsonl")
                 with open(sys.argv[1], encoding="utf-8") as src, open(small, "w", encoding="utf-8") as dst:
                     dst.writelines(line for _, line in zip(range(40), src))
                 subprocess.run([sys.executable, "-m", "cleaner", "run", small, "--out", os.path.join(tmp, "o"), "-q",
-                                "--workers", "2"], check=True, env=env, capture_output=True)
+                                "--workers", "2"], check=True, env=warm, capture_output=True)
         env["PYTHONPYCACHEPREFIX"] = pyc
     return env
 

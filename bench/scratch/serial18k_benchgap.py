@@ -2,11 +2,12 @@
 Runs the same input several ways, alternated, and prints each one's wall (unrounded) and
 CPU (the run and its workers: RUSAGE_CHILDREN):
 
-  bench        the bench's own command (throughput_bench._RUNNER: main(argv), cleaner's
-               bytecode compiled into a PYTHONPYCACHEPREFIX folder, the shared cache folder)
-  bench+cache  the same with a cache folder of its own (no other checkout's tables)
-  cli+cache    `python -m cleaner run` (main(): gc.freeze before the exit), compiled, own cache
-  source+cache `python -m cleaner run` from source (PYTHONDONTWRITEBYTECODE: compiled every run)
+  old-bench    the bench's command before serial-18k (throughput_bench._RUNNER: main(argv);
+               cleaner compiled into a PYTHONPYCACHEPREFIX folder and nothing else, so every
+               run compiles numpy, click, the standard library; the shared cache folder)
+  bench        the same, the prefix filled by one untimed run (throughput_bench now)
+  bench+cache  the same with a cache folder of its own (no other checkout's setup tables)
+  cli+cache    `python -m cleaner run` (main(): gc.freeze before the exit), as bench+cache
 
     python3 bench/scratch/serial18k_benchgap.py CHECKOUT INPUT ROUNDS
 """
@@ -31,16 +32,18 @@ def main() -> None:
     pyc = tempfile.mkdtemp(prefix="s18k-pyc-")
     subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(checkout, "cleaner")], check=True,
                    env=dict(os.environ, PYTHONPYCACHEPREFIX=pyc))
+    tb.ROOT = type(tb.ROOT)(checkout)
+    warm = tb.use_compiled_pyc()
     own = tempfile.mkdtemp(prefix="s18k-cache-")
     shutil.rmtree(own)
     shutil.copytree(os.path.expanduser("~/.cache/cleaner"), own)
     base = dict(os.environ, PYTHONPATH=checkout)
     runner = [sys.executable, "-c", tb._RUNNER]
     cli = [sys.executable, "-m", "cleaner"]
-    ways = {"bench": (runner, dict(base, PYTHONPYCACHEPREFIX=pyc)),
-            "bench+cache": (runner, dict(base, PYTHONPYCACHEPREFIX=pyc, CLEANER_CACHE_DIR=own)),
-            "cli+cache": (cli, dict(base, PYTHONPYCACHEPREFIX=pyc, CLEANER_CACHE_DIR=own)),
-            "source+cache": (cli, dict(base, CLEANER_CACHE_DIR=own))}
+    ways = {"old-bench": (runner, dict(base, PYTHONPYCACHEPREFIX=pyc)),
+            "bench": (runner, dict(base, PYTHONPYCACHEPREFIX=warm)),
+            "bench+cache": (runner, dict(base, PYTHONPYCACHEPREFIX=warm, CLEANER_CACHE_DIR=own)),
+            "cli+cache": (cli, dict(base, PYTHONPYCACHEPREFIX=warm, CLEANER_CACHE_DIR=own))}
     got: dict[str, list[tuple[float, float, float]]] = {k: [] for k in ways}
     for r in range(rounds):
         for name in (list(ways) if r % 2 == 0 else list(ways)[::-1]):
