@@ -30,16 +30,27 @@ StoredPieces = tuple[tuple[str, str, str, str, str, str], tuple[tuple[str, str],
 
 def script_json(value: Any) -> str:
     """JSON that is inert inside a <script> block (and valid JSON still)."""
-    text = _ENCODE(value)
+    return inert(_ENCODE(value))
+
+
+def inert(text: str) -> str:
+    """JSON text with the characters that could end a <script> block (or a JS string) as \\u escapes."""
     for char, escaped in _JSON_ESCAPES:
         if char in text:
             text = text.replace(char, escaped)
     return text
 
 
-def stored_pieces(doc: Document) -> StoredPieces:
+def stored_pieces(doc: Document, text: str | None = None) -> StoredPieces:
     """The member row's fields a stored document fixes, encoded, in key order, and its
-    removed lines' rules (report.html's counts by category)."""
+    removed lines' rules (report.html's counts by category). `text`: the text's JSON as
+    documents.jsonl encodes it (the same string encoding: ensure_ascii off), if at hand."""
+    return with_text(text_apart(doc), script_json(doc.text) if text is None else inert(text))
+
+
+def text_apart(doc: Document) -> StoredPieces:
+    """stored_pieces without the text (the last piece starts at "title"): what a spool
+    keeps, beside the text's JSON it keeps for documents.jsonl anyway (with_text)."""
     s = script_json
     removed = [{k: r.get(k) for k in _REMOVED_KEYS if k in r} for r in doc.removed]
     pieces = (f'"chars":{len(doc.text)},"date":{s(doc.date)}',
@@ -47,8 +58,14 @@ def stored_pieces(doc: Document) -> StoredPieces:
               f'"lang":{s(doc.lang)}',
               f'"removed":{s(removed)}',
               f'"source":{s(doc.source)}',
-              f'"text":{s(doc.text)},"title":{s(doc.title)},"url":{s(doc.url)}')
+              f',"title":{s(doc.title)},"url":{s(doc.url)}')
     return pieces, tuple((r["rule"], r.get("category") or "") for r in doc.removed)
+
+
+def with_text(apart: StoredPieces, text: str) -> StoredPieces:
+    """text_apart's pieces with the text's inert JSON put back in the last piece."""
+    pieces, rules = apart
+    return (pieces[0], pieces[1], pieces[2], pieces[3], pieces[4], f'"text":{text}{pieces[5]}'), rules
 
 
 def member_row(pieces: tuple[str, ...], doc_id: str, relation: str, similarity: float, reason: str,
