@@ -8,6 +8,19 @@ Runs `python3 HOOK run INPUT --out TMP -q --workers N` with PYTHONPATH=CHECKOUT,
 the checkouts alternate (ABBA...). Prints each run's wall, CPU (main process and workers)
 and serial wall (the run less the workers' phase: from the pool's start to its last
 result), then each phase's median [range] per checkout (S18I_VERBOSE=1: every event).
+
+serial-18k changed three things: (1) clustering is timed from the flow's `make_ids_unique`
+to its `release_free_memory` (the calls just before and after it), so a checkout whose
+flow imports `cluster` lazily is timed as one that does not; (2) each checkout gets its own
+cache folder (CLEANER_CACHE_DIR=/tmp/s18k/cache-HASH, a copy of ~/.cache/cleaner made once):
+two checkouts in turn would otherwise overwrite each other's setup tables
+(core/table_cache.py stamps them with the deriving module's path) and both derive them
+every run; (3) each checkout's bytecode is compiled once into /tmp/s18k/pyc-HASH
+(PYTHONPYCACHEPREFIX), as the throughput bench and pip install do, then filled by one
+untimed run with every module a run imports (under a prefix Python reads no __pycache__, so
+numpy and the standard library would be compiled every run): this machine sets
+PYTHONDONTWRITEBYTECODE, so otherwise every run compiles cleaner again (S18K_SOURCE=1: as
+the checkout is, the 18i behaviour).
 """
 
 from __future__ import annotations
@@ -53,7 +66,8 @@ def child() -> None:
                 ev("< " + label)
         setattr(obj, name, logged)
 
-    for obj, name in [(build, "build_stages"), (output, "run_fingerprint"), (flow, "cluster"),
+    for obj, name in [(build, "build_stages"), (output, "run_fingerprint"), (flow, "make_ids_unique"),
+                      (flow, "release_free_memory"),
                       (output, "write_outputs"), (flow.RunResult, "close"), (cli, "_finish"),
                       (mpool.Pool, "__init__"), (mpool.Pool, "terminate"), (output, "build_manifest")]:
         around(obj, name, name)
@@ -81,6 +95,34 @@ def child() -> None:
         ev("main returned")
 
 
+def _own_env(checkout: str) -> dict[str, str]:
+    import hashlib
+    import shutil
+
+    name = hashlib.sha1(os.path.realpath(checkout).encode()).hexdigest()[:10]
+    cache = f"/tmp/s18k/cache-{name}"
+    if not os.path.isdir(cache):
+        shutil.copytree(os.path.expanduser("~/.cache/cleaner"), cache)
+    env = {"CLEANER_CACHE_DIR": cache}
+    if not os.environ.get("S18K_SOURCE"):
+        pyc = f"/tmp/s18k/pyc-{name}"
+        if not os.path.isdir(pyc):
+            warm = dict(os.environ, PYTHONPYCACHEPREFIX=pyc, PYTHONPATH=checkout, CLEANER_CACHE_DIR=cache)
+            subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(checkout, "cleaner")], check=True,
+                           env=warm)
+            # Under a prefix Python looks for no other bytecode (numpy, the standard library):
+            # one run with writing allowed fills it (throughput_bench.use_compiled_pyc).
+            warm.pop("PYTHONDONTWRITEBYTECODE", None)
+            with tempfile.TemporaryDirectory() as tmp:
+                small = os.path.join(tmp, "in.jsonl")
+                with open(sys.argv[1], encoding="utf-8") as src, open(small, "w", encoding="utf-8") as dst:
+                    dst.writelines(line for _, line in zip(range(40), src))
+                subprocess.run([sys.executable, "-m", "cleaner", "run", small, "--out", os.path.join(tmp, "o"), "-q",
+                                "--workers", "2"], check=True, env=warm, capture_output=True)
+        env["PYTHONPYCACHEPREFIX"] = pyc
+    return env
+
+
 def one_run(checkout: str, data: str, workers: str) -> tuple[list[tuple[float, float, str]], float, float]:
     """One run: the main process's events (seconds from the spawn, its CPU, name), the
     whole run's wall and CPU (user + system of the main process and its workers)."""
@@ -89,7 +131,7 @@ def one_run(checkout: str, data: str, workers: str) -> tuple[list[tuple[float, f
     folder = tempfile.mkdtemp(prefix="s18i-")
     logpath = os.path.join(folder, "log")
     open(logpath, "w").close()
-    env = dict(os.environ, PYTHONPATH=checkout, S18I_LOG=logpath)
+    env = dict(os.environ, PYTHONPATH=checkout, S18I_LOG=logpath, **_own_env(checkout))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, os.path.abspath(__file__), "--child", "run", data, "--out",
@@ -111,9 +153,9 @@ PHASES = {
     "to map": ("< build_stages", "> map"),
     "setup+fork": ("> map", "< __init__"),
     "workers' phase": ("< __init__", "< map"),
-    "map to cluster": ("< map", "> cluster"),
-    "cluster": ("> cluster", "< cluster"),
-    "write": ("< cluster", "< write_outputs"),
+    "map to cluster": ("< map", "< make_ids_unique"),
+    "cluster": ("< make_ids_unique", "> release_free_memory"),
+    "write": ("> release_free_memory", "< write_outputs"),
     "after write": ("< write_outputs", "main returned"),
     "exit": ("main returned", "exit"),
 }

@@ -11,24 +11,26 @@ and the benches a MemoryStore; the executor is a loop or local worker processes
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import partial
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
 from cleaner.core.config import Config
 from cleaner.core.document import Document, Stored
 from cleaner.core.features import ARRAY_FIELDS, raw_array
 from cleaner.core.stage import safe_process
-from cleaner.dedup.cluster import Record, cluster, load_line_words
 from cleaner.dedup.ids import make_ids_unique
 from cleaner.core.protocols import DocStore, Executor
 from cleaner.exec.dask_corpus import store_keys
 from cleaner.exec.local import LocalExecutor
 from cleaner.exec.memory import fewer_full_collections, release_free_memory
+from cleaner.inspect.report_rows import StoredPieces, stored_pieces
 from cleaner.stages.build import Stages, build_stages
 from cleaner.stages.templates import RULE_ID as TEMPLATE_RULE
 from cleaner.stages.templates import Templates
@@ -37,10 +39,20 @@ from cleaner.store.memory import MemoryStore
 from cleaner.store.spool import Spool
 
 if TYPE_CHECKING:  # imported by the callers that pass one (cli, api): the flow never builds it
+    from cleaner.dedup.cluster import Record
     from cleaner.dedup.incremental import IncrementalClusterer
 
 Progress = Callable[[int], None]
 R = TypeVar("R")
+
+# Clustering's modules (dedup/cluster.py and, through it, stories, term_weights, their regexes:
+# ~0.02-0.03 s) are imported once the executor's first result is in, while the workers run,
+# not at the flow's import, where they were part of a run's serial start.
+CLUSTERING = "cleaner.dedup.cluster"
+
+
+def _clustering() -> ModuleType:
+    return importlib.import_module(CLUSTERING)  # once imported, a dict look-up
 
 
 def pack(doc: Document, templates: Templates, store: DocStore, keyed: bool = False,
@@ -152,6 +164,13 @@ class RunResult:
         for doc in docs:
             yield doc.json_line(self._parts(doc))
 
+    def report_pieces(self, doc: Document) -> StoredPieces:
+        """What report.html needs of a document as stored (inspect/report_rows.py): kept
+        encoded in a spool by whoever stored it; worked out here for a document in memory."""
+        if self.spool is None or doc.stored is None:
+            return stored_pieces(doc)
+        return self.spool.get_report_pieces(doc.stored.ref)
+
     def record_lines(self) -> Iterator[bytes]:
         """records.jsonl, line by line."""
         for record in self.records:
@@ -213,7 +232,11 @@ def process_documents(docs: Iterable[Document], stages: Stages, executor: Execut
         # The key first: it names the input as read, before parsing or any stage changes it.
         steps = ([InputKey()] if done is not None else []) + stages.mapped()
         in_workers = store.slims  # workers put into it themselves; else documents come back whole
+        first = True
         for item, spent in executor.map(todo(), steps, keep if in_workers else None):
+            if first:  # the workers are busy now: import what clustering needs meanwhile
+                first = False
+                _clustering()
             timings.update(spent)
             # The executor yields what `keep` returned (a slim copy), else the document.
             assert isinstance(item, Document)
@@ -292,6 +315,8 @@ def _run_documents(docs: Iterable[Document], cfg: Config, workers: int, progress
     out, resumed = process_documents(docs, stages, executor, store, timings, hits, progress)
     timings["per_document_wall"] = time.perf_counter() - start  # type: ignore[assignment]  # seconds (_timed)
     make_ids_unique(out)
+    from cleaner.dedup.cluster import cluster, load_line_words  # imported while the workers ran (CLUSTERING)
+
     start = time.perf_counter()
     steps: dict[str, float] = {}
     if clusterer is None:

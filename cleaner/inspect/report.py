@@ -15,13 +15,13 @@ with textContent only.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 from cleaner.inspect.report_page import CONTROLS, CSS, JS
+from cleaner.inspect.report_rows import _REMOVED_KEYS, StoredPieces, member_row, script_json, stored_pieces
 from cleaner.store.outdir import REPORT, REPORT_PAGES
 
 if TYPE_CHECKING:
@@ -36,25 +36,11 @@ SIZE_BINS = ("1", "2", "3-5", "6-10", "11-50", "51+")  # as in `cleaner report`
 LARGEST = 10
 REJECTED_ROWS = 1000  # documents.jsonl lists every rejected input; the page shows the first ones
 
-# str.replace per character, not str.translate: translate with a dict costs ~20 ns a
-# character, three quarters of a 10,000-record report's time.
-_JSON_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
-_REMOVED_KEYS = ("rule", "category", "line_no", "action", "text", "note", "field")
-
 Files = Iterator[tuple[str, Iterable[str]]]  # (path relative to the output folder, chunks)
 
 
 def esc(value: Any) -> str:
     return escape("" if value is None else str(value), quote=True)
-
-
-def script_json(value: Any) -> str:
-    """JSON that is inert inside a <script> block (and valid JSON still)."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    for char, escaped in _JSON_ESCAPES:
-        if char in text:
-            text = text.replace(char, escaped)
-    return text
 
 
 def _table(head: list[str], rows: list[list[Any]], cls: str = "") -> str:
@@ -77,6 +63,8 @@ def reason_kind(error: str) -> str:
 
 
 def _member(member: Member, doc: Document) -> dict[str, Any]:
+    """A member's row as a dict: what its page-file row encodes (report_rows.member_row
+    builds the same JSON from pieces; explain and the tests use this one)."""
     row: dict[str, Any] = {
         "id": doc.id, "source": doc.source, "relation": member.relation, "similarity": round(member.similarity, 4),
         "reason": member.reason, "title": doc.title, "lang": doc.lang, "date": doc.date, "url": doc.url,
@@ -96,6 +84,13 @@ def _index_row(record_id: str, members: list[Member], page: int) -> list[Any]:
             [m.doc.source for m in members], "".join(RELATIONS.get(m.relation, "?") for m in members)]
 
 
+def _pieces_of(result: RunResult) -> Callable[[Document], StoredPieces]:
+    """The result's report pieces of a document (RunResult.report_pieces: from the spool);
+    for another kind of result (bench/report_bench.py's), from its whole document."""
+    got: Callable[[Document], StoredPieces] | None = getattr(result, "report_pieces", None)
+    return got if got is not None else (lambda doc: stored_pieces(result.full(doc)))
+
+
 class _Hits:
     """Removed lines per rule, and each rule's category (which only the lines carry)."""
 
@@ -104,9 +99,12 @@ class _Hits:
         self.category: dict[str, str] = {}
 
     def add(self, doc: Document) -> None:
-        for r in doc.removed:
-            self.lines[r["rule"]] += 1
-            self.category.setdefault(r["rule"], r.get("category") or "")
+        self.add_rules((r["rule"], r.get("category") or "") for r in doc.removed)
+
+    def add_rules(self, rules: Iterable[tuple[str, str]]) -> None:
+        for rule, category in rules:
+            self.lines[rule] += 1
+            self.category.setdefault(rule, category)
 
     def by_category(self) -> list[list[Any]]:
         rules: dict[str, list[str]] = defaultdict(list)
@@ -123,6 +121,7 @@ class _Pages:
 
     def __init__(self, result: RunResult, hits: _Hits, page_chars: int):
         self.result, self.hits, self.page_chars = result, hits, page_chars
+        self.pieces = _pieces_of(result)
         self.index: list[str] = []  # one JSON row a record
         self.ids: list[str] = []  # each record's id (a hash: computed once)
         self.count = 0
@@ -131,12 +130,16 @@ class _Pages:
         rows: list[str] = []
         size = 0
         for record in self.result.records:
-            docs = [self.result.full(m.doc) for m in record.members]
-            for doc in docs:
-                self.hits.add(doc)
+            # Each member's stored pieces (encoded where it was stored), not the document.
+            members = []
+            for m in record.members:
+                pieces, rules = self.pieces(m.doc)
+                self.hits.add_rules(rules)
+                members.append(member_row(pieces, m.doc.id, m.relation, m.similarity, m.reason, m.shared_terms,
+                                          m.evidence))
             rid = record.record_id
-            row = script_json({"id": rid, "why": record.why,
-                               "members": [_member(m, d) for m, d in zip(record.members, docs)]})
+            # script_json({"id": rid, "why": ..., "members": [...]}), keys in order
+            row = f'{{"id":{script_json(rid)},"members":[{",".join(members)}],"why":{script_json(record.why)}}}'
             self.ids.append(rid)
             self.index.append(script_json(_index_row(rid, record.members, self.count)))
             rows.append(row)
@@ -164,7 +167,7 @@ class _Pages:
 def _summary(result: RunResult, manifest: dict[str, Any], hits: _Hits, ids: list[str]) -> Iterator[str]:
     rejected = [d for d in result.documents if not d.ok]
     for doc in rejected:  # their removed lines count in the manifest's rule hits too
-        hits.add(result.full(doc))
+        hits.add_rules(_pieces_of(result)(doc)[1])
     yield "<section id=summary>"
     yield "<div><h2>Languages</h2>"
     yield _table(["language", "documents"], [[k, v] for k, v in sorted(manifest["languages"].items())])

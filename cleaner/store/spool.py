@@ -29,6 +29,7 @@ import numpy as np
 from cleaner.core.config import open_regular
 from cleaner.core.document import Document
 from cleaner.core.features import raw_array
+from cleaner.inspect.report_rows import StoredPieces, inert, text_apart, with_text
 
 FRAME_LENGTH = struct.Struct("<Q")
 READ_AHEAD = 16384  # bytes read with a frame's length (_payload): most frames whole
@@ -226,7 +227,14 @@ class Spool:
         (Document.json_parts) and, in a checkpoint, its entry (input key, slim copy);
         returns the reference `get` and `get_parts` take."""
         blob = pickle.dumps(doc.without_hand_offs(), protocol=pickle.HIGHEST_PROTOCOL)
-        parts = pickle.dumps(doc.json_parts(), protocol=pickle.HIGHEST_PROTOCOL)
+        # The row parts, then report.html's pieces (inspect/report_rows.py): encoded here, in
+        # the worker that stores the document, not in the main process when writing.
+        # The J frame: the row parts' pickle (its length first), then the pieces' pickle, the
+        # text left out (the row parts hold its JSON); documents.jsonl's writing reads the
+        # row parts alone (_part).
+        rows = pickle.dumps(doc.json_parts(), protocol=pickle.HIGHEST_PROTOCOL)
+        parts = b"".join((FRAME_LENGTH.pack(len(rows)), rows,
+                          pickle.dumps(text_apart(doc), protocol=pickle.HIGHEST_PROTOCOL)))
         return self._own().put(blob, parts, entry)
 
     def put_arrays(self, arrays: list[np.ndarray | bytes]) -> list[int]:
@@ -263,8 +271,30 @@ class Spool:
     def get_parts(self, ref: int) -> tuple[bytes, bytes, bytes]:
         """The document's encoded row parts (Document.json_parts), without unpickling it."""
         segment, offset, size = split_ref(ref)
-        parts: tuple[bytes, bytes, bytes] = pickle.loads(self._payload(segment, offset + size))
+        parts: tuple[bytes, bytes, bytes] = pickle.loads(self._part(segment, offset + size))
         return parts
+
+    def get_report_pieces(self, ref: int) -> StoredPieces:
+        """The document's report.html pieces (inspect/report_rows.stored_pieces), without
+        unpickling it: the text's JSON from the row parts, made inert, put back."""
+        segment, offset, size = split_ref(ref)
+        payload = memoryview(self._payload(segment, offset + size))
+        (rows,) = FRAME_LENGTH.unpack_from(payload)
+        parts: tuple[bytes, bytes, bytes] = pickle.loads(payload[FRAME_LENGTH.size:FRAME_LENGTH.size + rows])
+        apart: StoredPieces = pickle.loads(payload[FRAME_LENGTH.size + rows:])
+        return with_text(apart, inert(parts[1].decode("utf-8")))
+
+    def _part(self, segment: int, offset: int) -> bytes:
+        """The row parts' pickle at the start of the J frame at `offset` (put), without the
+        report pieces after it: read with the frame's head, the rest (if any) alone."""
+        fd = self._reader(segment, "spool")
+        head = os.pread(fd, READ_AHEAD, offset)
+        start = FRAME_LENGTH.size + 1  # the frame's length, its tag
+        (rows,) = FRAME_LENGTH.unpack_from(head, start)
+        start += FRAME_LENGTH.size
+        if start + rows <= len(head):
+            return head[start:start + rows]
+        return head[start:] + os.pread(fd, start + rows - len(head), offset + len(head))
 
     def get_array(self, ref: int) -> np.ndarray:
         segment, offset, count = split_ref(ref)
