@@ -154,10 +154,6 @@ def test_a_killed_builds_temporary_file_is_removed_by_a_later_run(tmp_path, monk
 # --- signals ----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="exec/local.py's end_pool calls Pool.terminate, which joins the pool's task "
-                                       "thread; that thread is the one reading stdin (the tasks are generated from "
-                                       "it: input/read.py, cli_stream.py), so it waits for the next line or EOF "
-                                       "(serial-18k's files)")
 @pytest.mark.parametrize("out", ["-", "folder"])
 def test_sigterm_ends_a_stream_whose_stdin_is_idle_at_once(tmp_path, out):
     """`feed | cleaner run - --out -` (no --state, 2 workers) given SIGTERM while the feed is

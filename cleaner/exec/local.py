@@ -225,13 +225,15 @@ def _check_workers(pool: Any) -> None:
 END_SECONDS = 2.0  # how long end_pool waits for a pool whose worker died to terminate
 
 
-def end_pool(pool: Any, join: bool = True) -> None:
-    """pool.terminate() (and join). After a worker died (_check_workers), bounded: CPython's
-    terminate can then wait for ever (seen 2 runs in 8: a replacement worker forked after
-    the task handler sent its stop sentinels waits for a task holding the queue's read
-    lock, which terminate takes), so after END_SECONDS the pool's processes are killed and
-    the pool is left to its daemon threads."""
-    if not getattr(pool, "_cleaner_died", False):
+def end_pool(pool: Any, join: bool = True, bounded: bool = False) -> None:
+    """pool.terminate() (and join). After a worker died (_check_workers), or `bounded` (the
+    map stopped by an exception: Ctrl-C, SIGTERM), bounded: CPython's terminate can then
+    wait for ever (seen 2 runs in 8 after a death: a replacement worker forked after the
+    task handler sent its stop sentinels waits for a task holding the queue's read lock,
+    which terminate takes; and terminate joins the task handler thread, which may be
+    reading the next documents from a quiet stdin), so after END_SECONDS the pool's
+    processes are killed and the pool is left to its daemon threads."""
+    if not (bounded or getattr(pool, "_cleaner_died", False)):
         pool.terminate()
         if join:
             pool.join()
@@ -303,7 +305,12 @@ class LocalExecutor:
             _restore(before)  # a Ctrl-C held meanwhile is raised here, and `finally` ends the pool
             for done in _while_workers_live(watch(pool), pool.imap(_work, pool_batches(docs, self.workers))):
                 yield from done
-        finally:
+        except BaseException:
+            # The task handler thread may be reading `docs` from a quiet stdin (a feed given
+            # SIGTERM while it waits): terminate would join it until the next line came.
+            end_pool(pool, join=False, bounded=True)
+            raise
+        else:
             end_pool(pool, join=False)  # as `with pool` did: terminate
 
     def for_count(self, count: int) -> "LocalExecutor":
