@@ -119,6 +119,17 @@ def _unraisable(unraisable: Any) -> None:
     sys.__unraisablehook__(unraisable)
 
 
+def _cache_folder() -> list[Path]:
+    """The user's cache folder (dedup/zipf_cache.cache_dir), if one can be named (no home
+    folder: none)."""
+    from cleaner.dedup.zipf_cache import cache_dir
+
+    try:
+        return [cache_dir()]
+    except (RuntimeError, KeyError, OSError):  # Path.home() without a home
+        return []
+
+
 def _from_interrupt(exc: BaseException) -> bool:
     """Whether `exc` was raised while handling a Ctrl-C."""
     seen: set[int] = set()
@@ -592,10 +603,11 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     elif resume:
         log.warning("resuming: the checkpoint holds %d processed documents", held)
 
-    # Neither the output folder nor the state (and its journal and lock) is ever input,
-    # wherever they lie.
-    never_read = [out_dir] + ([Path(f"{state_path}{s}") for s in ("", "-wal", "-shm", "-journal", ".lock")]
-                              if state_path else [])
+    # Neither the output folder, the state (and its journal and lock) nor cleaner's cache
+    # folder (its tables and wordfreq lists, growing run after run) is ever input, wherever
+    # they lie.
+    never_read = [out_dir, *_cache_folder()] + (
+        [Path(f"{state_path}{s}") for s in ("", "-wal", "-shm", "-journal", ".lock")] if state_path else [])
     progress = None
     if not quiet and not from_stdin and not url:  # a stream's length is unknown
         from cleaner.exec.progress import ProgressBar, count_inputs

@@ -187,8 +187,6 @@ def test_sigterm_ends_a_stream_whose_stdin_is_idle_at_once(tmp_path, out):
     assert waited < 10 and proc.returncode == 130
 
 
-@pytest.mark.xfail(strict=True, reason="input/walk.py skips the --out folder and a state's files inside the input, "
-                                       "not the cache folder (serial-18k's file)")
 def test_a_cache_folder_inside_the_input_is_not_read_as_input(tmp_path, monkeypatch):
     """CLEANER_CACHE_DIR inside the input folder: its tables and wordfreq files were read as
     inputs (rejected rows, "unsupported file type"), a few more each run as the cache filled,
