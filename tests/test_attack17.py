@@ -252,8 +252,6 @@ def test_eval_says_how_many_gold_documents_the_run_rejected(tmp_path):
 # --- a damaged checkpoint ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="the spool's frames carry no checksum (store/spool.py, serial-18k's): a "
-                                       "checkpoint segment damaged inside is spliced into the outputs as it is")
 def test_resume_from_a_checkpoint_damaged_inside_never_writes_a_broken_row(tmp_path):
     """Two bytes changed in the middle of a checkpoint's segment (bit rot, a bad sector, a
     copy gone wrong): `--resume` exited 0 with a documents.jsonl whose row 2,803 was not

@@ -14,7 +14,8 @@ from typing import Any
 
 from cleaner.core.document import Document, Stored
 from cleaner.core.stage import Stage
-from cleaner.store.spool import FRAME_LENGTH, LOCK_FILE, META, PARTIAL_DIR, ResumeError, Spool, lock_file, read_meta
+from cleaner.store.spool import (ENTRY_CHECK, FRAME_LENGTH, LOCK_FILE, META, PARTIAL_DIR, ResumeError, Spool, entry_check,
+                                 lock_file, read_meta)
 
 
 def input_key(doc: Document) -> str:
@@ -88,18 +89,23 @@ class Checkpoint(Spool):
         with open(path, "r+b") as fh:
             end, good = os.fstat(fh.fileno()).st_size, 0
             pending: int | None = None  # offset of a document frame waiting for its entry
+            blob = parts = b""  # its D and J payloads, for the entry's check
             while good + FRAME_LENGTH.size <= end:
                 (size,) = FRAME_LENGTH.unpack(fh.read(FRAME_LENGTH.size))
                 if size < 1 or good + FRAME_LENGTH.size + size > end:
                     break
                 payload = fh.read(size)
                 if payload[:1] == b"D":
-                    pending = good
+                    pending, blob, parts = good, payload[1:], b""
                 elif payload[:1] == b"J" and pending is not None:
-                    pass
+                    parts = payload[1:]
                 elif payload[:1] == b"E" and pending is not None:
+                    pickled, check = payload[1:-ENTRY_CHECK.size], payload[-ENTRY_CHECK.size:]
+                    if len(check) < ENTRY_CHECK.size or \
+                            ENTRY_CHECK.unpack(check)[0] != entry_check(blob, parts, pickled):
+                        break  # damaged on disk: this document and what follows are processed again
                     try:
-                        key, ref, slim = pickle.loads(payload[1:])
+                        key, ref, slim = pickle.loads(pickled)
                     except Exception:  # noqa: BLE001 - a damaged frame: what follows is not trusted
                         break
                     self.done[key] = (ref, slim)

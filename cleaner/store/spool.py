@@ -6,7 +6,8 @@ write their own, so whole documents never pass through the main process). A segm
 `.spool` file is a sequence of frames: an 8-byte little-endian length, a tag byte (D, J
 or E), then pickle. A document frame (D) holds a processed document; a J frame follows
 with its documents.jsonl row parts, encoded; in a checkpoint, an entry frame (E) comes
-next, in the same write, with (input key, document reference, slim copy). A run killed
+next, in the same write, with (input key, document reference, slim copy) and a CRC-32 of
+the three (ENTRY_CHECK): a document damaged on disk is processed again. A run killed
 in the middle of a write leaves at most one incomplete frame at the end of a segment,
 which reopening cuts off; a document whose entry is missing is simply processed again.
 Resuming unpickles the checkpoint: it is as trusted as the output folder it lies in."""
@@ -21,6 +22,7 @@ import shutil
 import secrets
 import struct
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,10 @@ from cleaner.core.features import raw_array
 from cleaner.inspect.report_rows import StoredPieces, inert, text_apart, with_text
 
 FRAME_LENGTH = struct.Struct("<Q")
+# An entry frame (E) ends with the CRC-32 of its document's D and J payloads and its own
+# pickle: resuming trusts a document only if all three read back as written (bit rot, a bad
+# copy: a damaged row was spliced into documents.jsonl as it was, or failed to unpickle).
+ENTRY_CHECK = struct.Struct("<I")
 READ_AHEAD = 16384  # bytes read with a frame's length (_payload): most frames whole
 PARTIAL_DIR = ".cleaner-partial"  # inside --out; hidden, so never read as input
 LOCK_FILE = ".cleaner-lock"  # held by the run writing into --out
@@ -106,6 +112,11 @@ def _frame(payload: bytes, tag: bytes) -> bytes:
     return FRAME_LENGTH.pack(len(payload) + 1) + tag + payload
 
 
+def entry_check(blob: bytes, parts: bytes, pickled: bytes) -> int:
+    """The CRC-32 an entry frame ends with: its document's D and J payloads, then its own."""
+    return zlib.crc32(pickled, zlib.crc32(parts, zlib.crc32(blob)))
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -144,7 +155,9 @@ class _Segment:
         data = _frame(blob, b"D") + _frame(parts, b"J")
         if entry is not None:
             key, slim = entry
-            data += _frame(pickle.dumps((key, ref, slim), protocol=pickle.HIGHEST_PROTOCOL), b"E")
+            pickled = pickle.dumps((key, ref, slim), protocol=pickle.HIGHEST_PROTOCOL)
+            check = entry_check(blob, parts, pickled)
+            data += _frame(pickled + ENTRY_CHECK.pack(check), b"E")
         # One unbuffered write: once it returns, a SIGKILL of this process loses nothing.
         self._append(self.docs, data, self.docs_end)
         self.docs_end += len(data)
