@@ -28,3 +28,17 @@ def test_the_state_screen_does_not_depend_on_what_the_batch_loaded(tmp_path, wor
     got = {r["id"]: r["status"] for r in rows}
     # c joins g; b is under the state's screen against g, whichever document loaded g first.
     assert got == {"c": "duplicate", "b": "kept"}
+
+
+def test_a_cache_folder_under_an_unknown_home_means_no_cache(tmp_path, monkeypatch):
+    """CLEANER_CACHE_DIR="~nosuchuser/c" (attack-17 expands a leading ~): Path.expanduser
+    raised RuntimeError out of the story tier's word list look-up, a traceback and exit 1,
+    where the table caches (core/table_cache.py) already ran without a cache."""
+    from cleaner.dedup import term_weights, zipf_cache
+
+    monkeypatch.setenv(zipf_cache.CACHE_ENV, "~no-such-user-review17/cache")
+    monkeypatch.chdir(tmp_path)
+    term_weights._ZIPF_SEEN.clear()
+    for _ in range(2):  # the second time, a run that found its marker would build the cache
+        assert term_weights.zipf_of({"bridge"}, "en")["bridge"] > 3
+    assert list(tmp_path.iterdir()) == []  # no folder named "~no-such-user-review17" either
