@@ -243,6 +243,9 @@ class StateGroups:
         # Groups read ahead (`read_ahead`) whose canonical is still the state's: screened as
         # groups not loaded are (a group loaded otherwise is the batch's, or was compared).
         self.ahead: set[int] = set()
+        # Groups whose canonical is the batch's (new ones, promoted ones): the state holds no
+        # screen row of it, so they are never screened (`screen`).
+        self.own: set[int] = set()
         self._mine: tuple[bytes | None, np.ndarray] = (None, np.zeros(0, dtype=np.uint8))
 
     def __len__(self) -> int:
@@ -265,8 +268,15 @@ class StateGroups:
         reading the group (2,988 of a 1,000-document batch's 3,258 candidates in a 10k
         state of the state bench's news). Under `self.floor` too, when that is higher
         (STATE_SCREEN: a probabilistic screen)."""
-        if g in self.loaded and g not in self.ahead:
+        if g in self.own:
             return True
+        if g in self.loaded and g not in self.ahead and self.floor <= floor:
+            return True  # exact: _near's estimate skips what this would (a group compared before)
+        # Under the state's own floor (STATE_SCREEN, above the tier's) the screen is
+        # probabilistic: it must then screen every group the state holds a canonical of,
+        # loaded or not. A group some earlier document loaded (workers=1 loads on demand;
+        # read_ahead with workers > 1) was otherwise compared down to the tier's floor, so a
+        # document's group depended on the worker count and on the batch's other documents.
         floor = max(floor, self.floor)
         index, mine = self.index, signature.tobytes()  # by value: an array may be refilled in place
         found = index.matches.get(g) if index is not None and index.queried == mine else None
@@ -306,8 +316,15 @@ class StateGroups:
         self.ahead.clear()
         return len(gone)
 
+    def promoted(self, g: int) -> None:
+        """Group `g`'s canonical is now the batch's: its screen row in the state is its old
+        canonical's, so it is no longer screened."""
+        self.ahead.discard(g)
+        self.own.add(g)
+
     def append(self, record: Record) -> None:
         self.loaded[self.next] = record
+        self.own.add(self.next)
         self.new.append(self.next)
         self.next += 1
 
@@ -584,7 +601,7 @@ class IncrementalClusterer:
             if group.canonical is not doc and \
                     preference_key(doc, self.priority) < preference_key(group.canonical, self.priority):
                 promoted.setdefault(idx, group.members[0])
-                groups.ahead.discard(idx)  # its screen in the state is its old canonical's
+                groups.promoted(idx)  # its screen in the state is its old canonical's
                 self._promote(copies, group, idx, doc, batch)
         index.write()  # the band rows of the groups the copy tier made findable, together
         self.released = groups.release({idx for _, idx, _ in placed})

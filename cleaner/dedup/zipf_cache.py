@@ -44,6 +44,8 @@ _ROOM = 6
 
 
 def cache_dir() -> Path:
+    """The cache folder. RuntimeError when it names a home folder that cannot be found (a
+    `~user` who does not exist, no home at all): callers then run without a cache."""
     own = os.environ.get(CACHE_ENV)
     if own:
         # "~/cache" as a shell leaves it unexpanded (quoted, a Dockerfile's ENV, systemd's
@@ -94,7 +96,10 @@ def wanted_before(source: str) -> bool:
     """Whether an earlier run already needed this list (so this one builds its cache file);
     if not, leaves the marker that says so for the next run. False when the folder cannot
     be written."""
-    path = cache_file(source)
+    try:
+        path = cache_file(source)
+    except RuntimeError:  # no home folder to find the cache in (cache_dir): no cache
+        return False
     marker = path.with_suffix(".wanted")
     if marker.is_file() or path.exists():  # an unusable file is built again
         return True
@@ -109,7 +114,10 @@ def wanted_before(source: str) -> bool:
 def lookup(source: str, words: Iterable[str]) -> dict[str, int] | None:
     """The bucket of each of `words` the list holds (words it lacks are left out), from
     the cache file; None when there is no complete, readable file for this list."""
-    path = cache_file(source)
+    try:
+        path = cache_file(source)
+    except RuntimeError:  # no home folder to find the cache in (cache_dir): no cache
+        return None
     if not path.is_file():
         return None
     _remove_stale(path)  # a killed build's leftovers, which no later build of this list would see
