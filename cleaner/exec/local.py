@@ -243,7 +243,8 @@ def end_pool(pool: Any, join: bool = True, bounded: bool = False) -> None:
     ender = threading.Thread(target=pool.terminate, daemon=True)
     ender.start()
     ender.join(END_SECONDS)
-    for process in [*pool._cleaner_seen, *pool._pool]:
+    # getattr: a Ctrl-C held while the pool forked is raised before `watch` saw the pool.
+    for process in [*getattr(pool, "_cleaner_seen", ()), *pool._pool]:
         if process.exitcode is None:
             process.kill()
 
