@@ -33,3 +33,29 @@ def test_the_spool_reads_a_frame_or_an_array_whole_when_a_read_returns_less(tmp_
         assert spool.get_parts(ref) == doc.json_parts()
         assert spool.get_report_pieces(ref) == stored_pieces(doc)
         assert spool.get_array(arrays).tobytes() == values
+
+
+# --- export: the parents of --out it made ---------------------------------------------------
+
+
+def test_an_interrupted_export_removes_the_parent_folders_it_made_too(tmp_path):
+    """`cleaner export S --out new/deeper/out` stopped by Ctrl-C or SIGTERM removed `out`
+    (attack-17) but left `new/deeper`, folders the user never had (mkdir(parents=True))."""
+    import subprocess
+
+    from hostile_folder import EN
+    from test_user_attacks import run_cli
+
+    db = tmp_path / "s.db"
+    lines = "".join(json.dumps({"id": f"d{i}", "text": f"{EN} Report {i}."}) + "\n" for i in range(3))
+    assert run_cli("run", "-", "--out", "-", "--state", str(db), "-q", stdin=lines).returncode == 0
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    stop = ("import sys\nfrom cleaner.store import output\n"
+            "def stopped(*args, **kwargs):\n    raise KeyboardInterrupt\n"
+            "output.write_outputs = stopped\nfrom cleaner.cli import main\nmain(sys.argv[1:])\n")
+    out = kept / "new" / "deeper" / "out"
+    proc = subprocess.run([sys.executable, "-c", stop, "export", str(db), "--out", str(out), "-q"],
+                          capture_output=True, timeout=300)
+    assert proc.returncode == 130 and b"interrupted" in proc.stderr, proc.stderr
+    assert kept.is_dir() and not (kept / "new").exists()  # the user's folder stays; the export's go
