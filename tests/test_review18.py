@@ -59,3 +59,24 @@ def test_an_interrupted_export_removes_the_parent_folders_it_made_too(tmp_path):
                           capture_output=True, timeout=300)
     assert proc.returncode == 130 and b"interrupted" in proc.stderr, proc.stderr
     assert kept.is_dir() and not (kept / "new").exists()  # the user's folder stays; the export's go
+
+
+# --- a whole number written as a float is an id ----------------------------------------------
+
+
+def test_a_whole_number_id_written_as_a_float_is_kept(tmp_path):
+    """`{"id": 7.0}` (pandas writes an integer column with a gap as floats) was ignored as
+    "input id of type number" and the line got a generated id, while 7 is kept as "7"; a
+    gold file's 7.0 was refused ('must be a string or integer'), so the two never met."""
+    from cleaner.input.read import from_record
+    from cleaner.inspect.evaluate import load_gold
+
+    assert from_record({"id": 7.0, "text": "Some text."}, "f:1", "f.jsonl", 1).id == "7"
+    assert from_record({"id": 7, "text": "Some text."}, "f:1", "f.jsonl", 1).id == "7"
+    half = from_record({"id": 7.5, "text": "Some text."}, "f:1", "f.jsonl", 1)
+    assert half.id != "7.5" and half.meta["id"] == "input id 7.5 ignored (not a whole number)"
+    assert from_record({"id": float("nan"), "text": "Some text."}, "f:1", "f.jsonl", 1).meta["id"] \
+        == "input id nan ignored (not a whole number)"
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"id": 7.0, "label": 3.0}\n{"id": "8", "label": 3}\n', encoding="utf-8")
+    assert load_gold(gold) == {"7": "3", "8": "3"}

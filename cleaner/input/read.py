@@ -320,6 +320,10 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
             if isinstance(obj, list) else ""
         return doc.reject(f"expected a JSON object, got {json_type(obj)}{many}")
     raw_id = obj.get("id")
+    # A whole number written as a float (7.0: pandas writes an integer column holding a gap
+    # as floats) is that integer's id, as the API's 7 is; other floats stay ignored.
+    if isinstance(raw_id, float) and raw_id.is_integer():
+        raw_id = int(raw_id)
     # An integer of any kind: a DataFrame's rows (`df.to_dict("records")`) hold NumPy's int64.
     if isinstance(raw_id, (str, numbers.Integral)) and not isinstance(raw_id, bool) and str(raw_id).strip():
         doc.id = scrub(str(raw_id) if isinstance(raw_id, str) else str(int(raw_id)))
@@ -330,6 +334,8 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
     else:
         if isinstance(raw_id, str):
             doc.meta["id"] = "blank input id ignored"
+        elif isinstance(raw_id, float):
+            doc.meta["id"] = f"input id {raw_id!r} ignored (not a whole number)"
         elif raw_id is not None:
             doc.meta["id"] = f"input id of type {json_type(raw_id)} ignored"
         if line is not None:  # a feed's line (or a JSON list's item) without an id
