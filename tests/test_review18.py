@@ -80,3 +80,29 @@ def test_a_whole_number_id_written_as_a_float_is_kept(tmp_path):
     gold = tmp_path / "gold.jsonl"
     gold.write_text('{"id": 7.0, "label": 3.0}\n{"id": "8", "label": 3}\n', encoding="utf-8")
     assert load_gold(gold) == {"7": "3", "8": "3"}
+
+
+# --- a UTF-16 line inside a JSONL file -------------------------------------------------------
+
+
+def test_a_utf16_line_inside_jsonl_is_one_rejected_row_and_the_next_line_is_read(tmp_path):
+    """A line appended in UTF-16-LE (a Windows tool's `>>`) ends "\\n\\x00": the NUL after its
+    line break opened the next line, so a good UTF-8 line after it was rejected as not JSON,
+    and at the file's end the NUL alone was a row for a line the file does not have."""
+    from cleaner.core.config import load_config
+    from cleaner.input.read import parse_deferred, read_input
+
+    def line(i, encoding="utf-8"):
+        return (json.dumps({"id": f"u{i}", "text": f"Line {i} of the feed, about the harbour."}) + "\n").encode(encoding)
+
+    feed = tmp_path / "in"
+    feed.mkdir()
+    (feed / "mixed.jsonl").write_bytes(line(1) + line(2, "utf-16-le") + line(3))
+    (feed / "ends.jsonl").write_bytes(line(4) + line(5, "utf-16-le"))
+    (feed / "all16.jsonl").write_bytes(line(6, "utf-16-le") + line(7, "utf-16-le"))
+    got = [(d.id, d.ok, d.line) for d in map(parse_deferred, read_input(feed, load_config()))]
+    assert got == [("all16:1", False, 1), ("all16:2", False, 2),
+                   ("u4", True, 1), ("ends:2", False, 2),
+                   ("u1", True, 1), ("mixed:2", False, 2), ("u3", True, 3)], got
+    rejected = [d.error for d in map(parse_deferred, read_input(feed, load_config())) if not d.ok]
+    assert all("UTF-16 or UTF-32 without a byte order mark" in e for e in rejected), rejected

@@ -550,6 +550,7 @@ def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_by
                  defer: bool) -> Iterator[Document]:
     """JSONL lines of an open binary stream (see _stream_jsonl); `path` names it in errors."""
     seen_any = False
+    after_nul = False  # the line before held NUL bytes (UTF-16 or UTF-32 without a BOM)
     fh = _utf8_lines(fh)
     for n, raw, broken in _numbered_lines(fh, max_bytes):
         if broken is not None:  # the stream broke (a truncated .gz): what came before stands
@@ -558,6 +559,12 @@ def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_by
             seen_any = True
             break
         assert raw is not None  # a line, when the stream did not break
+        if after_nul and raw.startswith(b"\x00"):
+            # The rest of the line before's UTF-16-LE (or UTF-32-LE) line break ("\n\x00"):
+            # it belongs to that line (rejected with its own hint), not to this one, which
+            # was rejected as not JSON (or, at the file's end, was a row of its own).
+            raw = raw.lstrip(b"\x00")
+        after_nul = b"\x00" in raw
         if len(raw) > max_bytes:
             seen_any = True  # a line, if a bad one: the file is not empty
             yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
