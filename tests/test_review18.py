@@ -106,3 +106,36 @@ def test_a_utf16_line_inside_jsonl_is_one_rejected_row_and_the_next_line_is_read
                    ("u1", True, 1), ("mixed:2", False, 2), ("u3", True, 3)], got
     rejected = [d.error for d in map(parse_deferred, read_input(feed, load_config())) if not d.ok]
     assert all("UTF-16 or UTF-32 without a byte order mark" in e for e in rejected), rejected
+
+
+# --- a .gz with data after its gzip data ------------------------------------------------------
+
+
+def test_a_gz_with_trailing_data_keeps_what_it_holds_and_says_so(tmp_path):
+    """gunzip reads a .gz followed by data that is not gzip ("trailing garbage ignored"):
+    cleaner rejected such an article whole ("not a readable gzip file: Not a gzipped file
+    (b'JU')"), and named a feed's tail as if the file were unreadable. A damaged member, a
+    cut one, or a file that is not gzip at all still fail as before."""
+    import gzip
+
+    from cleaner.core.config import load_config
+    from cleaner.input.read import parse_deferred, read_input
+
+    page = b"<html><body><article><p>" + b"The harbour board met on Monday about the new quay. " * 8 + b"</p></article></body></html>"
+    feed = "".join(json.dumps({"id": f"f{i}", "text": f"Line {i} of the feed, about the quay."}) + "\n" for i in range(2))
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.html.gz").write_bytes(gzip.compress(page) + b"JUNK after it")
+    (inp / "b.jsonl.gz").write_bytes(gzip.compress(feed.encode()) + b"GARBAGE\n")
+    (inp / "c.html.gz").write_bytes(gzip.compress(page)[:-30])  # cut: still unreadable
+    (inp / "d.html.gz").write_bytes(page)  # not gzip at all
+    (inp / "e.html.gz").write_bytes(gzip.compress(page) + gzip.compress(page) + b"\0" * 64)  # two members, padding
+    got = {d.id: d for d in map(parse_deferred, read_input(inp, load_config()))}
+    assert got["a"].ok and got["a"].html.endswith("</html>") and got["a"].meta == {
+        "gzip": "data after the end of the gzip data, which is not gzip, was not read"}
+    assert got["f0"].ok and got["f1"].ok
+    assert got["b:3"].line == 3 and got["b:3"].error == "line 3: data after the end of the gzip data, which is not gzip, was not read"
+    assert got["c"].error.startswith("not a readable gzip file: Compressed file ended")
+    assert got["d"].error.startswith("not a readable gzip file: Not a gzipped file")
+    assert got["e"].ok and got["e"].html == (page + page).decode() and got["e"].meta == {}
+    assert len(got) == 7

@@ -219,13 +219,67 @@ def doc_id_for(rel: PurePath) -> str:
     return rel_name(logical(rel).with_suffix(""))
 
 
+_GzipBase: Any = getattr(gzip, "_GzipReader", None)  # gzip.open's reader (CPython 3.8-3.13)
+
+
+if _GzipBase is not None:
+    class _GzipTail(_GzipBase):  # type: ignore[misc]  # gzip's private class: untyped
+        """gzip.open's reader, except that data after the last member that is not gzip ends
+        the file, as gunzip reads it ("trailing garbage ignored"), instead of failing on it:
+        a file's text (or a feed's lines) before it was rejected whole, "Not a gzipped file"
+        (a file that does not open as gzip, or a damaged member, still fails)."""
+
+        def __init__(self, fp: BinaryIO) -> None:
+            super().__init__(fp)
+            self.file, self.members, self.trailing = fp, 0, False
+
+        def _read_gzip_header(self) -> bool:
+            try:
+                found: bool = super()._read_gzip_header()
+            except gzip.BadGzipFile:
+                if not self.members:
+                    raise
+                self.trailing = True
+                return False
+            self.members += found
+            return found
+
+        def close(self) -> None:
+            try:
+                super().close()
+            finally:
+                self.file.close()
+
+
+TRAILING = "data after the end of the gzip data, which is not gzip, was not read"
+
+
 def _open(path: Path) -> io.BufferedIOBase:
-    return gzip.open(path, "rb") if path.suffix.lower() == GZIP else open(path, "rb")
+    if path.suffix.lower() != GZIP:
+        return open(path, "rb")
+    if _GzipBase is None:
+        return gzip.open(path, "rb")
+    raw = open(path, "rb")
+    try:
+        return io.BufferedReader(_GzipTail(raw))
+    except BaseException:
+        raw.close()
+        raise
 
 
-def _read_limited(path: Path, max_bytes: int) -> bytes:
+def too_large(max_bytes: int) -> str:
+    """Why a record (a JSONL line, an API item) is rejected for its size: one wording."""
+    return f"record too large: over {max_bytes} bytes (read.max_file_bytes)"
+
+
+def _trailing(fh: Any) -> bool:
+    """Whether `fh` (_open's) is a .gz that ended at data that is not gzip (_GzipTail)."""
+    return bool(getattr(getattr(fh, "raw", None), "trailing", False))
+
+
+def _read_limited(path: Path, max_bytes: int) -> tuple[bytes, bool]:
     """The file's bytes (decompressed for .gz), or ValueError past max_bytes: a small
-    .gz can hold gigabytes."""
+    .gz can hold gigabytes; and whether a .gz ended at data that is not gzip (_GzipTail)."""
     size = path.stat().st_size
     if size > max_bytes:
         raise ValueError(f"file too large: {size} bytes (read.max_file_bytes = {max_bytes})")
@@ -236,10 +290,11 @@ def _read_limited(path: Path, max_bytes: int) -> bytes:
         while total <= max_bytes and (chunk := fh.read(min(1 << 22, max_bytes + 1 - total))):
             chunks.append(chunk)
             total += len(chunk)
+        trailing = _trailing(fh)
     data = b"".join(chunks)
     if len(data) > max_bytes:
         raise ValueError(f"file too large: over {max_bytes} bytes once decompressed (read.max_file_bytes)")
-    return data
+    return data, trailing
 
 
 def _unreadable(path: PurePath, exc: BaseException) -> str:
@@ -551,7 +606,8 @@ def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_by
     """JSONL lines of an open binary stream (see _stream_jsonl); `path` names it in errors."""
     seen_any = False
     after_nul = False  # the line before held NUL bytes (UTF-16 or UTF-32 without a BOM)
-    fh = _utf8_lines(fh)
+    opened, fh = fh, _utf8_lines(fh)
+    n = 0
     for n, raw, broken in _numbered_lines(fh, max_bytes):
         if broken is not None:  # the stream broke (a truncated .gz): what came before stands
             yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
@@ -568,7 +624,7 @@ def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_by
         if len(raw) > max_bytes:
             seen_any = True  # a line, if a bad one: the file is not empty
             yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
-                f"line {n}: record too large: over {max_bytes} bytes (read.max_file_bytes)")
+                f"line {n}: {too_large(max_bytes)}")
             continue
         try:
             # A BOM may open any line, not only the first: files joined with `cat` each bring theirs.
@@ -593,6 +649,9 @@ def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_by
             yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: {error}")
             continue
         yield from_record(obj, f"{stem}:{n}", source, line=n)
+    if _trailing(opened):  # what follows a feed's gzip data: said, as a broken stream is
+        seen_any = True
+        yield Document(id=f"{stem}:{n + 1}", source=source, line=n + 1).reject(f"line {n + 1}: {TRAILING}")
     if not seen_any:
         yield Document(id=stem, source=source).reject("no JSON lines on stdin" if source == STDIN_SOURCE
                                                       else "empty file")
@@ -626,7 +685,7 @@ def read_file(path: Path, rel: Path, max_bytes: int, defer: bool = False) -> Ite
         yield from _stream_jsonl(path, rel, max_bytes, defer)
         return
     try:
-        data = _read_limited(path, max_bytes)
+        data, trailing = _read_limited(path, max_bytes)
     except ValueError as exc:
         yield base.reject(str(exc))
         return
@@ -640,6 +699,8 @@ def read_file(path: Path, rel: Path, max_bytes: int, defer: bool = False) -> Ite
     text = scrub(text)
     if encoding != "utf-8":
         base.meta["encoding"] = encoding
+    if trailing:
+        base.meta["gzip"] = TRAILING
     if ext in RECORD_EXTS:
         yield from _read_records(path, rel, text)
     elif ext in HTML_EXTS:
@@ -703,7 +764,7 @@ def read_dicts(items: Iterable[Any], max_bytes: int | None = None) -> Iterator[D
         # UTF-8 takes at most 4 bytes a character: most bodies are measured without encoding them.
         if body is not None and max_bytes is not None and len(body) * 4 > max_bytes \
                 and len(body.encode("utf-8", "surrogatepass")) > max_bytes:
-            body, problem = None, f"record too large: over {max_bytes} bytes (read.max_file_bytes)"
+            body, problem = None, too_large(max_bytes)
         if problem is not None:
             # Named by its own id, else by what can be read of it (its string fields),
             # never by position.
