@@ -130,6 +130,8 @@ def test_a_gz_with_trailing_data_keeps_what_it_holds_and_says_so(tmp_path):
     (inp / "c.html.gz").write_bytes(gzip.compress(page)[:-30])  # cut: still unreadable
     (inp / "d.html.gz").write_bytes(page)  # not gzip at all
     (inp / "e.html.gz").write_bytes(gzip.compress(page) + gzip.compress(page) + b"\0" * 64)  # two members, padding
+    (inp / "list.json.gz").write_bytes(gzip.compress(json.dumps([{"id": "j1", "text": "One."}, {"id": "j2", "text": "Two."}]).encode())
+                                       + b"\xff\xfe tail")
     got = {d.id: d for d in map(parse_deferred, read_input(inp, load_config()))}
     assert got["a"].ok and got["a"].html.endswith("</html>") and got["a"].meta == {
         "gzip": "data after the end of the gzip data, which is not gzip, was not read"}
@@ -138,4 +140,5 @@ def test_a_gz_with_trailing_data_keeps_what_it_holds_and_says_so(tmp_path):
     assert got["c"].error.startswith("not a readable gzip file: Compressed file ended")
     assert got["d"].error.startswith("not a readable gzip file: Not a gzipped file")
     assert got["e"].ok and got["e"].html == (page + page).decode() and got["e"].meta == {}
-    assert len(got) == 7
+    assert [got[j].meta for j in ("j1", "j2")] == [{"gzip": "data after the end of the gzip data, which is not gzip, was not read"}] * 2
+    assert len(got) == 9

@@ -702,7 +702,10 @@ def read_file(path: Path, rel: Path, max_bytes: int, defer: bool = False) -> Ite
     if trailing:
         base.meta["gzip"] = TRAILING
     if ext in RECORD_EXTS:
-        yield from _read_records(path, rel, text)
+        for doc in _read_records(path, rel, text):
+            if trailing:  # each record of the file carries it (the file has no row of its own)
+                doc.meta["gzip"] = TRAILING
+            yield doc
     elif ext in HTML_EXTS:
         base.html = text
         yield base
