@@ -142,3 +142,29 @@ def test_a_gz_with_trailing_data_keeps_what_it_holds_and_says_so(tmp_path):
     assert got["e"].ok and got["e"].html == (page + page).decode() and got["e"].meta == {}
     assert [got[j].meta for j in ("j1", "j2")] == [{"gzip": "data after the end of the gzip data, which is not gzip, was not read"}] * 2
     assert len(got) == 9
+
+
+# --- a hand-edited run with half of a UTF-16 pair ---------------------------------------------
+
+
+def test_a_run_row_holding_a_lone_surrogate_is_a_one_line_error(tmp_path):
+    """A documents.jsonl row edited by hand (or rewritten by a tool with ensure_ascii) to hold
+    "\\ud800": `cleaner show OUT ID` ended in UnicodeEncodeError's traceback when it printed
+    the row. cleaner never writes one (input/read.scrub): the row is not one it wrote. A whole
+    pair ("\\ud83d\\ude00") is a character like any other."""
+    from hostile_folder import EN
+    from test_user_attacks import one_line_error, run_cli
+
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out"
+    inp.write_text("".join(json.dumps({"id": f"d{i}", "text": f"{EN} Report {i}."}) + "\n" for i in range(2)),
+                   encoding="utf-8")
+    assert run_cli("run", str(inp), "--out", str(out), "-q").returncode == 0
+    rows = [json.loads(line) for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows[1]["title"] = "Paired \U0001F600"
+    written = [json.dumps(r) for r in rows]  # ensure_ascii: the pair as two escapes
+    (out / "documents.jsonl").write_text("\n".join(written) + "\n", encoding="utf-8")
+    assert b"Paired \xf0\x9f\x98\x80" in run_cli("show", str(out), "d1").stdout
+    rows[1]["title"] = "Half \ud800 a pair"
+    (out / "documents.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    one_line_error(run_cli("show", str(out), "d1"), "documents.jsonl line 2 holds a lone surrogate",
+                   "not a row cleaner wrote")
