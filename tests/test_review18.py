@@ -168,3 +168,26 @@ def test_a_run_row_holding_a_lone_surrogate_is_a_one_line_error(tmp_path):
     (out / "documents.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     one_line_error(run_cli("show", str(out), "d1"), "documents.jsonl line 2 holds a lone surrogate",
                    "not a row cleaner wrote")
+
+
+# --- a FIFO where a cached table is looked for -------------------------------------------------
+
+
+def test_a_fifo_in_the_cache_folder_is_not_waited_on(tmp_path):
+    """A FIFO under a cached table's name in the cache folder (a user's mistake, another
+    tool's pipe): read_table's open() waited for a writer for ever, so every run hung in
+    its first stage's setup. Refused without blocking, and the table is written over it."""
+    import subprocess
+
+    from cleaner.core import table_cache
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    env = {**os.environ, "CLEANER_CACHE_DIR": str(cache)}
+    probe = ("from cleaner.core.table_cache import cache_path, read_table, write_table\n"
+             "print(read_table('probe', 's'))\n"
+             "write_table('probe', 's', {}, [b'abc'])\n"
+             "print(bytes(read_table('probe', 's')[1]))\n")
+    os.mkfifo(cache / f"probe-v{table_cache.FORMAT}.table")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
+    assert done.stdout.split("\n")[:2] == ["None", "b'abc'"], done.stderr
