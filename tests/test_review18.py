@@ -191,3 +191,27 @@ def test_a_fifo_in_the_cache_folder_is_not_waited_on(tmp_path):
     os.mkfifo(cache / f"probe-v{table_cache.FORMAT}.table")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
     assert done.stdout.split("\n")[:2] == ["None", "b'abc'"], done.stderr
+
+
+# --- a .json file's encoding ----------------------------------------------------------------
+
+
+def test_the_records_of_a_legacy_encoded_json_file_say_its_encoding(tmp_path):
+    """A .txt in cp1252 says meta.encoding = cp1252; the records of a .json file in cp1252 said
+    nothing (the note was made on the file's document, which a .json file never yields)."""
+    from cleaner.core.config import load_config
+    from cleaner.input.read import read_input
+
+    text = "Caf\u00e9 cr\u00e8me \u00e0 la fran\u00e7aise, d\u00e9j\u00e0 vu au march\u00e9. " * 6
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "list.json").write_bytes(json.dumps([{"id": "j1", "text": text}, {"id": "j2", "text": text + "!"}],
+                                               ensure_ascii=False).encode("cp1252"))
+    (inp / "one.txt").write_bytes(text.encode("cp1252"))
+    (inp / "utf8.json").write_text(json.dumps({"id": "j3", "text": text}, ensure_ascii=False), encoding="utf-8")
+    got = {d.id: d for d in read_input(inp, load_config())}
+    assert got["one"].meta == {"encoding": "cp1252"}
+    assert got["j1"].meta == got["j2"].meta == {"encoding": "cp1252"} and got["j1"].text == text
+    assert got["j3"].meta == {}
+    by_url = {d.id: d for d in read_input(f"file://{inp}", load_config())}  # input/urls.py: the same
+    assert by_url["j1"].meta == by_url["j2"].meta == {"encoding": "cp1252"} and by_url["j3"].meta == {}

@@ -703,8 +703,9 @@ def read_file(path: Path, rel: Path, max_bytes: int, defer: bool = False) -> Ite
         base.meta["gzip"] = TRAILING
     if ext in RECORD_EXTS:
         for doc in _read_records(path, rel, text):
-            if trailing:  # each record of the file carries it (the file has no row of its own)
-                doc.meta["gzip"] = TRAILING
+            # Each record of the file carries what was noted of the file (it has no row of
+            # its own): a legacy encoding's name went nowhere, as a .gz's tail would.
+            doc.meta.update(base.meta)
             yield doc
     elif ext in HTML_EXTS:
         base.html = text
