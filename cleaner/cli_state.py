@@ -177,7 +177,13 @@ def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path
     for doc in docs:
         doc.features = None
     result = RunResult(docs, records)
-    existed = os.path.lexists(out_dir)
+    # The folders this export makes (OUT and any missing parent, deepest first): removed
+    # again if it stops before its outputs are in place.
+    made = []
+    for folder in (out_dir, *out_dir.parents):
+        if os.path.lexists(folder):
+            break
+        made.append(folder)
     lock = None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -187,10 +193,11 @@ def export(state_path: Path, out_dir: Path, since: str | None, config_path: Path
     except OutputBusy as exc:
         _fail(str(exc))
     except BaseException as exc:
-        if not existed:  # made for this export and left empty (a full disk, Ctrl-C, SIGTERM): not left behind
+        if made:  # made for this export and left empty (a full disk, Ctrl-C, SIGTERM): not left behind
             with contextlib.suppress(OSError):
                 (out_dir / LOCK_FILE).unlink(missing_ok=True)
-                out_dir.rmdir()
+                for folder in made:  # `--out new/run`: `new` too
+                    folder.rmdir()
         if not isinstance(exc, OSError):
             raise
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc}")

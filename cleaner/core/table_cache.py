@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cleaner.core.config import open_regular
+
 FORMAT = 1  # the layout below; a new layout gets new file names
 
 
@@ -45,7 +47,9 @@ def read_table(name: str, stamp: str) -> tuple[dict[str, Any], memoryview] | Non
     """The header and the bytes after it of `name`'s file, if it was written from `stamp`
     and is whole; None otherwise (no file, another stamp, truncated, damaged, unreadable)."""
     try:
-        with open(cache_path(name), "rb") as fh:
+        # Never a FIFO (open() of one nobody writes to waited for ever: every run hung at its
+        # first stage's setup) or a device: refused without blocking, then written over.
+        with open_regular(cache_path(name)) as fh:
             data = fh.read()
     except (OSError, RuntimeError):  # RuntimeError: no home folder to find the cache in
         return None

@@ -243,8 +243,9 @@ def end_pool(pool: Any, join: bool = True, bounded: bool = False) -> None:
     ender = threading.Thread(target=pool.terminate, daemon=True)
     ender.start()
     ender.join(END_SECONDS)
-    # getattr: a Ctrl-C held while the pool forked is raised before `watch` saw the pool.
-    for process in [*getattr(pool, "_cleaner_seen", ()), *pool._pool]:
+    # `_cleaner_seen` only once `watch` saw the pool: a Ctrl-C held while it forked is raised
+    # before (AttributeError's traceback instead of "interrupted": tests/test_exec.py).
+    for process in [*getattr(pool, "_cleaner_seen", []), *pool._pool]:
         if process.exitcode is None:
             process.kill()
 

@@ -219,13 +219,67 @@ def doc_id_for(rel: PurePath) -> str:
     return rel_name(logical(rel).with_suffix(""))
 
 
+_GzipBase: Any = getattr(gzip, "_GzipReader", None)  # gzip.open's reader (CPython 3.8-3.13)
+
+
+if _GzipBase is not None:
+    class _GzipTail(_GzipBase):  # type: ignore[misc]  # gzip's private class: untyped
+        """gzip.open's reader, except that data after the last member that is not gzip ends
+        the file, as gunzip reads it ("trailing garbage ignored"), instead of failing on it:
+        a file's text (or a feed's lines) before it was rejected whole, "Not a gzipped file"
+        (a file that does not open as gzip, or a damaged member, still fails)."""
+
+        def __init__(self, fp: BinaryIO) -> None:
+            super().__init__(fp)
+            self.file, self.members, self.trailing = fp, 0, False
+
+        def _read_gzip_header(self) -> bool:
+            try:
+                found: bool = super()._read_gzip_header()
+            except gzip.BadGzipFile:
+                if not self.members:
+                    raise
+                self.trailing = True
+                return False
+            self.members += found
+            return found
+
+        def close(self) -> None:
+            try:
+                super().close()
+            finally:
+                self.file.close()
+
+
+TRAILING = "data after the end of the gzip data, which is not gzip, was not read"
+
+
 def _open(path: Path) -> io.BufferedIOBase:
-    return gzip.open(path, "rb") if path.suffix.lower() == GZIP else open(path, "rb")
+    if path.suffix.lower() != GZIP:
+        return open(path, "rb")
+    if _GzipBase is None:
+        return gzip.open(path, "rb")
+    raw = open(path, "rb")
+    try:
+        return io.BufferedReader(_GzipTail(raw))
+    except BaseException:
+        raw.close()
+        raise
 
 
-def _read_limited(path: Path, max_bytes: int) -> bytes:
+def too_large(max_bytes: int) -> str:
+    """Why a record (a JSONL line, an API item) is rejected for its size: one wording."""
+    return f"record too large: over {max_bytes} bytes (read.max_file_bytes)"
+
+
+def _trailing(fh: Any) -> bool:
+    """Whether `fh` (_open's) is a .gz that ended at data that is not gzip (_GzipTail)."""
+    return bool(getattr(getattr(fh, "raw", None), "trailing", False))
+
+
+def _read_limited(path: Path, max_bytes: int) -> tuple[bytes, bool]:
     """The file's bytes (decompressed for .gz), or ValueError past max_bytes: a small
-    .gz can hold gigabytes."""
+    .gz can hold gigabytes; and whether a .gz ended at data that is not gzip (_GzipTail)."""
     size = path.stat().st_size
     if size > max_bytes:
         raise ValueError(f"file too large: {size} bytes (read.max_file_bytes = {max_bytes})")
@@ -236,10 +290,11 @@ def _read_limited(path: Path, max_bytes: int) -> bytes:
         while total <= max_bytes and (chunk := fh.read(min(1 << 22, max_bytes + 1 - total))):
             chunks.append(chunk)
             total += len(chunk)
+        trailing = _trailing(fh)
     data = b"".join(chunks)
     if len(data) > max_bytes:
         raise ValueError(f"file too large: over {max_bytes} bytes once decompressed (read.max_file_bytes)")
-    return data
+    return data, trailing
 
 
 def _unreadable(path: PurePath, exc: BaseException) -> str:
@@ -320,6 +375,10 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
             if isinstance(obj, list) else ""
         return doc.reject(f"expected a JSON object, got {json_type(obj)}{many}")
     raw_id = obj.get("id")
+    # A whole number written as a float (7.0: pandas writes an integer column holding a gap
+    # as floats) is that integer's id, as the API's 7 is; other floats stay ignored.
+    if isinstance(raw_id, float) and raw_id.is_integer():
+        raw_id = int(raw_id)
     # An integer of any kind: a DataFrame's rows (`df.to_dict("records")`) hold NumPy's int64.
     if isinstance(raw_id, (str, numbers.Integral)) and not isinstance(raw_id, bool) and str(raw_id).strip():
         doc.id = scrub(str(raw_id) if isinstance(raw_id, str) else str(int(raw_id)))
@@ -330,6 +389,8 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
     else:
         if isinstance(raw_id, str):
             doc.meta["id"] = "blank input id ignored"
+        elif isinstance(raw_id, float):
+            doc.meta["id"] = f"input id {raw_id!r} ignored (not a whole number)"
         elif raw_id is not None:
             doc.meta["id"] = f"input id of type {json_type(raw_id)} ignored"
         if line is not None:  # a feed's line (or a JSON list's item) without an id
@@ -544,7 +605,9 @@ def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_by
                  defer: bool) -> Iterator[Document]:
     """JSONL lines of an open binary stream (see _stream_jsonl); `path` names it in errors."""
     seen_any = False
-    fh = _utf8_lines(fh)
+    after_nul = False  # the line before held NUL bytes (UTF-16 or UTF-32 without a BOM)
+    opened, fh = fh, _utf8_lines(fh)
+    n = 0
     for n, raw, broken in _numbered_lines(fh, max_bytes):
         if broken is not None:  # the stream broke (a truncated .gz): what came before stands
             yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
@@ -552,10 +615,16 @@ def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_by
             seen_any = True
             break
         assert raw is not None  # a line, when the stream did not break
+        if after_nul and raw.startswith(b"\x00"):
+            # The rest of the line before's UTF-16-LE (or UTF-32-LE) line break ("\n\x00"):
+            # it belongs to that line (rejected with its own hint), not to this one, which
+            # was rejected as not JSON (or, at the file's end, was a row of its own).
+            raw = raw.lstrip(b"\x00")
+        after_nul = b"\x00" in raw
         if len(raw) > max_bytes:
             seen_any = True  # a line, if a bad one: the file is not empty
             yield Document(id=f"{stem}:{n}", source=source, line=n).reject(
-                f"line {n}: record too large: over {max_bytes} bytes (read.max_file_bytes)")
+                f"line {n}: {too_large(max_bytes)}")
             continue
         try:
             # A BOM may open any line, not only the first: files joined with `cat` each bring theirs.
@@ -580,6 +649,9 @@ def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_by
             yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: {error}")
             continue
         yield from_record(obj, f"{stem}:{n}", source, line=n)
+    if _trailing(opened):  # what follows a feed's gzip data: said, as a broken stream is
+        seen_any = True
+        yield Document(id=f"{stem}:{n + 1}", source=source, line=n + 1).reject(f"line {n + 1}: {TRAILING}")
     if not seen_any:
         yield Document(id=stem, source=source).reject("no JSON lines on stdin" if source == STDIN_SOURCE
                                                       else "empty file")
@@ -613,7 +685,7 @@ def read_file(path: Path, rel: Path, max_bytes: int, defer: bool = False) -> Ite
         yield from _stream_jsonl(path, rel, max_bytes, defer)
         return
     try:
-        data = _read_limited(path, max_bytes)
+        data, trailing = _read_limited(path, max_bytes)
     except ValueError as exc:
         yield base.reject(str(exc))
         return
@@ -627,8 +699,14 @@ def read_file(path: Path, rel: Path, max_bytes: int, defer: bool = False) -> Ite
     text = scrub(text)
     if encoding != "utf-8":
         base.meta["encoding"] = encoding
+    if trailing:
+        base.meta["gzip"] = TRAILING
     if ext in RECORD_EXTS:
-        yield from _read_records(path, rel, text)
+        for doc in _read_records(path, rel, text):
+            # Each record of the file carries what was noted of the file (it has no row of
+            # its own): a legacy encoding's name went nowhere, as a .gz's tail would.
+            doc.meta.update(base.meta)
+            yield doc
     elif ext in HTML_EXTS:
         base.html = text
         yield base
@@ -690,7 +768,7 @@ def read_dicts(items: Iterable[Any], max_bytes: int | None = None) -> Iterator[D
         # UTF-8 takes at most 4 bytes a character: most bodies are measured without encoding them.
         if body is not None and max_bytes is not None and len(body) * 4 > max_bytes \
                 and len(body.encode("utf-8", "surrogatepass")) > max_bytes:
-            body, problem = None, f"record too large: over {max_bytes} bytes (read.max_file_bytes)"
+            body, problem = None, too_large(max_bytes)
         if problem is not None:
             # Named by its own id, else by what can be read of it (its string fields),
             # never by position.

@@ -125,7 +125,9 @@ def read_url(url: str, extensions: Iterable[str], max_bytes: int) -> Iterator[Do
         if ext == ".json":
             doc = _read_one(full, rel, max_bytes, base)
             if doc.ok:
-                yield from _read_records(rel, rel, doc.text)
+                for record in _read_records(rel, rel, doc.text):
+                    record.meta.update(doc.meta)  # the file's notes (its encoding), as read.read_file does
+                    yield record
             else:
                 yield doc
             continue

@@ -174,7 +174,10 @@ def _json_type(value: Any) -> str:
 
 
 def _value(at: str, name: str, value: Any) -> str:
-    # Numbers are fine as ids/labels (7 and "7" are the same); null, bools, lists are not.
+    # Numbers are fine as ids/labels (7 and "7" are the same; 7.0 too, as `run` reads an
+    # input id: input/read.py); null, bools, lists and other floats are not.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise EvalError(f"{at}: {name} must be a string or integer, got {_json_type(value)}"
                         f"{'' if value is None or isinstance(value, (dict, list)) else ' ' + json.dumps(value)}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import unicodedata
 from collections import Counter
 from datetime import date
@@ -109,6 +110,22 @@ def _nested_problem(row: dict[str, Any]) -> str | None:
     return None
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # how JSON writes half of a UTF-16 pair
+
+
+def _surrogate_problem(line: str, row: Any) -> str | None:
+    """A string holding half of a UTF-16 pair ("\\ud800" in the JSON): cleaner never writes one
+    (input/read.scrub), and printing one (`show`) failed with UnicodeEncodeError's traceback.
+    Looked for only when the line has such an escape (a whole pair is fine)."""
+    if not _SURROGATE_ESCAPE.search(line):
+        return None
+    try:
+        json.dumps(row, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "holds a lone surrogate (a \\uD800-\\uDFFF escape without its pair)"
+    return None
+
+
 def _manifest_problem(m: Any) -> str | None:
     if not isinstance(m, dict):
         return "is not a JSON object"
@@ -168,7 +185,7 @@ class Run:
                     except (ValueError, RecursionError) as exc:  # '[' * 100000 is too deep to parse
                         raise RunError(f"{path} line {n} is not JSON cleaner wrote: "
                                        f"{exc if isinstance(exc, ValueError) else 'nested too deep'}") from None
-                    problem = _problem(row, schema) or _nested_problem(row)
+                    problem = _problem(row, schema) or _nested_problem(row) or _surrogate_problem(line, row)
                     if problem:
                         raise RunError(f"{path} line {n} {problem}{self._whose(problem)}")
                     yield row

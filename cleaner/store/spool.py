@@ -117,6 +117,24 @@ def entry_check(blob: bytes, parts: bytes, pickled: bytes) -> int:
     return zlib.crc32(pickled, zlib.crc32(parts, zlib.crc32(blob)))
 
 
+def pread_all(fd: int, size: int, offset: int) -> bytes:
+    """os.pread of `size` bytes, whole: one pread returns at most 0x7ffff000 bytes on Linux
+    (a frame or array over 2 GiB came back cut: a pickle that failed to load, an array short
+    of its values), and may return less anywhere. Shorter only at the file's end."""
+    got = os.pread(fd, size, offset)
+    if len(got) >= size or not got:
+        return got
+    chunks = [got]
+    done = len(got)
+    while done < size:
+        more = os.pread(fd, size - done, offset + done)
+        if not more:  # the file ends here
+            break
+        chunks.append(more)
+        done += len(more)
+    return b"".join(chunks)
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -273,7 +291,7 @@ class Spool:
         end = FRAME_LENGTH.size + size
         if len(head) >= end:
             return head[FRAME_LENGTH.size + 1:end]
-        return head[FRAME_LENGTH.size + 1:] + os.pread(fd, end - len(head), offset + len(head))
+        return head[FRAME_LENGTH.size + 1:] + pread_all(fd, end - len(head), offset + len(head))
 
     def get(self, ref: int) -> Document:
         """The document as stored; without features or bookkeeping (line_no kept for template removal)."""
@@ -307,11 +325,11 @@ class Spool:
         start += FRAME_LENGTH.size
         if start + rows <= len(head):
             return head[start:start + rows]
-        return head[start:] + os.pread(fd, start + rows - len(head), offset + len(head))
+        return head[start:] + pread_all(fd, start + rows - len(head), offset + len(head))
 
     def get_array(self, ref: int) -> np.ndarray:
         segment, offset, count = split_ref(ref)
-        return np.frombuffer(os.pread(self._reader(segment, "arrays"), count * 4, offset), dtype=np.uint32)
+        return np.frombuffer(pread_all(self._reader(segment, "arrays"), count * 4, offset), dtype=np.uint32)
 
     def _close_files(self) -> None:
         for fd in self._readers.values():
