@@ -208,6 +208,9 @@ class DetectLanguage(Stage):
             from langdetect.detector_factory import DetectorFactory
 
             letter_count("a")  # its table, once a process, before workers fork
+            # The detector's module (and langdetect's, through it) imported here, before the
+            # workers fork, not by each worker at its first document (~10-20 ms a process).
+            self.detector_class()
 
             profiles = _profiles()
             factory = DetectorFactory()

@@ -19,6 +19,8 @@ import numpy as np
 from langdetect.detector import Detector  # langdetect has no type information: Any to mypy
 from langdetect.utils.ngram import NGram
 
+from cleaner.dedup.signatures import unique_sorted
+
 _SPACES = re.compile(" {2,}")
 _DMARK = re.compile(f"[{NGram.DMARK_CLASS}]")  # NGram.normalize_vi acts only next to one of these
 _LATIN = re.compile("[A-z]")  # langdetect's test: 'A' <= ch <= 'z'
@@ -58,7 +60,9 @@ def normalised(text: str) -> str:
     table = _NORMALISED
     mapped = table[cps]
     if not mapped.all():
-        for code in np.unique(cps[mapped == 0]).tolist():
+        # unique_sorted, not np.unique: the same codes, and np.unique's first call in a
+        # process imports numpy.ma (~15-40 ms), paid again by every forked worker.
+        for code in unique_sorted(cps[mapped == 0]).tolist():
             one = _NORMALISE[code]
             if len(one) != 1:  # not what NGram.normalize answers: translate it is
                 return text.translate(_NORMALISE)
