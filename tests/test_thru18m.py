@@ -101,3 +101,80 @@ def test_the_bench_runs_cleaner_as_the_command_does(tmp_path: Path) -> None:
     frozen = [line for line in proc.stderr.splitlines() if line.startswith("FROZEN ")]
     assert frozen and int(frozen[-1].split()[1]) > 0, proc.stderr
     assert (tmp_path / "out" / "documents.jsonl").exists()
+
+
+class _Doc:  # what the band keys are read from: ok, and features.near_mh
+    ok = True
+
+    def __init__(self, sig: object) -> None:
+        self.features = type("F", (), {"near_mh": sig})()
+
+
+def _probes(index: object, docs: list) -> list:
+    return [index.probe(d) for d in docs]  # type: ignore[attr-defined]
+
+
+def test_band_groups_are_local_candidates_groups() -> None:
+    """exec/dask_bands.band_groups (a band's column sorted at a time) makes the groups the
+    map and reduce make (local_candidates): the same groups, numbered alike, so every
+    document probes the same group numbers. Many shared keys (values 0-2), copies of bases
+    with some values changed, one document, none."""
+    import numpy as np
+
+    from cleaner.exec.dask_bands import SLICE, band_groups, local_candidates
+
+    cfg = {"near": {"lsh_threshold": 0.5}, "minhash": {"num_perm": 128}}
+    rng = np.random.default_rng(18)
+    few = rng.integers(0, 3, size=(60, 128), dtype=np.uint64).astype(np.uint32)
+    sigs = []
+    for base in rng.integers(0, 2**32, size=(40, 128), dtype=np.uint64).astype(np.uint32):
+        sigs.append(base)
+        for _ in range(int(rng.integers(0, 5))):
+            copy = base.copy()
+            mask = rng.random(128) < rng.uniform(0.05, 0.6)
+            copy[mask] = rng.integers(0, 2**32, size=int(mask.sum()), dtype=np.uint64).astype(np.uint32)
+            sigs.append(copy)
+    many = rng.integers(0, 2**32, size=(SLICE + 7, 128), dtype=np.uint64).astype(np.uint32)
+    many[SLICE + 3] = many[5]  # a pair across two slices
+    for case in (list(few), sigs, list(many), sigs[:1], []):
+        docs = [_Doc(s) for s in case]
+        want, got = local_candidates(docs, cfg, parts=3), band_groups(docs, cfg)
+        assert _probes(got, docs) == _probes(want, docs)
+        assert len(got._inserted) == len(want._inserted)
+
+
+def test_a_spooled_run_clusters_through_the_groups_with_the_same_records(tmp_path: Path) -> None:
+    """`cleaner run` asks its LocalExecutor for the copy tier's candidates (band_groups up to
+    LOCAL_GROUPS_UP_TO documents): the same documents.jsonl and records.jsonl as through the
+    BandIndex (the limit set to 0 in a child), with 1 and 2 workers."""
+    rng = random.Random(7)
+    inp = tmp_path / "in.jsonl"
+    with open(inp, "w", encoding="utf-8") as fh:
+        bases = [_text(rng, _LATIN if n % 3 else _CYRILLIC) for n in range(60)]
+        for n in range(150):
+            text = bases[n % 60]
+            if n >= 60:  # a near copy: one line replaced
+                lines = text.split("\n")
+                lines[rng.randrange(len(lines))] = _text(rng, _LATIN).split("\n")[0]
+                text = "\n".join(lines)
+            fh.write(json.dumps({"id": f"d{n}", "text": text}, ensure_ascii=False) + "\n")
+    runner = textwrap.dedent("""
+        import runpy, sys
+        import cleaner.exec.local as local
+        local.LOCAL_GROUPS_UP_TO = LIMIT
+        sys.argv = ["cleaner"] + sys.argv[1:]
+        runpy.run_module("cleaner", run_name="__main__", alter_sys=True)
+    """)
+    outs = {}
+    for limit in (0, 50_000):
+        for workers in (1, 2):
+            out = tmp_path / f"out-{limit}-{workers}"
+            proc = subprocess.run([sys.executable, "-c", runner.replace("LIMIT", str(limit)), "run", str(inp),
+                                   "--out", str(out), "-q", "--workers", str(workers)],
+                                  env=dict(os.environ, PYTHONPATH=str(ROOT), CLEANER_CACHE_DIR=str(tmp_path / "c")),
+                                  capture_output=True, text=True, timeout=300)
+            assert proc.returncode == 0, proc.stderr
+            outs[limit, workers] = [(out / f).read_bytes() for f in ("documents.jsonl", "records.jsonl")]
+    assert len({tuple(v) for v in outs.values()}) == 1
+    records = [json.loads(line) for line in outs[0, 1][1].decode().splitlines()]
+    assert sum(len(r["members"]) > 1 for r in records) >= 20  # the copies were found

@@ -15,10 +15,14 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from cleaner.core.document import Document
 from cleaner.core.stage import Stage, safe_process
+
+if TYPE_CHECKING:
+    from cleaner.core.config import Config
+    from cleaner.core.protocols import CandidateIndex, DocStore
 
 MAX_WORKERS = 256  # run.workers' range, and --workers'
 CORES_FACTOR = 4  # per-document stages are CPU-bound: more processes than this only cost memory
@@ -274,6 +278,12 @@ def _while_workers_live(pool: Any, results: Any) -> Iterator[Any]:
             return
 
 
+# The groups hold a key a (document, band) while they are made (8 bytes: ~11 MB at 50,000
+# documents and 28 bands) and, as a GroupIndex, the documents that share a key; measured
+# up to here (BENCHMARKS.md, thru-18m). Above, the BandIndex as before.
+LOCAL_GROUPS_UP_TO = 50_000
+
+
 @dataclass
 class LocalExecutor:
     """A loop (`workers` 1) or a pool of `workers` processes (fork where there is one).
@@ -314,6 +324,20 @@ class LocalExecutor:
             raise
         else:
             end_pool(pool, join=False)  # as `with pool` did: terminate
+
+    def near_candidates(self, docs: list[Document], cfg: Config, store: DocStore) -> CandidateIndex | None:
+        """The copy tier's candidates (exec/flow.py asks before clustering a spooled run):
+        for a run of at most LOCAL_GROUPS_UP_TO documents, groups of documents that share a
+        band key, from every signature's band keys computed a slice at a time and sorted a
+        band at a time (exec/dask_bands.band_groups: the groups a Dask run makes); above it,
+        None: dedup/bands.BandIndex, hashing one signature at a time as before. The same
+        candidates either way (tests/test_dask_bands.py), so the same records; the leader
+        pass then reads a signature only for a document that shares a key with another."""
+        if len(docs) > LOCAL_GROUPS_UP_TO:
+            return None
+        from cleaner.exec.dask_bands import band_groups
+
+        return band_groups(docs, cfg, store)
 
     def for_count(self, count: int) -> "LocalExecutor":
         """This executor for a batch of `count` documents: a loop when they are fewer than
