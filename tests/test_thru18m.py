@@ -126,14 +126,11 @@ def test_band_groups_are_local_candidates_groups() -> None:
     cfg = {"near": {"lsh_threshold": 0.5}, "minhash": {"num_perm": 128}}
     rng = np.random.default_rng(18)
     few = rng.integers(0, 3, size=(60, 128), dtype=np.uint64).astype(np.uint32)
-    sigs = []
-    for base in rng.integers(0, 2**32, size=(40, 128), dtype=np.uint64).astype(np.uint32):
-        sigs.append(base)
-        for _ in range(int(rng.integers(0, 5))):
-            copy = base.copy()
-            mask = rng.random(128) < rng.uniform(0.05, 0.6)
-            copy[mask] = rng.integers(0, 2**32, size=int(mask.sum()), dtype=np.uint64).astype(np.uint32)
-            sigs.append(copy)
+    bases = rng.integers(0, 2**32, size=(40, 128), dtype=np.uint64).astype(np.uint32)
+    copies = bases[rng.integers(0, 40, size=100)]  # copies of bases, some values changed
+    changed = rng.random(copies.shape) < rng.uniform(0.05, 0.6, size=(100, 1))
+    copies[changed] = rng.integers(0, 2**32, size=int(changed.sum()), dtype=np.uint64).astype(np.uint32)
+    sigs = list(np.concatenate([bases, copies]))
     many = rng.integers(0, 2**32, size=(SLICE + 7, 128), dtype=np.uint64).astype(np.uint32)
     many[SLICE + 3] = many[5]  # a pair across two slices
     for case in (list(few), sigs, list(many), sigs[:1], []):
