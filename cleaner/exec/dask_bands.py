@@ -133,8 +133,9 @@ def band_groups(docs: list[Document], cfg: Config, store: DocStore | None = None
     slice of signatures read and its band keys computed at once into one (documents, bands)
     table (8 bytes a key), then each band's column sorted alone: a key two or more
     documents share is a group, their positions ascending. No (band, key, position) rows
-    nor their sort over all bands, which peak at ~3 KB a document (tracemalloc, 3,000
-    documents: 9.4 MiB) against ~0.3 KB here. The same groups (tests/test_thru18m.py)."""
+    nor their sort over all bands: at 50,000 documents (half of them copies) a peak of
+    29 MiB against 68 (tracemalloc, bench/scratch/thru18m_groups.py --memory), and ~0.2 s
+    of CPU against ~0.7. The same groups (tests/test_thru18m.py)."""
     bands, rows = optimal_bands(cfg["near"]["lsh_threshold"], cfg["minhash"]["num_perm"])
     usable = _usable(docs)
     keys = np.empty((len(usable), bands), dtype=np.uint64)
