@@ -36,11 +36,5 @@ def make_sim(lam):
 
 
 if __name__ == "__main__":
-    args = [x for x in sys.argv[1:] if not x.startswith("--")]
-    E.load(args[0])
-    lam = float(args[1])
-    over = {"story": {"threshold": float(args[2]), "local_threshold": float(args[3])}} if len(args) > 3 else {}
-    r, ts = E.evaluate(f"phrase lam {lam} {over}", over, sim=make_sim(lam), dt=dt, validate="--validate" in sys.argv,
-                       seed12="--validate" in sys.argv)
-    for k, v in ts.items():
-        print("  ", k, [round(x, 3) for x in v])
+    from common12h2 import idea_main
+    idea_main("phrase lam", sim=make_sim, dt=lambda _: dt)

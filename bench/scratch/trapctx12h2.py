@@ -4,21 +4,14 @@ b(y)))^gamma, b(x) a document's best score among the trap's four. How many traps
 different-event pair under 0.7 x story.threshold with every retelling at it or above.
 python3 bench/scratch/trapctx12h2.py /tmp/s12h2/prep.pkl"""
 import sys
-from collections import defaultdict
 from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT / "bench")); sys.path.insert(0, str(ROOT / "bench" / "scratch"))
-import eval12f as E  # noqa: E402
+from common12h2 import traps  # noqa: E402
 from ctx12h2_grid import contextual  # noqa: E402
-from cleaner.core.config import config_from_dict  # noqa: E402
 from cleaner.dedup import term_weights as tw  # noqa: E402
 
-p = E.load(sys.argv[1])
-cfg = config_from_dict()
-thr = cfg["story"]["threshold"]
-by = defaultdict(list)
-for d in p["traps"]:
-    by[p["trap_event"][d.id][0]].append(d)
+p, cfg, thr, by = traps(sys.argv[1])
 for g in (0, 1, 2, 2.5, 3):
     under, worst = 0, []
     for name, docs in sorted(by.items()):

@@ -3,21 +3,15 @@ score the trap test measures (each trap alone, term_weights.similarity), and how
 each pair's shared weight is names both leads print, names in one lead, numbers, dates.
 python3 bench/scratch/trapscale12h2.py /tmp/s12h2/prep.pkl"""
 import sys
-from collections import defaultdict
 from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT / "bench")); sys.path.insert(0, str(ROOT / "bench" / "scratch"))
 import eval12f as E  # noqa: E402
-from cleaner.core.config import config_from_dict  # noqa: E402
+from common12h2 import traps  # noqa: E402
 from cleaner.dedup import term_weights as tw  # noqa: E402
 from cleaner.dedup.terms import DATE_PREFIX  # noqa: E402
 
-p = E.load(sys.argv[1])
-cfg = config_from_dict()
-thr = cfg["story"]["threshold"]
-by = defaultdict(list)
-for d in p["traps"]:
-    by[p["trap_event"][d.id][0]].append(d)
+p, cfg, thr, by = traps(sys.argv[1])
 for name, docs in sorted(by.items()):
     weigh = tw.TermWeights(cfg["story"])
     terms = {d.id: tw.doc_terms(d, weigh) for d in docs}

@@ -26,10 +26,5 @@ def make_dt(z):
 
 
 if __name__ == "__main__":
-    args = [x for x in sys.argv[1:] if not x.startswith("--")]
-    E.load(args[0])
-    z = float(args[1])
-    over = {"story": {"threshold": float(args[2]), "local_threshold": float(args[3])}} if len(args) > 3 else {}
-    r, ts = E.evaluate(f"zcut {z} {over}", over, dt=make_dt(z), validate="--validate" in sys.argv, seed12="--validate" in sys.argv)
-    for k, v in ts.items():
-        print("  ", k, [round(x, 3) for x in v])
+    from common12h2 import idea_main
+    idea_main("zcut", dt=make_dt)
