@@ -16,7 +16,7 @@ Also per size: `window_groups`, the groups the probe's story window loaded (one 
 batch), and `largest_records_groups`, the copy groups of the state's largest records: the
 window must not grow with them (story.window_days, dedup/incremental.py).
 
-    python3 bench/state_bench.py --json bench/results/state.json            # 200k, ~40 minutes
+    python3 bench/state_bench.py --json bench/results/state.json            # 200k, ~15 minutes (the 200k build: 750 s, session 18)
     python3 bench/state_bench.py --sizes 10000,50000 --json /tmp/state.json  # quicker
     python3 bench/state_bench.py --smoke
     python3 bench/state_bench.py --sizes 200000 --keep /tmp/state200k   # keeps state-200000.db, probe.json
