@@ -1,0 +1,48 @@
+"""newuser-18: what a new user reading README met (session 18)."""
+
+import re
+from collections.abc import Iterator
+
+import click
+
+from cleaner.cli import cli
+from conftest import ROOT
+
+
+def _synopsis() -> str:
+    """The first code block of README's "Running it": the commands a user copies."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Running it", 1)[1]
+    return section.split("```bash", 1)[1].split("```", 1)[0]
+
+
+def _commands(group: click.Group, path: str = "cleaner") -> Iterator[tuple[str, click.Command]]:
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from _commands(command, f"{path} {name}")
+        else:
+            yield f"{path} {name}", command
+
+
+def test_the_synopsis_names_every_option_of_every_verb() -> None:
+    """`cleaner export --config`, `state prune --wait` and `run -v` were in --help but not in
+    README's synopsis: a user reading it did not know they exist."""
+    lines = _synopsis().splitlines()
+    missing = []
+    for path, command in _commands(cli):
+        # a verb's lines: those that start with it, and a line continuing one (indented)
+        text, inside = "", False
+        for line in lines:
+            if line.startswith(path + " ") or re.match(rf"^cat \S+ \| {re.escape(path)} ", line):
+                inside = True
+            elif not line.startswith(" "):
+                inside = False
+            if inside:
+                text += line.split("  #", 1)[0] + "\n"
+        assert text, f"README's synopsis has no line for `{path}`"
+        for param in command.params:
+            if isinstance(param, click.Option) and "--help" not in param.opts:
+                if not any(re.search(rf"(?<![\w-]){re.escape(opt)}(?![\w-])", text) for opt in param.opts):
+                    missing.append(f"{path} {'/'.join(param.opts)}")
+    assert missing == []
+    assert "--version" in _synopsis()
