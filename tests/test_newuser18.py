@@ -46,3 +46,27 @@ def test_the_synopsis_names_every_option_of_every_verb() -> None:
                     missing.append(f"{path} {'/'.join(param.opts)}")
     assert missing == []
     assert "--version" in _synopsis()
+
+
+def test_every_bench_command_in_the_docs_uses_flags_the_bench_has() -> None:
+    """Each `python3 bench/NAME.py ...` that README, ARCHITECTURE and BENCHMARKS give (the
+    commands that reproduce their figures) names only options the bench's parser defines,
+    and `--only` parts it knows."""
+    bad = []
+    for doc in ("README.md", "ARCHITECTURE.md", "BENCHMARKS.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        for m in re.finditer(r"python3 (bench/[\w/]+\.py)([^`\n#|]*)", text):
+            script, args = ROOT / m.group(1), m.group(2)
+            assert script.is_file(), f"{doc}: {m.group(0)}: no such script"
+            source = script.read_text(encoding="utf-8")
+            defined = set(re.findall(r"add_argument\(\s*\"(--[\w-]+)\"", source))
+            if not defined:  # a scratch script reading sys.argv: nothing to check
+                continue
+            for flag in re.findall(r"(?<![\w-])--[\w-]+", args):
+                if flag not in defined | {"--help"}:
+                    bad.append(f"{doc}: {m.group(0).strip()}: {flag}")
+            only = re.search(r"--only[ =]([\w,]+)", args)
+            for part in (only.group(1).split(",") if only else []):
+                if not re.search(rf"[\"' ,(]{part}[\"' ,)]|== \"{part}\"", source):
+                    bad.append(f"{doc}: {m.group(0).strip()}: --only {part}")
+    assert bad == []
