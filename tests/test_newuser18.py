@@ -1,12 +1,17 @@
 """newuser-18: what a new user reading README met (session 18)."""
 
+import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
+import pytest
 
 from cleaner.cli import cli
-from conftest import ROOT
+from conftest import RAW, ROOT
 
 
 def _synopsis() -> str:
@@ -70,3 +75,41 @@ def test_every_bench_command_in_the_docs_uses_flags_the_bench_has() -> None:
                 if not re.search(rf"[\"' ,(]{part}[\"' ,)]|== \"{part}\"", source):
                     bad.append(f"{doc}: {m.group(0).strip()}: --only {part}")
     assert bad == []
+
+
+@pytest.fixture(scope="module")
+def raw_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("nu18") / "out"
+    run = subprocess.run([sys.executable, "-m", "cleaner", "run", str(RAW), "--out", str(out), "--workers", "1", "-q"],
+                         check=False, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+def _error(*args: str) -> str:
+    run = subprocess.run([sys.executable, "-m", "cleaner", *args], check=False, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 2 and run.stdout == "", (run.returncode, run.stdout)
+    assert run.stderr.count("\n") == 1, run.stderr
+    return run.stderr
+
+
+@pytest.mark.parametrize("typed", ["raw/wires/odesa-strike-wire.txt", "wires/odesa-strike-wire.txt",
+                                   "odesa-strike-wire"])
+def test_a_file_path_or_name_for_an_id_says_which_id_to_give(raw_out: Path, typed: str) -> None:
+    """What a shell completes (the input file's path), the source column, or the bare name:
+    a new user's first guesses at a document's id. The error names the id to give."""
+    for verb in (["show", str(raw_out), typed], ["explain", str(raw_out), typed, "outlets/kharkiv-strike"]):
+        err = _error(*verb)
+        assert f"'{typed}'" in err and "did you mean 'wires/odesa-strike-wire'" in err, err
+
+
+def test_a_record_id_cut_short_says_the_whole_one(raw_out: Path) -> None:
+    record = next(json.loads(line) for line in (raw_out / "records.jsonl").read_text(encoding="utf-8").splitlines())
+    err = _error("show", str(raw_out), record["record_id"][:12])
+    assert f"did you mean '{record['record_id']}'" in err, err
+
+
+def test_an_id_nothing_resembles_gets_no_guess(raw_out: Path) -> None:
+    err = _error("show", str(raw_out), "no-such-thing")
+    assert "did you mean" not in err and "no record or document with id 'no-such-thing'" in err
