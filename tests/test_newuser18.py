@@ -113,3 +113,19 @@ def test_a_record_id_cut_short_says_the_whole_one(raw_out: Path) -> None:
 def test_an_id_nothing_resembles_gets_no_guess(raw_out: Path) -> None:
     err = _error("show", str(raw_out), "no-such-thing")
     assert "did you mean" not in err and "no record or document with id 'no-such-thing'" in err
+
+
+def test_a_state_too_says_which_id_a_path_or_a_short_record_id_means(tmp_path: Path) -> None:
+    state = tmp_path / "news.db"
+    run = subprocess.run([sys.executable, "-m", "cleaner", "run", str(RAW), "--out", "-", "--state", str(state),
+                          "--workers", "1", "-q"], check=False, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    rows = [json.loads(line) for line in run.stdout.splitlines()]
+    for typed in ("raw/wires/odesa-strike-wire.txt", "wires/odesa-strike-wire.txt", "odesa-strike-wire"):
+        err = _error("show", str(state), typed)
+        assert f"'{typed}' is not in state" in err and "did you mean 'wires/odesa-strike-wire'" in err, err
+    rid = next(r["record_id"] for r in rows if r["id"] == "wires/odesa-strike-wire")
+    err = _error("show", str(state), rid[:9])
+    assert f"did you mean '{rid}'" in err, err
+    err = _error("show", str(state), "no-such-thing")
+    assert "did you mean" not in err and "never added" in err, err
