@@ -129,3 +129,16 @@ def test_a_state_too_says_which_id_a_path_or_a_short_record_id_means(tmp_path: P
     assert f"did you mean '{rid}'" in err, err
     err = _error("show", str(state), "no-such-thing")
     assert "did you mean" not in err and "never added" in err, err
+
+
+def test_readmes_report_example_opens_as_report_does(tmp_path: Path) -> None:
+    """README's `cleaner report clean/` example: its first line as the command prints it
+    after `cleaner run raw/ --out clean/` (it said "run of raw:", the command "run of raw/:")."""
+    out = tmp_path / "clean"
+    subprocess.run([sys.executable, "-m", "cleaner", "run", "raw/", "--out", str(out), "--workers", "1", "-q"],
+                   check=True, cwd=ROOT, timeout=300)
+    report = subprocess.run([sys.executable, "-m", "cleaner", "report", str(out)], check=True, capture_output=True,
+                            text=True, timeout=120).stdout
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("$ cleaner report clean/\n", 1)[1].split("\n", 1)[0]
+    assert example == report.splitlines()[0]
