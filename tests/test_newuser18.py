@@ -142,3 +142,10 @@ def test_readmes_report_example_opens_as_report_does(tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     example = readme.split("$ cleaner report clean/\n", 1)[1].split("\n", 1)[0]
     assert example == report.splitlines()[0]
+
+
+def test_a_rule_file_given_as_the_configuration_says_where_it_goes(tmp_path: Path) -> None:
+    """`--config configs/rules/consent.toml`: a rule file is not a configuration. The error
+    said only "rule: unknown section"; it now says where a rule file is named."""
+    err = _error("run", str(RAW), "--out", str(tmp_path / "out"), "--config", str(ROOT / "configs/rules/consent.toml"))
+    assert "rule: unknown section" in err and "a rule file" in err and "boilerplate.rule_files" in err, err
