@@ -11,7 +11,7 @@ import click
 import pytest
 
 from cleaner.cli import cli
-from conftest import RAW, ROOT
+from conftest import RAW, ROOT, run_raw_cli
 
 
 def _synopsis() -> str:
@@ -79,11 +79,7 @@ def test_every_bench_command_in_the_docs_uses_flags_the_bench_has() -> None:
 
 @pytest.fixture(scope="module")
 def raw_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("nu18") / "out"
-    run = subprocess.run([sys.executable, "-m", "cleaner", "run", str(RAW), "--out", str(out), "--workers", "1", "-q"],
-                         check=False, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    return out
+    return run_raw_cli(tmp_path_factory.mktemp("nu18") / "out")
 
 
 def _error(*args: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import RAW, ROOT
+from conftest import RAW, ROOT, run_raw_cli
 
 sys.path.insert(0, str(ROOT / "bench"))
 from report_bench import synthetic_run, write_report  # type: ignore[import-not-found, unused-ignore]  # noqa: E402
@@ -113,11 +113,7 @@ def fold(details: Any, label: str) -> Any:
 
 @pytest.fixture(scope="module")
 def raw_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("browser") / "out"
-    run = subprocess.run([sys.executable, "-m", "cleaner", "run", str(RAW), "--out", str(out), "--workers", "1", "-q"],
-                         check=False, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    return out
+    return run_raw_cli(tmp_path_factory.mktemp("browser") / "out")
 
 
 def test_search_open_a_record_and_diff_a_near_member(driver: Any, raw_report: Path, tmp_path: Path) -> None:
