@@ -145,3 +145,25 @@ def test_a_rule_file_given_as_the_configuration_says_where_it_goes(tmp_path: Pat
     said only "rule: unknown section"; it now says where a rule file is named."""
     err = _error("run", str(RAW), "--out", str(tmp_path / "out"), "--config", str(ROOT / "configs/rules/consent.toml"))
     assert "rule: unknown section" in err and "a rule file" in err and "boilerplate.rule_files" in err, err
+
+
+@pytest.mark.parametrize("suffix, what", [(".lock", "lock file"), ("-wal", "journal"), ("-shm", "journal")])
+def test_a_states_lock_or_journal_given_as_the_state_names_the_state(tmp_path: Path, suffix: str, what: str) -> None:
+    """`--state news.db.lock` (tab completion stops one file short, or long): the lock file is
+    empty, and the error told the user to remove it, which would let two writers each hold
+    "the" lock. Now it names the state to give, for a run and for the readers alike."""
+    from cleaner.store.state import State
+
+    state = tmp_path / "news.db"
+    State(state).close()
+    companion = Path(f"{state}{suffix}")
+    companion.touch()  # a writer's lock, journal and shared memory files, as a run leaves them
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "a", "text": "A line of news long enough to keep."}\n', encoding="utf-8")
+    files = sorted(p.name for p in tmp_path.iterdir())
+    for verb in (["run", str(feed), "--out", "-", "--state", str(companion)], ["state", "info", str(companion)],
+                 ["show", str(companion), "a"], ["export", str(companion), "--out", str(tmp_path / "x")],
+                 ["state", "prune", str(companion), "--before", "2020-01-01"]):
+        err = _error(*verb)
+        assert f"{companion} is the {what} of state {state}: give {state}" in err and "remove it" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == files  # no lock or journal of the companion made
