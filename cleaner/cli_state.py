@@ -16,7 +16,7 @@ import click
 
 from cleaner.cli import GivenPath, _fail, _setup, cli, discard_output, echo_json, state_opened
 from cleaner.core.config import Config
-from cleaner.inspect.runs import as_written, renamed_note
+from cleaner.inspect.runs import as_written, guess_note, renamed_note
 from cleaner.inspect.show import show_record, shown
 
 if TYPE_CHECKING:  # imported where used
@@ -228,7 +228,7 @@ def show_state(state_path: Path, some_id: str, as_json: bool) -> None:
                 what = "record" if gone == some_id else f"document (of record {gone})"
                 _fail(f"{some_id!r} is not in state {state_path}: this {what} was removed by `cleaner state prune` "
                       "(its events stay; the prune keeps nothing else of it)")
-            note = renamed_note(state.renamed_ids(some_id))
+            note = renamed_note(state.renamed_ids(some_id)) or guess_note(state.similar_ids(some_id))
             _fail(f"{some_id!r} is not in state {state_path}"
                   + (note or " (never added, or removed by `cleaner state prune`)"))
         (record,) = IncrementalClusterer(state_config(state, None), state).records([root])

@@ -1,5 +1,7 @@
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,14 @@ os.environ["CLEANER_STRICT"] = "1"
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "raw"
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def run_raw_cli(out: Path) -> Path:
+    """`cleaner run raw/ --out OUT --workers 1 -q` in a process of its own, as a user runs it."""
+    run = subprocess.run([sys.executable, "-m", "cleaner", "run", str(RAW), "--out", str(out), "--workers", "1", "-q"],
+                         check=False, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return out
 
 
 @pytest.fixture(scope="session", autouse=True)

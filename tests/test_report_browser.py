@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import RAW, ROOT
+from conftest import RAW, ROOT, run_raw_cli
 
 sys.path.insert(0, str(ROOT / "bench"))
 from report_bench import synthetic_run, write_report  # type: ignore[import-not-found, unused-ignore]  # noqa: E402
@@ -113,11 +113,7 @@ def fold(details: Any, label: str) -> Any:
 
 @pytest.fixture(scope="module")
 def raw_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("browser") / "out"
-    run = subprocess.run([sys.executable, "-m", "cleaner", "run", str(RAW), "--out", str(out), "--workers", "1", "-q"],
-                         check=False, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    return out
+    return run_raw_cli(tmp_path_factory.mktemp("browser") / "out")
 
 
 def test_search_open_a_record_and_diff_a_near_member(driver: Any, raw_report: Path, tmp_path: Path) -> None:
@@ -230,6 +226,32 @@ def test_texts_are_searched_page_file_after_page_file(driver: Any, raw_report: P
     wait_for(driver, lambda d: d.find_element("id", "status").text.startswith("texts searched"))
     assert {d.get_attribute("id") for d in driver.find_elements("css selector", "details.record")} == holding
     assert severe_logs(driver) == []
+
+
+def test_a_right_to_left_title_keeps_the_line_in_reading_order(driver: Any, raw_report: Path) -> None:
+    """raw/'s Arabic record: its summary line reads "title — 1 member(s) · ar ·". Without
+    isolating the title, the browser's bidi algorithm drew "— 1" to the left of the Arabic
+    title (the count looked like part of it, "1 — دبي ... member(s)"). Same for a member's
+    Arabic id, source and title (newuser-18)."""
+    docs = [json.loads(line) for line in (raw_report / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    arabic = next(d for d in docs if d["lang"] == "ar")
+    load(driver, raw_report / "report.html")
+    record = driver.find_element("id", arabic["record_id"])
+    # x of the title and of the count's digit (the first digit of the text after the title)
+    title_box, digit_left = driver.execute_script("""
+        const b = arguments[0].querySelector('summary > b'), t = b.nextSibling;
+        const k = t.textContent.search(/[0-9]/), r = document.createRange();
+        r.setStart(t, k); r.setEnd(t, k + 1);
+        const box = b.getBoundingClientRect();
+        return [[box.left, box.right], r.getBoundingClientRect().left];""", record)
+    assert digit_left >= title_box[1] - 1, (title_box, digit_left)
+    open_details(driver, record)
+    canonical = record.find_element("css selector", "details.member")
+    open_details(driver, canonical)
+    for text in (arabic["title"], arabic["id"], arabic["source"]):
+        assert driver.execute_script(
+            "return [...arguments[0].querySelectorAll('bdi')].some((e) => e.textContent === arguments[1])",
+            canonical, text), text
 
 
 def test_a_missing_page_file_says_where_to_read_the_record(driver: Any, tmp_path: Path) -> None:

@@ -258,7 +258,10 @@ def _validate(path: Path, raw: dict[str, Any], base: dict[str, dict[str, Any]]) 
     values = copy.deepcopy(base)
     for section, body in raw.items():
         if section not in SCHEMA:
-            raise ConfigError(path, section, f"unknown section (known: {', '.join(SCHEMA)})")
+            # [[rule]] tables: a rule file given as --config (configs/rules/*.toml sits beside it)
+            hint = ("; this is a rule file, not a configuration: name it in boilerplate.rule_files "
+                    "of a configuration given to --config") if section == "rule" and isinstance(body, list) else ""
+            raise ConfigError(path, section, f"unknown section (known: {', '.join(SCHEMA)}){hint}")
         if not isinstance(body, dict):
             raise ConfigError(path, section, "must be a table like [section]")
         for key, value in body.items():

@@ -197,10 +197,12 @@ function relations(codes) {
   return Object.keys(n).sort().map((k) => `${n[k]} ${k}`).join(", ");
 }
 
+// A title, id or source goes in a <bdi>: an Arabic or Hebrew one would otherwise take the
+// neutral text after it (" — 1 member(s)") into its right-to-left run and draw it on its left.
 function recordNode(i) {
   const [id, title, lang, date, , ids, , codes] = INDEX[i], rels = relations(codes);
   const d = el("details", {className: "record", id},
-    el("summary", null, el("b", null, title || ids[0]),
+    el("summary", null, el("b", null, el("bdi", null, title || ids[0])),
        ` — ${ids.length} member(s)${rels ? " (" + rels + ")" : ""} · ${lang || "und"} · ${date || "undated"} · `,
        el("code", null, id)));
   return lazy(d, () => loadRecord(i).then(
@@ -218,10 +220,10 @@ function ruleCounts(removed) {
 function memberNode(m, canon) {
   const sim = m.relation === "canonical" ? "" : ` ${m.similarity.toFixed(3)}`;
   const head = el("summary", null, el("span", {className: "rel rel-" + m.relation}, m.relation + sim), " ",
-    el("b", null, m.id), ` · ${m.source} · ${m.lang || "und"} · ${m.date || "undated"} `,
+    el("b", null, el("bdi", null, m.id)), " · ", el("bdi", null, m.source), ` · ${m.lang || "und"} · ${m.date || "undated"} `,
     m.flags.length ? el("span", {className: "flag"}, `${m.flags.length} flag(s)`) : null, " ", ruleCounts(m.removed));
   return lazy(el("details", {className: "member"}, head), () => [
-    el("p", null, `Title: ${m.title || "(none)"}`, m.url ? el("span", null, " · URL: ", el("code", null, m.url)) : null),
+    el("p", null, "Title: ", el("bdi", null, m.title || "(none)"), m.url ? el("span", null, " · URL: ", el("code", null, m.url)) : null),
     el("p", {className: "why"}, `Why: ${m.reason}`),
     m.terms ? el("p", null, "Shared terms: ", m.terms.join(", ")) : null,
     m.evidence ? el("ul", null, ...m.evidence.map((e) => el("li", null, e.term + " (weight " + e.weight + "): " + e.from))) : null,

@@ -40,6 +40,23 @@ def renamed_note(renamed: list[str], shown: int = 5) -> str:
     return f" (shared by several inputs, it was renamed: {', '.join(sorted(renamed)[:shown])}{more})"
 
 
+def _looks_like(typed: str, row: dict[str, Any]) -> bool:
+    """Whether `typed`, which is no document's id, is how a new user names the document of
+    `row`: the input file's path as a shell completes it (`raw/wires/a.txt`), its `source`
+    (`wires/a.txt`), its id under the input folder (`raw/wires/a`), or its bare name (`a`)."""
+    doc_id, source = row["id"], row["source"]
+    return typed == source or typed.endswith("/" + source) or typed.endswith("/" + doc_id) or \
+        doc_id.endswith("/" + typed)
+
+
+def guess_note(guesses: list[str], shown: int = 3) -> str:
+    """What a lookup that found no such id says when some ids look like what was typed."""
+    if not guesses:
+        return ""
+    more = f", ... ({len(guesses)} ids)" if len(guesses) > shown else ""
+    return f" (did you mean {', '.join(repr(g) for g in sorted(guesses)[:shown])}{more}?)"
+
+
 class RunError(Exception):
     """The folder is not a run's output, or it has no such id."""
 
@@ -213,7 +230,7 @@ class Run:
 
     def document(self, doc_id: str) -> dict[str, Any]:
         doc_id = as_written(doc_id)
-        renamed = []
+        renamed, guesses = [], []
         for row in self.documents():
             if row["id"] == doc_id:
                 return row
@@ -222,9 +239,13 @@ class Run:
             if row["id"].startswith(doc_id + "@") and \
                     renamed_from(doc_id) in str((row.get("meta") or {}).get("id", "")):
                 renamed.append(row["id"])
+            if _looks_like(doc_id, row):
+                guesses.append(row["id"])
         note = renamed_note(renamed)
         if not note and doc_id.startswith("rec-") and any(r["record_id"] == doc_id for r in self.records()):
             note = " (it is a record's id: give a document's, such as its canonical's; `cleaner show` takes either)"
+        if not note:
+            note = guess_note(guesses)
         raise NotFound(f"no document with id {doc_id!r} in {self.dir / DOCUMENTS}", note)
 
     def record(self, record_id: str) -> dict[str, Any]:
@@ -243,7 +264,10 @@ class Run:
         try:
             return "document", self.document(some_id)
         except NotFound as exc:
-            raise NotFound(f"no record or document with id {as_written(some_id)!r} in {self.dir}", exc.note) from None
+            note = exc.note
+            if not note and some_id.startswith("rec-"):  # a record id cut short (copied from a narrow column)
+                note = guess_note([r["record_id"] for r in self.records() if r["record_id"].startswith(some_id)])
+            raise NotFound(f"no record or document with id {as_written(some_id)!r} in {self.dir}", note) from None
 
     def summary(self) -> dict[str, Any]:
         """What `cleaner report` prints: counts, rejections by reason, languages, rule hits by

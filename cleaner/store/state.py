@@ -113,6 +113,27 @@ def empty_file(path: Path) -> str | None:
             "not exist yet) to start a new state there")
 
 
+# The files SQLite and the lock keep beside a state `S`: given as the state (a shell's
+# completion one name too far), a writer would be told to remove an empty lock file, which
+# would let two writers each hold "the" lock.
+_COMPANIONS = {".lock": "lock file", "-wal": "journal", "-shm": "journal", "-journal": "journal"}
+
+
+def companion_of(path: Path) -> Path | None:
+    """The state whose lock file or journal `path` is, when that state exists; else None."""
+    for suffix in _COMPANIONS:
+        if path.name.endswith(suffix) and len(path.name) > len(suffix):
+            state = path.with_name(path.name[: -len(suffix)])
+            try:
+                if state.is_file():  # never open a FIFO: it would wait for a writer
+                    with open(state, "rb") as fh:
+                        if fh.read(16) == b"SQLite format 3\x00":
+                            return state
+            except OSError:
+                pass
+    return None
+
+
 # The states this process holds as a writer (by real path): a second writer in the same
 # process would wait forever on its own lock (flock locks are per open file, not per process).
 _HELD: set[str] = set()
@@ -345,6 +366,9 @@ class State:
             p = Path(self.path)
             if p.exists() and not p.is_file():
                 raise StateError(f"{self.path} is not a file")
+            if (state := companion_of(p)) is not None:
+                raise NotAState(f"{self.path} is the {_COMPANIONS[p.name[len(state.name):]]} of state {state}: "
+                                f"give {state}")
             if not writer and not p.exists():
                 raise StateError(f"{self.path} does not exist")
             if writer and (problem := empty_file(p)):
@@ -820,6 +844,23 @@ class State:
         """Ids `doc_id@...`: inputs of one batch that shared `doc_id`, renamed."""
         return [i for (i,) in self.db.execute("SELECT DISTINCT id FROM docs WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
                                               (doc_id + "@", doc_id + "A", limit))]
+
+    def similar_ids(self, typed: str) -> list[str]:
+        """Ids a user may have meant by `typed`, which names nothing here: a document given
+        as its input file's path (`raw/wires/a.txt`, what a shell completes) or by its bare
+        name (`a`), a record id cut short (`rec-dbfc`). For an error's hint only: it reads
+        every id (a few hundred ms at 200,000 documents)."""
+        name = typed.rsplit("/", 1)[-1]
+        stem = typed[: len(typed) - len(name)] + (name.rsplit(".", 1)[0] if "." in name[1:] else name)
+        parts = stem.split("/")
+        tails = ["/".join(parts[i:]) for i in range(len(parts))]
+        found = {i for (i,) in self.db.execute(
+            f"SELECT DISTINCT id FROM docs WHERE id IN ({','.join('?' * len(tails))})", tails)}
+        found |= {i for (i,) in self.db.execute("SELECT DISTINCT id FROM docs") if i.endswith("/" + typed)}
+        if typed.startswith("rec-"):
+            found |= {rid for rid in (_rid_out(r) for (r,) in self.db.execute("SELECT DISTINCT rid FROM groups"))
+                      if rid.startswith(typed)}
+        return sorted(found - {typed})
 
     def info(self) -> dict[str, Any]:
         def one(sql: str) -> Any:
