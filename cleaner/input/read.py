@@ -324,6 +324,12 @@ _JSON_TYPES = {type(None): "null", bool: "boolean", int: "number", float: "numbe
                list: "array", dict: "object"}
 
 
+def whole_number(value: Any) -> Any:
+    """7.0 as 7 (pandas writes an integer column holding a gap as floats), so that an id or
+    label 7.0 is the 7 it stands for; any other value as it is."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def json_type(value: Any) -> str:
     """A value's type as JSON names it ("null", "array"), for a feed's user; an API item's
     other Python objects by their class's name."""
@@ -374,11 +380,7 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
         many = f" of {len(obj)} items (one object a JSONL line or list item, not an array of them)" \
             if isinstance(obj, list) else ""
         return doc.reject(f"expected a JSON object, got {json_type(obj)}{many}")
-    raw_id = obj.get("id")
-    # A whole number written as a float (7.0: pandas writes an integer column holding a gap
-    # as floats) is that integer's id, as the API's 7 is; other floats stay ignored.
-    if isinstance(raw_id, float) and raw_id.is_integer():
-        raw_id = int(raw_id)
+    raw_id = whole_number(obj.get("id"))  # 7.0 is the id 7, as the API's 7 is; other floats stay ignored
     # An integer of any kind: a DataFrame's rows (`df.to_dict("records")`) hold NumPy's int64.
     if isinstance(raw_id, (str, numbers.Integral)) and not isinstance(raw_id, bool) and str(raw_id).strip():
         doc.id = scrub(str(raw_id) if isinstance(raw_id, str) else str(int(raw_id)))

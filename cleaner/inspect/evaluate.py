@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator, TextIO
 
 from cleaner.core.config import open_regular
+from cleaner.input.read import json_type, whole_number
 
 ID_COLUMN = "id"
 LABEL_COLUMNS = ("label", "event", "cluster")  # accepted names for the gold label, in order
@@ -144,7 +145,7 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[str, str, str]]:
                    for n, raw in enumerate(text.split("\n"), 1) if raw.strip())
     for at, obj in located:
         if not isinstance(obj, dict):
-            raise EvalError(f"{at}: expected a JSON object, got {_json_type(obj)}")
+            raise EvalError(f"{at}: expected a JSON object, got {json_type(obj)}")
         if ID_COLUMN not in obj:
             # {"a1": "s1", "a2": "s1"}: the whole gold as one {id: label} object.
             mapping = not any(k in obj for k in LABEL_COLUMNS) and \
@@ -167,19 +168,12 @@ def _json_line(at: str, raw: str) -> Any:
         raise EvalError(f"{at}: JSON nested too deep") from None
 
 
-def _json_type(value: Any) -> str:
-    from cleaner.inspect.runs import json_type
-
-    return json_type(value)
-
-
 def _value(at: str, name: str, value: Any) -> str:
     # Numbers are fine as ids/labels (7 and "7" are the same; 7.0 too, as `run` reads an
     # input id: input/read.py); null, bools, lists and other floats are not.
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    value = whole_number(value)
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise EvalError(f"{at}: {name} must be a string or integer, got {_json_type(value)}"
+        raise EvalError(f"{at}: {name} must be a string or integer, got {json_type(value)}"
                         f"{'' if value is None or isinstance(value, (dict, list)) else ' ' + json.dumps(value)}")
     text = str(value).strip()
     if not text:

@@ -18,6 +18,8 @@ from typing import Any
 
 from cleaner.core.config import open_regular
 from cleaner.dedup.ids import renamed_from
+# JSON's type names (a hand-edited file is JSON, not Python: "null", not "NoneType").
+from cleaner.input.read import json_type
 from cleaner.store.outdir import DOCUMENTS, MANIFEST, RECORDS
 from cleaner.inspect.report import SIZE_BINS, reason_kind, size_bin
 
@@ -81,13 +83,6 @@ _RECORD = {"record_id": _STR, "canonical_id": _STR, "title": _OPT_STR, "lang": _
            "size": _INT, "why": _STR, "text": _OPT_STR, "members": (list,)}
 _MEMBER = {"id": _STR, "source": _STR, "relation": _STR, "similarity": _NUM, "reason": _STR, "date": _OPT_STR}
 _COUNTS = ("inputs", "kept", "duplicates", "rejected", "records")
-
-
-def json_type(value: Any) -> str:
-    """A value's type as JSON names it (a hand-edited file is JSON, not Python: "null", not
-    "NoneType")."""
-    return {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string", list: "array",
-            dict: "object"}.get(type(value), type(value).__name__)
 
 
 def _problem(row: Any, schema: Mapping[str, tuple[type, ...]]) -> str | None:
