@@ -118,7 +118,8 @@ def near_candidates(client: Any, docs: list[Document], cfg: Config, store: DocSt
 
 def local_candidates(docs: list[Document], cfg: Config, store: DocStore | None = None,
                      parts: int = 3) -> GroupIndex:
-    """The same map and reduce in this process (tests compare it with BandIndex)."""
+    """The same map and reduce in this process: the model tests hold the cluster's steps to
+    (against BandIndex). A run groups in process with band_groups (the same groups)."""
     bands, rows = optimal_bands(cfg["near"]["lsh_threshold"], cfg["minhash"]["num_perm"])
     usable = _usable(docs)
     mapped = [_emit(store, _slice(usable, at, SLICE), bands, rows, parts) for at in range(0, len(usable), SLICE)]

@@ -329,14 +329,16 @@ class DaskExecutor:
     def near_candidates(self, docs: list[Document], cfg: Config, store: DocStore) -> GroupIndex:
         """The copy tier's candidates from band keys grouped on the cluster (exec/dask_bands.py):
         a GroupIndex for dedup/cluster.cluster. `store` is a spool every worker reaches."""
-        from cleaner.exec.dask_bands import local_candidates, near_candidates
+        from cleaner.exec.dask_bands import band_groups, near_candidates
 
         # A small run groups them here: the cluster's map, shuffle and reduce cost 1.2-2.5 s of
         # round trips at 10k documents, the same group-by here ~0.5 s (BENCHMARKS.md,
         # dask-start). A large one on the cluster, where the client's memory and time for it
         # grow with the corpus (#17 point 3; BENCHMARKS.md, "Scaling past one machine").
+        # Here, the groups the local executor makes (band_groups: the cluster's groups, with
+        # less memory than replaying its map and reduce in one process, local_candidates).
         if len(docs) <= cfg["run"]["dask_bands_on_client_up_to"]:
-            return local_candidates(docs, cfg, store)
+            return band_groups(docs, cfg, store)
         try:
             return near_candidates(self.client, docs, cfg, store, self._live_workers())
         except LOST as exc:
