@@ -606,8 +606,11 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     # Neither the output folder, the state (and its journal and lock) nor cleaner's cache
     # folder (its tables and wordfreq lists, growing run after run) is ever input, wherever
     # they lie.
-    never_read = [out_dir, *_cache_folder()] + (
-        [Path(f"{state_path}{s}") for s in ("", "-wal", "-shm", "-journal", ".lock")] if state_path else [])
+    never_read = [out_dir, *_cache_folder()]
+    if state_path:  # the state's module is loaded by now (the run opened it)
+        from cleaner.store.state import COMPANIONS
+
+        never_read += [Path(f"{state_path}{suffix}") for suffix in ("", *COMPANIONS)]
     progress = None
     if not quiet and not from_stdin and not url:  # a stream's length is unknown
         from cleaner.exec.progress import ProgressBar, count_inputs

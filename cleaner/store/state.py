@@ -113,15 +113,15 @@ def empty_file(path: Path) -> str | None:
             "not exist yet) to start a new state there")
 
 
-# The files SQLite and the lock keep beside a state `S`: given as the state (a shell's
-# completion one name too far), a writer would be told to remove an empty lock file, which
-# would let two writers each hold "the" lock.
-_COMPANIONS = {".lock": "lock file", "-wal": "journal", "-shm": "journal", "-journal": "journal"}
+# The files SQLite and the lock keep beside a state `S` (`S` + suffix): never read as a run's
+# input (cli.py); given as the state (a shell's completion one name too far), a writer would
+# be told to remove an empty lock file, which would let two writers each hold "the" lock.
+COMPANIONS = {".lock": "lock file", "-wal": "journal", "-shm": "journal", "-journal": "journal"}
 
 
 def companion_of(path: Path) -> Path | None:
     """The state whose lock file or journal `path` is, when that state exists; else None."""
-    for suffix in _COMPANIONS:
+    for suffix in COMPANIONS:
         if path.name.endswith(suffix) and len(path.name) > len(suffix):
             state = path.with_name(path.name[: -len(suffix)])
             try:
@@ -367,7 +367,7 @@ class State:
             if p.exists() and not p.is_file():
                 raise StateError(f"{self.path} is not a file")
             if (state := companion_of(p)) is not None:
-                raise NotAState(f"{self.path} is the {_COMPANIONS[p.name[len(state.name):]]} of state {state}: "
+                raise NotAState(f"{self.path} is the {COMPANIONS[p.name[len(state.name):]]} of state {state}: "
                                 f"give {state}")
             if not writer and not p.exists():
                 raise StateError(f"{self.path} does not exist")
