@@ -254,12 +254,12 @@ if _GzipBase is not None:
 TRAILING = "data after the end of the gzip data, which is not gzip, was not read"
 
 
-def gzip_reader(raw: BinaryIO) -> io.BufferedIOBase:
-    """The decompressed stream of an open .gz: data after the gzip data that is not gzip
-    ends it, as gunzip reads it (_GzipTail; `gzip_trailing` says so). For a local file and
-    a URL's alike (input/urls.py), so both read a .gz the same."""
+def _open(path: Path) -> io.BufferedIOBase:
+    if path.suffix.lower() != GZIP:
+        return open(path, "rb")
     if _GzipBase is None:
-        return gzip.GzipFile(fileobj=raw)
+        return gzip.open(path, "rb")
+    raw = open(path, "rb")
     try:
         return io.BufferedReader(_GzipTail(raw))
     except BaseException:
@@ -267,20 +267,12 @@ def gzip_reader(raw: BinaryIO) -> io.BufferedIOBase:
         raise
 
 
-def _open(path: Path) -> io.BufferedIOBase:
-    if path.suffix.lower() != GZIP:
-        return open(path, "rb")
-    if _GzipBase is None:
-        return gzip.open(path, "rb")  # closes the file it opened, which GzipFile(fileobj=) does not
-    return gzip_reader(open(path, "rb"))
-
-
 def too_large(max_bytes: int) -> str:
     """Why a record (a JSONL line, an API item) is rejected for its size: one wording."""
     return f"record too large: over {max_bytes} bytes (read.max_file_bytes)"
 
 
-def gzip_trailing(fh: Any) -> bool:
+def _trailing(fh: Any) -> bool:
     """Whether `fh` (_open's) is a .gz that ended at data that is not gzip (_GzipTail)."""
     return bool(getattr(getattr(fh, "raw", None), "trailing", False))
 
@@ -298,7 +290,7 @@ def _read_limited(path: Path, max_bytes: int) -> tuple[bytes, bool]:
         while total <= max_bytes and (chunk := fh.read(min(1 << 22, max_bytes + 1 - total))):
             chunks.append(chunk)
             total += len(chunk)
-        trailing = gzip_trailing(fh)
+        trailing = _trailing(fh)
     data = b"".join(chunks)
     if len(data) > max_bytes:
         raise ValueError(f"file too large: over {max_bytes} bytes once decompressed (read.max_file_bytes)")
@@ -659,7 +651,7 @@ def _jsonl_lines(fh: _LineReader, path: PurePath, source: str, stem: str, max_by
             yield Document(id=f"{stem}:{n}", source=source, line=n).reject(f"line {n}: {error}")
             continue
         yield from_record(obj, f"{stem}:{n}", source, line=n)
-    if gzip_trailing(opened):  # what follows a feed's gzip data: said, as a broken stream is
+    if _trailing(opened):  # what follows a feed's gzip data: said, as a broken stream is
         seen_any = True
         yield Document(id=f"{stem}:{n + 1}", source=source, line=n + 1).reject(f"line {n + 1}: {TRAILING}")
     if not seen_any:

@@ -12,15 +12,15 @@ s3:// or gs:// the matching package (s3fs, gcsfs) must be installed.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
-import zlib
 from pathlib import PurePosixPath
 from typing import Any, Iterable, Iterator
 
 from cleaner.core.document import Document
-from cleaner.input.read import (GZIP, HTML_EXTS, TRAILING, decode_bytes, doc_id_for, gzip_reader, gzip_trailing,
-                                logical, rel_name, scrub, _jsonl_lines, _read_records)
+from cleaner.input.read import (GZIP, HTML_EXTS, decode_bytes, doc_id_for, logical, rel_name, scrub,
+                                _jsonl_lines, _read_records)
 
 
 def is_url(path: object) -> bool:
@@ -117,10 +117,7 @@ def read_url(url: str, extensions: Iterable[str], max_bytes: int) -> Iterator[Do
             continue
         if ext == ".jsonl":
             try:
-                with fs.open(path, "rb") as raw:
-                    # read's gzip reader, not fsspec's: data after the gzip data ends a feed
-                    # with a rejected row, as it does a local file's (fsspec's failed on it)
-                    fh = gzip_reader(raw) if rel.suffix.lower() == GZIP else raw
+                with fs.open(path, "rb", compression="gzip" if rel.suffix.lower() == GZIP else None) as fh:
                     yield from _jsonl_lines(fh, rel, rel_name(rel), doc_id_for(rel), max_bytes, True)
             except OSError as exc:
                 yield base.reject(f"cannot read file: {exc}")
@@ -143,12 +140,9 @@ def _read_one(url: str, rel: PurePosixPath, max_bytes: int, base: Document) -> D
     fs, path = _fs(url)
     try:
         with fs.open(path, "rb") as raw:
-            # read's gzip reader: a .gz with data after its gzip data is read as gunzip reads
-            # it, as a local file is (GzipFile rejected the whole file)
-            fh = gzip_reader(raw) if rel.suffix.lower() == GZIP else raw
+            fh = gzip.GzipFile(fileobj=raw) if rel.suffix.lower() == GZIP else raw
             data = fh.read(max_bytes + 1)
-            trailing = gzip_trailing(fh)
-    except (OSError, EOFError, zlib.error) as exc:
+    except (OSError, EOFError) as exc:
         return base.reject(f"cannot read file: {exc}")
     if len(data) > max_bytes:
         return base.reject(f"file too large: over {max_bytes} bytes once decompressed (read.max_file_bytes)")
@@ -157,8 +151,6 @@ def _read_one(url: str, rel: PurePosixPath, max_bytes: int, base: Document) -> D
         return base.reject(encoding)
     if encoding != "utf-8":
         base.meta["encoding"] = encoding
-    if trailing:
-        base.meta["gzip"] = TRAILING
     base.text = scrub(text)
     return base
 
