@@ -254,6 +254,15 @@ if _GzipBase is not None:
 TRAILING = "data after the end of the gzip data, which is not gzip, was not read"
 
 
+def gunzip(raw: BinaryIO) -> io.BufferedIOBase:
+    """The data of the open .gz `raw` as gunzip reads it (_GzipTail), closing `raw` with it:
+    a folder's file (_open) and a URL's (input/urls.py) alike, so that naming a folder by a
+    file:// URL reads the same documents."""
+    if _GzipBase is None:
+        return gzip.open(raw, "rb")  # a GzipFile, which leaves raw open
+    return io.BufferedReader(_GzipTail(raw))
+
+
 def _open(path: Path) -> io.BufferedIOBase:
     if path.suffix.lower() != GZIP:
         return open(path, "rb")
@@ -261,7 +270,7 @@ def _open(path: Path) -> io.BufferedIOBase:
         return gzip.open(path, "rb")
     raw = open(path, "rb")
     try:
-        return io.BufferedReader(_GzipTail(raw))
+        return gunzip(raw)
     except BaseException:
         raw.close()
         raise
