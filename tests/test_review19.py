@@ -43,3 +43,49 @@ def test_a_gz_read_through_a_url_is_read_as_the_folders_own(tmp_path):
     for key in ("a", "b:3", "f0", "f1", "j1"):
         assert url[key] == folder[key], key
     assert url["c"][0] is False and "while decompressing data" in url["c"][2]
+
+
+# --- a name that is not UTF-8 in the manifest ---------------------------------------------
+
+
+def _cli(*args, cwd=None):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "cleaner", *args], capture_output=True, cwd=cwd, timeout=600)
+
+
+def test_an_input_folder_named_in_bytes_that_are_not_utf8_gives_a_run(tmp_path):
+    """`cleaner run $'in\\xff' --out OUT`: every document was processed, then writing the
+    outputs failed with UnicodeEncodeError's traceback (the manifest's "input", a lone
+    surrogate from the command line) and no output was left. The name is written as the
+    sources are (input/read.rel_name: in\\\\xff), and `report` prints it."""
+    import os
+
+    folder = os.path.join(os.fsencode(tmp_path), b"in\xff")
+    os.mkdir(folder)
+    with open(os.path.join(folder, b"a.txt"), "w") as fh:
+        fh.write("A title\n\nA body about the harbour board meeting on Monday.\n")
+    out = tmp_path / "out"
+    run = _cli("run", os.fsdecode(folder), "--out", str(out), "-q")
+    assert run.returncode == 0, run.stderr.decode()[-800:]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["input"].endswith("in\\xff")
+    report = _cli("report", str(out))
+    assert report.returncode == 0 and b"in\\xff" in report.stdout, report.stderr.decode()[-800:]
+
+
+def test_a_hand_edited_manifest_with_a_lone_surrogate_is_a_one_line_error(tmp_path):
+    """17f4162 made a documents.jsonl or records.jsonl row holding half of a UTF-16 pair a
+    one-line error; the manifest's own strings were still printed by `report` into
+    UnicodeEncodeError's traceback."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("A title\n\nA body about the harbour board meeting on Monday.\n")
+    out = tmp_path / "out"
+    assert _cli("run", str(tmp_path / "in"), "--out", str(out), "-q").returncode == 0
+    path = out / "manifest.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"input": "', '"input": "\\ud800', 1), encoding="utf-8")
+    for args in (("report", str(out)), ("report", str(out), "--json"), ("show", str(out), "a")):
+        got = _cli(*args)
+        err = got.stderr.decode()
+        assert got.returncode == 2 and "Traceback" not in err and "lone surrogate" in err, (args, err[-600:])

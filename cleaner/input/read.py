@@ -199,10 +199,20 @@ def rel_name(rel: PurePath) -> str:
     """A relative path as the posix string the output names it by. Bytes of a name that
     are not UTF-8 are written as escapes (caf\\xe9.txt), not as U+FFFD, which would give
     caf\xe9.txt and caf\xe8.txt one name: the output could not say which file is which."""
-    name = rel.as_posix()
-    if _SURROGATE.search(name):  # os.fsdecode's surrogateescape
-        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return scrub(name)
+    return scrub(escaped_name(rel.as_posix()))
+
+
+def escaped_name(name: str) -> str:
+    """A name from the file system or the command line (os.fsdecode's surrogateescape: a
+    byte that is not UTF-8 is a lone surrogate, which UTF-8 cannot write) with such bytes
+    as escapes (in\\xff). Used for sources (rel_name) and the manifest's paths: an input
+    folder named so made a finished run fail to write its outputs (a traceback)."""
+    if not _SURROGATE.search(name):
+        return name
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no byte stands for (not from a file name)
+        return _SURROGATE.sub("\ufffd", name)
 
 
 def logical(rel: P) -> P:

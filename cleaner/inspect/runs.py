@@ -180,10 +180,12 @@ class Run:
             raise RunError(f"{out_dir} is not a cleaner output folder (no {MANIFEST}; "
                            "a run writes it last, so the run there did not finish)")
         try:
-            self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
+            text = manifest.read_text(encoding="utf-8")
+            self.manifest = json.loads(text)
         except (OSError, ValueError) as exc:  # ValueError covers undecodable bytes too
             raise RunError(f"unreadable {manifest}: {exc}") from exc
-        problem = _manifest_problem(self.manifest)
+        # A lone surrogate (a hand edit's "\ud800") failed `report` as in a row (_rows).
+        problem = _manifest_problem(self.manifest) or _surrogate_problem(text, self.manifest)
         if problem:
             raise RunError(f"{manifest} {problem}: not a manifest cleaner wrote")
 
