@@ -89,3 +89,25 @@ def test_a_hand_edited_manifest_with_a_lone_surrogate_is_a_one_line_error(tmp_pa
         got = _cli(*args)
         err = got.stderr.decode()
         assert got.returncode == 2 and "Traceback" not in err and "lone surrogate" in err, (args, err[-600:])
+
+
+# --- prune: an undated record stays, whatever the day ---------------------------------------
+
+
+def test_prune_before_a_day_of_the_year_9999_keeps_undated_records(tmp_path):
+    """An undated document counted as the text '9999' in prune's comparison, and '9999' <
+    '9999-12-31' as text: `state prune --before 9999-12-31` (a far day, to prune every dated
+    record) removed every undated record too, which README and --help say stay whole."""
+    feed = "".join(json.dumps({"id": f"d{i}", "text": f"Story {i}: the harbour board met about quay number {i} today."}) + "\n"
+                   for i in range(3))
+    state = tmp_path / "s.db"
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "cleaner", "run", "-", "--out", "-", "--state", str(state)],
+                         input=feed.encode(), capture_output=True, timeout=600)
+    assert run.returncode == 0, run.stderr.decode()[-600:]
+    for day in ("9999-01-01", "9999-12-31"):
+        got = _cli("state", "prune", str(state), "--before", day)
+        assert got.returncode == 0 and got.stdout.decode().startswith("pruned 0 records"), (day, got.stdout, got.stderr)
+    assert _cli("show", str(state), "d1").returncode == 0

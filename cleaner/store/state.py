@@ -881,10 +881,11 @@ class State:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             # Dates compare as text: documents keep ISO dates, and an undated one counts
-            # as the latest possible, so its record is never pruned.
+            # as later than any day, so its record is never pruned ('9999-99-99', not '9999',
+            # which sorts before '9999-12-31': `--before 9999-12-31` removed undated records).
             roots = [r for (r,) in self.db.execute(
                 "SELECT groups.root FROM groups JOIN docs ON docs.g = groups.g GROUP BY groups.root "
-                "HAVING max(coalesce(substr(docs.date, 1, 10), '9999')) < ? ORDER BY groups.root", (before,))]
+                "HAVING max(coalesce(substr(docs.date, 1, 10), '9999-99-99')) < ? ORDER BY groups.root", (before,))]
             docs = 0
             for root in roots:
                 groups = (_list(self.groups_of(root)),)
