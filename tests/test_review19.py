@@ -111,3 +111,25 @@ def test_prune_before_a_day_of_the_year_9999_keeps_undated_records(tmp_path):
         got = _cli("state", "prune", str(state), "--before", day)
         assert got.returncode == 0 and got.stdout.decode().startswith("pruned 0 records"), (day, got.stdout, got.stderr)
     assert _cli("show", str(state), "d1").returncode == 0
+
+
+# --- show's guesses: one rule for a run folder and a state ----------------------------------
+
+
+def test_show_guesses_the_same_ids_in_a_run_and_in_its_state(tmp_path):
+    """8ec6385 and 1257aab guess what a user meant by an id that names nothing, in two copies
+    of the rule that differed: a state missed the path of a .gz ('in/a.txt.gz': one suffix
+    stripped), a run folder the bare name with its extension ('a.txt')."""
+    import gzip
+
+    inp = tmp_path / "in"
+    (inp / "wires").mkdir(parents=True)
+    (inp / "wires" / "a.txt.gz").write_bytes(gzip.compress(b"A title\n\nThe harbour board met on Monday about the quay.\n"))
+    (inp / "b.txt").write_text("B title\n\nThe school board met on Tuesday about the roof.\n")
+    out, state = tmp_path / "out", tmp_path / "s.db"
+    assert _cli("run", str(inp), "--out", str(out), "--state", str(state), "-q").returncode == 0
+    for typed, meant in ((str(inp / "wires" / "a.txt.gz"), "wires/a"), ("wires/a.txt.gz", "wires/a"), ("a.txt", "wires/a"),
+                         ("a", "wires/a"), (str(inp / "b.txt"), "b"), ("in/b", "b")):
+        for where in (out, state):
+            got = _cli("show", str(where), typed)
+            assert got.returncode == 2 and f"did you mean '{meant}'?" in got.stderr.decode(), (typed, where, got.stderr)

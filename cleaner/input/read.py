@@ -19,8 +19,8 @@ import unicodedata
 import zlib
 from collections import Counter
 import io
-from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Protocol, TypeVar, cast
+from pathlib import Path, PurePath, PurePosixPath
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, Protocol, TypeVar, cast
 
 from cleaner.core.dates import normalise_date
 from cleaner.core.document import MAX_ID_CHARS, Document, short_id
@@ -213,6 +213,22 @@ def escaped_name(name: str) -> str:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a surrogate no byte stands for (not from a file name)
         return _SURROGATE.sub("\ufffd", name)
+
+
+def meant_id(typed: str) -> Callable[[str], bool]:
+    """Whether a document id is what a user most likely meant by `typed`, which names no
+    document: the input file's path as a shell completes it (`raw/wires/a.txt.gz`), its
+    path under the input folder, its bare name with or without its extension (`a.txt`,
+    `a`). One rule for `show` in a run folder (inspect/runs.py) and in a state (store/state.py),
+    which had a copy each that differed (a state missed a .gz, a folder `a.txt`)."""
+    forms = {typed}
+    try:
+        forms.add(doc_id_for(PurePosixPath(typed)))  # as the file's id is made from its path
+    except ValueError:  # no name to strip a suffix from ("", "/", "..")
+        pass
+    tails = {"/".join(parts[i:]) for parts in (f.split("/") for f in forms) for i in range(len(parts))} - {""}
+    ends = tuple("/" + f for f in forms if f)
+    return lambda doc_id: doc_id != typed and (doc_id in tails or doc_id.endswith(ends))
 
 
 def logical(rel: P) -> P:

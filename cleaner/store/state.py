@@ -850,13 +850,10 @@ class State:
         as its input file's path (`raw/wires/a.txt`, what a shell completes) or by its bare
         name (`a`), a record id cut short (`rec-dbfc`). For an error's hint only: it reads
         every id (a few hundred ms at 200,000 documents)."""
-        name = typed.rsplit("/", 1)[-1]
-        stem = typed[: len(typed) - len(name)] + (name.rsplit(".", 1)[0] if "." in name[1:] else name)
-        parts = stem.split("/")
-        tails = ["/".join(parts[i:]) for i in range(len(parts))]
-        found = {i for (i,) in self.db.execute(
-            f"SELECT DISTINCT id FROM docs WHERE id IN ({','.join('?' * len(tails))})", tails)}
-        found |= {i for (i,) in self.db.execute("SELECT DISTINCT id FROM docs") if i.endswith("/" + typed)}
+        from cleaner.input.read import meant_id  # the rule a run folder's `show` uses
+
+        meant = meant_id(typed)
+        found = {i for (i,) in self.db.execute("SELECT DISTINCT id FROM docs") if meant(i)}
         if typed.startswith("rec-"):
             found |= {rid for rid in (_rid_out(r) for (r,) in self.db.execute("SELECT DISTINCT rid FROM groups"))
                       if rid.startswith(typed)}
