@@ -133,3 +133,29 @@ def test_show_guesses_the_same_ids_in_a_run_and_in_its_state(tmp_path):
         for where in (out, state):
             got = _cli("show", str(where), typed)
             assert got.returncode == 2 and f"did you mean '{meant}'?" in got.stderr.decode(), (typed, where, got.stderr)
+
+
+# --- a reader of a state sees one committed batch, whatever a run commits meanwhile --------
+
+
+def test_a_state_reader_sees_one_snapshot_while_a_run_commits(tmp_path):
+    """README: readers (show, export, state info) "work during a run and see the last
+    committed batch". Each of a reader's queries was its own transaction: `cleaner export`
+    while `run --state` committed batches read a record's groups after a batch had moved
+    them to another record, and failed with IndexError's traceback (story_records).
+    Here a batch is committed between two reads of one reader."""
+    from cleaner.api import Deduplicator
+    from cleaner.cli_state import _reader
+
+    state = tmp_path / "s.db"
+    items = [{"id": f"d{i}", "text": f"Story {i}: the harbour board met about quay number {i} on Monday."} for i in range(4)]
+    with Deduplicator(state=state) as dedup:
+        list(dedup.add(items[:2]))
+        reader = _reader(state)
+        try:
+            before = list(reader.roots())
+            list(dedup.add(items[2:]))  # committed while the reader reads
+            assert list(reader.roots()) == before
+            assert reader.root_of_doc("d3") is None
+        finally:
+            reader.close()

@@ -400,6 +400,12 @@ class State:
         except BaseException:
             self.close()
             raise
+        if not writer:
+            # One read transaction for the reader's life (show, export, state info: short):
+            # each query was its own, so a batch a run committed between two of them (its
+            # groups moved to another record) failed `export` with IndexError's traceback.
+            # Now every read sees the batches committed when the first was made (WAL).
+            self.db.execute("BEGIN")
 
     def _refused(self) -> None:
         """Closed, and the lock file this opening made beside a file that is not a state (a
