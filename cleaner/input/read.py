@@ -19,8 +19,8 @@ import unicodedata
 import zlib
 from collections import Counter
 import io
-from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Protocol, TypeVar, cast
+from pathlib import Path, PurePath, PurePosixPath
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, Protocol, TypeVar, cast
 
 from cleaner.core.dates import normalise_date
 from cleaner.core.document import MAX_ID_CHARS, Document, short_id
@@ -199,10 +199,36 @@ def rel_name(rel: PurePath) -> str:
     """A relative path as the posix string the output names it by. Bytes of a name that
     are not UTF-8 are written as escapes (caf\\xe9.txt), not as U+FFFD, which would give
     caf\xe9.txt and caf\xe8.txt one name: the output could not say which file is which."""
-    name = rel.as_posix()
-    if _SURROGATE.search(name):  # os.fsdecode's surrogateescape
-        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return scrub(name)
+    return scrub(escaped_name(rel.as_posix()))
+
+
+def escaped_name(name: str) -> str:
+    """A name from the file system or the command line (os.fsdecode's surrogateescape: a
+    byte that is not UTF-8 is a lone surrogate, which UTF-8 cannot write) with such bytes
+    as escapes (in\\xff). Used for sources (rel_name) and the manifest's paths: an input
+    folder named so made a finished run fail to write its outputs (a traceback)."""
+    if not _SURROGATE.search(name):
+        return name
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no byte stands for (not from a file name)
+        return _SURROGATE.sub("\ufffd", name)
+
+
+def meant_id(typed: str) -> Callable[[str], bool]:
+    """Whether a document id is what a user most likely meant by `typed`, which names no
+    document: the input file's path as a shell completes it (`raw/wires/a.txt.gz`), its
+    path under the input folder, its bare name with or without its extension (`a.txt`,
+    `a`). One rule for `show` in a run folder (inspect/runs.py) and in a state (store/state.py),
+    which had a copy each that differed (a state missed a .gz, a folder `a.txt`)."""
+    forms = {typed}
+    try:
+        forms.add(doc_id_for(PurePosixPath(typed)))  # as the file's id is made from its path
+    except ValueError:  # no name to strip a suffix from ("", "/", "..")
+        pass
+    tails = {"/".join(parts[i:]) for parts in (f.split("/") for f in forms) for i in range(len(parts))} - {""}
+    ends = tuple("/" + f for f in forms if f)
+    return lambda doc_id: doc_id != typed and (doc_id in tails or doc_id.endswith(ends))
 
 
 def logical(rel: P) -> P:
@@ -254,6 +280,15 @@ if _GzipBase is not None:
 TRAILING = "data after the end of the gzip data, which is not gzip, was not read"
 
 
+def gunzip(raw: BinaryIO) -> io.BufferedIOBase:
+    """The data of the open .gz `raw` as gunzip reads it (_GzipTail), closing `raw` with it:
+    a folder's file (_open) and a URL's (input/urls.py) alike, so that naming a folder by a
+    file:// URL reads the same documents."""
+    if _GzipBase is None:
+        return gzip.open(raw, "rb")  # a GzipFile, which leaves raw open
+    return io.BufferedReader(_GzipTail(raw))
+
+
 def _open(path: Path) -> io.BufferedIOBase:
     if path.suffix.lower() != GZIP:
         return open(path, "rb")
@@ -261,7 +296,7 @@ def _open(path: Path) -> io.BufferedIOBase:
         return gzip.open(path, "rb")
     raw = open(path, "rb")
     try:
-        return io.BufferedReader(_GzipTail(raw))
+        return gunzip(raw)
     except BaseException:
         raw.close()
         raise

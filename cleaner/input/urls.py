@@ -12,15 +12,14 @@ s3:// or gs:// the matching package (s3fs, gcsfs) must be installed.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 from pathlib import PurePosixPath
 from typing import Any, Iterable, Iterator
 
 from cleaner.core.document import Document
-from cleaner.input.read import (GZIP, HTML_EXTS, decode_bytes, doc_id_for, logical, rel_name, scrub,
-                                _jsonl_lines, _read_records)
+from cleaner.input.read import (_GZIP_ERRORS, GZIP, HTML_EXTS, TRAILING, decode_bytes, doc_id_for, gunzip, logical,
+                                rel_name, scrub, _jsonl_lines, _read_records, _trailing)
 
 
 def is_url(path: object) -> bool:
@@ -117,8 +116,12 @@ def read_url(url: str, extensions: Iterable[str], max_bytes: int) -> Iterator[Do
             continue
         if ext == ".jsonl":
             try:
-                with fs.open(path, "rb", compression="gzip" if rel.suffix.lower() == GZIP else None) as fh:
-                    yield from _jsonl_lines(fh, rel, rel_name(rel), doc_id_for(rel), max_bytes, True)
+                with fs.open(path, "rb") as raw:
+                    # read.gunzip, not fsspec's gzip: data after the gzip data is a row saying
+                    # so, as in a folder (fsspec's failed there: "cannot read file").
+                    fh = gunzip(raw) if rel.suffix.lower() == GZIP else raw
+                    with fh:
+                        yield from _jsonl_lines(fh, rel, rel_name(rel), doc_id_for(rel), max_bytes, True)
             except OSError as exc:
                 yield base.reject(f"cannot read file: {exc}")
             continue
@@ -140,9 +143,13 @@ def _read_one(url: str, rel: PurePosixPath, max_bytes: int, base: Document) -> D
     fs, path = _fs(url)
     try:
         with fs.open(path, "rb") as raw:
-            fh = gzip.GzipFile(fileobj=raw) if rel.suffix.lower() == GZIP else raw
+            # read.gunzip: data after the gzip data ignored and said, as in a folder (GzipFile
+            # rejected the file whole); zlib.error (a damaged member) is the input's fault, not
+            # "internal error, a bug".
+            fh = gunzip(raw) if rel.suffix.lower() == GZIP else raw
             data = fh.read(max_bytes + 1)
-    except (OSError, EOFError) as exc:
+            trailing = _trailing(fh)
+    except _GZIP_ERRORS as exc:
         return base.reject(f"cannot read file: {exc}")
     if len(data) > max_bytes:
         return base.reject(f"file too large: over {max_bytes} bytes once decompressed (read.max_file_bytes)")
@@ -151,6 +158,8 @@ def _read_one(url: str, rel: PurePosixPath, max_bytes: int, base: Document) -> D
         return base.reject(encoding)
     if encoding != "utf-8":
         base.meta["encoding"] = encoding
+    if trailing:  # after the encoding, as read.read_file notes them
+        base.meta["gzip"] = TRAILING
     base.text = scrub(text)
     return base
 

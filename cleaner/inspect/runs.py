@@ -19,7 +19,7 @@ from typing import Any
 from cleaner.core.config import open_regular
 from cleaner.dedup.ids import renamed_from
 # JSON's type names (a hand-edited file is JSON, not Python: "null", not "NoneType").
-from cleaner.input.read import json_type
+from cleaner.input.read import json_type, meant_id
 from cleaner.store.outdir import DOCUMENTS, MANIFEST, RECORDS
 from cleaner.inspect.report import SIZE_BINS, reason_kind, size_bin
 
@@ -42,13 +42,6 @@ def renamed_note(renamed: list[str], shown: int = 5) -> str:
     return f" (shared by several inputs, it was renamed: {', '.join(sorted(renamed)[:shown])}{more})"
 
 
-def _looks_like(typed: str, row: dict[str, Any]) -> bool:
-    """Whether `typed`, which is no document's id, is how a new user names the document of
-    `row`: the input file's path as a shell completes it (`raw/wires/a.txt`), its `source`
-    (`wires/a.txt`), its id under the input folder (`raw/wires/a`), or its bare name (`a`)."""
-    doc_id, source = row["id"], row["source"]
-    return typed == source or typed.endswith("/" + source) or typed.endswith("/" + doc_id) or \
-        doc_id.endswith("/" + typed)
 
 
 def guess_note(guesses: list[str], shown: int = 3) -> str:
@@ -180,10 +173,12 @@ class Run:
             raise RunError(f"{out_dir} is not a cleaner output folder (no {MANIFEST}; "
                            "a run writes it last, so the run there did not finish)")
         try:
-            self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
+            text = manifest.read_text(encoding="utf-8")
+            self.manifest = json.loads(text)
         except (OSError, ValueError) as exc:  # ValueError covers undecodable bytes too
             raise RunError(f"unreadable {manifest}: {exc}") from exc
-        problem = _manifest_problem(self.manifest)
+        # A lone surrogate (a hand edit's "\ud800") failed `report` as in a row (_rows).
+        problem = _manifest_problem(self.manifest) or _surrogate_problem(text, self.manifest)
         if problem:
             raise RunError(f"{manifest} {problem}: not a manifest cleaner wrote")
 
@@ -226,6 +221,7 @@ class Run:
     def document(self, doc_id: str) -> dict[str, Any]:
         doc_id = as_written(doc_id)
         renamed, guesses = [], []
+        meant = meant_id(doc_id)
         for row in self.documents():
             if row["id"] == doc_id:
                 return row
@@ -234,7 +230,9 @@ class Run:
             if row["id"].startswith(doc_id + "@") and \
                     renamed_from(doc_id) in str((row.get("meta") or {}).get("id", "")):
                 renamed.append(row["id"])
-            if _looks_like(doc_id, row):
+            # its id as input/read.meant_id guesses it, or any row read from the file named
+            # (a feed's lines, `show OUT raw/feed.jsonl`)
+            if meant(row["id"]) or doc_id == row["source"] or doc_id.endswith("/" + row["source"]):
                 guesses.append(row["id"])
         note = renamed_note(renamed)
         if not note and doc_id.startswith("rec-") and any(r["record_id"] == doc_id for r in self.records()):

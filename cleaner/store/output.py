@@ -22,6 +22,7 @@ from cleaner.store.outdir import DOCUMENTS, MANIFEST, OUTPUTS, RECORDS, fsync_pa
 from cleaner.exec.flow import RunResult
 from cleaner.exec.memory import fewer_full_collections
 from cleaner.inspect.report import report_files
+from cleaner.input.read import escaped_name
 PACKAGES = ("cleaner", "datasketch", "trafilatura", "lxml", "lxml_html_clean", "langdetect",
             "click", "charset-normalizer", "numpy")
 
@@ -114,14 +115,16 @@ def build_manifest(result: RunResult, cfg: Config, input_path: str, workers: int
     for doc in result.documents:
         if doc.ok:
             langs[doc.lang or "und"] = langs.get(doc.lang or "und", 0) + 1
+    # Paths as given (the command line's, the file system's): a byte that is not UTF-8 as an
+    # escape (read.escaped_name), as in every source; as a lone surrogate it failed the write.
     return {
-        "input": input_path,
+        "input": escaped_name(input_path),
         "counts": result.counts(),
         "languages": dict(sorted(langs.items())),
         "rule_hits": result.rule_hits(),
-        "config_file": str(cfg.path),
+        "config_file": escaped_name(str(cfg.path)),
         "config_hash": cfg.fingerprint(),
-        "config_files": file_hashes(cfg),
+        "config_files": {escaped_name(path): digest for path, digest in file_hashes(cfg).items()},
         "config": cfg.values,
         "packages": package_versions(),
         "workers": workers,

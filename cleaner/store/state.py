@@ -400,6 +400,12 @@ class State:
         except BaseException:
             self.close()
             raise
+        if not writer:
+            # One read transaction for the reader's life (show, export, state info: short):
+            # each query was its own, so a batch a run committed between two of them (its
+            # groups moved to another record) failed `export` with IndexError's traceback.
+            # Now every read sees the batches committed when the first was made (WAL).
+            self.db.execute("BEGIN")
 
     def _refused(self) -> None:
         """Closed, and the lock file this opening made beside a file that is not a state (a
@@ -850,13 +856,10 @@ class State:
         as its input file's path (`raw/wires/a.txt`, what a shell completes) or by its bare
         name (`a`), a record id cut short (`rec-dbfc`). For an error's hint only: it reads
         every id (a few hundred ms at 200,000 documents)."""
-        name = typed.rsplit("/", 1)[-1]
-        stem = typed[: len(typed) - len(name)] + (name.rsplit(".", 1)[0] if "." in name[1:] else name)
-        parts = stem.split("/")
-        tails = ["/".join(parts[i:]) for i in range(len(parts))]
-        found = {i for (i,) in self.db.execute(
-            f"SELECT DISTINCT id FROM docs WHERE id IN ({','.join('?' * len(tails))})", tails)}
-        found |= {i for (i,) in self.db.execute("SELECT DISTINCT id FROM docs") if i.endswith("/" + typed)}
+        from cleaner.input.read import meant_id  # the rule a run folder's `show` uses
+
+        meant = meant_id(typed)
+        found = {i for (i,) in self.db.execute("SELECT DISTINCT id FROM docs") if meant(i)}
         if typed.startswith("rec-"):
             found |= {rid for rid in (_rid_out(r) for (r,) in self.db.execute("SELECT DISTINCT rid FROM groups"))
                       if rid.startswith(typed)}
@@ -881,10 +884,11 @@ class State:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             # Dates compare as text: documents keep ISO dates, and an undated one counts
-            # as the latest possible, so its record is never pruned.
+            # as later than any day, so its record is never pruned ('9999-99-99', not '9999',
+            # which sorts before '9999-12-31': `--before 9999-12-31` removed undated records).
             roots = [r for (r,) in self.db.execute(
                 "SELECT groups.root FROM groups JOIN docs ON docs.g = groups.g GROUP BY groups.root "
-                "HAVING max(coalesce(substr(docs.date, 1, 10), '9999')) < ? ORDER BY groups.root", (before,))]
+                "HAVING max(coalesce(substr(docs.date, 1, 10), '9999-99-99')) < ? ORDER BY groups.root", (before,))]
             docs = 0
             for root in roots:
                 groups = (_list(self.groups_of(root)),)
