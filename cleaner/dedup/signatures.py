@@ -156,11 +156,32 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
 CHUNK_CHARS = 1 << 20  # strings hashed a batch at a time: temporaries stay ~40 MB, whatever the text
 
 
+# Strings of up to this many characters end to end are valued by prefix sums (_span_prefix);
+# its two tables of powers then hold at most 2 x 8 bytes a character (1 MiB).
+PREFIX_CHARS = 1 << 16
+_PREFIX: dict[str, np.ndarray] = {}
+INVERSE_BASE = pow(POLY_BASE, -1, 2**64)  # POLY_BASE is odd: it has an inverse mod 2^64
+
+
+def _prefix_powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(P^t, P^-t) mod 2^64 for t < n at least (P = POLY_BASE), grown by doubling."""
+    have = _PREFIX.get("up")
+    if have is None or len(have) < n:
+        size = max(1024, 1 << (n - 1).bit_length())
+        up = np.full(size, POLY_BASE, dtype=np.uint64)
+        down = np.full(size, INVERSE_BASE, dtype=np.uint64)
+        up[0] = down[0] = 1
+        _PREFIX["up"], _PREFIX["down"] = np.multiply.accumulate(up), np.multiply.accumulate(down)
+    return _PREFIX["up"], _PREFIX["down"]
+
+
 def span_values(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """64-bit values of consecutive strings: `chars` holds their code points end to end,
     `lengths` their lengths (each >= 1)."""
     if not len(lengths):
         return np.empty(0, dtype=np.uint64)
+    if len(chars) <= PREFIX_CHARS:
+        return _span_prefix(chars, lengths)
     ends = np.cumsum(lengths)
     if ends[-1] <= CHUNK_CHARS:
         return _span_batch(chars, lengths)
@@ -173,6 +194,23 @@ def span_values(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
             out.append(_span_batch(chars[pos:pos + size], lengths[start:stop]))
             start, pos = stop, pos + size
     return np.concatenate(out)
+
+
+def _span_prefix(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """_span_batch's values by prefix sums: with G(i) = sum over t < i of c_t P^t (mod 2^64),
+    a string at [s, e) is sum over j of c_(s+j) P^j = (G(e) - G(s)) P^-s, exactly (mod 2^64,
+    where P is invertible). One cumulative sum over the characters and a few gathers of one
+    value a string, instead of each character's offset in its string (arange, repeat, a
+    table look-up each): ~13 µs less a 3 KB text (thru-19; tests/test_thru19.py)."""
+    up, down = _prefix_powers(len(chars))
+    prefix = np.empty(len(chars) + 1, dtype=np.uint64)
+    prefix[0] = 0
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    with np.errstate(over="ignore"):
+        # In uint64 whatever the code points' type, as _span_batch's astype.
+        np.cumsum(np.multiply(chars, up[:len(chars)], dtype=np.uint64, casting="unsafe"), out=prefix[1:])
+        return fmix64((prefix[ends] - prefix[starts]) * down[starts])
 
 
 def _span_batch(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
