@@ -154,6 +154,28 @@ def test_a_killed_builds_temporary_file_is_removed_by_a_later_run(tmp_path, monk
 # --- signals ----------------------------------------------------------------------------------
 
 
+def _wait_for_sigterm_handler(pid: int, limit: float = 60.0) -> None:
+    """Until the process catches SIGTERM (its handler is installed: Linux's SigCgt mask), at
+    most `limit` s. A fixed sleep of 8 s sent SIGTERM before the handler existed on a machine
+    at load 15 (exit -15: the default action), which is not the case this test is about."""
+    import time
+
+    status = f"/proc/{pid}/status"
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        try:
+            with open(status, encoding="ascii") as f:
+                caught = next((int(line.split()[1], 16) for line in f if line.startswith("SigCgt:")), None)
+        except OSError:
+            caught = None
+        if caught is None:  # no /proc: as before, a fixed wait
+            time.sleep(8)
+            return
+        if caught >> (15 - 1) & 1:  # bit n-1 is signal n; SIGTERM is 15
+            return
+        time.sleep(0.1)
+
+
 @pytest.mark.parametrize("out", ["-", "folder"])
 def test_sigterm_ends_a_stream_whose_stdin_is_idle_at_once(tmp_path, out):
     """`feed | cleaner run - --out -` (no --state, 2 workers) given SIGTERM while the feed is
@@ -170,7 +192,8 @@ def test_sigterm_ends_a_stream_whose_stdin_is_idle_at_once(tmp_path, out):
     try:
         proc.stdin.write(lines.encode())
         proc.stdin.flush()  # and the feed stays open, quiet
-        time.sleep(8)  # started: its pool reads stdin
+        _wait_for_sigterm_handler(proc.pid)
+        time.sleep(3)  # started: its pool reads stdin
         assert proc.poll() is None
         proc.send_signal(signal.SIGTERM)
         sent = time.monotonic()
