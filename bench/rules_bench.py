@@ -227,14 +227,18 @@ def main() -> int:
         code = check(args.check, args.data, limit)
     if args.speed or args.smoke:
         if not (args.data / "lingua-sentences").exists():
-            print(f"speed: skipped (no {args.data / 'lingua-sentences'})")
+            print(f"speed: skipped (no {args.data / 'lingua-sentences'}; --data names the data folder)")
         else:
             res = speed(args.data, 100 if args.smoke else args.docs, 1 if args.smoke else args.repeat)
             print(json.dumps(res, indent=1))
             if args.json:
                 save_json(args.json, res)
-    if args.stages and (args.data / "lingua-sentences").exists():
-        print(json.dumps(stages(args.data, args.docs), indent=1))
+    if args.stages:
+        if not (args.data / "lingua-sentences").exists():
+            # said, as --speed says it: a copy outside the repository printed nothing at all
+            print(f"stages: skipped (no {args.data / 'lingua-sentences'}; --data names the data folder)")
+        else:
+            print(json.dumps(stages(args.data, args.docs), indent=1))
     if args.smoke and not (args.dump or args.check):
         rows = list(audit_rows(args.data, limit))
         print(f"audit: {len(rows)} documents, {sum(len(r['removed']) for _, r in rows)} removals")

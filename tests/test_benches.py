@@ -225,3 +225,12 @@ def test_generated_pseudo_words_are_said_and_recorded(tmp_path, capsys):
     finally:
         generate.PSEUDO_WORDS.clear()
         generate.PSEUDO_WORDS.update(earlier)
+
+
+def test_rules_bench_says_when_it_skips_stages(tmp_path):
+    """`rules_bench.py --stages` with no lingua sentences printed nothing and exited 0 (seen
+    when run from a copy outside the repository, where ../shared/data is not beside it)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "rules_bench.py"), "--stages", "--data",
+                           str(tmp_path / "none")], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0
+    assert f"stages: skipped (no {tmp_path / 'none' / 'lingua-sentences'}" in proc.stdout
