@@ -669,7 +669,7 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     if resume and held and not result.resumed:
         log.warning("note: none of the checkpoint's %d documents match this input (another input, or inputs "
                     "changed since): every input was processed again", held)
-    if not result.counts()["inputs"] and not quiet:
+    if not result.documents and not quiet:  # counts()' "inputs", without counting every status
         # "0 inputs" alone left a user wondering whether cleaner looked in the right place.
         log.warning("note: %s holds no file to read (hidden files and folders are skipped)", input_arg)
     _finish(result, f"in {out_dir}/", started, workers, quiet, strict,

@@ -158,6 +158,7 @@ def _wait_for_sigterm_handler(pid: int, limit: float = 60.0) -> None:
     """Until the process catches SIGTERM (its handler is installed: Linux's SigCgt mask), at
     most `limit` s. A fixed sleep of 8 s sent SIGTERM before the handler existed on a machine
     at load 15 (exit -15: the default action), which is not the case this test is about."""
+    import signal
     import time
 
     status = f"/proc/{pid}/status"
@@ -171,7 +172,7 @@ def _wait_for_sigterm_handler(pid: int, limit: float = 60.0) -> None:
         if caught is None:  # no /proc: as before, a fixed wait
             time.sleep(8)
             return
-        if caught >> (15 - 1) & 1:  # bit n-1 is signal n; SIGTERM is 15
+        if caught >> (signal.SIGTERM - 1) & 1:  # bit n-1 is signal n
             return
         time.sleep(0.1)
 

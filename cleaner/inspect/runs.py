@@ -42,8 +42,6 @@ def renamed_note(renamed: list[str], shown: int = 5) -> str:
     return f" (shared by several inputs, it was renamed: {', '.join(sorted(renamed)[:shown])}{more})"
 
 
-
-
 def guess_note(guesses: list[str], shown: int = 3) -> str:
     """What a lookup that found no such id says when some ids look like what was typed."""
     if not guesses:
