@@ -47,6 +47,7 @@ import os
 import pickle
 import re
 import sqlite3
+import threading
 import zlib
 from pathlib import Path
 from dataclasses import fields
@@ -360,6 +361,7 @@ class State:
         self.path = str(path)
         self.memory = self.path == ":memory:"
         self._lock_fd: int | None = None
+        self._checkpoint: threading.Thread | None = None  # the last commit's (_checkpoint_behind)
         self._made_lock: str | None = None
         self._real = ""
         if not self.memory:
@@ -522,6 +524,8 @@ class State:
                              f"this configuration has {settings}: use another state or the same settings")
         if writer and not self.memory:
             self.db.execute("PRAGMA synchronous = FULL")  # a committed batch survives a power cut
+            # The WAL is copied into the file behind each commit, not in it (_checkpoint_behind).
+            self.db.execute("PRAGMA wal_autocheckpoint = 0")
             try:  # refused now, before any work, rather than at the first batch's commit
                 self.db.execute("BEGIN IMMEDIATE")
                 self.db.execute("ROLLBACK")
@@ -554,6 +558,7 @@ class State:
             pass
 
     def close(self) -> None:
+        self._checkpointed()
         db = getattr(self, "db", None)
         if db is not None:
             if db.in_transaction:
@@ -577,7 +582,40 @@ class State:
 
     def commit(self, batch: int, documents: int, label: str) -> None:
         self.db.execute("INSERT INTO batches VALUES (?, ?, ?)", (batch, documents, label))
+        self._checkpointed()  # one checkpoint at a time: the last batch's is done (long since, as a rule)
         self.db.execute("COMMIT")
+        self._checkpoint_behind()
+
+    def _checkpoint_behind(self) -> None:
+        """The WAL's committed pages copied into the state's file (a PASSIVE checkpoint) by a
+        thread on a connection of its own, while the caller goes on: the batch is durable
+        once COMMIT returns (the WAL is synced: synchronous FULL), the copy only keeps the WAL
+        from growing. SQLite's automatic checkpoint did it inside COMMIT: a batch into a
+        200,000-document state rewrites nearly every page of the band and lead indexes
+        (5,262 pages of 16 KiB, 86 MB: random keys in B-trees), and copying them made COMMIT
+        0.27 s instead of 0.09 (#16 point 9). Waited for at the next commit and at close."""
+        if self.memory or getattr(self, "db", None) is None:
+            return
+
+        def checkpoint(path: str) -> None:
+            try:
+                db = sqlite3.connect(path, isolation_level=None)
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                finally:
+                    db.close()
+            except sqlite3.Error:
+                pass  # not copied now: the next batch's checkpoint (or the writer's close) copies it
+
+        self._checkpoint = threading.Thread(target=checkpoint, args=(self.path,), name="state-checkpoint",
+                                            daemon=True)
+        self._checkpoint.start()
+
+    def _checkpointed(self) -> None:
+        """Wait for the checkpoint _checkpoint_behind started, if any."""
+        thread, self._checkpoint = getattr(self, "_checkpoint", None), None
+        if thread is not None:
+            thread.join()
 
     def rollback(self) -> None:
         db = getattr(self, "db", None)
