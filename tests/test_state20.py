@@ -89,3 +89,35 @@ def test_forked_children_freeze_what_they_inherit():
         assert pool is not None
         assert pool.apply(_frozen) >= len(keep)
     assert gc.get_freeze_count() == 0  # the parent's collector is as it was
+
+
+def test_prune_deletes_every_pruned_record_in_one_pass_over_each_table(tmp_path):
+    """The bands and leads tables are keyed by (key, group): a delete by group scans the whole
+    table. `prune` deleted a record at a time, so it scanned them once a record (a copy of a
+    200,000-document state, pruned to its last ~46,000: still running after 13 minutes; now
+    7.5 s). The same rows go, in one delete a table."""
+    from cleaner import Deduplicator
+
+    topics = ["harbour board quay", "orchestra violin season", "glacier melt survey", "railway signal upgrade",
+              "chess olympiad round", "bakery flour prices"]
+    items = [{"id": f"d{i}", "date": f"2024-03-0{1 + i % 3}",
+              "text": f"Report {i} on the {topic}: officials in Town{i} said the {topic} work continues "
+                      f"with {i * 7 + 3} people on site. " * 3}
+             for i, topic in enumerate(topics)]
+    items.append({"id": "late", "date": "2024-05-01", "text": "A later note on the museum roof repair and its costs. " * 3})
+    path = tmp_path / "s.db"
+    with Deduplicator(state=str(path), workers=1) as dedup:
+        rows = list(dedup.add(items))
+    assert len({r["record_id"] for r in rows}) == len(items)  # one record each
+    state = State(path)
+    deletes: list[str] = []
+    state.db.set_trace_callback(lambda sql: deletes.append(sql) if sql.startswith("DELETE") else None)
+    records, documents = state.prune("2024-04-01")
+    state.db.set_trace_callback(None)
+    assert (records, documents) == (len(topics), len(topics))
+    assert len(deletes) == 5  # docs, exact, bands, leads, groups: once each
+    late = state.db.execute("SELECT g FROM docs").fetchone()
+    for table in ("docs", "groups", "exact", "bands", "leads"):
+        left = {g for (g,) in state.db.execute(f"SELECT DISTINCT g FROM {table}")}
+        assert left <= {late[0]} and (left or table == "leads"), table  # the later record's group alone
+    state.close()
