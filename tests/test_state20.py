@@ -121,3 +121,77 @@ def test_prune_deletes_every_pruned_record_in_one_pass_over_each_table(tmp_path)
         left = {g for (g,) in state.db.execute(f"SELECT DISTINCT g FROM {table}")}
         assert left <= {late[0]} and (left or table == "leads"), table  # the later record's group alone
     state.close()
+
+
+# --- the story tier's step 2 takes step 1's decisions on shared wording ---------------------
+
+
+def _trap_shared():
+    import json
+    from pathlib import Path
+
+    from cleaner.core.config import config_from_dict
+    from cleaner.core.document import Document
+    from cleaner.dedup.term_weights import TermWeights, doc_terms
+    from cleaner.stages.sign import Sign
+
+    cfg = config_from_dict()
+    sign = Sign.from_config(cfg)
+    traps = json.loads((Path(__file__).resolve().parent / "data" / "story_traps.json").read_text(encoding="utf-8"))
+    docs = [sign.process(Document(id=d["id"], source="<test>", text=d["text"], title=d.get("title"),
+                                  date=d.get("date"), lang=None))
+            for t in traps for e in t["events"] for d in e["docs"]]
+    story = cfg["story"]
+    weigh = TermWeights(story).observe(docs)
+    return cfg, (docs, [doc_terms(d, weigh) for d in docs], story)
+
+
+def test_step_two_measures_local_weights_without_comparing_lines_again(monkeypatch):
+    """local_edges measures a component's pairs again on its own term frequencies; which
+    shared terms are only wording depends on the two documents' lines, not on weights, and
+    step 1 (story_edges) decided it for every pair it measured. Given those decisions,
+    link_component compares lines only for the pairs resolve_edges measures, and every
+    edge and cluster is the same, float for float."""
+    from cleaner.dedup import term_weights
+    from cleaner.dedup.stories import LOCAL_MIN_DOCS, link_component, story_components, story_edges
+
+    cfg, shared = _trap_shared()
+    story = shared[2]
+    wording: dict = {}
+    left, right, sims = story_edges(shared, wording=wording)
+    assert wording, "the trap set shares wording"
+    components = [(n, e) for n, e in story_components(len(shared[0]), left, right, sims, story["threshold"])
+                  if len(n) >= LOCAL_MIN_DOCS]
+    assert components
+    calls = {"n": 0}
+    real = term_weights._Wording.in_alike_lines
+
+    def counted(self, term):
+        calls["n"] += 1
+        return real(self, term)
+
+    monkeypatch.setattr(term_weights._Wording, "in_alike_lines", counted)
+    for nodes, edges in components:
+        calls["n"] = 0
+        plain = link_component(shared, nodes, edges)
+        plain_calls = calls["n"]
+        calls["n"] = 0
+        known = {e: wording[e] for e in edges if e in wording}
+        given = link_component(shared, nodes, edges, known)
+        assert given[0] == plain[0] and list(given[1].items()) == list(plain[1].items())
+        assert calls["n"] < plain_calls or plain_calls == 0
+
+
+def test_forked_stories_give_the_clusters_and_edges_of_one_process(monkeypatch):
+    from cleaner.dedup.stories import link_stories
+
+    if not forked.can_fork():
+        return
+    cfg, (docs, weights, _) = _trap_shared()
+    monkeypatch.setattr(forked, "MIN_ROWS", 1)  # the trap set is small: fork all the same
+    alone = link_stories(docs, cfg, weights)
+    runner = forked.ForkedStories(2)
+    on_children = link_stories(docs, cfg, weights, runner)
+    assert on_children[0] == alone[0]
+    assert list(on_children[1].items()) == list(alone[1].items())
+    assert runner._wording == {}  # released with the pool

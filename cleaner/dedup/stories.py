@@ -39,7 +39,7 @@ from cleaner.core.config import Config
 from cleaner.core.dates import story_gap
 from cleaner.core.document import Document
 from cleaner.dedup.terms import is_name
-from cleaner.dedup.term_weights import DocTerms, TermWeights, doc_terms, features, similarity
+from cleaner.dedup.term_weights import DocTerms, TermWeights, doc_terms, features, similarity, similarity_given
 
 # A merge tree (average_linkage): a leaf's id, or (left, right, cross average, left size,
 # right size, left inside sum, right inside sum).
@@ -94,6 +94,10 @@ def name_postings(docs: list[Document], max_term_docs: int) -> dict[str, npt.NDA
 
 
 EdgeArrays = tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]
+# Pairs measured (i, j) -> the terms similarity() left out as shared wording, for the pairs it
+# left some out (a pair measured and not here left out none): what local_edges would decide
+# again for the same pair (it depends on the two documents' lines, not on their weights).
+Wording = dict[tuple[int, int], tuple[str, ...]]
 
 # A similarity left unmeasured by candidate_edges: its upper bound is below the bound given
 # (story.threshold), so the pair cannot join two components; link_component measures it
@@ -346,7 +350,8 @@ class PairIndex:
 def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: int,
                     max_term_docs: int, window_days: int, min_lead: int = 0, outside_window: float = 0.0,
                     rows: range | None = None, postings: dict[str, npt.NDArray[np.uint32]] | None = None,
-                    bound: float | None = None, matrix: TermMatrix | None = None) -> EdgeArrays:
+                    bound: float | None = None, matrix: TermMatrix | None = None,
+                    wording: Wording | None = None) -> EdgeArrays:
     """Pairs (i < j) that share at least `min_shared` names, with their weighted term
     Jaccard, as three arrays (16 bytes a pair: a dict of pairs took ~200).
 
@@ -364,15 +369,17 @@ def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: i
     similarity is UNMEASURED, for resolve_edges to settle if it ends up inside a
     component. Most pairs are such (on 3,000 random-sentence documents, 151,687 of 152,039
     pairs; the first bound leaves 373), and measuring one costs ~30 µs of wording checks.
-    `matrix` saves building the TermMatrix (and its PairIndex) again for each slice."""
+    `matrix` saves building the TermMatrix (and its PairIndex) again for each slice.
+    `wording`: the shared wording of each pair measured (Wording)."""
     arrays = name_postings(docs, max_term_docs) if postings is None else postings
     if bound is None:
-        return _edges_by_row(docs, weights, min_shared, window_days, min_lead, outside_window, rows, arrays)
+        return _edges_by_row(docs, weights, min_shared, window_days, min_lead, outside_window, rows, arrays,
+                             wording=wording)
     if matrix is None:
         matrix = TermMatrix(weights)
     if len(matrix.ids) > _INDEX_MAX:  # a large run: one row at a time, in the memory it took before
         return _edges_by_row(docs, weights, min_shared, window_days, min_lead, outside_window, rows, arrays,
-                             bound, matrix)
+                             bound, matrix, wording)
     index = matrix.pair_index(docs, arrays, max_term_docs)
     lefts: list[npt.NDArray[np.uint32]] = []
     rights: list[npt.NDArray[np.uint32]] = []
@@ -396,7 +403,7 @@ def candidate_edges(docs: list[Document], weights: list[DocTerms], min_shared: i
             at = check[a:b]
             measure.append(at[matrix.bounds(int(left[at[0]]), right[at]) * (1.0 + _MARGIN) >= bound])
         sims, kept = _gated(docs, weights, left, right, shared, np.sort(np.concatenate(measure)), min_shared,
-                            min_lead, window_days, outside_window)
+                            min_lead, window_days, outside_window, wording)
         lefts.append(left[kept].astype(np.uint32))
         rights.append(right[kept].astype(np.uint32))
         values.append(sims[kept])
@@ -412,7 +419,8 @@ def _joined(lefts: list[npt.NDArray[np.uint32]], rights: list[npt.NDArray[np.uin
 
 def _gated(docs: list[Document], weights: list[DocTerms], left: npt.NDArray[Any], right: npt.NDArray[Any],
            shared: npt.NDArray[Any], measure: npt.NDArray[np.intp], min_shared: int, min_lead: int,
-           window_days: int, outside_window: float) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+           window_days: int, outside_window: float, wording: Wording | None = None
+           ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """The pairs (left[k], right[k]) sharing shared[k] names, for each k of `measure` (in
     order) gated and measured: (similarities, UNMEASURED where not measured; which pairs
     the gate keeps). Both paths of candidate_edges (PairIndex's blocks, _edges_by_row)."""
@@ -423,15 +431,27 @@ def _gated(docs: list[Document], weights: list[DocTerms], left: npt.NDArray[Any]
         # Two reports of one event both say early on who or where (story.min_shared_lead_names).
         refused, factor, _ = pair_gate(docs[i], docs[j], n, min_shared, min_lead, window_days, outside_window)
         if refused is None:
-            sims[k] = similarity(weights[i], weights[j]) * factor
+            sims[k] = _measured(weights, i, j, wording) * factor
         else:
             kept[k] = False
     return sims, kept
 
 
+def _measured(weights: list[DocTerms], i: int, j: int, wording: Wording | None) -> float:
+    """similarity(weights[i], weights[j]), its shared wording kept in `wording` if given."""
+    if wording is None:
+        return similarity(weights[i], weights[j])
+    left_out: list[str] = []
+    s = similarity(weights[i], weights[j], left_out)
+    if left_out:
+        wording[(i, j)] = tuple(left_out)
+    return s
+
+
 def _edges_by_row(docs: list[Document], weights: list[DocTerms], min_shared: int, window_days: int, min_lead: int,
                   outside_window: float, rows: range | None, arrays: dict[str, npt.NDArray[np.uint32]],
-                  bound: float | None = None, matrix: TermMatrix | None = None) -> EdgeArrays:
+                  bound: float | None = None, matrix: TermMatrix | None = None,
+                  wording: Wording | None = None) -> EdgeArrays:
     """candidate_edges one row at a time, every pair bounded by TermMatrix.bounds (with
     `bound`) or measured (without): candidate_edges without a bound, and the reference its
     blocks (PairIndex) are tested against."""
@@ -454,18 +474,18 @@ def _edges_by_row(docs: list[Document], weights: list[DocTerms], min_shared: int
         measure = (np.flatnonzero(matrix.bounds(i, found.astype(np.int64)) * (1.0 + _MARGIN) >= bound)
                    if matrix is not None and bound is not None else np.arange(len(found)))
         sims, kept = _gated(docs, weights, np.full(len(found), i), found, counts, measure, min_shared, min_lead,
-                            window_days, outside_window)
+                            window_days, outside_window, wording)
         lefts.append(np.full(int(kept.sum()), i, dtype=np.uint32))
         rights.append(found[kept])
         values.append(sims[kept])
     return _joined(lefts, rights, values)
 
 
-def resolve_edges(shared: Shared, edges: Edges) -> Edges:
+def resolve_edges(shared: Shared, edges: Edges, wording: Wording | None = None) -> Edges:
     """A component's edges with every UNMEASURED similarity measured as candidate_edges
     would have (the pair gate, the date window, similarity), or dropped where the gate
     refuses the pair; in the same order. The pair shared `min_shared_terms` names or more
-    when it was proposed, so the gate's first test passes."""
+    when it was proposed, so the gate's first test passes. `wording`: as candidate_edges's."""
     if all(s == s for s in edges.values()):  # NaN is the one value not equal to itself
         return edges
     reps, weights, story = shared
@@ -477,7 +497,7 @@ def resolve_edges(shared: Shared, edges: Edges) -> Edges:
                                            story["date_window_days"], story["outside_window_factor"])
             if refused is not None:
                 continue
-            s = similarity(weights[i], weights[j]) * factor
+            s = _measured(weights, i, j, wording) * factor
         out[(i, j)] = s
     return out
 
@@ -562,7 +582,8 @@ LOCAL_MIN_DOCS = 4  # a component of fewer documents is clustered on the run's o
 
 
 def local_edges(reps: list[Document], nodes: list[int], edges: dict[tuple[int, int], float],
-                weights: list[DocTerms], story: dict[str, Any]) -> dict[tuple[int, int], float]:
+                weights: list[DocTerms], story: dict[str, Any], wording: Wording | None = None
+                ) -> dict[tuple[int, int], float]:
     """The edges of one component (LOCAL_MIN_DOCS+ documents linked at story.threshold),
     measured again with the component's own term frequencies.
 
@@ -574,7 +595,9 @@ def local_edges(reps: list[Document], nodes: list[int], edges: dict[tuple[int, i
     print it: a term every document prints weighs (1 - local_df_factor), one only this pair
     prints keeps its weight. Those similarities are lower overall, so the component is
     clustered against story.local_threshold instead of story.threshold. The date window's
-    factor applies as before."""
+    factor applies as before. `wording`: the shared wording of every edge, decided already
+    (candidate_edges, resolve_edges: the same lines, so the same terms): measured without
+    deciding it again (similarity_given: the same sums)."""
     a = story["local_df_factor"]
     m = len(nodes)
     df: dict[str, int] = defaultdict(int)
@@ -588,7 +611,8 @@ def local_edges(reps: list[Document], nodes: list[int], edges: dict[tuple[int, i
     out: dict[tuple[int, int], float] = {}
     for (i, j), s in edges.items():
         factor, _ = window_factor(reps[i], reps[j], story["date_window_days"], story["outside_window_factor"])
-        out[(i, j)] = similarity(local[i], local[j]) * factor if s else 0.0
+        out[(i, j)] = ((similarity(local[i], local[j]) if wording is None
+                        else similarity_given(local[i], local[j], wording.get((i, j), ()))) * factor if s else 0.0)
     return out
 
 
@@ -600,14 +624,15 @@ Shared = tuple[list[Document], list[DocTerms], dict[str, Any]]  # what both step
 
 def story_edges(shared: Shared, rows: range | None = None,
                 postings: dict[str, npt.NDArray[np.uint32]] | None = None,
-                matrix: TermMatrix | None = None) -> EdgeArrays:
+                matrix: TermMatrix | None = None, wording: Wording | None = None) -> EdgeArrays:
     """Step 1, for a slice of rows (candidate_edges with the story settings): pairs below
     story.threshold for sure are left UNMEASURED (only edges at the threshold make
-    components; link_component measures the others inside one)."""
+    components; link_component measures the others inside one). `wording`: each measured
+    pair's shared wording (Wording), for link_component."""
     reps, weights, story = shared
     return candidate_edges(reps, weights, story["min_shared_terms"], story["max_term_docs"],
                            story["date_window_days"], story["min_shared_lead_names"],
-                           story["outside_window_factor"], rows, postings, story["threshold"], matrix)
+                           story["outside_window_factor"], rows, postings, story["threshold"], matrix, wording)
 
 
 def component_labels(n: int, left: npt.NDArray[np.uint32], right: npt.NDArray[np.uint32]) -> npt.NDArray[np.intp]:
@@ -656,14 +681,18 @@ def story_components(n: int, left: npt.NDArray[np.uint32], right: npt.NDArray[np
         yield by_node[node_bounds[comp]:node_bounds[comp + 1]].tolist(), comp_edges
 
 
-def link_component(shared: Shared, nodes: list[int], edges: Edges) -> Linked:
+def link_component(shared: Shared, nodes: list[int], edges: Edges, wording: Wording | None = None) -> Linked:
     """Step 2, one component: its clusters (average_linkage), on component-local weights
-    against story.local_threshold when it has LOCAL_MIN_DOCS+ documents (local_edges)."""
+    against story.local_threshold when it has LOCAL_MIN_DOCS+ documents (local_edges).
+    `wording`: the shared wording step 1 found among its edges (story_edges), if kept: every
+    edge it measured is then known, and resolve_edges adds those it measures."""
     reps, weights, story = shared
-    edges = resolve_edges(shared, edges)
+    local = bool(story["local_df_factor"]) and len(nodes) >= LOCAL_MIN_DOCS
+    known = wording if local else None  # resolve_edges adds to it
+    edges = resolve_edges(shared, edges, known)
     threshold = story["threshold"]
-    if story["local_df_factor"] and len(nodes) >= LOCAL_MIN_DOCS:
-        edges = local_edges(reps, nodes, edges, weights, story)
+    if local:
+        edges = local_edges(reps, nodes, edges, weights, story, known)
         threshold = story["local_threshold"]
     return average_linkage(nodes, edges, threshold, story["split_ratio"]), edges
 
@@ -683,9 +712,11 @@ def component_runs(components: Iterable[Component], least: int) -> Iterator[list
         yield run
 
 
-def link_components(shared: Shared, components: Iterable[Component]) -> list[Linked]:
-    """Step 2 over components, in their order."""
-    return [link_component(shared, nodes, edges) for nodes, edges in components]
+def link_components(shared: Shared, components: Iterable[Component],
+                    wordings: Iterable[Wording | None] | None = None) -> list[Linked]:
+    """Step 2 over components, in their order (`wordings`: each one's, as link_component's)."""
+    given = repeat(None) if wordings is None else wordings
+    return [link_component(shared, nodes, edges, wording) for (nodes, edges), wording in zip(components, given)]
 
 
 class StoryRunner(Protocol):
