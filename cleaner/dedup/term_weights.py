@@ -560,21 +560,15 @@ def similarity_given(a: DocTerms, b: DocTerms, wording: frozenset[str] | tuple[s
     similarity gave them for two documents with the same terms and lines: the story tier's
     component-local weights, stories.local_edges): the same sums, in the same order, without
     comparing lines again (~65% of similarity's time)."""
-    terms = sorted(a.weights.keys() & b.weights.keys())
-    if not terms:
-        return 0.0
-    shared = 0.0
-    dropped = 0.0
     wa, wb = a.weights, b.weights
-    for t in terms:
-        w, other = wa[t], wb[t]
+    kept = gone = 0.0
+    for t in sorted(wa.keys() & wb.keys()):
+        x, y = wa[t], wb[t]
         if t in wording:
-            dropped += w + other
+            gone += x + y
         else:
-            shared += min(w, other)
-    if not shared:
-        return 0.0
-    return shared / (a.total + b.total - dropped - shared)
+            kept += min(x, y)
+    return kept / (a.total + b.total - gone - kept) if kept else 0.0
 
 
 EVIDENCE_SHOWN = 12  # shared terms listed with their weight and its source
