@@ -159,20 +159,23 @@ CHUNK_CHARS = 1 << 20  # strings hashed a batch at a time: temporaries stay ~40 
 # Strings of up to this many characters end to end are valued by prefix sums (_span_prefix);
 # its two tables of powers then hold at most 2 x 8 bytes a character (1 MiB).
 PREFIX_CHARS = 1 << 16
-_PREFIX: dict[str, np.ndarray] = {}
+_PREFIX: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 INVERSE_BASE = pow(POLY_BASE, -1, 2**64)  # POLY_BASE is odd: it has an inverse mod 2^64
 
 
 def _prefix_powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     """(P^t, P^-t) mod 2^64 for t < n at least (P = POLY_BASE), grown by doubling."""
-    have = _PREFIX.get("up")
-    if have is None or len(have) < n:
+    # Both tables in one entry, read once: a Dask worker may sign in threads, and tables
+    # stored one at a time let another thread pair the new P^t with the old, shorter P^-t
+    # (an IndexError: a document rejected by timing; tests/test_review20.py).
+    tables = _PREFIX.get("tables")
+    if tables is None or len(tables[0]) < n:
         size = max(1024, 1 << (n - 1).bit_length())
         up = np.full(size, POLY_BASE, dtype=np.uint64)
         down = np.full(size, INVERSE_BASE, dtype=np.uint64)
         up[0] = down[0] = 1
-        _PREFIX["up"], _PREFIX["down"] = np.multiply.accumulate(up), np.multiply.accumulate(down)
-    return _PREFIX["up"], _PREFIX["down"]
+        tables = _PREFIX["tables"] = np.multiply.accumulate(up), np.multiply.accumulate(down)
+    return tables
 
 
 def span_values(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
