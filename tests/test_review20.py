@@ -6,66 +6,142 @@ Each test failed before its fix.
 from __future__ import annotations
 
 import sys
+from itertools import cycle
+from types import CodeType
+from typing import Any, Callable
 
 import numpy as np
 
-from cleaner.dedup import signatures
+from cleaner.dedup import signatures, terms
+
+
+def at_every_switch(code: CodeType, setup: Callable[[], Any], call: Callable[[], Any],
+                    other: Callable[[], Any]) -> list[str]:
+    """A thread switch at each point of `call`'s run of `code`, in turn: setup(), then call()
+    with other() (another thread's work) run once at its k-th bytecode in `code`, for every
+    k (a trace function). The failures either side met; deterministic, unlike threads."""
+    failures: list[str] = []
+    k, seen = 0, 0
+
+    def opcodes(frame, event, arg):  # type: ignore[no-untyped-def]
+        nonlocal seen
+        if event == "opcode":
+            seen += 1
+            if seen == k:
+                try:
+                    other()
+                except Exception as exc:  # noqa: BLE001 - what the other thread would meet
+                    failures.append(f"other thread: {type(exc).__name__}: {exc}")
+        return opcodes
+
+    def calls(frame, event, arg):  # type: ignore[no-untyped-def]
+        if frame.f_code is code:
+            frame.f_trace_opcodes = True
+            return opcodes
+        return None
+
+    while k == 0 or seen >= k:
+        k, seen = k + 1, 0
+        setup()
+        before = sys.gettrace()  # a coverage tool's, if any
+        sys.settrace(calls)
+        try:
+            call()
+        except Exception as exc:  # noqa: BLE001
+            failures.append(f"this thread: {type(exc).__name__}: {exc}")
+        finally:
+            sys.settrace(before)
+    assert k > 10  # `code` ran, traced
+    return failures
 
 
 def test_prefix_power_tables_are_never_seen_half_grown():
     """A Dask worker may run tasks in threads (dedup/stories.py keeps per-thread slots for
     it). _prefix_powers grew its two tables in two stores: a thread switch between them let
     another thread's text read the new P^t table with the old, shorter P^-t one (IndexError,
-    so a document rejected as "internal error" depending on timing). Here the other thread's
-    call is made at one bytecode of a growing call (a trace function), each in turn, so every
-    switch point is tried."""
+    so a document rejected as "internal error" depending on timing)."""
     rng = np.random.default_rng(3)
     chars = rng.integers(0, 0x110000, 3000, dtype=np.uint32)
     lengths = np.array([1000, 1500, 500])
     want = signatures._span_batch(chars, lengths)
-    failures: list[str] = []
 
-    def other_thread() -> None:
-        try:
-            got = signatures._span_prefix(chars, lengths)
-        except Exception as exc:  # noqa: BLE001 - what the other thread would meet
-            failures.append(f"{type(exc).__name__}: {exc}")
-        else:
-            if not np.array_equal(got, want):
-                failures.append("other values")
-
-    def grow_with_a_switch_at(k: int) -> bool:
-        """Grow the tables from 1,024 to 4,096 with the other thread's call made once,
-        at the k-th bytecode of the growing call; whether there was a k-th."""
-        seen = 0
-
-        def opcodes(frame, event, arg):  # type: ignore[no-untyped-def]
-            nonlocal seen
-            if event == "opcode":
-                seen += 1
-                if seen == k:
-                    other_thread()
-            return opcodes
-
-        def calls(frame, event, arg):  # type: ignore[no-untyped-def]
-            if frame.f_code is signatures._prefix_powers.__code__:
-                frame.f_trace_opcodes = True
-                return opcodes
-            return None
-
+    def small_tables() -> None:
         signatures._PREFIX.clear()
         signatures._prefix_powers(1024)
-        before = sys.gettrace()  # a coverage tool's, if any
-        sys.settrace(calls)
-        try:
-            signatures._prefix_powers(4096)
-        finally:
-            sys.settrace(before)
-        return seen >= k
 
-    k = 1
-    while grow_with_a_switch_at(k):
-        k += 1
-    assert k > 20  # the growing call was traced
+    def other() -> None:
+        assert np.array_equal(signatures._span_prefix(chars, lengths), want)
+
+    failures = at_every_switch(signatures._prefix_powers.__code__, small_tables,
+                               lambda: signatures._prefix_powers(4096), other)
     assert not failures, failures[:3]
-    assert np.array_equal(signatures._span_prefix(chars, lengths), want)
+
+
+def test_story_strings_forgotten_by_another_thread(monkeypatch):
+    """string_minhash cleared its kept values in place past STRINGS_KEPT: another thread
+    (a Dask worker's) that had just added its strings then met a KeyError reading them
+    back (a document rejected by timing)."""
+    monkeypatch.setattr(signatures, "STRINGS_KEPT", 8)
+    mine = ["odesa", "kyiv", "2025", "@12-20"]
+    want = signatures.string_minhash(mine, 128, 1)
+    others = iter([f"town{i}" for i in range(10**6)])
+
+    def other() -> None:  # enough new strings to pass the bound
+        signatures.string_minhash([next(others) for _ in range(5)], 128, 1)
+
+    failures = at_every_switch(signatures.string_minhash.__code__, lambda: monkeypatch.setattr(signatures, "_MIXED", {}),
+                               lambda: np.testing.assert_array_equal(signatures.string_minhash(mine, 128, 1), want),
+                               other)
+    assert not failures, failures[:3]
+
+
+def test_token_kinds_forgotten_while_another_thread_meets_a_language(monkeypatch):
+    """Past KINDS_KEPT, _keep_one cleared every language's kept tokens by iterating _KNOWN,
+    which another thread adds a language to when it meets one: "dictionary changed size
+    during iteration" (a document rejected by timing)."""
+    monkeypatch.setattr(terms, "KINDS_KEPT", 3)
+    langs = cycle(["de", "fr", "es", "it", "pl"])  # each run of _keep_one starts from "en" alone
+
+    def full() -> None:
+        monkeypatch.setattr(terms, "_KNOWN", {})
+        terms.known_tokens("en")
+        monkeypatch.setattr(terms, "_KEPT", [terms.KINDS_KEPT])
+
+    failures = at_every_switch(terms._keep_one.__code__, full, terms._keep_one, lambda: terms.known_tokens(next(langs)))
+    assert not failures, failures[:3]
+
+
+def test_power_tables_shrunk_by_another_thread():
+    """Two threads that both found a power table too short each grew it; the one needing
+    fewer powers could store its table after the other had stored a longer one, and the
+    other then returned the shared, shorter table, not its own (IndexError or an array of
+    another length). Here the other thread's store is made at each bytecode in turn."""
+    rng = np.random.default_rng(5)
+    chars = rng.integers(0, 0x110000, 40_000, dtype=np.uint32)
+    lengths = np.array([30_000, 10_000])
+    want = signatures._span_batch(chars, lengths)  # long strings: several blocks of powers
+    signatures._POWERS.clear()
+    short = signatures._powers(10)[1]
+
+    def short_high() -> None:
+        signatures._POWERS.clear()
+        signatures._powers(10)
+
+    failures = at_every_switch(signatures._powers.__code__, short_high,
+                               lambda: np.testing.assert_array_equal(signatures._span_batch(chars, lengths), want),
+                               lambda: signatures._POWERS.update(high=short))
+    assert not failures, failures[:3]
+
+    signatures._PREFIX.clear()
+    small = signatures._prefix_powers(1024)
+    chars, lengths = chars[:3000], np.array([1000, 2000])
+    want = signatures._span_batch(chars, lengths)
+
+    def small_prefix() -> None:
+        signatures._PREFIX.clear()
+        signatures._prefix_powers(1024)
+
+    failures = at_every_switch(signatures._prefix_powers.__code__, small_prefix,
+                               lambda: np.testing.assert_array_equal(signatures._span_prefix(chars, lengths), want),
+                               lambda: signatures._PREFIX.update(tables=small))
+    assert not failures, failures[:3]
