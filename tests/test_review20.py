@@ -11,6 +11,7 @@ from types import CodeType
 from typing import Any, Callable
 
 import numpy as np
+import pytest
 
 from cleaner.dedup import signatures, terms
 
@@ -145,3 +146,36 @@ def test_power_tables_shrunk_by_another_thread():
                                lambda: np.testing.assert_array_equal(signatures._span_prefix(chars, lengths), want),
                                lambda: signatures._PREFIX.update(tables=small))
     assert not failures, failures[:3]
+
+
+def test_a_damaged_gz_is_rejected_in_the_same_words_through_a_url(tmp_path):
+    """Session 19 read a URL's .gz with the folder's reader (read.gunzip) "so that naming a
+    folder by a file:// URL reads the same documents", but a damaged or cut .gz was
+    "not a readable gzip file: ..." in a folder and "cannot read file: ..." by URL: the two
+    documents.jsonl differed."""
+    import gzip
+
+    pytest.importorskip("fsspec")
+    from cleaner.core.config import load_config
+    from cleaner.input.read import parse_deferred, read_input
+    from cleaner.input.urls import read_deferred
+
+    whole = gzip.compress(b"A text about the river and its bridges. " * 20)
+    damaged = bytearray(whole)
+    for i in range(15, 40):
+        damaged[i] ^= 0x55
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "damaged.txt.gz").write_bytes(bytes(damaged))
+    (inp / "cut.html.gz").write_bytes(whole[:30])
+    (inp / "cut.jsonl.gz").write_bytes(gzip.compress(b'{"text": "one"}\n{"text": "two"}\n')[:25])
+    cfg = load_config()
+
+    def read(where: str) -> dict[str, tuple[bool, str | None]]:
+        limit = cfg["read"]["max_file_bytes"]
+        return {d.id: (d.ok, d.error) for d in (parse_deferred(read_deferred(d, limit)) for d in read_input(where, cfg))}
+
+    folder = read(str(inp))
+    assert all(not ok and error.startswith(("not a readable gzip file", "line 1: not a readable gzip file"))
+               for ok, error in folder.values()), folder
+    assert read(inp.as_uri()) == folder

@@ -335,7 +335,13 @@ def _read_limited(path: Path, max_bytes: int) -> tuple[bytes, bool]:
 def _unreadable(path: PurePath, exc: BaseException) -> str:
     if isinstance(exc, FileNotFoundError) and os.path.islink(path):
         return f"broken symlink (points to {os.readlink(path)})"
-    if path.suffix.lower() == GZIP and not isinstance(exc, PermissionError):
+    return unreadable(path, exc)
+
+
+def unreadable(name: PurePath, exc: BaseException) -> str:
+    """Why the file `name` could not be read (a folder's, or a URL's: input/urls.py, so
+    that a folder named by a file:// URL gives the same rows)."""
+    if name.suffix.lower() == GZIP and not isinstance(exc, PermissionError):
         return f"not a readable gzip file: {exc}"
     return f"cannot read file: {getattr(exc, 'strerror', None) or exc}"
 

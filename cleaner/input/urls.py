@@ -19,7 +19,7 @@ from typing import Any, Iterable, Iterator
 
 from cleaner.core.document import Document
 from cleaner.input.read import (_GZIP_ERRORS, GZIP, HTML_EXTS, TRAILING, decode_bytes, doc_id_for, gunzip, logical,
-                                rel_name, scrub, _jsonl_lines, _read_records, _trailing)
+                                rel_name, scrub, unreadable, _jsonl_lines, _read_records, _trailing)
 
 
 def is_url(path: object) -> bool:
@@ -123,7 +123,7 @@ def read_url(url: str, extensions: Iterable[str], max_bytes: int) -> Iterator[Do
                     with fh:
                         yield from _jsonl_lines(fh, rel, rel_name(rel), doc_id_for(rel), max_bytes, True)
             except OSError as exc:
-                yield base.reject(f"cannot read file: {exc}")
+                yield base.reject(unreadable(rel, exc))
             continue
         if ext == ".json":
             doc = _read_one(full, rel, max_bytes, base)
@@ -150,7 +150,7 @@ def _read_one(url: str, rel: PurePosixPath, max_bytes: int, base: Document) -> D
             data = fh.read(max_bytes + 1)
             trailing = _trailing(fh)
     except _GZIP_ERRORS as exc:
-        return base.reject(f"cannot read file: {exc}")
+        return base.reject(unreadable(rel, exc))
     if len(data) > max_bytes:
         return base.reject(f"file too large: over {max_bytes} bytes once decompressed (read.max_file_bytes)")
     text, encoding = decode_bytes(data)
