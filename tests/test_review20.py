@@ -179,3 +179,26 @@ def test_a_damaged_gz_is_rejected_in_the_same_words_through_a_url(tmp_path):
     assert all(not ok and error.startswith(("not a readable gzip file", "line 1: not a readable gzip file"))
                for ok, error in folder.values()), folder
     assert read(inp.as_uri()) == folder
+
+
+def test_state_info_names_a_state_whose_name_is_not_utf8_as_the_manifest_does(tmp_path):
+    """`cleaner state info $'st\\xff.db' --json` wrote "path": "st\\udcff.db", a lone
+    surrogate, which strict JSON readers (serde_json, for one) refuse; the text form wrote
+    U+FFFD. Now st\\xff.db in both, as a manifest's paths are written (read.escaped_name)."""
+    import json
+    import os
+    import subprocess
+
+    name = os.fsdecode(b"st\xff.db")
+    feed = b'{"text": "The ferry to the island runs again from Monday, the harbour board said."}\n'
+    env = {**os.environ, "PYTHONUTF8": "1"}
+    run = [sys.executable, "-m", "cleaner"]
+    assert subprocess.run([*run, "run", "-", "--out", "-", "--state", name, "-q"], input=feed, cwd=tmp_path,
+                          capture_output=True, env=env, timeout=600).returncode == 0
+    shown = subprocess.run([*run, "state", "info", name, "--json"], cwd=tmp_path, capture_output=True, env=env,
+                           timeout=600)
+    assert shown.returncode == 0, shown.stderr
+    assert b"\\udcff" not in shown.stdout
+    assert json.loads(shown.stdout)["path"] == "st\\xff.db"
+    text = subprocess.run([*run, "state", "info", name], cwd=tmp_path, capture_output=True, env=env, timeout=600)
+    assert text.stdout.startswith(b"st\\xff.db: schema version")
