@@ -202,3 +202,13 @@ def test_state_info_names_a_state_whose_name_is_not_utf8_as_the_manifest_does(tm
     assert json.loads(shown.stdout)["path"] == "st\\xff.db"
     text = subprocess.run([*run, "state", "info", name], cwd=tmp_path, capture_output=True, env=env, timeout=600)
     assert text.stdout.startswith(b"st\\xff.db: schema version")
+
+
+def test_dir_of_the_package_lists_the_api():
+    """The API is imported on first use (cleaner.__getattr__), so dir(cleaner), which
+    IPython and Jupyter complete `cleaner.` from, listed ['Any', ...] without clean or
+    Deduplicator."""
+    import cleaner
+
+    assert set(cleaner.__all__) <= set(dir(cleaner))
+    assert all(getattr(cleaner, name) is not None for name in cleaner.__all__)
