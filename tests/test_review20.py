@@ -212,3 +212,47 @@ def test_dir_of_the_package_lists_the_api():
 
     assert set(cleaner.__all__) <= set(dir(cleaner))
     assert all(getattr(cleaner, name) is not None for name in cleaner.__all__)
+
+
+def _cli(*args: str, stdin: bytes = b"", cwd: Any = None) -> Any:
+    import subprocess
+
+    return subprocess.run([sys.executable, "-m", "cleaner", *args], capture_output=True, input=stdin, cwd=cwd,
+                          timeout=600)
+
+
+@pytest.mark.parametrize("column, change", [("text", "flip"), ("doc", "flip"), ("member", "flip"), ("text", 1.5),
+                                            ("doc", "a string")])
+def test_a_state_whose_rows_changed_under_sqlite_is_a_one_line_error(tmp_path, column, change):
+    """SQLite checks its pages' structure, not a row's bytes: a flipped bit inside a stored
+    row (a disk's), or a value of another type (another program's edit), opened fine and
+    then failed `show`, `export` and a run with zlib's or Python's traceback. Now "state ...
+    is damaged", as for SQLite's own "malformed"."""
+    import json
+    import sqlite3
+
+    db = tmp_path / "news.db"
+    feed = "".join(json.dumps({"id": f"d{i}", "text": f"The harbour board of town {i} met on Monday about the new "
+                                                        "quay and the ferry timetable for the winter."}) + "\n"
+                   for i in range(3)).encode()
+    assert _cli("run", "-", "--out", "-", "--state", str(db), "-q", stdin=feed).returncode == 0
+    con = sqlite3.connect(db)
+    for n, blob in con.execute(f"SELECT n, {column} FROM docs WHERE {column} IS NOT NULL").fetchall():
+        if change == "flip":
+            damaged = bytearray(blob)
+            for i in range(len(damaged) // 3, len(damaged) // 3 + 6):
+                damaged[i] ^= 0xA5
+            value: Any = bytes(damaged)
+        else:
+            value = change
+        con.execute(f"UPDATE docs SET {column} = ? WHERE n = ?", (value, n))
+    con.commit()
+    con.close()
+    more = json.dumps({"id": "x", "text": "The harbour board of town 1 met on Monday about the new quay and the "
+                                          "ferry timetable for the winter."}).encode() + b"\n"
+    for args, stdin in ((("show", str(db), "d1"), b""), (("export", str(db), "--out", str(tmp_path / "e")), b""),
+                        (("run", "-", "--out", "-", "--state", str(db), "-q"), more)):
+        proc = _cli(*args, stdin=stdin)
+        err = proc.stderr.decode()
+        assert proc.returncode == 2 and "Traceback" not in err, (args, err[-800:])
+        assert err.strip().splitlines()[-1].startswith(f"cleaner: error: state {db} is damaged"), err
