@@ -256,3 +256,20 @@ def test_a_state_whose_rows_changed_under_sqlite_is_a_one_line_error(tmp_path, c
         err = proc.stderr.decode()
         assert proc.returncode == 2 and "Traceback" not in err, (args, err[-800:])
         assert err.strip().splitlines()[-1].startswith(f"cleaner: error: state {db} is damaged"), err
+
+
+def test_a_dash_where_no_stream_is_read_or_written_is_a_one_line_error(tmp_path):
+    """`--out -` is stdout, so a user may try `--state -` and `cleaner clean -`: the first
+    made a state file named "-" in the current folder (which `rm -` cannot remove), the
+    second said "File '-' does not exist."."""
+    feed = b'{"text": "The ferry to the island runs again from Monday, the harbour board said."}\n'
+    for args in (("run", "-", "--out", "-", "--state", "-"), ("run", "-", "--out", str(tmp_path / "o"), "--state", "-")):
+        proc = _cli(*args, stdin=feed, cwd=tmp_path)
+        assert proc.returncode == 2 and b"--state - is not stdin or stdout" in proc.stderr, proc.stderr
+        assert not (tmp_path / "-").exists() and not (tmp_path / "o").exists()
+    proc = _cli("clean", "-", stdin=b"Some text.\n", cwd=tmp_path)
+    assert proc.returncode == 2 and b"clean reads a file, not stdin" in proc.stderr, proc.stderr
+    # A file the user named "-" is still read as a file (of no type cleaner reads).
+    (tmp_path / "-").write_text("The ferry to the island runs again from Monday.\n")
+    proc = _cli("clean", "-", cwd=tmp_path)
+    assert proc.returncode == 1 and b"unsupported file type" in proc.stdout, proc.stderr
