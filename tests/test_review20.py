@@ -273,3 +273,41 @@ def test_a_dash_where_no_stream_is_read_or_written_is_a_one_line_error(tmp_path)
     (tmp_path / "-").write_text("The ferry to the island runs again from Monday.\n")
     proc = _cli("clean", "-", cwd=tmp_path)
     assert proc.returncode == 1 and b"unsupported file type" in proc.stdout, proc.stderr
+
+
+def test_a_spool_written_by_threads_gives_back_each_document(tmp_path):
+    """A Dask worker started as `dask worker ADDRESS` runs tasks in threads (one per core by
+    default), and the stages, the spool with them, are scattered once: its threads shared
+    one segment, each taking an offset, then appending, then moving the end. Two puts took
+    the same offset: `cleaner run --engine dask --scheduler ...` on a worker of 4 threads
+    ended with "OverflowError: Python int too large to convert to C ssize_t" reading its
+    documents back (review-20; a wrong document would be worse)."""
+    import json
+    import threading
+
+    from cleaner.core.document import Document
+    from cleaner.store.spool import Spool
+
+    with Spool(str(tmp_path)) as spool:
+        refs: dict[str, int] = {}
+        arrays: dict[str, int] = {}
+        start = threading.Barrier(4)
+
+        def put(t: int) -> None:
+            start.wait()
+            for i in range(150):
+                doc = Document(id=f"t{t}-{i}", source="s", text=f"Text {t} {i} " * (1 + i % 7))
+                refs[doc.id] = spool.put(doc)
+                arrays[doc.id] = spool.put_arrays([np.arange(i % 11 + t, dtype=np.uint32)])[0]
+
+        threads = [threading.Thread(target=put, args=(t,)) for t in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(refs) == 600
+        for doc_id, ref in refs.items():
+            assert spool.get(ref).id == doc_id
+            assert spool.get_parts(ref)[1] == json.dumps(f"Text {doc_id[1:].replace('-', ' ')} " * (1 + int(doc_id.split('-')[1]) % 7)).encode()
+            t, i = (int(x) for x in doc_id[1:].split("-"))
+            assert spool.get_array(arrays[doc_id]).tolist() == list(range(i % 11 + t))
