@@ -112,39 +112,28 @@ def test_token_kinds_forgotten_while_another_thread_meets_a_language(monkeypatch
     assert not failures, failures[:3]
 
 
-def test_power_tables_shrunk_by_another_thread():
+@pytest.mark.parametrize("grow, shared, key, span, n, small", [
+    ("_powers", "_POWERS", "high", "_span_batch", 40_000, 10),  # long strings: several blocks of powers
+    ("_prefix_powers", "_PREFIX", "tables", "_span_prefix", 3000, 1024)])
+def test_power_tables_shrunk_by_another_thread(grow, shared, key, span, n, small):
     """Two threads that both found a power table too short each grew it; the one needing
     fewer powers could store its table after the other had stored a longer one, and the
     other then returned the shared, shorter table, not its own (IndexError or an array of
     another length). Here the other thread's store is made at each bytecode in turn."""
-    rng = np.random.default_rng(5)
-    chars = rng.integers(0, 0x110000, 40_000, dtype=np.uint32)
-    lengths = np.array([30_000, 10_000])
-    want = signatures._span_batch(chars, lengths)  # long strings: several blocks of powers
-    signatures._POWERS.clear()
-    short = signatures._powers(10)[1]
-
-    def short_high() -> None:
-        signatures._POWERS.clear()
-        signatures._powers(10)
-
-    failures = at_every_switch(signatures._powers.__code__, short_high,
-                               lambda: np.testing.assert_array_equal(signatures._span_batch(chars, lengths), want),
-                               lambda: signatures._POWERS.update(high=short))
-    assert not failures, failures[:3]
-
-    signatures._PREFIX.clear()
-    small = signatures._prefix_powers(1024)
-    chars, lengths = chars[:3000], np.array([1000, 2000])
+    chars = np.random.default_rng(5).integers(0, 0x110000, n, dtype=np.uint32)
+    lengths = np.array([n - n // 4, n // 4])
     want = signatures._span_batch(chars, lengths)
+    grow_tables, tables = getattr(signatures, grow), getattr(signatures, shared)
 
-    def small_prefix() -> None:
-        signatures._PREFIX.clear()
-        signatures._prefix_powers(1024)
+    def short_tables() -> None:
+        tables.clear()
+        grow_tables(small)
 
-    failures = at_every_switch(signatures._prefix_powers.__code__, small_prefix,
-                               lambda: np.testing.assert_array_equal(signatures._span_prefix(chars, lengths), want),
-                               lambda: signatures._PREFIX.update(tables=small))
+    short_tables()
+    short = tables[key]
+    failures = at_every_switch(grow_tables.__code__, short_tables,
+                               lambda: np.testing.assert_array_equal(getattr(signatures, span)(chars, lengths), want),
+                               lambda: tables.update({key: short}))
     assert not failures, failures[:3]
 
 
