@@ -300,3 +300,20 @@ def test_a_spool_written_by_threads_gives_back_each_document(tmp_path):
             assert spool.get_parts(ref)[1] == json.dumps(f"Text {doc_id[1:].replace('-', ' ')} " * (1 + int(doc_id.split('-')[1]) % 7)).encode()
             t, i = (int(x) for x in doc_id[1:].split("-"))
             assert spool.get_array(arrays[doc_id]).tolist() == list(range(i % 11 + t))
+
+
+def test_a_stream_into_a_state_says_its_record_count_is_the_states(tmp_path):
+    """The summary of `run - --out - --state STATE` counts the state's records (a stream
+    has no end), but said "-> 6 records on stdout" after writing 3 rows of 3 records."""
+    import json
+
+    def feed(first: int) -> bytes:  # six stories that share no word
+        words = lambda i: " ".join(f"w{i}x{k}" for k in range(40))  # noqa: E731
+        return "".join(json.dumps({"text": words(i)}) + "\n" for i in range(first, first + 3)).encode()
+
+    db = tmp_path / "news.db"
+    assert _cli("run", "-", "--out", "-", "--state", str(db), stdin=feed(0)).returncode == 0
+    proc = _cli("run", "-", "--out", "-", "--state", str(db), stdin=feed(100))
+    assert proc.returncode == 0 and len(proc.stdout.splitlines()) == 3
+    summary = proc.stderr.decode().strip().splitlines()[-1]
+    assert f"-> 6 records in {db}, rows on stdout (" in summary and "1 batch(es))" in summary, summary
