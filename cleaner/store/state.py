@@ -97,11 +97,11 @@ class NotAState(StateError):
     """The file is not a cleaner state at all (another program's database, a feed)."""
 
 
-class Undecodable(sqlite3.DatabaseError):
+class Undecodable(StateError, sqlite3.DatabaseError):
     """A stored value that does not decompress or decode: bytes changed under SQLite, which
     checks its pages' structure, not the bytes of a row (a disk's flipped bits). A
-    DatabaseError, so the CLI says "state ... is damaged" in one line, as for SQLite's own
-    "malformed", where zlib's error was a traceback."""
+    DatabaseError too, so the CLI says "state ... is damaged" in one line, as for SQLite's
+    own "malformed", where zlib's error was a traceback."""
 
 
 # What a changed row's bytes raise in Packer's unpacking (zlib checks a row, not a text:
