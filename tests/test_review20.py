@@ -317,3 +317,40 @@ def test_a_stream_into_a_state_says_its_record_count_is_the_states(tmp_path):
     assert proc.returncode == 0 and len(proc.stdout.splitlines()) == 3
     summary = proc.stderr.decode().strip().splitlines()[-1]
     assert f"-> 6 records in {db}, rows on stdout (" in summary and "1 batch(es))" in summary, summary
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029"])
+def test_a_text_whose_lines_end_in_unicode_separators_is_read_as_lines(tmp_path, separator):
+    """scrub made "newlines only as \\n" of \\r\\n and \\r, not of U+2028 / U+2029 (LINE and
+    PARAGRAPH SEPARATOR, a JavaScript or CMS export's line breaks): such a text was one line
+    to the rules and kept "Subscribe to our newsletter" and "Cookie settings"."""
+    import importlib.util
+    import json
+
+    from cleaner import clean
+    from cleaner.core.config import load_config
+    from cleaner.input.read import read_input
+
+    lines = ["The harbour board met on Monday to discuss the new quay for the ferries and the fishing fleet.",
+             "Subscribe to our newsletter",
+             "The quay will cost twelve million euros and open in the spring of next year, the board said."]
+    want = clean([{"id": "n", "text": "\n".join(lines)}]).documents[0]
+    assert [r["rule"] for r in want["removed"]] == ["promo.newsletter"]
+    got = clean([{"id": "n", "text": separator.join(lines)}]).documents[0]
+    assert (got["text"], got["removed"]) == (want["text"], want["removed"])
+    (tmp_path / "a.txt").write_text(separator.join(lines), encoding="utf-8")
+    # A .json file's strings may hold them raw (valid JSON): still read, as the item above.
+    (tmp_path / "b.json").write_text(json.dumps({"text": separator.join(lines)}, ensure_ascii=False), encoding="utf-8")
+    cfg = load_config()
+    docs = {d.source: d for d in read_input(tmp_path, cfg)}
+    assert docs["a.txt"].text == docs["b.json"].text == "\n".join(lines)
+    if importlib.util.find_spec("fsspec"):  # the same folder named by a URL
+        from cleaner.input.read import parse_deferred
+        from cleaner.input.urls import read_deferred
+
+        limit = cfg["read"]["max_file_bytes"]
+        by_url = {d.source: d.text for d in (parse_deferred(read_deferred(d, limit))
+                                             for d in read_input(tmp_path.as_uri(), cfg))}
+        assert by_url == {source: d.text for source, d in docs.items()}
+    # An id keeps it: the ids of documents read before do not change.
+    assert clean([{"id": f"a{separator}b", "text": "\n".join(lines)}]).documents[0]["id"] == f"a{separator}b"

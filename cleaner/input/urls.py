@@ -18,8 +18,9 @@ from pathlib import PurePosixPath
 from typing import Any, Iterable, Iterator
 
 from cleaner.core.document import Document
-from cleaner.input.read import (_GZIP_ERRORS, GZIP, HTML_EXTS, TRAILING, decode_bytes, doc_id_for, gunzip, logical,
-                                rel_name, scrub, unreadable, _jsonl_lines, _read_records, _trailing)
+from cleaner.input.read import (_GZIP_ERRORS, GZIP, HTML_EXTS, TRAILING, decode_bytes, doc_id_for, gunzip,
+                                line_breaks, logical, rel_name, scrub, unreadable, _jsonl_lines, _read_records,
+                                _trailing)
 
 
 def is_url(path: object) -> bool:
@@ -173,6 +174,8 @@ def read_deferred(doc: Document, max_bytes: int) -> Document:
     doc = _read_one(url, rel, max_bytes, doc)
     if doc.ok and logical(rel).suffix.lower() in HTML_EXTS:
         doc.html, doc.text = doc.text, ""
+    elif doc.ok:  # a text file's, as read.read_file reads one
+        doc.text = line_breaks(doc.text)
     return doc
 
 
