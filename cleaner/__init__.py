@@ -18,3 +18,9 @@ def __getattr__(name: str) -> Any:
 
         return getattr(config, name)
     raise AttributeError(f"module 'cleaner' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The API's names too (loaded on first use, above): dir(cleaner), and with it a
+    notebook's tab completion of `cleaner.`, listed neither clean nor Deduplicator."""
+    return sorted({*globals(), *__all__})

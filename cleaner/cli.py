@@ -527,6 +527,10 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     from_stdin, to_stdout = input_arg == "-", str(out_dir) == "-"
     if state_path is not None and not str(state_path).strip():  # it made a state named " " in the current folder
         _fail("--state needs a file name, got a blank one")
+    if state_path is not None and str(state_path) == "-" and not state_path.exists():
+        # As --out - is stdout, a user may read --state - as a stream: it made a state file
+        # named "-" in the current folder (which `rm -` cannot remove).
+        _fail("--state - is not stdin or stdout: a state is a file that later runs continue; give it a name")
     if not (to_stdout and state_path) and \
             click.get_current_context().get_parameter_source("batch_size") is not ParameterSource.DEFAULT:
         log.warning("note: --batch-size applies to a stream into a state (--out - --state STATE); "
@@ -677,7 +681,7 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
 
 
 @cli.command("clean")
-@click.argument("file", type=GivenPath(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=GivenPath(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("--config", "config_path", type=GivenPath(path_type=Path), help="Configuration file.")
 def clean_file(file: Path, config_path: Path | None) -> None:
     """Show FILE's text with every removed line marked by the rule that removed it.
@@ -691,6 +695,8 @@ def clean_file(file: Path, config_path: Path | None) -> None:
     from cleaner.exec.local import process_one
     from cleaner.input.read import read_inputs
 
+    if str(file) == "-" and not file.exists():  # as `run -`: click said "File '-' does not exist."
+        _fail("clean reads a file, not stdin (-): save the text to a file, or pipe JSONL to `cleaner run - --out -`")
     if not file.is_file():  # read as a folder, a device said "cannot read folder"; a FIFO could block
         _fail(f"{file} is not a regular file (a pipe or a device?)")
     cfg, stages = _setup(config_path)

@@ -61,6 +61,11 @@ def state_info(state_path: Path, as_json: bool) -> None:
         info = state.info()
     finally:
         state.close()
+    from cleaner.input.read import escaped_name
+
+    # A byte of the name that is not UTF-8 as an escape (st\xff.db), as the manifest writes
+    # it: a lone surrogate was "\udcff" in the JSON, which strict JSON readers refuse.
+    info["path"] = escaped_name(info["path"])
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return

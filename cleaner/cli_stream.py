@@ -162,5 +162,8 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
             totals.state_records = state.info()["records"]
             state.close()
         executor.close()
-    more = f", {totals.batches} batch(es) into {state_path}" if state is not None else ""
-    _finish(totals, "on stdout", started, workers, quiet, strict, more)
+    if state is None:
+        _finish(totals, "on stdout", started, workers, quiet, strict)
+    else:  # the count is the state's (a stream has no end), not the records of the rows written
+        _finish(totals, f"in {state_path}, rows on stdout", started, workers, quiet, strict,
+                f", {totals.batches} batch(es)")

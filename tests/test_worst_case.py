@@ -16,6 +16,11 @@ CFG = load_config()
 RULES = load_rules(CFG.rule_paths())
 REGEX_RULES = [r for r in RULES if r.regex is not None]
 LINE_BOUND = 0.05  # seconds for one regex search over one line, at most
+# A search's CPU time in this thread, not the wall clock: one line takes ~1 ms, and a
+# preemption on a loaded machine put 0.125 s of wall around one (README's second command
+# in a fresh virtual environment at load 5-8, review-20: 0.6 ms of CPU): a pattern that
+# backtracks burns CPU, which is what the bound is for.
+CLOCK = time.thread_time
 WHITESPACE = (" ", "\t", "\u00a0", " \u3000")
 SEPARATORS = (":", "：", "/", "-", ".", ",", "|", "(", ")", "+", "&", "'", "1", " 1", "1:")
 
@@ -55,9 +60,9 @@ def _slowest(rule, size: int) -> tuple[float, str]:
     worst, line = 0.0, ""
     for candidate in adversarial_lines(rule, size):
         candidate = candidate[:MAX_MATCH_CHARS]
-        start = time.perf_counter()
+        start = CLOCK()
         rule.matches_line(candidate)  # as tag_lines calls it: word limits first, then phrases, then the regex
-        spent = time.perf_counter() - start
+        spent = CLOCK() - start
         if spent > worst:
             worst, line = spent, candidate
     return worst, line
@@ -83,9 +88,9 @@ def test_every_other_shipped_rule_is_fast_on_adversarial_documents(rule):
 
     lines = list(adversarial_lines(rule, MAX_MATCH_CHARS))[:300]
     lines += [line for k in range(100) for line in ("-", f"Headline number {k}", "")]  # bullet and headline runs
-    start = time.perf_counter()
+    start = CLOCK()
     tag_lines(lines, [rule], CFG["boilerplate"]["headline_max_words"], {line: 1.0 for line in lines})
-    assert (time.perf_counter() - start) / len(lines) < LINE_BOUND
+    assert (CLOCK() - start) / len(lines) < LINE_BOUND
 
 
 @pytest.mark.parametrize("rule_id,line", [
@@ -94,9 +99,9 @@ def test_every_other_shipped_rule_is_fast_on_adversarial_documents(rule):
 ])
 def test_reported_lines_are_fast(rule_id, line):
     rule = next(r for r in RULES if r.id == rule_id)
-    start = time.perf_counter()
+    start = CLOCK()
     assert not rule.matches_line(line)
-    assert time.perf_counter() - start < LINE_BOUND
+    assert CLOCK() - start < LINE_BOUND
 
 
 def _rule_file(tmp_path, regex: str):

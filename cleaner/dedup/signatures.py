@@ -141,16 +141,20 @@ _POWERS: dict[str, np.ndarray] = {}
 
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    if "low" not in _POWERS:
+    # Each table read once and the one grown here returned, not read back: another thread
+    # (a Dask worker's) may store a shorter one meanwhile (tests/test_review20.py).
+    low = _POWERS.get("low")
+    if low is None:
         low = np.full(_BLOCK, POLY_BASE, dtype=np.uint64)
         low[0] = 1
-        _POWERS["low"] = np.multiply.accumulate(low)  # wraps mod 2^64, as intended
+        low = _POWERS["low"] = np.multiply.accumulate(low)  # wraps mod 2^64, as intended
     blocks = n // _BLOCK + 1
-    if len(_POWERS.get("high", ())) < blocks:
+    high = _POWERS.get("high")
+    if high is None or len(high) < blocks:
         high = np.full(blocks, pow(POLY_BASE, _BLOCK, 2**64), dtype=np.uint64)
         high[0] = 1
-        _POWERS["high"] = np.multiply.accumulate(high)
-    return _POWERS["low"], _POWERS["high"]
+        high = _POWERS["high"] = np.multiply.accumulate(high)
+    return low, high
 
 
 CHUNK_CHARS = 1 << 20  # strings hashed a batch at a time: temporaries stay ~40 MB, whatever the text
@@ -159,20 +163,24 @@ CHUNK_CHARS = 1 << 20  # strings hashed a batch at a time: temporaries stay ~40 
 # Strings of up to this many characters end to end are valued by prefix sums (_span_prefix);
 # its two tables of powers then hold at most 2 x 8 bytes a character (1 MiB).
 PREFIX_CHARS = 1 << 16
-_PREFIX: dict[str, np.ndarray] = {}
+_PREFIX: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 INVERSE_BASE = pow(POLY_BASE, -1, 2**64)  # POLY_BASE is odd: it has an inverse mod 2^64
 
 
 def _prefix_powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     """(P^t, P^-t) mod 2^64 for t < n at least (P = POLY_BASE), grown by doubling."""
-    have = _PREFIX.get("up")
-    if have is None or len(have) < n:
+    # Both tables in one entry, read once, and the ones grown here returned: a Dask worker
+    # may sign in threads, and tables stored one at a time let another thread pair the new
+    # P^t with the old, shorter P^-t (an IndexError: a document rejected by timing;
+    # tests/test_review20.py).
+    tables = _PREFIX.get("tables")
+    if tables is None or len(tables[0]) < n:
         size = max(1024, 1 << (n - 1).bit_length())
         up = np.full(size, POLY_BASE, dtype=np.uint64)
         down = np.full(size, INVERSE_BASE, dtype=np.uint64)
         up[0] = down[0] = 1
-        _PREFIX["up"], _PREFIX["down"] = np.multiply.accumulate(up), np.multiply.accumulate(down)
-    return _PREFIX["up"], _PREFIX["down"]
+        tables = _PREFIX["tables"] = np.multiply.accumulate(up), np.multiply.accumulate(down)
+    return tables
 
 
 def span_values(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -361,6 +369,7 @@ def string_minhash(strings: list[str], num_perm: int, seed: int) -> np.ndarray:
     """minhash_values(low32(string_hashes(strings))): the same signature (a minimum does not
     depend on order or repeats), from the strings' kept mixed values; only the strings not
     met yet are hashed (string_hashes' numpy calls cost ~20 µs for any number of strings)."""
+    global _MIXED  # replaced, not cleared, when full (below)
     kept = _MIXED
     missing = [s for s in strings if s not in kept]
     if missing:
@@ -368,7 +377,9 @@ def string_minhash(strings: list[str], num_perm: int, seed: int) -> np.ndarray:
             strings = [s for s in strings if s]
             missing = [s for s in missing if s]
         if len(kept) + len(missing) > STRINGS_KEPT:
-            kept.clear()
+            # A new dict, not clear(): another thread (a Dask worker's) may be between adding
+            # its strings to the old one and reading them back.
+            kept = _MIXED = {}
             missing = list(dict.fromkeys(strings))
         with np.errstate(over="ignore"):
             kept.update(zip(missing, fmix32(low32(string_hashes(missing))).tolist()))

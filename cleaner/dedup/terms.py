@@ -144,7 +144,8 @@ def _keep_one() -> None:
     _KEPT[0] += 1
     if _KEPT[0] > KINDS_KEPT:
         _KEPT[0] = 1
-        for known in _KNOWN.values():
+        # A copy of the list: another thread (a Dask worker's) may meet a new language meanwhile.
+        for known in list(_KNOWN.values()):
             known.plain.clear()
             known.kinds.clear()
 

@@ -174,6 +174,17 @@ def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
     return text, enc
 
 
+def line_breaks(text: str) -> str:
+    """A document's text with Unicode's line and paragraph separators (U+2028, U+2029: a
+    JavaScript or CMS export's line breaks) as \\n. Lines are split at \\n alone, so a text
+    whose lines they ended was one line to the rules and kept its boilerplate ("Subscribe
+    to our newsletter"), where the same text with \\n or \\r lost it. The text only: ids
+    and names keep them (scrub), so no two of those meet and no id changes."""
+    if "\u2028" in text or "\u2029" in text:
+        return text.replace("\u2028", "\n").replace("\u2029", "\n")
+    return text
+
+
 def scrub(text: str) -> str:
     """Text any JSON writer accepts: no NUL, no lone surrogates, newlines only as \\n, NFC."""
     if "\x00" in text:
@@ -335,7 +346,13 @@ def _read_limited(path: Path, max_bytes: int) -> tuple[bytes, bool]:
 def _unreadable(path: PurePath, exc: BaseException) -> str:
     if isinstance(exc, FileNotFoundError) and os.path.islink(path):
         return f"broken symlink (points to {os.readlink(path)})"
-    if path.suffix.lower() == GZIP and not isinstance(exc, PermissionError):
+    return unreadable(path, exc)
+
+
+def unreadable(name: PurePath, exc: BaseException) -> str:
+    """Why the file `name` could not be read (a folder's, or a URL's: input/urls.py, so
+    that a folder named by a file:// URL gives the same rows)."""
+    if name.suffix.lower() == GZIP and not isinstance(exc, PermissionError):
         return f"not a readable gzip file: {exc}"
     return f"cannot read file: {getattr(exc, 'strerror', None) or exc}"
 
@@ -455,7 +472,7 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
         else:  # its own key: a date found later (a text prefix, HTML metadata) must not erase it
             doc.meta["date_unparsed"] = f"input field 'date': {raw_date[:40]!r}"
     if "text" in body:
-        doc.text = body["text"]
+        doc.text = line_breaks(body["text"])
     else:
         doc.html = body["html"]
     return doc
@@ -747,8 +764,8 @@ def read_file(path: Path, rel: Path, max_bytes: int, defer: bool = False) -> Ite
     elif ext in HTML_EXTS:
         base.html = text
         yield base
-    else:
-        base.text = text
+    else:  # a .json's strings and HTML's markup keep them: there they are no line break
+        base.text = line_breaks(text)
         yield base
 
 

@@ -18,8 +18,9 @@ from pathlib import PurePosixPath
 from typing import Any, Iterable, Iterator
 
 from cleaner.core.document import Document
-from cleaner.input.read import (_GZIP_ERRORS, GZIP, HTML_EXTS, TRAILING, decode_bytes, doc_id_for, gunzip, logical,
-                                rel_name, scrub, _jsonl_lines, _read_records, _trailing)
+from cleaner.input.read import (_GZIP_ERRORS, GZIP, HTML_EXTS, TRAILING, decode_bytes, doc_id_for, gunzip,
+                                line_breaks, logical, rel_name, scrub, unreadable, _jsonl_lines, _read_records,
+                                _trailing)
 
 
 def is_url(path: object) -> bool:
@@ -123,7 +124,7 @@ def read_url(url: str, extensions: Iterable[str], max_bytes: int) -> Iterator[Do
                     with fh:
                         yield from _jsonl_lines(fh, rel, rel_name(rel), doc_id_for(rel), max_bytes, True)
             except OSError as exc:
-                yield base.reject(f"cannot read file: {exc}")
+                yield base.reject(unreadable(rel, exc))
             continue
         if ext == ".json":
             doc = _read_one(full, rel, max_bytes, base)
@@ -150,7 +151,7 @@ def _read_one(url: str, rel: PurePosixPath, max_bytes: int, base: Document) -> D
             data = fh.read(max_bytes + 1)
             trailing = _trailing(fh)
     except _GZIP_ERRORS as exc:
-        return base.reject(f"cannot read file: {exc}")
+        return base.reject(unreadable(rel, exc))
     if len(data) > max_bytes:
         return base.reject(f"file too large: over {max_bytes} bytes once decompressed (read.max_file_bytes)")
     text, encoding = decode_bytes(data)
@@ -173,6 +174,8 @@ def read_deferred(doc: Document, max_bytes: int) -> Document:
     doc = _read_one(url, rel, max_bytes, doc)
     if doc.ok and logical(rel).suffix.lower() in HTML_EXTS:
         doc.html, doc.text = doc.text, ""
+    elif doc.ok:  # a text file's, as read.read_file reads one
+        doc.text = line_breaks(doc.text)
     return doc
 
 

@@ -22,6 +22,7 @@ import shutil
 import secrets
 import struct
 import tempfile
+import threading
 import zlib
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,9 @@ class _Segment:
             os.close(self.docs)
             raise
         self.docs_end = self.arrays_end = 0
+        # An offset taken, the write made and the end moved as one: a Dask worker's threads
+        # share the process's segment, and two puts took one offset (tests/test_review20.py).
+        self.lock = threading.Lock()
 
     @staticmethod
     def _append(fd: int, data: bytes, end: int) -> None:
@@ -168,26 +172,29 @@ class _Segment:
             raise
 
     def put(self, blob: bytes, parts: bytes, entry: tuple[str, Document] | None) -> int:
-        # The J frame (row parts) follows the D frame: the reference names the D frame's size.
-        ref = make_ref(self.id, self.docs_end, FRAME_LENGTH.size + 1 + len(blob))
-        data = _frame(blob, b"D") + _frame(parts, b"J")
-        if entry is not None:
-            key, slim = entry
-            pickled = pickle.dumps((key, ref, slim), protocol=pickle.HIGHEST_PROTOCOL)
-            check = entry_check(blob, parts, pickled)
-            data += _frame(pickled + ENTRY_CHECK.pack(check), b"E")
-        # One unbuffered write: once it returns, a SIGKILL of this process loses nothing.
-        self._append(self.docs, data, self.docs_end)
-        self.docs_end += len(data)
+        with self.lock:
+            # The J frame (row parts) follows the D frame: the reference names the D frame's size.
+            ref = make_ref(self.id, self.docs_end, FRAME_LENGTH.size + 1 + len(blob))
+            data = _frame(blob, b"D") + _frame(parts, b"J")
+            if entry is not None:
+                key, slim = entry
+                pickled = pickle.dumps((key, ref, slim), protocol=pickle.HIGHEST_PROTOCOL)
+                check = entry_check(blob, parts, pickled)
+                data += _frame(pickled + ENTRY_CHECK.pack(check), b"E")
+            # One unbuffered write: once it returns, a SIGKILL of this process loses nothing.
+            self._append(self.docs, data, self.docs_end)
+            self.docs_end += len(data)
         return ref
 
     def put_arrays(self, chunks: list[bytes]) -> list[int]:
-        refs, offset = [], self.arrays_end
-        for chunk in chunks:
-            refs.append(make_ref(self.id, offset, len(chunk) // 4))
-            offset += len(chunk)
-        self._append(self.arrays, b"".join(chunks), self.arrays_end)
-        self.arrays_end = offset
+        data = b"".join(chunks)
+        with self.lock:
+            refs, offset = [], self.arrays_end
+            for chunk in chunks:
+                refs.append(make_ref(self.id, offset, len(chunk) // 4))
+                offset += len(chunk)
+            self._append(self.arrays, data, self.arrays_end)
+            self.arrays_end = offset
         return refs
 
     def close(self) -> None:
@@ -196,6 +203,7 @@ class _Segment:
 
 
 _PREFIX = "cleaner-spool-"
+_OWNING = threading.Lock()
 
 
 def remove_orphans(folder: str | None = None) -> None:
@@ -249,9 +257,13 @@ class Spool:
         self._setup(state["folder"])
 
     def _own(self) -> _Segment:
-        if self._segment is None or self._segment_pid != os.getpid():  # a forked copy makes its own
-            self._segment, self._segment_pid = _Segment(self.folder), os.getpid()
-        return self._segment
+        segment = self._segment
+        if segment is None or self._segment_pid != os.getpid():  # a forked copy makes its own
+            with _OWNING:  # one segment for the process's threads (a Dask worker's), not one each
+                if self._segment is None or self._segment_pid != os.getpid():
+                    self._segment, self._segment_pid = _Segment(self.folder), os.getpid()
+                segment = self._segment
+        return segment
 
     def put(self, doc: Document, entry: tuple[str, Document] | None = None) -> int:
         """Append a processed document (without its hand-offs: Document.without_hand_offs) with its encoded row parts

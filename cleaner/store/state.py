@@ -98,6 +98,19 @@ class NotAState(StateError):
     """The file is not a cleaner state at all (another program's database, a feed)."""
 
 
+class Undecodable(StateError, sqlite3.DatabaseError):
+    """A stored value that does not decompress or decode: bytes changed under SQLite, which
+    checks its pages' structure, not the bytes of a row (a disk's flipped bits). A
+    DatabaseError too, so the CLI says "state ... is damaged" in one line, as for SQLite's
+    own "malformed", where zlib's error was a traceback."""
+
+
+# What a changed row's bytes raise in Packer's unpacking (zlib checks a row, not a text:
+# a text's raw deflate stream may fail later, as UTF-8 or by its language's tag); TypeError:
+# a value that is not bytes at all (the file edited by another program).
+_UNDECODABLE = (zlib.error, UnicodeDecodeError, pickle.UnpicklingError, EOFError, TypeError)
+
+
 def empty_file(path: Path) -> str | None:
     """Why `path` must not become a state: it is an existing file of 0 bytes (a state is
     never empty: cleaner writes its header at once; an empty file is more likely one the
@@ -237,15 +250,18 @@ class Packer:
         if found is None:
             stored = self.load(f"ztext {lang}") if self.load is not None else None
             if stored is not None:
-                found = zlib.decompress(stored)
+                try:
+                    found = zlib.decompress(stored)
+                except zlib.error as exc:
+                    raise Undecodable(f"the text dictionary of language {lang!r} does not decompress ({exc})") from None
             elif write:
                 found = text_dictionary(lang)
                 if found and self.store is not None:
                     self.store(f"ztext {lang}", zlib.compress(found, 9))
                 elif found:
                     found = b""  # nowhere to keep it: a text is then compressed without one
-            else:
-                raise StateError(f"the state has no text dictionary for language {lang!r} (meta 'ztext {lang}')")
+            else:  # a stored text names a language no text was stored in
+                raise Undecodable(f"the state has no text dictionary for language {lang!r} (meta 'ztext {lang}')")
             self.texts[lang] = found
         return found
 
@@ -266,11 +282,14 @@ class Packer:
     def unpack_text(self, blob: bytes | None) -> str:
         if not blob:
             return ""
-        tag = blob[1:1 + blob[0]].decode("ascii")
-        zdict = self._text_dictionary(tag, False) if tag else b""
-        decompressor = zlib.decompressobj(-15, zdict=zdict) if zdict else zlib.decompressobj(-15)
-        data = blob[1 + blob[0]:]
-        return (decompressor.decompress(data) + decompressor.flush()).decode("utf-8")
+        try:
+            tag = blob[1:1 + blob[0]].decode("ascii")
+            zdict = self._text_dictionary(tag, False) if tag else b""
+            decompressor = zlib.decompressobj(-15, zdict=zdict) if zdict else zlib.decompressobj(-15)
+            data = blob[1 + blob[0]:]
+            return (decompressor.decompress(data) + decompressor.flush()).decode("utf-8")
+        except _UNDECODABLE as exc:
+            raise Undecodable(f"a stored text does not decode ({exc})") from None
 
     def pack(self, value: Any) -> bytes:
         compressor = zlib.compressobj(6, zdict=self.zdict)
@@ -278,7 +297,10 @@ class Packer:
 
     def unpack(self, blob: bytes) -> Any:
         decompressor = zlib.decompressobj(zdict=self.zdict)
-        return pickle.loads(decompressor.decompress(blob) + decompressor.flush())
+        try:
+            return pickle.loads(decompressor.decompress(blob) + decompressor.flush())
+        except _UNDECODABLE as exc:
+            raise Undecodable(f"a stored row does not decode ({exc})") from None
 
     def pack_doc(self, doc: Document, with_text: bool = False) -> bytes:
         return self.pack(_doc_values(doc, with_text))
