@@ -204,9 +204,9 @@ def _pool_class() -> type:
     ends or the pool's state changes (close, terminate, its last task answered). CPython's
     also wakes whenever a result is waiting in the pool's pipe, and does not read it: while
     the result thread reads (or waits for the GIL) it loops, checking its workers and
-    polling again (on the reference documents, 2 workers: ~0.14 CPU s of the main process,
-    beside ~0.1 s for all the pool's real work, taken from the workers' cores:
-    /work/notes/s20/thru-20-benchmarks.md). A worker that dies still wakes it (its
+    polling again (on the reference documents, 2 workers: ~0.1-0.17 CPU s of the main
+    process, beside ~0.1 s for all the pool's real work, taken from the workers' cores; far
+    more under SCHED_FIFO: BENCHMARKS.md, thru-20). A worker that dies still wakes it (its
     process's sentinel), so the pool replaces it as before and `watch` sees the death."""
     from multiprocessing.pool import Pool
 
