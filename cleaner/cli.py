@@ -20,7 +20,15 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
-import click
+# Before numpy loads (through the imports below): OpenBLAS then starts no threads of its
+# own. cleaner makes no use of them (its numpy work is element-wise, sorting and indexing;
+# bands.py's one product has a few hundred elements), and on load each spun, waiting for
+# work, until the workers forked: ~0.1 CPU s of a run's serial start on 2 cores, taken
+# from the other processes on a busy machine (BENCHMARKS.md, thru-20). A value the user
+# set stays.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import click  # noqa: E402  (after the line above, on purpose)
 from click.core import ParameterSource
 
 from cleaner import __version__

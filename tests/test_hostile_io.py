@@ -366,14 +366,14 @@ def test_workers_are_capped_at_a_few_per_core(monkeypatch):
 
 
 def test_a_failure_to_fork_is_not_reported_as_a_write_error(tmp_path, monkeypatch, capsys):
-    import multiprocessing.context
-
     from cleaner.cli import main
 
     def no_fork(*args, **kw):
         raise OSError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(multiprocessing.context.BaseContext, "Pool", no_fork)
+    # The system refusing to fork (EAGAIN), where the pool forks its workers (the local
+    # executor builds its own Pool subclass, not through the context's Pool: thru-20).
+    monkeypatch.setattr(os, "fork", no_fork)
     with pytest.raises(SystemExit) as stop:
         main(["run", str(_small_input(tmp_path / "in")), "--out", str(tmp_path / "out"), "--workers", "2", "-q"])
     assert stop.value.code == 2

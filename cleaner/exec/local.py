@@ -199,6 +199,24 @@ def _work(docs: list[Document]) -> list[tuple[object, dict[str, float]]]:
     return _worker(docs)
 
 
+def _pool_class() -> type:
+    """multiprocessing's Pool whose worker handler thread wakes only when a worker process
+    ends or the pool's state changes (close, terminate, its last task answered). CPython's
+    also wakes whenever a result is waiting in the pool's pipe, and does not read it: while
+    the result thread reads (or waits for the GIL) it loops, checking its workers and
+    polling again (on the reference documents, 2 workers: ~0.1-0.17 CPU s of the main
+    process, beside ~0.1 s for all the pool's real work, taken from the workers' cores; far
+    more under SCHED_FIFO: BENCHMARKS.md, thru-20). A worker that dies still wakes it (its
+    process's sentinel), so the pool replaces it as before and `watch` sees the death."""
+    from multiprocessing.pool import Pool
+
+    class QuietPool(Pool):
+        def _get_sentinels(self) -> list[Any]:
+            return [self._change_notifier._reader]  # type: ignore[attr-defined]  # Pool's own
+
+    return QuietPool
+
+
 # How often a pool's results are checked for a dead worker: a worker killed (the OOM
 # killer, SIGKILL) takes its task with it, and Pool.imap then waits for ever.
 LIVENESS_SECONDS = 1.0
@@ -306,7 +324,7 @@ class LocalExecutor:
         worker = _Worker(stages, finish, os.getpid(), self.cpu_time)
         before = _hold(_HELD)  # see _HELD: no Ctrl-C inside a fork
         try:
-            pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(worker,))
+            pool = _pool_class()(self.workers, initializer=_init_worker, initargs=(worker,), context=ctx)
         except OSError as exc:  # EAGAIN, ENOMEM: a failure to fork, not to write
             _restore(before)
             raise WorkerError(f"cannot start {self.workers} worker processes: {exc.strerror or exc}") from None
