@@ -31,7 +31,8 @@ import numpy as np
 
 from cleaner.dedup.stories import (LOCAL_MIN_DOCS, Component, EdgeArrays, InProcess, Linked, Shared, TermMatrix,
                                    Wording, component_runs, link_components, name_postings, story_edges)
-from cleaner.exec.local import _HELD, _die_with_parent, _hold, _restore, _unhold, end_pool, live_get, watch
+from cleaner.exec.local import (_HELD, _die_with_parent, _hold, _pool_class, _restore, _unhold, end_pool, live_get,
+                                watch)
 
 MIN_TEXTS = 128  # texts to sign before a pool pays (~1-3 ms a text; a fork and a pool ~30-60 ms)
 MIN_ROWS = 512  # story canonicals before the story tier's steps go to a pool
@@ -79,7 +80,8 @@ def _forked_pool(workers: int, given: Any, children: int) -> Iterator[Any]:
     _given = given
     before = _hold(_HELD)  # no Ctrl-C inside a fork (exec/local._HELD)
     try:
-        pool = watch(mp.get_context("fork").Pool(children, initializer=_init, initargs=(os.getpid(),)))
+        # The local executor's Pool, whose handler thread sleeps while results flow (local._pool_class).
+        pool = watch(_pool_class()(children, initializer=_init, initargs=(os.getpid(),), context=mp.get_context("fork")))
     except OSError:
         pool = None
     finally:
