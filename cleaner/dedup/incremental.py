@@ -49,7 +49,7 @@ from cleaner.dedup.bands import BandIndex
 from cleaner.dedup.cluster import (CANONICAL, ESTIMATE_FLOOR, Clusterer, Member, PreferenceKey, Record,
                                    SourcePriority, array_of, preference_key, record_id, settle, story_links,
                                    story_records)
-from cleaner.dedup.stories import LOCAL_MIN_DOCS, candidate_edges, local_edges
+from cleaner.dedup.stories import candidate_edges, local_edges, measured_locally
 from cleaner.dedup.terms import is_name
 from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
 from cleaner.stages.sign import Sign
@@ -938,12 +938,12 @@ class IncrementalClusterer:
         weigh.look_up([m.doc for g in groups for m in g.members])
         weights = [doc_terms(r, weigh) for r in reps]
         # The record's edges as one run measures them: the pair gate, the date window, and
-        # the component-local weights for a record of LOCAL_MIN_DOCS+ groups.
+        # the component-local weights for a record of LOCAL_MIN_DOCS+ groups (measured_locally).
         left, right, sims = candidate_edges(reps, weights, story["min_shared_terms"], len(reps) + 1,
                                             story["date_window_days"], story["min_shared_lead_names"],
                                             story["outside_window_factor"])
         edges = dict(zip(zip(left.tolist(), right.tolist()), sims.tolist()))
-        if story["local_df_factor"] and len(reps) >= LOCAL_MIN_DOCS:
+        if measured_locally(story, len(reps)):
             edges = local_edges(reps, list(range(len(reps))), edges, weights, story)
         (record,) = story_records(groups, [list(range(len(groups)))], edges, weigh, weights, self.cfg, store,
                                   keys=[record_id_key])

@@ -581,6 +581,13 @@ def _leaves(node: Tree) -> list[int]:
 LOCAL_MIN_DOCS = 4  # a component of fewer documents is clustered on the run's own weights
 
 
+def measured_locally(story: dict[str, Any], size: int) -> bool:
+    """Whether a component (or a record) of `size` documents is measured again on its own
+    term frequencies (local_edges): the one rule for step 2, its forked runner and a
+    state's rebuilt records."""
+    return bool(story["local_df_factor"]) and size >= LOCAL_MIN_DOCS
+
+
 def local_edges(reps: list[Document], nodes: list[int], edges: dict[tuple[int, int], float],
                 weights: list[DocTerms], story: dict[str, Any], wording: Wording | None = None
                 ) -> dict[tuple[int, int], float]:
@@ -687,7 +694,7 @@ def link_component(shared: Shared, nodes: list[int], edges: Edges, wording: Word
     `wording`: the shared wording step 1 found among its edges (story_edges), if kept: every
     edge it measured is then known, and resolve_edges adds those it measures."""
     reps, weights, story = shared
-    local = bool(story["local_df_factor"]) and len(nodes) >= LOCAL_MIN_DOCS
+    local = measured_locally(story, len(nodes))
     known = wording if local else None  # resolve_edges adds to it
     edges = resolve_edges(shared, edges, known)
     threshold = story["threshold"]

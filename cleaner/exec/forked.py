@@ -29,8 +29,8 @@ from typing import Any, Iterable, Iterator, cast
 
 import numpy as np
 
-from cleaner.dedup.stories import (LOCAL_MIN_DOCS, Component, EdgeArrays, InProcess, Linked, Shared, TermMatrix,
-                                   Wording, component_runs, link_components, name_postings, story_edges)
+from cleaner.dedup.stories import (Component, EdgeArrays, InProcess, Linked, Shared, TermMatrix, Wording,
+                                   component_runs, link_components, measured_locally, name_postings, story_edges)
 from cleaner.exec.local import (_HELD, _die_with_parent, _hold, _pool_class, _restore, _unhold, end_pool, live_get,
                                 watch)
 
@@ -284,7 +284,6 @@ class ForkedStories:
         # with the components that re-measure their pairs on local weights (link_component):
         # a child does not compare those pairs' lines again (~44% of step 2's similarity work).
         self._wording: Wording = {}
-        self._local = 0  # a component of this many documents is re-measured (0: none is)
 
     def share(self, shared: Shared) -> object:
         if len(shared[0]) >= MIN_ROWS:
@@ -300,8 +299,6 @@ class ForkedStories:
             _edges, [(lo, min(n, lo + size)) for lo in range(0, n, size)], chunksize=1))
         if not slices:
             return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.float64)
-        story = cast(Shared, shared)[2]
-        self._local = LOCAL_MIN_DOCS if story["local_df_factor"] else 0
         for _, wording in slices:
             self._wording.update(wording)
         left, right, sims = zip(*(arrays for arrays, _ in slices))
@@ -312,9 +309,9 @@ class ForkedStories:
             yield from InProcess().link(shared, components)
             return
         pending: deque[Any] = deque()
-        known = self._wording
+        known, story = self._wording, cast(Shared, shared)[2]
         for run in component_runs(components, RUN):
-            wordings = [{e: known[e] for e in edges if e in known} if self._local and len(nodes) >= self._local
+            wordings = [{e: known[e] for e in edges if e in known} if measured_locally(story, len(nodes))
                         else None for nodes, edges in run]  # every edge step 1 measured: the rest left out none
             pending.append(self._pool.apply_async(_link, (run, wordings)))
             while len(pending) > AHEAD * self.workers:
@@ -323,7 +320,7 @@ class ForkedStories:
             yield from live_get(self._pool, pending.popleft())
 
     def release(self, shared: object) -> None:
-        self._wording, self._local = {}, 0
+        self._wording = {}
         context, self._context, self._pool = self._context, None, None
         if context is not None:
             context.__exit__(None, None, None)

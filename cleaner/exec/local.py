@@ -8,6 +8,7 @@ yields each result with the time each stage took. Another engine implements the 
 
 from __future__ import annotations
 
+import functools
 import multiprocessing as mp
 import os
 import signal
@@ -199,6 +200,7 @@ def _work(docs: list[Document]) -> list[tuple[object, dict[str, float]]]:
     return _worker(docs)
 
 
+@functools.cache  # one class, whatever the pools made
 def _pool_class() -> type:
     """multiprocessing's Pool whose worker handler thread wakes only when a worker process
     ends or the pool's state changes (close, terminate, its last task answered). CPython's
