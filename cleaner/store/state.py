@@ -826,6 +826,16 @@ class State:
                         self.packer.unpack_text(text)))
         return out
 
+    def canonical_texts(self, groups: list[int]) -> list[str]:
+        """The text of each of `groups`' canonicals, in that order, from one statement: what
+        the copy tier compares a candidate by (its shingles), without the row's other
+        columns (StateGroups.read_ahead: a candidate is read whole only if a document
+        joins it)."""
+        found = dict(self.db.execute(
+            f"SELECT groups.g, docs.text FROM groups JOIN docs ON docs.n = groups.canonical WHERE groups.g IN {_LIST}",
+            (_list(groups),)))
+        return [self.packer.unpack_text(found[g]) for g in groups]
+
     def slim_doc(self, n: int) -> Document:
         """Document `n`'s slim copy alone (no member tuple, no text; FROM_TEXT features
         None if its row keeps a text)."""
