@@ -190,3 +190,42 @@ def test_a_look_ahead_slice_s_candidates_are_read_before_the_next_slice(monkeypa
     assert "texts" in order and order.index("texts") < len(order) - 1 - order[::-1].index("bands"), order
     monkeypatch.undo()
     assert two == _stream(items, 1, 40)
+
+
+def test_the_story_window_s_groups_are_read_in_one_statement(monkeypatch):
+    """_link_stories reads its window's keys and canonicals together
+    (State.keys_and_canonicals), not with a State.group statement for each group (two
+    each, before); the same rows, events and tables."""
+    items = [dict(item, title=f"Merkel meets Macron {item['id']}",
+                  text="BERLIN (Reuters) - Angela Merkel met Emmanuel Macron in Paris.\n" + item["text"])
+             for item in _items()]
+    expected = _stream(items, 1, 20)
+    asked: list[int] = []
+    real_group, real_link = State.group, incremental.IncrementalClusterer._link_stories
+    inside = [False]
+
+    def group(self, g):
+        if inside[0]:
+            asked.append(g)
+        return real_group(self, g)
+
+    def link(self, *a, **k):
+        inside[0] = True
+        try:
+            return real_link(self, *a, **k)
+        finally:
+            inside[0] = False
+
+    monkeypatch.setattr(State, "group", group)
+    monkeypatch.setattr(incremental.IncrementalClusterer, "_link_stories", link)
+    windows: list[int] = []
+    real_links = incremental.story_links
+
+    def story_links(records, *a, **k):
+        windows.append(len(records))
+        return real_links(records, *a, **k)
+
+    monkeypatch.setattr(incremental, "story_links", story_links)
+    assert _stream(items, 1, 20) == expected
+    assert max(windows) >= 40  # the later batches' windows hold the earlier batches' groups
+    assert len(asked) < 10, f"{len(asked)} State.group statements in _link_stories"

@@ -883,9 +883,11 @@ class IncrementalClusterer:
         # (a group whose canonical row is the same; the writes change no other row it reads).
         read: dict[int, tuple[int, MemberRow, Document, str]] = {}
         early, self._read = self._read, {}
+        # Each group's key and canonical, read together (nothing here writes them).
+        stored = state.keys_and_canonicals([g for g in window if g not in groups.loaded])
         for g in window:
             if g not in groups.loaded:
-                n = state.group(g)[3]
+                n = stored[g][1]
                 row = early.get(g)
                 if row is None or row[0] != n:
                     member, slim, text = state.doc(n)
@@ -908,7 +910,7 @@ class IncrementalClusterer:
                 with_line_words(self.sign, canonical.doc)
                 records.append(Record([canonical], key=groups.loaded[g].key))
             else:
-                records.append(Record([groups.restore(*read.pop(g))], key=state.group(g)[0]))
+                records.append(Record([groups.restore(*read.pop(g))], key=stored[g][0]))
             self._canonicals[g] = records[-1].canonical
         runner = None
         if self.workers > 1:

@@ -686,6 +686,13 @@ class State:
             "SELECT key, created, root, canonical FROM groups WHERE g = ?", (g,)).fetchone()
         return _key_out(key), created, root, canonical
 
+    def keys_and_canonicals(self, groups: list[int]) -> dict[int, tuple[str, int]]:
+        """group -> (key, canonical document number), as `group` gives them, for each of
+        `groups`, from one statement (the story window's 3,451 groups at 200,000 documents
+        were two statements each)."""
+        return {g: (_key_out(key), canonical) for g, key, canonical in self.db.execute(
+            f"SELECT g, key, canonical FROM groups WHERE g IN {_LIST}", (_list(groups),))}
+
     def root(self, g: int) -> int:
         root: int = self.db.execute("SELECT root FROM groups WHERE g = ?", (g,)).fetchone()[0]
         return root
