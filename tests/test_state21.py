@@ -18,7 +18,7 @@ from cleaner.exec import forked
 from cleaner.stages.sign import Sign
 from cleaner.store.state import Packer, State
 
-from test_state_rows import TABLES
+from test_state_forked import _stream
 
 _SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "sol", "ver", "dan", "pe", "gri", "mon", "tu", "bel", "ros", "ai"]
 _WORDS = sorted({a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES[:5]})[:400]
@@ -45,16 +45,6 @@ def _items() -> list[dict]:
             half = s[:4] + [" ".join(rng.choice(_WORDS) for _ in range(12)) + "." for _ in range(8)]
             day2.append({"id": f"c{i}", "text": " ".join(half), "title": f"Other {i}", "date": "2025-03-02"})
     return day1 + day2
-
-
-def _stream(items, workers, batch_size):
-    with Deduplicator(batch_size=batch_size, workers=workers) as dedup:
-        rows = list(dedup.add(items))
-        tables = {name: dedup._state.db.execute(sql).fetchall() for name, sql in TABLES.items()}
-        packer = dedup._state.packer
-        tables["docs"] = [(n, i, g, b, d, packer.unpack(m), packer.unpack_doc(doc, i), packer.unpack_text(t))
-                          for n, i, g, b, d, m, doc, t in tables["docs"]]
-        return rows, dedup.events, tables
 
 
 @pytest.mark.skipif(not forked.can_fork(), reason="no fork here")
