@@ -43,7 +43,7 @@ UNSPACED_RUN = re.compile(UNSPACED.pattern + "+")  # counted by count_of
 # composes none with a neighbour (a starter, NFKC_QC=Yes, in no composition pair, as a line
 # break), so a line's NFKC is the NFKC of the runs between them with the ideographs kept:
 # a Chinese line with full-width punctuation then normalises its punctuation, not the whole
-# line (the copy tier's 3,054 candidates at 200k: 0.28 -> 0.12 CPU s; tests/test_state21.py).
+# line (the copy tier's 3,054 candidates at 200k: 0.28 -> 0.14 CPU s; tests/test_state21.py).
 IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 BETWEEN_IDEOGRAPHS = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff]+")
 
