@@ -28,9 +28,10 @@ def test_the_copy_tiers_candidates_are_dropped_before_the_story_tier(monkeypatch
 def test_release_keeps_the_batchs_groups_and_forgets_the_rest():
     groups = incremental.StateGroups.__new__(incremental.StateGroups)
     groups.loaded = {g: incremental.Record([]) for g in range(6)}
-    groups.number, groups.ahead = {}, {1, 2, 3}
-    assert groups.release({0, 4}) == 4
-    assert sorted(groups.loaded) == [0, 4] and groups.ahead == set()
+    groups.number, groups.ahead = {}, {1, 2, 3, 7}
+    groups.shingled = {7: None}  # read ahead, not loaded (state-21): dropped too
+    assert groups.release({0, 4}) == 5
+    assert sorted(groups.loaded) == [0, 4] and groups.ahead == set() and groups.shingled == {}
 
 
 def test_a_candidate_screened_under_the_state_floor_is_not_read():

@@ -41,7 +41,8 @@ for cls, name, pk in [(inc.IncrementalClusterer, "add", False), (inc.StateGroups
 ra = inc.StateGroups.read_ahead
 def read_ahead(self, *a, **k):
     try: return ra(self, *a, **k)
-    finally: COUNT["read_ahead_groups"] = len(self.loaded); COUNT["rss_after_read_ahead"] = round(status_kib()["VmRSS"] / 1024, 1)
+    finally:  # state-21: a candidate read ahead is kept as its shingles alone (StateGroups.shingled)
+        COUNT["read_ahead_groups"] = len(self.loaded) + len(getattr(self, "shingled", ())); COUNT["rss_after_read_ahead"] = round(status_kib()["VmRSS"] / 1024, 1)
 inc.StateGroups.read_ahead = read_ahead
 win = inc.IncrementalClusterer._window
 def counted(self, *a, **k):

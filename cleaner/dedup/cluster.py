@@ -227,6 +227,10 @@ class Clusterer:
         """The MinHash of group `idx`'s canonical (a state reads it without the canonical)."""
         return self._shingles(self.records[idx].canonical, "near_mh")
 
+    def canonical_shingles(self, idx: int) -> np.ndarray:
+        """The shingles of group `idx`'s canonical (a state's candidate read ahead keeps them alone)."""
+        return self._shingles(self.records[idx].canonical)
+
     def _near(self, doc: Document, signature: np.ndarray | None) -> tuple[Member, int] | None:
         best = None
         threshold = self.cfg["near"]["threshold"]
@@ -247,9 +251,8 @@ class Clusterer:
                     if estimate < floor:  # a chance band collision: not worth reading its shingles
                         break
                 else:
-                    canon = self.records[idx].canonical
                     mine = self._shingles(doc) if mine is None else mine
-                    sim = jaccard(mine, self._shingles(canon))
+                    sim = jaccard(mine, self.canonical_shingles(idx))
                     if sim < threshold or (best is not None and sim <= best[1]):
                         break
             else:

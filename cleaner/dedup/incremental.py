@@ -155,11 +155,22 @@ class StateIndex:
         (State.band_screens_all), each kept for its signature's next query. The state's
         answers hold every group inserted so far: `added` (and answers not asked for)
         start again."""
+        for _ in self.looking_ahead(signatures):
+            pass
+
+    def looking_ahead(self, signatures: list[np.ndarray]) -> Iterator[list[np.ndarray]]:
+        """look_ahead a slice at a time (LOOK_AHEAD signatures: what the statements read,
+        bounded), each slice yielded once its answers are kept, so the caller can work on
+        them before the next slice is read (StateGroups.read_ahead: the children sign the
+        first slices' candidates meanwhile). The caller inserts nothing until the last: the
+        answers are those look_ahead gives."""
         self.write()  # the state's answers then hold every group inserted so far
         self.ahead.clear()
         self.added.clear()
-        for start in range(0, len(signatures), LOOK_AHEAD):  # in slices: what the statements read, bounded
-            self._look_ahead(signatures[start:start + LOOK_AHEAD])
+        for start in range(0, len(signatures), LOOK_AHEAD):
+            part = signatures[start:start + LOOK_AHEAD]
+            self._look_ahead(part)
+            yield part
 
     def _look_ahead(self, signatures: list[np.ndarray]) -> None:
         answers = self.state.band_screens_all([self.bands.band_keys(signature) for signature in signatures])
@@ -228,7 +239,10 @@ class StateExact:
 class StateGroups:
     """The copy tier's list of groups (`Clusterer.records`), in the state: a group is
     loaded (its canonical, shingles recomputed from its text) when a document is compared
-    with it; groups appended are the batch's new ones."""
+    with it; groups appended are the batch's new ones. A candidate read ahead
+    (`read_ahead`) is kept as its canonical's shingles alone (`shingled`), what the tier
+    compares it by; it is loaded whole only when the tier asks for more (a document joins
+    it, or its shingles match and its MinHash is asked for)."""
 
     def __init__(self, state: State, sign: Sign, store: DocStore | None = None, index: StateIndex | None = None):
         self.state, self.sign = state, sign
@@ -236,6 +250,11 @@ class StateGroups:
         self.exact: StateExact | None = None  # the copy tier's exact keys (read_ahead's look-ups kept there)
         self.floor = 0.0  # the screen's own floor (near.threshold x STATE_SCREEN), if above the tier's
         self.loaded: dict[int, Record] = {}
+        # Groups read ahead, not loaded: their canonical's shingles (read_ahead). Against
+        # 200,000 documents the probe batch read 3,054 candidates and joined none (every
+        # shingle Jaccard under 0.2): their texts and rows were ~10 KiB each of a peak
+        # that grew with the state (#16 point 9), and their rows' unpickling main-process time.
+        self.shingled: dict[int, np.ndarray] = {}
         self.store = store  # the batch's document store (its documents' arrays may be spooled)
         self.number: dict[int, int] = {}  # id(document) -> its row in the state
         self.new: list[int] = []
@@ -255,9 +274,16 @@ class StateGroups:
         record = self.loaded.get(g)
         if record is None:
             key, _, _, n = self.state.group(g)
-            canonical = self.restore(n, *self.state.doc(n), near=True)
+            # A group read ahead keeps the shingles signed then (the same array).
+            canonical = self.restore(n, *self.state.doc(n), near=True, shingles=self.shingled.pop(g, None))
             record = self.loaded[g] = Record([canonical], key=key)
         return record
+
+    def shingles(self, g: int) -> np.ndarray:
+        """The shingles of group `g`'s canonical (Clusterer.canonical_shingles): a group read
+        ahead is not loaded for them."""
+        found = self.shingled.get(g)
+        return found if found is not None else array_of(self[g].canonical, "near", self.store)
 
     def screen(self, g: int, signature: np.ndarray, floor: float) -> bool:
         """Whether group `g`'s canonical may estimate at or above `floor` against
@@ -313,8 +339,10 @@ class StateGroups:
         for g in gone:
             for m in self.loaded.pop(g).members:
                 self.number.pop(id(m.doc), None)
+        dropped = len(gone) + len(self.shingled)  # a group read ahead is loaded only once joined (in `keep`)
+        self.shingled.clear()
         self.ahead.clear()
-        return len(gone)
+        return dropped
 
     def promoted(self, g: int) -> None:
         """Group `g`'s canonical is now the batch's: its screen row in the state is its old
@@ -351,39 +379,35 @@ class StateGroups:
 
         index = self.index
         assert index is not None  # made with the copy tier's index
-        rows: list[tuple[int, str, int, MemberRow, Document, str]] = []
-        read: set[int] = set()
+        read: list[int] = []  # the candidates read, in order
+        seen: set[int] = set()
 
         # A document the state holds as an exact copy has no candidates to read.
         signed = [d for d in docs if d.features is not None]
         held = (self.exact.look_ahead([d.features.exact for d in signed if d.features is not None])
                 if self.exact is not None else [self.state.exact(d.features.exact) for d in signed if d.features is not None])
         signatures = [array_of(d, "near_mh", self.store) for d, g in zip(signed, held) if g is None]
-        index.look_ahead(signatures)
 
         def candidates() -> Iterator[int]:
-            for signature in signatures:
+            # A slice's candidates read (and signed) before the next slice is looked up.
+            for signature in (s for part in index.looking_ahead(signatures) for s in part):
                 for g in sorted(index.query(signature, keep=True)):
-                    if g in self.loaded or g in read or not self.screen(g, signature, floor):
+                    if g in self.loaded or g in self.shingled or g in seen or not self.screen(g, signature, floor):
                         continue
-                    read.add(g)
+                    seen.add(g)
+                    read.append(g)
                     yield g
 
         def chunks() -> Iterator[list[str]]:
-            # CHUNK candidates' canonicals read in one statement (State.canonicals: one a
-            # candidate took two, 6,835 candidates' 13,670 for the probe batch against 200,000).
+            # CHUNK candidates' canonicals' texts read in one statement (State.canonical_texts:
+            # one a candidate took two, 6,835 candidates' 13,670 for the probe batch against 200,000).
             found = candidates()
             while part := [g for _, g in zip(range(CHUNK), found)]:
-                chunk: list[str] = []
-                for row in self.state.canonicals(part):
-                    rows.append(row)
-                    chunk.append(row[5])
-                yield chunk
+                yield self.state.canonical_texts(part)
 
         shingled = shingles_ahead(self.sign, chunks(), workers, helpers)
-        for (g, key, n, member, slim, text), shingles in zip(rows, shingled, strict=True):
-            self.loaded[g] = Record([self.restore(n, member, slim, text, near=True, shingles=shingles)], key=key)
-            self.ahead.add(g)
+        self.shingled.update(zip(read, shingled, strict=True))
+        self.ahead.update(read)
 
 
 def screen_bytes(signature: np.ndarray) -> np.ndarray:
@@ -573,6 +597,7 @@ class IncrementalClusterer:
         # for a candidate whose shingles match (StateGroups.signature).
         copies.shingles_first = True
         copies.canonical_signature = groups.signature  # type: ignore[method-assign, assignment]
+        copies.canonical_shingles = groups.shingles  # type: ignore[method-assign, assignment]
         # A document the state already holds (same id, same words: a feed sent again, a
         # retried batch) is not added twice: its row shows the record it is in.
         again: dict[int, Document] = {}
@@ -858,9 +883,11 @@ class IncrementalClusterer:
         # (a group whose canonical row is the same; the writes change no other row it reads).
         read: dict[int, tuple[int, MemberRow, Document, str]] = {}
         early, self._read = self._read, {}
+        # Each group's key and canonical, read together (nothing here writes them).
+        stored = state.keys_and_canonicals([g for g in window if g not in groups.loaded])
         for g in window:
             if g not in groups.loaded:
-                n = state.group(g)[3]
+                n = stored[g][1]
                 row = early.get(g)
                 if row is None or row[0] != n:
                     member, slim, text = state.doc(n)
@@ -883,7 +910,7 @@ class IncrementalClusterer:
                 with_line_words(self.sign, canonical.doc)
                 records.append(Record([canonical], key=groups.loaded[g].key))
             else:
-                records.append(Record([groups.restore(*read.pop(g))], key=state.group(g)[0]))
+                records.append(Record([groups.restore(*read.pop(g))], key=stored[g][0]))
             self._canonicals[g] = records[-1].canonical
         runner = None
         if self.workers > 1:
