@@ -1,0 +1,67 @@
+"""review-21: defects found reviewing session 20 and attacking the product as a new user.
+
+Each test failed before its fix.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from cleaner.store import state as state_module
+from cleaner.store.state import State
+
+
+def _batch(state: State, value: str | bytes) -> None:
+    batch = state.begin()
+    state.set_meta("note", value)
+    state.commit(batch, 1, "label")
+
+
+class _SlowCheckpoint:
+    """The checkpoint thread's connection on a slow disk: each checkpoint takes `seconds`."""
+
+    def __init__(self, db: sqlite3.Connection, seconds: float) -> None:
+        self.db, self.seconds = db, seconds
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if "wal_checkpoint" in sql:
+            time.sleep(self.seconds)
+        return self.db.execute(sql, *args)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _slow_checkpoints(monkeypatch: Any, seconds: float) -> None:
+    real = sqlite3.connect
+
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        db = real(*args, **kwargs)
+        return _SlowCheckpoint(db, seconds) if threading.current_thread().name == "state-checkpoint" else db
+
+    monkeypatch.setattr(state_module.sqlite3, "connect", connect)
+
+
+def test_the_wal_stays_bounded_when_each_checkpoint_outlasts_the_gap_to_the_next_batch(tmp_path, monkeypatch):
+    """SQLite starts the WAL again from its beginning only when a batch begins after the last
+    checkpoint copied every frame. The checkpoint ran behind each commit and was waited for
+    only at the next commit: when it took longer than the gap to the next batch's BEGIN (a
+    big state's 86 MB of pages on a slow disk, a feed of small batches), every batch began
+    while it ran, and the WAL grew by each batch's pages, without bound, for as long as the
+    stream went on (8 batches: 8 batches' pages). Now a batch that would begin a second time
+    in a row with a checkpoint still running waits for it: at most ~2 batches' pages."""
+    _slow_checkpoints(monkeypatch, 0.25)
+    path = tmp_path / "s.db"
+    state = State(path)
+    sizes = []
+    for n in range(8):
+        _batch(state, os.urandom(100_000) + bytes([n]))  # ~7 pages of 16 KiB a batch
+        sizes.append(os.path.getsize(f"{path}-wal"))
+    state.close()
+    batch = sizes[1] - sizes[0]
+    assert max(sizes) - sizes[0] <= 2 * batch, sizes
