@@ -65,3 +65,22 @@ def test_the_wal_stays_bounded_when_each_checkpoint_outlasts_the_gap_to_the_next
     state.close()
     batch = sizes[1] - sizes[0]
     assert max(sizes) - sizes[0] <= 2 * batch, sizes
+
+
+def test_a_state_named_by_a_relative_path_is_checkpointed_where_it_is_after_a_chdir(tmp_path, monkeypatch):
+    """The checkpoint thread opened the state by the path as given: after the process changed
+    its folder (a notebook's %cd between two Deduplicator.add calls), `s.db` named another
+    file, and SQLite made an empty one there, in the user's folder (a later run refused it as
+    "an empty file")."""
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    monkeypatch.chdir(tmp_path / "one")
+    state = State("s.db")
+    _batch(state, "a")
+    monkeypatch.chdir(tmp_path / "two")
+    _batch(state, "b")
+    state.close()
+    assert list((tmp_path / "two").iterdir()) == []
+    again = State(tmp_path / "one" / "s.db")
+    assert again.meta("note") == "b" and again.batches() == 2
+    again.close()

@@ -387,8 +387,13 @@ class State:
         self._began_behind = False  # the last batch began while its checkpoint ran (begin)
         self._made_lock: str | None = None
         self._real = ""
+        # What the checkpoint thread opens: the file found now, whatever folder the process
+        # is in later (a notebook's %cd between two batches: the path as given named another
+        # file, and SQLite made it, empty, in the user's folder), and never made (mode=rw).
+        self._uri = ""
         if not self.memory:
             p = Path(self.path)
+            self._uri = p.resolve().as_uri() + "?mode=rw"
             if p.exists() and not p.is_file():
                 raise StateError(f"{self.path} is not a file")
             if (state := companion_of(p)) is not None:
@@ -632,9 +637,9 @@ class State:
         if self.memory or getattr(self, "db", None) is None:
             return
 
-        def checkpoint(path: str) -> None:
+        def checkpoint(uri: str) -> None:
             try:
-                db = sqlite3.connect(path, isolation_level=None)
+                db = sqlite3.connect(uri, uri=True, isolation_level=None)
                 try:
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 finally:
@@ -642,7 +647,7 @@ class State:
             except sqlite3.Error:
                 pass  # not copied now: the next batch's checkpoint (or the writer's close) copies it
 
-        self._checkpoint = threading.Thread(target=checkpoint, args=(self.path,), name="state-checkpoint",
+        self._checkpoint = threading.Thread(target=checkpoint, args=(self._uri,), name="state-checkpoint",
                                             daemon=True)
         self._checkpoint.start()
 
