@@ -286,6 +286,12 @@ def _without_line(doc: Document) -> str:
     return error[len(prefix):] if doc.line is not None and error.startswith(prefix) else error
 
 
+def rejection_order(doc: Document) -> tuple[str, int]:
+    """The order the summary lists rejections in: by file and line (not by id: as strings,
+    `feed:10` sorts before `feed:2`)."""
+    return doc.source, doc.line or 0
+
+
 def _finish(result: Summarised, where: str, started: float, workers: int, quiet: bool, strict: bool,
             more: str = "") -> None:
     """The summary and the first rejections on stderr; exit 1 under --strict if any."""
@@ -295,7 +301,7 @@ def _finish(result: Summarised, where: str, started: float, workers: int, quiet:
             f"{c['inputs']} inputs: {c['kept']} kept, {c['duplicates']} duplicates, "
             f"{c['rejected']} rejected -> {c['records']} records {where} "
             f"({time.perf_counter() - started:.1f}s, {workers} worker(s){more})", err=True)
-        for doc in sorted((d for d in result.documents if not d.ok), key=lambda d: (d.source, d.line or 0))[:20]:
+        for doc in sorted((d for d in result.documents if not d.ok), key=rejection_order)[:20]:
             click.echo(shown(f"  rejected {_where(doc)}: {_without_line(doc)}"), err=True)
     timings = getattr(result, "timings", None)
     if timings:

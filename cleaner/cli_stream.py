@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 import click
 
 from cleaner.cli import (_fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers, discard_output, log,
-                         make_executor, open_state)
+                         make_executor, open_state, rejection_order)
 from cleaner.exec.memory import memory_note, release_free_memory
 
 if TYPE_CHECKING:
@@ -45,8 +45,10 @@ class _Totals:
     def add(self, result: RunResult) -> None:
         self.batches += 1
         self.status.update(d.status for d in result.documents)
+        # The first 20 by file and line, which the summary lists: a batch's documents come in
+        # id order, whose first 20 were lines 1, 10-19, 2, 20-29 (tests/test_review21.py).
         self.rejected.extend(d for d in result.documents if not d.ok)
-        del self.rejected[20:]
+        self.rejected = sorted(self.rejected, key=rejection_order)[:20]
         if self.state_records is None:
             self.records.update(r.record_id for r in result.records)
 

@@ -84,3 +84,23 @@ def test_a_state_named_by_a_relative_path_is_checkpointed_where_it_is_after_a_ch
     again = State(tmp_path / "one" / "s.db")
     assert again.meta("note") == "b" and again.batches() == 2
     again.close()
+
+
+def _cli(*args: str, stdin: str = "", cwd: Path | None = None) -> Any:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    return subprocess.run([sys.executable, "-m", "cleaner", *args], input=stdin, capture_output=True, text=True,
+                          timeout=300, env=env, cwd=cwd)
+
+
+def test_a_streams_summary_lists_its_first_rejected_lines(tmp_path):
+    """README: the summary lists "the first 20 [rejections] by file and line". A stream kept
+    the first 20 of each batch in id order (ids as strings: `...:1`, `...:10`, `...:100`)
+    and listed those: 30 bad lines showed lines 1, 10-19, 2, 20-29, 3, not 1 to 20."""
+    lines = "".join("{}\n" for _ in range(30))
+    run = _cli("run", "-", "--out", "-", "--workers", "1", stdin=lines, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    shown = [line.split(":")[1] for line in run.stderr.splitlines() if line.startswith("  rejected <stdin>:")]
+    assert shown == [str(n) for n in range(1, 21)], run.stderr
