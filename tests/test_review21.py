@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from test_user_attacks import one_line_error, read_only_folder, run_cli  # noqa: F401  (a fixture)
+
 from cleaner.store import state as state_module
 from cleaner.store.state import State
 
@@ -86,21 +88,37 @@ def test_a_state_named_by_a_relative_path_is_checkpointed_where_it_is_after_a_ch
     again.close()
 
 
-def _cli(*args: str, stdin: str = "", cwd: Path | None = None) -> Any:
-    import subprocess
-    import sys
-
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    return subprocess.run([sys.executable, "-m", "cleaner", *args], input=stdin, capture_output=True, text=True,
-                          timeout=300, env=env, cwd=cwd)
-
-
 def test_a_streams_summary_lists_its_first_rejected_lines(tmp_path):
     """README: the summary lists "the first 20 [rejections] by file and line". A stream kept
     the first 20 of each batch in id order (ids as strings: `...:1`, `...:10`, `...:100`)
     and listed those: 30 bad lines showed lines 1, 10-19, 2, 20-29, 3, not 1 to 20."""
     lines = "".join("{}\n" for _ in range(30))
-    run = _cli("run", "-", "--out", "-", "--workers", "1", stdin=lines, cwd=tmp_path)
-    assert run.returncode == 0, run.stderr
-    shown = [line.split(":")[1] for line in run.stderr.splitlines() if line.startswith("  rejected <stdin>:")]
-    assert shown == [str(n) for n in range(1, 21)], run.stderr
+    run = run_cli("run", "-", "--out", "-", "--workers", "1", stdin=lines, cwd=tmp_path)
+    err = run.stderr.decode()
+    assert run.returncode == 0, err
+    shown = [line.split(":")[1] for line in err.splitlines() if line.startswith("  rejected <stdin>:")]
+    assert shown == [str(n) for n in range(1, 21)], err
+
+
+def test_a_state_copied_with_its_journal_onto_a_read_only_disk_is_named_a_state(read_only_folder, tmp_path):
+    """A state copied with its -wal file (as README says to copy one) and read where nothing
+    can be written (a backup disk) was "not a cleaner state (unable to open database file)":
+    SQLite cannot read a journal there without its -shm file. An empty journal (nothing in
+    it to read) is now left aside, and one holding batches is named, with what to do."""
+    import shutil
+
+    src, view, seal = read_only_folder
+    live = tmp_path / "live.db"
+    state = State(live)
+    _batch(state, "one")
+    state._checkpointed()
+    shutil.copy(live, src / "full.db")
+    shutil.copy(f"{live}-wal", src / "full.db-wal")  # holds the batch (the writer is still open)
+    state.close()
+    shutil.copy(live, src / "empty.db")  # closed: the file holds every batch
+    (src / "empty.db-wal").write_bytes(b"")
+    seal()
+    proc = run_cli("state", "info", str(view / "empty.db"))
+    assert proc.returncode == 0 and "1 batch" in proc.stdout.decode(), proc.stderr
+    err = one_line_error(run_cli("state", "info", str(view / "full.db")), "full.db-wal")
+    assert "not a cleaner state" not in err and "writable" in err, err

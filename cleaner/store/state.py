@@ -371,6 +371,9 @@ def band_row(key: int) -> int:
     return (key >> 16) - (1 << 47)
 
 
+_WAL_HEADER = 32  # bytes of a WAL file before its first frame
+
+
 class State:
     """One state file, opened for writing (`writer=True`: takes the writer's lock) or reading.
 
@@ -462,9 +465,21 @@ class State:
         """Whether the state sits where nothing can be written (a read-only mount, a folder
         without write permission) and has no journal that a read-only opening would skip:
         SQLite cannot open a WAL database read-only there unless its -shm and -wal files exist
-        (a writer removes them when it closes), and no one can change the file meanwhile."""
-        folder = os.path.dirname(os.path.abspath(self.path))
-        return not os.access(folder, os.W_OK) and not os.path.exists(self.path + "-wal")
+        (a writer removes them when it closes), and no one can change the file meanwhile.
+        A journal without frames (empty, or its header alone) holds nothing to skip; one
+        holding batches there (a state copied with its -wal, no -shm) is a StateError saying
+        so: it was "not a cleaner state" (tests/test_review21.py)."""
+        if os.access(os.path.dirname(os.path.abspath(self.path)), os.W_OK):
+            return False
+        try:
+            journal = os.path.getsize(self.path + "-wal")
+        except OSError:
+            return True  # no journal
+        if journal > _WAL_HEADER:
+            raise StateError(f"{self.path} is on a read-only disk with its journal {self.path}-wal but not "
+                             f"{self.path}-shm, without which SQLite cannot read the batches the journal holds: "
+                             "copy the state with its -wal file to a writable folder and read it there")
+        return True
 
     def _lock(self, wait: bool) -> None:
         # The lock goes by the file's real path: a symlink or another spelling of the same
