@@ -970,10 +970,11 @@ class State:
                 "first_date": one("SELECT min(date) FROM docs"), "last_date": one("SELECT max(date) FROM docs"),
                 "bytes": size}
 
-    def prune(self, before: str) -> tuple[int, int]:
+    def prune(self, before: str, compact: bool = True) -> tuple[int, int]:
         """Remove records every document of which is dated before the day `before`
         (YYYY-MM-DD; a record with an undated document, or one dated on or after it, stays
-        whole); returns (records, documents) removed. One transaction."""
+        whole); returns (records, documents) removed. One transaction; then the file is made
+        smaller (`compact`; else the caller does it: State.compact)."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
             # Dates compare as text: documents keep ISO dates, and an undated one counts
@@ -995,6 +996,11 @@ class State:
         except BaseException:
             self.rollback()
             raise
-        if roots and not self.memory:
-            self.db.execute("VACUUM")
+        if roots and compact:
+            self.compact()
         return len(roots), docs
+
+    def compact(self) -> None:
+        """The pages a prune freed handed back to the disk (VACUUM: the file written again)."""
+        if not self.memory:
+            self.db.execute("VACUUM")
