@@ -162,3 +162,35 @@ def test_a_prune_interrupted_after_its_commit_says_the_prune_is_committed(tmp_pa
     assert "the prune was committed" in proc.stderr and "pruned 1 record (1 document)" in proc.stderr, proc.stderr
     info = json.loads(run_cli("state", "info", "--json", str(path)).stdout)
     assert info["documents"] == 1
+
+
+_RUN_INTERRUPTED = """
+import sys
+from cleaner.store.state import State
+from cleaner.cli import main
+
+close = State.close
+def interrupted(self):  # Ctrl-C (or SIGTERM) while the state waits for its batch's checkpoint
+    close(self)
+    raise KeyboardInterrupt
+State.close = interrupted
+main(["run", sys.argv[1], "--out", sys.argv[2], "--state", sys.argv[3], "--workers", "1", "-q"])
+"""
+
+
+def test_a_folder_run_interrupted_after_its_state_commit_says_what_is_done(tmp_path):
+    """A folder run into a state commits its batch once the outputs are in place, then closes
+    the state (waiting for the batch's checkpoint). A Ctrl-C there said "cleaner:
+    interrupted" alone, exit 130: the outputs were complete and the batch committed."""
+    import subprocess
+    import sys
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("The harbour board of Velmont met on Monday to discuss the new quay and its costs.\n")
+    out, path = tmp_path / "out", tmp_path / "s.db"
+    proc = subprocess.run([sys.executable, "-c", _RUN_INTERRUPTED, str(raw), str(out), str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 130, proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "committed to" in proc.stderr and (out / "records.jsonl").is_file(), proc.stderr
