@@ -194,3 +194,19 @@ def test_a_folder_run_interrupted_after_its_state_commit_says_what_is_done(tmp_p
     assert proc.returncode == 130, proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "committed to" in proc.stderr and (out / "records.jsonl").is_file(), proc.stderr
+
+
+def test_a_record_without_a_text_field_says_what_it_holds_instead():
+    """A news API's response saved as is ({"status": "ok", "articles": [...]}) or records
+    whose text is under "content" were rejected "no non-empty 'text' or 'html' field" alone,
+    on every line: nothing said where the text was."""
+    from cleaner import clean
+
+    text = "The harbour board of Velmont met on Monday to discuss the new quay and its costs."
+    docs = clean([{"id": "api", "status": "ok", "articles": [{"title": "T", "text": text}, {"text": text}]},
+                  {"id": "cms", "content": text, "headline": "Quay"}, {"id": "none"}]).documents
+    error = {d["id"]: d["error"] for d in docs}
+    assert error["api"] == ("no non-empty 'text' or 'html' field (its 'articles' holds 2 records: give each as a "
+                            "JSONL line or an item of a JSON list)")
+    assert error["cms"] == "no non-empty 'text' or 'html' field (its fields: content, headline, id)"
+    assert error["none"] == "no non-empty 'text' or 'html' field (its fields: id)"
