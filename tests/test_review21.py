@@ -210,3 +210,21 @@ def test_a_record_without_a_text_field_says_what_it_holds_instead():
                             "JSONL line or an item of a JSON list)")
     assert error["cms"] == "no non-empty 'text' or 'html' field (its fields: content, headline, id)"
     assert error["none"] == "no non-empty 'text' or 'html' field (its fields: id)"
+
+
+def test_a_missing_rule_file_in_an_api_config_is_named_by_its_key_and_where_it_was_looked_for(tmp_path, monkeypatch):
+    """`config={"boilerplate": {"rule_files": ["my_rules.toml"]}}`, the file in the caller's
+    folder: "ConfigError .../configs/my_rules.toml: (file): no such file", without the key
+    and without saying that a dict's rule files are found relative to cleaner's configs/
+    (README: a missing rule file is named by its key and the path it resolved to)."""
+    import pytest
+
+    from cleaner import clean
+    from cleaner.core.config import ConfigError
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my_rules.toml").write_text("", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        clean([{"text": "x"}], config={"boilerplate": {"rule_files": ["my_rules.toml"], "certain_categories": []}})
+    message = str(caught.value)
+    assert "<dict>: boilerplate.rule_files[0]: 'my_rules.toml'" in message and "whole path" in message, message
