@@ -161,8 +161,12 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
         _interrupted("; the state keeps every batch written before" if state is not None else "")
     finally:
         if state is not None:
-            totals.state_records = state.info()["records"]
-            state.close()
+            try:
+                totals.state_records = state.info()["records"]
+                state.close()  # waits for the last batch's checkpoint: seconds for a big state
+            except KeyboardInterrupt:  # every batch committed: "interrupted" alone read as nothing kept
+                executor.close()
+                _interrupted("; the state keeps every batch written before")
         executor.close()
     if state is None:
         _finish(totals, "on stdout", started, workers, quiet, strict)

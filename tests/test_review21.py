@@ -228,3 +228,33 @@ def test_a_missing_rule_file_in_an_api_config_is_named_by_its_key_and_where_it_w
         clean([{"text": "x"}], config={"boilerplate": {"rule_files": ["my_rules.toml"], "certain_categories": []}})
     message = str(caught.value)
     assert "<dict>: boilerplate.rule_files[0]: 'my_rules.toml'" in message and "whole path" in message, message
+
+
+_STREAM_INTERRUPTED = """
+import sys
+from cleaner.store.state import State
+from cleaner.cli import main
+
+close = State.close
+def interrupted(self):  # Ctrl-C (or SIGTERM) while the state waits for the last batch's checkpoint
+    close(self)
+    raise KeyboardInterrupt
+State.close = interrupted
+main(["run", "-", "--out", "-", "--state", sys.argv[1], "--workers", "1", "-q"])
+"""
+
+
+def test_a_stream_interrupted_while_its_state_closes_says_the_state_keeps_its_batches(tmp_path):
+    """A stream's input ended, every batch committed and written, then the state closes
+    (waiting for the last batch's checkpoint): a Ctrl-C there said "cleaner: interrupted"
+    alone, as if nothing were kept."""
+    import json
+    import subprocess
+    import sys
+
+    line = json.dumps({"id": "a", "text": "The harbour board of Velmont met on Monday to discuss the new quay."})
+    proc = subprocess.run([sys.executable, "-c", _STREAM_INTERRUPTED, str(tmp_path / "s.db")], input=line + "\n",
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr.strip() == "cleaner: interrupted; the state keeps every batch written before", proc.stderr
+    assert json.loads(proc.stdout)["id"] == "a"
