@@ -116,7 +116,11 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
             except WorkerError as exc:
                 _fail(f"{exc} ({exc.hint})")
             except OSError as exc:
-                _fail(f"cannot write the temporary spool: {exc.strerror or exc}")
+                import tempfile
+
+                # Where: the disk that is full (TMPDIR, most often a small /tmp) is not --out's.
+                _fail(f"cannot write the temporary spool in {tempfile.gettempdir()} (TMPDIR chooses the folder): "
+                      f"{exc.strerror or exc}")
             try:
                 closed, error = False, None
                 writing = True

@@ -258,3 +258,29 @@ def test_a_stream_interrupted_while_its_state_closes_says_the_state_keeps_its_ba
     assert proc.returncode == 130, proc.stderr
     assert proc.stderr.strip() == "cleaner: interrupted; the state keeps every batch written before", proc.stderr
     assert json.loads(proc.stdout)["id"] == "a"
+
+
+def test_a_full_spool_folder_is_named_in_the_streams_error(tmp_path):
+    """A stream keeps its documents in a spool in the temporary folder: on a full /tmp it
+    said "cannot write the temporary spool: No space left on device", without saying which
+    disk (not --out's, not the state's) nor that TMPDIR chooses it."""
+    import json
+    import subprocess
+    import sys
+
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(tmp_path)],
+                                           capture_output=True).returncode:
+        import pytest
+
+        pytest.skip("needs a small tmpfs (root)")
+    try:
+        text = "The harbour board of Velmont met on Monday to discuss the new quay and its many costs. " * 40
+        lines = "".join(json.dumps({"id": f"d{i}", "text": f"{i} {text}"}) + "\n" for i in range(60))
+        proc = subprocess.run([sys.executable, "-m", "cleaner", "run", "-", "--out", "-", "--workers", "1"],
+                              input=lines, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "TMPDIR": str(tmp_path)})
+        err = proc.stderr.strip()
+        assert proc.returncode == 2 and len(err.splitlines()) == 1, err
+        assert f"in {tmp_path} (TMPDIR" in err, err
+    finally:
+        subprocess.run(["umount", str(tmp_path)], capture_output=True)
