@@ -284,3 +284,20 @@ def test_a_full_spool_folder_is_named_in_the_streams_error(tmp_path):
         assert f"in {tmp_path} (TMPDIR" in err, err
     finally:
         subprocess.run(["umount", str(tmp_path)], capture_output=True)
+
+
+def test_a_state_whose_document_rows_name_a_missing_group_is_a_one_line_error(tmp_path):
+    """A document row whose group number was changed (a flipped bit in its integer, a hand
+    edit) left its group without documents: `export` and `show` of the record ended in
+    IndexError's traceback (Record.canonical of no members)."""
+    from cleaner import Deduplicator
+
+    path = tmp_path / "s.db"
+    with Deduplicator(state=str(path), workers=1) as dedup:
+        list(dedup.add([{"id": "a", "date": "2024-03-01", "text": "The harbour board of Velmont met on Monday "
+                                                                   "to discuss the new quay and its costs. " * 3}]))
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE docs SET g = g + 1000")
+    db.close()
+    err = one_line_error(run_cli("export", str(path), "--out", str(tmp_path / "out")), "is damaged")
+    assert "has no documents" in err, err
