@@ -104,6 +104,7 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
         totals.state_records = state.info()["records"]
     try:
         for batch in (batches(docs, batch_size, PAUSE_SECONDS, MAX_WAIT_SECONDS) if state is not None else [docs]):
+            committed = state.committed if state is not None else 0
             try:
                 # A batch smaller than one pool task runs here, not in a pool started for it
                 # (LocalExecutor.for_count); stdin read whole without a state is not counted.
@@ -158,7 +159,9 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
                                            if k not in ("batch", "event", "record_id"))
                         log.info("batch %d: %s %s (%s)", totals.batches, e["event"], e["record_id"], detail)
     except KeyboardInterrupt:
-        if writing and state is not None:  # committed, and its rows only partly written
+        # Committed, and its rows only partly written, or not yet begun: the batch commits
+        # inside run_documents, which then tidies up before the rows go out (tests/test_review21.py).
+        if state is not None and (writing or state.committed > committed):
             _interrupted(f" while writing the rows of batch {totals.batches + 1}, which is committed to {state_path}: "
                          f"some of its rows may not have been written (`cleaner show {state_path} ID` or "
                          "`cleaner export` has them); the state keeps every batch before it too")

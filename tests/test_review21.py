@@ -301,3 +301,32 @@ def test_a_state_whose_document_rows_name_a_missing_group_is_a_one_line_error(tm
     db.close()
     err = one_line_error(run_cli("export", str(path), "--out", str(tmp_path / "out")), "is damaged")
     assert "has no documents" in err, err
+
+
+_COMMITTED_INTERRUPTED = """
+import sys
+from cleaner.exec import flow
+from cleaner.cli import main
+
+def interrupted():  # Ctrl-C (or SIGTERM) once the batch is committed, before its rows go out
+    raise KeyboardInterrupt
+flow.release_free_memory = interrupted
+main(["run", "-", "--out", "-", "--state", sys.argv[1], "--workers", "1", "-q"])
+"""
+
+
+def test_a_stream_interrupted_after_its_batch_commits_and_before_its_rows_says_the_batch_is_committed(tmp_path):
+    """A batch commits inside run_documents, which then frees memory and sorts before the
+    rows go out: a Ctrl-C there said "the state keeps every batch written before", as if
+    this batch were not kept, though it was, and none of its rows had gone out."""
+    import json
+    import subprocess
+    import sys
+
+    line = json.dumps({"id": "a", "text": "The harbour board of Velmont met on Monday to discuss the new quay."})
+    path = tmp_path / "s.db"
+    proc = subprocess.run([sys.executable, "-c", _COMMITTED_INTERRUPTED, str(path)], input=line + "\n",
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 130, proc.stderr
+    assert "while writing the rows of batch 1, which is committed to" in proc.stderr, proc.stderr
+    assert json.loads(run_cli("state", "info", "--json", str(path)).stdout)["documents"] == 1

@@ -388,6 +388,7 @@ class State:
         self._lock_fd: int | None = None
         self._checkpoint: threading.Thread | None = None  # the last commit's (_checkpoint_behind)
         self._began_behind = False  # the last batch began while its checkpoint ran (begin)
+        self.committed = 0  # batches this object committed (a caller tells a batch committed from one rolled back)
         self._made_lock: str | None = None
         self._real = ""
         # What the checkpoint thread opens: the file found now, whatever folder the process
@@ -639,6 +640,7 @@ class State:
         self.db.execute("INSERT INTO batches VALUES (?, ?, ?)", (batch, documents, label))
         self._checkpointed()  # one checkpoint at a time: the last batch's is done (long since, as a rule)
         self.db.execute("COMMIT")
+        self.committed += 1
         self._checkpoint_behind()
 
     def _checkpoint_behind(self) -> None:
