@@ -207,7 +207,9 @@ def state_opened(path: Path) -> None:
 
 def _state_damaged(exc: sqlite3.DatabaseError) -> NoReturn:
     path = _STATE_OPENED[-1]
-    if isinstance(exc, sqlite3.OperationalError):  # a full disk, an I/O error: the file may be fine
+    # A full disk, an I/O error: the file may be fine. A table or column it lacks is the
+    # file's own damage (dropped by another program): "cannot use" read as a passing fault.
+    if isinstance(exc, sqlite3.OperationalError) and not str(exc).startswith(("no such table", "no such column")):
         _fail(f"cannot use state {path}: {exc}")
     _fail(f"state {path} is damaged ({exc}): restore it from a copy, or start a new one")
 

@@ -330,3 +330,19 @@ def test_a_stream_interrupted_after_its_batch_commits_and_before_its_rows_says_t
     assert proc.returncode == 130, proc.stderr
     assert "while writing the rows of batch 1, which is committed to" in proc.stderr, proc.stderr
     assert json.loads(run_cli("state", "info", "--json", str(path)).stdout)["documents"] == 1
+
+
+def test_a_state_missing_one_of_its_tables_is_said_to_be_damaged(tmp_path):
+    """A state whose table another program dropped was "cannot use state S: no such table:
+    events", the words of a full disk or an I/O error (the file may be fine), not of a
+    damaged state to restore from a copy."""
+    from cleaner import Deduplicator
+
+    path = tmp_path / "s.db"
+    with Deduplicator(state=str(path), workers=1) as dedup:
+        list(dedup.add([{"id": "a", "text": "The harbour board of Velmont met on Monday to discuss the new quay."}]))
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE events")
+    db.close()
+    err = one_line_error(run_cli("show", str(path), "a"), "is damaged", "no such table: events")
+    assert "restore it from a copy" in err, err
