@@ -346,3 +346,13 @@ def test_a_state_missing_one_of_its_tables_is_said_to_be_damaged(tmp_path):
     db.close()
     err = one_line_error(run_cli("show", str(path), "a"), "is damaged", "no such table: events")
     assert "restore it from a copy" in err, err
+
+
+def test_a_state_named_by_a_symlink_loop_is_still_a_one_line_error(tmp_path):
+    """The checkpoint's path (above) taken with Path.resolve() raised RuntimeError's
+    traceback for a --state that is a symlink loop (Python 3.11), before the opening's
+    own one-line refusal."""
+    loop = tmp_path / "loop.db"
+    loop.symlink_to(loop)
+    one_line_error(run_cli("run", "-", "--out", "-", "--state", str(loop),
+                           stdin='{"id": "a", "text": "The harbour board met on Monday."}\n'), "loop.db")

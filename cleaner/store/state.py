@@ -397,7 +397,7 @@ class State:
         self._uri = ""
         if not self.memory:
             p = Path(self.path)
-            self._uri = p.resolve().as_uri() + "?mode=rw"
+            self._uri = Path(os.path.abspath(p)).as_uri() + "?mode=rw"  # not resolve(): a symlink loop raises
             if p.exists() and not p.is_file():
                 raise StateError(f"{self.path} is not a file")
             if (state := companion_of(p)) is not None:
