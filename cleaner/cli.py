@@ -669,13 +669,12 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
             progress.close()
         if closing is None:  # the run failed: close before reporting it
             executor.close()
-    written = committed = False
+    written = False
     try:
         write_outputs(result, out_dir, cfg, input_arg, workers)
         written = True
         if clusterer is not None:
             clusterer.commit()
-            committed = True
             assert state is not None  # the clusterer is the state's
             state.close()  # waits for the batch's checkpoint: seconds for a big state
     except OSError as exc:
@@ -683,7 +682,7 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     except KeyboardInterrupt:  # not click's: it printed a blank line and "interrupted" without the checkpoint
         # Once the outputs are in place, what was done is said: "interrupted" alone read as
         # nothing done, after a batch committed to the state too (tests/test_review21.py).
-        if committed:
+        if state is not None and state.committed:  # this run's one batch (State.committed: once COMMIT returned)
             _interrupted(f" after the run was written to {out_dir} and its batch committed to {state_path}")
         if written and clusterer is not None:
             _interrupted(f" after the run was written to {out_dir}, before its batch was committed to {state_path}: "
