@@ -207,7 +207,9 @@ def state_opened(path: Path) -> None:
 
 def _state_damaged(exc: sqlite3.DatabaseError) -> NoReturn:
     path = _STATE_OPENED[-1]
-    if isinstance(exc, sqlite3.OperationalError):  # a full disk, an I/O error: the file may be fine
+    # A full disk, an I/O error: the file may be fine. A table or column it lacks is the
+    # file's own damage (dropped by another program): "cannot use" read as a passing fault.
+    if isinstance(exc, sqlite3.OperationalError) and not str(exc).startswith(("no such table", "no such column")):
         _fail(f"cannot use state {path}: {exc}")
     _fail(f"state {path} is damaged ({exc}): restore it from a copy, or start a new one")
 
@@ -286,6 +288,12 @@ def _without_line(doc: Document) -> str:
     return error[len(prefix):] if doc.line is not None and error.startswith(prefix) else error
 
 
+def rejection_order(doc: Document) -> tuple[str, int]:
+    """The order the summary lists rejections in: by file and line (not by id: as strings,
+    `feed:10` sorts before `feed:2`)."""
+    return doc.source, doc.line or 0
+
+
 def _finish(result: Summarised, where: str, started: float, workers: int, quiet: bool, strict: bool,
             more: str = "") -> None:
     """The summary and the first rejections on stderr; exit 1 under --strict if any."""
@@ -295,7 +303,7 @@ def _finish(result: Summarised, where: str, started: float, workers: int, quiet:
             f"{c['inputs']} inputs: {c['kept']} kept, {c['duplicates']} duplicates, "
             f"{c['rejected']} rejected -> {c['records']} records {where} "
             f"({time.perf_counter() - started:.1f}s, {workers} worker(s){more})", err=True)
-        for doc in sorted((d for d in result.documents if not d.ok), key=lambda d: (d.source, d.line or 0))[:20]:
+        for doc in sorted((d for d in result.documents if not d.ok), key=rejection_order)[:20]:
             click.echo(shown(f"  rejected {_where(doc)}: {_without_line(doc)}"), err=True)
     timings = getattr(result, "timings", None)
     if timings:
@@ -668,10 +676,17 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
         if clusterer is not None:
             clusterer.commit()
             assert state is not None  # the clusterer is the state's
-            state.close()
+            state.close()  # waits for the batch's checkpoint: seconds for a big state
     except OSError as exc:
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")
     except KeyboardInterrupt:  # not click's: it printed a blank line and "interrupted" without the checkpoint
+        # Once the outputs are in place, what was done is said: "interrupted" alone read as
+        # nothing done, after a batch committed to the state too (tests/test_review21.py).
+        if state is not None and state.committed:  # this run's one batch (State.committed: once COMMIT returned)
+            _interrupted(f" after the run was written to {out_dir} and its batch committed to {state_path}")
+        if written and clusterer is not None:
+            _interrupted(f" after the run was written to {out_dir}, before its batch was committed to {state_path}: "
+                         "run it again to add it (its documents are not in the state)")
         _interrupted("" if written else resumable)
     finally:
         result.close(keep=not written)

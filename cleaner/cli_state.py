@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cleaner.cli import GivenPath, _fail, _setup, cli, discard_output, echo_json, state_opened
+from cleaner.cli import GivenPath, _fail, _interrupted, _setup, cli, discard_output, echo_json, state_opened
 from cleaner.core.config import Config
 from cleaner.inspect.runs import as_written, guess_note, renamed_note
 from cleaner.inspect.show import show_record, shown
@@ -100,11 +100,21 @@ def state_prune(state_path: Path, before: str, wait: bool) -> None:
     except StateError as exc:
         _fail(str(exc))
     try:
-        records, docs = state.prune(before)
-    finally:
+        records, docs = state.prune(before, compact=False)
+    except BaseException:
         state.close()
+        raise
     done = (f"pruned {records} record{'' if records == 1 else 's'} ({docs} document{'' if docs == 1 else 's'}), "
             f"all of whose documents are dated before {before}, from {state_path}")
+    try:
+        try:
+            if records:
+                state.compact()
+        finally:
+            state.close()  # copies the compacted file in from the journal: seconds for a big state
+    except KeyboardInterrupt:
+        # The prune is committed: "interrupted" alone read as nothing done (tests/test_review21.py).
+        _interrupted(f" after the prune was committed ({done}); the file may not have been made smaller")
     try:
         click.echo(done)
     except BrokenPipeError:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 import click
 
 from cleaner.cli import (_fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers, discard_output, log,
-                         make_executor, open_state)
+                         make_executor, open_state, rejection_order)
 from cleaner.exec.memory import memory_note, release_free_memory
 
 if TYPE_CHECKING:
@@ -45,8 +45,10 @@ class _Totals:
     def add(self, result: RunResult) -> None:
         self.batches += 1
         self.status.update(d.status for d in result.documents)
+        # The first 20 by file and line, which the summary lists: a batch's documents come in
+        # id order, whose first 20 were lines 1, 10-19, 2, 20-29 (tests/test_review21.py).
         self.rejected.extend(d for d in result.documents if not d.ok)
-        del self.rejected[20:]
+        self.rejected = sorted(self.rejected, key=rejection_order)[:20]
         if self.state_records is None:
             self.records.update(r.record_id for r in result.records)
 
@@ -102,6 +104,7 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
         totals.state_records = state.info()["records"]
     try:
         for batch in (batches(docs, batch_size, PAUSE_SECONDS, MAX_WAIT_SECONDS) if state is not None else [docs]):
+            committed = state.committed if state is not None else 0
             try:
                 # A batch smaller than one pool task runs here, not in a pool started for it
                 # (LocalExecutor.for_count); stdin read whole without a state is not counted.
@@ -114,7 +117,11 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
             except WorkerError as exc:
                 _fail(f"{exc} ({exc.hint})")
             except OSError as exc:
-                _fail(f"cannot write the temporary spool: {exc.strerror or exc}")
+                import tempfile
+
+                # Where: the disk that is full (TMPDIR, most often a small /tmp) is not --out's.
+                _fail(f"cannot write the temporary spool in {tempfile.gettempdir()} (TMPDIR chooses the folder): "
+                      f"{exc.strerror or exc}")
             try:
                 closed, error = False, None
                 writing = True
@@ -152,15 +159,21 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
                                            if k not in ("batch", "event", "record_id"))
                         log.info("batch %d: %s %s (%s)", totals.batches, e["event"], e["record_id"], detail)
     except KeyboardInterrupt:
-        if writing and state is not None:  # committed, and its rows only partly written
+        # Committed, and its rows only partly written, or not yet begun: the batch commits
+        # inside run_documents, which then tidies up before the rows go out (tests/test_review21.py).
+        if state is not None and (writing or state.committed > committed):
             _interrupted(f" while writing the rows of batch {totals.batches + 1}, which is committed to {state_path}: "
                          f"some of its rows may not have been written (`cleaner show {state_path} ID` or "
                          "`cleaner export` has them); the state keeps every batch before it too")
         _interrupted("; the state keeps every batch written before" if state is not None else "")
     finally:
         if state is not None:
-            totals.state_records = state.info()["records"]
-            state.close()
+            try:
+                totals.state_records = state.info()["records"]
+                state.close()  # waits for the last batch's checkpoint: seconds for a big state
+            except KeyboardInterrupt:  # every batch committed: "interrupted" alone read as nothing kept
+                executor.close()
+                _interrupted("; the state keeps every batch written before")
         executor.close()
     if state is None:
         _finish(totals, "on stdout", started, workers, quiet, strict)

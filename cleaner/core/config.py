@@ -328,20 +328,25 @@ def load_config(path: str | Path | None = None) -> Config:
             values["boilerplate"]["rule_files"] = [
                 str((DEFAULT_CONFIG.parent / p).resolve()) for p in values["boilerplate"]["rule_files"]
             ]
-        else:  # a missing one is named by its key here, not only by the path it resolved to
-            for i, name in enumerate(values["boilerplate"]["rule_files"]):
-                rule_file = source.parent / name
-                try:  # is_file() raises what it does not take for "absent" (a name too long, EACCES)
-                    problem = None if rule_file.is_file() else "is a folder, not a file" if rule_file.is_dir() \
-                        else "not a regular file (a FIFO or device)" if rule_file.exists() else "no such file"
-                except OSError as exc:
-                    problem = f"cannot read: {exc.strerror or exc}"
-                if problem is not None:
-                    raise ConfigError(source, f"boilerplate.rule_files[{i}]",
-                                      f"{name!r} ({rule_file}, relative to this file): {problem}")
+        else:
+            _check_rule_files(source, values, source.parent, "this file")
     _no_rules(source, raw if path is not None else {}, values)
     _cross_checks(source, values)
     return Config(values=values, path=source)
+
+
+def _check_rule_files(source: Path, values: dict[str, dict[str, Any]], base: Path, relative_to: str) -> None:
+    """A missing rule file named by its key, not only by the path it resolved to (`base / name`)."""
+    for i, name in enumerate(values["boilerplate"]["rule_files"]):
+        rule_file = base / name
+        try:  # is_file() raises what it does not take for "absent" (a name too long, EACCES)
+            problem = None if rule_file.is_file() else "is a folder, not a file" if rule_file.is_dir() \
+                else "not a regular file (a FIFO or device)" if rule_file.exists() else "no such file"
+        except OSError as exc:
+            problem = f"cannot read: {exc.strerror or exc}"
+        if problem is not None:
+            raise ConfigError(source, f"boilerplate.rule_files[{i}]",
+                              f"{name!r} ({rule_file}, relative to {relative_to}): {problem}")
 
 
 def _no_rules(source: Path, raw: dict[str, Any], values: dict[str, dict[str, Any]]) -> None:
@@ -366,6 +371,12 @@ def config_from_dict(overrides: dict[str, dict[str, Any]] | None = None) -> Conf
     cfg = load_config()
     if overrides:
         values = _validate(Path("<dict>"), overrides, cfg.values)
+        if isinstance(overrides.get("boilerplate"), dict) and "rule_files" in overrides["boilerplate"]:
+            # Relative to configs/ (cfg.path), as the defaults name the shipped ones: a file of
+            # the caller's own, given by a relative name, was "configs/NAME: (file): no such
+            # file", its key unnamed and nothing saying where it was looked for.
+            _check_rule_files(Path("<dict>"), values, cfg.path.parent,
+                              "the default configuration's folder: a file of your own needs its whole path")
         _no_rules(Path("<dict>"), overrides, values)
         _cross_checks(Path("<dict>"), values)
         cfg = Config(values=values, path=cfg.path)

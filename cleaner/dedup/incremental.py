@@ -53,7 +53,7 @@ from cleaner.dedup.stories import candidate_edges, local_edges, measured_locally
 from cleaner.dedup.terms import is_name
 from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
 from cleaner.stages.sign import Sign
-from cleaner.store.state import State, band_row
+from cleaner.store.state import State, Undecodable, band_row
 
 if TYPE_CHECKING:
     from cleaner.exec.forked import Helpers, SalientAhead
@@ -946,6 +946,8 @@ class IncrementalClusterer:
                     doc = batch_docs.get(n)
                     restored = restore_member(self.sign, member, slim, text) if doc is None else Member(doc, *member)
                     members.append((n != canonical_n, restored))
+                if not members:  # its documents' rows name another group: changed under SQLite, or by hand
+                    raise Undecodable(f"copy group {g} of record {self._rid(root)} has no documents")
                 members.sort(key=lambda m: m[0])  # the canonical first, then in order of arrival
                 group_records.append(Record([m for _, m in members], key=key))
             group_records.sort(key=lambda r: preference_key(r.canonical, self.priority))

@@ -418,6 +418,26 @@ def _key_name(key: str) -> str:
     return cut if readable else repr(cut)
 
 
+def _holds_records(value: Any) -> int:
+    """How many records (objects with a 'text' or 'html') `value` holds: an object, or a list."""
+    items = value if isinstance(value, list) else [value]
+    return sum(isinstance(x, dict) and any(k in x for k in TEXT_FIELDS) for x in items)
+
+
+def _fields_instead(obj: dict[str, Any]) -> str:
+    """What a record without either text field holds instead: a news API's response
+    ({"status": "ok", "articles": [...]}) or a record with "content" or "body" was rejected
+    as "no non-empty 'text' or 'html' field" alone, on every line, without a word of why."""
+    for key, value in obj.items():
+        if (n := _holds_records(value)):
+            return (f"its {_key_name(scrub(str(key)))!r} holds {n} record{'' if n == 1 else 's'}: give each "
+                    "as a JSONL line or an item of a JSON list")
+    keys = sorted(_key_name(scrub(str(k))) for k in obj)
+    more = len(keys) - _UNREAD_SHOWN
+    return ("its fields: " + ", ".join(keys[:_UNREAD_SHOWN]) + (f" and {more} more" if more > 0 else "")) if keys \
+        else "an empty object"
+
+
 def _content_id(source: str, obj: dict[str, Any]) -> str:
     """An id for a record that has none, from its source and its content, never its
     position: the same line in the same feed gets the same id, wherever it stands."""
@@ -454,6 +474,8 @@ def from_record(obj: Any, default_id: str, source: str, line: int | None = None)
         odd = [f"'{k}' is {problem}" for k in TEXT_FIELDS if (problem := _wrong_type(obj, k))]
         odd += [f"'{k}' is given {n} times: the last was read" for k, n in getattr(obj, "repeated", {}).items()
                 if k in TEXT_FIELDS]
+        if not odd and not any(k in obj for k in TEXT_FIELDS):
+            odd.append(_fields_instead(obj))
         return doc.reject("no non-empty 'text' or 'html' field" + (f" ({'; '.join(odd)})" if odd else ""))
     given = obj.get("date")
     # A Python job's own date or datetime (the API's input): its calendar day, as written
