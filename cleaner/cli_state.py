@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sqlite3
 import sys
 from datetime import date as Date
 from pathlib import Path
@@ -124,6 +125,29 @@ def state_prune(state_path: Path, before: str, wait: bool) -> None:
         click.echo(f"cleaner: error: cannot write to stdout ({exc.strerror or exc}); the prune is committed: "
                    f"{done}", err=True)
         sys.exit(1)
+
+
+@state_group.command("copy")
+@click.argument("state_path", metavar="STATE", type=GivenPath(path_type=Path))
+@click.argument("copy_path", metavar="COPY", type=GivenPath(path_type=Path))
+def state_copy(state_path: Path, copy_path: Path) -> None:
+    """Copy STATE to COPY (a new file), consistent even while a run writes STATE."""
+    from cleaner.store.state import StateError
+
+    state = _reader(state_path)
+    try:
+        info = state.info()
+        state.copy_to(copy_path)
+    except StateError as exc:
+        _fail(str(exc))
+    except OSError as exc:  # a folder that does not exist, a full disk, no permission
+        _fail(f"cannot copy state {state_path} to {copy_path}: {exc.strerror or exc}")
+    except sqlite3.Error as exc:  # the disk filled while SQLite wrote the copy
+        _fail(f"cannot copy state {state_path} to {copy_path}: {exc}")
+    finally:
+        state.close()
+    click.echo(f"copied {state_path} ({_counted(info['batches'], 'batch')}, "
+               f"{_counted(info['documents'], 'document')}) to {copy_path}")
 
 
 def state_config(state: State, config_path: Path | None) -> Config:

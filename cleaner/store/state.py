@@ -39,6 +39,7 @@ Tables (schema version SCHEMA):
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import gc
 import hashlib
@@ -1018,6 +1019,35 @@ class State:
         if roots and compact:
             self.compact()
         return len(roots), docs
+
+    def copy_to(self, target: Path) -> None:
+        """A consistent copy of the state as this reader sees it (the batches committed when
+        it opened) in `target`, a file that must not exist. SQLite's backup API in one step,
+        inside this reader's read transaction, so a run writing the state meanwhile cannot tear
+        the copy (a file copy of STATE and its -wal can catch a checkpoint half done). Written
+        under a temporary name beside `target`, then linked to it: a file that appears there
+        meanwhile is never replaced. A -wal or -shm file already named after `target` is
+        refused too: SQLite would replay that journal into the copy when it opens it."""
+        if not target.parent.is_dir():
+            raise StateError(f"cannot copy to {target}: no folder {target.parent}")
+        for path in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+            if os.path.lexists(path):
+                raise StateError(f"{path} exists: not overwritten (choose another name for the copy)")
+        temporary = target.with_name(f".{target.name}.cleaner-copy-{os.getpid()}")
+        try:
+            copy = sqlite3.connect(temporary)
+            try:
+                self.db.backup(copy)  # pages=-1: one step, one snapshot
+            finally:
+                copy.close()  # its journal goes with it: the copy is one file
+            try:
+                os.link(temporary, target)  # fails if target appeared meanwhile, never replaces it
+            except FileExistsError:
+                raise StateError(f"{target} exists: not overwritten (choose another name for the copy)") from None
+        finally:
+            for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm"), Path(f"{temporary}-journal")):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(leftover)
 
     def compact(self) -> None:
         """The pages a prune freed handed back to the disk (VACUUM: the file written again)."""
