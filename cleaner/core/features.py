@@ -9,7 +9,8 @@ fields those are is read from this class (`ARRAY_FIELDS`), never listed by hand 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from operator import attrgetter
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 
@@ -57,6 +58,27 @@ class Features:
 
 
 ARRAY_FIELDS = tuple(f.name for f in fields(Features) if f.metadata.get("array"))
+
+
+T = TypeVar("T")
+_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}  # a class -> its fields' values, in order
+
+
+def copy_with(obj: T, **changes: Any) -> T:
+    """`dataclasses.replace(obj, **changes)` for this package's slots dataclasses, whose
+    fields are all __init__ arguments and which have no __post_init__ (Features, Document,
+    Stored): the class called with every field's value in order, then the changes set.
+    ~1 µs instead of replace's ~4 (its keywords, its checks of every field); a stored
+    document is copied three times (exec/flow.pack, Document.without_hand_offs)."""
+    cls = type(obj)
+    values = _VALUES.get(cls)
+    if values is None:
+        names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]  # a dataclass (see above)
+        values = _VALUES[cls] = attrgetter(*names) if len(names) > 1 else (lambda o: (getattr(o, names[0]),))
+    new = cls(*values(obj))
+    for name, value in changes.items():
+        setattr(new, name, value)
+    return new
 
 
 def raw_array(value: Any) -> bytes:

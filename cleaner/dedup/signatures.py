@@ -133,6 +133,23 @@ def letter_count(text: str) -> int:
     return int(np.count_nonzero(_letters()[_codepoints(text)]))
 
 
+def line_word_counts(text: str) -> list[int]:
+    """[text.word_count(line) for line in text.split("\n")] for a text that holds no
+    unspaced script (text.UNSPACED: those lines count otherwise), from the word-character
+    table at once: a word is a run of word characters (text.WORD) and a line break is none,
+    so each line's count is the number of runs that start on it. ~30 µs a 3 KB text of 25
+    lines, against ~2.8 µs a line by regex (templates' line keys count every line)."""
+    cps = _codepoints(text)
+    if not len(cps):
+        return [0]
+    flags = _word_chars()[cps]
+    starts = flags.copy()
+    starts[1:] &= ~flags[:-1]
+    line_of = np.cumsum(cps == 10)  # a break's own line number is the next one's: it starts no word
+    counts: list[int] = np.bincount(line_of[starts], minlength=int(line_of[-1]) + 1).tolist()
+    return counts
+
+
 def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 

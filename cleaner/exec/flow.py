@@ -16,14 +16,14 @@ import sys
 import time
 from array import array
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
 from cleaner.core.config import Config
 from cleaner.core.document import Document, Stored
-from cleaner.core.features import ARRAY_FIELDS, raw_array
+from cleaner.core.features import ARRAY_FIELDS, copy_with, raw_array
 from cleaner.core.stage import safe_process
 from cleaner.dedup.ids import make_ids_unique
 from cleaner.core.protocols import DocStore, Executor
@@ -79,9 +79,9 @@ def pack(doc: Document, templates: Templates, store: DocStore, keyed: bool = Fal
     features = doc.features
     if features is not None:  # raw bytes: unpickling numpy objects costs far more
         raw: dict[str, Any] = {name: raw_array(getattr(features, name)) for name in ARRAY_FIELDS}
-        features = replace(features, **raw)
-    slim = replace(doc, text="", html=None, removed=[], flags=[], line_no=None, link_density=None,
-                   features=features, stored=stored)
+        features = copy_with(features, **raw)
+    slim = copy_with(doc, text="", html=None, removed=[], flags=[], line_no=None, link_density=None,
+                     features=features, stored=stored)
     # The entry's slim copy, pickled by put(), keeps its arrays as bytes: a checkpoint
     # must not point into arrays files, which every run rebuilds.
     # `key is not None` only narrows the type: a keyed document got its key above.

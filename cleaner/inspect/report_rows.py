@@ -11,17 +11,15 @@ encodes their texts again in the main process.
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from cleaner.core.document import Document
+from cleaner.core.document import Document, json_encoder
 
 # str.replace per character, not str.translate: translate with a dict costs ~20 ns a
 # character, three quarters of a 10,000-record report's time.
 _JSON_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 _REMOVED_KEYS = ("rule", "category", "line_no", "action", "text", "note", "field")
-_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_ENCODE = json_encoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 # (six pieces of the member's row, each "key":value[,"key":value]; each removed line's
 # (rule, category or "")): what report.html needs of a stored document.
