@@ -140,7 +140,7 @@ def state_copy(state_path: Path, copy_path: Path) -> None:
         state.copy_to(copy_path)
     except StateError as exc:
         _fail(str(exc))
-    except OSError as exc:  # a folder that does not exist, a full disk, no permission
+    except OSError as exc:  # no permission to write there, a full disk
         _fail(f"cannot copy state {state_path} to {copy_path}: {exc.strerror or exc}")
     except sqlite3.Error as exc:  # the disk filled while SQLite wrote the copy
         _fail(f"cannot copy state {state_path} to {copy_path}: {exc}")

@@ -1028,11 +1028,14 @@ class State:
         under a temporary name beside `target`, then linked to it: a file that appears there
         meanwhile is never replaced. A -wal or -shm file already named after `target` is
         refused too: SQLite would replay that journal into the copy when it opens it."""
+        def exists(path: Path) -> StateError:
+            return StateError(f"{path} exists: not overwritten (choose another name for the copy)")
+
         if not target.parent.is_dir():
             raise StateError(f"cannot copy to {target}: no folder {target.parent}")
         for path in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
             if os.path.lexists(path):
-                raise StateError(f"{path} exists: not overwritten (choose another name for the copy)")
+                raise exists(path)
         temporary = target.with_name(f".{target.name}.cleaner-copy-{os.getpid()}")
         try:
             copy = sqlite3.connect(temporary)
@@ -1043,7 +1046,7 @@ class State:
             try:
                 os.link(temporary, target)  # fails if target appeared meanwhile, never replaces it
             except FileExistsError:
-                raise StateError(f"{target} exists: not overwritten (choose another name for the copy)") from None
+                raise exists(target) from None
         finally:
             for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm"), Path(f"{temporary}-journal")):
                 with contextlib.suppress(FileNotFoundError):
