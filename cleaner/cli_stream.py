@@ -100,11 +100,14 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
     docs = _lines_only(read_input(input_path, cfg))
     totals = _Totals()
     writing = False  # a committed batch's rows going out: Ctrl-C then leaves some unread
+    # Batches committed once the last batch's rows were out: one more is this batch's, its
+    # rows not out yet. Counted again only once they are (not when a batch begins): a Ctrl-C
+    # while waiting for the next batch's lines said that batch was committed, rows unwritten.
+    committed = state.committed if state is not None else 0
     if state is not None:  # a stream has no end: count records in the state, not in memory
         totals.state_records = state.info()["records"]
     try:
         for batch in (batches(docs, batch_size, PAUSE_SECONDS, MAX_WAIT_SECONDS) if state is not None else [docs]):
-            committed = state.committed if state is not None else 0
             try:
                 # A batch smaller than one pool task runs here, not in a pool started for it
                 # (LocalExecutor.for_count); stdin read whole without a state is not counted.
@@ -145,6 +148,7 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
             finally:
                 result.close()
             writing = False
+            committed = state.committed if state is not None else 0
             totals.add(result)
             decided = len(result.documents)
             del result  # its documents and records: what the next batch must not hold on to
