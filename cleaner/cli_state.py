@@ -134,6 +134,14 @@ def state_copy(state_path: Path, copy_path: Path) -> None:
     """Copy STATE to COPY (a new file), consistent even while a run writes STATE."""
     from cleaner.store.state import StateError
 
+    # As `--state -` and `export --out -`: "-" is not stdout here (SQLite writes a file), and
+    # it made a file named "-" in the current folder, which `rm -` cannot remove.
+    if str(copy_path) == "-":
+        _fail("state copy writes a file: COPY - is not stdout: give the copy a file name")
+    # `cp STATE DIR/` copies into DIR: here a folder was "DIR exists: not overwritten", as if
+    # the folder might have been replaced by the copy.
+    if os.path.isdir(copy_path):  # os.path: a folder it cannot look into (EACCES) is not one here
+        _fail(f"{copy_path} is a folder: give the copy's file name ({copy_path / state_path.name}, say)")
     state = _reader(state_path)
     try:
         info = state.info()

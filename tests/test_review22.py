@@ -49,3 +49,28 @@ def test_a_stream_interrupted_while_waiting_for_its_next_lines_does_not_claim_a_
             proc.kill()
             proc.wait()
     assert err.strip().splitlines()[-1] == "cleaner: interrupted; the state keeps every batch written before", err
+
+
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cleaner", *args], capture_output=True, text=True, timeout=300,
+                          cwd=cwd, env=_env())
+
+
+def test_state_copy_to_dash_or_a_folder_is_a_one_line_error_and_writes_nothing(tmp_path):
+    """`cleaner state copy news.db -` wrote a file named "-" in the current folder (which
+    `rm -` cannot remove; `--state -` and `export --out -` are refused for that reason), and
+    a folder as COPY (`cp`'s habit: copy into it) was "DIR exists: not overwritten", as if
+    the folder might have been replaced."""
+    from cleaner import Deduplicator
+
+    with Deduplicator(state=str(tmp_path / "news.db"), workers=1) as dedup:
+        list(dedup.add([{"id": "a", "text": "The harbour board of Velmont met on Monday to discuss the quay."}]))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    proc = _cli("state", "copy", "news.db", "-", cwd=tmp_path)
+    assert proc.returncode == 2 and "not stdout" in proc.stderr and len(proc.stderr.splitlines()) == 1, proc.stderr
+    (tmp_path / "backups").mkdir()
+    proc = _cli("state", "copy", "news.db", "backups", cwd=tmp_path)
+    assert proc.returncode == 2 and "backups is a folder" in proc.stderr, proc.stderr
+    assert "backups/news.db" in proc.stderr, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before + ["backups"])
+    assert not list((tmp_path / "backups").iterdir())
