@@ -74,3 +74,51 @@ def test_state_copy_to_dash_or_a_folder_is_a_one_line_error_and_writes_nothing(t
     assert "backups/news.db" in proc.stderr, proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before + ["backups"])
     assert not list((tmp_path / "backups").iterdir())
+
+
+def test_a_state_is_copied_to_a_disk_without_hard_links_and_never_over_a_file(tmp_path, monkeypatch):
+    """`state copy` made its copy under a temporary name and linked it to COPY: on a FAT or
+    exFAT disk (a USB backup disk), where link() fails with EPERM, every copy failed:
+    "cannot copy state ... : Operation not permitted". Simulated here (no FAT driver in a
+    test): link() raising EPERM, as Linux's VFS does for a file system without links."""
+    import errno
+
+    import pytest
+
+    from cleaner import Deduplicator
+    from cleaner.store import state as state_module
+    from cleaner.store.state import State, StateError
+
+    db = tmp_path / "s.db"
+    with Deduplicator(state=str(db), workers=1) as dedup:
+        list(dedup.add([{"id": f"d{i}", "text": f"Story {i}: the harbour board met about quay {i} on Monday."}
+                        for i in range(4)]))
+
+    def no_link(src: object, dst: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(state_module.os, "link", no_link)
+    reader = State(db, writer=False)
+    try:
+        reader.copy_to(tmp_path / "c.db")
+    finally:
+        reader.close()
+    copy = State(tmp_path / "c.db", writer=False)
+    try:
+        assert copy.info()["documents"] == 4
+    finally:
+        copy.close()
+
+    def appears(src: object, dst: object) -> None:  # a file made at COPY between the checks and the link
+        Path(str(dst)).write_bytes(b"the user's own file")
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(state_module.os, "link", appears)
+    reader = State(db, writer=False)
+    try:
+        with pytest.raises(StateError, match="exists: not overwritten"):
+            reader.copy_to(tmp_path / "late.db")
+    finally:
+        reader.close()
+    assert (tmp_path / "late.db").read_bytes() == b"the user's own file"
+    assert not [p for p in tmp_path.iterdir() if "cleaner-copy" in p.name]

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import fcntl
 import gc
 import hashlib
@@ -47,6 +48,7 @@ import json
 import os
 import pickle
 import re
+import shutil
 import sqlite3
 import threading
 import zlib
@@ -373,6 +375,28 @@ def band_row(key: int) -> int:
 
 
 _WAL_HEADER = 32  # bytes of a WAL file before its first frame
+# What link() says on a disk without hard links: FAT and exFAT (a USB backup disk: EPERM),
+# some network and FUSE file systems (ENOTSUP, ENOSYS).
+_NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
+
+
+def _copy_new(source: Path, target: Path, exists: Callable[[Path], Exception]) -> None:
+    """`source`'s bytes in `target`, a file made here (O_EXCL: a file that appears there
+    meanwhile is never replaced) where link() cannot make it; removed again if the copy
+    fails half way (it is ours: no one else's file is touched)."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        raise exists(target) from None
+    try:
+        with open(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(target)
+        raise
 
 
 class State:
@@ -1025,8 +1049,9 @@ class State:
         it opened) in `target`, a file that must not exist. SQLite's backup API in one step,
         inside this reader's read transaction, so a run writing the state meanwhile cannot tear
         the copy (a file copy of STATE and its -wal can catch a checkpoint half done). Written
-        under a temporary name beside `target`, then linked to it: a file that appears there
-        meanwhile is never replaced. A -wal or -shm file already named after `target` is
+        under a temporary name beside `target`, then linked to it (on a disk without hard
+        links, FAT or exFAT, copied into a file made there exclusively): a file that appears
+        there meanwhile is never replaced. A -wal or -shm file already named after `target` is
         refused too: SQLite would replay that journal into the copy when it opens it."""
         def exists(path: Path) -> StateError:
             return StateError(f"{path} exists: not overwritten (choose another name for the copy)")
@@ -1047,6 +1072,10 @@ class State:
                 os.link(temporary, target)  # fails if target appeared meanwhile, never replaces it
             except FileExistsError:
                 raise exists(target) from None
+            except OSError as exc:
+                if exc.errno not in _NO_LINKS:
+                    raise
+                _copy_new(temporary, target, exists)
         finally:
             for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm"), Path(f"{temporary}-journal")):
                 with contextlib.suppress(FileNotFoundError):
