@@ -122,3 +122,50 @@ def test_a_state_is_copied_to_a_disk_without_hard_links_and_never_over_a_file(tm
         reader.close()
     assert (tmp_path / "late.db").read_bytes() == b"the user's own file"
     assert not [p for p in tmp_path.iterdir() if "cleaner-copy" in p.name]
+
+
+def test_a_relative_out_reaches_a_dask_worker_that_runs_in_another_folder(tmp_path):
+    """A `dask worker` runs in the folder it was started in: `cleaner run in --out clean
+    --engine dask --scheduler ...` sent it the checkpoint's folder as written,
+    'clean/.cleaner-partial', which named nothing there, and every run failed: "lost the
+    Dask cluster at ...: [Errno 2] No such file or directory: 'clean/.cleaner-partial/
+    ....spool' (check that the scheduler is running and reachable)"."""
+    import pytest
+
+    distributed = pytest.importorskip("distributed", reason="the dask extra (pip install 'cleaner[dask]')")
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for i in range(6):
+        (inp / f"a{i}.txt").write_text(f"Story {i}: the harbour board of Velmont met on Monday about quay {i}.\n"
+                                       "Subscribe to our newsletter\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        client.run(os.chdir, str(elsewhere))  # as a worker started in another folder
+        proc = _cli("run", "in", "--out", "clean", "--engine", "dask", "--scheduler", cluster.scheduler_address,
+                    "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    local = _cli("run", "in", "--out", "local", "--workers", "1", "-q", cwd=tmp_path)
+    assert local.returncode == 0, local.stderr
+    for name in ("documents.jsonl", "records.jsonl"):
+        assert (tmp_path / "clean" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+    assert not list(elsewhere.iterdir())
+
+
+def test_a_worker_that_cannot_write_the_spool_is_not_a_lost_cluster():
+    """A worker's own OSError writing its spool segment (a folder the workers do not
+    share) came back as "lost the Dask cluster ...: No such file or directory ... (check
+    that the scheduler is running and reachable)", of a cluster that was fine."""
+    import pytest
+
+    pytest.importorskip("distributed", reason="the dask extra (pip install 'cleaner[dask]')")
+    from cleaner.exec.dask_engine import lost
+
+    error = lost(FileNotFoundError(2, "No such file or directory", "/shared/out/.cleaner-partial/12.spool"),
+                 "tcp://127.0.0.1:8786")
+    assert str(error) == ("a Dask worker cannot write the run's spool /shared/out/.cleaner-partial/12.spool: "
+                          "No such file or directory")
+    assert "same path" in error.hint
+    connection = lost(ConnectionResetError(104, "Connection reset by peer"), "tcp://127.0.0.1:8786")
+    assert str(connection).startswith("lost the Dask cluster at tcp://127.0.0.1:8786") and "scheduler" in connection.hint

@@ -153,9 +153,20 @@ class DaskError(WorkerError):
 LOST = (OSError, TimeoutError, CancelledError)
 
 
+class SpoolUnreachable(DaskError):
+    """A worker could not write the run's spool: the cluster is fine, the folder is not shared."""
+
+    hint = "the spool folder must be on a filesystem every worker mounts at the same path: README, Running on a cluster you have"
+
+
 def lost(exc: BaseException, scheduler: str | None = None) -> DaskError:
     """A lost cluster as one line: Dask's messages run over several lines ("... cancelled
     for reason: scheduler-connection-lost.\nClient lost the connection ...")."""
+    filename = getattr(exc, "filename", None)
+    if isinstance(exc, OSError) and isinstance(filename, str) and filename.endswith((".spool", ".arrays")):
+        # A worker's own error writing its segment, passed back: it said "lost the Dask
+        # cluster ... (check that the scheduler is running and reachable)" of a live cluster.
+        return SpoolUnreachable(f"a Dask worker cannot write the run's spool {filename}: {exc.strerror or exc}")
     reason = one_line(exc)
     if "scheduler-connection-lost" in str(exc):
         reason = "the connection to the scheduler was lost"

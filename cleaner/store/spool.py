@@ -250,7 +250,10 @@ class Spool:
         self._readers: dict[tuple[int, str], int] = {}
 
     def __getstate__(self) -> dict[str, Path]:
-        return {"folder": self.folder}
+        # Absolute: a Dask worker runs in a folder of its own (`dask worker` started
+        # elsewhere), where a run's `--out clean/` named no folder and every chunk failed
+        # ("No such file or directory: 'clean/.cleaner-partial/...spool'").
+        return {"folder": Path(os.path.abspath(self.folder))}
 
     def __setstate__(self, state: dict[str, Path]) -> None:
         self._dir = None  # a worker's copy: the folder belongs to the process that made it
