@@ -107,15 +107,26 @@ def state_prune(state_path: Path, before: str, wait: bool) -> None:
         raise
     done = (f"pruned {records} record{'' if records == 1 else 's'} ({docs} document{'' if docs == 1 else 's'}), "
             f"all of whose documents are dated before {before}, from {state_path}")
+    not_smaller = None
     try:
         try:
             if records:
                 state.compact()
+        except (sqlite3.Error, OSError) as exc:
+            # VACUUM writes the whole file again: it needs about the state's size free, which
+            # a disk being pruned for lack of room may not have. It said "cannot use state
+            # ...: database or disk is full", exit 2, of a prune that was committed.
+            not_smaller = getattr(exc, "strerror", None) or str(exc)
         finally:
             state.close()  # copies the compacted file in from the journal: seconds for a big state
     except KeyboardInterrupt:
         # The prune is committed: "interrupted" alone read as nothing done (tests/test_review21.py).
         _interrupted(f" after the prune was committed ({done}); the file may not have been made smaller")
+    if not_smaller is not None:
+        click.echo(shown(f"cleaner: error: the prune is committed ({done}), but the file was not made smaller: "
+                         f"{not_smaller} (making it smaller writes it again: it needs about its size free; "
+                         "the freed pages are used again by later batches)"), err=True)
+        sys.exit(1)
     try:
         click.echo(done)
     except BrokenPipeError:

@@ -169,3 +169,44 @@ def test_a_worker_that_cannot_write_the_spool_is_not_a_lost_cluster():
     assert "same path" in error.hint
     connection = lost(ConnectionResetError(104, "Connection reset by peer"), "tcp://127.0.0.1:8786")
     assert str(connection).startswith("lost the Dask cluster at tcp://127.0.0.1:8786") and "scheduler" in connection.hint
+
+
+_UNRELATED = ["The harbour board of Velmont met on Monday to discuss the new quay.",
+              "Farmers near Ostrava report the wettest spring in forty years.",
+              "A violinist from Porto won the Geneva competition on Sunday evening.",
+              "The city of Tarnby opened a bridge over the Elm river this week.",
+              "Scientists in Hobart tracked a rare whale along the Tasman coast.",
+              "Rail workers in Lyon voted to end a strike that began in March.",
+              "A bakery in Graz sold its millionth pretzel to a visiting teacher.",
+              "Divers off Malta found an amphora cargo from a Roman trading ship."]
+
+_PRUNE_DISK_FULL = """
+import sqlite3, sys
+from cleaner.store.state import State
+from cleaner.cli import main
+
+def compact(self):  # VACUUM on a disk without the state's size free (seen on a 2 MB tmpfs)
+    raise sqlite3.OperationalError("database or disk is full")
+State.compact = compact
+main(["state", "prune", sys.argv[1], "--before", "2024-03-01"])
+"""
+
+
+def test_a_prune_whose_file_cannot_be_made_smaller_says_the_prune_is_committed(tmp_path):
+    """A prune commits, then VACUUM writes the state again, which needs about its size
+    free: on a disk being pruned for lack of room it failed, and the command said "cannot
+    use state s.db: database or disk is full", exit 2, of a prune that was committed."""
+    from cleaner import Deduplicator
+
+    path = tmp_path / "s.db"
+    with Deduplicator(state=str(path), workers=1) as dedup:
+        list(dedup.add([{"id": f"d{i}", "date": f"2024-0{1 + i % 4}-10", "text": text}
+                        for i, text in enumerate(_UNRELATED)]))
+    proc = subprocess.run([sys.executable, "-c", _PRUNE_DISK_FULL, str(path)], capture_output=True, text=True,
+                          timeout=120, env=_env())
+    err = proc.stderr.strip()
+    assert proc.returncode == 1 and len(err.splitlines()) == 1, err
+    assert "the prune is committed (pruned 4 records (4 documents)" in err and "not made smaller" in err, err
+    assert "disk is full" in err, err
+    info = json.loads(_cli("state", "info", "--json", str(path)).stdout)
+    assert info["documents"] == 4
