@@ -8,6 +8,7 @@ or 1 with --strict; with --strict, a programming error in a stage stops the run 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import logging
@@ -674,8 +675,16 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
         write_outputs(result, out_dir, cfg, input_arg, workers)
         written = True
         if clusterer is not None:
-            clusterer.commit()
             assert state is not None  # the clusterer is the state's
+            try:
+                clusterer.commit()
+            except sqlite3.OperationalError as exc:
+                # The outputs are in place: "cannot use state S: database or disk is full"
+                # alone read as the run having failed, with no word that OUT holds it and S not.
+                with contextlib.suppress(sqlite3.Error):  # what a full disk left open
+                    state.rollback()
+                _fail(f"the run was written to {out_dir}, but its batch could not be committed to {state_path} "
+                      f"({exc}): its documents are not in the state; run it again to add them once that is fixed")
             state.close()  # waits for the batch's checkpoint: seconds for a big state
     except OSError as exc:
         _fail(f"cannot write to {out_dir}: {exc.strerror or exc} (--resume continues once it is fixed)")

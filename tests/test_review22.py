@@ -210,3 +210,34 @@ def test_a_prune_whose_file_cannot_be_made_smaller_says_the_prune_is_committed(t
     assert "disk is full" in err, err
     info = json.loads(_cli("state", "info", "--json", str(path)).stdout)
     assert info["documents"] == 4
+
+
+_COMMIT_DISK_FULL = """
+import sqlite3, sys
+from cleaner.store.state import State
+from cleaner.cli import main
+
+def commit(self, *args):  # the batch's last pages, written at COMMIT, on a disk the outputs just filled
+    raise sqlite3.OperationalError("database or disk is full")
+State.commit = commit
+main(["run", sys.argv[1], "--out", sys.argv[2], "--state", sys.argv[3], "--workers", "1", "-q"])
+"""
+
+
+def test_a_folder_run_whose_state_commit_fails_says_its_outputs_are_written_and_the_state_lacks_them(tmp_path):
+    """A folder run writes its outputs, then commits its batch: a full disk at the commit
+    said "cannot use state s.db: database or disk is full" alone, as if the run had failed,
+    though OUT held the whole run and the state did not (review-21 said so of a Ctrl-C there)."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for i, text in enumerate(_UNRELATED[:3]):
+        (inp / f"a{i}.txt").write_text(text + "\n", encoding="utf-8")
+    out, path = tmp_path / "out", tmp_path / "s.db"
+    proc = subprocess.run([sys.executable, "-c", _COMMIT_DISK_FULL, str(inp), str(out), str(path)],
+                          capture_output=True, text=True, timeout=120, env=_env())
+    err = proc.stderr.strip()
+    assert proc.returncode == 2 and len(err.splitlines()) == 1, err
+    assert f"the run was written to {out}" in err and "not in the state" in err and "disk is full" in err, err
+    assert len((out / "documents.jsonl").read_text().splitlines()) == 3
+    info = json.loads(_cli("state", "info", "--json", str(path)).stdout)
+    assert info["batches"] == 0 and info["documents"] == 0, info
