@@ -241,3 +241,30 @@ def test_a_folder_run_whose_state_commit_fails_says_its_outputs_are_written_and_
     assert len((out / "documents.jsonl").read_text().splitlines()) == 3
     info = json.loads(_cli("state", "info", "--json", str(path)).stdout)
     assert info["batches"] == 0 and info["documents"] == 0, info
+
+
+def test_a_copy_is_not_made_beside_a_rollback_journal_named_after_it(tmp_path):
+    """`state copy` refused a -wal or -shm file named after COPY (SQLite would replay it into
+    the copy), but not a -journal: a rollback journal another SQLite program left when it
+    crashed (its database since deleted) was replayed into the copy when it was opened for
+    writing, which left it malformed; a reader said "not a cleaner state"."""
+    import sqlite3
+
+    from cleaner import Deduplicator
+
+    db = tmp_path / "s.db"
+    with Deduplicator(state=str(db), workers=1) as dedup:
+        list(dedup.add([{"id": "a", "text": _UNRELATED[0]}]))
+    other = tmp_path / "other.db"  # a database in rollback mode, its process killed mid-transaction
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t(x)")
+        conn.executemany("INSERT INTO t VALUES (?)", [(os.urandom(400),) for _ in range(300)])
+    conn.close()
+    killed = ("import os, sqlite3, sys\ndb = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+              "db.execute('PRAGMA cache_size=1'); db.execute('BEGIN'); db.execute('UPDATE t SET x = randomblob(400)')\n"
+              "os._exit(9)")
+    subprocess.run([sys.executable, "-c", killed, str(other)], check=False, timeout=60)
+    os.rename(f"{other}-journal", tmp_path / "backup.db-journal")
+    proc = _cli("state", "copy", str(db), str(tmp_path / "backup.db"))
+    assert proc.returncode == 2 and "backup.db-journal exists: not overwritten" in proc.stderr, proc.stderr
+    assert not (tmp_path / "backup.db").exists()

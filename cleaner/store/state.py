@@ -1051,14 +1051,17 @@ class State:
         the copy (a file copy of STATE and its -wal can catch a checkpoint half done). Written
         under a temporary name beside `target`, then linked to it (on a disk without hard
         links, FAT or exFAT, copied into a file made there exclusively): a file that appears
-        there meanwhile is never replaced. A -wal or -shm file already named after `target` is
-        refused too: SQLite would replay that journal into the copy when it opens it."""
+        there meanwhile is never replaced. A -wal, -shm or -journal file already named after
+        `target` is refused too: SQLite would replay that journal into the copy when it opens it."""
         def exists(path: Path) -> StateError:
             return StateError(f"{path} exists: not overwritten (choose another name for the copy)")
 
         if not target.parent.is_dir():
             raise StateError(f"cannot copy to {target}: no folder {target.parent}")
-        for path in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        # -journal too: a rollback journal left by another program's crash is replayed into
+        # the copy as a -wal is (the copy read "not a cleaner state", and a writer's opening
+        # left it malformed).
+        for path in (target, Path(f"{target}-wal"), Path(f"{target}-shm"), Path(f"{target}-journal")):
             if os.path.lexists(path):
                 raise exists(path)
         temporary = target.with_name(f".{target.name}.cleaner-copy-{os.getpid()}")
