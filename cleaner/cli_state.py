@@ -1,4 +1,4 @@
-"""The verbs over a state file (store/state.py): `state info`, `state prune`, `export`,
+"""The verbs over a state file (store/state.py): `state info`, `state prune`, `state copy`, `export`,
 and `show STATE ID` (cli.py's `show` hands a state file here). Readers open the state
 read-only: they work while a run writes it."""
 
@@ -49,7 +49,7 @@ def _day(value: str, option: str) -> int:
 
 @cli.group("state")
 def state_group() -> None:
-    """Inspect or prune a state file (run --state STATE)."""
+    """Inspect, prune or copy a state file (run --state STATE)."""
 
 
 @state_group.command("info")

@@ -74,6 +74,8 @@ def test_state_copy_to_dash_or_a_folder_is_a_one_line_error_and_writes_nothing(t
     assert "backups/news.db" in proc.stderr, proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before + ["backups"])
     assert not list((tmp_path / "backups").iterdir())
+    # `cleaner --help` named the group "Inspect or prune a state file", without its copy verb.
+    assert "Inspect, prune or copy a state file" in _cli("--help").stdout
 
 
 def test_a_state_is_copied_to_a_disk_without_hard_links_and_never_over_a_file(tmp_path, monkeypatch):

@@ -156,7 +156,8 @@ LOST = (OSError, TimeoutError, CancelledError)
 class SpoolUnreachable(DaskError):
     """A worker could not write the run's spool: the cluster is fine, the folder is not shared."""
 
-    hint = "the spool folder must be on a filesystem every worker mounts at the same path: README, Running on a cluster you have"
+    hint = ("the spool folder must be on a filesystem every worker mounts at the same path: "
+            "README, Running on a cluster you have")
 
 
 def lost(exc: BaseException, scheduler: str | None = None) -> DaskError:
