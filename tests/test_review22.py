@@ -270,3 +270,22 @@ def test_a_copy_is_not_made_beside_a_rollback_journal_named_after_it(tmp_path):
     proc = _cli("state", "copy", str(db), str(tmp_path / "backup.db"))
     assert proc.returncode == 2 and "backup.db-journal exists: not overwritten" in proc.stderr, proc.stderr
     assert not (tmp_path / "backup.db").exists()
+
+
+def test_a_pages_date_does_not_depend_on_the_day_or_time_zone_of_the_run():
+    """trafilatura hands htmldate today's date (in the machine's time zone) as the latest a
+    page may carry: a page dated after the run's day lost its date (None), though the same
+    page run a month later kept it, and a Tokyo morning article run in UTC's evening of the
+    day before lost its own: documents.jsonl depended on when and where the run was."""
+    from datetime import date, timedelta
+
+    from cleaner import clean
+
+    ahead = (date.today() + timedelta(days=30)).isoformat()
+    html = (f'<html><head><title>Harbour board approves new quay</title><meta property="article:published_time" '
+            f'content="{ahead}T09:00:00+09:00"></head><body><article><h1>Harbour board approves new quay</h1>'
+            "<p>The harbour board of Velmont approved the new quay on Monday after a long debate about its costs "
+            "and the dredging it needs.</p><p>Mayor Holt said the work would begin in the spring and take two "
+            "years, with most of the money coming from the port's own reserves.</p></article></body></html>")
+    doc = clean([{"id": "p", "html": html}]).documents[0]
+    assert doc["date"] == ahead, doc
