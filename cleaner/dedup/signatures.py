@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from cleaner.core.text import LETTER, WORD_CHAR, nfkc
+from cleaner.core.text import LETTER, UNSPACED, WORD_CHAR, nfkc, word_count
 
 _M32, _M64 = np.uint32, np.uint64
 # MurmurHash3 fmix32 / fmix64 constants (fmix32 as datasketch's _fmix for width 32).
@@ -134,11 +134,15 @@ def letter_count(text: str) -> int:
 
 
 def line_word_counts(text: str) -> list[int]:
-    """[text.word_count(line) for line in text.split("\n")] for a text that holds no
-    unspaced script (text.UNSPACED: those lines count otherwise), from the word-character
-    table at once: a word is a run of word characters (text.WORD) and a line break is none,
-    so each line's count is the number of runs that start on it. ~30 µs a 3 KB text of 25
-    lines, against ~2.8 µs a line by regex (templates' line keys count every line)."""
+    """[text.word_count(line) for line in text.split("\n")], for any text. A text that
+    holds no unspaced script (text.UNSPACED) is counted from the word-character table at
+    once: a word is a run of word characters (text.WORD) and a line break is none, so each
+    line's count is the number of runs that start on it. ~30 µs a 3 KB text of 25 lines,
+    against ~2.8 µs a line by regex (templates' line keys count every line). A text with an
+    unspaced script is counted a line at a time by word_count, whose lines in such a script
+    count characters, not runs."""
+    if UNSPACED.search(text):
+        return [word_count(line) for line in text.split("\n")]
     cps = _codepoints(text)
     if not len(cps):
         return [0]
