@@ -86,7 +86,10 @@ def child() -> None:
             (flow.Templates, "line_keys", "D.1 templates.line_keys"), (templates, "_line_keys", "D.1.1 _line_keys"),
             (spool.Spool, "put", "D.2 spool.put"), (document.Document, "json_parts", "D.2.1 json_parts"),
             (spool, "text_apart", "D.2.2 text_apart"), (spool._Segment, "put", "D.2.3 segment.put"),
-            (spool.Spool, "put_arrays", "D.3 spool.put_arrays"), (flow, "share_strings", "E share_strings"),
+            (spool.Spool, "put_arrays", "D.3 spool.put_arrays"),
+            # thru-22: a checkpoint's entry stores its arrays inside Spool.put (the segment's
+            # put_arrays): counted here in either checkout
+            (spool._Segment, "put_arrays", "D.4 segment.put_arrays"), (flow, "share_strings", "E share_strings"),
             (flow.Templates, "observe_keys", "E templates.observe_keys"), (flow.Templates, "decide", "E templates.decide"),
             (flow, "make_ids_unique", "F make_ids_unique"), (local.LocalExecutor, "near_candidates", "G0 near_candidates"),
             (cluster, "cluster", "G cluster"), (cluster, "_merge_stories", "G.1 _merge_stories"),
@@ -147,9 +150,11 @@ def parent() -> None:
                     row.setdefault("main cpu", []).append(float(m.group(1)))
             print(f"round {r} {name} load {load:.2f} tree cpu {tree:.3f} wall {wall:.3f}", flush=True)
     print(f"{'':30s}" + "".join(f"{name:>24s}" for name, _ in checkouts))
-    for key in got[checkouts[0][0]]:
+    keys = list(dict.fromkeys(key for name, _ in checkouts for key in got[name]))
+    for key in keys:  # a part one checkout never calls (thru-22: D.3 in a checkpointed run): "-"
         print(f"{key:30s}" + "".join(f"{statistics.median(got[n][key]):9.3f} [{min(got[n][key]):.3f}-"
-                                     f"{max(got[n][key]):.3f}]" for n, _ in checkouts))
+                                     f"{max(got[n][key]):.3f}]" if key in got[n] else f"{'-':>24s}"
+                                     for n, _ in checkouts))
 
 
 if __name__ == "__main__":

@@ -43,7 +43,9 @@ class DocStore(Protocol):
     slims: bool
 
     def put(self, doc: Document, entry: tuple[str, Document] | None = None) -> Any:
-        """Keep a processed document (and, in a checkpoint, its entry); returns its reference."""
+        """Keep a processed document (and, in a checkpoint, its entry); returns its reference.
+        A store that keeps entries stores the entry's slim copy's arrays too (put_arrays) and
+        leaves their references in its array fields (store/spool.Spool.put)."""
 
     def get(self, ref: Any) -> Document: ...
 

@@ -40,7 +40,7 @@ import numpy as np
 
 from cleaner.core.calendar_names import shipped as _calendar
 from cleaner.core.text import WORD_CLASS, nfkc, words
-from cleaner.dedup.signatures import _codepoints, _word_chars
+from cleaner.dedup.signatures import _codepoints, _word_chars, code_page_tables, in_code_page
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 _DIGIT = re.compile(r"\d")
@@ -332,12 +332,19 @@ def lines_word_hashes(lines: list[str]) -> list[list[int]]:
     folded = "\n".join(lines).casefold()
     if folded.count("\n") != len(lines) - 1:  # a line break inside a line
         return [_folded_word_hashes(line) for line in lines]
-    cps = _codepoints(folded)
-    keep = _word_chars()[cps]
-    keep |= cps == 10
-    # No word character is whitespace or a surrogate: the spaces and line breaks are the
-    # only separators left, and the text encodes (surrogates were never word characters).
-    spaced = np.where(keep, cps, np.uint32(32)).astype("<u4", copy=False).tobytes().decode("utf-32-le").encode()
+    one_byte = in_code_page(folded)
+    if one_byte is not None:  # the same, by a table of the text's code page (signatures.CODE_PAGES)
+        codec, data = one_byte
+        spaced = data.translate(code_page_tables(codec)[0])
+        if not (codec == "latin-1" and folded.isascii()):  # else these bytes are the utf-8 already
+            spaced = spaced.decode(codec).encode()
+    else:
+        cps = _codepoints(folded)
+        keep = _word_chars()[cps]
+        keep |= cps == 10
+        # No word character is whitespace or a surrogate: the spaces and line breaks are the
+        # only separators left, and the text encodes (surrogates were never word characters).
+        spaced = np.where(keep, cps, np.uint32(32)).astype("<u4", copy=False).tobytes().decode("utf-32-le").encode()
     crc = zlib.crc32
     return [sorted(set(map(crc, line.split()))) for line in spaced.split(b"\n")]
 

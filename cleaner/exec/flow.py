@@ -82,13 +82,14 @@ def pack(doc: Document, templates: Templates, store: DocStore, keyed: bool = Fal
         features = copy_with(features, **raw)
     slim = copy_with(doc, text="", html=None, removed=[], flags=[], line_no=None, link_density=None,
                      features=features, stored=stored)
-    # The entry's slim copy, pickled by put(), keeps its arrays as bytes: a checkpoint
-    # must not point into arrays files, which every run rebuilds.
+    # With an entry, put() stores the slim copy's arrays first and the entry points at them
+    # (store/spool.py, CHECKPOINT_FORMAT): stored once, not pickled into the entry again.
     # `key is not None` only narrows the type: a keyed document got its key above.
-    stored.ref = store.put(doc, (key, slim) if keyed and key is not None else None)
+    entry = (key, slim) if keyed and key is not None else None
+    stored.ref = store.put(doc, entry)
     if keys_in_store:  # after put: a checkpoint's entry keeps the keys themselves
         stored.template_keys = store_keys(stored.template_keys, store)
-    return store_arrays(slim, store)
+    return slim if entry is not None else store_arrays(slim, store)
 
 
 def store_arrays(slim: Document, store: DocStore) -> Document:
@@ -241,7 +242,7 @@ def process_documents(docs: Iterable[Document], stages: Stages, executor: Execut
             # The executor yields what `keep` returned (a slim copy), else the document.
             assert isinstance(item, Document)
             yield item if in_workers else keep(item)
-        yield from (store_arrays(slim, store) for slim in reused)
+        yield from reused  # their arrays are where the interrupted run stored them
 
     out = []
     for slim in received():

@@ -13,7 +13,7 @@ from cleaner.core.features import Features
 from cleaner.dedup.credits import credited_names
 from cleaner.dedup.terms import calendar_words, salient_terms
 from cleaner.dedup.shingles import exact_key, shingle_set
-from cleaner.dedup.signatures import minhash_values, permutations, string_minhash, token_hashes
+from cleaner.dedup.signatures import minhash_values, permutations, string_minhash, token_hashes, word_character_tables
 from cleaner.core.stage import Stage
 from cleaner.core.text import is_unspaced, word_count
 
@@ -34,6 +34,7 @@ class Sign(Stage):
 
     def setup(self) -> None:
         token_hashes("")  # builds the word-character table (~0.2 s)
+        word_character_tables()  # and its code pages' (a few ms)
         calendar_words()  # month and weekday names (cleaner/core/calendar.json)
         permutations(self.num_perm, self.seed)  # once, before worker processes fork
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from cleaner.core.document import Document, Stored
 from cleaner.core.stage import Stage
-from cleaner.store.spool import (ENTRY_CHECK, FRAME_LENGTH, LOCK_FILE, META, PARTIAL_DIR, ResumeError, Spool, entry_check,
-                                 lock_file, read_meta)
+from cleaner.store.spool import (CHECKPOINT_FORMAT, ENTRY_CHECK, FRAME_LENGTH, LOCK_FILE, META, PARTIAL_DIR, ResumeError,
+                                 Spool, entry_check, lock_file, read_meta)
 
 
 def input_key(doc: Document) -> str:
@@ -66,11 +66,32 @@ class Checkpoint(Spool):
         self._lock_path = Path(out_dir) / LOCK_FILE
         self._lock = lock_file(self._lock_path)
         self._dir = None
+        try:
+            self._open(folder, fingerprint, resume)
+        except BaseException:
+            # Refused (ResumeError) or failed: the output folder is not held any longer (a
+            # caller that goes on, the API's, could not run into this folder again).
+            if getattr(self, "_readers", None) is not None:
+                self._close_files()
+            self._lock_path.unlink(missing_ok=True)
+            os.close(self._lock)
+            raise
+
+    def _open(self, folder: Path, fingerprint: str, resume: bool) -> None:
+        meta_path = folder / META
+        out_dir = folder.parent
         if resume and meta_path.exists():
             try:
                 meta = read_meta(folder)
             except (OSError, ValueError) as exc:
                 raise ResumeError(f"unreadable checkpoint {meta_path}: {exc}") from exc
+            if meta.get("format", 1) != CHECKPOINT_FORMAT:
+                # Its entries are another cleaner's (another fingerprint too, as its code differs):
+                # said as what it is, not read as damaged frames.
+                raise ResumeError(
+                    f"the interrupted run in {out_dir} was written by another cleaner version "
+                    f"(checkpoint format {meta.get('format', 1)}, this one reads {CHECKPOINT_FORMAT}); "
+                    "run without --resume to start over")
             if meta.get("fingerprint") != fingerprint:
                 raise ResumeError(
                     f"the interrupted run in {out_dir} used another configuration, cleaner or "
@@ -81,15 +102,15 @@ class Checkpoint(Spool):
                 shutil.rmtree(folder)
             folder.mkdir()
             tmp = meta_path.with_suffix(".tmp")  # written once, whole: a kill never leaves half of it
-            tmp.write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
+            tmp.write_text(json.dumps({"fingerprint": fingerprint, "format": CHECKPOINT_FORMAT}) + "\n",
+                           encoding="utf-8")
             os.replace(tmp, meta_path)
         self._setup(folder)
         for path in sorted(folder.glob("*.spool")):
             if path.stem.isdigit():
                 self._load(path, int(path.stem))
-        # Arrays are rebuilt from the slim copies by every run.
-        for path in folder.glob("*.arrays"):
-            path.unlink()
+        # The .arrays files stay: entries point into them (CHECKPOINT_FORMAT 2), and this run
+        # writes its own segments beside them.
 
     def _load(self, path: Path, segment: int) -> None:
         """Read back one segment's complete frames; cut an incomplete tail off."""
@@ -112,9 +133,11 @@ class Checkpoint(Spool):
                             ENTRY_CHECK.unpack(check)[0] != entry_check(blob, parts, pickled):
                         break  # damaged on disk: this document and what follows are processed again
                     try:
-                        key, ref, slim = pickle.loads(pickled)
+                        key, ref, slim, arrays_check = pickle.loads(pickled)
                     except Exception:  # noqa: BLE001 - a damaged frame: what follows is not trusted
                         break
+                    if self._arrays_check(slim) != arrays_check:
+                        break  # its arrays damaged or gone: processed again, as above
                     self.done[key] = (ref, slim)
                     pending = None
                 else:

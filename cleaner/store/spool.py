@@ -6,8 +6,12 @@ write their own, so whole documents never pass through the main process). A segm
 `.spool` file is a sequence of frames: an 8-byte little-endian length, a tag byte (D, J
 or E), then pickle. A document frame (D) holds a processed document; a J frame follows
 with its documents.jsonl row parts, encoded; in a checkpoint, an entry frame (E) comes
-next, in the same write, with (input key, document reference, slim copy) and a CRC-32 of
-the three (ENTRY_CHECK): a document damaged on disk is processed again. A run killed
+next, in the same write, with (input key, document reference, slim copy, the CRC-32 of the
+slim copy's arrays) and a CRC-32 of the three frames (ENTRY_CHECK): a document damaged on
+disk is processed again. The slim copy's arrays (shingles, MinHashes, packed line words) are
+not pickled into the entry: they go to the segment's `.arrays` file before it, once, and the
+entry holds their references, as the run's memory does (CHECKPOINT_FORMAT 2; format 1
+pickled them a second time, as bytes, ~4 KB an entry). A run killed
 in the middle of a write leaves at most one incomplete frame at the end of a segment,
 which reopening cuts off; a document whose entry is missing is simply processed again.
 Resuming unpickles the checkpoint: it is as trusted as the output folder it lies in."""
@@ -31,7 +35,7 @@ import numpy as np
 
 from cleaner.core.config import open_regular
 from cleaner.core.document import Document
-from cleaner.core.features import raw_array
+from cleaner.core.features import ARRAY_FIELDS, raw_array
 from cleaner.inspect.report_rows import StoredPieces, inert, text_apart, with_text
 
 FRAME_LENGTH = struct.Struct("<Q")
@@ -42,7 +46,11 @@ ENTRY_CHECK = struct.Struct("<I")
 READ_AHEAD = 16384  # bytes read with a frame's length (_payload): most frames whole
 PARTIAL_DIR = ".cleaner-partial"  # inside --out; hidden, so never read as input
 LOCK_FILE = ".cleaner-lock"  # held by the run writing into --out
-META = "meta.json"  # in PARTIAL_DIR: {"fingerprint": ...} of the run that wrote the checkpoint
+META = "meta.json"  # in PARTIAL_DIR: {"fingerprint": ..., "format": ...} of the run that wrote the checkpoint
+# What an entry frame holds (the module's docstring): 2 = (key, ref, slim copy whose arrays are
+# references into the segment's .arrays file, their CRC-32). Format 1 (no "format" in meta.json,
+# before session 22) held the arrays themselves, and every run deleted the .arrays files.
+CHECKPOINT_FORMAT = 2
 _MAX_META = 1 << 20  # a few dozen bytes when cleaner writes it
 
 
@@ -171,14 +179,14 @@ class _Segment:
             os.ftruncate(fd, end)
             raise
 
-    def put(self, blob: bytes, parts: bytes, entry: tuple[str, Document] | None) -> int:
+    def put(self, blob: bytes, parts: bytes, entry: tuple[str, Document, int] | None) -> int:
         with self.lock:
             # The J frame (row parts) follows the D frame: the reference names the D frame's size.
             ref = make_ref(self.id, self.docs_end, FRAME_LENGTH.size + 1 + len(blob))
             data = _frame(blob, b"D") + _frame(parts, b"J")
             if entry is not None:
-                key, slim = entry
-                pickled = pickle.dumps((key, ref, slim), protocol=pickle.HIGHEST_PROTOCOL)
+                key, slim, arrays_check = entry
+                pickled = pickle.dumps((key, ref, slim, arrays_check), protocol=pickle.HIGHEST_PROTOCOL)
                 check = entry_check(blob, parts, pickled)
                 data += _frame(pickled + ENTRY_CHECK.pack(check), b"E")
             # One unbuffered write: once it returns, a SIGKILL of this process loses nothing.
@@ -271,7 +279,8 @@ class Spool:
     def put(self, doc: Document, entry: tuple[str, Document] | None = None) -> int:
         """Append a processed document (without its hand-offs: Document.without_hand_offs) with its encoded row parts
         (Document.json_parts) and, in a checkpoint, its entry (input key, slim copy);
-        returns the reference `get` and `get_parts` take."""
+        returns the reference `get` and `get_parts` take. An entry's slim copy leaves with
+        its arrays stored (`put_arrays`) and its array fields set to their references."""
         blob = pickle.dumps(doc.without_hand_offs(), protocol=pickle.HIGHEST_PROTOCOL)
         # The row parts, then report.html's pieces (inspect/report_rows.py): encoded here, in
         # the worker that stores the document, not in the main process when writing.
@@ -281,7 +290,41 @@ class Spool:
         rows = pickle.dumps(doc.json_parts(), protocol=pickle.HIGHEST_PROTOCOL)
         parts = b"".join((FRAME_LENGTH.pack(len(rows)), rows,
                           pickle.dumps(text_apart(doc), protocol=pickle.HIGHEST_PROTOCOL)))
-        return self._own().put(blob, parts, entry)
+        segment = self._own()
+        if entry is None:
+            return segment.put(blob, parts, None)
+        key, slim = entry
+        return segment.put(blob, parts, (key, slim, self._arrays_out(segment, slim)))
+
+    @staticmethod
+    def _arrays_out(segment: _Segment, slim: Document) -> int:
+        """Store a slim copy's arrays in `segment` (before its entry, which points at them:
+        a kill between the two leaves bytes no entry names) and set its array fields to
+        their references; returns the arrays' CRC-32, which the entry keeps (_arrays_check)."""
+        features, check = slim.features, 0
+        if features is None:
+            return check
+        chunks = [raw_array(getattr(features, name)) for name in ARRAY_FIELDS]
+        for chunk in chunks:
+            check = zlib.crc32(chunk, check)
+        for name, ref in zip(ARRAY_FIELDS, segment.put_arrays(chunks)):
+            setattr(features, name, ref)
+        return check
+
+    def _arrays_check(self, slim: Document) -> int | None:
+        """The CRC-32 of a slim copy's arrays as they read back (None: a file cannot be read)."""
+        check = 0
+        if slim.features is not None:
+            for name in ARRAY_FIELDS:
+                segment, offset, count = split_ref(getattr(slim.features, name))
+                try:
+                    data = pread_all(self._reader(segment, "arrays"), count * 4, offset)
+                except OSError:
+                    return None
+                if len(data) != count * 4:
+                    return None
+                check = zlib.crc32(data, check)
+        return check
 
     def put_arrays(self, arrays: list[np.ndarray | bytes]) -> list[int]:
         """Store uint32 arrays (or their raw bytes) in one write; returns the references
