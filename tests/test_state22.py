@@ -154,13 +154,13 @@ def test_the_terms_kept_stay_within_their_budget_a_document_earliest_batches_fir
         assert [g for g, in con.execute("SELECT g FROM terms ORDER BY batch, g")] == by_batch[3:]
         assert sum(length for length, in con.execute("SELECT length(terms) FROM terms")) <= budget * 10
     # The default budget, in a batch: never more than TERMS_BUDGET bytes a document.
-    monkeypatch.setattr(incremental, "TERMS_BUDGET", 96)
+    monkeypatch.setattr(incremental, "TERMS_BUDGET", 80)
     with Deduplicator(state=db, batch_size=2) as dedup:
         list(dedup.add([dict(item, id=f"e{i}", text=item["text"] + " Again.") for i, item in enumerate(items[:2])]))
         con = dedup._state.db
         (held,) = con.execute("SELECT sum(length(terms)) FROM terms").fetchone()
         (documents,) = con.execute("SELECT count(*) FROM docs").fetchone()
-        assert held <= 96 * documents
+        assert held <= 80 * documents
 
 
 def test_prune_drops_the_terms_of_the_groups_it_removes(tmp_path, monkeypatch):
