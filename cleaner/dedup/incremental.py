@@ -827,8 +827,12 @@ class IncrementalClusterer:
             c = groups[g].canonical
             f = c.features
             assert f is not None and f.terms is not None  # the batch's document, signed (stages/sign.py)
-            words = f.line_words if isinstance(f.line_words, bytes) else \
-                np.asarray(store.get_array(f.line_words)).tobytes() if store is not None else b""
+            if isinstance(f.line_words, bytes):
+                words = f.line_words
+            elif store is not None:  # a spooled run's, on disk until the story tier (cluster.load_line_words)
+                words = np.asarray(store.get_array(f.line_words)).tobytes()
+            else:  # not at hand: not kept (a window that reads it signs it again)
+                continue
             rows.append((g, groups.number[id(c)], day_number(c.date), batch,
                          (list(f.terms), list(f.lead), f.term_lines, f.dateline, words)))
         self.state.add_terms(rows)
