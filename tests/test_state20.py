@@ -115,7 +115,7 @@ def test_prune_deletes_every_pruned_record_in_one_pass_over_each_table(tmp_path)
     records, documents = state.prune("2024-04-01")
     state.db.set_trace_callback(None)
     assert (records, documents) == (len(topics), len(topics))
-    assert len(deletes) == 5  # docs, exact, bands, leads, groups: once each
+    assert len(deletes) == 6  # docs, exact, bands, leads, terms (state-22), groups: once each
     late = state.db.execute("SELECT g FROM docs").fetchone()
     for table in ("docs", "groups", "exact", "bands", "leads"):
         left = {g for (g,) in state.db.execute(f"SELECT DISTINCT g FROM {table}")}

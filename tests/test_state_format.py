@@ -147,14 +147,14 @@ def test_a_state_of_the_previous_layout_is_refused_in_one_line(tmp_path):
     con.execute("UPDATE meta SET value = '4' WHERE key = 'schema'")  # schema 4: signatures, text ids
     con.commit()
     con.close()
-    assert SCHEMA == 5
-    with pytest.raises(StateError, match=r"schema version 4; this cleaner reads version 5"):
+    assert SCHEMA == 6
+    with pytest.raises(StateError, match=r"schema version 4; this cleaner reads version 6"):
         State(db, writer=False)
     for args in (["state", "info", str(db)], ["run", "-", "--out", "-", "--state", str(db)]):
         proc = run_cli(*args, stdin='{"id": "b", "text": "x"}\n', cwd=tmp_path)
         err = proc.stderr.decode().strip()
         assert proc.returncode == 2 and len(err.splitlines()) == 1, err
-        assert "schema version 4" in err and "version 5" in err
+        assert "schema version 4" in err and "version 6" in err
 
 
 def test_the_screen_never_rules_out_what_the_estimate_keeps():

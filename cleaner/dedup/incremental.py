@@ -99,6 +99,15 @@ READ_TOGETHER = 64  # the story window's canonicals read in one statement (_wind
 # reaches 0.3 on shingles), and each costs its canonical's text read and shingled again
 # (#16 point 9).
 STATE_SCREEN = 0.4
+# The story window's canonicals' terms the state keeps (_keep_terms), in bytes a document
+# of the state at most, the earliest batches' dropped first: ~1.3 KB a canonical (most of
+# it its term lines' word hashes, which do not compress), for every copy group of the
+# window's days (30 days of the state bench's news: 16,200 groups, 21 MB) would be +114
+# bytes a document at 200,000 documents and +730 at 19,000, where the whole state is in
+# the window (#16 point 9: at most 2 KB a document; the state keeps ~1.5-1.9 KB without).
+# 80: the state bench's 200,000-document state 1,896 -> ~1,980 bytes a document, its probe's
+# window finding ~3 in 4 of its canonicals' terms kept (the earliest days' go first).
+TERMS_BUDGET = 80
 
 
 class StateIndex:
@@ -174,12 +183,11 @@ class StateIndex:
 
     def _look_ahead(self, signatures: list[np.ndarray]) -> None:
         answers = self.state.band_screens_all([self.bands.band_keys(signature) for signature in signatures])
-        for signature, found in zip(signatures, answers):
-            held = list(self._count(found, signature).items())
-            self.ahead[signature.tobytes()] = (np.fromiter(found, dtype=np.int64, count=len(found)),
-                                               np.array([g for g, _ in held], dtype=np.int64),
-                                               np.array([count for _, (count, _) in held], dtype=np.int32),
-                                               held[0][1][1] if held else 0)
+        for signature, (found, held, lows) in zip(signatures, answers):
+            # Each screen's bytes equal to the signature's, counted for all of them at once (_count).
+            equal = np.count_nonzero(lows == screen_bytes(signature), axis=1).astype(np.int32) if len(held) else \
+                np.zeros(0, dtype=np.int32)
+            self.ahead[signature.tobytes()] = (found, held, equal, lows.shape[1] if len(held) else 0)
 
     def query(self, signature: np.ndarray, keep: bool = False) -> set[int]:
         """The groups sharing a band key with `signature` (`keep`: a kept answer stays kept)."""
@@ -199,6 +207,21 @@ class StateIndex:
         groups.update(g for key in keys for g in self.added.get(band_row(key), ()))
         self.queried = mine
         return groups
+
+    def screened_ahead(self, signature: np.ndarray, floor: float) -> tuple[list[int], list[int]] | None:
+        """Of the groups a look-ahead found for `signature` (kept: `query(keep=True)` would
+        answer them), those whose screen's share of equal bytes is at or above `floor`, and
+        those without a screen, both sorted; None when the answer is not kept or the batch
+        inserted groups since (the caller queries). The screen's arithmetic, an array at
+        a time: StateGroups.read_ahead screened ~90,000 candidates one call each (0.1-0.2 CPU s
+        of the main process for the state bench's probe against 200,000 documents)."""
+        ahead = self.ahead.get(signature.tobytes())
+        if ahead is None or self.added:
+            return None
+        kept, held, equal, width = ahead
+        passing = held[equal / width >= floor] if width else held[:0]
+        unscreened = np.setdiff1d(kept, held, assume_unique=True) if len(held) < len(kept) else held[:0]
+        return sorted(passing.tolist()), sorted(unscreened.tolist())
 
     @staticmethod
     def _count(found: dict[int, bytes | None], signature: np.ndarray) -> dict[int, tuple[int, int]]:
@@ -391,8 +414,19 @@ class StateGroups:
         def candidates() -> Iterator[int]:
             # A slice's candidates read (and signed) before the next slice is looked up.
             for signature in (s for part in index.looking_ahead(signatures) for s in part):
-                for g in sorted(index.query(signature, keep=True)):
-                    if g in self.loaded or g in self.shingled or g in seen or not self.screen(g, signature, floor):
+                # Screened an array at a time (index.screened_ahead), as `screen` would one by
+                # one: no group here is the batch's (`own` groups are loaded), so a group with a
+                # screen passes at max(floor, self.floor); one without is screened as before.
+                ahead = index.screened_ahead(signature, max(floor, self.floor))
+                if ahead is None:
+                    found, unscreened = sorted(index.query(signature, keep=True)), None
+                else:
+                    found = sorted(ahead[0] + ahead[1])
+                    unscreened = set(ahead[1])
+                for g in found:
+                    if g in self.loaded or g in self.shingled or g in seen:
+                        continue
+                    if (unscreened is None or g in unscreened) and not self.screen(g, signature, floor):
                         continue
                     seen.add(g)
                     read.append(g)
@@ -656,6 +690,7 @@ class IncrementalClusterer:
             moved = next(m for m in group.members if m.doc is old.doc)
             state.set_member(groups.number[id(old.doc)], _member(moved))
         fresh = sorted({idx for _, idx, _ in placed})
+        self._keep_terms(batch, groups, [*groups.new, *promoted], fresh, store)
         weigh = self._link_stories(batch, groups, fresh, store)
         roots = {idx: state.root(idx) for idx in fresh}
         for doc, idx, new in placed:
@@ -775,6 +810,53 @@ class IncrementalClusterer:
         group.members.insert(0, Member(doc, CANONICAL, 1.0, 1.0, reason=f"became the canonical in batch {batch}"))
         copies.index(idx, doc, array_of(doc, "near_mh", copies.store))
 
+    def _keep_terms(self, batch: int, groups: StateGroups, made: list[int], fresh: list[int],
+                    store: DocStore | None) -> None:
+        """The salient terms of the canonicals this batch set (`made`: new groups and promoted
+        ones), into the state's terms table, and those no later batch's window is likely to
+        read out of it: later batches take a window canonical's terms from there rather than
+        sign its text again (~0.4 ms a text: 2,451 of them for the state bench's probe
+        against 200,000 documents, #16 point 9). Dropped: terms set before the last
+        `story.window_batches` batches whose canonical is undated or dated before this
+        batch's window (`_window`'s first day), and the earliest batches' beyond
+        TERMS_BUDGET bytes a document; a window read later without them signs them again,
+        with the same values."""
+        story = self.cfg["story"]
+        rows = []
+        for g in made:
+            c = groups[g].canonical
+            f = c.features
+            assert f is not None and f.terms is not None  # the batch's document, signed (stages/sign.py)
+            if isinstance(f.line_words, bytes):
+                words = f.line_words
+            elif store is not None:  # a spooled run's, on disk until the story tier (cluster.load_line_words)
+                words = np.asarray(store.get_array(f.line_words)).tobytes()
+            else:  # not at hand: not kept (a window that reads it signs it again)
+                continue
+            rows.append((g, groups.number[id(c)], day_number(c.date), batch,
+                         (list(f.terms), list(f.lead), f.term_lines, f.dateline, words)))
+        self.state.add_terms(rows)
+        days = [d for d in (day_number(groups[g].canonical.date) for g in fresh) if d is not None]
+        self.state.drop_terms(batch - story["window_batches"], min(days) - story["window_days"] if days else None)
+        self.state.trim_terms(TERMS_BUDGET)
+
+    def _stored_terms(self, canonicals: list[tuple[int, int, Document]]) -> list[Document]:
+        """(group, its canonical's row, that canonical) for window canonicals: those whose
+        terms the state keeps (`_keep_terms`, for that very row) get them from there; returns
+        the others that still need signing (no terms, or a text without its lines' words)."""
+        need = [(g, n, d) for g, n, d in canonicals if d.features is not None and
+                (d.features.terms is None or (d.text and not d.features.line_words))]
+        stored = self.state.stored_terms([g for g, _, _ in need]) if need else {}
+        todo = []
+        for g, n, d in need:
+            found = stored.get(g)
+            if found is not None and found[0] == n:
+                terms, lead, term_lines, dateline, words = found[1]
+                _signed(d, (terms, lead, term_lines, dateline, words))
+            else:
+                todo.append(d)
+        return todo
+
     def _window(self, batch: int, groups: StateGroups, fresh: list[int]) -> list[int]:
         """The batch's groups and the state's groups they may link with: in the window,
         and (story.window_lead_names, or a pair gate on lead names) with a title or lead
@@ -787,9 +869,9 @@ class IncrementalClusterer:
         if story["window_lead_names"] or story["min_shared_lead_names"]:
             # A state's canonical the copy tier read: its terms (and its lines' words), once,
             # as _link_stories would; sign_ahead does what with_terms(lines=True) did for each.
-            sign_ahead(self.sign, [c for c in (groups[g].canonical for g in fresh)
-                                   if c.features is not None and c.features.terms is None], self.workers,
-                       self._helpers)
+            unsigned = [(g, groups.number.get(id(c), -1), c) for g, c in ((g, groups[g].canonical) for g in fresh)
+                        if c.features is not None and c.features.terms is None]
+            sign_ahead(self.sign, self._stored_terms(unsigned), self.workers, self._helpers)
             names = sorted({t for g in fresh for t in lead_names_of(groups[g].canonical)})
             # ...with the other groups of their records that are in the window too: whether a
             # group joins a record is its average similarity to the record's groups, and here
@@ -838,22 +920,23 @@ class IncrementalClusterer:
         window = self._window(batch, groups, fresh)
         if not promoted:
             self._early_window = (fresh, window)
-        rows: dict[int, tuple[int, MemberRow, Document, str]] = {}
-        for at, g in enumerate(window):
-            if g in groups.loaded:
-                doc = groups.loaded[g].members[0].doc
-            else:
-                if g not in rows:  # the next groups to read, read together (State.canonicals)
-                    part = [h for h in window[at:at + READ_TOGETHER] if h not in groups.loaded]
-                    rows = {h: (n, member, slim, text) for h, _, n, member, slim, text in self.state.canonicals(part)}
-                n, member, slim, text = rows[g]
-                slim.text = text
-                self._read[g] = (n, member, slim, text)
-                doc = slim
-            f = doc.features
-            if f is None or not (f.terms is None or (doc.text and not f.line_words)):
-                continue
-            todo.append(doc)
+        for start in range(0, len(window), READ_TOGETHER):
+            part = window[start:start + READ_TOGETHER]
+            # The part's groups not loaded, read together (State.canonicals).
+            rows = {h: (n, member, slim, text) for h, _, n, member, slim, text in
+                    self.state.canonicals([h for h in part if h not in groups.loaded])}
+            canonicals: list[tuple[int, int, Document]] = []
+            for g in part:
+                if g in groups.loaded:
+                    doc = groups.loaded[g].members[0].doc
+                    canonicals.append((g, groups.number.get(id(doc), -1), doc))
+                else:
+                    n, member, slim, text = rows[g]
+                    slim.text = text
+                    self._read[g] = (n, member, slim, text)
+                    canonicals.append((g, n, slim))
+            # Terms the state keeps for a canonical are taken from there (_stored_terms).
+            todo.extend(self._stored_terms(canonicals))
             if ahead is None and len(todo) >= MIN_TEXTS:
                 pool = self._helpers.pool()
                 if pool is None:
@@ -901,8 +984,10 @@ class IncrementalClusterer:
             for doc, found in zip(signed, ahead.results(), strict=True):
                 _signed(doc, found)
         self._close_helpers()  # the story tier's steps fork their own (they start with its arrays)
-        sign_ahead(self.sign, [groups.loaded[g].members[0].doc if g in groups.loaded else read[g][2] for g in window],
-                   self.workers)
+        canonicals = [(g, groups.number.get(id(c), -1), c) for g, c in
+                      ((g, groups.loaded[g].members[0].doc) for g in window if g in groups.loaded)]
+        canonicals += [(g, read[g][0], read[g][2]) for g in window if g not in groups.loaded]
+        sign_ahead(self.sign, self._stored_terms(sorted(canonicals, key=lambda c: c[0])), self.workers)
         records: list[Record] = []
         for g in window:
             if g in groups.loaded:

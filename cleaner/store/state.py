@@ -31,6 +31,15 @@ Tables (schema version SCHEMA):
   as groups.key) and MinHash LSH band keys (48 bits) of each group's canonical (the copy
   tier, dedup/incremental.StateIndex), and the names in its title or lead as 64-bit hashes
   (the story tier's window: story.window_lead_names).
+- terms: the story window's canonicals' salient terms (terms, lead, term lines, dateline,
+  the lines' words: what the story tier signs again from a text), kept for a group's
+  canonical from the batch that made it canonical for as long as it may be in a batch's
+  window (its day within story.window_days of the batch's, or one of the last
+  story.window_batches batches: `drop_terms`; at most a budget of bytes a document, the
+  earliest batches' dropped first: `trim_terms`), then dropped. A cache: a group whose
+  canonical has no row here (pruned, dropped, a state made before schema 6) is signed
+  again from its text, with the same values (dedup/incremental.IncrementalClusterer._stored_terms;
+  #16 point 9).
 - events: created, member_added, canonical_changed, merged; per record, in order.
 - batches, meta: what each batch added; the schema version and the settings the
   comparisons depend on.
@@ -61,15 +70,23 @@ import numpy as np
 from cleaner.core.document import Document
 from cleaner.core.features import Features
 
-SCHEMA = 5  # 2: groups.sig, the canonical's MinHash; 3: Features.credits and line_words;
+SCHEMA = 6  # 2: groups.sig, the canonical's MinHash; 3: Features.credits and line_words;
 # 4: rows compressed with the state's own zlib dictionary (meta 'zdict'), hex keys as bytes, 48-bit band keys;
 # 5: no groups.sig (recomputed from the canonical's text; groups.screen, its low bytes), texts
 # compressed with a dictionary of their language's common words (meta 'ztext <lang>'), record ids as integers (groups.rid,
-# events.record_id), a slim document without its id (docs.id) and with its exact key as bytes
+# events.record_id), a slim document without its id (docs.id) and with its exact key as bytes;
+# 6: the terms table (a writer adds it to a state of schema 5: MIGRATE)
 # What a state keeps of a document and of its features, in this order (the schema's).
 _DOC_FIELDS = tuple(f for f in fields(Document) if f.name not in ("features", "stored", "link_density", "raw_line", "raw_path",
                                                                    "line_no", "html"))
 _FEATURE_FIELDS = fields(Features)
+
+# What a writer adds to a state of an earlier schema version to make it this one's, in
+# one transaction with the new version: schema -> its statements. A reader leaves the state
+# as it is and reads it if it needs nothing added (READABLE).
+MIGRATE = {5: ["CREATE TABLE IF NOT EXISTS terms(g INTEGER PRIMARY KEY, n INTEGER NOT NULL, day INTEGER, batch INTEGER NOT NULL, "
+               "terms BLOB NOT NULL)"]}
+READABLE = {5}  # a reader (show, export, state info) reads nothing schema 6 added
 
 _TABLES = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -90,7 +107,7 @@ CREATE TABLE leads(key INTEGER NOT NULL, g INTEGER NOT NULL, PRIMARY KEY(key, g)
 CREATE TABLE events(n INTEGER PRIMARY KEY, batch INTEGER NOT NULL, record_id NOT NULL,
                     event TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE INDEX events_record ON events(record_id);
-"""
+""" + "\n".join(f"{statement};" for statement in MIGRATE[5])
 
 
 class StateError(Exception):
@@ -364,6 +381,11 @@ def term_key(term: str) -> int:
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
 
 
+def _band_rows(keys: list[int]) -> np.ndarray:
+    """band_row of each key, as an int64 array of the distinct rows, sorted."""
+    return np.unique((np.array(keys, dtype=np.uint64) >> np.uint64(16)).astype(np.int64) - (1 << 47))
+
+
 def band_row(key: int) -> int:
     """What the bands table keeps of a 64-bit band key: a 48-bit signed INTEGER, which SQLite
     stores in 6 bytes instead of 8 (the band table is the state's third largest). Two keys
@@ -579,7 +601,7 @@ class State:
         version = self.meta("schema")
         if version is None:
             raise NotAState(f"{self.path} is not a cleaner state (its meta table has no schema version)")
-        if version != str(SCHEMA):
+        if version != str(SCHEMA) and not self._migrated(version, writer):
             raise StateError(f"{self.path} has state schema version {version}; this cleaner reads version {SCHEMA}")
         self.packer = Packer(self._zdict(), self._meta_bytes, self.set_meta)
         if writer:
@@ -600,6 +622,26 @@ class State:
                 self.db.execute("ROLLBACK")
             except sqlite3.OperationalError as exc:
                 raise StateError(f"cannot write state {self.path}: {exc}") from None
+
+    def _migrated(self, version: str, writer: bool) -> bool:
+        """Whether a state of schema `version` is read as this one: a writer migrates one
+        of MIGRATE's versions (its statements and the new version, one transaction); a
+        reader reads one of READABLE's as it is."""
+        old = int(version) if version.isdigit() else None
+        if old is None or old not in MIGRATE:
+            return False
+        if not writer:
+            return old in READABLE
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in MIGRATE[old]:
+                self.db.execute(statement)
+            self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA),))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return True
 
     def _meta_value(self, key: str) -> Any:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -753,6 +795,44 @@ class State:
         return {g: (_key_out(key), canonical) for g, key, canonical in self.db.execute(
             f"SELECT g, key, canonical FROM groups WHERE g IN {_LIST}", (_list(groups),))}
 
+    def add_terms(self, rows: list[tuple[int, int, int | None, int, Any]]) -> None:
+        """(group, its canonical's row, that canonical's day, batch, its salient terms as
+        sign.salient gives them) for each group whose canonical a batch set: the terms
+        table's row of the group, replaced."""
+        self.db.executemany("INSERT OR REPLACE INTO terms VALUES (?, ?, ?, ?, ?)",
+                            [(g, n, day, batch, self.packer.pack(terms)) for g, n, day, batch, terms in rows])
+
+    def stored_terms(self, groups: list[int]) -> dict[int, tuple[int, Any]]:
+        """group -> (the canonical row its terms are of, those terms) for each of `groups`
+        the terms table holds, from one statement."""
+        return {g: (n, self.packer.unpack(blob)) for g, n, blob in self.db.execute(
+            f"SELECT g, n, terms FROM terms WHERE g IN {_LIST}", (_list(groups),))}
+
+    def drop_terms(self, before_batch: int, before_day: int | None) -> None:
+        """Drop the terms of groups set before batch `before_batch` whose canonical is
+        undated or dated before day `before_day` (None: dated ones stay)."""
+        if before_day is None:
+            self.db.execute("DELETE FROM terms WHERE batch < ? AND day IS NULL", (before_batch,))
+        else:
+            self.db.execute("DELETE FROM terms WHERE batch < ? AND (day IS NULL OR day < ?)", (before_batch, before_day))
+
+    def trim_terms(self, per_document: int) -> None:
+        """Drop the terms of the earliest batches until the table holds at most
+        `per_document` bytes of terms a document of the state (its largest row number: a
+        pruned state's bound stays that of the documents it held)."""
+        documents = self.db.execute("SELECT coalesce(max(n), 0) FROM docs").fetchone()[0]
+        budget = per_document * documents
+        (held,) = self.db.execute("SELECT coalesce(sum(length(terms)), 0) FROM terms").fetchone()
+        if held <= budget:
+            return
+        gone = []
+        for g, size in self.db.execute("SELECT g, length(terms) FROM terms ORDER BY batch, g"):
+            if held <= budget:
+                break
+            gone.append(g)
+            held -= size
+        self.db.execute(f"DELETE FROM terms WHERE g IN {_LIST}", (_list(gone),))
+
     def root(self, g: int) -> int:
         root: int = self.db.execute("SELECT root FROM groups WHERE g = ?", (g,)).fetchone()[0]
         return root
@@ -825,20 +905,45 @@ class State:
             f"SELECT DISTINCT bands.g, groups.screen FROM bands LEFT JOIN groups ON groups.g = bands.g "
             f"WHERE bands.key IN ({marks})", [band_row(k) for k in keys])}
 
-    def band_screens_all(self, queries: list[list[int]]) -> Iterator[dict[int, bytes | None]]:
+    def band_screens_all(self, queries: list[list[int]]) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """`band_screens` of each list of keys, in order, from two statements for all of
-        them (the band rows of every key, then the screens of every group found): a batch's
-        1,000 queries against 200,000 documents took 0.55-0.63 CPU s one by one, 0.19-0.25
-        so. Each answer is made when asked for (together, they held ~90,000 entries)."""
-        holders: dict[int, list[int]] = {}
-        for key, g in self.db.execute(f"SELECT key, g FROM bands WHERE key IN {_LIST}",
-                                      (_list(sorted({band_row(k) for keys in queries for k in keys})),)):
-            holders.setdefault(key, []).append(g)
-        found = sorted({g for groups in holders.values() for g in groups})
-        screens = {g: None if screen is None else bytes(screen) for g, screen in self.db.execute(
-            f"SELECT g, screen FROM groups WHERE g IN {_LIST}", (_list(found),))}
-        for keys in queries:
-            yield {g: screens.get(g) for k in keys for g in holders.get(band_row(k), ())}
+        them (the band rows of every key, then the screens of every group found), as arrays:
+        (the groups found, those of them with a screen, their screens: a uint8 row each;
+        none held when their screens' lengths differ, as StateIndex._count counts none). A
+        batch's 1,000 queries against 200,000 documents took 0.55-0.63 CPU s one by one,
+        0.19-0.25 as dicts, and a query's groups, screens and counts are arrays here: no
+        Python object a band row or a group (state-22; ~90,000 candidates)."""
+        mine = [_band_rows(keys) for keys in queries]
+        wanted = np.unique(np.concatenate(mine)) if mine else np.zeros(0, dtype=np.int64)
+        found = np.array(self.db.execute(f"SELECT key, g FROM bands WHERE key IN {_LIST}",
+                                         (_list(wanted.tolist()),)).fetchall(), dtype=np.int64).reshape(-1, 2)
+        order = np.lexsort((found[:, 1], found[:, 0]))
+        rows, holders = found[order, 0], found[order, 1]
+        stored = self.db.execute(f"SELECT g, screen FROM groups WHERE g IN {_LIST}",
+                                 (_list(np.unique(holders).tolist()),)).fetchall()
+        stored.sort()
+        held = np.array([g for g, _ in stored], dtype=np.int64)
+        lengths = np.array([len(screen) for _, screen in stored], dtype=np.int64)
+        width = int(lengths.max()) if len(stored) else 0
+        same = bool(len(stored)) and bool((lengths == width).all())
+        if same:
+            screens = np.frombuffer(b"".join(screen for _, screen in stored), dtype=np.uint8).reshape(len(stored), width)
+        else:  # screens of several lengths (a state changed by hand): each padded to the longest
+            screens = np.zeros((len(stored), width), dtype=np.uint8)
+            for i, (_, screen) in enumerate(stored):
+                screens[i, :len(screen)] = np.frombuffer(screen, dtype=np.uint8)
+        for keys in mine:
+            first = np.searchsorted(rows, keys, "left")
+            sizes = np.searchsorted(rows, keys, "right") - first
+            at = np.repeat(first - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+            groups = np.unique(holders[at])
+            where = np.searchsorted(held, groups)
+            has = where < len(held)
+            has[has] = held[where[has]] == groups[has]
+            where = where[has]
+            if len(where) and not same and len(np.unique(lengths[where])) != 1:
+                where = where[:0]  # screens of several lengths: none counted (StateIndex._count)
+            yield groups, held[where], screens[where, :int(lengths[where][0]) if len(where) else 0]
 
     def add_leads(self, names: list[str], g: int) -> None:
         self.db.executemany("INSERT OR IGNORE INTO leads VALUES (?, ?)", [(term_key(t), g) for t in names])
@@ -1034,7 +1139,7 @@ class State:
             groups = (_list([g for (g,) in self.db.execute(
                 f"SELECT g FROM groups WHERE root IN {_LIST} ORDER BY g", (_list(roots),))]),)
             docs = self.db.execute(f"DELETE FROM docs WHERE g IN {_LIST}", groups).rowcount
-            for table in ("exact", "bands", "leads", "groups"):
+            for table in ("exact", "bands", "leads", "terms", "groups"):
                 self.db.execute(f"DELETE FROM {table} WHERE g IN {_LIST}", groups)
             self.db.execute("COMMIT")
         except BaseException:
