@@ -221,3 +221,36 @@ def test_a_state_older_than_schema_5_is_refused_in_one_line(tmp_path):
     proc = run_cli("run", "-", "--out", "-", "--state", str(db), stdin='{"id": "b", "text": "x"}\n', cwd=tmp_path)
     err = proc.stderr.decode().strip()
     assert proc.returncode == 2 and len(err.splitlines()) == 1 and "schema version 4" in err, err
+
+
+def test_terms_kept_under_other_settings_are_dropped_not_used(raw_items, tmp_path, monkeypatch):  # noqa: F811
+    """A batch run with another story.lead_words (or another cleaner: the code's hash is in
+    incremental.terms_settings) than the one that kept a window canonical's terms signs it
+    again: its rows are those of a state that kept no terms, and every row left is what
+    signing gives under the new settings."""
+    monkeypatch.setattr(incremental, "TERMS_BUDGET", 1 << 20)
+    half = -(-len(raw_items) // 2)
+    first, second = raw_items[:half], raw_items[half:]
+    other = {"story": {"lead_words": 5}}
+
+    def two_batches(path, keep):
+        _stream(first, 1, half, path=path)
+        real = State.stored_terms
+        if not keep:
+            monkeypatch.setattr(State, "stored_terms", lambda self, groups: {})
+        try:
+            return _stream(second, 1, half, path=path, config=other)
+        finally:
+            monkeypatch.setattr(State, "stored_terms", real)
+
+    kept = two_batches(str(tmp_path / "kept.db"), keep=True)
+    again = two_batches(str(tmp_path / "again.db"), keep=False)
+    assert kept[:2] == again[:2]
+    state = State(tmp_path / "kept.db", writer=False)
+    sign = Sign.from_config(config_from_dict(other))
+    rows = state.db.execute("SELECT g, n, batch, terms FROM terms").fetchall()
+    assert rows and {batch for _, _, batch, _ in rows} == {2}, "the first batch's terms (lead_words 40) were kept"
+    for g, n, _, blob in rows:
+        _, slim, text = state.doc(n)
+        assert tuple(state.packer.unpack(blob)) == tuple(sign.salient(text, slim.date, slim.title, slim.lang))
+    state.close()

@@ -34,6 +34,7 @@ Where this can differ from one run over everything (README, "Batches and streams
 from __future__ import annotations
 
 import json
+import unicodedata
 from array import array
 
 from dataclasses import replace
@@ -53,6 +54,7 @@ from cleaner.dedup.stories import candidate_edges, local_edges, measured_locally
 from cleaner.dedup.terms import is_name
 from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
 from cleaner.stages.sign import Sign
+from cleaner.store.output import package_versions, source_hash
 from cleaner.store.state import State, Undecodable, band_row
 
 if TYPE_CHECKING:
@@ -108,6 +110,16 @@ STATE_SCREEN = 0.4
 # 80: the state bench's 200,000-document state 1,896 -> ~1,980 bytes a document, its probe's
 # window finding ~3 in 4 of its canonicals' terms kept (the earliest days' go first).
 TERMS_BUDGET = 80
+
+
+def terms_settings(cfg: Config) -> str:
+    """What the salient terms a state keeps depend on besides a canonical's stored text,
+    date, title and language (sign.salient): story.lead_words, cleaner's code, the packages
+    and Python's Unicode tables. A batch under other values (a changed configuration between
+    batches, an upgrade) drops every kept row first, so a kept term is always the one signing
+    would give now: a cache never changes a result."""
+    return (f"story.lead_words={cfg['story']['lead_words']}; code {source_hash()}; "
+            f"unicode {unicodedata.unidata_version}; {sorted(package_versions().items())}")
 
 
 class StateIndex:
@@ -568,6 +580,7 @@ class IncrementalClusterer:
         # shape a record once made, so they stay out.
         self.config_json = json.dumps({k: v for k, v in cfg.values.items() if k != "boilerplate"},
                                       sort_keys=True, ensure_ascii=False)
+        self.terms_settings = terms_settings(cfg)  # what the state's kept terms were made under (add)
 
     def add(self, docs: Iterable[Document], store: DocStore | None = None, label: str = "",
             text_of: Callable[[Document], str] | None = None) -> list[Record]:
@@ -584,6 +597,10 @@ class IncrementalClusterer:
             self._heads_hold = previous is None or \
                 json.loads(previous).get("canonical") == json.loads(self.config_json).get("canonical")
             self.state.set_meta("config", self.config_json)
+            if self.state.meta("terms") != self.terms_settings:
+                # Terms kept under other settings or code would differ from those signed now.
+                self.state.clear_terms()
+                self.state.set_meta("terms", self.terms_settings)
             records = self._add(batch, docs, store, text_of)
             self.state.add_events(self.events)
         except BaseException:

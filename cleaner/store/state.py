@@ -808,6 +808,10 @@ class State:
         return {g: (n, self.packer.unpack(blob)) for g, n, blob in self.db.execute(
             f"SELECT g, n, terms FROM terms WHERE g IN {_LIST}", (_list(groups),))}
 
+    def clear_terms(self) -> None:
+        """Drop every kept row of the terms table (made under other settings: incremental.terms_settings)."""
+        self.db.execute("DELETE FROM terms")
+
     def drop_terms(self, before_batch: int, before_day: int | None) -> None:
         """Drop the terms of groups set before batch `before_batch` whose canonical is
         undated or dated before day `before_day` (None: dated ones stay)."""
