@@ -72,6 +72,8 @@ def test_manifest(out):
     assert manifest["counts"] == {"inputs": 21, "kept": 14, "duplicates": 7, "rejected": 0, "records": 14}
     assert len(manifest["config_hash"]) == 64 and manifest["config"]["near"]["threshold"] == 0.3
     assert manifest["packages"]["datasketch"] != "not installed"
+    # What term weights (wordfreq) and page dates (htmldate) come from: a resume under another version is refused.
+    assert manifest["packages"]["wordfreq"] != "not installed" and manifest["packages"]["htmldate"] != "not installed"
     assert {"extract", "boilerplate", "language", "signatures", "cluster"} <= set(manifest["seconds_per_stage"])
     assert manifest["rule_hits"]["consent.en"] >= 1
 

@@ -23,8 +23,10 @@ from cleaner.exec.flow import RunResult
 from cleaner.exec.memory import fewer_full_collections
 from cleaner.inspect.report import report_files
 from cleaner.input.read import escaped_name
+# The packages results depend on: in the manifest, and in the fingerprint a checkpoint is
+# resumed under (wordfreq: term weights and a state's text dictionaries; htmldate: page dates).
 PACKAGES = ("cleaner", "datasketch", "trafilatura", "lxml", "lxml_html_clean", "langdetect",
-            "click", "charset-normalizer", "numpy")
+            "click", "charset-normalizer", "numpy", "wordfreq", "htmldate")
 
 
 def _write_temp(path: Path, chunks: Iterable[str | bytes]) -> str:
