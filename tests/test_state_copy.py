@@ -72,3 +72,22 @@ def test_a_copy_never_replaces_a_file_and_says_so_in_one_line(tmp_path):
     done = cli("state", "copy", str(db), str(tmp_path / "nowhere" / "c.db"))
     assert done.returncode != 0 and done.stderr.count("\n") == 1 and "no folder" in done.stderr
     assert not [p for p in tmp_path.iterdir() if "cleaner-copy" in p.name]  # nothing left behind
+
+
+def test_a_copy_named_as_a_states_journal_is_refused(tmp_path):
+    """`state copy s.db s.db-journal`: SQLite would take the copy for s.db's rollback journal
+    the next time s.db opens: refused in one line, nothing written (a -wal, -shm or .lock
+    name is refused too, by this or because the state's own file is there)."""
+    db = tmp_path / "s.db"
+    with Deduplicator(state=db) as dedup:
+        list(dedup.add(ITEMS[:3]))
+    for suffix in ("-journal", "-wal", "-shm", ".lock"):
+        target = tmp_path / f"s.db{suffix}"
+        existed = target.exists()
+        done = cli("state", "copy", str(db), str(target))
+        assert done.returncode != 0 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        if suffix == "-journal":
+            assert f"is the name of state {db}'s journal" in done.stderr, done.stderr
+            assert not target.exists()
+        assert target.exists() == existed or suffix in ("-wal", "-shm")  # the reader's own journal files
+    assert info_of(db)["documents"] == 3

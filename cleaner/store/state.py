@@ -1173,6 +1173,12 @@ class State:
         for path in (target, Path(f"{target}-wal"), Path(f"{target}-shm"), Path(f"{target}-journal")):
             if os.path.lexists(path):
                 raise exists(path)
+        # A name SQLite gives a state's journal (`s.db-wal` beside `s.db`): the copy would be
+        # read as that state's WAL the next time the state opens, and lost in its checkpoint.
+        state = companion_of(target)
+        if state is not None:
+            raise StateError(f"{target} is the name of state {state}'s {COMPANIONS[target.name[len(state.name):]]}: "
+                             "choose another name for the copy")
         temporary = target.with_name(f".{target.name}.cleaner-copy-{os.getpid()}")
         try:
             copy = sqlite3.connect(temporary)
