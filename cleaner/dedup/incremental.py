@@ -48,13 +48,13 @@ from cleaner.core.document import DUPLICATE, KEPT, Document
 from cleaner.core.protocols import DocStore
 from cleaner.dedup.bands import BandIndex
 from cleaner.dedup.cluster import (CANONICAL, ESTIMATE_FLOOR, Clusterer, Member, PreferenceKey, Record,
-                                   SourcePriority, array_of, preference_key, record_id, settle, story_links,
-                                   story_records)
+                                   SourcePriority, array_of, load_line_words, preference_key, record_id, settle,
+                                   story_links, story_records)
 from cleaner.dedup.stories import candidate_edges, local_edges, measured_locally
 from cleaner.dedup.terms import is_name
 from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
 from cleaner.stages.sign import Sign
-from cleaner.store.output import package_versions, source_hash
+from cleaner.store.output import code_fingerprint
 from cleaner.store.state import State, Undecodable, band_row
 
 if TYPE_CHECKING:
@@ -114,12 +114,12 @@ TERMS_BUDGET = 80
 
 def terms_settings(cfg: Config) -> str:
     """What the salient terms a state keeps depend on besides a canonical's stored text,
-    date, title and language (sign.salient): story.lead_words, cleaner's code, the packages
-    and Python's Unicode tables. A batch under other values (a changed configuration between
-    batches, an upgrade) drops every kept row first, so a kept term is always the one signing
-    would give now: a cache never changes a result."""
-    return (f"story.lead_words={cfg['story']['lead_words']}; code {source_hash()}; "
-            f"unicode {unicodedata.unidata_version}; {sorted(package_versions().items())}")
+    date, title and language (sign.salient): story.lead_words, what a checkpoint's
+    fingerprint names of the code (output.code_fingerprint) and Python's Unicode tables (what
+    a word and NFKC are). A batch under other values (a
+    changed configuration between batches, an upgrade) drops every kept row first, so a kept
+    term is always the one signing would give now: a cache never changes a result."""
+    return f"story.lead_words={cfg['story']['lead_words']}; {code_fingerprint()}; unicode {unicodedata.unidata_version}"
 
 
 class StateIndex:
@@ -844,14 +844,12 @@ class IncrementalClusterer:
             c = groups[g].canonical
             f = c.features
             assert f is not None and f.terms is not None  # the batch's document, signed (stages/sign.py)
-            if isinstance(f.line_words, bytes):
-                words = f.line_words
-            elif store is not None:  # a spooled run's, on disk until the story tier (cluster.load_line_words)
-                words = np.asarray(store.get_array(f.line_words)).tobytes()
-            else:  # not at hand: not kept (a window that reads it signs it again)
-                continue
+            if not isinstance(f.line_words, bytes) and store is None:
+                continue  # not at hand: not kept (a window that reads it signs it again)
+            # A spooled run's are on disk: read back once, here, where the story tier finds them.
+            load_line_words([c], store)
             rows.append((g, groups.number[id(c)], day_number(c.date), batch,
-                         (list(f.terms), list(f.lead), f.term_lines, f.dateline, words)))
+                         (list(f.terms), list(f.lead), f.term_lines, f.dateline, f.line_words)))
         self.state.add_terms(rows)
         days = [d for d in (day_number(groups[g].canonical.date) for g in fresh) if d is not None]
         self.state.drop_terms(batch - story["window_batches"], min(days) - story["window_days"] if days else None)

@@ -101,10 +101,16 @@ def source_hash(package_dir: Path = PACKAGE_DIR) -> str:
     return digest.hexdigest()
 
 
+def code_fingerprint(package_dir: Path = PACKAGE_DIR) -> str:
+    """What results depend on besides the settings: the package versions and cleaner's code.
+    Also part of what a state's kept terms were made under (dedup/incremental.terms_settings)."""
+    return f"{sorted(package_versions().items())} {source_hash(package_dir)}"
+
+
 def run_fingerprint(cfg: Config, package_dir: Path = PACKAGE_DIR) -> str:
-    """What per-document results depend on: the settings, the package versions and the
-    code. A checkpoint is resumed only under the same fingerprint."""
-    return f"{cfg.fingerprint()} {sorted(package_versions().items())} {source_hash(package_dir)}"
+    """What per-document results depend on: the settings and code_fingerprint. A checkpoint
+    is resumed only under the same fingerprint."""
+    return f"{cfg.fingerprint()} {code_fingerprint(package_dir)}"
 
 
 def file_hashes(cfg: Config) -> dict[str, str]:
