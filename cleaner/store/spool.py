@@ -316,12 +316,12 @@ class Spool:
         check = 0
         if slim.features is not None:
             for name in ARRAY_FIELDS:
-                segment, offset, count = split_ref(getattr(slim.features, name))
+                ref = getattr(slim.features, name)
                 try:
-                    data = pread_all(self._reader(segment, "arrays"), count * 4, offset)
+                    data = self._array_bytes(ref)
                 except OSError:
                     return None
-                if len(data) != count * 4:
+                if len(data) != split_ref(ref)[2] * 4:
                     return None
                 check = zlib.crc32(data, check)
         return check
@@ -386,8 +386,12 @@ class Spool:
         return head[start:] + pread_all(fd, start + rows - len(head), offset + len(head))
 
     def get_array(self, ref: int) -> np.ndarray:
+        return np.frombuffer(self._array_bytes(ref), dtype=np.uint32)
+
+    def _array_bytes(self, ref: int) -> bytes:
+        """The raw bytes `ref` names in its segment's .arrays file (fewer if the file is cut)."""
         segment, offset, count = split_ref(ref)
-        return np.frombuffer(pread_all(self._reader(segment, "arrays"), count * 4, offset), dtype=np.uint32)
+        return pread_all(self._reader(segment, "arrays"), count * 4, offset)
 
     def _close_files(self) -> None:
         for fd in self._readers.values():

@@ -151,6 +151,7 @@ def empty_file(path: Path) -> str | None:
 # input (cli.py); given as the state (a shell's completion one name too far), a writer would
 # be told to remove an empty lock file, which would let two writers each hold "the" lock.
 COMPANIONS = {".lock": "lock file", "-wal": "journal", "-shm": "journal", "-journal": "journal"}
+JOURNALS = tuple(suffix for suffix, kind in COMPANIONS.items() if kind == "journal")  # SQLite's own
 
 
 def companion_of(path: Path) -> Path | None:
@@ -1170,7 +1171,7 @@ class State:
         # -journal too: a rollback journal left by another program's crash is replayed into
         # the copy as a -wal is (the copy read "not a cleaner state", and a writer's opening
         # left it malformed).
-        for path in (target, Path(f"{target}-wal"), Path(f"{target}-shm"), Path(f"{target}-journal")):
+        for path in (target, *(Path(f"{target}{suffix}") for suffix in JOURNALS)):
             if os.path.lexists(path):
                 raise exists(path)
         # A name SQLite gives a state's journal (`s.db-wal` beside `s.db`): the copy would be
@@ -1195,7 +1196,7 @@ class State:
                     raise
                 _copy_new(temporary, target, exists)
         finally:
-            for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm"), Path(f"{temporary}-journal")):
+            for leftover in (temporary, *(Path(f"{temporary}{suffix}") for suffix in JOURNALS)):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(leftover)
 
