@@ -594,7 +594,7 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     clusterer = _clusterer(cfg, state, commit=False, workers=workers if engine == "local" else 1)
     executor = make_executor(cfg, engine, scheduler, workers, quiet, stages)
     started = time.perf_counter()
-    from cleaner.store.output import run_fingerprint
+    from cleaner.core.provenance import run_fingerprint
 
     from cleaner.store.spool import META
 

@@ -194,7 +194,7 @@ def test_the_resume_fingerprint_changes_with_the_code(tmp_path, cfg):
     import shutil
 
     import cleaner
-    from cleaner.store.output import run_fingerprint
+    from cleaner.core.provenance import run_fingerprint
 
     copy = tmp_path / "cleaner"
     shutil.copytree(Path(cleaner.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))

@@ -136,21 +136,21 @@ def test_the_prefilters_probe_prefixes_are_the_probes_each_probe_starts_with(cfg
 def test_package_versions_are_read_once_a_process(monkeypatch):
     from importlib import metadata
 
-    import cleaner.store.output as output
+    import cleaner.core.provenance as provenance
 
     real = metadata.version
     counting = Mock(side_effect=real)
     monkeypatch.setattr(metadata, "version", counting)
-    output._package_versions.cache_clear()
+    provenance._package_versions.cache_clear()
     try:
-        first = output.package_versions()
+        first = provenance.package_versions()
         first["numpy"] = "changed by a caller"
-        second = output.package_versions()
+        second = provenance.package_versions()
     finally:
-        output._package_versions.cache_clear()
+        provenance._package_versions.cache_clear()
     asked = [c.args[0] for c in counting.call_args_list]
-    assert sorted(asked) == sorted(output.PACKAGES)  # once each, over two calls
-    assert second["numpy"] == real("numpy") and list(second) == list(output.PACKAGES)
+    assert sorted(asked) == sorted(provenance.PACKAGES)  # once each, over two calls
+    assert second["numpy"] == real("numpy") and list(second) == list(provenance.PACKAGES)
 
 
 def test_the_cli_process_freezes_the_collector_before_it_exits(tmp_path, monkeypatch):

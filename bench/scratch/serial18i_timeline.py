@@ -48,6 +48,10 @@ def child() -> None:
     import cleaner.exec.local as local
     import cleaner.stages.build as build
     import cleaner.store.output as output
+    try:  # run_fingerprint's module since session 23 (the checkout measured may be older)
+        import cleaner.core.provenance as provenance
+    except ImportError:
+        provenance = output
     import multiprocessing.pool as mpool
     ev("imports")
     main = os.getpid()
@@ -66,7 +70,7 @@ def child() -> None:
                 ev("< " + label)
         setattr(obj, name, logged)
 
-    for obj, name in [(build, "build_stages"), (output, "run_fingerprint"), (flow, "make_ids_unique"),
+    for obj, name in [(build, "build_stages"), (provenance, "run_fingerprint"), (flow, "make_ids_unique"),
                       (flow, "release_free_memory"),
                       (output, "write_outputs"), (flow.RunResult, "close"), (cli, "_finish"),
                       (mpool.Pool, "__init__"), (mpool.Pool, "terminate"), (output, "build_manifest")]:

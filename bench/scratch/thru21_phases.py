@@ -77,6 +77,10 @@ def child() -> None:
     import cleaner.stages.build as build
     import cleaner.stages.templates as templates
     import cleaner.store.output as output
+    try:  # run_fingerprint's module since session 23 (the checkout measured may be older)
+        import cleaner.core.provenance as provenance
+    except ImportError:
+        provenance = output
     import cleaner.store.spool as spool
     spent["A imports"] = time.process_time() - start
     wrap(build, "build_stages", "B build_stages")
@@ -94,7 +98,7 @@ def child() -> None:
             (flow, "make_ids_unique", "F make_ids_unique"), (local.LocalExecutor, "near_candidates", "G0 near_candidates"),
             (cluster, "cluster", "G cluster"), (cluster, "_merge_stories", "G.1 _merge_stories"),
             (flow, "release_free_memory", "H release_free_memory"), (output, "write_outputs", "I write_outputs"),
-            (output, "fsync_path", "I.4 fsync"), (output, "run_fingerprint", "J run_fingerprint"),
+            (output, "fsync_path", "I.4 fsync"), (provenance, "run_fingerprint", "J run_fingerprint"),
             (cli, "_setup", "K cli._setup"), (flow, "run_documents", "Z run_documents")]:
         wrap(obj, name, label)
     flow.cluster = cluster.cluster

@@ -53,6 +53,10 @@ def child() -> None:
     import cleaner.stages.build as build
     import cleaner.stages.templates as templates
     import cleaner.store.output as output
+    try:  # run_fingerprint's module since session 23 (the checkout measured may be older)
+        import cleaner.core.provenance as provenance
+    except ImportError:
+        provenance = output
     import cleaner.store.spool as spool
     import cleaner.inspect.report as report
     leave()
@@ -101,7 +105,7 @@ def child() -> None:
     local.safe_process = safe
     for obj, name, label in [
         (cli, "_setup", "config+setup"), (build, "build_stages", "build_stages"),
-        (cli, "make_executor", "make_executor"), (output, "run_fingerprint", "run_fingerprint"),
+        (cli, "make_executor", "make_executor"), (provenance, "run_fingerprint", "run_fingerprint"),
         (flow, "pack", "pack (slim copy)"), (templates.Templates, "line_keys", "template line keys"),
         (spool.Spool, "put", "spool put (pickle doc)"), (document.Document, "json_parts", "json_parts"),
         (spool, "text_apart", "text_apart"), (spool._Segment, "put", "segment write"),

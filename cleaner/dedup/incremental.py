@@ -34,7 +34,6 @@ Where this can differ from one run over everything (README, "Batches and streams
 from __future__ import annotations
 
 import json
-import unicodedata
 from array import array
 
 from dataclasses import replace
@@ -46,6 +45,7 @@ import numpy as np
 from cleaner.core.config import Config
 from cleaner.core.document import DUPLICATE, KEPT, Document
 from cleaner.core.protocols import DocStore
+from cleaner.core.provenance import code_fingerprint
 from cleaner.dedup.bands import BandIndex
 from cleaner.dedup.cluster import (CANONICAL, ESTIMATE_FLOOR, Clusterer, Member, PreferenceKey, Record,
                                    SourcePriority, array_of, load_line_words, preference_key, record_id, settle,
@@ -54,7 +54,6 @@ from cleaner.dedup.stories import candidate_edges, local_edges, measured_locally
 from cleaner.dedup.terms import is_name
 from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
 from cleaner.stages.sign import Sign
-from cleaner.store.output import code_fingerprint
 from cleaner.store.state import State, Undecodable, band_row
 
 if TYPE_CHECKING:
@@ -115,11 +114,11 @@ TERMS_BUDGET = 80
 def terms_settings(cfg: Config) -> str:
     """What the salient terms a state keeps depend on besides a canonical's stored text,
     date, title and language (sign.salient): story.lead_words, what a checkpoint's
-    fingerprint names of the code (output.code_fingerprint) and Python's Unicode tables (what
-    a word and NFKC are). A batch under other values (a
+    fingerprint names of the code, packages and Unicode tables (provenance.code_fingerprint).
+    A batch under other values (a
     changed configuration between batches, an upgrade) drops every kept row first, so a kept
     term is always the one signing would give now: a cache never changes a result."""
-    return f"story.lead_words={cfg['story']['lead_words']}; {code_fingerprint()}; unicode {unicodedata.unidata_version}"
+    return f"story.lead_words={cfg['story']['lead_words']}; {code_fingerprint()}"
 
 
 class StateIndex:

@@ -12,21 +12,16 @@ import os
 import secrets
 import select
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator
 
 from cleaner.core.config import Config
+from cleaner.core.provenance import package_versions
 from cleaner.store.outdir import DOCUMENTS, MANIFEST, OUTPUTS, RECORDS, fsync_path, replace_run  # noqa: F401 - OUTPUTS re-exported
 from cleaner.exec.flow import RunResult
 from cleaner.exec.memory import fewer_full_collections
 from cleaner.inspect.report import report_files
 from cleaner.input.read import escaped_name
-# The packages results depend on: in the manifest, and in the fingerprint a checkpoint is
-# resumed under (wordfreq: term weights and a state's text dictionaries; htmldate: page dates).
-PACKAGES = ("cleaner", "datasketch", "trafilatura", "lxml", "lxml_html_clean", "langdetect",
-            "click", "charset-normalizer", "numpy", "wordfreq", "htmldate")
 
 
 def _write_temp(path: Path, chunks: Iterable[str | bytes]) -> str:
@@ -69,48 +64,6 @@ def atomic_writes(files: Iterable[tuple[Path, Iterable[str | bytes]]]) -> None:
 def atomic_write(path: Path, chunks: Iterable[str | bytes]) -> None:
     """One file, written whole or not at all: a reader sees the old file or the new one."""
     atomic_writes([(path, chunks)])
-
-
-def package_versions() -> dict[str, str]:
-    return dict(_package_versions())
-
-
-@lru_cache(maxsize=1)
-def _package_versions() -> tuple[tuple[str, str], ...]:
-    """Read once a process: each metadata.version scans every installed distribution
-    (~1 ms a package), and a run asks twice (its fingerprint, then its manifest)."""
-    versions = []
-    for name in PACKAGES:
-        try:
-            versions.append((name, metadata.version(name)))
-        except metadata.PackageNotFoundError:
-            versions.append((name, "not installed"))
-    return tuple(versions)
-
-
-PACKAGE_DIR = Path(__file__).resolve().parents[1]  # cleaner/, every subpackage included
-
-
-def source_hash(package_dir: Path = PACKAGE_DIR) -> str:
-    """A hash of the package's own files (code and data, not bytecode): an edited or
-    upgraded cleaner under the same version number is still another cleaner."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in package_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(package_dir).as_posix().encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def code_fingerprint(package_dir: Path = PACKAGE_DIR) -> str:
-    """What results depend on besides the settings: the package versions and cleaner's code.
-    Also part of what a state's kept terms were made under (dedup/incremental.terms_settings)."""
-    return f"{sorted(package_versions().items())} {source_hash(package_dir)}"
-
-
-def run_fingerprint(cfg: Config, package_dir: Path = PACKAGE_DIR) -> str:
-    """What per-document results depend on: the settings and code_fingerprint. A checkpoint
-    is resumed only under the same fingerprint."""
-    return f"{cfg.fingerprint()} {code_fingerprint(package_dir)}"
 
 
 def file_hashes(cfg: Config) -> dict[str, str]:
