@@ -602,7 +602,7 @@ class State:
         version = self.meta("schema")
         if version is None:
             raise NotAState(f"{self.path} is not a cleaner state (its meta table has no schema version)")
-        if version != str(SCHEMA) and not self._migrated(version, writer):
+        if version != str(SCHEMA) and not self._readable(version, writer):
             raise StateError(f"{self.path} has state schema version {version}; this cleaner reads version {SCHEMA}")
         self.packer = Packer(self._zdict(), self._meta_bytes, self.set_meta)
         if writer:
@@ -623,26 +623,37 @@ class State:
                 self.db.execute("ROLLBACK")
             except sqlite3.OperationalError as exc:
                 raise StateError(f"cannot write state {self.path}: {exc}") from None
+        if writer and version != str(SCHEMA):
+            # Last, once every check passed: a writer refused (other MinHash settings, a
+            # damaged config row) left the state at its old version, which the cleaner that
+            # made it still opens; it was migrated first, then refused.
+            self._migrate(int(version))
 
-    def _migrated(self, version: str, writer: bool) -> bool:
+    def _readable(self, version: str, writer: bool) -> bool:
         """Whether a state of schema `version` is read as this one: a writer migrates one
-        of MIGRATE's versions (its statements and the new version, one transaction); a
-        reader reads one of READABLE's as it is."""
+        of MIGRATE's versions (`_migrate`, at the end of `_open`); a reader reads one of
+        READABLE's as it is."""
         old = int(version) if version.isdigit() else None
         if old is None or old not in MIGRATE:
             return False
-        if not writer:
-            return old in READABLE
-        self.db.execute("BEGIN IMMEDIATE")
+        return writer or old in READABLE
+
+    def _migrate(self, old: int) -> None:
+        """MIGRATE's statements for schema `old` and the new version, one transaction."""
         try:
-            for statement in MIGRATE[old]:
-                self.db.execute(statement)
-            self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA),))
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        return True
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in MIGRATE[old]:
+                    self.db.execute(statement)
+                self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA),))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            # A state file no one may write (read-only, on a read-only bind): it was "not a
+            # cleaner state (attempt to write a readonly database)".
+            raise StateError(f"cannot write state {self.path}: {exc}") from None
 
     def _meta_value(self, key: str) -> Any:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

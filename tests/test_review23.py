@@ -1,0 +1,111 @@
+"""review-23: defects found reviewing session 22 and attacking the product as a new user.
+
+Each test failed before its fix.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+
+import pytest
+
+from cleaner import Deduplicator
+from cleaner.store.state import SCHEMA, State, StateError
+
+from test_state import run_cli
+
+ITEM = {"id": "a", "text": "The Karvell bridge over the Ostra river reopened after the storm, officials said.",
+        "date": "2025-06-01"}
+
+
+def _schema_5(db):
+    """A state as session 21's cleaner (schema 5) left it: no terms table."""
+    with Deduplicator(state=db) as dedup:
+        list(dedup.add([ITEM]))
+    con = sqlite3.connect(db)
+    con.execute("DROP TABLE terms")
+    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema'")
+    con.commit()
+    con.close()
+
+
+def _schema(db):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_writer_refused_for_its_settings_leaves_a_schema_5_state_at_schema_5(tmp_path):
+    """A run refused because its MinHash settings are not the state's ("use another state
+    or the same settings") migrated the schema-5 state to schema 6 first: the cleaner that
+    made the state (and still runs the pipeline) could no longer open it ("schema version 6;
+    this cleaner reads version 5"), changed by a run that did nothing."""
+    db = tmp_path / "s.db"
+    _schema_5(db)
+    with pytest.raises(StateError, match="other MinHash/shingle settings"):
+        Deduplicator(state=db, config={"minhash": {"num_perm": 64}})
+    assert _schema(db) == "5"
+    proc = run_cli("run", "-", "--out", "-", "--state", str(db), "--config", str(_toml(tmp_path)),
+                   stdin='{"id": "b", "text": "Another text about the harbour."}\n')
+    assert proc.returncode == 2 and b"other MinHash/shingle settings" in proc.stderr, proc.stderr
+    assert _schema(db) == "5"
+    # A writer that may write it migrates it, as before.
+    with Deduplicator(state=db) as dedup:
+        (row,) = dedup.add([dict(ITEM, id="b")])
+    assert row["status"] == "duplicate" and _schema(db) == str(SCHEMA)
+
+
+def _toml(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[minhash]\nnum_perm = 64\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def read_only_file(tmp_path):
+    """(path, seal): seal() makes the file at `path` read-only in a writable folder (its lock
+    file can be made): a read-only bind mount of the file as root, who writes through file
+    permissions; chmod 444 otherwise."""
+    path = tmp_path / "s.db"
+    if os.geteuid() != 0:
+        yield path, lambda: path.chmod(0o444)
+        path.chmod(0o644)
+        return
+    if not shutil.which("mount"):
+        pytest.skip("needs mount(8) as root")
+    mounted = []
+
+    def seal():
+        if subprocess.run(["mount", "--bind", str(path), str(path)], capture_output=True).returncode:
+            pytest.skip("cannot bind-mount here")
+        mounted.append(path)
+        if subprocess.run(["mount", "-o", "remount,ro,bind", str(path)], capture_output=True).returncode:
+            pytest.skip("cannot remount read-only here")
+    try:
+        yield path, seal
+    finally:
+        for p in mounted:
+            subprocess.run(["umount", str(p)], capture_output=True)
+
+
+def test_a_read_only_schema_5_state_given_to_a_writer_is_not_called_not_a_state(read_only_file, tmp_path):
+    """A schema-5 state file no one may write (an archived state, chmod 444), given to
+    `run --state`: its migration failed and the run said "s.db is not a cleaner state
+    (attempt to write a readonly database)" of a good state; readers still read it."""
+    db, seal = read_only_file
+    _schema_5(db)
+    seal()
+    with pytest.raises(StateError, match=r"cannot write state .*s\.db: attempt to write a readonly database"):
+        State(db)
+    proc = run_cli("run", "-", "--out", "-", "--state", str(db), stdin='{"id": "b", "text": "Another text."}\n',
+                   cwd=tmp_path)
+    err = proc.stderr.decode().strip()
+    assert proc.returncode == 2 and len(err.splitlines()) == 1, err
+    assert "cannot write state" in err and "not a cleaner state" not in err, err
+    proc = run_cli("state", "info", str(db), cwd=tmp_path)
+    assert proc.returncode == 0 and b"schema version 5" in proc.stdout, proc.stderr
