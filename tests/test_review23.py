@@ -109,3 +109,26 @@ def test_a_read_only_schema_5_state_given_to_a_writer_is_not_called_not_a_state(
     assert "cannot write state" in err and "not a cleaner state" not in err, err
     proc = run_cli("state", "info", str(db), cwd=tmp_path)
     assert proc.returncode == 0 and b"schema version 5" in proc.stdout, proc.stderr
+
+
+def test_a_state_or_copy_named_with_a_trailing_slash_is_refused_not_written_as_a_file(tmp_path):
+    """`--state states/`, `state copy s.db backups/` (a folder not made yet, as `cp` reads a
+    trailing '/') and `Deduplicator(state="states/")` wrote a state file named "states" or
+    "backups": Path drops the slash, SQLite makes the file, and the folder the user meant
+    can then not be made. `cp` says "Not a directory"; here one line, nothing written."""
+    db = tmp_path / "s.db"
+    proc = run_cli("run", "-", "--out", "-", "--state", str(db), stdin='{"id": "a", "text": "A harbour text."}\n',
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for args in (("run", "-", "--out", "-", "--state", "states/"), ("state", "copy", str(db), "backups/"),
+                 ("state", "prune", "states/", "--before", "2020-01-01")):
+        proc = run_cli(*args, stdin='{"id": "b", "text": "Another text."}\n', cwd=tmp_path)
+        err = proc.stderr.decode().strip()
+        assert proc.returncode == 2 and len(err.splitlines()) == 1 and "ends in '/'" in err, (args, err)
+    with pytest.raises(StateError, match="ends in '/'"):
+        Deduplicator(state=str(tmp_path / "states") + "/")
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("s.db")) == []
+    # An existing folder is still named as one (state copy's own words).
+    (tmp_path / "backups").mkdir()
+    proc = run_cli("state", "copy", str(db), "backups/", cwd=tmp_path)
+    assert proc.returncode == 2 and b"backups is a folder" in proc.stderr, proc.stderr

@@ -448,6 +448,10 @@ class State:
             self._uri = Path(os.path.abspath(p)).as_uri() + "?mode=rw"  # not resolve(): a symlink loop raises
             if p.exists() and not p.is_file():
                 raise StateError(f"{self.path} is not a file")
+            if writer and self.path.endswith(("/", os.sep)):
+                # A folder's name (state="states/"): SQLite made a file named after the folder.
+                raise StateError(f"{self.path} ends in '/', as a folder's name does, and there is no such "
+                                 "folder: give the state a file's name")
             if (state := companion_of(p)) is not None:
                 raise NotAState(f"{self.path} is the {COMPANIONS[p.name[len(state.name):]]} of state {state}: "
                                 f"give {state}")
