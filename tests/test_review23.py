@@ -132,3 +132,62 @@ def test_a_state_or_copy_named_with_a_trailing_slash_is_refused_not_written_as_a
     (tmp_path / "backups").mkdir()
     proc = run_cli("state", "copy", str(db), "backups/", cwd=tmp_path)
     assert proc.returncode == 2 and b"backups is a folder" in proc.stderr, proc.stderr
+
+
+def _texts(tag, n):
+    return [{"id": f"{tag}{i}", "text": f"The harbour board of Velmont met on Monday about quay {i} and the "
+                                        f"Karvell bridge toll {i * 7}, the {tag} desk reported. " * 2} for i in range(n)]
+
+
+@pytest.mark.parametrize("state", [None, "s.db"])
+def test_a_deduplicator_made_in_one_thread_adds_from_another(tmp_path, state):
+    """Made at an application's start, used from a worker thread (a web framework's thread
+    pool, asyncio's run_in_executor): every call failed with sqlite3's ProgrammingError
+    ("SQLite objects created in a thread can only be used in that same thread")."""
+    import threading
+
+    dedup = Deduplicator(state=None if state is None else tmp_path / state)
+    got = {}
+
+    def work():
+        try:
+            got["rows"] = list(dedup.add(_texts("a", 3)))
+            got["records"] = dedup.records
+        except Exception as exc:  # noqa: BLE001 - reported below
+            got["error"] = f"{type(exc).__name__}: {exc}"
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    dedup.close()
+    assert "error" not in got, got["error"]
+    assert [r["id"] for r in got["rows"]] == ["a0", "a1", "a2"] and len(got["records"]) >= 1
+
+
+def test_two_threads_adding_at_once_add_every_item_once(tmp_path):
+    """Two threads' batches at once shared one transaction and the clusterer's per-batch
+    fields: one failed ("cannot start a transaction within a transaction") or, worse,
+    reset the other's batch half way. Now one waits for the other."""
+    import threading
+
+    dedup = Deduplicator(state=tmp_path / "s.db", batch_size=20)
+    got = {}
+
+    def work(tag):
+        try:
+            got[tag] = [r["id"] for r in dedup.add(_texts(tag, 60))]
+        except Exception as exc:  # noqa: BLE001 - reported below
+            got[tag] = f"{type(exc).__name__}: {exc}"
+
+    threads = [threading.Thread(target=work, args=(tag,)) for tag in ("a", "b", "c")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for tag in ("a", "b", "c"):
+        assert got[tag] == [f"{tag}{i}" for i in range(60)], got[tag]
+    dedup.close()
+    con = sqlite3.connect(tmp_path / "s.db")
+    assert con.execute("SELECT count(*), count(DISTINCT id) FROM docs").fetchone() == (180, 180)
+    assert con.execute("SELECT count(*), sum(documents) FROM batches").fetchone() == (9, 180)
+    con.close()

@@ -510,8 +510,12 @@ class State:
         target = self.path
         if not (writer or self.memory):
             target = Path(self.path).resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
+        # Any one thread may use it, not only the one that opened it: a Deduplicator made at
+        # an application's start and used from a worker thread (a web framework's thread
+        # pool, run_in_executor) failed with sqlite3's ProgrammingError. One thread at a
+        # time: Deduplicator refuses a second batch while one is being added.
         self.db = sqlite3.connect(target, uri=not (writer or self.memory), isolation_level=None,
-                                  timeout=60 if wait else 5)
+                                  timeout=60 if wait else 5, check_same_thread=False)
         self.db.execute("PRAGMA busy_timeout = 60000")
 
     def _on_read_only_disk(self) -> bool:
