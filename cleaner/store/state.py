@@ -513,7 +513,7 @@ class State:
         # Any one thread may use it, not only the one that opened it: a Deduplicator made at
         # an application's start and used from a worker thread (a web framework's thread
         # pool, run_in_executor) failed with sqlite3's ProgrammingError. One thread at a
-        # time: Deduplicator refuses a second batch while one is being added.
+        # time: a Deduplicator's batches from several threads wait for each other (api.py).
         self.db = sqlite3.connect(target, uri=not (writer or self.memory), isolation_level=None,
                                   timeout=60 if wait else 5, check_same_thread=False)
         self.db.execute("PRAGMA busy_timeout = 60000")
