@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +141,11 @@ class Deduplicator:
 
         self.cfg = get_config(config)
         self.batch_size = batch_size
+        # Any thread may use this object (a web framework's thread pool, run_in_executor):
+        # a batch is added, and the state read or closed, by one thread at a time; another
+        # thread's batch waits for it (two at once shared one transaction and this object's
+        # per-batch fields: "cannot start a transaction within a transaction").
+        self._busy = threading.Lock()
         self._stages = build_stages(self.cfg)
         self._state = State(":memory:" if state is None else state, state_settings(self.cfg), wait=wait)
         self._executor = LocalExecutor(workers, cpu_time=self.cfg["run"]["cpu_time"])
@@ -164,8 +170,9 @@ class Deduplicator:
 
     def close(self) -> None:
         """Release the state (and its writer's lock); the object cannot be used after."""
-        self._state.close()
-        self._closed = True
+        with self._busy:
+            self._state.close()
+            self._closed = True
 
     def _open(self) -> None:
         if getattr(self, "_closed", False):
@@ -196,17 +203,18 @@ class Deduplicator:
         from cleaner.exec.memory import release_free_memory
         from cleaner.store.memory import MemoryStore
 
-        self._open()  # again: a generator of add() resumed after close() met a closed state
-        # Templates are decided per batch: lines a source repeats within the batch.
-        self._stages.templates.reset()
-        # A batch smaller than one pool task runs here, not in a pool started for it.
-        docs, _ = process_documents(read_dicts(items, self.cfg["read"]["max_file_bytes"]), self._stages,
-                                    self._executor.for_count(len(items)), MemoryStore(),
-                                    Counter(), Counter())
-        make_ids_unique(docs)
-        self._clusterer.add(docs, label="api")
-        rows = [doc.to_json() for doc in docs]  # in input order
-        del docs
+        with self._busy:  # another thread's batch first (the rows are yielded outside it)
+            self._open()  # again: a generator of add() resumed after close() met a closed state
+            # Templates are decided per batch: lines a source repeats within the batch.
+            self._stages.templates.reset()
+            # A batch smaller than one pool task runs here, not in a pool started for it.
+            docs, _ = process_documents(read_dicts(items, self.cfg["read"]["max_file_bytes"]), self._stages,
+                                        self._executor.for_count(len(items)), MemoryStore(),
+                                        Counter(), Counter())
+            make_ids_unique(docs)
+            self._clusterer.add(docs, label="api")
+            rows = [doc.to_json() for doc in docs]  # in input order
+            del docs
         release_free_memory()  # a long-lived stream's resident size stays flat (exec/memory.py)
         for n, row in enumerate(rows):
             try:
@@ -221,19 +229,22 @@ class Deduplicator:
     @property
     def records(self) -> list[dict[str, Any]]:
         """Every record the state holds, as records.jsonl rows."""
-        self._open()
-        return [r.to_json() for r in self._clusterer.all_records()]
+        with self._busy:
+            self._open()
+            return [r.to_json() for r in self._clusterer.all_records()]
 
     @property
     def events(self) -> list[dict[str, Any]]:
         """What happened to records in this object's batches, in order, read from the state
         (which keeps every batch's; `cleaner show` reads a record's)."""
-        self._open()
-        return self._state.events_after(self._events_from)
+        with self._busy:
+            self._open()
+            return self._state.events_after(self._events_from)
 
     @property
     def batch_events(self) -> list[dict[str, Any]]:
         """What happened to records in the last batch this object decided (its rows are the
         last ones `add` yielded): a long stream reads its events batch by batch here."""
-        self._open()  # as `events` and `records`: a closed object's answer would be a stale []
-        return list(self._clusterer.events)
+        with self._busy:
+            self._open()  # as `events` and `records`: a closed object's answer would be a stale []
+            return list(self._clusterer.events)

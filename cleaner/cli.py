@@ -59,11 +59,22 @@ log = logging.getLogger("cleaner")
 class GivenPath(click.Path):
     """A path that is not the empty string: `cleaner report ""` (an unset shell variable)
     read as Path("") is ".", so it named the current folder, and `--out ""` wrote there.
-    A leading "~" is the user's home, as the shell reads it where it expands one."""
+    A leading "~" is the user's home, as the shell reads it where it expands one. `file`:
+    the path names a file cleaner writes (a state, a state's copy), so a name ending in "/"
+    (a folder's, as `cp s.db backups/` reads it) is refused: Path("backups/") is "backups",
+    and the state was written as a file named after the folder the user meant."""
+
+    def __init__(self, *args: Any, file: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.file = file
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str) and value == "":
             self.fail("is empty: give a path (an unset shell variable?)", param, ctx)
+        if self.file and isinstance(value, str) and value.endswith(("/", os.sep)) and not os.path.isdir(value):
+            # (An existing folder is said so below: click's "is a directory", `state copy`'s own.)
+            self.fail(f"{value} ends in '/', as a folder's name does, and there is no such folder: "
+                      "give a file's name", param, ctx)
         if isinstance(value, str) and value.startswith("~"):
             # `--out=~/clean`: the shell leaves a tilde after "--out=" as it is, and a
             # folder named "~" in the current one is a trap (`rm -rf ~` to remove it).
@@ -505,7 +516,7 @@ def _before_exit() -> None:
                    "disk): inputs it finished are not processed again.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any input was rejected, and stop "
               "with status 3 at a programming error in a stage (without it, that document is rejected).")
-@click.option("--state", "state_path", type=GivenPath(dir_okay=False, path_type=Path),
+@click.option("--state", "state_path", type=GivenPath(dir_okay=False, path_type=Path, file=True),
               help="Deduplicate against everything this state file (SQLite) holds, then add the input to it.")
 @click.option("--wait", is_flag=True, help="Wait for another run writing --state to finish instead of failing.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,

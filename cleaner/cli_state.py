@@ -84,7 +84,7 @@ def _counted(n: int, noun: str) -> str:
 
 
 @state_group.command("prune")
-@click.argument("state_path", metavar="STATE", type=GivenPath(dir_okay=False, path_type=Path))
+@click.argument("state_path", metavar="STATE", type=GivenPath(dir_okay=False, path_type=Path, file=True))
 @click.option("--before", required=True, help="Remove records whose every document is dated before this day "
               "(YYYY-MM-DD); a record with an undated or a later document stays whole.")
 @click.option("--wait", is_flag=True, help="Wait for a run writing STATE to finish instead of failing.")
@@ -140,7 +140,7 @@ def state_prune(state_path: Path, before: str, wait: bool) -> None:
 
 @state_group.command("copy")
 @click.argument("state_path", metavar="STATE", type=GivenPath(path_type=Path))
-@click.argument("copy_path", metavar="COPY", type=GivenPath(path_type=Path))
+@click.argument("copy_path", metavar="COPY", type=GivenPath(path_type=Path, file=True))
 def state_copy(state_path: Path, copy_path: Path) -> None:
     """Copy STATE to COPY (a new file), consistent even while a run writes STATE."""
     from cleaner.store.state import StateError

@@ -448,6 +448,10 @@ class State:
             self._uri = Path(os.path.abspath(p)).as_uri() + "?mode=rw"  # not resolve(): a symlink loop raises
             if p.exists() and not p.is_file():
                 raise StateError(f"{self.path} is not a file")
+            if writer and self.path.endswith(("/", os.sep)):
+                # A folder's name (state="states/"): SQLite made a file named after the folder.
+                raise StateError(f"{self.path} ends in '/', as a folder's name does, and there is no such "
+                                 "folder: give the state a file's name")
             if (state := companion_of(p)) is not None:
                 raise NotAState(f"{self.path} is the {COMPANIONS[p.name[len(state.name):]]} of state {state}: "
                                 f"give {state}")
@@ -506,8 +510,12 @@ class State:
         target = self.path
         if not (writer or self.memory):
             target = Path(self.path).resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
+        # Any one thread may use it, not only the one that opened it: a Deduplicator made at
+        # an application's start and used from a worker thread (a web framework's thread
+        # pool, run_in_executor) failed with sqlite3's ProgrammingError. One thread at a
+        # time: a Deduplicator's batches from several threads wait for each other (api.py).
         self.db = sqlite3.connect(target, uri=not (writer or self.memory), isolation_level=None,
-                                  timeout=60 if wait else 5)
+                                  timeout=60 if wait else 5, check_same_thread=False)
         self.db.execute("PRAGMA busy_timeout = 60000")
 
     def _on_read_only_disk(self) -> bool:
@@ -602,7 +610,7 @@ class State:
         version = self.meta("schema")
         if version is None:
             raise NotAState(f"{self.path} is not a cleaner state (its meta table has no schema version)")
-        if version != str(SCHEMA) and not self._migrated(version, writer):
+        if version != str(SCHEMA) and not self._readable(version, writer):
             raise StateError(f"{self.path} has state schema version {version}; this cleaner reads version {SCHEMA}")
         self.packer = Packer(self._zdict(), self._meta_bytes, self.set_meta)
         if writer:
@@ -623,26 +631,37 @@ class State:
                 self.db.execute("ROLLBACK")
             except sqlite3.OperationalError as exc:
                 raise StateError(f"cannot write state {self.path}: {exc}") from None
+        if writer and version != str(SCHEMA):
+            # Last, once every check passed: a writer refused (other MinHash settings, a
+            # damaged config row) left the state at its old version, which the cleaner that
+            # made it still opens; it was migrated first, then refused.
+            self._migrate(int(version))
 
-    def _migrated(self, version: str, writer: bool) -> bool:
+    def _readable(self, version: str, writer: bool) -> bool:
         """Whether a state of schema `version` is read as this one: a writer migrates one
-        of MIGRATE's versions (its statements and the new version, one transaction); a
-        reader reads one of READABLE's as it is."""
+        of MIGRATE's versions (`_migrate`, at the end of `_open`); a reader reads one of
+        READABLE's as it is."""
         old = int(version) if version.isdigit() else None
         if old is None or old not in MIGRATE:
             return False
-        if not writer:
-            return old in READABLE
-        self.db.execute("BEGIN IMMEDIATE")
+        return writer or old in READABLE
+
+    def _migrate(self, old: int) -> None:
+        """MIGRATE's statements for schema `old` and the new version, one transaction."""
         try:
-            for statement in MIGRATE[old]:
-                self.db.execute(statement)
-            self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA),))
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        return True
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in MIGRATE[old]:
+                    self.db.execute(statement)
+                self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA),))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            # A state file no one may write (read-only, on a read-only bind): it was "not a
+            # cleaner state (attempt to write a readonly database)".
+            raise StateError(f"cannot write state {self.path}: {exc}") from None
 
     def _meta_value(self, key: str) -> Any:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
