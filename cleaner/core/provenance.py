@@ -17,9 +17,12 @@ from pathlib import Path
 from cleaner.core.config import Config
 
 # The packages results depend on: in the manifest, and in the fingerprint a checkpoint is
-# resumed under (wordfreq: term weights and a state's text dictionaries; htmldate: page dates).
+# resumed under (wordfreq: term weights and a state's text dictionaries; htmldate: page dates;
+# justext, courlan, dateparser and python-dateutil: what trafilatura and htmldate extract
+# with, the main text's fallback, links and URLs, dates written in a page).
 PACKAGES = ("cleaner", "datasketch", "trafilatura", "lxml", "lxml_html_clean", "langdetect",
-            "click", "charset-normalizer", "numpy", "wordfreq", "htmldate")
+            "click", "charset-normalizer", "numpy", "wordfreq", "htmldate", "justext", "courlan",
+            "dateparser", "python-dateutil")
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # cleaner/, every subpackage included
 
@@ -43,12 +46,19 @@ def _package_versions() -> tuple[tuple[str, str], ...]:
 
 def source_hash(package_dir: Path = PACKAGE_DIR) -> str:
     """A hash of the package's own files (code and data, not bytecode): an edited or
-    upgraded cleaner under the same version number is still another cleaner."""
+    upgraded cleaner under the same version number is still another cleaner. Hidden files
+    and backups (an editor's .x.py.swp, x.py~) are not the package: left out, an editor open
+    on a file would refuse a resume and drop a state's kept terms."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in package_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+    for path in sorted(p for p in package_dir.rglob("*") if p.is_file() and _is_package_file(p.relative_to(package_dir))):
         digest.update(path.relative_to(package_dir).as_posix().encode("utf-8") + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def _is_package_file(relative: Path) -> bool:
+    return "__pycache__" not in relative.parts and not any(
+        part.startswith(".") or part.endswith("~") for part in relative.parts)
 
 
 def code_fingerprint(package_dir: Path = PACKAGE_DIR) -> str:
