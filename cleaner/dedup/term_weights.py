@@ -359,9 +359,9 @@ class TermWeights:
         """Each term's weight in one document (the same dict, in the same order, as a loop
         over the terms giving a lead term lead_boost x (date_weight for a year, else its
         base weight) and any other its base weight): base weights read from base_weight's
-        own cache by one map in C (the Python loop cost ~30 µs a document, #18), then the
-        few terms not weighed yet and the lead's terms, in place (their keys are there:
-        the order stays the terms')."""
+        own cache by one map in C, not a Python loop a term (#18: doc_terms 30.6 -> 26.9
+        µs a document), then the lead's terms and the few terms not weighed yet, in place
+        (their keys are there: the order stays the terms')."""
         known = self._weights.get(lang)
         if known is None:
             known = self._weights[lang] = {}
