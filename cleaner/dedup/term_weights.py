@@ -36,10 +36,10 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, compress
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -279,8 +279,9 @@ class TermWeights:
         self.wording_overlap = float(story_cfg["wording_overlap"])
         self.df: dict[str, int] = {}
         self.n = 0
-        # Names recur across a run's documents: each (term, language) is weighed once.
-        self._weights: dict[tuple[str, str | None], float] = {}
+        # Names recur across a run's documents: each (term, language) is weighed once, kept
+        # by language, then term (`of` reads a document's terms from one dict, in C).
+        self._weights: dict[str | None, dict[str, float]] = {}
         self._sources: dict[tuple[str, str | None, bool], str] = {}
         self._zipf: dict[str, dict[str, float]] = {}  # language -> name -> zipf (observe)
         self._numbers: dict[str, float] = {}
@@ -342,28 +343,37 @@ class TermWeights:
         return 1.0 - share * (1.0 - math.log(self.n / df) / math.log(self.n / 2))
 
     def base_weight(self, term: str, lang: str | None) -> float:
-        key = (term, lang)
-        weight = self._weights.get(key)
+        known = self._weights.get(lang)
+        if known is None:
+            known = self._weights[lang] = {}
+        weight = known.get(term)
         if weight is None:
             if term.startswith(DATE_PREFIX):
                 weight = self.date_weight
             else:
                 weight = max(0.0, self.base - self.zipf(term, lang)) ** 2 * self.corpus_factor(term)
-            self._weights[key] = weight
+            known[term] = weight
         return weight
 
-    def of(self, terms: Iterable[str], lead: Iterable[str], lang: str | None) -> dict[str, float]:
-        """Each term's weight in one document."""
-        in_lead = set(lead)
-        known = self._weights  # base_weight's own cache, read here first: not a method call a term
-        out: dict[str, float] = {}
-        for t in terms:
-            if t in in_lead:
+    def of(self, terms: Sequence[str], lead: Iterable[str], lang: str | None) -> dict[str, float]:
+        """Each term's weight in one document (the same dict, in the same order, as a loop
+        over the terms giving a lead term lead_boost x (date_weight for a year, else its
+        base weight) and any other its base weight): base weights read from base_weight's
+        own cache by one map in C, not a Python loop a term (#18: doc_terms 30.6 -> 26.9
+        µs a document), then the lead's terms and the few terms not weighed yet, in place
+        (their keys are there: the order stays the terms')."""
+        known = self._weights.get(lang)
+        if known is None:
+            known = self._weights[lang] = {}
+        out: dict[str, float | None] = dict(zip(terms, map(known.get, terms)))
+        for t in lead:
+            if t in out:
                 out[t] = self.lead_boost * (self.date_weight if is_year(t) else self.base_weight(t, lang))
-            else:
-                weight = known.get((t, lang))
-                out[t] = self.base_weight(t, lang) if weight is None else weight
-        return out
+        if None in out.values():  # terms not weighed yet (none of the lead's: set above)
+            for t, weight in out.items():
+                if weight is None:
+                    out[t] = self.base_weight(t, lang)
+        return out  # type: ignore[return-value]  # every None replaced above
 
     def source(self, term: str, lang: str | None, in_lead: bool) -> str:
         """Where a weight came from, in words (explain, report)."""
@@ -412,7 +422,7 @@ def doc_terms(doc: Document, weigh: TermWeights) -> DocTerms:
     weights = weigh.of(terms, f.lead, doc.lang)
     only = array("I")
     only.frombytes(f.term_lines)
-    lines = {t: c for t, c in zip(terms, only) if c}
+    lines = dict(compress(zip(terms, only), only))  # the terms on one line only (c != 0), in C
     return DocTerms(weights, lines, sum(weights.values()), LineWords(f.line_words, terms),
                     weigh.wording_overlap)
 
