@@ -53,12 +53,13 @@ from cleaner.dedup.cluster import (CANONICAL, ESTIMATE_FLOOR, Clusterer, Member,
 from cleaner.dedup.stories import candidate_edges, local_edges, measured_locally
 from cleaner.dedup.terms import is_name
 from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
+from cleaner.exec.memory import release_free_memory
 from cleaner.stages.sign import Sign
 from cleaner.store.output import code_fingerprint
-from cleaner.store.state import State, Undecodable, band_row
+from cleaner.store.state import Packer, State, Undecodable, band_row
 
 if TYPE_CHECKING:
-    from cleaner.exec.forked import Helpers, SalientAhead
+    from cleaner.exec.forked import Helpers, PackAhead, SalientAhead
 
 
 def day_number(iso: str | None) -> int | None:
@@ -91,6 +92,7 @@ LOOK_AHEAD = 250  # documents a look-ahead reads together (~20,000 band rows aga
 # run's one batch can be all its documents: what is read ahead stays bounded).
 READ_AHEAD = 1000
 READ_TOGETHER = 64  # the story window's canonicals read in one statement (_window_ahead)
+PACK_CHUNK = 32  # documents' rows a child packs a task (_pack_ahead; ~0.1 ms a row)
 # A state's candidate whose screen (StateGroups.screen: at or above its MinHash estimate)
 # is under near.threshold x this is not read: a probabilistic screen, like
 # cluster.ESTIMATE_FLOOR (1/3) under it. With 128 permutations a pair at the threshold (0.3)
@@ -144,6 +146,14 @@ class StateIndex:
         # documents finds ~90,000 candidates: as sets and dicts, ~20 MB).
         self.ahead: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
         self.added: dict[int, list[int]] = {}  # band row (band_row) -> the groups this batch inserted with it
+        # A query answered from a look-ahead leaves out the groups whose screen, counted with
+        # it, is under `floor`, unless in `own`: StateGroups.screen would refuse each of them
+        # (their canonical is the state's, so they are screened at max(the tier's floor, its
+        # own)), and the tier skips a group its screen refuses. None: every group (the tier
+        # screens them one call each: ~90 a document of the state bench's probe against
+        # 200,000 documents, ~3 pass; the copy pass is this process's alone, #16 point 9).
+        self.floor: float | None = None
+        self.own: set[int] = set()
         # The band rows (band_row) inserted and their groups, not in the state yet (`write`):
         # as arrays (a 1,000-document batch inserts ~28,000; as tuples, ~3.5 MB).
         self._rows, self._groups = array("q"), array("q")
@@ -214,6 +224,9 @@ class StateIndex:
             kept, held, equal, width = ahead
             groups = set(kept.tolist())
             self.matches = {g: (count, width) for g, count in zip(held.tolist(), equal.tolist())}
+            if self.floor is not None and width:
+                # The share of equal bytes as StateGroups.screen computes it (one division each).
+                groups.difference_update(set(held[~(equal / width >= self.floor)].tolist()) - self.own)
         # And the groups the batch inserted (since): their band rows are written after the
         # copy tier (`write`); without a group row yet, the state gives them no screen either.
         groups.update(g for key in keys for g in self.added.get(band_row(key), ()))
@@ -544,6 +557,14 @@ def _slim(doc: Document) -> Document:
                    raw_line=None, raw_path=None, features=features, stored=None, status="pending", record_id=None)
 
 
+def _pack_row(packer: Packer, doc: Document, with_text: bool) -> tuple[bytes, bytes | None]:
+    """`doc`'s row as State.add_doc packs it (`packed`): its slim copy, and its text when
+    `with_text` and the text is at hand and its language's dictionary read (Packer.has: a
+    batch's forked child never reads the state); else None, packed when written."""
+    text = packer.pack_text(doc.text, doc.lang) if with_text and doc.text and packer.has(doc.lang) else None
+    return packer.pack_doc(_slim(doc), with_text=with_text), text
+
+
 def _member(m: Member) -> MemberRow:
     return (m.relation, m.similarity, m.estimated, None, None, m.reason)
 
@@ -629,13 +650,20 @@ class IncrementalClusterer:
         # The window's group canonicals (group -> document), this batch's only: _rows reads
         # a record's head from them rather than from the state again.
         self._canonicals, self._absorbed = {}, []
+        # The batch's documents in the copy tier's order (`usable`), for its forked children to
+        # pack their rows from (Helpers' packing: PackAhead), as this process would.
+        ordered: list[Document] = []
         if self.workers > 1:
             from cleaner.exec.forked import Helpers
 
-            self._helpers = Helpers(self.sign, self.workers)
+            self._helpers = Helpers(self.sign, self.workers,
+                                    lambda k, with_text: _pack_row(state.packer, ordered[k], with_text))
         index = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])
         groups = StateGroups(state, self.sign, store, index)
         groups.floor = self.cfg["near"]["threshold"] * STATE_SCREEN
+        tier_floor = self.cfg["near"]["threshold"] * ESTIMATE_FLOOR  # the copy tier's (Clusterer._near)
+        if groups.floor > tier_floor:  # then StateGroups.screen screens every group not `own` at groups.floor
+            index.floor, index.own = groups.floor, groups.own
         copies = Clusterer(self.cfg, store=store)
         # The state's groups and exact keys stand in for the Clusterer's list and dict: the
         # same calls, answered from the state (a group's canonical signature included:
@@ -663,6 +691,9 @@ class IncrementalClusterer:
             else:
                 again[n] = d
         usable = sorted((d for d in fresh_docs if d.ok), key=lambda d: preference_key(d, self.priority))
+        ordered.extend(usable)  # before the children fork (the copy tier's read-ahead)
+        if self._helpers is not None:  # what they pack texts with, read before they fork
+            state.packer.preload(sorted({d.lang for d in usable if d.lang}))
         placed: list[tuple[Document, int, bool]] = []
         promoted: dict[int, Member] = {}  # group -> its old canonical, now a member
         for i, doc in enumerate(usable):
@@ -681,17 +712,22 @@ class IncrementalClusterer:
                 self._promote(copies, group, idx, doc, batch)
         index.write()  # the band rows of the groups the copy tier made findable, together
         self.released = groups.release({idx for _, idx, _ in placed})
+        if self.released:  # their pages back to the system before the story tier's peak (exec/memory.py)
+            release_free_memory()
+        packing = self._pack_ahead(groups, placed)
         if self._helpers is not None:  # the story window's texts signed while this process writes
             self._window_ahead(batch, groups, sorted({idx for _, idx, _ in placed}), bool(promoted))
+        packed = packing.results() if packing is not None else None
         # Into the state: every document, then the new groups and the new canonicals.
         relations: dict[int, str] = {}  # id(document) -> its relation in its group
-        for doc, idx, _ in placed:
+        for k, (doc, idx, _) in enumerate(placed):
             group = groups[idx]
             member = next(m for m in group.members if m.doc is doc)
             canonical = group.canonical is doc
             relations[id(doc)] = member.relation
             groups.number[id(doc)] = state.add_doc(doc.id, idx, batch, doc.date, _member(member),
-                                                   _slim(doc), text_of(doc) if canonical else None)
+                                                   _slim(doc), text_of(doc) if canonical else None,
+                                                   packed[k] if packed is not None else None)
         for idx in groups.new:
             c = groups[idx].canonical
             key = groups[idx].key
@@ -905,6 +941,25 @@ class IncrementalClusterer:
         else:
             found = self.state.window(first, last, since)
         return sorted(set(found) | set(fresh))
+
+    def _pack_ahead(self, groups: StateGroups, placed: list[tuple[Document, int, bool]]) -> PackAhead | None:
+        """The batch's documents' rows (their slim copies, packed: State.add_doc's `packed`)
+        started on the batch's forked children, if the copy tier's read-ahead forked them (a
+        batch against a large state): they pack while this process reads the story window, and
+        it writes the rows after (against 200,000 documents the children were idle for most of
+        the copy pass and the writes, this process busy: #16 point 9). None: packed as written."""
+        from cleaner.exec.forked import PackAhead
+
+        helpers = self._helpers
+        if helpers is None or helpers.packing is None or not helpers.forked() or not placed:
+            return None
+        pool = helpers.pool()
+        ahead = PackAhead(helpers.packing, pool, self.workers - 1)
+        # placed[k] is the copy tier's k-th document (`usable`): the children's document k.
+        jobs = [(k, groups[idx].canonical is doc) for k, (doc, idx, _) in enumerate(placed)]
+        for start in range(0, len(jobs), PACK_CHUNK):
+            ahead.add(jobs[start:start + PACK_CHUNK])
+        return ahead
 
     def _close_helpers(self) -> None:
         if self._helpers is not None:
