@@ -40,12 +40,14 @@ def _raw_stream(items, workers, batch_size):
     with Deduplicator(batch_size=batch_size, workers=workers) as dedup:
         rows = list(dedup.add(items))
         tables = {name: dedup._state.db.execute(sql).fetchall() for name, sql in TABLES.items()}
+        tables["terms"] = dedup._state.db.execute("SELECT g, n, day, batch, terms FROM terms ORDER BY g").fetchall()
         return rows, dedup.events, tables
 
 
 def test_rows_packed_on_the_children_are_the_same_bytes(raw_items, monkeypatch):  # noqa: F811
     """A batch whose read-ahead forked its children packs its documents' rows there
-    (PackAhead): the docs table holds the same bytes as rows packed in this process."""
+    (PackAhead): the docs and terms tables hold the same bytes as rows packed in this
+    process."""
     if not forked.can_fork():
         pytest.skip("no fork here")
     monkeypatch.setattr(forked, "MIN_TEXTS", 1)  # the batch's children forked however few the candidates
@@ -64,6 +66,7 @@ def test_rows_packed_on_the_children_are_the_same_bytes(raw_items, monkeypatch):
     monkeypatch.setattr(incremental.IncrementalClusterer, "_pack_ahead", pack_ahead)
     ahead = _raw_stream(raw_items, 2, size)
     assert used, "no batch packed its rows on its children"
+    assert ahead[2]["terms"], "no terms row kept"
     assert ahead == here
 
 

@@ -45,6 +45,7 @@ import numpy as np
 
 from cleaner.core.config import Config
 from cleaner.core.document import DUPLICATE, KEPT, Document
+from cleaner.core.features import Features
 from cleaner.core.protocols import DocStore
 from cleaner.dedup.bands import BandIndex
 from cleaner.dedup.cluster import (CANONICAL, ESTIMATE_FLOOR, Clusterer, Member, PreferenceKey, Record,
@@ -557,12 +558,27 @@ def _slim(doc: Document) -> Document:
                    raw_line=None, raw_path=None, features=features, stored=None, status="pending", record_id=None)
 
 
-def _pack_row(packer: Packer, doc: Document, with_text: bool) -> tuple[bytes, bytes | None]:
-    """`doc`'s row as State.add_doc packs it (`packed`): its slim copy, and its text when
-    `with_text` and the text is at hand and its language's dictionary read (Packer.has: a
-    batch's forked child never reads the state); else None, packed when written."""
+PackedRow = tuple[bytes, bytes | None, bytes | None]
+
+
+def _pack_row(packer: Packer, doc: Document, with_text: bool) -> PackedRow:
+    """`doc`'s rows as State.add_doc and State.add_terms pack them (`packed`): its slim
+    copy; and for a canonical (`with_text`), its text when the text is at hand and its
+    language's dictionary read (Packer.has: a batch's forked child never reads the state),
+    and its terms row (_keep_terms) when its lines' words are at hand; else None, packed
+    when written."""
+    f = doc.features
+    assert f is not None  # signed (stages/sign.py)
     text = packer.pack_text(doc.text, doc.lang) if with_text and doc.text and packer.has(doc.lang) else None
-    return packer.pack_doc(_slim(doc), with_text=with_text), text
+    terms = (packer.pack(_terms_row(f)) if with_text and f.terms is not None and isinstance(f.line_words, bytes)
+             else None)
+    return packer.pack_doc(_slim(doc), with_text=with_text), text, terms
+
+
+def _terms_row(f: Features) -> tuple[list[str], list[str], bytes, str | None, Any]:
+    """A canonical's terms as the state's terms table keeps them (sign.salient's answer)."""
+    assert f.terms is not None  # signed, or its terms taken again (with_terms)
+    return list(f.terms), list(f.lead), f.term_lines, f.dateline, f.line_words
 
 
 def _member(m: Member) -> MemberRow:
@@ -743,7 +759,9 @@ class IncrementalClusterer:
             moved = next(m for m in group.members if m.doc is old.doc)
             state.set_member(groups.number[id(old.doc)], _member(moved))
         fresh = sorted({idx for _, idx, _ in placed})
-        self._keep_terms(batch, groups, [*groups.new, *promoted], fresh, store)
+        terms_packed = {id(doc): found[2] for (doc, _, _), found in zip(placed, packed or [], strict=False)
+                        if found[2] is not None}
+        self._keep_terms(batch, groups, [*groups.new, *promoted], fresh, store, terms_packed)
         weigh = self._link_stories(batch, groups, fresh, store)
         roots = {idx: state.root(idx) for idx in fresh}
         for doc, idx, new in placed:
@@ -864,7 +882,7 @@ class IncrementalClusterer:
         copies.index(idx, doc, array_of(doc, "near_mh", copies.store))
 
     def _keep_terms(self, batch: int, groups: StateGroups, made: list[int], fresh: list[int],
-                    store: DocStore | None) -> None:
+                    store: DocStore | None, packed: dict[int, bytes] | None = None) -> None:
         """The salient terms of the canonicals this batch set (`made`: new groups and promoted
         ones), into the state's terms table, and those no later batch's window is likely to
         read out of it: later batches take a window canonical's terms from there rather than
@@ -873,9 +891,11 @@ class IncrementalClusterer:
         `story.window_batches` batches whose canonical is undated or dated before this
         batch's window (`_window`'s first day), and the earliest batches' beyond
         TERMS_BUDGET bytes a document; a window read later without them signs them again,
-        with the same values."""
+        with the same values. `packed`: id(canonical) -> its terms row packed (_pack_row)."""
+        packed = packed or {}
         story = self.cfg["story"]
         rows = []
+        blobs: list[bytes | None] = []  # each row's terms packed on the batch's children (_pack_ahead), or None
         for g in made:
             c = groups[g].canonical
             f = c.features
@@ -884,9 +904,9 @@ class IncrementalClusterer:
                 continue  # not at hand: not kept (a window that reads it signs it again)
             # A spooled run's are on disk: read back once, here, where the story tier finds them.
             load_line_words([c], store)
-            rows.append((g, groups.number[id(c)], day_number(c.date), batch,
-                         (list(f.terms), list(f.lead), f.term_lines, f.dateline, f.line_words)))
-        self.state.add_terms(rows)
+            rows.append((g, groups.number[id(c)], day_number(c.date), batch, _terms_row(f)))
+            blobs.append(packed.get(id(c)))
+        self.state.add_terms(rows, blobs)
         days = [d for d in (day_number(groups[g].canonical.date) for g in fresh) if d is not None]
         self.state.drop_terms(batch - story["window_batches"], min(days) - story["window_days"] if days else None)
         self.state.trim_terms(TERMS_BUDGET)

@@ -45,7 +45,9 @@ AHEAD = 8  # component tasks in flight per worker
 _given: Any = None
 _view: dict[str, Any] = {}
 # A state batch's children: how to pack the batch's document k's row (Helpers `packing`).
-_packing: Callable[[int, bool], tuple[bytes, bytes | None]] | None = None
+# (its slim copy, its text or None, its terms row or None: incremental._pack_row)
+Packed = tuple[bytes, bytes | None, bytes | None]
+_packing: Callable[[int, bool], Packed] | None = None
 
 
 def _init(parent: int) -> None:
@@ -183,7 +185,7 @@ class Helpers:
     text, packed: incremental._pack_row), which the children compute from the documents
     as they were when forked (PackAhead)."""
 
-    def __init__(self, sign: Any, workers: int, packing: Callable[[int, bool], tuple[bytes, bytes | None]] | None = None):
+    def __init__(self, sign: Any, workers: int, packing: Callable[[int, bool], Packed] | None = None):
         self.sign, self.workers, self.packing = sign, workers, packing
         self._stack = ExitStack()
         self._pool: Any = None  # None: not forked yet; False: none to be had
@@ -266,7 +268,7 @@ class ChunksAhead:
         return [found for chunk in done if chunk is not None for found in chunk]
 
 
-def _pack_chunk(jobs: list[tuple[int, bool]]) -> list[tuple[bytes, bytes | None]]:
+def _pack_chunk(jobs: list[tuple[int, bool]]) -> list[Packed]:
     assert _packing is not None  # forked by a Helpers given its packing
     return [_packing(k, with_text) for k, with_text in jobs]
 
@@ -277,11 +279,11 @@ class PackAhead(ChunksAhead):
     compressed; a canonical's text ~0.2 ms) while the caller reads the story window, where
     this process packed each as it wrote it."""
 
-    def __init__(self, packing: Callable[[int, bool], tuple[bytes, bytes | None]], pool: Any, children: int):
+    def __init__(self, packing: Callable[[int, bool], Packed], pool: Any, children: int):
         super().__init__(pool, children, _pack_chunk, lambda jobs: [packing(k, with_text) for k, with_text in jobs])
 
-    def results(self) -> list[tuple[bytes, bytes | None]]:
-        return cast(list[tuple[bytes, bytes | None]], super().results())
+    def results(self) -> list[Packed]:
+        return cast(list[Packed], super().results())
 
 
 class SalientAhead(ChunksAhead):

@@ -807,12 +807,16 @@ class State:
         return {g: (_key_out(key), canonical) for g, key, canonical in self.db.execute(
             f"SELECT g, key, canonical FROM groups WHERE g IN {_LIST}", (_list(groups),))}
 
-    def add_terms(self, rows: list[tuple[int, int, int | None, int, Any]]) -> None:
+    def add_terms(self, rows: list[tuple[int, int, int | None, int, Any]],
+                  packed: list[bytes | None] | None = None) -> None:
         """(group, its canonical's row, that canonical's day, batch, its salient terms as
         sign.salient gives them) for each group whose canonical a batch set: the terms
-        table's row of the group, replaced."""
+        table's row of the group, replaced. `packed`: each row's terms packed already
+        (`packer.pack(terms)`, the same bytes), or None."""
+        blobs = packed or [None] * len(rows)
         self.db.executemany("INSERT OR REPLACE INTO terms VALUES (?, ?, ?, ?, ?)",
-                            [(g, n, day, batch, self.packer.pack(terms)) for g, n, day, batch, terms in rows])
+                            [(g, n, day, batch, self.packer.pack(terms) if blob is None else blob)
+                             for (g, n, day, batch, terms), blob in zip(rows, blobs, strict=True)])
 
     def stored_terms(self, groups: list[int]) -> dict[int, tuple[int, Any]]:
         """group -> (the canonical row its terms are of, those terms) for each of `groups`
@@ -965,13 +969,13 @@ class State:
         self.db.executemany("INSERT OR IGNORE INTO leads VALUES (?, ?)", [(term_key(t), g) for t in names])
 
     def add_doc(self, doc_id: str, g: int, batch: int, date: str | None, member: Any, slim: Document,
-                text: str | None, packed: tuple[bytes, bytes | None] | None = None) -> int:
+                text: str | None, packed: tuple[bytes, bytes | None, bytes | None] | None = None) -> int:
         """`slim`'s id is `doc_id` (the row keeps it once); `text` is compressed with the
         dictionary of `slim`'s language, and a row with its text keeps no FROM_TEXT features
         (they come back as None: restore_member signs them again). `packed`: `slim` packed
         already (`packer.pack_doc(slim, with_text=text is not None)`) and `text` too (or
         None: packed here), the same bytes."""
-        doc, packed_text = packed if packed is not None else (None, None)
+        doc, packed_text = packed[:2] if packed is not None else (None, None)
         if doc is None:
             doc = self.packer.pack_doc(slim, with_text=text is not None)
         if packed_text is None and text is not None:
