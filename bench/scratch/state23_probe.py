@@ -51,13 +51,16 @@ win = inc.IncrementalClusterer._window
 def counted(self, *a, **k):
     found = win(self, *a, **k); COUNT["window_groups"] = len(found); return found
 inc.IncrementalClusterer._window = counted
-items = json.load(open(PROBE, encoding="utf-8"))
+with open(PROBE, encoding="utf-8") as fh:
+    items = json.load(fh)
 with Deduplicator(state=str(copy), batch_size=len(items), workers=2) as dedup:
-    w0, c0 = time.perf_counter(), time.process_time()
-    rows = list(dedup.add(items))
-    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-ch = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"state": STATE, "wall": round(wall, 2), "main_cpu": round(cpu, 2), "children_cpu": round(ch.ru_utime + ch.ru_stime, 2),
-                  "hwm": round(status_kib()["VmHWM"] / 1024, 1), **COUNT,
-                  "load": round(os.getloadavg()[0], 1), "utc": time.strftime("%H:%M:%S", time.gmtime()),
-                  **{k: [round(v[0], 3), round(v[1], 3), round(v[2], 3)] for k, v in T.items()}}))
+    started = (time.perf_counter(), time.process_time())
+    list(dedup.add(items))
+    ended = (time.perf_counter(), time.process_time())
+reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+out = {"state": STATE, "wall": ended[0] - started[0], "main_cpu": ended[1] - started[1],
+       "children_cpu": reaped.ru_utime + reaped.ru_stime, "hwm": status_kib()["VmHWM"] / 1024, **COUNT,
+       "load": os.getloadavg()[0], "utc": time.strftime("%H:%M:%S", time.gmtime())}
+out = {k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}
+out.update({k: [round(x, 3) for x in v] for k, v in T.items()})
+print(json.dumps(out))
