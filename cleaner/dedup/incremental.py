@@ -762,6 +762,7 @@ class IncrementalClusterer:
         terms_packed = {id(doc): found[2] for (doc, _, _), found in zip(placed, packed or [], strict=False)
                         if found[2] is not None}
         self._keep_terms(batch, groups, [*groups.new, *promoted], fresh, store, terms_packed)
+        del packed, terms_packed  # written (~3 KB a document): not held through the story tier's peak
         weigh = self._link_stories(batch, groups, fresh, store)
         roots = {idx: state.root(idx) for idx in fresh}
         for doc, idx, new in placed:
