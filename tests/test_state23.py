@@ -83,3 +83,32 @@ def test_released_candidates_are_handed_back(raw_items, monkeypatch):  # noqa: F
     monkeypatch.setattr(incremental.StateGroups, "release", lambda self, keep: real(self, keep) + 1)
     _raw_stream(raw_items, 2, size)
     assert len(calls) == 3
+
+
+def test_a_caller_s_text_of_is_the_text_written(raw_items, monkeypatch):  # noqa: F811
+    """IncrementalClusterer.add(text_of=...) writes the caller's text of each canonical, also
+    when the batch's rows are packed on its children (they pack a canonical's `text` only when
+    text_of is the default)."""
+    if not forked.can_fork():
+        pytest.skip("no fork here")
+    monkeypatch.setattr(forked, "MIN_TEXTS", 1)
+    real_add = incremental.IncrementalClusterer.add
+    monkeypatch.setattr(incremental.IncrementalClusterer, "add",
+                        lambda self, docs, store=None, label="", text_of=None:
+                        real_add(self, docs, store, label, lambda d: d.text.upper()))
+    used: list[int] = []
+    real = incremental.IncrementalClusterer._pack_ahead
+
+    def pack_ahead(self, groups, placed):
+        ahead = real(self, groups, placed)
+        if ahead is not None:
+            used.append(len(placed))
+        return ahead
+
+    monkeypatch.setattr(incremental.IncrementalClusterer, "_pack_ahead", pack_ahead)
+    with Deduplicator(batch_size=-(-len(raw_items) // 3), workers=2) as dedup:
+        list(dedup.add(raw_items))
+        texts = [dedup._state.packer.unpack_text(t) for (t,) in
+                 dedup._state.db.execute("SELECT text FROM docs WHERE text IS NOT NULL")]
+    assert used, "no batch packed its rows on its children"
+    assert texts and all(t == t.upper() for t in texts)

@@ -561,15 +561,17 @@ def _slim(doc: Document) -> Document:
 PackedRow = tuple[bytes, bytes | None, bytes | None]
 
 
-def _pack_row(packer: Packer, doc: Document, with_text: bool) -> PackedRow:
+def _pack_row(packer: Packer, doc: Document, with_text: bool, texts: bool = True) -> PackedRow:
     """`doc`'s rows as State.add_doc and State.add_terms pack them (`packed`): its slim
-    copy; and for a canonical (`with_text`), its text when the text is at hand and its
-    language's dictionary read (Packer.has: a batch's forked child never reads the state),
-    and its terms row (_keep_terms) when its lines' words are at hand; else None, packed
-    when written."""
+    copy; and for a canonical (`with_text`), its text when the text is at hand (`texts`:
+    the batch writes a canonical's `text`, no caller's text_of) and its language's
+    dictionary read (Packer.has: a batch's forked child never reads the state), and its
+    terms row (_keep_terms) when its lines' words are at hand; else None, packed when
+    written."""
     f = doc.features
     assert f is not None  # signed (stages/sign.py)
-    text = packer.pack_text(doc.text, doc.lang) if with_text and doc.text and packer.has(doc.lang) else None
+    text = (packer.pack_text(doc.text, doc.lang) if texts and with_text and doc.text and packer.has(doc.lang)
+            else None)
     terms = (packer.pack(_terms_row(f)) if with_text and f.terms is not None and isinstance(f.line_words, bytes)
              else None)
     return packer.pack_doc(_slim(doc), with_text=with_text), text, terms
@@ -611,6 +613,7 @@ class IncrementalClusterer:
         self._read: dict[int, tuple[int, MemberRow, Document, str]] = {}
         self._ahead: tuple[list[Document], SalientAhead] | None = None
         self._early_window: tuple[list[int], list[int]] | None = None  # (fresh, its window), if the writes keep it
+        self._texts_ahead = True  # the batch's text_of is the default (add)
         self.released = 0  # the last batch's groups loaded for the copy tier and dropped after its pass
         # Kept in the state with each batch, so `show` and `export` rebuild records with the
         # settings they were made with. Rule files are paths on this machine and do not
@@ -626,6 +629,7 @@ class IncrementalClusterer:
         in, whole (every member the state holds), or none when the clusterer was made with
         `whole` False. `store` resolves a spooled document's arrays and text."""
         docs = list(docs)
+        self._texts_ahead = text_of is None  # a canonical's text is its `text` (_pack_row may pack it ahead)
         text_of = text_of or (lambda d: d.text if d.text or store is None or d.stored is None
                               else store.get(d.stored.ref).text)
         batch = self.state.begin()
@@ -672,8 +676,9 @@ class IncrementalClusterer:
         if self.workers > 1:
             from cleaner.exec.forked import Helpers
 
+            texts = self._texts_ahead
             self._helpers = Helpers(self.sign, self.workers,
-                                    lambda k, with_text: _pack_row(state.packer, ordered[k], with_text))
+                                    lambda k, with_text: _pack_row(state.packer, ordered[k], with_text, texts))
         index = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])
         groups = StateGroups(state, self.sign, store, index)
         groups.floor = self.cfg["near"]["threshold"] * STATE_SCREEN
@@ -964,11 +969,12 @@ class IncrementalClusterer:
         return sorted(set(found) | set(fresh))
 
     def _pack_ahead(self, groups: StateGroups, placed: list[tuple[Document, int, bool]]) -> PackAhead | None:
-        """The batch's documents' rows (their slim copies, packed: State.add_doc's `packed`)
-        started on the batch's forked children, if the copy tier's read-ahead forked them (a
-        batch against a large state): they pack while this process reads the story window, and
-        it writes the rows after (against 200,000 documents the children were idle for most of
-        the copy pass and the writes, this process busy: #16 point 9). None: packed as written."""
+        """The batch's documents' rows (their slim copies, canonicals' texts and terms rows,
+        packed: State.add_doc's and add_terms' `packed`) started on the batch's forked
+        children, if the copy tier's read-ahead forked them (a batch against a large state):
+        they pack while this process reads the story window, and it writes the rows after
+        (against 200,000 documents the children were idle for most of the copy pass and the
+        writes, this process busy: #16 point 9). None: packed as written."""
         from cleaner.exec.forked import PackAhead
 
         helpers = self._helpers
