@@ -44,6 +44,22 @@ def _raw_stream(items, workers, batch_size):
         return rows, dedup.events, tables
 
 
+def _counting_pack_ahead(monkeypatch, real=None) -> list[int]:
+    """IncrementalClusterer._pack_ahead (`real`: the one to wrap), counting the batches whose
+    rows it started on the children (their sizes)."""
+    real = real or incremental.IncrementalClusterer._pack_ahead
+    used: list[int] = []
+
+    def pack_ahead(self, groups, placed):
+        ahead = real(self, groups, placed)
+        if ahead is not None:
+            used.append(len(placed))
+        return ahead
+
+    monkeypatch.setattr(incremental.IncrementalClusterer, "_pack_ahead", pack_ahead)
+    return used
+
+
 def test_rows_packed_on_the_children_are_the_same_bytes(raw_items, monkeypatch):  # noqa: F811
     """A batch whose read-ahead forked its children packs its documents' rows there
     (PackAhead): the docs and terms tables hold the same bytes as rows packed in this
@@ -55,15 +71,7 @@ def test_rows_packed_on_the_children_are_the_same_bytes(raw_items, monkeypatch):
     real = incremental.IncrementalClusterer._pack_ahead
     monkeypatch.setattr(incremental.IncrementalClusterer, "_pack_ahead", lambda self, groups, placed: None)
     here = _raw_stream(raw_items, 2, size)
-    used: list[int] = []
-
-    def pack_ahead(self, groups, placed):
-        ahead = real(self, groups, placed)
-        if ahead is not None:
-            used.append(len(placed))
-        return ahead
-
-    monkeypatch.setattr(incremental.IncrementalClusterer, "_pack_ahead", pack_ahead)
+    used = _counting_pack_ahead(monkeypatch, real)
     ahead = _raw_stream(raw_items, 2, size)
     assert used, "no batch packed its rows on its children"
     assert ahead[2]["terms"], "no terms row kept"
@@ -96,16 +104,7 @@ def test_a_caller_s_text_of_is_the_text_written(raw_items, monkeypatch):  # noqa
     monkeypatch.setattr(incremental.IncrementalClusterer, "add",
                         lambda self, docs, store=None, label="", text_of=None:
                         real_add(self, docs, store, label, lambda d: d.text.upper()))
-    used: list[int] = []
-    real = incremental.IncrementalClusterer._pack_ahead
-
-    def pack_ahead(self, groups, placed):
-        ahead = real(self, groups, placed)
-        if ahead is not None:
-            used.append(len(placed))
-        return ahead
-
-    monkeypatch.setattr(incremental.IncrementalClusterer, "_pack_ahead", pack_ahead)
+    used = _counting_pack_ahead(monkeypatch)
     with Deduplicator(batch_size=-(-len(raw_items) // 3), workers=2) as dedup:
         list(dedup.add(raw_items))
         texts = [dedup._state.packer.unpack_text(t) for (t,) in
