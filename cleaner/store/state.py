@@ -291,7 +291,10 @@ class Packer:
         forked children then pack texts in them without reading the state: `has`)."""
         for lang in langs:
             if lang not in self.texts and self.load is not None and self.load(f"ztext {lang}") is not None:
-                self._text_dictionary(lang, False)
+                try:
+                    self._text_dictionary(lang, False)
+                except Undecodable:
+                    pass  # said when a text in it is packed or read, as before (not for a language no text needs)
 
     def has(self, lang: str | None) -> bool:
         """Whether pack_text needs no read of the state for a text in `lang`."""
