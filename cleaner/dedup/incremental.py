@@ -44,6 +44,7 @@ import numpy as np
 
 from cleaner.core.config import Config
 from cleaner.core.document import DUPLICATE, KEPT, Document
+from cleaner.core.features import Features
 from cleaner.core.protocols import DocStore
 from cleaner.core.provenance import code_fingerprint
 from cleaner.dedup.bands import BandIndex
@@ -53,11 +54,12 @@ from cleaner.dedup.cluster import (CANONICAL, ESTIMATE_FLOOR, Clusterer, Member,
 from cleaner.dedup.stories import candidate_edges, local_edges, measured_locally
 from cleaner.dedup.terms import is_name
 from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
+from cleaner.exec.memory import release_free_memory
 from cleaner.stages.sign import Sign
-from cleaner.store.state import State, Undecodable, band_row
+from cleaner.store.state import Packer, State, Undecodable, band_row
 
 if TYPE_CHECKING:
-    from cleaner.exec.forked import Helpers, SalientAhead
+    from cleaner.exec.forked import Helpers, PackAhead, SalientAhead
 
 
 def day_number(iso: str | None) -> int | None:
@@ -90,6 +92,7 @@ LOOK_AHEAD = 250  # documents a look-ahead reads together (~20,000 band rows aga
 # run's one batch can be all its documents: what is read ahead stays bounded).
 READ_AHEAD = 1000
 READ_TOGETHER = 64  # the story window's canonicals read in one statement (_window_ahead)
+PACK_CHUNK = 32  # documents' rows a child packs a task (_pack_ahead; ~0.1 ms a row)
 # A state's candidate whose screen (StateGroups.screen: at or above its MinHash estimate)
 # is under near.threshold x this is not read: a probabilistic screen, like
 # cluster.ESTIMATE_FLOOR (1/3) under it. With 128 permutations a pair at the threshold (0.3)
@@ -143,6 +146,14 @@ class StateIndex:
         # documents finds ~90,000 candidates: as sets and dicts, ~20 MB).
         self.ahead: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
         self.added: dict[int, list[int]] = {}  # band row (band_row) -> the groups this batch inserted with it
+        # A query answered from a look-ahead leaves out the groups whose screen, counted with
+        # it, is under `floor`, unless in `own`: StateGroups.screen would refuse each of them
+        # (their canonical is the state's, so they are screened at max(the tier's floor, its
+        # own)), and the tier skips a group its screen refuses. None: every group (the tier
+        # screens them one call each: ~90 a document of the state bench's probe against
+        # 200,000 documents, ~3 pass; the copy pass is this process's alone, #16 point 9).
+        self.floor: float | None = None
+        self.own: set[int] = set()
         # The band rows (band_row) inserted and their groups, not in the state yet (`write`):
         # as arrays (a 1,000-document batch inserts ~28,000; as tuples, ~3.5 MB).
         self._rows, self._groups = array("q"), array("q")
@@ -213,6 +224,9 @@ class StateIndex:
             kept, held, equal, width = ahead
             groups = set(kept.tolist())
             self.matches = {g: (count, width) for g, count in zip(held.tolist(), equal.tolist())}
+            if self.floor is not None and width:
+                # The share of equal bytes as StateGroups.screen computes it (one division each).
+                groups.difference_update(set(held[~(equal / width >= self.floor)].tolist()) - self.own)
         # And the groups the batch inserted (since): their band rows are written after the
         # copy tier (`write`); without a group row yet, the state gives them no screen either.
         groups.update(g for key in keys for g in self.added.get(band_row(key), ()))
@@ -543,6 +557,31 @@ def _slim(doc: Document) -> Document:
                    raw_line=None, raw_path=None, features=features, stored=None, status="pending", record_id=None)
 
 
+PackedRow = tuple[bytes, bytes | None, bytes | None]
+
+
+def _pack_row(packer: Packer, doc: Document, with_text: bool, texts: bool = True) -> PackedRow:
+    """`doc`'s rows as State.add_doc and State.add_terms pack them (`packed`): its slim
+    copy; and for a canonical (`with_text`), its text when the text is at hand (`texts`:
+    the batch writes a canonical's `text`, no caller's text_of) and its language's
+    dictionary read (Packer.has: a batch's forked child never reads the state), and its
+    terms row (_keep_terms) when its lines' words are at hand; else None, packed when
+    written."""
+    f = doc.features
+    assert f is not None  # signed (stages/sign.py)
+    text = (packer.pack_text(doc.text, doc.lang) if texts and with_text and doc.text and packer.has(doc.lang)
+            else None)
+    terms = (packer.pack(_terms_row(f)) if with_text and f.terms is not None and isinstance(f.line_words, bytes)
+             else None)
+    return packer.pack_doc(_slim(doc), with_text=with_text), text, terms
+
+
+def _terms_row(f: Features) -> tuple[list[str], list[str], bytes, str | None, Any]:
+    """A canonical's terms as the state's terms table keeps them (sign.salient's answer)."""
+    assert f.terms is not None  # signed, or its terms taken again (with_terms)
+    return list(f.terms), list(f.lead), f.term_lines, f.dateline, f.line_words
+
+
 def _member(m: Member) -> MemberRow:
     return (m.relation, m.similarity, m.estimated, None, None, m.reason)
 
@@ -573,6 +612,7 @@ class IncrementalClusterer:
         self._read: dict[int, tuple[int, MemberRow, Document, str]] = {}
         self._ahead: tuple[list[Document], SalientAhead] | None = None
         self._early_window: tuple[list[int], list[int]] | None = None  # (fresh, its window), if the writes keep it
+        self._texts_ahead = True  # the batch's text_of is the default (add)
         self.released = 0  # the last batch's groups loaded for the copy tier and dropped after its pass
         # Kept in the state with each batch, so `show` and `export` rebuild records with the
         # settings they were made with. Rule files are paths on this machine and do not
@@ -588,6 +628,7 @@ class IncrementalClusterer:
         in, whole (every member the state holds), or none when the clusterer was made with
         `whole` False. `store` resolves a spooled document's arrays and text."""
         docs = list(docs)
+        self._texts_ahead = text_of is None  # a canonical's text is its `text` (_pack_row may pack it ahead)
         text_of = text_of or (lambda d: d.text if d.text or store is None or d.stored is None
                               else store.get(d.stored.ref).text)
         batch = self.state.begin()
@@ -628,13 +669,21 @@ class IncrementalClusterer:
         # The window's group canonicals (group -> document), this batch's only: _rows reads
         # a record's head from them rather than from the state again.
         self._canonicals, self._absorbed = {}, []
+        # The batch's documents in the copy tier's order (`usable`), for its forked children to
+        # pack their rows from (Helpers' packing: PackAhead), as this process would.
+        ordered: list[Document] = []
         if self.workers > 1:
             from cleaner.exec.forked import Helpers
 
-            self._helpers = Helpers(self.sign, self.workers)
+            texts = self._texts_ahead
+            self._helpers = Helpers(self.sign, self.workers,
+                                    lambda k, with_text: _pack_row(state.packer, ordered[k], with_text, texts))
         index = StateIndex(state, self.cfg["near"]["lsh_threshold"], self.cfg["minhash"]["num_perm"])
         groups = StateGroups(state, self.sign, store, index)
         groups.floor = self.cfg["near"]["threshold"] * STATE_SCREEN
+        tier_floor = self.cfg["near"]["threshold"] * ESTIMATE_FLOOR  # the copy tier's (Clusterer._near)
+        if groups.floor > tier_floor:  # then StateGroups.screen screens every group not `own` at groups.floor
+            index.floor, index.own = groups.floor, groups.own
         copies = Clusterer(self.cfg, store=store)
         # The state's groups and exact keys stand in for the Clusterer's list and dict: the
         # same calls, answered from the state (a group's canonical signature included:
@@ -662,6 +711,9 @@ class IncrementalClusterer:
             else:
                 again[n] = d
         usable = sorted((d for d in fresh_docs if d.ok), key=lambda d: preference_key(d, self.priority))
+        ordered.extend(usable)  # before the children fork (the copy tier's read-ahead)
+        if self._helpers is not None:  # what they pack texts with, read before they fork
+            state.packer.preload(sorted({d.lang for d in usable if d.lang}))
         placed: list[tuple[Document, int, bool]] = []
         promoted: dict[int, Member] = {}  # group -> its old canonical, now a member
         for i, doc in enumerate(usable):
@@ -680,17 +732,22 @@ class IncrementalClusterer:
                 self._promote(copies, group, idx, doc, batch)
         index.write()  # the band rows of the groups the copy tier made findable, together
         self.released = groups.release({idx for _, idx, _ in placed})
+        if self.released:  # their pages back to the system before the story tier's peak (exec/memory.py)
+            release_free_memory()
+        packing = self._pack_ahead(groups, placed)
         if self._helpers is not None:  # the story window's texts signed while this process writes
             self._window_ahead(batch, groups, sorted({idx for _, idx, _ in placed}), bool(promoted))
+        packed = packing.results() if packing is not None else None
         # Into the state: every document, then the new groups and the new canonicals.
         relations: dict[int, str] = {}  # id(document) -> its relation in its group
-        for doc, idx, _ in placed:
+        for k, (doc, idx, _) in enumerate(placed):
             group = groups[idx]
             member = next(m for m in group.members if m.doc is doc)
             canonical = group.canonical is doc
             relations[id(doc)] = member.relation
             groups.number[id(doc)] = state.add_doc(doc.id, idx, batch, doc.date, _member(member),
-                                                   _slim(doc), text_of(doc) if canonical else None)
+                                                   _slim(doc), text_of(doc) if canonical else None,
+                                                   packed[k] if packed is not None else None)
         for idx in groups.new:
             c = groups[idx].canonical
             key = groups[idx].key
@@ -706,7 +763,10 @@ class IncrementalClusterer:
             moved = next(m for m in group.members if m.doc is old.doc)
             state.set_member(groups.number[id(old.doc)], _member(moved))
         fresh = sorted({idx for _, idx, _ in placed})
-        self._keep_terms(batch, groups, [*groups.new, *promoted], fresh, store)
+        terms_packed = {id(doc): found[2] for (doc, _, _), found in zip(placed, packed or [], strict=False)
+                        if found[2] is not None}
+        self._keep_terms(batch, groups, [*groups.new, *promoted], fresh, store, terms_packed)
+        del packed, terms_packed  # written (~3 KB a document): not held through the story tier's peak
         weigh = self._link_stories(batch, groups, fresh, store)
         roots = {idx: state.root(idx) for idx in fresh}
         for doc, idx, new in placed:
@@ -827,7 +887,7 @@ class IncrementalClusterer:
         copies.index(idx, doc, array_of(doc, "near_mh", copies.store))
 
     def _keep_terms(self, batch: int, groups: StateGroups, made: list[int], fresh: list[int],
-                    store: DocStore | None) -> None:
+                    store: DocStore | None, packed: dict[int, bytes] | None = None) -> None:
         """The salient terms of the canonicals this batch set (`made`: new groups and promoted
         ones), into the state's terms table, and those no later batch's window is likely to
         read out of it: later batches take a window canonical's terms from there rather than
@@ -836,9 +896,11 @@ class IncrementalClusterer:
         `story.window_batches` batches whose canonical is undated or dated before this
         batch's window (`_window`'s first day), and the earliest batches' beyond
         TERMS_BUDGET bytes a document; a window read later without them signs them again,
-        with the same values."""
+        with the same values. `packed`: id(canonical) -> its terms row packed (_pack_row)."""
+        packed = packed or {}
         story = self.cfg["story"]
         rows = []
+        blobs: list[bytes | None] = []  # each row's terms packed on the batch's children (_pack_ahead), or None
         for g in made:
             c = groups[g].canonical
             f = c.features
@@ -847,9 +909,9 @@ class IncrementalClusterer:
                 continue  # not at hand: not kept (a window that reads it signs it again)
             # A spooled run's are on disk: read back once, here, where the story tier finds them.
             load_line_words([c], store)
-            rows.append((g, groups.number[id(c)], day_number(c.date), batch,
-                         (list(f.terms), list(f.lead), f.term_lines, f.dateline, f.line_words)))
-        self.state.add_terms(rows)
+            rows.append((g, groups.number[id(c)], day_number(c.date), batch, _terms_row(f)))
+            blobs.append(packed.get(id(c)))
+        self.state.add_terms(rows, blobs)
         days = [d for d in (day_number(groups[g].canonical.date) for g in fresh) if d is not None]
         self.state.drop_terms(batch - story["window_batches"], min(days) - story["window_days"] if days else None)
         self.state.trim_terms(TERMS_BUDGET)
@@ -904,6 +966,26 @@ class IncrementalClusterer:
         else:
             found = self.state.window(first, last, since)
         return sorted(set(found) | set(fresh))
+
+    def _pack_ahead(self, groups: StateGroups, placed: list[tuple[Document, int, bool]]) -> PackAhead | None:
+        """The batch's documents' rows (their slim copies, canonicals' texts and terms rows,
+        packed: State.add_doc's and add_terms' `packed`) started on the batch's forked
+        children, if the copy tier's read-ahead forked them (a batch against a large state):
+        they pack while this process reads the story window, and it writes the rows after
+        (against 200,000 documents the children were idle for most of the copy pass and the
+        writes, this process busy: #16 point 9). None: packed as written."""
+        from cleaner.exec.forked import PackAhead
+
+        helpers = self._helpers
+        if helpers is None or helpers.packing is None or not helpers.forked() or not placed:
+            return None
+        pool = helpers.pool()
+        ahead = PackAhead(helpers.packing, pool, self.workers - 1)
+        # placed[k] is the copy tier's k-th document (`usable`): the children's document k.
+        jobs = [(k, groups[idx].canonical is doc) for k, (doc, idx, _) in enumerate(placed)]
+        for start in range(0, len(jobs), PACK_CHUNK):
+            ahead.add(jobs[start:start + PACK_CHUNK])
+        return ahead
 
     def _close_helpers(self) -> None:
         if self._helpers is not None:

@@ -44,6 +44,10 @@ AHEAD = 8  # component tasks in flight per worker
 # What a step's children read, set in the parent just before they fork (then inherited).
 _given: Any = None
 _view: dict[str, Any] = {}
+# A state batch's children: how to pack the batch's document k's row (Helpers `packing`).
+# (its slim copy, its text or None, its terms row or None: incremental._pack_row)
+Packed = tuple[bytes, bytes | None, bytes | None]
+_packing: Callable[[int, bool], Packed] | None = None
 
 
 def _init(parent: int) -> None:
@@ -176,17 +180,29 @@ class Helpers:
     """The `workers` - 1 forked children of one state batch, given the signing stage:
     forked when a step first asks for them (`pool`), kept for the batch's later signing
     steps (the copy tier's candidates, then the story window's canonicals: one fork where
-    there were two), ended by `close`. None from `pool`: no children (one worker, no fork)."""
+    there were two), ended by `close`. None from `pool`: no children (one worker, no fork).
+    `packing(k, with_text)`: the state row of the batch's document k (its slim copy and
+    text, packed: incremental._pack_row), which the children compute from the documents
+    as they were when forked (PackAhead)."""
 
-    def __init__(self, sign: Any, workers: int):
-        self.sign, self.workers = sign, workers
+    def __init__(self, sign: Any, workers: int, packing: Callable[[int, bool], Packed] | None = None):
+        self.sign, self.workers, self.packing = sign, workers, packing
         self._stack = ExitStack()
         self._pool: Any = None  # None: not forked yet; False: none to be had
 
     def pool(self) -> Any:
+        global _packing
         if self._pool is None:
-            self._pool = self._stack.enter_context(_forked_pool(self.workers, self.sign, self.workers - 1)) or False
+            _packing = self.packing  # inherited by the children forked now
+            try:
+                self._pool = self._stack.enter_context(_forked_pool(self.workers, self.sign, self.workers - 1)) or False
+            finally:
+                _packing = None
         return self._pool or None
+
+    def forked(self) -> bool:
+        """Whether the children are there (a step asked for them and they could be forked)."""
+        return bool(self._pool)
 
     def close(self) -> None:
         self._pool = None
@@ -250,6 +266,24 @@ class ChunksAhead:
             self._done[number] = live_get(self.pool, task)  # a child's error is raised here
         done, self._done, self._sent = self._done, [], []  # held by the caller alone from now
         return [found for chunk in done if chunk is not None for found in chunk]
+
+
+def _pack_chunk(jobs: list[tuple[int, bool]]) -> list[Packed]:
+    assert _packing is not None  # forked by a Helpers given its packing
+    return [_packing(k, with_text) for k, with_text in jobs]
+
+
+class PackAhead(ChunksAhead):
+    """`packing(k, with_text)` for jobs (k, with_text) added a chunk at a time (ChunksAhead),
+    on the children of a Helpers given that packing: a state batch's rows, packed (pickled,
+    compressed; a canonical's text ~0.2 ms) while the caller reads the story window, where
+    this process packed each as it wrote it."""
+
+    def __init__(self, packing: Callable[[int, bool], Packed], pool: Any, children: int):
+        super().__init__(pool, children, _pack_chunk, lambda jobs: [packing(k, with_text) for k, with_text in jobs])
+
+    def results(self) -> list[Packed]:
+        return cast(list[Packed], super().results())
 
 
 class SalientAhead(ChunksAhead):

@@ -63,7 +63,7 @@ import threading
 import zlib
 from pathlib import Path
 from dataclasses import fields
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -285,6 +285,20 @@ class Packer:
                 raise Undecodable(f"the state has no text dictionary for language {lang!r} (meta 'ztext {lang}')")
             self.texts[lang] = found
         return found
+
+    def preload(self, langs: Iterable[str]) -> None:
+        """The text dictionaries the state holds of these languages, read now (a batch's
+        forked children then pack texts in them without reading the state: `has`)."""
+        for lang in langs:
+            if lang not in self.texts and self.load is not None and self.load(f"ztext {lang}") is not None:
+                try:
+                    self._text_dictionary(lang, False)
+                except Undecodable:
+                    pass  # said when a text in it is packed or read, as before (not for a language no text needs)
+
+    def has(self, lang: str | None) -> bool:
+        """Whether pack_text needs no read of the state for a text in `lang`."""
+        return not lang or lang in self.texts
 
     def pack_text(self, text: str, lang: str | None) -> bytes:
         """A text as [length of its dictionary's language][language][raw deflate stream];
@@ -815,12 +829,16 @@ class State:
         return {g: (_key_out(key), canonical) for g, key, canonical in self.db.execute(
             f"SELECT g, key, canonical FROM groups WHERE g IN {_LIST}", (_list(groups),))}
 
-    def add_terms(self, rows: list[tuple[int, int, int | None, int, Any]]) -> None:
+    def add_terms(self, rows: list[tuple[int, int, int | None, int, Any]],
+                  packed: list[bytes | None] | None = None) -> None:
         """(group, its canonical's row, that canonical's day, batch, its salient terms as
         sign.salient gives them) for each group whose canonical a batch set: the terms
-        table's row of the group, replaced."""
+        table's row of the group, replaced. `packed`: each row's terms packed already
+        (`packer.pack(terms)`, the same bytes), or None."""
+        blobs = packed or [None] * len(rows)
         self.db.executemany("INSERT OR REPLACE INTO terms VALUES (?, ?, ?, ?, ?)",
-                            [(g, n, day, batch, self.packer.pack(terms)) for g, n, day, batch, terms in rows])
+                            [(g, n, day, batch, self.packer.pack(terms) if blob is None else blob)
+                             for (g, n, day, batch, terms), blob in zip(rows, blobs, strict=True)])
 
     def stored_terms(self, groups: list[int]) -> dict[int, tuple[int, Any]]:
         """group -> (the canonical row its terms are of, those terms) for each of `groups`
@@ -973,14 +991,19 @@ class State:
         self.db.executemany("INSERT OR IGNORE INTO leads VALUES (?, ?)", [(term_key(t), g) for t in names])
 
     def add_doc(self, doc_id: str, g: int, batch: int, date: str | None, member: Any, slim: Document,
-                text: str | None) -> int:
+                text: str | None, packed: tuple[bytes, bytes | None, bytes | None] | None = None) -> int:
         """`slim`'s id is `doc_id` (the row keeps it once); `text` is compressed with the
         dictionary of `slim`'s language, and a row with its text keeps no FROM_TEXT features
-        (they come back as None: restore_member signs them again)."""
+        (they come back as None: restore_member signs them again). `packed`: `slim` packed
+        already (`packer.pack_doc(slim, with_text=text is not None)`) and `text` too (or
+        None: packed here), the same bytes."""
+        doc, packed_text = packed[:2] if packed is not None else (None, None)
+        if doc is None:
+            doc = self.packer.pack_doc(slim, with_text=text is not None)
+        if packed_text is None and text is not None:
+            packed_text = self.packer.pack_text(text, slim.lang)
         cur = self.db.execute("INSERT INTO docs(id, g, batch, date, member, doc, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                              (doc_id, g, batch, date, self.packer.pack(member),
-                               self.packer.pack_doc(slim, with_text=text is not None),
-                               None if text is None else self.packer.pack_text(text, slim.lang)))
+                              (doc_id, g, batch, date, self.packer.pack(member), doc, packed_text))
         assert cur.lastrowid is not None  # an INSERT into a rowid table always sets it
         return cur.lastrowid
 
