@@ -166,8 +166,10 @@ def test_a_worker_that_cannot_write_the_spool_is_not_a_lost_cluster():
 
     error = lost(FileNotFoundError(2, "No such file or directory", "/shared/out/.cleaner-partial/12.spool"),
                  "tcp://127.0.0.1:8786")
-    assert str(error) == ("a Dask worker cannot write the run's spool /shared/out/.cleaner-partial/12.spool: "
-                          "No such file or directory")
+    # review-23: the same error comes from this process reading a segment back (a worker wrote
+    # it where this process does not see it): the message names neither side.
+    assert str(error) == ("cannot reach the run's spool /shared/out/.cleaner-partial/12.spool (the Dask workers "
+                          "write it, this process reads it): No such file or directory")
     assert "same path" in error.hint
     connection = lost(ConnectionResetError(104, "Connection reset by peer"), "tcp://127.0.0.1:8786")
     assert str(connection).startswith("lost the Dask cluster at tcp://127.0.0.1:8786") and "scheduler" in connection.hint

@@ -154,7 +154,8 @@ LOST = (OSError, TimeoutError, CancelledError)
 
 
 class SpoolUnreachable(DaskError):
-    """A worker could not write the run's spool: the cluster is fine, the folder is not shared."""
+    """The run's spool could not be written by a worker or read back by this process: the
+    cluster is fine, the folder is not shared (or not the same path everywhere)."""
 
     hint = ("the spool folder must be on a filesystem every worker mounts at the same path: "
             "README, Running on a cluster you have")
@@ -165,9 +166,12 @@ def lost(exc: BaseException, scheduler: str | None = None) -> DaskError:
     for reason: scheduler-connection-lost.\nClient lost the connection ...")."""
     filename = getattr(exc, "filename", None)
     if isinstance(exc, OSError) and isinstance(filename, str) and filename.endswith((".spool", ".arrays")):
-        # A worker's own error writing its segment, passed back: it said "lost the Dask
-        # cluster ... (check that the scheduler is running and reachable)" of a live cluster.
-        return SpoolUnreachable(f"a Dask worker cannot write the run's spool {filename}: {exc.strerror or exc}")
+        # A worker's own error writing its segment, passed back, or this process's reading
+        # one a worker wrote (a corpus job's keys, a canonical's arrays): it said "lost the
+        # Dask cluster ... (check that the scheduler is running and reachable)" of a live
+        # cluster. Which side failed is not known here: the message names neither.
+        return SpoolUnreachable(f"cannot reach the run's spool {filename} (the Dask workers write it, this "
+                                f"process reads it): {exc.strerror or exc}")
     reason = one_line(exc)
     if "scheduler-connection-lost" in str(exc):
         reason = "the connection to the scheduler was lost"
