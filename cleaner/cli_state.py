@@ -118,7 +118,13 @@ def state_prune(state_path: Path, before: str, wait: bool) -> None:
             # ...: database or disk is full", exit 2, of a prune that was committed.
             not_smaller = getattr(exc, "strerror", None) or str(exc)
         finally:
-            state.close()  # copies the compacted file in from the journal: seconds for a big state
+            try:
+                state.close()  # copies the compacted file in from the journal: seconds for a big state
+            except (sqlite3.Error, OSError) as exc:
+                # The prune was committed before: closing (the WAL's last checkpoint, the
+                # compacted file copied in) failing on the same full disk said "cannot use
+                # state", exit 2, as if nothing were done (review-23).
+                not_smaller = not_smaller or getattr(exc, "strerror", None) or str(exc)
     except KeyboardInterrupt:
         # The prune is committed: "interrupted" alone read as nothing done (tests/test_review21.py).
         _interrupted(f" after the prune was committed ({done}); the file may not have been made smaller")

@@ -216,6 +216,31 @@ def test_a_prune_whose_file_cannot_be_made_smaller_says_the_prune_is_committed(t
     assert info["documents"] == 4
 
 
+_PRUNE_CLOSE_FAILS = _PRUNE_DISK_FULL.replace("State.compact = compact", """State.compact = compact
+real_close = State.close
+def close(self):  # closing on the same full disk (the WAL's last checkpoint)
+    real_close(self)
+    raise sqlite3.OperationalError("disk I/O error")
+State.close = close""")
+
+
+def test_a_prune_whose_state_cannot_be_closed_after_compacting_says_the_prune_is_committed(tmp_path):
+    """review-23: when closing the state failed too (after a failed VACUUM, on the same full
+    disk), that error escaped the message above: "cannot use state s.db: disk I/O error",
+    exit 2, of a prune that was committed."""
+    from cleaner import Deduplicator
+
+    path = tmp_path / "s.db"
+    with Deduplicator(state=str(path), workers=1) as dedup:
+        list(dedup.add([{"id": f"d{i}", "date": f"2024-0{1 + i % 4}-10", "text": text}
+                        for i, text in enumerate(_UNRELATED)]))
+    proc = subprocess.run([sys.executable, "-c", _PRUNE_CLOSE_FAILS, str(path)], capture_output=True, text=True,
+                          timeout=120, env=_env())
+    err = proc.stderr.strip()
+    assert proc.returncode == 1 and len(err.splitlines()) == 1, err
+    assert "the prune is committed (pruned 4 records (4 documents)" in err and "disk is full" in err, err
+
+
 _COMMIT_DISK_FULL = """
 import sqlite3, sys
 from cleaner.store.state import State
