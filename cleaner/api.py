@@ -146,6 +146,7 @@ class Deduplicator:
         # thread's batch waits for it (two at once shared one transaction and this object's
         # per-batch fields: "cannot start a transaction within a transaction").
         self._busy = threading.Lock()
+        self._pid = os.getpid()  # the process that may use it (see _open)
         self._stages = build_stages(self.cfg)
         self._state = State(":memory:" if state is None else state, state_settings(self.cfg), wait=wait)
         self._executor = LocalExecutor(workers, cpu_time=self.cfg["run"]["cpu_time"])
@@ -170,6 +171,9 @@ class Deduplicator:
 
     def close(self) -> None:
         """Release the state (and its writer's lock); the object cannot be used after."""
+        if os.getpid() != self._pid:  # a forked child's copy: the state is its parent's to close
+            self._closed = True
+            return
         with self._busy:
             self._state.close()
             self._closed = True
@@ -177,6 +181,14 @@ class Deduplicator:
     def _open(self) -> None:
         if getattr(self, "_closed", False):
             raise RuntimeError("this Deduplicator is closed: make a new one (with the same state=) to go on")
+        if os.getpid() != self._pid:
+            # A child forked after it was made (a pre-forking server, multiprocessing's fork
+            # start) has a copy of its SQLite connection and of its writer's lock: SQLite
+            # forbids using a connection across fork(), and two processes would then write
+            # one state as one writer (review-23).
+            raise RuntimeError(f"this Deduplicator was made in process {self._pid}, before a fork: a forked "
+                               "process cannot use it (its SQLite connection and its state's writer lock "
+                               "belong to that process); make the Deduplicator in the process that uses it")
 
     def add(self, items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """One row per item, batch after batch, as the caller iterates: nothing is added

@@ -191,3 +191,37 @@ def test_two_threads_adding_at_once_add_every_item_once(tmp_path):
     assert con.execute("SELECT count(*), count(DISTINCT id) FROM docs").fetchone() == (180, 180)
     assert con.execute("SELECT count(*), sum(documents) FROM batches").fetchone() == (9, 180)
     con.close()
+
+
+def test_a_forked_child_is_refused_the_deduplicator_and_leaves_the_state_to_its_parent(tmp_path):
+    """Lead, session 23 (review-23 noticed it): a child forked after a Deduplicator was made
+    (a pre-forking server, multiprocessing's fork start) had a working copy of its SQLite
+    connection and writer's lock, which SQLite forbids using across fork(): two processes
+    wrote one state as one writer. Now the child is told in one line, and its `with`'s end
+    (close) leaves the parent's connection and lock alone."""
+    dedup = Deduplicator(state=tmp_path / "s.db")
+    rows = list(dedup.add(_texts("a", 3)))
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report what it got, then leave without Python's exit handlers
+        message = "no error"
+        try:
+            list(dedup.add(_texts("b", 2)))
+        except RuntimeError as exc:
+            message = str(exc)
+        dedup.close()
+        os.write(write, message.encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    message = os.read(read, 4096).decode()
+    os.close(read)
+    assert "before a fork: a forked process cannot use it" in message, message
+    # The parent goes on: its connection and lock untouched by the child's close.
+    more = list(dedup.add(_texts("c", 2)))
+    dedup.close()
+    assert [r["id"] for r in rows + more] == ["a0", "a1", "a2", "c0", "c1"]
+    con = sqlite3.connect(tmp_path / "s.db")
+    assert con.execute("SELECT count(*) FROM docs").fetchone() == (5,)
+    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    con.close()

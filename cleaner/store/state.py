@@ -436,6 +436,10 @@ def _copy_new(source: Path, target: Path, exists: Callable[[Path], Exception]) -
         raise
 
 
+# Connections a forked child found in its copy of a State and must not use or close (close).
+_FORKED_COPIES: list[object] = []
+
+
 class State:
     """One state file, opened for writing (`writer=True`: takes the writer's lock) or reading.
 
@@ -448,6 +452,7 @@ class State:
         self.path = str(path)
         self.memory = self.path == ":memory:"
         self._lock_fd: int | None = None
+        self._pid = os.getpid()  # a forked child's copy of this object is not closed by it (close)
         self._checkpoint: threading.Thread | None = None  # the last commit's (_checkpoint_behind)
         self._began_behind = False  # the last batch began while its checkpoint ran (begin)
         self.committed = 0  # batches this object committed (a caller tells a batch committed from one rolled back)
@@ -703,6 +708,14 @@ class State:
             pass
 
     def close(self) -> None:
+        if os.getpid() != getattr(self, "_pid", os.getpid()):
+            # A forked child's copy (its parent's connection, maybe mid-batch, and lock):
+            # rolling back or checkpointing from here would act on the parent's batch.
+            # Left as it is (kept referenced: not even closed by the garbage collector);
+            # the parent closes its own.
+            _FORKED_COPIES.append(self.__dict__.pop("db", None))
+            self._lock_fd = None
+            return
         self._checkpointed()
         db = getattr(self, "db", None)
         if db is not None:
