@@ -375,6 +375,11 @@ class StateGroups:
             f.near_mh = self.sign.near_signature(f.near)
         return array_of(canonical, "near_mh", self.store)
 
+    def numbered(self, g: int, doc: Document) -> tuple[int, int, Document]:
+        """(g, `doc`'s row in the state, doc) as _stored_terms takes a window canonical; -1
+        for a document with no row yet, which no kept terms row names."""
+        return g, self.number.get(id(doc), -1), doc
+
     def release(self, keep: set[int]) -> int:
         """Forget the groups loaded for the copy tier's comparisons but `keep` (the batch's
         groups: those it placed a document in, new ones included): its pass is over, and
@@ -945,7 +950,7 @@ class IncrementalClusterer:
         if story["window_lead_names"] or story["min_shared_lead_names"]:
             # A state's canonical the copy tier read: its terms (and its lines' words), once,
             # as _link_stories would; sign_ahead does what with_terms(lines=True) did for each.
-            unsigned = [(g, groups.number.get(id(c), -1), c) for g, c in ((g, groups[g].canonical) for g in fresh)
+            unsigned = [groups.numbered(g, c) for g, c in ((g, groups[g].canonical) for g in fresh)
                         if c.features is not None and c.features.terms is None]
             sign_ahead(self.sign, self._stored_terms(unsigned), self.workers, self._helpers)
             names = sorted({t for g in fresh for t in lead_names_of(groups[g].canonical)})
@@ -1024,8 +1029,7 @@ class IncrementalClusterer:
             canonicals: list[tuple[int, int, Document]] = []
             for g in part:
                 if g in groups.loaded:
-                    doc = groups.loaded[g].members[0].doc
-                    canonicals.append((g, groups.number.get(id(doc), -1), doc))
+                    canonicals.append(groups.numbered(g, groups.loaded[g].members[0].doc))
                 else:
                     n, member, slim, text = rows[g]
                     slim.text = text
@@ -1080,9 +1084,8 @@ class IncrementalClusterer:
             for doc, found in zip(signed, ahead.results(), strict=True):
                 _signed(doc, found)
         self._close_helpers()  # the story tier's steps fork their own (they start with its arrays)
-        canonicals = [(g, groups.number.get(id(c), -1), c) for g, c in
-                      ((g, groups.loaded[g].members[0].doc) for g in window if g in groups.loaded)]
-        canonicals += [(g, read[g][0], read[g][2]) for g in window if g not in groups.loaded]
+        canonicals = [groups.numbered(g, groups.loaded[g].members[0].doc) if g in groups.loaded
+                      else (g, read[g][0], read[g][2]) for g in window]
         sign_ahead(self.sign, self._stored_terms(sorted(canonicals, key=lambda c: c[0])), self.workers)
         records: list[Record] = []
         for g in window:
