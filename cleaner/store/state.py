@@ -415,6 +415,7 @@ _WAL_HEADER = 32  # bytes of a WAL file before its first frame
 # What link() says on a disk without hard links: FAT and exFAT (a USB backup disk: EPERM),
 # some network and FUSE file systems (ENOTSUP, ENOSYS).
 _NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
+_NAME_MAX = 255  # bytes of one file name on Linux's file systems (ext4, xfs, btrfs, tmpfs)
 
 
 def _copy_new(source: Path, target: Path, exists: Callable[[Path], Exception]) -> None:
@@ -1235,7 +1236,11 @@ class State:
         if state is not None:
             raise StateError(f"{target} is the name of state {state}'s {COMPANIONS[target.name[len(state.name):]]}: "
                              "choose another name for the copy")
+        # Named after the copy, so that a leftover says what it was, unless that name would pass
+        # NAME_MAX (255 bytes) with SQLite's "-journal": a name the user may give is then refused.
         temporary = target.with_name(f".{target.name}.cleaner-copy-{os.getpid()}")
+        if len(os.fsencode(temporary.name)) > _NAME_MAX - len("-journal"):
+            temporary = target.with_name(f".cleaner-copy-{os.getpid()}")
         try:
             copy = sqlite3.connect(temporary)
             try:
