@@ -73,14 +73,15 @@ class GivenPath(click.Path):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str) and value == "":
             self.fail("is empty: give a path (an unset shell variable?)", param, ctx)
+        if isinstance(value, str) and value.startswith("~"):
+            # `--out=~/clean`: the shell leaves a tilde after "--out=" as it is, and a
+            # folder named "~" in the current one is a trap (`rm -rf ~` to remove it).
+            # First: `--state=~/states/` names a folder that exists (review-24).
+            value = os.path.expanduser(value)
         if self.file and isinstance(value, str) and value.endswith(("/", os.sep)) and not os.path.isdir(value):
             # (An existing folder is said so below: click's "is a directory", `state copy`'s own.)
             self.fail(f"{value} ends in '/', as a folder's name does, and there is no such folder: "
                       "give a file's name", param, ctx)
-        if isinstance(value, str) and value.startswith("~"):
-            # `--out=~/clean`: the shell leaves a tilde after "--out=" as it is, and a
-            # folder named "~" in the current one is a trap (`rm -rf ~` to remove it).
-            value = os.path.expanduser(value)
         return super().convert(value, param, ctx)
 
 

@@ -160,3 +160,23 @@ def test_out_of_memory_is_one_line_not_a_traceback(tmp_path, stream):
     con = sqlite3.connect(db)
     assert con.execute("SELECT count(*) FROM docs").fetchone() == (0,)
     con.close()
+
+
+def test_a_state_named_in_a_home_folder_with_a_trailing_slash_is_read_as_that_folder(tmp_path):
+    """`--state=~/states/` and `state copy S '~/states/'` (the shell leaves a tilde after
+    '=' or in quotes as it is; cleaner reads it as the home folder) said '~/states/ ends in
+    '/' ... and there is no such folder' of a folder that exists: the trailing '/' was
+    checked before the tilde was expanded. Now the folder is found, and said to be one."""
+    home = tmp_path / "home"
+    (home / "states").mkdir(parents=True)
+    env = dict(os.environ, HOME=str(home))
+    db = tmp_path / "s.db"
+    with Deduplicator(state=db) as dedup:
+        list(dedup.add([ITEM]))
+    for args in (["run", "-", "--out", "-", "--state=~/states/"], ["state", "copy", str(db), "~/states/"]):
+        proc = subprocess.run([sys.executable, "-m", "cleaner", *args], input=json.dumps(ITEM).encode() + b"\n",
+                              capture_output=True, timeout=300, env=env)
+        err = proc.stderr.decode()
+        assert proc.returncode == 2, err
+        assert "no such folder" not in err and str(home / "states") in err, err
+    assert list((home / "states").iterdir()) == []
