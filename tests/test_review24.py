@@ -180,3 +180,17 @@ def test_a_state_named_in_a_home_folder_with_a_trailing_slash_is_read_as_that_fo
         assert proc.returncode == 2, err
         assert "no such folder" not in err and str(home / "states") in err, err
     assert list((home / "states").iterdir()) == []
+
+
+def test_a_file_url_with_localhost_says_what_names_the_file(tmp_path):
+    """`file://localhost/PATH` (RFC 8089's local host, as some tools write a file URL) said
+    only 'does not exist' of a file that is there: fsspec reads it as 'localhost/PATH' in the
+    current folder. Now it says which URL names it, as for `%20` and two slashes."""
+    pytest.importorskip("fsspec")
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps(ITEM) + "\n")
+    proc = subprocess.run([sys.executable, "-m", "cleaner", "run", f"file://localhost{feed}", "--out",
+                           str(tmp_path / "o")], capture_output=True, timeout=300, cwd=tmp_path)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert "does not exist" in err and f"file://{feed}, without the host, names what exists" in err, err
