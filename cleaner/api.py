@@ -45,6 +45,9 @@ def get_config(config: ConfigSource) -> Config:
                         f"or None, got {type(config).__name__}")
     if isinstance(config, str) and not config.strip():  # Path("") is the current folder
         raise ValueError("config must be a path to a TOML file, got an empty string (None: the defaults)")
+    if isinstance(config, str) and "\n" in config:  # a file's text, not its name: "no such file" over lines
+        raise ValueError("config must be a path to a TOML file, got TOML text (a string with a line break): "
+                         "pass its sections as a dict (tomllib.loads(text)), or the file's path")
     # "~/cleaner.toml" is the user's, as the shell reads it (and as state= is)
     return load_config(os.path.expanduser(config) if config is not None else None)
 

@@ -194,3 +194,12 @@ def test_a_file_url_with_localhost_says_what_names_the_file(tmp_path):
     err = proc.stderr.decode()
     assert proc.returncode == 2, err
     assert "does not exist" in err and f"file://{feed}, without the host, names what exists" in err, err
+
+
+def test_toml_text_given_as_config_is_named_as_such():
+    """Deduplicator(config="[near]\\nthreshold = 0.5\\n") (the text of a TOML file, not its
+    path) said "/current/folder/[near]\\nthreshold = 0.5\\n: (file): no such file": a
+    message over three lines naming a file no one meant. Now one line saying what to pass."""
+    with pytest.raises(ValueError, match=r"^config must be a path to a TOML file, got TOML text") as caught:
+        Deduplicator(config="[near]\nthreshold = 0.5\n")
+    assert "\n" not in str(caught.value)
