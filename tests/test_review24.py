@@ -203,3 +203,29 @@ def test_toml_text_given_as_config_is_named_as_such():
     with pytest.raises(ValueError, match=r"^config must be a path to a TOML file, got TOML text") as caught:
         Deduplicator(config="[near]\nthreshold = 0.5\n")
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_text_dictionary_stored_as_text_is_a_damaged_state_not_a_traceback(tmp_path, workers):
+    """A state whose meta row 'ztext en' (a language's text dictionary, bytes) holds text
+    (changed by hand or by another program) failed the next batch packing an English text
+    with TypeError's traceback ('string argument without an encoding'); with workers > 1
+    every batch with an English document met it (session 23 reads the dictionaries before
+    its children fork: Packer.preload). Now 'state ... is damaged' in one line, as for one
+    that does not decompress."""
+    db = tmp_path / "s.db"
+    with Deduplicator(state=db) as dedup:
+        list(dedup.add([ITEM]))
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT typeof(value) FROM meta WHERE key = 'ztext en'").fetchone() == ("blob",)
+    con.execute("UPDATE meta SET value = 'garbage' WHERE key = 'ztext en'")
+    con.commit()
+    con.close()
+    other = {"id": "b", "text": "The Belmira orchestra announced its winter season with three premieres.",
+             "date": "2025-06-02"}
+    proc = subprocess.run([sys.executable, "-m", "cleaner", "run", "-", "--out", "-", "--state", str(db),
+                           "--workers", str(workers)], input=json.dumps(other).encode() + b"\n",
+                          capture_output=True, timeout=300)
+    err = proc.stderr.decode()
+    assert "Traceback" not in err, err
+    assert proc.returncode == 2 and "is damaged" in err and "'ztext en'" in err, err

@@ -714,7 +714,11 @@ class State:
     def _meta_bytes(self, key: str) -> bytes | None:
         """A value stored as bytes (the text dictionaries: meta 'ztext <lang>')."""
         value = self._meta_value(key)
-        return None if value is None else bytes(value)
+        if value is not None and not isinstance(value, bytes):
+            # Text or a number in its place (a hand's or another program's edit): bytes()
+            # raised TypeError's traceback of text, and read a number as that many zeros.
+            raise Undecodable(f"its meta row {key!r} holds {type(value).__name__}, not the bytes cleaner stores")
+        return value
 
     def set_meta(self, key: str, value: str | bytes) -> None:
         """Inside a batch's transaction (the value lands with the batch, or not at all)."""
