@@ -229,3 +229,41 @@ def test_a_text_dictionary_stored_as_text_is_a_damaged_state_not_a_traceback(tmp
     err = proc.stderr.decode()
     assert "Traceback" not in err, err
     assert proc.returncode == 2 and "is damaged" in err and "'ztext en'" in err, err
+
+
+@needs_fork
+@pytest.mark.parametrize("what", ["records", "events", "batch_events"])
+def test_a_process_forked_while_another_thread_adds_is_refused_not_hung(tmp_path, what):
+    """A child forked while another thread of the parent was adding a batch (a web server's
+    thread pool, and multiprocessing's fork start) inherits the Deduplicator's lock held by a
+    thread it does not have: `records`, `events` and `batch_events` waited for it for ever,
+    before the one-line refusal a forked process gets (api.Deduplicator._open)."""
+    import threading
+
+    dedup = Deduplicator(state=tmp_path / "s.db")
+    list(dedup.add([ITEM]))
+    held, release = threading.Event(), threading.Event()
+
+    def a_batch_being_added():  # holds the lock as _batch does
+        with dedup._busy:
+            held.set()
+            release.wait()
+
+    adder = threading.Thread(target=a_batch_being_added)
+    adder.start()
+    held.wait()
+    try:
+        def read():
+            import signal
+
+            signal.alarm(10)  # a hang reported, not waited for
+            return getattr(dedup, what)
+
+        pid, answer = _child(read)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        release.set()
+        adder.join()
+    assert os.WIFEXITED(status), f"the child hung (status {status})"
+    assert "before a fork: a forked process cannot use it" in answer, answer
+    dedup.close()
