@@ -45,6 +45,9 @@ def get_config(config: ConfigSource) -> Config:
                         f"or None, got {type(config).__name__}")
     if isinstance(config, str) and not config.strip():  # Path("") is the current folder
         raise ValueError("config must be a path to a TOML file, got an empty string (None: the defaults)")
+    if isinstance(config, str) and "\n" in config:  # a file's text, not its name: "no such file" over lines
+        raise ValueError("config must be a path to a TOML file, got TOML text (a string with a line break): "
+                         "pass its sections as a dict (tomllib.loads(text)), or the file's path")
     # "~/cleaner.toml" is the user's, as the shell reads it (and as state= is)
     return load_config(os.path.expanduser(config) if config is not None else None)
 
@@ -181,6 +184,12 @@ class Deduplicator:
     def _open(self) -> None:
         if getattr(self, "_closed", False):
             raise RuntimeError("this Deduplicator is closed: make a new one (with the same state=) to go on")
+        self._not_forked()
+
+    def _not_forked(self) -> None:
+        """Said before `_busy` is taken too: a child forked while another thread of its
+        parent held it (adding a batch) has a copy held by a thread it does not have, and
+        waited for it for ever (review-24)."""
         if os.getpid() != self._pid:
             # A child forked after it was made (a pre-forking server, multiprocessing's fork
             # start) has a copy of its SQLite connection and of its writer's lock: SQLite
@@ -215,6 +224,7 @@ class Deduplicator:
         from cleaner.exec.memory import release_free_memory
         from cleaner.store.memory import MemoryStore
 
+        self._not_forked()
         with self._busy:  # another thread's batch first (the rows are yielded outside it)
             self._open()  # again: a generator of add() resumed after close() met a closed state
             # Templates are decided per batch: lines a source repeats within the batch.
@@ -241,6 +251,7 @@ class Deduplicator:
     @property
     def records(self) -> list[dict[str, Any]]:
         """Every record the state holds, as records.jsonl rows."""
+        self._not_forked()
         with self._busy:
             self._open()
             return [r.to_json() for r in self._clusterer.all_records()]
@@ -249,6 +260,7 @@ class Deduplicator:
     def events(self) -> list[dict[str, Any]]:
         """What happened to records in this object's batches, in order, read from the state
         (which keeps every batch's; `cleaner show` reads a record's)."""
+        self._not_forked()
         with self._busy:
             self._open()
             return self._state.events_after(self._events_from)
@@ -257,6 +269,7 @@ class Deduplicator:
     def batch_events(self) -> list[dict[str, Any]]:
         """What happened to records in the last batch this object decided (its rows are the
         last ones `add` yielded): a long stream reads its events batch by batch here."""
+        self._not_forked()
         with self._busy:
             self._open()  # as `events` and `records`: a closed object's answer would be a stale []
             return list(self._clusterer.events)

@@ -49,6 +49,8 @@ EXIT_USAGE = 2
 EXIT_REJECTED = 1  # --strict: the run completed, and some inputs were rejected
 EXIT_BUG = 3  # --strict: a stage failed with a programming error; the run stopped (resumable)
 EXIT_INTERRUPTED = 130
+# What a MemoryError means: no OOM killer's SIGKILL, an allocation refused (cli.main, run, stream).
+OUT_OF_MEMORY = "out of memory (MemoryError: a memory limit was reached, ulimit -v or a container's)"
 # A write that failed for want of room or of a working disk, not a bug.
 _WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
@@ -71,14 +73,15 @@ class GivenPath(click.Path):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str) and value == "":
             self.fail("is empty: give a path (an unset shell variable?)", param, ctx)
+        if isinstance(value, str) and value.startswith("~"):
+            # `--out=~/clean`: the shell leaves a tilde after "--out=" as it is, and a
+            # folder named "~" in the current one is a trap (`rm -rf ~` to remove it).
+            # First: `--state=~/states/` names a folder that exists (review-24).
+            value = os.path.expanduser(value)
         if self.file and isinstance(value, str) and value.endswith(("/", os.sep)) and not os.path.isdir(value):
             # (An existing folder is said so below: click's "is a directory", `state copy`'s own.)
             self.fail(f"{value} ends in '/', as a folder's name does, and there is no such folder: "
                       "give a file's name", param, ctx)
-        if isinstance(value, str) and value.startswith("~"):
-            # `--out=~/clean`: the shell leaves a tilde after "--out=" as it is, and a
-            # folder named "~" in the current one is a trap (`rm -rf ~` to remove it).
-            value = os.path.expanduser(value)
         return super().convert(value, param, ctx)
 
 
@@ -477,6 +480,11 @@ def main(argv: list[str] | None = None) -> None:
         # errors of their own files are caught where they are written.
         discard_output(sys.stdout.fileno())
         _fail(f"cannot write the output: {exc.strerror or exc}")
+    except MemoryError:
+        # A memory limit reached (`ulimit -v`, RLIMIT_AS: an allocation fails, where the OOM
+        # killer's SIGKILL is "a worker process died"), here or in a forked child that sent
+        # it back: Python's traceback, exit 1 (review-24). Raised, it unwound what it held.
+        _fail(OUT_OF_MEMORY)
     except Exception as exc:
         if _from_interrupt(exc):  # a library turned Ctrl-C into its own error (langdetect does)
             _interrupted()
@@ -670,6 +678,9 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     except WorkerError as exc:
         checkpoint.close(keep=True)
         _fail(f"{exc} ({exc.hint}; --resume continues)")
+    except MemoryError:
+        checkpoint.close(keep=True)
+        _fail(f"{OUT_OF_MEMORY}: try fewer --workers; --resume continues")
     except KeyboardInterrupt:
         checkpoint.close(keep=True)
         _interrupted(resumable)

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 import click
 
-from cleaner.cli import (_fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers, discard_output, log,
-                         make_executor, open_state, rejection_order)
+from cleaner.cli import (OUT_OF_MEMORY, _fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers,
+                         discard_output, log, make_executor, open_state, rejection_order)
 from cleaner.exec.memory import memory_note, release_free_memory
 
 if TYPE_CHECKING:
@@ -119,6 +119,9 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
                 _stage_bug(exc)
             except WorkerError as exc:
                 _fail(f"{exc} ({exc.hint})")
+            except MemoryError:  # the batch is rolled back: the state keeps those before it
+                _fail(f"{OUT_OF_MEMORY} deciding batch {totals.batches + 1}: try fewer --workers or a smaller "
+                      "--batch-size" + ("; the state keeps every batch before it" if state is not None else ""))
             except OSError as exc:
                 import tempfile
 

@@ -58,8 +58,8 @@ def check_url(url: str) -> str | None:
 
 def _local_hint(url: str, fs: FileSystem) -> str:
     """What a file:// URL that names nothing most likely meant: fsspec reads its path as
-    written, so a browser's or file manager's `%20` is three characters, and `file://tmp/x`
-    (two slashes) is `tmp/x` in the current folder."""
+    written, so a browser's or file manager's `%20` is three characters, `file://tmp/x`
+    (two slashes) is `tmp/x` in the current folder, and so is `file://localhost/x`'s host."""
     from urllib.parse import unquote
 
     if not url.startswith("file://"):
@@ -68,6 +68,10 @@ def _local_hint(url: str, fs: FileSystem) -> str:
     decoded = unquote(path)
     if decoded != path and fs.exists(decoded):
         return f" (its %-escapes are read as written: file://{decoded} names what exists)"
+    host, _, rest = decoded.partition("/")
+    if host.lower() == "localhost" and rest and fs.exists("/" + rest):
+        # RFC 8089's local host (file://localhost/data): fsspec reads "localhost/data" here.
+        return f" (fsspec reads its host as a folder: file:///{rest}, without the host, names what exists)"
     if not path.startswith("/") and fs.exists("/" + decoded):
         return f" (file://{path} is relative to the current folder: file:///{decoded}, with three slashes, names what exists)"
     return ""

@@ -169,9 +169,30 @@ def companion_of(path: Path) -> Path | None:
     return None
 
 
-# The states this process holds as a writer (by real path): a second writer in the same
-# process would wait forever on its own lock (flock locks are per open file, not per process).
-_HELD: set[str] = set()
+# The states this process holds as a writer (by real path) and their lock files'
+# descriptors: a second writer in the same process would wait forever on its own lock
+# (flock locks are per open file, not per process).
+_HELD: dict[str, int] = {}
+
+
+def _forget_held_locks() -> None:
+    """In a forked child: the parent's writer locks are not the child's. Its inherited
+    descriptors held the parent's lock files open, and with them the locks (flock's belong
+    to the open file): a process forked while a writer was open (a pool of the user's, a
+    pre-forking server's worker) kept the state locked after the parent closed it, and the
+    child's own writer was refused as 'already open in this process' (review-24). Closing
+    a copy leaves the parent's lock held; the child's State copies never close theirs
+    (State.close)."""
+    for fd in _HELD.values():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_held_locks)
 
 
 # What salient_terms gives again from a document's text, date, title and language
@@ -582,7 +603,7 @@ class State:
             raise StateError(f"{self.path} is being written by another run (one writer at a time; "
                              "--wait waits for it)") from None
         self._lock_fd, self._real = fd, real
-        _HELD.add(real)
+        _HELD[real] = fd
 
     def _zdict(self) -> bytes:
         """The rows' preset dictionary; a state without it cannot unpack a row, so it is
@@ -694,7 +715,11 @@ class State:
     def _meta_bytes(self, key: str) -> bytes | None:
         """A value stored as bytes (the text dictionaries: meta 'ztext <lang>')."""
         value = self._meta_value(key)
-        return None if value is None else bytes(value)
+        if value is not None and not isinstance(value, bytes):
+            # Text or a number in its place (a hand's or another program's edit): bytes()
+            # raised TypeError's traceback of text, and read a number as that many zeros.
+            raise Undecodable(f"its meta row {key!r} holds {type(value).__name__}, not the bytes cleaner stores")
+        return value
 
     def set_meta(self, key: str, value: str | bytes) -> None:
         """Inside a batch's transaction (the value lands with the batch, or not at all)."""
@@ -713,7 +738,8 @@ class State:
             # A forked child's copy (its parent's connection, maybe mid-batch, and lock):
             # rolling back or checkpointing from here would act on the parent's batch.
             # Left as it is (kept referenced: not even closed by the garbage collector);
-            # the parent closes its own.
+            # the parent closes its own. Its lock's descriptor was closed at the fork
+            # (_forget_held_locks): the number may be another file's by now.
             _FORKED_COPIES.append(self.__dict__.pop("db", None))
             self._lock_fd = None
             return
@@ -729,7 +755,7 @@ class State:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
-            _HELD.discard(self._real)
+            _HELD.pop(self._real, None)
 
     # -- transactions ------------------------------------------------------------------
 
