@@ -83,17 +83,23 @@ def test_number_terms_do_not_import_regex(tmp_path):
 
 # --- tables read back -----------------------------------------------------------------
 
+def _derived_then_read(module: str, computed: str, tmp_path: Path) -> str:
+    """Run `computed` (an expression) in two fresh processes sharing a cache folder: the
+    first derives and imports `module`, the second reads the table back without it. The
+    value's text, the same in both."""
+    code = f"import sys\ngot = {computed}\nprint({module!r} in sys.modules, got)"
+    first, second = _fresh(code, tmp_path), _fresh(code, tmp_path)
+    assert first.startswith("True ") and second.startswith("False ")
+    assert first.split(" ", 1)[1] == second.split(" ", 1)[1]
+    return second.split(" ", 1)[1].strip()
+
+
 def test_permutations_read_back_are_drawn(tmp_path):
     """Fails before: every process drew them, importing numpy.random."""
-    code = ("import sys\n"
-            "from cleaner.dedup.signatures import permutations\n"
-            "empty, a, b = permutations(128, 1)\n"
-            "print('numpy.random' in sys.modules, a.dtype, a.flags.writeable, list(a[:3]), list(b[-3:]))")
-    first, second = _fresh(code, tmp_path), _fresh(code, tmp_path)
-    assert first.startswith("True uint32 False") and second.startswith("False uint32 False")
-    assert first.split(" ", 1)[1] == second.split(" ", 1)[1]
+    got = _derived_then_read("numpy.random", "[(p.dtype.name, p.flags.writeable, p.tolist()) for p in "
+                             "__import__('cleaner.dedup.signatures').dedup.signatures.permutations(128, 1)]", tmp_path)
     a, b = signatures.drawn_permutations(128, 1)
-    assert second.split(" ", 3)[3].strip() == f"{list(a[:3])} {list(b[-3:])}"
+    assert got == str([("uint32", False, [2**32 - 1] * 128), ("uint32", False, a.tolist()), ("uint32", False, b.tolist())])
 
 
 def test_permutations_from_the_cache_equal_drawn(tmp_path, monkeypatch):
@@ -113,14 +119,9 @@ def test_permutations_from_the_cache_equal_drawn(tmp_path, monkeypatch):
 
 def test_bands_read_back_are_derived(tmp_path):
     """Fails before: every process integrated them, importing numpy.polynomial."""
-    code = ("import sys\n"
-            "from cleaner.dedup.bands import optimal_bands\n"
-            "got = optimal_bands(0.5, 128), optimal_bands(0.3, 64)\n"
-            "print('numpy.polynomial' in sys.modules, *got)")
-    first, second = _fresh(code, tmp_path), _fresh(code, tmp_path)
-    assert first.startswith("True ") and second.startswith("False ")
-    assert first.split(" ", 1)[1] == second.split(" ", 1)[1]
-    assert second.split(" ", 1)[1].strip() == f"{bands.derived_bands(0.5, 128)} {bands.derived_bands(0.3, 64)}"
+    got = _derived_then_read("numpy.polynomial", "[__import__('cleaner.dedup.bands').dedup.bands.optimal_bands(*args) "
+                             "for args in ((0.5, 128), (0.3, 64))]", tmp_path)
+    assert got == str([bands.derived_bands(0.5, 128), bands.derived_bands(0.3, 64)])
 
 
 def test_bands_from_the_cache_equal_derived(tmp_path, monkeypatch):
