@@ -180,7 +180,16 @@ def _theirs(name: str, path: list[str]) -> str | None:
     return found[0].version if found else None
 
 
-def test_dist_info_versions_as_importlib_metadata_or_none(tmp_path):
+def test_dist_info_versions_as_importlib_metadata_or_none(tmp_path, monkeypatch):
+    # Only the standard path finder finds distributions here: importlib_metadata (imported
+    # by dask in other tests of this process) replaces its search with a finder of its own,
+    # and dist_info_versions then leaves every question to importlib.metadata (None).
+    from importlib.machinery import PathFinder
+
+    monkeypatch.setattr(sys, "meta_path", [f for f in sys.meta_path
+                                           if not hasattr(f, "find_distributions") or f is PathFinder])
+    monkeypatch.setattr(PathFinder, "find_distributions", staticmethod(metadata.MetadataPathFinder.find_distributions),
+                        raising=False)
     one, two = tmp_path / "one", tmp_path / "two"
     _dist(one, "Foo.Bar-1.0.dist-info", "Metadata-Version: 2.1\nName: Foo.Bar\nVersion: 1.0.post2  \n\nbody\n")
     _dist(two, "foo_bar-9.9.dist-info", "Name: foo-bar\nVersion: 9.9\n")  # later on the path: not used
@@ -202,3 +211,19 @@ def test_dist_info_versions_as_importlib_metadata_or_none(tmp_path):
     zipped = tmp_path / "lib.zip"
     zipped.write_bytes(b"PK\x05\x06" + b"\0" * 18)
     assert provenance.dist_info_versions(("foo-bar",), [str(zipped), str(one)]) is None
+
+
+def test_dist_info_versions_leave_another_finder_to_importlib_metadata(monkeypatch):
+    from importlib.machinery import PathFinder
+
+    class Finder:
+        @staticmethod
+        def find_distributions(context=None):
+            return iter(())
+
+    finder = Finder()
+    monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, finder])
+    assert provenance.dist_info_versions(provenance.PACKAGES) is None
+    monkeypatch.setattr(sys, "meta_path", [f for f in sys.meta_path if f is not finder])
+    monkeypatch.delattr(PathFinder, "find_distributions", raising=False)  # as importlib_metadata leaves it
+    assert provenance.dist_info_versions(provenance.PACKAGES) is None

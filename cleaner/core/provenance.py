@@ -67,7 +67,10 @@ def dist_info_versions(names: tuple[str, ...], path: list[str] | None = None) ->
     None (ask importlib.metadata) wherever this might answer otherwise: another finder
     of distributions, a path entry that is not a folder (a zip), an egg, two candidates in
     one folder, a METADATA that is not plain headers, a name not found."""
-    if any(hasattr(finder, "find_distributions") and finder is not PathFinder for finder in sys.meta_path):
+    # importlib_metadata (a backport some packages import: dask's) replaces the path finder's
+    # own search with its finder: then importlib.metadata is asked.
+    if not hasattr(PathFinder, "find_distributions") or any(
+            hasattr(finder, "find_distributions") and finder is not PathFinder for finder in sys.meta_path):
         return None
     wanted = {_normalized(name): name for name in names}
     found: dict[str, str] = {}
