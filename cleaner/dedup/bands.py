@@ -10,19 +10,54 @@ against MinHashLSH's own choice). `BandIndex` is the in-memory candidate index.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
+
+
+BANDS_TABLE = "lsh-bands"
+BANDS_KEPT = 64  # (threshold, num_perm, weights) answers the table keeps
 
 
 @lru_cache(maxsize=64)
 def optimal_bands(threshold: float, num_perm: int, fp_weight: float = 0.5,
                   fn_weight: float = 0.5) -> tuple[int, int]:
-    """(bands, rows) minimising fp_weight * P(false positive) + fn_weight * P(false negative)."""
+    """(bands, rows) minimising fp_weight * P(false positive) + fn_weight * P(false negative):
+    derived_bands, read back from the user's cache folder when an earlier run derived the
+    same (core/table_cache.py): deriving imports numpy.polynomial and integrates ~600 S-curves,
+    ~10 ms of every run's serial start (#18; the configuration's check asks for it)."""
     if num_perm < 2:
         raise ValueError(f"num_perm must be at least 2, got {num_perm}")
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+    from cleaner.core.table_cache import code_stamp, read_table, write_table
+
+    key = f"{threshold!r} {num_perm} {fp_weight!r} {fn_weight!r}"
+    stamp = f"numpy {np.__version__} {code_stamp(__file__)}"
+    got = read_table(BANDS_TABLE, stamp)  # its bytes: a JSON object, key -> [bands, rows]
+    known: dict[str, Any] = {}
+    if got is not None:
+        try:
+            loaded = json.loads(bytes(got[1]))
+        except ValueError:
+            loaded = None
+        known = loaded if isinstance(loaded, dict) else {}
+    found = known.get(key)
+    if isinstance(found, list) and len(found) == 2 and all(type(x) is int and x >= 1 for x in found) \
+            and found[0] * found[1] <= num_perm:
+        return found[0], found[1]
+    bands, rows = derived_bands(threshold, num_perm, fp_weight, fn_weight)
+    kept = dict(list(known.items())[-(BANDS_KEPT - 1):])
+    kept[key] = [bands, rows]
+    write_table(BANDS_TABLE, stamp, {}, [json.dumps(kept).encode("ascii")])
+    return bands, rows
+
+
+def derived_bands(threshold: float, num_perm: int, fp_weight: float = 0.5,
+                  fn_weight: float = 0.5) -> tuple[int, int]:
+    """optimal_bands, computed."""
     nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 2)
     pairs = [(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)]
     b = np.array([p[0] for p in pairs], dtype=np.float64)[:, None]

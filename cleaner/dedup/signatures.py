@@ -386,18 +386,40 @@ MINHASH_ROWS = 8192  # shingles per block: 8192 x 128 permutations x 4 bytes = 4
 MINHASH_ACROSS = 200
 
 
+PERMUTATIONS_TABLE = "minhash-permutations"
+
+
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(empty signature, a, b) of `datasketch.MinHash(num_perm, seed)` (its affine32 scheme),
     drawn as datasketch draws them (tested against it), without importing datasketch:
-    its import pulls in scipy (~0.8 s of CPU in every worker process)."""
-    gen = np.random.RandomState(seed)
-    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
-    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    its import pulls in scipy (~0.8 s of CPU in every worker process). Read back from the
+    user's cache folder when an earlier run drew the same (core/table_cache.py): drawing
+    imports numpy.random, ~5-10 ms of a run's serial setup (#18)."""
+    from cleaner.core.table_cache import code_stamp, read_table, write_table
+
+    # RandomState's stream is frozen by numpy's compatibility policy; numpy's version and
+    # this module stamp the table anyway.
+    stamp = f"{num_perm} {seed} numpy {np.__version__} {code_stamp(__file__)}"
+    got = read_table(PERMUTATIONS_TABLE, stamp)
+    if got is not None and len(got[1]) == 8 * num_perm:
+        a, b = (np.frombuffer(got[1], dtype="<u4")[k * num_perm:(k + 1) * num_perm].astype(np.uint32)
+                for k in range(2))
+    else:
+        a, b = drawn_permutations(num_perm, seed)
+        write_table(PERMUTATIONS_TABLE, stamp, {}, [a.astype("<u4").tobytes(), b.astype("<u4").tobytes()])
     drawn = (np.full(num_perm, (1 << 32) - 1, dtype=np.uint32), a, b)
     for part in drawn:  # shared by every caller (cached): read-only
         part.flags.writeable = False
     return drawn
+
+
+def drawn_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b) as datasketch.MinHash(num_perm, seed) draws them."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def minhash_values(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:

@@ -250,9 +250,65 @@ _ZIPF_SEEN: dict[str, dict[str, float]] = {}
 _ZIPF_SEEN_MAX = 20_000
 
 
+# wordfreq.numbers' estimate (wordfreq 3.1) for a number term of ASCII characters and
+# letters ("2020", "covid19", "2020-м" as "2020м"), here by `re`: wordfreq's module imports
+# the `regex` package, ~10-15 ms of every run's serial story tier (#18). On such text
+# `regex`'s \d and `re`'s are the same ten digits (a letter is never a decimal digit), so
+# the patterns match the same spans; the arithmetic below is wordfreq's, copied. A term
+# with any other character (another script's digits: `regex` has Unicode tables of its
+# own) goes to wordfreq's module. tests/test_thru24.py compares both with wordfreq's on
+# random text, and the two \d on every code point: a wordfreq that changes them fails it.
+_DIGIT_RE = re.compile(r"\d")
+_MULTI_DIGIT_RE = re.compile(r"\d[\d.,]+")
+_PURE_DIGIT_RE = re.compile(r"\d+")
+_DIGIT_FREQS = [0.009, 0.300, 0.175, 0.124, 0.096, 0.078, 0.066, 0.057, 0.050, 0.045]
+_YEAR_LOG_PEAK, _NOT_YEAR_PROB, _REFERENCE_YEAR, _PLATEAU_WIDTH = -1.9185, 0.1, 2019, 20
+
+
+def _benford_freq(text: str) -> float:
+    freq: float = _DIGIT_FREQS[int(text[0])] / 10 ** (len(text) - 1)  # an int power, as wordfreq's
+    return freq
+
+
+def _year_freq(text: str) -> float:
+    year = int(text)
+    if year <= _REFERENCE_YEAR:
+        year_log_freq = _YEAR_LOG_PEAK - 0.0083 * (_REFERENCE_YEAR - year)
+    elif _REFERENCE_YEAR < year <= _REFERENCE_YEAR + _PLATEAU_WIDTH:
+        year_log_freq = _YEAR_LOG_PEAK
+    else:
+        year_log_freq = _YEAR_LOG_PEAK - 0.2 * (year - (_REFERENCE_YEAR + _PLATEAU_WIDTH))
+    year_prob: float = 10.0**year_log_freq
+    return year_prob + _NOT_YEAR_PROB * _benford_freq(text)
+
+
+def _plain(text: str) -> bool:
+    """ASCII characters and letters alone (see above)."""
+    return text.isascii() or all(c.isascii() or c.isalpha() for c in text)
+
+
+def smash_numbers(text: str) -> str:
+    """wordfreq.numbers.smash_numbers: each run of digits (with . and , inside) as zeroes."""
+    if not _plain(text):
+        smashed: str = _numbers().smash_numbers(text)
+        return smashed
+    return _MULTI_DIGIT_RE.sub(lambda m: _DIGIT_RE.sub("0", m.group(0)), text)
+
+
+def digit_freq(text: str) -> float:
+    """wordfreq.numbers.digit_freq: how often a string of digits is seen, by its shape."""
+    if not _plain(text):
+        found: float = _numbers().digit_freq(text)
+        return found
+    freq = 1.0
+    for match in _MULTI_DIGIT_RE.findall(text):
+        for submatch in _PURE_DIGIT_RE.findall(match):
+            freq *= _year_freq(submatch) if len(submatch) == 4 else _benford_freq(submatch)
+    return freq
+
+
 def number_shapes(numbers: set[str]) -> dict[str, str]:
     """Each number term's shape in wordfreq's English list (digits pooled: "2025" is "0000")."""
-    smash_numbers = _numbers().smash_numbers
     return {n: smash_numbers(n) for n in numbers}
 
 
@@ -260,7 +316,6 @@ def numbers_zipf(shapes: dict[str, str], pooled: dict[str, float]) -> dict[str, 
     """wordfreq's estimate for number terms, as `zipf_frequency(term, "en")` gives it for a
     single token: the zipf of its shape in the English list (`pooled`), spread by wordfreq's
     digit and year distribution; without building the English table."""
-    digit_freq = _numbers().digit_freq
     out: dict[str, float] = {}
     for n, shape in shapes.items():
         z = pooled[shape]
