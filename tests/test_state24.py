@@ -90,7 +90,7 @@ def test_the_story_tier_holds_no_state_canonical_text_and_starts_after_the_trim(
 
     def story_links(records, cfg, runner=None):
         restored = [r.canonical for r in records if not r.canonical.text]
-        order.append("story" if restored else "story, nothing read")  # an empty state's batch: no trim
+        order.append("story" if restored else "story, nothing read")
         seen.append((len(restored), len(records)))
         for doc in restored:
             assert doc.features.terms is not None

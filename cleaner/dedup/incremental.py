@@ -1088,7 +1088,6 @@ class IncrementalClusterer:
                       else (g, read[g][0], read[g][2]) for g in window]
         sign_ahead(self.sign, self._stored_terms(sorted(canonicals, key=lambda c: c[0])), self.workers)
         records: list[Record] = []
-        restored = len(read)  # window canonicals read from the state (none into an empty state)
         for g in window:
             if g in groups.loaded:
                 canonical = groups.loaded[g].members[0]
@@ -1103,10 +1102,10 @@ class IncrementalClusterer:
                 records.append(Record([groups.restore(n, member, slim, "")], key=stored[g][0]))
             self._canonicals[g] = records[-1].canonical
         del read, stored
-        if restored:
+        if groups.next > len(groups.new):  # the state held groups before the batch
             # The story tier's peak is the batch's: what the window's reads and the copy tier
             # left free (texts, rows read, the page cache's clean pages) back to the system
-            # first. An empty state's batch read nothing: its path is as it was.
+            # first. An empty state's batch read nothing from it: its path is as it was.
             state.release_memory()
             release_free_memory()
         runner = None
