@@ -81,7 +81,8 @@ def _stream(items, workers, batch_size):
 def test_the_story_tier_holds_no_state_canonical_text_and_starts_after_the_trim(raw_items, monkeypatch):  # noqa: F811
     """In a later batch, the story tier gets the window's canonicals read from the state
     without their texts (their terms and lines' words signed), after the free pages were
-    handed back; the rows, events and tables are those of a run that kept the texts."""
+    handed back; the rows, events and tables are those of the same stream unwatched (that
+    they are 827318b's, which kept the texts: the 200k probe's hashes, state-24's notes)."""
     size = -(-len(raw_items) // 3)
     before = _stream(raw_items, 2, size)
     seen: list[tuple[int, int]] = []
