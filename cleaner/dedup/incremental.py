@@ -1094,13 +1094,25 @@ class IncrementalClusterer:
                 with_line_words(self.sign, canonical.doc)
                 records.append(Record([canonical], key=groups.loaded[g].key))
             else:
-                records.append(Record([groups.restore(*read.pop(g))], key=stored[g][0]))
+                # Restored without its text: its terms and lines' words are signed (above),
+                # and nothing after reads a state canonical's text (the story tier compares
+                # terms; _rows its metadata): ~3.6 KB a window group held through the story
+                # tier's peak, the part of it that grew with the window (#16 point 9).
+                n, member, slim, _ = read.pop(g)
+                records.append(Record([groups.restore(n, member, slim, "")], key=stored[g][0]))
             self._canonicals[g] = records[-1].canonical
+        del read, stored
+        if groups.next > len(groups.new):  # the state held groups before the batch
+            # The story tier's peak is the batch's: what the window's reads and the copy tier
+            # left free (texts, rows read, the page cache's clean pages) back to the system
+            # first. An empty state's batch read nothing from it: its path is as it was.
+            state.release_memory()
+            release_free_memory()
         runner = None
         if self.workers > 1:
             from cleaner.exec.forked import ForkedStories
 
-            runner = ForkedStories(self.workers)
+            runner = ForkedStories(self.workers, edges=False)  # the clusters are read, not the edges
         clusters, _, weigh, _ = story_links(records, self.cfg, runner)
         for cluster_ in clusters:
             roots = sorted({state.root(window[i]) for i in cluster_})

@@ -624,7 +624,43 @@ def local_edges(reps: list[Document], nodes: list[int], edges: dict[tuple[int, i
 
 
 Edges = dict[tuple[int, int], float]  # (i, j), i < j -> similarity
-Component = tuple[list[int], Edges]  # a component's documents (ascending) and the edges inside it
+
+
+class EdgeParts:
+    """A component's edges as the arrays story_components cut them from (left, right,
+    sims; `edges()` is the Edges dict it would have made), for a runner whose tasks make the
+    dict where they run (`edge_parts`: exec/forked.ForkedStories). Against 200,000 documents
+    one component of the state bench's window held 26,441 of its 27,794 edges: as a dict in
+    the caller, ~5 MiB at its peak, sent to one child anyway (#16 point 9)."""
+
+    __slots__ = ("left", "right", "sims")
+
+    def __init__(self, left: npt.NDArray[np.uint32], right: npt.NDArray[np.uint32], sims: npt.NDArray[np.float64]):
+        self.left, self.right, self.sims = left, right, sims
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        """The edges' pairs, in the dict's order."""
+        return zip(self.left.tolist(), self.right.tolist())
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return self.left, self.right, self.sims
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.left, self.right, self.sims = state
+
+    def edges(self) -> Edges:
+        return dict(zip(zip(self.left.tolist(), self.right.tolist()), self.sims.tolist()))
+
+
+def as_edges(edges: "Edges | EdgeParts") -> Edges:
+    return edges.edges() if isinstance(edges, EdgeParts) else edges
+
+
+# A component's documents (ascending) and the edges inside it (EdgeParts: for a runner that asks)
+Component = tuple[list[int], "Edges | EdgeParts"]
 Linked = tuple[list[list[int]], Edges]  # a component's clusters, and its edges as they were clustered
 Shared = tuple[list[Document], list[DocTerms], dict[str, Any]]  # what both steps read: reps, weights, story
 
@@ -668,10 +704,10 @@ def _root(parent: list[int], x: int) -> int:
 
 
 def story_components(n: int, left: npt.NDArray[np.uint32], right: npt.NDArray[np.uint32],
-                     sims: npt.NDArray[np.float64], threshold: float) -> Iterator[Component]:
+                     sims: npt.NDArray[np.float64], threshold: float, parts: bool = False) -> Iterator[Component]:
     """The connected components of the edges >= threshold that have an edge, each with
     every edge inside it (weaker ones too), one at a time in label order (scipy's: by
-    lowest document)."""
+    lowest document). `parts`: the edges as EdgeParts, not a dict."""
     strong = sims >= threshold
     label = component_labels(n, left[strong], right[strong])
     inside = label[left] == label[right]
@@ -684,8 +720,8 @@ def story_components(n: int, left: npt.NDArray[np.uint32], right: npt.NDArray[np
     for comp in np.unique(edge_labels, return_counts=True)[0].tolist():  # no numpy.ma (see component_labels)
         lo, hi = np.searchsorted(edge_labels, [comp, comp + 1])
         part = by_edge[lo:hi]
-        comp_edges = dict(zip(zip(left[part].tolist(), right[part].tolist()), sims[part].tolist()))
-        yield by_node[node_bounds[comp]:node_bounds[comp + 1]].tolist(), comp_edges
+        comp_edges = EdgeParts(left[part], right[part], sims[part])
+        yield by_node[node_bounds[comp]:node_bounds[comp + 1]].tolist(), comp_edges if parts else comp_edges.edges()
 
 
 def link_component(shared: Shared, nodes: list[int], edges: Edges, wording: Wording | None = None) -> Linked:
@@ -723,7 +759,8 @@ def link_components(shared: Shared, components: Iterable[Component],
                     wordings: Iterable[Wording | None] | None = None) -> list[Linked]:
     """Step 2 over components, in their order (`wordings`: each one's, as link_component's)."""
     given = repeat(None) if wordings is None else wordings
-    return [link_component(shared, nodes, edges, wording) for (nodes, edges), wording in zip(components, given)]
+    return [link_component(shared, nodes, as_edges(edges), wording)
+            for (nodes, edges), wording in zip(components, given)]
 
 
 class StoryRunner(Protocol):
@@ -755,7 +792,7 @@ class InProcess:
 
     def link(self, shared: object, components: Iterator[Component]) -> Iterator[Linked]:
         for nodes, edges in components:  # one component's edges in memory at a time
-            yield link_component(cast(Shared, shared), nodes, edges)
+            yield link_component(cast(Shared, shared), nodes, as_edges(edges))
 
     def release(self, shared: object) -> None:
         pass
@@ -788,8 +825,11 @@ def link_stories(reps: list[Document], cfg: Config, weights: list[DocTerms] | No
     edges: Edges = {}
     try:
         left, right, sims = runner.edges(shared, n)
-        for comp_clusters, comp_edges in runner.link(shared, story_components(n, left, right, sims,
-                                                                              story["threshold"])):
+        # A runner that says so (`edge_parts`) takes each component's edges as arrays, made
+        # into a dict by its task.
+        parts = bool(getattr(runner, "edge_parts", False))
+        components = story_components(n, left, right, sims, story["threshold"], parts)
+        for comp_clusters, comp_edges in runner.link(shared, components):
             clusters.extend(comp_clusters)
             edges.update(comp_edges)
     finally:

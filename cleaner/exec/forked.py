@@ -29,8 +29,9 @@ from typing import Any, Callable, Iterable, Iterator, cast
 
 import numpy as np
 
-from cleaner.dedup.stories import (Component, EdgeArrays, InProcess, Linked, Shared, TermMatrix, Wording,
-                                   component_runs, link_components, measured_locally, name_postings, story_edges)
+from cleaner.dedup.stories import (Component, EdgeArrays, EdgeParts, Edges, InProcess, Linked, Shared, TermMatrix,
+                                   Wording, component_runs, link_components, measured_locally, name_postings,
+                                   story_edges)
 from cleaner.exec.local import (_HELD, _die_with_parent, _hold, _pool_class, _restore, _unhold, end_pool, live_get,
                                 watch)
 
@@ -309,16 +310,38 @@ def _edges(lo: int, hi: int) -> tuple[EdgeArrays, Wording]:
     return story_edges(shared, range(lo, hi), _view["postings"], _view["matrix"], wording), wording
 
 
-def _link(components: list[Component], wordings: list[Wording | None]) -> list[Linked]:
-    return link_components(cast(Shared, _given), components, wordings)
+def _link(components: list[Component], wordings: list[Wording | None], edges: bool = True) -> list[Linked]:
+    linked = link_components(cast(Shared, _given), components, wordings)
+    # `edges` False: the caller keeps the clusters alone; the edges are not sent back (pickled
+    # here, unpickled and held by the caller at its peak: ~6 MiB at 200,000 documents).
+    return linked if edges else [(clusters, {}) for clusters, _ in linked]
+
+
+def _wording_of(known: Wording, nodes: list[int], edges: Edges | EdgeParts) -> Wording:
+    """The wording step 1 measured among a component's pairs (link_component's `wording`):
+    by its edges, or, when it has more edges than `known` has pairs, `known`'s pairs with
+    both ends among its nodes (every edge of it, and maybe pairs step 1 measured that are
+    not edges: link_component asks for its edges' wording alone, so both answer it the same).
+    Against 200,000 documents one component held 26,441 edges and `known` 3,853 pairs (a
+    tuple an edge, made at the story tier's peak: #16 point 9)."""
+    if len(edges) <= len(known):
+        return {e: known[e] for e in edges if e in known}
+    inside = set(nodes)
+    return {e: w for e, w in known.items() if e[0] in inside and e[1] in inside}
 
 
 class ForkedStories:
     """stories.StoryRunner on a pool of forked processes, for one link_stories call (a
-    state's batch): the same functions as InProcess, on slices and runs, in order."""
+    state's batch): the same functions as InProcess, on slices and runs, in order.
+    `edges` False: link() hands back each component's clusters with no edges (link_stories'
+    caller reads the clusters alone: a state's batch, #16 point 9); with no pool (fewer than
+    MIN_ROWS canonicals) they come back as InProcess gives them."""
 
-    def __init__(self, workers: int):
+    edge_parts = True  # each component's edges come as arrays (stories.EdgeParts): the child makes the dict
+
+    def __init__(self, workers: int, edges: bool = True):
         self.workers = workers
+        self.keep_edges = edges
         self._pool: Any = None
         self._context: Any = None
         # The shared wording of each pair step 1 measured (the slices' Wording, merged), sent
@@ -352,9 +375,9 @@ class ForkedStories:
         pending: deque[Any] = deque()
         known, story = self._wording, cast(Shared, shared)[2]
         for run in component_runs(components, RUN):
-            wordings = [{e: known[e] for e in edges if e in known} if measured_locally(story, len(nodes))
+            wordings = [_wording_of(known, nodes, edges) if measured_locally(story, len(nodes))
                         else None for nodes, edges in run]  # every edge step 1 measured: the rest left out none
-            pending.append(self._pool.apply_async(_link, (run, wordings)))
+            pending.append(self._pool.apply_async(_link, (run, wordings, self.keep_edges)))
             while len(pending) > AHEAD * self.workers:
                 yield from live_get(self._pool, pending.popleft())
         while pending:  # in submission order: the components' order

@@ -733,6 +733,11 @@ class State:
         except Exception:  # at interpreter exit, or a connection already gone: nothing to release
             pass
 
+    def release_memory(self) -> None:
+        """Hand back the page cache's clean pages (PRAGMA shrink_memory): what the batch's
+        reads left there until its next statement reads them again."""
+        self.db.execute("PRAGMA shrink_memory")
+
     def close(self) -> None:
         if os.getpid() != getattr(self, "_pid", os.getpid()):
             # A forked child's copy (its parent's connection, maybe mid-batch, and lock):
