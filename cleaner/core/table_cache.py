@@ -58,7 +58,7 @@ def read_table(name: str, stamp: str) -> tuple[dict[str, Any], memoryview] | Non
         return None
     try:
         header = json.loads(data[:end])
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a damaged line of nested brackets
         return None
     body = memoryview(data)[end + 1:]
     if not isinstance(header, dict) or header.get("stamp") != stamp or header.get("size") != len(body) \

@@ -41,7 +41,7 @@ def optimal_bands(threshold: float, num_perm: int, fp_weight: float = 0.5,
     if got is not None:
         try:
             loaded = json.loads(bytes(got[1]))
-        except ValueError:
+        except (ValueError, RecursionError):  # not the object written (see table_cache.read_table)
             loaded = None
         known = loaded if isinstance(loaded, dict) else {}
     found = known.get(key)
