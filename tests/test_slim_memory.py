@@ -114,7 +114,7 @@ def test_slim_copies_share_repeated_strings(tmp_path):
     a, b = spooled[0], spooled[1]
     assert a.source is b.source and a.lang is b.lang and a.status is b.status
     twin = Document(id="y", source="".join(["feed", ".jsonl"]), meta={"".join(["ti", "tle"]): "".join(["first ", "line"])})
-    share_strings(twin)
+    share_strings(twin, {})
     assert twin.source is sys.intern("feed.jsonl")
     assert next(iter(twin.meta)) is sys.intern("title") and twin.meta["title"] is sys.intern("first line")
 

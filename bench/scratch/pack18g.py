@@ -51,6 +51,6 @@ pickle.loads(blob)
 print(f"{'unpickle slims':14s} {(time.process_time() - t) / len(done) * 1e6:7.1f} us/doc")
 t = time.process_time()
 for s in pickle.loads(blob):
-    flow.share_strings(s)
+    flow.share_strings(s, {})
 print(f"{'unpickle+share':14s} {(time.process_time() - t) / len(done) * 1e6:7.1f} us/doc")
 spool.close()

@@ -106,27 +106,23 @@ def _shared(value: str | None) -> str | None:
     return None if value is None else sys.intern(value)
 
 
-def share_strings(slim: Document, terms: dict[str, str] | None = None) -> None:
+def share_strings(slim: Document, terms: dict[str, str]) -> None:
     """One string object for each value slim copies repeat: each copy comes unpickled from a
     worker with its own (the source, status, language and its reason, the metadata's
     provenance notes: ~400 bytes a document), and salient terms (names repeat across
     stories). `terms`: the run's own table of the terms met so far (each term the first
-    object met), else Python's interned strings. A run's table costs less than interning:
-    a 2-worker run on the references corpus met 148,084 terms, 8,317 of them distinct, and
-    its main process spent ~0.1 s of its CPU in sys.intern while the workers ran (#18)."""
+    object met), not Python's interned strings: a run's table costs less than interning (a
+    2-worker run on the references corpus met 148,084 terms, 8,317 of them distinct, and its
+    main process spent ~0.1 s of its CPU in sys.intern while the workers ran: #18)."""
     slim.source, slim.status = sys.intern(slim.source), sys.intern(slim.status)
     slim.lang, slim.lang_reason, slim.site = _shared(slim.lang), _shared(slim.lang_reason), _shared(slim.site)
     if slim.meta:
         slim.meta = {sys.intern(k): sys.intern(v) if isinstance(v, str) else v for k, v in slim.meta.items()}
     features = slim.features
     if features is not None:
-        if terms is None:
-            features.terms = tuple(map(sys.intern, features.terms))
-            features.lead = tuple(map(sys.intern, features.lead))
-        else:
-            share = terms.setdefault
-            features.terms = tuple(map(share, features.terms, features.terms))
-            features.lead = tuple(map(share, features.lead, features.lead))
+        share = terms.setdefault
+        features.terms = tuple(map(share, features.terms, features.terms))
+        features.lead = tuple(map(share, features.lead, features.lead))
 
 
 # Seconds per step are kept in a Counter (a step not seen yet counts 0, update() adds);
