@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generator, Iterable, Iterator
@@ -186,6 +187,16 @@ class Deduplicator:
             raise RuntimeError("this Deduplicator is closed: make a new one (with the same state=) to go on")
         self._not_forked()
 
+    @contextmanager
+    def _in_use(self) -> Iterator[None]:
+        """This object for one call, from any thread: in a forked child refused before the
+        lock is taken (_not_forked), then another thread's call waited for, then refused if
+        closed meanwhile."""
+        self._not_forked()
+        with self._busy:
+            self._open()
+            yield
+
     def _not_forked(self) -> None:
         """Said before `_busy` is taken too: a child forked while another thread of its
         parent held it (adding a batch) has a copy held by a thread it does not have, and
@@ -224,9 +235,9 @@ class Deduplicator:
         from cleaner.exec.memory import release_free_memory
         from cleaner.store.memory import MemoryStore
 
-        self._not_forked()
-        with self._busy:  # another thread's batch first (the rows are yielded outside it)
-            self._open()  # again: a generator of add() resumed after close() met a closed state
+        # Another thread's batch first (the rows are yielded outside it); closed is checked again:
+        # a generator of add() resumed after close() met a closed state.
+        with self._in_use():
             # Templates are decided per batch: lines a source repeats within the batch.
             self._stages.templates.reset()
             # A batch smaller than one pool task runs here, not in a pool started for it.
@@ -251,25 +262,19 @@ class Deduplicator:
     @property
     def records(self) -> list[dict[str, Any]]:
         """Every record the state holds, as records.jsonl rows."""
-        self._not_forked()
-        with self._busy:
-            self._open()
+        with self._in_use():
             return [r.to_json() for r in self._clusterer.all_records()]
 
     @property
     def events(self) -> list[dict[str, Any]]:
         """What happened to records in this object's batches, in order, read from the state
         (which keeps every batch's; `cleaner show` reads a record's)."""
-        self._not_forked()
-        with self._busy:
-            self._open()
+        with self._in_use():
             return self._state.events_after(self._events_from)
 
     @property
     def batch_events(self) -> list[dict[str, Any]]:
         """What happened to records in the last batch this object decided (its rows are the
         last ones `add` yielded): a long stream reads its events batch by batch here."""
-        self._not_forked()
-        with self._busy:
-            self._open()  # as `events` and `records`: a closed object's answer would be a stale []
+        with self._in_use():  # as `events` and `records`: a closed object's answer would be a stale []
             return list(self._clusterer.events)
