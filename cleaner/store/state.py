@@ -1267,6 +1267,13 @@ class State:
         if state is not None:
             raise StateError(f"{target} is the name of state {state}'s {COMPANIONS[target.name[len(state.name):]]}: "
                              "choose another name for the copy")
+        # A copy is a state: its lock file (COPY.lock) and WAL (COPY-wal, COPY-shm) are made
+        # beside it. A name with no room for them was copied, then refused by every verb: a
+        # writer's "File name too long", a reader's "is not a cleaner state" (review-25).
+        if len(os.fsencode(target.name)) > _NAME_MAX - len(".lock"):
+            raise StateError(f"cannot copy to {target}: its name is too long for a state "
+                             f"({len(os.fsencode(target.name))} bytes; its lock file {target.name}.lock would pass "
+                             f"the file system's {_NAME_MAX}): choose a name of {_NAME_MAX - len('.lock')} bytes or fewer")
         # Named after the copy, so that a leftover says what it was, unless that name would pass
         # NAME_MAX (255 bytes) with SQLite's "-journal": a name the user may give is then refused.
         temporary = target.with_name(f".{target.name}.cleaner-copy-{os.getpid()}")
