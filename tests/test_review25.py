@@ -39,3 +39,29 @@ def test_state_copy_refuses_a_name_with_no_room_for_the_state_s_own_files(tmp_pa
     assert proc.returncode == 0, proc.stderr.decode()
     info = run_cli("state", "info", name, cwd=tmp_path)
     assert info.returncode == 0 and b"2 documents" in info.stdout, info.stderr.decode()
+
+
+class _OutOfMemory:
+    name = "extract"
+
+    def __init__(self, exc):
+        self.exc = exc
+
+    def process(self, doc):
+        raise self.exc
+
+
+@pytest.mark.parametrize("exc", [MemoryError(), MemoryError("Unable to allocate 3.1 GiB for an array")])
+def test_a_document_out_of_memory_is_rejected_with_a_reason_that_says_so(exc):
+    """A MemoryError in one document's stage (a memory limit reached in a worker: ulimit -v,
+    a container) rejected it as 'extract failed: MemoryError: ', a reason that said nothing;
+    README said such a MemoryError in a worker ended the run in one line (exit 2). It rejects
+    the document (a document too large for the memory there, by design): the reason says so,
+    and README too."""
+    from cleaner.core.document import Document
+    from cleaner.core.stage import safe_process
+
+    doc = safe_process(_OutOfMemory(exc), Document(id="a", source="a.txt", text="x"))
+    assert not doc.ok
+    assert doc.error.startswith("extract failed: MemoryError: out of memory processing this document"), doc.error
+    assert str(exc) in doc.error

@@ -59,7 +59,14 @@ def safe_process(stage: Stage, doc: Document) -> Document:
     try:
         return stage.process(doc)
     except INPUT_FAILURES as exc:
-        return doc.reject(f"{stage.name} failed: {type(exc).__name__}: {str(exc)[:300]}")
+        said = str(exc)[:300]
+        if isinstance(exc, MemoryError):
+            # Python's MemoryError says nothing ("extract failed: MemoryError: "): a memory limit
+            # reached while this document was processed (ulimit -v, a container's) rejects it
+            # as a document too large for the memory there does; the reason says so (review-25).
+            said = ("out of memory processing this document (a memory limit, or a document too large "
+                    "for it)" + (f": {said}" if said else ""))
+        return doc.reject(f"{stage.name} failed: {type(exc).__name__}: {said}")
     except Exception as exc:
         what = f"{type(exc).__name__}: {str(exc)[:300]}"
         if os.environ.get(STRICT_ENV):
