@@ -9,6 +9,7 @@ import pytest
 from cleaner import Deduplicator
 from hostile_folder import EN
 from test_state import run_cli
+from test_worst_case import _Broken
 
 
 @pytest.fixture
@@ -41,16 +42,6 @@ def test_state_copy_refuses_a_name_with_no_room_for_the_state_s_own_files(tmp_pa
     assert info.returncode == 0 and b"2 documents" in info.stdout, info.stderr.decode()
 
 
-class _OutOfMemory:
-    name = "extract"
-
-    def __init__(self, exc):
-        self.exc = exc
-
-    def process(self, doc):
-        raise self.exc
-
-
 @pytest.mark.parametrize("exc", [MemoryError(), MemoryError("Unable to allocate 3.1 GiB for an array")])
 def test_a_document_out_of_memory_is_rejected_with_a_reason_that_says_so(exc):
     """A MemoryError in one document's stage (a memory limit reached in a worker: ulimit -v,
@@ -61,7 +52,7 @@ def test_a_document_out_of_memory_is_rejected_with_a_reason_that_says_so(exc):
     from cleaner.core.document import Document
     from cleaner.core.stage import safe_process
 
-    doc = safe_process(_OutOfMemory(exc), Document(id="a", source="a.txt", text="x"))
+    doc = safe_process(_Broken(exc), Document(id="a", source="a.txt", text="x"))
     assert not doc.ok
-    assert doc.error.startswith("extract failed: MemoryError: out of memory processing this document"), doc.error
+    assert doc.error.startswith("broken failed: MemoryError: out of memory processing this document"), doc.error
     assert str(exc) in doc.error
