@@ -56,3 +56,52 @@ def test_a_document_out_of_memory_is_rejected_with_a_reason_that_says_so(exc):
     assert not doc.ok
     assert doc.error.startswith("broken failed: MemoryError: out of memory processing this document"), doc.error
     assert str(exc) in doc.error
+
+
+# The client given up on its scheduler just before the story tier's first call, as
+# distributed closes it once the scheduler has been gone for its reconnect timeout (20 s:
+# a scheduler killed while a run's story tier is about to start).
+_CLIENT_CLOSED = """\
+import sys
+from cleaner.exec import dask_stories
+share = dask_stories.ClusterStories.share
+def closed_then_share(self, shared):
+    self.client.close()
+    return share(self, shared)
+dask_stories.ClusterStories.share = closed_then_share
+from cleaner.cli import main
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_dask_client_that_gave_its_scheduler_up_is_one_line(tmp_path, stream):
+    """A scheduler killed mid-run (`--scheduler`, a LocalCluster on loopback: kill -9 its
+    process) ended the run in distributed's traceback, 'AttributeError: 'NoneType' object
+    has no attribute 'scatter'' from the story tier's scatter, once the client had given the
+    scheduler up (ClosedClientError from a submit): the steps' `except LOST` did not know
+    those. One line now, exit 2, the checkpoint kept for --resume."""
+    pytest.importorskip("distributed")
+    import subprocess
+    import sys
+
+    from test_dask_stories import story_feed
+
+    feed = story_feed(tmp_path / "feed.jsonl")
+    out = tmp_path / "out"
+    if stream:
+        args = ["run", "-", "--out", "-", "--engine", "dask", "-q"]
+        stdin = feed.read_bytes()
+    else:
+        args = ["run", str(feed), "--out", str(out), "--engine", "dask", "-q"]
+        stdin = b""
+    proc = subprocess.run([sys.executable, "-c", _CLIENT_CLOSED, *args], input=stdin, capture_output=True,
+                          timeout=300, cwd=tmp_path)
+    err = proc.stderr.decode().strip()
+    assert "Traceback" not in err, err
+    assert proc.returncode == 2, err
+    (line,) = err.splitlines()
+    assert "lost the Dask cluster" in line and "connection to the scheduler was lost" in line, line
+    if not stream:
+        assert not (out / "documents.jsonl").exists()
+        assert (out / ".cleaner-partial").is_dir()  # --resume continues from what finished

@@ -23,6 +23,7 @@ import sys
 import time
 from collections import deque
 from concurrent.futures import CancelledError
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
@@ -177,6 +178,26 @@ def lost(exc: BaseException, scheduler: str | None = None) -> DaskError:
         reason = "the connection to the scheduler was lost"
     where = f" at {scheduler}" if scheduler else ""
     return DaskError(f"lost the Dask cluster{where}: {reason}")
+
+
+@contextmanager
+def cluster_errors(client: Any, scheduler: str | None = None) -> Iterator[None]:
+    """Any error raised once the client has given the scheduler up as a lost cluster
+    (DaskError), as the steps' own `except LOST` say it while it is still connected. A
+    scheduler gone for longer than the client's reconnect timeout (20 s) closes the client,
+    and distributed then raises what the next call meets: AttributeError ("'NoneType'
+    object has no attribute 'scatter'", a closed client's scheduler), ClosedClientError,
+    CommClosedError: a run's story tier ended in that traceback (review-25)."""
+    try:
+        yield
+    except Exception as exc:
+        if isinstance(exc, WorkerError):
+            raise
+        status = getattr(client, "status", None)
+        if status in ("closing", "closed") or (isinstance(exc, LOST) and status != "running"):
+            where = f" at {scheduler}" if scheduler else ""
+            raise DaskError(f"lost the Dask cluster{where}: the connection to the scheduler was lost") from None
+        raise
 
 
 _ready: set[str] = set()  # in a worker: the tokens of the scattered jobs whose stages are set up
@@ -338,6 +359,10 @@ class DaskExecutor:
         finally:
             for future in pending:
                 future.cancel()
+
+    def reaching(self) -> Any:
+        """cluster_errors of this executor's client: wraps a run's steps on the cluster."""
+        return cluster_errors(self.client, self.scheduler)
 
     def _live_workers(self) -> int:
         return max(1, len(self.client.scheduler_info().get("workers", {})) or self.workers)
