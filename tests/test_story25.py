@@ -83,9 +83,12 @@ def _docs() -> list[Document]:
     return [signed(t, f"d{k}") for k, t in enumerate(texts)]
 
 
-def test_name_postings_are_each_names_documents_in_order():
-    """The numpy postings: each name's documents ascending, names in the order they first
-    come, a document twice where it prints a term twice (as the loop they replace did)."""
+@pytest.mark.parametrize("largest", [0, 1_000_000])
+def test_name_postings_are_each_names_documents_in_order(largest, monkeypatch):
+    """The numpy postings (and, past _POSTINGS_MAX occurrences, the loop in less memory):
+    each name's documents ascending, names in the order they first come, a document twice
+    where it prints a term twice (as the loop did before)."""
+    monkeypatch.setattr(stories, "_POSTINGS_MAX", largest)
     docs = _docs()
     docs.append(copy_with(docs[0], id="twice"))
     f = docs[-1].features

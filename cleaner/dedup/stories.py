@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import heapq
 import threading
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import accumulate, chain, repeat
@@ -88,13 +89,27 @@ def stable_order(values: npt.NDArray[Any], bound: int) -> npt.NDArray[np.intp]:
     return order
 
 
+# name_postings in numpy holds ~30 bytes an occurrence while it runs (the term list, their
+# numbers, owners, order) against the arrays' 4: up to this many occurrences (~30 MB), so a
+# large run's peak (#18 point 6: 200,000 documents, ~10 million occurrences) is what it was.
+# (Its postings are views of one array of every occurrence: at most ~4 MB kept with them.)
+_POSTINGS_MAX = 1_000_000
+
+
 def name_postings(docs: list[Document], max_term_docs: int) -> dict[str, npt.NDArray[np.uint32]]:
     """Each name's documents (positions, ascending), for the names 2 to `max_term_docs`
     documents print: the only ones that propose pairs."""
-    # In C and numpy, not an array append an occurrence (~107,000 at 3,000 random-sentence
-    # documents: 25 -> ~10 ms; #12 point 7): each term numbered in the order it first comes
-    # (a loop's dict order), its occurrences' documents grouped by a stable sort (ascending).
     lists = [features(d).terms for d in docs]
+    if sum(map(len, lists)) > _POSTINGS_MAX:  # a large run: an array append an occurrence, in its memory
+        postings: dict[str, array[int]] = defaultdict(lambda: array("I"))
+        for i, terms_of in enumerate(lists):
+            for t in terms_of:
+                postings[t].append(i)
+        return {t: np.frombuffer(ids, dtype=np.uint32) for t, ids in postings.items()
+                if 1 < len(ids) <= max_term_docs and is_name(t)}
+    # In C and numpy, not an array append an occurrence (~107,000 at 3,000 random-sentence
+    # documents: 25 -> 19 ms; #12 point 7): each term numbered in the order it first comes
+    # (a loop's dict order), its occurrences' documents grouped by a stable sort (ascending).
     terms = list(chain.from_iterable(lists))
     vocab = {t: k for k, t in enumerate(dict.fromkeys(terms))}
     ids = np.fromiter(map(vocab.__getitem__, terms), dtype=np.int64, count=len(terms))
