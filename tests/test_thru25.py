@@ -15,8 +15,10 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
+from cleaner.core.config import load_config
 from cleaner.core.document import Document, Stored
 from cleaner.core.features import Features
+from cleaner.stages.build import build_stages
 from cleaner.store.checkpoint import Checkpoint
 from cleaner.store.spool import CHECKPOINT_FORMAT, META, PARTIAL_DIR, ResumeError
 
@@ -76,3 +78,27 @@ def test_a_checkpoint_of_format_2_is_refused_in_one_line(tmp_path):
     (out / PARTIAL_DIR / META).write_text(json.dumps({"fingerprint": "fp", "format": 2}) + "\n")
     with pytest.raises(ResumeError, match=re.escape("checkpoint format 2, this one reads 3); run without --resume")):
         Checkpoint(out, "fp", resume=True)
+
+
+def test_line_keys_after_signing_fold_the_text_once_and_give_the_same_keys(monkeypatch):
+    # A worker signs a document, then takes its template line keys (exec/flow.pack): both
+    # read the text NFKC-normalised and case-folded, now folded once (signatures.folded).
+    from cleaner.dedup import signatures
+    from cleaner.stages import templates
+    from cleaner.stages.templates import _line_key, source_key
+
+    stages = build_stages(load_config(None))
+    stages.sign.setup()
+    text = "Straße ＡＢＣ Kyiv, Dec 20.\nRead more at Example News\nΣΊΣΥΦΟΣ said 42 people came.\nﬁnal word"
+    doc = Document(id="d", source="feed.jsonl", text=text, line=1, lang="de")
+    calls: list[str] = []
+    for module in (signatures, templates):  # whichever normalises (before: each of them)
+        if hasattr(module, "nfkc"):
+            real = module.nfkc
+            monkeypatch.setattr(module, "nfkc", lambda t, real=real: calls.append(t) or real(t))
+    signatures.folded.cache_clear()
+    stages.sign.process(doc)
+    keys = stages.templates.line_keys(doc)
+    assert calls == [text]  # the signing stage's fold, read again by the line keys (before: twice)
+    source = source_key(doc)
+    assert keys == sorted({_line_key(source, line) for line in text.split("\n")})
