@@ -129,7 +129,7 @@ def test_a_checkpoint_of_the_earlier_format_is_refused_in_one_line(tmp_path):
     out = tmp_path / "out"
     _checkpointed(out)
     (out / PARTIAL_DIR / META).write_text(json.dumps({"fingerprint": "fp"}) + "\n")  # as format 1 wrote it
-    with pytest.raises(ResumeError, match="checkpoint format 1, this one reads 2"):
+    with pytest.raises(ResumeError, match=f"checkpoint format 1, this one reads {CHECKPOINT_FORMAT}"):
         Checkpoint(out, "fp", resume=True)
     inp = tmp_path / "in.jsonl"
     inp.write_text(json.dumps({"id": "a", "text": "Some text here."}) + "\n")
@@ -138,7 +138,7 @@ def test_a_checkpoint_of_the_earlier_format_is_refused_in_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"cleaner: error: cannot resume: the interrupted run in {out} was written by another cleaner version "
-        "(checkpoint format 1, this one reads 2); run without --resume to start over"]
+        f"(checkpoint format 1, this one reads {CHECKPOINT_FORMAT}); run without --resume to start over"]
     # Without --resume the run starts over, as for any other checkpoint it cannot use.
     result = subprocess.run([sys.executable, "-m", "cleaner", "run", str(inp), "--out", str(out), "-q"],
                             capture_output=True, text=True, timeout=300)

@@ -12,7 +12,7 @@ from json.encoder import c_make_encoder, encode_basestring, encode_basestring_as
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from cleaner.core.features import Features, copy_with
+from cleaner.core.features import Features, by_position, copy_with
 
 KEPT, DUPLICATE, REJECTED, PENDING = "kept", "duplicate", "rejected", "pending"
 # The documents.jsonl row, in order: head, fields before the text, "text", fields after
@@ -70,6 +70,9 @@ class Stored:
     # the store (exec/dask_corpus.store_keys), the store's reference to them instead.
     template_keys: list[int] | Any = None
 
+    def __reduce__(self) -> tuple[type["Stored"], tuple[Any, ...]]:
+        return by_position(self)  # not by field names: core/features.by_position
+
 
 @dataclass(slots=True)
 class Document:
@@ -99,6 +102,9 @@ class Document:
     raw_path: str | None = field(default=None, repr=False)  # a URL input's file, read in the workers
     features: Features | None = field(default=None, repr=False)  # for clustering (stages/sign.py)
     stored: "Stored | None" = field(default=None, repr=False)  # the executor's, never a stage's
+
+    def __reduce__(self) -> tuple[type["Document"], tuple[Any, ...]]:
+        return by_position(self)  # not by field names: core/features.by_position
 
     def without_hand_offs(self) -> "Document":
         """A copy as a store keeps it: what stages hand on for clustering and the executor's

@@ -304,14 +304,18 @@ def _span_batch(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         return fmix64(np.add.reduceat(terms, first))
 
 
-def _normalised(text: str) -> str:
+@lru_cache(maxsize=2)
+def folded(text: str) -> str:
+    """The text NFKC-normalised and case-folded, as the token values and the exact key read
+    it. Kept for the next caller: a worker signs a document (stages/sign.py), then takes
+    its template line keys (exec/flow.pack), which fold the same text (~7 µs a 3 KB text)."""
     return nfkc(text).casefold()
 
 
 @lru_cache(maxsize=2)  # the exact key and the token values scan the same text one after the other
 def _scan(text: str) -> tuple[np.ndarray, np.ndarray]:
     """Code points of the normalised text, and word-character flags padded with False."""
-    cps = _codepoints(_normalised(text))
+    cps = _codepoints(folded(text))
     flags = np.zeros(len(cps) + 2, dtype=bool)
     flags[1:-1] = _word_chars()[cps]
     return cps, flags

@@ -32,8 +32,7 @@ from cleaner.core.document import Document
 from cleaner.core.hosts import url_host
 from cleaner.core.protocols import DocStore
 from cleaner.stages.boilerplate.rules import fold, is_sentence
-from cleaner.core.text import nfkc
-from cleaner.dedup.signatures import line_word_counts
+from cleaner.dedup.signatures import folded as folded_text, line_word_counts
 
 RULE_ID, CATEGORY = "template.repeated-line", "template"
 
@@ -67,7 +66,7 @@ def _folded_lines(text: str) -> list[str]:
     is a starter that never composes (core/text.nfkc), no character folds into one, and
     case folding has no context. Most texts need no spacing fixed: none where the folded
     text holds no other whitespace, no two spaces and no space beside a line break or at an end."""
-    folded = nfkc(text).casefold()
+    folded = folded_text(text)  # the signing stage folded the same text just before (signatures.folded)
     lines = folded.split("\n")
     if ("  " in folded or " \n" in folded or "\n " in folded or folded[:1] == " " or folded[-1:] == " "
             or any(space in folded for space in _OTHER_SPACES)):

@@ -10,8 +10,9 @@ next, in the same write, with (input key, document reference, slim copy, the CRC
 slim copy's arrays) and a CRC-32 of the three frames (ENTRY_CHECK): a document damaged on
 disk is processed again. The slim copy's arrays (shingles, MinHashes, packed line words) are
 not pickled into the entry: they go to the segment's `.arrays` file before it, once, and the
-entry holds their references, as the run's memory does (CHECKPOINT_FORMAT 2; format 1
-pickled them a second time, as bytes, ~4 KB an entry). A run killed
+entry holds their references, as the run's memory does (since CHECKPOINT_FORMAT 2; format 1
+pickled them a second time, as bytes, ~4 KB an entry). The documents are pickled by position
+(core/features.by_position: format 3). A run killed
 in the middle of a write leaves at most one incomplete frame at the end of a segment,
 which reopening cuts off; a document whose entry is missing is simply processed again.
 Resuming unpickles the checkpoint: it is as trusted as the output folder it lies in."""
@@ -50,7 +51,10 @@ META = "meta.json"  # in PARTIAL_DIR: {"fingerprint": ..., "format": ...} of the
 # What an entry frame holds (the module's docstring): 2 = (key, ref, slim copy whose arrays are
 # references into the segment's .arrays file, their CRC-32). Format 1 (no "format" in meta.json,
 # before session 22) held the arrays themselves, and every run deleted the .arrays files.
-CHECKPOINT_FORMAT = 2
+# 3 (session 25): Document, Features and Stored pickled as their fields' values in order
+# (core/features.by_position), not by name: a format 2 pickle would read back into the
+# wrong fields, so it is refused in one line as another version's.
+CHECKPOINT_FORMAT = 3
 _MAX_META = 1 << 20  # a few dozen bytes when cleaner writes it
 
 
