@@ -81,16 +81,45 @@ def pair_gate(a: Document, b: Document, shared_names: int, min_shared: int, min_
     return None, factor, gap
 
 
+def stable_order(values: npt.NDArray[Any], bound: int) -> npt.NDArray[np.intp]:
+    """np.argsort(values, kind="stable") for integers in 0..bound-1: the same order, by
+    numpy's radix sort when they fit 16 bits (~10x its merge sort of int64)."""
+    small = values.astype(np.uint16) if bound <= 1 << 16 else values
+    order: npt.NDArray[np.intp] = np.argsort(small, kind="stable")
+    return order
+
+
+# name_postings in numpy holds ~30 bytes an occurrence while it runs (the term list, their
+# numbers, owners, order) against the arrays' 4: up to this many occurrences (~30 MB), so a
+# large run's peak (#18 point 6: 200,000 documents, ~10 million occurrences) is what it was.
+# (Its postings are views of one array of every occurrence: at most ~4 MB kept with them.)
+_POSTINGS_MAX = 1_000_000
+
+
 def name_postings(docs: list[Document], max_term_docs: int) -> dict[str, npt.NDArray[np.uint32]]:
     """Each name's documents (positions, ascending), for the names 2 to `max_term_docs`
     documents print: the only ones that propose pairs."""
-    postings: dict[str, array[int]] = defaultdict(lambda: array("I"))
-    for i, d in enumerate(docs):
-        for t in features(d).terms:
-            postings[t].append(i)
+    lists = [features(d).terms for d in docs]
+    if sum(map(len, lists)) > _POSTINGS_MAX:  # a large run: an array append an occurrence, in its memory
+        postings: dict[str, array[int]] = defaultdict(lambda: array("I"))
+        for i, terms_of in enumerate(lists):
+            for t in terms_of:
+                postings[t].append(i)
+        return {t: np.frombuffer(ids, dtype=np.uint32) for t, ids in postings.items()
+                if 1 < len(ids) <= max_term_docs and is_name(t)}
+    # In C and numpy, not an array append an occurrence (~107,000 at 3,000 random-sentence
+    # documents: 25 -> 19 ms; #12 point 7): each term numbered in the order it first comes
+    # (a loop's dict order), its occurrences' documents grouped by a stable sort (ascending).
+    terms = list(chain.from_iterable(lists))
+    vocab = {t: k for k, t in enumerate(dict.fromkeys(terms))}
+    ids = np.fromiter(map(vocab.__getitem__, terms), dtype=np.int64, count=len(terms))
+    owner = np.repeat(np.arange(len(docs), dtype=np.uint32), np.fromiter(map(len, lists), np.int64, len(lists)))
+    counts = np.bincount(ids, minlength=len(vocab)).tolist()
+    found = owner[stable_order(ids, len(vocab))]
+    starts = [0, *accumulate(counts)]
     # is_name asked once a distinct term, not at every occurrence: the same names, in the same order.
-    return {t: np.frombuffer(ids, dtype=np.uint32) for t, ids in postings.items()
-            if 1 < len(ids) <= max_term_docs and is_name(t)}
+    return {t: found[starts[k]:starts[k + 1]] for t, k in vocab.items()
+            if 1 < counts[k] <= max_term_docs and is_name(t)}
 
 
 EdgeArrays = tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]
@@ -189,8 +218,11 @@ _FIRST_MARGIN = 4e-9
 # are the same sum then, apart from float order: ~1e-15 relative).
 _SURE_MARGIN = 1e-7
 # Entries (a row's term times that term's documents) counted at once by PairIndex: ~10
-# arrays of this length in memory (~20 MB), whatever the corpus.
-_BLOCK = 1 << 18
+# arrays of this length in memory (~2.5 MB), whatever the corpus. Any size gives the same
+# pairs, sums and order (a pair's entries are all in its row's block); 2^15 keeps a block's
+# arrays within the CPU's caches: 2^18 (~20 MB) took 0.10 CPU s at 3,000 random-sentence
+# documents, 2^15 0.053 (2^13 0.062: more calls; #12 point 7, story-25).
+_BLOCK = 1 << 15
 # A block whose rows x documents are at most this many times its entries is counted in bins
 # (bincount), one a pair, instead of by sorting its entries: the same pairs, sums and order.
 _DENSE = 4
@@ -229,10 +261,15 @@ class PairIndex:
         n = len(docs)
         counts = np.diff(matrix.indptr)
         doc_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-        # A document's weight and line for a term, looked up by doc * width + term number.
-        keys = doc_of * width + matrix.ids
-        order = np.argsort(keys, kind="stable")
-        keys = keys[order]
+        # A document's weight and line for a term, looked up by term number * rows + doc: in
+        # term then document order, the stable order of the term numbers alone (a radix sort,
+        # stable_order), and the names' lookups below come nearly in that order too (both
+        # number terms as they first come), which a binary search a key runs through faster
+        # than keys in document order (#12 point 7: 13.6 -> ~4 ms at 3,000 documents).
+        stride = max(len(counts), 1)
+        by_term = stable_order(matrix.ids, width)  # each term's documents ascending
+        order = by_term
+        keys = (matrix.ids * stride + doc_of)[order]
 
         def look(doc: npt.NDArray[np.int64], term: npt.NDArray[np.int64]
                  ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint32]]:
@@ -241,7 +278,7 @@ class PairIndex:
             w, line = np.zeros(len(doc)), np.zeros(len(doc), dtype=np.uint32)
             if not len(keys) or not len(doc):
                 return w, line
-            at = doc * width + term
+            at = term * stride + doc
             pos = np.minimum(np.searchsorted(keys, at), len(keys) - 1)
             hit = (keys[pos] == at) & (term >= 0)
             idx = order[pos[hit]]
@@ -263,7 +300,6 @@ class PairIndex:
         name_lens = np.array([len(d) for d in name_docs], dtype=np.int64)
         name_flat = (np.concatenate(name_docs).astype(np.int64) if name_docs else np.zeros(0, dtype=np.int64))
         name_w, name_line = look(name_flat, np.repeat(name_ids, name_lens))
-        by_term = np.argsort(matrix.ids, kind="stable")  # each term's documents ascending
         by_term = by_term[extra[matrix.ids[by_term]]]
         self.docs = np.concatenate((name_flat, doc_of[by_term])).astype(np.uint32)
         self.weight = np.concatenate((name_w, matrix.values[by_term]))
@@ -275,14 +311,17 @@ class PairIndex:
         # in the postings of its own terms). A row entry's weight and line are its document's
         # entry in the column's postings, just before `row_start`.
         col_of = np.repeat(np.arange(len(self.lens), dtype=np.int64), self.lens)
-        by_row = np.argsort(self.docs, kind="stable")
+        by_row = stable_order(self.docs, n)
         rows = self.docs[by_row].astype(np.int64)
         self.row_col = col_of[by_row].astype(np.int32)
         self.indptr = np.searchsorted(rows, np.arange(n + 1))
         # Each row entry's documents after the row's own (postings ascend): where they start
         # in `docs`; so a pair (i, j) is counted from row i only, j > i.
-        at = col_of * max(n, 1) + self.docs
-        self.row_start = np.searchsorted(at, col_of[by_row] * max(n, 1) + rows, side="right")
+        at = col_of * max(n, 1) + self.docs  # ascending: columns in order, each one's documents ascending
+        if len(at) > 1 and bool((at[1:] == at[:-1]).any()):  # a document twice in a column's postings
+            self.row_start = np.searchsorted(at, col_of[by_row] * max(n, 1) + rows, side="right")
+        else:  # each entry is its own key's one place, `by_row`: the search's answer is the next one
+            self.row_start = by_row + 1
         # Where a block of rows ends: entries counted up to each row.
         row_len = self.starts[self.row_col] + self.lens[self.row_col] - self.row_start
         self.cost = np.concatenate(([0], np.cumsum(row_len)))[self.indptr]
