@@ -132,6 +132,8 @@ class Deduplicator:
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         workers = _workers(workers)
+        if not isinstance(wait, bool):  # wait="no" is truthy: it would wait, against what it says
+            raise TypeError(f"wait must be True or False, got {wait!r}")
         if state is not None and not isinstance(state, (str, Path)):
             raise TypeError(f"state must be a path (str or Path), got {type(state).__name__}")
         if state is not None and not str(state).strip():
