@@ -1112,7 +1112,8 @@ class IncrementalClusterer:
         if self.workers > 1:
             from cleaner.exec.forked import ForkedStories
 
-            runner = ForkedStories(self.workers, edges=False)  # the clusters are read, not the edges
+            # The clusters are read, not the edges; nor the weights once the children hold them.
+            runner = ForkedStories(self.workers, edges=False, forget=True)
         clusters, _, weigh, _ = story_links(records, self.cfg, runner)
         for cluster_ in clusters:
             roots = sorted({state.root(window[i]) for i in cluster_})

@@ -34,6 +34,7 @@ from cleaner.dedup.stories import (Component, EdgeArrays, EdgeParts, Edges, InPr
                                    story_edges)
 from cleaner.exec.local import (_HELD, _die_with_parent, _hold, _pool_class, _restore, _unhold, end_pool, live_get,
                                 watch)
+from cleaner.exec.memory import release_free_memory
 
 MIN_TEXTS = 128  # texts to sign before a pool pays (~1-3 ms a text; a fork and a pool ~30-60 ms)
 MIN_ROWS = 512  # story canonicals before the story tier's steps go to a pool
@@ -335,13 +336,16 @@ class ForkedStories:
     state's batch): the same functions as InProcess, on slices and runs, in order.
     `edges` False: link() hands back each component's clusters with no edges (link_stories'
     caller reads the clusters alone: a state's batch, #16 point 9); with no pool (fewer than
-    MIN_ROWS canonicals) they come back as InProcess gives them."""
+    MIN_ROWS canonicals) they come back as InProcess gives them. `forget`: once the children
+    are forked with them, the weights list handed to share() is emptied in this process
+    (its caller reads none of it after: a state's batch)."""
 
     edge_parts = True  # each component's edges come as arrays (stories.EdgeParts): the child makes the dict
 
-    def __init__(self, workers: int, edges: bool = True):
+    def __init__(self, workers: int, edges: bool = True, forget: bool = False):
         self.workers = workers
         self.keep_edges = edges
+        self.forget = forget
         self._pool: Any = None
         self._context: Any = None
         # The shared wording of each pair step 1 measured (the slices' Wording, merged), sent
@@ -353,6 +357,14 @@ class ForkedStories:
         if len(shared[0]) >= MIN_ROWS:
             self._context = forked_pool(self.workers, shared)
             self._pool = self._context.__enter__()
+        if self.forget and self._pool is not None:
+            # Each canonical's DocTerms (~1.2 KB a window group) is the children's alone from
+            # here: freed in this process, and its pages handed back, before the steps' arrays
+            # and results arrive at the story tier's peak (#16 point 9: the tier's rise at
+            # 200,000 documents ~18 -> ~13 MiB). A child forked later (the pool replacing a
+            # dead one) would see none: a death fails the batch (local.live_get) all the same.
+            shared[1].clear()
+            release_free_memory()
         return shared
 
     def edges(self, shared: object, n: int) -> EdgeArrays:
