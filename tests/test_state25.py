@@ -62,3 +62,27 @@ def test_a_states_batch_forgets_the_story_weights_with_the_same_rows(raw_items, 
     after = _stream(raw_items, 2, size)
     assert after == before
     assert forgot and all(n == 0 for n in forgot)
+
+
+def test_the_window_read_early_holds_no_text_through_the_writes(raw_items, monkeypatch):  # noqa: F811
+    """_window_ahead (workers > 1) lets a state canonical's text go once nothing will read it:
+    its terms and lines' words taken from the state's terms table, or its text sent to the
+    children to sign. The rows, events and tables are those one worker gives (no read
+    ahead)."""
+    if not forked.can_fork():
+        return
+    size = -(-len(raw_items) // 3)
+    one = _stream(raw_items, 1, size)
+    monkeypatch.setattr(forked, "MIN_TEXTS", 1)  # the fixture's windows are small: sign ahead all the same
+    held: list[tuple[int, int]] = []
+    real = incremental.IncrementalClusterer._window_ahead
+
+    def window_ahead(self, *args):
+        real(self, *args)
+        read = list(self._read.values())
+        held.append((len(read), sum(bool(row[2].text) or bool(row[3]) for row in read)))
+
+    monkeypatch.setattr(incremental.IncrementalClusterer, "_window_ahead", window_ahead)
+    assert _stream(raw_items, 2, size) == one
+    assert any(n for n, _ in held), "no batch read its window from the state ahead"
+    assert all(texts == 0 for _, texts in held)
