@@ -3,9 +3,20 @@
 Builds a state by streaming generated, dated news (bench/generate.py: bases and near
 copies; ~500 documents a day, copies dated 0-2 days after their base) through
 `cleaner run - --out - --state S --batch-size 1000`, in phases (10k, then 50k, then
-200k documents in all). After each phase, one fixed probe batch of 1,000 documents (the
-next day's news, never in the state) is added to a copy of the state through the Python
-API, in a fresh process, and timed; the same probe is added to an empty state as the
+200k documents in all). After each phase, a probe batch of 1,000 documents (never in the
+state) is added to a copy of the state through the Python API, in a fresh process, and
+timed. By default (`--probe-at each`) it is one batch of the generator's (the 1,000
+documents after the largest size) dated to follow each size's state as it follows the
+largest one in the stream (its dates moved by the days between the two states' last
+documents: the largest size's probe is unchanged; the 200k probe's first day is its state's
+last). Each size then gets the same documents, and a window
+that reaches back from its own state's last day, as a streaming run's next batch would.
+`--probe-at last` keeps the probe of sessions 18-24 (that batch as dated, for every size: a
+smaller state's probe was dated weeks after its state's last document, so its window held
+fewer of the state's groups); `--probe-at next` takes each size's next 1,000 documents of
+the stream itself (which differ in kind along the stream: the generator's copies are of its
+first 30% of bases, so they are dated in its first ~43% of days, and a later batch holds
+none); a comma list (`each,last`) measures several on one build. The probe is added to an empty state as the
 baseline, alternating with it (the machine's load then weighs on both alike), after an
 untimed first probe that builds the word-frequency cache. Reported per size: the probe's
 seconds and their ratio to the empty state's
@@ -20,6 +31,7 @@ window must not grow with them (story.window_days, dedup/incremental.py).
     python3 bench/state_bench.py --sizes 10000,50000 --json /tmp/state.json  # quicker
     python3 bench/state_bench.py --smoke
     python3 bench/state_bench.py --sizes 200000 --keep /tmp/state200k   # keeps state-200000.db, probe.json
+    python3 bench/state_bench.py --sizes 10000,50000 --probe-at each,last,next   # the probes side by side
 
 Generated data, not a held-out set: no setting is tuned here.
 """
@@ -155,6 +167,36 @@ def probe_pair(state: Path, probe_file: Path, workers: int, tmp: Path, repeats: 
     return median(full), median(empty)
 
 
+def shifted(items: list[dict], days: int) -> list[dict]:
+    """`items` with their dates moved by `days`."""
+    return [{**i, "date": (date.fromisoformat(i["date"]) + timedelta(days=days)).isoformat()} for i in items]
+
+
+PROBE_AT = ("each", "last", "next")
+
+
+def probe_batches(items: list[dict], sizes: list[int], probe_n: int, mode: str) -> dict[int, list[dict]]:
+    """Each size's probe batch, from one stream `items` (in date order) whose first
+    sizes[-1] documents are the largest state: "last", the `probe_n` documents after it;
+    "each", those dated to follow each size's state as they follow the largest (moved by
+    the days between the two states' last documents); "next", the `probe_n` documents
+    after each size in the stream."""
+    after = items[sizes[-1]:sizes[-1] + probe_n]
+    if mode == "last":
+        return {size: after for size in sizes}
+    if mode == "each":
+        last_day = date.fromisoformat(items[sizes[-1] - 1]["date"])
+        return {size: shifted(after, (date.fromisoformat(items[size - 1]["date"]) - last_day).days) for size in sizes}
+    assert mode == "next", mode  # main() checks --probe-at
+    return {size: items[size:size + probe_n] for size in sizes}
+
+
+def probe_dates(probe_file: Path) -> list[str]:
+    """The probe's first and last dates."""
+    dates = sorted(i["date"] for i in json.loads(probe_file.read_text(encoding="utf-8")))
+    return [dates[0], dates[-1]]
+
+
 def state_bytes(state: Path) -> int:
     return sum(os.path.getsize(p) for p in (str(state), str(state) + "-wal") if os.path.exists(p))
 
@@ -199,9 +241,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--probe-at", default="each",
+                        help="each: one batch dated to follow each size's state; last: that batch as dated, "
+                             "after the largest size (sessions 18-24); next: each size's next documents in "
+                             "the stream; a comma list measures several (the first is the row's own)")
     parser.add_argument("--smoke", action="store_true", help="300 documents and a 100-document probe")
     parser.add_argument("--keep", type=Path, metavar="DIR",
-                        help="keep the probe batch (DIR/probe.json) and, after each phase, the state "
+                        help="keep the probe batches (DIR/probe-MODE-SIZE.json; DIR/probe.json: the largest size's) "
+                             "and, after each phase, the state "
                              "(DIR/state-SIZE.db and its WAL), so probes can be repeated and profiled")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -209,17 +256,26 @@ def main() -> None:
     if args.smoke:
         sizes, probe_n, args.repeats = [300], 100, 1
     items = dated_items(sizes[-1] + probe_n, args.seed)
-    history, probe_items = items[:sizes[-1]], items[sizes[-1]:]
-    out: dict = {"per_day": PER_DAY, "probe_documents": len(probe_items), "workers": args.workers, "sizes": {}}
+    history = items[:sizes[-1]]
+    modes = args.probe_at.split(",")
+    if not modes or not set(modes) <= set(PROBE_AT) or len(set(modes)) < len(modes):
+        parser.error(f"--probe-at: a comma list of {', '.join(PROBE_AT)}, each once")
+    out: dict = {"per_day": PER_DAY, "probe_documents": probe_n, "workers": args.workers,
+                 "probe_at": modes, "sizes": {}}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        probe_file = tmp / "probe.json"
-        probe_file.write_text(json.dumps(probe_items, ensure_ascii=False), encoding="utf-8")
-        if args.keep:
-            args.keep.mkdir(parents=True, exist_ok=True)
-            shutil.copy(probe_file, args.keep / "probe.json")
+        probe_files: dict[tuple[str, int], Path] = {}
+        for mode in modes:
+            for size, batch in probe_batches(items, sizes, probe_n, mode).items():
+                probe_files[mode, size] = tmp / f"probe-{mode}-{size}.json"
+                probe_files[mode, size].write_text(json.dumps(batch, ensure_ascii=False), encoding="utf-8")
+                if args.keep:
+                    args.keep.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(probe_files[mode, size], args.keep / f"probe-{mode}-{size}.json")
+        if args.keep:  # probe.json: the largest size's probe (the same in "each" and "last" mode)
+            shutil.copy(probe_files[modes[0], sizes[-1]], args.keep / "probe.json")
         # Untimed: the first run on a machine builds the word-frequency cache (dedup/zipf_cache.py).
-        probe_once(None, probe_file, args.workers, tmp)
+        probe_once(None, probe_files[modes[0], sizes[0]], args.workers, tmp)
         state = tmp / "state.db"
         done = 0
         for size in sizes:
@@ -227,15 +283,23 @@ def main() -> None:
             done = size
             if args.keep:
                 copy_state(state, args.keep / f"state-{size}.db")
-            # The probe's dates follow the history's: its window reaches the last month.
-            result, empty = probe_pair(state, probe_file, args.workers, tmp, args.repeats)
             row = {"build_phase": built, "state_bytes": state_bytes(state),
                    "bytes_per_document": round(state_bytes(state) / size),
                    "bytes_per_document_by_table": table_bytes(state, size),
                    "largest_records_groups": largest_records_groups(state),
-                   "window_groups": result["window_groups"], "probe": result, "empty_state": empty,
-                   "probe_vs_empty": round(result["seconds"] / empty["seconds"], 2),
-                   "state_part_vs_empty": round(result["state_seconds"] / empty["state_seconds"], 2)}
+                   "state_last_date": history[size - 1]["date"]}
+            for mode in modes:
+                probe_file = probe_files[mode, size]
+                result, empty = probe_pair(state, probe_file, args.workers, tmp, args.repeats)
+                probe = {"probe_at": mode, "probe_dates": probe_dates(probe_file),
+                         "window_groups": result["window_groups"], "probe": result, "empty_state": empty,
+                         "probe_vs_empty": round(result["seconds"] / empty["seconds"], 2),
+                         "state_part_vs_empty": round(result["state_seconds"] / empty["state_seconds"], 2)}
+                # The first mode's figures are the row's own (as before); the others' under "probe_at_MODE".
+                if mode == modes[0]:
+                    row.update(probe)
+                else:
+                    row[f"probe_at_{mode}"] = probe
             out["sizes"][str(size)] = row
             print(f"{size}: {row}", flush=True)
             if args.json:  # after each size: a run stopped during a longer phase keeps the sizes it finished

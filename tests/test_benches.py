@@ -177,6 +177,28 @@ def test_worst_case_bench_smoke(tmp_path):
     assert len(statuses) == 7 and set(statuses.values()) == {"kept"}, statuses
 
 
+def test_state_bench_probes_follow_each_state():
+    """state_bench's probe batches (#16 point 9): by default one batch dated to follow each
+    size's state as it follows the largest (same documents, dates moved by whole days: the
+    largest size's unchanged); "last", the old single probe; "next", the stream's next
+    documents after each size."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import state_bench
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    days = [0, 0, 1, 1, 3, 3, 7, 8, 8, 9]  # a stream's days, in order; sizes 4 and 8, probes of 2
+    items = [{"id": f"d{k}", "date": f"2025-01-{d + 1:02d}"} for k, d in enumerate(days)]
+    each = state_bench.probe_batches(items, [4, 8], 2, "each")
+    last = state_bench.probe_batches(items, [4, 8], 2, "last")
+    assert last == {4: items[8:10], 8: items[8:10]}
+    assert each[8] == items[8:10]  # the largest size's probe is as the stream has it
+    # Size 4's state ends on day 1, seven days before size 8's (day 8): its probe, moved by -7.
+    assert [i["id"] for i in each[4]] == ["d8", "d9"] and [i["date"] for i in each[4]] == ["2025-01-02", "2025-01-03"]
+    assert items[8]["date"] == "2025-01-09"  # shifted() copies; the stream is left as it was
+    assert state_bench.probe_batches(items, [4, 8], 2, "next") == {4: items[4:6], 8: items[8:10]}
+
+
 def test_state_bench_smoke(tmp_path):
     """bench/state_bench.py --smoke: a state built by streaming, a probe batch against it."""
     proc, results = _smoke("state_bench", tmp_path)

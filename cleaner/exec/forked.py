@@ -34,6 +34,7 @@ from cleaner.dedup.stories import (Component, EdgeArrays, EdgeParts, Edges, InPr
                                    story_edges)
 from cleaner.exec.local import (_HELD, _die_with_parent, _hold, _pool_class, _restore, _unhold, end_pool, live_get,
                                 watch)
+from cleaner.exec.memory import release_free_memory
 
 MIN_TEXTS = 128  # texts to sign before a pool pays (~1-3 ms a text; a fork and a pool ~30-60 ms)
 MIN_ROWS = 512  # story canonicals before the story tier's steps go to a pool
@@ -335,13 +336,17 @@ class ForkedStories:
     state's batch): the same functions as InProcess, on slices and runs, in order.
     `edges` False: link() hands back each component's clusters with no edges (link_stories'
     caller reads the clusters alone: a state's batch, #16 point 9); with no pool (fewer than
-    MIN_ROWS canonicals) they come back as InProcess gives them."""
+    MIN_ROWS canonicals) they come back as InProcess gives them. `forget`: once the children
+    are forked with them and given the first step's tasks, the weights list handed to
+    share() is emptied in this process (its caller reads none of it after: a state's batch)."""
 
     edge_parts = True  # each component's edges come as arrays (stories.EdgeParts): the child makes the dict
 
-    def __init__(self, workers: int, edges: bool = True):
+    def __init__(self, workers: int, edges: bool = True, forget: bool = False):
         self.workers = workers
         self.keep_edges = edges
+        self.forget = forget
+        self._shared: Shared | None = None  # share()'s, while its weights are to be forgotten (forget)
         self._pool: Any = None
         self._context: Any = None
         # The shared wording of each pair step 1 measured (the slices' Wording, merged), sent
@@ -353,14 +358,29 @@ class ForkedStories:
         if len(shared[0]) >= MIN_ROWS:
             self._context = forked_pool(self.workers, shared)
             self._pool = self._context.__enter__()
+        self._shared = shared if self.forget and self._pool is not None else None
         return shared
+
+    def _forget(self) -> None:
+        """Each canonical's DocTerms (~1.2 KB a window group) is the children's alone once
+        they are forked: freed in this process, and its pages handed back, before the steps'
+        arrays and results arrive at the story tier's peak (#16 point 9: the tier's rise at
+        200,000 documents ~18 -> ~13 MiB). Done while the children count the first step's
+        edges (here it delayed their tasks by the frees and the trim). A child forked later
+        (the pool replacing a dead one) would see none: a death fails the batch
+        (local.live_get) all the same."""
+        if self._shared is not None:
+            self._shared[1].clear()
+            self._shared = None
+            release_free_memory()
 
     def edges(self, shared: object, n: int) -> EdgeArrays:
         if self._pool is None:
             return InProcess().edges(shared, n)
         size = max(SLICE, -(-n // (TASKS * self.workers)))
-        slices = live_get(self._pool, self._pool.starmap_async(
-            _edges, [(lo, min(n, lo + size)) for lo in range(0, n, size)], chunksize=1))
+        task = self._pool.starmap_async(_edges, [(lo, min(n, lo + size)) for lo in range(0, n, size)], chunksize=1)
+        self._forget()
+        slices = live_get(self._pool, task)
         if not slices:
             return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.float64)
         for _, wording in slices:
@@ -385,6 +405,7 @@ class ForkedStories:
 
     def release(self, shared: object) -> None:
         self._wording = {}
+        self._shared = None
         context, self._context, self._pool = self._context, None, None
         if context is not None:
             context.__exit__(None, None, None)
