@@ -32,8 +32,8 @@ import numpy as np
 from cleaner.dedup.stories import (Component, EdgeArrays, EdgeParts, Edges, InProcess, Linked, Shared, TermMatrix,
                                    Wording, component_runs, link_components, measured_locally, name_postings,
                                    story_edges)
-from cleaner.exec.local import (_HELD, _die_with_parent, _hold, _pool_class, _restore, _unhold, end_pool, live_get,
-                                watch)
+from cleaner.exec.local import (_HELD, WorkerError, _die_with_parent, _hold, _pool_class, _restore, _unhold, end_pool,
+                                live_get, watch)
 from cleaner.exec.memory import release_free_memory
 
 MIN_TEXTS = 128  # texts to sign before a pool pays (~1-3 ms a text; a fork and a pool ~30-60 ms)
@@ -46,6 +46,10 @@ AHEAD = 8  # component tasks in flight per worker
 # What a step's children read, set in the parent just before they fork (then inherited).
 _given: Any = None
 _view: dict[str, Any] = {}
+# Set once ForkedStories(forget=True) has emptied the weights in `_given` (_forget): a child
+# forked after (the pool replacing one that died while idle) inherits it and refuses the
+# story tier's tasks (_unforgotten), which it would fail with an IndexError.
+_forgotten = False
 # A state batch's children: how to pack the batch's document k's row (Helpers `packing`).
 # (its slim copy, its text or None, its terms row or None: incremental._pack_row)
 Packed = tuple[bytes, bytes | None, bytes | None]
@@ -302,8 +306,16 @@ class SalientAhead(ChunksAhead):
 # -- the story tier's steps --------------------------------------------------------------
 
 
+def _unforgotten() -> Shared:
+    """The story tier's shared data, in a child forked before its weights were let go."""
+    if _forgotten:
+        raise WorkerError("a worker process died (its replacement was forked after the story tier's weights "
+                          "were let go)")
+    return cast(Shared, _given)
+
+
 def _edges(lo: int, hi: int) -> tuple[EdgeArrays, Wording]:
-    shared = cast(Shared, _given)
+    shared = _unforgotten()
     if "postings" not in _view:  # once a child, for every slice it counts
         _view["postings"] = name_postings(shared[0], shared[2]["max_term_docs"])
         _view["matrix"] = TermMatrix(shared[1])
@@ -312,7 +324,7 @@ def _edges(lo: int, hi: int) -> tuple[EdgeArrays, Wording]:
 
 
 def _link(components: list[Component], wordings: list[Wording | None], edges: bool = True) -> list[Linked]:
-    linked = link_components(cast(Shared, _given), components, wordings)
+    linked = link_components(_unforgotten(), components, wordings)
     # `edges` False: the caller keeps the clusters alone; the edges are not sent back (pickled
     # here, unpickled and held by the caller at its peak: ~6 MiB at 200,000 documents).
     return linked if edges else [(clusters, {}) for clusters, _ in linked]
@@ -369,7 +381,9 @@ class ForkedStories:
         edges (here it delayed their tasks by the frees and the trim). A child forked later
         (the pool replacing a dead one) would see none: a death fails the batch
         (local.live_get) all the same."""
+        global _forgotten
         if self._shared is not None:
+            _forgotten = True  # before the list is emptied: a child forked from now on refuses
             self._shared[1].clear()
             self._shared = None
             release_free_memory()
@@ -404,8 +418,10 @@ class ForkedStories:
             yield from live_get(self._pool, pending.popleft())
 
     def release(self, shared: object) -> None:
+        global _forgotten
         self._wording = {}
         self._shared = None
         context, self._context, self._pool = self._context, None, None
         if context is not None:
             context.__exit__(None, None, None)
+        _forgotten = False  # the pool is ended: the next one's children get their weights

@@ -1,0 +1,41 @@
+"""review-25b: defects found reviewing session 25's merged changes."""
+
+import pytest
+
+from cleaner.exec import forked
+from cleaner.exec.local import WorkerError
+
+from test_state20 import _trap_shared
+
+
+@pytest.mark.parametrize("task", ["edges", "link"])
+def test_a_child_forked_after_the_weights_were_forgotten_refuses_its_task(task, monkeypatch):
+    """ForkedStories(forget=True) empties the weights list once the children are forked.
+    A child the pool forks later (replacing one that died while idle: the OOM killer) sees
+    the emptied list: its step 1 or step 2 task was an IndexError (a traceback from the
+    main process's live_get) where the pool's children had it whole before. It is the
+    worker death it follows, in one line (WorkerError)."""
+    from cleaner.dedup.stories import InProcess, story_components
+
+    cfg, (docs, weights, _) = _trap_shared()
+    story = cfg["story"]
+    shared = (docs, list(weights), story)
+    left, right, sims = InProcess().edges(shared, len(docs))
+    comps = list(story_components(len(docs), left, right, sims, story["threshold"], True))
+    runner = forked.ForkedStories(2, edges=False, forget=True)
+    runner._shared = shared  # as share() leaves it with a pool
+    monkeypatch.setattr(forked, "_forgotten", False)  # put back after the test whatever happens
+    monkeypatch.setattr(forked, "release_free_memory", lambda: None)
+    runner._forget()
+    assert shared[1] == []
+    # What a child forked now inherits: the module's state in this process.
+    monkeypatch.setattr(forked, "_given", shared)
+    monkeypatch.setattr(forked, "_view", {})
+    with pytest.raises(WorkerError, match="a worker process died"):
+        if task == "edges":
+            forked._edges(0, len(docs))
+        else:
+            forked._link(comps, [None] * len(comps), False)
+    runner.release(shared)  # the next share starts with nothing forgotten
+    monkeypatch.setattr(forked, "_given", (docs, list(weights), story))
+    assert forked._link(comps, [None] * len(comps), False)
