@@ -39,3 +39,30 @@ def test_a_child_forked_after_the_weights_were_forgotten_refuses_its_task(task, 
     runner.release(shared)  # the next share starts with nothing forgotten
     monkeypatch.setattr(forked, "_given", (docs, list(weights), story))
     assert forked._link(comps, [None] * len(comps), False)
+
+
+class _Client:
+    def __init__(self, status: str):
+        self.status = status
+
+
+@pytest.mark.parametrize("status", ["running", "connecting"])
+def test_a_full_disk_while_the_client_reconnects_is_not_a_lost_cluster(status):
+    """dask_engine.cluster_errors turned any OSError met while the client was not "running"
+    into "lost the Dask cluster": a full disk writing the checkpoint or the output during
+    the client's reconnect (status "connecting", up to 20 s of a scheduler's blip) read as a
+    lost connection, its cause ("No space left on device") gone. A file system's error
+    passes through, for the CLI to say; a connection's still reads as a lost cluster."""
+    import errno
+
+    from cleaner.exec.dask_engine import DaskError, cluster_errors
+
+    full = OSError(errno.ENOSPC, "No space left on device")
+    with pytest.raises(OSError) as raised, cluster_errors(_Client(status), "tcp://10.0.0.1:8786"):
+        raise full
+    assert raised.value is full
+    with pytest.raises(KeyboardInterrupt), cluster_errors(_Client("closed")):
+        raise KeyboardInterrupt
+    with pytest.raises(DaskError, match="lost the Dask cluster at tcp://10.0.0.1:8786"), \
+            cluster_errors(_Client("connecting"), "tcp://10.0.0.1:8786"):
+        raise ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")

@@ -16,6 +16,7 @@ written again into that worker's segment, and only the finished task's reference
 
 from __future__ import annotations
 
+import errno
 import pickle
 import secrets
 import signal
@@ -180,6 +181,15 @@ def lost(exc: BaseException, scheduler: str | None = None) -> DaskError:
     return DaskError(f"lost the Dask cluster{where}: {reason}")
 
 
+# A file system's errors: an OSError with one of these is this process's disk, not the
+# connection to the scheduler (whose errors are ECONNRESET, EPIPE, ... or none: CommClosedError).
+_FILE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG, errno.EACCES, errno.EPERM})
+
+
+def _file_error(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in _FILE_ERRNOS
+
+
 @contextmanager
 def cluster_errors(client: Any, scheduler: str | None = None) -> Iterator[None]:
     """Any error raised once the client has given the scheduler up as a lost cluster
@@ -187,13 +197,16 @@ def cluster_errors(client: Any, scheduler: str | None = None) -> Iterator[None]:
     scheduler gone for longer than the client's reconnect timeout (20 s) closes the client,
     and distributed then raises what the next call meets: AttributeError ("'NoneType'
     object has no attribute 'scatter'", a closed client's scheduler), ClosedClientError,
-    CommClosedError: a run's story tier ended in that traceback (review-25)."""
+    CommClosedError: a run's story tier ended in that traceback (review-25). A file system's
+    error (a full disk) while the client reconnects is this process's, said as such (review-25b)."""
     try:
         yield
     except Exception as exc:
         if isinstance(exc, WorkerError):
             raise
         status = getattr(client, "status", None)
+        if status not in ("closing", "closed") and _file_error(exc):
+            raise  # this process's own disk (the checkpoint, the output) while the client reconnects
         if status in ("closing", "closed") or (isinstance(exc, LOST) and status != "running"):
             where = f" at {scheduler}" if scheduler else ""
             raise DaskError(f"lost the Dask cluster{where}: the connection to the scheduler was lost") from None
