@@ -66,3 +66,38 @@ def test_a_full_disk_while_the_client_reconnects_is_not_a_lost_cluster(status):
     with pytest.raises(DaskError, match="lost the Dask cluster at tcp://10.0.0.1:8786"), \
             cluster_errors(_Client("connecting"), "tcp://10.0.0.1:8786"):
         raise ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
+
+
+def test_a_pool_whose_child_died_while_idle_ends_without_a_stall():
+    """A forked pool's child killed while idle (no task lost, so no wait timed out and
+    _check_workers never flagged it): the pool forks a replacement, and end_pool's
+    unbounded terminate then waited for ever (5 runs in 6 of a story tier's pool at
+    5df02ec, /tmp/s25/review-25b/repro4keep.py). A death end_pool sees bounds it."""
+    import multiprocessing as mp
+    import os
+    import signal
+    import threading
+    import time
+
+    from cleaner.exec.local import _pool_class, end_pool, watch
+
+    if "fork" not in mp.get_all_start_methods():
+        return
+    pool = watch(_pool_class()(2, context=mp.get_context("fork")))
+    assert pool.apply_async(abs, (-1,)).get(10) == 1
+    victims = list(pool._pool)  # one of them waits for the next task holding the queue's read lock
+    for victim in victims:
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.join()
+    deadline = time.monotonic() + 5
+    while set(victims) & set(pool._pool) and time.monotonic() < deadline:  # the pool forks replacements
+        time.sleep(0.05)
+    time.sleep(0.3)
+    ender = threading.Thread(target=end_pool, args=(pool,), daemon=True)
+    ender.start()
+    ender.join(15)
+    alive = ender.is_alive()
+    for process in pool._pool:  # whatever happened, nothing of the test's left running
+        if process.exitcode is None:
+            process.kill()
+    assert not alive

@@ -257,7 +257,10 @@ def end_pool(pool: Any, join: bool = True, bounded: bool = False) -> None:
     which terminate takes; and terminate joins the task handler thread, which may be
     reading the next documents from a quiet stdin), so after END_SECONDS the pool's
     processes are killed and the pool is left to its daemon threads."""
-    if not (bounded or getattr(pool, "_cleaner_died", False)):
+    # A death no wait noticed (a child killed while idle, maybe holding the task queue's read
+    # lock, which terminate takes: it waited for ever) bounds it too.
+    died = any(p.exitcode is not None for p in getattr(pool, "_cleaner_seen", ()))
+    if not (bounded or died or getattr(pool, "_cleaner_died", False)):
         pool.terminate()
         if join:
             pool.join()
