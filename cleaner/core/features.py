@@ -68,6 +68,7 @@ _VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}  # a class -> its fie
 
 
 def _values_of(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """`cls`'s fields' values in order, as a function of an object, made once a class (_VALUES)."""
     names = tuple(f.name for f in fields(cls))
     values = _VALUES[cls] = attrgetter(*names) if len(names) > 1 else (lambda o: (getattr(o, names[0]),))
     return values
@@ -80,9 +81,7 @@ def copy_with(obj: T, **changes: Any) -> T:
     ~1 µs instead of replace's ~4 (its keywords, its checks of every field); a stored
     document is copied three times (exec/flow.pack, Document.without_hand_offs)."""
     cls = type(obj)
-    values = _VALUES.get(cls)
-    if values is None:
-        values = _values_of(cls)
+    values = _VALUES.get(cls) or _values_of(cls)
     new = cls(*values(obj))
     for name, value in changes.items():
         setattr(new, name, value)
@@ -98,10 +97,7 @@ def by_position(obj: T) -> tuple[type[T], tuple[Any, ...]]:
     process reads back every slim copy a worker sends. A stored pickle's layout is the
     classes' field order: store/spool.CHECKPOINT_FORMAT names it."""
     cls = type(obj)
-    values = _VALUES.get(cls)
-    if values is None:
-        values = _values_of(cls)
-    return cls, values(obj)
+    return cls, (_VALUES.get(cls) or _values_of(cls))(obj)
 
 
 def raw_array(value: Any) -> bytes:

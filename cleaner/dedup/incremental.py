@@ -614,7 +614,7 @@ class IncrementalClusterer:
         # the story window's canonicals read early (group -> its row, as _link_stories reads
         # it) and their salient terms being signed on those children (documents, results).
         self._helpers: Helpers | None = None
-        self._read: dict[int, tuple[int, MemberRow, Document, str]] = {}
+        self._read: dict[int, tuple[int, MemberRow, Document]] = {}  # its text on the document alone
         self._ahead: tuple[list[Document], SalientAhead] | None = None
         self._early_window: tuple[list[int], list[int]] | None = None  # (fresh, its window), if the writes keep it
         self._texts_ahead = True  # the batch's text_of is the default (add)
@@ -1045,7 +1045,7 @@ class IncrementalClusterer:
                     # The text on the document alone, where it can be let go of (below).
                     n, member, slim, text = rows[g]
                     slim.text = text
-                    self._read[g] = (n, member, slim, "")
+                    self._read[g] = (n, member, slim)
                     from_state.add(id(slim))
                     canonicals.append((g, n, slim))
             # Terms the state keeps for a canonical are taken from there (_stored_terms).
@@ -1086,7 +1086,7 @@ class IncrementalClusterer:
         # (sign_ahead: on the workers' cores); then each as before, its work found done.
         # Those _window_ahead read and signed before the batch's writes are taken as they are
         # (a group whose canonical row is the same; the writes change no other row it reads).
-        read: dict[int, tuple[int, MemberRow, Document, str]] = {}
+        read: dict[int, tuple[int, MemberRow, Document]] = {}  # each text on its document alone
         early, self._read = self._read, {}
         # Each group's key and canonical, read together (nothing here writes them).
         stored = state.keys_and_canonicals([g for g in window if g not in groups.loaded])
@@ -1097,7 +1097,7 @@ class IncrementalClusterer:
                 if row is None or row[0] != n:
                     member, slim, text = state.doc(n)
                     slim.text = text
-                    row = (n, member, slim, text)
+                    row = (n, member, slim)
                 read[g] = row
         del early
         if self._ahead is not None:
@@ -1120,7 +1120,7 @@ class IncrementalClusterer:
                 # and nothing after reads a state canonical's text (the story tier compares
                 # terms; _rows its metadata): ~3.6 KB a window group held through the story
                 # tier's peak, the part of it that grew with the window (#16 point 9).
-                n, member, slim, _ = read.pop(g)
+                n, member, slim = read.pop(g)
                 records.append(Record([groups.restore(n, member, slim, "")], key=stored[g][0]))
             self._canonicals[g] = records[-1].canonical
         del read, stored

@@ -691,7 +691,7 @@ class EdgeParts:
         self.left, self.right, self.sims = state
 
     def edges(self) -> Edges:
-        return dict(zip(zip(self.left.tolist(), self.right.tolist()), self.sims.tolist()))
+        return dict(zip(self, self.sims.tolist()))
 
 
 def as_edges(edges: "Edges | EdgeParts") -> Edges:
