@@ -555,7 +555,9 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     from cleaner.store.spool import PARTIAL_DIR, OutputBusy, ResumeError
     from cleaner.core.stage import StageBug
 
-    _logging(verbose and not quiet, quiet)
+    if quiet and verbose:  # -q won without a word: a user asking for -v's lines saw none (review-25)
+        _fail("-q and -v ask for less and more on stderr: give one of them")
+    _logging(verbose, quiet)
     from cleaner.input.urls import is_url
 
     url = is_url(input_arg)  # an fsspec URL: listed here, its files read by the workers

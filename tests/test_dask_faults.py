@@ -20,6 +20,7 @@ import time
 
 import pytest
 
+from procs import stop
 from test_dask_engine import footer_feed
 from test_dask_stories import story_feed
 
@@ -197,11 +198,5 @@ def test_a_lost_scheduler_is_one_line(tmp_path):
         assert not (out / "documents.jsonl").exists()
         assert (out / ".cleaner-partial").is_dir()  # --resume continues from what finished
     finally:
-        for p in reversed(started):  # ours alone, by their ids
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+        stop(started)
+

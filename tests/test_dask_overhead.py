@@ -34,10 +34,10 @@ class Upper(Stage):
 def test_a_chunks_results_come_back_as_one_bytes_payload():
     """Many small objects a task cost Dask a serialisation each: the worker returns one
     pickle, and unboxing it gives what the stages gave, in order."""
-    from cleaner.exec.dask_engine import _process_chunk, unbox
+    from cleaner.exec.dask_engine import _process_chunk, own_stamp, unbox
 
     docs = [Document(id=f"d{i}", source="s", text=f"text {i}") for i in range(5)]
-    payload = _process_chunk(("token-a", [Upper()], None, True), docs)
+    payload = _process_chunk(("token-a", [Upper()], None, True, own_stamp()), docs)
     assert isinstance(payload, bytes)
     results = unbox(payload)
     assert [doc.text for doc, _ in results] == [f"TEXT {i}" for i in range(5)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from cleaner.core.calendar_names import shipped
@@ -57,6 +57,10 @@ def _months() -> dict[str, int]:
 
 # 20251220, as file names and some feeds give a date: the whole value, or before a time.
 _BASIC = re.compile(r"(\d{4})(\d{2})(\d{2})(?:$|T)")
+# ISO 8601's 24:00 after a date (T24:00, T24:00:00, T2400, " 24:00", fractions of zero): the end
+# of that day, the next day's 00:00. Any other time keeps the day written. After a space only
+# with its colon: "2025-12-20 2400 residents" is a count.
+_END_OF_DAY = re.compile(r"(?:T24(?::?00){1,2}|[T ]24:00(?::00)?)(?:[.,]0+)?(?![\d:])")
 
 
 def normalise_date(value: str | None) -> str | None:
@@ -69,6 +73,12 @@ def normalise_date(value: str | None) -> str | None:
     value = value.strip()
     if m := _ISO.match(value) or _BASIC.match(value):
         y, mo, d = (int(g) for g in m.groups())
+        at = m.end() - (m.group(0).endswith("T"))  # _BASIC's match takes the T
+        if _END_OF_DAY.match(value, at):
+            try:
+                return (date(y, mo, d) + timedelta(days=1)).isoformat()
+            except (ValueError, OverflowError):  # no such day; 9999-12-31's next
+                return None
     elif m := _DMY.match(value):
         d, mo, y = int(m[1]), int(m[3]), int(m[4])
         if m[2] == "/" and mo > 12 >= d:  # the US order, MM/DD/YYYY

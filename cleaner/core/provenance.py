@@ -150,6 +150,28 @@ def code_fingerprint(package_dir: Path = PACKAGE_DIR) -> str:
     return f"{sorted(package_versions().items())} {source_hash(package_dir)} unicode {unicodedata.unidata_version}"
 
 
+def code_stamp(package_dir: Path = PACKAGE_DIR) -> dict[str, str]:
+    """What code_fingerprint is made of, by part, and the Python version: a Dask worker's is
+    compared with the client's (exec/dask_engine.same_cleaner) and a difference is named.
+    Python by its major.minor (pickles, `re`, `str` may differ between them; not its patch
+    level, as a checkpoint does not compare it: Unicode's tables are compared on their own)."""
+    versions = package_versions()
+    stamp = {"cleaner": f"{versions['cleaner']} (files {source_hash(package_dir)[:12]})",
+             "Python": ".".join(map(str, sys.version_info[:2])), "Unicode": unicodedata.unidata_version}
+    stamp.update((name, version) for name, version in sorted(versions.items()) if name != "cleaner")
+    return stamp
+
+
+def stamp_difference(theirs: dict[str, str], mine: dict[str, str]) -> str | None:
+    """The first part (in code_stamp's order) where two stamps differ, as "cleaner 0.1.0
+    (files 9a...), this client cleaner 0.1.0 (files 3c...)"; None when they are the same."""
+    for part in [*mine, *(name for name in theirs if name not in mine)]:
+        if theirs.get(part) != mine.get(part):
+            return (f"{part} {theirs.get(part, 'not installed')}, this client {part} "
+                    f"{mine.get(part, 'not installed')}")
+    return None
+
+
 def run_fingerprint(cfg: Config, package_dir: Path = PACKAGE_DIR) -> str:
     """What per-document results depend on: the settings and code_fingerprint. A checkpoint
     is resumed only under the same fingerprint."""

@@ -112,6 +112,28 @@ CONNECT_SECONDS = 10
 ANSWER_SECONDS = 20
 
 
+def port_problem(address: str) -> str | None:
+    """What is wrong with the port of a --scheduler address (tcp://host:99999: distributed
+    tried it for its whole 10 s connect timeout, then said it had timed out); None when it
+    is a port, or the address is not a host and port (inproc://...) or does not parse."""
+    from distributed.comm.addressing import parse_address
+
+    try:
+        scheme, location = parse_address(address)
+    except ValueError:
+        return None  # distributed's own message, at connect
+    if scheme not in ("tcp", "tls", "ws", "wss"):
+        return None
+    host, _, port = location.rpartition(":")
+    if not host or host.endswith(":") or location.endswith("]"):
+        return None  # no port given (Dask's 8786), or an IPv6 address alone
+    if not port.isascii() or not port.isdigit():
+        return f"its port {port!r} is not a number"
+    if not 1 <= int(port) <= 65535:
+        return f"its port {port} is not a port number (1 to 65535)"
+    return None
+
+
 def _client_within(distributed: ModuleType, address: str) -> Any:
     """A Client of the scheduler at `address`, or TimeoutError when it has not answered
     within ANSWER_SECONDS (its thread is left waiting: a daemon, it ends with the process)."""
@@ -213,9 +235,65 @@ def cluster_errors(client: Any, scheduler: str | None = None) -> Iterator[None]:
         raise
 
 
+class OtherCleaner(DaskError):
+    """A worker runs another cleaner, Python or package version than this client: its
+    documents would come out otherwise, and since Document, Features and Stored pickle by
+    position (core/features.by_position) another field order would swap fields silently."""
+
+    hint = "update or stop that worker"  # after the message, which says what must match
+
+
+_stamp: dict[str, str] = {}  # this process's code_stamp, once (a worker's, the client's)
+
+
+def own_stamp() -> dict[str, str]:
+    """This process's core/provenance.code_stamp, computed once (it hashes cleaner's files).
+    Also what `client.run` asks each worker for (`same_cleaner`)."""
+    if not _stamp:
+        from cleaner.core import provenance
+
+        _stamp.update(provenance.code_stamp())
+    return dict(_stamp)
+
+
+def _refusal(address: str, theirs: object, mine: dict[str, str]) -> str | None:
+    """Why the worker at `address`, whose client.run answered `theirs`, cannot take part; None
+    when it runs the same cleaner."""
+    from cleaner.core.provenance import stamp_difference
+
+    if isinstance(theirs, BaseException):
+        # Its cleaner has no own_stamp (older than this check), or none is installed there.
+        return f"worker {address} cannot tell which cleaner it runs ({one_line(theirs)})"
+    if not isinstance(theirs, dict):
+        return f"worker {address} cannot tell which cleaner it runs (it answered {type(theirs).__name__})"
+    differs = stamp_difference(theirs, mine)
+    return f"worker {address} runs {differs}" if differs else None
+
+
+def same_cleaner(client: Any, workers: Iterable[str] | None = None) -> set[str]:
+    """The handshake: each worker's code stamp (all the scheduler's workers, or `workers`)
+    against this client's; OtherCleaner naming the first that differs and what differs.
+    Returns the addresses checked."""
+    addresses = None if workers is None else sorted(workers)
+    answers = client.run(own_stamp, workers=addresses, on_error="return")
+    if any(isinstance(answer, BaseException) for answer in answers.values()):
+        # One that left meanwhile (scaled down, died) did not answer: it takes no task.
+        present = client.scheduler_info().get("workers", {})
+        answers = {address: answer for address, answer in answers.items()
+                   if address in present or not isinstance(answer, BaseException)}
+    mine = own_stamp()
+    refused = [why for address, answer in sorted(answers.items()) if (why := _refusal(address, answer, mine))]
+    if refused:
+        more = f" (and {len(refused) - 1} more workers differ)" if len(refused) > 1 else ""
+        raise OtherCleaner(f"{refused[0]}{more}: every worker must run the same cleaner, Python and "
+                           "packages as this client")
+    return set(answers)
+
+
 _ready: set[str] = set()  # in a worker: the tokens of the scattered jobs whose stages are set up
 
-Job = tuple[str, list[Stage], Finish | None, bool]
+# (token, stages, finish, cpu_time, the client's code stamp)
+Job = tuple[str, list[Stage], Finish | None, bool, dict[str, str]]
 
 
 Results = list[tuple[object, dict[str, float]]]
@@ -224,7 +302,11 @@ Results = list[tuple[object, dict[str, float]]]
 def _process_chunk(job: Job, docs: list[Document]) -> bytes:
     """On a worker: the stages over one chunk, each result finished (stored) there; the
     chunk's results boxed in one pickle (see `unbox`)."""
-    token, stages, finish, cpu_time = job
+    token, stages, finish, cpu_time, stamp = job
+    if token not in _ready and (differs := _refusal(_address(), own_stamp(), stamp)):
+        # A worker that joined after the client's handshake (same_cleaner), before it looked
+        # again: refused before any document of it is stored.
+        raise OtherCleaner(f"{differs}: every worker must run the same cleaner, Python and packages as this client")
     # A token, not id(stages): a later map's stages may reuse a collected object's address.
     if token not in _ready:
         for stage in stages:
@@ -233,6 +315,16 @@ def _process_chunk(job: Job, docs: list[Document]) -> bytes:
     clock = time.process_time if cpu_time else time.perf_counter
     # In the local engine's batches, a stage at a time (exec/local.py, BATCH): the same calls.
     return box([done for batch in batches(docs) for done in process_finished(batch, stages, clock, finish)])
+
+
+def _address() -> str:
+    """This worker's address, for a message."""
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return "(not a Dask worker)"
 
 
 def box(results: Results) -> bytes:
@@ -297,11 +389,15 @@ class DaskExecutor:
             logging.getLogger(name).setLevel(logging.CRITICAL)
         self._cluster: Any = None
         self.client: Any = None
+        self._checked: set[str] = set()  # the workers whose code stamp is this client's
+        own_stamp()  # before a LocalCluster's workers fork: they inherit it
         if not self.scheduler and OWN_CLUSTER["distributed.worker.multiprocessing-method"] == "fork":
             for stage in self.warm:  # before the fork; a stage's own error is not a cluster's
                 stage.setup()
         try:
             if self.scheduler:
+                if problem := port_problem(self.scheduler):
+                    raise ValueError(problem)
                 self.client = _client_within(distributed, self.scheduler)
             else:
                 # Ctrl-C held in this thread while the cluster starts: the thread of its event loop,
@@ -326,6 +422,13 @@ class DaskExecutor:
                 # Results straight from the workers, not relayed by the scheduler's process.
                 with dask.config.set(CLIENT):
                     self.client = distributed.Client(self._cluster, direct_to_workers=True)
+            if self.scheduler:
+                # A user's cluster may run another cleaner (an upgrade on the client alone, another
+                # Python); workers forked or spawned here run this one, from these files.
+                self._checked = same_cleaner(self.client)
+        except OtherCleaner:
+            self.close()
+            raise
         except Exception as exc:  # noqa: BLE001 - Dask raises OSError, TimeoutError, RuntimeError...
             self.close()
             if self.scheduler:
@@ -341,7 +444,8 @@ class DaskExecutor:
 
         client = self.client
         # Scattered once: every worker deserialises (and sets up) the stages once.
-        job = client.scatter((secrets.token_hex(8), stages, finish, self.cpu_time), broadcast=True, hash=False)
+        job = client.scatter((secrets.token_hex(8), stages, finish, self.cpu_time, own_stamp()), broadcast=True,
+                             hash=False)
         workers = self._live_workers()
         pending: deque[Any] = deque()
         chunk: list[Document] = []
@@ -373,12 +477,23 @@ class DaskExecutor:
             for future in pending:
                 future.cancel()
 
-    def reaching(self) -> Any:
-        """cluster_errors of this executor's client: wraps a run's steps on the cluster."""
-        return cluster_errors(self.client, self.scheduler)
+    @contextmanager
+    def reaching(self) -> Iterator[None]:
+        """cluster_errors of this executor's client: wraps a run's steps on the cluster. At
+        their end, a user's cluster's workers that joined since the last look are checked
+        (same_cleaner) before anything is written."""
+        with cluster_errors(self.client, self.scheduler):
+            yield
+            self._live_workers()
 
     def _live_workers(self) -> int:
-        return max(1, len(self.client.scheduler_info().get("workers", {})) or self.workers)
+        workers = self.client.scheduler_info().get("workers", {})
+        if self.scheduler and not set(workers) <= self._checked:
+            # Joined since the last look (a cluster that scales): checked before it takes a task
+            # of this step. One that joins during a step refuses its first chunk itself
+            # (_process_chunk).
+            self._checked |= same_cleaner(self.client, set(workers) - self._checked)
+        return max(1, len(workers) or self.workers)
 
     def near_candidates(self, docs: list[Document], cfg: Config, store: DocStore) -> GroupIndex:
         """The copy tier's candidates from band keys grouped on the cluster (exec/dask_bands.py):

@@ -514,6 +514,13 @@ class State:
                 self._open(settings, writer)
         except sqlite3.DatabaseError as exc:
             self._refused()
+            name = len(os.fsencode(Path(self.path).name))
+            if not self.memory and name > _NAME_MAX - len("-wal"):
+                # A state renamed (mv) to 252-255 bytes: SQLite cannot make its NAME-wal, and
+                # "not a cleaner state (unable to open database file)" misled (review-25).
+                raise StateError(f"cannot open state {self.path}: its name is too long ({name} bytes: its WAL "
+                                 f"file, the name and '-wal', would pass the file system's {_NAME_MAX}): rename "
+                                 f"it to {_NAME_MAX - len('.lock')} bytes or fewer") from None
             raise NotAState(f"{self.path} is not a cleaner state ({exc})") from None
         except NotAState:
             self._refused()
@@ -1276,9 +1283,11 @@ class State:
                              f"the file system's {_NAME_MAX}): choose a name of {_NAME_MAX - len('.lock')} bytes or fewer")
         # Named after the copy, so that a leftover says what it was, unless that name would pass
         # NAME_MAX (255 bytes) with SQLite's "-journal": a name the user may give is then refused.
-        temporary = target.with_name(f".{target.name}.cleaner-copy-{os.getpid()}")
+        # The thread's id too: two threads of a process copying into one folder (review-25).
+        own = f"{os.getpid()}-{threading.get_native_id()}"
+        temporary = target.with_name(f".{target.name}.cleaner-copy-{own}")
         if len(os.fsencode(temporary.name)) > _NAME_MAX - len("-journal"):
-            temporary = target.with_name(f".cleaner-copy-{os.getpid()}")
+            temporary = target.with_name(f".cleaner-copy-{own}")
         try:
             copy = sqlite3.connect(temporary)
             try:
