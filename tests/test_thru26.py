@@ -235,3 +235,34 @@ def test_the_local_executor_closes_at_once_so_no_thread_runs_while_writing() -> 
             raise OSError("gone")
 
     assert Closing(Slow()).join() == "gone"  # any other executor: in its thread, as before
+
+
+def test_ctrl_c_while_the_child_writes_removes_what_it_made(tmp_path: Path, alone: None) -> None:
+    """Interrupted while waiting for the child (one file made, the next one stalled): the
+    child is killed, and every temporary file it had made is removed, those whose names the
+    parent had not read yet included; nothing is renamed."""
+    import signal
+    import time
+
+    made = tmp_path / "made"
+
+    def stalled() -> Iterator[str]:
+        yield "c"
+        made.write_text("under way")
+        time.sleep(60)
+
+    def interrupt(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 1.5)
+        with pytest.raises(KeyboardInterrupt):
+            output.atomic_writes([(tmp_path / "a", ["a"])],
+                                 aside=lambda: [(tmp_path / "b", ["b"]), (tmp_path / "c", stalled())],
+                                 then=[(tmp_path / "d", ["d"])])
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+    assert made.exists()  # the child was under way when the interrupt came
+    assert sorted(os.listdir(tmp_path)) == ["made"]

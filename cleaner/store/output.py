@@ -110,6 +110,7 @@ class _Aside:
 
     def __init__(self, pid: int, reader: int) -> None:
         self.pid, self.reader = pid, reader
+        self.data = bytearray()  # what it wrote to the pipe so far
         self.read: list[Any] | None = None  # its messages, once read to the end
         self.status: int | None = None  # its wait status, once reaped
 
@@ -130,22 +131,20 @@ class _Aside:
         return cls(pid, read)
 
     def _messages(self) -> list[Any]:
-        """What the child said, read to its end (the child exits or is killed)."""
+        """What the child said, read to its end (it exits or is killed). Interrupted (Ctrl-C),
+        what was read is kept and the pipe left open: `stop` reads on after the kill, so
+        every temporary name the child made is known."""
         if self.read is None:
-            data = bytearray()
-            try:
-                while chunk := os.read(self.reader, 1 << 16):
-                    data += chunk
-            finally:
-                os.close(self.reader)
-                self.read = []
-            at = 0
-            while at + _SIZE.size <= len(data):
-                (size,) = _SIZE.unpack_from(data, at)
+            while chunk := os.read(self.reader, 1 << 16):
+                self.data += chunk
+            os.close(self.reader)
+            self.read, at = [], 0
+            while at + _SIZE.size <= len(self.data):
+                (size,) = _SIZE.unpack_from(self.data, at)
                 at += _SIZE.size
-                if at + size > len(data):  # cut short by a kill
+                if at + size > len(self.data):  # cut short by a kill
                     break
-                self.read.append(pickle.loads(data[at:at + size]))
+                self.read.append(pickle.loads(self.data[at:at + size]))
                 at += size
         return self.read
 
