@@ -119,6 +119,7 @@ class _Aside:
         if not hasattr(os, "fork") or threading.active_count() != 1:
             return None
         read, write = os.pipe()
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:  # no fork now (EAGAIN, ENOMEM): written here instead
@@ -126,7 +127,7 @@ class _Aside:
             os.close(write)
             return None
         if pid == 0:  # pragma: no cover - the child: measured by its parent's outputs
-            _aside_child(files, read, write)
+            _aside_child(files, read, write, parent)
         os.close(write)
         return cls(pid, read)
 
@@ -181,7 +182,8 @@ def _remove(paths: list[str]) -> None:
             os.unlink(path)
 
 
-def _aside_child(files: Callable[[], Iterable[File]], read: int, write: int) -> None:  # pragma: no cover
+def _aside_child(files: Callable[[], Iterable[File]], read: int, write: int,
+                 parent: int) -> None:  # pragma: no cover
     """The forked child's whole life: never returns, never runs the parent's exit."""
     code = 1
     try:
@@ -189,7 +191,7 @@ def _aside_child(files: Callable[[], Iterable[File]], read: int, write: int) -> 
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends this child
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.close(read)
-        _die_with_parent()
+        _die_with_parent(parent)
 
         def tell(*message: Any) -> None:
             data = pickle.dumps(message)
@@ -215,14 +217,17 @@ def _aside_child(files: Callable[[], Iterable[File]], read: int, write: int) -> 
         os._exit(code)
 
 
-def _die_with_parent() -> None:  # pragma: no cover - in the child
-    """Linux: SIGKILL when the parent dies, so no child writes on into a folder no run will use."""
+def _die_with_parent(parent: int) -> None:  # pragma: no cover - in the child
+    """Linux: SIGKILL when the parent dies, so no child writes on into a folder no run will
+    use (or holds OUT's lock, inherited); a parent that died before prctl: end now."""
     try:
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def atomic_write(path: Path, chunks: Iterable[str | bytes]) -> None:
