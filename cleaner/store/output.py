@@ -16,8 +16,8 @@ import select
 import signal
 import struct
 import threading
-from itertools import chain
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
