@@ -24,11 +24,18 @@ def one_line(exc: BaseException) -> str:
 
 
 class Closing:
-    """`executor.close()` in a thread of its own, started here."""
+    """`executor.close()` in a thread of its own, started here; at once, in this thread,
+    for an executor that says its close is instant (`closes_at_once`: the local one, whose
+    pool ended with its map): no thread is then running while the outputs are written, so
+    the report can be written by a forked child (store/output._Aside forks only then)."""
 
     def __init__(self, executor: Closable) -> None:
         self._error: BaseException | None = None
         self._executor = executor
+        self._thread: threading.Thread | None = None
+        if getattr(executor, "closes_at_once", False):
+            self._close()
+            return
         # Not a daemon: should the run end without joining (an error while writing), the
         # interpreter still waits for the cluster to close before it exits.
         self._thread = threading.Thread(target=self._close, name="cleaner-close-executor")
@@ -42,5 +49,6 @@ class Closing:
 
     def join(self) -> str | None:
         """Wait for the close to finish; what went wrong, in one line, or None."""
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         return None if self._error is None else one_line(self._error)

@@ -16,7 +16,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator
 
 from cleaner.core.document import Document
 from cleaner.core.stage import Stage, safe_process
@@ -314,6 +314,7 @@ class LocalExecutor:
 
     workers: int = 1
     cpu_time: bool = False
+    closes_at_once: ClassVar[bool] = True  # close() has nothing to do (exec/closing.Closing)
 
     def map(self, docs: Iterable[Document], stages: list[Stage],
             finish: Finish | None = None) -> Iterator[tuple[object, dict[str, float]]]:
