@@ -18,10 +18,14 @@ the stream itself (which differ in kind along the stream: the generator's copies
 first 30% of bases, so they are dated in its first ~43% of days, and a later batch holds
 none); a comma list (`each,last`) measures several on one build. The probe is added to an empty state as the
 baseline, alternating with it (the machine's load then weighs on both alike), after an
-untimed first probe that builds the word-frequency cache. Reported per size: the probe's
+untimed first probe that builds the word-frequency cache, in a cache folder of the bench's
+own (the tables a process derives at setup are stamped with the checkout that derived them,
+core/table_cache.py: in the user's folder another checkout's run in between made a probe
+derive them again, and its peak was ~9-13 MiB higher). Reported per size: the probe's
 seconds and their ratio to the empty state's
 (target <= 2x), the state's bytes per document (target <= 2 KB), and the peak RSS of the
-streaming run that built the phase and of the probe process (target: flat). The probe's
+streaming run that built the phase and of the probe process (target: flat; every repeat's
+in `peak_rss_mib_runs`, the spread beside the median run's). The probe's
 `state_seconds` is the clusterer's part alone (the stages cost the same whatever the state).
 Also per size: `window_groups`, the groups the probe's story window loaded (one number a
 batch), and `largest_records_groups`, the copy groups of the state's largest records: the
@@ -130,8 +134,9 @@ with Deduplicator(state=sys.argv[1], batch_size=len(items), workers=int(sys.argv
     rows = list(dedup.add(items))
     seconds = time.perf_counter() - start
 from cleaner.exec.memory import status_kib  # VmHWM: this process's own peak, not the bench's
+from cleaner.dedup.zipf_cache import cache_dir
 hwm = status_kib()["VmHWM"]
-print(json.dumps({"seconds": round(seconds, 2), "state_seconds": round(spent[0], 2),
+print(json.dumps({"seconds": round(seconds, 2), "state_seconds": round(spent[0], 2), "cache_dir": str(cache_dir()),
                   "peak_rss_mib": round(hwm / 1024, 1), "window_groups": window_groups,
                   "duplicates": sum(r["status"] == "duplicate" for r in rows)}))
 """
@@ -163,7 +168,9 @@ def probe_pair(state: Path, probe_file: Path, workers: int, tmp: Path, repeats: 
     for _ in range(repeats):
         empty.append(probe_once(None, probe_file, workers, tmp))
         full.append(probe_once(state, probe_file, workers, tmp))
-    median = lambda runs: sorted(runs, key=lambda x: x["seconds"])[len(runs) // 2]  # noqa: E731
+    # The median run by seconds, with every run's peak (a peak is not timed: its spread is stated).
+    median = lambda runs: {**sorted(runs, key=lambda x: x["seconds"])[len(runs) // 2],  # noqa: E731
+                           "peak_rss_mib_runs": [r["peak_rss_mib"] for r in runs]}
     return median(full), median(empty)
 
 
@@ -264,6 +271,11 @@ def main() -> None:
                  "probe_at": modes, "sizes": {}}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        # Every run's cache folder (dedup/zipf_cache.py's $CLEANER_CACHE_DIR), the bench's own
+        # and warmed below: in the user's, a table another checkout had written since (stamped
+        # with its code) was derived again at the next run's setup, its imports and temporaries
+        # left in that process (state-26, 10k probe: peak 156.3-157.0 MiB against 143.7-144.0).
+        os.environ["CLEANER_CACHE_DIR"] = str(tmp / "cache")
         probe_files: dict[tuple[str, int], Path] = {}
         for mode in modes:
             for size, batch in probe_batches(items, sizes, probe_n, mode).items():

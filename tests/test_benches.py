@@ -215,6 +215,13 @@ def test_state_bench_smoke(tmp_path):
     assert row["window_groups"] == row["probe"]["window_groups"]
     largest = row["largest_records_groups"]
     assert 0 < len(largest) <= 5 and largest == sorted(largest, reverse=True) and largest[0] >= 1
+    # Its runs derive their tables in a cache folder of the bench's own, not one another
+    # checkout writes to (a table derived again left ~9-13 MiB in the probe: bimodal peaks).
+    from cleaner.dedup.zipf_cache import cache_dir
+
+    for probe in (row["probe"], row["empty_state"]):
+        assert Path(probe["cache_dir"]).name == "cache" and Path(probe["cache_dir"]) != cache_dir()
+        assert len(probe["peak_rss_mib_runs"]) == 1 and probe["peak_rss_mib"] in probe["peak_rss_mib_runs"]
 
 
 def test_engine_bench_smoke(tmp_path):
