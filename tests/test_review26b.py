@@ -64,3 +64,29 @@ def test_a_ctrl_c_at_the_asides_fork_runs_no_parent_code_in_the_child_and_leaves
         assert run.stdout == "interrupted in parent\n", run.stdout + run.stderr
         assert list(out.iterdir()) == []
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("address", ["tcp://fd00::2:0", "tcp://fd00:1:2:3:4:5:6:beef", "fd00::1:99999"])
+def test_an_ipv6_address_without_brackets_gets_distributeds_message_not_a_port_one(address: str) -> None:
+    """port_problem took the last group of a bare IPv6 address for its port ("its port 0 is
+    not a port number", "its port 'beef' is not a number"); distributed says it needs brackets."""
+    pytest.importorskip("distributed")
+    from distributed.comm.addressing import parse_host_port
+
+    from cleaner.exec.dask_engine import port_problem
+
+    assert port_problem(address) is None
+    with pytest.raises(ValueError, match="brackets"):
+        parse_host_port(address)
+
+
+@pytest.mark.parametrize("address, said", [
+    ("tcp://[fd00::1]:99999", "its port 99999 is not a port number (1 to 65535)"),
+    ("tcp://[::1]:x", "its port 'x' is not a number"), ("tcp://host:0", "its port 0 is not a port number (1 to 65535)"),
+    ("tcp://[::1]", None), ("tcp://host", None), ("tcp://[::1]:8786", None), ("inproc://x", None),
+])
+def test_port_problem_still_names_a_bad_port(address: str, said: str | None) -> None:
+    pytest.importorskip("distributed")
+    from cleaner.exec.dask_engine import port_problem
+
+    assert port_problem(address) == said
