@@ -125,8 +125,10 @@ def port_problem(address: str) -> str | None:
     if scheme not in ("tcp", "tls", "ws", "wss"):
         return None
     host, _, port = location.rpartition(":")
-    if not host or host.endswith(":") or location.endswith("]"):
-        return None  # no port given (Dask's 8786), or an IPv6 address alone
+    if not host or location.endswith("]") or (":" in host and not host.startswith("[")):
+        # No port given (Dask's 8786), an IPv6 address alone, or one without its brackets
+        # (fd00::2:0): distributed's own message ("ipv6 needs brackets"), not "port 0".
+        return None
     if not port.isascii() or not port.isdigit():
         return f"its port {port!r} is not a number"
     if not 1 <= int(port) <= 65535:

@@ -94,6 +94,7 @@ def atomic_writes(files: Iterable[File], aside: Callable[[], Iterable[File]] | N
 
 
 _SIZE = struct.Struct("<I")
+_HELD = {signal.SIGINT, signal.SIGTERM}  # not delivered over _Aside's fork
 
 
 class _Aside:
@@ -120,16 +121,27 @@ class _Aside:
             return None
         read, write = os.pipe()
         parent = os.getpid()
+        # Ctrl-C and SIGTERM held over the fork: in the child, one before its own handlers
+        # were set raised in the parent's code, which ran on (its messages, its cleanup of the
+        # parent's files); in the parent, one before the child was known left it writing.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
         try:
             pid = os.fork()
         except OSError:  # no fork now (EAGAIN, ENOMEM): written here instead
             os.close(read)
             os.close(write)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             return None
         if pid == 0:  # pragma: no cover - the child: measured by its parent's outputs
-            _aside_child(files, read, write, parent)
+            _aside_child(files, read, write, parent, mask)
         os.close(write)
-        return cls(pid, read)
+        side = cls(pid, read)
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a held signal's handler runs here
+        except BaseException:
+            side.stop()
+            raise
+        return side
 
     def _messages(self) -> list[Any]:
         """What the child said, read to its end (it exits or is killed). Interrupted (Ctrl-C),
@@ -183,13 +195,14 @@ def _remove(paths: list[str]) -> None:
 
 
 def _aside_child(files: Callable[[], Iterable[File]], read: int, write: int,
-                 parent: int) -> None:  # pragma: no cover
+                 parent: int, mask: set[int | signal.Signals]) -> None:  # pragma: no cover
     """The forked child's whole life: never returns, never runs the parent's exit."""
     code = 1
     try:
         gc.disable()
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends this child
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # held since before the fork
         os.close(read)
         _die_with_parent(parent)
 
