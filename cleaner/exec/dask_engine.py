@@ -245,6 +245,7 @@ class OtherCleaner(DaskError):
     hint = "update or stop that worker"  # after the message, which says what must match
 
 
+_SAME_CLEANER = "every worker must run the same cleaner, Python and packages as this client"
 _stamp: dict[str, str] = {}  # this process's code_stamp, once (a worker's, the client's)
 
 
@@ -287,8 +288,7 @@ def same_cleaner(client: Any, workers: Iterable[str] | None = None) -> set[str]:
     refused = [why for address, answer in sorted(answers.items()) if (why := _refusal(address, answer, mine))]
     if refused:
         more = f" (and {len(refused) - 1} more workers differ)" if len(refused) > 1 else ""
-        raise OtherCleaner(f"{refused[0]}{more}: every worker must run the same cleaner, Python and "
-                           "packages as this client")
+        raise OtherCleaner(f"{refused[0]}{more}: {_SAME_CLEANER}")
     return set(answers)
 
 
@@ -308,7 +308,7 @@ def _process_chunk(job: Job, docs: list[Document]) -> bytes:
     if token not in _ready and (differs := _refusal(_address(), own_stamp(), stamp)):
         # A worker that joined after the client's handshake (same_cleaner), before it looked
         # again: refused before any document of it is stored.
-        raise OtherCleaner(f"{differs}: every worker must run the same cleaner, Python and packages as this client")
+        raise OtherCleaner(f"{differs}: {_SAME_CLEANER}")
     # A token, not id(stages): a later map's stages may reuse a collected object's address.
     if token not in _ready:
         for stage in stages:

@@ -182,13 +182,13 @@ def _restore(mask: Mask | None) -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
-def _die_with_parent(parent: int) -> None:
-    """Linux: end (SIGTERM, silently) when the main process dies, even by SIGKILL, instead
-    of living on as an orphan that prints tracebacks once its pipes are gone."""
+def _die_with_parent(parent: int, signum: signal.Signals = signal.SIGTERM) -> None:
+    """Linux: end (`signum`; SIGTERM, silently) when the main process dies, even by SIGKILL,
+    instead of living on as an orphan that prints tracebacks once its pipes are gone."""
     try:
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, signum)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass  # not Linux: _Worker checks the parent instead
     if os.getppid() != parent:  # it died before prctl took effect

@@ -25,15 +25,21 @@ from cleaner.core.config import Config
 from cleaner.core.provenance import package_versions
 from cleaner.store.outdir import DOCUMENTS, MANIFEST, OUTPUTS, RECORDS, fsync_path, replace_run  # noqa: F401 - OUTPUTS re-exported
 from cleaner.exec.flow import RunResult
+from cleaner.exec.local import _HELD, Mask, _die_with_parent, _hold, _restore
 from cleaner.exec.memory import fewer_full_collections
 from cleaner.inspect.report import report_files
 from cleaner.input.read import escaped_name
 
 
+def _temp_name(path: Path) -> str:
+    """Where `path` is written before its rename: hidden, beside it, this process's own."""
+    return str(path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+
+
 def _write_temp(path: Path, chunks: Iterable[str | bytes], tmp: str | None = None) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Not mkstemp: it makes files 0600, and outputs are for sharing (mode 0666 less umask).
-    tmp = tmp or str(path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+    tmp = tmp or _temp_name(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -87,14 +93,11 @@ def atomic_writes(files: Iterable[File], aside: Callable[[], Iterable[File]] | N
     except BaseException:
         if side is not None:
             side.stop()
-        for tmp, _, _ in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        _remove([tmp for tmp, _, _ in staged])
         raise
 
 
 _SIZE = struct.Struct("<I")
-_HELD = {signal.SIGINT, signal.SIGTERM}  # not delivered over _Aside's fork
 
 
 class _Aside:
@@ -124,20 +127,20 @@ class _Aside:
         # Ctrl-C and SIGTERM held over the fork: in the child, one before its own handlers
         # were set raised in the parent's code, which ran on (its messages, its cleanup of the
         # parent's files); in the parent, one before the child was known left it writing.
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        mask = _hold(_HELD)
         try:
             pid = os.fork()
         except OSError:  # no fork now (EAGAIN, ENOMEM): written here instead
             os.close(read)
             os.close(write)
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            _restore(mask)
             return None
         if pid == 0:  # pragma: no cover - the child: measured by its parent's outputs
             _aside_child(files, read, write, parent, mask)
         os.close(write)
         side = cls(pid, read)
         try:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a held signal's handler runs here
+            _restore(mask)  # a held signal's handler runs here
         except BaseException:
             side.stop()
             raise
@@ -195,16 +198,18 @@ def _remove(paths: list[str]) -> None:
 
 
 def _aside_child(files: Callable[[], Iterable[File]], read: int, write: int,
-                 parent: int, mask: set[int | signal.Signals]) -> None:  # pragma: no cover
+                 parent: int, mask: Mask | None) -> None:  # pragma: no cover
     """The forked child's whole life: never returns, never runs the parent's exit."""
     code = 1
     try:
         gc.disable()
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends this child
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # held since before the fork
+        _restore(mask)  # held since before the fork
         os.close(read)
-        _die_with_parent(parent)
+        # SIGKILL when the parent dies, so no child writes on into a folder no run will use
+        # (or holds OUT's lock, inherited).
+        _die_with_parent(parent, signal.SIGKILL)
 
         def tell(*message: Any) -> None:
             data = pickle.dumps(message)
@@ -215,7 +220,7 @@ def _aside_child(files: Callable[[], Iterable[File]], read: int, write: int,
         with ThreadPoolExecutor(1, thread_name_prefix="cleaner-sync") as syncer:
             synced = []
             for path, chunks in files():
-                tmp = str(path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+                tmp = _temp_name(path)
                 tell("tmp", tmp, path)  # before it exists: a kill leaves nothing the parent cannot name
                 made = _write_temp(path, chunks, tmp)
                 assert made == tmp
@@ -228,19 +233,6 @@ def _aside_child(files: Callable[[], Iterable[File]], read: int, write: int,
         pass
     finally:
         os._exit(code)
-
-
-def _die_with_parent(parent: int) -> None:  # pragma: no cover - in the child
-    """Linux: SIGKILL when the parent dies, so no child writes on into a folder no run will
-    use (or holds OUT's lock, inherited); a parent that died before prctl: end now."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 def atomic_write(path: Path, chunks: Iterable[str | bytes]) -> None:
