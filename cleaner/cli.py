@@ -265,14 +265,6 @@ def make_executor(cfg: Config, engine: str, scheduler: str | None, workers: int,
     return executor
 
 
-def reaching(executor: LocalExecutor | DaskExecutor) -> Any:
-    """Where a run's steps use the engine: a Dask cluster lost is said in one line wherever
-    the client meets it (DaskExecutor.reaching); the local engine says its own."""
-    import contextlib
-
-    return executor.reaching() if hasattr(executor, "reaching") else contextlib.nullcontext()
-
-
 def _clusterer(cfg: Config, state: State | None, commit: bool = True, workers: int = 1) -> IncrementalClusterer | None:
     """A state's clusterer; `workers`: the local engine's processes, which the story tier's
     larger steps use too (exec/forked.py)."""
@@ -675,7 +667,7 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     closing = None
     resumable = f"; `cleaner run ... --out {out_dir} --resume` continues from its checkpoint"
     try:
-        with reaching(executor):
+        with executor.reaching():  # a Dask cluster lost: one line (core/protocols.Executor)
             result = run_documents(docs, cfg, workers=workers, progress=progress, stages=stages, spool=checkpoint,
                                    clusterer=clusterer, label=input_arg, executor=executor)
         # Done with the engine: a cluster closes (1-2 s) while the outputs are written.

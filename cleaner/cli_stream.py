@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 import click
 
 from cleaner.cli import (OUT_OF_MEMORY, _fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers,
-                         discard_output, log, make_executor, open_state, reaching, rejection_order)
+                         discard_output, log, make_executor, open_state, rejection_order)
 from cleaner.exec.memory import memory_note, release_free_memory
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
                 # (LocalExecutor.for_count); stdin read whole without a state is not counted.
                 sized = executor.for_count(len(batch)) \
                     if isinstance(executor, LocalExecutor) and isinstance(batch, list) else executor
-                with reaching(executor):
+                with executor.reaching():
                     result = run_documents(batch, cfg, stages=stages, spool=True, executor=sized,
                                            clusterer=clusterer, label=str(input_path))
             except StageBug as exc:

@@ -1,5 +1,6 @@
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,18 @@ def run_raw_cli(out: Path) -> Path:
                          check=False, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ctrl_c_as_at_a_terminal():
+    """The Ctrl-C tests send SIGINT to the runs they start. A suite started in the background
+    by a shell without job control (`pytest ... &` in a script, `( ... &)`) or by nohup
+    starts with SIGINT ignored, an ignore that fork and exec pass on to every run: a Ctrl-C
+    then did nothing (exit 0, not 130), which read as a flake under load (closing26).
+    Python's own handler here is reset to the default by exec, as a terminal's job has it."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -172,6 +172,8 @@ class _SlowClose:
     """An executor (the local one's map) whose close waits for the outputs' writing to start
     and records whether it saw it; or fails in several lines."""
 
+    closes_at_once = False  # closed in a thread, as a cluster is
+
     def __init__(self, writing: threading.Event, fail: bool = False) -> None:
         from cleaner.exec.local import LocalExecutor
 
@@ -183,6 +185,9 @@ class _SlowClose:
 
     def map(self, *args, **kwargs):
         return self.inner.map(*args, **kwargs)
+
+    def reaching(self):
+        return self.inner.reaching()
 
     def close(self) -> None:
         # Closed before the writing starts (as before), this waits out its timeout.
@@ -238,6 +243,8 @@ def test_closing_reports_a_failure_in_one_line():
     from cleaner.exec.closing import Closing
 
     class Fails:
+        closes_at_once = False
+
         def close(self) -> None:
             raise OSError()
 

@@ -231,6 +231,8 @@ def test_the_local_executor_closes_at_once_so_no_thread_runs_while_writing() -> 
     assert threading.active_count() == before and closing.join() is None
 
     class Slow:
+        closes_at_once = False
+
         def close(self) -> None:
             raise OSError("gone")
 

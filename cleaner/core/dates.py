@@ -60,8 +60,9 @@ _BASIC = re.compile(r"(\d{4})(\d{2})(\d{2})(?:$|T)")
 # ISO 8601's 24:00 after a date (T24:00, T24:00:00, T2400, " 24:00", fractions of zero): the end
 # of that day, the next day's 00:00. Any other time keeps the day written. After a space only
 # with its colon: "2025-12-20 2400 residents" is a count. A fraction not all zeros
-# (24:00:00.5) is no time: the day written, as any other.
-_END_OF_DAY = re.compile(r"(?:T24(?::?00){1,2}|[T ]24:00(?::00)?)(?:[.,]0+)?(?![\d:]|[.,]\d)")
+# (24:00:00.5) is no time: the day written, as any other; so is a time that mixes the basic
+# and extended forms (T24:0000, T2400:00), which ISO 8601 does not allow.
+_END_OF_DAY = re.compile(r"(?:T24(?:00){1,2}|[T ]24:00(?::00)?)(?:[.,]0+)?(?![\d:]|[.,]\d)")
 
 
 def normalise_date(value: str | None) -> str | None:

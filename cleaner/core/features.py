@@ -67,8 +67,15 @@ T = TypeVar("T")
 _VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}  # a class -> its fields' values, in order
 
 
+# The classes among them whose objects have a __dict__ (a user's subclass that is not a slots
+# dataclass): their attributes of their own are pickled and copied beside the fields.
+_OPEN: set[type] = set()
+
+
 def _values_of(cls: type) -> Callable[[Any], tuple[Any, ...]]:
     """`cls`'s fields' values in order, as a function of an object, made once a class (_VALUES)."""
+    if cls.__dictoffset__:
+        _OPEN.add(cls)
     names = tuple(f.name for f in fields(cls))
     values = _VALUES[cls] = attrgetter(*names) if len(names) > 1 else (lambda o: (getattr(o, names[0]),))
     return values
@@ -83,6 +90,8 @@ def copy_with(obj: T, **changes: Any) -> T:
     cls = type(obj)
     values = _VALUES.get(cls) or _values_of(cls)
     new = cls(*values(obj))
+    if cls in _OPEN:
+        new.__dict__.update(obj.__dict__)
     for name, value in changes.items():
         setattr(new, name, value)
     return new
@@ -97,7 +106,10 @@ def by_position(obj: T) -> tuple[type[T], tuple[Any, ...]]:
     process reads back every slim copy a worker sends. A stored pickle's layout is the
     classes' field order: store/spool.CHECKPOINT_FORMAT names it."""
     cls = type(obj)
-    return cls, (_VALUES.get(cls) or _values_of(cls))(obj)
+    values = (_VALUES.get(cls) or _values_of(cls))(obj)
+    if cls in _OPEN:  # a subclass with a __dict__: its own attributes too (pickle sets them back)
+        return cls, values, obj.__dict__  # type: ignore[return-value]
+    return cls, values
 
 
 def raw_array(value: Any) -> bytes:

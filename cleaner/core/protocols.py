@@ -13,7 +13,8 @@ implementation or two today; the next (persistent state, Dask) implement the sam
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from contextlib import AbstractContextManager
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Protocol
 
 from cleaner.core.document import Document
 
@@ -70,3 +71,13 @@ class Executor(Protocol):
     def map(self, docs: Iterable[Document], stages: list[Any],
             finish: Callable[[Document], object] | None = None) -> Iterator[tuple[object, dict[str, float]]]:
         """(finish(doc) or doc, seconds per stage) for each document, in input order."""
+
+    # close() has nothing left to do (the local pool ended with its map): exec/closing.Closing
+    # calls it at once in this thread, not in a thread of its own (a Dask cluster's 1-2 s).
+    closes_at_once: ClassVar[bool]
+
+    def reaching(self) -> AbstractContextManager[None]:
+        """Wraps a run's steps that use the engine: a Dask cluster lost is said in one line
+        wherever the client meets it; the local engine's says its own (a null context)."""
+
+    def close(self) -> None: ...

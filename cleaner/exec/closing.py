@@ -9,11 +9,8 @@ reported then, in one line (`join` returns it).
 from __future__ import annotations
 
 import threading
-from typing import Protocol
 
-
-class Closable(Protocol):
-    def close(self) -> None: ...
+from cleaner.core.protocols import Executor
 
 
 def one_line(exc: BaseException) -> str:
@@ -29,11 +26,11 @@ class Closing:
     pool ended with its map): no thread is then running while the outputs are written, so
     the report can be written by a forked child (store/output._Aside forks only then)."""
 
-    def __init__(self, executor: Closable) -> None:
+    def __init__(self, executor: Executor) -> None:
         self._error: BaseException | None = None
         self._executor = executor
         self._thread: threading.Thread | None = None
-        if getattr(executor, "closes_at_once", False):
+        if executor.closes_at_once:
             self._close()
             return
         # Not a daemon: should the run end without joining (an error while writing), the

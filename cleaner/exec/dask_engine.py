@@ -27,7 +27,7 @@ from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator
 
 from cleaner.core.config import Config
 from cleaner.core.document import Document
@@ -374,6 +374,7 @@ class DaskExecutor:
     cpu_time: bool = False
     notes: list[str] = field(default_factory=list)  # for stderr: the dashboard link
     warm: list[Stage] = field(default_factory=list)
+    closes_at_once: ClassVar[bool] = False  # a cluster's close takes 1-2 s: exec/closing.Closing threads it
 
     def __post_init__(self) -> None:
         distributed = _import_distributed()

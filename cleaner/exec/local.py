@@ -8,6 +8,7 @@ yields each result with the time each stage took. Another engine implements the 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import multiprocessing as mp
 import os
@@ -369,6 +370,10 @@ class LocalExecutor:
         (~0.1-0.2 s with 2 workers, what a feed trickling a line a second paid a line).
         The rows are the same for every worker count."""
         return self if self.workers == 1 or count >= BATCH else LocalExecutor(1, self.cpu_time)
+
+    def reaching(self) -> contextlib.nullcontext[None]:
+        """Nothing to wrap: a lost worker is said where the map meets it (WorkerError)."""
+        return contextlib.nullcontext()
 
     def close(self) -> None:
         """Nothing to release: a pool lives for one map."""

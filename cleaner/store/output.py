@@ -186,8 +186,10 @@ class _Aside:
                 os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        messages = self._messages()
-        self._reap()
+        try:
+            messages = self._messages()
+        finally:
+            self._reap()  # a second Ctrl-C while reading: the killed child is reaped all the same
         _remove([tmp for kind, tmp, _ in messages if kind == "tmp"])
 
 

@@ -125,7 +125,13 @@ def _fail(path: Path, where: str, reason: str) -> NoReturn:
 def _str_list(path: Path, where: str, value: Any, folded: bool = True) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         _fail(path, where, "must be a list of non-empty strings")
-    return [fold(v) for v in value] if folded else list(value)
+    if not folded:
+        return list(value)
+    phrases = [fold(v) for v in value]
+    for i, phrase in enumerate(phrases):
+        if not phrase:  # " ", "\u3000": "" is in every line, so the rule tagged every short line
+            _fail(path, f"{where}[{i}]", f"{value[i]!r} is empty once folded (spacing, case): it is in every line")
+    return phrases
 
 
 def _build(path: Path, index: int, raw: Any) -> Rule:
@@ -149,9 +155,15 @@ def _build(path: Path, index: int, raw: Any) -> Rule:
             setattr(rule, key, _str_list(path, f"{where}.{key}", raw[key]))
     if "equals" in raw:
         rule.equals = [v.strip(_EDGE_PUNCT) for v in rule.equals]
+        if "" in rule.equals:  # a line is stripped of them too: every line of only such marks matched
+            i = rule.equals.index("")
+            _fail(path, f"{where}.equals[{i}]", f"{raw['equals'][i]!r} is only marks that equals ignores at a line's "
+                  "edges: it would match every line made of such marks (a regex such as '^—$' names one line)")
     if "regex" in raw:
         if not isinstance(raw["regex"], str):
             _fail(path, f"{where}.regex", "must be a string")
+        if not raw["regex"]:
+            _fail(path, f"{where}.regex", "is empty: it matches every line")
         try:
             rule.regex = re.compile(raw["regex"])
         except (re.error, OverflowError, RecursionError) as exc:  # "x{99999999999}"; groups nested thousands deep
@@ -170,6 +182,9 @@ def _build(path: Path, index: int, raw: Any) -> Rule:
             if not isinstance(value, int) or isinstance(value, bool) or value < lo:
                 _fail(path, f"{where}.{key}", f"must be a whole number >= {lo}, got {value!r}")
             setattr(rule, key, value)
+    # (a headline_run's lines are bounded by boilerplate.headline_max_words instead)
+    if rule.min_words > rule.max_words and raw.get("structural") != "headline_run":
+        _fail(path, f"{where}.min_words", f"{rule.min_words} is above max_words ({rule.max_words}): the rule matches no line")
     if "min_link_density" in raw:
         value = raw["min_link_density"]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= 1:
@@ -185,6 +200,8 @@ def _build(path: Path, index: int, raw: Any) -> Rule:
         rule.structural = raw["structural"]
     elif not (rule.any or rule.all or rule.equals or rule.regex):
         _fail(path, where, "needs a matcher: any, all, equals, regex or structural")
+    if "field" in raw and rule.action != "metadata":
+        _fail(path, f"{where}.field", f"only a rule whose action is 'metadata' takes a field (this one's is {rule.action!r})")
     if rule.action == "metadata":
         if raw.get("field") not in METADATA_FIELDS:
             _fail(path, f"{where}.field", f"action 'metadata' needs field, one of {', '.join(METADATA_FIELDS)}")
