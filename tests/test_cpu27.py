@@ -1,0 +1,183 @@
+"""#18 point 2 (cpu-27): three cuts of per-document CPU that must not change a value.
+
+- minhash_mixed signs a text of one block (up to MINHASH_ROWS shingles: every 25-line text)
+  without np.errstate and without folding a running minimum; minhash_values skips np.errstate
+  for a 1-d array. The signatures must be the base's (its code, written out here) and no
+  numpy floating-point or overflow error may be raised (they run under errstate(all="raise")).
+- FastDetector._normalize_prob returns max(values) / total instead of prob.max() after the
+  division: the same float, and the same divided vector.
+- FastDetector's rows come from the ProfileMap's matrix (not a list of floats made into an
+  array again): the same probabilities.
+Each test names what it checks of the change; the ones marked so fail under the base (24b90fc).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.dedup import signatures as S
+from cleaner.stages.language import langdetect_fast
+from cleaner.stages.language.detect import DetectLanguage, ProfileMap
+
+
+def _minhash_base(mixed: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """minhash_mixed of the base (24b90fc), a block at a time with a running minimum."""
+    empty, a, b = S.permutations(num_perm, seed)
+    out: np.ndarray = empty.copy()
+    with np.errstate(over="ignore"):
+        for start in range(0, len(mixed), S.MINHASH_ROWS):
+            block = mixed[start:start + S.MINHASH_ROWS]
+            if len(block) >= S.MINHASH_ACROSS:
+                candidates = a.reshape(-1, 1) * block
+                candidates += b.reshape(-1, 1)
+                np.minimum(out, candidates.min(axis=1), out=out)
+            else:
+                candidates = block.reshape(-1, 1) * a
+                candidates += b
+                np.minimum(out, candidates.min(axis=0), out=out)
+    return out
+
+
+SIZES = [0, 1, 2, S.MINHASH_ACROSS - 1, S.MINHASH_ACROSS, S.MINHASH_ACROSS + 1, 440,
+         S.MINHASH_ROWS - 1, S.MINHASH_ROWS, S.MINHASH_ROWS + 1, 2 * S.MINHASH_ROWS + 7]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("num_perm,seed", [(128, 1), (16, 7)])
+def test_minhash_is_the_base_and_raises_nothing(size, num_perm, seed):
+    rng = np.random.default_rng(size + seed)
+    values = rng.integers(0, 2**32, size, dtype=np.uint64).astype(np.uint32)
+    with np.errstate(all="raise"):  # no overflow check of numpy's may fire (none is silenced)
+        mixed = S.minhash_mixed(values, num_perm, seed)
+        signed = S.minhash_values(values, num_perm, seed)
+    assert mixed.dtype == np.uint32 and mixed.shape == (num_perm,)
+    assert np.array_equal(mixed, _minhash_base(values, num_perm, seed))
+    with np.errstate(over="ignore"):
+        assert np.array_equal(signed, _minhash_base(S.fmix32(values), num_perm, seed))
+    # The extremes of the range: every product wraps.
+    for fill in (0, 2**32 - 1):
+        edge = np.full(size, fill, dtype=np.uint32)
+        with np.errstate(all="raise"):
+            assert np.array_equal(S.minhash_mixed(edge, num_perm, seed), _minhash_base(edge, num_perm, seed))
+
+
+def test_a_one_block_signature_enters_no_errstate(monkeypatch):
+    """Fails under the base: it entered np.errstate (~1.5 µs) for every signature."""
+    def refuse(**_: object) -> None:
+        raise AssertionError("np.errstate entered")
+
+    values = np.arange(1, 441, dtype=np.uint32) * np.uint32(2654435761 & 0x7FFFFFFF)
+    expected = (S.minhash_values(values, 128, 1), S.minhash_mixed(values[:40], 128, 1))
+    monkeypatch.setattr(S.np, "errstate", refuse)
+    assert np.array_equal(S.minhash_values(values, 128, 1), expected[0])
+    assert np.array_equal(S.minhash_mixed(values[:40], 128, 1), expected[1])
+
+
+def test_string_minhash_is_the_base():
+    terms = [f"t{k}" for k in range(300)] + ["", "odesa", "@12-20"]
+    for some in (terms[:1], terms[:40], terms):
+        with np.errstate(over="ignore"):
+            mixed = S.fmix32(S.low32(S.string_hashes(some)))
+        assert np.array_equal(S.string_minhash(some, 128, 1), _minhash_base(mixed, 128, 1))
+
+
+def _normalize_base(prob: np.ndarray) -> float:
+    """FastDetector._normalize_prob of the base: prob.max() after the division."""
+    prob /= sum(prob.tolist())
+    return max(0.0, float(prob.max()))
+
+
+FLOATS = st.floats(min_value=-1e3, max_value=1e300, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(FLOATS | st.sampled_from([0.0, -0.0, 5e-324, 1e-310, 1.0]), min_size=1, max_size=60))
+def test_normalize_prob_is_the_base(values):
+    det = langdetect_fast.FastDetector.__new__(langdetect_fast.FastDetector)
+    ours, base = np.array(values, dtype=np.float64), np.array(values, dtype=np.float64)
+    with np.errstate(all="ignore"):  # a zero or overflowing total: both divide by it alike
+        got, want = det._normalize_prob(ours), _normalize_base(base)
+    assert got == want or (got != got and want != want)
+    assert np.array_equal(ours, base, equal_nan=True)
+    assert np.array_equal(np.signbit(ours), np.signbit(base))
+
+
+def test_normalize_prob_of_langdetect_like_vectors():
+    rng = np.random.default_rng(3)
+    det = langdetect_fast.FastDetector.__new__(langdetect_fast.FastDetector)
+    for k in range(3000):
+        values = rng.random(55) ** rng.integers(1, 60)
+        ours, base = values.copy(), values.copy()
+        assert det._normalize_prob(ours) == _normalize_base(base)
+        assert np.array_equal(ours, base)
+
+
+class _Lists(Mapping[str, list[float]]):
+    """A profile map that is not a ProfileMap: its rows are langdetect's lists of floats."""
+
+    def __init__(self, known: ProfileMap) -> None:
+        self.known = known
+
+    def __getitem__(self, gram: str) -> list[float]:
+        return self.known[gram]
+
+    def __contains__(self, gram: object) -> bool:
+        return gram in self.known
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.known)
+
+    def __len__(self) -> int:
+        return len(self.known)
+
+
+def test_rows_come_from_the_matrix_with_the_same_probabilities():
+    """The rows are the ProfileMap's matrix rows: the same values as np.array(known[gram]);
+    and whole detections agree with langdetect's own list-of-floats rows (a dict map)."""
+    stage = DetectLanguage()
+    stage.setup()
+    known = stage._factory.word_lang_prob_map
+    assert isinstance(known, ProfileMap)
+    for gram in list(known)[:2000:7] + ["e", "th", "the"]:
+        row = langdetect_fast._row(known, gram)
+        assert row.dtype == np.float64 and np.array_equal(row, np.array(known[gram]))
+        assert row.tobytes() == np.array(known[gram]).tobytes()  # -0.0 and all
+    texts = ["The ministry said on Saturday that talks would resume in Geneva next week.",
+             "Die Regierung hat am Samstag neue Gespräche in Genf angekündigt.",
+             "Le gouvernement a annoncé samedi de nouvelles discussions à Genève.",
+             "Правительство в субботу объявило о новых переговорах в Женеве."]
+    lists = _Lists(known)  # kept alive: the detector's caches are keyed by the map's id
+    for trials in (1, 3):
+        for text in texts:
+            langdetect_fast._WEIGHTED.clear()
+            langdetect_fast._ROWS.clear()
+            det = langdetect_fast.FastDetector(stage._factory)
+            det.n_trial = trials
+            det.append(text)
+            ours = det.get_probabilities()
+            plain = langdetect_fast.FastDetector(stage._factory)
+            plain.word_lang_prob_map = lists  # rows as langdetect's lists
+            plain.n_trial = trials
+            plain.append(text)
+            langdetect_fast._WEIGHTED.clear()
+            langdetect_fast._ROWS.clear()
+            theirs = plain.get_probabilities()
+            assert [(c.lang, c.prob) for c in ours] == [(c.lang, c.prob) for c in theirs]
+
+
+class _NoMax(np.ndarray):
+    def max(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        raise AssertionError("numpy's max asked")
+
+
+def test_normalize_prob_asks_no_numpy_max_of_a_positive_total():
+    """Fails under the base: it took prob.max() (a numpy reduction, ~0.6 µs) at every check."""
+    det = langdetect_fast.FastDetector.__new__(langdetect_fast.FastDetector)
+    values = np.array([0.5, 0.25, 2.0, 1e-9])
+    prob = values.copy().view(_NoMax)
+    assert det._normalize_prob(prob) == _normalize_base(values.copy())
