@@ -2,8 +2,9 @@
 
 - minhash_mixed signs a text of one block (up to MINHASH_ROWS shingles: every 25-line text)
   without np.errstate and without folding a running minimum; minhash_values skips np.errstate
-  for a 1-d array. The signatures must be the base's (its code, written out here) and no
-  numpy floating-point or overflow error may be raised (they run under errstate(all="raise")).
+  for a 1-d array. The signatures must be the base's (its code is kept as minhash_blocks, for
+  texts of several blocks) and no numpy floating-point or overflow error may be raised (they
+  run under errstate(all="raise")).
 - FastDetector._normalize_prob returns max(values) / total instead of prob.max() after the
   division: the same float, and the same divided vector.
 - FastDetector's rows come from the ProfileMap's matrix (not a list of floats made into an
@@ -13,7 +14,6 @@ Each test names what it checks of the change; the ones marked so fail under the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pytest
@@ -26,21 +26,9 @@ from cleaner.stages.language.detect import DetectLanguage, ProfileMap
 
 
 def _minhash_base(mixed: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
-    """minhash_mixed of the base (24b90fc), a block at a time with a running minimum."""
-    empty, a, b = S.permutations(num_perm, seed)
-    out: np.ndarray = empty.copy()
-    with np.errstate(over="ignore"):
-        for start in range(0, len(mixed), S.MINHASH_ROWS):
-            block = mixed[start:start + S.MINHASH_ROWS]
-            if len(block) >= S.MINHASH_ACROSS:
-                candidates = a.reshape(-1, 1) * block
-                candidates += b.reshape(-1, 1)
-                np.minimum(out, candidates.min(axis=1), out=out)
-            else:
-                candidates = block.reshape(-1, 1) * a
-                candidates += b
-                np.minimum(out, candidates.min(axis=0), out=out)
-    return out
+    """minhash_mixed of the base (24b90fc): every text a block at a time, with a running
+    minimum, under np.errstate (kept as minhash_blocks, for texts of several blocks)."""
+    return S.minhash_blocks(mixed, num_perm, seed)
 
 
 SIZES = [0, 1, 2, S.MINHASH_ACROSS - 1, S.MINHASH_ACROSS, S.MINHASH_ACROSS + 1, 440,
@@ -117,23 +105,15 @@ def test_normalize_prob_of_langdetect_like_vectors():
         assert np.array_equal(ours, base)
 
 
-class _Lists(Mapping[str, list[float]]):
+class _Lists(dict[str, None]):
     """A profile map that is not a ProfileMap: its rows are langdetect's lists of floats."""
 
     def __init__(self, known: ProfileMap) -> None:
+        super().__init__(dict.fromkeys(known.index))
         self.known = known
 
-    def __getitem__(self, gram: str) -> list[float]:
+    def __getitem__(self, gram: str) -> list[float]:  # type: ignore[override]
         return self.known[gram]
-
-    def __contains__(self, gram: object) -> bool:
-        return gram in self.known
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.known)
-
-    def __len__(self) -> int:
-        return len(self.known)
 
 
 def test_rows_come_from_the_matrix_with_the_same_probabilities():

@@ -437,7 +437,7 @@ def minhash_values(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
 
 def minhash_mixed(mixed: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """minhash_values of values whose fmix32 is `mixed` (uint32)."""
-    empty, a, b = permutations(num_perm, seed)
+    _, a, b = permutations(num_perm, seed)
     if 0 < len(mixed) <= MINHASH_ROWS and mixed.ndim == 1:
         # One block (every 25-line text's): its minima are the signature, with no running
         # minimum to fold them into. No np.errstate either (~1.5 µs a call, ~10% of a
@@ -453,6 +453,12 @@ def minhash_mixed(mixed: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
         cols += b
         one = cols.min(axis=0)
         return one
+    return minhash_blocks(mixed, num_perm, seed)
+
+
+def minhash_blocks(mixed: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """minhash_mixed a block of MINHASH_ROWS shingles at a time (any number of them)."""
+    empty, a, b = permutations(num_perm, seed)
     out: np.ndarray = empty.copy()
     # The (shingles x permutations) matrix of candidates is built a block of rows at a time:
     # whole, an 8 MB text's took 1.1 GB. Minima of blocks are the minimum: same values.
