@@ -15,6 +15,8 @@ Each test names what it checks of the change; the ones marked so fail under the 
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -161,3 +163,130 @@ def test_normalize_prob_asks_no_numpy_max_of_a_positive_total():
     values = np.array([0.5, 0.25, 2.0, 1e-9])
     prob = values.copy().view(_NoMax)
     assert det._normalize_prob(prob) == _normalize_base(values.copy())
+
+
+# --- The boilerplate stage's rules and prefilter, read back from the cache (cached.py) ---
+
+def _rule_file(path, rule_id: str, phrase: str) -> None:
+    path.write_text(f"""[[rule]]
+id = "{rule_id}"
+category = "promo"
+action = "drop"
+any = ["{phrase}"]
+regex = '(?i)subscribe'
+max_words = 30
+examples.match = ["{phrase} and subscribe today"]
+examples.no_match = ["The council met on Monday."]
+""", encoding="utf-8")
+
+
+def _shipped_paths():
+    from cleaner.core.config import load_config
+
+    return [Path(p) for p in load_config(None).rule_paths()]
+
+
+LINES = ["We use cookies to improve your experience. Accept all cookies", "Read more: The talks resume",
+         "The ministry said on Saturday that talks would resume.", "Subscribe to our newsletter", "-",
+         "Share this article", "By Jane Smith", "Advertisement", "", "© 2024 Example News. All rights reserved."]
+
+
+def _same(a, b) -> None:
+    from cleaner.stages.boilerplate.tag import tag_lines
+
+    (rules_a, pre_a), (rules_b, pre_b) = a, b
+    assert rules_a == rules_b  # every field, regexes by source and flags
+    assert pre_a.describe() == pre_b.describe()
+    assert vars(pre_a).keys() == vars(pre_b).keys()
+    for key in vars(pre_a):
+        if key != "rules":
+            assert getattr(pre_a, key) == getattr(pre_b, key), key
+    tags = [[(t.line, t.rule.id, t.note, t.match and t.match.span(), t.in_run) for t in tag_lines(LINES, rules, 16, None, None, pre)]
+            for rules, pre in ((rules_a, pre_a), (rules_b, pre_b))]
+    assert tags[0] == tags[1] and tags[0]
+
+
+def test_rules_are_read_back_the_same(tmp_path, monkeypatch):
+    """Fails under the base (no cache: the stage loads and derives its rules in every run)."""
+    from cleaner.stages.boilerplate import cached
+    from cleaner.stages.boilerplate.prefilter import Prefilter
+    from cleaner.stages.boilerplate.rules import load_rules
+    from cleaner.stages.boilerplate.strip import StripBoilerplate
+
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path / "cache"))
+    paths = _shipped_paths()
+    derived = (load_rules(paths), None)
+    derived = (derived[0], Prefilter(derived[0]))
+    first = cached.rules_and_prefilter(paths)  # derived, and written
+    assert (tmp_path / "cache").is_dir() and any((tmp_path / "cache").iterdir())
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("rules loaded again")
+
+    monkeypatch.setattr(cached, "load_rules", refuse)
+    again = cached.rules_and_prefilter(paths)  # read back: load_rules is not called
+    stage = StripBoilerplate(paths)
+    _same(derived, first)
+    _same(derived, again)
+    _same(derived, (stage.rules, stage.prefilter))
+    assert again[1].rules[0] is again[0][0]  # the prefilter's rules are the stage's own objects
+
+
+def test_a_changed_rule_file_is_derived_again(tmp_path, monkeypatch):
+    """Rewritten at once at the same size (its time may not change within the clock's tick):
+    the stamp holds a digest of the bytes, so the new rules are loaded."""
+    from cleaner.stages.boilerplate import cached
+
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path / "cache"))
+    mine = tmp_path / "mine.toml"
+    _rule_file(mine, "mine.one", "join our club")
+    first, _ = cached.rules_and_prefilter([mine])
+    assert [r.id for r in first] == ["mine.one"]
+    size = mine.stat().st_size
+    _rule_file(mine, "mine.two", "be our member")
+    assert mine.stat().st_size == size
+    second, pre = cached.rules_and_prefilter([mine])
+    assert [r.id for r in second] == ["mine.two"] and second[0].any == ["be our member"]
+    assert pre.rules[0] is second[0]
+    assert cached.rules_and_prefilter([mine])[0] == second  # and that is what is read back now
+
+
+def test_a_damaged_or_foreign_cache_file_is_not_used(tmp_path, monkeypatch):
+    import pickle
+
+    from cleaner.core import table_cache
+    from cleaner.stages.boilerplate import cached
+    from cleaner.stages.boilerplate.rules import load_rules
+
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path / "cache"))
+    mine = tmp_path / "mine.toml"
+    _rule_file(mine, "mine.one", "join our club")
+    expected = load_rules([mine])
+    cached.rules_and_prefilter([mine])
+    path = table_cache.cache_path(cached.TABLE)
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 0xFF  # a flipped byte: the digest no longer matches
+    path.write_bytes(bytes(data))
+    assert cached._read(cached._stamp([mine])) is None
+    assert cached.rules_and_prefilter([mine])[0] == expected
+    # Whole and stamped, but not rules and their prefilter: not used either.
+    for junk in (pickle.dumps(["not", "rules"]), pickle.dumps((expected, None)), b"\x80\x05garbage"):
+        table_cache.write_table(cached.TABLE, cached._stamp([mine]), {}, [junk])
+        assert cached._read(cached._stamp([mine])) is None
+        got, pre = cached.rules_and_prefilter([mine])
+        assert got == expected and pre.rules[0] is got[0]
+
+
+def test_a_rule_file_with_an_error_still_raises_and_is_not_cached(tmp_path, monkeypatch):
+    from cleaner.core.config import ConfigError
+    from cleaner.core import table_cache
+    from cleaner.stages.boilerplate import cached
+
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path / "cache"))
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rule]]\nid = "x"\ncategory = "promo"\naction = "explode"\n', encoding="utf-8")
+    with pytest.raises(ConfigError):
+        cached.rules_and_prefilter([bad])
+    assert not table_cache.cache_path(cached.TABLE).exists()
+    with pytest.raises(ConfigError):  # and again: nothing was kept that could hide it
+        cached.rules_and_prefilter([bad])
