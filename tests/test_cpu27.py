@@ -290,3 +290,31 @@ def test_a_rule_file_with_an_error_still_raises_and_is_not_cached(tmp_path, monk
     assert not table_cache.cache_path(cached.TABLE).exists()
     with pytest.raises(ConfigError):  # and again: nothing was kept that could hide it
         cached.rules_and_prefilter([bad])
+
+
+def test_a_cache_file_others_could_write_is_not_unpickled(tmp_path, monkeypatch):
+    """The rules' table is a pickle: one another user could have written (group- or
+    world-writable, or not this user's) is never read, whatever its stamp and digest."""
+    import os
+
+    from cleaner.core import table_cache
+    from cleaner.stages.boilerplate import cached
+
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path / "cache"))
+    mine = tmp_path / "mine.toml"
+    _rule_file(mine, "mine.one", "join our club")
+    cached.rules_and_prefilter([mine])
+    path = table_cache.cache_path(cached.TABLE)
+    assert path.stat().st_mode & 0o077 == 0  # written 0600 (mkstemp)
+    assert cached._read(cached._stamp([mine])) is not None
+    os.chmod(path, 0o664)
+    assert cached._read(cached._stamp([mine])) is None
+    assert table_cache.read_table(cached.TABLE, cached._stamp([mine])) is not None  # other tables: as before
+    os.chmod(path, 0o600)
+    assert cached._read(cached._stamp([mine])) is not None
+    if hasattr(os, "getuid") and os.getuid() == 0:  # as root: a file another user owns
+        os.chown(path, 4242, -1)
+        assert cached._read(cached._stamp([mine])) is None
+        got, pre = cached.rules_and_prefilter([mine])  # derived again, and written over
+        assert [r.id for r in got] == ["mine.one"] and pre.rules[0] is got[0]
+        assert path.stat().st_uid == 0 and cached._read(cached._stamp([mine])) is not None

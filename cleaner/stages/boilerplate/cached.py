@@ -14,8 +14,9 @@ prefilter is not used: the rules are loaded as before (and a rule file with an e
 raises its ConfigError: only what loaded without one is written). The cache changes how
 long setup takes, never a rule, a gate or a tag (tests/test_cpu27.py).
 
-The file is a pickle, like a run's spool and checkpoint: it is read only from the user's own
-cache folder, which only the user can write.
+The file is a pickle, like a run's spool and checkpoint, so it is read only when this user owns
+it and no one else may write it (read_table's `own`): a cache folder others can write to
+(one $CLEANER_CACHE_DIR names under /tmp) cannot hand a run someone else's pickle.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def _stamp(paths: list[Path]) -> str | None:
 
 
 def _read(stamp: str) -> tuple[list[Rule], Prefilter] | None:
-    got = read_table(TABLE, stamp)
+    got = read_table(TABLE, stamp, own=True)  # a pickle: only a file no one else could write
     if got is None:
         return None
     try:
