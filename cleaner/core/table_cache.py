@@ -43,13 +43,18 @@ def _digest(parts: list[bytes] | list[memoryview]) -> str:
     return h.hexdigest()
 
 
-def read_table(name: str, stamp: str) -> tuple[dict[str, Any], memoryview] | None:
+def read_table(name: str, stamp: str, own: bool = False) -> tuple[dict[str, Any], memoryview] | None:
     """The header and the bytes after it of `name`'s file, if it was written from `stamp`
-    and is whole; None otherwise (no file, another stamp, truncated, damaged, unreadable)."""
+    and is whole; None otherwise (no file, another stamp, truncated, damaged, unreadable).
+    `own`: only a file this user owns that no one else may write (a table that is code, a
+    pickle: the digest is no secret, so in a cache folder others can write to, such as one
+    $CLEANER_CACHE_DIR names under /tmp, another user could otherwise plant one)."""
     try:
         # Never a FIFO (open() of one nobody writes to waited for ever: every run hung at its
         # first stage's setup) or a device: refused without blocking, then written over.
         with open_regular(cache_path(name)) as fh:
+            if own and not _owned(os.fstat(fh.fileno())):  # the file read, not one stat()ed before
+                return None
             data = fh.read()
     except (OSError, RuntimeError):  # RuntimeError: no home folder to find the cache in
         return None
@@ -65,6 +70,11 @@ def read_table(name: str, stamp: str) -> tuple[dict[str, Any], memoryview] | Non
             or header.get("digest") != _digest([body]):
         return None
     return header, body
+
+
+def _owned(st: os.stat_result) -> bool:
+    getuid = getattr(os, "getuid", None)  # not on Windows: its folders are the user's own
+    return getuid is None or (st.st_uid == getuid() and not st.st_mode & 0o022)
 
 
 def write_table(name: str, stamp: str, header: dict[str, Any], parts: list[bytes]) -> None:

@@ -429,12 +429,35 @@ def drawn_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray
 def minhash_values(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """datasketch's affine32 update over 32-bit values, vectorised: min over shingles of
     a * fmix32(v) + b (mod 2^32), per permutation."""
-    with np.errstate(over="ignore"):
+    if values.ndim == 1:  # array arithmetic: wraps without a check, so no errstate (below)
+        return minhash_mixed(fmix32(values.astype(np.uint32)), num_perm, seed)
+    with np.errstate(over="ignore"):  # a 0-d array's steps are numpy scalars, which do check
         return minhash_mixed(fmix32(values.astype(np.uint32)), num_perm, seed)
 
 
 def minhash_mixed(mixed: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """minhash_values of values whose fmix32 is `mixed` (uint32)."""
+    _, a, b = permutations(num_perm, seed)
+    if 0 < len(mixed) <= MINHASH_ROWS and mixed.ndim == 1:
+        # One block (every 25-line text's): its minima are the signature, with no running
+        # minimum to fold them into. No np.errstate either (~1.5 µs a call, ~10% of a
+        # signature's time with the rest; cpu-27): products of arrays wrap modulo 2^32
+        # without numpy checking them (only numpy scalars' do; tests/test_cpu27.py runs
+        # this under errstate(all="raise")).
+        if len(mixed) >= MINHASH_ACROSS:
+            rows = a.reshape(-1, 1) * mixed
+            rows += b.reshape(-1, 1)
+            one: np.ndarray = rows.min(axis=1)
+            return one
+        cols = mixed.reshape(-1, 1) * a
+        cols += b
+        one = cols.min(axis=0)
+        return one
+    return minhash_blocks(mixed, num_perm, seed)
+
+
+def minhash_blocks(mixed: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """minhash_mixed a block of MINHASH_ROWS shingles at a time (any number of them)."""
     empty, a, b = permutations(num_perm, seed)
     out: np.ndarray = empty.copy()
     # The (shingles x permutations) matrix of candidates is built a block of rows at a time:
