@@ -50,3 +50,48 @@ def test_tokens_apart_restores_the_cache_after_an_error():
     except RuntimeError:
         pass
     assert _known() == before
+
+
+def test_the_window_s_canonicals_share_one_object_a_term(tmp_path, monkeypatch):
+    """A state's batch hands the story tier its window's canonicals with one str object a
+    term (read back from the state and signed again, each had objects of its own)."""
+    from cleaner import Deduplicator
+    from cleaner.dedup import incremental
+
+    def items(batch: int) -> list[dict]:
+        towns = ["Tromsdal", "Nordkapp", "Hammerby", "Lysefjord", "Brekkestad", "Vardholm"]
+        verbs = ["opened", "inspected", "praised", "visited", "closed", "blessed"]
+        if batch:  # other wording, the same names: not copies of the first batch's
+            return [{"id": f"b{batch}-{i}", "date": "2025-05-21", "title": f"Vikstrom and {towns[i]}",
+                     "text": f"Harald Vikstrom told {towns[(i + 3) % 6]} radio that Ingrid Solberg had "
+                             f"{verbs[(i + 2) % 6]} plans for {i * 13 + 5} kilometres of road.\n"
+                             f"Fjellby council members from {towns[i]} {verbs[i]} it, {i + 40} of them."}
+                    for i in range(6)]
+        return [{"id": f"b{batch}-{i}", "date": "2025-05-20", "title": f"{towns[i]} news {batch}",
+                 "text": f"OSLO - Harald Vikstrom {verbs[(i + batch) % 6]} the {towns[i]} tunnel with "
+                         f"Ingrid Solberg on Tuesday, {i * 7 + batch} days after the vote.\n"
+                         f"Crews from {towns[(i + 1) % 6]} and {towns[(i + 2 + batch) % 6]} worked "
+                         f"{i * 11 + batch * 3} nights; {verbs[i]} officials said the Fjellby line follows."}
+                for i in range(6)]
+
+    seen: list[list] = []
+    real = incremental.story_links
+
+    def story_links(records, *a, **k):
+        seen.append([r.canonical.features for r in records])
+        return real(records, *a, **k)
+
+    state = str(tmp_path / "state.db")
+    with Deduplicator(state=state, batch_size=6) as dedup:
+        list(dedup.add(items(0)))
+    monkeypatch.setattr(incremental, "story_links", story_links)
+    with Deduplicator(state=state, batch_size=6) as dedup:
+        list(dedup.add(items(1)))
+    window = seen[-1]
+    assert len(window) > 6  # the state's groups are in the window
+    objects: dict[str, set[int]] = {}
+    for f in window:
+        for t in (*f.terms, *f.lead):
+            objects.setdefault(t, set()).add(id(t))
+    assert any("vikstrom" in t.casefold() for t in objects), sorted(objects)
+    assert all(len(ids) == 1 for ids in objects.values()), {t: len(i) for t, i in objects.items() if len(i) > 1}
