@@ -95,3 +95,30 @@ def test_the_window_s_canonicals_share_one_object_a_term(tmp_path, monkeypatch):
             objects.setdefault(t, set()).add(id(t))
     assert any("vikstrom" in t.casefold() for t in objects), sorted(objects)
     assert all(len(ids) == 1 for ids in objects.values()), {t: len(i) for t, i in objects.items() if len(i) > 1}
+
+
+def test_slim_documents_read_back_share_their_repeated_strings(tmp_path):
+    """Two rows read back hold one object for each string most rows repeat (language, its
+    reason, status, source, the metadata's fields and reasons); each had its own."""
+    from cleaner.core.document import Document
+    from cleaner.core.features import Features
+    from cleaner.store.state import State
+
+    def doc(i: int) -> Document:
+        d = Document(id=f"d{i}", text=f"text {i}", title=f"Title {i}", source="feed-" + "x" * 30, status="kept",
+                     lang="en", lang_reason="langdetect on the first 500 characters " + "of the text",
+                     meta={"date": "input field " + "'date'", "title": "first line " + "of text"})
+        d.features = Features(exact=f"{i:040x}", near=None, near_mh=None, story_mh=None)
+        return d
+
+    state = State(tmp_path / "s.db")
+    try:
+        a, b = (state.packer.unpack_doc(state.packer.pack_doc(doc(i)), f"d{i}") for i in (1, 2))
+    finally:
+        state.close()
+    for name in ("source", "status", "lang", "lang_reason"):
+        assert getattr(a, name) == getattr(doc(1), name) and getattr(a, name) is getattr(b, name), name
+    assert a.meta == doc(1).meta and list(a.meta) == list(doc(1).meta)
+    for (ka, va), (kb, vb) in zip(a.meta.items(), b.meta.items()):
+        assert ka is kb and va is vb
+    assert (a.title, a.id) == ("Title 1", "d1")
