@@ -106,6 +106,7 @@ def test_slim_documents_read_back_share_their_repeated_strings(tmp_path):
 
     def doc(i: int) -> Document:
         d = Document(id=f"d{i}", text=f"text {i}", title=f"Title {i}", source="feed-" + "x" * 30, status="kept",
+                     date="2025-" + "05-20",
                      lang="en", lang_reason="langdetect on the first 500 characters " + "of the text",
                      meta={"date": "input field " + "'date'", "title": "first line " + "of text"})
         d.features = Features(exact=f"{i:040x}", near=None, near_mh=None, story_mh=None)
@@ -116,7 +117,7 @@ def test_slim_documents_read_back_share_their_repeated_strings(tmp_path):
         a, b = (state.packer.unpack_doc(state.packer.pack_doc(doc(i)), f"d{i}") for i in (1, 2))
     finally:
         state.close()
-    for name in ("source", "status", "lang", "lang_reason"):
+    for name in ("source", "status", "date", "lang", "lang_reason"):
         assert getattr(a, name) == getattr(doc(1), name) and getattr(a, name) is getattr(b, name), name
     assert a.meta == doc(1).meta and list(a.meta) == list(doc(1).meta)
     for (ka, va), (kb, vb) in zip(a.meta.items(), b.meta.items()):

@@ -374,12 +374,12 @@ class Packer:
         return doc
 
 
-# A document's strings that most rows repeat (a language, its reason, a status, a source,
+# A document's strings that most rows repeat (a language, its reason, a status, a source, a day,
 # the metadata's fields and reasons): unpickled, each row had objects of its own (~430
 # bytes a slim document: the story window's canonicals and the copy tier's candidates,
 # held through the story tier's peak, #16 point 9). Interned (sys.intern's strings are
 # freed when unused), so the rows read share one each.
-_SHARED_FIELDS = ("source", "status", "lang", "lang_reason", "site")
+_SHARED_FIELDS = ("source", "status", "date", "lang", "lang_reason", "site")
 
 
 def _share_strings(doc: Document) -> None:
