@@ -6,7 +6,7 @@ folder (core/table_cache.py: stamped, digest-checked, written atomically) they c
 most of it compiling the same regexes again (a pickled pattern is its source and flags).
 
 The stamp names what the objects were derived from: each rule file (its path and a digest of
-its bytes: reading them costs ~0.1 ms),
+its bytes: reading them costs ~0.1 ms; its name as given, a rule's `source`),
 the modules that derive them (rules, regex_check, prefilter, this one, and config's
 read_toml), the Unicode version (fold, casefold) and Python's version (`re`, pickle). A file
 with another stamp, a damaged one, or one that does not unpickle to rules and their
@@ -50,10 +50,15 @@ def _stamp(paths: list[Path]) -> str | None:
             data = _read_small(path)
         except (OSError, ConfigError):
             return None
-        files.append(f"{os.path.realpath(path)}:{hashlib.blake2b(data, digest_size=16).hexdigest()}")
+        # Its name as given too: a rule's `source` is path.name, and two links to one file
+        # (a.toml, b.toml -> rules.toml) load rules of two sources.
+        files.append(f"{path.name}:{os.path.realpath(path)}:{hashlib.blake2b(data, digest_size=16).hexdigest()}")
     code = [code_stamp(module.__file__ or "?") for module in (rules, regex_check, prefilter, config)]
     return json.dumps([*files, *code, code_stamp(__file__), f"unicode {unicodedata.unidata_version}",
-                       f"python {sys.version}", f"pickle {pickle.HIGHEST_PROTOCOL}"], ensure_ascii=True)
+                       f"python {sys.version}", f"pickle {pickle.HIGHEST_PROTOCOL}",
+                       # tomllib's int() of a long integer raises past this limit (PYTHONINTMAXSTRDIGITS,
+                       # -X int_max_str_digits): a file loaded under a higher one raises under a lower
+                       f"int digits {sys.get_int_max_str_digits()}"], ensure_ascii=True)
 
 
 def _read(stamp: str) -> tuple[list[Rule], Prefilter] | None:
@@ -81,6 +86,9 @@ def rules_and_prefilter(paths: list[Path]) -> tuple[list[Rule], Prefilter]:
         return cached
     loaded = load_rules(paths)
     gates = Prefilter(loaded)
-    if stamp is not None:
+    # Written only if the files did not change while load_rules read them (an editor's save, a
+    # script swapping versions): else the rules of the new bytes would be kept under the old
+    # bytes' stamp, and read back by a run that meets the old bytes again.
+    if stamp is not None and _stamp(paths) == stamp:
         write_table(TABLE, stamp, {}, [pickle.dumps((loaded, gates), protocol=pickle.HIGHEST_PROTOCOL)])
     return loaded, gates

@@ -182,8 +182,9 @@ def _build(path: Path, index: int, raw: Any) -> Rule:
             if not isinstance(value, int) or isinstance(value, bool) or value < lo:
                 _fail(path, f"{where}.{key}", f"must be a whole number >= {lo}, got {value!r}")
             setattr(rule, key, value)
-    # (a headline_run's lines are bounded by boilerplate.headline_max_words instead)
-    if rule.min_words > rule.max_words and raw.get("structural") != "headline_run":
+    # (a headline_run's lines are bounded by boilerplate.headline_max_words instead; a
+    # bullet_headline's by neither: tag._bullet_headlines reads neither word count)
+    if rule.min_words > rule.max_words and raw.get("structural") not in ("headline_run", "bullet_headline"):
         _fail(path, f"{where}.min_words", f"{rule.min_words} is above max_words ({rule.max_words}): the rule matches no line")
     if "min_link_density" in raw:
         value = raw["min_link_density"]
