@@ -11,14 +11,11 @@ spool, as in a folder run.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
-
-import click
 
 from cleaner.cli import (OUT_OF_MEMORY, _fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers,
                          discard_output, log, make_executor, open_state, rejection_order)

@@ -53,7 +53,7 @@ from cleaner.dedup.cluster import (CANONICAL, ESTIMATE_FLOOR, Clusterer, Member,
                                    story_links, story_records)
 from cleaner.dedup.stories import candidate_edges, local_edges, measured_locally
 from cleaner.dedup.terms import is_name
-from cleaner.dedup.term_weights import TermWeights, doc_terms, similarity
+from cleaner.dedup.term_weights import TermWeights, doc_terms
 from cleaner.exec.memory import release_free_memory
 from cleaner.stages.sign import Sign
 from cleaner.store.state import Packer, State, Undecodable, band_row
