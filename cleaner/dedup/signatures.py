@@ -444,16 +444,22 @@ def minhash_mixed(mixed: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
         # signature's time with the rest; cpu-27): products of arrays wrap modulo 2^32
         # without numpy checking them (only numpy scalars' do; tests/test_cpu27.py runs
         # this under errstate(all="raise")).
-        if len(mixed) >= MINHASH_ACROSS:
-            rows = a.reshape(-1, 1) * mixed
-            rows += b.reshape(-1, 1)
-            one: np.ndarray = rows.min(axis=1)
-            return one
-        cols = mixed.reshape(-1, 1) * a
-        cols += b
-        one = cols.min(axis=0)
-        return one
+        return _block_minima(mixed, a, b)
     return minhash_blocks(mixed, num_perm, seed)
+
+
+def _block_minima(block: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per permutation, the minimum over one block's shingles of a * mixed + b (mod 2^32)."""
+    if len(block) >= MINHASH_ACROSS:
+        # (permutations x shingles): each minimum runs along one contiguous row
+        candidates = a.reshape(-1, 1) * block
+        candidates += b.reshape(-1, 1)  # in place: one matrix, not two
+        rows: np.ndarray = candidates.min(axis=1)
+        return rows
+    candidates = block.reshape(-1, 1) * a
+    candidates += b
+    cols: np.ndarray = candidates.min(axis=0)
+    return cols
 
 
 def minhash_blocks(mixed: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
@@ -464,16 +470,7 @@ def minhash_blocks(mixed: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     # whole, an 8 MB text's took 1.1 GB. Minima of blocks are the minimum: same values.
     with np.errstate(over="ignore"):
         for start in range(0, len(mixed), MINHASH_ROWS):
-            block = mixed[start:start + MINHASH_ROWS]
-            if len(block) >= MINHASH_ACROSS:
-                # (permutations x shingles): each minimum runs along one contiguous row
-                candidates = a.reshape(-1, 1) * block
-                candidates += b.reshape(-1, 1)  # in place: one matrix, not two
-                np.minimum(out, candidates.min(axis=1), out=out)
-            else:
-                candidates = block.reshape(-1, 1) * a
-                candidates += b
-                np.minimum(out, candidates.min(axis=0), out=out)
+            np.minimum(out, _block_minima(mixed[start:start + MINHASH_ROWS], a, b), out=out)
     return out
 
 
