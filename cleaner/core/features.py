@@ -115,3 +115,13 @@ def by_position(obj: T) -> tuple[type[T], tuple[Any, ...]]:
 def raw_array(value: Any) -> bytes:
     """An array field's value as the raw uint32 bytes a store keeps (numpy array or bytes)."""
     return value if isinstance(value, bytes) else np.ascontiguousarray(value, dtype=np.uint32).tobytes()
+
+
+def share_terms(features: Features, table: dict[str, str]) -> None:
+    """Salient terms (and lead terms) as the str objects `table` holds, one a term (the
+    first met): each copy unpickled (from a worker, a child, a state's terms table) has
+    objects of its own, though names repeat across stories (#18, #16 point 9)."""
+    if features.terms is not None:
+        share = table.setdefault
+        features.terms = tuple(map(share, features.terms, features.terms))
+        features.lead = tuple(map(share, features.lead, features.lead))

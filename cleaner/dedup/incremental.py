@@ -44,7 +44,7 @@ import numpy as np
 
 from cleaner.core.config import Config
 from cleaner.core.document import DUPLICATE, KEPT, Document
-from cleaner.core.features import Features
+from cleaner.core.features import Features, share_terms
 from cleaner.core.protocols import DocStore
 from cleaner.core.provenance import code_fingerprint
 from cleaner.dedup.bands import BandIndex
@@ -510,18 +510,6 @@ def _signed(doc: Document, found: tuple[list[str], list[str], bytes, str | None,
         f.terms, f.lead, f.term_lines, f.dateline = tuple(terms), tuple(lead), term_lines, dateline
     if not f.line_words:
         f.line_words = line_words
-
-
-def _share_terms(doc: Document, names: dict[str, str]) -> None:
-    """The document's terms (and lead terms, the same objects) as the str objects `names`
-    holds, one a term: each canonical's terms were unpickled (from a child's answer or the
-    state's terms table) as objects of their own, though the window's canonicals share
-    most (against 50,000 documents 41,772 terms, 14,410 distinct: ~2.4 -> ~0.8 MiB held
-    through the story tier, #16 point 9)."""
-    f = doc.features
-    if f is not None and f.terms is not None:
-        f.terms = tuple([names.setdefault(t, t) for t in f.terms])
-        f.lead = tuple([names.setdefault(t, t) for t in f.lead])
 
 
 def sign_ahead(sign: Sign, docs: list[Document], workers: int, helpers: Helpers | None = None) -> None:
@@ -1122,7 +1110,11 @@ class IncrementalClusterer:
                       else (g, read[g][0], read[g][2]) for g in window]
         sign_ahead(self.sign, self._stored_terms(sorted(canonicals, key=lambda c: c[0])), self.workers)
         records: list[Record] = []
-        names: dict[str, str] = {}  # one str object a term, for the window (_share_terms)
+        # One str object a term for the window (core/features.share_terms): each canonical's terms
+        # came unpickled, from a child's answer or the state's terms table (against 50,000
+        # documents 41,772 terms, 14,410 distinct: ~2.4 -> ~0.8 MiB held through the story
+        # tier, #16 point 9).
+        names: dict[str, str] = {}
         for g in window:
             if g in groups.loaded:
                 canonical = groups.loaded[g].members[0]
@@ -1136,7 +1128,8 @@ class IncrementalClusterer:
                 n, member, slim = read.pop(g)
                 records.append(Record([groups.restore(n, member, slim, "")], key=stored[g][0]))
             self._canonicals[g] = records[-1].canonical
-            _share_terms(records[-1].canonical, names)
+            if records[-1].canonical.features is not None:
+                share_terms(records[-1].canonical.features, names)
         del read, stored, names
         if groups.next > len(groups.new):  # the state held groups before the batch
             # The story tier's peak is the batch's: what the window's reads and the copy tier

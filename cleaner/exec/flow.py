@@ -12,7 +12,6 @@ and the benches a MemoryStore; the executor is a loop or local worker processes
 from __future__ import annotations
 
 import importlib
-import sys
 import time
 from array import array
 from collections import Counter
@@ -22,8 +21,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
 from cleaner.core.config import Config
-from cleaner.core.document import Document, Stored
-from cleaner.core.features import ARRAY_FIELDS, copy_with, raw_array
+from cleaner.core.document import Document, Stored, share_fields
+from cleaner.core.features import ARRAY_FIELDS, copy_with, raw_array, share_terms
 from cleaner.core.stage import safe_process
 from cleaner.dedup.ids import make_ids_unique
 from cleaner.core.protocols import DocStore, Executor
@@ -102,10 +101,6 @@ def store_arrays(slim: Document, store: DocStore) -> Document:
     return slim
 
 
-def _shared(value: str | None) -> str | None:
-    return None if value is None else sys.intern(value)
-
-
 def share_strings(slim: Document, terms: dict[str, str]) -> None:
     """One string object for each value slim copies repeat: each copy comes unpickled from a
     worker with its own (the source, status, language and its reason, the metadata's
@@ -114,15 +109,9 @@ def share_strings(slim: Document, terms: dict[str, str]) -> None:
     object met), not Python's interned strings: a run's table costs less than interning (a
     2-worker run on the references corpus met 148,084 terms, 8,317 of them distinct, and its
     main process spent ~0.1 s of its CPU in sys.intern while the workers ran: #18)."""
-    slim.source, slim.status = sys.intern(slim.source), sys.intern(slim.status)
-    slim.lang, slim.lang_reason, slim.site = _shared(slim.lang), _shared(slim.lang_reason), _shared(slim.site)
-    if slim.meta:
-        slim.meta = {sys.intern(k): sys.intern(v) if isinstance(v, str) else v for k, v in slim.meta.items()}
-    features = slim.features
-    if features is not None:
-        share = terms.setdefault
-        features.terms = tuple(map(share, features.terms, features.terms))
-        features.lead = tuple(map(share, features.lead, features.lead))
+    share_fields(slim)  # core/document
+    if slim.features is not None:
+        share_terms(slim.features, terms)  # core/features
 
 
 # Seconds per step are kept in a Counter (a step not seen yet counts 0, update() adds);

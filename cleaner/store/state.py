@@ -59,7 +59,6 @@ import pickle
 import re
 import shutil
 import sqlite3
-import sys
 import threading
 import zlib
 from pathlib import Path
@@ -68,7 +67,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
-from cleaner.core.document import Document
+from cleaner.core.document import Document, share_fields
 from cleaner.core.features import Features
 
 SCHEMA = 6  # 2: groups.sig, the canonical's MinHash; 3: Features.credits and line_words;
@@ -367,30 +366,11 @@ class Packer:
         values, features = self.unpack(blob)
         doc = Document(**{f.name: v for f, v in zip(_DOC_FIELDS, values)})
         doc.id = doc_id
-        _share_strings(doc)
+        share_fields(doc)  # the strings most rows repeat, one object each (#16 point 9)
         if features is not None:
             doc.features = Features(**{f.name: v for f, v in zip(_FEATURE_FIELDS, features)})
             doc.features.exact = _key_out(doc.features.exact)
         return doc
-
-
-# A document's strings that most rows repeat (a language, its reason, a status, a source, a day,
-# the metadata's fields and reasons): unpickled, each row had objects of its own (~430
-# bytes a slim document: the story window's canonicals and the copy tier's candidates,
-# held through the story tier's peak, #16 point 9). Interned (sys.intern's strings are
-# freed when unused), so the rows read share one each.
-_SHARED_FIELDS = ("source", "status", "date", "lang", "lang_reason", "site")
-
-
-def _share_strings(doc: Document) -> None:
-    for name in _SHARED_FIELDS:
-        value = getattr(doc, name)
-        if type(value) is str:
-            setattr(doc, name, sys.intern(value))
-    meta = doc.meta
-    if type(meta) is dict and meta:
-        doc.meta = {sys.intern(k) if type(k) is str else k: sys.intern(v) if type(v) is str else v
-                    for k, v in meta.items()}
 
 
 # A list of integers as one parameter (a JSON array), so a query's text is the same
