@@ -111,3 +111,36 @@ def test_a_text_in_no_page_is_read_by_the_unicode_patterns():
     assert terms_module.text_tokens(text) == terms_module._TOKENS.findall(text)
     assert in_code_page("Київ, 20 грудня.") is not None  # cp1251
     assert in_code_page("Kyiv – 20 “Dec”") is not None  # cp1252
+
+
+def test_no_code_page_holds_an_unspaced_script():
+    """line_word_counts and the signing stage skip the search for an unspaced script in a
+    text that fits a code page: none of its characters is one."""
+    from cleaner.core.text import UNSPACED
+
+    for codec in CODE_PAGES:
+        assert not any(UNSPACED.search(ch) for ch in _page_chars(codec))
+
+
+def test_line_word_counts_are_word_counts_in_and_out_of_a_page():
+    from cleaner.core.text import word_count
+    from cleaner.dedup.signatures import line_word_counts
+
+    for text in ("Київ, 20 грудня.\nA b", "北京 a\nb c d", "plain text\n\nand more_words", "ข่าว ok\n", ""):
+        assert line_word_counts(text) == [word_count(line) for line in text.split("\n")]
+
+
+def test_a_batch_of_texts_is_folded_once():
+    """A batch signed (64 documents), then stored: the template line keys find each text's
+    fold kept (before cpu-28, two were kept, and every fold was done twice)."""
+    from cleaner.dedup import signatures
+
+    texts = [f"Text {k} about Odesa.\nA second LINE {k}." for k in range(64)]
+    folds = [signatures.folded(t) for t in texts]
+    before = signatures._folded_kept.cache_info().hits
+    assert [signatures.folded(t) for t in texts] == folds
+    assert signatures._folded_kept.cache_info().hits - before == 64
+    long = "Ab " * (signatures.FOLDED_CHARS // 3 + 1)  # past FOLDED_CHARS: folded, not kept
+    assert signatures.folded(long) == signatures._fold(long) == long.casefold()
+    code_pages = [signatures.document_code_page(t) for t in texts]
+    assert [signatures.document_code_page(t) for t in texts] == code_pages == [signatures.in_code_page(t) for t in texts]

@@ -42,7 +42,8 @@ import numpy as np
 
 from cleaner.core.calendar_names import shipped as _calendar
 from cleaner.core.text import WORD_CLASS, nfkc, words
-from cleaner.dedup.signatures import CODE_PAGES, _codepoints, _word_chars, code_page_tables, in_code_page
+from cleaner.dedup.signatures import (CODE_PAGES, _codepoints, _word_chars, code_page_tables, document_code_page,
+                                      in_code_page)
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 _DIGIT = re.compile(r"\d")
@@ -105,7 +106,7 @@ def token_patterns() -> None:
 def text_tokens(text: str) -> list[str]:
     """_TOKENS.findall(text) (the text NFKC already): by the text's code page's pattern when
     it fits one (page_tokens), else by _TOKENS_FAST when it holds no "_"."""
-    one_byte = in_code_page(text)
+    one_byte = document_code_page(text)
     if one_byte is not None:
         return page_tokens(one_byte[0]).findall(text)
     return (_TOKENS_FAST if "_" not in text else _TOKENS).findall(text)

@@ -13,7 +13,8 @@ from cleaner.core.features import Features
 from cleaner.dedup.credits import credited_names
 from cleaner.dedup.terms import calendar_words, salient_terms, token_patterns
 from cleaner.dedup.shingles import exact_key, shingle_set
-from cleaner.dedup.signatures import minhash_values, permutations, string_minhash, token_hashes, word_character_tables
+from cleaner.dedup.signatures import (document_code_page, minhash_values, permutations, string_minhash, token_hashes,
+                                      word_character_tables)
 from cleaner.core.stage import Stage
 from cleaner.core.text import is_unspaced, word_count
 
@@ -59,7 +60,8 @@ class Sign(Stage):
 
     def process(self, doc: Document) -> Document:
         values = token_hashes(doc.text)  # once, for the exact key, the shingles and the count
-        unspaced = is_unspaced(doc.text)
+        # A text that fits a code page holds no unspaced script (signatures.line_word_counts)
+        unspaced = document_code_page(doc.text) is None and is_unspaced(doc.text)
         terms, lead, term_lines, dateline, line_words = salient_terms(doc.text, doc.date, self.lead_words,
                                                                       doc.title, doc.lang)
         near = self.near_shingles(doc.text, values, unspaced)
