@@ -343,6 +343,7 @@ def _fold(text: str) -> str:
 
 
 _folded_kept = lru_cache(maxsize=FOLDED_KEPT)(_fold)
+setattr(folded, "cache_clear", _folded_kept.cache_clear)  # as when folded was an lru_cache (tests)
 
 
 @lru_cache(maxsize=2)  # the exact key and the token values scan the same text one after the other
