@@ -102,22 +102,23 @@ def test_salient_terms_are_what_the_code_before_gave(text, doc_date, lang, title
 
 @contextmanager
 def _reference_scan(pattern=REFERENCE_TOKENS):
-    """salient_terms with `pattern` in place of both token patterns (_TOKENS_FAST, read for
-    a text without "_", and _TOKENS) and the reference word_hashes."""
-    saved = terms_module._TOKENS, terms_module._TOKENS_FAST, terms_module.word_hashes
-    terms_module._TOKENS = terms_module._TOKENS_FAST = pattern
+    """salient_terms with `pattern` in place of its token scan (text_tokens: _TOKENS_FAST,
+    read for a text without "_", _TOKENS, or a code page's page_tokens) and the reference
+    word_hashes."""
+    saved = terms_module.text_tokens, terms_module.word_hashes
+    terms_module.text_tokens = pattern.findall
     terms_module.word_hashes = _reference_word_hashes
     try:
         yield
     finally:
-        terms_module._TOKENS, terms_module._TOKENS_FAST, terms_module.word_hashes = saved
+        terms_module.text_tokens, terms_module.word_hashes = saved
 
 
 def test_the_reference_scan_reaches_salient_terms():
-    """Texts with and without "_" both read the swapped pattern, so the comparison above
-    compares: a pattern that joins no hyphen splits "Saint-Denis" either way."""
+    """Texts with and without "_", in a code page or not, all read the swapped pattern, so
+    the comparison above compares: a pattern that joins no hyphen splits "Saint-Denis" either way."""
     split = re.compile(r"\d+|[^\W\d_]+")
-    for text in ("We met Saint-Denis there.", "We met Saint-Denis in a_b."):
+    for text in ("We met Saint-Denis there.", "We met Saint-Denis in a_b.", "We met Saint-Denis in 北京."):
         assert "saint-denis" in terms_module.salient_terms(text)[0]
         with _reference_scan(split):
             assert "saint" in terms_module.salient_terms(text)[0]

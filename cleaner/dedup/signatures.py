@@ -141,9 +141,11 @@ def line_word_counts(text: str) -> list[int]:
     against ~2.8 µs a line by regex (templates' line keys count every line). A text with an
     unspaced script is counted a line at a time by word_count, whose lines in such a script
     count characters, not runs."""
-    if UNSPACED.search(text):
+    # A text that fits a code page holds no unspaced script (no page has a character of
+    # text.UNSPACED: tests/test_cpu28.py), so only the others are searched for one (~8 µs).
+    one_byte = document_code_page(text)
+    if one_byte is None and UNSPACED.search(text):
         return [word_count(line) for line in text.split("\n")]
-    one_byte = in_code_page(text)
     if one_byte is not None:
         # Word characters as "a", others as spaces, each line led by a space: a word starts
         # at each " a". ~14-18 µs instead of ~35 (templates' line keys, every document).
@@ -159,6 +161,16 @@ def line_word_counts(text: str) -> list[int]:
     line_of = np.cumsum(cps == 10)  # a break's own line number is the next one's: it starts no word
     counts: list[int] = np.bincount(line_of[starts], minlength=int(line_of[-1]) + 1).tolist()
     return counts
+
+
+# How many texts' folds (`folded`) and code pages (`document_code_page`) are kept, and up
+# to what length: an executor signs a batch of documents (exec/local.BATCH, 64), then
+# stores each (exec/flow.pack), whose template line keys fold the same texts again. With
+# 2 kept (before cpu-28), every one of those folds was done twice (6,001 misses, no hit, in
+# a 3,000-document run: ~10-13 µs a document, #18). At most FOLDED_KEPT texts of
+# FOLDED_CHARS characters each, with their folds and encodings (a few MB at most).
+FOLDED_KEPT = 128
+FOLDED_CHARS = 20_000
 
 
 # One-byte code pages a text is tried in, in this order: most news in Latin or Cyrillic
@@ -178,6 +190,19 @@ def in_code_page(text: str) -> tuple[str, bytes] | None:
         except UnicodeEncodeError:
             continue
     return None
+
+
+def document_code_page(text: str) -> tuple[str, bytes] | None:
+    """in_code_page of a document's text, kept for the next callers (FOLDED_KEPT texts of
+    up to FOLDED_CHARS characters, as `folded`): the signing stage (whether a text is
+    unspaced, salient_terms' token scan) and the template line keys (line_word_counts) ask
+    about the same text; once instead of three times (~4.8 µs a 3 KB text, #18, cpu-28)."""
+    if len(text) > FOLDED_CHARS:
+        return in_code_page(text)
+    return _code_page_kept(text)
+
+
+_code_page_kept = lru_cache(maxsize=FOLDED_KEPT)(in_code_page)
 
 
 @lru_cache(maxsize=None)
@@ -304,12 +329,21 @@ def _span_batch(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         return fmix64(np.add.reduceat(terms, first))
 
 
-@lru_cache(maxsize=2)
 def folded(text: str) -> str:
     """The text NFKC-normalised and case-folded, as the token values and the exact key read
-    it. Kept for the next caller: a worker signs a document (stages/sign.py), then takes
-    its template line keys (exec/flow.pack), which fold the same text (~7 µs a 3 KB text)."""
+    it. Kept for the next caller (FOLDED_KEPT): a worker signs a document (stages/sign.py),
+    then takes its template line keys (exec/flow.pack), which fold the same text."""
+    if len(text) > FOLDED_CHARS:
+        return _fold(text)
+    return _folded_kept(text)
+
+
+def _fold(text: str) -> str:
     return nfkc(text).casefold()
+
+
+_folded_kept = lru_cache(maxsize=FOLDED_KEPT)(_fold)
+setattr(folded, "cache_clear", _folded_kept.cache_clear)  # as when folded was an lru_cache (tests)
 
 
 @lru_cache(maxsize=2)  # the exact key and the token values scan the same text one after the other

@@ -185,13 +185,28 @@ def line_breaks(text: str) -> str:
     return text
 
 
+def _encodes(text: str) -> bool:
+    """Does `text` encode as UTF-8, i.e. hold no surrogate?"""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def scrub(text: str) -> str:
     """Text any JSON writer accepts: no NUL, no lone surrogates, newlines only as \\n, NFC."""
     if "\x00" in text:
         text = text.replace("\x00", "")
     # Lone surrogates (from JSON escapes or undecodable file names) cannot be written as
-    # UTF-8; each becomes U+FFFD.
-    text = _SURROGATE.sub("\ufffd", text)
+    # UTF-8; each becomes U+FFFD. Looked for only in a text that may hold one: an ASCII
+    # text holds none (isascii reads a flag) and is NFC already; strict UTF-8 refuses
+    # surrogates alone, so a text that encodes holds none either. Every record's text and
+    # fields pass here: ~6 µs less a 3 KB record (#18, cpu-28).
+    if text.isascii():  # no surrogate, and NFC already
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    if not _encodes(text):
+        text = _SURROGATE.sub("\ufffd", text)
     # One Unicode form (NFC) for everything: the same word typed with combining marks or
     # precomposed must compare equal in rules, shingles and exact keys.
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))

@@ -11,9 +11,10 @@ from cleaner.core.config import Config
 from cleaner.core.document import Document
 from cleaner.core.features import Features
 from cleaner.dedup.credits import credited_names
-from cleaner.dedup.terms import calendar_words, salient_terms
+from cleaner.dedup.terms import calendar_words, salient_terms, token_patterns
 from cleaner.dedup.shingles import exact_key, shingle_set
-from cleaner.dedup.signatures import minhash_values, permutations, string_minhash, token_hashes, word_character_tables
+from cleaner.dedup.signatures import (document_code_page, minhash_values, permutations, string_minhash, token_hashes,
+                                      word_character_tables)
 from cleaner.core.stage import Stage
 from cleaner.core.text import is_unspaced, word_count
 
@@ -36,6 +37,7 @@ class Sign(Stage):
         token_hashes("")  # builds the word-character table (~0.2 s)
         word_character_tables()  # and its code pages' (a few ms)
         calendar_words()  # month and weekday names (cleaner/core/calendar.json)
+        token_patterns()  # salient_terms' token scan for each code page
         permutations(self.num_perm, self.seed)  # once, before worker processes fork
 
     def near_shingles(self, text: str, values: np.ndarray | None = None, unspaced: bool | None = None) -> np.ndarray:
@@ -58,7 +60,8 @@ class Sign(Stage):
 
     def process(self, doc: Document) -> Document:
         values = token_hashes(doc.text)  # once, for the exact key, the shingles and the count
-        unspaced = is_unspaced(doc.text)
+        # A text that fits a code page holds no unspaced script (signatures.line_word_counts)
+        unspaced = document_code_page(doc.text) is None and is_unspaced(doc.text)
         terms, lead, term_lines, dateline, line_words = salient_terms(doc.text, doc.date, self.lead_words,
                                                                       doc.title, doc.lang)
         near = self.near_shingles(doc.text, values, unspaced)
