@@ -1063,6 +1063,10 @@ class State:
     def set_member(self, n: int, member: Any) -> None:
         self.db.execute("UPDATE docs SET member = ? WHERE n = ?", (self.packer.pack(member), n))
 
+    def held_ids(self, ids: list[str]) -> set[str]:
+        """Which of `ids` the state's documents hold, in one statement."""
+        return {i for (i,) in self.db.execute(f"SELECT DISTINCT id FROM docs WHERE id IN {_LIST}", (json.dumps(ids),))}
+
     def known_doc(self, doc_id: str, exact: str) -> int | None:
         """The row of a document with this id and these words (exact key), if the state
         holds one."""

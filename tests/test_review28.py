@@ -1,0 +1,67 @@
+"""review-28: the known defects session 27 left (ids across batches, the SIGTERM handler of an
+in-process run, extra __slots__ through pickle, rules' examples' types, the rules' cache
+of two configurations), and new-user attacks."""
+
+from __future__ import annotations
+
+import collections
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from cleaner import Deduplicator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+STORIES = ["The council voted on Tuesday to approve the new budget for the city library and parks department.",
+           "Storms hit the northern coast overnight, leaving thousands of homes without power across the region.",
+           "A new museum opened downtown with an exhibition of early photography from the harbour and its ships.",
+           "The football club announced its new coach after a long search that lasted most of the summer season.",
+           "Farmers in the valley reported an early harvest this year thanks to warm weather and steady rain."]
+# A line the source prints under every story: a template in a batch of them all, kept in a
+# batch of one.
+ITEMS = [{"site": "example.com", "text": s + "\n\nFollow us on social media for more local news every day."}
+         for s in STORIES]
+
+
+def _state_ids(db: Path) -> list[str]:
+    with sqlite3.connect(db) as con:
+        return [i for (i,) in con.execute("SELECT id FROM docs")]
+
+
+def _twice(ids: list[str]) -> list[str]:
+    return [i for i, n in collections.Counter(ids).items() if n > 1]
+
+
+# ---- 1. a generated id held by an earlier batch's document with other words ----
+
+def test_an_item_sent_again_and_cleaned_otherwise_gets_an_id_of_its_own(tmp_path):
+    """An item without an id sent in a later batch gets the same content id; cleaned otherwise
+    (its line was a template in the batch of five, not in a batch of one), it was stored as a
+    second document under that id, and `export` wrote the id twice. It is renamed now, as one
+    run renames inputs that share an id, and the state holds each id once."""
+    db = tmp_path / "s.db"
+    with Deduplicator(state=db) as dedup:
+        first = list(dedup.add(ITEMS))
+        (again,) = dedup.add(ITEMS[:1])
+        (third,) = dedup.add(ITEMS[:1])
+    assert again["id"] == first[0]["id"] + "@<api>"
+    assert "renamed: id" in again["meta"]["id"] and "other words" in again["meta"]["id"]
+    assert third["id"] == again["id"]  # the third send is the second's words: sent again, not stored
+    ids = _state_ids(db)
+    assert len(ids) == 6 and not _twice(ids)
+
+
+def test_a_user_id_used_again_with_other_words_is_renamed_against_the_state(tmp_path):
+    db = tmp_path / "s.db"
+    with Deduplicator(state=db) as dedup:
+        list(dedup.add([{"id": "x", "text": STORIES[0]}]))
+        (other,) = dedup.add([{"id": "x", "text": STORIES[1]}])
+        (same,) = dedup.add([{"id": "x", "text": STORIES[0]}])  # the first one's words: sent again
+        # The first free name: "x@<api>" is held (and an input of this batch is called "x@<api>#1").
+        rows = list(dedup.add([{"id": "x", "text": STORIES[2]}, {"id": "x@<api>#1", "text": STORIES[3]}]))
+    assert other["id"] == "x@<api>" and same["id"] == "x"
+    assert [r["id"] for r in rows] == ["x@<api>#2", "x@<api>#1"]
+    assert not _twice(_state_ids(db))
