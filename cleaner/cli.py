@@ -16,6 +16,7 @@ import os
 import signal
 import sqlite3
 import sys
+import threading
 import time
 from pathlib import Path
 from types import FrameType
@@ -440,14 +441,32 @@ def echo_json(data: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: click's usage errors become the same one-line error as ours."""
-    global _MAIN_PID
+    """Entry point: click's usage errors become the same one-line error as ours.
+
+    Called in a caller's process (`main(argv)`: a job, a test), it gives back the SIGTERM
+    handler and the unraisable hook it found: a SIGTERM that handler was made for, arriving
+    later, raised KeyboardInterrupt in whatever the caller ran then. From a thread that is
+    not the main one, whose SIGTERM Python cannot handle, it leaves SIGTERM as it is (it
+    raised ValueError there)."""
+    global _MAIN_PID, _SWALLOWED_INTERRUPT
     _MAIN_PID = os.getpid()
+    _SWALLOWED_INTERRUPT = False  # an earlier call's, in the same process
     _legacy_terminal()
     if sys.stderr is not None and not isinstance(sys.stderr, _Messages):
         sys.stderr = _Messages(sys.stderr)
-    signal.signal(signal.SIGTERM, _terminated)
-    sys.unraisablehook = _unraisable
+    handler = signal.signal(signal.SIGTERM, _terminated) \
+        if threading.current_thread() is threading.main_thread() else None
+    hook, sys.unraisablehook = sys.unraisablehook, _unraisable
+    try:
+        _command(argv)
+    finally:
+        if argv is not None:  # the caller's process goes on (None: signal.signal's "not set from Python")
+            if handler is not None:
+                signal.signal(signal.SIGTERM, handler)
+            sys.unraisablehook = hook
+
+
+def _command(argv: list[str] | None) -> None:
     try:
         code = cli.main(args=argv, prog_name="cleaner", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:

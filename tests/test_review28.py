@@ -5,7 +5,6 @@ of two configurations), and new-user attacks."""
 from __future__ import annotations
 
 import collections
-import json
 import sqlite3
 from pathlib import Path
 
@@ -65,3 +64,52 @@ def test_a_user_id_used_again_with_other_words_is_renamed_against_the_state(tmp_
     assert other["id"] == "x@<api>" and same["id"] == "x"
     assert [r["id"] for r in rows] == ["x@<api>#2", "x@<api>#1"]
     assert not _twice(_state_ids(db))
+
+
+# ---- 2. cli.main in a caller's process ----
+
+def _main_exit(argv: list[str]) -> int:
+    from cleaner import cli
+
+    with pytest.raises(SystemExit) as done:
+        cli.main(argv)
+    return done.value.code
+
+
+def test_main_called_in_process_gives_back_the_sigterm_handler_and_the_hook():
+    """A SIGTERM after `cli.main([...])` returned raised KeyboardInterrupt in whatever the
+    caller ran then: main's handler stayed installed, and its unraisable hook too."""
+    import signal
+    import sys
+
+    def mine(signum, frame):  # the caller's own handler
+        pass
+
+    previous = signal.signal(signal.SIGTERM, mine)
+    try:
+        hook = sys.unraisablehook
+        assert _main_exit(["--version"]) == 0
+        assert signal.getsignal(signal.SIGTERM) is mine and sys.unraisablehook is hook
+        assert _main_exit(["show"]) != 0  # a usage error: given back as well
+        assert signal.getsignal(signal.SIGTERM) is mine and sys.unraisablehook is hook
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_main_called_from_a_thread_runs_instead_of_raising_valueerror():
+    """signal.signal works only in the main thread: main() from a worker thread (a web
+    server's) ended in "ValueError: signal only works in main thread"."""
+    import threading
+
+    codes: list[object] = []
+
+    def call() -> None:
+        try:
+            codes.append(_main_exit(["--version"]))
+        except BaseException as exc:  # noqa: BLE001 - what the thread met, for the assert
+            codes.append(exc)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    thread.join()
+    assert codes == [0]
