@@ -113,3 +113,57 @@ def test_main_called_from_a_thread_runs_instead_of_raising_valueerror():
     thread.start()
     thread.join()
     assert codes == [0]
+
+
+# ---- 3. a subclass's own __slots__ through pickle and copy ----
+
+def _slotted():  # made global: pickle finds a class by its module and name
+    from cleaner.core.document import Document, Stored
+    from cleaner.core.features import Features
+
+    global SlotDocument, SlotFeatures, SlotStored, OpenSlotDocument
+
+    class SlotDocument(Document):
+        __slots__ = ("tag", "__private")
+
+        def hide(self, value):
+            self.__private = value
+
+    class SlotFeatures(Features):
+        __slots__ = "tag"  # one name as a string is a slot too
+
+    class SlotStored(Stored):
+        __slots__ = ("tag", "unset")
+
+    class OpenSlotDocument(SlotDocument):  # slots above, and a __dict__
+        pass
+
+    for cls in (SlotDocument, SlotFeatures, SlotStored, OpenSlotDocument):
+        cls.__qualname__ = cls.__name__
+    return [SlotDocument(id="d1", source="s", text="Some text."),
+            SlotFeatures(exact="k", near=b"", near_mh=b"", story_mh=b""), SlotStored(ref=3),
+            OpenSlotDocument(id="d2", source="s", text="Other text.")]
+
+
+def test_a_subclass_with_slots_of_its_own_keeps_them_through_pickle_and_copy():
+    """review-27 kept a subclass's __dict__; attributes held in slots the subclass declares
+    were still lost on pickle (to a worker, into a checkpoint) and by copy_with."""
+    import copy
+    import pickle
+
+    from cleaner.core.features import copy_with
+
+    for obj in _slotted():
+        obj.tag = "mine"
+        if isinstance(obj, SlotDocument):
+            obj.hide(7)
+        if isinstance(obj, OpenSlotDocument):
+            obj.note = "in its dict"
+        for back in (pickle.loads(pickle.dumps(obj)), copy.copy(obj), copy_with(obj)):
+            assert type(back) is type(obj) and back.tag == "mine"
+            if isinstance(obj, SlotDocument):
+                assert back._SlotDocument__private == 7
+            if isinstance(obj, OpenSlotDocument):
+                assert back.note == "in its dict"
+            if isinstance(obj, SlotStored):
+                assert not hasattr(back, "unset")  # never set: still not set
