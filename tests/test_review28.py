@@ -167,3 +167,44 @@ def test_a_subclass_with_slots_of_its_own_keeps_them_through_pickle_and_copy():
                 assert back.note == "in its dict"
             if isinstance(obj, SlotStored):
                 assert not hasattr(back, "unset")  # never set: still not set
+
+
+# ---- 4. a rule's examples by language ----
+
+_RULE = ('[[rule]]\nid = "mine"\ncategory = "related"\naction = "drop"\nany = ["leia também"]\n'
+         'examples.match = ["Leia também: outra notícia"]\nexamples.no_match = ["Uma notícia"]\n')
+
+
+@pytest.mark.parametrize("extra, where, says", [
+    ("examples.pt = 5", "examples.pt", "list of non-empty strings"),
+    ("examples.pt = {a = 1}", "examples.pt", "list of non-empty strings"),
+    ('examples.pt = ["Leia também:", 3]', "examples.pt", "list of non-empty strings"),
+    ('examples.pt = "Leia também:"', "examples.pt", "list of non-empty strings"),
+    ('examples.no_mach = ["x"]', "examples.no_mach", "unknown key"),  # a typo: read as a language before
+    ('examples.pt = ["Uma notícia"]', "examples.pt[0]", "does not tag its own example"),
+])
+def test_a_rules_examples_by_language_are_checked_at_load(tmp_path, extra, where, says):
+    """`examples.pt = 5` (or a table, or a list holding a number) loaded without a word, and a
+    user's `examples.pt` line the rule does not tag too: README says such a line is one the
+    rule must tag. Each is a one-line configuration error naming the key now."""
+    from cleaner.core.config import ConfigError, config_from_dict
+    from cleaner.stages.build import build_stages
+
+    rules = tmp_path / "mine.toml"
+    rules.write_text(_RULE + extra + "\n", encoding="utf-8")
+    cfg = config_from_dict({"boilerplate": {"rule_files": [str(rules)], "certain_categories": []}})
+    with pytest.raises(ConfigError) as raised:
+        build_stages(cfg)
+    assert f"rule 'mine'.{where}" in str(raised.value) and says in str(raised.value)
+
+
+def test_a_rules_examples_in_a_language_it_tags_load(tmp_path):
+    from cleaner.core.config import config_from_dict
+    from cleaner.stages.boilerplate.rules import load_rules
+    from cleaner.stages.build import build_stages
+
+    rules = tmp_path / "mine.toml"
+    rules.write_text(_RULE + 'examples.pt = ["Leia também: mais"]\nexamples.zh-tw = ["leia também"]\n', encoding="utf-8")
+    (rule,) = load_rules([rules])
+    assert rule.examples["pt"] == ["Leia também: mais"] and "zh-tw" in rule.examples
+    build_stages(config_from_dict({"boilerplate": {"rule_files": [str(rules)], "certain_categories": []}}))
