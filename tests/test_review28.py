@@ -208,3 +208,38 @@ def test_a_rules_examples_in_a_language_it_tags_load(tmp_path):
     (rule,) = load_rules([rules])
     assert rule.examples["pt"] == ["Leia também: mais"] and "zh-tw" in rule.examples
     build_stages(config_from_dict({"boilerplate": {"rule_files": [str(rules)], "certain_categories": []}}))
+
+
+# ---- 5. the rules' cache of two configurations used in turn ----
+
+def _rule_file(path: Path, phrase: str) -> Path:
+    path.write_text(f'[[rule]]\nid = "{path.stem}"\ncategory = "promo"\naction = "drop"\nany = ["{phrase}"]\n'
+                    f'examples.match = ["{phrase} today"]\nexamples.no_match = ["Nothing here"]\n', encoding="utf-8")
+    return path
+
+
+def test_two_rule_sets_used_in_turn_each_read_back_and_the_files_are_bounded(tmp_path, monkeypatch):
+    """One cache file for every rule set: two configurations run in turn rewrote it each
+    time, each run paying the derive (~55 CPU ms). Each set has its own file now; at most
+    KEPT are kept."""
+    from cleaner.core import table_cache
+    from cleaner.stages.boilerplate import cached
+
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path / "cache"))
+    derived: list[str] = []
+    real = cached.load_rules
+
+    def counting(paths):
+        derived.append(paths[0].stem)
+        return real(paths)
+
+    monkeypatch.setattr(cached, "load_rules", counting)
+    a, b = _rule_file(tmp_path / "a.toml", "join our club"), _rule_file(tmp_path / "b.toml", "read more")
+    for _ in range(3):
+        assert [r.id for r in cached.rules_and_prefilter([a])[0]] == ["a"]
+        assert [r.id for r in cached.rules_and_prefilter([b])[0]] == ["b"]
+    assert derived == ["a", "b"]
+    folder = table_cache.cache_path(cached.TABLE).parent
+    for k in range(cached.KEPT + 3):
+        cached.rules_and_prefilter([_rule_file(tmp_path / f"r{k}.toml", f"phrase {k}")])
+    assert len(list(folder.glob(f"{cached.TABLE}-*"))) == cached.KEPT
