@@ -243,3 +243,31 @@ def test_two_rule_sets_used_in_turn_each_read_back_and_the_files_are_bounded(tmp
     for k in range(cached.KEPT + 3):
         cached.rules_and_prefilter([_rule_file(tmp_path / f"r{k}.toml", f"phrase {k}")])
     assert len(list(folder.glob(f"{cached.TABLE}-*"))) == cached.KEPT
+
+
+# ---- part 2: a new user's attacks ----
+
+def _limited_files(size: int):
+    import resource
+
+    def limit() -> None:  # ulimit -f: a write past `size` bytes fails with EFBIG (Python ignores SIGXFSZ)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    return limit
+
+
+def test_a_new_state_on_a_full_disk_is_not_called_not_a_state(tmp_path):
+    """Making a new state where no byte more can be written (a full disk; `ulimit -f`) said
+    "S is not a cleaner state (disk I/O error)": the user's file was not the fault, and a
+    batch failing so later says "cannot use state S: ..." already."""
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "new.db"
+    json_line = '{"id": "a", "text": "' + STORIES[0] + '"}\n'
+    done = subprocess.run([sys.executable, "-m", "cleaner", "run", "-", "--out", "-", "--state", str(db)],
+                          input=json_line.encode(), capture_output=True, cwd=tmp_path, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=_limited_files(8192))
+    err = done.stderr.decode()
+    assert done.returncode == 2 and err.count("\n") == 1, err
+    assert "cannot use state" in err and "not a cleaner state" not in err
