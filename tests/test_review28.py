@@ -271,3 +271,21 @@ def test_a_new_state_on_a_full_disk_is_not_called_not_a_state(tmp_path):
     err = done.stderr.decode()
     assert done.returncode == 2 and err.count("\n") == 1, err
     assert "cannot use state" in err and "not a cleaner state" not in err
+
+
+@pytest.mark.parametrize("text", ["北京市政府周二宣布批准新图书馆预算，市民对此表示欢迎，工程预计明年开工。",
+                                  "台北市政府週二宣布批准新圖書館預算，市民對此表示歡迎。"])
+def test_a_short_chinese_text_is_not_korean(text):
+    """langdetect named a short text in Han characters alone Korean (at 1.0, no runner-up):
+    Korean is written in Hangul, so a sample without one Hangul letter is not Korean."""
+    from cleaner import clean
+
+    (doc,) = clean([{"text": text}]).documents
+    assert doc["lang"] == "zh" and "no Hangul" in doc["lang_reason"]
+
+
+def test_korean_in_hangul_with_hanja_stays_korean():
+    from cleaner import clean
+
+    (doc,) = clean([{"text": "서울市는 火曜日 新 圖書館 豫算을 承認했다고 밝혔다."}]).documents
+    assert doc["lang"] == "ko"
