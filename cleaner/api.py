@@ -10,6 +10,7 @@ Nothing is read from or written to disk except the configuration and rule files.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import threading
@@ -74,6 +75,12 @@ def _workers(workers: Any) -> int:
     used = resolve_workers(workers)
     if workers > used:
         warnings.warn(f"workers={workers} is more than 4 per core; using {used}", stacklevel=3)
+    if used > 1 and multiprocessing.current_process().daemon:
+        # A multiprocessing pool's worker (a job's own pool) may not start processes: the
+        # pool failed with "AssertionError: daemonic processes are not allowed to have children".
+        warnings.warn(f"workers={workers}: this process is a daemonic one (a multiprocessing pool's worker), "
+                      "which may not start processes; using 1", stacklevel=3)
+        return 1
     return used
 
 

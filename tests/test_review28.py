@@ -289,3 +289,29 @@ def test_korean_in_hangul_with_hanja_stays_korean():
 
     (doc,) = clean([{"text": "서울市는 火曜日 新 圖書館 豫算을 承認했다고 밝혔다."}]).documents
     assert doc["lang"] == "ko"
+
+
+def _clean_in_a_pool_worker(workers):
+    import warnings
+
+    from cleaner import clean
+
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        try:
+            counts = clean([{"id": f"x{i}", "text": f"{STORIES[i % 5]} Part {i}."} for i in range(10)],
+                           workers=workers).counts
+        except BaseException as exc:  # noqa: BLE001 - what the job met, for the assert
+            return f"{type(exc).__name__}: {exc}", []
+    return counts, [str(w.message) for w in said]
+
+
+def test_the_api_in_a_multiprocessing_pools_worker_runs_in_that_process():
+    """A job's own multiprocessing pool (daemonic workers) calling clean(items, workers=2)
+    met "AssertionError: daemonic processes are not allowed to have children"."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        ((counts, said),) = pool.map(_clean_in_a_pool_worker, [2])
+    assert isinstance(counts, dict) and counts["inputs"] == 10, counts
+    assert any("daemonic" in s and "using 1" in s for s in said), said
