@@ -493,6 +493,11 @@ def _command(argv: list[str] | None) -> None:
             raise
         _state_damaged(exc)
     except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG and exc.filename is not None:
+            # A path given with a name over the file system's 255 bytes: pathlib's exists() and
+            # is_file() raise it (they answer False for a missing file alone), in --out, a state...
+            _fail(f"cannot use {os.fsdecode(exc.filename)}: a name in it is too long ({exc.strerror}: a file "
+                  "system allows 255 bytes a name)")
         if exc.errno not in _WRITE_ERRNOS:
             raise
         # What the commands print, redirected to a full disk (`cleaner show ... > f`): the

@@ -315,3 +315,23 @@ def test_the_api_in_a_multiprocessing_pools_worker_runs_in_that_process():
         ((counts, said),) = pool.map(_clean_in_a_pool_worker, [2])
     assert isinstance(counts, dict) and counts["inputs"] == 10, counts
     assert any("daemonic" in s and "using 1" in s for s in said), said
+
+
+@pytest.mark.parametrize("args", [("run", "{raw}", "--out", "{long}"), ("export", "{db}", "--out", "{long}"),
+                                  ("export", "{long}", "--out", "{out}"), ("show", "{long}", "x"),
+                                  ("state", "prune", "{long}", "--before", "2020-01-01")])
+def test_a_name_too_long_is_a_one_line_error(tmp_path, args):
+    """A path holding a name over 255 bytes (`--out`, a state) ended in OSError's traceback:
+    pathlib's exists() raises ENAMETOOLONG (it answers False only for a missing file)."""
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "s.db"
+    with Deduplicator(state=db) as dedup:
+        list(dedup.add(ITEMS[:1]))
+    names = {"raw": str(ROOT / "raw" / "de"), "long": "a" * 300, "db": str(db), "out": str(tmp_path / "out")}
+    done = subprocess.run([sys.executable, "-m", "cleaner", *(a.format(**names) for a in args)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr[-500:]
+    assert "a name in it is too long" in done.stderr and "Traceback" not in done.stderr
