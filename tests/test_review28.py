@@ -335,3 +335,19 @@ def test_a_name_too_long_is_a_one_line_error(tmp_path, args):
                           capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr[-500:]
     assert "a name in it is too long" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("batch_size", [1000, 2])
+def test_add_reads_each_item_as_it_is_taken(batch_size):
+    """A generator that fills one dict again and again (`d["text"] = ...; yield d`: the items
+    a job builds in a loop) gave Deduplicator.add a batch of copies of its last item, renamed
+    `n2@<api>#1`...: the other items were lost. clean() read each as it came already."""
+    def reusing():
+        item: dict = {}
+        for i, text in enumerate(STORIES[:3]):
+            item["id"], item["text"] = f"n{i}", text
+            yield item
+
+    with Deduplicator(batch_size=batch_size) as dedup:
+        rows = list(dedup.add(reusing()))
+    assert [(r["id"], r["text"]) for r in rows] == [(f"n{i}", t) for i, t in enumerate(STORIES[:3])]
