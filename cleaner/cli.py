@@ -444,9 +444,11 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: click's usage errors become the same one-line error as ours.
 
     Called in a caller's process (`main(argv)`: a job, a test), it gives back the SIGTERM
-    handler and the unraisable hook it found: a SIGTERM that handler was made for, arriving
-    later, raised KeyboardInterrupt in whatever the caller ran then. From a thread that is
-    not the main one, whose SIGTERM Python cannot handle, it leaves SIGTERM as it is (it
+    handler it found: a SIGTERM arriving later raised KeyboardInterrupt in whatever the
+    caller ran then. (The unraisable hook stays: the run's objects are finalised after main
+    returns, at the caller's exit too, and a Ctrl-C there is silenced, not printed as
+    "Exception ignored ... KeyboardInterrupt": tests/test_review21.py.) From a thread that
+    is not the main one, whose SIGTERM Python cannot handle, it leaves SIGTERM as it is (it
     raised ValueError there)."""
     global _MAIN_PID, _SWALLOWED_INTERRUPT
     _MAIN_PID = os.getpid()
@@ -456,14 +458,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr = _Messages(sys.stderr)
     handler = signal.signal(signal.SIGTERM, _terminated) \
         if threading.current_thread() is threading.main_thread() else None
-    hook, sys.unraisablehook = sys.unraisablehook, _unraisable
+    sys.unraisablehook = _unraisable
     try:
         _command(argv)
     finally:
-        if argv is not None:  # the caller's process goes on (None: signal.signal's "not set from Python")
-            if handler is not None:
-                signal.signal(signal.SIGTERM, handler)
-            sys.unraisablehook = hook
+        # The caller's process goes on (None: signal.signal's "not set from Python").
+        if argv is not None and handler is not None:
+            signal.signal(signal.SIGTERM, handler)
 
 
 def _command(argv: list[str] | None) -> None:
