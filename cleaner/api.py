@@ -10,6 +10,7 @@ Nothing is read from or written to disk except the configuration and rule files.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import threading
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, Generator, Iterable, Iterator
 
 from cleaner.core.config import Config, config_from_dict, load_config
+from cleaner.core.document import Document
 from cleaner.exec.flow import run_documents
 from cleaner.input.read import read_dicts
 
@@ -74,6 +76,12 @@ def _workers(workers: Any) -> int:
     used = resolve_workers(workers)
     if workers > used:
         warnings.warn(f"workers={workers} is more than 4 per core; using {used}", stacklevel=3)
+    if used > 1 and multiprocessing.current_process().daemon:
+        # A multiprocessing pool's worker (a job's own pool) may not start processes: the
+        # pool failed with "AssertionError: daemonic processes are not allowed to have children".
+        warnings.warn(f"workers={workers}: this process is a daemonic one (a multiprocessing pool's worker), "
+                      "which may not start processes; using 1", stacklevel=3)
+        return 1
     return used
 
 
@@ -220,16 +228,18 @@ class Deduplicator:
     def _add(self, items: Iterable[dict[str, Any]]) -> Generator[dict[str, Any], None, None]:
         self._open()
         _check_items("add", items)
-        batch: list[Any] = []
-        for item in items:
-            batch.append(item)
+        batch: list[Document] = []
+        # Each item read as it is taken, not when its batch is full: a generator that fills one
+        # dict again and again (`d["text"] = ...; yield d`) gave a batch of copies of its last item.
+        for doc in read_dicts(items, self.cfg["read"]["max_file_bytes"]):
+            batch.append(doc)
             if len(batch) >= self.batch_size:
                 yield from self._batch(batch)
                 batch = []
         if batch:
             yield from self._batch(batch)
 
-    def _batch(self, items: list[Any]) -> Iterator[dict[str, Any]]:
+    def _batch(self, items: list[Document]) -> Iterator[dict[str, Any]]:
         from collections import Counter
 
         from cleaner.dedup.ids import make_ids_unique
@@ -243,7 +253,7 @@ class Deduplicator:
             # Templates are decided per batch: lines a source repeats within the batch.
             self._stages.templates.reset()
             # A batch smaller than one pool task runs here, not in a pool started for it.
-            docs, _ = process_documents(read_dicts(items, self.cfg["read"]["max_file_bytes"]), self._stages,
+            docs, _ = process_documents(items, self._stages,
                                         self._executor.for_count(len(items)), MemoryStore(),
                                         Counter(), Counter())
             make_ids_unique(docs)

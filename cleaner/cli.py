@@ -16,6 +16,7 @@ import os
 import signal
 import sqlite3
 import sys
+import threading
 import time
 from pathlib import Path
 from types import FrameType
@@ -440,14 +441,33 @@ def echo_json(data: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: click's usage errors become the same one-line error as ours."""
-    global _MAIN_PID
+    """Entry point: click's usage errors become the same one-line error as ours.
+
+    Called in a caller's process (`main(argv)`: a job, a test), it gives back the SIGTERM
+    handler it found: a SIGTERM arriving later raised KeyboardInterrupt in whatever the
+    caller ran then. (The unraisable hook stays: the run's objects are finalised after main
+    returns, at the caller's exit too, and a Ctrl-C there is silenced, not printed as
+    "Exception ignored ... KeyboardInterrupt": tests/test_review21.py.) From a thread that
+    is not the main one, whose SIGTERM Python cannot handle, it leaves SIGTERM as it is (it
+    raised ValueError there)."""
+    global _MAIN_PID, _SWALLOWED_INTERRUPT
     _MAIN_PID = os.getpid()
+    _SWALLOWED_INTERRUPT = False  # an earlier call's, in the same process
     _legacy_terminal()
     if sys.stderr is not None and not isinstance(sys.stderr, _Messages):
         sys.stderr = _Messages(sys.stderr)
-    signal.signal(signal.SIGTERM, _terminated)
+    handler = signal.signal(signal.SIGTERM, _terminated) \
+        if threading.current_thread() is threading.main_thread() else None
     sys.unraisablehook = _unraisable
+    try:
+        _command(argv)
+    finally:
+        # The caller's process goes on (None: signal.signal's "not set from Python").
+        if argv is not None and handler is not None:
+            signal.signal(signal.SIGTERM, handler)
+
+
+def _command(argv: list[str] | None) -> None:
     try:
         code = cli.main(args=argv, prog_name="cleaner", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
@@ -474,6 +494,11 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _state_damaged(exc)
     except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG and exc.filename is not None:
+            # A path given with a name over the file system's 255 bytes: pathlib's exists() and
+            # is_file() raise it (they answer False for a missing file alone), in --out, a state...
+            _fail(f"cannot use {os.fsdecode(exc.filename)}: a name in it is too long ({exc.strerror}: a file "
+                  "system allows 255 bytes a name)")
         if exc.errno not in _WRITE_ERRNOS:
             raise
         # What the commands print, redirected to a full disk (`cleaner show ... > f`): the

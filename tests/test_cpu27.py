@@ -263,7 +263,7 @@ def test_a_damaged_or_foreign_cache_file_is_not_used(tmp_path, monkeypatch):
     _rule_file(mine, "mine.one", "join our club")
     expected = load_rules([mine])
     cached.rules_and_prefilter([mine])
-    path = table_cache.cache_path(cached.TABLE)
+    path = table_cache.cache_path(cached._name(cached._stamp([mine])))
     data = bytearray(path.read_bytes())
     data[-5] ^= 0xFF  # a flipped byte: the digest no longer matches
     path.write_bytes(bytes(data))
@@ -271,7 +271,7 @@ def test_a_damaged_or_foreign_cache_file_is_not_used(tmp_path, monkeypatch):
     assert cached.rules_and_prefilter([mine])[0] == expected
     # Whole and stamped, but not rules and their prefilter: not used either.
     for junk in (pickle.dumps(["not", "rules"]), pickle.dumps((expected, None)), b"\x80\x05garbage"):
-        table_cache.write_table(cached.TABLE, cached._stamp([mine]), {}, [junk])
+        table_cache.write_table(cached._name(cached._stamp([mine])), cached._stamp([mine]), {}, [junk])
         assert cached._read(cached._stamp([mine])) is None
         got, pre = cached.rules_and_prefilter([mine])
         assert got == expected and pre.rules[0] is got[0]
@@ -287,7 +287,7 @@ def test_a_rule_file_with_an_error_still_raises_and_is_not_cached(tmp_path, monk
     bad.write_text('[[rule]]\nid = "x"\ncategory = "promo"\naction = "explode"\n', encoding="utf-8")
     with pytest.raises(ConfigError):
         cached.rules_and_prefilter([bad])
-    assert not table_cache.cache_path(cached.TABLE).exists()
+    assert not list(table_cache.cache_path(cached.TABLE).parent.glob(f"{cached.TABLE}*"))
     with pytest.raises(ConfigError):  # and again: nothing was kept that could hide it
         cached.rules_and_prefilter([bad])
 
@@ -304,12 +304,12 @@ def test_a_cache_file_others_could_write_is_not_unpickled(tmp_path, monkeypatch)
     mine = tmp_path / "mine.toml"
     _rule_file(mine, "mine.one", "join our club")
     cached.rules_and_prefilter([mine])
-    path = table_cache.cache_path(cached.TABLE)
+    path = table_cache.cache_path(cached._name(cached._stamp([mine])))
     assert path.stat().st_mode & 0o077 == 0  # written 0600 (mkstemp)
     assert cached._read(cached._stamp([mine])) is not None
     os.chmod(path, 0o664)
     assert cached._read(cached._stamp([mine])) is None
-    assert table_cache.read_table(cached.TABLE, cached._stamp([mine])) is not None  # other tables: as before
+    assert table_cache.read_table(cached._name(cached._stamp([mine])), cached._stamp([mine])) is not None  # other tables: as before
     os.chmod(path, 0o600)
     assert cached._read(cached._stamp([mine])) is not None
     if hasattr(os, "getuid") and os.getuid() == 0:  # as root: a file another user owns

@@ -68,15 +68,47 @@ _VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}  # a class -> its fie
 
 
 # The classes among them whose objects have a __dict__ (a user's subclass that is not a slots
-# dataclass): their attributes of their own are pickled and copied beside the fields.
-_OPEN: set[type] = set()
+# dataclass), or slots that are not fields (a subclass's own `__slots__`), by those slots'
+# names (mangled, as they are set): their attributes of their own are pickled and copied
+# beside the fields.
+_OPEN: dict[type, tuple[str, ...]] = {}
+
+
+def _own_slots(cls: type, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The slots of `cls` and its bases that are not fields (`names`), as attribute names."""
+    slots = []
+    for klass in cls.__mro__:
+        declared = klass.__dict__.get("__slots__", ())
+        for slot in (declared,) if isinstance(declared, str) else declared:
+            if slot.startswith("__") and not slot.endswith("__"):  # a private name, as Python mangles it
+                slot = f"_{klass.__name__.lstrip('_')}{slot}"
+            if slot not in names and slot not in ("__dict__", "__weakref__") and slot not in slots:
+                slots.append(slot)
+    return tuple(slots)
+
+
+def _own_state(obj: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """An object's attributes that are not fields, as pickle sets them back (its __dict__;
+    its other slots, those set)."""
+    unset = object()
+    slots = {name: value for name in _OPEN[type(obj)] if (value := getattr(obj, name, unset)) is not unset}
+    return getattr(obj, "__dict__", None), slots
+
+
+def _set_own_state(obj: Any, state: tuple[dict[str, Any] | None, dict[str, Any]]) -> None:
+    attributes, slots = state
+    if attributes:
+        obj.__dict__.update(attributes)
+    for name, value in slots.items():
+        setattr(obj, name, value)
 
 
 def _values_of(cls: type) -> Callable[[Any], tuple[Any, ...]]:
     """`cls`'s fields' values in order, as a function of an object, made once a class (_VALUES)."""
-    if cls.__dictoffset__:
-        _OPEN.add(cls)
     names = tuple(f.name for f in fields(cls))
+    extra = _own_slots(cls, names)
+    if cls.__dictoffset__ or extra:
+        _OPEN[cls] = extra
     values = _VALUES[cls] = attrgetter(*names) if len(names) > 1 else (lambda o: (getattr(o, names[0]),))
     return values
 
@@ -91,7 +123,7 @@ def copy_with(obj: T, **changes: Any) -> T:
     values = _VALUES.get(cls) or _values_of(cls)
     new = cls(*values(obj))
     if cls in _OPEN:
-        new.__dict__.update(obj.__dict__)
+        _set_own_state(new, _own_state(obj))
     for name, value in changes.items():
         setattr(new, name, value)
     return new
@@ -107,8 +139,8 @@ def by_position(obj: T) -> tuple[type[T], tuple[Any, ...]]:
     classes' field order: store/spool.CHECKPOINT_FORMAT names it."""
     cls = type(obj)
     values = (_VALUES.get(cls) or _values_of(cls))(obj)
-    if cls in _OPEN:  # a subclass with a __dict__: its own attributes too (pickle sets them back)
-        return cls, values, obj.__dict__  # type: ignore[return-value]
+    if cls in _OPEN:  # a subclass's own attributes too: pickle sets a (__dict__, slots) state back
+        return cls, values, _own_state(obj)  # type: ignore[return-value]
     return cls, values
 
 

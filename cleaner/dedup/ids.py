@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from itertools import count
+from typing import Iterator
 
 from cleaner.core.document import Document
 
@@ -54,7 +56,24 @@ def make_ids_unique(docs: list[Document]) -> None:
                 k += 1
                 unique = f"{name}#{k}"
             taken.add(unique)
-            doc.id = unique
-            note = f"{renamed_from(doc_id)}is shared by {len(group)} inputs"
-            # An earlier note on the id (a long id shortened, a blank one ignored) stays.
-            doc.meta["id"] = f"{doc.meta['id']}; {note}" if doc.meta.get("id") else note
+            rename(doc, unique, f"is shared by {len(group)} inputs")
+
+
+def rename(doc: Document, new_id: str, why: str) -> None:
+    """`doc` is called `new_id` from now on; its meta.id says what it was called and `why`."""
+    note = f"{renamed_from(doc.id)}{why}"
+    doc.id = new_id
+    # An earlier note on the id (a long id shortened, a blank one ignored) stays.
+    doc.meta["id"] = f"{doc.meta['id']}; {note}" if doc.meta.get("id") else note
+
+
+def later_names(doc: Document) -> Iterator[str]:
+    """The names, in order, for an input of a later batch whose id an earlier batch's
+    document holds with other words (the same input cleaned otherwise: another batch's
+    templates; or an id used again): `id@source:line` as one run names inputs that share
+    an id, then `#1`, `#2`, ... The first name that is free is its id (so a state, and its
+    export, hold each id once); one the state holds with its words is that input sent again."""
+    name = f"{doc.id}@{doc.source}" + (f":{doc.line}" if doc.line else "")
+    yield name
+    for k in count(1):
+        yield f"{name}#{k}"

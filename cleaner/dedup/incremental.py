@@ -51,6 +51,7 @@ from cleaner.dedup.bands import BandIndex
 from cleaner.dedup.cluster import (CANONICAL, ESTIMATE_FLOOR, Clusterer, Member, PreferenceKey, Record,
                                    SourcePriority, array_of, load_line_words, preference_key, record_id, settle,
                                    story_links, story_records)
+from cleaner.dedup.ids import later_names, rename
 from cleaner.dedup.stories import candidate_edges, local_edges, measured_locally
 from cleaner.dedup.terms import is_name
 from cleaner.dedup.term_weights import TermWeights, doc_terms
@@ -601,6 +602,26 @@ def _member(m: Member) -> MemberRow:
     return (m.relation, m.similarity, m.estimated, None, None, m.reason)
 
 
+def _known_or_renamed(state: State, doc: Document, taken: set[str]) -> int | None:
+    """The state's row of `doc` (an id the state holds): the same words under that id or under
+    a name an earlier batch renamed it to (sent again); else None, `doc` renamed to the first
+    name neither the state nor this batch (`taken`) holds: ids stay unique in the state."""
+    assert doc.features is not None
+    n = state.known_doc(doc.id, doc.features.exact)
+    for name in later_names(doc) if n is None else ():
+        if name in taken:
+            continue
+        if (n := state.known_doc(name, doc.features.exact)) is not None:
+            rename(doc, name, "is held by an earlier batch's document with other words; the state holds this one's "
+                   "under this name (sent again)")
+            break
+        if not state.held_ids([name]):
+            rename(doc, name, "is held by an earlier batch's document with other words")
+            taken.add(name)
+            break
+    return n
+
+
 class IncrementalClusterer:
     def __init__(self, cfg: Config, state: State, commit: bool = True, whole: bool = True, workers: int = 1) -> None:
         """`commit` False: each batch's transaction stays open until `commit()` (a folder
@@ -716,11 +737,15 @@ class IncrementalClusterer:
         # retried batch) is not added twice: its row shows the record it is in.
         again: dict[int, Document] = {}
         fresh_docs = []
+        # One statement for the batch: most ids are new, and only a held one can be known.
+        held = state.held_ids([d.id for d in docs if d.ok])
+        known: dict[int, int] = {}  # id(document) -> its row in the state
+        taken = {d.id for d in docs}
+        for d in sorted((d for d in docs if d.ok and d.id in held), key=lambda d: d.id):  # names in id order
+            if (n := _known_or_renamed(state, d, taken)) is not None:
+                known[id(d)] = n
         for d in docs:
-            n = None
-            if d.ok:
-                assert d.features is not None  # a usable document is signed (stages/sign.py)
-                n = state.known_doc(d.id, d.features.exact)
+            n = known.get(id(d))
             if n is None:
                 fresh_docs.append(d)
             else:

@@ -48,11 +48,12 @@ def _check_own_examples(cfg: Config) -> None:
         if path.resolve() in shipped:
             continue
         for rule in load_rules([path]):
-            for kind in ("match", "no_match"):
-                for i, example in enumerate(rule.examples.get(kind, [])):
-                    if example_hits(rule, example, cfg["boilerplate"]["headline_max_words"]) != (kind == "match"):
+            for kind in rule.examples:  # match, no_match and by language (examples.pt: it must tag them)
+                for i, example in enumerate(rule.examples[kind]):
+                    tags = kind != "no_match"
+                    if example_hits(rule, example, cfg["boilerplate"]["headline_max_words"]) != tags:
                         raise ConfigError(path, f"rule {rule.id!r}.examples.{kind}[{i}]",
-                                          f"the rule {'does not tag' if kind == 'match' else 'tags'} its own "
+                                          f"the rule {'does not tag' if tags else 'tags'} its own "
                                           f"example {example[:80]!r}")
 
 

@@ -110,6 +110,9 @@ CREATE INDEX events_record ON events(record_id);
 """ + "\n".join(f"{statement};" for statement in MIGRATE[5])
 
 
+_SQLITE_IOERR, _SQLITE_FULL = 10, 13  # SQLite's primary result codes (an extended code's low byte)
+
+
 class StateError(Exception):
     """A state that cannot be used: another schema or settings, busy, not a state file."""
 
@@ -522,6 +525,9 @@ class State:
                 raise StateError(f"cannot open state {self.path}: its name is too long ({name} bytes: its WAL "
                                  f"file, the name and '-wal', would pass the file system's {_NAME_MAX}): rename "
                                  f"it to {_NAME_MAX - len('.lock')} bytes or fewer") from None
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF in (_SQLITE_IOERR, _SQLITE_FULL):
+                # A full disk, a file size limit (ulimit -f) making a new state: the file is not the fault.
+                raise StateError(f"cannot use state {self.path}: {exc}") from None
             raise NotAState(f"{self.path} is not a cleaner state ({exc})") from None
         except NotAState:
             self._refused()
@@ -1062,6 +1068,10 @@ class State:
 
     def set_member(self, n: int, member: Any) -> None:
         self.db.execute("UPDATE docs SET member = ? WHERE n = ?", (self.packer.pack(member), n))
+
+    def held_ids(self, ids: list[str]) -> set[str]:
+        """Which of `ids` the state's documents hold, in one statement."""
+        return {i for (i,) in self.db.execute(f"SELECT DISTINCT id FROM docs WHERE id IN {_LIST}", (json.dumps(ids),))}
 
     def known_doc(self, doc_id: str, exact: str) -> int | None:
         """The row of a document with this id and these words (exact key), if the state

@@ -31,12 +31,30 @@ from pathlib import Path
 
 from cleaner.core import config
 from cleaner.core.config import ConfigError, _read_small
-from cleaner.core.table_cache import code_stamp, read_table, write_table
+from cleaner.core.table_cache import cache_path, code_stamp, read_table, write_table
 from cleaner.stages.boilerplate import prefilter, regex_check, rules
 from cleaner.stages.boilerplate.prefilter import Prefilter
 from cleaner.stages.boilerplate.rules import Rule, load_rules
 
 TABLE = "boilerplate-rules"
+# Rule sets kept, one file each (named by their stamp): configurations used in turn (two
+# jobs' rule files) each read theirs back; one file was rewritten by every run (~55 CPU ms
+# of derive each). The oldest written beyond these are removed.
+KEPT = 8
+
+
+def _name(stamp: str) -> str:
+    return f"{TABLE}-{hashlib.blake2b(stamp.encode('ascii'), digest_size=8).hexdigest()}"
+
+
+def _keep_newest() -> None:
+    try:
+        folder = cache_path(TABLE).parent
+        kept = sorted(folder.glob(f"{TABLE}-*.table"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in kept[KEPT:]:
+            old.unlink()
+    except (OSError, RuntimeError):  # one removed meanwhile, a folder not ours, no home: next time
+        pass
 
 
 def _stamp(paths: list[Path]) -> str | None:
@@ -62,7 +80,7 @@ def _stamp(paths: list[Path]) -> str | None:
 
 
 def _read(stamp: str) -> tuple[list[Rule], Prefilter] | None:
-    got = read_table(TABLE, stamp, own=True)  # a pickle: only a file no one else could write
+    got = read_table(_name(stamp), stamp, own=True)  # a pickle: only a file no one else could write
     if got is None:
         return None
     try:
@@ -90,5 +108,6 @@ def rules_and_prefilter(paths: list[Path]) -> tuple[list[Rule], Prefilter]:
     # script swapping versions): else the rules of the new bytes would be kept under the old
     # bytes' stamp, and read back by a run that meets the old bytes again.
     if stamp is not None and _stamp(paths) == stamp:
-        write_table(TABLE, stamp, {}, [pickle.dumps((loaded, gates), protocol=pickle.HIGHEST_PROTOCOL)])
+        write_table(_name(stamp), stamp, {}, [pickle.dumps((loaded, gates), protocol=pickle.HIGHEST_PROTOCOL)])
+        _keep_newest()
     return loaded, gates

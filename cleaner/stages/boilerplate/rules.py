@@ -219,7 +219,15 @@ def _build(path: Path, index: int, raw: Any) -> Rule:
             _fail(path, f"{where}.examples.{kind}",
                   f"required: a list of lines the rule must {'not ' if kind == 'no_match' else ''}match ([] for none)")
         rule.examples[kind] = _str_list(path, f"{where}.examples.{kind}", examples[kind], folded=False)
+    for kind in sorted(set(examples) - {"match", "no_match"}):  # examples.pt: lines in Portuguese it must tag
+        if not isinstance(kind, str) or not _LANGUAGE_CODE.fullmatch(kind):  # a typo: examples.no_mach
+            _fail(path, f"{where}.examples.{kind}", "unknown key (match, no_match, or a language's code: "
+                  "lines in that language the rule must tag)")
+        rule.examples[kind] = _str_list(path, f"{where}.examples.{kind}", examples[kind], folded=False)
     return rule
+
+
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]+)*", re.ASCII)  # en, zh-tw (langdetect's codes)
 
 
 def load_rules(paths: list[Path]) -> list[Rule]:

@@ -48,6 +48,7 @@ _SCRIPTS = [(lang, name, re.compile(f"[{chars}]"), share) for lang, name, chars,
     ("my", "Myanmar", "\u1000-\u109f", 0.6),
     ("ja", "Japanese kana", "\u3040-\u30ff", 0.2),
 )]
+_HANGUL = next(pattern for lang, _, pattern, _ in _SCRIPTS if lang == "ko")
 # Any letter of those scripts: one pass rules out most texts (Latin, Cyrillic...) at once.
 _ANY_SCRIPT = re.compile("[" + "".join(p.pattern[1:-1] for _, _, p, _ in _SCRIPTS) + "]")
 _LEAST_SHARE = min(share for *_, share in _SCRIPTS)
@@ -272,4 +273,11 @@ class DetectLanguage(Stage):
             f"langdetect on the first {min(len(doc.text), self.sample_chars)} characters of the cleaned text"
             + (f"; runners-up: {others}" if others else "")
         )
+        if doc.lang == "ko" and not _HANGUL.search(sample):
+            # langdetect takes a short text in Han characters alone (Chinese) for Korean, even
+            # at 1.0; Korean is written in Hangul: its runner-up, else Chinese (review-28).
+            other = next((c for c in candidates if c.lang != "ko"), None)
+            doc.lang = _CODES.get(other.lang, other.lang) if other is not None else "zh"
+            doc.lang_prob = round(float(other.prob), 4) if other is not None else None
+            doc.lang_reason += "; not Korean: no Hangul letter" + ("" if other is not None else ", so Chinese")
         return doc
