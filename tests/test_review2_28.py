@@ -35,3 +35,27 @@ def test_an_existing_empty_file_refused_at_a_full_disk_is_kept(tmp_path):
     done = _run(["run", "-", "--out", "-", "--state", str(db)], tmp_path, _limited_files(8192))
     assert done.returncode == 2 and "empty file" in done.stderr.decode(), done.stderr
     assert db.exists()
+
+
+
+def test_a_subclass_with_its_own_setstate_still_gets_its_dict():
+    """review-28 pickled a Document subclass's own attributes as a (__dict__, slots) pair, also
+    for a subclass without slots of its own: one that defines __setstate__ (given its __dict__
+    before) failed with "dictionary update sequence element #0 has length 1"."""
+    import copy
+    import pickle
+
+    global Mine
+    from cleaner.core.document import Document
+
+    class Mine(Document):  # type: ignore[no-redef]
+        def __setstate__(self, state):  # type: ignore[no-untyped-def]
+            assert isinstance(state, dict), state
+            self.__dict__.update(state)
+            self.restored = True
+
+    Mine.__qualname__ = "Mine"  # picklable by name, from this module
+    doc = Mine(id="a", source="s")
+    doc.note = "mine"
+    for back in (pickle.loads(pickle.dumps(doc)), copy.deepcopy(doc)):
+        assert type(back) is Mine and back.note == "mine" and back.restored and back.id == "a"
