@@ -140,7 +140,9 @@ def by_position(obj: T) -> tuple[type[T], tuple[Any, ...]]:
     cls = type(obj)
     values = (_VALUES.get(cls) or _values_of(cls))(obj)
     if cls in _OPEN:  # a subclass's own attributes too: pickle sets a (__dict__, slots) state back
-        return cls, values, _own_state(obj)  # type: ignore[return-value]
+        # Without slots of its own, its __dict__ alone, as before review-28: a subclass's own
+        # __setstate__ is given what it was (tests/test_review2_28.py).
+        return cls, values, _own_state(obj) if _OPEN[cls] else obj.__dict__  # type: ignore[return-value]
     return cls, values
 
 

@@ -150,6 +150,15 @@ def empty_file(path: Path) -> str | None:
             "not exist yet) to start a new state there")
 
 
+def _remove_empty(path: str) -> None:
+    """`path` removed if it is a file of 0 bytes (a new state no byte of which was written)."""
+    try:
+        if os.path.isfile(path) and not os.path.islink(path) and os.path.getsize(path) == 0:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
 # The files SQLite and the lock keep beside a state `S` (`S` + suffix): never read as a run's
 # input (cli.py); given as the state (a shell's completion one name too far), a writer would
 # be told to remove an empty lock file, which would let two writers each hold "the" lock.
@@ -506,6 +515,8 @@ class State:
                 raise NotAState(problem)
             if writer:
                 self._lock(wait)
+        # The file is made by this opening (SQLite's connect): removed again if no byte of it could be written.
+        new = writer and not self.memory and not os.path.lexists(self.path)
         try:
             try:
                 self._connect(writer, wait)
@@ -517,6 +528,12 @@ class State:
                 self._connect(writer, wait, immutable=True)
                 self._open(settings, writer)
         except sqlite3.DatabaseError as exc:
+            unwritable = getattr(exc, "sqlite_errorcode", 0) & 0xFF in (_SQLITE_IOERR, _SQLITE_FULL)
+            if unwritable and new:  # removed while the lock is held: no other writer made it meanwhile
+                if (db := getattr(self, "db", None)) is not None:
+                    db.close()
+                    del self.db  # as close() leaves it
+                _remove_empty(self.path)
             self._refused()
             name = len(os.fsencode(Path(self.path).name))
             if not self.memory and name > _NAME_MAX - len("-wal"):
@@ -525,8 +542,9 @@ class State:
                 raise StateError(f"cannot open state {self.path}: its name is too long ({name} bytes: its WAL "
                                  f"file, the name and '-wal', would pass the file system's {_NAME_MAX}): rename "
                                  f"it to {_NAME_MAX - len('.lock')} bytes or fewer") from None
-            if getattr(exc, "sqlite_errorcode", 0) & 0xFF in (_SQLITE_IOERR, _SQLITE_FULL):
-                # A full disk, a file size limit (ulimit -f) making a new state: the file is not the fault.
+            if unwritable:
+                # A full disk, a file size limit (ulimit -f) making a new state: the file is not the fault
+                # (and a new one is not left behind: once space was freed, it was refused as an empty file).
                 raise StateError(f"cannot use state {self.path}: {exc}") from None
             raise NotAState(f"{self.path} is not a cleaner state ({exc})") from None
         except NotAState:
