@@ -137,9 +137,9 @@ def test_a_batch_of_texts_is_folded_once():
 
     texts = [f"Text {k} about Odesa.\nA second LINE {k}." for k in range(64)]
     folds = [signatures.folded(t) for t in texts]
-    before = signatures._folded_kept.cache_info().hits
+    before = signatures.folded.kept.cache_info().hits
     assert [signatures.folded(t) for t in texts] == folds
-    assert signatures._folded_kept.cache_info().hits - before == 64
+    assert signatures.folded.kept.cache_info().hits - before == 64
     long = "Ab " * (signatures.FOLDED_CHARS // 3 + 1)  # past FOLDED_CHARS: folded, not kept
     assert signatures.folded(long) == signatures._fold(long) == long.casefold()
     code_pages = [signatures.document_code_page(t) for t in texts]

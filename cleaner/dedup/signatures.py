@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
+from typing import Callable, Generic, TypeVar
 
 import numpy as np
 
@@ -172,6 +173,26 @@ def line_word_counts(text: str) -> list[int]:
 FOLDED_KEPT = 128
 FOLDED_CHARS = 20_000
 
+R = TypeVar("R")
+
+
+class _Kept(Generic[R]):
+    """`derive(text)`, kept for the last FOLDED_KEPT texts of up to FOLDED_CHARS
+    characters (a longer text is derived each time, never kept): `folded` and
+    `document_code_page`, asked about the same document by its next callers."""
+
+    __slots__ = ("derive", "kept")
+
+    def __init__(self, derive: Callable[[str], R]) -> None:
+        self.derive = derive
+        self.kept = lru_cache(maxsize=FOLDED_KEPT)(derive)
+
+    def __call__(self, text: str) -> R:
+        return self.derive(text) if len(text) > FOLDED_CHARS else self.kept(text)
+
+    def cache_clear(self) -> None:
+        self.kept.cache_clear()
+
 
 # One-byte code pages a text is tried in, in this order: most news in Latin or Cyrillic
 # script fits one (Latin-1; cp1252 adds curly quotes, dashes and the euro sign; cp1251 is
@@ -192,17 +213,11 @@ def in_code_page(text: str) -> tuple[str, bytes] | None:
     return None
 
 
-def document_code_page(text: str) -> tuple[str, bytes] | None:
-    """in_code_page of a document's text, kept for the next callers (FOLDED_KEPT texts of
-    up to FOLDED_CHARS characters, as `folded`): the signing stage (whether a text is
-    unspaced, salient_terms' token scan) and the template line keys (line_word_counts) ask
-    about the same text; once instead of three times (~4.8 µs a 3 KB text, #18, cpu-28)."""
-    if len(text) > FOLDED_CHARS:
-        return in_code_page(text)
-    return _code_page_kept(text)
-
-
-_code_page_kept = lru_cache(maxsize=FOLDED_KEPT)(in_code_page)
+# in_code_page of a document's text, kept for the next callers: the signing stage (whether
+# a text is unspaced, salient_terms' token scan) and the template line keys
+# (line_word_counts) ask about the same text; once instead of three times (~4.8 µs a 3 KB
+# text, #18, cpu-28).
+document_code_page = _Kept(in_code_page)
 
 
 @lru_cache(maxsize=None)
@@ -329,21 +344,15 @@ def _span_batch(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         return fmix64(np.add.reduceat(terms, first))
 
 
-def folded(text: str) -> str:
-    """The text NFKC-normalised and case-folded, as the token values and the exact key read
-    it. Kept for the next caller (FOLDED_KEPT): a worker signs a document (stages/sign.py),
-    then takes its template line keys (exec/flow.pack), which fold the same text."""
-    if len(text) > FOLDED_CHARS:
-        return _fold(text)
-    return _folded_kept(text)
-
-
 def _fold(text: str) -> str:
+    """The text NFKC-normalised and case-folded, as the token values and the exact key read
+    it."""
     return nfkc(text).casefold()
 
 
-_folded_kept = lru_cache(maxsize=FOLDED_KEPT)(_fold)
-setattr(folded, "cache_clear", _folded_kept.cache_clear)  # as when folded was an lru_cache (tests)
+# _fold, kept for the next caller: a worker signs a document (stages/sign.py), then takes its
+# template line keys (exec/flow.pack), which fold the same text.
+folded = _Kept(_fold)
 
 
 @lru_cache(maxsize=2)  # the exact key and the token values scan the same text one after the other
