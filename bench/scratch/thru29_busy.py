@@ -8,7 +8,7 @@ CLOCK_MONOTONIC, its CPU), the main process the pool's start (forked) and its la
 pool's terminate, which follows it at once). Per run, per worker: `ramp` (pool started -> its first batch), `busy` (wall inside
 batches) and `cpu` (CPU inside them: busy - cpu is time the worker was runnable but not running,
 or waiting on a page), `between` (wall between its batches: pickling and sending a result,
-waiting for the next task), `tail` (its last batch's end -> the map's end); and the phase's
+waiting for the next task; `get`/`put`: the pool's queue calls), `tail` (its last batch's end -> the map's end); and the phase's
 `idle core-s`: 2 x (map end - pool start) less every process's CPU meanwhile (the workers'
 in and out of batches, read from /proc at the pool's terminate, and the main process's). Medians
 over the runs and the workers.
@@ -88,6 +88,15 @@ def child() -> None:
 
     def terminate(self):  # type: ignore[no-untyped-def]
         ev("map_end")  # end_pool, right after the map's last result
+        import threading
+        for thread in threading.enumerate():  # the main process's threads' CPU so far, by job
+            target = getattr(thread, "_target", None)
+            job = getattr(target, "__name__", "main" if thread is threading.main_thread() else thread.name)
+            try:
+                fields = open(f"/proc/self/task/{thread.native_id}/stat").read().rsplit(")", 1)[1].split()
+                ev("thread_cpu", job, (int(fields[11]) + int(fields[12])) / TICK)
+            except OSError:
+                pass
         for p in list(self._pool):
             try:
                 fields = open(f"/proc/{p.pid}/stat").read().rsplit(")", 1)[1].split()
@@ -114,6 +123,7 @@ def one_run(checkout: str, data: str, workers: str) -> dict[str, list[float]]:
     worker_cpu: dict[str, float] = {}
     batches: dict[str, list[tuple[float, float, float]]] = {}
     queues: dict[str, list[float]] = {}
+    threads: dict[str, float] = {}
     for row in rows:
         if row[1] == "queue":
             queues[row[0]] = [float(x) for x in row[2:6]]  # the last line: the totals
@@ -121,10 +131,14 @@ def one_run(checkout: str, data: str, workers: str) -> dict[str, list[float]]:
             batches.setdefault(row[0], []).append((float(row[2]), float(row[3]), float(row[4])))
         elif row[3] == "worker_cpu":
             worker_cpu[row[4]] = float(row[5])
+        elif row[3] == "thread_cpu":
+            threads[row[4]] = float(row[5])
         else:
             at[row[3]] = (float(row[1]), float(row[2]))
     forked, end = at["forked"][0], at["map_end"][0]
     out: dict[str, list[float]] = {"phase": [end - forked], "main cpu": [at["map_end"][1] - at["forked"][1]]}
+    for job, cpu in threads.items():  # from the process's start: the main thread's includes imports and setup
+        out[f"thread {job}"] = [cpu]
     total = out["main cpu"][0]
     for pid, got in batches.items():
         got.sort()
