@@ -281,7 +281,8 @@ class DetectLanguage(Stage):
         # sentences are few characters; both are still plenty for langdetect.
         letters = letter_count(sample)  # count_of(LETTER_RUN, sample), by a table (tests/test_perdoc18.py)
         if letters < self.min_chars:
-            return UNDETERMINED, None, f"too little text to tell ({letters} letters < language.min_chars {self.min_chars})"
+            return (UNDETERMINED, None,
+                    f"too little text to tell ({letters} letters < language.min_chars {self.min_chars})")
         decided = script_language(sample, letters) if self.by_script else None
         if decided:
             return decided[0], None, decided[1]  # no probability: the script decided
