@@ -259,22 +259,23 @@ class DetectLanguage(Stage):
 
     def process(self, doc: Document) -> Document:
         sample = doc.text[: self.sample_chars]
+        shown = min(len(doc.text), self.sample_chars)  # the reason's "first N characters"
         if not self.remember or self.seed is None or len(sample) > ANSWER_CHARS:  # unseeded: random
-            doc.lang, doc.lang_prob, doc.lang_reason = self._answer(sample)
+            doc.lang, doc.lang_prob, doc.lang_reason = self._answer(sample, shown)
             return doc
-        key = (sample, self.min_chars, self.seed, self.trials, self.by_script)
+        key = (sample, shown, self.min_chars, self.seed, self.trials, self.by_script)
         answer = self._answers.get(key)
         if answer is None:
-            answer = self._answer(sample)
+            answer = self._answer(sample, shown)
             if len(self._answers) >= ANSWERS_KEPT:
                 self._answers = {}  # a new dict, not clear(): a Dask worker's threads share the stage
             self._answers[key] = answer
         doc.lang, doc.lang_prob, doc.lang_reason = answer
         return doc
 
-    def _answer(self, sample: str) -> tuple[str, float | None, str]:
+    def _answer(self, sample: str, shown: int) -> tuple[str, float | None, str]:
         """(lang, lang_prob, lang_reason) of a document whose text begins with `sample`
-        (its first sample_chars characters)."""
+        (its first sample_chars characters; `shown`: how many the reason says)."""
         from langdetect.lang_detect_exception import LangDetectException
 
         # Word characters, not isalpha(): Indic vowel signs are marks, and short CJK
@@ -294,8 +295,7 @@ class DetectLanguage(Stage):
         lang = _CODES.get(best.lang, best.lang)
         prob: float | None = round(float(best.prob), 4)  # Python's rounding, not numpy's
         others = ", ".join(f"{c.lang} {c.prob:.2f}" for c in candidates[1:3])
-        # len(sample): min(len(text), sample_chars), as the sample is the text's start
-        reason = (f"langdetect on the first {len(sample)} characters of the cleaned text"
+        reason = (f"langdetect on the first {shown} characters of the cleaned text"
                   + (f"; runners-up: {others}" if others else ""))
         if lang == "ko" and not _HANGUL.search(sample):
             # langdetect takes a short text in Han characters alone (Chinese) for Korean, even
