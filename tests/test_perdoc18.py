@@ -157,8 +157,10 @@ from cleaner.core.text import nfkc  # noqa: E402
 from cleaner.dedup import terms  # noqa: E402
 
 
-def _pack_reference(lines: list[str], term_lines: list[list[int]], normalized: bool = False) -> bytes:
-    """pack_line_words before perdoc-18: a line at a time."""
+def _pack_reference(lines: list[str], term_lines: list[list[int]], normalized: bool = False,
+                    folded_lines: list[str] | None = None) -> bytes:
+    """pack_line_words before perdoc-18: a line at a time (each line folded here: the folds
+    salient_terms hands over since cpu-29, `folded_lines`, are not read)."""
     used = sorted(set().union(*term_lines))
     where = {i: k for k, i in enumerate(used)}
     hashes = terms._folded_word_hashes if normalized else terms.word_hashes

@@ -43,7 +43,7 @@ import numpy as np
 from cleaner.core.calendar_names import shipped as _calendar
 from cleaner.core.text import WORD_CLASS, nfkc, words
 from cleaner.dedup.signatures import (CODE_PAGES, _codepoints, _word_chars, code_page_tables, document_code_page,
-                                      in_code_page)
+                                      folded, in_code_page)
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 _DIGIT = re.compile(r"\d")
@@ -278,7 +278,13 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
     array("I") of CRC-32s in bytes (0 where it is on several lines), the dateline: the
     first day written with a month name in the lead, as "MM-DD", or None; and the words of
     every line each term is on, packed (pack_line_words))."""
+    # The text's lines folded (NFKC, casefold), for the lines' CRC-32s and word hashes below:
+    # the signing stage folded this text just before (signatures.folded keeps it), and a
+    # line break neither composes nor folds, so the folded text's lines are its lines folded
+    # (~10 µs a document: two casefolds of most of the text, #18).
+    flines = folded(text).split("\n")
     if title and not text.startswith(title):
+        flines = nfkc(title).casefold().split("\n") + flines  # not kept: folded keeps documents' texts
         text = title + "\n" + text
     text = nfkc(text)
     anchor = date.fromisoformat(doc_date) if doc_date else None
@@ -288,6 +294,8 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
     lines_of: dict[str, list[int]] = {}  # term -> indices of every line it is on, in order
     in_lead: list[str] = []  # terms seen in the lead (where a term is first seen: words only grow)
     lines = text.split("\n")
+    if len(flines) != len(lines):  # never (tests/test_cpu29.py): each line folded on its own then
+        flines = [line.casefold() for line in lines]
     line = 0
     line_start = 0  # words before the current line
     breaks = 0  # break tokens so far
@@ -349,24 +357,27 @@ def salient_terms(text: str, doc_date: str | None = None, lead_words: int = 40,
     ordered = sorted(lines_of)
     term_lines = [lines_of[t] for t in ordered]
     # A term's only line (its lines_of holds one), as the CRC-32 of that line; 0: several.
-    crc = {i: zlib.crc32(lines[i].strip().casefold().encode("utf-8")) or 1
+    # strip() after casefold(): the same (no character folds to whitespace or to nothing)
+    crc = {i: zlib.crc32(flines[i].strip().encode("utf-8")) or 1
            for i in {on[0] for on in term_lines if len(on) == 1}}
     only_line = array("I", [crc[on[0]] if len(on) == 1 else 0 for on in term_lines])
-    packed = pack_line_words(lines, term_lines, normalized=True)
+    packed = pack_line_words(lines, term_lines, normalized=True, folded_lines=flines)
     return ordered, sorted(in_lead), only_line.tobytes(), dateline, packed
 
 
-def pack_line_words(lines: list[str], term_lines: list[list[int]], normalized: bool = False) -> bytes:
+def pack_line_words(lines: list[str], term_lines: list[list[int]], normalized: bool = False,
+                    folded_lines: list[str] | None = None) -> bytes:
     """The lines `term_lines` name (each term's line indices, in term order) as word hashes,
     and which of them each term is on: one array("I") in bytes, read in place by LineWords.
     Layout: [L, T, L+1 offsets of each line's words, T+1 offsets of each term's lines, the
     lines' sorted unique word CRC-32s, the terms' line numbers (0..L-1)]; offsets count
     from the start of the array. `normalized`: the lines are those of an NFKC text (each
-    line of one is NFKC too: a line break never composes), so none is normalised again."""
+    line of one is NFKC too: a line break never composes), so none is normalised again;
+    `folded_lines`: with it, each of them casefolded, so none is folded again."""
     used = sorted(set().union(*term_lines))
     where = {i: k for k, i in enumerate(used)}
     used_lines = [lines[i] for i in used] if normalized else [nfkc(lines[i]) for i in used]
-    spaced = _spaced_words(used_lines)
+    spaced = _spaced_words(used_lines, None if folded_lines is None else [folded_lines[i] for i in used])
     if spaced is None:  # a line holding a line break: a line at a time
         return packed_layout(lines_word_hashes(used_lines), term_lines, where)
     # Every used line's word CRC-32s at once: one split of the whole text with each line
@@ -428,11 +439,12 @@ def lines_word_hashes(lines: list[str]) -> list[list[int]]:
     return [sorted(set(map(crc, line.split()))) for line in spaced.split(b"\n")]
 
 
-def _spaced_words(lines: list[str]) -> bytes | None:
+def _spaced_words(lines: list[str], folded_lines: list[str] | None = None) -> bytes | None:
     """The lines (NFKC already) casefolded, joined by line breaks, as utf-8 whose only
     separators are spaces and those line breaks: each line's words (text.WORD_CLASS) are its
-    split(); None when a line holds a line break (then the lines cannot be told apart)."""
-    folded = "\n".join(lines).casefold()
+    split(); None when a line holds a line break (then the lines cannot be told apart).
+    `folded_lines`: the lines casefolded already."""
+    folded = "\n".join(lines).casefold() if folded_lines is None else "\n".join(folded_lines)
     if folded.count("\n") != len(lines) - 1:  # a line break inside a line
         return None
     one_byte = in_code_page(folded)

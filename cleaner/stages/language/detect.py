@@ -193,14 +193,27 @@ def _profiles() -> DetectorFactory:
     return factory
 
 
+# Samples whose answers a stage keeps (DetectLanguage.remember), of up to ANSWER_CHARS
+# characters (language.sample_chars is 500): ~1-2 KB each with its reason, a few MB in all.
+ANSWERS_KEPT = 4096
+ANSWER_CHARS = 2000
+
+
 class DetectLanguage(Stage):
     name = "language"
 
     def __init__(self, sample_chars: int = 500, min_chars: int = 5, seed: int = 0, trials: int = 1,
-                 by_script: bool = True):
+                 by_script: bool = True, remember: bool = True):
         self.sample_chars, self.min_chars, self.seed, self.trials = sample_chars, min_chars, seed, trials
         self.by_script = by_script  # off only to measure langdetect alone (bench/language_bench.py)
         self._factory: DetectorFactory | None = None  # loaded by setup()
+        # The answers given to the last samples (ANSWERS_KEPT at most), by sample and settings:
+        # with a fixed seed, langdetect's answer is a function of the sample alone (the same
+        # draws for every text), and copies of a story open with the same sample (the
+        # references corpus's near copies: 678 of 3,000 samples repeat one met before). Off
+        # (`remember=False`) to time the detector itself on texts it has seen (language_bench).
+        self.remember = remember
+        self._answers: dict[tuple[Any, ...], tuple[str, float | None, str]] = {}
 
     def setup(self) -> None:
         """This stage's own langdetect factory (not langdetect's module-wide one, whose
@@ -223,7 +236,7 @@ class DetectLanguage(Stage):
 
     def __getstate__(self) -> dict[str, Any]:
         # Sent to another process without the profiles: each loads its own in setup().
-        return {**self.__dict__, "_factory": None}
+        return {**self.__dict__, "_factory": None, "_answers": {}}
 
     def _detector(self, text: str) -> FastDetector:
         self.setup()
@@ -245,39 +258,50 @@ class DetectLanguage(Stage):
         return FastDetector
 
     def process(self, doc: Document) -> Document:
+        sample = doc.text[: self.sample_chars]
+        shown = min(len(doc.text), self.sample_chars)  # the reason's "first N characters"
+        if not self.remember or self.seed is None or len(sample) > ANSWER_CHARS:  # unseeded: random
+            doc.lang, doc.lang_prob, doc.lang_reason = self._answer(sample, shown)
+            return doc
+        key = (sample, shown, self.min_chars, self.seed, self.trials, self.by_script)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._answer(sample, shown)
+            if len(self._answers) >= ANSWERS_KEPT:
+                self._answers = {}  # a new dict, not clear(): a Dask worker's threads share the stage
+            self._answers[key] = answer
+        doc.lang, doc.lang_prob, doc.lang_reason = answer
+        return doc
+
+    def _answer(self, sample: str, shown: int) -> tuple[str, float | None, str]:
+        """(lang, lang_prob, lang_reason) of a document whose text begins with `sample`
+        (its first sample_chars characters; `shown`: how many the reason says)."""
         from langdetect.lang_detect_exception import LangDetectException
 
-        sample = doc.text[: self.sample_chars]
         # Word characters, not isalpha(): Indic vowel signs are marks, and short CJK
         # sentences are few characters; both are still plenty for langdetect.
         letters = letter_count(sample)  # count_of(LETTER_RUN, sample), by a table (tests/test_perdoc18.py)
         if letters < self.min_chars:
-            doc.lang, doc.lang_prob = UNDETERMINED, None
-            doc.lang_reason = f"too little text to tell ({letters} letters < language.min_chars {self.min_chars})"
-            return doc
+            return (UNDETERMINED, None,
+                    f"too little text to tell ({letters} letters < language.min_chars {self.min_chars})")
         decided = script_language(sample, letters) if self.by_script else None
         if decided:
-            doc.lang, doc.lang_reason = decided
-            doc.lang_prob = None  # not a probability: the script decided
-            return doc
+            return decided[0], None, decided[1]  # no probability: the script decided
         try:
             candidates = self._detector(sample).get_probabilities()
         except LangDetectException as exc:
-            doc.lang, doc.lang_prob, doc.lang_reason = UNDETERMINED, None, f"langdetect: {exc}"
-            return doc
+            return UNDETERMINED, None, f"langdetect: {exc}"
         best = candidates[0]
-        doc.lang = _CODES.get(best.lang, best.lang)
-        doc.lang_prob = round(float(best.prob), 4)  # Python's rounding, not numpy's
+        lang = _CODES.get(best.lang, best.lang)
+        prob: float | None = round(float(best.prob), 4)  # Python's rounding, not numpy's
         others = ", ".join(f"{c.lang} {c.prob:.2f}" for c in candidates[1:3])
-        doc.lang_reason = (
-            f"langdetect on the first {min(len(doc.text), self.sample_chars)} characters of the cleaned text"
-            + (f"; runners-up: {others}" if others else "")
-        )
-        if doc.lang == "ko" and not _HANGUL.search(sample):
+        reason = (f"langdetect on the first {shown} characters of the cleaned text"
+                  + (f"; runners-up: {others}" if others else ""))
+        if lang == "ko" and not _HANGUL.search(sample):
             # langdetect takes a short text in Han characters alone (Chinese) for Korean, even
             # at 1.0; Korean is written in Hangul: its runner-up, else Chinese (review-28).
             other = next((c for c in candidates if c.lang != "ko"), None)
-            doc.lang = _CODES.get(other.lang, other.lang) if other is not None else "zh"
-            doc.lang_prob = round(float(other.prob), 4) if other is not None else None
-            doc.lang_reason += "; not Korean: no Hangul letter" + ("" if other is not None else ", so Chinese")
-        return doc
+            lang = _CODES.get(other.lang, other.lang) if other is not None else "zh"
+            prob = round(float(other.prob), 4) if other is not None else None
+            reason += "; not Korean: no Hangul letter" + ("" if other is not None else ", so Chinese")
+        return lang, prob, reason
