@@ -73,3 +73,36 @@ def test_state_bench_without_sentences_stops_in_one_line(tmp_path):
                            "--sizes", "20", "--probe", "5"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.startswith("no sentences in ") and proc.stderr.count("\n") == 1, proc.stderr
+
+
+# ---- 2. the rules' cache keeps the rule sets most recently used ----
+
+def test_rules_cache_keeps_a_rule_set_used_every_run_though_written_long_ago(tmp_path, monkeypatch):
+    import os
+
+    from cleaner.core import table_cache
+    from cleaner.stages.boilerplate import cached
+
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path / "cache"))
+    derived: list[str] = []
+    real = cached.load_rules
+    monkeypatch.setattr(cached, "load_rules", lambda paths: derived.append(paths[0].stem) or real(paths))
+
+    def rule_file(name: str, phrase: str) -> Path:
+        path = tmp_path / f"{name}.toml"
+        path.write_text(f'[[rule]]\nid = "{name}"\ncategory = "promo"\naction = "drop"\nany = ["{phrase}"]\n'
+                        f'examples.match = ["{phrase} today"]\nexamples.no_match = ["Nothing here"]\n',
+                        encoding="utf-8")
+        return path
+
+    daily = rule_file("daily", "join our club")
+    cached.rules_and_prefilter([daily])
+    (written,) = table_cache.cache_path(cached.TABLE).parent.glob(f"{cached.TABLE}-*")
+    os.utime(written, (1_000_000_000, 1_000_000_000))  # written long ago
+    for k in range(cached.KEPT):  # other sets, each written once; the daily set used between them
+        cached.rules_and_prefilter([daily])
+        cached.rules_and_prefilter([rule_file(f"r{k}", f"phrase {k}")])
+    assert written.exists()
+    cached.rules_and_prefilter([daily])
+    assert derived.count("daily") == 1
+    assert len(list(written.parent.glob(f"{cached.TABLE}-*"))) == cached.KEPT
