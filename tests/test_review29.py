@@ -106,3 +106,15 @@ def test_rules_cache_keeps_a_rule_set_used_every_run_though_written_long_ago(tmp
     cached.rules_and_prefilter([daily])
     assert derived.count("daily") == 1
     assert len(list(written.parent.glob(f"{cached.TABLE}-*"))) == cached.KEPT
+
+
+# ---- 3. a state name over 255 bytes in the API ----
+
+def test_deduplicator_state_name_too_long_is_a_state_error_in_one_line(tmp_path):
+    from cleaner import Deduplicator
+    from cleaner.store.state import StateError
+
+    with pytest.raises(StateError) as exc:
+        Deduplicator(state=tmp_path / ("x" * 300 + ".db"))
+    assert "File name too long" in str(exc.value) and "\n" not in str(exc.value)
+    assert list(tmp_path.iterdir()) == []
