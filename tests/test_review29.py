@@ -118,3 +118,31 @@ def test_deduplicator_state_name_too_long_is_a_state_error_in_one_line(tmp_path)
         Deduplicator(state=tmp_path / ("x" * 300 + ".db"))
     assert "File name too long" in str(exc.value) and "\n" not in str(exc.value)
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- 4. a dict subclass whose methods raise ----
+
+class _GetRaises(dict):
+    def get(self, *args, **kwargs):
+        raise RuntimeError("no get here")
+
+
+class _IterRaises(dict):
+    def __iter__(self):
+        raise KeyError("no keys here")
+
+
+@pytest.mark.parametrize("bad_type", [_GetRaises, _IterRaises])
+def test_a_dict_subclass_whose_methods_raise_is_rejected_alone(bad_type, tmp_path):
+    from cleaner import Deduplicator, clean
+
+    good = [{"id": "a", "text": "The council approved the library budget on Tuesday after a long debate."},
+            {"id": "c", "text": "Storms left thousands of homes without power along the northern coast."}]
+    items = [good[0], bad_type(id="b", text="The museum opened downtown with early photographs."), good[1]]
+    docs = clean(items).documents
+    assert [d["status"] for d in docs if d["id"] in ("a", "c")] == ["kept", "kept"]
+    (bad,) = [d for d in docs if d["id"] not in ("a", "c")]
+    assert bad["status"] == "rejected" and "item cannot be read" in bad["error"] and bad_type.__name__ in bad["error"]
+    with Deduplicator(state=tmp_path / "s.db") as dedup:
+        rows = list(dedup.add(items))
+    assert len(rows) == 3 and sum(r["status"] == "rejected" for r in rows) == 1
