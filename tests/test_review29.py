@@ -146,3 +146,32 @@ def test_a_dict_subclass_whose_methods_raise_is_rejected_alone(bad_type, tmp_pat
     with Deduplicator(state=tmp_path / "s.db") as dedup:
         rows = list(dedup.add(items))
     assert len(rows) == 3 and sum(r["status"] == "rejected" for r in rows) == 1
+
+
+# ---- 5. short Japanese that langdetect takes for Korean ----
+
+# Team-written headlines: Han with one kana (a particle), which langdetect names Korean at
+# 1.0 with no runner-up; they were named Chinese.
+JA_HEADLINES = ["東京都知事選挙の結果発表", "大阪府警察本部長が会見", "首相官邸前で抗議集会", "台風十号が九州接近、警戒呼掛"]
+
+
+@pytest.mark.parametrize("text", JA_HEADLINES)
+def test_short_han_text_with_a_kana_is_japanese_not_chinese(text):
+    from cleaner.core.config import load_config
+    from cleaner.core.document import Document
+    from cleaner.stages.language.detect import DetectLanguage
+
+    doc = DetectLanguage(**load_config()["language"]).process(Document(id="h", source="s", text=text))
+    assert doc.lang == "ja" and "Japanese kana, so Japanese" in doc.lang_reason, doc.lang_reason
+
+
+def test_han_alone_stays_chinese_and_chinese_stays_chinese():
+    """Kanji alone cannot be told from Chinese by langdetect (Korean left out, it says zh-tw
+    for Japanese kanji too): described in the notes, not guessed."""
+    from cleaner.core.config import load_config
+    from cleaner.core.document import Document
+    from cleaner.stages.language.detect import DetectLanguage
+
+    stage = DetectLanguage(**load_config()["language"])
+    for text in ("北京市政府发布新规定", "臺灣總統府發表聲明", "日本銀行総裁記者会見"):
+        assert stage.process(Document(id="h", source="s", text=text)).lang == "zh"
