@@ -175,3 +175,28 @@ def test_han_alone_stays_chinese_and_chinese_stays_chinese():
     stage = DetectLanguage(**load_config()["language"])
     for text in ("北京市政府发布新规定", "臺灣總統府發表聲明", "日本銀行総裁記者会見"):
         assert stage.process(Document(id="h", source="s", text=text)).lang == "zh"
+
+
+# ---- part 2: a rule regex that matches an empty string tags every line ----
+
+@pytest.mark.parametrize("regex", ["(?i)", "promo|", "x*", "(?:subscribe)?", "\\s*", "\\W*"])
+def test_a_rule_regex_with_an_empty_match_anywhere_is_refused(regex, tmp_path):
+    from cleaner.core.config import ConfigError
+    from cleaner.stages.boilerplate.rules import load_rules
+
+    path = tmp_path / "mine.toml"
+    path.write_text(f"[[rule]]\nid = 'x'\ncategory = 'promo'\naction = 'drop'\nregex = '{regex}'\n"
+                    'examples.match = ["promo"]\nexamples.no_match = []\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="matches an empty string in any line") as exc:
+        load_rules([path])
+    assert "mine.toml" in str(exc.value) and "rule 'x'.regex" in str(exc.value)
+
+
+@pytest.mark.parametrize("regex", ["^$", "^\\s*$", "^(?:Share|Tweet)?$", "\\b(?:ad)\\b", "^\\W*$"])
+def test_a_rule_regex_for_some_lines_is_still_taken(regex, tmp_path):
+    from cleaner.stages.boilerplate.rules import load_rules
+
+    path = tmp_path / "mine.toml"
+    path.write_text(f"[[rule]]\nid = 'x'\ncategory = 'promo'\naction = 'flag'\nregex = '{regex}'\n"
+                    'examples.match = []\nexamples.no_match = []\n', encoding="utf-8")
+    assert [r.id for r in load_rules([path])] == ["x"]
