@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT / "bench"))
 
-from generate import generate  # noqa: E402
+from generate import generate, use_data  # noqa: E402
 from results_file import save_json  # noqa: E402
 
 
@@ -225,6 +225,7 @@ def main() -> None:
     parser.add_argument("--shipped", action="store_true",
                         help="bytes a document the story job moves, per step (#17 point 7)")
     args = parser.parse_args()
+    use_data(args.data, args.smoke)
     if args.shipped:
         with tempfile.TemporaryDirectory() as tmp_name:
             corpora = {"generated": _corpus(Path(tmp_name) / "generated" / "corpus.jsonl",

@@ -60,6 +60,28 @@ def clutter_line(lang: str, rng: random.Random) -> str:
     return rng.choice(CLUTTER[lang]).format(site=rng.choice(SITES), year=rng.randint(2015, 2026))
 
 
+# The folder generate() reads when not given one: a bench's --data sets it (use_data), so
+# `--data` reaches the generated articles too (engine_bench, state_bench and throughput_bench
+# read ../shared/data/lingua-sentences whatever --data said).
+_FOLDER = [DATA]
+# Set by use_data for a real (not --smoke) run: no sentences is then an error (NoSentences),
+# not a fallback. Pseudo-word figures went into a session's notes unnoticed (session 28).
+_STRICT = [False]
+
+
+class NoSentences(SystemExit):
+    """A real bench run found no sentences: its generated articles would be pseudo-words, so
+    it would measure something else. A SystemExit: uncaught, one line and exit status 1; a
+    bench of several parts catches it and skips the part."""
+
+
+def use_data(shared: Path, smoke: bool) -> None:
+    """generate() reads `shared`/lingua-sentences from now on; unless `smoke`, none there is
+    NoSentences rather than pseudo-words."""
+    _FOLDER[0] = shared / "lingua-sentences"
+    _STRICT[0] = not smoke
+
+
 # Folders whose sentences were missing, so generated text fell back to pseudo-words. A bench
 # records it (results_file.save_json) and it is said once on stderr: pseudo-word articles are
 # shorter and have ~5x fewer distinct words, so figures on them are not comparable (a state
@@ -67,10 +89,14 @@ def clutter_line(lang: str, rng: random.Random) -> str:
 PSEUDO_WORDS: set[str] = set()
 
 
-def load_sentences(lang: str, data: Path = DATA) -> list[str]:
+def load_sentences(lang: str, data: Path | None = None) -> list[str]:
+    data = _FOLDER[0] if data is None else data
     path = data / f"{lang}.txt"
     if path.exists():
         return [s.strip() for s in path.read_text(encoding="utf-8").splitlines() if len(s.split()) >= 5 or lang == "zh"]
+    if _STRICT[0]:
+        raise NoSentences(f"no sentences in {data} ({lang}.txt): generated articles would be pseudo-words, "
+                          "not comparable; --data names the shared data folder (--smoke allows pseudo-words)")
     if str(data) not in PSEUDO_WORDS:
         PSEUDO_WORDS.add(str(data))
         print(f"generate: no sentences in {data}: articles use pseudo-words (figures not comparable with "
@@ -106,7 +132,7 @@ def _edit(words: list[str], share: float, vocab: list[str], rng: random.Random) 
 
 
 def generate(n: int, seed: int = 0, copy_share: float = 0.4, sentences: int = 20,
-             langs: tuple[str, ...] = LANGS, data: Path = DATA) -> list[dict]:
+             langs: tuple[str, ...] = LANGS, data: Path | None = None) -> list[dict]:
     """n items: bases, and copies of some of them (each with `gold` and `made`)."""
     rng = random.Random(seed)
     pools = {lang: load_sentences(lang, data) for lang in langs}

@@ -43,6 +43,7 @@ from cleaner.core.document import Document  # noqa: E402
 from cleaner.exec.local import process_one  # noqa: E402
 from cleaner.input.read import read_dicts, read_inputs  # noqa: E402
 from cleaner.stages.build import build_stages  # noqa: E402
+from generate import use_data  # noqa: E402
 from results_file import save_json  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -219,6 +220,7 @@ def main() -> int:
     parser.add_argument("--stages", action="store_true", help="each stage's CPU seconds in one whole run")
     parser.add_argument("--smoke", action="store_true", help="5 documents a set, 100 for speed (seconds)")
     args = parser.parse_args()
+    use_data(args.data, args.smoke)
     limit = 5 if args.smoke else None
     code = 0
     if args.dump:

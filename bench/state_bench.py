@@ -61,7 +61,7 @@ from typing import Iterator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from generate import generate  # noqa: E402
+from generate import generate, use_data  # noqa: E402
 from results_file import save_json  # noqa: E402
 
 PER_DAY = 500
@@ -248,6 +248,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data",
+                        help="the shared data folder (its lingua-sentences: the generated articles' sentences)")
     parser.add_argument("--probe-at", default="each",
                         help="each: one batch dated to follow each size's state; last: that batch as dated, "
                              "after the largest size (sessions 18-24); next: each size's next documents in "
@@ -258,6 +260,7 @@ def main() -> None:
                              "and, after each phase, the state "
                              "(DIR/state-SIZE.db and its WAL), so probes can be repeated and profiled")
     args = parser.parse_args()
+    use_data(args.data, args.smoke)
     sizes = [int(s) for s in args.sizes.split(",")]
     probe_n = args.probe
     if args.smoke:

@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from dedup_refs import naive  # noqa: E402
-from generate import DATA, generate  # noqa: E402
+from generate import NoSentences, generate, use_data  # noqa: E402
 from results_file import save_json  # noqa: E402
 
 # Runs `cleaner run` and prints peak RSS (MiB) of itself (VmHWM: status_kib says why) and
@@ -135,8 +135,8 @@ def bench_signatures(n: int = 2000) -> dict:
                                  if isinstance(results.get("rensa"), float) else None)}
 
 
-def bench_language(per_language: int = 200, n_articles: int = 300) -> dict | None:
-    if not DATA.exists():
+def bench_language(data: Path, per_language: int = 200, n_articles: int = 300) -> dict | None:
+    if not data.exists():
         return None
     from cleaner.core.document import Document
     from cleaner.stages.language.detect import DetectLanguage
@@ -148,7 +148,7 @@ def bench_language(per_language: int = 200, n_articles: int = 300) -> dict | Non
     supported = {c.split("-")[0] for c in stage.languages()}
     right = total = 0
     by_lang = {}
-    for path in sorted(DATA.glob("*.txt")):
+    for path in sorted(data.glob("*.txt")):
         lang = {"nb": "no"}.get(path.stem, path.stem)  # langdetect calls Norwegian Bokmål "no"
         if lang not in supported:
             continue
@@ -396,6 +396,7 @@ def main() -> None:
                              "does (the references are installed and compiled); source: each run compiles it")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench runs (under a minute)")
     args = parser.parse_args()
+    use_data(args.data, args.smoke)
     if args.smoke:
         args.docs, args.memory, args.repeat, args.refs_docs = 60, "100", 1, 60
     # Parts not run this time keep their last figures in --json (each part says when it was measured).
@@ -405,18 +406,23 @@ def main() -> None:
     print(f"cleaner runs: {PYC_LABELS[args.pyc]}", flush=True)
     for name in args.only.split(","):
         start = time.perf_counter()
-        if name == "signatures":
-            res = bench_signatures(40 if args.smoke else 2000)
-        elif name == "language":
-            res = bench_language(5, 30) if args.smoke else bench_language()
-        elif name == "pipeline":
-            res = bench_pipeline(args.docs, args.repeat)
-        elif name == "references":
-            res = bench_references(args.data, args.refs_docs, args.repeat)
-        elif name == "memory":
-            res = bench_memory([int(x) for x in args.memory.split(",")])
-        else:
-            parser.error(f"unknown part {name!r}")
+        try:  # a part that generates articles, without sentences: skipped, said on stderr
+            if name == "signatures":
+                res = bench_signatures(40 if args.smoke else 2000)
+            elif name == "language":
+                sentences = args.data / "lingua-sentences"
+                res = bench_language(sentences, 5, 30) if args.smoke else bench_language(sentences)
+            elif name == "pipeline":
+                res = bench_pipeline(args.docs, args.repeat)
+            elif name == "references":
+                res = bench_references(args.data, args.refs_docs, args.repeat)
+            elif name == "memory":
+                res = bench_memory([int(x) for x in args.memory.split(",")])
+            else:
+                parser.error(f"unknown part {name!r}")
+        except NoSentences as exc:
+            print(f"{name}: skipped: {exc}", file=sys.stderr)
+            continue
         if res is None:
             print(f"{name}: skipped (no data under {args.data})")
             continue

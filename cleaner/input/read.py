@@ -855,23 +855,35 @@ def read_dicts(items: Iterable[Any], max_bytes: int | None = None) -> Iterator[D
     line of that size is: the API took a 60 MB text the CLI refuses (73 s, 1.9 GB).
     """
     for item in items:
-        body, problem = _api_body(item)
-        # UTF-8 takes at most 4 bytes a character: most bodies are measured without encoding them.
-        if body is not None and max_bytes is not None and len(body) * 4 > max_bytes \
-                and len(body.encode("utf-8", "surrogatepass")) > max_bytes:
-            body, problem = None, too_large(max_bytes)
-        if problem is not None:
-            # Named by its own id, else by what can be read of it (its string fields),
-            # never by position.
-            fields = [_field(item, k) for k in ("id", *TEXT_FIELDS, *META_FIELDS)] \
-                if isinstance(item, dict) else [type(item).__name__]
-            doc_id = fields[0] if fields[0] and isinstance(item, dict) else _hash_id(json.dumps([problem, fields]))
-            yield Document(id=doc_id, source="<api>").reject(problem)
-            continue
-        assert body is not None  # without a problem, the item's JSON (_api_body)
-        # "" as the placeholder: an input id is never blank, so a real id (even "item")
-        # is never taken for a missing one.
-        doc = from_record(item, "", "<api>")
-        if doc.id == "":
-            doc.id = _hash_id(body)
+        try:
+            doc = _dict_document(item, max_bytes)
+        except Exception as exc:  # noqa: BLE001 - below
+            if type(item) is dict:  # a plain dict's own methods do not raise: a bug, not the item's
+                raise
+            # A subclass whose own methods raise (a `get`, `__iter__`): that item alone rejected.
+            problem = f"item cannot be read ({type(item).__name__}: {type(exc).__name__}: {scrub(str(exc))[:200]})"
+            doc = Document(id=_hash_id(problem), source="<api>").reject(problem)
         yield doc
+
+
+def _dict_document(item: Any, max_bytes: int | None) -> Document:
+    """One API item's Document (read_dicts)."""
+    body, problem = _api_body(item)
+    # UTF-8 takes at most 4 bytes a character: most bodies are measured without encoding them.
+    if body is not None and max_bytes is not None and len(body) * 4 > max_bytes \
+            and len(body.encode("utf-8", "surrogatepass")) > max_bytes:
+        body, problem = None, too_large(max_bytes)
+    if problem is not None:
+        # Named by its own id, else by what can be read of it (its string fields),
+        # never by position.
+        fields = [_field(item, k) for k in ("id", *TEXT_FIELDS, *META_FIELDS)] \
+            if isinstance(item, dict) else [type(item).__name__]
+        doc_id = fields[0] if fields[0] and isinstance(item, dict) else _hash_id(json.dumps([problem, fields]))
+        return Document(id=doc_id, source="<api>").reject(problem)
+    assert body is not None  # without a problem, the item's JSON (_api_body)
+    # "" as the placeholder: an input id is never blank, so a real id (even "item")
+    # is never taken for a missing one.
+    doc = from_record(item, "", "<api>")
+    if doc.id == "":
+        doc.id = _hash_id(body)
+    return doc

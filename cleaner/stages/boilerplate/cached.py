@@ -39,7 +39,8 @@ from cleaner.stages.boilerplate.rules import Rule, load_rules
 TABLE = "boilerplate-rules"
 # Rule sets kept, one file each (named by their stamp): configurations used in turn (two
 # jobs' rule files) each read theirs back; one file was rewritten by every run (~55 CPU ms
-# of derive each). The oldest written beyond these are removed.
+# of derive each). The least recently used beyond these are removed (a file read back is
+# touched: a rule set every run uses, written long ago, must not go first).
 KEPT = 8
 
 
@@ -54,6 +55,14 @@ def _keep_newest() -> None:
         for old in kept[KEPT:]:
             old.unlink()
     except (OSError, RuntimeError):  # one removed meanwhile, a folder not ours, no home: next time
+        pass
+
+
+def _used(name: str) -> None:
+    """Its file's mtime set to now: _keep_newest keeps the rule sets most recently used."""
+    try:
+        os.utime(cache_path(name))
+    except (OSError, RuntimeError):  # removed meanwhile, not ours to touch, no home: kept by its write time
         pass
 
 
@@ -99,8 +108,8 @@ def rules_and_prefilter(paths: list[Path]) -> tuple[list[Rule], Prefilter]:
     """load_rules(paths) and Prefilter of them: read back when an earlier run derived them
     from the same files and code, else derived (and written for the next run)."""
     stamp = _stamp(paths)
-    cached = None if stamp is None else _read(stamp)
-    if cached is not None:
+    if stamp is not None and (cached := _read(stamp)) is not None:
+        _used(_name(stamp))
         return cached
     loaded = load_rules(paths)
     gates = Prefilter(loaded)

@@ -35,6 +35,9 @@ _BULLETS = set("-–—•*·▪►>»")
 _EDGE_PUNCT = " \t\u00a0:：;|·•-–—*>»«\"'()[]"
 
 
+# Lines with nothing in common, the empty one first: a regex found in each matches anywhere.
+_UNLIKE_LINES = ("", "x", "Lorem ipsum dolor.", "2024", "— * —", "東京の天気")
+
 def fold(text: str) -> str:
     """The form phrases are compared in: NFKC, case-folded, single spaces."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
@@ -172,6 +175,11 @@ def _build(path: Path, index: int, raw: Any) -> Rule:
         problem = backtracking_problem(rule.regex)
         if problem:
             _fail(path, f"{where}.regex", problem)
+        # A regex that finds an empty string in any line ('promo|', 'x*', '(?i)') tags every
+        # line, as an empty one would: refused as that is (review-29).
+        if all(rule.regex.search(line) is not None for line in _UNLIKE_LINES):
+            _fail(path, f"{where}.regex", "matches an empty string in any line, so it tags every line "
+                  "(an empty alternative 'a|', or a '*' or '?' on the whole pattern?)")
     position = raw.get("position", "any")
     if position not in POSITIONS:
         _fail(path, f"{where}.position", f"must be one of {', '.join(POSITIONS)}, got {position!r}")

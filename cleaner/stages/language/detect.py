@@ -49,6 +49,7 @@ _SCRIPTS = [(lang, name, re.compile(f"[{chars}]"), share) for lang, name, chars,
     ("ja", "Japanese kana", "\u3040-\u30ff", 0.2),
 )]
 _HANGUL = next(pattern for lang, _, pattern, _ in _SCRIPTS if lang == "ko")
+_KANA = next(pattern for lang, _, pattern, _ in _SCRIPTS if lang == "ja")
 # Any letter of those scripts: one pass rules out most texts (Latin, Cyrillic...) at once.
 _ANY_SCRIPT = re.compile("[" + "".join(p.pattern[1:-1] for _, _, p, _ in _SCRIPTS) + "]")
 _LEAST_SHARE = min(share for *_, share in _SCRIPTS)
@@ -299,8 +300,13 @@ class DetectLanguage(Stage):
                   + (f"; runners-up: {others}" if others else ""))
         if lang == "ko" and not _HANGUL.search(sample):
             # langdetect takes a short text in Han characters alone (Chinese) for Korean, even
-            # at 1.0; Korean is written in Hangul: its runner-up, else Chinese (review-28).
+            # at 1.0; Korean is written in Hangul: its runner-up, else Chinese (review-28). A kana
+            # among the Han (a headline's particle: 首相官邸前で抗議集会) is Japanese's alone
+            # (review-29). Han alone stays Chinese: langdetect, Korean left out, says zh-tw
+            # for Japanese kanji too (its Han n-grams are grouped across the CJK languages).
             other = next((c for c in candidates if c.lang != "ko"), None)
+            if _KANA.search(sample):
+                return "ja", None, reason + "; not Korean: no Hangul letter, and a Japanese kana, so Japanese"
             lang = _CODES.get(other.lang, other.lang) if other is not None else "zh"
             prob = round(float(other.prob), 4) if other is not None else None
             reason += "; not Korean: no Hangul letter" + ("" if other is not None else ", so Chinese")
