@@ -43,8 +43,8 @@ def test_a_states_batch_forgets_the_story_weights_with_the_same_rows(raw_items, 
     size = -(-len(raw_items) // 3)
     real_init = forked.ForkedStories.__init__
 
-    def keeping(self, workers, edges=True, forget=False):
-        real_init(self, workers, edges, False)
+    def keeping(self, workers, edges=True, forget=False, apart=False, let_go=None):
+        real_init(self, workers, edges, False)  # (state-29: nor made apart, nor let go)
 
     monkeypatch.setattr(forked.ForkedStories, "__init__", keeping)
     before = _stream(raw_items, 2, size)
