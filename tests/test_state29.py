@@ -12,6 +12,7 @@ from cleaner.exec import forked
 
 from test_state20 import _trap_shared
 from test_state24 import _stream
+from test_state25 import kept_stream
 from test_state_forked import raw_items  # noqa: F401  (a fixture)
 
 
@@ -90,16 +91,7 @@ def test_a_states_batch_lets_its_window_canonicals_lines_go_with_the_same_rows(r
     tables are those of the same stream whose runner makes and keeps them here."""
     if not forked.can_fork():
         return
-    monkeypatch.setattr(forked, "MIN_ROWS", 1)  # the fixture's windows are small: fork all the same
-    size = -(-len(raw_items) // 3)
-    real_init = forked.ForkedStories.__init__
-
-    def here(self, workers, edges=True, forget=False, apart=False, let_go=None):
-        real_init(self, workers, edges, forget)
-
-    monkeypatch.setattr(forked.ForkedStories, "__init__", here)
-    before = _stream(raw_items, 2, size)
-    monkeypatch.setattr(forked.ForkedStories, "__init__", real_init)
+    size, before = kept_stream(raw_items, monkeypatch)
     seen: list[tuple[int, int]] = []
     real_links = incremental.story_links
 
