@@ -365,8 +365,9 @@ class ForkedStories:
     MIN_ROWS canonicals) they come back as InProcess gives them. `forget`: once the children
     are forked with them and given the first step's tasks, the weights list handed to
     share() is emptied in this process (its caller reads none of it after: a state's batch).
-    `let_go`: called with the weights forgotten (what else of the canonicals only the
-    children read after: its caller's to say).
+    `let_go`: called where the weights are forgotten (`forget`, once the children are
+    forked), before the trim: what else of the canonicals only the children read after
+    (its caller's to say).
     `apart`: the weights are not made in this process at all (weights(): each child makes
     them from the canonicals and the term weights it starts with), unless no child forks."""
 
@@ -419,7 +420,8 @@ class ForkedStories:
         200,000 documents ~18 -> ~13 MiB). Done while the children count the first step's
         edges (here it delayed their tasks by the frees and the trim). A child forked later
         (the pool replacing a dead one) would see none: a death fails the batch
-        (local.live_get) all the same."""
+        (local.live_get) all the same. With `apart` the list is empty already (the children
+        made it): what is freed here is what `let_go` lets go of."""
         global _forgotten
         if self._shared is not None:
             _forgotten = True  # before the list is emptied: a child forked from now on refuses
