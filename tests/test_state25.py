@@ -33,22 +33,30 @@ def test_forked_stories_forget_the_weights_once_forked(monkeypatch):
     assert given == []
 
 
+def kept_stream(raw_items, monkeypatch):  # noqa: F811
+    """(batch size, the stream's rows, events and tables) at 2 workers, its story tier forked
+    (MIN_ROWS 1: the fixture's windows are small) with a runner that keeps the weights: made
+    in this process and never forgotten (state-29: nor made apart, nor anything let go)."""
+    monkeypatch.setattr(forked, "MIN_ROWS", 1)
+    size = -(-len(raw_items) // 3)
+    real_init = forked.ForkedStories.__init__
+
+    def keeping(self, workers, edges=True, forget=False, apart=False, let_go=None):
+        real_init(self, workers, edges, False)
+
+    monkeypatch.setattr(forked.ForkedStories, "__init__", keeping)
+    before = _stream(raw_items, 2, size)
+    monkeypatch.setattr(forked.ForkedStories, "__init__", real_init)
+    return size, before
+
+
 def test_a_states_batch_forgets_the_story_weights_with_the_same_rows(raw_items, monkeypatch):  # noqa: F811
     """A stream's later batches run their story tier on forked children that took the
     weights from this process; the rows, events and tables are those of the same stream
     whose runner keeps them."""
     if not forked.can_fork():
         return
-    monkeypatch.setattr(forked, "MIN_ROWS", 1)  # the fixture's windows are small: fork all the same
-    size = -(-len(raw_items) // 3)
-    real_init = forked.ForkedStories.__init__
-
-    def keeping(self, workers, edges=True, forget=False):
-        real_init(self, workers, edges, False)
-
-    monkeypatch.setattr(forked.ForkedStories, "__init__", keeping)
-    before = _stream(raw_items, 2, size)
-    monkeypatch.setattr(forked.ForkedStories, "__init__", real_init)
+    size, before = kept_stream(raw_items, monkeypatch)
     forgot: list[int] = []
     real_links = incremental.story_links
 

@@ -24,7 +24,7 @@ from cleaner.core.protocols import CandidateIndex, DocStore
 from cleaner.dedup.credits import others_credited
 from cleaner.dedup.bands import BandIndex
 from cleaner.dedup.signatures import jaccard
-from cleaner.dedup.stories import LOCAL_MIN_DOCS, Edges, StoryRunner, link_stories
+from cleaner.dedup.stories import LOCAL_MIN_DOCS, Edges, StoryRunner, WeighsApart, link_stories
 from cleaner.dedup.term_weights import DocTerms, TermWeights, doc_terms, features, shared_evidence, similarity
 from cleaner.dedup.terms import is_name
 
@@ -317,14 +317,21 @@ def story_links(groups: list[Record], cfg: Config, runner: StoryRunner | None = 
                 store: DocStore | None = None) -> tuple[list[list[int]], Edges, TermWeights, list[DocTerms]]:
     """Which copy groups tell the same story (stories.py): (clusters of group indices,
     their edges, the term weights, each group canonical's weighted terms: UNLINKED for one
-    the tier cannot pair, may_link). `runner`: where the edges and the components are
+    the tier cannot pair, may_link; an empty list when the runner made them in its own
+    processes, stories.WeighsApart). `runner`: where the edges and the components are
     computed (default: here; a cluster's, from its executor). `store`: where a spooled
     run keeps line words (load_line_words), read for the canonicals that may link only."""
     reps = [g.canonical for g in groups]
     weigh = TermWeights(cfg["story"]).observe(reps, also=[m.doc for g in groups for m in g.members[1:]])
     linkable = may_link(reps, weigh, cfg["story"])
     load_line_words((d for d, ok in zip(reps, linkable) if ok), store)
-    weights = [doc_terms(d, weigh) if ok else UNLINKED for d, ok in zip(reps, linkable)]
+
+    def make() -> list[DocTerms]:
+        return [doc_terms(d, weigh) if ok else UNLINKED for d, ok in zip(reps, linkable)]
+
+    # A runner that weighs apart (a state's batch's forked children) computes them itself:
+    # this process never holds them (~1.2 KB a window group, #16 point 9); its list is empty.
+    weights = runner.weights(len(reps), make) if isinstance(runner, WeighsApart) else make()
     clusters, edges = link_stories(reps, cfg, weights, runner)
     return clusters, edges, weigh, weights
 

@@ -38,6 +38,7 @@ from array import array
 
 from dataclasses import replace
 from datetime import date as Date
+from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import numpy as np
@@ -560,6 +561,17 @@ def restore_member(sign: Sign, member: MemberRow, slim: Document, text: str, nea
     if lines:
         with_line_words(sign, slim)
     return Member(slim, *member)
+
+
+def _let_go(features: list[Features]) -> None:
+    """The term lines and their words of the story window's canonicals restored from the
+    state, let go once the story tier's children are forked with them (ForkedStories
+    `let_go`): the story tier's steps read them there, and nothing in this process reads
+    them after (_rows reads their metadata; records() restores its own): ~1 KB a window
+    group, mostly the words' hashes, held through the tier's peak (#16 point 9)."""
+    for f in features:
+        f.term_lines = b""
+        f.line_words = b""
 
 
 def _slim(doc: Document) -> Document:
@@ -1150,6 +1162,7 @@ class IncrementalClusterer:
         # documents 41,772 terms, 14,410 distinct: ~2.4 -> ~0.8 MiB held through the story
         # tier, #16 point 9).
         names: dict[str, str] = {}
+        from_state: list[Features] = []  # the features of the canonicals restored here (_let_go)
         for g in window:
             if g in groups.loaded:
                 canonical = groups.loaded[g].members[0]
@@ -1162,6 +1175,8 @@ class IncrementalClusterer:
                 # tier's peak, the part of it that grew with the window (#16 point 9).
                 n, member, slim = read.pop(g)
                 records.append(Record([groups.restore(n, member, slim, "")], key=stored[g][0]))
+                if slim.features is not None:
+                    from_state.append(slim.features)
             self._canonicals[g] = records[-1].canonical
             if records[-1].canonical.features is not None:
                 share_terms(records[-1].canonical.features, names)
@@ -1176,8 +1191,10 @@ class IncrementalClusterer:
         if self.workers > 1:
             from cleaner.exec.forked import ForkedStories
 
-            # The clusters are read, not the edges; nor the weights once the children hold them.
-            runner = ForkedStories(self.workers, edges=False, forget=True)
+            # The clusters are read, not the edges; nor the weights: the children make them.
+            # Nor, once they are forked, the state's canonicals' term lines and their words.
+            runner = ForkedStories(self.workers, edges=False, forget=True, apart=True,
+                                   let_go=partial(_let_go, from_state))
         clusters, _, weigh, _ = story_links(records, self.cfg, runner)
         for cluster_ in clusters:
             roots = sorted({state.root(window[i]) for i in cluster_})

@@ -28,9 +28,9 @@ import heapq
 import threading
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate, chain, repeat
-from typing import Any, Protocol, Union, cast
+from typing import Any, Protocol, Union, cast, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -818,6 +818,17 @@ class StoryRunner(Protocol):
 
     def release(self, shared: object) -> None:
         """The steps are done with `shared`."""
+
+
+@runtime_checkable
+class WeighsApart(Protocol):
+    """A StoryRunner that can compute the canonicals' weighted terms in the processes that
+    count the edges, so that its caller never holds them (a state's batch, whose caller
+    reads none of them back: #16 point 9)."""
+
+    def weights(self, n: int, make: Callable[[], list[DocTerms]]) -> list[DocTerms]:
+        """The weights list to share() for `n` rows: make()'s, or an empty list the
+        runner's processes fill with make() (the same values, from the same inputs)."""
 
 
 class InProcess:

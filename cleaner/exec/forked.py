@@ -32,6 +32,7 @@ import numpy as np
 from cleaner.dedup.stories import (Component, EdgeArrays, EdgeParts, Edges, InProcess, Linked, Shared, TermMatrix,
                                    Wording, component_runs, link_components, measured_locally, name_postings,
                                    story_edges)
+from cleaner.dedup.term_weights import DocTerms
 from cleaner.dedup.terms import tokens_apart
 from cleaner.exec.local import (_HELD, WorkerError, _die_with_parent, _hold, _pool_class, _restore, _unhold, end_pool,
                                 live_get, watch)
@@ -51,6 +52,9 @@ _view: dict[str, Any] = {}
 # forked after (the pool replacing one that died while idle) inherits it and refuses the
 # story tier's tasks (_unforgotten), which it would fail with an IndexError.
 _forgotten = False
+# Set by ForkedStories(apart=True) before its children fork: how a child makes the weights
+# list its parent shares empty (the child fills it once, _unforgotten).
+_weighing: Callable[[], list[DocTerms]] | None = None
 # A state batch's children: how to pack the batch's document k's row (Helpers `packing`).
 # (its slim copy, its text or None, its terms row or None: incremental._pack_row)
 Packed = tuple[bytes, bytes | None, bytes | None]
@@ -316,7 +320,12 @@ def _unforgotten() -> Shared:
     if _forgotten:
         raise WorkerError("a worker process died (its replacement was forked after the story tier's weights "
                           "were let go)")
-    return cast(Shared, _given)
+    shared = cast(Shared, _given)
+    global _weighing
+    if _weighing is not None:  # ForkedStories(apart=True): the weights are made here, once a child
+        shared[1].extend(_weighing())
+        _weighing = None
+    return shared
 
 
 def _edges(lo: int, hi: int) -> tuple[EdgeArrays, Wording]:
@@ -355,14 +364,23 @@ class ForkedStories:
     caller reads the clusters alone: a state's batch, #16 point 9); with no pool (fewer than
     MIN_ROWS canonicals) they come back as InProcess gives them. `forget`: once the children
     are forked with them and given the first step's tasks, the weights list handed to
-    share() is emptied in this process (its caller reads none of it after: a state's batch)."""
+    share() is emptied in this process (its caller reads none of it after: a state's batch).
+    `let_go`: called where the weights are forgotten (`forget`, once the children are
+    forked), before the trim: what else of the canonicals only the children read after
+    (its caller's to say).
+    `apart`: the weights are not made in this process at all (weights(): each child makes
+    them from the canonicals and the term weights it starts with), unless no child forks."""
 
     edge_parts = True  # each component's edges come as arrays (stories.EdgeParts): the child makes the dict
 
-    def __init__(self, workers: int, edges: bool = True, forget: bool = False):
+    def __init__(self, workers: int, edges: bool = True, forget: bool = False, apart: bool = False,
+                 let_go: Callable[[], None] | None = None):
         self.workers = workers
         self.keep_edges = edges
         self.forget = forget
+        self.let_go = let_go
+        self.apart = apart
+        self._make: Callable[[], list[DocTerms]] | None = None  # weights()'s, until share() forks
         self._shared: Shared | None = None  # share()'s, while its weights are to be forgotten (forget)
         self._pool: Any = None
         self._context: Any = None
@@ -371,10 +389,27 @@ class ForkedStories:
         # a child does not compare those pairs' lines again (~44% of step 2's similarity work).
         self._wording: Wording = {}
 
+    def weights(self, n: int, make: Callable[[], list[DocTerms]]) -> list[DocTerms]:
+        """stories.WeighsApart: with `apart`, for a step that will fork (MIN_ROWS), an empty
+        list that each child fills with make() (_unforgotten): the DocTerms of the window's
+        canonicals (~1.2 KB a window group, ~4 MiB against 50,000 documents) are never made
+        in this process, nor interleaved here with what outlives them (#16 point 9). Each
+        child makes all of them (the TermMatrix of step 1 reads every row)."""
+        if self.apart and n >= MIN_ROWS and self.workers > 1 and can_fork():
+            self._make = make
+            return []
+        return make()
+
     def share(self, shared: Shared) -> object:
+        global _weighing
+        make, self._make = self._make, None
         if len(shared[0]) >= MIN_ROWS:
+            _weighing = make
             self._context = forked_pool(self.workers, shared)
             self._pool = self._context.__enter__()
+        if self._pool is None and make is not None:  # no child forked after all: made here
+            _weighing = None
+            shared[1].extend(make())
         self._shared = shared if self.forget and self._pool is not None else None
         return shared
 
@@ -385,12 +420,16 @@ class ForkedStories:
         200,000 documents ~18 -> ~13 MiB). Done while the children count the first step's
         edges (here it delayed their tasks by the frees and the trim). A child forked later
         (the pool replacing a dead one) would see none: a death fails the batch
-        (local.live_get) all the same."""
+        (local.live_get) all the same. With `apart` the list is empty already (the children
+        made it): what is freed here is what `let_go` lets go of."""
         global _forgotten
         if self._shared is not None:
             _forgotten = True  # before the list is emptied: a child forked from now on refuses
             self._shared[1].clear()
             self._shared = None
+            if self.let_go is not None:
+                self.let_go()
+                self.let_go = None
             release_free_memory()
 
     def edges(self, shared: object, n: int) -> EdgeArrays:
@@ -423,7 +462,8 @@ class ForkedStories:
             yield from live_get(self._pool, pending.popleft())
 
     def release(self, shared: object) -> None:
-        global _forgotten
+        global _forgotten, _weighing
+        _weighing = None
         self._wording = {}
         self._shared = None
         context, self._context, self._pool = self._context, None, None
