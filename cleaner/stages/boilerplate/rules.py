@@ -176,8 +176,11 @@ def _build(path: Path, index: int, raw: Any) -> Rule:
         if problem:
             _fail(path, f"{where}.regex", problem)
         # A regex that finds an empty string in any line ('promo|', 'x*', '(?i)') tags every
-        # line, as an empty one would: refused as that is (review-29).
-        if all(rule.regex.search(line) is not None for line in _UNLIKE_LINES):
+        # line, as an empty one would: refused as that is (review-29). Not behind phrases
+        # (any, all, equals: read first, matches()): those pick the lines, the regex only
+        # its metadata value ('^(?:By\s+)?(?P<value>[^,]*)' behind any = ["by "], review2-29).
+        if not (rule.any or rule.all or rule.equals) \
+                and all(rule.regex.search(line) is not None for line in _UNLIKE_LINES):
             _fail(path, f"{where}.regex", "matches an empty string in any line, so it tags every line "
                   "(an empty alternative 'a|', or a '*' or '?' on the whole pattern?)")
     position = raw.get("position", "any")
