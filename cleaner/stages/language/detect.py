@@ -195,7 +195,8 @@ def _profiles() -> DetectorFactory:
 
 
 # Samples whose answers a stage keeps (DetectLanguage.remember), of up to ANSWER_CHARS
-# characters (language.sample_chars is 500): ~1-2 KB each with its reason, a few MB in all.
+# characters (language.sample_chars is 500): ~1-2 KB each with its reason, a few MB in all
+# (at worst ~32 MiB: 2,000-character samples of 4-byte characters, review2-29).
 ANSWERS_KEPT = 4096
 ANSWER_CHARS = 2000
 
