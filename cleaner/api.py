@@ -48,11 +48,19 @@ def get_config(config: ConfigSource) -> Config:
                         f"or None, got {type(config).__name__}")
     if isinstance(config, str) and not config.strip():  # Path("") is the current folder
         raise ValueError("config must be a path to a TOML file, got an empty string (None: the defaults)")
+    _no_nul("config", config)
     if isinstance(config, str) and "\n" in config:  # a file's text, not its name: "no such file" over lines
         raise ValueError("config must be a path to a TOML file, got TOML text (a string with a line break): "
                          "pass its sections as a dict (tomllib.loads(text)), or the file's path")
     # "~/cleaner.toml" is the user's, as the shell reads it (and as state= is)
     return load_config(os.path.expanduser(config) if config is not None else None)
+
+
+def _no_nul(name: str, path: str | Path | None) -> None:
+    """A NUL in a path: the OS cannot name such a file, and Python's own "embedded null
+    byte" names neither the argument nor the path (review-29's note)."""
+    if path is not None and "\x00" in str(path):
+        raise ValueError(f"{name} must be a path without a NUL character, got {str(path)!r}")
 
 
 def _check_items(verb: str, items: Any) -> None:
@@ -146,6 +154,7 @@ class Deduplicator:
             raise TypeError(f"state must be a path (str or Path), got {type(state).__name__}")
         if state is not None and not str(state).strip():
             raise ValueError("state must be a path, got an empty string (state=None keeps the history in memory)")
+        _no_nul("state", state)
         if state is not None:
             state = os.path.expanduser(state)  # "~/news.db" is the user's, as the shell reads it
         from cleaner.dedup.incremental import IncrementalClusterer, state_settings
