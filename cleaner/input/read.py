@@ -198,18 +198,19 @@ def scrub(text: str) -> str:
     """Text any JSON writer accepts: no NUL, no lone surrogates, newlines only as \\n, NFC."""
     if "\x00" in text:
         text = text.replace("\x00", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Lone surrogates (from JSON escapes or undecodable file names) cannot be written as
     # UTF-8; each becomes U+FFFD. Looked for only in a text that may hold one: an ASCII
     # text holds none (isascii reads a flag) and is NFC already; strict UTF-8 refuses
     # surrogates alone, so a text that encodes holds none either. Every record's text and
     # fields pass here: ~6 µs less a 3 KB record (#18, cpu-28).
     if text.isascii():  # no surrogate, and NFC already
-        return text.replace("\r\n", "\n").replace("\r", "\n")
+        return text
     if not _encodes(text):
         text = _SURROGATE.sub("\ufffd", text)
     # One Unicode form (NFC) for everything: the same word typed with combining marks or
     # precomposed must compare equal in rules, shingles and exact keys.
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return unicodedata.normalize("NFC", text)
 
 
 P = TypeVar("P", bound=PurePath)  # a local Path, or a URL's PurePosixPath (input/urls.py)

@@ -89,7 +89,9 @@ def _stamp(paths: list[Path]) -> str | None:
 
 
 def _read(stamp: str) -> tuple[list[Rule], Prefilter] | None:
-    got = read_table(_name(stamp), stamp, own=True)  # a pickle: only a file no one else could write
+    """The rule set kept under `stamp`, its file touched (_used), or None."""
+    name = _name(stamp)
+    got = read_table(name, stamp, own=True)  # a pickle: only a file no one else could write
     if got is None:
         return None
     try:
@@ -101,6 +103,7 @@ def _read(stamp: str) -> tuple[list[Rule], Prefilter] | None:
             and len(loaded[1].rules) == len(loaded[0])
             and all(a is b for a, b in zip(loaded[1].rules, loaded[0]))):
         return None
+    _used(name)
     return loaded[0], loaded[1]
 
 
@@ -109,7 +112,6 @@ def rules_and_prefilter(paths: list[Path]) -> tuple[list[Rule], Prefilter]:
     from the same files and code, else derived (and written for the next run)."""
     stamp = _stamp(paths)
     if stamp is not None and (cached := _read(stamp)) is not None:
-        _used(_name(stamp))
         return cached
     loaded = load_rules(paths)
     gates = Prefilter(loaded)

@@ -38,6 +38,7 @@ _EDGE_PUNCT = " \t\u00a0:：;|·•-–—*>»«\"'()[]"
 # Lines with nothing in common, the empty one first: a regex found in each matches anywhere.
 _UNLIKE_LINES = ("", "x", "Lorem ipsum dolor.", "2024", "— * —", "東京の天気")
 
+
 def fold(text: str) -> str:
     """The form phrases are compared in: NFKC, case-folded, single spaces."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
