@@ -59,3 +59,43 @@ def test_the_answers_are_made_once_every_chunk_is_signed(monkeypatch):
     assert found == expected
     assert events.count("sign") == 9 and events.count("load") == 5  # one load a chunk
     assert events.index("load") > max(i for i, e in enumerate(events) if e == "sign")
+
+
+def _labels_by_union_find(n: int, left: list[int], right: list[int]) -> list[int]:
+    """component_labels as sessions 19-29 computed it (union-find over Python lists)."""
+    parent = list(range(n))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in zip(left, right):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    roots = [root(x) for x in range(n)]
+    order = {r: k for k, r in enumerate(sorted(set(roots)))}
+    return [order[r] for r in roots]
+
+
+def test_component_labels_in_arrays_are_the_union_find_s():
+    """stories.component_labels works in arrays (no Python int an edge at the story tier's
+    peak): the same labels as a union-find, numbered by each component's lowest document,
+    on random graphs with repeated edges, self loops, chains and no edges at all."""
+    import numpy as np
+
+    from cleaner.dedup.stories import component_labels
+
+    rng = np.random.default_rng(30)
+    graphs = [(0, [], []), (1, [0], [0]), (6, [], []), (7, [5, 4, 3, 2, 1, 0], [6, 5, 4, 3, 2, 1])]
+    for _ in range(400):
+        n = int(rng.integers(1, 300))
+        e = int(rng.integers(0, 3 * n))
+        a, b = rng.integers(0, n, e), rng.integers(0, n, e)
+        graphs.append((n, np.minimum(a, b).tolist(), np.maximum(a, b).tolist()))
+    for n, left, right in graphs:
+        found = component_labels(n, np.array(left, dtype=np.uint32), np.array(right, dtype=np.uint32))
+        assert found.dtype == np.intp
+        assert found.tolist() == _labels_by_union_find(n, left, right), (n, left, right)
