@@ -62,20 +62,11 @@ def test_the_answers_are_made_once_every_chunk_is_signed(monkeypatch):
 
 
 def _labels_by_union_find(n: int, left: list[int], right: list[int]) -> list[int]:
-    """component_labels as sessions 19-29 computed it (union-find over Python lists)."""
-    parent = list(range(n))
+    """component_labels as sessions 19-29 computed it: a union-find (bench/dedup_refs._groups,
+    the lower root wins), its roots numbered in order."""
+    from test_benches import _dedup_refs
 
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in zip(left, right):
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    roots = [root(x) for x in range(n)]
+    roots = _dedup_refs()._groups(n, zip(left, right))
     order = {r: k for k, r in enumerate(sorted(set(roots)))}
     return [order[r] for r in roots]
 
