@@ -390,7 +390,7 @@ def lockstep_trials(detectors: list[FastDetector]) -> None:
         return
     group = []
     for det in detectors:
-        if (det.n_trial == 1 and det.seed is not None and det.seed == first.seed and det.alpha == first.alpha
+        if (isinstance(det, FastDetector) and det.n_trial == 1 and det.seed is not None and det.seed == first.seed and det.alpha == first.alpha
                 and det.word_lang_prob_map is known and det.langlist is first.langlist
                 and det.prior_map is None and det.langprob is None):
             ngrams = det.features()
