@@ -1,7 +1,8 @@
 """The seams between stages, storage and execution, as short protocols. Each has one
 implementation or two today; the next (persistent state, Dask) implement the same.
 
-- Stage (core/stage.py): per document, `setup()` once per process, then `process(doc)`.
+- Stage (core/stage.py): per document, `setup()` once per process, then `process(doc)`, or
+  `process_batch(docs)` for an executor's batch (by default `process` each).
 - CorpusStage: statistics that merge across partitions, one decision, then `apply`
   (stages/templates.py).
 - DocStore: where processed documents wait while the corpus is decided (store/memory.py,

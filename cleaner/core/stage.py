@@ -1,4 +1,5 @@
-"""What a pipeline step is: a `process(doc)` for one document and a `run(docs)` over a stream.
+"""What a pipeline step is: a `process(doc)` for one document, a `process_batch(docs)` for an
+executor's batch of them, and a `run(docs)` over a stream.
 
 Modelled on datatrove's `run()` that takes and yields documents, kept smaller: a stage holds
 only its settings, so the same object runs in a loop, in worker processes (it pickles), or
@@ -24,6 +25,15 @@ class Stage:
         """Load what processing needs (models, tables): called once per process before
         `process`, and before worker processes fork, so that they share one copy instead
         of each loading its own. Must be idempotent."""
+
+    def process_batch(self, docs: list[Document]) -> list[Document]:
+        """`process` over each of `docs` (all ok), in order: what an executor calls with its
+        batch (exec/local.py, BATCH). A stage whose work is cheaper over many documents at
+        once (numpy's per-call cost paid once a batch: stages/language/detect.py) overrides
+        it with one that gives each document exactly what `process` would. If it raises,
+        `safe_process_batch` processes the batch again a document at a time, so an override
+        must change no document before it has every answer."""
+        return [self.process(doc) for doc in docs]
 
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:
@@ -58,7 +68,14 @@ def safe_process(stage: Stage, doc: Document) -> Document:
         return doc
     try:
         return stage.process(doc)
-    except INPUT_FAILURES as exc:
+    except Exception as exc:
+        return _failed(stage, doc, exc)
+
+
+def _failed(stage: Stage, doc: Document, exc: Exception) -> Document:
+    """What safe_process makes of `exc`, raised by `stage` on `doc`: its rejection, or (a
+    bug, under strict mode) a StageBug."""
+    if isinstance(exc, INPUT_FAILURES):
         said = str(exc)[:300]
         if isinstance(exc, MemoryError):
             # Python's MemoryError says nothing ("extract failed: MemoryError: "): a memory limit
@@ -67,8 +84,32 @@ def safe_process(stage: Stage, doc: Document) -> Document:
             said = ("out of memory processing this document (a memory limit, or a document too large "
                     "for it)" + (f": {said}" if said else ""))
         return doc.reject(f"{stage.name} failed: {type(exc).__name__}: {said}")
+    what = f"{type(exc).__name__}: {str(exc)[:300]}"
+    if os.environ.get(STRICT_ENV):
+        raise StageBug(f"{stage.name} failed on {doc.source}: {what}") from exc
+    return doc.reject(f"{stage.name} failed (internal error, a bug: please report it): {what}")
+
+
+def safe_process_batch(stage: Stage, docs: list[Document]) -> list[Document]:
+    """safe_process over each of `docs`, through `stage.process_batch` where the stage has
+    its own: the same documents, rejections and strict-mode errors. Documents no longer ok
+    pass through untouched. If the batch call raises, each document is processed again
+    alone (`safe_process`): a document that fails is rejected alone, never its batch; under
+    strict mode, a failure of the batch call that no document alone repeats is a StageBug."""
+    todo = [k for k, doc in enumerate(docs) if doc.ok]
+    if type(stage).process_batch is Stage.process_batch or len(todo) < 2:
+        return [safe_process(stage, doc) for doc in docs]
+    out = list(docs)
+    try:
+        done = stage.process_batch([docs[k] for k in todo])
+        if len(done) != len(todo):
+            raise ValueError(f"{len(done)} documents back from a batch of {len(todo)}")
     except Exception as exc:
-        what = f"{type(exc).__name__}: {str(exc)[:300]}"
-        if os.environ.get(STRICT_ENV):
-            raise StageBug(f"{stage.name} failed on {doc.source}: {what}") from exc
-        return doc.reject(f"{stage.name} failed (internal error, a bug: please report it): {what}")
+        out = [safe_process(stage, doc) for doc in docs]
+        if os.environ.get(STRICT_ENV) and not isinstance(exc, INPUT_FAILURES):
+            raise StageBug(f"{stage.name} failed on a batch of {len(todo)} documents, and on none of "
+                           f"them alone: {type(exc).__name__}: {str(exc)[:300]}") from exc
+        return out
+    for k, doc in zip(todo, done):
+        out[k] = doc
+    return out

@@ -20,7 +20,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator
 
 from cleaner.core.document import Document
-from cleaner.core.stage import Stage, safe_process
+from cleaner.core.stage import Stage, safe_process_batch
 
 if TYPE_CHECKING:
     from cleaner.core.config import Config
@@ -69,17 +69,22 @@ BATCH = 64
 
 def process_batch(docs: list[Document], stages: list[Stage], clock: Callable[[], float] = time.perf_counter
                   ) -> list[tuple[Document, dict[str, float]]]:
-    """process_one over each document, a stage at a time (BATCH): the documents with the time
-    each stage took on each, in order. A document that is no longer ok skips the stages left."""
+    """process_one over each document, a stage at a time (BATCH), each stage given the whole
+    batch (`safe_process_batch`: a stage may do its work for many documents at once): the
+    documents with the time each stage took on each, in order (a stage's time over the batch
+    shared equally by the documents it processed). A document that is no longer ok skips the
+    stages left."""
     docs = list(docs)
     timings: list[dict[str, float]] = [{} for _ in docs]
     for stage in stages:
-        for k, doc in enumerate(docs):
-            if not doc.ok:
-                continue
-            start = clock()
-            docs[k] = safe_process(stage, doc)
-            timings[k][stage.name] = clock() - start
+        todo = [k for k, doc in enumerate(docs) if doc.ok]
+        if not todo:
+            break
+        start = clock()
+        docs = safe_process_batch(stage, docs)
+        share = (clock() - start) / len(todo)
+        for k in todo:
+            timings[k][stage.name] = share
     return list(zip(docs, timings))
 
 

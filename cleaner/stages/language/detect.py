@@ -260,37 +260,98 @@ class DetectLanguage(Stage):
         return FastDetector
 
     def process(self, doc: Document) -> Document:
+        sample, shown, key = self._sample(doc)
+        answer = self._answers.get(key) if key is not None else None
+        if answer is None:
+            answer = self._answer(sample, shown)
+            self._keep(key, answer)
+        doc.lang, doc.lang_prob, doc.lang_reason = answer
+        return doc
+
+    def process_batch(self, docs: list[Document]) -> list[Document]:
+        """`process` over each document, langdetect's trials for all of them at once
+        (langdetect_fast.lockstep_trials: the same probabilities): the same answers, each
+        document's set once all are known. A sample kept, or met earlier in the batch, is
+        not detected again; one the script decides or too short never reaches langdetect."""
+        if self.trials != 1 or self.seed is None:  # lockstep_trials is _one_trial's
+            return super().process_batch(docs)
+        from cleaner.stages.language.langdetect_fast import lockstep_trials
+
+        samples = [self._sample(doc) for doc in docs]
+        answers: dict[int, tuple[str, float | None, str]] = {}
+        firsts: dict[tuple[Any, ...], int] = {}  # a sample's first document in the batch
+        waiting: list[tuple[int, FastDetector]] = []
+        for k, (sample, _, key) in enumerate(samples):
+            if key is not None:
+                if (kept := self._answers.get(key)) is not None:
+                    answers[k] = kept
+                    continue
+                if firsts.setdefault(key, k) != k:
+                    continue  # answered with its first
+            answer, detector = self._start(sample)
+            if detector is None:
+                assert answer is not None  # _start gives one or the other
+                answers[k] = answer
+            else:
+                waiting.append((k, detector))
+        lockstep_trials([detector for _, detector in waiting])
+        for k, detector in waiting:  # those lockstep_trials did not answer run their trial here
+            answers[k] = self._finish(samples[k][0], samples[k][1], detector)
+        for k, (doc, (_, _, key)) in enumerate(zip(docs, samples)):
+            answer = answers.get(k)
+            if answer is None:
+                assert key is not None  # only a kept sample's copy has none of its own
+                answer = answers[firsts[key]]
+            elif key is not None and firsts.get(key) == k:
+                self._keep(key, answer)
+            doc.lang, doc.lang_prob, doc.lang_reason = answer
+        return docs
+
+    def _sample(self, doc: Document) -> tuple[str, int, tuple[Any, ...] | None]:
+        """The document's sample, how many characters the reason says it is (`shown`), and
+        the key its answer is kept by (None: not kept)."""
         sample = doc.text[: self.sample_chars]
         shown = min(len(doc.text), self.sample_chars)  # the reason's "first N characters"
         if not self.remember or self.seed is None or len(sample) > ANSWER_CHARS:  # unseeded: random
-            doc.lang, doc.lang_prob, doc.lang_reason = self._answer(sample, shown)
-            return doc
-        key = (sample, shown, self.min_chars, self.seed, self.trials, self.by_script)
-        answer = self._answers.get(key)
-        if answer is None:
-            answer = self._answer(sample, shown)
-            if len(self._answers) >= ANSWERS_KEPT:
-                self._answers = {}  # a new dict, not clear(): a Dask worker's threads share the stage
-            self._answers[key] = answer
-        doc.lang, doc.lang_prob, doc.lang_reason = answer
-        return doc
+            return sample, shown, None
+        return sample, shown, (sample, shown, self.min_chars, self.seed, self.trials, self.by_script)
+
+    def _keep(self, key: tuple[Any, ...] | None, answer: tuple[str, float | None, str]) -> None:
+        if key is None:
+            return
+        if len(self._answers) >= ANSWERS_KEPT:
+            self._answers = {}  # a new dict, not clear(): a Dask worker's threads share the stage
+        self._answers[key] = answer
 
     def _answer(self, sample: str, shown: int) -> tuple[str, float | None, str]:
         """(lang, lang_prob, lang_reason) of a document whose text begins with `sample`
         (its first sample_chars characters; `shown`: how many the reason says)."""
-        from langdetect.lang_detect_exception import LangDetectException
+        answer, detector = self._start(sample)
+        if detector is None:
+            assert answer is not None  # _start gives one or the other
+            return answer
+        return self._finish(sample, shown, detector)
 
+    def _start(self, sample: str) -> tuple[tuple[str, float | None, str] | None, FastDetector | None]:
+        """The answer where langdetect is not asked (too few letters, a script one language
+        alone writes), else langdetect's detector holding the sample."""
         # Word characters, not isalpha(): Indic vowel signs are marks, and short CJK
         # sentences are few characters; both are still plenty for langdetect.
         letters = letter_count(sample)  # count_of(LETTER_RUN, sample), by a table (tests/test_perdoc18.py)
         if letters < self.min_chars:
             return (UNDETERMINED, None,
-                    f"too little text to tell ({letters} letters < language.min_chars {self.min_chars})")
+                    f"too little text to tell ({letters} letters < language.min_chars {self.min_chars})"), None
         decided = script_language(sample, letters) if self.by_script else None
         if decided:
-            return decided[0], None, decided[1]  # no probability: the script decided
+            return (decided[0], None, decided[1]), None  # no probability: the script decided
+        return None, self._detector(sample)
+
+    def _finish(self, sample: str, shown: int, detector: FastDetector) -> tuple[str, float | None, str]:
+        """The answer from langdetect's probabilities for the sample (`detector`'s)."""
+        from langdetect.lang_detect_exception import LangDetectException
+
         try:
-            candidates = self._detector(sample).get_probabilities()
+            candidates = detector.get_probabilities()
         except LangDetectException as exc:
             return UNDETERMINED, None, f"langdetect: {exc}"
         best = candidates[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -96,29 +97,35 @@ def _shifted(seed: Any, width: int) -> np.ndarray:
     """The outputs as getrandbits(width) reads them: their top `width` bits."""
     shifted: np.ndarray = _stream(seed)[1] >> np.uint32(32 - width)
     return shifted
-_WORDS: dict[int, dict[str, tuple[tuple[str, ...], int]]] = {}  # per profile set: word -> its n-grams
-_MAX_WORDS = 200_000  # ~40 MB at most: n-gram strings are shared with the profile's keys
+# An n-gram as a trial reads its row: of a ProfileMap, its row number; else the n-gram itself.
+Gram = Any
+_WORDS: dict[int, dict[str, tuple[tuple[Gram, ...], int]]] = {}  # per profile set: word -> its n-grams
+_MAX_WORDS = 200_000  # ~40 MB at most: n-gram strings (or row numbers) are shared with the profile's
 _CANON: dict[int, dict[str, str]] = {}
 
 
-def _canonical(known: dict[str, list[float]]) -> dict[str, str]:
-    """The profile's n-grams, each mapped to itself: a membership test that also hands back
-    one shared string object, so the word cache holds pointers, not copies."""
+def _canonical(known: Any) -> dict[str, Gram]:
+    """The profile's n-grams, each mapped to what a trial reads its row by: a membership test
+    that also hands back one shared object, so the word cache holds pointers, not copies. Of
+    a ProfileMap, its row numbers (its own index: nothing to build, and a draw needs no
+    look-up to find its row: lockstep_trials); else each n-gram mapped to itself."""
+    if isinstance(known, ProfileMap):
+        return known.index
     canon = _CANON.get(id(known))
     if canon is None:
         canon = _CANON[id(known)] = {g: g for g in known}
     return canon
 
 
-def _word_grams(word: str, canon: dict[str, str]) -> tuple[tuple[str, ...], int]:
-    """The n-grams langdetect takes from " word ", in its order, and how many of them come
-    from the closing space (dropped when nothing follows the word).
+def _word_grams(word: str, canon: dict[str, Gram]) -> tuple[tuple[Gram, ...], int]:
+    """The n-grams langdetect takes from " word ", in its order (as `canon` maps them), and
+    how many of them come from the closing space (dropped when nothing follows the word).
 
     At each character: the character, the last two and the last three characters since the
     space before the word; none at all where an upper-case letter follows another (an
     acronym's tail)."""
     padded = " " + word + " "
-    out: list[str] = []
+    out: list[Gram] = []
     append = out.append
     upper_before = False
     for k in range(1, len(padded)):
@@ -138,11 +145,12 @@ def _word_grams(word: str, canon: dict[str, str]) -> tuple[tuple[str, ...], int]
     return tuple(out), tail
 
 
-def _row(known: Any, gram: str) -> np.ndarray:
+def _row(known: Any, gram: Gram) -> np.ndarray:
     """np.array(known[gram]): of a ProfileMap, its matrix row itself (the same float64
-    values, without a list of 55 floats made and read back: ~3 µs a new n-gram)."""
+    values, without a list of 55 floats made and read back: ~3 µs a new n-gram), by the
+    row number `_canonical` gave for the n-gram (or by the n-gram)."""
     if isinstance(known, ProfileMap):
-        row: np.ndarray = known.matrix[known.index[gram]]
+        row: np.ndarray = known.matrix[known.index[gram] if isinstance(gram, str) else gram]
         return row
     return np.array(known[gram])
 
@@ -168,6 +176,7 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect's Detector: un
         self.max_text_length = 10000
         self.prior_map = None
         self.verbose = False
+        self._features: list[Gram] | None = None
 
     def append(self, text: str) -> None:
         # langdetect's three substitutions, each skipped where it cannot match (the same
@@ -193,16 +202,26 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect's Detector: un
         if latin * 2 < int(np.count_nonzero(cps >= 0x300)):
             self.text = _LATIN.sub("", text)
 
-    def _extract_ngrams(self) -> list[str]:
+    def features(self) -> list[Gram]:
+        """The text's n-grams, as _detect_block draws from them (cleaning_text, then
+        _extract_ngrams), made once: `lockstep_trials` reads them before _detect_block."""
+        ngrams: list[Gram] | None = self._features
+        if ngrams is None:
+            self.cleaning_text()
+            ngrams = self._features = self._extract_ngrams()
+        return ngrams
+
+    def _extract_ngrams(self) -> list[Gram]:
         # NGram.add_char's state machine restarts at every space, so a word's n-grams
         # depend on the word alone: computed once per distinct word (news repeats its
-        # words), then copied. Same list, same order as langdetect's loop (tested).
+        # words), then copied. Same list, same order as langdetect's loop (tested), each
+        # n-gram as _canonical maps it (of a ProfileMap, its row number).
         known = self.word_lang_prob_map
         cache = _WORDS.get(id(known))
         if cache is None or len(cache) > _MAX_WORDS:
             cache = _WORDS[id(known)] = {}  # a bound: hostile text could be all distinct words
         canon = _canonical(known)
-        result: list[str] = []
+        result: list[Gram] = []
         extend = result.extend
         words = normalised(self.text).split(" ")
         last = len(words) - 1
@@ -231,8 +250,7 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect's Detector: un
         # order, so the same probabilities; about half the Python overhead per draw.
         from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 
-        self.cleaning_text()
-        ngrams = self._extract_ngrams()
+        ngrams = self.features()
         if not ngrams:
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
         if self.n_trial == 1 and self.seed is not None:
@@ -268,7 +286,7 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect's Detector: un
             langprob += prob / self.n_trial
         self.langprob = langprob.tolist()
 
-    def _one_trial(self, ngrams: list[str]) -> list[float] | None:
+    def _one_trial(self, ngrams: list[Gram]) -> list[float] | None:
         """_detect_block's loop for one trial with a fixed seed (the stage's setting). The
         generator is seeded the same way for every text, so its gauss draw, hence the
         weight, and its outputs are the same for every text: they are drawn once a process
@@ -320,3 +338,119 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect's Detector: un
             largest: float = max(values) / total
             return max(0.0, largest)
         return max(0.0, float(prob.max()))
+
+
+# Python's sum of floats adds them in order, one double at a time, up to 3.11; from 3.12 it
+# compensates (Neumaier), which no numpy reduction reproduces: `_totals` asks Python there.
+_ORDERED_SUM = sys.version_info < (3, 12)
+_FIRST_STEPS = 56  # the draws looked up ahead for each text at first: ~50 make a text's trial
+_MORE_STEPS = 50  # then this many more at a time, for the texts still drawing
+
+
+def _totals(prob: np.ndarray) -> np.ndarray:
+    """sum(row) of each row of `prob`, as Python's sum gives it (_normalize_prob): on 3.11,
+    np.add.accumulate, which adds along a row in order by definition (numpy's sum
+    reductions add in another order: pairwise), its first partial sum 0.0 + row[0] as
+    Python's (they differ only for -0.0, and then only in the sign of a zero total)."""
+    if not _ORDERED_SUM:
+        return np.array([sum(row) for row in prob.tolist()], dtype=np.float64)
+    totals: np.ndarray = 0.0 + np.add.accumulate(prob, axis=1)[:, -1]
+    return totals
+
+
+def _draws(seed: Any, count: int, need: int) -> list[int]:
+    """The first `need` n-gram positions _one_trial draws for a text of `count` n-grams
+    (fewer if the outputs drawn ahead run out): the outputs under `count`, in order."""
+    shifted = _shifted(seed, count.bit_length())
+    ahead = shifted[:2 * need + 64]  # over half of the outputs are taken (count >= 2**(width-1))
+    taken = ahead[ahead < count]
+    if len(taken) < need:
+        taken = shifted[shifted < count]
+    drawn: list[int] = taken[:need].tolist()
+    return drawn
+
+
+def lockstep_trials(detectors: list[FastDetector]) -> None:
+    """_one_trial for many texts at once: sets the `langprob` of each detector it can (the
+    rest keep None, and get_probabilities runs their trial alone, as before).
+
+    One trial is ~50 draws and ~10 normalisations a text, each a numpy call on a vector of
+    55 languages: numpy's per-call cost, not the arithmetic, is most of its time. Here the
+    texts' vectors are the rows of one matrix and every draw is one gather and one multiply
+    for all of them; a text that has converged leaves the matrix. Each row sees the
+    operations _one_trial makes on its vector (the same `weight + row`, products in the same
+    order, its total in Python's order, the same division and test), so the same
+    probabilities (tests/test_cpu30.py). Only for what _one_trial does: one trial, a fixed
+    seed, langdetect's profiles as a ProfileMap, the same seed and alpha for all."""
+    if not detectors:
+        return
+    first = detectors[0]
+    known = first.word_lang_prob_map
+    if not isinstance(known, ProfileMap):
+        return
+    group = []
+    for det in detectors:
+        if (isinstance(det, FastDetector) and det.n_trial == 1 and det.seed is not None and det.seed == first.seed and det.alpha == first.alpha
+                and det.word_lang_prob_map is known and det.langlist is first.langlist
+                and det.prior_map is None and det.langprob is None):
+            ngrams = det.features()
+            if ngrams:
+                group.append((det, ngrams))
+    if len(group) < 2:
+        return  # alone, _one_trial is as quick
+    seed, limit, threshold = first.seed, first.ITERATION_LIMIT, first.CONV_THRESHOLD
+    gauss, _ = _stream(seed)
+    weight = (first.alpha + gauss * first.ALPHA_WIDTH) / first.BASE_FREQ
+    matrix = known.matrix
+    # A trial stops at its first normalisation (i % 5 == 0) at or past the limit, if not before.
+    steps = max(limit, 0) + (-max(limit, 0)) % 5 + 1
+
+    def looked_up(k: int, start: int, stop: int) -> list[int] | None:
+        """The profile rows of text k's draws start..stop-1; None if its outputs run out."""
+        ngrams = group[k][1]
+        drawn = _draws(seed, len(ngrams), stop)
+        if len(drawn) < stop:
+            return None
+        return [ngrams[r] for r in drawn[start:stop]]  # row numbers (_canonical)
+
+    alive = list(range(len(group)))
+    rows = [looked_up(k, 0, min(_FIRST_STEPS, steps)) for k in alive]
+    if any(r is None for r in rows):  # never met: a text's outputs would run out first
+        alive = [k for k, r in zip(alive, rows) if r is not None]
+        rows = [r for r in rows if r is not None]
+        if len(alive) < 2:
+            return
+    gathered = np.array(rows, dtype=np.intp)
+    languages = len(first.langlist)
+    prob = np.full((len(alive), languages), 1.0 / languages)  # _init_probability's, without a prior
+    i = 0
+    while alive:
+        stop = i + 1 if i == 0 else i + 5  # the draws up to the next normalisation (i % 5 == 0)
+        if stop > gathered.shape[1]:
+            have = gathered.shape[1]
+            more = [looked_up(k, have, min(have + _MORE_STEPS, steps)) for k in alive]
+            keep = [r is not None for r in more]
+            if not all(keep):
+                alive = [k for k, ok in zip(alive, keep) if ok]
+                gathered, prob = gathered[keep], prob[keep]
+                more = [r for r in more if r is not None]
+                if not alive:
+                    return
+            gathered = np.concatenate([gathered, np.array(more, dtype=np.intp)], axis=1)
+        block = weight + matrix[gathered[:, i:stop]]  # (texts, draws, languages)
+        for step in range(stop - i):
+            prob *= block[:, step]
+        i = stop - 1
+        prob /= _totals(prob)[:, None]
+        # The largest quotient is the largest value's over the total (_normalize_prob);
+        # numpy's max of a row with a NaN is NaN, which fails the test as Python's 0.0 does.
+        done = (prob.max(axis=1) > threshold) | (i >= limit)
+        if done.any():
+            langprob = np.zeros((int(done.sum()), languages))
+            langprob += prob[done] / 1  # as _one_trial (n_trial 1): the same operations
+            for k, row in zip(np.flatnonzero(done).tolist(), langprob.tolist()):
+                group[alive[k]][0].langprob = row
+            left = ~done
+            alive = [k for k, ok in zip(alive, left.tolist()) if ok]
+            gathered, prob = gathered[left], prob[left]
+        i += 1
