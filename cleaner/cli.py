@@ -238,10 +238,8 @@ def open_state(path: Path, cfg: Config, wait: bool) -> State:
     state_opened(path)
     try:
         return State(path, state_settings(cfg), wait=wait)
-    except StateError as exc:
+    except StateError as exc:  # a name over 255 bytes too (State's own path checks)
         _fail(str(exc))
-    except OSError as exc:
-        _fail(f"cannot open --state {path}: {exc.strerror or exc}")
 
 
 def make_executor(cfg: Config, engine: str, scheduler: str | None, workers: int,
@@ -497,8 +495,9 @@ def _command(argv: list[str] | None) -> None:
         if exc.errno == errno.ENAMETOOLONG and exc.filename is not None:
             # A path given with a name over the file system's 255 bytes: pathlib's exists() and
             # is_file() raise it (they answer False for a missing file alone), in --out, a state...
-            _fail(f"cannot use {os.fsdecode(exc.filename)}: a name in it is too long ({exc.strerror}: a file "
-                  "system allows 255 bytes a name)")
+            from cleaner.store.state import path_problem
+
+            _fail(f"cannot use {os.fsdecode(exc.filename)}: {path_problem(exc)}")
         if exc.errno not in _WRITE_ERRNOS:
             raise
         # What the commands print, redirected to a full disk (`cleaner show ... > f`): the
