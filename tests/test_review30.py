@@ -51,3 +51,71 @@ def test_state_name_too_long_says_the_same_in_the_cli(tmp_path, args):
     assert "255 bytes" in done.stderr and "Traceback" not in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
 
+
+# ---- 2. report.html's forked child (store/output._Aside) stopped, hung or killed mid-write ----
+
+def _child_writes(tmp_path: Path, trouble: str):
+    """The aside's files: in the forked child alone, `trouble` comes after file "b" and half
+    of "c" are written; the parent, writing them again itself, meets none."""
+    import signal
+    import time
+
+    parent = os.getpid()
+
+    def pages(name: str):
+        yield name + "-1"
+        if os.getpid() != parent:
+            (tmp_path / "child-was-here").write_text(trouble)
+            if trouble == "stop":
+                os.kill(os.getpid(), signal.SIGSTOP)
+            elif trouble == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            elif trouble == "sleep":
+                time.sleep(3600)
+        yield name + "-2"
+
+    return lambda: [(tmp_path / "b", ["b"]), (tmp_path / "c", pages("c"))]
+
+
+@pytest.mark.parametrize("trouble", ["stop", "kill", "sleep"])
+def test_a_stopped_hung_or_killed_report_child_is_no_stall_and_loses_nothing(tmp_path, monkeypatch, trouble):
+    """A child SIGSTOPped (or hung: no message, no CPU) left the main process reading its pipe
+    for ever; one killed mid-write was redone here already. Now each is killed and its files
+    written by the main process, whole; no temporary file left, no child left."""
+    import signal
+    import time
+
+    from cleaner.store import output
+
+    monkeypatch.setattr(output.threading, "active_count", lambda: 1)  # fork, as a run alone does
+    monkeypatch.setattr(output, "_STOPPED_FOR", 0.5, raising=False)
+    monkeypatch.setattr(output, "_QUIET_FOR", 3.0, raising=False)
+    children = []
+    real_start = output._Aside.start.__func__
+
+    def start(cls, files):
+        side = real_start(cls, files)
+        children.append(side.pid)
+        return side
+
+    monkeypatch.setattr(output._Aside, "start", classmethod(start))
+    def stalled(*_):
+        for pid in children:
+            os.kill(pid, signal.SIGKILL)
+        raise TimeoutError("the main process waited on its child for 40 s")
+
+    began = time.monotonic()
+    before = signal.signal(signal.SIGALRM, stalled)
+    signal.alarm(40)
+    try:
+        output.atomic_writes([(tmp_path / "a", ["a"])], aside=_child_writes(tmp_path, trouble),
+                             then=[(tmp_path / "d", ["d"])])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+    assert time.monotonic() - began < 30
+    assert (tmp_path / "child-was-here").read_text() == trouble and children
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {
+        "a": "a", "b": "b", "c": "c-1c-2", "d": "d", "child-was-here": trouble}
+    with pytest.raises(ChildProcessError):  # reaped
+        os.waitpid(children[0], os.WNOHANG)
