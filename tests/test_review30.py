@@ -150,3 +150,29 @@ def test_a_dask_worker_that_dies_is_said_in_one_line(caplog):
         assert "output is the same" in said[0] and "\n" not in said[0]
     finally:
         executor.close()
+
+
+# ---- 4. `show` with a document id cut short: the ids it may mean, in a folder and a state alike ----
+
+@pytest.fixture(scope="module")
+def shown_both(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("show")
+    feed = tmp / "in.jsonl"
+    feed.write_text("".join(json.dumps({"id": f"base-{i:06d}", "text": f"Story {i}: the council voted on bridge "
+                                        f"number {i} of the town, {i * 7} votes to {i * 3}."}) + "\n"
+                            for i in range(12)))
+    assert run_cli("run", str(feed), "--out", str(tmp / "out"), "-q").returncode == 0
+    assert run_cli("run", str(feed), "--out", "-", "--state", str(tmp / "s.db"), "-q").returncode == 0
+    return tmp
+
+
+@pytest.mark.parametrize("where", ["out", "s.db"])
+def test_show_suggests_the_ids_a_short_id_begins(shown_both, where):
+    """`show STATE base-00000` (a document id one character short) suggested nothing; now a
+    folder's `show` and a state's both name the ids it begins, as they did a record id's."""
+    done = run_cli("show", str(shown_both / where), "base-00000")
+    assert done.returncode != 0 and done.stderr.count("\n") == 1, done.stderr
+    assert "did you mean 'base-000000', 'base-000001', 'base-000002', ... (10 ids)?" in done.stderr, done.stderr
+    done = run_cli("show", str(shown_both / where), "base-000011")  # the whole id: no guess
+    assert done.returncode == 0 and "did you mean" not in done.stderr
+

@@ -246,7 +246,7 @@ def meant_id(typed: str) -> Callable[[str], bool]:
     """Whether a document id is what a user most likely meant by `typed`, which names no
     document: the input file's path as a shell completes it (`raw/wires/a.txt.gz`), its
     path under the input folder, its bare name with or without its extension (`a.txt`,
-    `a`). One rule for `show` in a run folder (inspect/runs.py) and in a state (store/state.py),
+    `a`), or the id cut short (`base-00000`, copied from a narrow column). One rule for `show` in a run folder (inspect/runs.py) and in a state (store/state.py),
     which had a copy each that differed (a state missed a .gz, a folder `a.txt`)."""
     forms = {typed}
     try:
@@ -255,7 +255,8 @@ def meant_id(typed: str) -> Callable[[str], bool]:
         pass
     tails = {"/".join(parts[i:]) for parts in (f.split("/") for f in forms) for i in range(len(parts))} - {""}
     ends = tuple("/" + f for f in forms if f)
-    return lambda doc_id: doc_id != typed and (doc_id in tails or doc_id.endswith(ends))
+    return lambda doc_id: doc_id != typed and (doc_id in tails or doc_id.endswith(ends)
+                                               or (typed != "" and doc_id.startswith(typed)))
 
 
 def logical(rel: P) -> P:
