@@ -176,3 +176,30 @@ def test_show_suggests_the_ids_a_short_id_begins(shown_both, where):
     done = run_cli("show", str(shown_both / where), "base-000011")  # the whole id: no guess
     assert done.returncode == 0 and "did you mean" not in done.stderr
 
+
+# ---- part 2: a Ctrl-C while the `cleaner` command's modules load ----
+
+def test_ctrl_c_while_the_console_script_loads_is_one_line(tmp_path):
+    """The `cleaner` command pip makes (`from cleaner.cli import main; sys.exit(main())`):
+    a Ctrl-C in its first ~0.7 s, while cleaner.cli's modules load, printed a traceback
+    (`python3 -m cleaner` said one line already). The script's entry point now loads them
+    under the same guard as `python3 -m cleaner`."""
+    import tomllib
+
+    entry = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]["cleaner"]
+    module, function = entry.split(":")
+    # What pip's wrapper does, with the Ctrl-C arriving while cleaner.cli is imported.
+    script = f"""
+import sys
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "cleaner.cli":
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, CtrlC())
+from {module} import {function}
+sys.exit({function}())
+"""
+    done = subprocess.run([sys.executable, "-c", script, "run", "x", "--out", "y"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 130 and done.stderr == "cleaner: interrupted\n", done.stderr[-600:]
+    assert list(tmp_path.iterdir()) == []
