@@ -203,3 +203,58 @@ sys.exit({function}())
                           cwd=tmp_path, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 130 and done.stderr == "cleaner: interrupted\n", done.stderr[-600:]
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- part 2: --out a mount point (a container's volume), or in a folder that cannot be written ----
+
+@pytest.fixture
+def mounted(tmp_path):
+    """A tmpfs mounted at tmp_path/vol (root only: skipped elsewhere); unmounted after."""
+    vol = tmp_path / "vol"
+    vol.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(vol)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    try:
+        yield vol
+    finally:
+        subprocess.run(["umount", "-l", str(vol)], capture_output=True)
+
+
+def _feed(tmp_path):
+    feed = tmp_path / "in.jsonl"
+    feed.write_text("".join(json.dumps({"id": f"n{i}", "text": f"Story {i} about the vote on bridge {i}."}) + "\n"
+                            for i in range(5)))
+    return feed
+
+
+def test_out_a_mount_point_is_refused_before_the_run(tmp_path, mounted):
+    """`--out /out` where /out is a volume (`docker run -v $PWD/clean:/out`): the run did all
+    its work, then failed to swap the new folder in ("Device or resource busy ... --resume
+    continues once it is fixed", which it never is). Now refused at once, saying what to do."""
+    done = run_cli("run", str(_feed(tmp_path)), "--out", str(mounted), cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "is a mount point" in done.stderr and f"{mounted}/" in done.stderr, done.stderr
+    assert os.listdir(mounted) == []
+    done = run_cli("run", str(_feed(tmp_path)), "--out", str(mounted / "clean"), "-q", cwd=tmp_path)
+    assert done.returncode == 0 and (mounted / "clean" / "manifest.json").is_file(), done.stderr
+
+
+def test_out_in_a_folder_that_cannot_be_written_is_refused_before_the_run(tmp_path, mounted):
+    """OUT writable, its parent not (a read-only file system here; as a user, a folder of
+    another's): the run's new folder is made beside OUT and swapped in, so it failed at the
+    end, naming OUT. Now refused at once, naming the parent."""
+    (mounted / "out").mkdir()
+    assert subprocess.run(["mount", "-o", "remount,ro", str(mounted)]).returncode == 0
+    inner = mounted / "out"
+    assert subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(inner)]).returncode == 0
+    try:
+        done = run_cli("run", str(_feed(tmp_path)), "--out", str(inner), cwd=tmp_path)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert "mount point" in done.stderr and os.listdir(inner) == [], done.stderr
+        subprocess.run(["umount", str(inner)], check=True)
+        done = run_cli("run", str(_feed(tmp_path)), "--out", str(mounted / "out"), cwd=tmp_path)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert f"{mounted}, which cannot be written" in done.stderr and "Read-only" in done.stderr, done.stderr
+    finally:
+        subprocess.run(["umount", "-l", str(inner)], capture_output=True)
