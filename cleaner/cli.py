@@ -319,6 +319,8 @@ def _finish(result: Summarised, where: str, started: float, workers: int, quiet:
             f"({time.perf_counter() - started:.1f}s, {workers} worker(s){more})", err=True)
         for doc in sorted((d for d in result.documents if not d.ok), key=rejection_order)[:20]:
             click.echo(shown(f"  rejected {_where(doc)}: {_without_line(doc)}"), err=True)
+        if c["rejected"] > 20:  # 20 lines alone read as all of them (20,000 empty files)
+            click.echo(f"  ... and {c['rejected'] - 20} more rejected (each a row with its reason)", err=True)
     timings = getattr(result, "timings", None)
     if timings:
         log.info("seconds per stage: %s", ", ".join(f"{k} {v:.2f}" for k, v in sorted(timings.items())))

@@ -258,3 +258,23 @@ def test_out_in_a_folder_that_cannot_be_written_is_refused_before_the_run(tmp_pa
         assert f"{mounted}, which cannot be written" in done.stderr and "Read-only" in done.stderr, done.stderr
     finally:
         subprocess.run(["umount", "-l", str(inner)], capture_output=True)
+
+
+# ---- part 2: a summary listing the first 20 rejections says how many more there are ----
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_the_summary_says_how_many_rejections_it_does_not_list(tmp_path, stream):
+    """20,000 empty files: the summary listed 20 rejections and stopped, as if they were all."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(25):
+        (folder / f"e{i:02d}.txt").write_text("")
+    if stream:
+        done = run_cli("run", "-", "--out", "-", stdin="{}\n" * 25, cwd=tmp_path)
+    else:
+        done = run_cli("run", str(folder), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    lines = [line for line in done.stderr.splitlines() if line.startswith("  ")]
+    assert done.returncode == 0 and len(lines) == 21, done.stderr
+    assert lines[-1] == "  ... and 5 more rejected (each a row with its reason)", done.stderr
+    few = run_cli("run", "-", "--out", "-", stdin="{}\n" * 20, cwd=tmp_path)
+    assert "more rejected" not in few.stderr
