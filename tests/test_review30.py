@@ -278,3 +278,23 @@ def test_the_summary_says_how_many_rejections_it_does_not_list(tmp_path, stream)
     assert lines[-1] == "  ... and 5 more rejected (each a row with its reason)", done.stderr
     few = run_cli("run", "-", "--out", "-", stdin="{}\n" * 20, cwd=tmp_path)
     assert "more rejected" not in few.stderr
+
+
+# ---- 5. --engine dask's scratch folder: in TMPDIR, never in the user's folders ----
+
+def test_dask_scratch_space_is_left_in_tmpdir_alone(tmp_path):
+    """Dask makes `dask-scratch-space/` in its temporary-directory, else tempfile's folder
+    (TMPDIR): not the current folder nor --out. Its per-process folders go when the cluster
+    closes; the folder and its two empty lock files stay (Dask's, shared by every cluster)."""
+    pytest.importorskip("distributed")
+    work, tmp = tmp_path / "work", tmp_path / "tmp"
+    work.mkdir()
+    tmp.mkdir()
+    feed = _feed(work)
+    done = run_cli("run", str(feed), "--out", str(work / "out"), "--engine", "dask", "-q", cwd=work,
+                   env={"TMPDIR": str(tmp)})
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in work.iterdir()) == ["in.jsonl", "out"]
+    assert sorted(p.name for p in (work / "out").iterdir()) == [
+        "documents.jsonl", "manifest.json", "records.jsonl", "report-pages", "report.html"]
+    assert sorted(p.name for p in tmp.rglob("*")) == ["dask-scratch-space", "global.lock", "purge.lock"]
