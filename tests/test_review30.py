@@ -298,3 +298,17 @@ def test_dask_scratch_space_is_left_in_tmpdir_alone(tmp_path):
     assert sorted(p.name for p in (work / "out").iterdir()) == [
         "documents.jsonl", "manifest.json", "records.jsonl", "report-pages", "report.html"]
     assert sorted(p.name for p in tmp.rglob("*")) == ["dask-scratch-space", "global.lock", "purge.lock"]
+
+
+# ---- part 2: an fsspec URL with a pattern ----
+
+def test_a_url_pattern_says_it_is_not_expanded(tmp_path):
+    """`cleaner run 'file:///data/*.txt'` said "does not exist", though the pattern matches files."""
+    pytest.importorskip("fsspec")
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("Some words of a story about a vote.")
+    done = run_cli("run", f"file://{tmp_path}/*.txt", "--out", "-", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "a pattern is not expanded: it matches 2 file(s) here; give the folder" in done.stderr, done.stderr
+    done = run_cli("run", f"file://{tmp_path}/*.gz", "--out", "-", cwd=tmp_path)  # matches nothing
+    assert done.returncode == 2 and done.stderr.strip().endswith("*.gz does not exist"), done.stderr

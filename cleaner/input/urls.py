@@ -48,12 +48,24 @@ def check_url(url: str) -> str | None:
         fs, root = _fs(url)
         root = root.rstrip("/")
         if not fs.exists(root):
-            return f"{url} does not exist{_local_hint(url, fs)}"
+            return f"{url} does not exist{_local_hint(url, fs) or _glob_hint(root, fs)}"
         if not (fs.isdir(root) or fs.isfile(root)):  # /dev/zero: read as a file, it never ends
             return f"{url} is not a folder or a regular file (a pipe or a device?)"
     except (OSError, ValueError, ImportError) as exc:
         return f"cannot read {url}: {exc}"
     return None
+
+
+def _glob_hint(root: str, fs: FileSystem) -> str:
+    """A pattern (`file:///data/*.jsonl`) that matches files: read as a name, which none has."""
+    if not any(c in root for c in "*?["):
+        return ""
+    try:
+        matched = len(fs.glob(root))
+    except (OSError, ValueError):
+        return ""
+    return (f" (a pattern is not expanded: it matches {matched} file(s) here; give the folder that holds "
+            "them)") if matched else ""
 
 
 def _local_hint(url: str, fs: FileSystem) -> str:
