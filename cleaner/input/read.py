@@ -246,8 +246,9 @@ def meant_id(typed: str) -> Callable[[str], bool]:
     """Whether a document id is what a user most likely meant by `typed`, which names no
     document: the input file's path as a shell completes it (`raw/wires/a.txt.gz`), its
     path under the input folder, its bare name with or without its extension (`a.txt`,
-    `a`), or the id cut short (`base-00000`, copied from a narrow column). One rule for `show` in a run folder (inspect/runs.py) and in a state (store/state.py),
-    which had a copy each that differed (a state missed a .gz, a folder `a.txt`)."""
+    `a`), or the id cut short (`base-00000`, copied from a narrow column). One rule for
+    `show` in a run folder (inspect/runs.py) and in a state (store/state.py), which had a
+    copy each that differed (a state missed a .gz, a folder `a.txt`)."""
     forms = {typed}
     try:
         forms.add(doc_id_for(PurePosixPath(typed)))  # as the file's id is made from its path
