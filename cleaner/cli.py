@@ -154,6 +154,17 @@ def _cache_folder() -> list[Path]:
         return []
 
 
+def _never_read(state_path: Path | None) -> list[Path]:
+    """What a run never reads as input, wherever it lies: cleaner's cache folder (its tables
+    and wordfreq lists, growing run after run) and the state with its journal and lock."""
+    never = _cache_folder()
+    if state_path:  # the state's module is loaded by now (the run opened it)
+        from cleaner.store.state import COMPANIONS
+
+        never += [Path(f"{state_path}{suffix}") for suffix in ("", *COMPANIONS)]
+    return never
+
+
 def _from_interrupt(exc: BaseException) -> bool:
     """Whether `exc` was raised while handling a Ctrl-C."""
     seen: set[int] = set()
@@ -671,14 +682,8 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     elif resume:
         log.warning("resuming: the checkpoint holds %d processed documents", held)
 
-    # Neither the output folder, the state (and its journal and lock) nor cleaner's cache
-    # folder (its tables and wordfreq lists, growing run after run) is ever input, wherever
-    # they lie.
-    never_read = [out_dir, *_cache_folder()]
-    if state_path:  # the state's module is loaded by now (the run opened it)
-        from cleaner.store.state import COMPANIONS
-
-        never_read += [Path(f"{state_path}{suffix}") for suffix in ("", *COMPANIONS)]
+    # Nor the output folder.
+    never_read = [out_dir, *_never_read(state_path)]
     progress = None
     if not quiet and not from_stdin and not url:  # a stream's length is unknown
         from cleaner.exec.progress import ProgressBar, count_inputs

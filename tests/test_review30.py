@@ -319,3 +319,21 @@ def test_a_url_pattern_says_it_is_not_expanded(tmp_path):
     assert "a pattern is not expanded: it matches 2 file(s) here; give the folder" in done.stderr, done.stderr
     done = run_cli("run", f"file://{tmp_path}/*.gz", "--out", "-", cwd=tmp_path)  # matches nothing
     assert done.returncode == 2 and done.stderr.strip().endswith("*.gz does not exist"), done.stderr
+
+
+# ---- part 2: a folder's stream into a state inside that folder ----
+
+def test_a_folder_stream_never_reads_its_own_state(tmp_path):
+    """`cleaner run FOLDER --out - --state FOLDER/s.db` read the state, its journal, its
+    shared memory file and its lock as inputs (4 rejected rows, every batch), where a folder
+    run (`--out DIR`) leaves them out, as it does cleaner's cache folder."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"a{i}.txt").write_text(f"Story {i} about the council vote on bridge number {i} in the town.")
+    for _ in range(2):  # the second run meets the files the first left
+        done = run_cli("run", str(folder), "--out", "-", "--state", str(folder / "s.db"), cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        rows = [json.loads(line) for line in done.stdout.splitlines()]
+        assert sorted(r["id"] for r in rows) == ["a0", "a1", "a2"], [(r["id"], r["error"]) for r in rows]
+        assert "0 rejected" in done.stderr and "s.db" not in done.stderr.split("->")[0], done.stderr
