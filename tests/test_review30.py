@@ -337,3 +337,22 @@ def test_a_folder_stream_never_reads_its_own_state(tmp_path):
         rows = [json.loads(line) for line in done.stdout.splitlines()]
         assert sorted(r["id"] for r in rows) == ["a0", "a1", "a2"], [(r["id"], r["error"]) for r in rows]
         assert "0 rejected" in done.stderr and "s.db" not in done.stderr.split("->")[0], done.stderr
+
+
+@pytest.mark.parametrize("how", ["out", "state"])
+def test_a_file_url_input_never_reads_the_runs_own_output_or_state(tmp_path, how):
+    """`cleaner run file:///IN --out IN/clean`, run again: the previous run's documents.jsonl,
+    records.jsonl, manifest and report pages were read as input (21 inputs became 59, and a
+    15th record); a state inside IN was read as 4 rejected files. A local folder's walk left
+    them out (input/walk.list_inputs' exclude); a file:// URL's listing now does too."""
+    pytest.importorskip("fsspec")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"a{i}.txt").write_text(f"Story {i} about the council vote on bridge number {i} in the town.")
+    url = f"file://{folder}"
+    args = ["--out", str(folder / "clean")] if how == "out" else ["--out", "-", "--state", str(folder / "s.db")]
+    for _ in range(2):  # the second run meets what the first wrote
+        done = run_cli("run", url, *args, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert "3 inputs:" in done.stderr and "0 rejected" in done.stderr, done.stderr

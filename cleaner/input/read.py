@@ -651,7 +651,7 @@ def read_input(path: str | Path, cfg: Config, exclude: Exclude = None) -> Iterat
     if "://" in str(path):  # an fsspec URL (input/urls.py): files read where they are processed
         from cleaner.input.urls import read_url
 
-        return read_url(str(path), cfg["read"]["extensions"], cfg["read"]["max_file_bytes"])
+        return read_url(str(path), cfg["read"]["extensions"], cfg["read"]["max_file_bytes"], exclude=exclude)
     return read_inputs(path, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"], exclude=exclude, defer=True)
 
 
