@@ -356,3 +356,41 @@ def test_a_file_url_input_never_reads_the_runs_own_output_or_state(tmp_path, how
         done = run_cli("run", url, *args, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert "3 inputs:" in done.stderr and "0 rejected" in done.stderr, done.stderr
+
+
+def _zipped(tmp_path):
+    import zipfile
+
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("feeds/f.jsonl", json.dumps({"id": "f1", "text": "A feed line about the hospital strike talks."}) + "\n")
+        z.writestr("notes/a.txt", "A story about the vote on the bridge in the council.")
+    return archive
+
+
+@pytest.mark.parametrize("out", ["-", "folder"])
+def test_a_chained_url_reads_its_text_files(tmp_path, out):
+    """`zip://::file:///a.zip`: a text file's URL lost its chain (`zip://notes/a.txt`), so its
+    worker opened the current folder: a stream said "read failed (internal error, a bug)", a
+    folder run ended "cannot write to OUT: Is a directory". JSONL lines were read already."""
+    pytest.importorskip("fsspec")
+    target = "-" if out == "-" else str(tmp_path / "out")
+    done = run_cli("run", f"zip://::file://{_zipped(tmp_path)}", "--out", target, cwd=tmp_path)
+    assert done.returncode == 0 and "2 inputs: 2 kept" in done.stderr, done.stderr
+
+
+def test_a_url_input_gone_since_its_listing_does_not_end_a_checkpointed_run(tmp_path):
+    """A URL input's checkpoint key asked fsspec for the file's version (ukey): a file gone
+    since the listing raised there, in a folder run's workers, and ended the run ("cannot
+    write to OUT: No such file or directory"). Now the key has no version and the read
+    stage rejects the file ("cannot read file")."""
+    pytest.importorskip("fsspec")
+    from cleaner.core.document import Document
+    from cleaner.input.urls import url_key
+
+    doc = Document(id="gone", source="gone.txt")
+    doc.raw_path = f"file://{tmp_path}/gone.txt"
+    assert json.loads(url_key(doc)) == ["gone.txt", doc.raw_path, None]
+    (tmp_path / "here.txt").write_text("x")
+    doc.raw_path = f"file://{tmp_path}/here.txt"
+    assert json.loads(url_key(doc))[2] is not None

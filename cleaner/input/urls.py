@@ -136,6 +136,8 @@ def read_url(url: str, extensions: Iterable[str], max_bytes: int, exclude: Exclu
                               f"{', '.join(sorted(exts))}, also gzipped as .gz)")
             continue
         full = f"{protocol}://{path}" if "://" not in path else path
+        if "::" in url and "::" not in full:  # a chained URL (zip://::file:///a.zip): the chain kept
+            full += "::" + url.split("::", 1)[1]
         try:
             info = fs.info(path)
         except OSError as exc:
@@ -216,5 +218,12 @@ def url_key(doc: Document) -> str:
     """What a URL input is, for resuming: its source, its URL, and the file's version as
     its filesystem names it (fsspec's ukey: a hash of its size, time or checksum)."""
     assert doc.raw_path is not None  # a URL input not read yet (store/checkpoint.input_key)
-    fs, path = _fs(doc.raw_path)
-    return json.dumps([doc.source, doc.raw_path, hashlib.sha1(str(fs.ukey(path)).encode()).hexdigest()])
+    try:
+        fs, path = _fs(doc.raw_path)
+        version: str | None = hashlib.sha1(str(fs.ukey(path)).encode()).hexdigest()
+    except OSError:
+        # Gone since it was listed, or unreadable: the read stage rejects it ("cannot read
+        # file"); raised here, in a checkpointed run's workers, it ended the run as "cannot
+        # write to OUT" (review-30).
+        version = None
+    return json.dumps([doc.source, doc.raw_path, version])
