@@ -363,7 +363,7 @@ def _zipped(tmp_path):
 
     archive = tmp_path / "a.zip"
     with zipfile.ZipFile(archive, "w") as z:
-        z.writestr("feeds/f.jsonl", json.dumps({"id": "f1", "text": "A feed line about the hospital strike talks."}) + "\n")
+        z.writestr("feeds/f.jsonl", json.dumps({"id": "f1", "text": "A feed line about the hospital strike."}) + "\n")
         z.writestr("notes/a.txt", "A story about the vote on the bridge in the council.")
     return archive
 
