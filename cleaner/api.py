@@ -171,14 +171,7 @@ class Deduplicator:
         self._busy = threading.Lock()
         self._pid = os.getpid()  # the process that may use it (see _open)
         self._stages = build_stages(self.cfg)
-        try:
-            self._state = State(":memory:" if state is None else state, state_settings(self.cfg), wait=wait)
-        except OSError as exc:
-            # pathlib's exists() in the state's checks raises for a name over 255 bytes (and
-            # EACCES): the state's own error, in one line, as for any state that cannot be used.
-            from cleaner.store.state import StateError
-
-            raise StateError(f"cannot use state {state}: {exc.strerror or exc}") from None
+        self._state = State(":memory:" if state is None else state, state_settings(self.cfg), wait=wait)
         self._executor = LocalExecutor(workers, cpu_time=self.cfg["run"]["cpu_time"])
         # Rows need each record's id and head, not the record whole (export and `records` rebuild it).
         self._clusterer = IncrementalClusterer(self.cfg, self._state, whole=False, workers=workers)

@@ -154,6 +154,17 @@ def _cache_folder() -> list[Path]:
         return []
 
 
+def _never_read(state_path: Path | None) -> list[Path]:
+    """What a run never reads as input, wherever it lies: cleaner's cache folder (its tables
+    and wordfreq lists, growing run after run) and the state with its journal and lock."""
+    never = _cache_folder()
+    if state_path:  # the state's module is loaded by now (the run opened it)
+        from cleaner.store.state import COMPANIONS
+
+        never += [Path(f"{state_path}{suffix}") for suffix in ("", *COMPANIONS)]
+    return never
+
+
 def _from_interrupt(exc: BaseException) -> bool:
     """Whether `exc` was raised while handling a Ctrl-C."""
     seen: set[int] = set()
@@ -238,10 +249,8 @@ def open_state(path: Path, cfg: Config, wait: bool) -> State:
     state_opened(path)
     try:
         return State(path, state_settings(cfg), wait=wait)
-    except StateError as exc:
+    except StateError as exc:  # a name over 255 bytes too (State's own path checks)
         _fail(str(exc))
-    except OSError as exc:
-        _fail(f"cannot open --state {path}: {exc.strerror or exc}")
 
 
 def make_executor(cfg: Config, engine: str, scheduler: str | None, workers: int,
@@ -321,6 +330,8 @@ def _finish(result: Summarised, where: str, started: float, workers: int, quiet:
             f"({time.perf_counter() - started:.1f}s, {workers} worker(s){more})", err=True)
         for doc in sorted((d for d in result.documents if not d.ok), key=rejection_order)[:20]:
             click.echo(shown(f"  rejected {_where(doc)}: {_without_line(doc)}"), err=True)
+        if c["rejected"] > 20:  # 20 lines alone read as all of them (20,000 empty files)
+            click.echo(f"  ... and {c['rejected'] - 20} more rejected (each a row with its reason)", err=True)
     timings = getattr(result, "timings", None)
     if timings:
         log.info("seconds per stage: %s", ", ".join(f"{k} {v:.2f}" for k, v in sorted(timings.items())))
@@ -497,8 +508,9 @@ def _command(argv: list[str] | None) -> None:
         if exc.errno == errno.ENAMETOOLONG and exc.filename is not None:
             # A path given with a name over the file system's 255 bytes: pathlib's exists() and
             # is_file() raise it (they answer False for a missing file alone), in --out, a state...
-            _fail(f"cannot use {os.fsdecode(exc.filename)}: a name in it is too long ({exc.strerror}: a file "
-                  "system allows 255 bytes a name)")
+            from cleaner.store.state import path_problem
+
+            _fail(f"cannot use {os.fsdecode(exc.filename)}: {path_problem(exc)}")
         if exc.errno not in _WRITE_ERRNOS:
             raise
         # What the commands print, redirected to a full disk (`cleaner show ... > f`): the
@@ -670,14 +682,8 @@ def run(input_arg: str, out_dir: Path, config_path: Path | None, workers: int | 
     elif resume:
         log.warning("resuming: the checkpoint holds %d processed documents", held)
 
-    # Neither the output folder, the state (and its journal and lock) nor cleaner's cache
-    # folder (its tables and wordfreq lists, growing run after run) is ever input, wherever
-    # they lie.
-    never_read = [out_dir, *_cache_folder()]
-    if state_path:  # the state's module is loaded by now (the run opened it)
-        from cleaner.store.state import COMPANIONS
-
-        never_read += [Path(f"{state_path}{suffix}") for suffix in ("", *COMPANIONS)]
+    # Nor the output folder.
+    never_read = [out_dir, *_never_read(state_path)]
     progress = None
     if not quiet and not from_stdin and not url:  # a stream's length is unknown
         from cleaner.exec.progress import ProgressBar, count_inputs

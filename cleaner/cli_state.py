@@ -33,11 +33,9 @@ def _reader(path: Path) -> State:
         return State(path, writer=False)
     except StateError as exc:
         hint = ""
-        if path.is_dir() and (path / "manifest.json").is_file():  # `cleaner state info clean/`
+        if os.path.isdir(path) and (path / "manifest.json").is_file():  # `cleaner state info clean/` (never raises)
             hint = ": it is a run's output folder; `cleaner report`, `show` and `explain` read it"
         _fail(f"{exc}{hint}")
-    except OSError as exc:
-        _fail(f"cannot open state {path}: {exc.strerror or exc}")
 
 
 def _day(value: str, option: str) -> int:

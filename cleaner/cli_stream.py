@@ -17,8 +17,8 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from cleaner.cli import (OUT_OF_MEMORY, _fail, _finish, _interrupted, _setup, _stage_bug, _strict_mode, _workers,
-                         discard_output, log, make_executor, open_state, rejection_order)
+from cleaner.cli import (OUT_OF_MEMORY, _fail, _finish, _interrupted, _never_read, _setup, _stage_bug, _strict_mode,
+                         _workers, discard_output, log, make_executor, open_state, rejection_order)
 from cleaner.exec.memory import memory_note, release_free_memory
 
 if TYPE_CHECKING:
@@ -94,7 +94,8 @@ def stream_run(input_path: str | Path, config_path: Path | None, workers: int | 
     # a batch's work is then bounded by the batch and its window, not by its records' size.
     clusterer = None if state is None else IncrementalClusterer(cfg, state, whole=False,
                                                                 workers=workers if engine == "local" else 1)
-    docs = _lines_only(read_input(input_path, cfg))
+    # A folder's stream read its state's files (and cleaner's cache folder) as inputs, rejected.
+    docs = _lines_only(read_input(input_path, cfg, exclude=_never_read(state_path)))
     totals = _Totals()
     writing = False  # a committed batch's rows going out: Ctrl-C then leaves some unread
     # Batches committed once the last batch's rows were out: one more is this batch's, its

@@ -246,8 +246,9 @@ def meant_id(typed: str) -> Callable[[str], bool]:
     """Whether a document id is what a user most likely meant by `typed`, which names no
     document: the input file's path as a shell completes it (`raw/wires/a.txt.gz`), its
     path under the input folder, its bare name with or without its extension (`a.txt`,
-    `a`). One rule for `show` in a run folder (inspect/runs.py) and in a state (store/state.py),
-    which had a copy each that differed (a state missed a .gz, a folder `a.txt`)."""
+    `a`), or the id cut short (`base-00000`, copied from a narrow column). One rule for
+    `show` in a run folder (inspect/runs.py) and in a state (store/state.py), which had a
+    copy each that differed (a state missed a .gz, a folder `a.txt`)."""
     forms = {typed}
     try:
         forms.add(doc_id_for(PurePosixPath(typed)))  # as the file's id is made from its path
@@ -255,7 +256,8 @@ def meant_id(typed: str) -> Callable[[str], bool]:
         pass
     tails = {"/".join(parts[i:]) for parts in (f.split("/") for f in forms) for i in range(len(parts))} - {""}
     ends = tuple("/" + f for f in forms if f)
-    return lambda doc_id: doc_id != typed and (doc_id in tails or doc_id.endswith(ends))
+    return lambda doc_id: doc_id != typed and (doc_id in tails or doc_id.endswith(ends)
+                                               or (typed != "" and doc_id.startswith(typed)))
 
 
 def logical(rel: P) -> P:
@@ -649,7 +651,7 @@ def read_input(path: str | Path, cfg: Config, exclude: Exclude = None) -> Iterat
     if "://" in str(path):  # an fsspec URL (input/urls.py): files read where they are processed
         from cleaner.input.urls import read_url
 
-        return read_url(str(path), cfg["read"]["extensions"], cfg["read"]["max_file_bytes"])
+        return read_url(str(path), cfg["read"]["extensions"], cfg["read"]["max_file_bytes"], exclude=exclude)
     return read_inputs(path, cfg["read"]["extensions"], cfg["read"]["max_file_bytes"], exclude=exclude, defer=True)
 
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import PurePosixPath
+import os
+from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Iterator
 
 from cleaner.core.document import Document
 from cleaner.input.read import (_GZIP_ERRORS, GZIP, HTML_EXTS, TRAILING, decode_bytes, doc_id_for, gunzip,
                                 line_breaks, logical, rel_name, scrub, unreadable, _jsonl_lines, _read_records,
                                 _trailing)
+from cleaner.input.walk import Exclude
 
 
 def is_url(path: object) -> bool:
@@ -48,12 +50,24 @@ def check_url(url: str) -> str | None:
         fs, root = _fs(url)
         root = root.rstrip("/")
         if not fs.exists(root):
-            return f"{url} does not exist{_local_hint(url, fs)}"
+            return f"{url} does not exist{_local_hint(url, fs) or _glob_hint(root, fs)}"
         if not (fs.isdir(root) or fs.isfile(root)):  # /dev/zero: read as a file, it never ends
             return f"{url} is not a folder or a regular file (a pipe or a device?)"
     except (OSError, ValueError, ImportError) as exc:
         return f"cannot read {url}: {exc}"
     return None
+
+
+def _glob_hint(root: str, fs: FileSystem) -> str:
+    """A pattern (`file:///data/*.jsonl`) that matches files: read as a name, which none has."""
+    if not any(c in root for c in "*?["):
+        return ""
+    try:
+        matched = len(fs.glob(root))
+    except (OSError, ValueError):
+        return ""
+    return (f" (a pattern is not expanded: it matches {matched} file(s) here; give the folder that holds "
+            "them)") if matched else ""
 
 
 def _local_hint(url: str, fs: FileSystem) -> str:
@@ -77,26 +91,41 @@ def _local_hint(url: str, fs: FileSystem) -> str:
     return ""
 
 
-def list_url(url: str) -> tuple[FileSystem, list[tuple[str, PurePosixPath]]]:
+def list_url(url: str, exclude: Exclude = None) -> tuple[FileSystem, list[tuple[str, PurePosixPath]]]:
     """(the filesystem, each file under `url` as (its full path, its path relative to
-    `url`)), sorted; hidden files and folders skipped, as in a local folder."""
+    `url`)), sorted; hidden files and folders skipped, as in a local folder, and so is
+    `exclude` under a file:// URL (the output folder, the state: input/walk.list_inputs')."""
     fs, root = _fs(url)
     root = root.rstrip("/")
     if fs.isfile(root):
         return fs, [(root, PurePosixPath(PurePosixPath(root).name))]
     if not fs.isdir(root):
         raise OSError(f"{url} does not exist")
+    # By real path (fsspec lists a folder's files under the root as given, and does not
+    # follow symlinked folders): a rerun into `--out` inside the input read the previous
+    # run's documents.jsonl and records.jsonl as input (review-30).
+    protocols = (fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol)
+    paths = [] if exclude is None or "file" not in protocols else \
+        [exclude] if isinstance(exclude, (str, Path)) else list(exclude)
+    skip = tuple(os.path.realpath(p) for p in paths)
+    real_root = os.path.realpath(root) if skip else ""
     files = []
     for path in fs.find(root):
         rel = PurePosixPath(path[len(root):].lstrip("/"))
         if any(part.startswith(".") for part in rel.parts):
             continue
+        if skip and _under(os.path.join(real_root, *rel.parts), skip):
+            continue
         files.append((path, rel))
     return fs, sorted(files, key=lambda f: f[1].as_posix())
 
 
-def read_url(url: str, extensions: Iterable[str], max_bytes: int) -> Iterator[Document]:
-    fs, files = list_url(url)
+def _under(real: str, skip: tuple[str, ...]) -> bool:
+    return any(real == s or real.startswith(s + os.sep) for s in skip)
+
+
+def read_url(url: str, extensions: Iterable[str], max_bytes: int, exclude: Exclude = None) -> Iterator[Document]:
+    fs, files = list_url(url, exclude)
     protocol = url.split("://", 1)[0]
     exts = {e.lower() for e in extensions}
     for path, rel in files:
@@ -107,6 +136,8 @@ def read_url(url: str, extensions: Iterable[str], max_bytes: int) -> Iterator[Do
                               f"{', '.join(sorted(exts))}, also gzipped as .gz)")
             continue
         full = f"{protocol}://{path}" if "://" not in path else path
+        if "::" in url and "::" not in full:  # a chained URL (zip://::file:///a.zip): the chain kept
+            full += "::" + url.split("::", 1)[1]
         try:
             info = fs.info(path)
         except OSError as exc:
@@ -187,5 +218,12 @@ def url_key(doc: Document) -> str:
     """What a URL input is, for resuming: its source, its URL, and the file's version as
     its filesystem names it (fsspec's ukey: a hash of its size, time or checksum)."""
     assert doc.raw_path is not None  # a URL input not read yet (store/checkpoint.input_key)
-    fs, path = _fs(doc.raw_path)
-    return json.dumps([doc.source, doc.raw_path, hashlib.sha1(str(fs.ukey(path)).encode()).hexdigest()])
+    try:
+        fs, path = _fs(doc.raw_path)
+        version: str | None = hashlib.sha1(str(fs.ukey(path)).encode()).hexdigest()
+    except OSError:
+        # Gone since it was listed, or unreadable: the read stage rejects it ("cannot read
+        # file"); raised here, in a checkpointed run's workers, it ended the run as "cannot
+        # write to OUT" (review-30).
+        version = None
+    return json.dumps([doc.source, doc.raw_path, version])

@@ -130,7 +130,7 @@ def refuse_reason(out: Path, input_path: Path) -> str | None:
     if (problem := _mixes_with_input(out, input_path)):
         return problem
     if not out.exists():
-        return "is a broken symlink" if out.is_symlink() else None
+        return "is a broken symlink" if out.is_symlink() else _unswappable(out)
     try:
         names = sorted(os.listdir(out))
     except OSError as exc:
@@ -148,6 +148,22 @@ def refuse_reason(out: Path, input_path: Path) -> str | None:
     if outputs and not is_cleaner_manifest(out / MANIFEST) and not is_cleaner_checkpoint(out / PARTIAL_DIR):
         return (f"holds {outputs[0]} but no manifest.json cleaner wrote, so it is not a cleaner run; "
                 "write into an empty folder or a previous run's")
+    return _unswappable(out)
+
+
+def _unswappable(out: Path) -> str | None:
+    """Why OUT cannot be replaced whole (replace_run makes the new run's folder beside OUT and
+    swaps it in): a mount point (a container's volume: "Device or resource busy"), or in a
+    folder this user cannot write. Found after all the work, with "--resume continues once
+    it is fixed", which it never was (review-30)."""
+    real = Path(os.path.realpath(out))
+    if real.is_dir() and os.path.ismount(real):
+        return ("is a mount point: a run makes its new folder beside OUT and swaps it in, which a mount point "
+                f"cannot be; give a folder inside it (--out {out}/clean)")
+    if real.parent.is_dir() and not os.access(real.parent, os.W_OK):
+        why = "Read-only file system" if os.statvfs(real.parent).f_flag & os.ST_RDONLY else "Permission denied"
+        return (f"is in {real.parent}, which cannot be written ({why}): a run makes its new folder beside OUT "
+                "and swaps it in; give --out a folder inside one you can write")
     return None
 
 

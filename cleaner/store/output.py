@@ -6,6 +6,7 @@ half of one or a mix of both.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -151,7 +152,7 @@ class _Aside:
         what was read is kept and the pipe left open: `stop` reads on after the kill, so
         every temporary name the child made is known."""
         if self.read is None:
-            while chunk := os.read(self.reader, 1 << 16):
+            while chunk := self._next_chunk():
                 self.data += chunk
             os.close(self.reader)
             self.read, at = [], 0
@@ -163,6 +164,21 @@ class _Aside:
                 self.read.append(pickle.loads(self.data[at:at + size]))
                 at += size
         return self.read
+
+    def _next_chunk(self) -> bytes:
+        """The pipe's next bytes (b"" at its end). A child stopped (SIGSTOP) for `_STOPPED_FOR`
+        seconds, or hung (neither writing nor using CPU for `_QUIET_FOR`), is killed: its pipe
+        ends, and its files are written here. Never a wait for ever (review-30)."""
+        seen, stopped_for, quiet_for = _cpu(self.pid), 0.0, 0.0
+        while not select.select([self.reader], [], [], _POLL)[0]:
+            now = _cpu(self.pid)
+            stopped_for = stopped_for + _POLL if now is not None and now[0] == "T" else 0.0
+            quiet_for = 0.0 if now is not None and seen is not None and now[1] != seen[1] else quiet_for + _POLL
+            seen = now
+            if stopped_for >= _STOPPED_FOR or quiet_for >= _QUIET_FOR:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
+        return os.read(self.reader, 1 << 16)
 
     def _reap(self) -> int:
         if self.status is None:
@@ -191,6 +207,25 @@ class _Aside:
         finally:
             self._reap()  # a second Ctrl-C while reading: the killed child is reaped all the same
         _remove([tmp for kind, tmp, _ in messages if kind == "tmp"])
+
+
+# How long the parent waits on a report child that makes no progress before it kills it and
+# writes the child's files itself (the same bytes): stopped (SIGSTOP: a Ctrl-Z stops the parent
+# too, so this counts only while the parent runs), or sending nothing and using no CPU (a fsync
+# of a slow disk uses none: a minute, so that only a hang meets it).
+_POLL = 0.5
+_STOPPED_FOR = 5.0
+_QUIET_FOR = 60.0
+
+
+def _cpu(pid: int) -> tuple[str, int] | None:
+    """A process's state letter and CPU clock ticks so far (Linux's /proc), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return fields[0].decode(), int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _remove(paths: list[str]) -> None:

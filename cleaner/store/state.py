@@ -150,6 +150,14 @@ def empty_file(path: Path) -> str | None:
             "not exist yet) to start a new state there")
 
 
+def path_problem(exc: OSError) -> str:
+    """An OSError of a path's checks in words: a name over the file system's 255 bytes
+    (ENAMETOOLONG: pathlib's exists() raises it) said as such."""
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"a name in it is too long ({exc.strerror}: a file system allows {_NAME_MAX} bytes a name)"
+    return exc.strerror or str(exc)
+
+
 def _remove_empty(path: str) -> None:
     """`path` removed if it is a file of 0 bytes (a new state no byte of which was written)."""
     try:
@@ -500,21 +508,13 @@ class State:
         if not self.memory:
             p = Path(self.path)
             self._uri = Path(os.path.abspath(p)).as_uri() + "?mode=rw"  # not resolve(): a symlink loop raises
-            if p.exists() and not p.is_file():
-                raise StateError(f"{self.path} is not a file")
-            if writer and self.path.endswith(("/", os.sep)):
-                # A folder's name (state="states/"): SQLite made a file named after the folder.
-                raise StateError(f"{self.path} ends in '/', as a folder's name does, and there is no such "
-                                 "folder: give the state a file's name")
-            if (state := companion_of(p)) is not None:
-                raise NotAState(f"{self.path} is the {COMPANIONS[p.name[len(state.name):]]} of state {state}: "
-                                f"give {state}")
-            if not writer and not p.exists():
-                raise StateError(f"{self.path} does not exist")
-            if writer and (problem := empty_file(p)):
-                raise NotAState(problem)
-            if writer:
-                self._lock(wait)
+            try:
+                self._check_path(p, writer, wait)
+            except OSError as exc:
+                # pathlib's exists() and is_file() raise for a name over 255 bytes (they answer False
+                # for a missing file alone) or a folder this user may not search: the state's own
+                # one-line error, for the CLI and the API alike.
+                raise StateError(f"cannot use state {self.path}: {path_problem(exc)}") from None
         # The file is made by this opening (SQLite's connect): removed again if no byte of it could be written.
         new = writer and not self.memory and not os.path.lexists(self.path)
         try:
@@ -610,6 +610,24 @@ class State:
                              f"{self.path}-shm, without which SQLite cannot read the batches the journal holds: "
                              "copy the state with its -wal file to a writable folder and read it there")
         return True
+
+    def _check_path(self, p: Path, writer: bool, wait: bool) -> None:
+        """What the path must be before SQLite opens it; the writer's lock taken."""
+        if p.exists() and not p.is_file():
+            raise StateError(f"{self.path} is not a file")
+        if writer and self.path.endswith(("/", os.sep)):
+            # A folder's name (state="states/"): SQLite made a file named after the folder.
+            raise StateError(f"{self.path} ends in '/', as a folder's name does, and there is no such "
+                             "folder: give the state a file's name")
+        if (state := companion_of(p)) is not None:
+            raise NotAState(f"{self.path} is the {COMPANIONS[p.name[len(state.name):]]} of state {state}: "
+                            f"give {state}")
+        if not writer and not p.exists():
+            raise StateError(f"{self.path} does not exist")
+        if writer and (problem := empty_file(p)):
+            raise NotAState(problem)
+        if writer:
+            self._lock(wait)
 
     def _lock(self, wait: bool) -> None:
         # The lock goes by the file's real path: a symlink or another spelling of the same
