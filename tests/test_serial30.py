@@ -1,0 +1,116 @@
+"""serial-30 (#18 points 2 and 3): the `cleaner` command ends its process without the
+interpreter's teardown (cli.command), keeping what that teardown did that anyone could see:
+the exit status, atexit handlers, stdout and stderr flushed, threads waited for."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _input(tmp_path: Path, n: int = 5, bad: bool = False) -> Path:
+    inp = tmp_path / "in.jsonl"
+    lines = [json.dumps({"id": f"d{k}", "text": f"Line {k} of a short text.\nAnother line."}) for k in range(n)]
+    if bad:
+        lines.append("{not json")
+    inp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return inp
+
+
+def _command(tmp_path: Path, before: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`cleaner ARGS` as the installed command runs it (cli.command), after `before`; its
+    marks (MARK.atexit, MARK.del, ...) are tmp_path/out.*."""
+    code = textwrap.dedent(before) + "\nimport sys\nfrom cleaner.cli import command\nsys.argv = ['cleaner', *sys.argv[1:]]\ncommand()\n"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT), CLEANER_CACHE_DIR=str(tmp_path / "cache"),
+                                   MARK=str(tmp_path / "out")))
+
+
+# An object whose finaliser runs only in the interpreter's teardown (held by the sys module,
+# which that teardown clears; gc.freeze, cli._before_exit, does not keep it from it); an
+# atexit handler; text left in stdout's and stderr's buffers (no newline, stdout a pipe:
+# block-buffered).
+_WATCH = """
+    import atexit, os, sys
+    class Watch:
+        def __del__(self, open=open, mark=os.environ["MARK"]):  # bound: the teardown clears modules
+            open(mark + ".del", "w").close()
+    sys.cleaner_test_watch = Watch()
+    atexit.register(lambda: open(os.environ["MARK"] + ".atexit", "w").close())
+    sys.stdout.write("left in stdout's buffer")
+    sys.stderr.write("left in stderr's buffer")
+"""
+
+
+def test_the_command_ends_without_the_teardown_and_keeps_what_it_owes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = _command(tmp_path, _WATCH, "run", str(_input(tmp_path)), "--out", str(out), "-q", "--workers", "1",
+                    "--config", str(ROOT / "configs" / "default.toml"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "left in stdout's buffer"
+    assert "left in stderr's buffer" in proc.stderr
+    assert Path(f"{out}.atexit").exists()  # atexit handlers ran
+    assert not Path(f"{out}.del").exists()  # the teardown did not (the point of it)
+    assert {p.name for p in out.iterdir()} >= {"documents.jsonl", "records.jsonl", "report.html", "manifest.json"}
+    assert not (out / ".cleaner-partial").exists()  # the checkpoint removed, as before
+    assert len((out / "documents.jsonl").read_text(encoding="utf-8").splitlines()) == 5
+
+
+def test_the_command_keeps_its_exit_status(tmp_path: Path) -> None:
+    # --strict with a rejected input: 1, from inside the run; a usage error: 2.
+    out = tmp_path / "out"
+    proc = _command(tmp_path, _WATCH, "run", str(_input(tmp_path, bad=True)), "--out", str(out), "-q",
+                    "--workers", "2", "--strict", "--bogus")
+    assert proc.returncode == 2, proc.stderr  # the extra argument: click's usage error
+    proc = _command(tmp_path, _WATCH, "run", str(_input(tmp_path, bad=True)), "--out", str(out), "-q",
+                    "--workers", "2", "--strict")
+    assert proc.returncode == 1, proc.stderr
+    assert (out / "documents.jsonl").exists()
+    assert Path(f"{out}.atexit").exists()
+
+
+def test_a_thread_still_running_gets_the_ordinary_exit(tmp_path: Path) -> None:
+    """A thread other than the main one (a library's): the ordinary exit, which waits for
+    it, and then the teardown as before."""
+    before = _WATCH + """
+    import threading, time
+    def late():  # alive when the run ends: it waits for the run's outputs, then a second
+        while not os.path.exists(os.path.join(os.environ["MARK"], "documents.jsonl")):
+            time.sleep(0.05)
+        time.sleep(1.0)
+        open(os.environ["MARK"] + ".thread", "w").close()
+    threading.Thread(target=late).start()
+    """
+    out = tmp_path / "out"
+    proc = _command(tmp_path, before, "run", str(_input(tmp_path)), "--out", str(out), "-q", "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert Path(f"{out}.thread").exists()
+    assert Path(f"{out}.atexit").exists()
+    assert Path(f"{out}.del").exists()  # the ordinary teardown
+
+
+def test_main_with_argv_keeps_nothing_and_returns(tmp_path: Path) -> None:
+    """main(argv) (a caller's process, a test) is as before: it raises SystemExit and
+    keeps nothing for an end it does not make."""
+    from cleaner import cli
+
+    out = tmp_path / "out"
+    try:
+        cli.main(["run", str(_input(tmp_path)), "--out", str(out), "-q", "--workers", "1"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    assert cli._KEPT is None
+    assert (out / "documents.jsonl").exists()
+
+
+def test_the_installed_command_and_python_m_are_the_command() -> None:
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts["cleaner"] == "cleaner.cli:command"
+    assert "command()" in (ROOT / "cleaner" / "__main__.py").read_text(encoding="utf-8")
