@@ -114,3 +114,88 @@ def test_the_installed_command_and_python_m_are_the_command() -> None:
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     assert scripts["cleaner"] == "cleaner.cli:command"
     assert "command()" in (ROOT / "cleaner" / "__main__.py").read_text(encoding="utf-8")
+
+
+def _spooled(tmp_path: Path, n: int = 300):
+    """Generated near copies processed into a spool: slim copies whose arrays are references."""
+    from collections import Counter
+
+    from cleaner.core.config import load_config
+    from cleaner.dedup.ids import make_ids_unique
+    from cleaner.exec.flow import process_documents
+    from cleaner.exec.local import LocalExecutor
+    from cleaner.input.read import read_dicts
+    from cleaner.stages.build import build_stages
+    from cleaner.store.spool import Spool
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    cfg = load_config()
+    store = Spool(str(tmp_path))
+    items = [{"id": it["id"], "text": it["text"]} for it in generate(n, seed=11)]
+    docs, _ = process_documents(read_dicts(items), build_stages(cfg), LocalExecutor(), store, Counter(), Counter())
+    make_ids_unique(docs)
+    return cfg, store, docs
+
+
+class _Counting:
+    """A store's get_array, counted."""
+
+    def __init__(self, store: object) -> None:
+        self.store, self.reads = store, 0
+
+    def get_array(self, ref: int):  # type: ignore[no-untyped-def]
+        self.reads += 1
+        return self.store.get_array(ref)  # type: ignore[attr-defined]
+
+
+def test_the_copy_tier_reads_a_canonicals_arrays_once(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Clusterer keeps the canonicals' MinHashes and shingles it read from a store (up to
+    KEPT_BYTES): the same records, from fewer reads."""
+    import copy
+
+    from cleaner.core.document import dump
+    from cleaner.dedup import cluster as clustering
+
+    cfg, store, docs = _spooled(tmp_path)
+    try:
+        def records(kept: int) -> tuple[list[str], int]:
+            monkeypatch.setattr(clustering, "KEPT_BYTES", kept)
+            counting = _Counting(store)
+            found = clustering.cluster(copy.deepcopy(docs), cfg, store=counting)  # type: ignore[arg-type]
+            return [dump(r.to_json("")) for r in found], counting.reads
+
+        kept = clustering.KEPT_BYTES
+        before, reads_before = records(0)  # nothing kept: every read as before
+        after, reads_after = records(kept)
+        assert sum('"relation": "near"' in r for r in after) > 10  # near copies were compared
+        assert after == before
+        assert reads_after < reads_before
+    finally:
+        store.close()
+
+
+def test_a_new_canonical_of_a_group_is_read_again(tmp_path: Path) -> None:
+    """Clusterer.index with a new canonical for a group (a state's promotion) drops what was
+    kept of the old one's arrays."""
+    import numpy as np
+
+    from cleaner.dedup.cluster import Clusterer, Member, Record
+
+    cfg, store, docs = _spooled(tmp_path, 20)
+    try:
+        clusterer = Clusterer(cfg, store=store)
+        first, second = docs[0], docs[1]
+        clusterer.records.append(Record([Member(first, "canonical", 1.0)], key="k"))
+        assert np.array_equal(clusterer.canonical_signature(0), store.get_array(first.features.near_mh))
+        assert (0, "near_mh") in clusterer._kept
+        clusterer.records[0].members.insert(0, Member(second, "canonical", 1.0))
+        clusterer.index(0, second, store.get_array(second.features.near_mh))
+        assert not clusterer._kept
+        assert np.array_equal(clusterer.canonical_signature(0), store.get_array(second.features.near_mh))
+        assert np.array_equal(clusterer.canonical_shingles(0), store.get_array(second.features.near))
+    finally:
+        store.close()
