@@ -199,3 +199,21 @@ def test_a_new_canonical_of_a_group_is_read_again(tmp_path: Path) -> None:
         assert np.array_equal(clusterer.canonical_shingles(0), store.get_array(second.features.near))
     finally:
         store.close()
+
+
+def test_outputs_are_written_through_a_large_buffer(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """_write_temp writes through WRITE_BUFFER (a MiB), not a write a row: the same bytes."""
+    from cleaner.store import output
+
+    opened = []
+    real = os.fdopen
+
+    def fdopen(fd, mode="r", buffering=-1, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(buffering)
+        return real(fd, mode, buffering, **kwargs)
+
+    monkeypatch.setattr(output.os, "fdopen", fdopen)
+    rows = [f"row {n} " * 500 + "\n" for n in range(300)]
+    output.atomic_write(tmp_path / "rows.jsonl", [r if n % 2 else r.encode() for n, r in enumerate(rows)])
+    assert opened == [output.WRITE_BUFFER] and output.WRITE_BUFFER >= 1 << 20
+    assert (tmp_path / "rows.jsonl").read_text(encoding="utf-8") == "".join(rows)
