@@ -61,24 +61,26 @@ from results_file import save_json  # noqa: E402
 # own memory: a forked child's resident set counts the pages it shares with the main process
 # at the fork, so a child forked late reads as large as the main process.
 _RUNNER = """
-import resource, sys
+import atexit, resource, sys
 import cleaner
 print(f"CLEANER {cleaner.__file__}", file=sys.stderr)  # proves which checkout ran
-from cleaner.cli import main
 from cleaner.exec.memory import status_kib
-# main() as the installed `cleaner` command calls it (no argv: the command line's own), not
-# main(argv) as a caller inside a longer-lived process does: the command freezes what the
-# run kept before the interpreter's exit (cli._before_exit), which main(argv) leaves to the
-# exit's last garbage collection (~0.04-0.08 s of every run timed here; BENCHMARKS.md, thru-18m).
+try:  # the installed `cleaner` command's entry point since session 30 (serial-30)
+    from cleaner.cli import command
+except ImportError:  # an older checkout: its command was main()
+    from cleaner.cli import main as command
+# As the installed `cleaner` command runs (no argv: the command line's own), not main(argv)
+# as a caller inside a longer-lived process does: the command freezes what the run kept
+# (cli._before_exit) and ends the process without the interpreter's teardown (cli.command),
+# ~0.04-0.08 s of every run timed here (BENCHMARKS.md, thru-18m, serial-30). The peaks are
+# printed by an atexit handler, which the command's end runs as the interpreter's would.
+def peaks():
+    self_mb = status_kib()["VmHWM"] / 1024
+    kids_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"RSS {self_mb:.0f} {kids_mb:.0f}", file=sys.stderr)
+atexit.register(peaks)
 sys.argv = ["cleaner", *sys.argv[1:]]
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code
-self_mb = status_kib()["VmHWM"] / 1024
-kids_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(f"RSS {self_mb:.0f} {kids_mb:.0f}", file=sys.stderr)
-sys.exit(code)
+command()
 """
 
 

@@ -16,9 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 # Runs `cleaner run` in a child whose executor's map notes, when it starts and when its
 # first result is handed on, whether clustering's module has been imported.
 _CHILD = textwrap.dedent("""
-    import json, runpy, sys
+    import atexit, json, runpy, sys
     import cleaner.exec.local as local
     seen = {}
+    def note():
+        with open(NOTE, "w") as fh:
+            json.dump(seen, fh)
+    # At the run's end: the command ends its process itself (cli.command, serial-30), after
+    # the atexit handlers; runpy does not return.
+    atexit.register(note)
     real = local.LocalExecutor.map
     def noted(self, *a, **k):
         seen["at map"] = "cleaner.dedup.cluster" in sys.modules
@@ -28,11 +34,7 @@ _CHILD = textwrap.dedent("""
                 seen["after the first result"] = "cleaner.dedup.cluster" in sys.modules
     local.LocalExecutor.map = noted
     sys.argv = ["cleaner"] + sys.argv[2:]
-    try:
-        runpy.run_module("cleaner", run_name="__main__", alter_sys=True)
-    finally:
-        with open(NOTE, "w") as fh:
-            json.dump(seen, fh)
+    runpy.run_module("cleaner", run_name="__main__", alter_sys=True)
 """)
 
 

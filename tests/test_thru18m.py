@@ -91,7 +91,7 @@ def test_the_bench_runs_cleaner_as_the_command_does(tmp_path: Path) -> None:
     inp.write_text("".join(json.dumps({"id": f"d{n}", "text": f"Line {n} of a short text.\nAnother line."}) + "\n"
                            for n in range(5)), encoding="utf-8")
     probe = throughput_bench._RUNNER.replace(
-        'print(f"RSS', 'import gc; print(f"FROZEN {gc.get_freeze_count()}", file=sys.stderr)\nprint(f"RSS')
+        '    print(f"RSS', '    import gc; print(f"FROZEN {gc.get_freeze_count()}", file=sys.stderr)\n    print(f"RSS')
     assert probe != throughput_bench._RUNNER
     proc = subprocess.run([sys.executable, "-c", probe, "run", str(inp), "--out", str(tmp_path / "out"), "-q",
                            "--workers", "1"], env=dict(os.environ, PYTHONPATH=str(ROOT),

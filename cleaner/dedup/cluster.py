@@ -162,6 +162,10 @@ def explain_choice(record: Record, priority: SourcePriority) -> str:
 # ~5e-7 (binomial tail, 4.9 sd), while chance collisions (J ~0.05) mostly do: against a
 # large state, they are most candidates, and each costs its canonical's shingles.
 ESTIMATE_FLOOR = 1 / 3
+# What the copy tier keeps of the canonicals' arrays it read from a store (Clusterer._canonical):
+# at most this many bytes (~16,000 MinHashes of 128 permutations), within the memory a run's
+# clustering already holds (#18 point 6: 200,000 documents at most 1.2 GB).
+KEPT_BYTES = 8 << 20
 
 
 def _estimate(a: np.ndarray, b: np.ndarray) -> float:
@@ -219,17 +223,34 @@ class Clusterer:
         # a canonical's MinHash again from its shingles, which cost more than the comparison:
         # the estimate is then signed only for a match). The same conditions, in another order.
         self.shingles_first = False
+        # Canonicals' arrays read from a store, by (group, field): a canonical is a candidate
+        # of many documents (most of them chance band collisions), and each read was a pread
+        # (the references' 3,000 documents: 6,903 MinHashes read for 1,578 canonicals, 1,390
+        # shingle arrays for 748). Up to KEPT_BYTES, then read as before.
+        self._kept: dict[tuple[int, str], np.ndarray] = {}
+        self._kept_bytes = 0
 
     def _shingles(self, doc: Document, key: str = "near") -> np.ndarray:
         return array_of(doc, key, self.store)
 
+    def _canonical(self, idx: int, key: str) -> np.ndarray:
+        array = self._kept.get((idx, key))
+        if array is None:
+            canonical = self.records[idx].canonical
+            array = self._shingles(canonical, key)
+            stored = not isinstance(getattr(canonical.features, key), np.ndarray)
+            if stored and self._kept_bytes + array.nbytes <= KEPT_BYTES:  # in memory already: not kept twice
+                self._kept[(idx, key)] = array
+                self._kept_bytes += array.nbytes
+        return array
+
     def canonical_signature(self, idx: int) -> np.ndarray:
         """The MinHash of group `idx`'s canonical (a state reads it without the canonical)."""
-        return self._shingles(self.records[idx].canonical, "near_mh")
+        return self._canonical(idx, "near_mh")
 
     def canonical_shingles(self, idx: int) -> np.ndarray:
         """The shingles of group `idx`'s canonical (a state's candidate read ahead keeps them alone)."""
-        return self._shingles(self.records[idx].canonical)
+        return self._canonical(idx, "near")
 
     def _near(self, doc: Document, signature: np.ndarray | None) -> tuple[Member, int] | None:
         best = None
@@ -291,6 +312,10 @@ class Clusterer:
         """Make group `idx` findable through `doc`, its (new) canonical: later documents are
         compared with it (`signature`, its MinHash; None when probed by document)."""
         assert doc.features is not None  # signed (stages/sign.py)
+        for key in ("near_mh", "near"):  # a new canonical for an old group: its arrays, not the last one's
+            dropped = self._kept.pop((idx, key), None)
+            if dropped is not None:
+                self._kept_bytes -= dropped.nbytes
         self.exact.setdefault(doc.features.exact, idx)
         self.near_lsh.insert(idx, signature if self.probe is None else self.probe(doc))
 
