@@ -68,14 +68,7 @@ def safe_process(stage: Stage, doc: Document) -> Document:
         return doc
     try:
         return stage.process(doc)
-    except Exception as exc:
-        return _failed(stage, doc, exc)
-
-
-def _failed(stage: Stage, doc: Document, exc: Exception) -> Document:
-    """What safe_process makes of `exc`, raised by `stage` on `doc`: its rejection, or (a
-    bug, under strict mode) a StageBug."""
-    if isinstance(exc, INPUT_FAILURES):
+    except INPUT_FAILURES as exc:
         said = str(exc)[:300]
         if isinstance(exc, MemoryError):
             # Python's MemoryError says nothing ("extract failed: MemoryError: "): a memory limit
@@ -84,10 +77,11 @@ def _failed(stage: Stage, doc: Document, exc: Exception) -> Document:
             said = ("out of memory processing this document (a memory limit, or a document too large "
                     "for it)" + (f": {said}" if said else ""))
         return doc.reject(f"{stage.name} failed: {type(exc).__name__}: {said}")
-    what = f"{type(exc).__name__}: {str(exc)[:300]}"
-    if os.environ.get(STRICT_ENV):
-        raise StageBug(f"{stage.name} failed on {doc.source}: {what}") from exc
-    return doc.reject(f"{stage.name} failed (internal error, a bug: please report it): {what}")
+    except Exception as exc:
+        what = f"{type(exc).__name__}: {str(exc)[:300]}"
+        if os.environ.get(STRICT_ENV):
+            raise StageBug(f"{stage.name} failed on {doc.source}: {what}") from exc
+        return doc.reject(f"{stage.name} failed (internal error, a bug: please report it): {what}")
 
 
 def safe_process_batch(stage: Stage, docs: list[Document]) -> list[Document]:

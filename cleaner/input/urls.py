@@ -15,14 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any, Iterable, Iterator
 
 from cleaner.core.document import Document
 from cleaner.input.read import (_GZIP_ERRORS, GZIP, HTML_EXTS, TRAILING, decode_bytes, doc_id_for, gunzip,
                                 line_breaks, logical, rel_name, scrub, unreadable, _jsonl_lines, _read_records,
                                 _trailing)
-from cleaner.input.walk import Exclude
+from cleaner.input.walk import Exclude, excluded_paths
 
 
 def is_url(path: object) -> bool:
@@ -105,9 +105,7 @@ def list_url(url: str, exclude: Exclude = None) -> tuple[FileSystem, list[tuple[
     # follow symlinked folders): a rerun into `--out` inside the input read the previous
     # run's documents.jsonl and records.jsonl as input (review-30).
     protocols = (fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol)
-    paths = [] if exclude is None or "file" not in protocols else \
-        [exclude] if isinstance(exclude, (str, Path)) else list(exclude)
-    skip = tuple(os.path.realpath(p) for p in paths)
+    skip = tuple(os.path.realpath(p) for p in excluded_paths(exclude)) if "file" in protocols else ()
     real_root = os.path.realpath(root) if skip else ""
     files = []
     for path in fs.find(root):

@@ -12,6 +12,11 @@ from cleaner.store.outdir import MANIFEST, is_cleaner_manifest
 Exclude = Union[Path, Iterable[Path], None]
 
 
+def excluded_paths(exclude: Exclude) -> list[Path]:
+    """`exclude` as a list of paths (one path, several, or None)."""
+    return [] if exclude is None else [exclude] if isinstance(exclude, (str, Path)) else list(exclude)
+
+
 def list_inputs(root: Path, exclude: Exclude = None) -> Iterator[tuple[Path, Path, str | None]]:
     """(path, path relative to root, problem or None) for every non-hidden file, in a
     stable order; folders that cannot be listed and symlinks that lead back into folders
@@ -28,7 +33,7 @@ def list_inputs(root: Path, exclude: Exclude = None) -> Iterator[tuple[Path, Pat
         return
     # Folders are known by (device, inode), not their real path: resolving every path
     # again costs the depth squared in a deep tree.
-    excluded = [] if exclude is None else [exclude] if isinstance(exclude, (str, Path)) else list(exclude)
+    excluded = excluded_paths(exclude)
     skip = {key for key in map(_folder_key, excluded) if key is not None}
     skip_files = {os.path.realpath(p) for p in excluded}
     skip_names = {os.path.basename(p) for p in skip_files}  # resolve only the files so named

@@ -97,6 +97,8 @@ def _shifted(seed: Any, width: int) -> np.ndarray:
     """The outputs as getrandbits(width) reads them: their top `width` bits."""
     shifted: np.ndarray = _stream(seed)[1] >> np.uint32(32 - width)
     return shifted
+
+
 # An n-gram as a trial reads its row: of a ProfileMap, its row number; else the n-gram itself.
 Gram = Any
 _WORDS: dict[int, dict[str, tuple[tuple[Gram, ...], int]]] = {}  # per profile set: word -> its n-grams
@@ -390,7 +392,8 @@ def lockstep_trials(detectors: list[FastDetector]) -> None:
         return
     group = []
     for det in detectors:
-        if (isinstance(det, FastDetector) and det.n_trial == 1 and det.seed is not None and det.seed == first.seed and det.alpha == first.alpha
+        if (isinstance(det, FastDetector) and det.n_trial == 1 and det.seed is not None
+                and det.seed == first.seed and det.alpha == first.alpha
                 and det.word_lang_prob_map is known and det.langlist is first.langlist
                 and det.prior_map is None and det.langprob is None):
             ngrams = det.features()
